@@ -1,0 +1,323 @@
+#!/usr/bin/env node
+// The `agent-marketplace` command: serve over stdio or HTTP, and the operator's admin
+// commands. Every admin command takes --db and --json (one JSON object on stdout,
+// nothing else); errors exit 1 with a coded message, usage errors exit 2.
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { renderClientConfigs } from './cli/client-config.js';
+import { loadConfig, type Config, type ConfigInput } from './config.js';
+import type { AppContext } from './context.js';
+import { isFreshDatabase } from './db/connection.js';
+import { fundAgentFromSandbox } from './domain/agents/funding.js';
+import { isMarketError, MarketError } from './domain/errors.js';
+import { withIdempotency } from './domain/idempotency.js';
+import { authenticate, createAgent, createSponsor, rotateToken } from './domain/identity/registration.js';
+import { expireDueHolds } from './domain/ledger/holds.js';
+import { verifyLedger } from './domain/ledger/verify.js';
+import { msatsToSats, satsToMsats } from './domain/money.js';
+import { createHttpApp, listen } from './http/app.js';
+import { openContext } from './runtime.js';
+import { createServer } from './server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `agent-marketplace ${VERSION}: an MCP server where AI agents trade, within their sponsors' policies.
+
+Usage: agent-marketplace <command> [options]
+
+Serving
+  serve                         MCP over stdio (the caller's token in MARKETPLACE_TOKEN)
+  serve --http [--host H] [--port P] [--allowed-host NAME]...
+                                Streamable HTTP at /mcp, legacy SSE at /sse, /healthz
+  start                         init if the database is new, then serve --http
+
+Administration
+  init [--sponsor-name N] [--agent-name N]
+                                create the first sponsor and agent; prints their tokens once
+  sponsor create --name N
+  agent create --sponsor ID --name N [--lightning-address A] [--npub NPUB]
+  token rotate (--agent ID | --sponsor ID)
+  fund --agent ID --sats N [--idempotency-key K]
+                                credit an agent from its sponsor (sandbox rail: no real money)
+  ledger verify                 check the hash chain, every balance and every hold
+
+Options for every command
+  --db PATH       database file (default: MARKETPLACE_DB, else the user data directory)
+  --json          one JSON object on stdout, nothing else
+  --log-level L   debug | info | warn | error (logs go to stderr)
+
+Serve options
+  --toolsets a,b  enable only these tool groups (default: all)
+  --read-only     hide every tool that is not read-only
+  --nwc-url URL   the operator's Nostr Wallet Connect URL (or MARKETPLACE_NWC_URL)
+  --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
+  --auto-approve-providers
+`;
+
+const OPTIONS = {
+  db: { type: 'string' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  http: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
+  toolsets: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  'nwc-url': { type: 'string' },
+  relay: { type: 'string', multiple: true },
+  'auto-approve-providers': { type: 'boolean' },
+  name: { type: 'string' },
+  'sponsor-name': { type: 'string' },
+  'agent-name': { type: 'string' },
+  sponsor: { type: 'string' },
+  agent: { type: 'string' },
+  'lightning-address': { type: 'string' },
+  npub: { type: 'string' },
+  sats: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+class UsageError extends Error {}
+
+function required(flags: Flags, name: keyof Flags): string {
+  const value = flags[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function configFrom(flags: Flags): Config {
+  const input: ConfigInput = {
+    db: flags.db,
+    logLevel: flags['log-level'],
+    host: flags.host,
+    port: flags.port,
+    allowedHosts: flags['allowed-host'],
+    toolsets: flags.toolsets,
+    readOnly: flags['read-only'],
+    nwcUrl: flags['nwc-url'],
+    relays: flags.relay,
+    autoApproveProviders: flags['auto-approve-providers'],
+  };
+  return loadConfig(input);
+}
+
+/** Prints a result: the JSON object with --json, else the human text. */
+function out(flags: Flags, json: Record<string, unknown>, text: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+}
+
+function httpUrl(config: Config): string {
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return `http://${host}:${config.http.port}/mcp`;
+}
+
+function init(ctx: AppContext, flags: Flags): Record<string, unknown> {
+  if (!isFreshDatabase(ctx.db)) {
+    throw new MarketError('CONFLICT', `${ctx.config.dbPath} is already initialised. Use \`sponsor create\` or \`agent create\` to add more.`);
+  }
+  const { sponsor, agent } = ctx.db.write(() => {
+    const sponsor = createSponsor(ctx.db, ctx.clock, { name: flags['sponsor-name'] ?? 'Default sponsor' });
+    const agent = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] ?? 'First agent' });
+    return { sponsor, agent };
+  });
+  const result = { sponsor: { id: sponsor.id, token: sponsor.token }, agent: { id: agent.id, token: agent.token, npub: agent.npub } };
+  out(
+    flags,
+    result,
+    [
+      `Initialised ${ctx.config.dbPath}`,
+      '',
+      `Sponsor ${sponsor.id} (${sponsor.name})`,
+      `  token: ${sponsor.token}`,
+      `Agent   ${agent.id} (${agent.name}, ${agent.npub})`,
+      `  token: ${agent.token}`,
+      '',
+      'These tokens are shown once and stored only as hashes. Keep them somewhere safe;',
+      '`agent-marketplace token rotate` issues new ones.',
+      '',
+      `Fund the agent (sandbox, no real money): agent-marketplace fund --db ${ctx.config.dbPath} --agent ${agent.id} --sats 10000`,
+      '',
+      'Connect an MCP client as the agent:',
+      '',
+      renderClientConfigs({ token: agent.token, dbPath: ctx.config.dbPath, httpUrl: httpUrl(ctx.config) }),
+    ].join('\n'),
+  );
+  return result;
+}
+
+async function serveStdio(ctx: AppContext): Promise<void> {
+  const token = process.env.MARKETPLACE_TOKEN;
+  if (!authenticate(ctx.db, token)) {
+    throw new MarketError(
+      'UNAUTHORIZED',
+      token ? 'MARKETPLACE_TOKEN is unknown or revoked.' : 'Set MARKETPLACE_TOKEN to an agent or sponsor token (`agent-marketplace init` prints one).',
+    );
+  }
+  const server = createServer(ctx, {
+    caller: () => {
+      const caller = authenticate(ctx.db, token);
+      if (!caller) throw new MarketError('UNAUTHORIZED', 'MARKETPLACE_TOKEN was revoked. Ask the sponsor for a new token.');
+      return caller;
+    },
+  });
+  startHoldSweeper(ctx);
+  await server.connect(new StdioServerTransport());
+  ctx.logger.info('serving MCP over stdio', { db: ctx.config.dbPath });
+  const stop = () => {
+    void server.close().finally(() => {
+      ctx.db.close();
+      process.exit(0);
+    });
+  };
+  process.stdin.on('end', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function serveHttp(ctx: AppContext, announce: (url: string) => void): Promise<void> {
+  const http = await listen(createHttpApp(ctx), ctx.config.http.host, ctx.config.http.port);
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
+  const url = httpUrl({ ...ctx.config, http: { ...ctx.config.http, port } });
+  ctx.logger.info('serving MCP over HTTP', { url, db: ctx.config.dbPath });
+  announce(url);
+  startHoldSweeper(ctx);
+  const stop = () => {
+    http.close(() => {
+      ctx.db.close();
+      process.exit(0);
+    });
+    http.closeAllConnections();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** Expired holds release their funds even when nobody touches the account. */
+function startHoldSweeper(ctx: AppContext): void {
+  setInterval(() => {
+    try {
+      expireDueHolds(ctx.db, ctx.clock);
+    } catch (error) {
+      ctx.logger.error('hold sweep failed', { error: String(error) });
+    }
+  }, 30_000).unref();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  if (flags.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals.join(' ');
+  if (flags.help || command === '' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = configFrom(flags);
+  const ctx = openContext(config);
+
+  switch (command) {
+    case 'serve':
+      if (flags.http) await serveHttp(ctx, (url) => process.stderr.write(`agent-marketplace listening on ${url}\n`));
+      else await serveStdio(ctx);
+      return -1; // keep running
+    case 'start': {
+      if (isFreshDatabase(ctx.db)) init(ctx, { ...flags, json: false });
+      await serveHttp(ctx, (url) =>
+        process.stdout.write(
+          `\nagent-marketplace ${VERSION} is serving MCP at ${url} (health: ${url.replace(/\/mcp$/, '/healthz')})\n` +
+            `Database: ${ctx.config.dbPath}. Clients send "Authorization: Bearer <token>"; ` +
+            'tokens come from `init` (above, on first start), `agent create` or `token rotate`.\nCtrl-C stops it.\n',
+        ),
+      );
+      return -1;
+    }
+    case 'init':
+      init(ctx, flags);
+      return 0;
+    case 'sponsor create': {
+      const sponsor = createSponsor(ctx.db, ctx.clock, { name: required(flags, 'name') });
+      out(flags, { id: sponsor.id, token: sponsor.token }, `Sponsor ${sponsor.id} (${sponsor.name})\n  token: ${sponsor.token}\nShown once; stored only as a hash.`);
+      return 0;
+    }
+    case 'agent create': {
+      const agent = createAgent(ctx.db, ctx.clock, {
+        sponsorId: required(flags, 'sponsor'),
+        name: required(flags, 'name'),
+        lightningAddress: flags['lightning-address'],
+        npub: flags.npub,
+      });
+      out(
+        flags,
+        { id: agent.id, token: agent.token, npub: agent.npub },
+        `Agent ${agent.id} (${agent.name}, ${agent.npub})\n  token: ${agent.token}\nShown once; stored only as a hash.\n\n` +
+          renderClientConfigs({ token: agent.token, dbPath: ctx.config.dbPath, httpUrl: httpUrl(ctx.config) }),
+      );
+      return 0;
+    }
+    case 'token rotate': {
+      if (Boolean(flags.agent) === Boolean(flags.sponsor)) throw new UsageError('token rotate takes exactly one of --agent ID or --sponsor ID');
+      const rotated = rotateToken(ctx.db, ctx.clock, flags.agent ? { kind: 'agent', id: flags.agent } : { kind: 'sponsor', id: flags.sponsor! });
+      out(flags, rotated, `New token for ${rotated.id}: ${rotated.token}\nEvery earlier token of ${rotated.id} is revoked.`);
+      return 0;
+    }
+    case 'fund': {
+      const agentId = required(flags, 'agent');
+      const sats = Number(required(flags, 'sats'));
+      if (!Number.isSafeInteger(sats) || sats <= 0) throw new UsageError('--sats must be a whole number of sats greater than zero');
+      const fund = () => {
+        const { topUp, balanceMsats } = fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) });
+        return { transfer_id: topUp.id, balance_sats: msatsToSats(balanceMsats) };
+      };
+      const key = flags['idempotency-key'];
+      const result = key
+        ? withIdempotency(ctx.db, ctx.clock, { callerId: 'cli', tool: 'fund', key, args: { agentId, sats } }, fund).result
+        : fund();
+      out(flags, result, `Funded ${agentId} with ${sats} sats (sandbox). Balance: ${result.balance_sats} sats. Transfer ${result.transfer_id}.`);
+      return 0;
+    }
+    case 'ledger verify': {
+      const report = verifyLedger(ctx.db);
+      const json = report.ok
+        ? { ok: true, accounts: report.accounts, transfers: report.transfers }
+        : { ok: false, accounts: report.accounts, transfers: report.transfers, problems: report.problems };
+      out(
+        flags,
+        json,
+        report.ok
+          ? `Ledger OK: ${report.transfers} transfers over ${report.accounts} accounts; chain intact, balances match, total is zero.`
+          : `Ledger has ${report.problems.length} problem(s):\n${report.problems.map((p) => `- [${p.kind}] ${p.message}${p.row ? `\n  ${JSON.stringify(p.row)}` : ''}`).join('\n')}`,
+      );
+      return report.ok ? 0 : 1;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+const wantsJson = process.argv.includes('--json');
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+      const message = (error as Error).message;
+      if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_INPUT', message } })}\n`);
+      process.stderr.write(`agent-marketplace: ${message}\nRun \`agent-marketplace --help\` for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const coded = isMarketError(error) ? error : new MarketError('INTERNAL', error instanceof Error ? error.message : String(error));
+    if (!isMarketError(error)) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    if (wantsJson) process.stdout.write(`${JSON.stringify({ error: coded.toJSON() })}\n`);
+    process.stderr.write(`agent-marketplace: ${coded.code}: ${coded.message}\n`);
+    process.exitCode = 1;
+  },
+);

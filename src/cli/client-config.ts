@@ -1,0 +1,53 @@
+// Ready-to-paste configuration for the MCP clients people actually use. The stdio form
+// launches this very installation with the agent's token in the environment.
+import { fileURLToPath } from 'node:url';
+
+export interface ConnectionInfo {
+  token: string;
+  dbPath: string;
+  httpUrl: string;
+}
+
+const SERVER_NAME = 'agent-marketplace';
+const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+function stdioLaunch(info: ConnectionInfo) {
+  return { command: process.execPath, args: [CLI_PATH, 'serve', '--db', info.dbPath], env: { MARKETPLACE_TOKEN: info.token } };
+}
+
+export function clientConfigs(info: ConnectionInfo): Record<string, { file: string; snippet: string }> {
+  const launch = stdioLaunch(info);
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+  return {
+    'Claude Desktop': {
+      file: 'claude_desktop_config.json (Settings → Developer → Edit Config)',
+      snippet: JSON.stringify({ mcpServers: { [SERVER_NAME]: launch } }, null, 2),
+    },
+    'Claude Code': {
+      file: 'run in your project',
+      snippet: [
+        `claude mcp add ${SERVER_NAME} --env MARKETPLACE_TOKEN=${info.token} -- ${[launch.command, ...launch.args].map(quote).join(' ')}`,
+        `# or, with \`agent-marketplace serve --http\` running:`,
+        `claude mcp add --transport http ${SERVER_NAME} ${info.httpUrl} --header "Authorization: Bearer ${info.token}"`,
+      ].join('\n'),
+    },
+    Cursor: {
+      file: '.cursor/mcp.json (or ~/.cursor/mcp.json)',
+      snippet: JSON.stringify({ mcpServers: { [SERVER_NAME]: launch } }, null, 2),
+    },
+    'VS Code': {
+      file: '.vscode/mcp.json',
+      snippet: JSON.stringify({ servers: { [SERVER_NAME]: { type: 'stdio', ...launch } } }, null, 2),
+    },
+    'Any client over HTTP': {
+      file: 'with `agent-marketplace serve --http` running',
+      snippet: JSON.stringify({ url: info.httpUrl, headers: { Authorization: `Bearer ${info.token}` } }, null, 2),
+    },
+  };
+}
+
+export function renderClientConfigs(info: ConnectionInfo): string {
+  return Object.entries(clientConfigs(info))
+    .map(([client, { file, snippet }]) => `── ${client}: ${file}\n${snippet}`)
+    .join('\n\n');
+}

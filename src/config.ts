@@ -1,0 +1,99 @@
+// Configuration: defaults, then environment, then flags. Validated once at start-up so
+// a typo fails loudly instead of running with a surprise.
+import path from 'node:path';
+import envPaths from 'env-paths';
+import { z } from 'zod';
+import { MarketError } from './domain/errors.js';
+import type { LogLevel } from './domain/logger.js';
+
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+export interface Config {
+  dbPath: string;
+  logLevel: LogLevel;
+  http: { host: string; port: number; allowedHosts: string[] };
+  /** null = every toolset. */
+  toolsets: string[] | null;
+  readOnly: boolean;
+  nwcUrl: string | null;
+  relays: string[];
+  autoApproveProviders: boolean;
+}
+
+export function defaultDbPath(): string {
+  return path.join(envPaths('agent-marketplace', { suffix: '' }).data, 'marketplace.db');
+}
+
+export interface ConfigInput {
+  db?: string;
+  logLevel?: string;
+  host?: string;
+  port?: string | number;
+  allowedHosts?: string[];
+  toolsets?: string;
+  readOnly?: boolean;
+  nwcUrl?: string;
+  relays?: string[];
+  autoApproveProviders?: boolean;
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const schema = z.object({
+  dbPath: z.string().min(1),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  allowedHosts: z.array(z.string()),
+  toolsets: z.array(z.string()).nullable(),
+  readOnly: z.boolean(),
+  nwcUrl: z.string().startsWith('nostr+walletconnect://', 'must be a nostr+walletconnect:// URL').nullable(),
+  relays: z.array(z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')),
+  autoApproveProviders: z.boolean(),
+});
+
+export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const toolsets = list(flags.toolsets ?? env.MARKETPLACE_TOOLSETS);
+  const parsed = schema.safeParse({
+    dbPath: flags.db ?? env.MARKETPLACE_DB ?? defaultDbPath(),
+    logLevel: flags.logLevel ?? env.MARKETPLACE_LOG_LEVEL ?? 'info',
+    host: flags.host ?? env.MARKETPLACE_HOST ?? '127.0.0.1',
+    port: flags.port ?? env.MARKETPLACE_PORT ?? 8787,
+    allowedHosts: flags.allowedHosts?.length ? flags.allowedHosts : list(env.MARKETPLACE_ALLOWED_HOSTS),
+    toolsets: toolsets.length === 0 || toolsets.includes('all') ? null : toolsets,
+    readOnly: flags.readOnly ?? ['1', 'true'].includes(env.MARKETPLACE_READ_ONLY ?? ''),
+    nwcUrl: flags.nwcUrl ?? env.MARKETPLACE_NWC_URL ?? null,
+    relays: flags.relays?.length ? flags.relays : list(env.MARKETPLACE_RELAYS),
+    autoApproveProviders: flags.autoApproveProviders ?? false,
+  });
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new MarketError('INVALID_INPUT', `Configuration ${first.path.join('.')}: ${first.message}`);
+  }
+  const c = parsed.data;
+  const loopback = LOOPBACK_HOSTS.includes(c.host);
+  if (!loopback && c.allowedHosts.length === 0) {
+    throw new MarketError(
+      'INVALID_INPUT',
+      `Binding to ${c.host} exposes the server beyond this machine: name the host names clients will use with --allowed-host (or MARKETPLACE_ALLOWED_HOSTS) so DNS-rebinding protection stays on.`,
+    );
+  }
+  return {
+    dbPath: c.dbPath,
+    logLevel: c.logLevel,
+    http: {
+      host: c.host,
+      port: c.port,
+      allowedHosts: c.allowedHosts.length ? c.allowedHosts : ['127.0.0.1', 'localhost', '[::1]'],
+    },
+    toolsets: c.toolsets,
+    readOnly: c.readOnly,
+    nwcUrl: c.nwcUrl,
+    relays: c.relays,
+    autoApproveProviders: c.autoApproveProviders,
+  };
+}

@@ -1,0 +1,13 @@
+// Everything a tool, a command or a domain function may need from the outside world,
+// chosen at start-up and passed in. Tests build one over a temporary database.
+import type { Config } from './config.js';
+import type { Db } from './db/connection.js';
+import type { Clock } from './domain/clock.js';
+import type { Logger } from './domain/logger.js';
+
+export interface AppContext {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  config: Config;
+}

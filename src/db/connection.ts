@@ -1,0 +1,78 @@
+// Opening the database: pragmas that make the ledger durable and concurrent-safe,
+// migrations applied under a write lock, and the one way to run a write transaction.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import * as schema from './schema.js';
+
+export type Orm = BetterSQLite3Database<typeof schema>;
+
+export interface Db {
+  readonly path: string;
+  readonly sqlite: Database.Database;
+  readonly orm: Orm;
+  /**
+   * Runs fn in a BEGIN IMMEDIATE transaction (a savepoint when already inside one).
+   * IMMEDIATE takes the write lock up front, so two processes cannot both read a
+   * balance and then both spend it; the busy timeout queues the second writer.
+   */
+  write<T>(fn: () => T): T;
+  close(): void;
+}
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const BUSY_TIMEOUT_MS = 10_000;
+
+export function openDatabase(file: string, options: { migrate?: boolean } = {}): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  sqlite.pragma('journal_mode = WAL');
+  // This better-sqlite3 build silently turns WAL's synchronous down to NORMAL, which
+  // can lose committed transfers on power loss. Money wants FULL.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  const orm = drizzle(sqlite, { schema });
+  const db: Db = {
+    path: file,
+    sqlite,
+    orm,
+    write: (fn) => (sqlite.inTransaction ? sqlite.transaction(fn)() : sqlite.transaction(fn).immediate()),
+    close: () => sqlite.close(),
+  };
+  if (options.migrate !== false) migrate(db);
+  return db;
+}
+
+/**
+ * Applies drizzle-kit's migrations in one IMMEDIATE transaction. drizzle's own migrator
+ * reads the applied list before taking the lock, so two servers starting at once on a
+ * fresh file could both apply the same migration; this one reads under the lock.
+ * It keeps drizzle's bookkeeping table, so drizzle-kit tooling still understands the file.
+ */
+export function migrate(db: Db): void {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  db.write(() => {
+    db.sqlite.exec(
+      'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
+    );
+    const last = db.sqlite
+      .prepare('SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1')
+      .get() as { created_at: number } | undefined;
+    const insert = db.sqlite.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)');
+    for (const migration of migrations) {
+      if (last && Number(last.created_at) >= migration.folderMillis) continue;
+      for (const statement of migration.sql) if (statement.trim()) db.sqlite.exec(statement);
+      insert.run(migration.hash, migration.folderMillis);
+    }
+  });
+}
+
+/** True when the file has no marketplace tables yet (used to decide whether to run init). */
+export function isFreshDatabase(db: Db): boolean {
+  const row = db.sqlite.prepare('SELECT count(*) AS n FROM sponsors').get() as { n: number };
+  return row.n === 0;
+}

@@ -1,0 +1,56 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Db } from './connection.js';
+import { agents, sponsors, tokens } from './schema.js';
+
+export type SponsorRow = typeof sponsors.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
+export type PrincipalKind = 'sponsor' | 'agent';
+
+export function insertSponsor(db: Db, row: typeof sponsors.$inferInsert): void {
+  db.orm.insert(sponsors).values(row).run();
+}
+
+export function insertAgent(db: Db, row: typeof agents.$inferInsert): void {
+  db.orm.insert(agents).values(row).run();
+}
+
+export function getSponsor(db: Db, id: string): SponsorRow | undefined {
+  return db.orm.select().from(sponsors).where(eq(sponsors.id, id)).get();
+}
+
+export function getAgent(db: Db, id: string): AgentRow | undefined {
+  return db.orm.select().from(agents).where(eq(agents.id, id)).get();
+}
+
+export function listSponsorAgents(db: Db, sponsorId: string): AgentRow[] {
+  return db.orm.select().from(agents).where(eq(agents.sponsorId, sponsorId)).orderBy(asc(agents.id)).all();
+}
+
+export function insertToken(
+  db: Db,
+  row: { id: string; principalKind: PrincipalKind; principalId: string; tokenHash: string; createdAt: string },
+): void {
+  db.orm.insert(tokens).values(row).run();
+}
+
+export function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: string, revokedAt: string): number {
+  return db.orm
+    .update(tokens)
+    .set({ revokedAt })
+    .where(and(eq(tokens.principalKind, principalKind), eq(tokens.principalId, principalId), isNull(tokens.revokedAt)))
+    .run().changes;
+}
+
+const findTokenStatement = new WeakMap<Db, ReturnType<Db['sqlite']['prepare']>>();
+
+/** Hot path: every MCP request over HTTP looks its bearer token up. */
+export function findActiveToken(db: Db, tokenHash: string): { principalKind: PrincipalKind; principalId: string } | undefined {
+  let statement = findTokenStatement.get(db);
+  if (!statement) {
+    statement = db.sqlite.prepare(
+      'SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL',
+    );
+    findTokenStatement.set(db, statement);
+  }
+  return statement.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
+}

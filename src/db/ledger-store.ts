@@ -1,0 +1,240 @@
+// SQL for accounts, transfers and holds. The ledger's hot path (one transfer = one
+// insert and two balance updates) uses prepared statements on the raw connection:
+// drizzle's unprepared builder costs 2-3x here (shared/PERFORMANCE-NOTES.md).
+import type { Db } from './connection.js';
+
+export interface AccountRow {
+  id: string;
+  kind: string;
+  ownerId: string | null;
+  allowNegative: boolean;
+  debitsPostedMsats: number;
+  creditsPostedMsats: number;
+  debitsPendingMsats: number;
+  creditsPendingMsats: number;
+}
+
+export interface TransferRow {
+  seq: number;
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amountMsats: number;
+  entryType: string;
+  phase: string;
+  pendingId: string | null;
+  reference: string | null;
+  description: string;
+  createdAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface HoldRow {
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amountMsats: number;
+  entryType: string;
+  status: string;
+  postedMsats: number;
+  reference: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface BalanceDelta {
+  debitsPosted?: number;
+  creditsPosted?: number;
+  debitsPending?: number;
+  creditsPending?: number;
+}
+
+const ACCOUNT_COLUMNS = `id, kind, owner_id AS ownerId, allow_negative AS allowNegative,
+  debits_posted_msats AS debitsPostedMsats, credits_posted_msats AS creditsPostedMsats,
+  debits_pending_msats AS debitsPendingMsats, credits_pending_msats AS creditsPendingMsats`;
+
+const TRANSFER_COLUMNS = `seq, id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
+  amount_msats AS amountMsats, entry_type AS entryType, phase, pending_id AS pendingId, reference,
+  description, created_at AS createdAt, prev_hash AS prevHash, hash`;
+
+const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
+  amount_msats AS amountMsats, entry_type AS entryType, status, posted_msats AS postedMsats, reference,
+  expires_at AS expiresAt, created_at AS createdAt, resolved_at AS resolvedAt`;
+
+function statements(db: Db) {
+  const s = db.sqlite;
+  return {
+    insertAccount: s.prepare(
+      `INSERT OR IGNORE INTO accounts (id, kind, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    getAccount: s.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`),
+    applyDelta: s.prepare(
+      `UPDATE accounts SET
+         debits_posted_msats = debits_posted_msats + @debitsPosted,
+         credits_posted_msats = credits_posted_msats + @creditsPosted,
+         debits_pending_msats = debits_pending_msats + @debitsPending,
+         credits_pending_msats = credits_pending_msats + @creditsPending
+       WHERE id = @id`,
+    ),
+    lastTransfer: s.prepare(`SELECT seq, hash FROM transfers ORDER BY seq DESC LIMIT 1`),
+    insertTransfer: s.prepare(
+      `INSERT INTO transfers (seq, id, debit_account_id, credit_account_id, amount_msats, entry_type, phase,
+         pending_id, reference, description, created_at, prev_hash, hash)
+       VALUES (@seq, @id, @debitAccountId, @creditAccountId, @amountMsats, @entryType, @phase,
+         @pendingId, @reference, @description, @createdAt, @prevHash, @hash)`,
+    ),
+    getTransfer: s.prepare(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = ?`),
+    insertHold: s.prepare(
+      `INSERT INTO holds (id, debit_account_id, credit_account_id, amount_msats, entry_type, status, reference,
+         expires_at, created_at)
+       VALUES (@id, @debitAccountId, @creditAccountId, @amountMsats, @entryType, 'pending', @reference,
+         @expiresAt, @createdAt)`,
+    ),
+    getHold: s.prepare(`SELECT ${HOLD_COLUMNS} FROM holds WHERE id = ?`),
+    resolveHold: s.prepare(
+      `UPDATE holds SET status = @status, posted_msats = @postedMsats, resolved_at = @resolvedAt
+       WHERE id = @id AND status = 'pending'`,
+    ),
+    dueHolds: s.prepare(
+      `SELECT ${HOLD_COLUMNS} FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?
+       ORDER BY expires_at LIMIT ?`,
+    ),
+    dueHoldsForAccount: s.prepare(
+      `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
+         AND expires_at IS NOT NULL AND expires_at <= ?`,
+    ),
+    debitsSince: s.prepare(
+      `SELECT entry_type AS entryType, COALESCE(SUM(amount_msats), 0) AS total FROM transfers
+       WHERE debit_account_id = ? AND phase IN ('posted', 'post') AND created_at >= ? GROUP BY entry_type`,
+    ),
+  };
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof statements>>();
+function sql(db: Db): ReturnType<typeof statements> {
+  let prepared = cache.get(db);
+  if (!prepared) {
+    prepared = statements(db);
+    cache.set(db, prepared);
+  }
+  return prepared;
+}
+
+function toAccount(row: unknown): AccountRow | undefined {
+  if (!row) return undefined;
+  const r = row as Omit<AccountRow, 'allowNegative'> & { allowNegative: number };
+  return { ...r, allowNegative: r.allowNegative === 1 };
+}
+
+export function insertAccount(
+  db: Db,
+  a: { id: string; kind: string; ownerId: string | null; allowNegative: boolean },
+  createdAt: string,
+): void {
+  sql(db).insertAccount.run(a.id, a.kind, a.ownerId, a.allowNegative ? 1 : 0, createdAt);
+}
+
+export function getAccount(db: Db, id: string): AccountRow | undefined {
+  return toAccount(sql(db).getAccount.get(id));
+}
+
+export function applyDelta(db: Db, accountId: string, delta: BalanceDelta): void {
+  sql(db).applyDelta.run({
+    id: accountId,
+    debitsPosted: delta.debitsPosted ?? 0,
+    creditsPosted: delta.creditsPosted ?? 0,
+    debitsPending: delta.debitsPending ?? 0,
+    creditsPending: delta.creditsPending ?? 0,
+  });
+}
+
+export function lastTransfer(db: Db): { seq: number; hash: string } | undefined {
+  return sql(db).lastTransfer.get() as { seq: number; hash: string } | undefined;
+}
+
+export function insertTransfer(db: Db, row: TransferRow): void {
+  sql(db).insertTransfer.run(row);
+}
+
+export function getTransfer(db: Db, id: string): TransferRow | undefined {
+  return sql(db).getTransfer.get(id) as TransferRow | undefined;
+}
+
+export function insertHold(
+  db: Db,
+  row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>,
+): void {
+  sql(db).insertHold.run(row);
+}
+
+export function getHold(db: Db, id: string): HoldRow | undefined {
+  return sql(db).getHold.get(id) as HoldRow | undefined;
+}
+
+/** Returns false when the hold was no longer pending (someone else resolved it first). */
+export function resolveHold(
+  db: Db,
+  id: string,
+  status: 'posted' | 'voided' | 'expired',
+  postedMsats: number,
+  resolvedAt: string,
+): boolean {
+  return sql(db).resolveHold.run({ id, status, postedMsats, resolvedAt }).changes === 1;
+}
+
+export function dueHolds(db: Db, nowIso: string, limit: number): HoldRow[] {
+  return sql(db).dueHolds.all(nowIso, limit) as HoldRow[];
+}
+
+export function dueHoldsForAccount(db: Db, accountId: string, nowIso: string): HoldRow[] {
+  return sql(db).dueHoldsForAccount.all(accountId, nowIso) as HoldRow[];
+}
+
+export function debitsSinceByEntryType(db: Db, accountId: string, sinceIso: string): Map<string, number> {
+  const rows = sql(db).debitsSince.all(accountId, sinceIso) as { entryType: string; total: number }[];
+  return new Map(rows.map((r) => [r.entryType, r.total]));
+}
+
+export function listAccountTransfers(
+  db: Db,
+  accountId: string,
+  options: { beforeSeq?: number; entryType?: string; limit: number },
+): TransferRow[] {
+  // Two indexed halves (debit side, credit side) merged by seq: an OR over two columns
+  // would make SQLite scan.
+  const where = ['seq < @beforeSeq'];
+  if (options.entryType) where.push('entry_type = @entryType');
+  const filter = where.join(' AND ');
+  const query = `SELECT ${TRANSFER_COLUMNS} FROM (
+      SELECT * FROM transfers WHERE debit_account_id = @accountId AND ${filter}
+      UNION ALL
+      SELECT * FROM transfers WHERE credit_account_id = @accountId AND ${filter}
+    ) ORDER BY seq DESC LIMIT @limit`;
+  return db.sqlite.prepare(query).all({
+    accountId,
+    beforeSeq: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+    entryType: options.entryType ?? null,
+    limit: options.limit,
+  }) as TransferRow[];
+}
+
+export function iterateTransfers(db: Db): IterableIterator<TransferRow> {
+  return db.sqlite.prepare(`SELECT ${TRANSFER_COLUMNS} FROM transfers ORDER BY seq`).iterate() as IterableIterator<TransferRow>;
+}
+
+export function allAccounts(db: Db): AccountRow[] {
+  return db.sqlite
+    .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`)
+    .all()
+    .map((r) => toAccount(r)!);
+}
+
+export function allHolds(db: Db): HoldRow[] {
+  return db.sqlite.prepare(`SELECT ${HOLD_COLUMNS} FROM holds ORDER BY created_at`).all() as HoldRow[];
+}
+
+export function countTransfers(db: Db): number {
+  return (db.sqlite.prepare('SELECT count(*) AS n FROM transfers').get() as { n: number }).n;
+}

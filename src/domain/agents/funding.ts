@@ -1,0 +1,32 @@
+// Funding an agent on the sandbox rail: pretend money enters the sponsor's funding
+// account from outside, then moves to the agent's wallet, in one transaction. No real
+// money moves; every balance, hold and limit works exactly as with Lightning.
+import type { Db } from '../../db/connection.js';
+import type { Clock } from '../clock.js';
+import { EXTERNAL_SANDBOX, agentAccountId, sponsorAccountId } from '../ledger/accounts.js';
+import { getBalance, postTransfer, type Transfer } from '../ledger/transfers.js';
+import { MarketError } from '../errors.js';
+import { requireAgent } from './wallet.js';
+
+export function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): { topUp: Transfer; balanceMsats: number } {
+  if (input.amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'Fund at least 1 sat.');
+  return db.write(() => {
+    const agent = requireAgent(db, input.agentId);
+    const sponsorAccount = sponsorAccountId(agent.sponsorId);
+    postTransfer(db, clock, {
+      debitAccountId: EXTERNAL_SANDBOX.id,
+      creditAccountId: sponsorAccount,
+      amountMsats: input.amountMsats,
+      entryType: 'Deposit',
+      description: 'Sandbox deposit (no real money)',
+    });
+    const topUp = postTransfer(db, clock, {
+      debitAccountId: sponsorAccount,
+      creditAccountId: agentAccountId(agent.id),
+      amountMsats: input.amountMsats,
+      entryType: 'TopUp',
+      description: `Top-up of ${agent.name} by its sponsor`,
+    });
+    return { topUp, balanceMsats: getBalance(db, agentAccountId(agent.id)).balanceMsats };
+  });
+}

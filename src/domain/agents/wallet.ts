@@ -1,0 +1,60 @@
+// An agent's wallet as its sponsor and the agent itself see it: balance, holds, runway.
+import type { Db } from '../../db/connection.js';
+import * as identity from '../../db/identity-store.js';
+import { debitsSinceByEntryType } from '../../db/ledger-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { agentAccountId } from '../ledger/accounts.js';
+import { NON_SPEND_ENTRY_TYPES } from '../ledger/entry-types.js';
+import { expireDueHoldsOf } from '../ledger/holds.js';
+import { getBalance } from '../ledger/transfers.js';
+import { BURN_WINDOW_DAYS, lifecycleStatus, runwayDays, type AgentStatus, type StoredAgentStatus } from './runway.js';
+
+const DAY_MS = 86_400_000;
+
+export interface AgentWallet {
+  agentId: string;
+  name: string;
+  balanceMsats: number;
+  heldMsats: number;
+  availableMsats: number;
+  runwayDays: number | null;
+  status: AgentStatus;
+}
+
+export function requireAgent(db: Db, agentId: string): identity.AgentRow {
+  const agent = identity.getAgent(db, agentId);
+  if (!agent) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
+  return agent;
+}
+
+function spentInWindow(db: Db, clock: Clock, accountId: string): number {
+  const since = new Date(clock.now().getTime() - BURN_WINDOW_DAYS * DAY_MS).toISOString();
+  let spent = 0;
+  for (const [entryType, total] of debitsSinceByEntryType(db, accountId, since)) {
+    if (!(NON_SPEND_ENTRY_TYPES as readonly string[]).includes(entryType)) spent += total;
+  }
+  return spent;
+}
+
+export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet {
+  const agent = requireAgent(db, agentId);
+  const sponsor = identity.getSponsor(db, agent.sponsorId);
+  const accountId = agentAccountId(agentId);
+  expireDueHoldsOf(db, clock, accountId);
+  const balance = getBalance(db, accountId);
+  const runway = runwayDays(balance.availableMsats, spentInWindow(db, clock, accountId));
+  return {
+    agentId,
+    name: agent.name,
+    balanceMsats: balance.balanceMsats,
+    heldMsats: balance.heldMsats,
+    availableMsats: balance.availableMsats,
+    runwayDays: runway,
+    status: lifecycleStatus(agent.status as StoredAgentStatus, runway, sponsor?.lowBalanceDays),
+  };
+}
+
+export function sponsorWallets(db: Db, clock: Clock, sponsorId: string): AgentWallet[] {
+  return identity.listSponsorAgents(db, sponsorId).map((agent) => agentWallet(db, clock, agent.id));
+}

@@ -1,0 +1,42 @@
+// Agents retry. The same caller + tool + key + arguments returns the first result and
+// does nothing more; the same key with other arguments is refused. The lookup, the
+// operation and the saved result share one transaction, so a crash between them
+// cannot leave an effect without its record (or a record without its effect).
+import type { Db } from '../db/connection.js';
+import { findIdempotencyRecord, saveIdempotencyRecord } from '../db/idempotency-store.js';
+import { canonicalHash } from './canonical-json.js';
+import type { Clock } from './clock.js';
+import { MarketError } from './errors.js';
+
+export interface IdempotencyScope {
+  callerId: string;
+  tool: string;
+  key: string;
+  /** The call's arguments without the key itself. */
+  args: unknown;
+}
+
+export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: () => T): { result: T; replayed: boolean } {
+  return db.write(() => {
+    const argsHash = canonicalHash(scope.args);
+    const earlier = findIdempotencyRecord(db, scope.callerId, scope.tool, scope.key);
+    if (earlier) {
+      if (earlier.argsHash !== argsHash) {
+        throw new MarketError(
+          'IDEMPOTENCY_MISMATCH',
+          `idempotency_key "${scope.key}" was already used for ${scope.tool} with different arguments. ` +
+            'Use a new key for a new request, or repeat the original arguments to get the original result.',
+        );
+      }
+      return { result: JSON.parse(earlier.resultJson) as T, replayed: true };
+    }
+    const result = run();
+    saveIdempotencyRecord(db, {
+      ...scope,
+      argsHash,
+      resultJson: JSON.stringify(result),
+      createdAt: clock.now().toISOString(),
+    });
+    return { result, replayed: false };
+  });
+}

@@ -1,0 +1,116 @@
+// Creating sponsors and agents and issuing their tokens. Each is one transaction:
+// the principal, its ledger account and its first token appear together or not at all.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/identity-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { agentAccount, sponsorAccount, SYSTEM_ACCOUNTS } from '../ledger/accounts.js';
+import { openAccount } from '../ledger/transfers.js';
+import type { Caller } from './caller.js';
+import { generateNostrIdentity, importNpub } from './nostr-identity.js';
+import { generateToken, hashToken } from './tokens.js';
+
+const LIGHTNING_ADDRESS = /^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
+const MAX_NAME_LENGTH = 100;
+
+export interface IssuedSponsor {
+  id: string;
+  name: string;
+  token: string;
+}
+
+export interface IssuedAgent {
+  id: string;
+  name: string;
+  sponsorId: string;
+  token: string;
+  npub: string;
+}
+
+function validName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > MAX_NAME_LENGTH) {
+    throw new MarketError('INVALID_INPUT', `A name must be 1–${MAX_NAME_LENGTH} characters.`);
+  }
+  return trimmed;
+}
+
+function issueToken(db: Db, clock: Clock, kind: 'sponsor' | 'agent', principalId: string): string {
+  const token = generateToken(kind);
+  store.insertToken(db, {
+    id: newId('tk'),
+    principalKind: kind,
+    principalId,
+    tokenHash: hashToken(token),
+    createdAt: clock.now().toISOString(),
+  });
+  return token;
+}
+
+export function ensureSystemAccounts(db: Db, clock: Clock): void {
+  db.write(() => SYSTEM_ACCOUNTS.forEach((spec) => openAccount(db, clock, spec)));
+}
+
+export function createSponsor(db: Db, clock: Clock, input: { name: string }): IssuedSponsor {
+  const name = validName(input.name);
+  return db.write(() => {
+    ensureSystemAccounts(db, clock);
+    const id = newId('sp');
+    store.insertSponsor(db, { id, name, createdAt: clock.now().toISOString() });
+    openAccount(db, clock, sponsorAccount(id));
+    return { id, name, token: issueToken(db, clock, 'sponsor', id) };
+  });
+}
+
+export function createAgent(
+  db: Db,
+  clock: Clock,
+  input: { sponsorId: string; name: string; lightningAddress?: string | null; npub?: string | null },
+): IssuedAgent {
+  const name = validName(input.name);
+  if (input.lightningAddress && !LIGHTNING_ADDRESS.test(input.lightningAddress)) {
+    throw new MarketError('INVALID_INPUT', `"${input.lightningAddress}" is not a lightning address (name@domain).`);
+  }
+  const identity = input.npub ? importNpub(input.npub) : generateNostrIdentity();
+  return db.write(() => {
+    if (!store.getSponsor(db, input.sponsorId)) {
+      throw new MarketError('NOT_FOUND', `No sponsor ${input.sponsorId}. Create one with \`agent-marketplace sponsor create\`.`);
+    }
+    const id = newId('ag');
+    store.insertAgent(db, {
+      id,
+      sponsorId: input.sponsorId,
+      name,
+      npub: identity.npub,
+      nostrSecretKey: identity.secretKeyHex,
+      lightningAddress: input.lightningAddress ?? null,
+      createdAt: clock.now().toISOString(),
+    });
+    openAccount(db, clock, agentAccount(id));
+    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: issueToken(db, clock, 'agent', id) };
+  });
+}
+
+/** Revokes every live token of the principal and issues a new one. */
+export function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' | 'agent'; id: string }): { id: string; token: string } {
+  return db.write(() => {
+    const exists = principal.kind === 'sponsor' ? store.getSponsor(db, principal.id) : store.getAgent(db, principal.id);
+    if (!exists) throw new MarketError('NOT_FOUND', `No ${principal.kind} ${principal.id}.`);
+    store.revokeTokens(db, principal.kind, principal.id, clock.now().toISOString());
+    return { id: principal.id, token: issueToken(db, clock, principal.kind, principal.id) };
+  });
+}
+
+/** The caller a token stands for, or null for an unknown or revoked token. */
+export function authenticate(db: Db, token: string | undefined | null): Caller | null {
+  if (!token) return null;
+  const found = store.findActiveToken(db, hashToken(token.trim()));
+  if (!found) return null;
+  if (found.principalKind === 'sponsor') {
+    const sponsor = store.getSponsor(db, found.principalId);
+    return sponsor ? { role: 'sponsor', id: sponsor.id, name: sponsor.name } : null;
+  }
+  const agent = store.getAgent(db, found.principalId);
+  return agent ? { role: 'agent', id: agent.id, name: agent.name, sponsorId: agent.sponsorId } : null;
+}

@@ -1,0 +1,46 @@
+// One account's transfers, newest first, as the account's owner reads them.
+import type { Db } from '../../db/connection.js';
+import { listAccountTransfers, type TransferRow } from '../../db/ledger-store.js';
+import { msatsToSats } from '../money.js';
+import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
+import type { EntryType } from './entry-types.js';
+
+export interface HistoryItem {
+  id: string;
+  entry_type: string;
+  amount_sats: number;
+  amount_msats: number;
+  direction: 'debit' | 'credit';
+  /** posted: money moved; pending: a hold was placed; post/void/expire: how a hold ended. */
+  phase: string;
+  counterparty: string;
+  description: string;
+  reference: string | null;
+  created_at: string;
+}
+
+export function accountHistory(
+  db: Db,
+  accountId: string,
+  options: { entryType?: EntryType; cursor?: string; limit: number },
+): Page<HistoryItem> {
+  const beforeSeq = options.cursor ? (decodeCursor(options.cursor, { seq: 'number' }).seq as number) : undefined;
+  const rows = listAccountTransfers(db, accountId, { beforeSeq, entryType: options.entryType, limit: options.limit + 1 });
+  return toPage(rows, options.limit, (row) => toItem(accountId, row), (row) => encodeCursor({ seq: row.seq }));
+}
+
+function toItem(accountId: string, row: TransferRow): HistoryItem {
+  const debit = row.debitAccountId === accountId;
+  return {
+    id: row.id,
+    entry_type: row.entryType,
+    amount_sats: msatsToSats(row.amountMsats),
+    amount_msats: row.amountMsats,
+    direction: debit ? 'debit' : 'credit',
+    phase: row.phase,
+    counterparty: debit ? row.creditAccountId : row.debitAccountId,
+    description: row.description,
+    reference: row.reference,
+    created_at: row.createdAt,
+  };
+}

@@ -1,0 +1,122 @@
+// Holds follow TigerBeetle's two-phase transfers: a pending transfer reserves funds on
+// the debit account; it then ends exactly once, by being posted (fully or in part),
+// voided, or expiring. Reserved funds count against the available balance.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/ledger-store.js';
+import type { HoldRow } from '../../db/ledger-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { appendTransfer, assertCanDebit, loadPair, type Transfer, type TransferRequest } from './transfers.js';
+
+export type Hold = HoldRow;
+
+export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null }): Hold {
+  return db.write(() => {
+    expireDueHoldsOf(db, clock, t.debitAccountId);
+    const { debit } = loadPair(db, t);
+    assertCanDebit(debit, t.amountMsats);
+    const pending = appendTransfer(
+      db,
+      clock,
+      { ...t, phase: 'pending' },
+      { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } },
+    );
+    store.insertHold(db, {
+      id: pending.id,
+      debitAccountId: t.debitAccountId,
+      creditAccountId: t.creditAccountId,
+      amountMsats: t.amountMsats,
+      entryType: t.entryType,
+      reference: t.reference ?? null,
+      expiresAt: t.expiresAt ?? null,
+      createdAt: pending.createdAt,
+    });
+    return requireHold(db, pending.id);
+  });
+}
+
+export function requireHold(db: Db, holdId: string): Hold {
+  const hold = store.getHold(db, holdId);
+  if (!hold) throw new MarketError('NOT_FOUND', `No hold ${holdId}.`);
+  return hold;
+}
+
+/** A hold past its expiry is treated as expired even before the sweep has ended it. */
+function requirePending(db: Db, clock: Clock, holdId: string): Hold {
+  const hold = requireHold(db, holdId);
+  const due = hold.status === 'pending' && hold.expiresAt !== null && hold.expiresAt <= clock.now().toISOString();
+  const status = due ? 'expired' : hold.status;
+  if (status !== 'pending') {
+    throw new MarketError('CONFLICT', `Hold ${hold.id} is already ${status}.`, { status });
+  }
+  return hold;
+}
+
+/**
+ * Settles a hold: amountMsats (default: all of it) moves to the credit account and the
+ * rest is released back to the debit account.
+ */
+export function postHold(db: Db, clock: Clock, holdId: string, amountMsats?: number, description?: string): Transfer {
+  return db.write(() => {
+    const hold = requirePending(db, clock, holdId);
+    const amount = amountMsats ?? hold.amountMsats;
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > hold.amountMsats) {
+      throw new MarketError('INVALID_INPUT', `A hold of ${hold.amountMsats} msats can be posted for 1..${hold.amountMsats} msats, not ${amount}.`);
+    }
+    return endHold(db, clock, hold, 'post', amount, description);
+  });
+}
+
+export function voidHold(db: Db, clock: Clock, holdId: string, description?: string): Transfer {
+  return db.write(() => {
+    const hold = requirePending(db, clock, holdId);
+    return endHold(db, clock, hold, 'void', 0, description);
+  });
+}
+
+/** Ends every hold whose time has passed. Returns how many ended. */
+export function expireDueHolds(db: Db, clock: Clock, batch = 500): number {
+  return db.write(() => {
+    const due = store.dueHolds(db, clock.now().toISOString(), batch);
+    for (const hold of due) endHold(db, clock, hold, 'expire', 0);
+    return due.length;
+  });
+}
+
+/** Lazily expires one account's due holds before its balance is read or spent. */
+export function expireDueHoldsOf(db: Db, clock: Clock, accountId: string): void {
+  db.write(() => {
+    for (const hold of store.dueHoldsForAccount(db, accountId, clock.now().toISOString())) endHold(db, clock, hold, 'expire', 0);
+  });
+}
+
+/**
+ * One row records how a hold ended. A post row carries the posted amount (moved to
+ * the credit account); void and expire rows carry the whole reservation (released).
+ */
+function endHold(db: Db, clock: Clock, hold: Hold, phase: 'post' | 'void' | 'expire', postedMsats: number, description?: string): Transfer {
+  const status = phase === 'post' ? 'posted' : phase === 'void' ? 'voided' : 'expired';
+  const now = clock.now().toISOString();
+  if (!store.resolveHold(db, hold.id, status, postedMsats, now)) {
+    throw new MarketError('CONFLICT', `Hold ${hold.id} was resolved concurrently.`);
+  }
+  const release = { debitsPending: -hold.amountMsats };
+  const releaseCredit = { creditsPending: -hold.amountMsats };
+  return appendTransfer(
+    db,
+    clock,
+    {
+      debitAccountId: hold.debitAccountId,
+      creditAccountId: hold.creditAccountId,
+      amountMsats: phase === 'post' ? postedMsats : hold.amountMsats,
+      entryType: hold.entryType as TransferRequest['entryType'],
+      description: description ?? `${status} hold ${hold.id}`,
+      reference: hold.reference,
+      phase,
+      pendingId: hold.id,
+    },
+    phase === 'post'
+      ? { debit: { ...release, debitsPosted: postedMsats }, credit: { ...releaseCredit, creditsPosted: postedMsats } }
+      : { debit: release, credit: releaseCredit },
+  );
+}

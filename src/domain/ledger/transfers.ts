@@ -1,0 +1,154 @@
+// Immutable transfers, each chained to the one before it. Every function here must run
+// inside db.write(): the balance check and the write are one IMMEDIATE transaction, so
+// no interleaving of concurrent calls can overdraw an account.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/ledger-store.js';
+import type { AccountRow, BalanceDelta, TransferRow } from '../../db/ledger-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { addMsats, checkedMsats, formatSats, msatsToSats } from '../money.js';
+import type { AccountBalance, AccountSpec } from './accounts.js';
+import { GENESIS_HASH, transferHash } from './chain.js';
+import type { EntryType } from './entry-types.js';
+
+export type TransferPhase = 'posted' | 'pending' | 'post' | 'void' | 'expire';
+
+export interface TransferRequest {
+  debitAccountId: string;
+  creditAccountId: string;
+  amountMsats: number;
+  entryType: EntryType;
+  description?: string;
+  /** What the transfer belongs to (a contract, a skill usage, an invoice…). */
+  reference?: string | null;
+}
+
+export type Transfer = TransferRow;
+
+export function openAccount(db: Db, clock: Clock, spec: AccountSpec): void {
+  store.insertAccount(db, spec, clock.now().toISOString());
+}
+
+export function requireAccount(db: Db, accountId: string): AccountRow {
+  const account = store.getAccount(db, accountId);
+  if (!account) throw new MarketError('NOT_FOUND', `No ledger account ${accountId}.`);
+  return account;
+}
+
+export function balanceOf(account: AccountRow): AccountBalance {
+  const balanceMsats = account.creditsPostedMsats - account.debitsPostedMsats;
+  return {
+    accountId: account.id,
+    balanceMsats,
+    heldMsats: account.debitsPendingMsats,
+    availableMsats: balanceMsats - account.debitsPendingMsats,
+  };
+}
+
+export function getBalance(db: Db, accountId: string): AccountBalance {
+  return balanceOf(requireAccount(db, accountId));
+}
+
+/** Throws INSUFFICIENT_FUNDS unless the account can give amountMsats now. */
+export function assertCanDebit(account: AccountRow, amountMsats: number): void {
+  if (account.allowNegative) return;
+  const { availableMsats, balanceMsats, heldMsats } = balanceOf(account);
+  if (availableMsats >= amountMsats) return;
+  const held = heldMsats > 0 ? ` (${formatSats(msatsToSats(heldMsats))} of ${formatSats(msatsToSats(balanceMsats))} held)` : '';
+  throw new MarketError(
+    'INSUFFICIENT_FUNDS',
+    `Available balance is ${formatSats(msatsToSats(availableMsats))}${held}; this needs ${formatSats(Math.ceil(amountMsats / 1000))}. ` +
+      'Ask your sponsor to fund the wallet or lower the amount.',
+    { available_msats: availableMsats, required_msats: amountMsats },
+  );
+}
+
+function validateAmount(amountMsats: number): void {
+  checkedMsats(amountMsats);
+  if (amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'A transfer amount must be greater than zero.');
+}
+
+/** Appends one row to the chain and applies its effect on both balances. */
+export function appendTransfer(
+  db: Db,
+  clock: Clock,
+  t: TransferRequest & { phase: TransferPhase; pendingId?: string | null },
+  effect: { debit: BalanceDelta; credit: BalanceDelta },
+): Transfer {
+  const last = store.lastTransfer(db);
+  const fields = {
+    seq: (last?.seq ?? 0) + 1,
+    id: newId('tr'),
+    debitAccountId: t.debitAccountId,
+    creditAccountId: t.creditAccountId,
+    amountMsats: t.amountMsats,
+    entryType: t.entryType,
+    phase: t.phase,
+    pendingId: t.pendingId ?? null,
+    reference: t.reference ?? null,
+    description: t.description ?? '',
+    createdAt: clock.now().toISOString(),
+  };
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const row: TransferRow = { ...fields, prevHash, hash: transferHash(prevHash, fields) };
+  store.insertTransfer(db, row);
+  store.applyDelta(db, t.debitAccountId, effect.debit);
+  store.applyDelta(db, t.creditAccountId, effect.credit);
+  return row;
+}
+
+function checkBalancesStaySafe(debit: AccountRow, credit: AccountRow, amountMsats: number): void {
+  addMsats(debit.debitsPostedMsats, amountMsats);
+  addMsats(debit.debitsPendingMsats, amountMsats);
+  addMsats(credit.creditsPostedMsats, amountMsats);
+  addMsats(credit.creditsPendingMsats, amountMsats);
+}
+
+export function loadPair(db: Db, t: TransferRequest): { debit: AccountRow; credit: AccountRow } {
+  validateAmount(t.amountMsats);
+  if (t.debitAccountId === t.creditAccountId) {
+    throw new MarketError('INVALID_INPUT', 'A transfer needs two different accounts.');
+  }
+  const debit = requireAccount(db, t.debitAccountId);
+  const credit = requireAccount(db, t.creditAccountId);
+  checkBalancesStaySafe(debit, credit, t.amountMsats);
+  return { debit, credit };
+}
+
+/** A completed transfer: money leaves one account and arrives in the other. */
+export function postTransfer(db: Db, clock: Clock, t: TransferRequest): Transfer {
+  return db.write(() => {
+    const { debit } = loadPair(db, t);
+    assertCanDebit(debit, t.amountMsats);
+    return appendTransfer(
+      db,
+      clock,
+      { ...t, phase: 'posted' },
+      { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } },
+    );
+  });
+}
+
+/**
+ * The correction for a posted transfer: the same amount back the other way. The original
+ * stays in the chain untouched. Fails with INSUFFICIENT_FUNDS if the receiver has
+ * already spent the money.
+ */
+export function reverseTransfer(db: Db, clock: Clock, transferId: string, description?: string): Transfer {
+  return db.write(() => {
+    const original = store.getTransfer(db, transferId);
+    if (!original) throw new MarketError('NOT_FOUND', `No transfer ${transferId}.`);
+    if (original.phase !== 'posted' && original.phase !== 'post') {
+      throw new MarketError('CONFLICT', `Transfer ${transferId} is a ${original.phase} entry; only posted transfers can be reversed.`);
+    }
+    return postTransfer(db, clock, {
+      debitAccountId: original.creditAccountId,
+      creditAccountId: original.debitAccountId,
+      amountMsats: original.amountMsats,
+      entryType: 'Reversal',
+      description: description ?? `Reversal of ${original.id}`,
+      reference: original.id,
+    });
+  });
+}

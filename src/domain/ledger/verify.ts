@@ -1,0 +1,126 @@
+// `ledger verify`: trust nothing that is stored as a summary. Walk the chain, recompute
+// every balance and every hold from the transfers alone, and compare.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/ledger-store.js';
+import { GENESIS_HASH, transferHash } from './chain.js';
+
+export interface LedgerProblem {
+  kind: 'chain' | 'balance' | 'total' | 'negative' | 'hold' | 'orphan';
+  message: string;
+  row?: Record<string, unknown>;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  accounts: number;
+  transfers: number;
+  problems: LedgerProblem[];
+}
+
+interface Totals {
+  debitsPosted: bigint;
+  creditsPosted: bigint;
+  debitsPending: bigint;
+  creditsPending: bigint;
+}
+
+const zero = (): Totals => ({ debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n });
+
+export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
+  const problems: LedgerProblem[] = [];
+  const report = (p: LedgerProblem) => {
+    if (problems.length < maxProblems) problems.push(p);
+  };
+  const totals = new Map<string, Totals>();
+  const of = (id: string) => {
+    let t = totals.get(id);
+    if (!t) totals.set(id, (t = zero()));
+    return t;
+  };
+  const pendingHolds = new Map<string, { amount: bigint; debit: string; credit: string; ended?: string; posted: bigint }>();
+
+  let count = 0;
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  // A read transaction gives one consistent snapshot even while a server keeps writing.
+  db.sqlite.exec('BEGIN');
+  try {
+    for (const t of store.iterateTransfers(db)) {
+      count++;
+      if (t.seq !== expectedSeq) report({ kind: 'chain', message: `expected transfer #${expectedSeq}, found #${t.seq}: rows are missing`, row: { ...t } });
+      expectedSeq = t.seq + 1;
+      if (t.prevHash !== prevHash) report({ kind: 'chain', message: `transfer #${t.seq} does not link to the one before it`, row: { ...t } });
+      const hash = transferHash(t.prevHash, t);
+      if (hash !== t.hash) report({ kind: 'chain', message: `transfer #${t.seq} (${t.id}) was altered: its hash does not match its contents`, row: { ...t } });
+      prevHash = t.hash;
+
+      const amount = BigInt(t.amountMsats);
+      const debit = of(t.debitAccountId);
+      const credit = of(t.creditAccountId);
+      if (t.phase === 'posted') {
+        debit.debitsPosted += amount;
+        credit.creditsPosted += amount;
+      } else if (t.phase === 'pending') {
+        debit.debitsPending += amount;
+        credit.creditsPending += amount;
+        pendingHolds.set(t.id, { amount, debit: t.debitAccountId, credit: t.creditAccountId, posted: 0n });
+      } else {
+        const hold = t.pendingId ? pendingHolds.get(t.pendingId) : undefined;
+        if (!hold || hold.ended || hold.debit !== t.debitAccountId || hold.credit !== t.creditAccountId) {
+          report({ kind: 'hold', message: `transfer #${t.seq} ends hold ${t.pendingId}, which is unknown, already ended or on other accounts`, row: { ...t } });
+          continue;
+        }
+        hold.ended = t.phase;
+        debit.debitsPending -= hold.amount;
+        credit.creditsPending -= hold.amount;
+        if (t.phase === 'post') {
+          if (amount > hold.amount) report({ kind: 'hold', message: `transfer #${t.seq} posts more than hold ${t.pendingId} reserved`, row: { ...t } });
+          hold.posted = amount;
+          debit.debitsPosted += amount;
+          credit.creditsPosted += amount;
+        } else if (amount !== hold.amount) {
+          report({ kind: 'hold', message: `transfer #${t.seq} releases ${amount} msats of a ${hold.amount} msat hold`, row: { ...t } });
+        }
+      }
+    }
+
+    const accounts = store.allAccounts(db);
+    let sum = 0n;
+    for (const a of accounts) {
+      const t = totals.get(a.id) ?? zero();
+      totals.delete(a.id);
+      const stored = {
+        debitsPosted: BigInt(a.debitsPostedMsats),
+        creditsPosted: BigInt(a.creditsPostedMsats),
+        debitsPending: BigInt(a.debitsPendingMsats),
+        creditsPending: BigInt(a.creditsPendingMsats),
+      };
+      for (const field of Object.keys(stored) as (keyof Totals)[]) {
+        if (stored[field] !== t[field]) {
+          report({ kind: 'balance', message: `account ${a.id}: stored ${field} ${stored[field]} msats, transfers give ${t[field]}`, row: { ...a } });
+        }
+      }
+      const balance = t.creditsPosted - t.debitsPosted;
+      sum += balance;
+      if (!a.allowNegative && balance - t.debitsPending < 0n) {
+        report({ kind: 'negative', message: `account ${a.id} has a negative available balance (${balance - t.debitsPending} msats)`, row: { ...a } });
+      }
+    }
+    for (const id of totals.keys()) report({ kind: 'orphan', message: `transfers name account ${id}, which does not exist` });
+    if (sum !== 0n) report({ kind: 'total', message: `balances sum to ${sum} msats instead of zero` });
+
+    for (const h of store.allHolds(db)) {
+      const recomputed = pendingHolds.get(h.id);
+      const status = recomputed?.ended === undefined ? 'pending' : { post: 'posted', void: 'voided', expire: 'expired' }[recomputed.ended];
+      if (!recomputed || status !== h.status || BigInt(h.amountMsats) !== recomputed.amount || BigInt(h.postedMsats) !== recomputed.posted) {
+        report({ kind: 'hold', message: `hold ${h.id} is stored as ${h.status}, the transfers say ${recomputed ? status : 'no such hold'}`, row: { ...h } });
+      }
+      pendingHolds.delete(h.id);
+    }
+    for (const id of pendingHolds.keys()) report({ kind: 'hold', message: `pending transfer ${id} has no hold record` });
+
+    return { ok: problems.length === 0, accounts: accounts.length, transfers: count, problems };
+  } finally {
+    db.sqlite.exec('COMMIT');
+  }
+}

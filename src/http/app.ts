@@ -1,0 +1,150 @@
+// The HTTP face of the server: Streamable HTTP at /mcp (stateless: a fresh server per
+// request, nothing kept between them), the legacy HTTP+SSE transport at /sse +
+// /messages for older clients, and /healthz. Every MCP request carries a bearer token;
+// Host and Origin are checked so a web page cannot reach a loopback server through
+// DNS rebinding.
+import type { Server as HttpServer } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AppContext } from '../context.js';
+import { MarketError } from '../domain/errors.js';
+import type { Caller } from '../domain/identity/caller.js';
+import { authenticate } from '../domain/identity/registration.js';
+import { createServer } from '../server.js';
+import { VERSION } from '../version.js';
+
+const BODY_LIMIT = '1mb';
+const REALM = 'agent-marketplace';
+
+type AuthedRequest = Request & { caller?: Caller; token?: string };
+
+export function createHttpApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(hostHeaderValidation(ctx.config.http.allowedHosts.map((h) => h.replace(/^\[|\]$/g, '')).flatMap(hostVariants)));
+  app.use(originValidation(ctx.config.http.allowedHosts));
+
+  app.get('/healthz', (_req, res) => {
+    ctx.db.sqlite.prepare('SELECT 1').get();
+    res.json({ status: 'ok', version: VERSION });
+  });
+
+  const mcp = express.Router();
+  mcp.use(express.json({ limit: BODY_LIMIT }));
+  mcp.use(bearerAuth(ctx));
+
+  mcp.post('/mcp', async (req: AuthedRequest, res) => {
+    const token = req.token!;
+    const server = createServer(ctx, { caller: () => currentCaller(ctx, token) });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      ctx.logger.error('mcp request failed', { error: String(error) });
+      if (!res.headersSent) res.status(500).json(jsonRpcError(-32603, 'Internal server error'));
+    }
+  });
+  // Stateless Streamable HTTP: no server-initiated stream and no session to delete.
+  const notAllowed = (_req: Request, res: Response) => {
+    res.status(405).set('Allow', 'POST').json(jsonRpcError(-32000, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp.'));
+  };
+  mcp.get('/mcp', notAllowed);
+  mcp.delete('/mcp', notAllowed);
+
+  const sseSessions = new Map<string, { transport: SSEServerTransport; principalId: string }>();
+  mcp.get('/sse', async (req: AuthedRequest, res) => {
+    const token = req.token!;
+    const transport = new SSEServerTransport('/messages', res);
+    const server = createServer(ctx, { caller: () => currentCaller(ctx, token) });
+    sseSessions.set(transport.sessionId, { transport, principalId: req.caller!.id });
+    res.on('close', () => {
+      sseSessions.delete(transport.sessionId);
+      void server.close();
+    });
+    await server.connect(transport);
+  });
+  mcp.post('/messages', async (req: AuthedRequest, res) => {
+    const session = sseSessions.get(String(req.query.sessionId ?? ''));
+    // A session belongs to the principal that opened it; another token cannot post into it.
+    if (!session || session.principalId !== req.caller!.id) {
+      res.status(404).json(jsonRpcError(-32001, 'Unknown session: open a new one with GET /sse.'));
+      return;
+    }
+    await session.transport.handlePostMessage(req, res, req.body);
+  });
+
+  app.use(mcp);
+  return app;
+}
+
+export function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.on('error', reject);
+  });
+}
+
+function currentCaller(ctx: AppContext, token: string): Caller {
+  const caller = authenticate(ctx.db, token);
+  if (!caller) throw new MarketError('UNAUTHORIZED', 'This token was revoked. Ask the sponsor for a new one.');
+  return caller;
+}
+
+function bearerAuth(ctx: AppContext) {
+  return (req: AuthedRequest, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const caller = match ? authenticate(ctx.db, match[1]) : null;
+    if (!caller) {
+      const challenge = match ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`;
+      res
+        .status(401)
+        .set('WWW-Authenticate', challenge)
+        .json({
+          error: {
+            code: 'UNAUTHORIZED',
+            message: match
+              ? 'The bearer token is unknown or revoked.'
+              : 'Send Authorization: Bearer <token>. `agent-marketplace init` or `agent create` prints a token.',
+          },
+        });
+      return;
+    }
+    req.caller = caller;
+    req.token = match![1];
+    next();
+  };
+}
+
+/** Browsers send Origin; a page served from any host we do not answer to is refused. */
+function originValidation(allowedHosts: string[]) {
+  const allowed = new Set(allowedHosts.map((h) => h.replace(/^\[|\]$/g, '')).flatMap(hostVariants));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return next();
+    let hostname: string | null = null;
+    try {
+      hostname = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      hostname = null;
+    }
+    if (hostname !== null && allowed.has(hostname)) return next();
+    res.status(403).json(jsonRpcError(-32000, `Origin not allowed: ${origin}`));
+  };
+}
+
+/** IPv6 hosts appear bracketed in Host headers and bare elsewhere; accept both spellings. */
+function hostVariants(host: string): string[] {
+  return host.includes(':') ? [host, `[${host}]`] : [host];
+}
+
+function jsonRpcError(code: number, message: string) {
+  return { jsonrpc: '2.0', error: { code, message }, id: null };
+}

@@ -1,0 +1,14 @@
+// Building an AppContext from configuration: what the CLI, the servers and the tests share.
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { openDatabase } from './db/connection.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { ensureSystemAccounts } from './domain/identity/registration.js';
+import { createLogger, type Logger } from './domain/logger.js';
+
+export function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): AppContext {
+  const db = openDatabase(config.dbPath);
+  const clock = overrides.clock ?? systemClock;
+  ensureSystemAccounts(db, clock);
+  return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config };
+}

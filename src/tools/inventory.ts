@@ -1,0 +1,68 @@
+// A tool is a value: name, words for the model, schemas, annotations, who may see it,
+// and one handler. The server lists and runs these values and nothing else, so
+// read-only mode, toolsets, roles and the gate apply to every tool by construction.
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import type { Caller, Role } from '../domain/identity/caller.js';
+
+export const TOOLSETS = ['context', 'wallet'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+/** Toolsets that stay on whatever --toolsets says: a client always learns who it is. */
+export const ALWAYS_ON_TOOLSETS: readonly Toolset[] = ['context'];
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolCall {
+  ctx: AppContext;
+  caller: Caller;
+}
+
+export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+export interface ToolDefinition<In extends ObjectSchema = ObjectSchema> {
+  name: string;
+  title: string;
+  /** Written for a model: what it does, what it costs, what it returns, what to do next. */
+  description: string;
+  toolset: Toolset;
+  roles: readonly Role[];
+  input: In;
+  /** One output schema, or one per role when agents and sponsors get different shapes. */
+  output: ObjectSchema | Partial<Record<Role, ObjectSchema>>;
+  annotations: ToolAnnotations;
+  handler: (args: z.output<In>, call: ToolCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+/**
+ * Keeps each definition's handler typed by its own input schema, and makes the input
+ * strict: an agent that misspells a field (amount for amount_sats) gets INVALID_INPUT
+ * instead of a call that silently ignores what it meant.
+ */
+export function defineTool<In extends ObjectSchema>(tool: ToolDefinition<In>): ToolDefinition {
+  return { ...tool, input: tool.input.strict() } as unknown as ToolDefinition;
+}
+
+export function outputSchemaFor(tool: ToolDefinition, role: Role): ObjectSchema | undefined {
+  return tool.output instanceof z.ZodObject ? tool.output : tool.output[role];
+}
+
+export interface InventoryFilter {
+  role: Role;
+  toolsets: readonly string[] | null;
+  readOnly: boolean;
+}
+
+/** The tools a caller sees, in a stable order (by name) so tools/list snapshots are deterministic. */
+export function selectTools(all: readonly ToolDefinition[], filter: InventoryFilter): ToolDefinition[] {
+  return all
+    .filter((t) => t.roles.includes(filter.role))
+    .filter((t) => filter.toolsets === null || ALWAYS_ON_TOOLSETS.includes(t.toolset) || filter.toolsets.includes(t.toolset))
+    .filter((t) => !filter.readOnly || t.annotations.readOnlyHint)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

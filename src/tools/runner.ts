@@ -1,0 +1,35 @@
+// Every tools/call passes here: authenticate, check the caller may use the tool,
+// validate, run, shape. Domain errors become coded results; anything else is logged
+// and reported as INTERNAL without leaking internals to the model.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { isMarketError, MarketError } from '../domain/errors.js';
+import type { Caller } from '../domain/identity/caller.js';
+import type { ToolDefinition } from './inventory.js';
+import { failure, success } from './results.js';
+
+export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller): Promise<CallToolResult> {
+  try {
+    const caller = resolveCaller();
+    if (!tool.roles.includes(caller.role)) {
+      throw new MarketError('FORBIDDEN', `${tool.name} is not available to ${caller.role}s.`);
+    }
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) throw invalidInput(parsed.error);
+    return success(await tool.handler(parsed.data, { ctx, caller }));
+  } catch (error) {
+    if (isMarketError(error)) return failure(error);
+    ctx.logger.error('tool failed unexpectedly', {
+      tool: tool.name,
+      error: error instanceof Error ? error.stack ?? error.message : String(error),
+    });
+    return failure(new MarketError('INTERNAL', 'The marketplace failed unexpectedly; nothing was changed. Try again, and report it if it persists.'));
+  }
+}
+
+function invalidInput(error: z.ZodError): MarketError {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return new MarketError('INVALID_INPUT', `Invalid arguments: ${summary}. Fix them and call again.`, { issues });
+}
