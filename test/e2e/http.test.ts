@@ -1,0 +1,121 @@
+// The HTTP server on 127.0.0.1, as remote MCP clients and browsers meet it.
+import http from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDbPath } from '../support/fixtures.js';
+import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
+
+let server: RunningServer;
+let tokens: { sponsor: string; agent: string; agentId: string };
+
+beforeAll(async () => {
+  const db = tempDbPath();
+  const { json } = await cliJson(['init', '--db', db]);
+  await cliJson(['fund', '--agent', json.agent.id, '--sats', '777', '--db', db]);
+  tokens = { sponsor: json.sponsor.token, agent: json.agent.token, agentId: json.agent.id };
+  server = await startHttpServer(['--db', db]);
+});
+
+afterAll(() => server?.stop());
+
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+/** A raw request, so tests control every header (fetch would not let us forge Host). */
+function raw(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const url = new URL(path, server.origin);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname, method, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      (res) => {
+        let data = '';
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function streamableClient(token: string): Promise<Client> {
+  const client = new Client({ name: 'http-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+describe('serve --http', () => {
+  it('binds to loopback and answers /healthz', async () => {
+    expect(new URL(server.url).hostname).toBe('127.0.0.1');
+    const res = await fetch(`${server.origin}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('serves Streamable HTTP at /mcp to a client with a valid bearer token', async () => {
+    const client = await streamableClient(tokens.agent);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('marketplace_check_balance');
+    const result = await client.callTool({ name: 'marketplace_check_balance', arguments: {} });
+    expect(result.structuredContent).toMatchObject({ agent_id: tokens.agentId, balance_sats: 777 });
+    await client.close();
+  });
+
+  it('gives a sponsor token the sponsor view', async () => {
+    const client = await streamableClient(tokens.sponsor);
+    const result = await client.callTool({ name: 'marketplace_check_balance', arguments: {} });
+    expect(result.structuredContent).toMatchObject({ agents: [expect.objectContaining({ agent_id: tokens.agentId })] });
+    await client.close();
+  });
+
+  it('answers a missing or wrong token with 401 and a WWW-Authenticate challenge', async () => {
+    const none = await raw('POST', '/mcp', {}, initialize);
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer realm="agent-marketplace"/);
+    const wrong = await raw('POST', '/mcp', { authorization: 'Bearer amag_not-a-real-token' }, initialize);
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(JSON.parse(wrong.body).error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('refuses a foreign Host header and a foreign Origin (DNS rebinding)', async () => {
+    const auth = { authorization: `Bearer ${tokens.agent}` };
+    const host = await raw('POST', '/mcp', { ...auth, host: 'evil.example:80' }, initialize);
+    expect(host.status).toBe(403);
+    const origin = await raw('POST', '/mcp', { ...auth, origin: 'http://evil.example' }, initialize);
+    expect(origin.status).toBe(403);
+    const local = await raw('POST', '/mcp', { ...auth, origin: server.origin }, initialize);
+    expect(local.status).toBe(200);
+    expect(JSON.parse(local.body).result.serverInfo.name).toBe('agent-marketplace');
+  });
+
+  it('is stateless: GET and DELETE on /mcp are 405', async () => {
+    const auth = { authorization: `Bearer ${tokens.agent}` };
+    expect((await raw('GET', '/mcp', auth)).status).toBe(405);
+    expect((await raw('DELETE', '/mcp', auth)).status).toBe(405);
+  });
+
+  it('still speaks the legacy HTTP+SSE transport for older clients', async () => {
+    const headers = { Authorization: `Bearer ${tokens.agent}` };
+    const client = new Client({ name: 'sse-test', version: '1.0.0' });
+    const transport = new SSEClientTransport(new URL('/sse', server.origin), {
+      requestInit: { headers },
+      eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+    });
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'marketplace_whoami', arguments: {} });
+    expect(result.structuredContent).toMatchObject({ role: 'agent', id: tokens.agentId });
+
+    // Another principal cannot post into this session.
+    const foreign = await raw('POST', `/messages?sessionId=${transport.sessionId}`, { authorization: `Bearer ${tokens.sponsor}` }, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }));
+    expect(foreign.status).toBe(404);
+    await client.close();
+    expect((await raw('GET', '/sse', {})).status).toBe(401);
+  });
+});

@@ -1,0 +1,47 @@
+// What an IDE does: launch the server as a child process and speak MCP over its stdio.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { describe, expect, it } from 'vitest';
+import { tempDbPath } from '../support/fixtures.js';
+import { CLI, cliJson, runCli } from '../support/processes.js';
+
+describe('serve over stdio', () => {
+  it('lists tools and answers marketplace_check_balance for the agent named by MARKETPLACE_TOKEN', async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    await cliJson(['fund', '--agent', json.agent.id, '--sats', '4200', '--db', db]);
+
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve', '--db', db],
+      env: { ...process.env, MARKETPLACE_TOKEN: json.agent.token } as Record<string, string>,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d) => (stderr += d));
+    const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('marketplace_check_balance');
+      const result = await client.callTool({ name: 'marketplace_check_balance', arguments: {} });
+      expect(result.structuredContent).toMatchObject({ agent_id: json.agent.id, balance_sats: 4200, available_sats: 4200 });
+    } finally {
+      await client.close();
+    }
+    // Logs went to stderr; stdout carried only protocol (the client would have failed to parse anything else).
+    expect(stderr).toContain('serving MCP over stdio');
+  });
+
+  it('refuses to start without a valid token, explaining why on stderr', async () => {
+    const db = tempDbPath();
+    await cliJson(['init', '--db', db]);
+    const missing = await runCli(['serve', '--db', db], { MARKETPLACE_TOKEN: '' });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/UNAUTHORIZED: Set MARKETPLACE_TOKEN/);
+    const wrong = await runCli(['serve', '--db', db], { MARKETPLACE_TOKEN: 'amag_wrong' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/unknown or revoked/);
+  });
+});

@@ -1,0 +1,45 @@
+// The tool surface, as clients see it. A change to any name, description, schema or
+// annotation shows up here as a snapshot diff in review.
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
+
+afterEach(closeContexts);
+
+async function toolsFor(role: 'agent' | 'sponsor', options: Parameters<typeof connect>[2] = {}) {
+  const ctx = makeContext();
+  const { sponsor, agent } = fundedAgent(ctx, 0);
+  const client = await connect(ctx, role === 'agent' ? agent.token : sponsor.token, options);
+  const { tools } = await client.listTools();
+  return tools;
+}
+
+describe('tools/list', () => {
+  it('shows agents their tools, each fully described', async () => {
+    const tools = await toolsFor('agent');
+    expect(tools).toMatchSnapshot();
+    for (const tool of tools) {
+      expect(tool.name).toMatch(/^marketplace_[a-z_]+$/);
+      expect(tool.title).toBeTruthy();
+      expect(tool.description!.length).toBeGreaterThan(60);
+      expect(tool.outputSchema).toBeDefined();
+      expect(Object.keys(tool.annotations!).sort()).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint', 'title']);
+    }
+  });
+
+  it('shows sponsors their own view of the same tools', async () => {
+    expect(await toolsFor('sponsor')).toMatchSnapshot();
+  });
+
+  it('read-only mode keeps only read-only tools', async () => {
+    const tools = await toolsFor('agent', { readOnly: true });
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+  });
+
+  it('toolsets switch groups off; the context group always stays', async () => {
+    const names = (await toolsFor('agent', { toolsets: ['skills'] })).map((t) => t.name);
+    expect(names).toEqual(['marketplace_whoami']);
+    const wallet = (await toolsFor('agent', { toolsets: ['wallet'] })).map((t) => t.name);
+    expect(wallet).toContain('marketplace_check_balance');
+  });
+});
