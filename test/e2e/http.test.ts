@@ -32,7 +32,7 @@ function raw(method: string, path: string, headers: Record<string, string>, body
   const url = new URL(path, server.origin);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
       (res) => {
         let data = '';
         res.on('data', (d) => (data += d));
@@ -112,10 +112,28 @@ describe('serve --http', () => {
     const result = await client.callTool({ name: 'marketplace_whoami', arguments: {} });
     expect(result.structuredContent).toMatchObject({ role: 'agent', id: tokens.agentId });
 
-    // Another principal cannot post into this session.
-    const foreign = await raw('POST', `/messages?sessionId=${transport.sessionId}`, { authorization: `Bearer ${tokens.sponsor}` }, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }));
-    expect(foreign.status).toBe(404);
     await client.close();
+  });
+
+  it('binds a legacy SSE session to the token that opened it', async () => {
+    const url = new URL('/sse', server.origin);
+    const { endpoint, close } = await new Promise<{ endpoint: string; close: () => void }>((resolve, reject) => {
+      const req = http.get({ host: url.hostname, port: url.port, path: url.pathname, headers: { authorization: `Bearer ${tokens.agent}`, accept: 'text/event-stream' } }, (res) => {
+        let data = '';
+        res.on('data', (chunk) => {
+          data += chunk;
+          const match = /event: endpoint\ndata: (\S+)/.exec(data);
+          if (match) resolve({ endpoint: match[1]!, close: () => req.destroy() });
+        });
+      });
+      req.on('error', reject);
+    });
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' });
+    const foreign = await raw('POST', endpoint, { authorization: `Bearer ${tokens.sponsor}` }, ping);
+    expect(foreign.status).toBe(404);
+    const own = await raw('POST', endpoint, { authorization: `Bearer ${tokens.agent}` }, ping);
+    expect(own.status).toBe(202);
+    close();
     expect((await raw('GET', '/sse', {})).status).toBe(401);
   });
 });
