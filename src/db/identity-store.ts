@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { agents, sponsors, tokens } from './schema.js';
 
@@ -14,12 +14,30 @@ export function insertAgent(db: Db, row: typeof agents.$inferInsert): void {
   db.orm.insert(agents).values(row).run();
 }
 
+// Prepared once per connection: every authenticated call reads its principal.
+function prepare(db: Db) {
+  return {
+    sponsor: db.orm.select().from(sponsors).where(eq(sponsors.id, sql.placeholder('id'))).prepare(),
+    agent: db.orm.select().from(agents).where(eq(agents.id, sql.placeholder('id'))).prepare(),
+    token: db.sqlite.prepare(
+      'SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL',
+    ),
+  };
+}
+
+const prepared = new WeakMap<Db, ReturnType<typeof prepare>>();
+function statements(db: Db): ReturnType<typeof prepare> {
+  let s = prepared.get(db);
+  if (!s) prepared.set(db, (s = prepare(db)));
+  return s;
+}
+
 export function getSponsor(db: Db, id: string): SponsorRow | undefined {
-  return db.orm.select().from(sponsors).where(eq(sponsors.id, id)).get();
+  return statements(db).sponsor.get({ id });
 }
 
 export function getAgent(db: Db, id: string): AgentRow | undefined {
-  return db.orm.select().from(agents).where(eq(agents.id, id)).get();
+  return statements(db).agent.get({ id });
 }
 
 export function listSponsorAgents(db: Db, sponsorId: string): AgentRow[] {
@@ -41,16 +59,7 @@ export function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: 
     .run().changes;
 }
 
-const findTokenStatement = new WeakMap<Db, ReturnType<Db['sqlite']['prepare']>>();
-
-/** Hot path: every MCP request over HTTP looks its bearer token up. */
+/** Hot path: every MCP request looks its bearer token up. */
 export function findActiveToken(db: Db, tokenHash: string): { principalKind: PrincipalKind; principalId: string } | undefined {
-  let statement = findTokenStatement.get(db);
-  if (!statement) {
-    statement = db.sqlite.prepare(
-      'SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL',
-    );
-    findTokenStatement.set(db, statement);
-  }
-  return statement.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
+  return statements(db).token.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
 }

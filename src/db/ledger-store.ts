@@ -105,9 +105,13 @@ function statements(db: Db) {
       `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
          AND expires_at IS NOT NULL AND expires_at <= ?`,
     ),
-    debitsSince: s.prepare(
-      `SELECT entry_type AS entryType, COALESCE(SUM(amount_msats), 0) AS total FROM transfers
-       WHERE debit_account_id = ? AND phase IN ('posted', 'post') AND created_at >= ? GROUP BY entry_type`,
+    addDailyDebit: s.prepare(
+      `INSERT INTO daily_debits (account_id, day, entry_type, amount_msats) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = amount_msats + excluded.amount_msats`,
+    ),
+    dailyDebitsSince: s.prepare(
+      `SELECT entry_type AS entryType, SUM(amount_msats) AS total FROM daily_debits
+       WHERE account_id = ? AND day >= ? GROUP BY entry_type`,
     ),
   };
 }
@@ -192,9 +196,21 @@ export function dueHoldsForAccount(db: Db, accountId: string, nowIso: string): H
   return sql(db).dueHoldsForAccount.all(accountId, nowIso) as HoldRow[];
 }
 
-export function debitsSinceByEntryType(db: Db, accountId: string, sinceIso: string): Map<string, number> {
-  const rows = sql(db).debitsSince.all(accountId, sinceIso) as { entryType: string; total: number }[];
+/** day is the UTC date, YYYY-MM-DD. */
+export function addDailyDebit(db: Db, accountId: string, day: string, entryType: string, amountMsats: number): void {
+  sql(db).addDailyDebit.run(accountId, day, entryType, amountMsats);
+}
+
+/** Posted debits of the account from sinceDay (inclusive) on, by entry type. */
+export function dailyDebitsSince(db: Db, accountId: string, sinceDay: string): Map<string, number> {
+  const rows = sql(db).dailyDebitsSince.all(accountId, sinceDay) as { entryType: string; total: number }[];
   return new Map(rows.map((r) => [r.entryType, r.total]));
+}
+
+export function allDailyDebits(db: Db): { accountId: string; day: string; entryType: string; amountMsats: number }[] {
+  return db.sqlite
+    .prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits')
+    .all() as { accountId: string; day: string; entryType: string; amountMsats: number }[];
 }
 
 export function listAccountTransfers(

@@ -148,3 +148,21 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.callerId, t.tool, t.key] })],
 );
+
+/**
+ * Posted debits per account, UTC day and entry type, kept in step with transfers (same
+ * transaction). Runway and spending limits read a week or a month of these rows instead
+ * of summing every transfer in the period.
+ */
+export const dailyDebits = sqliteTable(
+  'daily_debits',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    day: text('day').notNull(),
+    entryType: text('entry_type').notNull(),
+    amountMsats: integer('amount_msats').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.entryType] })],
+);

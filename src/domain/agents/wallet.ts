@@ -1,13 +1,13 @@
 // An agent's wallet as its sponsor and the agent itself see it: balance, holds, runway.
 import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
-import { debitsSinceByEntryType } from '../../db/ledger-store.js';
+import { dailyDebitsSince } from '../../db/ledger-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { NON_SPEND_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { expireDueHoldsOf } from '../ledger/holds.js';
-import { getBalance } from '../ledger/transfers.js';
+import { getBalance, utcDay } from '../ledger/transfers.js';
 import { BURN_WINDOW_DAYS, lifecycleStatus, runwayDays, type AgentStatus, type StoredAgentStatus } from './runway.js';
 
 const DAY_MS = 86_400_000;
@@ -28,10 +28,11 @@ export function requireAgent(db: Db, agentId: string): identity.AgentRow {
   return agent;
 }
 
+/** Spending over the window: today and the BURN_WINDOW_DAYS − 1 UTC days before it. */
 function spentInWindow(db: Db, clock: Clock, accountId: string): number {
-  const since = new Date(clock.now().getTime() - BURN_WINDOW_DAYS * DAY_MS).toISOString();
+  const since = utcDay(new Date(clock.now().getTime() - (BURN_WINDOW_DAYS - 1) * DAY_MS).toISOString());
   let spent = 0;
-  for (const [entryType, total] of debitsSinceByEntryType(db, accountId, since)) {
+  for (const [entryType, total] of dailyDebitsSince(db, accountId, since)) {
     if (!(NON_SPEND_ENTRY_TYPES as readonly string[]).includes(entryType)) spent += total;
   }
   return spent;

@@ -26,6 +26,11 @@ export interface TransferRequest {
 
 export type Transfer = TransferRow;
 
+/** The UTC calendar day of an ISO timestamp: the bucket of spending totals. */
+export function utcDay(iso: string): string {
+  return iso.slice(0, 10);
+}
+
 export function openAccount(db: Db, clock: Clock, spec: AccountSpec): void {
   store.insertAccount(db, spec, clock.now().toISOString());
 }
@@ -95,6 +100,9 @@ export function appendTransfer(
   store.insertTransfer(db, row);
   store.applyDelta(db, t.debitAccountId, effect.debit);
   store.applyDelta(db, t.creditAccountId, effect.credit);
+  if (effect.debit.debitsPosted) {
+    store.addDailyDebit(db, t.debitAccountId, utcDay(row.createdAt), t.entryType, effect.debit.debitsPosted);
+  }
   return row;
 }
 

@@ -3,9 +3,10 @@
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/ledger-store.js';
 import { GENESIS_HASH, transferHash } from './chain.js';
+import { utcDay } from './transfers.js';
 
 export interface LedgerProblem {
-  kind: 'chain' | 'balance' | 'total' | 'negative' | 'hold' | 'orphan';
+  kind: 'chain' | 'balance' | 'total' | 'negative' | 'hold' | 'orphan' | 'daily';
   message: string;
   row?: Record<string, unknown>;
 }
@@ -37,6 +38,11 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
     if (!t) totals.set(id, (t = zero()));
     return t;
   };
+  const daily = new Map<string, bigint>();
+  const addDaily = (accountId: string, createdAt: string, entryType: string, amount: bigint) => {
+    const key = JSON.stringify([accountId, utcDay(createdAt), entryType]);
+    daily.set(key, (daily.get(key) ?? 0n) + amount);
+  };
   const pendingHolds = new Map<string, { amount: bigint; debit: string; credit: string; ended?: string; posted: bigint }>();
 
   let count = 0;
@@ -60,6 +66,7 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
       if (t.phase === 'posted') {
         debit.debitsPosted += amount;
         credit.creditsPosted += amount;
+        addDaily(t.debitAccountId, t.createdAt, t.entryType, amount);
       } else if (t.phase === 'pending') {
         debit.debitsPending += amount;
         credit.creditsPending += amount;
@@ -78,6 +85,7 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
           hold.posted = amount;
           debit.debitsPosted += amount;
           credit.creditsPosted += amount;
+          addDaily(t.debitAccountId, t.createdAt, t.entryType, amount);
         } else if (amount !== hold.amount) {
           report({ kind: 'hold', message: `transfer #${t.seq} releases ${amount} msats of a ${hold.amount} msat hold`, row: { ...t } });
         }
@@ -118,6 +126,16 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
       pendingHolds.delete(h.id);
     }
     for (const id of pendingHolds.keys()) report({ kind: 'hold', message: `pending transfer ${id} has no hold record` });
+
+    for (const row of store.allDailyDebits(db)) {
+      const key = JSON.stringify([row.accountId, row.day, row.entryType]);
+      const expected = daily.get(key) ?? 0n;
+      daily.delete(key);
+      if (expected !== BigInt(row.amountMsats)) {
+        report({ kind: 'daily', message: `daily debits of ${row.accountId} on ${row.day} (${row.entryType}) are stored as ${row.amountMsats} msats, the transfers give ${expected}`, row: { ...row } });
+      }
+    }
+    for (const key of daily.keys()) report({ kind: 'daily', message: `no daily debit total for ${key}` });
 
     return { ok: problems.length === 0, accounts: accounts.length, transfers: count, problems };
   } finally {
