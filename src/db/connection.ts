@@ -15,7 +15,8 @@ export interface Db {
   readonly sqlite: Database.Database;
   readonly orm: Orm;
   /**
-   * Runs fn in a BEGIN IMMEDIATE transaction (a savepoint when already inside one).
+   * Runs fn in a BEGIN IMMEDIATE transaction (better-sqlite3 makes it a savepoint when
+   * already inside one, so domain functions compose).
    * IMMEDIATE takes the write lock up front, so two processes cannot both read a
    * balance and then both spend it; the busy timeout queues the second writer.
    */
@@ -40,7 +41,7 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
     path: file,
     sqlite,
     orm,
-    write: (fn) => (sqlite.inTransaction ? sqlite.transaction(fn)() : sqlite.transaction(fn).immediate()),
+    write: (fn) => sqlite.transaction(fn).immediate(),
     close: () => sqlite.close(),
   };
   if (options.migrate !== false) migrate(db);

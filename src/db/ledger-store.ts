@@ -105,6 +105,8 @@ function statements(db: Db) {
       `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
          AND expires_at IS NOT NULL AND expires_at <= ?`,
     ),
+    history: s.prepare(historyQuery(false)),
+    historyByType: s.prepare(historyQuery(true)),
     addDailyDebit: s.prepare(
       `INSERT INTO daily_debits (account_id, day, entry_type, amount_msats) VALUES (?, ?, ?, ?)
        ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = amount_msats + excluded.amount_msats`,
@@ -213,25 +215,29 @@ export function allDailyDebits(db: Db): { accountId: string; day: string; entryT
     .all() as { accountId: string; day: string; entryType: string; amountMsats: number }[];
 }
 
+/**
+ * One account's transfers before a position, newest first. Two indexed halves (debit
+ * side, credit side) merged by seq: an OR over the two columns would make SQLite scan.
+ */
+function historyQuery(withEntryType: boolean): string {
+  const filter = withEntryType ? 'seq < @beforeSeq AND entry_type = @entryType' : 'seq < @beforeSeq';
+  return `SELECT ${TRANSFER_COLUMNS} FROM (
+      SELECT * FROM transfers WHERE debit_account_id = @accountId AND ${filter}
+      UNION ALL
+      SELECT * FROM transfers WHERE credit_account_id = @accountId AND ${filter}
+    ) ORDER BY seq DESC LIMIT @limit`;
+}
+
 export function listAccountTransfers(
   db: Db,
   accountId: string,
   options: { beforeSeq?: number; entryType?: string; limit: number },
 ): TransferRow[] {
-  // Two indexed halves (debit side, credit side) merged by seq: an OR over two columns
-  // would make SQLite scan.
-  const where = ['seq < @beforeSeq'];
-  if (options.entryType) where.push('entry_type = @entryType');
-  const filter = where.join(' AND ');
-  const query = `SELECT ${TRANSFER_COLUMNS} FROM (
-      SELECT * FROM transfers WHERE debit_account_id = @accountId AND ${filter}
-      UNION ALL
-      SELECT * FROM transfers WHERE credit_account_id = @accountId AND ${filter}
-    ) ORDER BY seq DESC LIMIT @limit`;
-  return db.sqlite.prepare(query).all({
+  const statement = options.entryType ? sql(db).historyByType : sql(db).history;
+  return statement.all({
     accountId,
     beforeSeq: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
-    entryType: options.entryType ?? null,
+    ...(options.entryType ? { entryType: options.entryType } : {}),
     limit: options.limit,
   }) as TransferRow[];
 }
