@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from './context.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { ALL_TOOLS } from './tools/index.js';
-import { outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition } from './tools/inventory.js';
+import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition } from './tools/inventory.js';
 import { runTool } from './tools/runner.js';
 import { VERSION } from './version.js';
 
@@ -58,17 +58,29 @@ export function describeTool(tool: ToolDefinition, role: Role): Tool {
   const cached = listings.get(cacheKey);
   if (cached) return cached;
   const output = outputSchemaFor(tool, role);
+  // A gated call answers either with its result or with "pending approval".
+  const outputSchema = output && (isGated(tool, role) ? { type: 'object', anyOf: [jsonSchema(output, 'output'), PENDING_SCHEMA] } : jsonSchema(output, 'output'));
   const listing: Tool = {
     name: tool.name,
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchema(tool.input, 'input') as Tool['inputSchema'],
-    ...(output ? { outputSchema: jsonSchema(output, 'output') as Tool['outputSchema'] } : {}),
+    ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
     annotations: { title: tool.title, ...tool.annotations },
   };
   listings.set(cacheKey, listing);
   return listing;
 }
+
+const PENDING_SCHEMA = jsonSchema(
+  z.object({
+    status: z.literal('pending_approval'),
+    approval_id: z.string(),
+    expires_at: z.string(),
+    reason: z.string(),
+  }),
+  'output',
+);
 
 function jsonSchema(schema: ObjectSchema, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;

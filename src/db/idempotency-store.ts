@@ -21,3 +21,8 @@ export function saveIdempotencyRecord(
     )
     .run(r);
 }
+
+/** An approved call's result replaces the pending answer its key first got. */
+export function updateIdempotencyResult(db: Db, callerId: string, tool: string, key: string, resultJson: string): void {
+  db.sqlite.prepare('UPDATE idempotency_keys SET result_json = ? WHERE caller_id = ? AND tool = ? AND key = ?').run(resultJson, callerId, tool, key);
+}

@@ -63,3 +63,15 @@ export function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: 
 export function findActiveToken(db: Db, tokenHash: string): { principalKind: PrincipalKind; principalId: string } | undefined {
   return statements(db).token.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
 }
+
+export function updateAgentStatus(db: Db, id: string, status: string, at: string): void {
+  db.orm.update(agents).set({ status, statusChangedAt: at }).where(eq(agents.id, id)).run();
+}
+
+export function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): void {
+  db.orm.update(sponsors).set({ webhookUrl, webhookSecret }).where(eq(sponsors.id, id)).run();
+}
+
+export function setAgentReputation(db: Db, id: string, reputation: number | null): void {
+  db.orm.update(agents).set({ reputation }).where(eq(agents.id, id)).run();
+}

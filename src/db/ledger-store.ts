@@ -25,6 +25,7 @@ export interface TransferRow {
   pendingId: string | null;
   reference: string | null;
   description: string;
+  memo: string | null;
   createdAt: string;
   prevHash: string;
   hash: string;
@@ -57,7 +58,7 @@ const ACCOUNT_COLUMNS = `id, kind, owner_id AS ownerId, allow_negative AS allowN
 
 const TRANSFER_COLUMNS = `seq, id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
   amount_msats AS amountMsats, entry_type AS entryType, phase, pending_id AS pendingId, reference,
-  description, created_at AS createdAt, prev_hash AS prevHash, hash`;
+  description, memo, created_at AS createdAt, prev_hash AS prevHash, hash`;
 
 const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
   amount_msats AS amountMsats, entry_type AS entryType, status, posted_msats AS postedMsats, reference,
@@ -81,9 +82,9 @@ function statements(db: Db) {
     lastTransfer: s.prepare(`SELECT seq, hash FROM transfers ORDER BY seq DESC LIMIT 1`),
     insertTransfer: s.prepare(
       `INSERT INTO transfers (seq, id, debit_account_id, credit_account_id, amount_msats, entry_type, phase,
-         pending_id, reference, description, created_at, prev_hash, hash)
+         pending_id, reference, description, memo, created_at, prev_hash, hash)
        VALUES (@seq, @id, @debitAccountId, @creditAccountId, @amountMsats, @entryType, @phase,
-         @pendingId, @reference, @description, @createdAt, @prevHash, @hash)`,
+         @pendingId, @reference, @description, @memo, @createdAt, @prevHash, @hash)`,
     ),
     getTransfer: s.prepare(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = ?`),
     insertHold: s.prepare(
@@ -104,6 +105,16 @@ function statements(db: Db) {
     dueHoldsForAccount: s.prepare(
       `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
          AND expires_at IS NOT NULL AND expires_at <= ?`,
+    ),
+    pendingHoldsSince: s.prepare(
+      `SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`,
+    ),
+    hasPaid: s.prepare(`SELECT 1 FROM transfers WHERE debit_account_id = ? AND credit_account_id = ? LIMIT 1`),
+    lastTouched: s.prepare(
+      `SELECT max(created_at) AS at FROM (
+         SELECT created_at FROM transfers WHERE debit_account_id = @id AND seq = (SELECT max(seq) FROM transfers WHERE debit_account_id = @id)
+         UNION ALL
+         SELECT created_at FROM transfers WHERE credit_account_id = @id AND seq = (SELECT max(seq) FROM transfers WHERE credit_account_id = @id))`,
     ),
     history: s.prepare(historyQuery(false)),
     historyByType: s.prepare(historyQuery(true)),
@@ -196,6 +207,20 @@ export function dueHolds(db: Db, nowIso: string, limit: number): HoldRow[] {
 
 export function dueHoldsForAccount(db: Db, accountId: string, nowIso: string): HoldRow[] {
   return sql(db).dueHoldsForAccount.all(accountId, nowIso) as HoldRow[];
+}
+
+/** Reserved (still pending) holds on the account opened at or after sinceIso. */
+export function pendingHoldsSince(db: Db, accountId: string, sinceIso: string): number {
+  return (sql(db).pendingHoldsSince.get(accountId, sinceIso) as { total: number }).total;
+}
+
+export function hasPaid(db: Db, debitAccountId: string, creditAccountId: string): boolean {
+  return sql(db).hasPaid.get(debitAccountId, creditAccountId) !== undefined;
+}
+
+/** When a transfer last touched the account, or null if none ever did. */
+export function lastTouchedAt(db: Db, accountId: string): string | null {
+  return (sql(db).lastTouched.get({ id: accountId }) as { at: string | null }).at;
 }
 
 /** day is the UTC date, YYYY-MM-DD. */

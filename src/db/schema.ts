@@ -1,13 +1,18 @@
 // The marketplace's tables. Migrations under drizzle/ are generated from this file by
 // drizzle-kit; hand-written SQL (triggers, FTS) lives in custom migrations beside them.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const sponsors = sqliteTable('sponsors', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   /** Runway (days) under which an agent of this sponsor reports LowBalance. */
   lowBalanceDays: integer('low_balance_days').notNull().default(7),
+  /** The policy document new agents of this sponsor start with; null = the built-in default. */
+  defaultPolicy: text('default_policy'),
+  /** Where approval requests and alerts are POSTed, signed with webhookSecret (HMAC-SHA256). */
+  webhookUrl: text('webhook_url'),
+  webhookSecret: text('webhook_secret'),
   createdAt: text('created_at').notNull(),
 });
 
@@ -25,6 +30,10 @@ export const agents = sqliteTable(
     /** Hex secret key when the marketplace generated the identity; null for an imported npub. */
     nostrSecretKey: text('nostr_secret_key'),
     lightningAddress: text('lightning_address'),
+    /** 0..1 when known (issue 5 computes it); the LowReputationCounterparty trigger reads it. */
+    reputation: real('reputation'),
+    /** When the stored status last changed: a reactivated agent's grace period starts here. */
+    statusChangedAt: text('status_changed_at'),
     createdAt: text('created_at').notNull(),
   },
   (t) => [index('agents_sponsor_idx').on(t.sponsorId)],
@@ -96,6 +105,8 @@ export const transfers = sqliteTable(
     pendingId: text('pending_id'),
     reference: text('reference'),
     description: text('description').notNull().default(''),
+    /** Free text from the payer: shown to the payee as untrusted data. */
+    memo: text('memo'),
     createdAt: text('created_at').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
@@ -104,6 +115,8 @@ export const transfers = sqliteTable(
     uniqueIndex('transfers_id_idx').on(t.id),
     index('transfers_debit_idx').on(t.debitAccountId, t.seq),
     index('transfers_credit_idx').on(t.creditAccountId, t.seq),
+    // "Has this agent paid that counterparty before?" (the NewCounterparty trigger).
+    index('transfers_pair_idx').on(t.debitAccountId, t.creditAccountId),
     check('transfers_amount_positive', sql`${t.amountMsats} > 0`),
     check('transfers_distinct_accounts', sql`${t.debitAccountId} <> ${t.creditAccountId}`),
   ],
@@ -166,3 +179,131 @@ export const dailyDebits = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.entryType] })],
 );
+
+/** Versioned autonomy policies: the newest version of an agent's row is in force. */
+export const policies = sqliteTable(
+  'policies',
+  {
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    version: integer('version').notNull(),
+    document: text('document').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.version] })],
+);
+
+export const approvals = sqliteTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    sponsorId: text('sponsor_id')
+      .notNull()
+      .references(() => sponsors.id),
+    tool: text('tool').notNull(),
+    /** The exact arguments (canonical JSON) the approval authorises; nothing else runs. */
+    argsJson: text('args_json').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    actionType: text('action_type').notNull(),
+    amountMsats: integer('amount_msats').notNull(),
+    counterparty: text('counterparty'),
+    reason: text('reason').notNull(),
+    rule: text('rule').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    /** pending | denied | expired | executed | failed */
+    status: text('status').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    decidedAt: text('decided_at'),
+    decidedBy: text('decided_by'),
+    decisionReason: text('decision_reason'),
+    resultJson: text('result_json'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('approvals_sponsor_idx').on(t.sponsorId, t.status, t.id),
+    index('approvals_agent_idx').on(t.agentId, t.id),
+    index('approvals_expiry_idx').on(t.status, t.expiresAt),
+  ],
+);
+
+/** Every gate decision, append-only (triggers refuse UPDATE and DELETE). */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull(),
+    sponsorId: text('sponsor_id').notNull(),
+    agentId: text('agent_id'),
+    callerRole: text('caller_role').notNull(),
+    callerId: text('caller_id').notNull(),
+    tool: text('tool').notNull(),
+    actionType: text('action_type').notNull(),
+    amountMsats: integer('amount_msats').notNull(),
+    counterparty: text('counterparty'),
+    /** allowed | escalated | denied */
+    outcome: text('outcome').notNull(),
+    rule: text('rule').notNull(),
+    policyVersion: integer('policy_version'),
+    approvalId: text('approval_id'),
+    message: text('message'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_id_idx').on(t.id),
+    index('audit_sponsor_idx').on(t.sponsorId, t.seq),
+    index('audit_agent_idx').on(t.agentId, t.outcome, t.createdAt),
+  ],
+);
+
+/** One budget alert per budget and period (SEED-RULES: "alerted once per period"). */
+export const budgetAlerts = sqliteTable(
+  'budget_alerts',
+  {
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    period: text('period').notNull(),
+    periodStart: text('period_start').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.period, t.periodStart] })],
+);
+
+/** Outgoing webhook events, delivered with retries by every running server. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    sponsorId: text('sponsor_id')
+      .notNull()
+      .references(() => sponsors.id),
+    event: text('event').notNull(),
+    payload: text('payload').notNull(),
+    /** pending | delivered | failed */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_due_idx').on(t.status, t.nextAttemptAt)],
+);
+
+/** Signed-in sponsors of the web console (approval pages). */
+export const consoleSessions = sqliteTable('console_sessions', {
+  /** SHA-256 of the session cookie. */
+  idHash: text('id_hash').primaryKey(),
+  sponsorId: text('sponsor_id')
+    .notNull()
+    .references(() => sponsors.id),
+  csrfToken: text('csrf_token').notNull(),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at').notNull(),
+});

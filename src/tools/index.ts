@@ -1,6 +1,8 @@
 // The whole tool surface, in one list.
+import { approvalTools } from './approvals.js';
 import { contextTools } from './context.js';
+import { governanceTools } from './governance.js';
 import type { ToolDefinition } from './inventory.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools];

@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { Caller, Role } from '../domain/identity/caller.js';
+import type { ActionFacts } from '../domain/governance/evaluate.js';
 
-export const TOOLSETS = ['context', 'wallet'] as const;
+export const TOOLSETS = ['context', 'wallet', 'approvals', 'governance'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 /** Toolsets that stay on whatever --toolsets says: a client always learns who it is. */
@@ -36,6 +37,12 @@ export interface ToolDefinition<In extends ObjectSchema = ObjectSchema> {
   /** One output schema, or one per role when agents and sponsors get different shapes. */
   output: ObjectSchema | Partial<Record<Role, ObjectSchema>>;
   annotations: ToolAnnotations;
+  /**
+   * How the policy sees a call (action type, amount, counterparty). Every tool an agent
+   * can call that is not read-only must say; such calls pass the gate, and their handler
+   * must be synchronous because it runs inside the gate's transaction.
+   */
+  action?: (args: z.output<In>, call: ToolCall) => ActionFacts;
   handler: (args: z.output<In>, call: ToolCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
@@ -45,7 +52,15 @@ export interface ToolDefinition<In extends ObjectSchema = ObjectSchema> {
  * instead of a call that silently ignores what it meant.
  */
 export function defineTool<In extends ObjectSchema>(tool: ToolDefinition<In>): ToolDefinition {
+  if (tool.roles.includes('agent') && !tool.annotations.readOnlyHint && !tool.action) {
+    throw new Error(`${tool.name} acts for agents but declares no action: it would bypass the policy gate.`);
+  }
   return { ...tool, input: tool.input.strict() } as unknown as ToolDefinition;
+}
+
+/** Agents' acting calls go through the gate; reads and sponsors' own tools do not. */
+export function isGated(tool: ToolDefinition, role: Role): boolean {
+  return role === 'agent' && tool.action !== undefined;
 }
 
 export function outputSchemaFor(tool: ToolDefinition, role: Role): ObjectSchema | undefined {

@@ -3,8 +3,12 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MarketError } from '../domain/errors.js';
 
-export function success(result: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+/** Policy warnings (a budget nearly used up) ride along as extra text the model reads. */
+export function success(result: Record<string, unknown>, warnings: readonly string[] = []): CallToolResult {
+  return {
+    content: [{ type: 'text', text: JSON.stringify(result) }, ...warnings.map((w) => ({ type: 'text' as const, text: `Warning: ${w}` }))],
+    structuredContent: result,
+  };
 }
 
 export function failure(error: MarketError): CallToolResult {

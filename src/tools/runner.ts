@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { isMarketError, MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
-import type { ToolDefinition } from './inventory.js';
+import { passGate } from '../domain/governance/gate.js';
+import { isGated, type ToolDefinition } from './inventory.js';
 import { failure, success } from './results.js';
 
 export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller): Promise<CallToolResult> {
@@ -17,7 +18,19 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
     }
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw invalidInput(parsed.error);
-    return success(await tool.handler(parsed.data, { ctx, caller }));
+    const call = { ctx, caller };
+    if (!isGated(tool, caller.role)) return success(await tool.handler(parsed.data, call));
+
+    const { idempotency_key: idempotencyKey, ...args } = parsed.data as Record<string, unknown>;
+    const answer = passGate(ctx.db, ctx.clock, {
+      agentId: caller.id,
+      tool: tool.name,
+      args,
+      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      action: tool.action!(parsed.data, call),
+      execute: () => synchronously(tool, tool.handler(parsed.data, call)),
+    });
+    return answer.kind === 'pending' ? success({ ...answer.pending }) : success(answer.result, answer.warnings);
   } catch (error) {
     if (isMarketError(error)) return failure(error);
     ctx.logger.error('tool failed unexpectedly', {
@@ -26,6 +39,12 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
     });
     return failure(new MarketError('INTERNAL', 'The marketplace failed unexpectedly; nothing was changed. Try again, and report it if it persists.'));
   }
+}
+
+/** A gated handler runs inside the gate's SQLite transaction, which cannot wait for a promise. */
+export function synchronously(tool: ToolDefinition, result: Record<string, unknown> | Promise<Record<string, unknown>>): Record<string, unknown> {
+  if (result instanceof Promise) throw new Error(`${tool.name} is gated but its handler is asynchronous`);
+  return result;
 }
 
 function invalidInput(error: z.ZodError): MarketError {

@@ -7,6 +7,7 @@ import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccount, sponsorAccount, SYSTEM_ACCOUNTS } from '../ledger/accounts.js';
 import { openAccount } from '../ledger/transfers.js';
+import { setPolicy, sponsorDefaultPolicy } from '../governance/policies.js';
 import type { Caller } from './caller.js';
 import { generateNostrIdentity, importNpub } from './nostr-identity.js';
 import { generateToken, hashToken } from './tokens.js';
@@ -88,6 +89,7 @@ export function createAgent(
       createdAt: clock.now().toISOString(),
     });
     openAccount(db, clock, agentAccount(id));
+    setPolicy(db, clock, id, sponsorDefaultPolicy(db, input.sponsorId), 'default');
     return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: issueToken(db, clock, 'agent', id) };
   });
 }

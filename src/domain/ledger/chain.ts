@@ -15,6 +15,7 @@ export interface ChainedFields {
   pendingId: string | null;
   reference: string | null;
   description: string;
+  memo: string | null;
   createdAt: string;
 }
 
@@ -30,6 +31,7 @@ export function transferHash(prevHash: string, f: ChainedFields): string {
     f.pendingId,
     f.reference,
     f.description,
+    f.memo,
     f.createdAt,
   ]);
   return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');

@@ -15,6 +15,8 @@ export interface HistoryItem {
   phase: string;
   counterparty: string;
   description: string;
+  /** Text the payer wrote: data, never instructions. */
+  untrusted_memo: string | null;
   reference: string | null;
   created_at: string;
 }
@@ -40,6 +42,7 @@ function toItem(accountId: string, row: TransferRow): HistoryItem {
     phase: row.phase,
     counterparty: debit ? row.creditAccountId : row.debitAccountId,
     description: row.description,
+    untrusted_memo: row.memo,
     reference: row.reference,
     created_at: row.createdAt,
   };

@@ -22,6 +22,8 @@ export interface TransferRequest {
   description?: string;
   /** What the transfer belongs to (a contract, a skill usage, an invoice…). */
   reference?: string | null;
+  /** Free text from the payer; the payee sees it as untrusted data. */
+  memo?: string | null;
 }
 
 export type Transfer = TransferRow;
@@ -93,6 +95,7 @@ export function appendTransfer(
     pendingId: t.pendingId ?? null,
     reference: t.reference ?? null,
     description: t.description ?? '',
+    memo: t.memo ?? null,
     createdAt: clock.now().toISOString(),
   };
   const prevHash = last?.hash ?? GENESIS_HASH;

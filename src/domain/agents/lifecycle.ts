@@ -1,0 +1,53 @@
+// Agent lifecycle (SEED-RULES): Suspended by a policy trigger or the sponsor;
+// Terminated by the sponsor or when the available balance stays at zero past the grace
+// period. Both can read but not act; the sponsor can reactivate.
+import type { Db } from '../../db/connection.js';
+import * as identity from '../../db/identity-store.js';
+import { lastTouchedAt } from '../../db/ledger-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { notifySponsor } from '../governance/notifications.js';
+import { agentAccountId } from '../ledger/accounts.js';
+import { getBalance } from '../ledger/transfers.js';
+import type { StoredAgentStatus } from './runway.js';
+import { requireAgent } from './wallet.js';
+
+export const TERMINATION_GRACE_MS = 72 * 3_600_000;
+
+export function setAgentStatus(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, reason: string): void {
+  db.write(() => {
+    const agent = requireAgent(db, agentId);
+    // Reactivating an already active agent still restarts its zero-balance grace period.
+    if (agent.status === status && status !== 'Active') return;
+    identity.updateAgentStatus(db, agentId, status, clock.now().toISOString());
+    if (agent.status !== status) notifySponsor(db, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
+  });
+}
+
+/**
+ * Terminates an agent whose available balance has sat at zero for the grace period.
+ * The moment it reached zero is the last transfer that touched its wallet (nothing has
+ * changed it since), or the last reactivation if that came later. An agent that was
+ * never funded has not started yet and is left alone.
+ */
+export function refreshLifecycle(db: Db, clock: Clock, agentId: string): StoredAgentStatus {
+  return db.write(() => {
+    const agent = requireAgent(db, agentId);
+    if (agent.status !== 'Active') return agent.status as StoredAgentStatus;
+    const account = agentAccountId(agentId);
+    if (getBalance(db, account).availableMsats > 0) return 'Active';
+    const touched = lastTouchedAt(db, account);
+    if (touched === null) return 'Active';
+    const since = agent.statusChangedAt && agent.statusChangedAt > touched ? agent.statusChangedAt : touched;
+    if (clock.now().getTime() - Date.parse(since) < TERMINATION_GRACE_MS) return 'Active';
+    setAgentStatus(db, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
+    return 'Terminated';
+  });
+}
+
+export function requireActive(db: Db, agentId: string): void {
+  const status = requireAgent(db, agentId).status;
+  if (status !== 'Active') {
+    throw new MarketError('POLICY_DENIED', `This agent is ${status}: it can read but not act until its sponsor reactivates it.`);
+  }
+}

@@ -1,0 +1,197 @@
+// Approval requests: an escalated call waits here, bound to its exact tool, arguments,
+// amount and caller. The sponsor approves (it runs once, as the agent, in the same
+// transaction as the decision) or denies; an expired request is a denial.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/governance-store.js';
+import type { ApprovalRow } from '../../db/governance-store.js';
+import { updateIdempotencyResult } from '../../db/idempotency-store.js';
+import type { Clock } from '../clock.js';
+import { isMarketError, MarketError } from '../errors.js';
+import { requireAgent } from '../agents/wallet.js';
+import { msatsToSats } from '../money.js';
+import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
+import { uuidv7 } from 'uuidv7';
+import { recordAudit } from './audit.js';
+import { notifySponsor } from './notifications.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
+
+export interface ApprovalView {
+  approval_id: string;
+  status: ApprovalStatus;
+  tool: string;
+  amount_sats: number;
+  reason: string;
+  rule: string;
+  agent_id: string;
+  action_type: string;
+  counterparty: string | null;
+  arguments: Record<string, unknown>;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decision_reason: string | null;
+  /** Once executed: what the tool returned. Once failed: { error }. */
+  result?: Record<string, unknown>;
+}
+
+export interface PendingApproval {
+  status: 'pending_approval';
+  approval_id: string;
+  expires_at: string;
+  reason: string;
+}
+
+export interface Decider {
+  role: 'sponsor' | 'operator';
+  id: string;
+}
+
+/** Runs an approved call as its agent; provided by the tool layer, which knows the tools. */
+export type ApprovedCallRunner = (approval: ApprovalRow) => Record<string, unknown>;
+
+export function createApproval(
+  db: Db,
+  clock: Clock,
+  a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt'> & { ttlHours: number },
+): ApprovalRow {
+  const now = clock.now();
+  const id = `ap_${uuidv7().replaceAll('-', '')}`;
+  const { ttlHours, ...row } = a;
+  store.insertApproval(db, { ...row, id, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlHours * 3_600_000).toISOString() });
+  return store.getApproval(db, id)!;
+}
+
+export function pendingAnswer(a: ApprovalRow): PendingApproval {
+  return { status: 'pending_approval', approval_id: a.id, expires_at: a.expiresAt, reason: a.reason };
+}
+
+export function approvalView(a: ApprovalRow): ApprovalView {
+  return {
+    approval_id: a.id,
+    status: a.status as ApprovalStatus,
+    tool: a.tool,
+    amount_sats: msatsToSats(a.amountMsats),
+    reason: a.reason,
+    rule: a.rule,
+    agent_id: a.agentId,
+    action_type: a.actionType,
+    counterparty: a.counterparty,
+    arguments: JSON.parse(a.argsJson) as Record<string, unknown>,
+    created_at: a.createdAt,
+    expires_at: a.expiresAt,
+    decided_at: a.decidedAt,
+    decision_reason: a.decisionReason,
+    ...(a.resultJson ? { result: JSON.parse(a.resultJson) as Record<string, unknown> } : {}),
+  };
+}
+
+/** Reads an approval, ending it first if it has expired unanswered. */
+export function loadApproval(db: Db, clock: Clock, approvalId: string): ApprovalRow {
+  return db.write(() => {
+    const a = store.getApproval(db, approvalId);
+    if (!a) throw new MarketError('NOT_FOUND', `No approval ${approvalId}.`);
+    if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) expire(db, clock, a);
+    return store.getApproval(db, approvalId)!;
+  });
+}
+
+function expire(db: Db, clock: Clock, a: ApprovalRow): void {
+  if (!store.finishApproval(db, { id: a.id, status: 'expired', at: clock.now().toISOString(), by: null, reason: 'expired unanswered', resultJson: null })) return;
+  notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, status: 'expired' });
+}
+
+export function expireDueApprovals(db: Db, clock: Clock, batch = 200): number {
+  return db.write(() => {
+    const due = store.dueApprovals(db, clock.now().toISOString(), batch);
+    for (const a of due) expire(db, clock, a);
+    return due.length;
+  });
+}
+
+export function listApprovalsPage(
+  db: Db,
+  clock: Clock,
+  filter: { sponsorId?: string; agentId?: string; status?: ApprovalStatus; cursor?: string; limit: number },
+): Page<ApprovalView> {
+  expireDueApprovals(db, clock);
+  const beforeId = filter.cursor ? (decodeCursor(filter.cursor, { id: 'string' }).id as string) : undefined;
+  const rows = store.listApprovals(db, { ...filter, beforeId, limit: filter.limit + 1 });
+  return toPage(rows, filter.limit, approvalView, (r) => encodeCursor({ id: r.id }));
+}
+
+/**
+ * The sponsor's decision. Approving runs the call inside this transaction, so it runs
+ * exactly once however many times (or however concurrently) it is approved; a second
+ * decision finds it no longer pending and changes nothing.
+ */
+export function decideApproval(
+  db: Db,
+  clock: Clock,
+  input: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | null; decider: Decider; run: ApprovedCallRunner },
+): ApprovalView {
+  const outcome = db.write((): { view: ApprovalView } | { error: MarketError } => {
+    const a = store.getApproval(db, input.approvalId);
+    if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
+      // Another sponsor's approval is reported as missing: its existence is not theirs to know.
+      throw new MarketError('NOT_FOUND', `No approval ${input.approvalId} among your agents' requests.`);
+    }
+    const now = clock.now().toISOString();
+    if (a.status === 'pending' && a.expiresAt <= now) {
+      expire(db, clock, a);
+      return { error: new MarketError('APPROVAL_EXPIRED', `Approval ${a.id} expired at ${a.expiresAt} unanswered; the call did not run. The agent may ask again.`) };
+    }
+    if (a.status !== 'pending') {
+      throw new MarketError('CONFLICT', `Approval ${a.id} is already ${a.status}; nothing changed.`, { status: a.status });
+    }
+    const by = `${input.decider.role}:${input.decider.id}`;
+    const auditBase = {
+      sponsorId: a.sponsorId,
+      agentId: a.agentId,
+      actionType: a.actionType,
+      amountMsats: a.amountMsats,
+      counterparty: a.counterparty,
+      policyVersion: a.policyVersion,
+      approvalId: a.id,
+    };
+    recordAudit(db, clock, {
+      ...auditBase,
+      caller: input.decider,
+      tool: 'marketplace_decide_approval',
+      outcome: input.decision === 'approve' ? 'allowed' : 'denied',
+      rule: `sponsor.decision.${input.decision}`,
+      message: input.reason ?? null,
+    });
+    if (input.decision === 'deny') {
+      store.finishApproval(db, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, resultJson: null });
+    } else {
+      let status: ApprovalStatus = 'executed';
+      let result: Record<string, unknown>;
+      try {
+        if (requireAgent(db, a.agentId).status !== 'Active') {
+          throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
+        }
+        // A savepoint: if the call fails, its partial effects go and the decision stays.
+        result = db.write(() => input.run(a));
+      } catch (error) {
+        if (!isMarketError(error)) throw error;
+        status = 'failed';
+        result = { error: error.toJSON() };
+      }
+      store.finishApproval(db, { id: a.id, status, at: now, by, reason: input.reason ?? null, resultJson: JSON.stringify(result) });
+      recordAudit(db, clock, {
+        ...auditBase,
+        caller: { role: 'agent', id: a.agentId },
+        tool: a.tool,
+        outcome: 'allowed',
+        rule: 'approval.granted',
+        message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
+      });
+      if (a.idempotencyKey && status === 'executed') updateIdempotencyResult(db, a.agentId, a.tool, a.idempotencyKey, JSON.stringify(result));
+    }
+    notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
+    return { view: approvalView(store.getApproval(db, a.id)!) };
+  });
+  if ('error' in outcome) throw outcome.error;
+  return outcome.view;
+}

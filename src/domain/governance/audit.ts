@@ -1,0 +1,89 @@
+// The audit log: one append-only row per gate decision, sponsor decision and approved
+// execution, with the rule and policy version that decided it.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/governance-store.js';
+import type { Clock } from '../clock.js';
+import { uuidv7 } from 'uuidv7';
+import { msatsToSats } from '../money.js';
+import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
+
+export type AuditOutcome = 'allowed' | 'escalated' | 'denied';
+
+export interface AuditEntry {
+  sponsorId: string;
+  agentId: string | null;
+  caller: { role: string; id: string };
+  tool: string;
+  actionType: string;
+  amountMsats: number;
+  counterparty: string | null;
+  outcome: AuditOutcome;
+  rule: string;
+  policyVersion: number | null;
+  approvalId?: string | null;
+  message?: string | null;
+}
+
+export function recordAudit(db: Db, clock: Clock, e: AuditEntry): void {
+  store.insertAudit(db, {
+    id: `au_${uuidv7().replaceAll('-', '')}`,
+    sponsorId: e.sponsorId,
+    agentId: e.agentId,
+    callerRole: e.caller.role,
+    callerId: e.caller.id,
+    tool: e.tool,
+    actionType: e.actionType,
+    amountMsats: e.amountMsats,
+    counterparty: e.counterparty,
+    outcome: e.outcome,
+    rule: e.rule,
+    policyVersion: e.policyVersion,
+    approvalId: e.approvalId ?? null,
+    message: e.message ?? null,
+    createdAt: clock.now().toISOString(),
+  });
+}
+
+export interface AuditItem {
+  id: string;
+  agent_id: string | null;
+  caller: string;
+  tool: string;
+  action_type: string;
+  amount_sats: number;
+  counterparty: string | null;
+  outcome: string;
+  rule: string;
+  policy_version: number | null;
+  approval_id: string | null;
+  message: string | null;
+  created_at: string;
+}
+
+export function auditPage(
+  db: Db,
+  filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: AuditOutcome; cursor?: string; limit: number },
+): Page<AuditItem> {
+  const beforeSeq = filter.cursor ? (decodeCursor(filter.cursor, { seq: 'number' }).seq as number) : undefined;
+  const rows = store.listAudit(db, { ...filter, beforeSeq, limit: filter.limit + 1 });
+  return toPage(
+    rows,
+    filter.limit,
+    (r) => ({
+      id: r.id,
+      agent_id: r.agentId,
+      caller: `${r.callerRole}:${r.callerId}`,
+      tool: r.tool,
+      action_type: r.actionType,
+      amount_sats: msatsToSats(r.amountMsats),
+      counterparty: r.counterparty,
+      outcome: r.outcome,
+      rule: r.rule,
+      policy_version: r.policyVersion,
+      approval_id: r.approvalId,
+      message: r.message,
+      created_at: r.createdAt,
+    }),
+    (r) => encodeCursor({ seq: r.seq }),
+  );
+}

@@ -1,0 +1,194 @@
+// The gate every acting call of an agent passes: gather the facts, evaluate the
+// sponsor's policy, record the decision, then run, escalate or refuse, all in one
+// BEGIN IMMEDIATE transaction, so concurrent calls cannot together pass a limit that
+// each alone respects.
+import type { Db } from '../../db/connection.js';
+import * as governance from '../../db/governance-store.js';
+import { findIdempotencyRecord, saveIdempotencyRecord } from '../../db/idempotency-store.js';
+import { dailyDebitsSince, hasPaid, pendingHoldsSince } from '../../db/ledger-store.js';
+import { canonicalHash, canonicalJson } from '../canonical-json.js';
+import type { Clock } from '../clock.js';
+import { ERROR_CODES, MarketError, type ErrorCode } from '../errors.js';
+import { refreshLifecycle, setAgentStatus } from '../agents/lifecycle.js';
+import type { StoredAgentStatus } from '../agents/runway.js';
+import { requireAgent } from '../agents/wallet.js';
+import { agentAccountId } from '../ledger/accounts.js';
+import { utcDay } from '../ledger/transfers.js';
+import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';
+import { recordAudit } from './audit.js';
+import { evaluate, type ActionFacts, type UsageFacts } from './evaluate.js';
+import { notifySponsor } from './notifications.js';
+import { periodStart } from './periods.js';
+import type { Policy } from './policy.js';
+import { currentPolicy } from './policies.js';
+
+/** Debits of these types are corrections, not spending, for limits and budgets. */
+const NOT_SPENDING = new Set(['Reversal']);
+
+export interface GatedCall<T extends Record<string, unknown>> {
+  agentId: string;
+  tool: string;
+  /** The call's arguments without its idempotency key: what an approval is bound to. */
+  args: Record<string, unknown>;
+  idempotencyKey?: string;
+  action: ActionFacts;
+  /** The domain operation; it runs inside the gate's transaction. */
+  execute: () => T;
+}
+
+export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | { kind: 'pending'; pending: PendingApproval };
+
+export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): GateAnswer<T> {
+  const answer = db.write((): GateAnswer<T> | { kind: 'refused'; error: MarketError } => {
+    const replay = call.idempotencyKey ? replayed<T>(db, clock, call) : undefined;
+    if (replay) return replay;
+
+    const agent = requireAgent(db, call.agentId);
+    const status = refreshLifecycle(db, clock, call.agentId);
+    const { version, policy } = currentPolicy(db, call.agentId);
+    const facts = usageFacts(db, clock, call.agentId, status, policy, call.action);
+    const decision = evaluate(policy, call.action, facts);
+    const audit = {
+      sponsorId: agent.sponsorId,
+      agentId: call.agentId,
+      caller: { role: 'agent', id: call.agentId },
+      tool: call.tool,
+      actionType: call.action.actionType,
+      amountMsats: call.action.amountMsats,
+      counterparty: call.action.counterparty,
+      policyVersion: version,
+    };
+
+    for (const period of decision.budgetAlerts) {
+      if (governance.recordBudgetAlert(db, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString())) {
+        notifySponsor(db, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
+      }
+    }
+    for (const n of decision.notify) {
+      notifySponsor(db, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
+    }
+    if (decision.suspend) setAgentStatus(db, clock, call.agentId, 'Suspended', decision.reason);
+
+    if (decision.outcome === 'deny') {
+      recordAudit(db, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
+      const error = new MarketError(decision.code, `${decision.reason} (rule: ${decision.rule}, policy v${version}).${nextStep(decision.code)}`, {
+        rule: decision.rule,
+        policy_version: version,
+      });
+      return { kind: 'refused', error };
+    }
+
+    if (decision.outcome === 'escalate') {
+      const approval = createApproval(db, clock, {
+        agentId: call.agentId,
+        sponsorId: agent.sponsorId,
+        tool: call.tool,
+        argsJson: canonicalJson(call.args),
+        idempotencyKey: call.idempotencyKey ?? null,
+        actionType: call.action.actionType,
+        amountMsats: call.action.amountMsats,
+        counterparty: call.action.counterparty,
+        reason: `${decision.reason} (rule: ${decision.rule})`,
+        rule: decision.rule,
+        policyVersion: version,
+        ttlHours: policy.approval_ttl_hours,
+      });
+      recordAudit(db, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
+      notifySponsor(db, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
+      const pending = pendingAnswer(approval);
+      remember(db, clock, call, pending);
+      return { kind: 'pending', pending };
+    }
+
+    recordAudit(db, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
+    const result = db.write(call.execute);
+    remember(db, clock, call, result);
+    return { kind: 'result', result, warnings: decision.warnings };
+  });
+  if (answer.kind === 'refused') throw answer.error;
+  return answer;
+}
+
+function nextStep(code: string): string {
+  return code === 'LIMIT_EXCEEDED'
+    ? ' Lower the amount, wait for the period to reset, or ask your sponsor to raise the limit.'
+    : ' Ask your sponsor if this should be allowed.';
+}
+
+function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>, result: unknown): void {
+  if (!call.idempotencyKey) return;
+  saveIdempotencyRecord(db, {
+    callerId: call.agentId,
+    tool: call.tool,
+    key: call.idempotencyKey,
+    argsHash: canonicalHash(call.args),
+    resultJson: JSON.stringify(result),
+    createdAt: clock.now().toISOString(),
+  });
+}
+
+/**
+ * A retried call: the first answer again, or, when that answer was "pending approval",
+ * what became of the approval since. Other arguments under the same key are refused.
+ */
+function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>): GateAnswer<T> | { kind: 'refused'; error: MarketError } | undefined {
+  const earlier = findIdempotencyRecord(db, call.agentId, call.tool, call.idempotencyKey!);
+  if (!earlier) return undefined;
+  if (earlier.argsHash !== canonicalHash(call.args)) {
+    throw new MarketError(
+      'IDEMPOTENCY_MISMATCH',
+      `idempotency_key "${call.idempotencyKey}" was already used for ${call.tool} with different arguments. ` +
+        'Use a new key for a new request, or repeat the original arguments to get the original result.',
+    );
+  }
+  const first = JSON.parse(earlier.resultJson) as Record<string, unknown>;
+  if (first.status !== 'pending_approval') return { kind: 'result', result: first as T, warnings: [] };
+  const approval = loadApproval(db, clock, first.approval_id as string);
+  switch (approval.status) {
+    case 'pending':
+      return { kind: 'pending', pending: pendingAnswer(approval) };
+    case 'executed':
+      return { kind: 'result', result: JSON.parse(approval.resultJson!) as T, warnings: [] };
+    case 'expired':
+      return { kind: 'refused', error: new MarketError('APPROVAL_EXPIRED', `Approval ${approval.id} expired unanswered; the call did not run. Call again with a new idempotency_key to ask again.`) };
+    case 'denied':
+      return { kind: 'refused', error: new MarketError('POLICY_DENIED', `Your sponsor denied approval ${approval.id}${approval.decisionReason ? `: ${approval.decisionReason}` : ''}.`) };
+    default: {
+      const failed = JSON.parse(approval.resultJson ?? '{}') as { error?: { code: string; message: string } };
+      const code = (ERROR_CODES as readonly string[]).includes(failed.error?.code ?? '') ? (failed.error!.code as ErrorCode) : 'INTERNAL';
+      return { kind: 'refused', error: new MarketError(code, failed.error?.message ?? `Approval ${approval.id} failed.`) };
+    }
+  }
+}
+
+/** Spending so far, holds included (SEED-RULES: "Holds count as spend"). */
+function spentSince(db: Db, accountId: string, day: string): number {
+  let posted = 0;
+  for (const [entryType, total] of dailyDebitsSince(db, accountId, day)) if (!NOT_SPENDING.has(entryType)) posted += total;
+  return posted + pendingHoldsSince(db, accountId, `${day}T00:00:00.000Z`);
+}
+
+function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): UsageFacts {
+  const account = agentAccountId(agentId);
+  const now = clock.now();
+  const counterpartyAgent = action.counterparty?.startsWith('ag_') ? requireAgentOrNull(db, action.counterparty) : null;
+  return {
+    agentStatus: status,
+    spentTodayMsats: action.amountMsats > 0 ? spentSince(db, account, utcDay(now.toISOString())) : 0,
+    budgets: policy.budgets.map((budget) => {
+      const start = periodStart(budget.period, now);
+      return { budget, spentMsats: spentSince(db, account, start), alerted: governance.hasBudgetAlert(db, agentId, budget.period, start) };
+    }),
+    counterpartyIsNew: counterpartyAgent !== null && !hasPaid(db, account, agentAccountId(counterpartyAgent.id)),
+    counterpartyReputation: counterpartyAgent?.reputation ?? null,
+    recentDenials: (minutes) => governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()),
+  };
+}
+
+function requireAgentOrNull(db: Db, id: string) {
+  try {
+    return requireAgent(db, id);
+  } catch {
+    return null;
+  }
+}

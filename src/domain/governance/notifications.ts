@@ -1,0 +1,47 @@
+// What the sponsor hears about: approval requests, decisions, budget alerts, triggered
+// notifications. Events are queued in the same transaction as what caused them and
+// delivered to the sponsor's webhook with retries (src/webhooks/), signed so the
+// receiver can tell they came from here.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/governance-store.js';
+import * as identity from '../../db/identity-store.js';
+import type { Clock } from '../clock.js';
+import { uuidv7 } from 'uuidv7';
+
+export type SponsorEvent =
+  | 'approval.requested'
+  | 'approval.decided'
+  | 'budget.threshold_reached'
+  | 'policy.notification'
+  | 'agent.status_changed';
+
+export const SIGNATURE_HEADER = 'x-marketplace-signature';
+
+/** Queues an event for the sponsor's webhook; nothing is queued when it has none. */
+export function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: SponsorEvent, data: Record<string, unknown>): void {
+  const sponsor = identity.getSponsor(db, sponsorId);
+  if (!sponsor?.webhookUrl) return;
+  const id = `wh_${uuidv7().replaceAll('-', '')}`;
+  const createdAt = clock.now().toISOString();
+  store.insertDelivery(db, { id, sponsorId, event, payload: JSON.stringify({ id, event, created_at: createdAt, data }), createdAt });
+}
+
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. The timestamp inside the
+ * signed text lets receivers refuse replays of old deliveries.
+ */
+export function signPayload(secret: string, body: string, unixSeconds: number): string {
+  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${mac}`;
+}
+
+/** What a receiver runs (exported for tests and as the reference for the README). */
+export function verifySignature(secret: string, body: string, header: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || !parts.v1) return false;
+  const expected = Buffer.from(signPayload(secret, body, t).split('v1=')[1]!, 'hex');
+  const given = Buffer.from(parts.v1, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

@@ -1,0 +1,35 @@
+// Each agent's policy is versioned: setting one appends a version; the newest decides.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/governance-store.js';
+import * as identity from '../../db/identity-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { DEFAULT_POLICY, parsePolicy, type Policy } from './policy.js';
+
+export interface VersionedPolicy {
+  agentId: string;
+  version: number;
+  policy: Policy;
+}
+
+export function currentPolicy(db: Db, agentId: string): VersionedPolicy {
+  const row = store.latestPolicy(db, agentId);
+  if (!row) return { agentId, version: 0, policy: DEFAULT_POLICY };
+  return { agentId, version: row.version, policy: parsePolicy(JSON.parse(row.document)) };
+}
+
+/** The policy a new agent of this sponsor starts with. */
+export function sponsorDefaultPolicy(db: Db, sponsorId: string): Policy {
+  const sponsor = identity.getSponsor(db, sponsorId);
+  return sponsor?.defaultPolicy ? parsePolicy(JSON.parse(sponsor.defaultPolicy)) : DEFAULT_POLICY;
+}
+
+export function setPolicy(db: Db, clock: Clock, agentId: string, document: unknown, createdBy: string): VersionedPolicy {
+  const policy = parsePolicy(document);
+  return db.write(() => {
+    if (!identity.getAgent(db, agentId)) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
+    const version = (store.latestPolicy(db, agentId)?.version ?? 0) + 1;
+    store.insertPolicy(db, { agentId, version, document: JSON.stringify(policy), createdBy, createdAt: clock.now().toISOString() });
+    return { agentId, version, policy };
+  });
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { approvalView, decideApproval, listApprovalsPage, loadApproval } from '../domain/governance/approvals.js';
+import { MarketError } from '../domain/errors.js';
+import { approvedCallRunner } from './approved-calls.js';
+import { cursorField, limitField, pageOf } from './fields.js';
+import { defineTool } from './inventory.js';
+
+const STATUSES = ['pending', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
+
+export const approvalSchema = z.object({
+  approval_id: z.string(),
+  status: z.enum(STATUSES),
+  tool: z.string(),
+  amount_sats: z.number().int(),
+  reason: z.string(),
+  rule: z.string(),
+  agent_id: z.string(),
+  action_type: z.string(),
+  counterparty: z.string().nullable(),
+  arguments: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  expires_at: z.string(),
+  decided_at: z.string().nullable(),
+  decision_reason: z.string().nullable(),
+  result: z.record(z.string(), z.unknown()).optional(),
+});
+
+const approvalId = z.string().min(1).max(64).describe('The approval_id a pending_approval answer gave.');
+
+export const approvalTools = [
+  defineTool({
+    name: 'marketplace_get_approval',
+    title: 'Get approval',
+    description:
+      'Shows an approval request: pending (the sponsor has not decided), executed (approved and run: result holds what the ' +
+      'tool returned), failed (approved but the call failed: result.error says why), denied, or expired (never ran). ' +
+      'Agents see their own requests, sponsors their agents\'. Free, changes nothing. Poll it after a pending_approval answer, ' +
+      'or subscribe to the resource marketplace://approvals/{approval_id}.',
+    toolset: 'approvals',
+    roles: ['agent', 'sponsor'],
+    input: z.object({ approval_id: approvalId }),
+    output: approvalSchema,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: ({ approval_id }, { ctx, caller }) => {
+      const a = loadApproval(ctx.db, ctx.clock, approval_id);
+      const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
+      if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approval_id} of yours.`);
+      return { ...approvalView(a) };
+    },
+  }),
+  defineTool({
+    name: 'marketplace_list_approvals',
+    title: 'List approvals',
+    description:
+      "Sponsors: your agents' approval requests, newest first; filter by status (pending = waiting for you) and agent_id. " +
+      'Each shows the tool, the exact arguments that would run, the amount in sats and the rule that escalated it. ' +
+      'Decide with marketplace_decide_approval. Free, changes nothing.',
+    toolset: 'approvals',
+    roles: ['sponsor'],
+    input: z.object({ status: z.enum(STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
+    output: pageOf(approvalSchema),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: (args, { ctx, caller }) => ({
+      ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }),
+    }),
+  }),
+  defineTool({
+    name: 'marketplace_decide_approval',
+    title: 'Decide approval',
+    description:
+      "Sponsors: approve or deny one of your agents' pending requests. Approving runs the agent's call at once, exactly once, " +
+      'with the arguments shown in the request (it can still fail, e.g. for lack of funds: the status is then failed). ' +
+      'Denying means it never runs. Returns the approval after the decision.',
+    toolset: 'approvals',
+    roles: ['sponsor'],
+    input: z.object({ approval_id: approvalId, decision: z.enum(['approve', 'deny']), reason: z.string().max(500).optional() }),
+    output: approvalSchema,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    handler: (args, { ctx, caller }) => ({
+      ...decideApproval(ctx.db, ctx.clock, {
+        approvalId: args.approval_id,
+        decision: args.decision,
+        reason: args.reason,
+        decider: { role: 'sponsor', id: caller.id },
+        run: approvedCallRunner(ctx),
+      }),
+    }),
+  }),
+];

@@ -1,0 +1,20 @@
+// Running an approved call: the same tool, the same arguments, as the agent that asked.
+import type { AppContext } from '../context.js';
+import type { ApprovedCallRunner } from '../domain/governance/approvals.js';
+import { requireAgent } from '../domain/agents/wallet.js';
+import { MarketError } from '../domain/errors.js';
+import { ALL_TOOLS } from './index.js';
+import { synchronously } from './runner.js';
+
+export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
+  return (approval) => {
+    const tool = ALL_TOOLS.find((t) => t.name === approval.tool);
+    if (!tool) throw new MarketError('INTERNAL', `Tool ${approval.tool} no longer exists.`);
+    const agent = requireAgent(ctx.db, approval.agentId);
+    const args = { ...(JSON.parse(approval.argsJson) as Record<string, unknown>), ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
+    const parsed = tool.input.safeParse(args);
+    if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
+    const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };
+    return synchronously(tool, tool.handler(parsed.data, { ctx, caller }));
+  };
+}

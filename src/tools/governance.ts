@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { auditPage } from '../domain/governance/audit.js';
+import { policySchema } from '../domain/governance/policy.js';
+import { changeAgentStatus, getAgentPolicy, requireOwnAgent, setAgentPolicy, STATUS_ACTIONS } from '../domain/governance/sponsor-actions.js';
+import { cursorField, limitField, pageOf } from './fields.js';
+import { defineTool } from './inventory.js';
+
+const versionedPolicy = z.object({ agent_id: z.string(), version: z.number().int(), policy: policySchema });
+const agentId = z.string().min(1).describe('One of your agents.');
+
+export const governanceTools = [
+  defineTool({
+    name: 'marketplace_get_policy',
+    title: 'Get policy',
+    description:
+      "Sponsors: an agent's autonomy policy in force and its version (0 = the built-in default, never set). Free, changes nothing.",
+    toolset: 'governance',
+    roles: ['sponsor'],
+    input: z.object({ agent_id: agentId }),
+    output: versionedPolicy,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: ({ agent_id }, { ctx, caller }) => {
+      const p = getAgentPolicy(ctx.db, caller.id, agent_id);
+      return { agent_id, version: p.version, policy: p.policy };
+    },
+  }),
+  defineTool({
+    name: 'marketplace_set_policy',
+    title: 'Set policy',
+    description:
+      "Sponsors: replaces an agent's autonomy policy with a new version: level (Supervised | SemiAutonomous | Autonomous), " +
+      'action_limits (max_transaction_sats, max_daily_spend_sats, requires_approval), counterparties (allow, block), ' +
+      'escalation_triggers ({ condition, action }), budgets ({ period, limit_sats, overage_policy, alert_threshold_pct }) ' +
+      'and approval_ttl_hours. It decides every later call of the agent. Returns the stored policy with its version.',
+    toolset: 'governance',
+    roles: ['sponsor'],
+    input: z.object({ agent_id: agentId, policy: policySchema }),
+    output: versionedPolicy,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: ({ agent_id, policy }, { ctx, caller }) => {
+      const p = setAgentPolicy(ctx.db, ctx.clock, caller.id, agent_id, policy);
+      return { agent_id, version: p.version, policy: p.policy };
+    },
+  }),
+  defineTool({
+    name: 'marketplace_audit_log',
+    title: 'Audit log',
+    description:
+      "Sponsors: every decision about your agents' actions, newest first: the tool, action type, amount, outcome " +
+      '(allowed | escalated | denied), the rule and policy version that decided it, and the approval involved. ' +
+      'Filter by agent_id, tool or outcome. Free, changes nothing.',
+    toolset: 'governance',
+    roles: ['sponsor'],
+    input: z.object({
+      agent_id: z.string().optional(),
+      tool: z.string().optional(),
+      outcome: z.enum(['allowed', 'escalated', 'denied']).optional(),
+      cursor: cursorField,
+      limit: limitField,
+    }),
+    output: pageOf(
+      z.object({
+        id: z.string(),
+        agent_id: z.string().nullable(),
+        caller: z.string(),
+        tool: z.string(),
+        action_type: z.string(),
+        amount_sats: z.number().int(),
+        counterparty: z.string().nullable(),
+        outcome: z.string(),
+        rule: z.string(),
+        policy_version: z.number().int().nullable(),
+        approval_id: z.string().nullable(),
+        message: z.string().nullable(),
+        created_at: z.string(),
+      }),
+    ),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: (args, { ctx, caller }) => {
+      if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
+      return { ...auditPage(ctx.db, { sponsorId: caller.id, agentId: args.agent_id, tool: args.tool, outcome: args.outcome, cursor: args.cursor, limit: args.limit }) };
+    },
+  }),
+  defineTool({
+    name: 'marketplace_set_agent_status',
+    title: 'Set agent status',
+    description:
+      'Sponsors: suspend an agent (it can read but not act), reactivate it, or terminate it (the same, meant as final; ' +
+      'reactivate still undoes it). Reactivating also restarts the 72-hour zero-balance grace period.',
+    toolset: 'governance',
+    roles: ['sponsor'],
+    input: z.object({ agent_id: agentId, action: z.enum(Object.keys(STATUS_ACTIONS) as [keyof typeof STATUS_ACTIONS]), reason: z.string().max(500).optional() }),
+    output: z.object({ agent_id: z.string(), status: z.enum(['Active', 'Suspended', 'Terminated']) }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    handler: (args, { ctx, caller }) => ({ ...changeAgentStatus(ctx.db, ctx.clock, caller.id, args.agent_id, args.action, args.reason ?? null) }),
+  }),
+];
