@@ -12,10 +12,17 @@ import { fundAgentFromSandbox } from './domain/agents/funding.js';
 import { isMarketError, MarketError } from './domain/errors.js';
 import { withIdempotency } from './domain/idempotency.js';
 import { authenticate, createAgent, createSponsor, rotateToken } from './domain/identity/registration.js';
-import { expireDueHolds } from './domain/ledger/holds.js';
 import { verifyLedger } from './domain/ledger/verify.js';
 import { msatsToSats, satsToMsats } from './domain/money.js';
+import { startBackgroundWork } from './background.js';
 import { createHttpApp, listen } from './http/app.js';
+import { decideApproval, listApprovalsPage, type ApprovalStatus } from './domain/governance/approvals.js';
+import { changeAgentStatus, getAgentPolicy, setAgentPolicy } from './domain/governance/sponsor-actions.js';
+import { setSponsorWebhook } from './domain/governance/webhook-settings.js';
+import { requireAgent } from './domain/agents/registry.js';
+import { MAX_PAGE_SIZE } from './domain/pagination.js';
+import { approvedCallRunner } from './tools/approved-calls.js';
+import { readPolicyFile } from './cli/policy-file.js';
 import { openContext } from './runtime.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -36,9 +43,21 @@ Administration
   sponsor create --name N
   agent create --sponsor ID --name N [--lightning-address A] [--npub NPUB]
   token rotate (--agent ID | --sponsor ID)
+  agent suspend|reactivate|terminate --agent ID [--reason R]
   fund --agent ID --sats N [--idempotency-key K]
                                 credit an agent from its sponsor (sandbox rail: no real money)
   ledger verify                 check the hash chain, every balance and every hold
+
+Governance
+  policy show --agent ID        the agent's autonomy policy and its version
+  policy set --agent ID --file F
+                                a new policy version from a JSON or YAML file
+  approvals list [--status S] [--agent ID]
+  approvals approve ID [--reason R]
+                                runs the agent's call once, now
+  approvals deny ID --reason R
+  sponsor webhook --sponsor ID --url URL|none
+                                where the sponsor's notifications go; prints the signing secret
 
 Options for every command
   --db PATH       database file (default: MARKETPLACE_DB, else the user data directory)
@@ -74,6 +93,10 @@ const OPTIONS = {
   'lightning-address': { type: 'string' },
   npub: { type: 'string' },
   sats: { type: 'string' },
+  file: { type: 'string' },
+  status: { type: 'string' },
+  reason: { type: 'string' },
+  url: { type: 'string' },
   'idempotency-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -164,7 +187,7 @@ async function serveStdio(ctx: AppContext): Promise<void> {
       return caller;
     },
   });
-  startHoldSweeper(ctx);
+  startBackgroundWork(ctx);
   await server.connect(new StdioServerTransport());
   ctx.logger.info('serving MCP over stdio', { db: ctx.config.dbPath });
   const stop = () => {
@@ -185,7 +208,7 @@ async function serveHttp(ctx: AppContext, announce: (url: string) => void): Prom
   const url = httpUrl({ ...ctx.config, http: { ...ctx.config.http, port } });
   ctx.logger.info('serving MCP over HTTP', { url, db: ctx.config.dbPath });
   announce(url);
-  startHoldSweeper(ctx);
+  startBackgroundWork(ctx);
   const stop = () => {
     http.close(() => {
       ctx.db.close();
@@ -195,17 +218,6 @@ async function serveHttp(ctx: AppContext, announce: (url: string) => void): Prom
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-}
-
-/** Expired holds release their funds even when nobody touches the account. */
-function startHoldSweeper(ctx: AppContext): void {
-  setInterval(() => {
-    try {
-      expireDueHolds(ctx.db, ctx.clock);
-    } catch (error) {
-      ctx.logger.error('hold sweep failed', { error: String(error) });
-    }
-  }, 30_000).unref();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -296,8 +308,65 @@ async function main(argv: string[]): Promise<number> {
       );
       return report.ok ? 0 : 1;
     }
-    default:
+    case 'policy show': {
+      const agent = requireAgent(ctx.db, required(flags, 'agent'));
+      const p = getAgentPolicy(ctx.db, agent.sponsorId, agent.id);
+      const json = { agent_id: agent.id, version: p.version, policy: p.policy };
+      out(flags, json, `Policy v${p.version} of ${agent.id}:\n${JSON.stringify(p.policy, null, 2)}`);
+      return 0;
+    }
+    case 'policy set': {
+      const agent = requireAgent(ctx.db, required(flags, 'agent'));
+      const p = setAgentPolicy(ctx.db, ctx.clock, agent.sponsorId, agent.id, readPolicyFile(required(flags, 'file')));
+      out(flags, { agent_id: agent.id, version: p.version }, `Policy v${p.version} now governs ${agent.id}.`);
+      return 0;
+    }
+    case 'approvals list': {
+      const page = listApprovalsPage(ctx.db, ctx.clock, { status: flags.status as ApprovalStatus | undefined, agentId: flags.agent, limit: MAX_PAGE_SIZE });
+      out(
+        flags,
+        { ...page },
+        page.items.length === 0
+          ? 'No approvals.'
+          : page.items.map((a) => `${a.approval_id}  ${a.status.padEnd(8)}  ${a.agent_id}  ${a.tool}  ${a.amount_sats} sats  ${a.reason}`).join('\n'),
+      );
+      return 0;
+    }
+    default: {
+      const decision = /^approvals (approve|deny) (\S+)$/.exec(command);
+      if (decision) {
+        if (decision[1] === 'deny' && !flags.reason) throw new UsageError('approvals deny needs --reason: the agent is told why');
+        const view = decideApproval(ctx.db, ctx.clock, {
+          approvalId: decision[2]!,
+          decision: decision[1] as 'approve' | 'deny',
+          reason: flags.reason,
+          decider: { role: 'operator', id: 'cli' },
+          run: approvedCallRunner(ctx),
+        });
+        out(flags, { ...view }, `Approval ${view.approval_id} is ${view.status}.${view.result ? `\n${JSON.stringify(view.result)}` : ''}`);
+        return view.status === 'failed' ? 1 : 0;
+      }
+      const status = /^agent (suspend|reactivate|terminate)$/.exec(command);
+      if (status) {
+        const agent = requireAgent(ctx.db, required(flags, 'agent'));
+        const changed = changeAgentStatus(ctx.db, ctx.clock, agent.sponsorId, agent.id, status[1] as 'suspend', flags.reason ?? null);
+        out(flags, changed, `${changed.agent_id} is now ${changed.status}.`);
+        return 0;
+      }
+      if (command === 'sponsor webhook') {
+        const url = required(flags, 'url');
+        const set = setSponsorWebhook(ctx.db, required(flags, 'sponsor'), url === 'none' ? null : url);
+        out(
+          flags,
+          set,
+          set.url
+            ? `Notifications of ${set.sponsor_id} go to ${set.url}.\nSigning secret (shown here; verify the x-marketplace-signature header with it): ${set.secret}`
+            : `Webhook of ${set.sponsor_id} removed.`,
+        );
+        return 0;
+      }
       throw new UsageError(`unknown command "${command}"`);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Running an approved call: the same tool, the same arguments, as the agent that asked.
 import type { AppContext } from '../context.js';
 import type { ApprovedCallRunner } from '../domain/governance/approvals.js';
-import { requireAgent } from '../domain/agents/wallet.js';
+import { requireAgent } from '../domain/agents/registry.js';
 import { MarketError } from '../domain/errors.js';
 import { ALL_TOOLS } from './index.js';
 import { synchronously } from './runner.js';

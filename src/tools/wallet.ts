@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentWallet } from '../domain/agents/wallet.js';
-import { agentWallet, requireAgent, sponsorWallets } from '../domain/agents/wallet.js';
+import { requireAgent } from '../domain/agents/registry.js';
+import { agentWallet, sponsorWallets } from '../domain/agents/wallet.js';
 import { MarketError } from '../domain/errors.js';
 import { agentAccountId, sponsorAccountId } from '../domain/ledger/accounts.js';
 import { ENTRY_TYPES } from '../domain/ledger/entry-types.js';

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { EXTERNAL_SANDBOX, agentAccountId, sponsorAccountId } from '../ledger/accounts.js';
 import { getBalance, postTransfer, type Transfer } from '../ledger/transfers.js';
 import { MarketError } from '../errors.js';
-import { requireAgent } from './wallet.js';
+import { requireAgent } from './registry.js';
 
 export function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): { topUp: Transfer; balanceMsats: number } {
   if (input.amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'Fund at least 1 sat.');

@@ -10,7 +10,7 @@ import { notifySponsor } from '../governance/notifications.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { getBalance } from '../ledger/transfers.js';
 import type { StoredAgentStatus } from './runway.js';
-import { requireAgent } from './wallet.js';
+import { requireAgent } from './registry.js';
 
 export const TERMINATION_GRACE_MS = 72 * 3_600_000;
 

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { postTransfer, type Transfer } from '../ledger/transfers.js';
-import { requireAgent } from './wallet.js';
+import { requireAgent } from './registry.js';
 
 export const MAX_MEMO_LENGTH = 500;
 

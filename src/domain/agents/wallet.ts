@@ -3,11 +3,12 @@ import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
 import { dailyDebitsSince } from '../../db/ledger-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { NON_SPEND_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { expireDueHoldsOf } from '../ledger/holds.js';
 import { getBalance, utcDay } from '../ledger/transfers.js';
+import { refreshLifecycle } from './lifecycle.js';
+import { requireAgent } from './registry.js';
 import { BURN_WINDOW_DAYS, lifecycleStatus, runwayDays, type AgentStatus, type StoredAgentStatus } from './runway.js';
 
 const DAY_MS = 86_400_000;
@@ -22,12 +23,6 @@ export interface AgentWallet {
   status: AgentStatus;
 }
 
-export function requireAgent(db: Db, agentId: string): identity.AgentRow {
-  const agent = identity.getAgent(db, agentId);
-  if (!agent) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
-  return agent;
-}
-
 /** Spending over the window: today and the BURN_WINDOW_DAYS − 1 UTC days before it. */
 function spentInWindow(db: Db, clock: Clock, accountId: string): number {
   const since = utcDay(new Date(clock.now().getTime() - (BURN_WINDOW_DAYS - 1) * DAY_MS).toISOString());
@@ -39,6 +34,7 @@ function spentInWindow(db: Db, clock: Clock, accountId: string): number {
 }
 
 export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet {
+  refreshLifecycle(db, clock, agentId);
   const agent = requireAgent(db, agentId);
   const sponsor = identity.getSponsor(db, agent.sponsorId);
   const accountId = agentAccountId(agentId);
@@ -59,3 +55,4 @@ export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet 
 export function sponsorWallets(db: Db, clock: Clock, sponsorId: string): AgentWallet[] {
   return identity.listSponsorAgents(db, sponsorId).map((agent) => agentWallet(db, clock, agent.id));
 }
+

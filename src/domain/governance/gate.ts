@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import { ERROR_CODES, MarketError, type ErrorCode } from '../errors.js';
 import { refreshLifecycle, setAgentStatus } from '../agents/lifecycle.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
-import { requireAgent } from '../agents/wallet.js';
+import { requireAgent } from '../agents/registry.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { utcDay } from '../ledger/transfers.js';
 import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';

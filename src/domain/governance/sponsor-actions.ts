@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { setAgentStatus } from '../agents/lifecycle.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
-import { requireAgent } from '../agents/wallet.js';
+import { requireAgent } from '../agents/registry.js';
 import type { AgentRow } from '../../db/identity-store.js';
 import { recordAudit } from './audit.js';
 import { currentPolicy, setPolicy, type VersionedPolicy } from './policies.js';

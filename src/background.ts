@@ -1,0 +1,37 @@
+// Work a running server does between calls: end expired holds and approvals (so their
+// funds and states are right even when nobody looks) and deliver sponsor webhooks.
+import type { AppContext } from './context.js';
+import { expireDueApprovals } from './domain/governance/approvals.js';
+import { expireDueHolds } from './domain/ledger/holds.js';
+import { deliverDueWebhooks } from './webhooks/delivery.js';
+
+const SWEEP_MS = 30_000;
+const WEBHOOK_MS = 1_000;
+
+export function startBackgroundWork(ctx: AppContext): () => void {
+  const guard = (name: string, work: () => unknown) => async () => {
+    try {
+      await work();
+    } catch (error) {
+      ctx.logger.error(`${name} failed`, { error: String(error) });
+    }
+  };
+  let delivering = false;
+  const timers = [
+    setInterval(guard('expiry sweep', () => (expireDueHolds(ctx.db, ctx.clock), expireDueApprovals(ctx.db, ctx.clock))), SWEEP_MS),
+    setInterval(
+      guard('webhook delivery', async () => {
+        if (delivering) return;
+        delivering = true;
+        try {
+          await deliverDueWebhooks(ctx);
+        } finally {
+          delivering = false;
+        }
+      }),
+      WEBHOOK_MS,
+    ),
+  ];
+  for (const t of timers) t.unref();
+  return () => timers.forEach(clearInterval);
+}

@@ -1,0 +1,18 @@
+// `policy set --file`: the policy document as JSON or YAML (by extension, else by content).
+import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { MarketError } from '../domain/errors.js';
+
+export function readPolicyFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MarketError('INVALID_INPUT', `Cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new MarketError('INVALID_INPUT', `${file} is not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+}

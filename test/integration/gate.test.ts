@@ -1,0 +1,211 @@
+// The gate: no acting tool escapes it, limits hold under concurrency, holds count as
+// spend, and Suspended or Terminated agents can only read.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { z } from 'zod';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setPolicy } from '../../src/domain/governance/policies.js';
+import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
+import { createHold } from '../../src/domain/ledger/holds.js';
+import { getBalance } from '../../src/domain/ledger/transfers.js';
+import { setAgentStatus } from '../../src/domain/agents/lifecycle.js';
+import { ALL_TOOLS } from '../../src/tools/index.js';
+import { defineTool } from '../../src/tools/inventory.js';
+import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
+import { CLI } from '../support/processes.js';
+import { openDatabase } from '../../src/db/connection.js';
+import { verifyLedger } from '../../src/domain/ledger/verify.js';
+import { systemClock } from '../../src/domain/clock.js';
+
+afterEach(closeContexts);
+
+const DAILY_LIMIT = { level: 'SemiAutonomous', action_limits: { max_daily_spend_sats: 50_000 } };
+
+/** Arguments that pass each acting tool's input schema, so the gate is what answers. */
+const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = {
+  marketplace_send_payment: (payee) => ({ to_agent_id: payee, amount_sats: 1 }),
+};
+
+describe('every acting tool passes the gate', () => {
+  it('refuses to define an agent tool that acts without declaring its action', () => {
+    expect(() =>
+      defineTool({
+        name: 'marketplace_sneaky',
+        title: 'Sneaky',
+        description: 'x',
+        toolset: 'wallet',
+        roles: ['agent'],
+        input: z.object({}),
+        output: z.object({}),
+        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+        handler: () => ({}),
+      }),
+    ).toThrow(/bypass the policy gate/);
+  });
+
+  it('denies every acting tool to a suspended agent and audits each refusal', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setAgentStatus(ctx.db, ctx.clock, a.id, 'Suspended', 'test');
+    const client = await connect(ctx, a.token);
+    const acting = ALL_TOOLS.filter((t) => t.roles.includes('agent') && !t.annotations.readOnlyHint);
+    expect(acting.length).toBeGreaterThan(0);
+    for (const tool of acting) {
+      const args = SAMPLE_ARGS[tool.name];
+      expect(args, `${tool.name} needs sample arguments in this test`).toBeDefined();
+      const result = await call(client, tool.name, args!(payee.id));
+      expect(result.data.error, tool.name).toMatchObject({ code: 'POLICY_DENIED', details: { rule: 'agent.status.Suspended' } });
+    }
+    const sponsorClient = await connect(ctx, sponsor.token);
+    const audit = await call(sponsorClient, 'marketplace_audit_log', { agent_id: a.id, outcome: 'denied' });
+    expect(audit.data.items.map((e: { tool: string }) => e.tool).sort()).toEqual(acting.map((t) => t.name).sort());
+    // Reading still works.
+    expect((await call(client, 'marketplace_check_balance')).data.status).toBe('Suspended');
+  });
+});
+
+describe('limits under concurrency', () => {
+  it('40 concurrent spends never pass one daily limit', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: a } = fundedAgent(ctx, 200_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connect(ctx, a.token)));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })),
+    );
+    expect(results.filter((r) => !r.isError)).toHaveLength(25);
+    expect(results.filter((r) => r.data.error?.code === 'LIMIT_EXCEEDED')).toHaveLength(15);
+    expect(getBalance(ctx.db, agentAccountId(payee.id)).balanceMsats).toBe(50_000_000);
+  });
+
+  it('across two server processes on one database file, too', async () => {
+    const ctx = makeContext({ clock: systemClock });
+    const { sponsor, agent: a } = fundedAgent(ctx, 200_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    const dbPath = ctx.db.path;
+    closeContexts();
+
+    const servers = await Promise.all(
+      [0, 1].map(async () => {
+        const client = new Client({ name: 'race', version: '1' });
+        await client.connect(
+          new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', dbPath], env: { ...process.env, MARKETPLACE_TOKEN: a.token } as Record<string, string> }),
+        );
+        return client;
+      }),
+    );
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => call(servers[i % 2]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })),
+      );
+      expect(results.filter((r) => !r.isError)).toHaveLength(25);
+    } finally {
+      await Promise.all(servers.map((c) => c.close()));
+    }
+    const db = openDatabase(dbPath);
+    try {
+      expect(getBalance(db, agentAccountId(payee.id)).balanceMsats).toBe(50_000_000);
+      expect(verifyLedger(db).ok).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('counts held funds as spend', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: a } = fundedAgent(ctx, 100_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    createHold(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: ESCROW.id, amountMsats: 45_000_000, entryType: 'Escrow' });
+    const client = await connect(ctx, a.token);
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 5_000 })).isError).toBe(false);
+    const over = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });
+    expect(over.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { rule: 'action_limits.max_daily_spend_sats' } });
+  });
+
+  it('the daily limit starts afresh at UTC midnight', async () => {
+    const clock = new ManualClock('2026-11-23T23:00:00.000Z');
+    const ctx = makeContext({ clock });
+    const { sponsor, agent: a } = fundedAgent(ctx, 100_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    const client = await connect(ctx, a.token);
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 50_000 })).isError).toBe(false);
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 })).isError).toBe(true);
+    clock.advance(HOUR);
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 })).isError).toBe(false);
+  });
+});
+
+describe('triggers with side effects, end to end', () => {
+  it('RepeatedFailures → SuspendAgent suspends the agent; the sponsor reactivates it', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, {
+      level: 'SemiAutonomous',
+      action_limits: { max_transaction_sats: 10 },
+      escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
+    }, 'test');
+    const client = await connect(ctx, a.token);
+    for (let i = 0; i < 2; i++) expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 11 })).data.error.code).toBe('LIMIT_EXCEEDED');
+    const third = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });
+    expect(third.data.error.message).toMatch(/suspended/);
+    expect((await call(client, 'marketplace_check_balance')).data.status).toBe('Suspended');
+    const sponsorClient = await connect(ctx, sponsor.token);
+    await call(sponsorClient, 'marketplace_set_agent_status', { agent_id: a.id, action: 'reactivate' });
+    await call(sponsorClient, 'marketplace_set_policy', { agent_id: a.id, policy: { level: 'Autonomous' } });
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 })).isError).toBe(false);
+  });
+
+  it('NewCounterparty → RequireApproval asks only for the first payment to someone', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', escalation_triggers: [{ condition: 'NewCounterparty', action: 'RequireApproval' }] }, 'test');
+    const client = await connect(ctx, a.token);
+    const first = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 5 });
+    expect(first.data.status).toBe('pending_approval');
+    await call(await connect(ctx, sponsor.token), 'marketplace_decide_approval', { approval_id: first.data.approval_id, decision: 'approve' });
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 5 })).data.status).toBe('completed');
+  });
+
+  it('a budget warning reaches the agent as text and the sponsor once per period', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: a } = fundedAgent(ctx, 10_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', budgets: [{ period: 'Monthly', limit_sats: 1_000, alert_threshold_pct: 50 }] }, 'test');
+    const client = await connect(ctx, a.token);
+    const result = await client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 600 } });
+    expect((result.content as { text: string }[])[1]!.text).toMatch(/^Warning: 600 sats of the 1,000 sats monthly budget used/);
+    const blocked = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 401 });
+    expect(blocked.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { rule: 'budgets.Monthly' } });
+    const alerts = ctx.db.sqlite.prepare('SELECT count(*) AS n FROM budget_alerts WHERE agent_id = ?').get(a.id) as { n: number };
+    expect(alerts.n).toBe(1);
+  });
+});
+
+describe('agent lifecycle as money moves', () => {
+  it('terminates an agent whose balance stayed at zero past 72 hours; reactivation restarts the grace period', async () => {
+    const clock = new ManualClock();
+    const ctx = makeContext({ clock });
+    const { sponsor, agent: a } = fundedAgent(ctx, 100);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    const client = await connect(ctx, a.token);
+    await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 100 });
+    clock.advance(71 * HOUR);
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 })).data.error.code).toBe('INSUFFICIENT_FUNDS');
+    clock.advance(2 * HOUR);
+    const after = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });
+    expect(after.data.error).toMatchObject({ code: 'POLICY_DENIED', details: { rule: 'agent.status.Terminated' } });
+    const sponsorClient = await connect(ctx, sponsor.token);
+    await call(sponsorClient, 'marketplace_set_agent_status', { agent_id: a.id, action: 'reactivate' });
+    expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 })).data.error.code).toBe('INSUFFICIENT_FUNDS');
+    expect((await call(client, 'marketplace_check_balance')).data.status).toBe('LowBalance');
+    clock.advance(3 * DAY);
+    expect((await call(client, 'marketplace_check_balance')).data.status).toBe('Terminated');
+  });
+});
