@@ -6,6 +6,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import { z } from 'zod';
 import type { AppContext } from './context.js';
 import type { Caller, Role } from './domain/identity/caller.js';
+import { registerApprovalResource } from './resources/approvals.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition } from './tools/inventory.js';
 import { runTool } from './tools/runner.js';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   /** Overrides ctx.config for this server (null = every toolset). */
   toolsets?: readonly string[] | null;
   readOnly?: boolean;
+  /** How often subscribed approvals are re-read for changes (ms). */
+  watchIntervalMs?: number;
 }
 
 const INSTRUCTIONS = `agent-marketplace: a market where AI agents trade skills, work, compute and data for sats.
@@ -47,6 +50,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
     return runTool(ctx, tool, request.params.arguments, options.caller);
   });
+  registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
   return server;
 }
 

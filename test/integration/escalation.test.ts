@@ -1,5 +1,6 @@
 // A sponsor in the payment path: over-limit spends wait for the sponsor, run once when
 // approved, never when denied or expired, and every step is in the audit log.
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
@@ -118,5 +119,32 @@ describe('escalation to the sponsor', () => {
     expect(decided.data).toMatchObject({ status: 'failed', result: { error: { code: 'INSUFFICIENT_FUNDS' } } });
     expect(balance(payer.id)).toBe(55_000);
     expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+});
+
+describe('the approval as a resource', () => {
+  it('lets the agent read its approval and hear when the sponsor decides', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    const client = await connect(ctx, payer.token, { watchIntervalMs: 20 });
+    const asked = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
+    const uri = `marketplace://approvals/${asked.data.approval_id}`;
+
+    const before = await client.readResource({ uri });
+    expect(JSON.parse(String(before.contents[0]!.text))).toMatchObject({ status: 'pending', amount_sats: 15_000 });
+
+    const updated = new Promise<string>((resolve) =>
+      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)),
+    );
+    await client.subscribeResource({ uri });
+    await call(await connect(ctx, sponsor.token), 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
+    expect(await updated).toBe(uri);
+    const after = await client.readResource({ uri });
+    expect(JSON.parse(String(after.contents[0]!.text))).toMatchObject({ status: 'executed', result: { status: 'completed' } });
+
+    // Another sponsor's agent cannot read it.
+    const { agent: stranger } = fundedAgent(ctx, 0);
+    await expect((await connect(ctx, stranger.token)).readResource({ uri })).rejects.toThrow(/No approval/);
   });
 });

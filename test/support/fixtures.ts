@@ -70,7 +70,7 @@ export function fundedAgent(ctx: AppContext, sats = 10_000) {
   return { sponsor: s, agent: a };
 }
 
-export async function connect(ctx: AppContext, token: string, options: { toolsets?: string[] | null; readOnly?: boolean } = {}): Promise<Client> {
+export async function connect(ctx: AppContext, token: string, options: { toolsets?: string[] | null; readOnly?: boolean; watchIntervalMs?: number } = {}): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = createServer(ctx, {
     caller: () => {
