@@ -70,6 +70,7 @@ Serve options
   --nwc-url URL   the operator's Nostr Wallet Connect URL (or MARKETPLACE_NWC_URL)
   --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
   --auto-approve-providers
+  --public-url URL  where people reach this server's approval pages (default: the HTTP address)
 `;
 
 const OPTIONS = {
@@ -85,6 +86,7 @@ const OPTIONS = {
   'nwc-url': { type: 'string' },
   relay: { type: 'string', multiple: true },
   'auto-approve-providers': { type: 'boolean' },
+  'public-url': { type: 'string' },
   name: { type: 'string' },
   'sponsor-name': { type: 'string' },
   'agent-name': { type: 'string' },
@@ -124,6 +126,7 @@ function configFrom(flags: Flags): Config {
     nwcUrl: flags['nwc-url'],
     relays: flags.relay,
     autoApproveProviders: flags['auto-approve-providers'],
+    publicUrl: flags['public-url'],
   };
   return loadConfig(input);
 }
@@ -206,6 +209,8 @@ async function serveHttp(ctx: AppContext, announce: (url: string) => void): Prom
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
   const url = httpUrl({ ...ctx.config, http: { ...ctx.config.http, port } });
+  // Approval links point here unless the operator named a public address.
+  ctx.config.publicUrl ??= new URL(url).origin;
   ctx.logger.info('serving MCP over HTTP', { url, db: ctx.config.dbPath });
   announce(url);
   startBackgroundWork(ctx);

@@ -18,6 +18,8 @@ export interface Config {
   nwcUrl: string | null;
   relays: string[];
   autoApproveProviders: boolean;
+  /** Where people reach this server's pages (approval pages); set by serve --http when not given. */
+  publicUrl: string | null;
 }
 
 export function defaultDbPath(): string {
@@ -35,6 +37,7 @@ export interface ConfigInput {
   nwcUrl?: string;
   relays?: string[];
   autoApproveProviders?: boolean;
+  publicUrl?: string;
 }
 
 const list = (value: string | undefined): string[] =>
@@ -54,6 +57,7 @@ const schema = z.object({
   nwcUrl: z.string().startsWith('nostr+walletconnect://', 'must be a nostr+walletconnect:// URL').nullable(),
   relays: z.array(z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')),
   autoApproveProviders: z.boolean(),
+  publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
 });
 
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -69,6 +73,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     nwcUrl: flags.nwcUrl ?? env.MARKETPLACE_NWC_URL ?? null,
     relays: flags.relays?.length ? flags.relays : list(env.MARKETPLACE_RELAYS),
     autoApproveProviders: flags.autoApproveProviders ?? false,
+    publicUrl: flags.publicUrl ?? env.MARKETPLACE_PUBLIC_URL ?? null,
   });
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
@@ -95,5 +100,6 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     nwcUrl: c.nwcUrl,
     relays: c.relays,
     autoApproveProviders: c.autoApproveProviders,
+    publicUrl: c.publicUrl?.replace(/\/+$/, '') ?? null,
   };
 }

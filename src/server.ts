@@ -82,6 +82,7 @@ const PENDING_SCHEMA = jsonSchema(
     approval_id: z.string(),
     expires_at: z.string(),
     reason: z.string(),
+    approval_url: z.string().optional().describe("The sponsor's page for this request, when the server has one."),
   }),
   'output',
 );

@@ -30,7 +30,9 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
       action: tool.action!(parsed.data, call),
       execute: () => synchronously(tool, tool.handler(parsed.data, call)),
     });
-    return answer.kind === 'pending' ? success({ ...answer.pending }) : success(answer.result, answer.warnings);
+    if (answer.kind === 'result') return success(answer.result, answer.warnings);
+    const { publicUrl } = ctx.config;
+    return success({ ...answer.pending, ...(publicUrl ? { approval_url: `${publicUrl}/approvals/${answer.pending.approval_id}` } : {}) });
   } catch (error) {
     if (isMarketError(error)) return failure(error);
     ctx.logger.error('tool failed unexpectedly', {

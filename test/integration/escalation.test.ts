@@ -148,3 +148,13 @@ describe('the approval as a resource', () => {
     await expect((await connect(ctx, stranger.token)).readResource({ uri })).rejects.toThrow(/No approval/);
   });
 });
+
+describe('pointing the human to the approval page', () => {
+  it('adds the page of the request when the server has a public address', async () => {
+    const ctx = makeContext({ config: { publicUrl: 'https://market.example/' } });
+    const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    const asked = await call(await connect(ctx, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
+    expect(asked.data.approval_url).toBe(`https://market.example/approvals/${asked.data.approval_id}`);
+  });
+});
