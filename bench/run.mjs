@@ -13,6 +13,7 @@ import { agentAccountId } from '../dist/domain/ledger/accounts.js';
 import { createHold, postHold } from '../dist/domain/ledger/holds.js';
 import { getBalance, postTransfer } from '../dist/domain/ledger/transfers.js';
 import { verifyLedger } from '../dist/domain/ledger/verify.js';
+import { setPolicy } from '../dist/domain/governance/policies.js';
 import { silentLogger } from '../dist/domain/logger.js';
 import { openContext } from '../dist/runtime.js';
 import { createServer } from '../dist/server.js';
@@ -51,6 +52,11 @@ await createServer(ctx, { caller: () => authenticate(ctx.db, a.token) }).connect
 const client = new Client({ name: 'bench', version: '1' });
 await client.connect(clientSide);
 await measure('tools/call marketplace_check_balance (in-memory)', 5000, () => client.callTool({ name: 'marketplace_check_balance', arguments: {} }));
+const payee = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payee' });
+setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 10_000, max_daily_spend_sats: 1_000_000_000 }, budgets: [{ period: 'Monthly', limit_sats: 1_000_000_000 }] }, 'bench');
+await measure('tools/call marketplace_send_payment (gated, in-memory)', 3000, (i) =>
+  client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 1, idempotency_key: `bench-${i}` } }),
+ 'policy + audit + payment + key, one commit');
 await measure('ledger verify (whole ledger)', 1, () => {
   const r = verifyLedger(ctx.db);
   if (!r.ok) throw new Error('ledger verify failed');
