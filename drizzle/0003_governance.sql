@@ -60,6 +60,7 @@ CREATE TABLE `budget_alerts` (
 CREATE TABLE `console_sessions` (
 	`id_hash` text PRIMARY KEY NOT NULL,
 	`sponsor_id` text NOT NULL,
+	`token_hash` text NOT NULL,
 	`csrf_token` text NOT NULL,
 	`created_at` text NOT NULL,
 	`expires_at` text NOT NULL,

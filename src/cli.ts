@@ -225,6 +225,24 @@ async function serveHttp(ctx: AppContext, announce: (url: string) => void): Prom
   process.on('SIGTERM', stop);
 }
 
+const COMMANDS = [
+  /^serve$/,
+  /^start$/,
+  /^init$/,
+  /^sponsor (create|webhook)$/,
+  /^agent (create|suspend|reactivate|terminate)$/,
+  /^token rotate$/,
+  /^fund$/,
+  /^ledger verify$/,
+  /^policy (show|set)$/,
+  /^approvals (list|(approve|deny) \S+)$/,
+];
+
+/** Checked before the database is opened: a typo must not create or migrate a database. */
+function isKnownCommand(command: string): boolean {
+  return COMMANDS.some((pattern) => pattern.test(command));
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   if (flags.version) {
@@ -236,6 +254,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (!isKnownCommand(command)) throw new UsageError(`unknown command "${command}"`);
   const config = configFrom(flags);
   const ctx = openContext(config);
 

@@ -303,6 +303,8 @@ export const consoleSessions = sqliteTable('console_sessions', {
   sponsorId: text('sponsor_id')
     .notNull()
     .references(() => sponsors.id),
+  /** The sponsor token that signed in: rotating it ends the session too. */
+  tokenHash: text('token_hash').notNull(),
   csrfToken: text('csrf_token').notNull(),
   createdAt: text('created_at').notNull(),
   expiresAt: text('expires_at').notNull(),

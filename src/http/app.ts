@@ -13,6 +13,7 @@ import { MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { authenticate } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
+import { approvalConsole } from './console.js';
 import { VERSION } from '../version.js';
 
 const BODY_LIMIT = '1mb';
@@ -80,6 +81,7 @@ export function createHttpApp(ctx: AppContext): express.Express {
     await session.transport.handlePostMessage(req, res, req.body);
   });
 
+  app.use(approvalConsole(ctx));
   app.use(mcp);
   return app;
 }

@@ -86,10 +86,12 @@ describe('agent-marketplace command line', () => {
   });
 
   it('rejects unknown commands and flags with usage help', async () => {
-    const r = await runCli(['frobnicate']);
+    const db = tempDbPath();
+    const r = await runCli(['frobnicate', '--db', db]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command/);
-    const flag = await runCli(['init', '--colour']);
+    expect(fs.existsSync(db)).toBe(false); // a typo creates no database
+    const flag = await runCli(['init', '--colour', '--db', db]);
     expect(flag.code).toBe(2);
   });
 });

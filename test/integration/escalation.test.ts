@@ -132,7 +132,7 @@ describe('the approval as a resource', () => {
     const uri = `marketplace://approvals/${asked.data.approval_id}`;
 
     const before = await client.readResource({ uri });
-    expect(JSON.parse(String(before.contents[0]!.text))).toMatchObject({ status: 'pending', amount_sats: 15_000 });
+    expect(JSON.parse(String((before.contents[0] as { text: string }).text))).toMatchObject({ status: 'pending', amount_sats: 15_000 });
 
     const updated = new Promise<string>((resolve) =>
       client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)),
@@ -141,7 +141,7 @@ describe('the approval as a resource', () => {
     await call(await connect(ctx, sponsor.token), 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(await updated).toBe(uri);
     const after = await client.readResource({ uri });
-    expect(JSON.parse(String(after.contents[0]!.text))).toMatchObject({ status: 'executed', result: { status: 'completed' } });
+    expect(JSON.parse(String((after.contents[0] as { text: string }).text))).toMatchObject({ status: 'executed', result: { status: 'completed' } });
 
     // Another sponsor's agent cannot read it.
     const { agent: stranger } = fundedAgent(ctx, 0);

@@ -1,0 +1,56 @@
+// SQL for the sponsor console's sign-in sessions. Only the SHA-256 of a session id is
+// stored, so a copy of the database does not sign anyone in.
+import type { Db } from './connection.js';
+
+export interface ConsoleSessionRow {
+  idHash: string;
+  sponsorId: string;
+  tokenHash: string;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+function prepare(db: Db) {
+  const s = db.sqlite;
+  return {
+    insert: s.prepare(
+      `INSERT INTO console_sessions (id_hash, sponsor_id, token_hash, csrf_token, created_at, expires_at)
+       VALUES (@idHash, @sponsorId, @tokenHash, @csrfToken, @createdAt, @expiresAt)`,
+    ),
+    // A session lives only as long as the token that opened it: rotating the token ends it.
+    findLive: s.prepare(
+      `SELECT s.id_hash AS idHash, s.sponsor_id AS sponsorId, s.token_hash AS tokenHash, s.csrf_token AS csrfToken,
+         s.created_at AS createdAt, s.expires_at AS expiresAt
+       FROM console_sessions s JOIN tokens t ON t.token_hash = s.token_hash AND t.revoked_at IS NULL
+       WHERE s.id_hash = ? AND s.expires_at > ?`,
+    ),
+    delete: s.prepare(`DELETE FROM console_sessions WHERE id_hash = ?`),
+    deleteExpired: s.prepare(`DELETE FROM console_sessions WHERE expires_at <= ?`),
+  };
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function sql(db: Db): ReturnType<typeof prepare> {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+export function insertConsoleSession(db: Db, row: ConsoleSessionRow): void {
+  sql(db).insert.run(row);
+}
+
+/** The session with this id hash, unless it has expired by nowIso or its token was revoked. */
+export function findLiveConsoleSession(db: Db, idHash: string, nowIso: string): ConsoleSessionRow | undefined {
+  return sql(db).findLive.get(idHash, nowIso) as ConsoleSessionRow | undefined;
+}
+
+export function deleteConsoleSession(db: Db, idHash: string): void {
+  sql(db).delete.run(idHash);
+}
+
+/** Housekeeping: sessions nobody signed out of would otherwise stay forever. */
+export function deleteExpiredConsoleSessions(db: Db, nowIso: string): number {
+  return sql(db).deleteExpired.run(nowIso).changes;
+}
