@@ -18,6 +18,7 @@ import { startBackgroundWork } from './background.js';
 import { createHttpApp, listen } from './http/app.js';
 import { decideApproval, listApprovalsPage, type ApprovalStatus } from './domain/governance/approvals.js';
 import { changeAgentStatus, getAgentPolicy, setAgentPolicy } from './domain/governance/sponsor-actions.js';
+import { setSponsorDefaultPolicy } from './domain/governance/policies.js';
 import { setSponsorWebhook } from './domain/governance/webhook-settings.js';
 import { requireAgent } from './domain/agents/registry.js';
 import { MAX_PAGE_SIZE } from './domain/pagination.js';
@@ -52,6 +53,8 @@ Governance
   policy show --agent ID        the agent's autonomy policy and its version
   policy set --agent ID --file F
                                 a new policy version from a JSON or YAML file
+  policy default --sponsor ID --file F
+                                the policy the sponsor's new agents start with
   approvals list [--status S] [--agent ID]
   approvals approve ID [--reason R]
                                 runs the agent's call once, now
@@ -234,7 +237,7 @@ const COMMANDS = [
   /^token rotate$/,
   /^fund$/,
   /^ledger verify$/,
-  /^policy (show|set)$/,
+  /^policy (show|set|default)$/,
   /^approvals (list|(approve|deny) \S+)$/,
 ];
 
@@ -343,6 +346,12 @@ async function main(argv: string[]): Promise<number> {
       const agent = requireAgent(ctx.db, required(flags, 'agent'));
       const p = setAgentPolicy(ctx.db, ctx.clock, agent.sponsorId, agent.id, readPolicyFile(required(flags, 'file')));
       out(flags, { agent_id: agent.id, version: p.version }, `Policy v${p.version} now governs ${agent.id}.`);
+      return 0;
+    }
+    case 'policy default': {
+      const sponsorId = required(flags, 'sponsor');
+      const policy = setSponsorDefaultPolicy(ctx.db, sponsorId, readPolicyFile(required(flags, 'file')));
+      out(flags, { sponsor_id: sponsorId, policy }, `New agents of ${sponsorId} start with this policy:\n${JSON.stringify(policy, null, 2)}`);
       return 0;
     }
     case 'approvals list': {

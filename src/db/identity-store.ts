@@ -75,3 +75,7 @@ export function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | nu
 export function setAgentReputation(db: Db, id: string, reputation: number | null): void {
   db.orm.update(agents).set({ reputation }).where(eq(agents.id, id)).run();
 }
+
+export function updateSponsorDefaultPolicy(db: Db, id: string, defaultPolicy: string): void {
+  db.orm.update(sponsors).set({ defaultPolicy }).where(eq(sponsors.id, id)).run();
+}

@@ -68,6 +68,12 @@ describe('governance from the command line', () => {
     expect((await cliJson(['agent', 'suspend', '--agent', a.id, '--reason', 'audit', '--db', db])).json).toEqual({ agent_id: a.id, status: 'Suspended' });
     expect((await cliJson(['agent', 'reactivate', '--agent', a.id, '--db', db])).json.status).toBe('Active');
     const hook = await cliJson(['sponsor', 'webhook', '--sponsor', sponsor.id, '--url', 'https://example.com/hooks', '--db', db]);
+    const file = path.join(path.dirname(db), 'default.json');
+    fs.writeFileSync(file, JSON.stringify({ level: 'Supervised' }));
+    expect((await cliJson(['policy', 'default', '--sponsor', sponsor.id, '--file', file, '--db', db])).json.policy.level).toBe('Supervised');
+    const { json: newcomer } = await cliJson(['agent', 'create', '--sponsor', sponsor.id, '--name', 'Newcomer', '--db', db]);
+    expect((await cliJson(['policy', 'show', '--agent', newcomer.id, '--db', db])).json).toMatchObject({ version: 1, policy: { level: 'Supervised' } });
+    expect((await cliJson(['policy', 'show', '--agent', a.id, '--db', db])).json.policy.level).toBe('SemiAutonomous');
     expect(hook.json).toEqual({ sponsor_id: sponsor.id, url: 'https://example.com/hooks', secret: expect.stringMatching(/^whsec_/) });
     expect((await cliJson(['sponsor', 'webhook', '--sponsor', sponsor.id, '--url', 'ftp://x', '--db', db])).json.error.code).toBe('INVALID_INPUT');
   });

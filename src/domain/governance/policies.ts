@@ -33,3 +33,13 @@ export function setPolicy(db: Db, clock: Clock, agentId: string, document: unkno
     return { agentId, version, policy };
   });
 }
+
+/** The policy new agents of this sponsor start with (existing agents keep theirs). */
+export function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unknown): Policy {
+  const policy = parsePolicy(document);
+  db.write(() => {
+    if (!identity.getSponsor(db, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
+    identity.updateSponsorDefaultPolicy(db, sponsorId, JSON.stringify(policy));
+  });
+  return policy;
+}
