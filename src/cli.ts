@@ -24,6 +24,8 @@ import { requireAgent } from './domain/agents/registry.js';
 import { MAX_PAGE_SIZE } from './domain/pagination.js';
 import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
+import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
+import { searchCatalogue } from './domain/skills/search.js';
 import { openContext } from './runtime.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -48,6 +50,12 @@ Administration
   fund --agent ID --sats N [--idempotency-key K]
                                 credit an agent from its sponsor (sandbox rail: no real money)
   ledger verify                 check the hash chain, every balance and every hold
+
+Skills
+  skills queue                  versions waiting for review, with scanner findings
+  skills review SLUG --version V --decision approve|request-changes|reject [--reason R]
+                                approving publishes the version
+  skills deprecate SLUG --version V
 
 Governance
   policy show --agent ID        the agent's autonomy policy and its version
@@ -90,6 +98,8 @@ const OPTIONS = {
   relay: { type: 'string', multiple: true },
   'auto-approve-providers': { type: 'boolean' },
   'public-url': { type: 'string' },
+  'skills-dir': { type: 'string', multiple: true },
+  decision: { type: 'string' },
   name: { type: 'string' },
   'sponsor-name': { type: 'string' },
   'agent-name': { type: 'string' },
@@ -104,12 +114,18 @@ const OPTIONS = {
   url: { type: 'string' },
   'idempotency-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
+  /** A skill version for `skills review`; alone, `--version` prints the program's version. */
+  version: { type: 'string' },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 class UsageError extends Error {}
+
+function reviewDecision(value: string): ReviewDecision {
+  if (value === 'approve' || value === 'request-changes' || value === 'reject') return value;
+  throw new UsageError('--decision is approve, request-changes or reject');
+}
 
 function required(flags: Flags, name: keyof Flags): string {
   const value = flags[name];
@@ -130,6 +146,7 @@ function configFrom(flags: Flags): Config {
     relays: flags.relay,
     autoApproveProviders: flags['auto-approve-providers'],
     publicUrl: flags['public-url'],
+    skillDirs: flags['skills-dir'],
   };
   return loadConfig(input);
 }
@@ -239,6 +256,7 @@ const COMMANDS = [
   /^ledger verify$/,
   /^policy (show|set|default)$/,
   /^approvals (list|(approve|deny) \S+)$/,
+  /^skills (queue|(review|deprecate) \S+)$/,
 ];
 
 /** Checked before the database is opened: a typo must not create or migrate a database. */
@@ -247,11 +265,11 @@ function isKnownCommand(command: string): boolean {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  if (flags.version) {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const command = positionals.join(' ');
   if (flags.help || command === '' || command === 'help') {
     process.stdout.write(USAGE);
@@ -384,6 +402,32 @@ async function main(argv: string[]): Promise<number> {
         const agent = requireAgent(ctx.db, required(flags, 'agent'));
         const changed = changeAgentStatus(ctx.db, ctx.clock, agent.sponsorId, agent.id, status[1] as 'suspend', flags.reason ?? null);
         out(flags, changed, `${changed.agent_id} is now ${changed.status}.`);
+        return 0;
+      }
+      const skill = /^skills (review|deprecate) (\S+)$/.exec(command);
+      if (skill) {
+        const version = required(flags, 'version');
+        const result =
+          skill[1] === 'review'
+            ? reviewSkillVersion(ctx.db, ctx.clock, { slug: skill[2]!, version, decision: reviewDecision(required(flags, 'decision')), reason: flags.reason })
+            : deprecateSkillVersion(ctx.db, ctx.clock, skill[2]!, version);
+        out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
+        return 0;
+      }
+      if (command === 'skills queue') {
+        const page = searchCatalogue(ctx.db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
+        const items = page.items.map((s) => {
+          const view = skillView(ctx.db, s.slug);
+          const pending = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
+          return { slug: s.slug, name: s.name, author_id: s.author_id, versions: pending, scan_findings: view.scan_findings };
+        });
+        out(
+          flags,
+          { items },
+          items.length === 0
+            ? 'Nothing waits for review.'
+            : items.map((i) => `${i.slug} ${i.versions.join(', ')} by ${i.author_id}: ${i.scan_findings.length} scanner finding(s)`).join('\n'),
+        );
         return 0;
       }
       if (command === 'sponsor webhook') {

@@ -5,6 +5,7 @@ import envPaths from 'env-paths';
 import { z } from 'zod';
 import { MarketError } from './domain/errors.js';
 import type { LogLevel } from './domain/logger.js';
+import { defaultSkillDirs } from './domain/skills/skill-md.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
@@ -20,6 +21,8 @@ export interface Config {
   autoApproveProviders: boolean;
   /** Where people reach this server's pages (approval pages); set by serve --http when not given. */
   publicUrl: string | null;
+  /** Where marketplace_list_local_skills looks for SKILL.md folders. */
+  skillDirs: string[];
 }
 
 export function defaultDbPath(): string {
@@ -38,6 +41,7 @@ export interface ConfigInput {
   relays?: string[];
   autoApproveProviders?: boolean;
   publicUrl?: string;
+  skillDirs?: string[];
 }
 
 const list = (value: string | undefined): string[] =>
@@ -101,5 +105,6 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     relays: c.relays,
     autoApproveProviders: c.autoApproveProviders,
     publicUrl: c.publicUrl?.replace(/\/+$/, '') ?? null,
+    skillDirs: flags.skillDirs?.length ? flags.skillDirs : list(env.MARKETPLACE_SKILLS_DIRS).length ? list(env.MARKETPLACE_SKILLS_DIRS) : defaultSkillDirs(),
   };
 }

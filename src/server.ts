@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from './context.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { registerApprovalResource } from './resources/approvals.js';
+import { registerSkillResource } from './resources/skills.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition } from './tools/inventory.js';
 import { runTool } from './tools/runner.js';
@@ -51,6 +52,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     return runTool(ctx, tool, request.params.arguments, options.caller);
   });
   registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
+  registerSkillResource(server, ctx);
   return server;
 }
 

@@ -309,3 +309,122 @@ export const consoleSessions = sqliteTable('console_sessions', {
   createdAt: text('created_at').notNull(),
   expiresAt: text('expires_at').notNull(),
 });
+
+/** A skill in the catalogue; what changes from release to release lives in skillVersions. */
+export const skills = sqliteTable(
+  'skills',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    /** JSON array of strings. */
+    tags: text('tags').notNull().default('[]'),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => agents.id),
+    iconUrl: text('icon_url'),
+    /** JSON array of MCP server names the skill needs. */
+    requiredMcpServers: text('required_mcp_servers').notNull().default('[]'),
+    /** JSON: the pricing of the newest version (what search filters and sorts on). */
+    pricing: text('pricing').notNull(),
+    referencePriceSats: integer('reference_price_sats').notNull().default(0),
+    revenueSplit: text('revenue_split').notNull(),
+    /** The newest Published version, or null while none is. */
+    latestVersion: text('latest_version'),
+    ratingSum: integer('rating_sum').notNull().default(0),
+    ratingCount: integer('rating_count').notNull().default(0),
+    installs: integer('installs').notNull().default(0),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('skills_slug_idx').on(t.slug), index('skills_author_idx').on(t.authorId)],
+);
+
+export const skillVersions = sqliteTable(
+  'skill_versions',
+  {
+    skillId: text('skill_id')
+      .notNull()
+      .references(() => skills.id),
+    version: text('version').notNull(),
+    status: text('status').notNull(),
+    /** JSON { name, description, tags, icon_url, required_mcp_servers }: the listing this version brings. */
+    listing: text('listing').notNull(),
+    readme: text('readme').notNull().default(''),
+    changelog: text('changelog'),
+    pricing: text('pricing').notNull(),
+    revenueSplit: text('revenue_split').notNull(),
+    /** JSON [{ path, content }]: what the publisher signed and the scanner read. */
+    files: text('files').notNull(),
+    contentSha256: text('content_sha256').notNull(),
+    /** The publisher's signed Nostr event over the content hash (JSON). */
+    signature: text('signature').notNull(),
+    /** JSON list of scanner findings, shown to the reviewer and on the listing. */
+    scanFindings: text('scan_findings').notNull().default('[]'),
+    reviewReason: text('review_reason'),
+    createdAt: text('created_at').notNull(),
+    publishedAt: text('published_at'),
+  },
+  (t) => [primaryKey({ columns: [t.skillId, t.version] })],
+);
+
+export const skillInstalls = sqliteTable(
+  'skill_installs',
+  {
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    skillId: text('skill_id')
+      .notNull()
+      .references(() => skills.id),
+    version: text('version').notNull(),
+    referrerId: text('referrer_id'),
+    installedAt: text('installed_at').notNull(),
+    uninstalledAt: text('uninstalled_at'),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.skillId] }), index('skill_installs_skill_idx').on(t.skillId)],
+);
+
+export const skillReviews = sqliteTable(
+  'skill_reviews',
+  {
+    skillId: text('skill_id')
+      .notNull()
+      .references(() => skills.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    rating: integer('rating').notNull(),
+    text: text('text'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.skillId, t.agentId] })],
+);
+
+/** One row per recorded usage: what the creator dashboard sums by period. */
+export const skillUsage = sqliteTable(
+  'skill_usage',
+  {
+    id: text('id').primaryKey(),
+    skillId: text('skill_id')
+      .notNull()
+      .references(() => skills.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    /** install (a OneTime price paid) or usage (metered calls and tokens). */
+    kind: text('kind').notNull(),
+    calls: integer('calls').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    costSats: integer('cost_sats').notNull(),
+    creatorSats: integer('creator_sats').notNull(),
+    computeSats: integer('compute_sats').notNull(),
+    platformSats: integer('platform_sats').notNull(),
+    referrerSats: integer('referrer_sats').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('skill_usage_skill_idx').on(t.skillId, t.createdAt)],
+);

@@ -3,6 +3,7 @@ import { approvalTools } from './approvals.js';
 import { contextTools } from './context.js';
 import { governanceTools } from './governance.js';
 import type { ToolDefinition } from './inventory.js';
+import { skillTools } from './skills.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools];

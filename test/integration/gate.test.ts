@@ -16,6 +16,8 @@ import { CLI } from '../support/processes.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { systemClock } from '../../src/domain/clock.js';
+import { publishSkill, reviewSkillVersion, submitForReview } from '../../src/domain/skills/catalogue.js';
+import { installSkill } from '../../src/domain/skills/installs.js';
 
 afterEach(closeContexts);
 
@@ -24,6 +26,12 @@ const DAILY_LIMIT = { level: 'SemiAutonomous', action_limits: { max_daily_spend_
 /** Arguments that pass each acting tool's input schema, so the gate is what answers. */
 const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = {
   marketplace_send_payment: (payee) => ({ to_agent_id: payee, amount_sats: 1 }),
+  marketplace_publish_skill: () => ({ slug: 'mine', name: 'Mine', description: 'x', version: '1.0.0', pricing: { model: 'Free' } }),
+  marketplace_submit_skill_for_review: () => ({ slug: 'sample', version: '1.0.0' }),
+  marketplace_install_skill: () => ({ slug: 'sample' }),
+  marketplace_record_skill_usage: () => ({ slug: 'sample' }),
+  marketplace_uninstall_skill: () => ({ slug: 'sample' }),
+  marketplace_rate_skill: () => ({ slug: 'sample', rating: 5 }),
 };
 
 describe('every acting tool passes the gate', () => {
@@ -47,6 +55,12 @@ describe('every acting tool passes the gate', () => {
     const ctx = makeContext();
     const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
     const payee = agent(ctx, sponsor.id, 'Payee');
+    // A published metered skill the agent has installed, so every skill tool has something to act on.
+    const sample = { slug: 'sample', version: '1.0.0', listing: { name: 'Sample', description: 'x', tags: [], icon_url: null, required_mcp_servers: [] } };
+    publishSkill(ctx.db, ctx.clock, payee.id, { ...sample, pricing: { model: 'PerCall', per_call_sats: 1 } });
+    submitForReview(ctx.db, payee.id, 'sample', '1.0.0');
+    reviewSkillVersion(ctx.db, ctx.clock, { slug: 'sample', version: '1.0.0', decision: 'approve' });
+    installSkill(ctx.db, ctx.clock, { agentId: a.id, slug: 'sample' });
     setAgentStatus(ctx.db, ctx.clock, a.id, 'Suspended', 'test');
     const client = await connect(ctx, a.token);
     const acting = ALL_TOOLS.filter((t) => t.roles.includes('agent') && !t.annotations.readOnlyHint);

@@ -37,7 +37,7 @@ describe('tools/list', () => {
   });
 
   it('toolsets switch groups off; the context group always stays', async () => {
-    const names = (await toolsFor('agent', { toolsets: ['skills'] })).map((t) => t.name);
+    const names = (await toolsFor('agent', { toolsets: ['governance'] })).map((t) => t.name); // sponsor-only group
     expect(names).toEqual(['marketplace_whoami']);
     const wallet = (await toolsFor('agent', { toolsets: ['wallet'] })).map((t) => t.name);
     expect(wallet).toContain('marketplace_check_balance');

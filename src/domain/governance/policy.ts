@@ -9,6 +9,9 @@ export const AUTONOMY_LEVELS = ['Supervised', 'SemiAutonomous', 'Autonomous'] as
 export const ACTION_TYPES = [
   'Spend',
   'InstallSkill',
+  'UseSkill',
+  'UninstallSkill',
+  'ReviewSkill',
   'PublishSkill',
   'Hire',
   'CreateBounty',

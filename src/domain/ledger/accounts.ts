@@ -2,7 +2,7 @@
 // platform keeps revenue and escrow; external accounts stand for money outside the
 // ledger (the sandbox rail, Lightning) and are the only ones that may go negative, so
 // the sum over all accounts is always zero.
-export type AccountKind = 'agent' | 'sponsor' | 'platform' | 'escrow' | 'external';
+export type AccountKind = 'agent' | 'sponsor' | 'provider' | 'platform' | 'escrow' | 'external';
 
 export interface AccountSpec {
   id: string;
@@ -23,6 +23,11 @@ export const SYSTEM_ACCOUNTS: readonly AccountSpec[] = [PLATFORM_REVENUE, ESCROW
 
 export function agentAccount(agentId: string): AccountSpec {
   return { id: agentAccountId(agentId), kind: 'agent', ownerId: agentId, allowNegative: false };
+}
+
+/** A compute provider's earnings (issue 8 gives providers their own records). */
+export function providerAccount(providerId: string): AccountSpec {
+  return { id: `provider:${providerId}`, kind: 'provider', ownerId: providerId, allowNegative: false };
 }
 
 export function sponsorAccount(sponsorId: string): AccountSpec {

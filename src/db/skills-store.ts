@@ -1,0 +1,288 @@
+// SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
+// FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
+import type { Db } from './connection.js';
+
+export interface SkillRow {
+  rowid: number;
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  tags: string;
+  authorId: string;
+  iconUrl: string | null;
+  requiredMcpServers: string;
+  pricing: string;
+  referencePriceSats: number;
+  revenueSplit: string;
+  latestVersion: string | null;
+  ratingSum: number;
+  ratingCount: number;
+  installs: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SkillVersionRow {
+  skillId: string;
+  version: string;
+  status: string;
+  listing: string;
+  readme: string;
+  changelog: string | null;
+  pricing: string;
+  revenueSplit: string;
+  files: string;
+  contentSha256: string;
+  signature: string;
+  scanFindings: string;
+  reviewReason: string | null;
+  createdAt: string;
+  publishedAt: string | null;
+}
+
+export interface InstallRow {
+  agentId: string;
+  skillId: string;
+  version: string;
+  referrerId: string | null;
+  installedAt: string;
+  uninstalledAt: string | null;
+}
+
+/** The skill columns, optionally qualified by a table alias (the search joins the FTS table). */
+const skillColumns = (t = '') => `${t}rowid AS rowid, ${t}id AS id, ${t}slug AS slug, ${t}name AS name,
+  ${t}description AS description, ${t}tags AS tags, ${t}author_id AS authorId, ${t}icon_url AS iconUrl,
+  ${t}required_mcp_servers AS requiredMcpServers, ${t}pricing AS pricing, ${t}reference_price_sats AS referencePriceSats,
+  ${t}revenue_split AS revenueSplit, ${t}latest_version AS latestVersion, ${t}rating_sum AS ratingSum,
+  ${t}rating_count AS ratingCount, ${t}installs AS installs, ${t}created_at AS createdAt, ${t}updated_at AS updatedAt`;
+const SKILL_COLUMNS = skillColumns();
+
+const VERSION_COLUMNS = `skill_id AS skillId, version, status, listing, readme, changelog, pricing, revenue_split AS revenueSplit,
+  files, content_sha256 AS contentSha256, signature, scan_findings AS scanFindings, review_reason AS reviewReason,
+  created_at AS createdAt, published_at AS publishedAt`;
+
+function prepare(db: Db) {
+  const s = db.sqlite;
+  return {
+    bySlug: s.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE slug = ?`),
+    byId: s.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE id = ?`),
+    insertSkill: s.prepare(
+      `INSERT INTO skills (id, slug, name, description, tags, author_id, icon_url, required_mcp_servers, pricing,
+         reference_price_sats, revenue_split, created_at, updated_at)
+       VALUES (@id, @slug, @name, @description, @tags, @authorId, @iconUrl, @requiredMcpServers, @pricing,
+         @referencePriceSats, @revenueSplit, @createdAt, @createdAt)`,
+    ),
+    updateListing: s.prepare(
+      `UPDATE skills SET name = @name, description = @description, tags = @tags, icon_url = @iconUrl,
+         required_mcp_servers = @requiredMcpServers, pricing = @pricing, reference_price_sats = @referencePriceSats,
+         revenue_split = @revenueSplit, latest_version = @latestVersion, updated_at = @updatedAt WHERE id = @id`,
+    ),
+    version: s.prepare(`SELECT ${VERSION_COLUMNS} FROM skill_versions WHERE skill_id = ? AND version = ?`),
+    versions: s.prepare(`SELECT ${VERSION_COLUMNS} FROM skill_versions WHERE skill_id = ? ORDER BY created_at`),
+    upsertVersion: s.prepare(
+      `INSERT INTO skill_versions (skill_id, version, status, listing, readme, changelog, pricing, revenue_split, files,
+         content_sha256, signature, scan_findings, created_at)
+       VALUES (@skillId, @version, 'Draft', @listing, @readme, @changelog, @pricing, @revenueSplit, @files, @contentSha256,
+         @signature, @scanFindings, @createdAt)
+       ON CONFLICT (skill_id, version) DO UPDATE SET status = 'Draft', listing = excluded.listing, readme = excluded.readme,
+         changelog = excluded.changelog, pricing = excluded.pricing, revenue_split = excluded.revenue_split,
+         files = excluded.files, content_sha256 = excluded.content_sha256, signature = excluded.signature,
+         scan_findings = excluded.scan_findings, review_reason = NULL`,
+    ),
+    setVersionStatus: s.prepare(
+      `UPDATE skill_versions SET status = @status, review_reason = COALESCE(@reason, review_reason),
+         published_at = COALESCE(@publishedAt, published_at) WHERE skill_id = @skillId AND version = @version`,
+    ),
+    ftsDelete: s.prepare(`DELETE FROM skills_fts WHERE rowid = ?`),
+    ftsInsert: s.prepare(`INSERT INTO skills_fts (rowid, name, description, tags, readme) VALUES (?, ?, ?, ?, ?)`),
+    install: s.prepare(
+      `SELECT agent_id AS agentId, skill_id AS skillId, version, referrer_id AS referrerId, installed_at AS installedAt,
+         uninstalled_at AS uninstalledAt FROM skill_installs WHERE agent_id = ? AND skill_id = ?`,
+    ),
+    upsertInstall: s.prepare(
+      `INSERT INTO skill_installs (agent_id, skill_id, version, referrer_id, installed_at)
+       VALUES (@agentId, @skillId, @version, @referrerId, @installedAt)
+       ON CONFLICT (agent_id, skill_id) DO UPDATE SET version = excluded.version,
+         referrer_id = COALESCE(skill_installs.referrer_id, excluded.referrer_id),
+         installed_at = excluded.installed_at, uninstalled_at = NULL`,
+    ),
+    uninstall: s.prepare(`UPDATE skill_installs SET uninstalled_at = ? WHERE agent_id = ? AND skill_id = ? AND uninstalled_at IS NULL`),
+    addInstalls: s.prepare(`UPDATE skills SET installs = installs + ? WHERE id = ?`),
+    review: s.prepare(`SELECT rating FROM skill_reviews WHERE skill_id = ? AND agent_id = ?`),
+    upsertReview: s.prepare(
+      `INSERT INTO skill_reviews (skill_id, agent_id, rating, text, created_at, updated_at) VALUES (@skillId, @agentId, @rating, @text, @at, @at)
+       ON CONFLICT (skill_id, agent_id) DO UPDATE SET rating = excluded.rating, text = excluded.text, updated_at = excluded.updated_at`,
+    ),
+    addRating: s.prepare(`UPDATE skills SET rating_sum = rating_sum + ?, rating_count = rating_count + ? WHERE id = ?`),
+    insertUsage: s.prepare(
+      `INSERT INTO skill_usage (id, skill_id, agent_id, kind, calls, input_tokens, output_tokens, cost_sats, creator_sats,
+         compute_sats, platform_sats, referrer_sats, created_at)
+       VALUES (@id, @skillId, @agentId, @kind, @calls, @inputTokens, @outputTokens, @costSats, @creatorSats,
+         @computeSats, @platformSats, @referrerSats, @createdAt)`,
+    ),
+  };
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function sql(db: Db): ReturnType<typeof prepare> {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+export const skillBySlug = (db: Db, slug: string) => sql(db).bySlug.get(slug) as SkillRow | undefined;
+export const skillById = (db: Db, id: string) => sql(db).byId.get(id) as SkillRow | undefined;
+export const insertSkill = (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion' | 'ratingSum' | 'ratingCount' | 'installs' | 'updatedAt'>) =>
+  void sql(db).insertSkill.run(row);
+export const updateListing = (
+  db: Db,
+  row: Pick<SkillRow, 'id' | 'name' | 'description' | 'tags' | 'iconUrl' | 'requiredMcpServers' | 'pricing' | 'referencePriceSats' | 'revenueSplit' | 'latestVersion' | 'updatedAt'>,
+) => void sql(db).updateListing.run(row);
+export const skillVersion = (db: Db, skillId: string, version: string) => sql(db).version.get(skillId, version) as SkillVersionRow | undefined;
+export const skillVersions = (db: Db, skillId: string) => sql(db).versions.all(skillId) as SkillVersionRow[];
+export const upsertDraftVersion = (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) => void sql(db).upsertVersion.run(row);
+export const setVersionStatus = (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
+  void sql(db).setVersionStatus.run(r);
+
+/** Replaces the skill's entry in the search index (or removes it when it is no longer offered). */
+export function indexSkill(db: Db, skill: { rowid: number; name: string; description: string; tags: string[]; readme: string } | { rowid: number; remove: true }): void {
+  sql(db).ftsDelete.run(skill.rowid);
+  if ('remove' in skill) return;
+  sql(db).ftsInsert.run(skill.rowid, skill.name, skill.description, skill.tags.join(' '), skill.readme);
+}
+
+export const findInstall = (db: Db, agentId: string, skillId: string) => sql(db).install.get(agentId, skillId) as InstallRow | undefined;
+export const upsertInstall = (db: Db, row: Omit<InstallRow, 'uninstalledAt'>) => void sql(db).upsertInstall.run(row);
+export const markUninstalled = (db: Db, agentId: string, skillId: string, at: string) => sql(db).uninstall.run(at, agentId, skillId).changes === 1;
+export const addInstalls = (db: Db, skillId: string, delta: number) => void sql(db).addInstalls.run(delta, skillId);
+
+export const findReviewRating = (db: Db, skillId: string, agentId: string) =>
+  (sql(db).review.get(skillId, agentId) as { rating: number } | undefined)?.rating;
+export const upsertReview = (db: Db, r: { skillId: string; agentId: string; rating: number; text: string | null; at: string }) => void sql(db).upsertReview.run(r);
+export const addRating = (db: Db, skillId: string, sumDelta: number, countDelta: number) => void sql(db).addRating.run(sumDelta, countDelta, skillId);
+
+export interface UsageRow {
+  id: string;
+  skillId: string;
+  agentId: string;
+  kind: 'install' | 'usage';
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costSats: number;
+  creatorSats: number;
+  computeSats: number;
+  platformSats: number;
+  referrerSats: number;
+  createdAt: string;
+}
+export const insertUsage = (db: Db, row: UsageRow) => void sql(db).insertUsage.run(row);
+
+export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: string; name: string })[] {
+  return db.sqlite
+    .prepare(
+      `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.referrer_id AS referrerId, i.installed_at AS installedAt,
+         i.uninstalled_at AS uninstalledAt, s.slug, s.name
+       FROM skill_installs i JOIN skills s ON s.id = i.skill_id WHERE i.agent_id = ? AND i.uninstalled_at IS NULL ORDER BY s.slug`,
+    )
+    .all(agentId) as (InstallRow & { slug: string; name: string })[];
+}
+
+export interface SearchFilter {
+  match: string | null;
+  pricingModel?: string;
+  maxPriceSats?: number;
+  tags?: string[];
+  minRating?: number;
+  authorId?: string;
+  /** Only skills with a version in this status; default: offered skills (a live published version). */
+  status?: string;
+  sort: 'relevance' | 'rating' | 'installs' | 'price' | 'newest';
+  offset: number;
+  limit: number;
+}
+
+/**
+ * The catalogue query. Relevance is bm25 (name weighs most, then description, tags,
+ * readme) blended with rating and installs, so a well-used, well-rated match outranks an
+ * equally relevant unknown one. bm25 is negative: smaller is better.
+ */
+export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: number | null })[] {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
+  const from = f.match === null ? 'skills s' : 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid';
+  if (f.match !== null) {
+    where.push('skills_fts MATCH @match');
+    params.match = f.match;
+  }
+  if (f.status) {
+    where.push('EXISTS (SELECT 1 FROM skill_versions v WHERE v.skill_id = s.id AND v.status = @status)');
+    params.status = f.status;
+  } else {
+    where.push('s.latest_version IS NOT NULL');
+  }
+  if (f.pricingModel) {
+    where.push("json_extract(s.pricing, '$.model') = @pricingModel");
+    params.pricingModel = f.pricingModel;
+  }
+  if (f.maxPriceSats !== undefined) {
+    where.push('s.reference_price_sats <= @maxPrice');
+    params.maxPrice = f.maxPriceSats;
+  }
+  if (f.minRating !== undefined) {
+    where.push('s.rating_count > 0 AND s.rating_sum >= @minRating * s.rating_count');
+    params.minRating = f.minRating;
+  }
+  if (f.authorId) {
+    where.push('s.author_id = @authorId');
+    params.authorId = f.authorId;
+  }
+  (f.tags ?? []).forEach((tag, i) => {
+    where.push(`EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = @tag${i})`);
+    params[`tag${i}`] = tag;
+  });
+  const rank = f.match === null ? 'NULL' : 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)';
+  const blended = `(${rank}) * (1.0 + (CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) / 10.0) * (1.0 + ln(1.0 + s.installs) / 10.0)`;
+  const order = {
+    relevance: f.match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ASC, s.rowid DESC`,
+    rating: '(CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) DESC, s.rating_count DESC, s.rowid DESC',
+    installs: 's.installs DESC, s.rowid DESC',
+    price: 's.reference_price_sats ASC, s.rowid DESC',
+    newest: 's.created_at DESC, s.rowid DESC',
+  }[f.sort];
+  return db.sqlite
+    .prepare(`SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+    .all(params) as (SkillRow & { rank: number | null })[];
+}
+
+export function creatorTotals(db: Db, authorId: string): { activeSkills: number; installs: number; ratingSum: number; ratingCount: number; earnings: number } {
+  return db.sqlite
+    .prepare(
+      `SELECT count(CASE WHEN latest_version IS NOT NULL THEN 1 END) AS activeSkills, COALESCE(SUM(installs), 0) AS installs,
+         COALESCE(SUM(rating_sum), 0) AS ratingSum, COALESCE(SUM(rating_count), 0) AS ratingCount,
+         (SELECT COALESCE(SUM(u.creator_sats), 0) FROM skill_usage u JOIN skills k ON k.id = u.skill_id WHERE k.author_id = @a) AS earnings
+       FROM skills WHERE author_id = @a`,
+    )
+    .get({ a: authorId }) as { activeSkills: number; installs: number; ratingSum: number; ratingCount: number; earnings: number };
+}
+
+export function creatorEarnings(db: Db, authorId: string, periodExpr: 'day' | 'week' | 'month'): { period: string; amount: number }[] {
+  const bucket = { day: "substr(u.created_at, 1, 10)", week: "strftime('%Y-W%W', u.created_at)", month: 'substr(u.created_at, 1, 7)' }[periodExpr];
+  return db.sqlite
+    .prepare(
+      `SELECT ${bucket} AS period, SUM(u.creator_sats) AS amount FROM skill_usage u JOIN skills s ON s.id = u.skill_id
+       WHERE s.author_id = ? GROUP BY period ORDER BY period DESC LIMIT 60`,
+    )
+    .all(authorId) as { period: string; amount: number }[];
+}
+
+export function topSkills(db: Db, authorId: string, limit: number): { slug: string; earnings: number; installs: number }[] {
+  return db.sqlite
+    .prepare(
+      `SELECT s.slug, COALESCE(SUM(u.creator_sats), 0) AS earnings, s.installs FROM skills s LEFT JOIN skill_usage u ON u.skill_id = s.id
+       WHERE s.author_id = ? GROUP BY s.id ORDER BY earnings DESC, s.installs DESC LIMIT ?`,
+    )
+    .all(authorId, limit) as { slug: string; earnings: number; installs: number }[];
+}

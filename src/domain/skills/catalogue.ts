@@ -1,0 +1,290 @@
+// The catalogue: creators publish versions (hashed, signed, scanned), submit them for
+// review, the operator approves, requests changes or rejects, and deprecates. A version
+// is immutable once it has left Draft / ChangesRequested; the listing and the search
+// index always show the newest Published version.
+import semver from 'semver';
+import { z } from 'zod';
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/skills-store.js';
+import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { requireAgent } from '../agents/registry.js';
+import { uuidv7 } from 'uuidv7';
+import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
+import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';
+import { scanSkillFiles, type ScanFinding } from './scanner.js';
+import { isValidSkillSignature, parseSignature, signSkillVersion } from './signing.js';
+import { MAX_SKILL_FILE_BYTES, MAX_SKILL_FILES, skillContentHash, validateSkillName, type SkillFile } from './skill-md.js';
+import { assertTransition, type SkillStatus } from './status.js';
+
+
+export interface Listing {
+  name: string;
+  description: string;
+  tags: string[];
+  icon_url: string | null;
+  required_mcp_servers: string[];
+}
+
+export interface PublishInput {
+  slug: string;
+  version: string;
+  listing: Listing;
+  pricing: unknown;
+  revenueSplit?: unknown;
+  readme?: string;
+  changelog?: string | null;
+  files?: SkillFile[];
+  /** A signed Nostr event, for publishers whose secret key the marketplace does not hold. */
+  signature?: string;
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0]!;
+  throw new MarketError('INVALID_INPUT', `Invalid ${what}: ${first.path.join('.') || what}: ${first.message}.`);
+}
+
+export function requireSkill(db: Db, slug: string): SkillRow {
+  const skill = store.skillBySlug(db, slug);
+  if (!skill) throw new MarketError('NOT_FOUND', `No skill "${slug}". Search with marketplace_search_skills.`);
+  return skill;
+}
+
+export function requireVersion(db: Db, skill: SkillRow, version: string): SkillVersionRow {
+  const row = store.skillVersion(db, skill.id, version);
+  if (!row) throw new MarketError('NOT_FOUND', `Skill "${skill.slug}" has no version ${version}.`);
+  return row;
+}
+
+/** The skill's files: as given, or a SKILL.md (Agent Skills format) made from the fields. */
+function filesOf(input: PublishInput): SkillFile[] {
+  const files = input.files?.length
+    ? input.files
+    : [{ path: 'SKILL.md', content: `---\nname: ${input.slug}\ndescription: ${JSON.stringify(input.listing.description)}\n---\n\n${input.readme ?? ''}\n` }];
+  if (files.length > MAX_SKILL_FILES) throw new MarketError('INVALID_INPUT', `A skill has at most ${MAX_SKILL_FILES} files.`);
+  const paths = new Set<string>();
+  for (const f of files) {
+    if (!/^[\w.-]+(\/[\w.-]+)*$/.test(f.path) || f.path.split('/').some((p) => p === '..' || p === '.')) {
+      throw new MarketError('INVALID_INPUT', `File path "${f.path}" must be relative, without "." or ".." parts.`);
+    }
+    if (paths.has(f.path)) throw new MarketError('INVALID_INPUT', `File "${f.path}" appears twice.`);
+    if (Buffer.byteLength(f.content) > MAX_SKILL_FILE_BYTES) throw new MarketError('INVALID_INPUT', `File "${f.path}" is over ${MAX_SKILL_FILE_BYTES / 1024} KiB.`);
+    paths.add(f.path);
+  }
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+export function publishSkill(
+  db: Db,
+  clock: Clock,
+  authorId: string,
+  input: PublishInput,
+): { skill_id: string; slug: string; version: string; status: 'Draft'; content_sha256: string; scan_findings: ScanFinding[] } {
+  validateSkillName(input.slug);
+  if (semver.valid(input.version) !== input.version) {
+    throw new MarketError('INVALID_INPUT', `version "${input.version}" is not a semantic version like 1.0.0.`);
+  }
+  const pricing = parseWith(pricingSchema, input.pricing, 'pricing');
+  const split = input.revenueSplit === undefined ? DEFAULT_SPLIT : parseWith(revenueSplitSchema, input.revenueSplit, 'revenue_split');
+  const files = filesOf(input);
+  const contentSha256 = skillContentHash(files);
+  const findings = scanSkillFiles(files);
+
+  return db.write(() => {
+    const author = requireAgent(db, authorId);
+    const now = clock.now().toISOString();
+    let skill = store.skillBySlug(db, input.slug);
+    if (skill && skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
+    if (!skill) {
+      store.insertSkill(db, {
+        id: `sk_${uuidv7().replaceAll('-', '')}`,
+        slug: input.slug,
+        name: input.listing.name,
+        description: input.listing.description,
+        tags: JSON.stringify(input.listing.tags),
+        authorId,
+        iconUrl: input.listing.icon_url,
+        requiredMcpServers: JSON.stringify(input.listing.required_mcp_servers),
+        pricing: JSON.stringify(pricing),
+        referencePriceSats: referencePriceSats(pricing),
+        revenueSplit: JSON.stringify(split),
+        createdAt: now,
+      });
+      skill = store.skillBySlug(db, input.slug)!;
+    }
+    const existing = store.skillVersion(db, skill.id, input.version);
+    if (existing && existing.status !== 'Draft' && existing.status !== 'ChangesRequested') {
+      throw new MarketError('CONFLICT', `${input.slug}@${input.version} is ${existing.status} and can no longer change: publish a new version.`);
+    }
+    const signed = { slug: input.slug, version: input.version, contentSha256 };
+    const signature = author.nostrSecretKey
+      ? signSkillVersion(author.nostrSecretKey, signed, Math.floor(clock.now().getTime() / 1000))
+      : parseSignature(input.signature ?? 'null');
+    if (!isValidSkillSignature(signature, author.npub, signed)) {
+      throw new MarketError(
+        'INVALID_INPUT',
+        `This version needs your Nostr signature: a kind 30078 event by ${author.npub} with content ${contentSha256} and d tag agent-marketplace/skill/${input.slug}@${input.version}, as JSON in signature.`,
+      );
+    }
+    store.upsertDraftVersion(db, {
+      skillId: skill.id,
+      version: input.version,
+      listing: JSON.stringify(input.listing),
+      readme: input.readme ?? '',
+      changelog: input.changelog ?? null,
+      pricing: JSON.stringify(pricing),
+      revenueSplit: JSON.stringify(split),
+      files: JSON.stringify(files),
+      contentSha256,
+      signature: JSON.stringify(signature),
+      scanFindings: JSON.stringify(findings),
+      createdAt: now,
+    });
+    return { skill_id: skill.id, slug: input.slug, version: input.version, status: 'Draft' as const, content_sha256: contentSha256, scan_findings: findings };
+  });
+}
+
+function moveVersion(db: Db, skill: SkillRow, v: SkillVersionRow, to: SkillStatus, reason: string | null, publishedAt: string | null = null): void {
+  assertTransition(v.status as SkillStatus, to);
+  store.setVersionStatus(db, { skillId: skill.id, version: v.version, status: to, reason, publishedAt });
+}
+
+export function submitForReview(db: Db, authorId: string, slug: string, version: string): { slug: string; version: string; status: 'PendingReview'; scan_findings: ScanFinding[] } {
+  return db.write(() => {
+    const skill = requireSkill(db, slug);
+    if (skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `Only the creator of "${slug}" can submit it.`);
+    const v = requireVersion(db, skill, version);
+    moveVersion(db, skill, v, 'PendingReview', null);
+    return { slug, version, status: 'PendingReview' as const, scan_findings: JSON.parse(v.scanFindings) as ScanFinding[] };
+  });
+}
+
+export type ReviewDecision = 'approve' | 'request-changes' | 'reject';
+
+/** The operator's review. Approving publishes the version. */
+export function reviewSkillVersion(
+  db: Db,
+  clock: Clock,
+  input: { slug: string; version: string; decision: ReviewDecision; reason?: string | null },
+): { slug: string; version: string; status: SkillStatus; scan_findings: ScanFinding[] } {
+  return db.write(() => {
+    const skill = requireSkill(db, input.slug);
+    let v = requireVersion(db, skill, input.version);
+    if (v.status === 'PendingReview') {
+      moveVersion(db, skill, v, 'InReview', null);
+      v = requireVersion(db, skill, input.version);
+    }
+    const reason = input.reason ?? null;
+    if (input.decision === 'approve') {
+      moveVersion(db, skill, v, 'Approved', reason);
+      moveVersion(db, skill, requireVersion(db, skill, input.version), 'Published', reason, clock.now().toISOString());
+      refreshListing(db, clock, skill.id);
+    } else {
+      moveVersion(db, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
+    }
+    const after = requireVersion(db, skill, input.version);
+    return { slug: input.slug, version: input.version, status: after.status as SkillStatus, scan_findings: JSON.parse(after.scanFindings) as ScanFinding[] };
+  });
+}
+
+export function deprecateSkillVersion(db: Db, clock: Clock, slug: string, version: string): { slug: string; version: string; status: SkillStatus } {
+  return db.write(() => {
+    const skill = requireSkill(db, slug);
+    moveVersion(db, skill, requireVersion(db, skill, version), 'Deprecated', null);
+    refreshListing(db, clock, skill.id);
+    return { slug, version, status: 'Deprecated' as const };
+  });
+}
+
+/** Points the listing and the search index at the newest Published version (or withdraws it). */
+function refreshListing(db: Db, clock: Clock, skillId: string): void {
+  const skill = store.skillById(db, skillId)!;
+  const published = store.skillVersions(db, skillId).filter((v) => v.status === 'Published');
+  const latest = published.sort((a, b) => semver.rcompare(a.version, b.version))[0];
+  if (!latest) {
+    store.updateListing(db, { ...skill, latestVersion: null, updatedAt: clock.now().toISOString() });
+    store.indexSkill(db, { rowid: skill.rowid, remove: true });
+    return;
+  }
+  const listing = JSON.parse(latest.listing) as Listing;
+  const pricing = JSON.parse(latest.pricing) as Pricing;
+  store.updateListing(db, {
+    id: skillId,
+    name: listing.name,
+    description: listing.description,
+    tags: JSON.stringify(listing.tags),
+    iconUrl: listing.icon_url,
+    requiredMcpServers: JSON.stringify(listing.required_mcp_servers),
+    pricing: latest.pricing,
+    referencePriceSats: referencePriceSats(pricing),
+    revenueSplit: latest.revenueSplit,
+    latestVersion: latest.version,
+    updatedAt: clock.now().toISOString(),
+  });
+  store.indexSkill(db, { rowid: skill.rowid, name: listing.name, description: listing.description, tags: listing.tags, readme: latest.readme });
+}
+
+export interface SkillView {
+  skill_id: string;
+  slug: string;
+  name: string;
+  description: string;
+  status: string;
+  latest_version: string | null;
+  versions: { version: string; status: string; content_sha256: string; published_at: string | null; changelog: string | null; scan_findings: number }[];
+  pricing: Pricing;
+  revenue_split: RevenueSplit;
+  rating: number | null;
+  rating_count: number;
+  installs: number;
+  tags: string[];
+  author_id: string;
+  author_npub: string;
+  required_mcp_servers: string[];
+  scan_findings: ScanFinding[];
+}
+
+export function rating(skill: SkillRow): number | null {
+  return skill.ratingCount === 0 ? null : Math.round((skill.ratingSum / skill.ratingCount) * 100) / 100;
+}
+
+export function skillView(db: Db, slug: string): SkillView {
+  const skill = requireSkill(db, slug);
+  const versions = store.skillVersions(db, skill.id).sort((a, b) => semver.rcompare(a.version, b.version));
+  const shown = versions.find((v) => v.version === skill.latestVersion) ?? versions[0];
+  return {
+    skill_id: skill.id,
+    slug: skill.slug,
+    name: skill.name,
+    description: skill.description,
+    status: versions[0]?.status ?? 'Draft',
+    latest_version: skill.latestVersion,
+    versions: versions.map((v) => ({
+      version: v.version,
+      status: v.status,
+      content_sha256: v.contentSha256,
+      published_at: v.publishedAt,
+      changelog: v.changelog,
+      scan_findings: (JSON.parse(v.scanFindings) as unknown[]).length,
+    })),
+    pricing: JSON.parse(skill.pricing) as Pricing,
+    revenue_split: JSON.parse(skill.revenueSplit) as RevenueSplit,
+    rating: rating(skill),
+    rating_count: skill.ratingCount,
+    installs: skill.installs,
+    tags: JSON.parse(skill.tags) as string[],
+    author_id: skill.authorId,
+    author_npub: requireAgent(db, skill.authorId).npub,
+    required_mcp_servers: JSON.parse(skill.requiredMcpServers) as string[],
+    scan_findings: shown ? (JSON.parse(shown.scanFindings) as ScanFinding[]) : [],
+  };
+}
+
+export function skillReadme(db: Db, slug: string): { slug: string; version: string | null; readme: string } {
+  const skill = requireSkill(db, slug);
+  if (!skill.latestVersion) throw new MarketError('NOT_FOUND', `Skill "${slug}" has no published version yet.`);
+  return { slug, version: skill.latestVersion, readme: requireVersion(db, skill, skill.latestVersion).readme };
+}

@@ -1,0 +1,71 @@
+// Paying for a skill: the price leaves the user's wallet and is split in one transaction
+// between the creator, the compute provider, the platform and the referrer
+// (SEED-RULES "Revenue split"). Every part is a SkillUsage transfer referencing the skill.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/skills-store.js';
+import type { SkillRow } from '../../db/skills-store.js';
+import type { Clock } from '../clock.js';
+import { uuidv7 } from 'uuidv7';
+import { agentAccountId, PLATFORM_REVENUE, providerAccount } from '../ledger/accounts.js';
+import { openAccount, postTransfer } from '../ledger/transfers.js';
+import { satsToMsats } from '../money.js';
+import { splitRevenue, type RevenueSplit } from './revenue-split.js';
+
+export interface Charge {
+  payerAgentId: string;
+  skill: SkillRow;
+  costSats: number;
+  split: RevenueSplit;
+  referrerId: string | null;
+  computeProviderId: string | null;
+  kind: 'install' | 'usage';
+  usage: { calls: number; inputTokens: number; outputTokens: number };
+}
+
+export interface ChargeResult {
+  cost_sats: number;
+  split: { creator_sats: number; compute_sats: number; platform_sats: number; referrer_sats: number };
+}
+
+export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
+  return db.write(() => {
+    const parts = splitRevenue(c.costSats, c.split, { referrer: c.referrerId !== null, compute: c.computeProviderId !== null });
+    const payer = agentAccountId(c.payerAgentId);
+    const pay = (creditAccountId: string, sats: number, to: string) => {
+      // A creator using its own skill keeps its share: nothing to move.
+      if (sats === 0 || creditAccountId === payer) return;
+      postTransfer(db, clock, {
+        debitAccountId: payer,
+        creditAccountId,
+        amountMsats: satsToMsats(sats),
+        entryType: 'SkillUsage',
+        description: `${c.kind === 'install' ? 'Purchase' : 'Use'} of skill ${c.skill.slug}: ${to} share`,
+        reference: c.skill.id,
+      });
+    };
+    pay(agentAccountId(c.skill.authorId), parts.creator_sats, 'creator');
+    if (c.computeProviderId) {
+      const account = providerAccount(c.computeProviderId);
+      openAccount(db, clock, account);
+      pay(account.id, parts.compute_sats, 'compute');
+    }
+    pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
+    if (c.referrerId) pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
+    store.insertUsage(db, {
+      id: `su_${uuidv7().replaceAll('-', '')}`,
+      skillId: c.skill.id,
+      agentId: c.payerAgentId,
+      kind: c.kind,
+      calls: c.usage.calls,
+      inputTokens: c.usage.inputTokens,
+      outputTokens: c.usage.outputTokens,
+      costSats: c.costSats,
+      creatorSats: parts.creator_sats,
+      computeSats: parts.compute_sats,
+      platformSats: parts.platform_sats,
+      referrerSats: parts.referrer_sats,
+      createdAt: clock.now().toISOString(),
+    });
+    return { cost_sats: c.costSats, split: parts };
+  });
+}

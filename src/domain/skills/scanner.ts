@@ -1,0 +1,260 @@
+// A static scan of a skill's files before review. A skill is text an agent will read and
+// often follow, so three things matter: secrets the creator leaked into it, shell commands
+// that would hurt the machine of whoever runs it, and text that tries to steer the
+// installing agent against its user. The scan only reports; the reviewer decides.
+// Rules are line-based regexes, chosen to catch the common forms with few false alarms;
+// they are a first look, not a guarantee.
+
+export type ScanCategory = 'secret' | 'dangerous_shell' | 'prompt_injection';
+export type ScanSeverity = 'high' | 'medium' | 'low';
+
+export interface ScanFinding {
+  rule: string;
+  category: ScanCategory;
+  severity: ScanSeverity;
+  path: string;
+  line: number;
+  excerpt: string;
+}
+
+export interface ScannedFile {
+  path: string;
+  content: string;
+}
+
+interface LineRule {
+  rule: string;
+  category: ScanCategory;
+  severity: ScanSeverity;
+  /** For secrets, a named group `secret` marks the part masked in every excerpt. */
+  pattern: RegExp;
+}
+
+export const MAX_EXCERPT_CHARS = 120;
+
+const SHELL = String.raw`(?:sudo\s+)?(?:ba|z|da|k)?sh\b`;
+
+// Values people write in docs instead of a real secret; flagging them would teach
+// reviewers to ignore the secret rules.
+const PLACEHOLDER = /^(?:<[^>]*>|\$\{?[\w.]+\}?|\{\{.*\}\}|[x*.]+)$|your|example|placeholder|change[_-]?me|dummy|redacted|xxxx|\*\*\*\*/i;
+
+const SECRET_RULES: readonly LineRule[] = [
+  // AWS key ids have a fixed, documented shape; the secret key beside them has none.
+  { rule: 'aws_access_key_id', category: 'secret', severity: 'high', pattern: /\b(?:AKIA|ASIA)(?<secret>[0-9A-Z]{16})\b/ },
+  // The header alone proves a private key was pasted; the body lines below it are the key.
+  { rule: 'private_key_block', category: 'secret', severity: 'high', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
+  // GitHub's token prefixes (ghp_ personal, gho_ OAuth, ghu_/ghs_ app, ghr_ refresh, github_pat_ fine-grained).
+  { rule: 'github_token', category: 'secret', severity: 'high', pattern: /\b(?:gh[pousr]_|github_pat_)(?<secret>[A-Za-z0-9_]{20,})/ },
+  { rule: 'slack_token', category: 'secret', severity: 'high', pattern: /\bxox[baprs]-(?<secret>[A-Za-z0-9-]{10,})/ },
+  // A Nostr secret key signs as its owner: on this marketplace that is the creator's identity and payouts.
+  { rule: 'nostr_secret_key', category: 'secret', severity: 'high', pattern: /\bnsec1(?<secret>[02-9ac-hj-np-z]{58})\b/i },
+  // A Nostr Wallet Connect URI with its secret spends from the wallet it names.
+  {
+    rule: 'nwc_connection_secret',
+    category: 'secret',
+    severity: 'high',
+    pattern: /nostr\+walletconnect:\/\/[^\s"'<>]*?[?&]secret=(?<secret>[^\s&"'<>#]+)/i,
+  },
+  // A quoted, long value assigned to something named like a credential; short or
+  // unquoted values are usually prose ("password reset") or references to variables.
+  {
+    rule: 'hardcoded_secret',
+    category: 'secret',
+    severity: 'medium',
+    pattern: /\b[\w-]*(?:api[_-]?key|apikey|secret|password|passwd|access[_-]?token|auth[_-]?token)\b["']?\s*[:=]\s*(["'])(?<secret>[^"'\s]{12,})\1/i,
+  },
+];
+
+const SHELL_RULES: readonly LineRule[] = [
+  // Running a script straight off the network skips any review of what it does.
+  {
+    rule: 'download_piped_to_shell',
+    category: 'dangerous_shell',
+    severity: 'high',
+    pattern: new RegExp(String.raw`\b(?:curl|wget)\b[^|\n]*\|\s*${SHELL}|\b(?:ba|z|da|k)?sh\s+(?:-c\s+)?["']?(?:<\(|\$\()\s*(?:curl|wget)\b`, 'i'),
+  },
+  // Recursive deletion of the filesystem root or the home directory; ./build and /tmp/x are fine.
+  {
+    rule: 'rm_rf_root_or_home',
+    category: 'dangerous_shell',
+    severity: 'high',
+    pattern: /\brm\s+(?:-{1,2}[\w-]+\s+)*?(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\s+(?:-{1,2}[\w-]+\s+)*["']?(?:\/\*?|~\/?\*?|\$HOME\/?\*?|\$\{HOME\}\/?\*?)["']?(?=$|[\s;&|)`])/,
+  },
+  { rule: 'chmod_777', category: 'dangerous_shell', severity: 'medium', pattern: /\bchmod\s+(?:-[a-zA-Z]+\s+)*0?777\b/ },
+  // Encoding a command hides it from the reader; decoding it into a shell runs it unread.
+  {
+    rule: 'base64_decoded_to_shell',
+    category: 'dangerous_shell',
+    severity: 'high',
+    pattern: new RegExp(String.raw`\bbase64\s+(?:-d|-D|--decode)\b[^|\n]*\|\s*${SHELL}`, 'i'),
+  },
+  { rule: 'eval_remote_script', category: 'dangerous_shell', severity: 'high', pattern: /\beval\s+["']?\$\(\s*(?:curl|wget)\b/i },
+  // Adding a key to authorized_keys gives someone a login to the machine.
+  {
+    rule: 'authorized_keys_write',
+    category: 'dangerous_shell',
+    severity: 'high',
+    pattern: /(?:>{1,2}|\btee\b[^|\n]*?|\b(?:cp|mv|install|ln)\b[^|\n]*?)\s*["']?[^\s"']*\.ssh\/authorized_keys\b/,
+  },
+  { rule: 'fork_bomb', category: 'dangerous_shell', severity: 'high', pattern: /:\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/ },
+  // A skill should not need root; only sudo used as a command counts, not the word in prose.
+  {
+    rule: 'sudo',
+    category: 'dangerous_shell',
+    severity: 'medium',
+    pattern: /(?:^\s*(?:[$#>]\s+)?|[;&|`(]\s*)sudo\s+(?:-\S+\s+)*[\w./$-]/,
+  },
+];
+
+const INJECTION_RULES: readonly LineRule[] = [
+  {
+    rule: 'ignore_previous_instructions',
+    category: 'prompt_injection',
+    severity: 'high',
+    pattern: /\b(?:ignore|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding)\s+(?:instructions|prompts?|directions|rules)\b/i,
+  },
+  {
+    rule: 'disregard_system_prompt',
+    category: 'prompt_injection',
+    severity: 'high',
+    pattern: /\bdisregard\s+(?:all\s+)?(?:of\s+)?(?:your|the)\s+(?:system\s+prompt|instructions|rules|guidelines)\b/i,
+  },
+  // Re-casting the agent's role is how jailbreaks start; medium because READMEs also say
+  // "you are now the owner of …".
+  {
+    rule: 'role_override',
+    category: 'prompt_injection',
+    severity: 'medium',
+    pattern: /\byou\s+are\s+now\s+(?:an?\s+|the\s+|in\s+\w+\s+mode\b|no\s+longer\b|free\s+(?:of|from)\b|unrestricted\b|jailbroken\b|dan\b)/i,
+  },
+  // The user is who the agent answers to; text asking it to keep secrets from them is hostile.
+  {
+    rule: 'conceal_from_user',
+    category: 'prompt_injection',
+    severity: 'high',
+    pattern: /\b(?:do\s+not|don['’]t|never)\s+(?:tell|inform|alert|notify|show|mention\s+(?:this\s+|it\s+)?to|reveal\s+(?:this\s+|it\s+)?to)\s+(?:the\s+|your\s+)?(?:user|human|operator|sponsor|owner)\b/i,
+  },
+  // The verb must act on the credential itself: "send the request with your API key" is normal API docs.
+  {
+    rule: 'send_credentials',
+    category: 'prompt_injection',
+    severity: 'high',
+    pattern: /\b(?:send|post|upload|forward|transmit|email|leak|paste)\s+(?:(?:your|the|my|all|any|their|its|every|user'?s)\s+){0,2}(?:[\w-]+\s+)?(?:api[\s_-]?keys?|(?:access\s+|auth\s+|bearer\s+)?tokens?|secrets?|private[\s_-]?keys?|credentials|passwords?|seed\s+phrases?|mnemonics?|nsec)\b/i,
+  },
+  { rule: 'exfiltrate', category: 'prompt_injection', severity: 'medium', pattern: /\bexfiltrat(?:e|es|ed|ing|ion)\b/i },
+  { rule: 'new_instructions', category: 'prompt_injection', severity: 'high', pattern: /\b(?:new|updated|real)\s+instructions\s*:/i },
+  // Text a human reviewer cannot see but the agent reads: zero-width characters and Unicode
+  // tag characters. Joiners inside emoji sequences and ZWNJ inside words (Persian, Indic
+  // scripts) are ordinary writing, not hiding.
+  {
+    rule: 'hidden_invisible_characters',
+    category: 'prompt_injection',
+    severity: 'medium',
+    pattern: /[\u200B\u2060\u180E\u2062-\u2064]|(?<![\p{L}\p{M}])\u200C|(?<![\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F])\u200D|\uFEFF|(?<!\u{1F3F4}[\u{E0020}-\u{E007E}]*)[\u{E0000}-\u{E007F}]/u,
+  },
+];
+
+const LINE_RULES: readonly LineRule[] = [...SECRET_RULES, ...SHELL_RULES, ...INJECTION_RULES];
+const RULE_ORDER = new Map<string, number>([...LINE_RULES.map((r, i) => [r.rule, i] as const), ['hidden_html_comment_instructions', LINE_RULES.length]]);
+
+// An HTML comment is invisible in rendered Markdown, so instructions inside one are aimed
+// at the agent, not the reader.
+const HTML_COMMENT = /<!--([\s\S]*?)-->/g;
+const INSTRUCTION_WORDS =
+  /\b(?:ignore|disregard|forget|instructions?|system\s+prompt|you\s+(?:are|must|should|will|need)|(?:do\s+not|don['’]t|never)\s+(?:tell|mention|reveal|show)|(?:assistant|agent|ai|llm|claude|model)\s*[:,]|run\s+(?:the\s+)?(?:following|this|these)|execute|send|upload|exfiltrat)/i;
+
+export function scanSkillFiles(files: readonly ScannedFile[]): ScanFinding[] {
+  return files.flatMap((file) => scanFile(file));
+}
+
+function scanFile(file: ScannedFile): ScanFinding[] {
+  // A byte-order mark opening a file is an encoding marker, not hidden text.
+  const content = file.content.replace(/^\uFEFF/, '');
+  const lines = content.split(/\r\n|\r|\n/);
+  const found = new Map<string, ScanFinding>();
+  const report = (finding: ScanFinding) => {
+    const key = `${finding.rule}\0${finding.line}`;
+    if (!found.has(key)) found.set(key, finding);
+  };
+  lines.forEach((text, i) => {
+    for (const rule of LINE_RULES) {
+      const at = firstMatch(rule, text);
+      if (at !== null) report(findingAt(rule, file.path, i + 1, text, at));
+    }
+  });
+  for (const comment of instructionComments(content)) {
+    report({
+      rule: 'hidden_html_comment_instructions',
+      category: 'prompt_injection',
+      severity: 'high',
+      path: file.path,
+      line: comment.line,
+      excerpt: excerptOf(comment.text.replace(/\s+/g, ' '), 0),
+    });
+  }
+  return [...found.values()].sort((a, b) => a.line - b.line || (RULE_ORDER.get(a.rule) ?? 0) - (RULE_ORDER.get(b.rule) ?? 0));
+}
+
+/** Where a rule first matches a line, skipping secrets that are plainly placeholders. */
+function firstMatch(rule: LineRule, text: string): number | null {
+  for (const match of text.matchAll(globalCopy(rule.pattern))) {
+    const secret = match.groups?.['secret'];
+    if (rule.category === 'secret' && secret !== undefined && PLACEHOLDER.test(secret)) continue;
+    return match.index;
+  }
+  return null;
+}
+
+function findingAt(rule: LineRule, path: string, line: number, text: string, index: number): ScanFinding {
+  return { rule: rule.rule, category: rule.category, severity: rule.severity, path, line, excerpt: excerptOf(text, index) };
+}
+
+function instructionComments(content: string): { line: number; text: string }[] {
+  const comments: { line: number; text: string }[] = [];
+  for (const match of content.matchAll(HTML_COMMENT)) {
+    if (!INSTRUCTION_WORDS.test(match[1] ?? '')) continue;
+    comments.push({ line: lineOfOffset(content, match.index), text: match[0] });
+  }
+  return comments;
+}
+
+function lineOfOffset(content: string, offset: number): number {
+  const before = content.slice(0, offset);
+  return (before.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+}
+
+/**
+ * A short, safe view of the line around a match: secrets masked before anything else (so
+ * no cut can leave part of one showing), invisible characters spelled out so the reviewer
+ * sees them, at most MAX_EXCERPT_CHARS long.
+ */
+function excerptOf(text: string, index: number): string {
+  const masked = maskSecrets(text);
+  const start = masked.length <= MAX_EXCERPT_CHARS ? 0 : Math.max(0, Math.min(index - 30, masked.length - MAX_EXCERPT_CHARS));
+  const window = (start > 0 ? '…' : '') + masked.slice(start, start + MAX_EXCERPT_CHARS);
+  const visible = spellOutInvisibles(window).trim();
+  return visible.length <= MAX_EXCERPT_CHARS ? visible : `${visible.slice(0, MAX_EXCERPT_CHARS - 1)}…`;
+}
+
+/** Replaces each secret with asterisks of the same length, keeping its recognisable prefix. */
+export function maskSecrets(text: string): string {
+  let masked = text;
+  for (const rule of SECRET_RULES) {
+    for (const match of masked.matchAll(globalCopy(rule.pattern, 'd'))) {
+      const span = match.indices?.groups?.['secret'];
+      if (span === undefined) continue;
+      const [from, to] = span;
+      masked = masked.slice(0, from) + '*'.repeat(to - from) + masked.slice(to);
+    }
+  }
+  return masked;
+}
+
+function spellOutInvisibles(text: string): string {
+  return text.replace(/[\u200B-\u200D\u2060\u180E\u2062-\u2064\uFEFF\u{E0000}-\u{E007F}]/gu, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+
+function globalCopy(pattern: RegExp, extraFlags = ''): RegExp {
+  const flags = new Set([...pattern.flags, 'g', ...extraFlags]);
+  return new RegExp(pattern.source, [...flags].join(''));
+}

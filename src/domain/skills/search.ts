@@ -1,0 +1,68 @@
+// Searching the catalogue. User text only ever reaches FTS5 through toFtsQuery, which
+// quotes every term, so no query can inject FTS syntax (column filters, NEAR, *, …).
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/skills-store.js';
+import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
+import { rating } from './catalogue.js';
+import { toFtsQuery } from './fts-query.js';
+import type { Pricing } from './pricing.js';
+
+export const SEARCH_SORTS = ['relevance', 'rating', 'installs', 'price', 'newest'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+export interface SearchInput {
+  query?: string;
+  pricingModel?: string;
+  maxPriceSats?: number;
+  tags?: string[];
+  minRating?: number;
+  authorId?: string;
+  status?: string;
+  sort?: SearchSort;
+  cursor?: string;
+  limit: number;
+}
+
+export interface SkillSummary {
+  slug: string;
+  name: string;
+  description: string;
+  latest_version: string | null;
+  pricing: Pricing;
+  rating: number | null;
+  rating_count: number;
+  installs: number;
+  tags: string[];
+  author_id: string;
+}
+
+export function searchCatalogue(db: Db, input: SearchInput): Page<SkillSummary> {
+  const offset = input.cursor ? (decodeCursor(input.cursor, { offset: 'number' }).offset as number) : 0;
+  const match = input.query ? toFtsQuery(input.query) : null;
+  if (input.query && match === null) return { items: [], next_cursor: null };
+  const rows = store.searchSkills(db, {
+    match,
+    pricingModel: input.pricingModel,
+    maxPriceSats: input.maxPriceSats,
+    tags: input.tags,
+    minRating: input.minRating,
+    authorId: input.authorId,
+    status: input.status,
+    sort: input.sort ?? 'relevance',
+    offset,
+    limit: input.limit + 1,
+  });
+  const items = rows.slice(0, input.limit).map((s) => ({
+    slug: s.slug,
+    name: s.name,
+    description: s.description,
+    latest_version: s.latestVersion,
+    pricing: JSON.parse(s.pricing) as Pricing,
+    rating: rating(s),
+    rating_count: s.ratingCount,
+    installs: s.installs,
+    tags: JSON.parse(s.tags) as string[],
+    author_id: s.authorId,
+  }));
+  return { items, next_cursor: rows.length > input.limit ? encodeCursor({ offset: offset + input.limit }) : null };
+}

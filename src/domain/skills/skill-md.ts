@@ -1,0 +1,228 @@
+// The Agent Skills format (agentskills.io): a skill is a folder named for the skill, holding
+// SKILL.md whose YAML front matter gives `name` and `description`, plus any files the
+// instructions refer to. Agents such as Claude Code and Codex keep them under
+// ~/.claude/skills and ~/.codex/skills, which is where the marketplace looks for skills to publish.
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+import { MarketError, isMarketError } from '../errors.js';
+
+export const SKILL_FILE = 'SKILL.md';
+export const MAX_NAME_CHARS = 64;
+export const MAX_DESCRIPTION_CHARS = 1024;
+export const MAX_SKILL_FILES = 200;
+export const MAX_SKILL_FILE_BYTES = 256 * 1024;
+
+export interface SkillMd {
+  name: string;
+  description: string;
+  /** Every other front-matter field (license, allowed-tools, metadata, …), as written. */
+  metadata: Record<string, unknown>;
+  body: string;
+}
+
+export interface SkillFile {
+  path: string;
+  content: string;
+}
+
+export interface LocalSkill {
+  name: string;
+  description: string;
+  dir: string;
+  files: SkillFile[];
+  content_sha256: string;
+  body: string;
+}
+
+export interface LocalSkillProblem {
+  dir: string;
+  message: string;
+}
+
+// The format's rule: lowercase letters, digits and single hyphens, no hyphen at either end.
+const SKILL_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+const FRONT_MATTER_EMPTY = /^\uFEFF?---[ \t]*\r?\n---[ \t]*(?:\r?\n|$)/;
+
+export function validateSkillName(name: string): void {
+  if (name.length < 1 || name.length > MAX_NAME_CHARS || !SKILL_NAME.test(name)) {
+    throw new MarketError(
+      'INVALID_INPUT',
+      `Skill name "${name}" is not valid: use 1–${MAX_NAME_CHARS} lowercase letters, digits and single hyphens, not starting or ending with a hyphen (e.g. "weather-forecast").`,
+    );
+  }
+}
+
+export function parseSkillMd(text: string): SkillMd {
+  const { yamlText, body } = splitFrontMatter(text);
+  const front = parseFrontMatter(yamlText);
+  const { name, description, ...metadata } = front;
+  if (typeof name !== 'string') throw invalid('SKILL.md front matter needs a `name` string.');
+  validateSkillName(name);
+  return { name, description: checkedDescription(description), metadata, body };
+}
+
+function splitFrontMatter(text: string): { yamlText: string; body: string } {
+  const match = FRONT_MATTER.exec(text) ?? FRONT_MATTER_EMPTY.exec(text);
+  if (match === null) {
+    throw invalid('SKILL.md must start with YAML front matter between two `---` lines, giving at least `name` and `description`.');
+  }
+  return { yamlText: match[1] ?? '', body: text.slice(match[0].length) };
+}
+
+function parseFrontMatter(yamlText: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parse(yamlText);
+  } catch (error) {
+    throw invalid(`SKILL.md front matter is not valid YAML: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid('SKILL.md front matter must be a YAML mapping with `name` and `description`.');
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkedDescription(description: unknown): string {
+  if (typeof description !== 'string' || description.trim() === '') {
+    throw invalid('SKILL.md front matter needs a non-empty `description` string: say what the skill does and when to use it.');
+  }
+  if (description.length > MAX_DESCRIPTION_CHARS) {
+    throw invalid(`SKILL.md description is ${description.length} characters; the limit is ${MAX_DESCRIPTION_CHARS}.`);
+  }
+  return description;
+}
+
+function invalid(message: string): MarketError {
+  return new MarketError('INVALID_INPUT', message);
+}
+
+/**
+ * SHA-256 over the files in path order, each as `path \0 byte-length \0 content`. The
+ * length prefix keeps the encoding unambiguous: no two different file sets hash the same
+ * input, whatever the contents hold.
+ */
+export function skillContentHash(files: readonly SkillFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => comparePaths(a.path, b.path))) {
+    const content = Buffer.from(file.content, 'utf8');
+    hash.update(`${file.path}\0${content.length}\0`, 'utf8');
+    hash.update(content);
+  }
+  return hash.digest('hex');
+}
+
+// Code-unit order, not localeCompare: the hash must not depend on the machine's locale.
+function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function readSkillFolder(dir: string): LocalSkill {
+  const root = resolve(dir);
+  const skillMd = readTextFile(join(root, SKILL_FILE));
+  if (skillMd === null) throw invalid(`${root} has no readable ${SKILL_FILE} (or it is binary or over ${MAX_SKILL_FILE_BYTES / 1024} KiB).`);
+  const parsed = parseSkillMd(skillMd);
+  if (parsed.name !== basename(root)) {
+    throw invalid(`SKILL.md names the skill "${parsed.name}" but its folder is "${basename(root)}": the Agent Skills format requires them to match; rename one.`);
+  }
+  const files = collectFiles(root);
+  return { name: parsed.name, description: parsed.description, dir: root, files, content_sha256: skillContentHash(files), body: parsed.body };
+}
+
+function collectFiles(root: string): SkillFile[] {
+  const files: SkillFile[] = [];
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      // Dot-directories hold tooling (.git, .venv), not the skill; symlinks are not
+      // followed so a skill can neither escape its folder nor loop.
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.')) visit(full);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const content = readTextFile(full);
+      if (content === null) continue;
+      files.push({ path: relative(root, full).split(sep).join('/'), content });
+      if (files.length > MAX_SKILL_FILES) {
+        throw invalid(`${root} holds more than ${MAX_SKILL_FILES} text files; a skill should be small enough to review.`);
+      }
+    }
+  };
+  visit(root);
+  return files.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+/** A file's text, or null when it is too large or binary (a NUL byte) and so not skill text. */
+function readTextFile(path: string): string | null {
+  let size: number;
+  try {
+    const stat = lstatSync(path);
+    if (!stat.isFile()) return null;
+    size = stat.size;
+  } catch {
+    return null;
+  }
+  if (size > MAX_SKILL_FILE_BYTES) return null;
+  const bytes = readFileSync(path);
+  if (bytes.includes(0)) return null;
+  return bytes.toString('utf8');
+}
+
+/**
+ * Every skill folder directly under the given directories. One broken skill must not hide
+ * the others, so it is reported as a problem instead of thrown; a directory that does not
+ * exist is simply not a place with skills.
+ */
+export function discoverLocalSkills(dirs: readonly string[]): { skills: LocalSkill[]; problems: LocalSkillProblem[] } {
+  const skills: LocalSkill[] = [];
+  const problems: LocalSkillProblem[] = [];
+  for (const dir of dirs) {
+    for (const candidate of skillFolders(dir, problems)) {
+      try {
+        skills.push(readSkillFolder(candidate));
+      } catch (error) {
+        problems.push({ dir: candidate, message: isMarketError(error) ? error.message : `Could not read the skill: ${(error as Error).message}` });
+      }
+    }
+  }
+  return { skills, problems };
+}
+
+function skillFolders(dir: string, problems: LocalSkillProblem[]): string[] {
+  const root = resolve(dir);
+  if (!isDirectory(root)) return [];
+  let names: string[];
+  try {
+    names = readdirSync(root).sort(comparePaths);
+  } catch (error) {
+    problems.push({ dir: root, message: `Could not list skills: ${(error as Error).message}` });
+    return [];
+  }
+  // Skill folders are often symlinked in from a checkout, so these links are followed.
+  return names.filter((name) => !name.startsWith('.')).map((name) => join(root, name)).filter((sub) => isDirectory(sub) && exists(join(sub, SKILL_FILE)));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function defaultSkillDirs(home: string = homedir(), cwd: string = process.cwd()): string[] {
+  return [join(home, '.claude', 'skills'), join(home, '.codex', 'skills'), join(cwd, 'skills')];
+}
