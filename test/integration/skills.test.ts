@@ -1,5 +1,7 @@
 // The skills marketplace through a real MCP client: a creator publishes, the operator
 // approves, agents search, install, use and rate, and every sat is accounted for.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { AppContext } from '../../src/context.js';
@@ -7,7 +9,7 @@ import { agentAccountId, PLATFORM_REVENUE } from '../../src/domain/ledger/accoun
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
-import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
+import { agent, call, closeContexts, connect, fundedAgent, makeContext, tempDir } from '../support/fixtures.js';
 
 afterEach(closeContexts);
 
@@ -181,5 +183,33 @@ describe('search', () => {
     // Syntax is taken as plain words: stray quotes and operators do not hide real matches.
     expect((await call(userClient, 'marketplace_search_skills', { query: 'weather" OR' })).data.items.length).toBe(0);
     expect((await call(userClient, 'marketplace_search_skills', { query: '"weather"' })).data.items.length).toBe(2);
+  });
+});
+
+describe('local skills and readmes', () => {
+  it('finds SKILL.md folders, publishes one, and serves its readme as a resource', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'csv-clean', 'scripts'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'csv-clean', 'SKILL.md'), '---\nname: csv-clean\ndescription: Cleans CSV files.\n---\n# CSV clean\nNormalises headers.\n');
+    fs.writeFileSync(path.join(dir, 'csv-clean', 'scripts', 'clean.py'), 'print("clean")\n');
+    fs.mkdirSync(path.join(dir, 'Bad_Name'));
+    fs.writeFileSync(path.join(dir, 'Bad_Name', 'SKILL.md'), '---\nname: Bad_Name\ndescription: x\n---\n');
+    const ctx = makeContext({ config: { skillDirs: [dir] } });
+    const { agent: creator } = fundedAgent(ctx, 0);
+    const client = await connect(ctx, creator.token);
+
+    const local = await call(client, 'marketplace_list_local_skills');
+    expect(local.data.items).toEqual([expect.objectContaining({ name: 'csv-clean', description: 'Cleans CSV files.', file_count: 2 })]);
+    expect(local.data.problems).toEqual([expect.objectContaining({ dir: expect.stringContaining('Bad_Name') })]);
+
+    const published = await call(client, 'marketplace_publish_skill', {
+      slug: 'csv-clean', name: 'CSV clean', description: 'Cleans CSV files.', version: '1.0.0', pricing: { model: 'Free' }, local_skill: 'csv-clean',
+    });
+    expect(published.data.content_sha256).toBe(local.data.items[0].content_sha256);
+    await call(client, 'marketplace_submit_skill_for_review', { slug: 'csv-clean', version: '1.0.0' });
+    reviewSkillVersion(ctx.db, ctx.clock, { slug: 'csv-clean', version: '1.0.0', decision: 'approve' });
+    const readme = await client.readResource({ uri: 'marketplace://skills/csv-clean' });
+    expect((readme.contents[0] as { text: string }).text).toContain('Normalises headers.');
+    expect(readme.contents[0]!._meta).toMatchObject({ untrusted: true });
   });
 });
