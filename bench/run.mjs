@@ -14,6 +14,7 @@ import { createHold, postHold } from '../dist/domain/ledger/holds.js';
 import { getBalance, postTransfer } from '../dist/domain/ledger/transfers.js';
 import { verifyLedger } from '../dist/domain/ledger/verify.js';
 import { setPolicy } from '../dist/domain/governance/policies.js';
+import { scanSkillFiles } from '../dist/domain/skills/scanner.js';
 import { silentLogger } from '../dist/domain/logger.js';
 import { openContext } from '../dist/runtime.js';
 import { createServer } from '../dist/server.js';
@@ -57,6 +58,8 @@ setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', action_limits: { m
 await measure('tools/call marketplace_send_payment (gated, in-memory)', 3000, (i) =>
   client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 1, idempotency_key: `bench-${i}` } }),
  'policy + audit + payment + key, one commit');
+const hostile = 'a-'.repeat(128 * 1024);
+await measure('scanner: 256 KiB hostile skill file', 5, () => scanSkillFiles([{ path: 'SKILL.md', content: hostile }]), 'regex backtracking guard');
 await measure('ledger verify (whole ledger)', 1, () => {
   const r = verifyLedger(ctx.db);
   if (!r.ok) throw new Error('ledger verify failed');

@@ -182,3 +182,24 @@ describe('skill scanner: reporting', () => {
     expect(finding!.excerpt).not.toMatch(/a1B2c3/);
   });
 });
+
+describe('skill scanner: hostile input', () => {
+  // Skill files come from anyone; a rule that backtracks quadratically would let one
+  // 256 KiB file stall publishing for minutes.
+  const KIB_256 = 256 * 1024;
+  const filled = (unit: string) => unit.repeat(Math.floor(KIB_256 / unit.length));
+
+  it.each([
+    ['hyphenated words', filled('a-')],
+    ['curl without a pipe', filled('curl ')],
+    ['rm with endless flags', `rm ${filled('--a ')}`],
+    ['unclosed HTML comments', filled('<!-- ')],
+    ['tee without a target', filled('tee ')],
+    ['Unicode tag characters', filled('\u{E0041}')],
+    ['wallet URIs without a secret', filled('nostr+walletconnect://a')],
+  ])('scans 256 KiB of %s without catastrophic backtracking', (_what, content) => {
+    // No timing assertion here (timings live in bench/); a quadratic rule would take
+    // minutes and hit the test timeout.
+    expect(Array.isArray(scanSkillFiles([{ path: 'SKILL.md', content }]))).toBe(true);
+  });
+});

@@ -33,6 +33,9 @@ interface LineRule {
 export const MAX_EXCERPT_CHARS = 120;
 
 const SHELL = String.raw`(?:sudo\s+)?(?:ba|z|da|k)?sh\b`;
+// Skill files come from anyone, so no rule may take time quadratic in a line's length: every
+// open-ended stretch is bounded, and a command longer than this before its pipe is not matched.
+const REACH = 400;
 
 // Values people write in docs instead of a real secret; flagging them would teach
 // reviewers to ignore the secret rules.
@@ -53,7 +56,7 @@ const SECRET_RULES: readonly LineRule[] = [
     rule: 'nwc_connection_secret',
     category: 'secret',
     severity: 'high',
-    pattern: /nostr\+walletconnect:\/\/[^\s"'<>]*?[?&]secret=(?<secret>[^\s&"'<>#]+)/i,
+    pattern: /nostr\+walletconnect:\/\/[^\s"'<>]{0,1000}?[?&]secret=(?<secret>[^\s&"'<>#]+)/i,
   },
   // A quoted, long value assigned to something named like a credential; short or
   // unquoted values are usually prose ("password reset") or references to variables.
@@ -61,7 +64,7 @@ const SECRET_RULES: readonly LineRule[] = [
     rule: 'hardcoded_secret',
     category: 'secret',
     severity: 'medium',
-    pattern: /\b[\w-]*(?:api[_-]?key|apikey|secret|password|passwd|access[_-]?token|auth[_-]?token)\b["']?\s*[:=]\s*(["'])(?<secret>[^"'\s]{12,})\1/i,
+    pattern: /(?:api[_-]?key|apikey|secret|password|passwd|access[_-]?token|auth[_-]?token)\b["']?\s*[:=]\s*(["'])(?<secret>[^"'\s]{12,})\1/i,
   },
 ];
 
@@ -71,22 +74,22 @@ const SHELL_RULES: readonly LineRule[] = [
     rule: 'download_piped_to_shell',
     category: 'dangerous_shell',
     severity: 'high',
-    pattern: new RegExp(String.raw`\b(?:curl|wget)\b[^|\n]*\|\s*${SHELL}|\b(?:ba|z|da|k)?sh\s+(?:-c\s+)?["']?(?:<\(|\$\()\s*(?:curl|wget)\b`, 'i'),
+    pattern: new RegExp(String.raw`\b(?:curl|wget)\b[^|\n]{0,${REACH}}\|\s*${SHELL}|\b(?:ba|z|da|k)?sh\s+(?:-c\s+)?["']?(?:<\(|\$\()\s*(?:curl|wget)\b`, 'i'),
   },
   // Recursive deletion of the filesystem root or the home directory; ./build and /tmp/x are fine.
   {
     rule: 'rm_rf_root_or_home',
     category: 'dangerous_shell',
     severity: 'high',
-    pattern: /\brm\s+(?:-{1,2}[\w-]+\s+)*?(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\s+(?:-{1,2}[\w-]+\s+)*["']?(?:\/\*?|~\/?\*?|\$HOME\/?\*?|\$\{HOME\}\/?\*?)["']?(?=$|[\s;&|)`])/,
+    pattern: /\brm\s+(?:-[\w-]+\s+){0,8}?(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\s+(?:-[\w-]+\s+){0,8}["']?(?:\/\*?|~\/?\*?|\$HOME\/?\*?|\$\{HOME\}\/?\*?)["']?(?=$|[\s;&|)`])/,
   },
-  { rule: 'chmod_777', category: 'dangerous_shell', severity: 'medium', pattern: /\bchmod\s+(?:-[a-zA-Z]+\s+)*0?777\b/ },
+  { rule: 'chmod_777', category: 'dangerous_shell', severity: 'medium', pattern: /\bchmod\s+(?:-[a-zA-Z]+\s+){0,8}0?777\b/ },
   // Encoding a command hides it from the reader; decoding it into a shell runs it unread.
   {
     rule: 'base64_decoded_to_shell',
     category: 'dangerous_shell',
     severity: 'high',
-    pattern: new RegExp(String.raw`\bbase64\s+(?:-d|-D|--decode)\b[^|\n]*\|\s*${SHELL}`, 'i'),
+    pattern: new RegExp(String.raw`\bbase64\s+(?:-d|-D|--decode)\b[^|\n]{0,${REACH}}\|\s*${SHELL}`, 'i'),
   },
   { rule: 'eval_remote_script', category: 'dangerous_shell', severity: 'high', pattern: /\beval\s+["']?\$\(\s*(?:curl|wget)\b/i },
   // Adding a key to authorized_keys gives someone a login to the machine.
@@ -94,7 +97,7 @@ const SHELL_RULES: readonly LineRule[] = [
     rule: 'authorized_keys_write',
     category: 'dangerous_shell',
     severity: 'high',
-    pattern: /(?:>{1,2}|\btee\b[^|\n]*?|\b(?:cp|mv|install|ln)\b[^|\n]*?)\s*["']?[^\s"']*\.ssh\/authorized_keys\b/,
+    pattern: /(?:>{1,2}|\btee\b[^|\n]{0,200}?|\b(?:cp|mv|install|ln)\b[^|\n]{0,200}?)\s*["']?[^\s"']{0,200}\.ssh\/authorized_keys\b/,
   },
   { rule: 'fork_bomb', category: 'dangerous_shell', severity: 'high', pattern: /:\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/ },
   // A skill should not need root; only sudo used as a command counts, not the word in prose.
@@ -102,7 +105,7 @@ const SHELL_RULES: readonly LineRule[] = [
     rule: 'sudo',
     category: 'dangerous_shell',
     severity: 'medium',
-    pattern: /(?:^\s*(?:[$#>]\s+)?|[;&|`(]\s*)sudo\s+(?:-\S+\s+)*[\w./$-]/,
+    pattern: /(?:^\s*(?:[$#>]\s+)?|[;&|`(]\s*)sudo\s+(?:-\S+\s+){0,8}[\w./$-]/,
   },
 ];
 
@@ -150,7 +153,7 @@ const INJECTION_RULES: readonly LineRule[] = [
     rule: 'hidden_invisible_characters',
     category: 'prompt_injection',
     severity: 'medium',
-    pattern: /[\u200B\u2060\u180E\u2062-\u2064]|(?<![\p{L}\p{M}])\u200C|(?<![\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F])\u200D|\uFEFF|(?<!\u{1F3F4}[\u{E0020}-\u{E007E}]*)[\u{E0000}-\u{E007F}]/u,
+    pattern: /[\u200B\u2060\u180E\u2062-\u2064]|(?<![\p{L}\p{M}])\u200C|(?<![\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F])\u200D|\uFEFF|(?<!\u{1F3F4}[\u{E0020}-\u{E007E}]{0,32})[\u{E0000}-\u{E007F}]/u,
   },
 ];
 
@@ -159,7 +162,8 @@ const RULE_ORDER = new Map<string, number>([...LINE_RULES.map((r, i) => [r.rule,
 
 // An HTML comment is invisible in rendered Markdown, so instructions inside one are aimed
 // at the agent, not the reader.
-const HTML_COMMENT = /<!--([\s\S]*?)-->/g;
+/** Enough of a long comment to show the reviewer; the excerpt is cut to 120 characters anyway. */
+const MAX_COMMENT_EXCERPT_SOURCE = 1000;
 const INSTRUCTION_WORDS =
   /\b(?:ignore|disregard|forget|instructions?|system\s+prompt|you\s+(?:are|must|should|will|need)|(?:do\s+not|don['’]t|never)\s+(?:tell|mention|reveal|show)|(?:assistant|agent|ai|llm|claude|model)\s*[:,]|run\s+(?:the\s+)?(?:following|this|these)|execute|send|upload|exfiltrat)/i;
 
@@ -209,18 +213,39 @@ function findingAt(rule: LineRule, path: string, line: number, text: string, ind
   return { rule: rule.rule, category: rule.category, severity: rule.severity, path, line, excerpt: excerptOf(text, index) };
 }
 
+// Found with indexOf rather than a regex: a lazy `<!--[\s\S]*?-->` rescans to the end of
+// the file for every unclosed `<!--`, which is quadratic on hostile input.
 function instructionComments(content: string): { line: number; text: string }[] {
   const comments: { line: number; text: string }[] = [];
-  for (const match of content.matchAll(HTML_COMMENT)) {
-    if (!INSTRUCTION_WORDS.test(match[1] ?? '')) continue;
-    comments.push({ line: lineOfOffset(content, match.index), text: match[0] });
+  const lines = new LineCounter(content);
+  let from = 0;
+  for (;;) {
+    const open = content.indexOf('<!--', from);
+    if (open === -1) break;
+    const close = content.indexOf('-->', open + 4);
+    if (close === -1) break;
+    from = close + 3;
+    if (INSTRUCTION_WORDS.test(content.slice(open + 4, close))) {
+      comments.push({ line: lines.lineAt(open), text: content.slice(open, Math.min(from, open + MAX_COMMENT_EXCERPT_SOURCE)) });
+    }
   }
   return comments;
 }
 
-function lineOfOffset(content: string, offset: number): number {
-  const before = content.slice(0, offset);
-  return (before.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+/** Line numbers of increasing offsets in one pass over the text. */
+class LineCounter {
+  private offset = 0;
+  private line = 1;
+
+  constructor(private readonly text: string) {}
+
+  lineAt(offset: number): number {
+    const newlines = this.text.slice(this.offset, offset).match(/\r\n|\r|\n/g)?.length ?? 0;
+    // Offsets always point at a `<!--`, so no \r\n is ever split between two counts.
+    this.line += newlines;
+    this.offset = offset;
+    return this.line;
+  }
 }
 
 /**
