@@ -103,7 +103,7 @@ fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: user.id, amountMsats: 1e12 })
 setPolicy(ctx.db, ctx.clock, user.id, { level: 'Autonomous' }, 'bench');
 const INSTALLS = 300;
 for (let i = 0; i < INSTALLS; i++) {
-  publishSkill(ctx.db, ctx.clock, author.id, {
+  publishSkill(ctx.db, ctx.clock, { id: author.id, kind: 'agent' }, {
     slug: `metered-${i}`,
     version: '1.0.0',
     listing: { name: `Metered ${i}`, description: 'bench', tags: [], icon_url: null, required_mcp_servers: [] },

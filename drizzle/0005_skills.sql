@@ -69,6 +69,7 @@ CREATE TABLE `skills` (
 	`description` text NOT NULL,
 	`tags` text DEFAULT '[]' NOT NULL,
 	`author_id` text NOT NULL,
+	`author_kind` text NOT NULL,
 	`icon_url` text,
 	`required_mcp_servers` text DEFAULT '[]' NOT NULL,
 	`pricing` text NOT NULL,
@@ -79,9 +80,10 @@ CREATE TABLE `skills` (
 	`rating_count` integer DEFAULT 0 NOT NULL,
 	`installs` integer DEFAULT 0 NOT NULL,
 	`created_at` text NOT NULL,
-	`updated_at` text NOT NULL,
-	FOREIGN KEY (`author_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE no action
+	`updated_at` text NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `skills_slug_idx` ON `skills` (`slug`);--> statement-breakpoint
-CREATE INDEX `skills_author_idx` ON `skills` (`author_id`);
+CREATE INDEX `skills_author_idx` ON `skills` (`author_id`);--> statement-breakpoint
+ALTER TABLE `sponsors` ADD `npub` text;--> statement-breakpoint
+ALTER TABLE `sponsors` ADD `nostr_secret_key` text;

@@ -300,7 +300,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'sponsor create': {
       const sponsor = createSponsor(ctx.db, ctx.clock, { name: required(flags, 'name') });
-      out(flags, { id: sponsor.id, token: sponsor.token }, `Sponsor ${sponsor.id} (${sponsor.name})\n  token: ${sponsor.token}\nShown once; stored only as a hash.`);
+      out(flags, { id: sponsor.id, token: sponsor.token, npub: sponsor.npub }, `Sponsor ${sponsor.id} (${sponsor.name}, ${sponsor.npub})\n  token: ${sponsor.token}\nShown once; stored only as a hash.`);
       return 0;
     }
     case 'agent create': {

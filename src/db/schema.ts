@@ -13,6 +13,9 @@ export const sponsors = sqliteTable('sponsors', {
   /** Where approval requests and alerts are POSTed, signed with webhookSecret (HMAC-SHA256). */
   webhookUrl: text('webhook_url'),
   webhookSecret: text('webhook_secret'),
+  /** A sponsor's Nostr identity: it signs the skills the sponsor publishes as a creator. */
+  npub: text('npub'),
+  nostrSecretKey: text('nostr_secret_key'),
   createdAt: text('created_at').notNull(),
 });
 
@@ -320,9 +323,9 @@ export const skills = sqliteTable(
     description: text('description').notNull(),
     /** JSON array of strings. */
     tags: text('tags').notNull().default('[]'),
-    authorId: text('author_id')
-      .notNull()
-      .references(() => agents.id),
+    /** An agent or a sponsor (authorKind says which): both can be creators. */
+    authorId: text('author_id').notNull(),
+    authorKind: text('author_kind').notNull(),
     iconUrl: text('icon_url'),
     /** JSON array of MCP server names the skill needs. */
     requiredMcpServers: text('required_mcp_servers').notNull().default('[]'),

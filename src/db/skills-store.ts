@@ -10,6 +10,7 @@ export interface SkillRow {
   description: string;
   tags: string;
   authorId: string;
+  authorKind: string;
   iconUrl: string | null;
   requiredMcpServers: string;
   pricing: string;
@@ -52,7 +53,7 @@ export interface InstallRow {
 
 /** The skill columns, optionally qualified by a table alias (the search joins the FTS table). */
 const skillColumns = (t = '') => `${t}rowid AS rowid, ${t}id AS id, ${t}slug AS slug, ${t}name AS name,
-  ${t}description AS description, ${t}tags AS tags, ${t}author_id AS authorId, ${t}icon_url AS iconUrl,
+  ${t}description AS description, ${t}tags AS tags, ${t}author_id AS authorId, ${t}author_kind AS authorKind, ${t}icon_url AS iconUrl,
   ${t}required_mcp_servers AS requiredMcpServers, ${t}pricing AS pricing, ${t}reference_price_sats AS referencePriceSats,
   ${t}revenue_split AS revenueSplit, ${t}latest_version AS latestVersion, ${t}rating_sum AS ratingSum,
   ${t}rating_count AS ratingCount, ${t}installs AS installs, ${t}created_at AS createdAt, ${t}updated_at AS updatedAt`;
@@ -68,9 +69,9 @@ function prepare(db: Db) {
     bySlug: s.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE slug = ?`),
     byId: s.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE id = ?`),
     insertSkill: s.prepare(
-      `INSERT INTO skills (id, slug, name, description, tags, author_id, icon_url, required_mcp_servers, pricing,
+      `INSERT INTO skills (id, slug, name, description, tags, author_id, author_kind, icon_url, required_mcp_servers, pricing,
          reference_price_sats, revenue_split, created_at, updated_at)
-       VALUES (@id, @slug, @name, @description, @tags, @authorId, @iconUrl, @requiredMcpServers, @pricing,
+       VALUES (@id, @slug, @name, @description, @tags, @authorId, @authorKind, @iconUrl, @requiredMcpServers, @pricing,
          @referencePriceSats, @revenueSplit, @createdAt, @createdAt)`,
     ),
     updateListing: s.prepare(

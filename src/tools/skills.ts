@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MarketError } from '../domain/errors.js';
 import { creatorAnalytics } from '../domain/skills/analytics.js';
+import { callerAsAuthor } from '../domain/skills/authors.js';
 import { publishSkill, skillView, submitForReview } from '../domain/skills/catalogue.js';
 import { installSkill, listInstalledSkills, quoteInstall, quoteUsage, rateSkill, recordSkillUsage, uninstallSkill } from '../domain/skills/installs.js';
 import { PRICING_MODELS, pricingSchema } from '../domain/skills/pricing.js';
@@ -121,7 +122,7 @@ export const skillTools = [
       'marketplace_submit_skill_for_review. pricing: { model: Free | OneTime {sats} | PerCall {per_call_sats} | PerToken ' +
       '{per_1k_input_sats, per_1k_output_sats} | Hybrid {all three} }. revenue_split defaults to 60/25/10/5. Free of charge.',
     toolset: 'skills',
-    roles: ['agent'],
+    roles: ['agent', 'sponsor'],
     input: z.object({
       slug,
       name: z.string().min(1).max(100),
@@ -152,7 +153,7 @@ export const skillTools = [
         readme ??= local.body;
       }
       return {
-        ...publishSkill(ctx.db, ctx.clock, caller.id, {
+        ...publishSkill(ctx.db, ctx.clock, callerAsAuthor(caller), {
           slug: args.slug,
           version: args.version,
           listing: { name: args.name, description: args.description, tags: args.tags ?? [], icon_url: args.icon_url ?? null, required_mcp_servers: args.required_mcp_servers ?? [] },
@@ -173,7 +174,7 @@ export const skillTools = [
       'Sends a Draft (or ChangesRequested) version of your skill to the operator for review. Once approved it is Published: ' +
       'searchable and installable, and immutable. Returns the status and the scanner findings the reviewer will see.',
     toolset: 'skills',
-    roles: ['agent'],
+    roles: ['agent', 'sponsor'],
     input: z.object({ slug, version: z.string() }),
     output: z.object({ slug: z.string(), version: z.string(), status: z.literal('PendingReview'), scan_findings: z.array(finding) }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -281,7 +282,7 @@ export const skillTools = [
       'Your earnings as a skill creator: total, by day, week or month (period), active skills, installs, average rating and ' +
       'your top skills. Free, changes nothing.',
     toolset: 'skills',
-    roles: ['agent'],
+    roles: ['agent', 'sponsor'],
     input: z.object({ period: z.enum(['day', 'week', 'month']).optional() }),
     output: z.object({
       total_earnings_sats: z.number().int(),

@@ -27,7 +27,7 @@ describe('agent-marketplace command line', () => {
     expect(init.json).toMatchObject({ sponsor: { id: expect.any(String), token: expect.stringMatching(/^amsp_/) }, agent: { token: expect.stringMatching(/^amag_/) } });
 
     const sponsor = await cliJson(['sponsor', 'create', '--name', 'Second sponsor', '--db', db]);
-    expect(sponsor.json).toEqual({ id: expect.any(String), token: expect.any(String) });
+    expect(sponsor.json).toEqual({ id: expect.any(String), token: expect.any(String), npub: expect.stringMatching(/^npub1/) });
     const npub = 'npub1540lnuff33un7847lcv0c7v68axq6ln3yvd3m3ktm2wd0hxhh8asmrt4l9';
     const agent = await cliJson(['agent', 'create', '--sponsor', sponsor.json.id, '--name', 'Imported', '--npub', npub, '--lightning-address', 'bob@example.com', '--db', db]);
     expect(agent.json).toEqual({ id: expect.any(String), token: expect.any(String), npub });

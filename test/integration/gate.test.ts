@@ -57,7 +57,7 @@ describe('every acting tool passes the gate', () => {
     const payee = agent(ctx, sponsor.id, 'Payee');
     // A published metered skill the agent has installed, so every skill tool has something to act on.
     const sample = { slug: 'sample', version: '1.0.0', listing: { name: 'Sample', description: 'x', tags: [], icon_url: null, required_mcp_servers: [] } };
-    publishSkill(ctx.db, ctx.clock, payee.id, { ...sample, pricing: { model: 'PerCall', per_call_sats: 1 } });
+    publishSkill(ctx.db, ctx.clock, { id: payee.id, kind: 'agent' }, { ...sample, pricing: { model: 'PerCall', per_call_sats: 1 } });
     submitForReview(ctx.db, payee.id, 'sample', '1.0.0');
     reviewSkillVersion(ctx.db, ctx.clock, { slug: 'sample', version: '1.0.0', decision: 'approve' });
     installSkill(ctx.db, ctx.clock, { agentId: a.id, slug: 'sample' });

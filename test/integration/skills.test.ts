@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { AppContext } from '../../src/context.js';
-import { agentAccountId, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
+import { agentAccountId, PLATFORM_REVENUE, sponsorAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
@@ -211,5 +211,20 @@ describe('local skills and readmes', () => {
     const readme = await client.readResource({ uri: 'marketplace://skills/csv-clean' });
     expect((readme.contents[0] as { text: string }).text).toContain('Normalises headers.');
     expect(readme.contents[0]!._meta).toMatchObject({ untrusted: true });
+  });
+});
+
+describe('sponsors as creators', () => {
+  it('a sponsor publishes a skill signed with its own key and is paid into its funding account', async () => {
+    const { ctx, sponsor, userClient } = await market();
+    const sponsorClient = await connect(ctx, sponsor.token);
+    await publish(sponsorClient, ctx, { slug: 'house-style', pricing: { model: 'OneTime', sats: 200 } });
+    const listing = await call(userClient, 'marketplace_get_skill', { slug: 'house-style' });
+    expect(listing.data).toMatchObject({ author_id: sponsor.id, author_kind: 'sponsor', author_npub: expect.stringMatching(/^npub1/) });
+    expect((await call(userClient, 'marketplace_install_skill', { slug: 'house-style' })).data.cost_sats).toBe(200);
+    // 200 → creator 120 + compute 50 (none: creator) + platform 20 + referrer 10 (none: creator) = 180 to the sponsor.
+    expect(sats(ctx, sponsorAccountId(sponsor.id))).toBe(180);
+    expect((await call(sponsorClient, 'marketplace_creator_analytics')).data).toMatchObject({ total_earnings_sats: 180, active_skill_count: 1 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 });

@@ -19,6 +19,7 @@ export interface IssuedSponsor {
   id: string;
   name: string;
   token: string;
+  npub: string;
 }
 
 export interface IssuedAgent {
@@ -58,9 +59,10 @@ export function createSponsor(db: Db, clock: Clock, input: { name: string }): Is
   return db.write(() => {
     ensureSystemAccounts(db, clock);
     const id = newId('sp');
-    store.insertSponsor(db, { id, name, createdAt: clock.now().toISOString() });
+    const nostr = generateNostrIdentity();
+    store.insertSponsor(db, { id, name, npub: nostr.npub, nostrSecretKey: nostr.secretKeyHex, createdAt: clock.now().toISOString() });
     openAccount(db, clock, sponsorAccount(id));
-    return { id, name, token: issueToken(db, clock, 'sponsor', id) };
+    return { id, name, npub: nostr.npub, token: issueToken(db, clock, 'sponsor', id) };
   });
 }
 

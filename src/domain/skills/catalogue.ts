@@ -9,7 +9,7 @@ import * as store from '../../db/skills-store.js';
 import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
-import { requireAgent } from '../agents/registry.js';
+import { authorOf, type AuthorKind } from './authors.js';
 import { uuidv7 } from 'uuidv7';
 import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';
@@ -80,7 +80,7 @@ function filesOf(input: PublishInput): SkillFile[] {
 export function publishSkill(
   db: Db,
   clock: Clock,
-  authorId: string,
+  by: { id: string; kind: AuthorKind },
   input: PublishInput,
 ): { skill_id: string; slug: string; version: string; status: 'Draft'; content_sha256: string; scan_findings: ScanFinding[] } {
   validateSkillName(input.slug);
@@ -94,10 +94,10 @@ export function publishSkill(
   const findings = scanSkillFiles(files);
 
   return db.write(() => {
-    const author = requireAgent(db, authorId);
+    const author = authorOf(db, by);
     const now = clock.now().toISOString();
     let skill = store.skillBySlug(db, input.slug);
-    if (skill && skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
+    if (skill && skill.authorId !== author.id) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
     if (!skill) {
       store.insertSkill(db, {
         id: `sk_${uuidv7().replaceAll('-', '')}`,
@@ -105,7 +105,8 @@ export function publishSkill(
         name: input.listing.name,
         description: input.listing.description,
         tags: JSON.stringify(input.listing.tags),
-        authorId,
+        authorId: author.id,
+        authorKind: author.kind,
         iconUrl: input.listing.icon_url,
         requiredMcpServers: JSON.stringify(input.listing.required_mcp_servers),
         pricing: JSON.stringify(pricing),
@@ -120,8 +121,8 @@ export function publishSkill(
       throw new MarketError('CONFLICT', `${input.slug}@${input.version} is ${existing.status} and can no longer change: publish a new version.`);
     }
     const signed = { slug: input.slug, version: input.version, contentSha256 };
-    const signature = author.nostrSecretKey
-      ? signSkillVersion(author.nostrSecretKey, signed, Math.floor(clock.now().getTime() / 1000))
+    const signature = author.secretKeyHex
+      ? signSkillVersion(author.secretKeyHex, signed, Math.floor(clock.now().getTime() / 1000))
       : parseSignature(input.signature ?? 'null');
     if (!isValidSkillSignature(signature, author.npub, signed)) {
       throw new MarketError(
@@ -242,6 +243,7 @@ export interface SkillView {
   installs: number;
   tags: string[];
   author_id: string;
+  author_kind: string;
   author_npub: string;
   required_mcp_servers: string[];
   scan_findings: ScanFinding[];
@@ -277,7 +279,8 @@ export function skillView(db: Db, slug: string): SkillView {
     installs: skill.installs,
     tags: JSON.parse(skill.tags) as string[],
     author_id: skill.authorId,
-    author_npub: requireAgent(db, skill.authorId).npub,
+    author_kind: skill.authorKind,
+    author_npub: authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind }).npub,
     required_mcp_servers: JSON.parse(skill.requiredMcpServers) as string[],
     scan_findings: shown ? (JSON.parse(shown.scanFindings) as ScanFinding[]) : [],
   };

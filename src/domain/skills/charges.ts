@@ -9,6 +9,7 @@ import { uuidv7 } from 'uuidv7';
 import { agentAccountId, PLATFORM_REVENUE, providerAccount } from '../ledger/accounts.js';
 import { openAccount, postTransfer } from '../ledger/transfers.js';
 import { satsToMsats } from '../money.js';
+import { authorAccountId } from './authors.js';
 import { splitRevenue, type RevenueSplit } from './revenue-split.js';
 
 export interface Charge {
@@ -43,7 +44,7 @@ export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
         reference: c.skill.id,
       });
     };
-    pay(agentAccountId(c.skill.authorId), parts.creator_sats, 'creator');
+    pay(authorAccountId(c.skill), parts.creator_sats, 'creator');
     if (c.computeProviderId) {
       const account = providerAccount(c.computeProviderId);
       openAccount(db, clock, account);

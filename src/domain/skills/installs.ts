@@ -7,6 +7,7 @@ import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { requireAgent } from '../agents/registry.js';
+import { authorOf, type AuthorKind } from './authors.js';
 import { chargeForSkill, type ChargeResult } from './charges.js';
 import { rating, requireSkill, requireVersion } from './catalogue.js';
 import { installCostSats, isMetered, usageCostSats, type Pricing } from './pricing.js';
@@ -39,7 +40,7 @@ function pickVersion(db: Db, skill: SkillRow, range: string | undefined): SkillV
 /** Refuses a version whose files or signature no longer match what its publisher signed. */
 function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): void {
   const files = JSON.parse(v.files) as SkillFile[];
-  const author = requireAgent(db, skill.authorId);
+  const author = authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind });
   const signed = { slug: skill.slug, version: v.version, contentSha256: v.contentSha256 };
   if (skillContentHash(files) !== v.contentSha256 || !isValidSkillSignature(JSON.parse(v.signature), author.npub, signed)) {
     throw new MarketError('CONFLICT', `${skill.slug}@${v.version} failed its integrity check (content hash or publisher signature): refused, nothing was charged. Report it to the operator.`);
