@@ -33,9 +33,9 @@ const words = (n) => Array.from({ length: n }, word).join(' ');
 console.log(`seeding ${SKILLS.toLocaleString()} skills…`);
 const seeded = Date.now();
 const insertSkill = ctx.db.sqlite.prepare(
-  `INSERT INTO skills (id, slug, name, description, tags, author_id, pricing, reference_price_sats, revenue_split, latest_version,
+  `INSERT INTO skills (id, slug, name, description, tags, author_id, author_kind, pricing, reference_price_sats, revenue_split, latest_version,
      rating_sum, rating_count, installs, created_at, updated_at)
-   VALUES (?, ?, ?, ?, ?, ?, '{"model":"Free"}', 0, '{"creator_pct":60,"compute_pct":25,"platform_pct":10,"referrer_pct":5}', '1.0.0', ?, ?, ?, ?, ?)`,
+   VALUES (?, ?, ?, ?, ?, ?, 'agent', '{"model":"Free"}', 0, '{"creator_pct":60,"compute_pct":25,"platform_pct":10,"referrer_pct":5}', '1.0.0', ?, ?, ?, ?, ?)`,
 );
 const insertFts = ctx.db.sqlite.prepare('INSERT INTO skills_fts (rowid, name, description, tags, readme) VALUES (?, ?, ?, ?, ?)');
 ctx.db.write(() => {

@@ -7,21 +7,11 @@ import { rating } from './catalogue.js';
 import { toFtsQuery } from './fts-query.js';
 import type { Pricing } from './pricing.js';
 
-export const SEARCH_SORTS = ['relevance', 'rating', 'installs', 'price', 'newest'] as const;
-export type SearchSort = (typeof SEARCH_SORTS)[number];
+export type SearchSort = store.SearchFilter['sort'];
+export const SEARCH_SORTS = ['relevance', 'rating', 'installs', 'price', 'newest'] as const satisfies readonly SearchSort[];
 
-export interface SearchInput {
-  query?: string;
-  pricingModel?: string;
-  maxPriceSats?: number;
-  tags?: string[];
-  minRating?: number;
-  authorId?: string;
-  status?: string;
-  sort?: SearchSort;
-  cursor?: string;
-  limit: number;
-}
+/** The store's filter, with user text instead of an FTS expression and a cursor instead of an offset. */
+export type SearchInput = Omit<store.SearchFilter, 'match' | 'offset' | 'sort'> & { query?: string; sort?: SearchSort; cursor?: string };
 
 export interface SkillSummary {
   slug: string;
