@@ -3,6 +3,7 @@
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
+import { settleDueContracts } from './domain/hiring/contracts.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
 
 const SWEEP_MS = 30_000;
@@ -18,7 +19,12 @@ export function startBackgroundWork(ctx: AppContext): () => void {
   };
   let delivering = false;
   const timers = [
-    setInterval(guard('expiry sweep', () => (expireDueHolds(ctx.db, ctx.clock), expireDueApprovals(ctx.db, ctx.clock))), SWEEP_MS),
+    setInterval(guard('expiry sweep', () => {
+      // Contracts first: an expiring contract voids its own hold with its own description.
+      settleDueContracts(ctx.db, ctx.clock);
+      expireDueHolds(ctx.db, ctx.clock);
+      expireDueApprovals(ctx.db, ctx.clock);
+    }), SWEEP_MS),
     setInterval(
       guard('webhook delivery', async () => {
         if (delivering) return;

@@ -431,3 +431,55 @@ export const skillUsage = sqliteTable(
   },
   (t) => [index('skill_usage_skill_idx').on(t.skillId, t.createdAt)],
 );
+
+/** An agent's public profile in the directory. */
+export const agentProfiles = sqliteTable('agent_profiles', {
+  agentId: text('agent_id')
+    .primaryKey()
+    .references(() => agents.id),
+  description: text('description').notNull().default(''),
+  /** JSON arrays of strings. */
+  skills: text('skills').notNull().default('[]'),
+  mcpServers: text('mcp_servers').notNull().default('[]'),
+  priceHintSats: integer('price_hint_sats'),
+  /** available | busy | unavailable */
+  availability: text('availability').notNull().default('available'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** A hiring contract: its budget sits in escrow (a hold) from creation to settlement. */
+export const contracts = sqliteTable(
+  'contracts',
+  {
+    id: text('id').primaryKey(),
+    hirerId: text('hirer_id')
+      .notNull()
+      .references(() => agents.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    description: text('description').notNull(),
+    requiredSkills: text('required_skills').notNull().default('[]'),
+    budgetMsats: integer('budget_msats').notNull(),
+    /** What the hirer pays on acceptance: the budget, or the worker's lower counter-offer. */
+    agreedMsats: integer('agreed_msats').notNull(),
+    holdId: text('hold_id').notNull(),
+    status: text('status').notNull(),
+    deadline: text('deadline'),
+    deliveryResult: text('delivery_result'),
+    deliverySha256: text('delivery_sha256'),
+    deliveryUrl: text('delivery_url'),
+    deliveredAt: text('delivered_at'),
+    reviewDeadline: text('review_deadline'),
+    rejectReason: text('reject_reason'),
+    hirerRating: integer('hirer_rating'),
+    workerRating: integer('worker_rating'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('contracts_hirer_idx').on(t.hirerId, t.id),
+    index('contracts_agent_idx').on(t.agentId, t.id),
+    index('contracts_status_idx').on(t.status, t.deadline),
+  ],
+);

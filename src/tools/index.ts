@@ -1,4 +1,5 @@
 // The whole tool surface, in one list.
+import { agentTools } from './agents.js';
 import { approvalTools } from './approvals.js';
 import { contextTools } from './context.js';
 import { governanceTools } from './governance.js';
@@ -6,4 +7,4 @@ import type { ToolDefinition } from './inventory.js';
 import { skillTools } from './skills.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools];

@@ -32,6 +32,12 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_record_skill_usage: () => ({ slug: 'sample' }),
   marketplace_uninstall_skill: () => ({ slug: 'sample' }),
   marketplace_rate_skill: () => ({ slug: 'sample', rating: 5 }),
+  marketplace_update_profile: () => ({ description: 'x' }),
+  marketplace_hire_agent: (payee) => ({ task: { description: 'x', required_skills: [], max_budget_sats: 1 }, agent_id: payee }),
+  marketplace_respond_to_contract: () => ({ contract_id: 'ct_any', action: 'accept' }),
+  marketplace_submit_delivery: () => ({ contract_id: 'ct_any', result: 'x' }),
+  marketplace_review_delivery: () => ({ contract_id: 'ct_any', decision: 'accept' }),
+  marketplace_rate_hirer: () => ({ contract_id: 'ct_any', rating: 5 }),
 };
 
 describe('every acting tool passes the gate', () => {

@@ -1,0 +1,86 @@
+// SQL for agent profiles and hiring contracts (not hot paths: drizzle's builder suffices).
+import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
+import type { Db } from './connection.js';
+import { agentProfiles, agents, contracts } from './schema.js';
+
+export type ProfileRow = typeof agentProfiles.$inferSelect;
+export type ContractRow = typeof contracts.$inferSelect;
+
+export function getProfile(db: Db, agentId: string): ProfileRow | undefined {
+  return db.orm.select().from(agentProfiles).where(eq(agentProfiles.agentId, agentId)).get();
+}
+
+export function upsertProfile(db: Db, row: ProfileRow): void {
+  db.orm.insert(agentProfiles).values(row).onConflictDoUpdate({ target: agentProfiles.agentId, set: row }).run();
+}
+
+/** Every active agent with a profile, and its reputation: the directory filters and ranks in the domain. */
+export function directory(db: Db): (ProfileRow & { name: string; status: string; reputation: number | null; npub: string; lightningAddress: string | null })[] {
+  return db.orm
+    .select({
+      agentId: agentProfiles.agentId,
+      description: agentProfiles.description,
+      skills: agentProfiles.skills,
+      mcpServers: agentProfiles.mcpServers,
+      priceHintSats: agentProfiles.priceHintSats,
+      availability: agentProfiles.availability,
+      updatedAt: agentProfiles.updatedAt,
+      name: agents.name,
+      status: agents.status,
+      reputation: agents.reputation,
+      npub: agents.npub,
+      lightningAddress: agents.lightningAddress,
+    })
+    .from(agentProfiles)
+    .innerJoin(agents, eq(agents.id, agentProfiles.agentId))
+    .all();
+}
+
+export function insertContract(db: Db, row: ContractRow): void {
+  db.orm.insert(contracts).values(row).run();
+}
+
+export function getContract(db: Db, id: string): ContractRow | undefined {
+  return db.orm.select().from(contracts).where(eq(contracts.id, id)).get();
+}
+
+export function updateContract(db: Db, id: string, fromStatuses: string[], set: Partial<ContractRow>): boolean {
+  return db.orm.update(contracts).set(set).where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses))).run().changes === 1;
+}
+
+export function listContracts(db: Db, agentId: string, status: string | undefined, beforeId: string | undefined, limit: number): ContractRow[] {
+  const mine = or(eq(contracts.hirerId, agentId), eq(contracts.agentId, agentId));
+  const filters = [mine, status ? eq(contracts.status, status) : undefined, beforeId ? lt(contracts.id, beforeId) : undefined].filter(Boolean);
+  return db.orm.select().from(contracts).where(and(...filters)).orderBy(desc(contracts.id)).limit(limit).all();
+}
+
+/** Contracts whose deadline (work not delivered) or review window (delivered, not reviewed) has passed. */
+export function dueContracts(db: Db, nowIso: string): ContractRow[] {
+  return db.orm
+    .select()
+    .from(contracts)
+    .where(
+      or(
+        and(inArray(contracts.status, ['Proposed', 'InProgress', 'Rejected']), lte(contracts.deadline, nowIso)),
+        and(eq(contracts.status, 'Delivered'), lte(contracts.reviewDeadline, nowIso)),
+      ),
+    )
+    .limit(200)
+    .all();
+}
+
+/** Completed contracts and ratings received as the hired agent: the inputs of its reputation. */
+export function workerRecord(db: Db, agentId: string): { completed: number; failed: number; ratings: number[]; lastCompletedAt: string | null } {
+  const rows = db.orm
+    .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt })
+    .from(contracts)
+    .where(eq(contracts.agentId, agentId))
+    .all();
+  const completed = rows.filter((r) => r.status === 'Completed');
+  return {
+    completed: completed.length,
+    failed: rows.filter((r) => r.status === 'Expired' || r.status === 'Disputed').length,
+    ratings: rows.flatMap((r) => (r.rating === null ? [] : [r.rating])),
+    lastCompletedAt: completed.map((r) => r.updatedAt).sort().at(-1) ?? null,
+  };
+}

@@ -1,0 +1,105 @@
+// The agent directory: public profiles, and finding agents for a task.
+import type { Db } from '../../db/connection.js';
+import * as hiring from '../../db/hiring-store.js';
+import * as identity from '../../db/identity-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { requireAgent } from './registry.js';
+
+export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const;
+export type Availability = (typeof AVAILABILITY)[number];
+
+export interface ProfileUpdate {
+  description?: string;
+  skills?: string[];
+  mcp_servers?: string[];
+  price_hint_sats?: number | null;
+  availability?: Availability;
+}
+
+export interface AgentProfile {
+  agent_id: string;
+  name: string;
+  description: string;
+  skills: string[];
+  mcp_servers: string[];
+  price_hint_sats: number | null;
+  availability: string;
+  lightning_address: string | null;
+  npub: string;
+  reputation: number | null;
+  status: string;
+}
+
+export function updateProfile(db: Db, clock: Clock, agentId: string, update: ProfileUpdate): AgentProfile {
+  return db.write(() => {
+    requireAgent(db, agentId);
+    const current = hiring.getProfile(db, agentId);
+    hiring.upsertProfile(db, {
+      agentId,
+      description: update.description ?? current?.description ?? '',
+      skills: JSON.stringify(update.skills ?? JSON.parse(current?.skills ?? '[]')),
+      mcpServers: JSON.stringify(update.mcp_servers ?? JSON.parse(current?.mcpServers ?? '[]')),
+      priceHintSats: update.price_hint_sats !== undefined ? update.price_hint_sats : (current?.priceHintSats ?? null),
+      availability: update.availability ?? current?.availability ?? 'available',
+      updatedAt: clock.now().toISOString(),
+    });
+    return agentProfile(db, agentId);
+  });
+}
+
+export function agentProfile(db: Db, agentId: string): AgentProfile {
+  const agent = requireAgent(db, agentId);
+  const profile = hiring.getProfile(db, agentId);
+  return {
+    agent_id: agent.id,
+    name: agent.name,
+    description: profile?.description ?? '',
+    skills: JSON.parse(profile?.skills ?? '[]') as string[],
+    mcp_servers: JSON.parse(profile?.mcpServers ?? '[]') as string[],
+    price_hint_sats: profile?.priceHintSats ?? null,
+    availability: profile?.availability ?? 'available',
+    lightning_address: agent.lightningAddress,
+    npub: agent.npub,
+    reputation: agent.reputation,
+    status: agent.status,
+  };
+}
+
+export interface AgentQuery {
+  skills?: string[];
+  mcpServers?: string[];
+  minReputation?: number;
+  maxPriceSats?: number;
+  exclude?: string;
+}
+
+/**
+ * Active, available agents that have every required skill and MCP server, within the
+ * price and reputation asked; best first: reputation, then price. An agent with no
+ * record yet counts with the neutral score a first job would start from.
+ */
+export function findAgents(db: Db, q: AgentQuery): (AgentProfile & { score: number })[] {
+  const has = (list: string, wanted: string[] | undefined) => {
+    const set = new Set((JSON.parse(list) as string[]).map((s) => s.toLowerCase()));
+    return (wanted ?? []).every((w) => set.has(w.toLowerCase()));
+  };
+  return hiring
+    .directory(db)
+    .filter((a) => a.status === 'Active' && a.availability !== 'unavailable' && a.agentId !== q.exclude)
+    .filter((a) => has(a.skills, q.skills) && has(a.mcpServers, q.mcpServers))
+    .filter((a) => q.maxPriceSats === undefined || a.priceHintSats === null || a.priceHintSats <= q.maxPriceSats)
+    .map((a) => ({ a, score: a.reputation ?? NEUTRAL_REPUTATION }))
+    .filter(({ score }) => q.minReputation === undefined || score >= q.minReputation)
+    .sort((x, y) => y.score - x.score || (x.a.priceHintSats ?? 0) - (y.a.priceHintSats ?? 0) || (x.a.agentId < y.a.agentId ? -1 : 1))
+    .map(({ a, score }) => ({ ...agentProfile(db, a.agentId), score }));
+}
+
+/** agentReputation of an empty record: (0.6 · 1/2 + 0.4 · 0.75). */
+export const NEUTRAL_REPUTATION = 0.6;
+
+export function requireHireable(db: Db, agentId: string): void {
+  const agent = identity.getAgent(db, agentId);
+  if (!agent) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
+  if (agent.status !== 'Active') throw new MarketError('CONFLICT', `Agent ${agentId} is ${agent.status} and cannot be hired.`);
+}

@@ -1,0 +1,267 @@
+// Hiring: a contract whose budget waits in escrow (a hold on the hirer's wallet) from
+// the moment it is proposed. Proposed → InProgress (accepted) → Delivered → Completed,
+// or Cancelled (declined), Expired (deadline passed undelivered), Rejected (the hirer
+// refused the delivery; the worker may deliver again until the deadline; a dispute
+// freezes it). Settlement posts the agreed price to escrow and pays the worker less the
+// platform fee, exactly once.
+import type { Db } from '../../db/connection.js';
+import * as hiring from '../../db/hiring-store.js';
+import type { ContractRow } from '../../db/hiring-store.js';
+import * as identity from '../../db/identity-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { uuidv7 } from 'uuidv7';
+import { agentReputation } from '../agents/reputation.js';
+import { findAgents, requireHireable, type AgentProfile } from '../agents/profiles.js';
+import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../ledger/accounts.js';
+import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { postTransfer } from '../ledger/transfers.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+
+export const PLATFORM_FEE_PCT = 5;
+export const REVIEW_WINDOW_HOURS = 72;
+const HOUR_MS = 3_600_000;
+
+export type ContractStatus = 'Proposed' | 'InProgress' | 'Delivered' | 'Completed' | 'Cancelled' | 'Expired' | 'Rejected' | 'Disputed';
+
+export interface HireInput {
+  hirerId: string;
+  description: string;
+  requiredSkills: string[];
+  maxBudgetSats: number;
+  deadline?: string | null;
+  minReputation?: number;
+  requiredMcpServers?: string[];
+  agentId?: string;
+}
+
+/** The worker's pay and the platform's fee out of a settled price: the fee is floored. */
+export function settlementShares(priceMsats: number, feePct = PLATFORM_FEE_PCT): { workerMsats: number; feeMsats: number } {
+  const feeMsats = Math.floor((priceMsats * feePct) / 100);
+  return { workerMsats: priceMsats - feeMsats, feeMsats };
+}
+
+/** Who would be hired: the chosen agent, or the best match for the task. */
+export function chooseWorker(db: Db, input: HireInput): { agentId: string; candidates: (AgentProfile & { score: number })[] } {
+  if (input.agentId) {
+    if (input.agentId === input.hirerId) throw new MarketError('INVALID_INPUT', 'An agent cannot hire itself.');
+    requireHireable(db, input.agentId);
+    return { agentId: input.agentId, candidates: [] };
+  }
+  const candidates = findAgents(db, {
+    skills: input.requiredSkills,
+    mcpServers: input.requiredMcpServers,
+    minReputation: input.minReputation,
+    maxPriceSats: input.maxBudgetSats,
+    exclude: input.hirerId,
+  }).slice(0, 5);
+  if (!candidates[0]) {
+    throw new MarketError('NOT_FOUND', 'No active agent matches these skills, MCP servers, reputation and budget. Loosen the requirements or name an agent_id.');
+  }
+  return { agentId: candidates[0].agent_id, candidates };
+}
+
+export function hireAgent(db: Db, clock: Clock, input: HireInput) {
+  if (input.deadline && Number.isNaN(Date.parse(input.deadline))) throw new MarketError('INVALID_INPUT', 'deadline must be an ISO-8601 time.');
+  if (input.deadline && input.deadline <= clock.now().toISOString()) throw new MarketError('INVALID_INPUT', 'deadline is already past.');
+  return db.write(() => {
+    const { agentId, candidates } = chooseWorker(db, input);
+    const id = `ct_${uuidv7().replaceAll('-', '')}`;
+    const budgetMsats = satsToMsats(input.maxBudgetSats);
+    const hold = createHold(db, clock, {
+      debitAccountId: agentAccountId(input.hirerId),
+      creditAccountId: ESCROW.id,
+      amountMsats: budgetMsats,
+      entryType: 'Escrow',
+      description: `Escrow for contract ${id}`,
+      reference: id,
+    });
+    const now = clock.now().toISOString();
+    hiring.insertContract(db, {
+      id,
+      hirerId: input.hirerId,
+      agentId,
+      description: input.description,
+      requiredSkills: JSON.stringify(input.requiredSkills),
+      budgetMsats,
+      agreedMsats: budgetMsats,
+      holdId: hold.id,
+      status: 'Proposed',
+      deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
+      deliveryResult: null,
+      deliverySha256: null,
+      deliveryUrl: null,
+      deliveredAt: null,
+      reviewDeadline: null,
+      rejectReason: null,
+      hirerRating: null,
+      workerRating: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return { contract: contractView(requireContract(db, id)), candidates };
+  });
+}
+
+export function requireContract(db: Db, id: string): ContractRow {
+  const c = hiring.getContract(db, id);
+  if (!c) throw new MarketError('NOT_FOUND', `No contract ${id}.`);
+  return c;
+}
+
+function requireParty(c: ContractRow, agentId: string, as: 'hirer' | 'worker' | 'either'): void {
+  const ok = as === 'hirer' ? c.hirerId === agentId : as === 'worker' ? c.agentId === agentId : c.hirerId === agentId || c.agentId === agentId;
+  if (!ok) throw new MarketError('NOT_FOUND', `No contract ${c.id} of yours${as === 'either' ? '' : ` as the ${as}`}.`);
+}
+
+function move(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], set: Partial<ContractRow> & { status: ContractStatus }): ContractRow {
+  if (!from.includes(c.status as ContractStatus)) {
+    throw new MarketError('CONFLICT', `Contract ${c.id} is ${c.status}; this needs it ${from.join(' or ')}.`, { status: c.status });
+  }
+  if (!hiring.updateContract(db, c.id, from, { ...set, updatedAt: clock.now().toISOString() })) {
+    throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile; read it again.`);
+  }
+  return requireContract(db, c.id);
+}
+
+/** Ends a contract due for it (deadline or review window passed) before anyone acts on it. */
+function current(db: Db, clock: Clock, id: string): ContractRow {
+  settleDue(db, clock, requireContract(db, id));
+  return requireContract(db, id);
+}
+
+export function respondToContract(db: Db, clock: Clock, workerId: string, input: { contractId: string; action: 'accept' | 'decline' | 'counter'; counterBudgetSats?: number }) {
+  return db.write(() => {
+    const c = current(db, clock, input.contractId);
+    requireParty(c, workerId, 'worker');
+    if (input.action === 'decline') {
+      voidHold(db, clock, c.holdId, `Contract ${c.id} declined`);
+      return contractView(move(db, clock, c, ['Proposed'], { status: 'Cancelled' }));
+    }
+    let agreedMsats = c.agreedMsats;
+    if (input.action === 'counter') {
+      if (input.counterBudgetSats === undefined) throw new MarketError('INVALID_INPUT', 'A counter-offer needs counter_budget_sats.');
+      agreedMsats = satsToMsats(input.counterBudgetSats);
+      if (agreedMsats <= 0 || agreedMsats > c.budgetMsats) {
+        throw new MarketError('INVALID_INPUT', `A counter-offer must be within the escrowed budget of ${msatsToSats(c.budgetMsats)} sats.`);
+      }
+    }
+    // Accepting (at the budget or at a lower counter the hirer's escrow already covers) starts the work.
+    return contractView(move(db, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats }));
+  });
+}
+
+export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { contractId: string; result?: string; sha256?: string; url?: string }) {
+  if (!input.result && !input.sha256) throw new MarketError('INVALID_INPUT', 'A delivery needs result text, or a sha256 of the content (with a url).');
+  if (input.sha256 && !/^[0-9a-f]{64}$/i.test(input.sha256)) throw new MarketError('INVALID_INPUT', 'sha256 must be 64 hex characters.');
+  return db.write(() => {
+    const c = current(db, clock, input.contractId);
+    requireParty(c, workerId, 'worker');
+    const now = clock.now();
+    return contractView(
+      move(db, clock, c, ['InProgress', 'Rejected'], {
+        status: 'Delivered',
+        deliveryResult: input.result ?? null,
+        deliverySha256: input.sha256?.toLowerCase() ?? null,
+        deliveryUrl: input.url ?? null,
+        deliveredAt: now.toISOString(),
+        reviewDeadline: new Date(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS).toISOString(),
+        rejectReason: null,
+      }),
+    );
+  });
+}
+
+export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { contractId: string; decision: 'accept' | 'reject'; reason?: string; rating?: number }) {
+  return db.write(() => {
+    const c = current(db, clock, input.contractId);
+    requireParty(c, hirerId, 'hirer');
+    if (input.decision === 'reject') {
+      if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the delivery is rejected (reason): the worker may fix it, or you may file a dispute.');
+      return contractView(move(db, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason }));
+    }
+    return contractView(complete(db, clock, c, input.rating ?? null));
+  });
+}
+
+/** Settles a delivered contract: the agreed price leaves escrow, the worker is paid less the fee. */
+function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | null): ContractRow {
+  const done = move(db, clock, c, ['Delivered'], { status: 'Completed', hirerRating });
+  postHold(db, clock, c.holdId, c.agreedMsats, `Contract ${c.id} settled`);
+  const { workerMsats, feeMsats } = settlementShares(c.agreedMsats);
+  postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(c.agentId), amountMsats: workerMsats, entryType: 'Payment', description: `Pay for contract ${c.id}`, reference: c.id });
+  if (feeMsats > 0) postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: PLATFORM_REVENUE.id, amountMsats: feeMsats, entryType: 'Fee', description: `Platform fee on contract ${c.id}`, reference: c.id });
+  refreshWorkerReputation(db, clock, c.agentId);
+  return done;
+}
+
+function refreshWorkerReputation(db: Db, clock: Clock, agentId: string): void {
+  identity.setAgentReputation(db, agentId, agentReputation(hiring.workerRecord(db, agentId), clock.now()));
+}
+
+/**
+ * A due contract ends on its own: undelivered work past its deadline expires and the
+ * escrow returns to the hirer; a delivery left unreviewed past the window is accepted.
+ */
+function settleDue(db: Db, clock: Clock, c: ContractRow): void {
+  const now = clock.now().toISOString();
+  if (c.status === 'Delivered' && c.reviewDeadline !== null && c.reviewDeadline <= now) {
+    complete(db, clock, c, null);
+  } else if (['Proposed', 'InProgress', 'Rejected'].includes(c.status) && c.deadline !== null && c.deadline <= now) {
+    move(db, clock, c, ['Proposed', 'InProgress', 'Rejected'], { status: 'Expired' });
+    voidHold(db, clock, c.holdId, `Contract ${c.id} expired undelivered`);
+    refreshWorkerReputation(db, clock, c.agentId);
+  }
+}
+
+export function settleDueContracts(db: Db, clock: Clock): number {
+  return db.write(() => {
+    const due = hiring.dueContracts(db, clock.now().toISOString());
+    for (const c of due) settleDue(db, clock, c);
+    return due.length;
+  });
+}
+
+export function rateHirer(db: Db, clock: Clock, workerId: string, contractId: string, rating: number) {
+  return db.write(() => {
+    const c = current(db, clock, contractId);
+    requireParty(c, workerId, 'worker');
+    if (c.status !== 'Completed') throw new MarketError('CONFLICT', 'Rate the hirer once the contract is Completed.');
+    hiring.updateContract(db, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
+    return contractView(requireContract(db, c.id));
+  });
+}
+
+export function getContract(db: Db, clock: Clock, agentId: string, id: string) {
+  return db.write(() => {
+    const c = current(db, clock, id);
+    requireParty(c, agentId, 'either');
+    return contractView(c);
+  });
+}
+
+export function contractView(c: ContractRow) {
+  const open = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Disputed'].includes(c.status);
+  return {
+    contract_id: c.id,
+    status: c.status,
+    hirer_id: c.hirerId,
+    agent_id: c.agentId,
+    description: c.description,
+    required_skills: JSON.parse(c.requiredSkills) as string[],
+    budget_sats: msatsToSats(c.budgetMsats),
+    agreed_sats: msatsToSats(c.agreedMsats),
+    escrow_sats: open ? msatsToSats(c.budgetMsats) : 0,
+    deadline: c.deadline,
+    delivery: c.deliveredAt
+      ? { untrusted_result: c.deliveryResult, sha256: c.deliverySha256, url: c.deliveryUrl, delivered_at: c.deliveredAt, review_deadline: c.reviewDeadline }
+      : null,
+    reject_reason: c.rejectReason,
+    hirer_rating: c.hirerRating,
+    worker_rating: c.workerRating,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+export type ContractView = ReturnType<typeof contractView>;

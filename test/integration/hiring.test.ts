@@ -1,0 +1,145 @@
+// Agents hiring agents through real MCP clients: escrow at hire, payment on acceptance,
+// the budget back on decline or a missed deadline, and the sponsor in the loop.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/context.js';
+import { setAgentStatus } from '../../src/domain/agents/lifecycle.js';
+import { setPolicy } from '../../src/domain/governance/policies.js';
+import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
+import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
+import { getBalance } from '../../src/domain/ledger/transfers.js';
+import { verifyLedger } from '../../src/domain/ledger/verify.js';
+import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
+
+afterEach(closeContexts);
+
+const wallet = (ctx: AppContext, id: string) => {
+  const b = getBalance(ctx.db, agentAccountId(id));
+  return { balance: b.balanceMsats / 1000, available: b.availableMsats / 1000 };
+};
+
+async function office(clock = new ManualClock()) {
+  const ctx = makeContext({ clock });
+  const { sponsor, agent: hirer } = fundedAgent(ctx, 100_000);
+  const worker = agent(ctx, sponsor.id, 'Worker');
+  const rival = agent(ctx, sponsor.id, 'Rival');
+  const hirerClient = await connect(ctx, hirer.token);
+  const workerClient = await connect(ctx, worker.token);
+  const rivalClient = await connect(ctx, rival.token);
+  const sponsorClient = await connect(ctx, sponsor.token);
+  await call(workerClient, 'marketplace_update_profile', { description: 'Writes and reviews code.', skills: ['typescript', 'review'], price_hint_sats: 5_000 });
+  await call(rivalClient, 'marketplace_update_profile', { skills: ['typescript'], price_hint_sats: 9_000 });
+  return { ctx, clock, sponsor, hirer, worker, rival, hirerClient, workerClient, rivalClient, sponsorClient };
+}
+
+const task = (over: Record<string, unknown> = {}) => ({ description: 'Review this pull request.', required_skills: ['typescript'], max_budget_sats: 10_000, ...over });
+
+describe('hiring an agent', () => {
+  it('escalates a large hire to the sponsor, then escrow, delivery and acceptance pay the worker exactly once', async () => {
+    const { ctx, hirer, worker, hirerClient, workerClient, sponsorClient } = await office();
+    setPolicy(ctx.db, ctx.clock, hirer.id, {
+      level: 'SemiAutonomous',
+      action_limits: { max_transaction_sats: 20_000 },
+      escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+    }, 'test');
+
+    const asked = await call(hirerClient, 'marketplace_hire_agent', { task: task({ max_budget_sats: 25_000 }), agent_id: worker.id, idempotency_key: 'hire-1' });
+    expect(asked.data).toMatchObject({ status: 'pending_approval' });
+    expect(wallet(ctx, hirer.id).available).toBe(100_000);
+
+    const approved = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
+    expect(approved.data).toMatchObject({ status: 'executed', result: { status: 'Proposed', escrow_sats: 25_000, agent_id: worker.id } });
+    const contractId = approved.data.result.contract_id;
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 75_000 });
+
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: contractId, action: 'accept' })).data.status).toBe('InProgress');
+    const delivered = await call(workerClient, 'marketplace_submit_delivery', { contract_id: contractId, result: 'LGTM with two nits.' });
+    expect(delivered.data.delivery).toMatchObject({ untrusted_result: 'LGTM with two nits.' });
+    const done = await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept', rating: 5 });
+    expect(done.data).toMatchObject({ status: 'Completed', escrow_sats: 0, hirer_rating: 5 });
+
+    // 25,000 less the 5% fee.
+    expect(wallet(ctx, worker.id).balance).toBe(23_750);
+    expect(getBalance(ctx.db, PLATFORM_REVENUE.id).balanceMsats).toBe(1_250_000);
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 75_000, available: 75_000 });
+    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' })).data.error.code).toBe('CONFLICT');
+
+    const audit = await call(sponsorClient, 'marketplace_audit_log', { agent_id: hirer.id, tool: 'marketplace_hire_agent' });
+    expect(audit.data.items.map((e: { outcome: string; rule: string }) => [e.outcome, e.rule]).reverse()).toEqual([
+      ['escalated', 'escalation_triggers.SpendingExceedsLimit→RequireApproval'],
+      ['allowed', 'approval.granted'],
+    ]);
+    expect((await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBeGreaterThan(0.6);
+    expect((await call(workerClient, 'marketplace_rate_hirer', { contract_id: contractId, rating: 4 })).data.worker_rating).toBe(4);
+    expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
+  });
+
+  it('picks the best match when no agent is named, and lists the others', async () => {
+    const { hirerClient, worker, rival } = await office();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['typescript'] }) });
+    expect(hired.data.agent_id).toBe(worker.id); // cheaper at equal reputation
+    expect(hired.data.candidates.map((c: { agent_id: string }) => c.agent_id)).toEqual([worker.id, rival.id]);
+    const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
+    expect(none.data.error.code).toBe('NOT_FOUND');
+  });
+
+  it('returns the escrow when the worker declines', async () => {
+    const { ctx, hirer, worker, hirerClient, workerClient } = await office();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
+    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'decline' })).data.status).toBe('Cancelled');
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('expires undelivered work at the deadline and returns the escrow', async () => {
+    const { ctx, clock, hirer, worker, hirerClient, workerClient } = await office();
+    const deadline = new Date(clock.now().getTime() + DAY).toISOString();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline }), agent_id: worker.id });
+    await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' });
+    clock.advance(DAY);
+    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Expired');
+    expect(wallet(ctx, hirer.id).available).toBe(100_000);
+    expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: hired.data.contract_id, result: 'late' })).data.error.code).toBe('CONFLICT');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('accepts a delivery automatically when the hirer does not review it within 72 hours', async () => {
+    const { ctx, clock, worker, hirerClient, workerClient } = await office();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
+    await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' });
+    await call(workerClient, 'marketplace_submit_delivery', { contract_id: hired.data.contract_id, sha256: 'a'.repeat(64), url: 'https://example.com/out.tar' });
+    clock.advance(72 * HOUR);
+    // Reading the contract settles it: nobody has to wait for the sweeper.
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Completed');
+    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('lets the worker fix a rejected delivery, and pays a counter-offer with the rest of the budget returned', async () => {
+    const { ctx, hirer, worker, hirerClient, workerClient } = await office();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
+    const id = hired.data.contract_id;
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 20_000 })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 8_000 })).data).toMatchObject({ status: 'InProgress', agreed_sats: 8_000 });
+    await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v1' });
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject' })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' })).data).toMatchObject({ status: 'Rejected', reject_reason: 'missing tests' });
+    await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2 with tests' });
+    await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' });
+    expect(wallet(ctx, worker.id).balance).toBe(7_600);
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 92_000, available: 92_000 });
+    expect((await call(workerClient, 'marketplace_list_contracts', { status: 'Completed' })).data.items).toHaveLength(1);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('refuses to hire a terminated agent, and keeps strangers out of contracts', async () => {
+    const { ctx, worker, rival, hirerClient, rivalClient } = await office();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
+    expect((await call(rivalClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.error.code).toBe('NOT_FOUND');
+    expect((await call(rivalClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' })).data.error.code).toBe('NOT_FOUND');
+    setAgentStatus(ctx.db, ctx.clock, rival.id, 'Terminated', 'test');
+    expect((await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: rival.id })).data.error.code).toBe('CONFLICT');
+  });
+});
