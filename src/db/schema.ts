@@ -483,3 +483,66 @@ export const contracts = sqliteTable(
     index('contracts_status_idx').on(t.status, t.deadline),
   ],
 );
+
+/** A team of agents on one task, paid from one pool held in escrow. */
+export const coalitions = sqliteTable(
+  'coalitions',
+  {
+    id: text('id').primaryKey(),
+    coalitionType: text('coalition_type').notNull(),
+    taskDescription: text('task_description').notNull(),
+    funderId: text('funder_id')
+      .notNull()
+      .references(() => agents.id),
+    coordinatorId: text('coordinator_id'),
+    targetMemberCount: integer('target_member_count').notNull(),
+    paymentStructure: text('payment_structure').notNull(),
+    aggregation: text('aggregation').notNull(),
+    poolMsats: integer('pool_msats').notNull(),
+    holdId: text('hold_id'),
+    /** Forming | Active | Settled | Dissolved */
+    status: text('status').notNull(),
+    result: text('result'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('coalitions_funder_idx').on(t.funderId)],
+);
+
+export const coalitionMembers = sqliteTable(
+  'coalition_members',
+  {
+    coalitionId: text('coalition_id')
+      .notNull()
+      .references(() => coalitions.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    /** invited | joined | left */
+    status: text('status').notNull(),
+    fixedMsats: integer('fixed_msats'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.coalitionId, t.agentId] })],
+);
+
+export const coalitionSubtasks = sqliteTable(
+  'coalition_subtasks',
+  {
+    coalitionId: text('coalition_id')
+      .notNull()
+      .references(() => coalitions.id),
+    key: text('key').notNull(),
+    title: text('title').notNull(),
+    weight: integer('weight').notNull().default(1),
+    dependsOn: text('depends_on').notNull().default('[]'),
+    assigneeId: text('assignee_id'),
+    /** JSON [{ agent_id, price_sats }] for Market coalitions. */
+    bids: text('bids').notNull().default('[]'),
+    /** open | assigned | submitted | accepted */
+    status: text('status').notNull(),
+    result: text('result'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.coalitionId, t.key] })],
+);

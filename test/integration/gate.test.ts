@@ -38,6 +38,16 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_submit_delivery: () => ({ contract_id: 'ct_any', result: 'x' }),
   marketplace_review_delivery: () => ({ contract_id: 'ct_any', decision: 'accept' }),
   marketplace_rate_hirer: () => ({ contract_id: 'ct_any', rating: 5 }),
+  marketplace_propose_coalition: () => ({ coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal' }),
+  marketplace_invite_to_coalition: (payee) => ({ coalition_id: 'co_any', agent_id: payee }),
+  marketplace_join_coalition: () => ({ coalition_id: 'co_any' }),
+  marketplace_leave_coalition: () => ({ coalition_id: 'co_any' }),
+  marketplace_dissolve_coalition: () => ({ coalition_id: 'co_any' }),
+  marketplace_bid_on_subtask: () => ({ coalition_id: 'co_any', key: 'k', price_sats: 1 }),
+  marketplace_assign_subtask: (payee) => ({ coalition_id: 'co_any', key: 'k', assignee_id: payee }),
+  marketplace_submit_subtask: () => ({ coalition_id: 'co_any', key: 'k', result: 'x' }),
+  marketplace_accept_subtask: () => ({ coalition_id: 'co_any', key: 'k' }),
+  marketplace_complete_coalition: () => ({ coalition_id: 'co_any' }),
 };
 
 describe('every acting tool passes the gate', () => {
@@ -78,7 +88,7 @@ describe('every acting tool passes the gate', () => {
       expect(result.data.error, tool.name).toMatchObject({ code: 'POLICY_DENIED', details: { rule: 'agent.status.Suspended' } });
     }
     const sponsorClient = await connect(ctx, sponsor.token);
-    const audit = await call(sponsorClient, 'marketplace_audit_log', { agent_id: a.id, outcome: 'denied' });
+    const audit = await call(sponsorClient, 'marketplace_audit_log', { agent_id: a.id, outcome: 'denied', limit: 100 });
     expect(audit.data.items.map((e: { tool: string }) => e.tool).sort()).toEqual(acting.map((t) => t.name).sort());
     // Reading still works.
     expect((await call(client, 'marketplace_check_balance')).data.status).toBe('Suspended');

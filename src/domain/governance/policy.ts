@@ -24,6 +24,8 @@ export const ACTION_TYPES = [
   'SellData',
   'Withdraw',
   'JoinCoalition',
+  'FundCoalition',
+  'ManageCoalition',
   'FileDispute',
   'ModifySensitiveData',
   'DeleteResource',

@@ -1,0 +1,26 @@
+// SQL for coalitions, their members and subtasks.
+import { and, eq } from 'drizzle-orm';
+import type { Db } from './connection.js';
+import { coalitionMembers, coalitions, coalitionSubtasks } from './schema.js';
+
+export type CoalitionRow = typeof coalitions.$inferSelect;
+export type MemberRow = typeof coalitionMembers.$inferSelect;
+export type SubtaskRow = typeof coalitionSubtasks.$inferSelect;
+
+export const insertCoalition = (db: Db, row: CoalitionRow) => void db.orm.insert(coalitions).values(row).run();
+export const getCoalition = (db: Db, id: string) => db.orm.select().from(coalitions).where(eq(coalitions.id, id)).get();
+export const updateCoalition = (db: Db, id: string, fromStatus: string, set: Partial<CoalitionRow>) =>
+  db.orm.update(coalitions).set(set).where(and(eq(coalitions.id, id), eq(coalitions.status, fromStatus))).run().changes === 1;
+
+export const members = (db: Db, coalitionId: string) => db.orm.select().from(coalitionMembers).where(eq(coalitionMembers.coalitionId, coalitionId)).all();
+export const upsertMember = (db: Db, row: MemberRow) =>
+  void db.orm
+    .insert(coalitionMembers)
+    .values(row)
+    .onConflictDoUpdate({ target: [coalitionMembers.coalitionId, coalitionMembers.agentId], set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt } })
+    .run();
+
+export const subtasks = (db: Db, coalitionId: string) => db.orm.select().from(coalitionSubtasks).where(eq(coalitionSubtasks.coalitionId, coalitionId)).all();
+export const insertSubtask = (db: Db, row: SubtaskRow) => void db.orm.insert(coalitionSubtasks).values(row).run();
+export const updateSubtask = (db: Db, coalitionId: string, key: string, set: Partial<SubtaskRow>) =>
+  void db.orm.update(coalitionSubtasks).set(set).where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.key, key))).run();

@@ -1,0 +1,314 @@
+// Coalitions: agents team up on one task and split one pool. The funder's pool is held
+// in escrow when the coalition is proposed (so activation can never fail for lack of
+// funds); completion aggregates the accepted subtask results and settles the pool once,
+// as CoalitionSplit transfers summing exactly to it, in one transaction.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/coalition-store.js';
+import type { CoalitionRow } from '../../db/coalition-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { uuidv7 } from 'uuidv7';
+import { requireHireable } from '../agents/profiles.js';
+import { agentAccountId, ESCROW } from '../ledger/accounts.js';
+import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { postTransfer } from '../ledger/transfers.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+import { aggregateResults, type Aggregation } from './aggregation.js';
+import { settleShares, type PaymentStructure } from './settlement.js';
+import { readySubtasks, validateSubtaskGraph } from './subtasks.js';
+
+export const COALITION_TYPES = ['AdHoc', 'Standing', 'Market', 'Hierarchical'] as const;
+export type CoalitionType = (typeof COALITION_TYPES)[number];
+
+export interface SubtaskInput {
+  key: string;
+  title: string;
+  weight?: number;
+  depends_on?: string[];
+}
+
+export interface ProposeInput {
+  funderId: string;
+  coalitionType: CoalitionType;
+  taskDescription: string;
+  targetMemberCount: number;
+  paymentStructure: PaymentStructure;
+  coordinatorId?: string | null;
+  poolSats?: number;
+  aggregation?: Aggregation;
+  subtasks?: SubtaskInput[];
+}
+
+const now = (clock: Clock) => clock.now().toISOString();
+
+export function requireCoalition(db: Db, id: string): CoalitionRow {
+  const c = store.getCoalition(db, id);
+  if (!c) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
+  return c;
+}
+
+function joined(db: Db, id: string): string[] {
+  return store.members(db, id).filter((m) => m.status === 'joined').map((m) => m.agentId);
+}
+
+function requireStatus(c: CoalitionRow, ...statuses: string[]): void {
+  if (!statuses.includes(c.status)) throw new MarketError('CONFLICT', `Coalition ${c.id} is ${c.status}; this needs it ${statuses.join(' or ')}.`);
+}
+
+/** Whoever runs the work: the coordinator, or the funder when there is none. */
+function isLead(c: CoalitionRow, agentId: string): boolean {
+  return c.coordinatorId ? c.coordinatorId === agentId : c.funderId === agentId;
+}
+
+export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
+  if (!Number.isInteger(input.targetMemberCount) || input.targetMemberCount < 1 || input.targetMemberCount > 100) {
+    throw new MarketError('INVALID_INPUT', 'target_member_count is 1–100.');
+  }
+  if (input.coalitionType === 'Hierarchical' && !input.coordinatorId) throw new MarketError('INVALID_INPUT', 'A Hierarchical coalition needs a coordinator_id.');
+  const specs = (input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] }));
+  validateSubtaskGraph(specs);
+  return db.write(() => {
+    const id = `co_${uuidv7().replaceAll('-', '')}`;
+    const poolMsats = satsToMsats(input.poolSats ?? 0);
+    const hold =
+      poolMsats > 0
+        ? createHold(db, clock, { debitAccountId: agentAccountId(input.funderId), creditAccountId: ESCROW.id, amountMsats: poolMsats, entryType: 'Escrow', description: `Pool of coalition ${id}`, reference: id })
+        : null;
+    store.insertCoalition(db, {
+      id,
+      coalitionType: input.coalitionType,
+      taskDescription: input.taskDescription,
+      funderId: input.funderId,
+      coordinatorId: input.coordinatorId ?? null,
+      targetMemberCount: input.targetMemberCount,
+      paymentStructure: input.paymentStructure,
+      aggregation: input.aggregation ?? 'Concatenate',
+      poolMsats,
+      holdId: hold?.id ?? null,
+      status: 'Forming',
+      result: null,
+      createdAt: now(clock),
+      updatedAt: now(clock),
+    });
+    if (input.coordinatorId) {
+      requireHireable(db, input.coordinatorId);
+      // A coordinator other than the proposer is only invited: it must accept the role by joining.
+      store.upsertMember(db, { coalitionId: id, agentId: input.coordinatorId, status: input.coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
+    }
+    for (const s of input.subtasks ?? []) {
+      if (!Number.isInteger(s.weight ?? 1) || (s.weight ?? 1) < 0) throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number ≥ 0.`);
+      store.insertSubtask(db, {
+        coalitionId: id,
+        key: s.key,
+        title: s.title,
+        weight: s.weight ?? 1,
+        dependsOn: JSON.stringify(s.depends_on ?? []),
+        assigneeId: null,
+        bids: '[]',
+        status: 'open',
+        result: null,
+        updatedAt: now(clock),
+      });
+    }
+    activateIfReady(db, clock, requireCoalition(db, id));
+    return coalitionView(db, id);
+  });
+}
+
+export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { coalitionId: string; agentId: string; fixedSats?: number }) {
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    requireStatus(c, 'Forming', 'Active');
+    if (c.funderId !== byId && c.coordinatorId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator invites.');
+    requireHireable(db, input.agentId);
+    const current = store.members(db, c.id).find((m) => m.agentId === input.agentId);
+    if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
+    store.upsertMember(db, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats: input.fixedSats === undefined ? null : satsToMsats(input.fixedSats), updatedAt: now(clock) });
+    return coalitionView(db, c.id);
+  });
+}
+
+export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
+  return db.write(() => {
+    const c = requireCoalition(db, coalitionId);
+    requireStatus(c, 'Forming', 'Active');
+    const member = store.members(db, c.id).find((m) => m.agentId === agentId);
+    if (member?.status === 'joined') throw new MarketError('CONFLICT', 'You are already a member.');
+    // Market coalitions are open to any agent; the others take the invited.
+    if (!member && c.coalitionType !== 'Market') throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
+    requireHireable(db, agentId);
+    store.upsertMember(db, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
+    activateIfReady(db, clock, requireCoalition(db, c.id));
+    return coalitionView(db, c.id);
+  });
+}
+
+export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
+  return db.write(() => {
+    const c = requireCoalition(db, coalitionId);
+    requireStatus(c, 'Forming', 'Active');
+    if (c.coordinatorId === agentId) throw new MarketError('CONFLICT', 'The coordinator cannot leave; the funder can dissolve the coalition instead.');
+    if (!joined(db, c.id).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
+    if (store.subtasks(db, c.id).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
+      throw new MarketError('CONFLICT', 'You hold assigned work: finish it or have it reassigned first.');
+    }
+    store.upsertMember(db, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
+    return coalitionView(db, c.id);
+  });
+}
+
+/** Before any work is settled the funder may dissolve: the pool comes back. */
+export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
+  return db.write(() => {
+    const c = requireCoalition(db, coalitionId);
+    requireStatus(c, 'Forming', 'Active');
+    if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
+    if (!store.updateCoalition(db, c.id, c.status, { status: 'Dissolved', updatedAt: now(clock) })) throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
+    if (c.holdId) voidHold(db, clock, c.holdId, `Coalition ${c.id} dissolved`);
+    return coalitionView(db, c.id);
+  });
+}
+
+function activateIfReady(db: Db, clock: Clock, c: CoalitionRow): void {
+  if (c.status !== 'Forming') return;
+  const members = joined(db, c.id);
+  if (members.length >= c.targetMemberCount && (!c.coordinatorId || members.includes(c.coordinatorId))) {
+    store.updateCoalition(db, c.id, 'Forming', { status: 'Active', updatedAt: now(clock) });
+  }
+}
+
+function requireSubtask(db: Db, c: CoalitionRow, key: string) {
+  const s = store.subtasks(db, c.id).find((t) => t.key === key);
+  if (!s) throw new MarketError('NOT_FOUND', `Coalition ${c.id} has no subtask "${key}".`);
+  return s;
+}
+
+export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; priceSats: number }) {
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    requireStatus(c, 'Active');
+    if (c.coalitionType !== 'Market') throw new MarketError('CONFLICT', 'Only Market coalitions take bids.');
+    if (!joined(db, c.id).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
+    const s = requireSubtask(db, c, input.key);
+    if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
+    const bids = (JSON.parse(s.bids) as { agent_id: string; price_sats: number }[]).filter((b) => b.agent_id !== agentId);
+    store.updateSubtask(db, c.id, s.key, { bids: JSON.stringify([...bids, { agent_id: agentId, price_sats: input.priceSats }]), updatedAt: now(clock) });
+    return coalitionView(db, c.id);
+  });
+}
+
+/**
+ * Who may assign: in Hierarchical and Market coalitions only the coordinator (in a Market,
+ * to a bidder); in AdHoc and Standing ones the lead, or a member taking an open subtask.
+ */
+export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; assigneeId: string }) {
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    requireStatus(c, 'Active');
+    const s = requireSubtask(db, c, input.key);
+    if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is already ${s.status}.`);
+    if (!joined(db, c.id).includes(input.assigneeId)) throw new MarketError('CONFLICT', `${input.assigneeId} is not a member.`);
+    const strict = c.coalitionType === 'Hierarchical' || c.coalitionType === 'Market';
+    const allowed = strict ? c.coordinatorId === byId || (!c.coordinatorId && isLead(c, byId)) : isLead(c, byId) || byId === input.assigneeId;
+    if (!allowed) throw new MarketError('FORBIDDEN', strict ? 'Only the coordinator assigns subtasks here.' : 'Assign yourself, or ask the coordinator.');
+    if (c.coalitionType === 'Market' && !(JSON.parse(s.bids) as { agent_id: string }[]).some((b) => b.agent_id === input.assigneeId)) {
+      throw new MarketError('CONFLICT', `${input.assigneeId} has not bid on ${s.key}.`);
+    }
+    store.updateSubtask(db, c.id, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
+    return coalitionView(db, c.id);
+  });
+}
+
+export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; result: string }) {
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    requireStatus(c, 'Active');
+    const all = store.subtasks(db, c.id);
+    const s = requireSubtask(db, c, input.key);
+    if (s.assigneeId !== agentId) throw new MarketError('FORBIDDEN', `Subtask ${s.key} is not assigned to you.`);
+    if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
+    const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: JSON.parse(t.dependsOn) as string[], status: t.status as 'open' })));
+    if (!ready.includes(s.key)) throw new MarketError('CONFLICT', `Subtask ${s.key} waits for ${(JSON.parse(s.dependsOn) as string[]).join(', ')} to be accepted.`);
+    store.updateSubtask(db, c.id, s.key, { status: 'submitted', result: input.result, updatedAt: now(clock) });
+    return coalitionView(db, c.id);
+  });
+}
+
+export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string }) {
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    requireStatus(c, 'Active');
+    if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) accepts subtasks.');
+    const s = requireSubtask(db, c, input.key);
+    if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
+    store.updateSubtask(db, c.id, s.key, { status: 'accepted', updatedAt: now(clock) });
+    return coalitionView(db, c.id);
+  });
+}
+
+/** Completes the task: aggregates the accepted results and settles the pool exactly once. */
+export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
+  return db.write(() => {
+    const c = requireCoalition(db, coalitionId);
+    requireStatus(c, 'Active');
+    if (!isLead(c, byId) && c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator completes a coalition.');
+    const all = store.subtasks(db, c.id);
+    const open = all.filter((s) => s.status !== 'accepted');
+    if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
+    const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: JSON.parse(s.dependsOn) as string[] })));
+    const results = order.map((key) => all.find((s) => s.key === key)!.result ?? '');
+    const result = results.length ? aggregateResults(c.aggregation as Aggregation, results) : null;
+    if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, updatedAt: now(clock) })) {
+      throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
+    }
+    if (c.holdId) {
+      postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
+      const memberRows = store.members(db, c.id).filter((m) => m.status === 'joined');
+      const shares = settleShares({
+        poolMsats: c.poolMsats,
+        structure: c.paymentStructure as PaymentStructure,
+        coordinatorId: c.coordinatorId,
+        members: memberRows.map((m) => ({
+          agentId: m.agentId,
+          weight: all.filter((s) => s.assigneeId === m.agentId).reduce((w, s) => w + s.weight, 0),
+          fixedMsats: m.fixedMsats ?? 0,
+        })),
+      });
+      for (const share of shares) {
+        if (share.amountMsats === 0) continue;
+        postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(share.agentId), amountMsats: share.amountMsats, entryType: 'CoalitionSplit', description: `Share of coalition ${c.id}`, reference: c.id });
+      }
+    }
+    return coalitionView(db, c.id);
+  });
+}
+
+export function coalitionView(db: Db, id: string) {
+  const c = requireCoalition(db, id);
+  return {
+    coalition_id: c.id,
+    status: c.status,
+    coalition_type: c.coalitionType,
+    task_description: c.taskDescription,
+    funder_id: c.funderId,
+    coordinator_id: c.coordinatorId,
+    target_member_count: c.targetMemberCount,
+    payment_structure: c.paymentStructure,
+    aggregation: c.aggregation,
+    pool_sats: msatsToSats(c.poolMsats),
+    members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
+    subtasks: store.subtasks(db, c.id).map((s) => ({
+      key: s.key,
+      title: s.title,
+      weight: s.weight,
+      depends_on: JSON.parse(s.dependsOn) as string[],
+      assignee_id: s.assigneeId,
+      status: s.status,
+      bids: JSON.parse(s.bids) as { agent_id: string; price_sats: number }[],
+      untrusted_result: s.result,
+    })),
+    untrusted_result: c.result,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}

@@ -1,0 +1,147 @@
+// Teams of agents through real MCP clients: the pool waits in escrow, work is assigned
+// and accepted per subtask, and completion pays every member from the pool exactly once.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { AppContext } from '../../src/context.js';
+import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
+import { getBalance } from '../../src/domain/ledger/transfers.js';
+import { verifyLedger } from '../../src/domain/ledger/verify.js';
+import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
+
+afterEach(closeContexts);
+
+const sats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats / 1000;
+
+async function team() {
+  const ctx = makeContext();
+  const { sponsor, agent: funder } = fundedAgent(ctx, 100_000);
+  const names = ['Lead', 'Ada', 'Bo'];
+  const members = names.map((n) => agent(ctx, sponsor.id, n));
+  const clients = new Map<string, Client>();
+  for (const a of [funder, ...members]) clients.set(a.id, await connect(ctx, a.token));
+  const as = (id: string) => clients.get(id)!;
+  return { ctx, funder, lead: members[0]!, ada: members[1]!, bo: members[2]!, as };
+}
+
+async function ok(client: Client, tool: string, args: Record<string, unknown>) {
+  const r = await call(client, tool, args);
+  expect(r.isError, `${tool}: ${JSON.stringify(r.data)}`).toBe(false);
+  return r.data;
+}
+
+describe('coalitions', () => {
+  it('a Hierarchical coalition of three completes a three-subtask task and settles ProportionalToWork', async () => {
+    const { ctx, funder, lead, ada, bo, as } = await team();
+    const proposed = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Hierarchical',
+      task_description: 'Write, test and document a parser.',
+      target_member_count: 3,
+      payment_structure: 'ProportionalToWork',
+      coordinator_id: lead.id,
+      pool_sats: 10_000,
+      aggregation: 'Concatenate',
+      subtasks: [
+        { key: 'write', title: 'Write the parser', weight: 5 },
+        { key: 'test', title: 'Test it', weight: 3, depends_on: ['write'] },
+        { key: 'docs', title: 'Document it', weight: 2, depends_on: ['write'] },
+      ],
+    });
+    const id = proposed.coalition_id;
+    expect(proposed.status).toBe('Forming');
+    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(90_000);
+
+    await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: id });
+    expect((await call(as(ada.id), 'marketplace_join_coalition', { coalition_id: id })).data.error.code).toBe('FORBIDDEN');
+    for (const m of [ada, bo]) await ok(as(lead.id), 'marketplace_invite_to_coalition', { coalition_id: id, agent_id: m.id });
+    await ok(as(ada.id), 'marketplace_join_coalition', { coalition_id: id });
+    expect((await ok(as(bo.id), 'marketplace_join_coalition', { coalition_id: id })).status).toBe('Active');
+
+    // Only the coordinator assigns in a Hierarchical coalition.
+    expect((await call(as(ada.id), 'marketplace_assign_subtask', { coalition_id: id, key: 'write', assignee_id: ada.id })).data.error.code).toBe('FORBIDDEN');
+    await ok(as(lead.id), 'marketplace_assign_subtask', { coalition_id: id, key: 'write', assignee_id: ada.id });
+    await ok(as(lead.id), 'marketplace_assign_subtask', { coalition_id: id, key: 'test', assignee_id: bo.id });
+    await ok(as(lead.id), 'marketplace_assign_subtask', { coalition_id: id, key: 'docs', assignee_id: ada.id });
+    // Testing waits for the parser.
+    expect((await call(as(bo.id), 'marketplace_submit_subtask', { coalition_id: id, key: 'test', result: 'tests' })).data.error.code).toBe('CONFLICT');
+    await ok(as(ada.id), 'marketplace_submit_subtask', { coalition_id: id, key: 'write', result: 'parser.ts' });
+    await ok(as(lead.id), 'marketplace_accept_subtask', { coalition_id: id, key: 'write' });
+    await ok(as(bo.id), 'marketplace_submit_subtask', { coalition_id: id, key: 'test', result: 'parser.test.ts' });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { coalition_id: id, key: 'docs', result: 'README.md' });
+    expect((await call(as(funder.id), 'marketplace_complete_coalition', { coalition_id: id })).data.error.code).toBe('CONFLICT');
+    await ok(as(lead.id), 'marketplace_accept_subtask', { coalition_id: id, key: 'test' });
+    await ok(as(lead.id), 'marketplace_accept_subtask', { coalition_id: id, key: 'docs' });
+
+    const done = await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: id });
+    expect(done.status).toBe('Dissolved');
+    expect(done.untrusted_result.split('\n\n').sort()).toEqual(['README.md', 'parser.test.ts', 'parser.ts']);
+    // Weights: Ada 5 + 2 = 7, Bo 3, the coordinator 0 → 7,000 / 3,000 / 0.
+    expect([sats(ctx, ada.id), sats(ctx, bo.id), sats(ctx, lead.id)]).toEqual([7_000, 3_000, 0]);
+    expect(sats(ctx, funder.id)).toBe(90_000);
+    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect((await call(as(funder.id), 'marketplace_complete_coalition', { coalition_id: id })).data.error.code).toBe('CONFLICT');
+    expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
+  });
+
+  it('splits Equal with the remainder to the coordinator, and Fixed by the agreed amounts', async () => {
+    const { ctx, funder, lead, ada, bo, as } = await team();
+    const equal = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 3, payment_structure: 'Equal', coordinator_id: lead.id, pool_sats: 1_000,
+    });
+    await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: equal.coalition_id });
+    for (const m of [ada, bo]) {
+      await ok(as(lead.id), 'marketplace_invite_to_coalition', { coalition_id: equal.coalition_id, agent_id: m.id });
+      await ok(as(m.id), 'marketplace_join_coalition', { coalition_id: equal.coalition_id });
+    }
+    await ok(as(lead.id), 'marketplace_complete_coalition', { coalition_id: equal.coalition_id });
+    const msats = (id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats;
+    expect([msats(lead.id), msats(ada.id), msats(bo.id)]).toEqual([333_334, 333_333, 333_333]);
+
+    const fixed = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Standing', task_description: 'y', target_member_count: 2, payment_structure: 'Fixed', pool_sats: 500,
+    });
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { coalition_id: fixed.coalition_id, agent_id: ada.id, fixed_sats: 300 });
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { coalition_id: fixed.coalition_id, agent_id: bo.id, fixed_sats: 150 });
+    await ok(as(ada.id), 'marketplace_join_coalition', { coalition_id: fixed.coalition_id });
+    await ok(as(bo.id), 'marketplace_join_coalition', { coalition_id: fixed.coalition_id });
+    const before = [msats(ada.id), msats(bo.id)];
+    expect((await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id })).status).toBe('Settled');
+    // 300 and 150 as agreed; the 50 left goes to the first member (no coordinator).
+    expect([msats(ada.id) - before[0]!, msats(bo.id) - before[1]!]).toEqual([350_000, 150_000]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('runs a Market coalition on bids, and dissolving returns the pool', async () => {
+    const { ctx, funder, lead, ada, bo, as } = await team();
+    const market = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Market', task_description: 'z', target_member_count: 2, payment_structure: 'ProportionalToWork', coordinator_id: lead.id, pool_sats: 2_000,
+      subtasks: [{ key: 'only', title: 'The job', weight: 1 }],
+    });
+    await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: market.coalition_id });
+    await ok(as(ada.id), 'marketplace_join_coalition', { coalition_id: market.coalition_id }); // Market: open
+    await ok(as(ada.id), 'marketplace_bid_on_subtask', { coalition_id: market.coalition_id, key: 'only', price_sats: 900 });
+    expect((await call(as(lead.id), 'marketplace_assign_subtask', { coalition_id: market.coalition_id, key: 'only', assignee_id: lead.id })).data.error.code).toBe('CONFLICT');
+    await ok(as(lead.id), 'marketplace_assign_subtask', { coalition_id: market.coalition_id, key: 'only', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { coalition_id: market.coalition_id, key: 'only', result: 'done' });
+    await ok(as(lead.id), 'marketplace_accept_subtask', { coalition_id: market.coalition_id, key: 'only' });
+    await ok(as(lead.id), 'marketplace_complete_coalition', { coalition_id: market.coalition_id });
+    expect(sats(ctx, ada.id)).toBe(2_000);
+
+    const gone = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'w', target_member_count: 5, payment_structure: 'Equal', pool_sats: 5_000,
+    });
+    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(93_000);
+    expect((await call(as(bo.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).data.error.code).toBe('FORBIDDEN');
+    expect((await ok(as(funder.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).status).toBe('Dissolved');
+    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(98_000);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('refuses subtask cycles', async () => {
+    const { funder, as } = await team();
+    const cyclic = await call(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal',
+      subtasks: [{ key: 'a', title: 'A', depends_on: ['b'] }, { key: 'b', title: 'B', depends_on: ['a'] }],
+    });
+    expect(cyclic.data.error.code).toBe('INVALID_INPUT');
+  });
+});
