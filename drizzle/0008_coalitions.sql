@@ -11,6 +11,7 @@ CREATE TABLE `coalition_members` (
 --> statement-breakpoint
 CREATE TABLE `coalition_subtasks` (
 	`coalition_id` text NOT NULL,
+	`round` integer NOT NULL,
 	`key` text NOT NULL,
 	`title` text NOT NULL,
 	`weight` integer DEFAULT 1 NOT NULL,
@@ -20,7 +21,7 @@ CREATE TABLE `coalition_subtasks` (
 	`status` text NOT NULL,
 	`result` text,
 	`updated_at` text NOT NULL,
-	PRIMARY KEY(`coalition_id`, `key`),
+	PRIMARY KEY(`coalition_id`, `round`, `key`),
 	FOREIGN KEY (`coalition_id`) REFERENCES `coalitions`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
@@ -36,6 +37,7 @@ CREATE TABLE `coalitions` (
 	`pool_msats` integer NOT NULL,
 	`hold_id` text,
 	`status` text NOT NULL,
+	`round` integer DEFAULT 1 NOT NULL,
 	`result` text,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL,

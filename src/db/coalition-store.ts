@@ -20,7 +20,12 @@ export const upsertMember = (db: Db, row: MemberRow) =>
     .onConflictDoUpdate({ target: [coalitionMembers.coalitionId, coalitionMembers.agentId], set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt } })
     .run();
 
-export const subtasks = (db: Db, coalitionId: string) => db.orm.select().from(coalitionSubtasks).where(eq(coalitionSubtasks.coalitionId, coalitionId)).all();
+export const subtasks = (db: Db, coalitionId: string, round: number) =>
+  db.orm.select().from(coalitionSubtasks).where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round))).all();
 export const insertSubtask = (db: Db, row: SubtaskRow) => void db.orm.insert(coalitionSubtasks).values(row).run();
-export const updateSubtask = (db: Db, coalitionId: string, key: string, set: Partial<SubtaskRow>) =>
-  void db.orm.update(coalitionSubtasks).set(set).where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.key, key))).run();
+export const updateSubtask = (db: Db, coalitionId: string, round: number, key: string, set: Partial<SubtaskRow>) =>
+  void db.orm
+    .update(coalitionSubtasks)
+    .set(set)
+    .where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round), eq(coalitionSubtasks.key, key)))
+    .run();

@@ -502,6 +502,8 @@ export const coalitions = sqliteTable(
     holdId: text('hold_id'),
     /** Forming | Active | Settled | Dissolved */
     status: text('status').notNull(),
+    /** Standing coalitions take task after task; each task is a round with its own subtasks and pool. */
+    round: integer('round').notNull().default(1),
     result: text('result'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
@@ -532,6 +534,7 @@ export const coalitionSubtasks = sqliteTable(
     coalitionId: text('coalition_id')
       .notNull()
       .references(() => coalitions.id),
+    round: integer('round').notNull(),
     key: text('key').notNull(),
     title: text('title').notNull(),
     weight: integer('weight').notNull().default(1),
@@ -544,5 +547,5 @@ export const coalitionSubtasks = sqliteTable(
     result: text('result'),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.coalitionId, t.key] })],
+  (t) => [primaryKey({ columns: [t.coalitionId, t.round, t.key] })],
 );

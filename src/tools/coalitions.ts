@@ -11,6 +11,7 @@ import {
   joinCoalition,
   leaveCoalition,
   proposeCoalition,
+  startNextTask,
   submitSubtask,
   requireCoalition,
 } from '../domain/coalitions/coalitions.js';
@@ -34,6 +35,7 @@ const view = z.object({
   payment_structure: z.string(),
   aggregation: z.string(),
   pool_sats: z.number().int(),
+  round: z.number().int(),
   members: z.array(z.object({ agent_id: z.string(), status: z.string(), fixed_sats: z.number().int().nullable() })),
   subtasks: z.array(
     z.object({
@@ -208,6 +210,31 @@ export const coalitionTools = [
     annotations: acting,
     action: manage,
     handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+  }),
+  defineTool({
+    name: 'marketplace_start_next_task',
+    title: 'Start next task',
+    description:
+      'Funder of a Standing coalition that has settled its task: gives it the next one (a new round with its own pool, held in ' +
+      'escrow now and policy-checked as FundCoalition, and its own subtasks); the members stay.',
+    toolset: 'coalitions',
+    roles: ['agent'],
+    input: z.object({
+      coalition_id: coalitionId,
+      task_description: z.string().min(1).max(10_000),
+      pool_sats: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000).optional(),
+      subtasks: z
+        .array(z.object({ key: z.string().min(1).max(64), title: z.string().min(1).max(500), weight: z.number().int().min(0).optional(), depends_on: z.array(z.string()).optional() }))
+        .max(100)
+        .optional(),
+      idempotency_key: idempotencyKeyField,
+    }),
+    output: view,
+    annotations: acting,
+    action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparty: null }),
+    handler: (args, { ctx, caller }) => ({
+      ...startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
+    }),
   }),
   defineTool({
     name: 'marketplace_get_coalition',

@@ -107,6 +107,18 @@ describe('coalitions', () => {
     expect((await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id })).status).toBe('Settled');
     // 300 and 150 as agreed; the 50 left goes to the first member (no coordinator).
     expect([msats(ada.id) - before[0]!, msats(bo.id) - before[1]!]).toEqual([350_000, 150_000]);
+
+    // A Standing coalition takes its next task with the same members; members take subtasks themselves.
+    const next = await ok(as(funder.id), 'marketplace_start_next_task', {
+      coalition_id: fixed.coalition_id, task_description: 'the next one', pool_sats: 600, subtasks: [{ key: 'again', title: 'Again' }],
+    });
+    expect(next).toMatchObject({ status: 'Active', round: 2, pool_sats: 600, subtasks: [expect.objectContaining({ key: 'again', status: 'open' })] });
+    await ok(as(bo.id), 'marketplace_assign_subtask', { coalition_id: fixed.coalition_id, key: 'again', assignee_id: bo.id });
+    await ok(as(bo.id), 'marketplace_submit_subtask', { coalition_id: fixed.coalition_id, key: 'again', result: 'done again' });
+    await ok(as(funder.id), 'marketplace_accept_subtask', { coalition_id: fixed.coalition_id, key: 'again' });
+    const second = [msats(ada.id), msats(bo.id)];
+    expect((await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id })).untrusted_result).toBe('done again');
+    expect([msats(ada.id) - second[0]!, msats(bo.id) - second[1]!]).toEqual([450_000, 150_000]);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 

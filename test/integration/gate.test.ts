@@ -48,6 +48,7 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_submit_subtask: () => ({ coalition_id: 'co_any', key: 'k', result: 'x' }),
   marketplace_accept_subtask: () => ({ coalition_id: 'co_any', key: 'k' }),
   marketplace_complete_coalition: () => ({ coalition_id: 'co_any' }),
+  marketplace_start_next_task: () => ({ coalition_id: 'co_any', task_description: 'x' }),
 };
 
 describe('every acting tool passes the gate', () => {

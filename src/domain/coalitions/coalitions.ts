@@ -86,6 +86,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       poolMsats,
       holdId: hold?.id ?? null,
       status: 'Forming',
+      round: 1,
       result: null,
       createdAt: now(clock),
       updatedAt: now(clock),
@@ -95,21 +96,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       // A coordinator other than the proposer is only invited: it must accept the role by joining.
       store.upsertMember(db, { coalitionId: id, agentId: input.coordinatorId, status: input.coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
     }
-    for (const s of input.subtasks ?? []) {
-      if (!Number.isInteger(s.weight ?? 1) || (s.weight ?? 1) < 0) throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number ≥ 0.`);
-      store.insertSubtask(db, {
-        coalitionId: id,
-        key: s.key,
-        title: s.title,
-        weight: s.weight ?? 1,
-        dependsOn: JSON.stringify(s.depends_on ?? []),
-        assigneeId: null,
-        bids: '[]',
-        status: 'open',
-        result: null,
-        updatedAt: now(clock),
-      });
-    }
+    insertSubtasks(db, clock, id, 1, input.subtasks ?? []);
     activateIfReady(db, clock, requireCoalition(db, id));
     return coalitionView(db, id);
   });
@@ -149,7 +136,7 @@ export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionI
     requireStatus(c, 'Forming', 'Active');
     if (c.coordinatorId === agentId) throw new MarketError('CONFLICT', 'The coordinator cannot leave; the funder can dissolve the coalition instead.');
     if (!joined(db, c.id).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
-    if (store.subtasks(db, c.id).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
+    if (store.subtasks(db, c.id, c.round).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
       throw new MarketError('CONFLICT', 'You hold assigned work: finish it or have it reassigned first.');
     }
     store.upsertMember(db, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
@@ -169,6 +156,47 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
   });
 }
 
+function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number, subtasks: SubtaskInput[]): void {
+  for (const s of subtasks) {
+    if (!Number.isInteger(s.weight ?? 1) || (s.weight ?? 1) < 0) throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number ≥ 0.`);
+    store.insertSubtask(db, {
+      coalitionId,
+      round,
+      key: s.key,
+      title: s.title,
+      weight: s.weight ?? 1,
+      dependsOn: JSON.stringify(s.depends_on ?? []),
+      assigneeId: null,
+      bids: '[]',
+      status: 'open',
+      result: null,
+      updatedAt: now(clock),
+    });
+  }
+}
+
+/** A Standing coalition takes its next task: a new round with its own pool and subtasks, same members. */
+export function startNextTask(db: Db, clock: Clock, funderId: string, input: { coalitionId: string; taskDescription: string; poolSats?: number; subtasks?: SubtaskInput[] }) {
+  validateSubtaskGraph((input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] })));
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    if (c.coalitionType !== 'Standing') throw new MarketError('CONFLICT', 'Only Standing coalitions take a next task.');
+    requireStatus(c, 'Settled');
+    if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
+    const poolMsats = satsToMsats(input.poolSats ?? 0);
+    const round = c.round + 1;
+    const hold =
+      poolMsats > 0
+        ? createHold(db, clock, { debitAccountId: agentAccountId(funderId), creditAccountId: ESCROW.id, amountMsats: poolMsats, entryType: 'Escrow', description: `Pool of coalition ${c.id}, task ${round}`, reference: c.id })
+        : null;
+    if (!store.updateCoalition(db, c.id, 'Settled', { status: 'Active', round, taskDescription: input.taskDescription, poolMsats, holdId: hold?.id ?? null, result: null, updatedAt: now(clock) })) {
+      throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
+    }
+    insertSubtasks(db, clock, c.id, round, input.subtasks ?? []);
+    return coalitionView(db, c.id);
+  });
+}
+
 function activateIfReady(db: Db, clock: Clock, c: CoalitionRow): void {
   if (c.status !== 'Forming') return;
   const members = joined(db, c.id);
@@ -178,7 +206,7 @@ function activateIfReady(db: Db, clock: Clock, c: CoalitionRow): void {
 }
 
 function requireSubtask(db: Db, c: CoalitionRow, key: string) {
-  const s = store.subtasks(db, c.id).find((t) => t.key === key);
+  const s = store.subtasks(db, c.id, c.round).find((t) => t.key === key);
   if (!s) throw new MarketError('NOT_FOUND', `Coalition ${c.id} has no subtask "${key}".`);
   return s;
 }
@@ -192,7 +220,7 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
     const s = requireSubtask(db, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const bids = (JSON.parse(s.bids) as { agent_id: string; price_sats: number }[]).filter((b) => b.agent_id !== agentId);
-    store.updateSubtask(db, c.id, s.key, { bids: JSON.stringify([...bids, { agent_id: agentId, price_sats: input.priceSats }]), updatedAt: now(clock) });
+    store.updateSubtask(db, c.id, c.round, s.key, { bids: JSON.stringify([...bids, { agent_id: agentId, price_sats: input.priceSats }]), updatedAt: now(clock) });
     return coalitionView(db, c.id);
   });
 }
@@ -214,7 +242,7 @@ export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coali
     if (c.coalitionType === 'Market' && !(JSON.parse(s.bids) as { agent_id: string }[]).some((b) => b.agent_id === input.assigneeId)) {
       throw new MarketError('CONFLICT', `${input.assigneeId} has not bid on ${s.key}.`);
     }
-    store.updateSubtask(db, c.id, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
+    store.updateSubtask(db, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
     return coalitionView(db, c.id);
   });
 }
@@ -223,13 +251,13 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
   return db.write(() => {
     const c = requireCoalition(db, input.coalitionId);
     requireStatus(c, 'Active');
-    const all = store.subtasks(db, c.id);
+    const all = store.subtasks(db, c.id, c.round);
     const s = requireSubtask(db, c, input.key);
     if (s.assigneeId !== agentId) throw new MarketError('FORBIDDEN', `Subtask ${s.key} is not assigned to you.`);
     if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: JSON.parse(t.dependsOn) as string[], status: t.status as 'open' })));
     if (!ready.includes(s.key)) throw new MarketError('CONFLICT', `Subtask ${s.key} waits for ${(JSON.parse(s.dependsOn) as string[]).join(', ')} to be accepted.`);
-    store.updateSubtask(db, c.id, s.key, { status: 'submitted', result: input.result, updatedAt: now(clock) });
+    store.updateSubtask(db, c.id, c.round, s.key, { status: 'submitted', result: input.result, updatedAt: now(clock) });
     return coalitionView(db, c.id);
   });
 }
@@ -241,7 +269,7 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) accepts subtasks.');
     const s = requireSubtask(db, c, input.key);
     if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
-    store.updateSubtask(db, c.id, s.key, { status: 'accepted', updatedAt: now(clock) });
+    store.updateSubtask(db, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
     return coalitionView(db, c.id);
   });
 }
@@ -252,7 +280,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     const c = requireCoalition(db, coalitionId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId) && c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator completes a coalition.');
-    const all = store.subtasks(db, c.id);
+    const all = store.subtasks(db, c.id, c.round);
     const open = all.filter((s) => s.status !== 'accepted');
     if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
     const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: JSON.parse(s.dependsOn) as string[] })));
@@ -296,8 +324,9 @@ export function coalitionView(db: Db, id: string) {
     payment_structure: c.paymentStructure,
     aggregation: c.aggregation,
     pool_sats: msatsToSats(c.poolMsats),
+    round: c.round,
     members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
-    subtasks: store.subtasks(db, c.id).map((s) => ({
+    subtasks: store.subtasks(db, c.id, c.round).map((s) => ({
       key: s.key,
       title: s.title,
       weight: s.weight,
