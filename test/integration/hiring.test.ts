@@ -75,12 +75,13 @@ describe('hiring an agent', () => {
   });
 
   it('picks the best match when no agent is named, and lists the others', async () => {
-    const { hirerClient, worker, rival } = await office();
+    const { ctx, hirerClient, worker, rival } = await office();
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['typescript'] }) });
     expect(hired.data.agent_id).toBe(worker.id); // cheaper at equal reputation
     expect(hired.data.candidates.map((c: { agent_id: string }) => c.agent_id)).toEqual([worker.id, rival.id]);
     const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
     expect(none.data.error.code).toBe('NOT_FOUND');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
   it('returns the escrow when the worker declines', async () => {
@@ -141,5 +142,6 @@ describe('hiring an agent', () => {
     expect((await call(rivalClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' })).data.error.code).toBe('NOT_FOUND');
     setAgentStatus(ctx.db, ctx.clock, rival.id, 'Terminated', 'test');
     expect((await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: rival.id })).data.error.code).toBe('CONFLICT');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 });
