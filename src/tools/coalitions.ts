@@ -53,6 +53,18 @@ const view = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
+const poolField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000).optional().describe('Held in escrow from your wallet now; paid out at completion.');
+const subtasksField = z
+  .array(
+    z.object({
+      key: subtaskKey,
+      title: z.string().min(1).max(500),
+      weight: z.number().int().min(0).optional().describe('Share of ProportionalToWork pay (default 1).'),
+      depends_on: z.array(z.string()).optional().describe('Keys that must be accepted before this one can be submitted.'),
+    }),
+  )
+  .max(100)
+  .optional();
 const acting = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const manage = () => ({ actionType: 'ManageCoalition' as const, amountMsats: 0, counterparty: null });
 const work = () => ({ actionType: 'SubmitWork' as const, amountMsats: 0, counterparty: null });
@@ -76,12 +88,9 @@ export const coalitionTools = [
       target_member_count: z.number().int().min(1).max(100),
       payment_structure: z.enum(PAYMENT_STRUCTURES),
       coordinator_id: z.string().optional(),
-      pool_sats: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000).optional(),
+      pool_sats: poolField,
       aggregation: z.enum(AGGREGATIONS).optional(),
-      subtasks: z
-        .array(z.object({ key: z.string().min(1).max(64), title: z.string().min(1).max(500), weight: z.number().int().min(0).optional(), depends_on: z.array(z.string()).optional() }))
-        .max(100)
-        .optional(),
+      subtasks: subtasksField,
       idempotency_key: idempotencyKeyField,
     }),
     output: view,
@@ -222,11 +231,8 @@ export const coalitionTools = [
     input: z.object({
       coalition_id: coalitionId,
       task_description: z.string().min(1).max(10_000),
-      pool_sats: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000).optional(),
-      subtasks: z
-        .array(z.object({ key: z.string().min(1).max(64), title: z.string().min(1).max(500), weight: z.number().int().min(0).optional(), depends_on: z.array(z.string()).optional() }))
-        .max(100)
-        .optional(),
+      pool_sats: poolField,
+      subtasks: subtasksField,
       idempotency_key: idempotencyKeyField,
     }),
     output: view,
