@@ -26,6 +26,7 @@ import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
 import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
 import { searchCatalogue } from './domain/skills/search.js';
+import { listDisputeViews, resolveDispute } from './domain/disputes/disputes.js';
 import { openContext } from './runtime.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -56,6 +57,11 @@ Skills
   skills review SLUG --version V --decision approve|request-changes|reject [--reason R]
                                 approving publishes the version
   skills deprecate SLUG --version V
+
+Disputes
+  disputes list [--status S] [--agent ID]
+  disputes resolve ID --resolution RefundFull|RefundPartial|NoRefund [--sats N] [--reason R]
+                                the operator's decision; the money moves at once
 
 Governance
   policy show --agent ID        the agent's autonomy policy and its version
@@ -100,6 +106,7 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   'skills-dir': { type: 'string', multiple: true },
   decision: { type: 'string' },
+  resolution: { type: 'string' },
   name: { type: 'string' },
   'sponsor-name': { type: 'string' },
   'agent-name': { type: 'string' },
@@ -257,6 +264,7 @@ const COMMANDS = [
   /^policy (show|set|default)$/,
   /^approvals (list|(approve|deny) \S+)$/,
   /^skills (queue|(review|deprecate) \S+)$/,
+  /^disputes (list|resolve \S+)$/,
 ];
 
 /** Checked before the database is opened: a typo must not create or migrate a database. */
@@ -412,6 +420,26 @@ async function main(argv: string[]): Promise<number> {
             ? reviewSkillVersion(ctx.db, ctx.clock, { slug: skill[2]!, version, decision: reviewDecision(required(flags, 'decision')), reason: flags.reason })
             : deprecateSkillVersion(ctx.db, ctx.clock, skill[2]!, version);
         out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
+        return 0;
+      }
+      const dispute = /^disputes resolve (\S+)$/.exec(command);
+      if (dispute) {
+        const resolution = required(flags, 'resolution');
+        if (resolution !== 'RefundFull' && resolution !== 'RefundPartial' && resolution !== 'NoRefund') {
+          throw new UsageError('--resolution is RefundFull, RefundPartial or NoRefund');
+        }
+        const view = resolveDispute(ctx.db, ctx.clock, {
+          disputeId: dispute[1]!,
+          resolution,
+          refundSats: flags.sats === undefined ? undefined : Number(flags.sats),
+          reason: flags.reason,
+        });
+        out(flags, { ...view }, `Dispute ${view.dispute_id} resolved: ${view.resolution}, ${view.refund_sats} sats refunded${view.debt_sats ? `, ${view.debt_sats} sats owed` : ''}.`);
+        return 0;
+      }
+      if (command === 'disputes list') {
+        const items = listDisputeViews(ctx.db, flags.agent ?? null, flags.status);
+        out(flags, { items }, items.length === 0 ? 'No disputes.' : items.map((d) => `${d.dispute_id}  ${d.status.padEnd(11)}  ${d.subject.kind} ${d.subject.id}  ${d.amount_sats} sats  ${d.dispute_type}`).join('\n'));
         return 0;
       }
       if (command === 'skills queue') {

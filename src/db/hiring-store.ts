@@ -1,7 +1,7 @@
 // SQL for agent profiles and hiring contracts (not hot paths: drizzle's builder suffices).
 import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Db } from './connection.js';
-import { agentProfiles, agents, contracts } from './schema.js';
+import { agentProfiles, agents, contracts, disputes } from './schema.js';
 
 export type ProfileRow = typeof agentProfiles.$inferSelect;
 export type ContractRow = typeof contracts.$inferSelect;
@@ -77,10 +77,32 @@ export function workerRecord(db: Db, agentId: string): { completed: number; fail
     .where(eq(contracts.agentId, agentId))
     .all();
   const completed = rows.filter((r) => r.status === 'Completed');
+  const lost = db.orm
+    .select({ id: disputes.id })
+    .from(disputes)
+    .where(and(eq(disputes.respondentId, agentId), inArray(disputes.resolution, ['RefundFull', 'RefundPartial'])))
+    .all().length;
   return {
     completed: completed.length,
-    failed: rows.filter((r) => r.status === 'Expired' || r.status === 'Disputed').length,
+    // A lost dispute counts as a failed job: SEED-RULES "A lost dispute lowers the respondent's reputation".
+    failed: rows.filter((r) => r.status === 'Expired' || r.status === 'Disputed').length + lost,
     ratings: rows.flatMap((r) => (r.rating === null ? [] : [r.rating])),
     lastCompletedAt: completed.map((r) => r.updatedAt).sort().at(-1) ?? null,
   };
 }
+
+export type DisputeRow = typeof disputes.$inferSelect;
+export const insertDispute = (db: Db, row: DisputeRow) => void db.orm.insert(disputes).values(row).run();
+export const getDispute = (db: Db, id: string) => db.orm.select().from(disputes).where(eq(disputes.id, id)).get();
+export const disputeOf = (db: Db, kind: string, subjectId: string) =>
+  db.orm.select().from(disputes).where(and(eq(disputes.subjectKind, kind), eq(disputes.subjectId, subjectId))).get();
+export const updateDispute = (db: Db, id: string, fromStatuses: string[], set: Partial<DisputeRow>) =>
+  db.orm.update(disputes).set(set).where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses))).run().changes === 1;
+export const listDisputes = (db: Db, agentId: string | null, status: string | undefined) =>
+  db.orm
+    .select()
+    .from(disputes)
+    .where(and(agentId ? or(eq(disputes.claimantId, agentId), eq(disputes.respondentId, agentId)) : undefined, status ? eq(disputes.status, status) : undefined))
+    .orderBy(desc(disputes.id))
+    .limit(100)
+    .all();

@@ -549,3 +549,34 @@ export const coalitionSubtasks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.coalitionId, t.round, t.key] })],
 );
+
+/** A dispute over one deal (a deal can be disputed once). */
+export const disputes = sqliteTable(
+  'disputes',
+  {
+    id: text('id').primaryKey(),
+    subjectKind: text('subject_kind').notNull(),
+    subjectId: text('subject_id').notNull(),
+    claimantId: text('claimant_id')
+      .notNull()
+      .references(() => agents.id),
+    respondentId: text('respondent_id')
+      .notNull()
+      .references(() => agents.id),
+    disputeType: text('dispute_type').notNull(),
+    amountMsats: integer('amount_msats').notNull(),
+    /** JSON [{ description, sha256? }] */
+    evidence: text('evidence').notNull(),
+    response: text('response'),
+    /** Open | UnderReview | Resolved | Withdrawn */
+    status: text('status').notNull(),
+    resolution: text('resolution'),
+    refundMsats: integer('refund_msats').notNull().default(0),
+    /** What the respondent could not repay from its balance: owed to the claimant. */
+    debtMsats: integer('debt_msats').notNull().default(0),
+    resolutionReason: text('resolution_reason'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('disputes_subject_idx').on(t.subjectKind, t.subjectId), index('disputes_respondent_idx').on(t.respondentId)],
+);

@@ -2,10 +2,11 @@
 import { agentTools } from './agents.js';
 import { approvalTools } from './approvals.js';
 import { coalitionTools } from './coalitions.js';
+import { disputeTools } from './disputes.js';
 import { contextTools } from './context.js';
 import { governanceTools } from './governance.js';
 import type { ToolDefinition } from './inventory.js';
 import { skillTools } from './skills.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...disputeTools];

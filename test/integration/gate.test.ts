@@ -49,6 +49,8 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_accept_subtask: () => ({ coalition_id: 'co_any', key: 'k' }),
   marketplace_complete_coalition: () => ({ coalition_id: 'co_any' }),
   marketplace_start_next_task: () => ({ coalition_id: 'co_any', task_description: 'x' }),
+  marketplace_file_dispute: () => ({ dispute_type: 'Other', subject: { kind: 'contract', id: 'ct_any' }, amount_sats: 1 }),
+  marketplace_respond_to_dispute: () => ({ dispute_id: 'dp_any', response: 'x' }),
 };
 
 describe('every acting tool passes the gate', () => {

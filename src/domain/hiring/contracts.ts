@@ -184,11 +184,19 @@ export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { c
   });
 }
 
-/** Settles a delivered contract: the agreed price leaves escrow, the worker is paid less the fee. */
+/** Settles a delivered contract at its agreed price. */
 function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | null): ContractRow {
-  const done = move(db, clock, c, ['Delivered'], { status: 'Completed', hirerRating });
-  postHold(db, clock, c.holdId, c.agreedMsats, `Contract ${c.id} settled`);
-  const { workerMsats, feeMsats } = settlementShares(c.agreedMsats);
+  return settleContract(db, clock, c, ['Delivered'], c.agreedMsats, hirerRating);
+}
+
+/**
+ * Pays priceMsats out of the contract's escrow: the worker gets it less the platform fee
+ * and the rest of the budget returns to the hirer (a dispute may settle below the price).
+ */
+export function settleContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], priceMsats: number, hirerRating: number | null = null): ContractRow {
+  const done = move(db, clock, c, from, { status: 'Completed', hirerRating });
+  postHold(db, clock, c.holdId, priceMsats, `Contract ${c.id} settled`);
+  const { workerMsats, feeMsats } = settlementShares(priceMsats);
   postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(c.agentId), amountMsats: workerMsats, entryType: 'Payment', description: `Pay for contract ${c.id}`, reference: c.id });
   if (feeMsats > 0) postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: PLATFORM_REVENUE.id, amountMsats: feeMsats, entryType: 'Fee', description: `Platform fee on contract ${c.id}`, reference: c.id });
   refreshWorkerReputation(db, clock, c.agentId);

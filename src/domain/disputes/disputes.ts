@@ -1,0 +1,182 @@
+// Disputes (SEED-RULES "Disputes and refunds"): filing freezes what is still held for
+// the deal; the operator resolves RefundFull, RefundPartial or NoRefund. A refund comes
+// out of the hold when the money is still there, else back from the respondent's wallet
+// as a Refund transfer, never below zero: what it cannot cover is recorded as a debt.
+// Contracts are the first kind of deal that can be disputed; purchases, bounties and
+// jobs follow with their features.
+import type { Db } from '../../db/connection.js';
+import * as hiring from '../../db/hiring-store.js';
+import type { DisputeRow } from '../../db/hiring-store.js';
+import * as identity from '../../db/identity-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { uuidv7 } from 'uuidv7';
+import { agentReputation } from '../agents/reputation.js';
+import { requireContract, settleContract } from '../hiring/contracts.js';
+import { agentAccountId } from '../ledger/accounts.js';
+import { voidHold } from '../ledger/holds.js';
+import { getBalance, postTransfer } from '../ledger/transfers.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+
+export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge', 'Fraud', 'Other'] as const;
+export type DisputeType = (typeof DISPUTE_TYPES)[number];
+export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
+export type Resolution = 'RefundFull' | 'RefundPartial' | 'NoRefund';
+
+/** How long after completion a paid contract can still be disputed. */
+export const DISPUTE_WINDOW_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+export interface FileInput {
+  claimantId: string;
+  disputeType: DisputeType;
+  subject: { kind: SubjectKind; id: string };
+  amountSats: number;
+  evidence: { description: string; sha256?: string }[];
+}
+
+export function fileDispute(db: Db, clock: Clock, input: FileInput) {
+  if (input.subject.kind !== 'contract') {
+    throw new MarketError('INVALID_INPUT', `Disputes over a ${input.subject.kind} are not available yet; contracts can be disputed.`);
+  }
+  return db.write(() => {
+    const c = requireContract(db, input.subject.id);
+    if (c.hirerId !== input.claimantId) throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for.`);
+    if (hiring.disputeOf(db, 'contract', c.id)) throw new MarketError('CONFLICT', `Contract ${c.id} has already been disputed; a deal can be disputed once.`);
+    const amountMsats = satsToMsats(input.amountSats);
+    if (amountMsats <= 0 || amountMsats > c.agreedMsats) {
+      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${msatsToSats(c.agreedMsats)} (the contract's price).`);
+    }
+    const now = clock.now();
+    if (c.status === 'Completed') {
+      if (now.getTime() - Date.parse(c.updatedAt) > DISPUTE_WINDOW_DAYS * DAY_MS) {
+        throw new MarketError('CONFLICT', `The ${DISPUTE_WINDOW_DAYS}-day dispute window of contract ${c.id} has closed.`);
+      }
+    } else if (['InProgress', 'Delivered', 'Rejected'].includes(c.status)) {
+      // Freeze the escrow: a disputed contract neither settles nor expires until resolved.
+      if (!hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now.toISOString() })) {
+        throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
+      }
+    } else {
+      throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
+    }
+    const id = `dp_${uuidv7().replaceAll('-', '')}`;
+    hiring.insertDispute(db, {
+      id,
+      subjectKind: 'contract',
+      subjectId: c.id,
+      claimantId: input.claimantId,
+      respondentId: c.agentId,
+      disputeType: input.disputeType,
+      amountMsats,
+      evidence: JSON.stringify(input.evidence),
+      response: null,
+      status: 'Open',
+      resolution: null,
+      refundMsats: 0,
+      debtMsats: 0,
+      resolutionReason: null,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
+    return disputeView(requireDispute(db, id));
+  });
+}
+
+export function requireDispute(db: Db, id: string): DisputeRow {
+  const d = hiring.getDispute(db, id);
+  if (!d) throw new MarketError('NOT_FOUND', `No dispute ${id}.`);
+  return d;
+}
+
+export function respondToDispute(db: Db, clock: Clock, respondentId: string, disputeId: string, response: string) {
+  return db.write(() => {
+    const d = requireDispute(db, disputeId);
+    if (d.respondentId !== respondentId) throw new MarketError('NOT_FOUND', `No dispute ${disputeId} against you.`);
+    if (!hiring.updateDispute(db, d.id, ['Open'], { status: 'UnderReview', response, updatedAt: clock.now().toISOString() })) {
+      throw new MarketError('CONFLICT', `Dispute ${d.id} is ${d.status}; it takes one response.`);
+    }
+    return disputeView(requireDispute(db, d.id));
+  });
+}
+
+/** The operator's decision. The money moves in the same transaction, exactly once. */
+export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string; resolution: Resolution; refundSats?: number; reason?: string | null }) {
+  return db.write(() => {
+    const d = requireDispute(db, input.disputeId);
+    if (d.status !== 'Open' && d.status !== 'UnderReview') throw new MarketError('CONFLICT', `Dispute ${d.id} is already ${d.status}.`);
+    const c = requireContract(db, d.subjectId);
+    const refundMsats =
+      input.resolution === 'RefundFull' ? c.agreedMsats : input.resolution === 'RefundPartial' ? satsToMsats(input.refundSats ?? 0) : 0;
+    if (input.resolution === 'RefundPartial' && (refundMsats <= 0 || refundMsats >= c.agreedMsats)) {
+      throw new MarketError('INVALID_INPUT', `A partial refund is 1–${msatsToSats(c.agreedMsats) - 1} sats; use RefundFull or NoRefund otherwise.`);
+    }
+    let debtMsats = 0;
+    if (c.status === 'Disputed') {
+      // The money is still held: the refund never leaves escrow; the worker is paid the rest.
+      if (refundMsats === c.agreedMsats) {
+        voidHold(db, clock, c.holdId, `Dispute ${d.id}: full refund`);
+        hiring.updateContract(db, c.id, ['Disputed'], { status: 'Cancelled', updatedAt: clock.now().toISOString() });
+      } else {
+        settleContract(db, clock, c, ['Disputed'], c.agreedMsats - refundMsats);
+      }
+    } else if (refundMsats > 0) {
+      // Already paid out: the respondent pays back what it can; the rest is owed.
+      const available = Math.max(0, getBalance(db, agentAccountId(d.respondentId)).availableMsats);
+      const repaid = Math.min(available, refundMsats);
+      debtMsats = refundMsats - repaid;
+      if (repaid > 0) {
+        postTransfer(db, clock, {
+          debitAccountId: agentAccountId(d.respondentId),
+          creditAccountId: agentAccountId(d.claimantId),
+          amountMsats: repaid,
+          entryType: 'Refund',
+          description: `Refund ordered by dispute ${d.id}`,
+          reference: d.id,
+        });
+      }
+    }
+    hiring.updateDispute(db, d.id, [d.status], {
+      status: 'Resolved',
+      resolution: input.resolution,
+      refundMsats,
+      debtMsats,
+      resolutionReason: input.reason ?? null,
+      updatedAt: clock.now().toISOString(),
+    });
+    identity.setAgentReputation(db, d.respondentId, agentReputation(hiring.workerRecord(db, d.respondentId), clock.now()));
+    return disputeView(requireDispute(db, d.id));
+  });
+}
+
+export function disputeView(d: DisputeRow) {
+  return {
+    dispute_id: d.id,
+    status: d.status,
+    dispute_type: d.disputeType,
+    subject: { kind: d.subjectKind, id: d.subjectId },
+    claimant_id: d.claimantId,
+    respondent_id: d.respondentId,
+    amount_sats: msatsToSats(d.amountMsats),
+    evidence: JSON.parse(d.evidence) as { description: string; sha256?: string }[],
+    untrusted_response: d.response,
+    resolution: d.resolution,
+    refund_sats: msatsToSats(d.refundMsats),
+    debt_sats: msatsToSats(d.debtMsats),
+    resolution_reason: d.resolutionReason,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}
+
+export function visibleDispute(db: Db, agentId: string, id: string) {
+  const d = requireDispute(db, id);
+  if (d.claimantId !== agentId && d.respondentId !== agentId) throw new MarketError('NOT_FOUND', `No dispute ${id} of yours.`);
+  return disputeView(d);
+}
+
+/** Disputes an agent filed or faces (or every dispute, for the operator), newest first. */
+export function listDisputeViews(db: Db, agentId: string | null, status?: string) {
+  return hiring.listDisputes(db, agentId, status).map(disputeView);
+}
