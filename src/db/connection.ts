@@ -72,6 +72,19 @@ export function migrate(db: Db): void {
   });
 }
 
+/**
+ * Statements prepared once per connection and reused: preparing on every call costs more
+ * than running a hot query (shared/PERFORMANCE-NOTES.md).
+ */
+export function preparedPerConnection<T>(prepare: (db: Db) => T): (db: Db) => T {
+  const cache = new WeakMap<Db, T>();
+  return (db) => {
+    let statements = cache.get(db);
+    if (!statements) cache.set(db, (statements = prepare(db)));
+    return statements;
+  };
+}
+
 /** True when the file has no marketplace tables yet (used to decide whether to run init). */
 export function isFreshDatabase(db: Db): boolean {
   const row = db.sqlite.prepare('SELECT count(*) AS n FROM sponsors').get() as { n: number };

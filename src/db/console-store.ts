@@ -1,6 +1,6 @@
 // SQL for the sponsor console's sign-in sessions. Only the SHA-256 of a session id is
 // stored, so a copy of the database does not sign anyone in.
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 
 export interface ConsoleSessionRow {
   idHash: string;
@@ -30,12 +30,7 @@ function prepare(db: Db) {
   };
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function sql(db: Db): ReturnType<typeof prepare> {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const sql = preparedPerConnection(prepare);
 
 export function insertConsoleSession(db: Db, row: ConsoleSessionRow): void {
   sql(db).insert.run(row);

@@ -1,5 +1,5 @@
 // SQL for policies, approvals, the audit log, budget alerts and webhook deliveries.
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 
 export interface PolicyRow {
   agentId: string;
@@ -128,12 +128,7 @@ function prepare(db: Db) {
   };
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function sql(db: Db): ReturnType<typeof prepare> {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const sql = preparedPerConnection(prepare);
 
 export function latestPolicy(db: Db, agentId: string): PolicyRow | undefined {
   return sql(db).latestPolicy.get(agentId) as PolicyRow | undefined;

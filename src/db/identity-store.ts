@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 import { agents, sponsors, tokens } from './schema.js';
 
 export type SponsorRow = typeof sponsors.$inferSelect;
@@ -25,12 +25,7 @@ function prepare(db: Db) {
   };
 }
 
-const prepared = new WeakMap<Db, ReturnType<typeof prepare>>();
-function statements(db: Db): ReturnType<typeof prepare> {
-  let s = prepared.get(db);
-  if (!s) prepared.set(db, (s = prepare(db)));
-  return s;
-}
+const statements = preparedPerConnection(prepare);
 
 export function getSponsor(db: Db, id: string): SponsorRow | undefined {
   return statements(db).sponsor.get({ id });

@@ -1,7 +1,7 @@
 // SQL for accounts, transfers and holds. The ledger's hot path (one transfer = one
 // insert and two balance updates) uses prepared statements on the raw connection:
 // drizzle's unprepared builder costs 2-3x here (shared/PERFORMANCE-NOTES.md).
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 
 export interface AccountRow {
   id: string;
@@ -129,15 +129,7 @@ function statements(db: Db) {
   };
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof statements>>();
-function sql(db: Db): ReturnType<typeof statements> {
-  let prepared = cache.get(db);
-  if (!prepared) {
-    prepared = statements(db);
-    cache.set(db, prepared);
-  }
-  return prepared;
-}
+const sql = preparedPerConnection(statements);
 
 function toAccount(row: unknown): AccountRow | undefined {
   if (!row) return undefined;

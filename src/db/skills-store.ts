@@ -1,6 +1,6 @@
 // SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
 // FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 
 export interface SkillRow {
   rowid: number;
@@ -125,12 +125,7 @@ function prepare(db: Db) {
   };
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function sql(db: Db): ReturnType<typeof prepare> {
-  let s = cache.get(db);
-  if (!s) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const sql = preparedPerConnection(prepare);
 
 export const skillBySlug = (db: Db, slug: string) => sql(db).bySlug.get(slug) as SkillRow | undefined;
 export const skillById = (db: Db, id: string) => sql(db).byId.get(id) as SkillRow | undefined;

@@ -2,7 +2,9 @@
 // random UUIDs, shared/PERFORMANCE-NOTES.md).
 import { uuidv7 } from 'uuidv7';
 
-export type IdPrefix = 'sp' | 'ag' | 'tk' | 'tr';
+/** sp sponsor, ag agent, tk token, tr transfer, au audit entry, ap approval, wh webhook delivery,
+ *  sk skill, su skill usage, ct contract, co coalition, dp dispute. */
+export type IdPrefix = 'sp' | 'ag' | 'tk' | 'tr' | 'au' | 'ap' | 'wh' | 'sk' | 'su' | 'ct' | 'co' | 'dp';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${uuidv7().replaceAll('-', '')}`;

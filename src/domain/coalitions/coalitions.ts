@@ -2,12 +2,12 @@
 // in escrow when the coalition is proposed (so activation can never fail for lack of
 // funds); completion aggregates the accepted subtask results and settles the pool once,
 // as CoalitionSplit transfers summing exactly to it, in one transaction.
+import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/coalition-store.js';
 import type { CoalitionRow } from '../../db/coalition-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
-import { uuidv7 } from 'uuidv7';
 import { requireHireable } from '../agents/profiles.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
@@ -68,7 +68,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
   const specs = (input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] }));
   validateSubtaskGraph(specs);
   return db.write(() => {
-    const id = `co_${uuidv7().replaceAll('-', '')}`;
+    const id = newId('co');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
     const hold =
       poolMsats > 0

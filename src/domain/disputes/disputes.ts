@@ -4,13 +4,13 @@
 // as a Refund transfer, never below zero: what it cannot cover is recorded as a debt.
 // Contracts are the first kind of deal that can be disputed; purchases, bounties and
 // jobs follow with their features.
+import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
 import type { DisputeRow } from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
-import { uuidv7 } from 'uuidv7';
 import { agentReputation } from '../agents/reputation.js';
 import { requireContract, settleContract } from '../hiring/contracts.js';
 import { agentAccountId } from '../ledger/accounts.js';
@@ -61,7 +61,7 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     } else {
       throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
     }
-    const id = `dp_${uuidv7().replaceAll('-', '')}`;
+    const id = newId('dp');
     hiring.insertDispute(db, {
       id,
       subjectKind: 'contract',

@@ -1,6 +1,7 @@
 // Approval requests: an escalated call waits here, bound to its exact tool, arguments,
 // amount and caller. The sponsor approves (it runs once, as the agent, in the same
 // transaction as the decision) or denies; an expired request is a denial.
+import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/governance-store.js';
 import type { ApprovalRow } from '../../db/governance-store.js';
@@ -10,7 +11,6 @@ import { isMarketError, MarketError } from '../errors.js';
 import { requireAgent } from '../agents/registry.js';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
-import { uuidv7 } from 'uuidv7';
 import { recordAudit } from './audit.js';
 import { notifySponsor } from './notifications.js';
 
@@ -56,7 +56,7 @@ export function createApproval(
   a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt'> & { ttlHours: number },
 ): ApprovalRow {
   const now = clock.now();
-  const id = `ap_${uuidv7().replaceAll('-', '')}`;
+  const id = newId('ap');
   const { ttlHours, ...row } = a;
   store.insertApproval(db, { ...row, id, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlHours * 3_600_000).toISOString() });
   return store.getApproval(db, id)!;

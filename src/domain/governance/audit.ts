@@ -1,9 +1,9 @@
 // The audit log: one append-only row per gate decision, sponsor decision and approved
 // execution, with the rule and policy version that decided it.
+import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/governance-store.js';
 import type { Clock } from '../clock.js';
-import { uuidv7 } from 'uuidv7';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
 
@@ -26,7 +26,7 @@ export interface AuditEntry {
 
 export function recordAudit(db: Db, clock: Clock, e: AuditEntry): void {
   store.insertAudit(db, {
-    id: `au_${uuidv7().replaceAll('-', '')}`,
+    id: newId('au'),
     sponsorId: e.sponsorId,
     agentId: e.agentId,
     callerRole: e.caller.role,

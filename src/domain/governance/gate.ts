@@ -4,6 +4,7 @@
 // each alone respects.
 import type { Db } from '../../db/connection.js';
 import * as governance from '../../db/governance-store.js';
+import * as identity from '../../db/identity-store.js';
 import { findIdempotencyRecord, saveIdempotencyRecord } from '../../db/idempotency-store.js';
 import { dailyDebitsSince, hasPaid, pendingHoldsSince } from '../../db/ledger-store.js';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
@@ -171,7 +172,7 @@ function spentSince(db: Db, accountId: string, day: string): number {
 function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): UsageFacts {
   const account = agentAccountId(agentId);
   const now = clock.now();
-  const counterpartyAgent = action.counterparty?.startsWith('ag_') ? requireAgentOrNull(db, action.counterparty) : null;
+  const counterpartyAgent = action.counterparty ? (identity.getAgent(db, action.counterparty) ?? null) : null;
   return {
     agentStatus: status,
     spentTodayMsats: action.amountMsats > 0 ? spentSince(db, account, utcDay(now.toISOString())) : 0,
@@ -183,12 +184,4 @@ function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentSt
     counterpartyReputation: counterpartyAgent?.reputation ?? null,
     recentDenials: (minutes) => governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()),
   };
-}
-
-function requireAgentOrNull(db: Db, id: string) {
-  try {
-    return requireAgent(db, id);
-  } catch {
-    return null;
-  }
 }

@@ -2,12 +2,12 @@
 // notifications. Events are queued in the same transaction as what caused them and
 // delivered to the sponsor's webhook with retries (src/webhooks/), signed so the
 // receiver can tell they came from here.
+import { newId } from '../ids.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { uuidv7 } from 'uuidv7';
 
 export type SponsorEvent =
   | 'approval.requested'
@@ -22,7 +22,7 @@ export const SIGNATURE_HEADER = 'x-marketplace-signature';
 export function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: SponsorEvent, data: Record<string, unknown>): void {
   const sponsor = identity.getSponsor(db, sponsorId);
   if (!sponsor?.webhookUrl) return;
-  const id = `wh_${uuidv7().replaceAll('-', '')}`;
+  const id = newId('wh');
   const createdAt = clock.now().toISOString();
   store.insertDelivery(db, { id, sponsorId, event, payload: JSON.stringify({ id, event, created_at: createdAt, data }), createdAt });
 }

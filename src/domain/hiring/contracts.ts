@@ -4,13 +4,13 @@
 // refused the delivery; the worker may deliver again until the deadline; a dispute
 // freezes it). Settlement posts the agreed price to escrow and pays the worker less the
 // platform fee, exactly once.
+import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
 import type { ContractRow } from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
-import { uuidv7 } from 'uuidv7';
 import { agentReputation } from '../agents/reputation.js';
 import { findAgents, requireHireable, type AgentProfile } from '../agents/profiles.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../ledger/accounts.js';
@@ -66,7 +66,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
   if (input.deadline && input.deadline <= clock.now().toISOString()) throw new MarketError('INVALID_INPUT', 'deadline is already past.');
   return db.write(() => {
     const { agentId, candidates } = chooseWorker(db, input);
-    const id = `ct_${uuidv7().replaceAll('-', '')}`;
+    const id = newId('ct');
     const budgetMsats = satsToMsats(input.maxBudgetSats);
     const hold = createHold(db, clock, {
       debitAccountId: agentAccountId(input.hirerId),

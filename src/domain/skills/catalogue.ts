@@ -2,6 +2,7 @@
 // review, the operator approves, requests changes or rejects, and deprecates. A version
 // is immutable once it has left Draft / ChangesRequested; the listing and the search
 // index always show the newest Published version.
+import { newId } from '../ids.js';
 import semver from 'semver';
 import { z } from 'zod';
 import type { Db } from '../../db/connection.js';
@@ -10,7 +11,6 @@ import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { authorOf, type AuthorKind } from './authors.js';
-import { uuidv7 } from 'uuidv7';
 import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';
 import { scanSkillFiles, type ScanFinding } from './scanner.js';
@@ -100,7 +100,7 @@ export function publishSkill(
     if (skill && skill.authorId !== author.id) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
     if (!skill) {
       store.insertSkill(db, {
-        id: `sk_${uuidv7().replaceAll('-', '')}`,
+        id: newId('sk'),
         slug: input.slug,
         name: input.listing.name,
         description: input.listing.description,

@@ -1,11 +1,11 @@
 // Paying for a skill: the price leaves the user's wallet and is split in one transaction
 // between the creator, the compute provider, the platform and the referrer
 // (SEED-RULES "Revenue split"). Every part is a SkillUsage transfer referencing the skill.
+import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import type { SkillRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
-import { uuidv7 } from 'uuidv7';
 import { agentAccountId, PLATFORM_REVENUE, providerAccount } from '../ledger/accounts.js';
 import { openAccount, postTransfer } from '../ledger/transfers.js';
 import { satsToMsats } from '../money.js';
@@ -53,7 +53,7 @@ export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
     pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
     if (c.referrerId) pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
     store.insertUsage(db, {
-      id: `su_${uuidv7().replaceAll('-', '')}`,
+      id: newId('su'),
       skillId: c.skill.id,
       agentId: c.payerAgentId,
       kind: c.kind,

@@ -2,11 +2,11 @@
 // content hash and its publisher's signature before anything is paid or recorded.
 import semver from 'semver';
 import type { Db } from '../../db/connection.js';
+import { getAgent } from '../../db/identity-store.js';
 import * as store from '../../db/skills-store.js';
 import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
-import { requireAgent } from '../agents/registry.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { chargeForSkill, type ChargeResult } from './charges.js';
 import { rating, requireSkill, requireVersion } from './catalogue.js';
@@ -65,7 +65,7 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
     const v = pickVersion(db, skill, input.range);
     verifyIntegrity(db, skill, v);
     const referrerId = input.referrerId ?? null;
-    if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !isAgent(db, referrerId))) {
+    if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !getAgent(db, referrerId))) {
       throw new MarketError('INVALID_INPUT', 'referrer_id must be another existing agent, not you or the creator.');
     }
     const pricing = JSON.parse(v.pricing) as Pricing;
@@ -96,15 +96,6 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
       content_sha256: v.contentSha256,
     };
   });
-}
-
-function isAgent(db: Db, id: string): boolean {
-  try {
-    requireAgent(db, id);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function requireInstalled(db: Db, agentId: string, skill: SkillRow) {
