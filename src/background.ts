@@ -3,6 +3,8 @@
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
+import { settleDueBounties } from './domain/bounties/bounties.js';
+import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
 
@@ -20,8 +22,10 @@ export function startBackgroundWork(ctx: AppContext): () => void {
   let delivering = false;
   const timers = [
     setInterval(guard('expiry sweep', () => {
-      // Contracts first: an expiring contract voids its own hold with its own description.
+      // Deals first: each ends its own hold with its own description.
       settleDueContracts(ctx.db, ctx.clock);
+      settleDuePurchases(ctx.db, ctx.clock);
+      settleDueBounties(ctx.db, ctx.clock);
       expireDueHolds(ctx.db, ctx.clock);
       expireDueApprovals(ctx.db, ctx.clock);
     }), SWEEP_MS),

@@ -11,7 +11,7 @@ import { isFreshDatabase } from './db/connection.js';
 import { fundAgentFromSandbox } from './domain/agents/funding.js';
 import { isMarketError, MarketError } from './domain/errors.js';
 import { withIdempotency } from './domain/idempotency.js';
-import { authenticate, createAgent, createSponsor, rotateToken } from './domain/identity/registration.js';
+import { authenticate, createAgent, createSponsor, rotateOperatorToken, rotateToken } from './domain/identity/registration.js';
 import { verifyLedger } from './domain/ledger/verify.js';
 import { msatsToSats, satsToMsats } from './domain/money.js';
 import { startBackgroundWork } from './background.js';
@@ -26,7 +26,7 @@ import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
 import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
 import { searchCatalogue } from './domain/skills/search.js';
-import { listDisputeViews, resolveDispute } from './domain/disputes/disputes.js';
+import { listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
 import { openContext } from './runtime.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -47,6 +47,7 @@ Administration
   sponsor create --name N
   agent create --sponsor ID --name N [--lightning-address A] [--npub NPUB]
   token rotate (--agent ID | --sponsor ID)
+  operator token                a new operator token (resolves disputes over MCP); revokes the old one
   agent suspend|reactivate|terminate --agent ID [--reason R]
   fund --agent ID --sats N [--idempotency-key K]
                                 credit an agent from its sponsor (sandbox rail: no real money)
@@ -259,6 +260,7 @@ const COMMANDS = [
   /^sponsor (create|webhook)$/,
   /^agent (create|suspend|reactivate|terminate)$/,
   /^token rotate$/,
+  /^operator token$/,
   /^fund$/,
   /^ledger verify$/,
   /^policy (show|set|default)$/,
@@ -330,6 +332,11 @@ async function main(argv: string[]): Promise<number> {
       if (Boolean(flags.agent) === Boolean(flags.sponsor)) throw new UsageError('token rotate takes exactly one of --agent ID or --sponsor ID');
       const rotated = rotateToken(ctx.db, ctx.clock, flags.agent ? { kind: 'agent', id: flags.agent } : { kind: 'sponsor', id: flags.sponsor! });
       out(flags, rotated, `New token for ${rotated.id}: ${rotated.token}\nEvery earlier token of ${rotated.id} is revoked.`);
+      return 0;
+    }
+    case 'operator token': {
+      const rotated = rotateOperatorToken(ctx.db, ctx.clock);
+      out(flags, rotated, `Operator token: ${rotated.token}\nIt is shown once; any earlier operator token is revoked.`);
       return 0;
     }
     case 'fund': {
@@ -424,10 +431,8 @@ async function main(argv: string[]): Promise<number> {
       }
       const dispute = /^disputes resolve (\S+)$/.exec(command);
       if (dispute) {
-        const resolution = required(flags, 'resolution');
-        if (resolution !== 'RefundFull' && resolution !== 'RefundPartial' && resolution !== 'NoRefund') {
-          throw new UsageError('--resolution is RefundFull, RefundPartial or NoRefund');
-        }
+        const resolution = required(flags, 'resolution') as Resolution;
+        if (!RESOLUTIONS.includes(resolution)) throw new UsageError(`--resolution is one of ${RESOLUTIONS.join(', ')}`);
         const view = resolveDispute(ctx.db, ctx.clock, {
           disputeId: dispute[1]!,
           resolution,

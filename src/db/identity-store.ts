@@ -4,7 +4,7 @@ import { agents, sponsors, tokens } from './schema.js';
 
 export type SponsorRow = typeof sponsors.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
-export type PrincipalKind = 'sponsor' | 'agent';
+export type PrincipalKind = 'sponsor' | 'agent' | 'operator';
 
 export function insertSponsor(db: Db, row: typeof sponsors.$inferInsert): void {
   db.orm.insert(sponsors).values(row).run();

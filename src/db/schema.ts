@@ -565,6 +565,8 @@ export const disputes = sqliteTable(
       .references(() => agents.id),
     disputeType: text('dispute_type').notNull(),
     amountMsats: integer('amount_msats').notNull(),
+    /** The whole of what was at stake when filed: what RefundFull returns. */
+    maxMsats: integer('max_msats').notNull().default(0),
     /** JSON [{ description, sha256? }] */
     evidence: text('evidence').notNull(),
     response: text('response'),
@@ -579,4 +581,152 @@ export const disputes = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [uniqueIndex('disputes_subject_idx').on(t.subjectKind, t.subjectId), index('disputes_respondent_idx').on(t.respondentId)],
+);
+
+/** Key material the marketplace itself owns (the access-grant signing key). */
+export const marketplaceSettings = sqliteTable('marketplace_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: text('created_at').notNull(),
+});
+
+/** A dataset for sale, stored by reference: the marketplace keeps its hash, not its bytes. */
+export const dataListings = sqliteTable(
+  'data_listings',
+  {
+    id: text('id').primaryKey(),
+    sellerId: text('seller_id')
+      .notNull()
+      .references(() => agents.id),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    /** FullDataset | Sample | Subscription */
+    listingType: text('listing_type').notNull(),
+    format: text('format'),
+    sizeBytes: integer('size_bytes'),
+    recordCount: integer('record_count'),
+    license: text('license'),
+    priceMsats: integer('price_msats').notNull(),
+    sha256: text('sha256').notNull(),
+    location: text('location'),
+    /** A free sample anyone may read (untrusted text). */
+    sample: text('sample'),
+    /** Active | Delisted */
+    status: text('status').notNull(),
+    purchases: integer('purchases').notNull().default(0),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('data_listings_seller_idx').on(t.sellerId, t.id), index('data_listings_status_price_idx').on(t.status, t.priceMsats)],
+);
+
+/** One buyer's purchase of one listing; the price waits in a hold until receipt is confirmed. */
+export const dataPurchases = sqliteTable(
+  'data_purchases',
+  {
+    id: text('id').primaryKey(),
+    listingId: text('listing_id')
+      .notNull()
+      .references(() => dataListings.id),
+    buyerId: text('buyer_id')
+      .notNull()
+      .references(() => agents.id),
+    sellerId: text('seller_id')
+      .notNull()
+      .references(() => agents.id),
+    priceMsats: integer('price_msats').notNull(),
+    /** The content hash the buyer paid for (the listing's at purchase time). */
+    sha256: text('sha256').notNull(),
+    /** Null for a free listing: nothing is held. */
+    holdId: text('hold_id'),
+    /** Pending → Completed (confirmed or timed out) | Disputed → Completed | Refunded */
+    status: text('status').notNull(),
+    confirmDeadline: text('confirm_deadline').notNull(),
+    /** When access ends (subscriptions); null: for good. */
+    accessUntil: text('access_until'),
+    receivedSha256: text('received_sha256'),
+    completedAt: text('completed_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('data_purchases_buyer_idx').on(t.buyerId, t.id),
+    index('data_purchases_seller_idx').on(t.sellerId, t.id),
+    index('data_purchases_listing_buyer_idx').on(t.listingId, t.buyerId),
+    index('data_purchases_due_idx').on(t.status, t.confirmDeadline),
+  ],
+);
+
+/** A reward held in escrow for data contributions, paid pro rata to accepted samples. */
+export const bounties = sqliteTable(
+  'bounties',
+  {
+    id: text('id').primaryKey(),
+    creatorId: text('creator_id')
+      .notNull()
+      .references(() => agents.id),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    rewardMsats: integer('reward_msats').notNull(),
+    minSamples: integer('min_samples').notNull(),
+    requiredFormat: text('required_format').notNull(),
+    /** JSON Schema each sample must satisfy (JSON text), or null. */
+    schema: text('schema'),
+    deadline: text('deadline'),
+    /** The hold on what is not yet paid; replaced after every payment. Null once nothing is held. */
+    holdId: text('hold_id'),
+    paidMsats: integer('paid_msats').notNull().default(0),
+    acceptedSamples: integer('accepted_samples').notNull().default(0),
+    /** Active | Fulfilled | Expired | Cancelled */
+    status: text('status').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('bounties_creator_idx').on(t.creatorId, t.id), index('bounties_status_deadline_idx').on(t.status, t.deadline)],
+);
+
+export const bountySubmissions = sqliteTable(
+  'bounty_submissions',
+  {
+    id: text('id').primaryKey(),
+    bountyId: text('bounty_id')
+      .notNull()
+      .references(() => bounties.id),
+    contributorId: text('contributor_id')
+      .notNull()
+      .references(() => agents.id),
+    /** JSON list of samples; null when verification failed (nothing flagged is kept). */
+    samples: text('samples'),
+    sampleCount: integer('sample_count').notNull(),
+    /** JSON { format, sample_count, … } as the contributor sent it. */
+    metadata: text('metadata').notNull(),
+    /** JSON { passed, checks: [{ name, passed, detail }] } */
+    verification: text('verification').notNull(),
+    /** Pending | Accepted | PartiallyAccepted | Rejected | Closed */
+    status: text('status').notNull(),
+    acceptedSamples: integer('accepted_samples').notNull().default(0),
+    paidMsats: integer('paid_msats').notNull().default(0),
+    reason: text('reason'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('bounty_submissions_bounty_idx').on(t.bountyId, t.id),
+    index('bounty_submissions_contributor_idx').on(t.contributorId, t.id),
+  ],
+);
+
+/** Content hashes of kept samples, so a duplicate is found across submissions by index. */
+export const bountySampleHashes = sqliteTable(
+  'bounty_sample_hashes',
+  {
+    bountyId: text('bounty_id')
+      .notNull()
+      .references(() => bounties.id),
+    sha256: text('sha256').notNull(),
+    submissionId: text('submission_id')
+      .notNull()
+      .references(() => bountySubmissions.id),
+  },
+  (t) => [primaryKey({ columns: [t.bountyId, t.sha256] })],
 );

@@ -20,7 +20,7 @@ import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
 import { MarketError } from '../domain/errors.js';
 import { satsToMsats } from '../domain/money.js';
 import { idempotencyKeyField } from './fields.js';
-import { defineTool } from './inventory.js';
+import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 
 const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
@@ -65,7 +65,6 @@ const subtasksField = z
   )
   .max(100)
   .optional();
-const acting = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const manage = () => ({ actionType: 'ManageCoalition' as const, amountMsats: 0, counterparty: null });
 const work = () => ({ actionType: 'SubmitWork' as const, amountMsats: 0, counterparty: null });
 
@@ -94,7 +93,7 @@ export const coalitionTools = [
       idempotency_key: idempotencyKeyField,
     }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparty: null }),
     handler: (args, { ctx, caller }) => ({
       ...proposeCoalition(ctx.db, ctx.clock, {
@@ -118,7 +117,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, agent_id: z.string().min(1), fixed_sats: z.number().int().min(0).optional() }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: manage,
     handler: (args, { ctx, caller }) => ({ ...inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }) }),
   }),
@@ -130,7 +129,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({ ...joinCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
@@ -142,7 +141,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: { ...acting, destructiveHint: true },
+    annotations: { ...ACTING, destructiveHint: true },
     action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({ ...leaveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
@@ -154,7 +153,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: { ...acting, destructiveHint: true },
+    annotations: { ...ACTING, destructiveHint: true },
     action: manage,
     handler: (args, { ctx, caller }) => ({ ...dissolveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
@@ -166,7 +165,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, price_sats: z.number().int().min(0) }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: work,
     handler: (args, { ctx, caller }) => ({ ...bidOnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, priceSats: args.price_sats }) }),
   }),
@@ -178,7 +177,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, assignee_id: z.string().min(1) }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: manage,
     handler: (args, { ctx, caller }) => ({ ...assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }) }),
   }),
@@ -190,7 +189,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, result: z.string().max(100_000) }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: work,
     handler: (args, { ctx, caller }) => ({ ...submitSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, result: args.result }) }),
   }),
@@ -202,7 +201,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, key: subtaskKey }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({ ...acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }) }),
   }),
@@ -216,7 +215,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: manage,
     handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
@@ -236,7 +235,7 @@ export const coalitionTools = [
       idempotency_key: idempotencyKeyField,
     }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparty: null }),
     handler: (args, { ctx, caller }) => ({
       ...startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),

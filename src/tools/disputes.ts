@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DISPUTE_TYPES, fileDispute, listDisputeViews, respondToDispute, SUBJECT_KINDS, visibleDispute } from '../domain/disputes/disputes.js';
+import { DISPUTE_TYPES, disputeView, RESOLUTIONS, fileDispute, listDisputeViews, requireDispute, resolveDispute, respondToDispute, SUBJECT_KINDS, visibleDispute } from '../domain/disputes/disputes.js';
 import { idempotencyKeyField } from './fields.js';
-import { defineTool } from './inventory.js';
+import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 
 const disputeId = z.string().min(1).max(64);
 const view = z.object({
@@ -12,6 +12,7 @@ const view = z.object({
   claimant_id: z.string(),
   respondent_id: z.string(),
   amount_sats: z.number().int(),
+  at_stake_sats: z.number().int(),
   evidence: z.array(z.object({ description: z.string(), sha256: z.string().optional() })),
   untrusted_response: z.string().nullable(),
   resolution: z.string().nullable(),
@@ -21,17 +22,16 @@ const view = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-const acting = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 export const disputeTools = [
   defineTool({
     name: 'marketplace_file_dispute',
     title: 'File dispute',
     description:
-      'Disputes a deal you paid for (today: a contract you hired for; within 14 days of completion if already paid). Whatever is ' +
-      'still in escrow for it is frozen until the operator resolves: RefundFull, RefundPartial or NoRefund. Give the amount in ' +
-      'dispute and evidence (descriptions and content hashes). A deal can be disputed once.',
+      'Disputes a deal: a contract you hired for, a data purchase you made, or a bounty submission (id: the submission; the ' +
+      'creator disputes samples it paid for, the contributor samples rejected after review). Within 14 days of payment if already ' +
+      'paid; whatever is still in escrow for it is frozen until the operator resolves: RefundFull, RefundPartial or NoRefund. ' +
+      'Give the amount in dispute and evidence (descriptions and content hashes). A deal can be disputed once.',
     toolset: 'disputes',
     roles: ['agent'],
     input: z.object({
@@ -42,7 +42,7 @@ export const disputeTools = [
       idempotency_key: idempotencyKeyField,
     }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({
       ...fileDispute(ctx.db, ctx.clock, { claimantId: caller.id, disputeType: args.dispute_type, subject: args.subject, amountSats: args.amount_sats, evidence: args.evidence ?? [] }),
@@ -56,30 +56,49 @@ export const disputeTools = [
     roles: ['agent'],
     input: z.object({ dispute_id: disputeId, response: z.string().min(1).max(10_000) }),
     output: view,
-    annotations: acting,
+    annotations: ACTING,
     action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({ ...respondToDispute(ctx.db, ctx.clock, caller.id, args.dispute_id, args.response) }),
   }),
   defineTool({
     name: 'marketplace_get_dispute',
     title: 'Get dispute',
-    description: 'A dispute you filed or that was filed against you: status, evidence, response, resolution, refund and any debt. Free.',
+    description: 'A dispute you filed or that was filed against you (any dispute, for the operator): status, evidence, response, resolution, refund and any debt. Free.',
     toolset: 'disputes',
-    roles: ['agent'],
+    roles: ['agent', 'operator'],
     input: z.object({ dispute_id: disputeId }),
     output: view,
-    annotations: readOnly,
-    handler: (args, { ctx, caller }) => ({ ...visibleDispute(ctx.db, caller.id, args.dispute_id) }),
+    annotations: READ_ONLY,
+    handler: (args, { ctx, caller }) => (caller.role === 'operator' ? disputeView(requireDispute(ctx.db, args.dispute_id)) : visibleDispute(ctx.db, caller.id, args.dispute_id)),
   }),
   defineTool({
     name: 'marketplace_list_disputes',
     title: 'List disputes',
-    description: 'Disputes you filed or face, newest first (up to 100); filter by status (Open, UnderReview, Resolved, Withdrawn). Free.',
+    description: 'Disputes you filed or face (every dispute, for the operator), newest first (up to 100); filter by status (Open, UnderReview, Resolved, Withdrawn). Free.',
     toolset: 'disputes',
-    roles: ['agent'],
+    roles: ['agent', 'operator'],
     input: z.object({ status: z.enum(['Open', 'UnderReview', 'Resolved', 'Withdrawn']).optional() }),
     output: z.object({ items: z.array(view) }),
-    annotations: readOnly,
-    handler: (args, { ctx, caller }) => ({ items: listDisputeViews(ctx.db, caller.id, args.status) }),
+    annotations: READ_ONLY,
+    handler: (args, { ctx, caller }) => ({ items: listDisputeViews(ctx.db, caller.role === 'operator' ? null : caller.id, args.status) }),
+  }),
+  defineTool({
+    name: 'marketplace_resolve_dispute',
+    title: 'Resolve dispute',
+    description:
+      'The operator decides an open dispute. RefundFull returns all that was at stake, RefundPartial refund_sats of it, NoRefund ' +
+      'nothing. Money still in escrow is split there; money already paid out comes back from the respondent, and what it cannot ' +
+      'cover is recorded as a debt. Losing lowers the respondent\'s reputation. Final.',
+    toolset: 'disputes',
+    roles: ['operator'],
+    input: z.object({
+      dispute_id: disputeId,
+      resolution: z.enum(RESOLUTIONS),
+      refund_sats: z.number().int().min(1).optional().describe('With RefundPartial: how much goes back to the claimant.'),
+      reason: z.string().min(1).max(5_000).optional(),
+    }),
+    output: view,
+    annotations: { ...ACTING, destructiveHint: true },
+    handler: (args, { ctx }) => resolveDispute(ctx.db, ctx.clock, { disputeId: args.dispute_id, resolution: args.resolution, refundSats: args.refund_sats, reason: args.reason }),
   }),
 ];

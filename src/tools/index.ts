@@ -1,12 +1,14 @@
 // The whole tool surface, in one list.
 import { agentTools } from './agents.js';
 import { approvalTools } from './approvals.js';
+import { bountyTools } from './bounties.js';
 import { coalitionTools } from './coalitions.js';
 import { disputeTools } from './disputes.js';
 import { contextTools } from './context.js';
+import { dataTools } from './data.js';
 import { governanceTools } from './governance.js';
 import type { ToolDefinition } from './inventory.js';
 import { skillTools } from './skills.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...disputeTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...disputeTools];

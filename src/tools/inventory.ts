@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import type { Caller, Role } from '../domain/identity/caller.js';
 import type { ActionFacts } from '../domain/governance/evaluate.js';
 
-export const TOOLSETS = ['context', 'wallet', 'approvals', 'governance', 'skills', 'agents', 'coalitions', 'disputes'] as const;
+export const TOOLSETS = ['context', 'wallet', 'approvals', 'governance', 'skills', 'agents', 'coalitions', 'data', 'bounties', 'disputes'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 /** Toolsets that stay on whatever --toolsets says: a client always learns who it is. */
@@ -81,3 +81,7 @@ export function selectTools(all: readonly ToolDefinition[], filter: InventoryFil
     .filter((t) => !filter.readOnly || t.annotations.readOnlyHint)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** The two annotation sets most tools use: a closed-world action, and a free read. */
+export const ACTING: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

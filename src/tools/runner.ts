@@ -50,7 +50,7 @@ export function synchronously(tool: ToolDefinition, result: Record<string, unkno
 }
 
 function invalidInput(error: z.ZodError): MarketError {
-  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(arguments)', message: i.message }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   return new MarketError('INVALID_INPUT', `Invalid arguments: ${summary}. Fix them and call again.`, { issues });
 }

@@ -82,10 +82,10 @@ describe('disputes over contracts', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('only the hirer disputes, within the window, and only contracts for now', async () => {
+  it('only the hirer disputes a contract, within the window; jobs cannot be disputed yet', async () => {
     const { clock, hirerClient, workerClient, contractId } = await delivered();
     expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
-    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'purchase', id: 'x' }, amount_sats: 1 })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'job', id: 'x' }, amount_sats: 1 })).data.error.code).toBe('INVALID_INPUT');
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' });
     clock.advance(15 * DAY);
     expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');

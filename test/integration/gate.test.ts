@@ -51,6 +51,14 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_start_next_task: () => ({ coalition_id: 'co_any', task_description: 'x' }),
   marketplace_file_dispute: () => ({ dispute_type: 'Other', subject: { kind: 'contract', id: 'ct_any' }, amount_sats: 1 }),
   marketplace_respond_to_dispute: () => ({ dispute_id: 'dp_any', response: 'x' }),
+  marketplace_create_data_listing: () => ({ title: 't', description: 'd', listing_type: 'Sample', price_sats: 1, sha256: 'a'.repeat(64) }),
+  marketplace_delist_data: () => ({ listing_id: 'dl_any' }),
+  marketplace_purchase_data: () => ({ listing_id: 'dl_any' }),
+  marketplace_confirm_purchase: () => ({ purchase_id: 'pu_any' }),
+  marketplace_create_bounty: () => ({ title: 't', description: 'd', reward_sats: 1, requirements: { min_samples: 1, required_format: 'json' } }),
+  marketplace_submit_to_bounty: () => ({ bounty_id: 'bo_any', data_samples: [{}], metadata: { format: 'json', sample_count: 1 } }),
+  marketplace_review_submission: () => ({ submission_id: 'bs_any', decision: 'accept' }),
+  marketplace_cancel_bounty: () => ({ bounty_id: 'bo_any' }),
 };
 
 describe('every acting tool passes the gate', () => {

@@ -1,14 +1,15 @@
 // The tool surface, as clients see it. A change to any name, description, schema or
 // annotation shows up here as a snapshot diff in review.
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
+import { closeContexts, connect, fundedAgent, makeContext, operatorToken } from '../support/fixtures.js';
 
 afterEach(closeContexts);
 
-async function toolsFor(role: 'agent' | 'sponsor', options: Parameters<typeof connect>[2] = {}) {
+async function toolsFor(role: 'agent' | 'sponsor' | 'operator', options: Parameters<typeof connect>[2] = {}) {
   const ctx = makeContext();
   const { sponsor, agent } = fundedAgent(ctx, 0);
-  const client = await connect(ctx, role === 'agent' ? agent.token : sponsor.token, options);
+  const token = { agent: agent.token, sponsor: sponsor.token, operator: operatorToken(ctx) }[role];
+  const client = await connect(ctx, token, options);
   const { tools } = await client.listTools();
   return tools;
 }
@@ -28,6 +29,15 @@ describe('tools/list', () => {
 
   it('shows sponsors their own view of the same tools', async () => {
     expect(await toolsFor('sponsor')).toMatchSnapshot();
+  });
+
+  it('shows the operator only what resolving disputes needs', async () => {
+    expect((await toolsFor('operator')).map((t) => t.name)).toEqual([
+      'marketplace_get_dispute',
+      'marketplace_list_disputes',
+      'marketplace_resolve_dispute',
+      'marketplace_whoami',
+    ]);
   });
 
   it('read-only mode keeps only read-only tools', async () => {

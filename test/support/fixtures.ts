@@ -10,7 +10,7 @@ import { loadConfig, type ConfigInput } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { fundAgentFromSandbox } from '../../src/domain/agents/funding.js';
 import type { Clock } from '../../src/domain/clock.js';
-import { authenticate, createAgent, createSponsor } from '../../src/domain/identity/registration.js';
+import { authenticate, createAgent, createSponsor, rotateOperatorToken } from '../../src/domain/identity/registration.js';
 import { silentLogger } from '../../src/domain/logger.js';
 import { satsToMsats } from '../../src/domain/money.js';
 import { openContext } from '../../src/runtime.js';
@@ -60,6 +60,11 @@ export function sponsor(ctx: AppContext, name = 'Acme sponsor') {
 
 export function agent(ctx: AppContext, sponsorId: string, name = 'Agent') {
   return createAgent(ctx.db, ctx.clock, { sponsorId, name });
+}
+
+/** The operator's token (resolves disputes). */
+export function operatorToken(ctx: AppContext): string {
+  return rotateOperatorToken(ctx.db, ctx.clock).token;
 }
 
 /** A sponsor and one agent funded with `sats` on the sandbox rail. */

@@ -2,8 +2,7 @@
 // the deal; the operator resolves RefundFull, RefundPartial or NoRefund. A refund comes
 // out of the hold when the money is still there, else back from the respondent's wallet
 // as a Refund transfer, never below zero: what it cannot cover is recorded as a debt.
-// Contracts are the first kind of deal that can be disputed; purchases, bounties and
-// jobs follow with their features.
+// What each kind of deal allows is in deals.ts.
 import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
@@ -12,9 +11,9 @@ import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { agentReputation } from '../agents/reputation.js';
-import { requireContract, settleContract } from '../hiring/contracts.js';
+import * as data from '../../db/data-store.js';
 import { agentAccountId } from '../ledger/accounts.js';
-import { voidHold } from '../ledger/holds.js';
+import { claimFor, settleFrozen } from './deals.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 
@@ -22,7 +21,8 @@ export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge'
 export type DisputeType = (typeof DISPUTE_TYPES)[number];
 export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
-export type Resolution = 'RefundFull' | 'RefundPartial' | 'NoRefund';
+export const RESOLUTIONS = ['RefundFull', 'RefundPartial', 'NoRefund'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
 
 /** How long after completion a paid contract can still be disputed. */
 export const DISPUTE_WINDOW_DAYS = 14;
@@ -37,39 +37,29 @@ export interface FileInput {
 }
 
 export function fileDispute(db: Db, clock: Clock, input: FileInput) {
-  if (input.subject.kind !== 'contract') {
-    throw new MarketError('INVALID_INPUT', `Disputes over a ${input.subject.kind} are not available yet; contracts can be disputed.`);
-  }
   return db.write(() => {
-    const c = requireContract(db, input.subject.id);
-    if (c.hirerId !== input.claimantId) throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for.`);
-    if (hiring.disputeOf(db, 'contract', c.id)) throw new MarketError('CONFLICT', `Contract ${c.id} has already been disputed; a deal can be disputed once.`);
+    const { kind, id: subjectId } = input.subject;
+    const claim = claimFor(db, clock, kind, subjectId, input.claimantId);
+    if (hiring.disputeOf(db, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
     const amountMsats = satsToMsats(input.amountSats);
-    if (amountMsats <= 0 || amountMsats > c.agreedMsats) {
-      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${msatsToSats(c.agreedMsats)} (the contract's price).`);
+    if (amountMsats <= 0 || amountMsats > claim.maxMsats) {
+      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${msatsToSats(claim.maxMsats)} (what is at stake in this deal).`);
     }
     const now = clock.now();
-    if (c.status === 'Completed') {
-      if (now.getTime() - Date.parse(c.updatedAt) > DISPUTE_WINDOW_DAYS * DAY_MS) {
-        throw new MarketError('CONFLICT', `The ${DISPUTE_WINDOW_DAYS}-day dispute window of contract ${c.id} has closed.`);
-      }
-    } else if (['InProgress', 'Delivered', 'Rejected'].includes(c.status)) {
-      // Freeze the escrow: a disputed contract neither settles nor expires until resolved.
-      if (!hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now.toISOString() })) {
-        throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
-      }
-    } else {
-      throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
+    if (claim.paidAt !== null && now.getTime() - Date.parse(claim.paidAt) > DISPUTE_WINDOW_DAYS * DAY_MS) {
+      throw new MarketError('CONFLICT', `The ${DISPUTE_WINDOW_DAYS}-day dispute window of this ${kind} has closed.`);
     }
+    if (claim.paidAt === null) claim.freeze();
     const id = newId('dp');
     hiring.insertDispute(db, {
       id,
-      subjectKind: 'contract',
-      subjectId: c.id,
+      subjectKind: kind,
+      subjectId,
       claimantId: input.claimantId,
-      respondentId: c.agentId,
+      respondentId: claim.respondentId,
       disputeType: input.disputeType,
       amountMsats,
+      maxMsats: claim.maxMsats,
       evidence: JSON.stringify(input.evidence),
       response: null,
       status: 'Open',
@@ -106,22 +96,16 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
   return db.write(() => {
     const d = requireDispute(db, input.disputeId);
     if (d.status !== 'Open' && d.status !== 'UnderReview') throw new MarketError('CONFLICT', `Dispute ${d.id} is already ${d.status}.`);
-    const c = requireContract(db, d.subjectId);
-    const refundMsats =
-      input.resolution === 'RefundFull' ? c.agreedMsats : input.resolution === 'RefundPartial' ? satsToMsats(input.refundSats ?? 0) : 0;
-    if (input.resolution === 'RefundPartial' && (refundMsats <= 0 || refundMsats >= c.agreedMsats)) {
-      throw new MarketError('INVALID_INPUT', `A partial refund is 1–${msatsToSats(c.agreedMsats) - 1} sats; use RefundFull or NoRefund otherwise.`);
+    const refundMsats = input.resolution === 'RefundFull' ? d.maxMsats : input.resolution === 'RefundPartial' ? satsToMsats(input.refundSats ?? 0) : 0;
+    if (input.resolution === 'RefundPartial' && (refundMsats <= 0 || refundMsats >= d.maxMsats)) {
+      throw new MarketError('INVALID_INPUT', `A partial refund is 1–${msatsToSats(d.maxMsats) - 1} sats; use RefundFull or NoRefund otherwise.`);
+    }
+    if (input.resolution !== 'RefundPartial' && input.refundSats !== undefined) {
+      throw new MarketError('INVALID_INPUT', 'refund_sats goes with RefundPartial only.');
     }
     let debtMsats = 0;
-    if (c.status === 'Disputed') {
-      // The money is still held: the refund never leaves escrow; the worker is paid the rest.
-      if (refundMsats === c.agreedMsats) {
-        voidHold(db, clock, c.holdId, `Dispute ${d.id}: full refund`);
-        hiring.updateContract(db, c.id, ['Disputed'], { status: 'Cancelled', updatedAt: clock.now().toISOString() });
-      } else {
-        settleContract(db, clock, c, ['Disputed'], c.agreedMsats - refundMsats);
-      }
-    } else if (refundMsats > 0) {
+    // Still held: the refund never leaves escrow and the respondent is paid the rest.
+    if (!settleFrozen(db, clock, d.subjectKind, d.subjectId, refundMsats, d.id) && refundMsats > 0) {
       // Already paid out: the respondent pays back what it can; the rest is owed.
       const available = Math.max(0, getBalance(db, agentAccountId(d.respondentId)).availableMsats);
       const repaid = Math.min(available, refundMsats);
@@ -135,6 +119,10 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
           description: `Refund ordered by dispute ${d.id}`,
           reference: d.id,
         });
+      }
+      // A fully refunded sale gives no more access.
+      if (d.subjectKind === 'purchase' && input.resolution === 'RefundFull') {
+        data.updatePurchase(db, d.subjectId, ['Completed'], { status: 'Refunded', updatedAt: clock.now().toISOString() });
       }
     }
     hiring.updateDispute(db, d.id, [d.status], {
@@ -159,6 +147,7 @@ export function disputeView(d: DisputeRow) {
     claimant_id: d.claimantId,
     respondent_id: d.respondentId,
     amount_sats: msatsToSats(d.amountMsats),
+    at_stake_sats: msatsToSats(d.maxMsats),
     evidence: JSON.parse(d.evidence) as { description: string; sha256?: string }[],
     untrusted_response: d.response,
     resolution: d.resolution,

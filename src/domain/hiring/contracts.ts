@@ -13,12 +13,11 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { agentReputation } from '../agents/reputation.js';
 import { findAgents, requireHireable, type AgentProfile } from '../agents/profiles.js';
-import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../ledger/accounts.js';
+import { agentAccountId, ESCROW } from '../ledger/accounts.js';
+import { payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
-import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 
-export const PLATFORM_FEE_PCT = 5;
 export const REVIEW_WINDOW_HOURS = 72;
 const HOUR_MS = 3_600_000;
 
@@ -33,12 +32,6 @@ export interface HireInput {
   minReputation?: number;
   requiredMcpServers?: string[];
   agentId?: string;
-}
-
-/** The worker's pay and the platform's fee out of a settled price: the fee is floored. */
-export function settlementShares(priceMsats: number, feePct = PLATFORM_FEE_PCT): { workerMsats: number; feeMsats: number } {
-  const feeMsats = Math.floor((priceMsats * feePct) / 100);
-  return { workerMsats: priceMsats - feeMsats, feeMsats };
 }
 
 /** Who would be hired: the chosen agent, or the best match for the task. */
@@ -196,9 +189,7 @@ function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | nu
 export function settleContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], priceMsats: number, hirerRating: number | null = null): ContractRow {
   const done = move(db, clock, c, from, { status: 'Completed', hirerRating });
   postHold(db, clock, c.holdId, priceMsats, `Contract ${c.id} settled`);
-  const { workerMsats, feeMsats } = settlementShares(priceMsats);
-  postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(c.agentId), amountMsats: workerMsats, entryType: 'Payment', description: `Pay for contract ${c.id}`, reference: c.id });
-  if (feeMsats > 0) postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: PLATFORM_REVENUE.id, amountMsats: feeMsats, entryType: 'Fee', description: `Platform fee on contract ${c.id}`, reference: c.id });
+  payFromEscrow(db, clock, { payeeAccountId: agentAccountId(c.agentId), priceMsats, reference: c.id, what: `contract ${c.id}` });
   refreshWorkerReputation(db, clock, c.agentId);
   return done;
 }

@@ -2,13 +2,14 @@
 // the principal, its ledger account and its first token appear together or not at all.
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/identity-store.js';
+import type { PrincipalKind } from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccount, sponsorAccount, SYSTEM_ACCOUNTS } from '../ledger/accounts.js';
 import { openAccount } from '../ledger/transfers.js';
 import { setPolicy, sponsorDefaultPolicy } from '../governance/policies.js';
-import type { Caller } from './caller.js';
+import { OPERATOR_ID, type Caller } from './caller.js';
 import { generateNostrIdentity, importNpub } from './nostr-identity.js';
 import { generateToken, hashToken } from './tokens.js';
 
@@ -38,7 +39,7 @@ function validName(name: string): string {
   return trimmed;
 }
 
-function issueToken(db: Db, clock: Clock, kind: 'sponsor' | 'agent', principalId: string): string {
+function issueToken(db: Db, clock: Clock, kind: PrincipalKind, principalId: string): string {
   const token = generateToken(kind);
   store.insertToken(db, {
     id: newId('tk'),
@@ -106,11 +107,20 @@ export function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' |
   });
 }
 
+/** Revokes the operator's live tokens and issues a new one (the operator has no other record). */
+export function rotateOperatorToken(db: Db, clock: Clock): { id: string; token: string } {
+  return db.write(() => {
+    store.revokeTokens(db, 'operator', OPERATOR_ID, clock.now().toISOString());
+    return { id: OPERATOR_ID, token: issueToken(db, clock, 'operator', OPERATOR_ID) };
+  });
+}
+
 /** The caller a token stands for, or null for an unknown or revoked token. */
 export function authenticate(db: Db, token: string | undefined | null): Caller | null {
   if (!token) return null;
   const found = store.findActiveToken(db, hashToken(token.trim()));
   if (!found) return null;
+  if (found.principalKind === 'operator') return { role: 'operator', id: OPERATOR_ID, name: 'operator' };
   if (found.principalKind === 'sponsor') {
     const sponsor = store.getSponsor(db, found.principalId);
     return sponsor ? { role: 'sponsor', id: sponsor.id, name: sponsor.name } : null;

@@ -2,7 +2,7 @@
 // buys nothing for a uniformly random 256-bit secret, and the lookup must be fast.
 import { createHash, randomBytes } from 'node:crypto';
 
-export const TOKEN_PREFIX = { sponsor: 'amsp_', agent: 'amag_' } as const;
+export const TOKEN_PREFIX = { sponsor: 'amsp_', agent: 'amag_', operator: 'amop_' } as const;
 
 export function generateToken(kind: keyof typeof TOKEN_PREFIX): string {
   return TOKEN_PREFIX[kind] + randomBytes(32).toString('base64url');

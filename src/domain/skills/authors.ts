@@ -28,6 +28,7 @@ export function authorOf(db: Db, who: { id: string; kind: AuthorKind }): Author 
 }
 
 export function callerAsAuthor(caller: Caller): { id: string; kind: AuthorKind } {
+  if (caller.role === 'operator') throw new MarketError('FORBIDDEN', 'The operator does not author skills.');
   return { id: caller.id, kind: caller.role };
 }
 

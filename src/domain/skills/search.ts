@@ -4,7 +4,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
 import { rating } from './catalogue.js';
-import { toFtsQuery } from './fts-query.js';
+import { toFtsQuery } from '../fts-query.js';
 import type { Pricing } from './pricing.js';
 
 export type SearchSort = store.SearchFilter['sort'];

@@ -1,0 +1,66 @@
+// SQL for bounties, their submissions and the sample hashes that catch duplicates.
+import { and, asc, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
+import type { Db } from './connection.js';
+import { bounties, bountySampleHashes, bountySubmissions } from './schema.js';
+
+export type BountyRow = typeof bounties.$inferSelect;
+export type SubmissionRow = typeof bountySubmissions.$inferSelect;
+
+export const insertBounty = (db: Db, row: BountyRow) => void db.orm.insert(bounties).values(row).run();
+export const getBounty = (db: Db, id: string) => db.orm.select().from(bounties).where(eq(bounties.id, id)).get();
+
+export function updateBounty(db: Db, id: string, fromStatuses: string[], set: Partial<BountyRow>): boolean {
+  return db.orm.update(bounties).set(set).where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses))).run().changes === 1;
+}
+
+export function listBounties(db: Db, f: { status?: string; creatorId?: string; minRewardMsats?: number; beforeId?: string; limit: number }): BountyRow[] {
+  const filters = [
+    f.status ? eq(bounties.status, f.status) : undefined,
+    f.creatorId ? eq(bounties.creatorId, f.creatorId) : undefined,
+    f.minRewardMsats !== undefined ? gte(bounties.rewardMsats, f.minRewardMsats) : undefined,
+    f.beforeId ? lt(bounties.id, f.beforeId) : undefined,
+  ].filter(Boolean);
+  return db.orm.select().from(bounties).where(and(...filters)).orderBy(desc(bounties.id)).limit(f.limit).all();
+}
+
+/** Active bounties whose deadline has passed: they stop taking submissions and settle. */
+export const dueBounties = (db: Db, nowIso: string) =>
+  db.orm.select().from(bounties).where(and(eq(bounties.status, 'Active'), lte(bounties.deadline, nowIso))).limit(200).all();
+
+export const insertSubmission = (db: Db, row: SubmissionRow) => void db.orm.insert(bountySubmissions).values(row).run();
+export const getSubmission = (db: Db, id: string) => db.orm.select().from(bountySubmissions).where(eq(bountySubmissions.id, id)).get();
+
+export function updateSubmission(db: Db, id: string, fromStatuses: string[], set: Partial<SubmissionRow>): boolean {
+  return db.orm.update(bountySubmissions).set(set).where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses))).run().changes === 1;
+}
+
+/** A bounty's submissions in the order they arrived; the creator may see them all, a contributor its own. */
+export function submissionsOf(db: Db, bountyId: string, f: { status?: string; contributorId?: string } = {}): SubmissionRow[] {
+  const filters = [
+    eq(bountySubmissions.bountyId, bountyId),
+    f.status ? eq(bountySubmissions.status, f.status) : undefined,
+    f.contributorId ? eq(bountySubmissions.contributorId, f.contributorId) : undefined,
+  ].filter(Boolean);
+  return db.orm.select().from(bountySubmissions).where(and(...filters)).orderBy(asc(bountySubmissions.id)).all();
+}
+
+/** Which of these hashes an earlier submission to the bounty already contributed. */
+export function knownHashes(db: Db, bountyId: string, hashes: string[]): Set<string> {
+  const found = new Set<string>();
+  // SQLite caps bound parameters; 500 per query stays well inside it.
+  for (let i = 0; i < hashes.length; i += 500) {
+    const rows = db.orm
+      .select({ sha256: bountySampleHashes.sha256 })
+      .from(bountySampleHashes)
+      .where(and(eq(bountySampleHashes.bountyId, bountyId), inArray(bountySampleHashes.sha256, hashes.slice(i, i + 500))))
+      .all();
+    for (const r of rows) found.add(r.sha256);
+  }
+  return found;
+}
+
+export function insertHashes(db: Db, bountyId: string, submissionId: string, hashes: string[]): void {
+  for (let i = 0; i < hashes.length; i += 300) {
+    db.orm.insert(bountySampleHashes).values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId }))).run();
+  }
+}

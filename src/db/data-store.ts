@@ -1,0 +1,116 @@
+// SQL for data listings, purchases and the marketplace's own settings. Search is raw SQL
+// (FTS5 and bm25 are outside drizzle's builder); the rest uses the builder.
+import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
+import type { Db } from './connection.js';
+import { dataListings, dataPurchases, marketplaceSettings } from './schema.js';
+
+export type ListingRow = typeof dataListings.$inferSelect;
+export type PurchaseRow = typeof dataPurchases.$inferSelect;
+
+export const getSetting = (db: Db, key: string) => db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get();
+export const insertSetting = (db: Db, key: string, value: string, createdAt: string) =>
+  void db.orm.insert(marketplaceSettings).values({ key, value, createdAt }).onConflictDoNothing().run();
+
+export function insertListing(db: Db, row: ListingRow): void {
+  db.orm.insert(dataListings).values(row).run();
+  indexListing(db, row);
+}
+
+export const getListing = (db: Db, id: string) => db.orm.select().from(dataListings).where(eq(dataListings.id, id)).get();
+
+export function setListingStatus(db: Db, id: string, status: string, updatedAt: string): void {
+  db.orm.update(dataListings).set({ status, updatedAt }).where(eq(dataListings.id, id)).run();
+  const row = getListing(db, id);
+  if (row) indexListing(db, row);
+}
+
+export const countPurchase = (db: Db, listingId: string) =>
+  void db.sqlite.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
+
+/** Only active listings are in the index, so search never has to filter the others out. */
+function indexListing(db: Db, row: ListingRow): void {
+  const { rowid } = db.sqlite.prepare('SELECT rowid FROM data_listings WHERE id = ?').get(row.id) as { rowid: number };
+  db.sqlite.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
+  if (row.status !== 'Active') return;
+  db.sqlite
+    .prepare('INSERT INTO data_listings_fts (rowid, title, description, format, license) VALUES (?, ?, ?, ?, ?)')
+    .run(rowid, row.title, row.description, row.format ?? '', row.license ?? '');
+}
+
+export interface ListingFilter {
+  match: string | null;
+  listingType?: string;
+  format?: string;
+  license?: string;
+  maxPriceMsats?: number;
+  sellerId?: string;
+  sort: 'relevance' | 'price' | 'newest' | 'popular';
+  offset: number;
+  limit: number;
+}
+
+const LISTING_COLUMNS = `l.id, l.seller_id AS sellerId, l.title, l.description, l.listing_type AS listingType, l.format,
+  l.size_bytes AS sizeBytes, l.record_count AS recordCount, l.license, l.price_msats AS priceMsats, l.sha256, l.location,
+  l.sample, l.status, l.purchases, l.created_at AS createdAt, l.updated_at AS updatedAt`;
+
+/** Active listings matching the filter. Relevance is bm25 (title weighs most), then popularity. */
+export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
+  const where = ["l.status = 'Active'"];
+  const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
+  const from = f.match === null ? 'data_listings l' : 'data_listings_fts JOIN data_listings l ON l.rowid = data_listings_fts.rowid';
+  if (f.match !== null) {
+    where.push('data_listings_fts MATCH @match');
+    params.match = f.match;
+  }
+  const equal = { listingType: 'l.listing_type', format: 'lower(l.format)', license: 'lower(l.license)', sellerId: 'l.seller_id' } as const;
+  for (const [field, column] of Object.entries(equal) as [keyof typeof equal, string][]) {
+    const value = f[field];
+    if (value === undefined) continue;
+    where.push(`${column} = @${field}`);
+    params[field] = column.startsWith('lower') ? value.toLowerCase() : value;
+  }
+  if (f.maxPriceMsats !== undefined) {
+    where.push('l.price_msats <= @maxPrice');
+    params.maxPrice = f.maxPriceMsats;
+  }
+  const order = {
+    relevance: f.match === null ? 'l.purchases DESC, l.rowid DESC' : 'bm25(data_listings_fts, 10.0, 4.0, 2.0, 1.0) ASC, l.purchases DESC, l.rowid DESC',
+    price: 'l.price_msats ASC, l.rowid DESC',
+    newest: 'l.rowid DESC',
+    popular: 'l.purchases DESC, l.rowid DESC',
+  }[f.sort];
+  return db.sqlite
+    .prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+    .all(params) as ListingRow[];
+}
+
+export const insertPurchase = (db: Db, row: PurchaseRow) => void db.orm.insert(dataPurchases).values(row).run();
+export const getPurchase = (db: Db, id: string) => db.orm.select().from(dataPurchases).where(eq(dataPurchases.id, id)).get();
+
+export function updatePurchase(db: Db, id: string, fromStatuses: string[], set: Partial<PurchaseRow>): boolean {
+  return db.orm.update(dataPurchases).set(set).where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses))).run().changes === 1;
+}
+
+/** The buyer's purchases of one listing that still give access (newest first). */
+export const liveAccess = (db: Db, listingId: string, buyerId: string) =>
+  db.orm
+    .select()
+    .from(dataPurchases)
+    .where(and(eq(dataPurchases.listingId, listingId), eq(dataPurchases.buyerId, buyerId), inArray(dataPurchases.status, ['Pending', 'Disputed', 'Completed'])))
+    .orderBy(desc(dataPurchases.id))
+    .all();
+
+export function listPurchases(db: Db, agentId: string, role: 'buyer' | 'seller' | 'either', status: string | undefined, beforeId: string | undefined, limit: number): PurchaseRow[] {
+  const mine = { buyer: eq(dataPurchases.buyerId, agentId), seller: eq(dataPurchases.sellerId, agentId), either: or(eq(dataPurchases.buyerId, agentId), eq(dataPurchases.sellerId, agentId)) }[role];
+  const filters = [mine, status ? eq(dataPurchases.status, status) : undefined, beforeId ? lt(dataPurchases.id, beforeId) : undefined].filter(Boolean);
+  return db.orm.select().from(dataPurchases).where(and(...filters)).orderBy(desc(dataPurchases.id)).limit(limit).all();
+}
+
+/** Purchases whose confirmation window has passed without a confirmation or a dispute. */
+export const duePurchases = (db: Db, nowIso: string) =>
+  db.orm
+    .select()
+    .from(dataPurchases)
+    .where(and(eq(dataPurchases.status, 'Pending'), lte(dataPurchases.confirmDeadline, nowIso)))
+    .limit(200)
+    .all();

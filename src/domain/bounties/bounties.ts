@@ -1,0 +1,327 @@
+// Bounties: a reward held in escrow from the moment the bounty is posted, paid pro rata
+// to the samples its creator accepts. Active → Fulfilled (enough samples accepted),
+// Expired (the deadline passed; the unpaid remainder returns) or Cancelled (the creator
+// withdrew it; only what no accepted submission was paid returns). Paying part of the
+// reward posts that part of the hold and holds the rest again, in one transaction.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/bounty-store.js';
+import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { agentAccountId, ESCROW } from '../ledger/accounts.js';
+import { payFromEscrow } from '../ledger/escrow.js';
+import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
+import { earnedMsats, paymentFor } from './reward.js';
+import { compileSchema, sampleHash, verifySubmission, type Verification } from './verification.js';
+
+/** After the deadline, the creator has this long to review submissions that arrived in time. */
+export const BOUNTY_REVIEW_WINDOW_HOURS = 72;
+const HOUR_MS = 3_600_000;
+
+export type BountyStatus = 'Active' | 'Fulfilled' | 'Expired' | 'Cancelled';
+
+export interface BountyInput {
+  title: string;
+  description: string;
+  rewardSats: number;
+  minSamples: number;
+  requiredFormat: string;
+  schema?: object;
+  deadline?: string;
+}
+
+export function createBounty(db: Db, clock: Clock, creatorId: string, input: BountyInput) {
+  if (input.deadline !== undefined && Number.isNaN(Date.parse(input.deadline))) throw new MarketError('INVALID_INPUT', 'deadline must be an ISO-8601 time.');
+  if (input.deadline !== undefined && Date.parse(input.deadline) <= clock.now().getTime()) throw new MarketError('INVALID_INPUT', 'deadline is already past.');
+  if (input.schema) compileSchema(input.schema);
+  const rewardMsats = satsToMsats(input.rewardSats);
+  if (rewardMsats <= 0) throw new MarketError('INVALID_INPUT', 'reward_sats must be at least 1.');
+  return db.write(() => {
+    const id = newId('bo');
+    const hold = holdReward(db, clock, creatorId, id, rewardMsats);
+    const now = clock.now().toISOString();
+    store.insertBounty(db, {
+      id,
+      creatorId,
+      title: input.title,
+      description: input.description,
+      rewardMsats,
+      minSamples: input.minSamples,
+      requiredFormat: input.requiredFormat.toLowerCase(),
+      schema: input.schema ? JSON.stringify(input.schema) : null,
+      deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
+      holdId: hold.id,
+      paidMsats: 0,
+      acceptedSamples: 0,
+      status: 'Active',
+      createdAt: now,
+      updatedAt: now,
+    });
+    return bountyView(requireBounty(db, id));
+  });
+}
+
+function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: string, amountMsats: number) {
+  return createHold(db, clock, {
+    debitAccountId: agentAccountId(creatorId),
+    creditAccountId: ESCROW.id,
+    amountMsats,
+    entryType: 'Escrow',
+    description: `Reward for bounty ${bountyId}`,
+    reference: bountyId,
+  });
+}
+
+export function requireBounty(db: Db, id: string): BountyRow {
+  const b = store.getBounty(db, id);
+  if (!b) throw new MarketError('NOT_FOUND', `No bounty ${id}.`);
+  return b;
+}
+
+export function requireSubmission(db: Db, id: string): SubmissionRow {
+  const s = store.getSubmission(db, id);
+  if (!s) throw new MarketError('NOT_FOUND', `No bounty submission ${id}.`);
+  return s;
+}
+
+const pastDeadline = (b: BountyRow, clock: Clock) => b.deadline !== null && b.deadline <= clock.now().toISOString();
+
+export interface SubmitInput {
+  bountyId: string;
+  samples: unknown[];
+  metadata: { format: string; sample_count: number } & Record<string, unknown>;
+}
+
+/**
+ * A submission is verified on arrival. One that fails is recorded as Rejected with its
+ * report but without its samples, so nothing flagged (a leaked key, someone's email) is
+ * kept; the contributor fixes it and submits again.
+ */
+export function submitToBounty(db: Db, clock: Clock, contributorId: string, input: SubmitInput) {
+  return db.write(() => {
+    const b = current(db, clock, input.bountyId);
+    if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
+    if (b.status !== 'Active' || pastDeadline(b, clock)) {
+      throw new MarketError('CONFLICT', `Bounty ${b.id} is ${b.status === 'Active' ? 'past its deadline' : b.status}; it takes no more submissions.`, { status: b.status });
+    }
+    const hashes = input.samples.map(sampleHash);
+    const verification = verifySubmission(
+      input.samples,
+      input.metadata,
+      { minSamples: b.minSamples, requiredFormat: b.requiredFormat, schema: b.schema ? (JSON.parse(b.schema) as object) : null },
+      store.knownHashes(db, b.id, [...new Set(hashes)]),
+    );
+    const id = newId('bs');
+    const now = clock.now().toISOString();
+    store.insertSubmission(db, {
+      id,
+      bountyId: b.id,
+      contributorId,
+      samples: verification.passed ? JSON.stringify(input.samples) : null,
+      sampleCount: input.samples.length,
+      metadata: JSON.stringify(input.metadata),
+      verification: JSON.stringify(verification),
+      status: verification.passed ? 'Pending' : 'Rejected',
+      acceptedSamples: 0,
+      paidMsats: 0,
+      reason: verification.passed ? null : 'Automatic verification failed.',
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (verification.passed) store.insertHashes(db, b.id, id, hashes);
+    return submissionView(requireSubmission(db, id), false);
+  });
+}
+
+export interface ReviewInput {
+  submissionId: string;
+  decision: 'accept' | 'reject';
+  acceptedSamples?: number;
+  reason?: string;
+}
+
+export function reviewSubmission(db: Db, clock: Clock, creatorId: string, input: ReviewInput) {
+  return db.write(() => {
+    const s = requireSubmission(db, input.submissionId);
+    const b = current(db, clock, s.bountyId);
+    if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No submission ${s.id} to a bounty of yours.`);
+    const fresh = requireSubmission(db, s.id);
+    if (fresh.status !== 'Pending') throw new MarketError('CONFLICT', `Submission ${s.id} is already ${fresh.status}.`, { status: fresh.status });
+    if (input.decision === 'reject') {
+      if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the submission is rejected (reason).');
+      if (input.acceptedSamples !== undefined) throw new MarketError('INVALID_INPUT', 'accepted_samples goes with decision "accept".');
+      store.updateSubmission(db, s.id, ['Pending'], { status: 'Rejected', reason: input.reason, updatedAt: clock.now().toISOString() });
+      return submissionSummary(requireSubmission(db, s.id));
+    }
+    const accepted = input.acceptedSamples ?? fresh.sampleCount;
+    if (accepted < 1 || accepted > fresh.sampleCount) {
+      throw new MarketError('INVALID_INPUT', `accepted_samples must be 1–${fresh.sampleCount} (the submission's samples); reject it to accept none.`);
+    }
+    accept(db, clock, b, fresh, accepted, input.reason ?? null);
+    return submissionSummary(requireSubmission(db, s.id));
+  });
+}
+
+/** Pays for accepted samples out of the held reward and holds what is left again. */
+function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: number, reason: string | null): void {
+  const now = clock.now().toISOString();
+  const pay = paymentFor(b.rewardMsats, b.minSamples, b.acceptedSamples, accepted);
+  const totalAccepted = b.acceptedSamples + accepted;
+  const paid = b.paidMsats + pay;
+  const fulfilled = totalAccepted >= b.minSamples;
+  let holdId = b.holdId;
+  if (pay > 0 && holdId) {
+    postHold(db, clock, holdId, pay, `Bounty ${b.id}: ${accepted} samples of submission ${s.id}`);
+    payFromEscrow(db, clock, { payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
+    const remaining = b.rewardMsats - paid;
+    holdId = remaining > 0 ? holdReward(db, clock, b.creatorId, b.id, remaining).id : null;
+  }
+  store.updateSubmission(db, s.id, ['Pending'], {
+    status: accepted === s.sampleCount ? 'Accepted' : 'PartiallyAccepted',
+    acceptedSamples: accepted,
+    paidMsats: pay,
+    reason,
+    updatedAt: now,
+  });
+  store.updateBounty(db, b.id, ['Active'], { paidMsats: paid, acceptedSamples: totalAccepted, holdId, updatedAt: now, ...(fulfilled ? { status: 'Fulfilled' } : {}) });
+  if (fulfilled) closePending(db, clock, b.id, 'The bounty was fulfilled before this submission was reviewed.');
+}
+
+function closePending(db: Db, clock: Clock, bountyId: string, reason: string): void {
+  for (const p of store.submissionsOf(db, bountyId, { status: 'Pending' })) {
+    store.updateSubmission(db, p.id, ['Pending'], { status: 'Closed', reason, updatedAt: clock.now().toISOString() });
+  }
+}
+
+/**
+ * The creator withdraws the bounty. Accepted submissions were paid when accepted, so what
+ * returns is exactly what is still held. Submissions waiting for review must be reviewed
+ * first: the creator has seen them, and cancelling must not be a way to take them unpaid.
+ */
+export function cancelBounty(db: Db, clock: Clock, creatorId: string, bountyId: string) {
+  return db.write(() => {
+    const b = current(db, clock, bountyId);
+    if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No bounty ${bountyId} of yours.`);
+    if (b.status !== 'Active') throw new MarketError('CONFLICT', `Bounty ${b.id} is already ${b.status}.`, { status: b.status });
+    const pending = store.submissionsOf(db, b.id, { status: 'Pending' });
+    if (pending.length > 0) {
+      throw new MarketError('CONFLICT', `Review the ${pending.length} pending submissions (accept or reject) before cancelling.`, { pending: pending.map((p) => p.id) });
+    }
+    end(db, clock, b, 'Cancelled');
+    return bountyView(requireBounty(db, b.id));
+  });
+}
+
+function end(db: Db, clock: Clock, b: BountyRow, status: 'Expired' | 'Cancelled'): void {
+  if (!store.updateBounty(db, b.id, ['Active'], { status, holdId: null, updatedAt: clock.now().toISOString() })) {
+    throw new MarketError('CONFLICT', `Bounty ${b.id} changed meanwhile; read it again.`);
+  }
+  if (b.holdId) voidHold(db, clock, b.holdId, `Bounty ${b.id} ${status.toLowerCase()}: unpaid reward returned`);
+}
+
+/**
+ * Past its deadline a bounty takes nothing new. Once no submission waits for review it
+ * expires and the rest of the reward returns. Submissions the creator leaves unreviewed
+ * past the review window are accepted in full, as an unreviewed contract delivery is.
+ */
+function settleDue(db: Db, clock: Clock, b: BountyRow): void {
+  if (b.status !== 'Active' || !pastDeadline(b, clock)) return;
+  const pending = store.submissionsOf(db, b.id, { status: 'Pending' });
+  const reviewEnds = Date.parse(b.deadline!) + BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS;
+  if (pending.length > 0 && clock.now().getTime() < reviewEnds) return;
+  for (const p of pending) {
+    const latest = requireBounty(db, b.id);
+    if (latest.status !== 'Active') return;
+    accept(db, clock, latest, p, p.sampleCount, 'Accepted automatically: not reviewed within the review window.');
+  }
+  const latest = requireBounty(db, b.id);
+  if (latest.status === 'Active') end(db, clock, latest, 'Expired');
+}
+
+function current(db: Db, clock: Clock, id: string): BountyRow {
+  settleDue(db, clock, requireBounty(db, id));
+  return requireBounty(db, id);
+}
+
+export function settleDueBounties(db: Db, clock: Clock): number {
+  return db.write(() => {
+    const due = store.dueBounties(db, clock.now().toISOString());
+    for (const b of due) settleDue(db, clock, b);
+    return due.length;
+  });
+}
+
+/** The creator sees every submission; anyone else sees the bounty and its own submissions. */
+export function getBounty(db: Db, clock: Clock, agentId: string, id: string) {
+  return db.write(() => {
+    const b = current(db, clock, id);
+    const subs = store.submissionsOf(db, b.id, b.creatorId === agentId ? {} : { contributorId: agentId });
+    return { ...bountyView(b), submissions: subs.map((s) => submissionSummary(s)) };
+  });
+}
+
+export function getSubmission(db: Db, clock: Clock, agentId: string, id: string) {
+  return db.write(() => {
+    const s = requireSubmission(db, id);
+    const b = current(db, clock, s.bountyId);
+    if (s.contributorId !== agentId && b.creatorId !== agentId) throw new MarketError('NOT_FOUND', `No bounty submission ${id} of yours.`);
+    return submissionView(requireSubmission(db, id), true);
+  });
+}
+
+export function listBountiesPage(db: Db, q: { status?: BountyStatus; creatorId?: string; minRewardSats?: number; cursor?: string; limit: number }) {
+  const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
+  const rows = store.listBounties(db, {
+    status: q.status,
+    creatorId: q.creatorId,
+    minRewardMsats: q.minRewardSats === undefined ? undefined : satsToMsats(q.minRewardSats),
+    beforeId,
+    limit: q.limit + 1,
+  });
+  return toPage(rows, q.limit, bountyView, (b) => encodeCursor({ id: b.id }));
+}
+
+export function bountyView(b: BountyRow) {
+  return {
+    bounty_id: b.id,
+    status: b.status,
+    creator_id: b.creatorId,
+    untrusted_title: b.title,
+    untrusted_description: b.description,
+    reward_sats: msatsToSats(b.rewardMsats),
+    escrow_sats: b.holdId ? msatsToSats(b.rewardMsats - b.paidMsats) : 0,
+    paid_sats: msatsToSats(b.paidMsats),
+    requirements: { min_samples: b.minSamples, required_format: b.requiredFormat, schema: b.schema ? (JSON.parse(b.schema) as object) : null },
+    accepted_samples: b.acceptedSamples,
+    sats_per_sample: msatsToSats(earnedMsats(b.rewardMsats, b.minSamples, 1)),
+    deadline: b.deadline,
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+  };
+}
+
+function submissionSummary(s: SubmissionRow) {
+  return {
+    submission_id: s.id,
+    bounty_id: s.bountyId,
+    contributor_id: s.contributorId,
+    status: s.status,
+    sample_count: s.sampleCount,
+    accepted_samples: s.acceptedSamples,
+    paid_sats: msatsToSats(s.paidMsats),
+    verification: JSON.parse(s.verification) as Verification,
+    reason: s.reason,
+    created_at: s.createdAt,
+  };
+}
+
+/** Samples are the contributor's words: untrusted for whoever reads them. */
+export function submissionView(s: SubmissionRow, withSamples: boolean) {
+  return {
+    ...submissionSummary(s),
+    ...(withSamples ? { untrusted_samples: s.samples ? (JSON.parse(s.samples) as unknown[]) : null, metadata: JSON.parse(s.metadata) as Record<string, unknown> } : {}),
+  };
+}

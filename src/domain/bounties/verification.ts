@@ -1,0 +1,145 @@
+// Automatic checks on a bounty submission, each reported on its own so a contributor
+// knows exactly what to fix: declared format and count, the samples' shape, the
+// bounty's JSON Schema, duplicates (by content hash, within the submission and against
+// earlier ones) and secrets or personal data found by the redaction module. Pure: the
+// hashes already contributed are passed in.
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { canonicalHash } from '../canonical-json.js';
+import { MarketError } from '../errors.js';
+import { scanValue } from '../redaction-stub.js';
+
+export interface Check {
+  name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii';
+  passed: boolean;
+  detail: string;
+}
+
+export interface Verification {
+  passed: boolean;
+  checks: Check[];
+}
+
+export interface Requirements {
+  minSamples: number;
+  requiredFormat: string;
+  schema: object | null;
+}
+
+/** Formats whose samples are structured JSON values; every other format's samples are strings. */
+const JSON_FORMATS = new Set(['json', 'jsonl', 'ndjson']);
+/** How many offending samples a check names before summarising. */
+const SHOWN = 5;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+(addFormats as unknown as (a: Ajv) => void)(ajv);
+const compiled = new Map<string, ValidateFunction>();
+
+/** Compiles (and caches) a bounty's schema; an unusable schema is the creator's input error. */
+export function compileSchema(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      throw new MarketError('INVALID_INPUT', `requirements.schema is not a usable JSON Schema: ${(error as Error).message}`);
+    }
+    if (compiled.size >= 100) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, validate);
+  }
+  return validate;
+}
+
+export const sampleHash = (sample: unknown): string => canonicalHash(sample);
+
+export function verifySubmission(
+  samples: unknown[],
+  metadata: { format: string; sample_count: number },
+  req: Requirements,
+  alreadyContributed: Set<string>,
+): Verification {
+  const checks: Check[] = [countCheck(samples, metadata), formatCheck(samples, metadata, req), schemaCheck(samples, req), duplicateCheck(samples, alreadyContributed), secretsCheck(samples)];
+  return { passed: checks.every((c) => c.passed), checks };
+}
+
+function countCheck(samples: unknown[], metadata: { sample_count: number }): Check {
+  const passed = samples.length === metadata.sample_count && samples.length > 0;
+  return {
+    name: 'sample_count',
+    passed,
+    detail: passed ? `${samples.length} samples, as declared.` : `metadata.sample_count says ${metadata.sample_count} but ${samples.length} samples were sent.`,
+  };
+}
+
+function formatCheck(samples: unknown[], metadata: { format: string }, req: Requirements): Check {
+  const required = req.requiredFormat.toLowerCase();
+  if (metadata.format.toLowerCase() !== required) {
+    return { name: 'format', passed: false, detail: `The bounty asks for ${required}; metadata.format is ${metadata.format}.` };
+  }
+  const wanted = JSON_FORMATS.has(required) ? 'a JSON object or array' : 'a string';
+  const bad = indexesWhere(samples, (s) => (JSON_FORMATS.has(required) ? s === null || typeof s !== 'object' : typeof s !== 'string'));
+  return bad.length === 0
+    ? { name: 'format', passed: true, detail: `Every sample is ${wanted} (${required}).` }
+    : { name: 'format', passed: false, detail: `Samples ${list(bad)} are not ${wanted}, as ${required} requires.` };
+}
+
+function schemaCheck(samples: unknown[], req: Requirements): Check {
+  if (!req.schema) return { name: 'schema', passed: true, detail: 'The bounty sets no schema.' };
+  const validate = compileSchema(req.schema);
+  const failures: string[] = [];
+  let failed = 0;
+  samples.forEach((s, i) => {
+    if (validate(s)) return;
+    failed++;
+    const e = validate.errors?.[0];
+    if (failures.length < SHOWN) failures.push(`#${i}${e ? ` ${e.instancePath || '(root)'} ${e.message}` : ''}`);
+  });
+  return failed === 0
+    ? { name: 'schema', passed: true, detail: 'Every sample matches the schema.' }
+    : { name: 'schema', passed: false, detail: `${failed} samples do not match the schema: ${failures.join('; ')}${failed > SHOWN ? '; …' : ''}.` };
+}
+
+function duplicateCheck(samples: unknown[], alreadyContributed: Set<string>): Check {
+  const seen = new Set<string>();
+  const within: number[] = [];
+  const earlier: number[] = [];
+  samples.forEach((s, i) => {
+    const h = sampleHash(s);
+    if (alreadyContributed.has(h)) earlier.push(i);
+    else if (seen.has(h)) within.push(i);
+    seen.add(h);
+  });
+  if (within.length === 0 && earlier.length === 0) return { name: 'duplicates', passed: true, detail: 'No duplicates.' };
+  const parts = [
+    within.length ? `samples ${list(within)} repeat earlier samples of this submission` : '',
+    earlier.length ? `samples ${list(earlier)} were already contributed to this bounty` : '',
+  ].filter(Boolean);
+  return { name: 'duplicates', passed: false, detail: `${capitalise(parts.join('; '))}.` };
+}
+
+/** Names where and what kind of secret or personal data was found, never the value itself. */
+function secretsCheck(samples: unknown[]): Check {
+  const found: string[] = [];
+  let count = 0;
+  samples.forEach((s, i) => {
+    for (const f of scanValue(s)) {
+      count++;
+      if (found.length < SHOWN) found.push(`sample #${i} at ${f.path}: ${f.kind} (${f.rule})`);
+    }
+  });
+  return count === 0
+    ? { name: 'secrets_pii', passed: true, detail: 'No secrets, personal data or home paths found.' }
+    : { name: 'secrets_pii', passed: false, detail: `${count} findings: ${found.join('; ')}${count > SHOWN ? '; …' : ''}. Remove or redact them and submit again.` };
+}
+
+function indexesWhere(samples: unknown[], bad: (s: unknown) => boolean): number[] {
+  return samples.flatMap((s, i) => (bad(s) ? [i] : []));
+}
+
+function list(indexes: number[]): string {
+  const shown = indexes.slice(0, SHOWN).map((i) => `#${i}`).join(', ');
+  return indexes.length > SHOWN ? `${shown} and ${indexes.length - SHOWN} more` : shown;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

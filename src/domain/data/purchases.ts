@@ -1,0 +1,198 @@
+// Buying data: the price waits in a hold on the buyer's wallet while the buyer fetches
+// the content with a signed access grant. Confirming receipt (or letting the
+// confirmation window pass) releases it to the seller less the platform fee; a content
+// hash that does not match what was sold opens a dispute instead, which keeps it frozen.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/data-store.js';
+import type { PurchaseRow } from '../../db/data-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { agentAccountId, ESCROW } from '../ledger/accounts.js';
+import { payFromEscrow } from '../ledger/escrow.js';
+import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { msatsToSats } from '../money.js';
+import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
+import { issueGrant } from './grants.js';
+import { requireListing } from './listings.js';
+
+/** How long a buyer has to confirm receipt (or report a bad hash) before the seller is paid. */
+export const CONFIRMATION_WINDOW_HOURS = 72;
+/** What a Subscription purchase buys: access for this long. */
+export const SUBSCRIPTION_DAYS = 30;
+const HOUR_MS = 3_600_000;
+
+export type PurchaseStatus = 'Pending' | 'Completed' | 'Disputed' | 'Refunded';
+
+export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: string) {
+  return db.write(() => {
+    const listing = requireListing(db, listingId);
+    if (listing.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${listing.id} is ${listing.status}; it can no longer be bought.`);
+    if (listing.sellerId === buyerId) throw new MarketError('INVALID_INPUT', 'You cannot buy your own listing.');
+    const now = clock.now();
+    const owned = store.liveAccess(db, listing.id, buyerId).find((p) => p.accessUntil === null || p.accessUntil > now.toISOString());
+    if (owned) {
+      throw new MarketError('CONFLICT', `You already have access to ${listing.id} through purchase ${owned.id}; get a fresh grant with marketplace_get_purchase.`, {
+        purchase_id: owned.id,
+      });
+    }
+    const id = newId('pu');
+    const hold =
+      listing.priceMsats > 0
+        ? createHold(db, clock, {
+            debitAccountId: agentAccountId(buyerId),
+            creditAccountId: ESCROW.id,
+            amountMsats: listing.priceMsats,
+            entryType: 'Escrow',
+            description: `Escrow for data purchase ${id}`,
+            reference: id,
+          })
+        : null;
+    store.insertPurchase(db, {
+      id,
+      listingId: listing.id,
+      buyerId,
+      sellerId: listing.sellerId,
+      priceMsats: listing.priceMsats,
+      sha256: listing.sha256,
+      holdId: hold?.id ?? null,
+      // Nothing to confirm for a free listing.
+      status: hold ? 'Pending' : 'Completed',
+      confirmDeadline: new Date(now.getTime() + CONFIRMATION_WINDOW_HOURS * HOUR_MS).toISOString(),
+      accessUntil: listing.listingType === 'Subscription' ? new Date(now.getTime() + SUBSCRIPTION_DAYS * 24 * HOUR_MS).toISOString() : null,
+      receivedSha256: null,
+      completedAt: hold ? null : now.toISOString(),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
+    store.countPurchase(db, listing.id);
+    return purchaseView(db, clock, requirePurchase(db, id), buyerId);
+  });
+}
+
+export function requirePurchase(db: Db, id: string): PurchaseRow {
+  const p = store.getPurchase(db, id);
+  if (!p) throw new MarketError('NOT_FOUND', `No data purchase ${id}.`);
+  return p;
+}
+
+function move(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], set: Partial<PurchaseRow> & { status: PurchaseStatus }): PurchaseRow {
+  if (!from.includes(p.status as PurchaseStatus)) {
+    throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; this needs it ${from.join(' or ')}.`, { status: p.status });
+  }
+  if (!store.updatePurchase(db, p.id, from, { ...set, updatedAt: clock.now().toISOString() })) {
+    throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile; read it again.`);
+  }
+  return requirePurchase(db, p.id);
+}
+
+/**
+ * Pays the seller priceMsats out of the held price (a dispute may settle below it; the
+ * rest returns to the buyer). Exactly once: the status move fails a second time.
+ */
+export function settlePurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], priceMsats: number): PurchaseRow {
+  const done = move(db, clock, p, from, { status: 'Completed', completedAt: clock.now().toISOString() });
+  if (p.holdId) {
+    postHold(db, clock, p.holdId, priceMsats, `Data purchase ${p.id} settled`);
+    payFromEscrow(db, clock, { payeeAccountId: agentAccountId(p.sellerId), priceMsats, reference: p.id, what: `data purchase ${p.id}` });
+  }
+  return done;
+}
+
+/** A full refund of a purchase whose price is still held. */
+export function refundHeldPurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], why: string): PurchaseRow {
+  const done = move(db, clock, p, from, { status: 'Refunded' });
+  if (p.holdId) voidHold(db, clock, p.holdId, why);
+  return done;
+}
+
+/** Pays every purchase whose confirmation window has passed. */
+function settleDue(db: Db, clock: Clock, p: PurchaseRow): void {
+  if (p.status === 'Pending' && p.confirmDeadline <= clock.now().toISOString()) settlePurchase(db, clock, p, ['Pending'], p.priceMsats);
+}
+
+function current(db: Db, clock: Clock, id: string): PurchaseRow {
+  settleDue(db, clock, requirePurchase(db, id));
+  return requirePurchase(db, id);
+}
+
+export function settleDuePurchases(db: Db, clock: Clock): number {
+  return db.write(() => {
+    const due = store.duePurchases(db, clock.now().toISOString());
+    for (const p of due) settleDue(db, clock, p);
+    return due.length;
+  });
+}
+
+/**
+ * The buyer confirms receipt: with the hash of what arrived, a mismatch files a dispute
+ * (the hold stays frozen) instead of paying. `fileMismatch` is the disputes module's
+ * filing, passed in so the two modules do not import each other.
+ */
+export function confirmPurchase(
+  db: Db,
+  clock: Clock,
+  buyerId: string,
+  input: { purchaseId: string; receivedSha256?: string },
+  fileMismatch: (p: PurchaseRow, received: string) => { dispute_id: string },
+) {
+  return db.write(() => {
+    const p = current(db, clock, input.purchaseId);
+    if (p.buyerId !== buyerId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
+    const received = input.receivedSha256?.toLowerCase();
+    if (received !== undefined && received !== p.sha256) {
+      if (p.status !== 'Pending') throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; file a dispute with marketplace_file_dispute instead.`);
+      store.updatePurchase(db, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
+      const dispute = fileMismatch(requirePurchase(db, p.id), received);
+      return { ...purchaseView(db, clock, requirePurchase(db, p.id), buyerId), dispute_id: dispute.dispute_id };
+    }
+    const done = settlePurchase(db, clock, p, ['Pending'], p.priceMsats);
+    if (received) store.updatePurchase(db, p.id, ['Completed'], { receivedSha256: received });
+    return purchaseView(db, clock, requirePurchase(db, done.id), buyerId);
+  });
+}
+
+export function getPurchase(db: Db, clock: Clock, agentId: string, id: string) {
+  return db.write(() => {
+    const p = current(db, clock, id);
+    if (p.buyerId !== agentId && p.sellerId !== agentId) throw new MarketError('NOT_FOUND', `No data purchase ${id} of yours.`);
+    return purchaseView(db, clock, p, agentId);
+  });
+}
+
+export function listPurchasesPage(db: Db, agentId: string, q: { role?: 'buyer' | 'seller'; status?: string; cursor?: string; limit: number }) {
+  const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
+  const rows = store.listPurchases(db, agentId, q.role ?? 'either', q.status, beforeId, q.limit + 1);
+  return toPage(rows, q.limit, (p) => purchaseSummary(p), (p) => encodeCursor({ id: p.id }));
+}
+
+function purchaseSummary(p: PurchaseRow) {
+  return {
+    purchase_id: p.id,
+    listing_id: p.listingId,
+    status: p.status,
+    buyer_id: p.buyerId,
+    seller_id: p.sellerId,
+    price_sats: msatsToSats(p.priceMsats),
+    held_sats: p.status === 'Pending' || p.status === 'Disputed' ? msatsToSats(p.priceMsats) : 0,
+    sha256: p.sha256,
+    received_sha256: p.receivedSha256,
+    confirm_deadline: p.status === 'Pending' ? p.confirmDeadline : null,
+    access_until: p.accessUntil,
+    completed_at: p.completedAt,
+    created_at: p.createdAt,
+  };
+}
+
+/** The buyer gets a fresh access grant while the purchase gives access; the seller never does. */
+export function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: string) {
+  const now = clock.now().toISOString();
+  const access = p.buyerId === viewerId && (p.status === 'Pending' || p.status === 'Completed') && (p.accessUntil === null || p.accessUntil > now);
+  const location = access ? requireListing(db, p.listingId).location : null;
+  return {
+    ...purchaseSummary(p),
+    access_grant: access
+      ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location })
+      : null,
+  };
+}

@@ -1,0 +1,108 @@
+// What a dispute can be about. Each kind of deal says who may dispute it and against
+// whom, the most that can be refunded, whether its money is still held (filing then
+// freezes it) and how a frozen deal settles once the operator decides.
+import type { Db } from '../../db/connection.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { requireBounty, requireSubmission } from '../bounties/bounties.js';
+import { earnedMsats } from '../bounties/reward.js';
+import { refundHeldPurchase, requirePurchase, settlePurchase } from '../data/purchases.js';
+import * as hiring from '../../db/hiring-store.js';
+import * as data from '../../db/data-store.js';
+import { requireContract, settleContract } from '../hiring/contracts.js';
+import { voidHold } from '../ledger/holds.js';
+import type { SubjectKind } from './disputes.js';
+
+export interface Claim {
+  respondentId: string;
+  /** The whole of what is in dispute: RefundFull refunds this, RefundPartial less. */
+  maxMsats: number;
+  /** Null while the money is still held; else when it was paid out (the window runs from then). */
+  paidAt: string | null;
+  /** Holds the deal's money until the dispute is resolved (only when paidAt is null). */
+  freeze: () => void;
+}
+
+/** Who the claimant may dispute over this deal, and on what terms. */
+export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, claimantId: string): Claim {
+  const now = () => clock.now().toISOString();
+  switch (kind) {
+    case 'contract': {
+      const c = requireContract(db, id);
+      if (c.hirerId !== claimantId) throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for.`);
+      if (c.status === 'Completed') return { respondentId: c.agentId, maxMsats: c.agreedMsats, paidAt: c.updatedAt, freeze: () => {} };
+      if (!['InProgress', 'Delivered', 'Rejected'].includes(c.status)) throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
+      return {
+        respondentId: c.agentId,
+        maxMsats: c.agreedMsats,
+        paidAt: null,
+        // A disputed contract neither settles nor expires until resolved.
+        freeze: () => {
+          if (!hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
+        },
+      };
+    }
+    case 'purchase': {
+      const p = requirePurchase(db, id);
+      if (p.buyerId !== claimantId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
+      if (p.priceMsats === 0) throw new MarketError('CONFLICT', `Purchase ${p.id} was free; there is nothing to refund.`);
+      if (p.status === 'Completed') return { respondentId: p.sellerId, maxMsats: p.priceMsats, paidAt: p.completedAt, freeze: () => {} };
+      if (p.status !== 'Pending') throw new MarketError('CONFLICT', `A ${p.status} purchase cannot be disputed.`);
+      return {
+        respondentId: p.sellerId,
+        maxMsats: p.priceMsats,
+        paidAt: null,
+        freeze: () => {
+          if (!data.updatePurchase(db, p.id, ['Pending'], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile.`);
+        },
+      };
+    }
+    case 'bounty': {
+      // A bounty is many deals: the one disputed is a submission.
+      const s = requireSubmission(db, id);
+      const b = requireBounty(db, s.bountyId);
+      if (claimantId === b.creatorId) {
+        // The creator paid for samples that turned out bad: the contributor pays back.
+        if (s.paidMsats === 0) throw new MarketError('CONFLICT', `Nothing was paid for submission ${s.id}.`);
+        return { respondentId: s.contributorId, maxMsats: s.paidMsats, paidAt: s.updatedAt, freeze: () => {} };
+      }
+      if (claimantId === s.contributorId) {
+        // The contributor says samples were wrongly rejected: the creator pays for them.
+        const refused = s.sampleCount - s.acceptedSamples;
+        if (s.samples === null || refused === 0 || !['Rejected', 'PartiallyAccepted'].includes(s.status)) {
+          throw new MarketError('CONFLICT', `Submission ${s.id} has no samples its creator rejected after review.`);
+        }
+        return { respondentId: b.creatorId, maxMsats: earnedMsats(b.rewardMsats, b.minSamples, refused), paidAt: s.updatedAt, freeze: () => {} };
+      }
+      throw new MarketError('NOT_FOUND', `No bounty submission ${s.id} of yours.`);
+    }
+    default:
+      throw new MarketError('INVALID_INPUT', `Disputes over a ${kind} are not available yet; contracts, purchases and bounty submissions can be disputed.`);
+  }
+}
+
+/**
+ * Settles a frozen deal out of its hold: the claimant gets refundMsats back, the
+ * respondent the rest. Returns false when the deal's money was not held (already paid).
+ */
+export function settleFrozen(db: Db, clock: Clock, kind: string, id: string, refundMsats: number, disputeId: string): boolean {
+  if (kind === 'contract') {
+    const c = requireContract(db, id);
+    if (c.status !== 'Disputed') return false;
+    if (refundMsats === c.agreedMsats) {
+      voidHold(db, clock, c.holdId, `Dispute ${disputeId}: full refund`);
+      hiring.updateContract(db, c.id, ['Disputed'], { status: 'Cancelled', updatedAt: clock.now().toISOString() });
+    } else {
+      settleContract(db, clock, c, ['Disputed'], c.agreedMsats - refundMsats);
+    }
+    return true;
+  }
+  if (kind === 'purchase') {
+    const p = requirePurchase(db, id);
+    if (p.status !== 'Disputed') return false;
+    if (refundMsats === p.priceMsats) refundHeldPurchase(db, clock, p, ['Disputed'], `Dispute ${disputeId}: full refund`);
+    else settlePurchase(db, clock, p, ['Disputed'], p.priceMsats - refundMsats);
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,26 @@
+// Paying a deal out of escrow: the payee gets the price less the platform's fee. One
+// rule for contracts, data sales and bounty rewards.
+import type { Db } from '../../db/connection.js';
+import type { Clock } from '../clock.js';
+import { ESCROW, PLATFORM_REVENUE } from './accounts.js';
+import { postTransfer } from './transfers.js';
+
+export const PLATFORM_FEE_PCT = 5;
+
+/** The payee's share and the platform's fee out of a settled price: the fee is floored. */
+export function settlementShares(priceMsats: number, feePct = PLATFORM_FEE_PCT): { payeeMsats: number; feeMsats: number } {
+  const feeMsats = Math.floor((priceMsats * feePct) / 100);
+  return { payeeMsats: priceMsats - feeMsats, feeMsats };
+}
+
+/** Moves priceMsats, already posted to escrow, to the payee and the platform. */
+export function payFromEscrow(db: Db, clock: Clock, p: { payeeAccountId: string; priceMsats: number; reference: string; what: string }) {
+  const { payeeMsats, feeMsats } = settlementShares(p.priceMsats);
+  if (payeeMsats > 0) {
+    postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: p.payeeAccountId, amountMsats: payeeMsats, entryType: 'Payment', description: `Pay for ${p.what}`, reference: p.reference });
+  }
+  if (feeMsats > 0) {
+    postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: PLATFORM_REVENUE.id, amountMsats: feeMsats, entryType: 'Fee', description: `Platform fee on ${p.what}`, reference: p.reference });
+  }
+  return { payeeMsats, feeMsats };
+}

@@ -1,0 +1,202 @@
+// Bounties: the reward is held at creation and paid pro rata to accepted samples; each
+// automatic check reports on its own; expiry and cancellation return exactly what no
+// accepted submission was paid; disputes over submissions run in both directions.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/context.js';
+import { settleDueBounties } from '../../src/domain/bounties/bounties.js';
+import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
+import { getBalance } from '../../src/domain/ledger/transfers.js';
+import { verifyLedger } from '../../src/domain/ledger/verify.js';
+import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock, operatorToken } from '../support/fixtures.js';
+
+afterEach(closeContexts);
+
+const balance = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
+const samples = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ text: `review number ${from + i}`, label: (from + i) % 2 ? 'positive' : 'negative' }));
+const SCHEMA = { type: 'object', required: ['text', 'label'], properties: { text: { type: 'string' }, label: { enum: ['positive', 'negative'] } } };
+
+async function posted(clock = new ManualClock(), reward = 5_000, minSamples = 100) {
+  const ctx = makeContext({ clock });
+  const { sponsor, agent: creator } = fundedAgent(ctx, 10_000);
+  const alice = agent(ctx, sponsor.id, 'Alice');
+  const bob = agent(ctx, sponsor.id, 'Bob');
+  const creatorClient = await connect(ctx, creator.token);
+  const aliceClient = await connect(ctx, alice.token);
+  const bobClient = await connect(ctx, bob.token);
+  const created = await call(creatorClient, 'marketplace_create_bounty', {
+    title: 'Labelled product reviews',
+    description: 'English reviews labelled positive or negative',
+    reward_sats: reward,
+    requirements: { min_samples: minSamples, required_format: 'json', schema: SCHEMA },
+    deadline: new Date(clock.now().getTime() + 7 * DAY).toISOString(),
+  });
+  expect(created.data).toMatchObject({ status: 'Active', escrow_sats: reward, sats_per_sample: Math.floor(reward / minSamples) });
+  return { ctx, clock, creator, alice, bob, creatorClient, aliceClient, bobClient, bountyId: created.data.bounty_id as string };
+}
+
+const submit = (client: Awaited<ReturnType<typeof connect>>, bountyId: string, data: unknown[], extra: Record<string, unknown> = {}) =>
+  call(client, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: data, metadata: { format: 'json', sample_count: data.length }, ...extra });
+
+describe('bounties', () => {
+  it('hold the reward, pay pro rata, and return the unpaid remainder when the deadline passes', async () => {
+    const { ctx, clock, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
+    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 5_000_000 });
+    const sub = await submit(aliceClient, bountyId, samples(70));
+    expect(sub.data).toMatchObject({ status: 'Pending', verification: { passed: true } });
+    expect(sub.data.verification.checks.map((c: { name: string }) => c.name)).toEqual(['sample_count', 'format', 'schema', 'duplicates', 'secrets_pii']);
+    expect((await call(creatorClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data.untrusted_samples).toHaveLength(70);
+    expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 71 })).data.error.code).toBe('INVALID_INPUT');
+    const reviewed = await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 60 });
+    expect(reviewed.data).toMatchObject({ status: 'PartiallyAccepted', accepted_samples: 60, paid_sats: 3_000 });
+    expect(balance(ctx, alice.id).balanceMsats).toBe(2_850_000); // 3,000 less the 5% fee
+    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
+    expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
+
+    clock.advance(7 * DAY + HOUR);
+    expect((await submit(aliceClient, bountyId, samples(5, 500))).data.error.code).toBe('CONFLICT');
+    settleDueBounties(ctx.db, ctx.clock);
+    expect((await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data).toMatchObject({ status: 'Expired', escrow_sats: 0, paid_sats: 3_000 });
+    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 0, availableMsats: 7_000_000 });
+    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('become Fulfilled when enough samples are accepted, paying exactly the reward across contributors', async () => {
+    const { ctx, creator, alice, bob, creatorClient, aliceClient, bobClient, bountyId } = await posted(undefined, 1_000, 3);
+    const a = await submit(aliceClient, bountyId, samples(2));
+    const b = await submit(bobClient, bountyId, samples(2, 10));
+    const late = await submit(bobClient, bountyId, samples(1, 20));
+    await call(creatorClient, 'marketplace_review_submission', { submission_id: a.data.submission_id, decision: 'accept' });
+    const second = await call(creatorClient, 'marketplace_review_submission', { submission_id: b.data.submission_id, decision: 'accept' });
+    // 2 of 3 paid 666.666 sats; the third sample pays exactly what remains.
+    expect(second.data.status).toBe('Accepted');
+    const bounty = (await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data;
+    expect(bounty).toMatchObject({ status: 'Fulfilled', paid_sats: 1_000, escrow_sats: 0, accepted_samples: 4 });
+    expect(bounty.submissions.find((s: { submission_id: string }) => s.submission_id === late.data.submission_id).status).toBe('Closed');
+    // 666,666 msats for Alice's two, 333,334 for Bob's one; each less its own floored 5% fee.
+    expect(balance(ctx, alice.id).balanceMsats).toBe(666_666 - 33_333);
+    expect(balance(ctx, bob.id).balanceMsats).toBe(333_334 - 16_666);
+    expect(balance(ctx, alice.id).balanceMsats + balance(ctx, bob.id).balanceMsats + getBalance(ctx.db, PLATFORM_REVENUE.id).balanceMsats).toBe(1_000_000);
+    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('cancelled with an accepted submission return only what is still held', async () => {
+    const { ctx, creator, creatorClient, aliceClient, bobClient, bountyId } = await posted();
+    const a = await submit(aliceClient, bountyId, samples(20));
+    await call(creatorClient, 'marketplace_review_submission', { submission_id: a.data.submission_id, decision: 'accept' });
+    const b = await submit(bobClient, bountyId, samples(10, 100));
+    const blocked = await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId });
+    expect(blocked.data.error).toMatchObject({ code: 'CONFLICT', details: { pending: [b.data.submission_id] } });
+    await call(creatorClient, 'marketplace_review_submission', { submission_id: b.data.submission_id, decision: 'reject', reason: 'Labels are swapped' });
+    const cancelled = await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId });
+    expect(cancelled.data).toMatchObject({ status: 'Cancelled', paid_sats: 1_000, escrow_sats: 0 });
+    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect((await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId })).data.error.code).toBe('CONFLICT');
+    expect((await submit(aliceClient, bountyId, samples(1, 900))).data.error.code).toBe('CONFLICT');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('accept waiting submissions in full when the creator lets the review window lapse', async () => {
+    const { ctx, clock, alice, creator, aliceClient, bountyId } = await posted();
+    await submit(aliceClient, bountyId, samples(10));
+    clock.advance(7 * DAY + HOUR);
+    settleDueBounties(ctx.db, ctx.clock);
+    expect(balance(ctx, alice.id).balanceMsats).toBe(0); // still inside the 72 h review window
+    clock.advance(3 * DAY);
+    settleDueBounties(ctx.db, ctx.clock);
+    expect(balance(ctx, alice.id).balanceMsats).toBe(475_000);
+    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_500_000, heldMsats: 0 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('refuse to hold a reward the creator cannot cover, and a bad schema, changing nothing', async () => {
+    const ctx = makeContext();
+    const { agent: creator } = fundedAgent(ctx, 100);
+    const client = await connect(ctx, creator.token);
+    const base = { title: 't', description: 'd', reward_sats: 500, requirements: { min_samples: 5, required_format: 'json' } };
+    expect((await call(client, 'marketplace_create_bounty', base)).data.error.code).toBe('INSUFFICIENT_FUNDS');
+    const badSchema = { ...base, reward_sats: 50, requirements: { ...base.requirements, schema: { type: 'no-such-type' } } };
+    expect((await call(client, 'marketplace_create_bounty', badSchema)).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(client, 'marketplace_list_bounties', {})).data.items).toHaveLength(0);
+    expect(balance(ctx, creator.id).heldMsats).toBe(0);
+  });
+});
+
+describe('bounty verification', () => {
+  const failed = (data: { verification: { checks: { name: string; passed: boolean }[] } }) => data.verification.checks.filter((c) => !c.passed).map((c) => c.name);
+
+  it('reports each check on its own and keeps nothing of a failed submission', async () => {
+    const { creatorClient, aliceClient, bobClient, bountyId } = await posted();
+    const miscounted = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: samples(3), metadata: { format: 'json', sample_count: 4 } });
+    expect(failed(miscounted.data)).toEqual(['sample_count']);
+    expect(miscounted.data.status).toBe('Rejected');
+    expect(failed((await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: samples(2), metadata: { format: 'csv', sample_count: 2 } })).data)).toEqual(['format']);
+    expect(failed((await submit(aliceClient, bountyId, ['a plain string', ...samples(1)])).data)).toEqual(['format', 'schema']);
+    const off = await submit(aliceClient, bountyId, [{ text: 'fine', label: 'neutral' }]);
+    expect(failed(off.data)).toEqual(['schema']);
+    expect(off.data.verification.checks.find((c: { name: string }) => c.name === 'schema').detail).toMatch(/#0 \/label/);
+    const dup = await submit(aliceClient, bountyId, [...samples(2), samples(1)[0]]);
+    expect(failed(dup.data)).toEqual(['duplicates']);
+
+    const kept = await submit(aliceClient, bountyId, samples(3));
+    expect(kept.data.verification.passed).toBe(true);
+    // Key order does not make a copy new.
+    const reordered = await submit(bobClient, bountyId, [{ label: 'negative', text: 'review number 0' }]);
+    expect(reordered.data.verification.checks.find((c: { name: string }) => c.name === 'duplicates').detail).toMatch(/already contributed/);
+
+    const leaky = await submit(bobClient, bountyId, [
+      { text: 'my key is AKIAIOSFODNN7EXAMPLE ok', label: 'positive' },
+      { text: 'write to jane.doe@example.com', label: 'negative' },
+    ]);
+    expect(failed(leaky.data)).toEqual(['secrets_pii']);
+    const detail = leaky.data.verification.checks.find((c: { name: string }) => c.name === 'secrets_pii').detail as string;
+    expect(detail).toMatch(/sample #0 at \$\.text: secret/);
+    expect(detail).toMatch(/sample #1 at \$\.text: pii/);
+    expect(detail).not.toMatch(/AKIA|jane/);
+    // Nothing flagged is stored.
+    expect((await call(bobClient, 'marketplace_get_submission', { submission_id: leaky.data.submission_id })).data.untrusted_samples).toBeNull();
+    // And only the contributor or the creator may read a submission.
+    expect((await call(bobClient, 'marketplace_get_submission', { submission_id: kept.data.submission_id })).data.error.code).toBe('NOT_FOUND');
+    const seen = (await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data.submissions;
+    expect(seen).toHaveLength(8);
+    expect((await call(bobClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data.submissions).toHaveLength(2);
+  });
+
+  it('refuses contributions in anyone else\'s name and to one\'s own bounty', async () => {
+    const { creatorClient, aliceClient, bob, bountyId } = await posted();
+    expect((await submit(aliceClient, bountyId, samples(1), { contributor_id: bob.id })).data.error.code).toBe('FORBIDDEN');
+    expect((await submit(creatorClient, bountyId, samples(1))).data.error.code).toBe('INVALID_INPUT');
+  });
+});
+
+describe('disputes over bounty submissions', () => {
+  it('let the creator claw back a paid submission, with the shortfall as debt', async () => {
+    const { ctx, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
+    const sub = await submit(aliceClient, bountyId, samples(40));
+    await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' });
+    expect(balance(ctx, alice.id).balanceMsats).toBe(1_900_000);
+    await call(aliceClient, 'marketplace_send_payment', { to_agent_id: creator.id, amount_sats: 1_500 });
+    const filed = await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 2_000 });
+    expect(filed.data).toMatchObject({ respondent_id: alice.id, at_stake_sats: 2_000 });
+    const operator = await connect(ctx, operatorToken(ctx));
+    const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' });
+    expect(resolved.data).toMatchObject({ refund_sats: 2_000, debt_sats: 1_600 });
+    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('let a contributor claim for samples rejected after review, paid by the creator', async () => {
+    const { ctx, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
+    const sub = await submit(aliceClient, bountyId, samples(10));
+    await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'reject', reason: 'not needed any more' });
+    expect((await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
+    const filed = await call(aliceClient, 'marketplace_file_dispute', { dispute_type: 'ServiceNotProvided', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 500 });
+    expect(filed.data).toMatchObject({ respondent_id: creator.id, at_stake_sats: 500 });
+    const operator = await connect(ctx, operatorToken(ctx));
+    await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 300 });
+    expect(balance(ctx, alice.id).balanceMsats).toBe(300_000);
+    expect(balance(ctx, creator.id).balanceMsats).toBe(9_700_000);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+});
