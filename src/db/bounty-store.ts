@@ -1,5 +1,5 @@
 // SQL for bounties, their submissions and the sample hashes that catch duplicates.
-import { and, asc, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, notExists, or } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { bounties, bountySampleHashes, bountySubmissions } from './schema.js';
 
@@ -23,9 +23,27 @@ export function listBounties(db: Db, f: { status?: string; creatorId?: string; m
   return db.orm.select().from(bounties).where(and(...filters)).orderBy(desc(bounties.id)).limit(f.limit).all();
 }
 
-/** Active bounties whose deadline has passed: they stop taking submissions and settle. */
-export const dueBounties = (db: Db, nowIso: string) =>
-  db.orm.select().from(bounties).where(and(eq(bounties.status, 'Active'), lte(bounties.deadline, nowIso))).limit(200).all();
+/**
+ * Active bounties past their deadline with nothing left to wait for: no submission waiting
+ * for review, or the review window (ending at reviewCutoff's deadline) over. Bounties still
+ * in their review window are left out, so they never crowd out those that are due.
+ */
+export const dueBounties = (db: Db, nowIso: string, reviewCutoffIso: string) =>
+  db.orm
+    .select()
+    .from(bounties)
+    .where(
+      and(
+        eq(bounties.status, 'Active'),
+        lte(bounties.deadline, nowIso),
+        or(
+          lte(bounties.deadline, reviewCutoffIso),
+          notExists(db.orm.select({ id: bountySubmissions.id }).from(bountySubmissions).where(and(eq(bountySubmissions.bountyId, bounties.id), eq(bountySubmissions.status, 'Pending')))),
+        ),
+      ),
+    )
+    .limit(200)
+    .all();
 
 export const insertSubmission = (db: Db, row: SubmissionRow) => void db.orm.insert(bountySubmissions).values(row).run();
 export const getSubmission = (db: Db, id: string) => db.orm.select().from(bountySubmissions).where(eq(bountySubmissions.id, id)).get();

@@ -101,10 +101,10 @@ describe('bounties', () => {
     const { ctx, clock, alice, creator, aliceClient, bountyId } = await posted();
     await submit(aliceClient, bountyId, samples(10));
     clock.advance(7 * DAY + HOUR);
-    settleDueBounties(ctx.db, ctx.clock);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(0); // still inside the 72 h review window
+    expect(settleDueBounties(ctx.db, ctx.clock)).toBe(0); // still inside the 72 h review window
+    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
     clock.advance(3 * DAY);
-    settleDueBounties(ctx.db, ctx.clock);
+    expect(settleDueBounties(ctx.db, ctx.clock)).toBe(1);
     expect(balance(ctx, alice.id).balanceMsats).toBe(475_000);
     expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_500_000, heldMsats: 0 });
     expect(verifyLedger(ctx.db).ok).toBe(true);

@@ -248,7 +248,8 @@ function current(db: Db, clock: Clock, id: string): BountyRow {
 
 export function settleDueBounties(db: Db, clock: Clock): number {
   return db.write(() => {
-    const due = store.dueBounties(db, clock.now().toISOString());
+    const now = clock.now();
+    const due = store.dueBounties(db, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString());
     for (const b of due) settleDue(db, clock, b);
     return due.length;
   });
