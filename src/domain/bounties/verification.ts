@@ -7,7 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { canonicalHash } from '../canonical-json.js';
 import { MarketError } from '../errors.js';
-import { scanValue } from '../redaction-stub.js';
+import { scanValue } from '../redaction/index.js';
 
 export interface Check {
   name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii';
