@@ -1,15 +1,20 @@
 // Work a running server does between calls: end expired holds and approvals (so their
-// funds and states are right even when nobody looks) and deliver sponsor webhooks.
+// funds and states are right even when nobody looks), deliver sponsor webhooks, and ask
+// the wallet about unpaid invoices and unsettled payouts.
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
 import { settleDueBounties } from './domain/bounties/bounties.js';
 import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
+import { watchDeposits } from './domain/payments/deposits.js';
+import { settleWithdrawals } from './domain/payments/withdrawals.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
 
 const SWEEP_MS = 30_000;
 const WEBHOOK_MS = 1_000;
+/** How often the wallet is asked about unpaid invoices and unsettled payouts. */
+export const LIGHTNING_WATCH_MS = 5_000;
 
 export function startBackgroundWork(ctx: AppContext): () => void {
   const guard = (name: string, work: () => unknown) => async () => {
@@ -20,6 +25,7 @@ export function startBackgroundWork(ctx: AppContext): () => void {
     }
   };
   let delivering = false;
+  let watching = false;
   const timers = [
     setInterval(guard('expiry sweep', () => {
       // Deals first: each ends its own hold with its own description.
@@ -40,6 +46,19 @@ export function startBackgroundWork(ctx: AppContext): () => void {
         }
       }),
       WEBHOOK_MS,
+    ),
+    setInterval(
+      guard('lightning watch', async () => {
+        if (watching) return;
+        watching = true;
+        try {
+          await watchDeposits(ctx.db, ctx.clock, ctx.rail);
+          await settleWithdrawals(ctx.db, ctx.clock, ctx.rail);
+        } finally {
+          watching = false;
+        }
+      }),
+      LIGHTNING_WATCH_MS,
     ),
   ];
   for (const t of timers) t.unref();

@@ -27,6 +27,9 @@ import { readPolicyFile } from './cli/policy-file.js';
 import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
 import { searchCatalogue } from './domain/skills/search.js';
 import { listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
+import { refreshTopup } from './domain/payments/deposits.js';
+import { reconcile } from './domain/payments/reconcile.js';
+import { paySandboxInvoice } from './rails/sandbox-rail.js';
 import { openContext } from './runtime.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -52,6 +55,9 @@ Administration
   fund --agent ID --sats N [--idempotency-key K]
                                 credit an agent from its sponsor (sandbox rail: no real money)
   ledger verify                 check the hash chain, every balance and every hold
+  ledger reconcile [--fix]      compare the wallet's transactions with the ledger; --fix settles
+                                what the wallet's record decides
+  sandbox pay HASH              pay a sandbox top-up invoice (no money moves)
 
 Skills
   skills queue                  versions waiting for review, with scanner findings
@@ -102,6 +108,8 @@ const OPTIONS = {
   toolsets: { type: 'string' },
   'read-only': { type: 'boolean' },
   'nwc-url': { type: 'string' },
+  network: { type: 'string' },
+  fix: { type: 'boolean' },
   relay: { type: 'string', multiple: true },
   'auto-approve-providers': { type: 'boolean' },
   'public-url': { type: 'string' },
@@ -151,6 +159,7 @@ function configFrom(flags: Flags): Config {
     toolsets: flags.toolsets,
     readOnly: flags['read-only'],
     nwcUrl: flags['nwc-url'],
+    network: flags.network,
     relays: flags.relay,
     autoApproveProviders: flags['auto-approve-providers'],
     publicUrl: flags['public-url'],
@@ -223,6 +232,7 @@ async function serveStdio(ctx: AppContext): Promise<void> {
   ctx.logger.info('serving MCP over stdio', { db: ctx.config.dbPath });
   const stop = () => {
     void server.close().finally(() => {
+      ctx.rail.close();
       ctx.db.close();
       process.exit(0);
     });
@@ -244,6 +254,7 @@ async function serveHttp(ctx: AppContext, announce: (url: string) => void): Prom
   startBackgroundWork(ctx);
   const stop = () => {
     http.close(() => {
+      ctx.rail.close();
       ctx.db.close();
       process.exit(0);
     });
@@ -262,7 +273,8 @@ const COMMANDS = [
   /^token rotate$/,
   /^operator token$/,
   /^fund$/,
-  /^ledger verify$/,
+  /^ledger (verify|reconcile)$/,
+  /^sandbox pay \S+$/,
   /^policy (show|set|default)$/,
   /^approvals (list|(approve|deny) \S+)$/,
   /^skills (queue|(review|deprecate) \S+)$/,
@@ -354,6 +366,16 @@ async function main(argv: string[]): Promise<number> {
       out(flags, result, `Funded ${agentId} with ${sats} sats (sandbox). Balance: ${result.balance_sats} sats. Transfer ${result.transfer_id}.`);
       return 0;
     }
+    case 'ledger reconcile': {
+      try {
+        const report = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: Boolean(flags.fix) });
+        const lines = report.differences.map((d) => `- [${d.kind}]${d.fixed ? ' (fixed)' : ''} ${d.detail}`);
+        out(flags, { ...report }, report.differences.length === 0 ? `Wallet and ledger agree (${report.checked} wallet transactions).` : `${report.differences.length} difference(s):\n${lines.join('\n')}`);
+        return report.ok ? 0 : 1;
+      } finally {
+        ctx.rail.close();
+      }
+    }
     case 'ledger verify': {
       const report = verifyLedger(ctx.db);
       const json = report.ok
@@ -427,6 +449,14 @@ async function main(argv: string[]): Promise<number> {
             ? reviewSkillVersion(ctx.db, ctx.clock, { slug: skill[2]!, version, decision: reviewDecision(required(flags, 'decision')), reason: flags.reason })
             : deprecateSkillVersion(ctx.db, ctx.clock, skill[2]!, version);
         out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
+        return 0;
+      }
+      const sandbox = /^sandbox pay (\S+)$/.exec(command);
+      if (sandbox) {
+        if (ctx.rail.name !== 'sandbox') throw new UsageError('sandbox pay works on the sandbox rail only (no --nwc-url)');
+        if (!paySandboxInvoice(ctx.db, ctx.clock, sandbox[1]!)) throw new MarketError('NOT_FOUND', `No unpaid, unexpired sandbox invoice ${sandbox[1]}.`);
+        const credited = await refreshTopup(ctx.db, ctx.clock, ctx.rail, sandbox[1]!);
+        out(flags, credited, `Sandbox invoice ${sandbox[1]} paid; ${credited.amount_sats} sats credited.`);
         return 0;
       }
       const dispute = /^disputes resolve (\S+)$/.exec(command);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
 import { MarketError } from './domain/errors.js';
+import { NETWORKS, type Network } from './domain/payments/invoice-check.js';
 import type { LogLevel } from './domain/logger.js';
 import { defaultSkillDirs } from './domain/skills/skill-md.js';
 
@@ -17,6 +18,10 @@ export interface Config {
   toolsets: string[] | null;
   readOnly: boolean;
   nwcUrl: string | null;
+  /** The Lightning network the wallet is on: invoices for any other are refused. */
+  network: Network;
+  /** How long a wallet call may take before its outcome counts as unknown. */
+  paymentTimeoutMs: number;
   relays: string[];
   autoApproveProviders: boolean;
   /** Where people reach this server's pages (approval pages); set by serve --http when not given. */
@@ -38,6 +43,8 @@ export interface ConfigInput {
   toolsets?: string;
   readOnly?: boolean;
   nwcUrl?: string;
+  network?: string;
+  paymentTimeoutMs?: number;
   relays?: string[];
   autoApproveProviders?: boolean;
   publicUrl?: string;
@@ -59,6 +66,8 @@ const schema = z.object({
   toolsets: z.array(z.string()).nullable(),
   readOnly: z.boolean(),
   nwcUrl: z.string().startsWith('nostr+walletconnect://', 'must be a nostr+walletconnect:// URL').nullable(),
+  network: z.enum(NETWORKS),
+  paymentTimeoutMs: z.coerce.number().int().min(100).max(600_000),
   relays: z.array(z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')),
   autoApproveProviders: z.boolean(),
   publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
@@ -75,6 +84,8 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     toolsets: toolsets.length === 0 || toolsets.includes('all') ? null : toolsets,
     readOnly: flags.readOnly ?? ['1', 'true'].includes(env.MARKETPLACE_READ_ONLY ?? ''),
     nwcUrl: flags.nwcUrl ?? env.MARKETPLACE_NWC_URL ?? null,
+    network: flags.network ?? env.MARKETPLACE_LN_NETWORK ?? 'bitcoin',
+    paymentTimeoutMs: flags.paymentTimeoutMs ?? env.MARKETPLACE_PAYMENT_TIMEOUT_MS ?? 60_000,
     relays: flags.relays?.length ? flags.relays : list(env.MARKETPLACE_RELAYS),
     autoApproveProviders: flags.autoApproveProviders ?? false,
     publicUrl: flags.publicUrl ?? env.MARKETPLACE_PUBLIC_URL ?? null,
@@ -102,6 +113,8 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     toolsets: c.toolsets,
     readOnly: c.readOnly,
     nwcUrl: c.nwcUrl,
+    network: c.network,
+    paymentTimeoutMs: c.paymentTimeoutMs,
     relays: c.relays,
     autoApproveProviders: c.autoApproveProviders,
     publicUrl: c.publicUrl?.replace(/\/+$/, '') ?? null,

@@ -4,10 +4,13 @@ import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
 import type { Clock } from './domain/clock.js';
 import type { Logger } from './domain/logger.js';
+import type { PaymentRail } from './domain/payments/rail.js';
 
 export interface AppContext {
   db: Db;
   clock: Clock;
   logger: Logger;
   config: Config;
+  /** Where money enters and leaves: the sandbox, or the operator's Lightning wallet. */
+  rail: PaymentRail;
 }

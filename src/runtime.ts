@@ -5,10 +5,13 @@ import { openDatabase } from './db/connection.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { ensureSystemAccounts } from './domain/identity/registration.js';
 import { createLogger, type Logger } from './domain/logger.js';
+import { nwcRail } from './rails/nwc-rail.js';
+import { sandboxRail } from './rails/sandbox-rail.js';
 
 export function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): AppContext {
   const db = openDatabase(config.dbPath);
   const clock = overrides.clock ?? systemClock;
   ensureSystemAccounts(db, clock);
-  return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config };
+  const rail = config.nwcUrl ? nwcRail(config.nwcUrl, { timeoutMs: config.paymentTimeoutMs }) : sandboxRail(db, clock);
+  return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config, rail };
 }

@@ -730,3 +730,63 @@ export const bountySampleHashes = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.bountyId, t.sha256] })],
 );
+
+/** A Lightning invoice issued so an agent or a sponsor can add money; credited once per payment hash. */
+export const lightningInvoices = sqliteTable(
+  'lightning_invoices',
+  {
+    id: text('id').primaryKey(),
+    /** agent | sponsor */
+    ownerKind: text('owner_kind').notNull(),
+    ownerId: text('owner_id').notNull(),
+    amountMsats: integer('amount_msats').notNull(),
+    memo: text('memo'),
+    /** Null until the wallet has made the invoice (status requested). */
+    bolt11: text('bolt11'),
+    paymentHash: text('payment_hash'),
+    /** sandbox | nwc: the rail that issued it (and is asked about it). */
+    rail: text('rail').notNull(),
+    /** requested (allowed, not made yet) → pending → credited | expired */
+    status: text('status').notNull(),
+    expiresAt: text('expires_at'),
+    creditedAt: text('credited_at'),
+    transferId: text('transfer_id'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('lightning_invoices_hash_idx').on(t.paymentHash), index('lightning_invoices_status_idx').on(t.status, t.expiresAt)],
+);
+
+/** Money leaving for a Lightning invoice: held first, posted on success, voided on failure. */
+export const withdrawals = sqliteTable(
+  'withdrawals',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    bolt11: text('bolt11').notNull(),
+    paymentHash: text('payment_hash').notNull(),
+    /** The lightning address it was resolved from, if any. */
+    lightningAddress: text('lightning_address'),
+    amountMsats: integer('amount_msats').notNull(),
+    maxFeeMsats: integer('max_fee_msats').notNull(),
+    holdId: text('hold_id').notNull(),
+    rail: text('rail').notNull(),
+    /** queued → sending → completed | failed; sending stays while the outcome is unknown. */
+    status: text('status').notNull(),
+    feeMsats: integer('fee_msats'),
+    preimage: text('preimage'),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('withdrawals_agent_idx').on(t.agentId, t.id), index('withdrawals_hash_idx').on(t.paymentHash), index('withdrawals_status_idx').on(t.status)],
+);
+
+/** The sandbox rail's own record of its pretend invoices (no money moves). */
+export const sandboxInvoices = sqliteTable('sandbox_invoices', {
+  paymentHash: text('payment_hash').primaryKey(),
+  amountMsats: integer('amount_msats').notNull(),
+  expiresAt: text('expires_at').notNull(),
+  paidAt: text('paid_at'),
+});

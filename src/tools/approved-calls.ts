@@ -15,6 +15,18 @@ export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
     const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };
-    return synchronously(tool, tool.handler(parsed.data, { ctx, caller }));
+    const result = synchronously(tool, tool.handler(parsed.data, { ctx, caller }));
+    // What the call does outside the database (paying an invoice) waits until the
+    // decision's transaction has committed (this runs inside it), then follows on its
+    // own; the background sweep retries it if it fails.
+    const after = tool.after;
+    if (after) {
+      setImmediate(() => {
+        after(result, { ctx, caller }).catch((error: unknown) =>
+          ctx.logger.warn('approved call did not finish its outside work; the sweep will retry', { tool: tool.name, error: String(error) }),
+        );
+      });
+    }
+    return result;
   };
 }

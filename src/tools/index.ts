@@ -7,8 +7,9 @@ import { disputeTools } from './disputes.js';
 import { contextTools } from './context.js';
 import { dataTools } from './data.js';
 import { governanceTools } from './governance.js';
+import { lightningTools } from './lightning.js';
 import type { ToolDefinition } from './inventory.js';
 import { skillTools } from './skills.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...disputeTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...lightningTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...disputeTools];

@@ -44,6 +44,17 @@ export interface ToolDefinition<In extends ObjectSchema = ObjectSchema> {
    */
   action?: (args: z.output<In>, call: ToolCall) => ActionFacts;
   handler: (args: z.output<In>, call: ToolCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Work outside the database before the gate (e.g. resolving a lightning address to an
+   * invoice): returns the arguments the gate judges, an approval stores and the handler runs.
+   */
+  prepare?: (args: z.output<In>, call: ToolCall) => Promise<z.output<In>>;
+  /**
+   * Work outside the database after the handler committed (e.g. paying the invoice it
+   * reserved money for). It receives the handler's result, also on an idempotent replay,
+   * so it must finish what is unfinished and otherwise just report.
+   */
+  after?: (result: Record<string, unknown>, call: ToolCall) => Promise<Record<string, unknown>>;
 }
 
 /**

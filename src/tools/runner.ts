@@ -19,18 +19,20 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw invalidInput(parsed.error);
     const call = { ctx, caller };
-    if (!isGated(tool, caller.role)) return success(await tool.handler(parsed.data, call));
+    const data = tool.prepare ? await tool.prepare(parsed.data, call) : parsed.data;
+    const finish = async (result: Record<string, unknown>) => (tool.after ? tool.after(result, call) : result);
+    if (!isGated(tool, caller.role)) return success(await finish(await tool.handler(data, call)));
 
-    const { idempotency_key: idempotencyKey, ...args } = parsed.data as Record<string, unknown>;
+    const { idempotency_key: idempotencyKey, ...args } = data as Record<string, unknown>;
     const answer = passGate(ctx.db, ctx.clock, {
       agentId: caller.id,
       tool: tool.name,
       args,
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-      action: tool.action!(parsed.data, call),
-      execute: () => synchronously(tool, tool.handler(parsed.data, call)),
+      action: tool.action!(data, call),
+      execute: () => synchronously(tool, tool.handler(data, call)),
     });
-    if (answer.kind === 'result') return success(answer.result, answer.warnings);
+    if (answer.kind === 'result') return success(await finish(answer.result), answer.warnings);
     const { publicUrl } = ctx.config;
     return success({ ...answer.pending, ...(publicUrl ? { approval_url: `${publicUrl}/approvals/${answer.pending.approval_id}` } : {}) });
   } catch (error) {

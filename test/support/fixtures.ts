@@ -51,7 +51,10 @@ export function makeContext(options: { clock?: Clock; config?: ConfigInput } = {
 }
 
 export function closeContexts(): void {
-  for (const ctx of opened.splice(0)) if (ctx.db.sqlite.open) ctx.db.close();
+  for (const ctx of opened.splice(0)) {
+    ctx.rail.close();
+    if (ctx.db.sqlite.open) ctx.db.close();
+  }
 }
 
 export function sponsor(ctx: AppContext, name = 'Acme sponsor') {

@@ -23,6 +23,7 @@ export const ACTION_TYPES = [
   'PurchaseData',
   'SellData',
   'Withdraw',
+  'Deposit',
   'JoinCoalition',
   'FundCoalition',
   'ManageCoalition',

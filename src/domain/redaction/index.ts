@@ -1,2 +1,3 @@
 export { RULES, type FindingKind } from './patterns.js';
-export { redactText, scanText, scanValue, type Finding } from './scan.js';
+export { redactText, scanText, type Finding } from './scan.js';
+export { redactValue, scanValue, type LocatedFinding } from './json-value.js';

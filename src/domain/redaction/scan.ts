@@ -12,7 +12,8 @@ export interface Finding {
   end: number;
 }
 
-const MARKER = '[REDACTED:';
+/** Every redaction starts so; a value that does was redacted already. */
+export const MARKER = '[REDACTED:';
 
 /** Numbers in national format are read as US ones; international (+CC) ones are read as written. */
 const PHONE_DEFAULT_COUNTRY = 'US';
@@ -21,61 +22,64 @@ export function scanText(text: string): Finding[] {
   const found: Finding[] = [];
   for (const r of RULES) {
     for (const m of text.matchAll(r.pattern)) {
-      const value = m.groups?.value ?? m[0];
-      if (r.accept && !r.accept(value)) continue;
-      const start = m.groups?.value === undefined ? m.index : m.index + m[0].lastIndexOf(value);
+      const [start, end] = m.indices?.groups?.value ?? [m.index, m.index + m[0].length];
+      const value = text.slice(start, end);
       // What an earlier pass redacted (password=[REDACTED:password]) is not found again.
       if (value.startsWith(MARKER)) continue;
-      found.push({ kind: r.kind, rule: r.rule, start, end: start + value.length });
+      if (r.accept && !r.accept(value, m)) continue;
+      found.push({ kind: r.kind, rule: r.rule, start, end });
     }
   }
   // A digit run is the cheapest sign a phone number might be present.
   if (/\d{3}/.test(text)) {
     for (const p of findPhoneNumbersInText(text, { defaultCountry: PHONE_DEFAULT_COUNTRY })) {
+      if (isBareDigits(text.slice(p.startsAt, p.endsAt))) continue;
       found.push({ kind: 'pii', rule: 'phone', start: p.startsAt, end: p.endsAt });
     }
   }
   return withoutOverlaps(found);
 }
 
+/**
+ * An unformatted run of digits (4155552671) is read as a phone number by libphonenumber
+ * four times in ten when it is ten digits long, but in data it is far more often an id,
+ * an amount or a timestamp; a number written for people has a `+`, a space, a dash, a
+ * dot or parentheses.
+ */
+const isBareDigits = (s: string) => /^\d+$/.test(s);
+
 const PRIORITY: Record<FindingKind, number> = { secret: 0, path: 1, pii: 2 };
 
 /**
- * Keeps the earliest finding where they overlap; where they start together, a secret
- * before a home path before personal data (the password of user:password@host is a
- * secret, not an email), then the longest.
+ * Overlapping findings become one, named for the earliest; where they start together, a
+ * secret before a home path before personal data (the password of user:password@host is
+ * a secret, not an email), then the longest. The span is their union, so redacting it
+ * never leaves the tail of a longer secret in clear.
  */
-function withoutOverlaps(found: Finding[]): Finding[] {
+export function withoutOverlaps(found: Finding[]): Finding[] {
   found.sort((a, b) => a.start - b.start || PRIORITY[a.kind] - PRIORITY[b.kind] || b.end - a.end);
   const kept: Finding[] = [];
   for (const f of found) {
     const last = kept.at(-1);
-    if (last && f.start < last.end) continue;
-    kept.push(f);
+    if (last && f.start < last.end) last.end = Math.max(last.end, f.end);
+    else kept.push({ ...f });
   }
   return kept;
 }
 
 export function redactText(text: string): { text: string; findings: Finding[] } {
   const findings = scanText(text);
-  let out = text;
-  for (const f of [...findings].reverse()) out = `${out.slice(0, f.start)}${MARKER}${f.rule}]${out.slice(f.end)}`;
-  return { text: out, findings };
+  return { text: applyRedactions(text, findings), findings };
 }
 
-/**
- * Every finding in a JSON value, with where it is (`$.a[2].b`). Keys are scanned too; a
- * key with a finding is named by its position (`$.{key 3}`) so the path never repeats it.
- */
-export function scanValue(value: unknown, path = '$'): (Finding & { path: string })[] {
-  if (typeof value === 'string') return scanText(value).map((f) => ({ ...f, path }));
-  if (Array.isArray(value)) return value.flatMap((v, i) => scanValue(v, `${path}[${i}]`));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, v], i) => {
-      const inKey = scanText(key);
-      const child = inKey.length > 0 ? `${path}.{key ${i}}` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-      return [...inKey.map((f) => ({ ...f, path: `${child} (key)` })), ...scanValue(v, child)];
-    });
+/** Replaces each finding (sorted, non-overlapping) by its marker. */
+export function applyRedactions(text: string, findings: readonly Finding[]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const f of findings) {
+    parts.push(text.slice(at, f.start), `${MARKER}${f.rule}]`);
+    at = f.end;
   }
-  return [];
+  parts.push(text.slice(at));
+  return parts.join('');
 }

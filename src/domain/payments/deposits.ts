@@ -1,0 +1,131 @@
+// Deposits: an invoice made by the rail for an agent or a sponsor; its payment is
+// credited exactly once per payment hash, whoever notices it first (the watcher, a
+// check by the owner, another process). The invoice row's status change is the guard.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/payments-store.js';
+import type { InvoiceRow } from '../../db/payments-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX, sponsorAccountId } from '../ledger/accounts.js';
+import { postTransfer } from '../ledger/transfers.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+import type { PaymentRail } from './rail.js';
+
+export const INVOICE_EXPIRY_SECONDS = 3_600;
+
+export interface Owner {
+  kind: 'agent' | 'sponsor';
+  id: string;
+}
+
+const ownerAccount = (o: { ownerKind: string; ownerId: string }) => (o.ownerKind === 'agent' ? agentAccountId(o.ownerId) : sponsorAccountId(o.ownerId));
+
+/**
+ * Records an allowed top-up (inside the gate's transaction); the wallet makes the invoice
+ * afterwards (makeTopupInvoice), so a retried call finds the same row and the same invoice.
+ */
+export function requestTopup(db: Db, clock: Clock, railName: string, owner: Owner, input: { amountSats: number; memo?: string }) {
+  const amountMsats = satsToMsats(input.amountSats);
+  if (amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'amount_sats must be at least 1.');
+  const row: InvoiceRow = {
+    id: newId('li'),
+    ownerKind: owner.kind,
+    ownerId: owner.id,
+    amountMsats,
+    memo: input.memo ?? null,
+    bolt11: null,
+    paymentHash: null,
+    rail: railName,
+    status: 'requested',
+    expiresAt: null,
+    creditedAt: null,
+    transferId: null,
+    createdAt: clock.now().toISOString(),
+  };
+  db.write(() => store.insertInvoice(db, row));
+  return { invoice_id: row.id };
+}
+
+/** Asks the wallet for the invoice of a requested top-up, once. */
+export async function makeTopupInvoice(db: Db, clock: Clock, rail: PaymentRail, invoiceId: string) {
+  const row = store.invoiceById(db, invoiceId);
+  if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${invoiceId}.`);
+  if (row.status !== 'requested') return invoiceView(row);
+  const made = await rail.createInvoice({ amountMsats: row.amountMsats, memo: row.memo, expirySeconds: INVOICE_EXPIRY_SECONDS });
+  db.write(() => store.fillInvoice(db, row.id, { bolt11: made.bolt11, paymentHash: made.paymentHash, expiresAt: made.expiresAt }));
+  return invoiceView(store.invoiceById(db, row.id)!);
+}
+
+/**
+ * Credits a paid invoice. Safe to call any number of times from any process: only the
+ * call that moves the row from pending to credited posts the transfer.
+ */
+export function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amountMsats: number): boolean {
+  return db.write(() => {
+    const row = store.invoiceByHash(db, paymentHash);
+    if (!row || row.status === 'credited' || row.status === 'requested') return false;
+    // A payment that arrives after we called the invoice expired still counts.
+    if (!store.updateInvoice(db, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() })) return false;
+    const transfer = postTransfer(db, clock, {
+      debitAccountId: row.rail === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+      creditAccountId: ownerAccount(row),
+      // What the payer paid, which a wallet may let exceed what was asked.
+      amountMsats: Math.max(amountMsats, row.amountMsats),
+      entryType: 'Deposit',
+      description: `Lightning deposit ${row.id}`,
+      reference: row.paymentHash,
+    });
+    store.updateInvoice(db, paymentHash, 'credited', { transferId: transfer.id });
+    return true;
+  });
+}
+
+/** Asks the rail about one invoice and records what it says. */
+export async function refreshInvoice(db: Db, clock: Clock, rail: PaymentRail, row: InvoiceRow): Promise<InvoiceRow> {
+  const hash = row.paymentHash;
+  if (row.status === 'credited' || hash === null) return row;
+  const seen = await rail.lookupInvoice(hash);
+  if (seen?.state === 'settled') creditPaidInvoice(db, clock, hash, seen.amountMsats);
+  else if (row.status === 'pending' && (seen?.state === 'expired' || (row.expiresAt ?? '') <= clock.now().toISOString())) {
+    db.write(() => store.updateInvoice(db, hash, 'pending', { status: 'expired' }));
+  }
+  return store.invoiceByHash(db, hash)!;
+}
+
+export async function checkTopup(db: Db, clock: Clock, rail: PaymentRail, owner: Owner, paymentHash: string) {
+  const row = store.invoiceByHash(db, paymentHash.toLowerCase());
+  if (!row || row.ownerKind !== owner.kind || row.ownerId !== owner.id) throw new MarketError('NOT_FOUND', `No top-up invoice ${paymentHash} of yours.`);
+  if (row.rail !== rail.name) throw new MarketError('CONFLICT', `Invoice ${paymentHash} was issued on the ${row.rail} rail; this server runs the ${rail.name} rail.`);
+  return invoiceView(await refreshInvoice(db, clock, rail, row));
+}
+
+/** The watcher: asks about every pending invoice, expired ones included (a late payment still counts for a day). */
+export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, limit = 100): Promise<number> {
+  let credited = 0;
+  for (const row of store.pendingInvoices(db, limit)) {
+    if (row.rail !== rail.name) continue;
+    const after = await refreshInvoice(db, clock, rail, row);
+    if (after.status === 'credited') credited++;
+  }
+  return credited;
+}
+
+export function invoiceView(r: InvoiceRow) {
+  return {
+    invoice_id: r.id,
+    bolt11: r.bolt11,
+    payment_hash: r.paymentHash,
+    amount_sats: msatsToSats(r.amountMsats),
+    status: r.status as 'requested' | 'pending' | 'credited' | 'expired',
+    expires_at: r.expiresAt,
+    credited_at: r.creditedAt,
+  };
+}
+
+/** The operator's view: any invoice by its hash, refreshed from the rail. */
+export async function refreshTopup(db: Db, clock: Clock, rail: PaymentRail, paymentHash: string) {
+  const row = store.invoiceByHash(db, paymentHash.toLowerCase());
+  if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${paymentHash}.`);
+  return invoiceView(await refreshInvoice(db, clock, rail, row));
+}

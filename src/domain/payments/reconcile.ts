@@ -1,0 +1,68 @@
+// Reconciliation: the wallet's own transaction list against the ledger's Lightning
+// records. Every difference is reported; with fix, those the wallet's record settles
+// are settled (a payment that arrived but was never credited, a payout whose outcome
+// was unknown). What only a person can judge (money the wallet never saw) is reported.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/payments-store.js';
+import type { Clock } from '../clock.js';
+import { creditPaidInvoice } from './deposits.js';
+import type { PaymentRail, RailTransaction } from './rail.js';
+import { settleWithdrawals } from './withdrawals.js';
+
+export type DifferenceKind =
+  | 'deposit_not_credited'
+  | 'credited_without_payment'
+  | 'payout_outcome_unknown'
+  | 'payout_not_in_wallet'
+  | 'wallet_payment_unknown_to_ledger';
+
+export interface Difference {
+  kind: DifferenceKind;
+  payment_hash: string;
+  detail: string;
+  fixed: boolean;
+}
+
+export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fix: boolean }): Promise<{ ok: boolean; checked: number; differences: Difference[] }> {
+  const wallet = await rail.listTransactions({ limit: 10_000 });
+  const byHash = new Map<string, RailTransaction>();
+  for (const t of wallet) byHash.set(`${t.direction}:${t.paymentHash}`, t);
+  const differences: Difference[] = [];
+
+  for (const inv of store.allInvoices(db)) {
+    if (inv.rail !== rail.name || inv.paymentHash === null) continue;
+    const seen = byHash.get(`incoming:${inv.paymentHash}`);
+    if (seen?.state === 'settled' && inv.status !== 'credited') {
+      const fixed = o.fix && creditPaidInvoice(db, clock, inv.paymentHash, seen.amountMsats);
+      differences.push({ kind: 'deposit_not_credited', payment_hash: inv.paymentHash, detail: `The wallet received ${seen.amountMsats} msats for invoice ${inv.id}; the ledger has not credited it.`, fixed });
+    } else if (inv.status === 'credited' && seen?.state !== 'settled') {
+      differences.push({ kind: 'credited_without_payment', payment_hash: inv.paymentHash, detail: `Invoice ${inv.id} was credited but the wallet shows it ${seen?.state ?? 'unknown'}.`, fixed: false });
+    }
+  }
+
+  const unknownBefore = store.withdrawalsIn(db, ['sending']).filter((w) => w.rail === rail.name);
+  if (o.fix) await settleWithdrawals(db, clock, rail, { failUnrecorded: true });
+  for (const w of unknownBefore) {
+    const after = store.getWithdrawal(db, w.id)!;
+    differences.push({
+      kind: 'payout_outcome_unknown',
+      payment_hash: w.paymentHash,
+      detail: `Withdrawal ${w.id} was sent without a known outcome${after.status === 'sending' ? '' : `; the wallet's record settles it as ${after.status}`}.`,
+      fixed: after.status !== 'sending',
+    });
+  }
+  const ours = new Set<string>();
+  for (const w of store.allWithdrawals(db)) {
+    if (w.rail !== rail.name) continue;
+    ours.add(w.paymentHash);
+    if (w.status === 'completed' && byHash.get(`outgoing:${w.paymentHash}`)?.state !== 'settled') {
+      differences.push({ kind: 'payout_not_in_wallet', payment_hash: w.paymentHash, detail: `Withdrawal ${w.id} is completed in the ledger but not settled in the wallet.`, fixed: false });
+    }
+  }
+  for (const t of wallet) {
+    if (t.direction === 'outgoing' && t.state === 'settled' && !ours.has(t.paymentHash)) {
+      differences.push({ kind: 'wallet_payment_unknown_to_ledger', payment_hash: t.paymentHash, detail: `The wallet paid ${t.amountMsats} msats that no withdrawal accounts for.`, fixed: false });
+    }
+  }
+  return { ok: differences.every((d) => d.fixed), checked: wallet.length, differences };
+}

@@ -1,0 +1,110 @@
+// The Lightning rail: Nostr Wallet Connect (NIP-47) to the operator's wallet through
+// @getalby/sdk. The connection string is a secret: it is read from the configuration
+// only, never logged, and never part of an error message.
+import { Nip47TimeoutError, Nip47WalletError, NWCClient } from '@getalby/sdk';
+import WebSocket from 'ws';
+import { MarketError } from '../domain/errors.js';
+import { RailError, type PaymentRail, type RailTransaction } from '../domain/payments/rail.js';
+
+/** The SDK bundles nostr-tools, which needs a global WebSocket; Node 20 has none. */
+function ensureWebSocket(): void {
+  const g = globalThis as { WebSocket?: unknown };
+  if (!g.WebSocket) g.WebSocket = WebSocket;
+}
+
+type Nip47Tx = Awaited<ReturnType<NWCClient['lookupInvoice']>>;
+
+function toTransaction(t: Nip47Tx): RailTransaction {
+  const expired = t.state === 'pending' && t.expires_at > 0 && t.expires_at * 1000 <= Date.now();
+  return {
+    direction: t.type,
+    paymentHash: t.payment_hash,
+    state: t.state === 'settled' ? 'settled' : t.state === 'failed' ? 'failed' : expired ? 'expired' : 'pending',
+    amountMsats: t.amount,
+    feeMsats: t.fees_paid ?? 0,
+    preimage: t.preimage || null,
+    settledAt: t.settled_at ? new Date(t.settled_at * 1000).toISOString() : null,
+  };
+}
+
+/** Errors of a wallet that says "not paid" for certain; anything else may still have paid. */
+const DEFINITE_PAY_FAILURES = new Set(['INSUFFICIENT_BALANCE', 'PAYMENT_FAILED', 'QUOTA_EXCEEDED', 'RATE_LIMITED', 'RESTRICTED', 'UNAUTHORIZED', 'NOT_IMPLEMENTED', 'UNSUPPORTED_ENCRYPTION']);
+
+export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
+  ensureWebSocket();
+  const client = new NWCClient({ nostrWalletConnectUrl: nwcUrl });
+
+  async function ask<T>(what: string, call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RailError('unknown', `The wallet did not answer ${what} within ${o.timeoutMs} ms.`)), o.timeoutMs);
+    });
+    try {
+      return await Promise.race([call(), timeout]);
+    } catch (error) {
+      if (error instanceof RailError) throw error;
+      if (error instanceof Nip47WalletError) throw new RailError('failed', `The wallet refused ${what}: ${error.message}`, error.code);
+      if (error instanceof Nip47TimeoutError) throw new RailError('unknown', `The wallet did not answer ${what}.`);
+      throw new RailError('unknown', `Could not reach the wallet for ${what}.`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reads and invoices: a failure is the upstream's, reported as such. */
+  async function read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await ask(what, call);
+    } catch (error) {
+      if (error instanceof RailError && error.code === 'NOT_FOUND') throw error;
+      throw new MarketError('UPSTREAM_UNAVAILABLE', `The Lightning wallet is unavailable (${(error as Error).message}). Try again shortly.`);
+    }
+  }
+
+  async function lookup(paymentHash: string): Promise<RailTransaction | null> {
+    try {
+      return toTransaction(await read('lookup_invoice', () => client.lookupInvoice({ payment_hash: paymentHash })));
+    } catch (error) {
+      if (error instanceof RailError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  return {
+    name: 'nwc',
+    async createInvoice({ amountMsats, memo, expirySeconds }) {
+      const t = await read('make_invoice', () => client.makeInvoice({ amount: amountMsats, description: memo ?? undefined, expiry: expirySeconds }));
+      return { bolt11: t.invoice, paymentHash: t.payment_hash, expiresAt: new Date(t.expires_at * 1000).toISOString() };
+    },
+    lookupInvoice: lookup,
+    async payInvoice({ bolt11 }) {
+      try {
+        const paid = await ask('pay_invoice', () => client.payInvoice({ invoice: bolt11 }));
+        return { preimage: paid.preimage, feeMsats: paid.fees_paid ?? 0 };
+      } catch (error) {
+        if (error instanceof RailError && error.outcome === 'failed' && !DEFINITE_PAY_FAILURES.has(error.code ?? '')) {
+          throw new RailError('unknown', error.message, error.code);
+        }
+        throw error;
+      }
+    },
+    async lookupPayment(paymentHash) {
+      const t = await lookup(paymentHash);
+      if (t?.direction === 'outgoing') return t;
+      // Not every wallet answers lookup_invoice for payments it sent; its history does.
+      const sent = await read('list_transactions', () => client.listTransactions({ type: 'outgoing', limit: 1000 }));
+      const found = sent.transactions.find((x) => x.payment_hash === paymentHash);
+      return found ? toTransaction(found) : null;
+    },
+    async listTransactions({ sinceSeconds, limit }) {
+      const r = await read('list_transactions', () => client.listTransactions({ from: sinceSeconds, limit: limit ?? 1000 }));
+      return r.transactions.map(toTransaction);
+    },
+    async balanceMsats() {
+      return (await read('get_balance', () => client.getBalance())).balance;
+    },
+    close() {
+      client.close();
+    },
+  };
+}

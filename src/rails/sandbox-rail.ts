@@ -1,0 +1,55 @@
+// The sandbox rail, the embedded default: no money moves. Its invoices are pretend ones
+// that only `agent-marketplace sandbox pay HASH` settles, so a developer can walk the
+// whole deposit path without a wallet; payouts "succeed" without paying anyone.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/connection.js';
+import * as store from '../db/payments-store.js';
+import type { Clock } from '../domain/clock.js';
+import type { PaymentRail, RailTransaction } from '../domain/payments/rail.js';
+
+export const SANDBOX_INVOICE_PREFIX = 'lnsandbox';
+
+export function sandboxRail(db: Db, clock: Clock): PaymentRail {
+  const view = (row: NonNullable<ReturnType<typeof store.sandboxInvoice>>): RailTransaction => ({
+    direction: 'incoming',
+    paymentHash: row.paymentHash,
+    state: row.paidAt ? 'settled' : row.expiresAt <= clock.now().toISOString() ? 'expired' : 'pending',
+    amountMsats: row.amountMsats,
+    feeMsats: 0,
+    preimage: null,
+    settledAt: row.paidAt,
+  });
+  return {
+    name: 'sandbox',
+    async createInvoice(o) {
+      const paymentHash = createHash('sha256').update(randomBytes(32)).digest('hex');
+      const expiresAt = new Date(clock.now().getTime() + o.expirySeconds * 1000).toISOString();
+      store.insertSandboxInvoice(db, { paymentHash, amountMsats: o.amountMsats, expiresAt });
+      return { bolt11: `${SANDBOX_INVOICE_PREFIX}${o.amountMsats}m1${paymentHash}`, paymentHash, expiresAt };
+    },
+    async lookupInvoice(paymentHash) {
+      const row = store.sandboxInvoice(db, paymentHash);
+      return row ? view(row) : null;
+    },
+    async payInvoice() {
+      return { preimage: null, feeMsats: 0 };
+    },
+    async lookupPayment() {
+      return null;
+    },
+    async listTransactions() {
+      return store.allSandboxInvoices(db).map(view);
+    },
+    async balanceMsats() {
+      return 0;
+    },
+    close() {},
+  };
+}
+
+/** What `agent-marketplace sandbox pay` does: an outside payer pays a pretend invoice. */
+export function paySandboxInvoice(db: Db, clock: Clock, paymentHash: string): boolean {
+  const row = store.sandboxInvoice(db, paymentHash);
+  if (!row || row.paidAt || row.expiresAt <= clock.now().toISOString()) return false;
+  return store.paySandboxInvoice(db, paymentHash, clock.now().toISOString());
+}

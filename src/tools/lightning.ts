@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { ToolCall } from './inventory.js';
+import { MarketError } from '../domain/errors.js';
+import { satsToMsats } from '../domain/money.js';
+import { checkTopup, makeTopupInvoice, requestTopup, type Owner } from '../domain/payments/deposits.js';
+import { checkInvoice } from '../domain/payments/invoice-check.js';
+import { invoiceForAddress } from '../domain/payments/lightning-address.js';
+import { listWithdrawalsPage, reserveWithdrawal, sendWithdrawal } from '../domain/payments/withdrawals.js';
+import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
+import { ACTING, defineTool, READ_ONLY } from './inventory.js';
+
+const sats = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000);
+const invoice = z.object({
+  invoice_id: z.string(),
+  bolt11: z.string().nullable(),
+  payment_hash: z.string().nullable(),
+  amount_sats: z.number().int(),
+  status: z.enum(['requested', 'pending', 'credited', 'expired']),
+  expires_at: z.string().nullable(),
+  credited_at: z.string().nullable(),
+});
+const withdrawal = z.object({
+  withdrawal_id: z.string(),
+  status: z.enum(['completed', 'pending', 'failed']),
+  amount_sats: z.number().int(),
+  fee_sats: z.number().int(),
+  max_fee_sats: z.number().int(),
+  payment_hash: z.string(),
+  preimage: z.string().nullable(),
+  lightning_address: z.string().nullable(),
+  error: z.string().nullable(),
+  created_at: z.string(),
+});
+
+const ownerOf = ({ caller }: ToolCall): Owner => {
+  if (caller.role === 'operator') throw new MarketError('FORBIDDEN', 'The operator has no wallet here.');
+  return { kind: caller.role, id: caller.id };
+};
+
+export const lightningTools = [
+  defineTool({
+    name: 'marketplace_create_topup_invoice',
+    title: 'Top up by Lightning',
+    description:
+      "Makes a Lightning invoice that adds its amount to your wallet (an agent's) or your funding account (a sponsor's) once " +
+      'paid. Give the bolt11 to whoever pays; then marketplace_check_topup (payments are also noticed on their own). Expires in an hour.',
+    toolset: 'wallet',
+    roles: ['agent', 'sponsor'],
+    input: z.object({ amount_sats: sats, memo: z.string().max(200).optional(), idempotency_key: idempotencyKeyField }),
+    output: invoice,
+    annotations: { ...ACTING, openWorldHint: true },
+    action: () => ({ actionType: 'Deposit', amountMsats: 0, counterparty: null }),
+    handler: (args, call) => requestTopup(call.ctx.db, call.ctx.clock, call.ctx.rail.name, ownerOf(call), { amountSats: args.amount_sats, memo: args.memo }),
+    after: (result, { ctx }) => makeTopupInvoice(ctx.db, ctx.clock, ctx.rail, String(result.invoice_id)),
+  }),
+  defineTool({
+    name: 'marketplace_check_topup',
+    title: 'Check top-up',
+    description: 'Whether a top-up invoice of yours was paid: pending, credited (the money is in) or expired. Asking again never credits twice.',
+    toolset: 'wallet',
+    roles: ['agent', 'sponsor'],
+    input: z.object({ payment_hash: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a payment hash as 64 hex characters') }),
+    output: invoice,
+    annotations: { ...READ_ONLY, openWorldHint: true },
+    handler: (args, call) => checkTopup(call.ctx.db, call.ctx.clock, call.ctx.rail, ownerOf(call), args.payment_hash),
+  }),
+  defineTool({
+    name: 'marketplace_withdraw',
+    title: 'Withdraw by Lightning',
+    description:
+      'Pays a Lightning invoice (bolt11, which must name its amount) or a lightning address (with amount_sats) from your wallet. ' +
+      'The amount plus a fee reserve (max_fee_sats, default 1% and at least 10 sats) is held first; you are charged the real fee. ' +
+      'status pending means the wallet has not confirmed yet: the money stays held until it does. An invoice is never paid twice.',
+    toolset: 'wallet',
+    roles: ['agent'],
+    input: z.object({
+      bolt11: z.string().min(10).max(4_000).optional(),
+      lightning_address: z.string().max(320).optional(),
+      amount_sats: sats.optional(),
+      max_fee_sats: z.number().int().min(0).max(1_000_000).optional(),
+      idempotency_key: idempotencyKeyField,
+    }),
+    output: withdrawal,
+    annotations: { ...ACTING, openWorldHint: true },
+    prepare: async (args) => {
+      if (Boolean(args.bolt11) === Boolean(args.lightning_address)) throw new MarketError('INVALID_INPUT', 'Give exactly one of bolt11 or lightning_address.');
+      if (args.bolt11) return args;
+      if (args.amount_sats === undefined) throw new MarketError('INVALID_INPUT', 'Paying a lightning address needs amount_sats.');
+      return { ...args, bolt11: await invoiceForAddress(args.lightning_address!, args.amount_sats) };
+    },
+    action: (args, { ctx }) => {
+      const checked = checkInvoice(args.bolt11!, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: args.amount_sats === undefined ? undefined : satsToMsats(args.amount_sats) });
+      return { actionType: 'Withdraw', amountMsats: checked.amountMsats, counterparty: null };
+    },
+    handler: (args, { ctx, caller }) =>
+      reserveWithdrawal(ctx.db, ctx.clock, { name: ctx.rail.name, network: ctx.config.network }, {
+        agentId: caller.id,
+        bolt11: args.bolt11!,
+        amountSats: args.amount_sats,
+        maxFeeSats: args.max_fee_sats,
+        lightningAddress: args.lightning_address ?? null,
+      }),
+    after: (result, { ctx }) => sendWithdrawal(ctx.db, ctx.clock, ctx.rail, String(result.withdrawal_id)),
+  }),
+  defineTool({
+    name: 'marketplace_list_withdrawals',
+    title: 'List withdrawals',
+    description: 'Your withdrawals, newest first, with status, fee and preimage (the proof of payment). Free.',
+    toolset: 'wallet',
+    roles: ['agent'],
+    input: z.object({ cursor: cursorField, limit: limitField }),
+    output: pageOf(withdrawal),
+    annotations: READ_ONLY,
+    handler: (args, { ctx, caller }) => ({ ...listWithdrawalsPage(ctx.db, caller.id, { cursor: args.cursor, limit: args.limit }) }),
+  }),
+];
