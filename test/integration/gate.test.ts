@@ -11,6 +11,7 @@ import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { setAgentStatus } from '../../src/domain/agents/lifecycle.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { defineTool } from '../../src/tools/inventory.js';
+import { testInvoice } from '../support/bolt11.js';
 import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
 import { CLI } from '../support/processes.js';
 import { openDatabase } from '../../src/db/connection.js';
@@ -59,6 +60,8 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_submit_to_bounty: () => ({ bounty_id: 'bo_any', data_samples: [{}], metadata: { format: 'json', sample_count: 1 } }),
   marketplace_review_submission: () => ({ submission_id: 'bs_any', decision: 'accept' }),
   marketplace_cancel_bounty: () => ({ bounty_id: 'bo_any' }),
+  marketplace_create_topup_invoice: () => ({ amount_sats: 1 }),
+  marketplace_withdraw: () => ({ bolt11: testInvoice({ sats: 1, createdAt: new ManualClock().now() }).bolt11 }),
 };
 
 describe('every acting tool passes the gate', () => {
