@@ -2,8 +2,8 @@
 // Synchronous on purpose: bounty verification runs inside a SQLite transaction.
 // Findings carry the rule and offsets, never the matched text, so a report about a
 // secret can be shown to anyone.
-import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { RULES, type FindingKind } from './patterns.js';
+import { findPhoneNumbers } from './phone.js';
 
 export interface Finding {
   kind: FindingKind;
@@ -14,9 +14,6 @@ export interface Finding {
 
 /** Every redaction starts so; a value that does was redacted already. */
 export const MARKER = '[REDACTED:';
-
-/** Numbers in national format are read as US ones; international (+CC) ones are read as written. */
-const PHONE_DEFAULT_COUNTRY = 'US';
 
 export function scanText(text: string): Finding[] {
   const found: Finding[] = [];
@@ -30,23 +27,9 @@ export function scanText(text: string): Finding[] {
       found.push({ kind: r.kind, rule: r.rule, start, end });
     }
   }
-  // A digit run is the cheapest sign a phone number might be present.
-  if (/\d{3}/.test(text)) {
-    for (const p of findPhoneNumbersInText(text, { defaultCountry: PHONE_DEFAULT_COUNTRY })) {
-      if (isBareDigits(text.slice(p.startsAt, p.endsAt))) continue;
-      found.push({ kind: 'pii', rule: 'phone', start: p.startsAt, end: p.endsAt });
-    }
-  }
+  for (const p of findPhoneNumbers(text)) found.push({ kind: 'pii', rule: 'phone', ...p });
   return withoutOverlaps(found);
 }
-
-/**
- * An unformatted run of digits (4155552671) is read as a phone number by libphonenumber
- * four times in ten when it is ten digits long, but in data it is far more often an id,
- * an amount or a timestamp; a number written for people has a `+`, a space, a dash, a
- * dot or parentheses.
- */
-const isBareDigits = (s: string) => /^\d+$/.test(s);
 
 const PRIORITY: Record<FindingKind, number> = { secret: 0, path: 1, pii: 2 };
 
