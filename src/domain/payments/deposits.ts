@@ -100,7 +100,7 @@ export async function checkTopup(db: Db, clock: Clock, rail: PaymentRail, owner:
   return invoiceView(await refreshInvoice(db, clock, rail, row));
 }
 
-/** The watcher: asks about every pending invoice, expired ones included (a late payment still counts for a day). */
+/** The watcher: asks the rail about every invoice still pending. (A payment to an invoice already marked expired is credited when its owner checks it, or by `ledger reconcile --fix`.) */
 export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, limit = 100): Promise<number> {
   let credited = 0;
   for (const row of store.pendingInvoices(db, limit)) {
