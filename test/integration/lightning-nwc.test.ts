@@ -1,0 +1,171 @@
+// Lightning over Nostr Wallet Connect, end to end on loopback: a real relay, the SDK's
+// real NWC client in the marketplace, and the SDK's wallet service in front of a
+// simulated Lightning backend that signs real regtest invoices and returns real preimages.
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/context.js';
+import { watchDeposits } from '../../src/domain/payments/deposits.js';
+import { reconcile } from '../../src/domain/payments/reconcile.js';
+import { settleWithdrawals } from '../../src/domain/payments/withdrawals.js';
+import { agentAccountId } from '../../src/domain/ledger/accounts.js';
+import { getBalance } from '../../src/domain/ledger/transfers.js';
+import { verifyLedger } from '../../src/domain/ledger/verify.js';
+import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, tempDbPath } from '../support/fixtures.js';
+import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
+import { startRelay } from '../support/relay.js';
+
+let relay: Awaited<ReturnType<typeof startRelay>>;
+let wallet: SimulatedWallet;
+
+beforeEach(async () => {
+  relay = await startRelay();
+  wallet = await startSimulatedWallet({ relayUrl: relay.url });
+});
+
+afterEach(async () => {
+  closeContexts();
+  await wallet.close();
+  await relay.close();
+});
+
+const MAY_WITHDRAW = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 10_000 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }] };
+
+function lightningContext(db = tempDbPath(), clock = new ManualClock(new Date().toISOString())) {
+  return makeContext({ clock, config: { db, nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } });
+}
+
+async function withdrawingAgent(ctx: AppContext, sats = 10_000) {
+  const { sponsor, agent } = fundedAgent(ctx, sats);
+  const sponsorClient = await connect(ctx, sponsor.token);
+  await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_WITHDRAW });
+  return { agent, sponsorClient, client: await connect(ctx, agent.token) };
+}
+
+const balance = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
+
+describe('deposits over NWC', () => {
+  it('are credited once, under concurrent checks and across a restart', async () => {
+    const db = tempDbPath();
+    const first = lightningContext(db);
+    const { agent } = fundedAgent(first, 0);
+    const made = await call(await connect(first, agent.token), 'marketplace_create_topup_invoice', { amount_sats: 3_000, memo: 'top up' });
+    expect(made.data).toMatchObject({ status: 'pending', amount_sats: 3_000 });
+    expect(made.data.bolt11).toMatch(/^lnbcrt30u1/);
+    closeContexts(); // the server stops before the payment arrives
+
+    wallet.settleIncoming(made.data.payment_hash);
+    const second = lightningContext(db);
+    const client = await connect(second, agent.token);
+    const [checks, watched] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, () => call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash }))),
+      watchDeposits(second.db, second.clock, second.rail),
+    ]);
+    expect(checks.map((c) => c.data.status)).toEqual(Array(5).fill('credited'));
+    expect(watched).toBeLessThanOrEqual(1);
+    expect(balance(second, agent.id).balanceMsats).toBe(3_000_000);
+    expect(await watchDeposits(second.db, second.clock, second.rail)).toBe(0);
+    expect((await reconcile(second.db, second.clock, second.rail, { fix: false })).differences).toEqual([]);
+    expect(verifyLedger(second.db).ok).toBe(true);
+  });
+});
+
+describe('reconcile over NWC', () => {
+  it('reports a payment the ledger missed, and credits it once with fix', async () => {
+    const ctx = lightningContext();
+    const { agent } = fundedAgent(ctx, 0);
+    const made = await call(await connect(ctx, agent.token), 'marketplace_create_topup_invoice', { amount_sats: 1_200 });
+    wallet.settleIncoming(made.data.payment_hash);
+    const seen = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
+    expect(seen).toMatchObject({ ok: false, differences: [{ kind: 'deposit_not_credited', payment_hash: made.data.payment_hash, fixed: false }] });
+    expect(balance(ctx, agent.id).balanceMsats).toBe(0);
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true })).ok).toBe(true);
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true })).differences).toEqual([]);
+    expect(balance(ctx, agent.id).balanceMsats).toBe(1_200_000);
+  });
+});
+
+describe('withdrawals over NWC', () => {
+  it('pay a real invoice: the preimage proves it, the real fee is charged and the reserve returns', async () => {
+    const ctx = lightningContext();
+    const { agent, client } = await withdrawingAgent(ctx);
+    wallet.feeMsats = 2_000;
+    const invoice = wallet.externalInvoice({ amountSats: 1_000 });
+    const paid = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, max_fee_sats: 20 });
+    expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_000, fee_sats: 2, preimage: invoice.preimage });
+    expect(createHash('sha256').update(Buffer.from(paid.data.preimage, 'hex')).digest('hex')).toBe(invoice.paymentHash);
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 8_998_000, heldMsats: 0 });
+    // Already paid: refused, and the wallet is not asked again.
+    expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.error.code).toBe('CONFLICT');
+    expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(1);
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('release the hold when the wallet refuses', async () => {
+    const ctx = lightningContext();
+    const { agent, client } = await withdrawingAgent(ctx);
+    for (const failure of ['PAYMENT_FAILED', 'INSUFFICIENT_BALANCE', 'QUOTA_EXCEEDED'] as const) {
+      wallet.payFailures = [failure];
+      const failed = await call(client, 'marketplace_withdraw', { bolt11: wallet.externalInvoice({ amountSats: 500 }).bolt11 });
+      expect(failed.data).toMatchObject({ status: 'failed' });
+      expect(failed.data.error).toMatch(new RegExp(failure === 'PAYMENT_FAILED' ? '' : '.'));
+    }
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('keep the money held when the wallet does not answer, until reconcile settles it', async () => {
+    const clock = new ManualClock(new Date().toISOString());
+    const ctx = lightningContext(tempDbPath(), clock);
+    const { agent, client } = await withdrawingAgent(ctx);
+    wallet.payFailures = ['NO_ANSWER'];
+    const invoice = wallet.externalInvoice({ amountSats: 800 });
+    const sent = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 });
+    expect(sent.data).toMatchObject({ status: 'pending' });
+    expect(balance(ctx, agent.id).heldMsats).toBe(810_000); // 800 and the 10-sat minimum fee reserve
+    // The watcher leaves it: the wallet has no record either way.
+    await settleWithdrawals(ctx.db, ctx.clock, ctx.rail);
+    expect(balance(ctx, agent.id).heldMsats).toBe(810_000);
+    const report = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
+    expect(report.ok).toBe(false);
+    expect(report.differences).toEqual([expect.objectContaining({ kind: 'payout_outcome_unknown', payment_hash: invoice.paymentHash, fixed: false })]);
+    clock.advance(11 * 60_000);
+    const fixed = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true });
+    expect(fixed.ok).toBe(true);
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect((await call(client, 'marketplace_list_withdrawals', {})).data.items[0].status).toBe('failed');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('settle from the wallet\'s record when the payment went through but the answer was lost', async () => {
+    const ctx = lightningContext();
+    const { agent, client } = await withdrawingAgent(ctx);
+    wallet.payButNoAnswer = true;
+    wallet.feeMsats = 1_000;
+    const invoice = wallet.externalInvoice({ amountSats: 2_000 });
+    const sent = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 });
+    expect(sent.data.status).toBe('pending');
+    expect(balance(ctx, agent.id).heldMsats).toBe(2_020_000);
+    // The watcher finds the payment in the wallet's history and completes it with the real fee.
+    expect(await settleWithdrawals(ctx.db, ctx.clock, ctx.rail)).toBe(1);
+    const [w] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
+    expect(w).toMatchObject({ status: 'completed', fee_sats: 1, preimage: invoice.preimage });
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 7_999_000, heldMsats: 0 });
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('refuse hostile invoices before holding anything or asking the wallet', async () => {
+    const ctx = lightningContext();
+    const { agent, client } = await withdrawingAgent(ctx);
+    const hostile = [
+      wallet.externalInvoice({}).bolt11, // amountless
+      wallet.externalInvoice({ amountSats: 100, createdAtSeconds: Math.floor(Date.now() / 1000) - 7_200, expirySeconds: 3_600 }).bolt11, // expired
+      wallet.externalInvoice({ amountSats: 100, network: 'mainnet' }).bolt11, // wrong network
+    ];
+    for (const bolt11 of hostile) expect((await call(client, 'marketplace_withdraw', { bolt11 })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(client, 'marketplace_withdraw', { bolt11: wallet.externalInvoice({ amountSats: 100 }).bolt11, amount_sats: 99 })).data.error.code).toBe('INVALID_INPUT');
+    expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(0);
+    expect(balance(ctx, agent.id).heldMsats).toBe(0);
+  });
+});

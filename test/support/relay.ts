@@ -1,0 +1,57 @@
+// A real Nostr relay on 127.0.0.1 for tests: @nostr-relay's core (NIP-01 handling,
+// subscriptions, broadcast) behind a ws server, with a small in-memory event store.
+import { EventRepository, LogLevel, type Event, type Filter } from '@nostr-relay/common';
+import { NostrRelay } from '@nostr-relay/core';
+import { Validator } from '@nostr-relay/validator';
+import { matchFilter } from 'nostr-tools';
+import { WebSocketServer } from 'ws';
+
+/** Regular events are kept; replaceable ones (0, 3, 10000–19999) keep only the newest per author and kind. */
+class MemoryRepository extends EventRepository {
+  private readonly events = new Map<string, Event>();
+  isSearchSupported(): boolean {
+    return false;
+  }
+  upsert(event: Event) {
+    const replaceable = event.kind === 0 || event.kind === 3 || (event.kind >= 10_000 && event.kind < 20_000);
+    const key = replaceable ? `${event.pubkey}:${event.kind}` : event.id;
+    const existing = this.events.get(key);
+    if (existing && existing.created_at > event.created_at) return { isDuplicate: true };
+    this.events.set(key, event);
+    return { isDuplicate: existing?.id === event.id };
+  }
+  find(filter: Filter): Event[] {
+    const found = [...this.events.values()].filter((e) => matchFilter(filter as never, e as never)).sort((a, b) => b.created_at - a.created_at);
+    return filter.limit ? found.slice(0, filter.limit) : found;
+  }
+  async destroy(): Promise<void> {}
+}
+
+export async function startRelay(): Promise<{ url: string; close(): Promise<void> }> {
+  const relay = new NostrRelay(new MemoryRepository(), { filterResultCacheTtl: 0, maxSubscriptionsPerClient: 1_000, logLevel: LogLevel.ERROR });
+  const validator = new Validator();
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  server.on('connection', (ws) => {
+    relay.handleConnection(ws as never);
+    ws.on('message', async (data) => {
+      try {
+        const message = await validator.validateIncomingMessage(data as never);
+        await relay.handleMessage(ws as never, message);
+      } catch (error) {
+        ws.send(JSON.stringify(['NOTICE', (error as Error).message]));
+      }
+    });
+    ws.on('close', () => relay.handleDisconnect(ws as never));
+    ws.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: async () => {
+      for (const client of server.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await relay.destroy();
+    },
+  };
+}
