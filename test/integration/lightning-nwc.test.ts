@@ -12,6 +12,7 @@ import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, tempDbPath } from '../support/fixtures.js';
 import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
+import { startLnurlServer } from '../support/lnurl-server.js';
 import { startRelay } from '../support/relay.js';
 
 let relay: Awaited<ReturnType<typeof startRelay>>;
@@ -153,6 +154,42 @@ describe('withdrawals over NWC', () => {
     expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 7_999_000, heldMsats: 0 });
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
     expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('over the policy limit wait for the sponsor; once approved the wallet pays', async () => {
+    const ctx = lightningContext();
+    const { agent, client, sponsorClient } = await withdrawingAgent(ctx, 30_000);
+    const invoice = wallet.externalInvoice({ amountSats: 12_000 });
+    const asked = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 });
+    expect(asked.data).toMatchObject({ status: 'pending_approval' });
+    expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(0);
+    await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
+    // The payment follows the decision's commit, over the relay: wait for it (up to 2.5 s).
+    let w: { status: string } | undefined;
+    for (let i = 0; i < 50 && w?.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      [w] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
+    }
+    expect(w).toMatchObject({ status: 'completed', preimage: invoice.preimage });
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 18_000_000, heldMsats: 0 });
+  });
+
+  it('pay a lightning address through its LNURL-pay service', async () => {
+    const ctx = lightningContext();
+    const { agent, client } = await withdrawingAgent(ctx);
+    const lnurl = await startLnurlServer(wallet, { maxSats: 5_000 });
+    lnurl.routeDomain('pay.example');
+    try {
+      const paid = await call(client, 'marketplace_withdraw', { lightning_address: 'alice@pay.example', amount_sats: 1_500 });
+      expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_500, lightning_address: 'alice@pay.example' });
+      expect(paid.data.preimage).toMatch(/^[0-9a-f]{64}$/);
+      expect(balance(ctx, agent.id).balanceMsats).toBe(8_500_000);
+      const tooMuch = await call(client, 'marketplace_withdraw', { lightning_address: 'alice@pay.example', amount_sats: 6_000 });
+      expect(tooMuch.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/1–5000 sats/) });
+      expect((await call(client, 'marketplace_withdraw', { lightning_address: 'alice@pay.example' })).data.error.code).toBe('INVALID_INPUT');
+    } finally {
+      await lnurl.close();
+    }
   });
 
   it('refuse hostile invoices before holding anything or asking the wallet', async () => {

@@ -16,7 +16,9 @@ export async function invoiceForAddress(address: string, amountSats: number): Pr
     throw new MarketError('UPSTREAM_UNAVAILABLE', `Could not reach the LNURL-pay service of ${address}: ${(error as Error).message}`);
   }
   if (!ln.lnurlpData) throw new MarketError('INVALID_INPUT', `${address} does not accept payments (no LNURL-pay service).`);
-  const { min, max } = ln.lnurlpData;
+  // The service states its limits in millisats (LUD-06 minSendable / maxSendable).
+  const min = Math.ceil(ln.lnurlpData.min / 1000);
+  const max = Math.floor(ln.lnurlpData.max / 1000);
   if (amountSats < min || amountSats > max) throw new MarketError('INVALID_INPUT', `${address} accepts ${min}–${max} sats, not ${amountSats}.`);
   try {
     return (await ln.requestInvoice({ satoshi: amountSats })).paymentRequest;
