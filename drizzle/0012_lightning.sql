@@ -18,6 +18,7 @@ CREATE UNIQUE INDEX `lightning_invoices_hash_idx` ON `lightning_invoices` (`paym
 CREATE INDEX `lightning_invoices_status_idx` ON `lightning_invoices` (`status`,`expires_at`);--> statement-breakpoint
 CREATE TABLE `sandbox_invoices` (
 	`payment_hash` text PRIMARY KEY NOT NULL,
+	`direction` text DEFAULT 'incoming' NOT NULL,
 	`amount_msats` integer NOT NULL,
 	`expires_at` text NOT NULL,
 	`paid_at` text

@@ -783,9 +783,11 @@ export const withdrawals = sqliteTable(
   (t) => [index('withdrawals_agent_idx').on(t.agentId, t.id), index('withdrawals_hash_idx').on(t.paymentHash), index('withdrawals_status_idx').on(t.status)],
 );
 
-/** The sandbox rail's own record of its pretend invoices (no money moves). */
+/** The sandbox rail's own record of its pretend invoices and payouts (no money moves). */
 export const sandboxInvoices = sqliteTable('sandbox_invoices', {
   paymentHash: text('payment_hash').primaryKey(),
+  /** incoming: a pretend top-up invoice; outgoing: a payout the sandbox pretended to pay. */
+  direction: text('direction').notNull().default('incoming'),
   amountMsats: integer('amount_msats').notNull(),
   expiresAt: text('expires_at').notNull(),
   paidAt: text('paid_at'),

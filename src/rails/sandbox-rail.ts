@@ -1,6 +1,7 @@
 // The sandbox rail, the embedded default: no money moves. Its invoices are pretend ones
 // that only `agent-marketplace sandbox pay HASH` settles, so a developer can walk the
-// whole deposit path without a wallet; payouts "succeed" without paying anyone.
+// whole deposit path without a wallet; payouts "succeed" without paying anyone, and are
+// remembered so that `ledger reconcile` sees them as a wallet would.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/connection.js';
 import * as store from '../db/payments-store.js';
@@ -11,7 +12,7 @@ export const SANDBOX_INVOICE_PREFIX = 'lnsandbox';
 
 export function sandboxRail(db: Db, clock: Clock): PaymentRail {
   const view = (row: NonNullable<ReturnType<typeof store.sandboxInvoice>>): RailTransaction => ({
-    direction: 'incoming',
+    direction: row.direction === 'outgoing' ? 'outgoing' : 'incoming',
     paymentHash: row.paymentHash,
     state: row.paidAt ? 'settled' : row.expiresAt <= clock.now().toISOString() ? 'expired' : 'pending',
     amountMsats: row.amountMsats,
@@ -29,13 +30,16 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     },
     async lookupInvoice(paymentHash) {
       const row = store.sandboxInvoice(db, paymentHash);
-      return row ? view(row) : null;
+      return row?.direction === 'incoming' ? view(row) : null;
     },
-    async payInvoice() {
+    async payInvoice({ paymentHash, amountMsats }) {
+      const now = clock.now().toISOString();
+      store.insertSandboxInvoice(db, { paymentHash, direction: 'outgoing', amountMsats, expiresAt: now, paidAt: now });
       return { preimage: null, feeMsats: 0 };
     },
-    async lookupPayment() {
-      return null;
+    async lookupPayment(paymentHash) {
+      const row = store.sandboxInvoice(db, paymentHash);
+      return row?.direction === 'outgoing' ? view(row) : null;
     },
     async listTransactions() {
       return store.allSandboxInvoices(db).map(view);
@@ -50,6 +54,6 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
 /** What `agent-marketplace sandbox pay` does: an outside payer pays a pretend invoice. */
 export function paySandboxInvoice(db: Db, clock: Clock, paymentHash: string): boolean {
   const row = store.sandboxInvoice(db, paymentHash);
-  if (!row || row.paidAt || row.expiresAt <= clock.now().toISOString()) return false;
+  if (!row || row.direction !== 'incoming' || row.paidAt || row.expiresAt <= clock.now().toISOString()) return false;
   return store.paySandboxInvoice(db, paymentHash, clock.now().toISOString());
 }
