@@ -10,7 +10,7 @@ import { setPolicy } from '../dist/domain/governance/policies.js';
 import { createAgent, createSponsor } from '../dist/domain/identity/registration.js';
 import { silentLogger } from '../dist/domain/logger.js';
 import { publishSkill, reviewSkillVersion, submitForReview } from '../dist/domain/skills/catalogue.js';
-import { toFtsQuery } from '../dist/domain/skills/fts-query.js';
+import { toFtsQuery } from '../dist/domain/fts-query.js';
 import { installSkill, recordSkillUsage } from '../dist/domain/skills/installs.js';
 import { searchCatalogue } from '../dist/domain/skills/search.js';
 import { openContext } from '../dist/runtime.js';
