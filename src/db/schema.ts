@@ -792,3 +792,50 @@ export const sandboxInvoices = sqliteTable('sandbox_invoices', {
   expiresAt: text('expires_at').notNull(),
   paidAt: text('paid_at'),
 });
+
+/** A compute provider (a NIP-90 Data Vending Machine), registered here or discovered from NIP-89 announcements. */
+export const computeProviders = sqliteTable(
+  'compute_providers',
+  {
+    id: text('id').primaryKey(),
+    /** The agent that registered it (local providers); null for discovered ones. */
+    agentId: text('agent_id').references(() => agents.id),
+    npub: text('npub').notNull(),
+    name: text('name').notNull(),
+    about: text('about'),
+    /** JSON list of NIP-90 job kinds (5000–5999). */
+    kinds: text('kinds').notNull(),
+    priceMsats: integer('price_msats').notNull(),
+    /** JSON lists of region codes it runs in, and where it promises to keep data. */
+    regions: text('regions').notNull(),
+    residency: text('residency').notNull(),
+    /** local | nip89 */
+    source: text('source').notNull(),
+    /** New providers wait for the operator (SEED-RULES tier benefits). */
+    approved: integer('approved', { mode: 'boolean' }).notNull().default(false),
+    completed: integer('completed').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    responseMsTotal: integer('response_ms_total').notNull().default(0),
+    uptimePct: real('uptime_pct').notNull().default(100),
+    lastCompletedAt: text('last_completed_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('compute_providers_npub_idx').on(t.npub), index('compute_providers_agent_idx').on(t.agentId)],
+);
+
+/** Customer ratings of providers, one per rater (editable), 1–5 stars. */
+export const providerRatings = sqliteTable(
+  'provider_ratings',
+  {
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => computeProviders.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    stars: integer('stars').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.providerId, t.agentId] })],
+);

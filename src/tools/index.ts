@@ -4,6 +4,7 @@ import { approvalTools } from './approvals.js';
 import { bountyTools } from './bounties.js';
 import { coalitionTools } from './coalitions.js';
 import { disputeTools } from './disputes.js';
+import { computeTools } from './compute.js';
 import { contextTools } from './context.js';
 import { dataTools } from './data.js';
 import { governanceTools } from './governance.js';
@@ -12,4 +13,4 @@ import type { ToolDefinition } from './inventory.js';
 import { skillTools } from './skills.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...lightningTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...disputeTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...walletTools, ...lightningTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...computeTools, ...disputeTools];

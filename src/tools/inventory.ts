@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import type { Caller, Role } from '../domain/identity/caller.js';
 import type { ActionFacts } from '../domain/governance/evaluate.js';
 
-export const TOOLSETS = ['context', 'wallet', 'approvals', 'governance', 'skills', 'agents', 'coalitions', 'data', 'bounties', 'disputes'] as const;
+export const TOOLSETS = ['context', 'wallet', 'approvals', 'governance', 'skills', 'agents', 'coalitions', 'data', 'bounties', 'compute', 'disputes'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 /** Toolsets that stay on whatever --toolsets says: a client always learns who it is. */

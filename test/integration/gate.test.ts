@@ -61,6 +61,8 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_review_submission: () => ({ submission_id: 'bs_any', decision: 'accept' }),
   marketplace_cancel_bounty: () => ({ bounty_id: 'bo_any' }),
   marketplace_create_topup_invoice: () => ({ amount_sats: 1 }),
+  marketplace_register_provider: () => ({ name: 'p', kinds: [5050], price_sats: 1, regions: ['eu'] }),
+  marketplace_rate_provider: () => ({ provider_id: 'pv_any', rating: 5 }),
   marketplace_withdraw: () => ({ bolt11: testInvoice({ sats: 1, createdAt: new ManualClock().now() }).bolt11 }),
 };
 

@@ -31,10 +31,13 @@ describe('tools/list', () => {
     expect(await toolsFor('sponsor')).toMatchSnapshot();
   });
 
-  it('shows the operator only what resolving disputes needs', async () => {
+  it('shows the operator only what resolving disputes and approving providers needs', async () => {
     expect((await toolsFor('operator')).map((t) => t.name)).toEqual([
+      'marketplace_approve_provider',
       'marketplace_get_dispute',
+      'marketplace_get_provider',
       'marketplace_list_disputes',
+      'marketplace_list_providers',
       'marketplace_resolve_dispute',
       'marketplace_whoami',
     ]);

@@ -1,0 +1,34 @@
+// SQL for compute providers and their ratings. Listing filters in SQL what SQL can (kind,
+// region, approval); reputation is computed in the domain from the stored metrics.
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from './connection.js';
+import { computeProviders, providerRatings } from './schema.js';
+
+export type ProviderRow = typeof computeProviders.$inferSelect;
+
+export const insertProvider = (db: Db, row: ProviderRow) => void db.orm.insert(computeProviders).values(row).run();
+export const getProvider = (db: Db, id: string) => db.orm.select().from(computeProviders).where(eq(computeProviders.id, id)).get();
+export const providerByNpub = (db: Db, npub: string) => db.orm.select().from(computeProviders).where(eq(computeProviders.npub, npub)).get();
+export const setApproved = (db: Db, id: string, approved: boolean, updatedAt: string) =>
+  db.orm.update(computeProviders).set({ approved, updatedAt }).where(eq(computeProviders.id, id)).run().changes === 1;
+
+export function listProviders(db: Db, f: { kind?: number; region?: string; includeUnapproved: boolean }): ProviderRow[] {
+  return db.orm
+    .select()
+    .from(computeProviders)
+    .where(
+      and(
+        f.includeUnapproved ? undefined : eq(computeProviders.approved, true),
+        f.kind !== undefined ? sql`EXISTS (SELECT 1 FROM json_each(${computeProviders.kinds}) WHERE value = ${f.kind})` : undefined,
+        f.region !== undefined ? sql`EXISTS (SELECT 1 FROM json_each(${computeProviders.regions}) WHERE value = ${f.region})` : undefined,
+      ),
+    )
+    .orderBy(asc(computeProviders.id))
+    .all();
+}
+
+export const ratingsOf = (db: Db, providerId: string) =>
+  db.orm.select({ stars: providerRatings.stars }).from(providerRatings).where(eq(providerRatings.providerId, providerId)).all().map((r) => r.stars);
+
+export const upsertRating = (db: Db, row: typeof providerRatings.$inferSelect) =>
+  void db.orm.insert(providerRatings).values(row).onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } }).run();

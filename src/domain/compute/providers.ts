@@ -1,0 +1,132 @@
+// The provider registry: agents that sell compute register here (NIP-89 discovery adds
+// the ones announced on the relays). A new provider waits for the operator unless the
+// marketplace runs with --auto-approve-providers; its reputation comes from its record.
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/provider-store.js';
+import type { ProviderRow } from '../../db/provider-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+import { decodeCursor, encodeCursor } from '../pagination.js';
+import { providerReputation, providerTier, TIER_BENEFITS } from './reputation.js';
+
+export const JOB_KIND_MIN = 5000;
+export const JOB_KIND_MAX = 5999;
+
+export interface RegisterInput {
+  agentId: string;
+  npub: string;
+  name: string;
+  about?: string;
+  kinds: number[];
+  priceSats: number;
+  regions: string[];
+  dataResidency: string[];
+}
+
+export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: { autoApprove: boolean }) {
+  if (input.kinds.some((k) => k < JOB_KIND_MIN || k > JOB_KIND_MAX)) throw new MarketError('INVALID_INPUT', `Job kinds are ${JOB_KIND_MIN}–${JOB_KIND_MAX} (NIP-90).`);
+  const unclaimed = input.dataResidency.filter((r) => !input.regions.includes(r));
+  if (unclaimed.length) throw new MarketError('INVALID_INPUT', `data_residency names regions you do not run in: ${unclaimed.join(', ')}.`);
+  return db.write(() => {
+    const existing = store.providerByNpub(db, input.npub);
+    if (existing) throw new MarketError('CONFLICT', `${input.npub} is already registered as provider ${existing.id}.`, { provider_id: existing.id });
+    const now = clock.now().toISOString();
+    const row: ProviderRow = {
+      id: newId('pv'),
+      agentId: input.agentId,
+      npub: input.npub,
+      name: input.name,
+      about: input.about ?? null,
+      kinds: JSON.stringify([...new Set(input.kinds)].sort()),
+      priceMsats: satsToMsats(input.priceSats),
+      regions: JSON.stringify(input.regions),
+      residency: JSON.stringify(input.dataResidency),
+      source: 'local',
+      approved: o.autoApprove,
+      completed: 0,
+      failed: 0,
+      responseMsTotal: 0,
+      uptimePct: 100,
+      lastCompletedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    store.insertProvider(db, row);
+    return providerView(db, clock, row);
+  });
+}
+
+export function requireProvider(db: Db, id: string): ProviderRow {
+  const p = store.getProvider(db, id);
+  if (!p) throw new MarketError('NOT_FOUND', `No compute provider ${id}.`);
+  return p;
+}
+
+export function approveProvider(db: Db, clock: Clock, id: string, approved: boolean) {
+  return db.write(() => {
+    requireProvider(db, id);
+    store.setApproved(db, id, approved, clock.now().toISOString());
+    return providerView(db, clock, requireProvider(db, id));
+  });
+}
+
+export function rateProvider(db: Db, clock: Clock, agentId: string, providerId: string, stars: number) {
+  return db.write(() => {
+    const p = requireProvider(db, providerId);
+    if (p.agentId === agentId) throw new MarketError('INVALID_INPUT', 'You cannot rate your own provider.');
+    store.upsertRating(db, { providerId, agentId, stars, updatedAt: clock.now().toISOString() });
+    return providerView(db, clock, requireProvider(db, providerId));
+  });
+}
+
+/** Reputation with its components, tier and tier benefits: why a provider ranks where it does. */
+export function providerView(db: Db, clock: Clock, p: ProviderRow) {
+  const jobs = p.completed + p.failed;
+  const { score, components } = providerReputation(
+    {
+      completed: p.completed,
+      failed: p.failed,
+      avgResponseMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
+      uptimePct: p.uptimePct,
+      ratings: store.ratingsOf(db, p.id),
+      lastCompletedAt: p.lastCompletedAt,
+    },
+    clock.now(),
+  );
+  const tier = providerTier(score, jobs, jobs === 0 ? 0 : p.completed / jobs);
+  return {
+    provider_id: p.id,
+    npub: p.npub,
+    name: p.name,
+    untrusted_about: p.about,
+    kinds: JSON.parse(p.kinds) as number[],
+    price_sats: msatsToSats(p.priceMsats),
+    regions: JSON.parse(p.regions) as string[],
+    data_residency: JSON.parse(p.residency) as string[],
+    source: p.source,
+    approved: p.approved,
+    tier,
+    score: Math.round(score * 1000) / 1000,
+    reputation: {
+      components: Object.fromEntries(Object.entries(components).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+      jobs_completed: p.completed,
+      jobs_failed: p.failed,
+    },
+    benefits: TIER_BENEFITS[tier],
+  };
+}
+
+export type ProviderView = ReturnType<typeof providerView>;
+
+/** Providers best first (score), filtered; an offset cursor (the order is computed, not stored). */
+export function listProviderViews(db: Db, clock: Clock, f: { kind?: number; region?: string; minReputation?: number; includeUnapproved?: boolean; limit: number; cursor?: string }) {
+  const offset = f.cursor ? (decodeCursor(f.cursor, { offset: 'number' }).offset as number) : 0;
+  const views = store
+    .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false })
+    .map((p) => providerView(db, clock, p))
+    .filter((v) => f.minReputation === undefined || v.score >= f.minReputation)
+    .sort((a, b) => b.score - a.score || (a.provider_id < b.provider_id ? -1 : 1));
+  return { items: views.slice(offset, offset + f.limit), next_cursor: views.length > offset + f.limit ? encodeCursor({ offset: offset + f.limit }) : null };
+}
