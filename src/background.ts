@@ -9,12 +9,15 @@ import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
 import { watchDeposits } from './domain/payments/deposits.js';
 import { settleWithdrawals } from './domain/payments/withdrawals.js';
+import { discoverProviders } from './nostr/discovery.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
 
 const SWEEP_MS = 30_000;
 const WEBHOOK_MS = 1_000;
 /** How often the wallet is asked about unpaid invoices and unsettled payouts. */
 export const LIGHTNING_WATCH_MS = 5_000;
+/** How often the relays are read for provider announcements (NIP-89). */
+const DISCOVERY_MS = 5 * 60_000;
 
 export function startBackgroundWork(ctx: AppContext): () => void {
   const guard = (name: string, work: () => unknown) => async () => {
@@ -60,7 +63,9 @@ export function startBackgroundWork(ctx: AppContext): () => void {
       }),
       LIGHTNING_WATCH_MS,
     ),
+    setInterval(guard('provider discovery', () => discoverProviders(ctx)), DISCOVERY_MS),
   ];
+  if (ctx.config.relays.length > 0) void guard('provider discovery', () => discoverProviders(ctx))();
   for (const t of timers) t.unref();
   return () => timers.forEach(clearInterval);
 }

@@ -32,3 +32,4 @@ export const ratingsOf = (db: Db, providerId: string) =>
 
 export const upsertRating = (db: Db, row: typeof providerRatings.$inferSelect) =>
   void db.orm.insert(providerRatings).values(row).onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } }).run();
+export const updateProvider = (db: Db, id: string, set: Partial<ProviderRow>) => void db.orm.update(computeProviders).set(set).where(eq(computeProviders.id, id)).run();

@@ -6,7 +6,10 @@ import { Validator } from '@nostr-relay/validator';
 import { matchFilter } from 'nostr-tools';
 import { WebSocketServer } from 'ws';
 
-/** Regular events are kept; replaceable ones (0, 3, 10000–19999) keep only the newest per author and kind. */
+/**
+ * Regular events are kept; replaceable ones (0, 3, 10000–19999) keep only the newest per
+ * author and kind, addressable ones (30000–39999) per author, kind and `d` tag (NIP-01).
+ */
 class MemoryRepository extends EventRepository {
   private readonly events = new Map<string, Event>();
   isSearchSupported(): boolean {
@@ -14,7 +17,9 @@ class MemoryRepository extends EventRepository {
   }
   upsert(event: Event) {
     const replaceable = event.kind === 0 || event.kind === 3 || (event.kind >= 10_000 && event.kind < 20_000);
-    const key = replaceable ? `${event.pubkey}:${event.kind}` : event.id;
+    const addressable = event.kind >= 30_000 && event.kind < 40_000;
+    const d = event.tags.find((t) => t[0] === 'd')?.[1] ?? '';
+    const key = replaceable ? `${event.pubkey}:${event.kind}` : addressable ? `${event.pubkey}:${event.kind}:${d}` : event.id;
     const existing = this.events.get(key);
     if (existing && existing.created_at > event.created_at) return { isDuplicate: true };
     this.events.set(key, event);

@@ -130,3 +130,56 @@ export function listProviderViews(db: Db, clock: Clock, f: { kind?: number; regi
     .sort((a, b) => b.score - a.score || (a.provider_id < b.provider_id ? -1 : 1));
   return { items: views.slice(offset, offset + f.limit), next_cursor: views.length > offset + f.limit ? encodeCursor({ offset: offset + f.limit }) : null };
 }
+
+/** What a NIP-89 handler announcement (kind 31990) says about a provider. */
+export interface Announcement {
+  npub: string;
+  name: string;
+  about: string | null;
+  kinds: number[];
+  priceMsats: number;
+  regions: string[];
+  residency: string[];
+}
+
+/**
+ * Records or refreshes a provider from its announcement. A provider registered here keeps
+ * its own registration; a discovered one follows its newest announcement.
+ */
+export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o: { autoApprove: boolean }): 'added' | 'updated' | 'kept' {
+  return db.write(() => {
+    const kinds = a.kinds.filter((k) => k >= JOB_KIND_MIN && k <= JOB_KIND_MAX);
+    if (kinds.length === 0) return 'kept';
+    const existing = store.providerByNpub(db, a.npub);
+    const now = clock.now().toISOString();
+    const fields = {
+      name: a.name,
+      about: a.about,
+      kinds: JSON.stringify([...new Set(kinds)].sort()),
+      priceMsats: a.priceMsats,
+      regions: JSON.stringify(a.regions),
+      residency: JSON.stringify(a.residency.filter((r) => a.regions.includes(r))),
+      updatedAt: now,
+    };
+    if (!existing) {
+      store.insertProvider(db, {
+        id: newId('pv'),
+        agentId: null,
+        npub: a.npub,
+        ...fields,
+        source: 'nip89',
+        approved: o.autoApprove,
+        completed: 0,
+        failed: 0,
+        responseMsTotal: 0,
+        uptimePct: 100,
+        lastCompletedAt: null,
+        createdAt: now,
+      });
+      return 'added';
+    }
+    if (existing.source !== 'nip89') return 'kept';
+    store.updateProvider(db, existing.id, fields);
+    return 'updated';
+  });
+}
