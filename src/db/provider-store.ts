@@ -1,8 +1,8 @@
 // SQL for compute providers and their ratings. Listing filters in SQL what SQL can (kind,
 // region, approval); reputation is computed in the domain from the stored metrics.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './connection.js';
-import { computeProviders, providerRatings } from './schema.js';
+import { computeJobs, computeProviders, providerRatings } from './schema.js';
 
 export type ProviderRow = typeof computeProviders.$inferSelect;
 
@@ -33,3 +33,26 @@ export const ratingsOf = (db: Db, providerId: string) =>
 export const upsertRating = (db: Db, row: typeof providerRatings.$inferSelect) =>
   void db.orm.insert(providerRatings).values(row).onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } }).run();
 export const updateProvider = (db: Db, id: string, set: Partial<ProviderRow>) => void db.orm.update(computeProviders).set(set).where(eq(computeProviders.id, id)).run();
+
+export type JobRow = typeof computeJobs.$inferSelect;
+export const insertJob = (db: Db, row: JobRow) => void db.orm.insert(computeJobs).values(row).run();
+export const getJob = (db: Db, id: string) => db.orm.select().from(computeJobs).where(eq(computeJobs.id, id)).get();
+export const updateJob = (db: Db, id: string, fromStatuses: string[], set: Partial<JobRow>) =>
+  db.orm.update(computeJobs).set(set).where(and(eq(computeJobs.id, id), inArray(computeJobs.status, fromStatuses))).run().changes === 1;
+
+/** Folds one attempt's outcome into the provider's record (its reputation reads these). */
+export function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: number; at: string }): void {
+  db.orm
+    .update(computeProviders)
+    .set(
+      o.ok
+        ? { completed: sql`${computeProviders.completed} + 1`, responseMsTotal: sql`${computeProviders.responseMsTotal} + ${Math.round(o.responseMs)}`, lastCompletedAt: o.at, updatedAt: o.at }
+        : { failed: sql`${computeProviders.failed} + 1`, updatedAt: o.at },
+    )
+    .where(eq(computeProviders.id, id))
+    .run();
+}
+
+/** Jobs a provider took today (UTC), for its tier's daily cap. */
+export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>
+  (db.sqlite.prepare("SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?").get(providerId, dayStartIso) as { n: number }).n;

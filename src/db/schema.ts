@@ -839,3 +839,35 @@ export const providerRatings = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.providerId, t.agentId] })],
 );
+
+/** A NIP-90 job an agent bought: the max price is held until a provider's result is in. */
+export const computeJobs = sqliteTable(
+  'compute_jobs',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    kind: integer('kind').notNull(),
+    /** JSON list of NIP-90 inputs [{ data, type }]. */
+    input: text('input').notNull(),
+    params: text('params').notNull(),
+    maxPriceMsats: integer('max_price_msats').notNull(),
+    failoverPolicy: text('failover_policy').notNull(),
+    /** JSON list of provider ids, in the order routing chose them. */
+    chain: text('chain').notNull(),
+    timeoutSeconds: integer('timeout_seconds').notNull(),
+    holdId: text('hold_id').notNull(),
+    /** queued → running → completed | failed */
+    status: text('status').notNull(),
+    providerId: text('provider_id'),
+    costMsats: integer('cost_msats').notNull().default(0),
+    result: text('result'),
+    /** JSON [{ provider_id, outcome, detail }] */
+    attempts: text('attempts').notNull().default('[]'),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('compute_jobs_agent_idx').on(t.agentId, t.id), index('compute_jobs_status_idx').on(t.status)],
+);

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { requireAgent } from '../domain/agents/registry.js';
 import { approveProvider, listProviderViews, providerView, rateProvider, registerProvider, requireProvider } from '../domain/compute/providers.js';
+import { getJobView, reserveJob } from '../domain/compute/jobs.js';
 import { TIERS } from '../domain/compute/reputation.js';
+import { DEFAULT_WEIGHTS, FAILOVER_POLICIES } from '../domain/compute/routing.js';
+import { satsToMsats } from '../domain/money.js';
+import { runJob } from '../nostr/dvm-client.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 
@@ -30,7 +34,84 @@ const provider = z.object({
   benefits: z.object({ pricePremiumPct: z.number(), dailyJobCap: z.number().nullable(), routedFirstAmongEquals: z.boolean(), needsOperatorApproval: z.boolean() }),
 });
 
+const attempt = z.object({ provider_id: z.string(), outcome: z.enum(['completed', 'failed', 'retry']), detail: z.string(), response_ms: z.number().optional() });
+const job = z.object({
+  job_id: z.string(),
+  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  kind: z.number().int(),
+  provider_id: z.string().nullable(),
+  cost_sats: z.number().int(),
+  max_price_sats: z.number().int(),
+  untrusted_result: z.string().nullable(),
+  attempts: z.array(attempt),
+  error: z.string().nullable(),
+  created_at: z.string(),
+});
+
 export const computeTools = [
+  defineTool({
+    name: 'marketplace_submit_compute_job',
+    title: 'Buy compute (NIP-90 job)',
+    description:
+      'Runs a NIP-90 job (kind 5000–5999) on the best provider for your criteria: routed by reputation, price and latency, with ' +
+      'the failover policy deciding what a failure leads to (NoFailover, RetryWithBackoff, Cascade — the default — or Broadcast). ' +
+      'max_price_sats is held first; a provider asking for more is never paid; you are charged what was paid. The result is the ' +
+      "provider's text (untrusted).",
+    toolset: 'compute',
+    roles: ['agent'],
+    input: z.object({
+      kind,
+      input: z.union([z.string().min(1).max(20_000), z.array(z.object({ data: z.string().min(1).max(20_000), type: z.string().min(1).max(20) })).min(1).max(20)]),
+      max_price_sats: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000),
+      params: z.record(z.string(), z.string().max(1_000)).optional(),
+      criteria: z
+        .object({
+          min_reputation: z.number().min(0).max(1).optional(),
+          regions: z.array(region).max(20).optional(),
+          data_residency: z.array(region).max(20).optional(),
+          provider_ids: z.array(providerId).max(50).optional(),
+          weights: z.object({ reputation: z.number(), price: z.number(), latency: z.number() }).optional(),
+          top_n: z.number().int().min(1).max(10).optional(),
+        })
+        .optional(),
+      failover_policy: z.enum(FAILOVER_POLICIES).default('Cascade'),
+      timeout_seconds: z.number().int().min(1).max(600).default(60),
+      idempotency_key: idempotencyKeyField,
+    }),
+    output: job,
+    annotations: { ...ACTING, openWorldHint: true },
+    action: (args) => ({ actionType: 'SubmitComputeJob', amountMsats: satsToMsats(args.max_price_sats), counterparty: null }),
+    handler: (args, { ctx, caller }) =>
+      reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+        agentId: caller.id,
+        kind: args.kind,
+        input: typeof args.input === 'string' ? [{ data: args.input, type: 'text' }] : args.input,
+        params: args.params ?? {},
+        maxPriceSats: args.max_price_sats,
+        criteria: {
+          minReputation: args.criteria?.min_reputation,
+          regions: args.criteria?.regions,
+          dataResidency: args.criteria?.data_residency,
+          providerIds: args.criteria?.provider_ids,
+          weights: args.criteria?.weights ?? DEFAULT_WEIGHTS,
+          topN: args.criteria?.top_n,
+        },
+        failoverPolicy: args.failover_policy,
+        timeoutSeconds: args.timeout_seconds,
+      }),
+    after: (result, { ctx }) => runJob(ctx, String(result.job_id)),
+  }),
+  defineTool({
+    name: 'marketplace_get_compute_job',
+    title: 'Get compute job',
+    description: 'One of your compute jobs: status, the provider that answered, what it cost, the result, and every attempt. Free.',
+    toolset: 'compute',
+    roles: ['agent'],
+    input: z.object({ job_id: z.string().min(1).max(64) }),
+    output: job,
+    annotations: READ_ONLY,
+    handler: (args, { ctx, caller }) => getJobView(ctx.db, caller.id, args.job_id),
+  }),
   defineTool({
     name: 'marketplace_register_provider',
     title: 'Sell compute',

@@ -1,0 +1,177 @@
+// Compute jobs: the gate allows a job at its maximum price, which is held on the agent's
+// wallet; routing picks the provider chain; the Nostr side (src/nostr/dvm-client.ts)
+// then runs it and comes back here to settle: the price actually paid is posted, the
+// rest released; a job that fails releases everything. Outcomes feed reputation.
+import { nip19 } from 'nostr-tools';
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/provider-store.js';
+import type { JobRow } from '../../db/provider-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX } from '../ledger/accounts.js';
+import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { utcDay } from '../ledger/transfers.js';
+import { msatsToSats, satsToMsats } from '../money.js';
+import { providerView } from './providers.js';
+import { rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
+
+export interface JobInput {
+  agentId: string;
+  kind: number;
+  input: { data: string; type: string }[];
+  params: Record<string, string>;
+  maxPriceSats: number;
+  criteria: Omit<SelectionCriteria, 'kind' | 'maxPriceMsats'>;
+  failoverPolicy: FailoverPolicy;
+  timeoutSeconds: number;
+}
+
+/** Every approved provider as routing sees it. */
+function routable(db: Db, clock: Clock): RoutableProvider[] {
+  const today = `${utcDay(clock.now().toISOString())}T00:00:00.000Z`;
+  return store.listProviders(db, { includeUnapproved: false }).map((p) => {
+    const v = providerView(db, clock, p);
+    return {
+      id: p.id,
+      kinds: v.kinds,
+      reputation: v.score,
+      tier: v.tier,
+      priceMsats: p.priceMsats,
+      latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
+      regions: v.regions,
+      residency: v.data_residency,
+      jobsToday: store.jobsToday(db, p.id, today),
+      approved: p.approved,
+    };
+  });
+}
+
+/** In the gate's transaction: route, hold the maximum price, record the job. */
+export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInput) {
+  const maxPriceMsats = satsToMsats(input.maxPriceSats);
+  return db.write(() => {
+    const ranked = rankProviders(routable(db, clock), { ...input.criteria, kind: input.kind, maxPriceMsats });
+    if (ranked.length === 0) throw new MarketError('NOT_FOUND', `No approved provider serves kind ${input.kind} within ${input.maxPriceSats} sats and these criteria.`);
+    const id = newId('jb');
+    const hold = createHold(db, clock, {
+      debitAccountId: agentAccountId(input.agentId),
+      creditAccountId: railName === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+      amountMsats: maxPriceMsats,
+      entryType: 'Hold',
+      description: `Compute job ${id} (up to its maximum price)`,
+      reference: id,
+    });
+    const now = clock.now().toISOString();
+    store.insertJob(db, {
+      id,
+      agentId: input.agentId,
+      kind: input.kind,
+      input: JSON.stringify(input.input),
+      params: JSON.stringify(input.params),
+      maxPriceMsats,
+      failoverPolicy: input.failoverPolicy,
+      chain: JSON.stringify(ranked.map((r) => r.provider.id)),
+      timeoutSeconds: input.timeoutSeconds,
+      holdId: hold.id,
+      status: 'queued',
+      providerId: null,
+      costMsats: 0,
+      result: null,
+      attempts: '[]',
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return jobView(store.getJob(db, id)!);
+  });
+}
+
+export function requireJob(db: Db, id: string): JobRow {
+  const j = store.getJob(db, id);
+  if (!j) throw new MarketError('NOT_FOUND', `No compute job ${id}.`);
+  return j;
+}
+
+/** The chain with what the Nostr side needs: each provider's public key. */
+export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] {
+  return (JSON.parse(job.chain) as string[]).flatMap((id) => {
+    const p = store.getProvider(db, id);
+    if (!p) return [];
+    const decoded = nip19.decode(p.npub);
+    return decoded.type === 'npub' ? [{ id, pubkey: decoded.data }] : [];
+  });
+}
+
+export interface Attempt {
+  provider_id: string;
+  outcome: 'completed' | 'failed' | 'retry';
+  detail: string;
+  response_ms?: number;
+}
+
+export function claimJob(db: Db, clock: Clock, id: string): boolean {
+  return db.write(() => store.updateJob(db, id, ['queued'], { status: 'running', updatedAt: clock.now().toISOString() }));
+}
+
+export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void {
+  db.write(() => {
+    const j = requireJob(db, id);
+    store.updateJob(db, id, ['running'], { attempts: JSON.stringify([...(JSON.parse(j.attempts) as Attempt[]), a]), updatedAt: clock.now().toISOString() });
+    if (a.outcome !== 'retry') store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
+  });
+}
+
+/** What the job has paid so far may not exceed what was held for it. */
+export function remainingMsats(db: Db, id: string): number {
+  const j = requireJob(db, id);
+  return j.maxPriceMsats - j.costMsats;
+}
+
+export function notePaid(db: Db, clock: Clock, id: string, msats: number): void {
+  db.write(() => {
+    const j = requireJob(db, id);
+    store.updateJob(db, id, ['running'], { costMsats: Math.min(j.maxPriceMsats, j.costMsats + msats), updatedAt: clock.now().toISOString() });
+  });
+}
+
+export function completeJob(db: Db, clock: Clock, id: string, providerId: string, result: string): void {
+  db.write(() => {
+    const j = requireJob(db, id);
+    if (!store.updateJob(db, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() })) return;
+    if (j.costMsats > 0) postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id}: paid to provider ${providerId}`);
+    else voidHold(db, clock, j.holdId, `Compute job ${id}: nothing was charged`);
+  });
+}
+
+export function failJob(db: Db, clock: Clock, id: string, error: string): void {
+  db.write(() => {
+    const j = requireJob(db, id);
+    if (!store.updateJob(db, id, ['running', 'queued'], { status: 'failed', error, updatedAt: clock.now().toISOString() })) return;
+    // What was paid to a provider whose result never came is gone; it stays posted.
+    if (j.costMsats > 0) postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id} failed after paying ${j.costMsats} msats`);
+    else voidHold(db, clock, j.holdId, `Compute job ${id} failed: nothing was charged`);
+  });
+}
+
+export function getJobView(db: Db, agentId: string, id: string) {
+  const j = requireJob(db, id);
+  if (j.agentId !== agentId) throw new MarketError('NOT_FOUND', `No compute job ${id} of yours.`);
+  return jobView(j);
+}
+
+/** A provider's result is its own text: untrusted for the agent that reads it. */
+export function jobView(j: JobRow) {
+  return {
+    job_id: j.id,
+    status: j.status as 'queued' | 'running' | 'completed' | 'failed',
+    kind: j.kind,
+    provider_id: j.providerId,
+    cost_sats: Math.ceil(j.costMsats / 1000),
+    max_price_sats: msatsToSats(j.maxPriceMsats),
+    untrusted_result: j.result,
+    attempts: JSON.parse(j.attempts) as Attempt[],
+    error: j.error,
+    created_at: j.createdAt,
+  };
+}

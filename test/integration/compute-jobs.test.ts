@@ -1,0 +1,119 @@
+// NIP-90 jobs end to end on a loopback relay with three scriptable providers: routing
+// picks by score, Cascade moves on when the first goes silent, an invoice above the
+// maximum price is never paid, a forged result is rejected, and outcomes move reputation.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/context.js';
+import { agentAccountId } from '../../src/domain/ledger/accounts.js';
+import { getBalance } from '../../src/domain/ledger/transfers.js';
+import { verifyLedger } from '../../src/domain/ledger/verify.js';
+import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, operatorToken } from '../support/fixtures.js';
+import { startDvm, type Behaviour } from '../support/dvm.js';
+import { startRelay } from '../support/relay.js';
+
+let relay: Awaited<ReturnType<typeof startRelay>>;
+const dvms: { close(): void }[] = [];
+beforeEach(async () => {
+  relay = await startRelay();
+});
+afterEach(async () => {
+  closeContexts();
+  for (const d of dvms.splice(0)) d.close();
+  await relay.close();
+});
+
+const MAY_BUY = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } };
+
+async function market(providers: { name: string; behaviour: Behaviour; price: number; region?: string }[]) {
+  const ctx = makeContext({ clock: new ManualClock(new Date().toISOString()), config: { relays: [relay.url], network: 'regtest', autoApproveProviders: true } });
+  const { sponsor, agent } = fundedAgent(ctx, 5_000);
+  const sponsorClient = await connect(ctx, sponsor.token);
+  await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_BUY });
+  const ids: Record<string, string> = {};
+  const machines: Record<string, Awaited<ReturnType<typeof startDvm>>> = {};
+  for (const p of providers) {
+    const dvm = await startDvm(relay.url, { behaviour: p.behaviour });
+    dvms.push(dvm);
+    machines[p.name] = dvm;
+    // Providers registered by their own agents, approved automatically for the test.
+    const { agent: seller } = fundedAgent(ctx, 0);
+    ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
+    const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: p.name, kinds: [5050], price_sats: p.price, regions: [p.region ?? 'eu'] });
+    ids[p.name] = r.data.provider_id;
+  }
+  return { ctx, agent, client: await connect(ctx, agent.token), ids, machines };
+}
+
+const wallet = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
+
+describe('compute jobs over NIP-90', () => {
+  it('route to the best provider and cascade past a silent one', async () => {
+    const { ctx, agent, client, ids, machines } = await market([
+      { name: 'cheap-but-silent', behaviour: 'silent', price: 1 },
+      { name: 'answers', behaviour: 'answer', price: 50 },
+      { name: 'dear', behaviour: 'answer', price: 400 },
+    ]);
+    const done = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'hello', max_price_sats: 500, timeout_seconds: 3, failover_policy: 'Cascade', criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    expect(done.data).toMatchObject({ status: 'completed', provider_id: ids.answers, untrusted_result: 'echo: hello', cost_sats: 0 });
+    expect(done.data.attempts.map((a: { provider_id: string; outcome: string }) => [a.provider_id, a.outcome])).toEqual([
+      [ids['cheap-but-silent'], 'retry'],
+      [ids['cheap-but-silent'], 'failed'],
+      [ids.answers, 'completed'],
+    ]);
+    expect(machines.dear!.requests).toHaveLength(0);
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    // Outcomes move reputation: the silent provider has a failure, the other a success.
+    const silent = (await call(client, 'marketplace_get_provider', { provider_id: ids['cheap-but-silent'] })).data;
+    const good = (await call(client, 'marketplace_get_provider', { provider_id: ids.answers })).data;
+    expect(silent.reputation).toMatchObject({ jobs_failed: 1, jobs_completed: 0 });
+    expect(good.reputation.jobs_completed).toBe(1);
+    expect(good.score).toBeGreaterThan(silent.score);
+    expect((await call(client, 'marketplace_get_compute_job', { job_id: done.data.job_id })).data.status).toBe('completed');
+  });
+
+  it('pay an invoice within the maximum price and never one above it', async () => {
+    const { ctx, agent, client, ids } = await market([
+      { name: 'greedy', behaviour: { pay: 800_000 }, price: 1 },
+      { name: 'fair', behaviour: { pay: 30_000 }, price: 2 },
+    ]);
+    const done = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 100, timeout_seconds: 3, criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    expect(done.data).toMatchObject({ status: 'completed', provider_id: ids.fair, cost_sats: 30 });
+    expect(done.data.attempts[0]).toMatchObject({ provider_id: ids.greedy, outcome: 'failed', detail: expect.stringMatching(/more than the job's remaining maximum/) });
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_970_000, heldMsats: 0 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('reject a result for another request, and a provider error, moving on; retry with backoff stays with one provider', async () => {
+    const { client, ids, machines } = await market([
+      { name: 'confused', behaviour: 'wrong-request', price: 1 },
+      { name: 'broken', behaviour: 'error', price: 2 },
+      { name: 'fine', behaviour: 'answer', price: 3 },
+    ]);
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 4, failover_policy: 'Cascade', criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.fine });
+    expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.broken).detail).toMatch(/GPU on fire/);
+    machines.fine!.behaviour = 'silent';
+    const retried = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'y', max_price_sats: 10, timeout_seconds: 4, failover_policy: 'RetryWithBackoff', criteria: { provider_ids: [ids.fine!] } });
+    expect(retried.data.status).toBe('failed');
+    expect(new Set(retried.data.attempts.map((a: { provider_id: string }) => a.provider_id))).toEqual(new Set([ids.fine]));
+    expect(retried.data.attempts.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reject a forged result and stop with NoFailover', async () => {
+    const { ctx, agent, client } = await market([{ name: 'forger', behaviour: 'forged', price: 1 }]);
+    const forged = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 1, failover_policy: 'NoFailover' });
+    expect(forged.data).toMatchObject({ status: 'failed', untrusted_result: null });
+    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
+    const op = await connect(ctx, operatorToken(ctx));
+    expect((await call(op, 'marketplace_list_providers', {})).data.items[0].reputation.jobs_failed).toBe(1);
+  });
+
+  it('keep data in its region: no provider outside it is asked', async () => {
+    const { client, machines } = await market([
+      { name: 'us', behaviour: 'answer', price: 1, region: 'us' },
+      { name: 'eu', behaviour: 'silent', price: 50, region: 'eu' },
+    ]);
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'secret', max_price_sats: 100, timeout_seconds: 1, failover_policy: 'Cascade', criteria: { regions: ['eu'] } });
+    expect(r.data.status).toBe('failed');
+    expect(machines.us!.requests).toHaveLength(0);
+  });
+});
