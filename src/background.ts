@@ -5,6 +5,7 @@ import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
 import { settleDueBounties } from './domain/bounties/bounties.js';
+import { failStaleJobs } from './domain/compute/jobs.js';
 import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
 import { watchDeposits } from './domain/payments/deposits.js';
@@ -37,6 +38,7 @@ export function startBackgroundWork(ctx: AppContext): () => void {
       settleDueBounties(ctx.db, ctx.clock);
       expireDueHolds(ctx.db, ctx.clock);
       expireDueApprovals(ctx.db, ctx.clock);
+      failStaleJobs(ctx.db, ctx.clock);
     }), SWEEP_MS),
     setInterval(
       guard('webhook delivery', async () => {

@@ -56,3 +56,4 @@ export function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: 
 /** Jobs a provider took today (UTC), for its tier's daily cap. */
 export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>
   (db.sqlite.prepare("SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?").get(providerId, dayStartIso) as { n: number }).n;
+export const unfinishedJobs = (db: Db) => db.orm.select().from(computeJobs).where(inArray(computeJobs.status, ['queued', 'running'])).all();

@@ -3,6 +3,7 @@
 // maximum price is never paid, a forged result is rejected, and outcomes move reputation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
+import { failStaleJobs, reserveJob } from '../../src/domain/compute/jobs.js';
 import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
@@ -105,6 +106,19 @@ describe('compute jobs over NIP-90', () => {
     expect(wallet(ctx, agent.id).heldMsats).toBe(0);
     const op = await connect(ctx, operatorToken(ctx));
     expect((await call(op, 'marketplace_list_providers', {})).data.items[0].reputation.jobs_failed).toBe(1);
+  });
+
+  it('are ended by the sweep when the process running them stopped, releasing the hold', async () => {
+    const { ctx, agent } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
+    // Reserved as the gate would, but never run (the server stopped right after).
+    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, { agentId: agent.id, kind: 5050, input: [{ data: 'x', type: 'text' }], params: {}, maxPriceSats: 20, criteria: {}, failoverPolicy: 'Cascade', timeoutSeconds: 60 });
+    expect(wallet(ctx, agent.id).heldMsats).toBe(20_000);
+    expect(failStaleJobs(ctx.db, ctx.clock)).toBe(0);
+    (ctx.clock as ManualClock).advance(3 * 60_000 + 1);
+    expect(failStaleJobs(ctx.db, ctx.clock)).toBe(1);
+    expect((await call(await connect(ctx, agent.token), 'marketplace_get_compute_job', { job_id: job.job_id })).data).toMatchObject({ status: 'failed', error: expect.stringMatching(/Interrupted/) });
+    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
   it('keep data in its region: no provider outside it is asked', async () => {

@@ -175,3 +175,21 @@ export function jobView(j: JobRow) {
     created_at: j.createdAt,
   };
 }
+
+/** Grace after a job's own timeout before the sweep calls it interrupted (a crash, a lost process). */
+export const STALE_GRACE_MS = 2 * 60_000;
+
+/**
+ * Ends jobs that outlived their timeout without finishing (the process running them
+ * stopped): what was paid stays charged, the rest of the hold is released.
+ */
+export function failStaleJobs(db: Db, clock: Clock): number {
+  const now = clock.now().getTime();
+  let ended = 0;
+  for (const j of store.unfinishedJobs(db)) {
+    if (Date.parse(j.createdAt) + j.timeoutSeconds * 1000 + STALE_GRACE_MS > now) continue;
+    failJob(db, clock, j.id, 'Interrupted: the job outlived its timeout without finishing.');
+    ended++;
+  }
+  return ended;
+}
