@@ -16,6 +16,8 @@ export async function startDvm(relayUrl: string, o: { kind?: number; behaviour: 
   const dvm = { npub: nip19.npubEncode(pubkey), pubkey, behaviour: o.behaviour, requests: [] as Event[], close: () => pool.close([relayUrl]) };
   const send = (tmpl: { kind: number; tags: string[][]; content: string }, key = secret) =>
     Promise.allSettled(pool.publish([relayUrl], finalizeEvent({ ...tmpl, created_at: Math.floor(Date.now() / 1000) }, key)));
+  // Connected before it is announced ready: no request is missed, and closing never meets a half-open socket.
+  await pool.ensureRelay(relayUrl);
   pool.subscribe([relayUrl], { kinds: [kind], '#p': [pubkey] }, {
     onevent: async (req) => {
       dvm.requests.push(req);
