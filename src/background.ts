@@ -10,15 +10,22 @@ import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
 import { watchDeposits } from './domain/payments/deposits.js';
 import { settleWithdrawals } from './domain/payments/withdrawals.js';
-import { discoverProviders } from './nostr/discovery.js';
+import { discoverProviders, DISCOVERY_MS } from './nostr/discovery.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
 
 const SWEEP_MS = 30_000;
 const WEBHOOK_MS = 1_000;
 /** How often the wallet is asked about unpaid invoices and unsettled payouts. */
 export const LIGHTNING_WATCH_MS = 5_000;
-/** How often the relays are read for provider announcements (NIP-89). */
-const DISCOVERY_MS = 5 * 60_000;
+/** Ends what is due: deals first, since each ends its own hold with its own description. */
+export function sweepDue(ctx: AppContext): void {
+  settleDueContracts(ctx.db, ctx.clock);
+  settleDuePurchases(ctx.db, ctx.clock);
+  settleDueBounties(ctx.db, ctx.clock);
+  expireDueHolds(ctx.db, ctx.clock);
+  expireDueApprovals(ctx.db, ctx.clock);
+  failStaleJobs(ctx.db, ctx.clock);
+}
 
 export function startBackgroundWork(ctx: AppContext): () => void {
   const guard = (name: string, work: () => unknown) => async () => {
@@ -31,15 +38,7 @@ export function startBackgroundWork(ctx: AppContext): () => void {
   let delivering = false;
   let watching = false;
   const timers = [
-    setInterval(guard('expiry sweep', () => {
-      // Deals first: each ends its own hold with its own description.
-      settleDueContracts(ctx.db, ctx.clock);
-      settleDuePurchases(ctx.db, ctx.clock);
-      settleDueBounties(ctx.db, ctx.clock);
-      expireDueHolds(ctx.db, ctx.clock);
-      expireDueApprovals(ctx.db, ctx.clock);
-      failStaleJobs(ctx.db, ctx.clock);
-    }), SWEEP_MS),
+    setInterval(guard('expiry sweep', () => sweepDue(ctx)), SWEEP_MS),
     setInterval(
       guard('webhook delivery', async () => {
         if (delivering) return;

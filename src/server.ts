@@ -2,7 +2,7 @@
 // tests). Tools come from the declarative inventory; the caller is resolved on every
 // call, so a revoked token stops working mid-session.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AppContext } from './context.js';
 import type { Caller, Role } from './domain/identity/caller.js';
@@ -46,14 +46,24 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     const role = options.caller().role;
     return { tools: visible().map((tool) => describeTool(tool, role)) };
   });
-  server.server.setRequestHandler(CallToolRequestSchema, (request) => {
+  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const tool = visible().find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    return runTool(ctx, tool, request.params.arguments, options.caller);
+    return runTool(ctx, tool, request.params.arguments, options.caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification));
   });
   registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
   registerSkillResource(server, ctx);
   return server;
+}
+
+/** A client that sent a progress token hears how a long call is going; one that did not hears nothing. */
+function progressReporter(token: string | number | undefined, send: (n: ServerNotification) => Promise<void>) {
+  if (token === undefined) return undefined;
+  let progress = 0;
+  return (message: string) => {
+    progress++;
+    send({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
+  };
 }
 
 const listings = new Map<string, Tool>();

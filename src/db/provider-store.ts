@@ -53,6 +53,16 @@ export function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: 
     .run();
 }
 
+/** One discovery round's look at a provider: up when it announced itself or was active since the last round. */
+export function recordUptimeCheck(db: Db, id: string, up: boolean, at: string): void {
+  db.sqlite
+    .prepare(
+      `UPDATE compute_providers SET uptime_checks = uptime_checks + 1, uptime_seen = uptime_seen + ?,
+         uptime_pct = 100.0 * (uptime_seen + ?) / (uptime_checks + 1), updated_at = ? WHERE id = ?`,
+    )
+    .run(up ? 1 : 0, up ? 1 : 0, at, id);
+}
+
 /** Jobs a provider took today (UTC), for its tier's daily cap. */
 export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>
   (db.sqlite.prepare("SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?").get(providerId, dayStartIso) as { n: number }).n;

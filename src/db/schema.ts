@@ -817,6 +817,9 @@ export const computeProviders = sqliteTable(
     failed: integer('failed').notNull().default(0),
     responseMsTotal: integer('response_ms_total').notNull().default(0),
     uptimePct: real('uptime_pct').notNull().default(100),
+    /** Discovery rounds that looked for the provider, and those that found it up (announced or active). */
+    uptimeChecks: integer('uptime_checks').notNull().default(0),
+    uptimeSeen: integer('uptime_seen').notNull().default(0),
     lastCompletedAt: text('last_completed_at'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
@@ -858,8 +861,10 @@ export const computeJobs = sqliteTable(
     chain: text('chain').notNull(),
     timeoutSeconds: integer('timeout_seconds').notNull(),
     holdId: text('hold_id').notNull(),
-    /** queued → running → completed | failed */
+    /** queued → running → completed | failed | cancelled */
     status: text('status').notNull(),
+    /** Inputs and params travel NIP-04-encrypted to the provider (NIP-90 `encrypted`). */
+    encrypted: integer('encrypted', { mode: 'boolean' }).notNull().default(false),
     providerId: text('provider_id'),
     costMsats: integer('cost_msats').notNull().default(0),
     result: text('result'),

@@ -2,15 +2,22 @@
 // information" events, one `k` tag per job kind they serve. We read them from the
 // configured relays (signatures are checked by nostr-tools' pool) and keep the registry
 // in step. Price and regions are not part of NIP-89: providers that want to be routed by
-// them add `amount` (msats), `region` and `residency` tags.
+// them add `amount` (msats), `region` and `residency` tags. Each round also measures
+// uptime: a provider is up when its announcement is on the relays or it published
+// anything (a heartbeat, feedback, a result) since the previous round.
 import { nip19 } from 'nostr-tools';
 import { SimplePool, useWebSocketImplementation } from 'nostr-tools/pool';
 import type { Event } from 'nostr-tools/pure';
 import WebSocket from 'ws';
 import type { AppContext } from '../context.js';
+import { listProviders, recordUptimeCheck } from '../db/provider-store.js';
 import { upsertAnnouncedProvider, type Announcement } from '../domain/compute/providers.js';
 
 export const HANDLER_INFO_KIND = 31990;
+/** How often discovery runs; also the window in which a provider must show a sign of life. */
+export const DISCOVERY_MS = 5 * 60_000;
+/** Authors per activity query: relays cap filter sizes. */
+const AUTHORS_PER_QUERY = 500;
 useWebSocketImplementation(WebSocket);
 
 export function parseAnnouncement(e: Event): Announcement | null {
@@ -35,8 +42,8 @@ export function parseAnnouncement(e: Event): Announcement | null {
   };
 }
 
-/** Reads the relays' announcements once; returns how many providers were added or updated. */
-export async function discoverProviders(ctx: AppContext, o: { maxWaitMs?: number } = {}): Promise<{ added: number; updated: number }> {
+/** Reads the relays' announcements once and checks who is up; returns how many providers were added or updated. */
+export async function discoverProviders(ctx: AppContext, o: { maxWaitMs?: number; activityWindowMs?: number } = {}): Promise<{ added: number; updated: number }> {
   if (ctx.config.relays.length === 0) return { added: 0, updated: 0 };
   const pool = new SimplePool();
   try {
@@ -53,8 +60,27 @@ export async function discoverProviders(ctx: AppContext, o: { maxWaitMs?: number
       if (outcome === 'added') added++;
       if (outcome === 'updated') updated++;
     }
+    await checkUptime(ctx, pool, new Set(latest.keys()), o);
     return { added, updated };
   } finally {
     pool.close(ctx.config.relays);
   }
+}
+
+async function checkUptime(ctx: AppContext, pool: SimplePool, announced: Set<string>, o: { maxWaitMs?: number; activityWindowMs?: number }) {
+  const providers = listProviders(ctx.db, { includeUnapproved: true }).flatMap((p) => {
+    const decoded = nip19.decode(p.npub);
+    return decoded.type === 'npub' ? [{ id: p.id, pubkey: decoded.data }] : [];
+  });
+  const quiet = providers.filter((p) => !announced.has(p.pubkey)).map((p) => p.pubkey);
+  const since = Math.floor((ctx.clock.now().getTime() - (o.activityWindowMs ?? DISCOVERY_MS)) / 1000);
+  const active = new Set<string>();
+  for (let i = 0; i < quiet.length; i += AUTHORS_PER_QUERY) {
+    const events = await pool.querySync(ctx.config.relays, { authors: quiet.slice(i, i + AUTHORS_PER_QUERY), since }, { maxWait: o.maxWaitMs ?? 5_000 });
+    for (const e of events) active.add(e.pubkey);
+  }
+  const at = ctx.clock.now().toISOString();
+  ctx.db.write(() => {
+    for (const p of providers) recordUptimeCheck(ctx.db, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
+  });
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { requireAgent } from '../domain/agents/registry.js';
 import { approveProvider, listProviderViews, providerView, rateProvider, registerProvider, requireProvider } from '../domain/compute/providers.js';
-import { getJobView, reserveJob } from '../domain/compute/jobs.js';
+import { cancelJob, getJobView, JOB_STATUSES, jobView, requireJob, requireOwnJob, reserveJob } from '../domain/compute/jobs.js';
 import { TIERS } from '../domain/compute/reputation.js';
 import { DEFAULT_WEIGHTS, FAILOVER_POLICIES } from '../domain/compute/routing.js';
 import { satsToMsats } from '../domain/money.js';
-import { runJob } from '../nostr/dvm-client.js';
+import { isRunningHere, publishCancellation, runJob, stopRunningJob } from '../nostr/dvm-client.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 
@@ -30,14 +30,24 @@ const provider = z.object({
     components: z.record(z.string(), z.number()),
     jobs_completed: z.number().int(),
     jobs_failed: z.number().int(),
+    uptime_checks: z.number().int().describe('Discovery rounds that looked for the provider on the relays'),
+    uptime_seen: z.number().int().describe('…and found it up: its announcement present, or an event from it since the last round'),
   }),
   benefits: z.object({ pricePremiumPct: z.number(), dailyJobCap: z.number().nullable(), routedFirstAmongEquals: z.boolean(), needsOperatorApproval: z.boolean() }),
 });
 
-const attempt = z.object({ provider_id: z.string(), outcome: z.enum(['completed', 'failed', 'retry']), detail: z.string(), response_ms: z.number().optional() });
+const attempt = z.object({
+  provider_id: z.string(),
+  outcome: z.enum(['completed', 'failed', 'retry', 'cancelled']),
+  detail: z.string(),
+  response_ms: z.number().optional(),
+  request_id: z.string().optional(),
+});
+const jobId = z.string().min(1).max(64);
 const job = z.object({
   job_id: z.string(),
-  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  status: z.enum(JOB_STATUSES),
+  encrypted: z.boolean(),
   kind: z.number().int(),
   provider_id: z.string().nullable(),
   cost_sats: z.number().int(),
@@ -55,8 +65,10 @@ export const computeTools = [
     description:
       'Runs a NIP-90 job (kind 5000–5999) on the best provider for your criteria: routed by reputation, price and latency, with ' +
       'the failover policy deciding what a failure leads to (NoFailover, RetryWithBackoff, Cascade — the default — or Broadcast). ' +
-      'max_price_sats is held first; a provider asking for more is never paid; you are charged what was paid. The result is the ' +
-      "provider's text (untrusted).",
+      'Broadcast asks the top providers at once and pays only the one whose result it uses. max_price_sats is held first; a ' +
+      'provider asking for more is never paid; you are charged what was paid. The call waits for the result (up to ' +
+      'timeout_seconds, with progress notifications if you send a progress token); encrypt: true sends input and params ' +
+      "NIP-04-encrypted to the provider. The result is the provider's text (untrusted).",
     toolset: 'compute',
     roles: ['agent'],
     input: z.object({
@@ -76,6 +88,7 @@ export const computeTools = [
         .optional(),
       failover_policy: z.enum(FAILOVER_POLICIES).default('Cascade'),
       timeout_seconds: z.number().int().min(1).max(600).default(60),
+      encrypt: z.boolean().default(false).describe('Send input and params encrypted to the provider (NIP-90 encrypted request, NIP-04).'),
       idempotency_key: idempotencyKeyField,
     }),
     output: job,
@@ -98,8 +111,31 @@ export const computeTools = [
         },
         failoverPolicy: args.failover_policy,
         timeoutSeconds: args.timeout_seconds,
+        encrypted: args.encrypt,
       }),
-    after: (result, { ctx }) => runJob(ctx, String(result.job_id)),
+    after: (result, { ctx, progress }) => runJob(ctx, String(result.job_id), { progress }),
+  }),
+  defineTool({
+    name: 'marketplace_cancel_compute_job',
+    title: 'Cancel compute job',
+    description:
+      'Stops one of your queued or running compute jobs: no further provider is asked or paid, what was already paid stays ' +
+      'charged and the rest of the held maximum is released. Its requests are withdrawn from the relays (NIP-09 deletion).',
+    toolset: 'compute',
+    roles: ['agent'],
+    input: z.object({ job_id: jobId }),
+    output: job,
+    annotations: { ...ACTING, destructiveHint: true, idempotentHint: true },
+    action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparty: null }),
+    handler: (args, { ctx, caller }) =>
+      // A job this process is running is stopped by its runner (after), which settles it once any payment in flight is done.
+      isRunningHere(args.job_id) ? jobView(requireOwnJob(ctx.db, caller.id, args.job_id)) : cancelJob(ctx.db, ctx.clock, caller.id, args.job_id),
+    after: async (result, { ctx }) => {
+      const id = String(result.job_id);
+      if (isRunningHere(id)) await stopRunningJob(id);
+      else await publishCancellation(ctx, id);
+      return jobView(requireJob(ctx.db, id));
+    },
   }),
   defineTool({
     name: 'marketplace_get_compute_job',
@@ -107,7 +143,7 @@ export const computeTools = [
     description: 'One of your compute jobs: status, the provider that answered, what it cost, the result, and every attempt. Free.',
     toolset: 'compute',
     roles: ['agent'],
-    input: z.object({ job_id: z.string().min(1).max(64) }),
+    input: z.object({ job_id: jobId }),
     output: job,
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => getJobView(ctx.db, caller.id, args.job_id),

@@ -22,6 +22,8 @@ export interface ToolAnnotations {
 export interface ToolCall {
   ctx: AppContext;
   caller: Caller;
+  /** Reports progress to a client that asked for it (MCP progress notifications); absent otherwise. */
+  progress?: (message: string) => void;
 }
 
 export type ObjectSchema = z.ZodObject<z.ZodRawShape>;

@@ -10,7 +10,7 @@ import { passGate } from '../domain/governance/gate.js';
 import { isGated, type ToolDefinition } from './inventory.js';
 import { failure, success } from './results.js';
 
-export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller): Promise<CallToolResult> {
+export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, progress?: (message: string) => void): Promise<CallToolResult> {
   try {
     const caller = resolveCaller();
     if (!tool.roles.includes(caller.role)) {
@@ -18,7 +18,7 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
     }
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw invalidInput(parsed.error);
-    const call = { ctx, caller };
+    const call = { ctx, caller, progress };
     const data = tool.prepare ? await tool.prepare(parsed.data, call) : parsed.data;
     const finish = async (result: Record<string, unknown>) => (tool.after ? tool.after(result, call) : result);
     if (!isGated(tool, caller.role)) return success(await finish(await tool.handler(data, call)));

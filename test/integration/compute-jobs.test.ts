@@ -1,6 +1,9 @@
 // NIP-90 jobs end to end on a loopback relay with three scriptable providers: routing
-// picks by score, Cascade moves on when the first goes silent, an invoice above the
-// maximum price is never paid, a forged result is rejected, and outcomes move reputation.
+// picks by score, Cascade moves on when the first goes silent, Broadcast pays only the
+// result it uses, an invoice above the maximum price is never paid, a forged result is
+// rejected, outcomes move reputation, encrypted requests stay unreadable on the relay,
+// long jobs report progress, and a cancelled job stops and withdraws its requests.
+import { SimplePool } from 'nostr-tools/pool';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { failStaleJobs, reserveJob } from '../../src/domain/compute/jobs.js';
@@ -45,6 +48,13 @@ async function market(providers: { name: string; behaviour: Behaviour; price: nu
 }
 
 const wallet = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
+/** Invoices the marketplace paid on the sandbox rail (payment hashes). */
+const paidHashes = (ctx: AppContext) =>
+  (ctx.db.sqlite.prepare("SELECT payment_hash AS h FROM sandbox_invoices WHERE direction = 'outgoing'").all() as { h: string }[]).map((r) => r.h);
+const outcomes = (job: { attempts: { provider_id: string; outcome: string }[] }) => Object.fromEntries(job.attempts.map((a) => [a.provider_id, a.outcome]));
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((r) => setTimeout(r, 20));
+};
 
 describe('compute jobs over NIP-90', () => {
   it('route to the best provider and cascade past a silent one', async () => {
@@ -111,7 +121,7 @@ describe('compute jobs over NIP-90', () => {
   it('are ended by the sweep when the process running them stopped, releasing the hold', async () => {
     const { ctx, agent } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
     // Reserved as the gate would, but never run (the server stopped right after).
-    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, { agentId: agent.id, kind: 5050, input: [{ data: 'x', type: 'text' }], params: {}, maxPriceSats: 20, criteria: {}, failoverPolicy: 'Cascade', timeoutSeconds: 60 });
+    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, { agentId: agent.id, kind: 5050, input: [{ data: 'x', type: 'text' }], params: {}, maxPriceSats: 20, criteria: {}, failoverPolicy: 'Cascade', timeoutSeconds: 60, encrypted: false });
     expect(wallet(ctx, agent.id).heldMsats).toBe(20_000);
     expect(failStaleJobs(ctx.db, ctx.clock)).toBe(0);
     (ctx.clock as ManualClock).advance(3 * 60_000 + 1);
@@ -129,5 +139,89 @@ describe('compute jobs over NIP-90', () => {
     const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'secret', max_price_sats: 100, timeout_seconds: 1, failover_policy: 'Cascade', criteria: { regions: ['eu'] } });
     expect(r.data.status).toBe('failed');
     expect(machines.us!.requests).toHaveLength(0);
+  });
+
+  it('broadcast to the top providers and pay only the result used', async () => {
+    const { ctx, agent, client, ids, machines } = await market([
+      { name: 'fast', behaviour: { postpaid: 20_000 }, price: 20 },
+      { name: 'slow', behaviour: { postpaid: 30_000, delayMs: 1_500 }, price: 30 },
+      { name: 'free-but-slower', behaviour: { delayMs: 1_500 }, price: 0 },
+    ]);
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'race', max_price_sats: 100, timeout_seconds: 5, failover_policy: 'Broadcast' });
+    expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.fast, untrusted_result: 'echo: race', cost_sats: 20 });
+    // Everyone was asked at once; only the winner's invoice was paid.
+    for (const m of Object.values(machines)) expect(m.requests).toHaveLength(1);
+    expect(paidHashes(ctx)).toEqual(machines.fast!.invoices);
+    expect(outcomes(r.data)).toEqual({ [ids.fast!]: 'completed', [ids.slow!]: 'cancelled', [ids['free-but-slower']!]: 'cancelled' });
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
+    // Losing a race is not a failure: the others' reputations are untouched.
+    const op = await connect(ctx, operatorToken(ctx));
+    expect((await call(op, 'marketplace_get_provider', { provider_id: ids.slow })).data.reputation).toMatchObject({ jobs_completed: 0, jobs_failed: 0 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('broadcast commits to the provider it paid first and never pays a second', async () => {
+    const { ctx, client, ids, machines } = await market([
+      { name: 'prepaid-slow', behaviour: { pay: 10_000, delayMs: 1_200 }, price: 10 },
+      { name: 'postpaid', behaviour: { postpaid: 5_000, delayMs: 400 }, price: 5 },
+    ]);
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 50, timeout_seconds: 5, failover_policy: 'Broadcast' });
+    expect(r.data).toMatchObject({ status: 'completed', provider_id: ids['prepaid-slow'], cost_sats: 10 });
+    expect(paidHashes(ctx)).toEqual(machines['prepaid-slow']!.invoices);
+    expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.postpaid)).toMatchObject({ outcome: 'cancelled', detail: expect.stringMatching(/already paid/) });
+  });
+
+  it('send encrypted requests only the provider can read, and read its encrypted result', async () => {
+    const { client, machines } = await market([{ name: 'private', behaviour: 'answer', price: 1 }]);
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'my secret prompt', params: { model: 'llama' }, max_price_sats: 10, timeout_seconds: 3, encrypt: true });
+    expect(r.data).toMatchObject({ status: 'completed', encrypted: true, untrusted_result: 'echo: my secret prompt' });
+    const [request] = machines.private!.requests;
+    expect(request!.tags.filter((t) => t[0] === 'i' || t[0] === 'param')).toEqual([]);
+    expect(request!.content).not.toContain('secret');
+    expect(machines.private!.read[0]).toEqual([
+      ['i', 'my secret prompt', 'text'],
+      ['param', 'model', 'llama'],
+    ]);
+  });
+
+  it('report progress to a client that asks for it', async () => {
+    const { client } = await market([{ name: 'thinker', behaviour: { delayMs: 300 }, price: 1 }]);
+    const messages: string[] = [];
+    const result = await client.callTool({ name: 'marketplace_submit_compute_job', arguments: { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 3 } }, undefined, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    });
+    expect(result.structuredContent).toMatchObject({ status: 'completed' });
+    expect(messages.some((m) => /Asking provider/.test(m))).toBe(true);
+    expect(messages.some((m) => /processing \(warming up\)/.test(m))).toBe(true);
+  });
+
+  it('cancel a running job: it stops, releases the hold and withdraws its request (NIP-09)', async () => {
+    const { ctx, agent, client, machines } = await market([{ name: 'never', behaviour: 'silent', price: 1 }]);
+    const submitted = call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 40, timeout_seconds: 60, failover_policy: 'NoFailover' });
+    await until(() => machines.never!.requests.length === 1);
+    const jobId = (ctx.db.sqlite.prepare('SELECT id FROM compute_jobs').get() as { id: string }).id;
+    const cancelled = await call(await connect(ctx, agent.token), 'marketplace_cancel_compute_job', { job_id: jobId });
+    expect(cancelled.data).toMatchObject({ status: 'cancelled', cost_sats: 0 });
+    expect((await submitted).data).toMatchObject({ status: 'cancelled' });
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    const pool = new SimplePool();
+    const requestId = machines.never!.requests[0]!.id;
+    const deletions = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
+    expect(deletions.map((e) => e.tags)).toEqual([[['e', requestId], ['k', '5050']]]);
+    expect(await pool.querySync([relay.url], { ids: [requestId] }, { maxWait: 1_000 })).toEqual([]);
+    pool.close([relay.url]);
+    // Again: no change. A finished job cannot be cancelled.
+    expect((await call(client, 'marketplace_cancel_compute_job', { job_id: jobId })).data.status).toBe('cancelled');
+    const done = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'y', max_price_sats: 5, timeout_seconds: 1, failover_policy: 'NoFailover' });
+    expect((await call(client, 'marketplace_cancel_compute_job', { job_id: done.data.job_id })).data.error.code).toBe('CONFLICT');
+  });
+
+  it('cancel a job no process is running (left queued by a stopped server)', async () => {
+    const { ctx, agent, client } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
+    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, { agentId: agent.id, kind: 5050, input: [{ data: 'x', type: 'text' }], params: {}, maxPriceSats: 20, criteria: {}, failoverPolicy: 'Cascade', timeoutSeconds: 60, encrypted: false });
+    expect((await call(client, 'marketplace_cancel_compute_job', { job_id: job.job_id })).data).toMatchObject({ status: 'cancelled' });
+    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
+    const { agent: other } = fundedAgent(ctx, 0);
+    expect((await call(await connect(ctx, other.token), 'marketplace_cancel_compute_job', { job_id: job.job_id })).data.error.code).toBe('NOT_FOUND');
   });
 });

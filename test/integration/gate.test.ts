@@ -64,6 +64,7 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_register_provider: () => ({ name: 'p', kinds: [5050], price_sats: 1, regions: ['eu'] }),
   marketplace_rate_provider: () => ({ provider_id: 'pv_any', rating: 5 }),
   marketplace_submit_compute_job: () => ({ kind: 5050, input: 'x', max_price_sats: 1 }),
+  marketplace_cancel_compute_job: () => ({ job_id: 'jb_missing' }),
   marketplace_withdraw: () => ({ bolt11: testInvoice({ sats: 1, createdAt: new ManualClock().now() }).bolt11 }),
 };
 

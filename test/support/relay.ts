@@ -7,7 +7,7 @@ import { matchFilter } from 'nostr-tools';
 import { WebSocketServer } from 'ws';
 
 /**
- * Regular events are kept; replaceable ones (0, 3, 10000–19999) keep only the newest per
+ * Regular events are kept (deletion requests remove their author's named events); replaceable ones (0, 3, 10000–19999) keep only the newest per
  * author and kind, addressable ones (30000–39999) per author, kind and `d` tag (NIP-01).
  */
 class MemoryRepository extends EventRepository {
@@ -24,6 +24,12 @@ class MemoryRepository extends EventRepository {
     if (existing && existing.created_at > event.created_at) return { isDuplicate: true };
     this.events.set(key, event);
     return { isDuplicate: existing?.id === event.id };
+  }
+  /** NIP-09: an author's deletion request removes the events it names; the request itself is kept. */
+  async deleteByDeletionRequest(deletion: Event): Promise<void> {
+    const named = new Set(deletion.tags.filter((t) => t[0] === 'e').map((t) => t[1]));
+    for (const [key, e] of this.events) if (named.has(e.id) && e.pubkey === deletion.pubkey) this.events.delete(key);
+    this.events.set(deletion.id, deletion);
   }
   find(filter: Filter): Event[] {
     const found = [...this.events.values()].filter((e) => matchFilter(filter as never, e as never)).sort((a, b) => b.created_at - a.created_at);

@@ -25,6 +25,8 @@ export interface JobInput {
   criteria: Omit<SelectionCriteria, 'kind' | 'maxPriceMsats'>;
   failoverPolicy: FailoverPolicy;
   timeoutSeconds: number;
+  /** Send inputs and params NIP-04-encrypted to the provider. */
+  encrypted: boolean;
 }
 
 /** Every approved provider as routing sees it. */
@@ -73,6 +75,7 @@ export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInp
       failoverPolicy: input.failoverPolicy,
       chain: JSON.stringify(ranked.map((r) => r.provider.id)),
       timeoutSeconds: input.timeoutSeconds,
+      encrypted: input.encrypted,
       holdId: hold.id,
       status: 'queued',
       providerId: null,
@@ -105,9 +108,11 @@ export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] 
 
 export interface Attempt {
   provider_id: string;
-  outcome: 'completed' | 'failed' | 'retry';
+  outcome: 'completed' | 'failed' | 'retry' | 'cancelled';
   detail: string;
   response_ms?: number;
+  /** The NIP-90 request event this attempt published (what a cancellation deletes). */
+  request_id?: string;
 }
 
 export function claimJob(db: Db, clock: Clock, id: string): boolean {
@@ -118,7 +123,7 @@ export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void 
   db.write(() => {
     const j = requireJob(db, id);
     store.updateJob(db, id, ['running'], { attempts: JSON.stringify([...(JSON.parse(j.attempts) as Attempt[]), a]), updatedAt: clock.now().toISOString() });
-    if (a.outcome !== 'retry') store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
+    if (a.outcome === 'completed' || a.outcome === 'failed') store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
   });
 }
 
@@ -144,27 +149,44 @@ export function completeJob(db: Db, clock: Clock, id: string, providerId: string
   });
 }
 
-export function failJob(db: Db, clock: Clock, id: string, error: string): void {
+export function failJob(db: Db, clock: Clock, id: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
   db.write(() => {
     const j = requireJob(db, id);
-    if (!store.updateJob(db, id, ['running', 'queued'], { status: 'failed', error, updatedAt: clock.now().toISOString() })) return;
+    if (!store.updateJob(db, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() })) return;
     // What was paid to a provider whose result never came is gone; it stays posted.
     if (j.costMsats > 0) postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id} failed after paying ${j.costMsats} msats`);
     else voidHold(db, clock, j.holdId, `Compute job ${id} failed: nothing was charged`);
   });
 }
 
-export function getJobView(db: Db, agentId: string, id: string) {
+export function requireOwnJob(db: Db, agentId: string, id: string): JobRow {
   const j = requireJob(db, id);
   if (j.agentId !== agentId) throw new MarketError('NOT_FOUND', `No compute job ${id} of yours.`);
-  return jobView(j);
+  return j;
 }
+
+export const getJobView = (db: Db, agentId: string, id: string) => jobView(requireOwnJob(db, agentId, id));
+
+/**
+ * Cancels a job no process is running (again: no change) (one that is running is stopped by its runner,
+ * which then settles here): what was paid stays charged, the rest is released.
+ */
+export function cancelJob(db: Db, clock: Clock, agentId: string, id: string) {
+  const j = requireOwnJob(db, agentId, id);
+  if (j.status === 'completed' || j.status === 'failed') throw new MarketError('CONFLICT', `Compute job ${id} already ${j.status}; there is nothing to cancel.`);
+  if (j.status !== 'cancelled') failJob(db, clock, id, 'Cancelled by the agent.', 'cancelled');
+  return jobView(requireJob(db, id));
+}
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** A provider's result is its own text: untrusted for the agent that reads it. */
 export function jobView(j: JobRow) {
   return {
     job_id: j.id,
-    status: j.status as 'queued' | 'running' | 'completed' | 'failed',
+    status: j.status as JobStatus,
+    encrypted: j.encrypted,
     kind: j.kind,
     provider_id: j.providerId,
     cost_sats: Math.ceil(j.costMsats / 1000),

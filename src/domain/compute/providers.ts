@@ -49,6 +49,8 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
       failed: 0,
       responseMsTotal: 0,
       uptimePct: 100,
+      uptimeChecks: 0,
+      uptimeSeen: 0,
       lastCompletedAt: null,
       createdAt: now,
       updatedAt: now,
@@ -113,6 +115,8 @@ export function providerView(db: Db, clock: Clock, p: ProviderRow) {
       components: Object.fromEntries(Object.entries(components).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
       jobs_completed: p.completed,
       jobs_failed: p.failed,
+      uptime_checks: p.uptimeChecks,
+      uptime_seen: p.uptimeSeen,
     },
     benefits: TIER_BENEFITS[tier],
   };
@@ -173,6 +177,8 @@ export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o
         failed: 0,
         responseMsTotal: 0,
         uptimePct: 100,
+      uptimeChecks: 0,
+      uptimeSeen: 0,
         lastCompletedAt: null,
         createdAt: now,
       });
