@@ -27,6 +27,7 @@ import { readPolicyFile } from './cli/policy-file.js';
 import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
 import { searchCatalogue } from './domain/skills/search.js';
 import { listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
+import { approveProvider, listProviderViews } from './domain/compute/providers.js';
 import { refreshTopup } from './domain/payments/deposits.js';
 import { reconcile } from './domain/payments/reconcile.js';
 import { paySandboxInvoice } from './rails/sandbox-rail.js';
@@ -70,6 +71,11 @@ Disputes
   disputes resolve ID --resolution RefundFull|RefundPartial|NoRefund [--sats N] [--reason R]
                                 the operator's decision; the money moves at once
 
+Compute providers
+  providers list [--all]        approved providers, best score first (--all: also those waiting)
+  providers approve ID          jobs may be routed to it
+  providers suspend ID          no job is routed to it any more
+
 Governance
   policy show --agent ID        the agent's autonomy policy and its version
   policy set --agent ID --file F
@@ -112,6 +118,7 @@ const OPTIONS = {
   fix: { type: 'boolean' },
   relay: { type: 'string', multiple: true },
   'auto-approve-providers': { type: 'boolean' },
+  all: { type: 'boolean' },
   'public-url': { type: 'string' },
   'skills-dir': { type: 'string', multiple: true },
   decision: { type: 'string' },
@@ -279,6 +286,7 @@ const COMMANDS = [
   /^approvals (list|(approve|deny) \S+)$/,
   /^skills (queue|(review|deprecate) \S+)$/,
   /^disputes (list|resolve \S+)$/,
+  /^providers (list|(approve|suspend) \S+)$/,
 ];
 
 /** Checked before the database is opened: a typo must not create or migrate a database. */
@@ -470,6 +478,23 @@ async function main(argv: string[]): Promise<number> {
           reason: flags.reason,
         });
         out(flags, { ...view }, `Dispute ${view.dispute_id} resolved: ${view.resolution}, ${view.refund_sats} sats refunded${view.debt_sats ? `, ${view.debt_sats} sats owed` : ''}.`);
+        return 0;
+      }
+      const provider = /^providers (approve|suspend) (\S+)$/.exec(command);
+      if (provider) {
+        const view = approveProvider(ctx.db, ctx.clock, provider[2]!, provider[1] === 'approve');
+        out(flags, view, `Provider ${view.provider_id} (${view.name}) is ${view.approved ? 'approved: jobs may be routed to it' : 'suspended: no job is routed to it'}.`);
+        return 0;
+      }
+      if (command === 'providers list') {
+        const page = listProviderViews(ctx.db, ctx.clock, { includeUnapproved: flags.all === true, limit: MAX_PAGE_SIZE });
+        out(
+          flags,
+          { ...page },
+          page.items.length === 0
+            ? 'No providers.'
+            : page.items.map((p) => `${p.provider_id}  ${p.approved ? 'approved ' : 'waiting  '}  ${p.tier.padEnd(11)}  score ${p.score}  ${p.price_sats} sats  kinds ${p.kinds.join(',')}  ${p.name}`).join('\n'),
+        );
         return 0;
       }
       if (command === 'disputes list') {

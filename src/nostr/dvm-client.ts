@@ -103,7 +103,8 @@ async function run(ctx: AppContext, jobId: string, signal: AbortSignal, o: RunOp
         : await walkChain(ctx, pool, job, chain, signal, progress, o.sleep ?? ((ms) => delay(ms, signal)));
     if (end.ok) completeJob(ctx.db, ctx.clock, jobId, end.providerId, end.result);
     else failJob(ctx.db, ctx.clock, jobId, end.detail, end.cancelled ? 'cancelled' : 'failed');
-    if (!end.ok && end.cancelled) await deleteRequests(ctx, pool, jobId);
+    // Requests no longer wanted (a cancelled job's, a Broadcast's losers') are withdrawn.
+    await deleteRequests(ctx, pool, jobId, (a) => (!end.ok && end.cancelled) || a.outcome === 'cancelled');
     return jobView(requireJob(ctx.db, jobId));
   } catch (error) {
     failJob(ctx.db, ctx.clock, jobId, isMarketError(error) ? error.message : 'The job failed unexpectedly.');
@@ -281,10 +282,10 @@ function readContent(ctx: AppContext, job: JobRow, provider: Provider, e: Event)
   }
 }
 
-/** NIP-09: asks the relays (and the providers reading them) to drop a cancelled job's requests. */
-async function deleteRequests(ctx: AppContext, pool: SimplePool, jobId: string): Promise<void> {
+/** NIP-09: asks the relays (and the providers reading them) to drop the job's requests that `which` picks. */
+async function deleteRequests(ctx: AppContext, pool: SimplePool, jobId: string, which: (a: Attempt) => boolean = () => true): Promise<void> {
   const job = requireJob(ctx.db, jobId);
-  const ids = [...new Set((JSON.parse(job.attempts) as Attempt[]).flatMap((a) => (a.request_id ? [a.request_id] : [])))];
+  const ids = [...new Set((JSON.parse(job.attempts) as Attempt[]).flatMap((a) => (a.request_id && which(a) ? [a.request_id] : [])))];
   if (ids.length === 0) return;
   const deletion = finalizeEvent(
     { kind: DELETION_KIND, created_at: Math.floor(Date.now() / 1000), tags: [...ids.map((id) => ['e', id]), ['k', String(job.kind)]], content: 'Job cancelled by the requester.' },

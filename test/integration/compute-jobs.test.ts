@@ -103,10 +103,22 @@ describe('compute jobs over NIP-90', () => {
     expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.fine });
     expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.broken).detail).toMatch(/GPU on fire/);
     machines.fine!.behaviour = 'silent';
-    const retried = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'y', max_price_sats: 10, timeout_seconds: 4, failover_policy: 'RetryWithBackoff', criteria: { provider_ids: [ids.fine!] } });
-    expect(retried.data.status).toBe('failed');
-    expect(new Set(retried.data.attempts.map((a: { provider_id: string }) => a.provider_id))).toEqual(new Set([ids.fine]));
-    expect(retried.data.attempts.length).toBeGreaterThanOrEqual(2);
+    const delays: number[] = [];
+    const retried = (
+      await client.callTool({ name: 'marketplace_submit_compute_job', arguments: { kind: 5050, input: 'y', max_price_sats: 10, timeout_seconds: 5, failover_policy: 'RetryWithBackoff', criteria: { provider_ids: [ids.fine!] } } }, undefined, {
+        onprogress: (p) => {
+          const retry = /Retrying provider \S+ in (\d+) ms/.exec(p.message ?? '');
+          if (retry) delays.push(Number(retry[1]));
+        },
+      })
+    ).structuredContent as { status: string; attempts: { provider_id: string }[] };
+    expect(retried.status).toBe('failed');
+    expect(new Set(retried.attempts.map((a) => a.provider_id))).toEqual(new Set([ids.fine]));
+    expect(retried.attempts.length).toBeGreaterThanOrEqual(2);
+    // Backoff grows: 1 s, then 2 s, … (each with up to 20% jitter).
+    expect(delays.length).toBeGreaterThanOrEqual(2);
+    delays.forEach((d, i) => expect(d).toBeGreaterThanOrEqual(1000 * 2 ** i));
+    delays.forEach((d, i) => expect(d).toBeLessThanOrEqual(1200 * 2 ** i));
   });
 
   it('reject a forged result and stop with NoFailover', async () => {
@@ -154,6 +166,11 @@ describe('compute jobs over NIP-90', () => {
     expect(paidHashes(ctx)).toEqual(machines.fast!.invoices);
     expect(outcomes(r.data)).toEqual({ [ids.fast!]: 'completed', [ids.slow!]: 'cancelled', [ids['free-but-slower']!]: 'cancelled' });
     expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
+    // The losers' requests are withdrawn (NIP-09), the winner's stays.
+    const pool = new SimplePool();
+    const [deletion] = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
+    pool.close([relay.url]);
+    expect(new Set(deletion!.tags.filter((t) => t[0] === 'e').map((t) => t[1]))).toEqual(new Set([machines.slow!.requests[0]!.id, machines['free-but-slower']!.requests[0]!.id]));
     // Losing a race is not a failure: the others' reputations are untouched.
     const op = await connect(ctx, operatorToken(ctx));
     expect((await call(op, 'marketplace_get_provider', { provider_id: ids.slow })).data.reputation).toMatchObject({ jobs_completed: 0, jobs_failed: 0 });
