@@ -82,6 +82,7 @@ export const computeTools = [
           regions: z.array(region).max(20).optional(),
           data_residency: z.array(region).max(20).optional(),
           provider_ids: z.array(providerId).max(50).optional(),
+          require_geo_compliance: z.boolean().optional().describe('Only providers that say where they run.'),
           weights: z.object({ reputation: z.number(), price: z.number(), latency: z.number() }).optional(),
           top_n: z.number().int().min(1).max(10).optional(),
         })
@@ -106,6 +107,7 @@ export const computeTools = [
           regions: args.criteria?.regions,
           dataResidency: args.criteria?.data_residency,
           providerIds: args.criteria?.provider_ids,
+          requireGeoCompliance: args.criteria?.require_geo_compliance,
           weights: args.criteria?.weights ?? DEFAULT_WEIGHTS,
           topN: args.criteria?.top_n,
         },

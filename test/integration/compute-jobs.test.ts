@@ -27,7 +27,7 @@ afterEach(async () => {
 
 const MAY_BUY = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } };
 
-async function market(providers: { name: string; behaviour: Behaviour; price: number; region?: string }[]) {
+async function market(providers: { name: string; behaviour: Behaviour; price: number; region?: string; residency?: string[] }[]) {
   const ctx = makeContext({ clock: new ManualClock(new Date().toISOString()), config: { relays: [relay.url], network: 'regtest', autoApproveProviders: true } });
   const { sponsor, agent } = fundedAgent(ctx, 5_000);
   const sponsorClient = await connect(ctx, sponsor.token);
@@ -41,10 +41,10 @@ async function market(providers: { name: string; behaviour: Behaviour; price: nu
     // Providers registered by their own agents, approved automatically for the test.
     const { agent: seller } = fundedAgent(ctx, 0);
     ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
-    const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: p.name, kinds: [5050], price_sats: p.price, regions: [p.region ?? 'eu'] });
+    const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: p.name, kinds: [5050], price_sats: p.price, regions: [p.region ?? 'eu'], data_residency: p.residency });
     ids[p.name] = r.data.provider_id;
   }
-  return { ctx, agent, client: await connect(ctx, agent.token), ids, machines };
+  return { ctx, agent, sponsorClient, client: await connect(ctx, agent.token), ids, machines };
 }
 
 const wallet = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
@@ -151,6 +151,22 @@ describe('compute jobs over NIP-90', () => {
     const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'secret', max_price_sats: 100, timeout_seconds: 1, failover_policy: 'Cascade', criteria: { regions: ['eu'] } });
     expect(r.data.status).toBe('failed');
     expect(machines.us!.requests).toHaveLength(0);
+  });
+
+  it("hold the sponsor's geo policy whatever the job asks: its data never leaves the allowed regions", async () => {
+    const { client, sponsorClient, agent, ids, machines } = await market([
+      { name: 'us-cheap', behaviour: 'answer', price: 1, region: 'us' },
+      { name: 'eu-no-promise', behaviour: 'answer', price: 20, region: 'eu' },
+      { name: 'eu', behaviour: 'answer', price: 50, region: 'eu', residency: ['eu'] },
+    ]);
+    await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: { ...MAY_BUY, compute_geo: { allowed_regions: ['EU'], data_residency: ['eu'] } } });
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'patient records', max_price_sats: 100, timeout_seconds: 3, criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.eu });
+    // Cheaper providers outside the region, or in it without promising residency, were never asked.
+    expect(machines['us-cheap']!.requests).toHaveLength(0);
+    expect(machines['eu-no-promise']!.requests).toHaveLength(0);
+    const outside = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 100, criteria: { regions: ['us'] } });
+    expect(outside.data.error).toMatchObject({ code: 'POLICY_DENIED', details: { rule: 'compute_geo' } });
   });
 
   it('broadcast to the top providers and pay only the result used', async () => {

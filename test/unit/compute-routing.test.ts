@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { providerReputation, providerTier, responseScore } from '../../src/domain/compute/reputation.js';
-import { afterFailure, backoffMs, exclusion, rankProviders, type RoutableProvider } from '../../src/domain/compute/routing.js';
+import { afterFailure, backoffMs, boundByPolicy, exclusion, rankProviders, type RoutableProvider } from '../../src/domain/compute/routing.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const provider = (over: Partial<RoutableProvider> & { id: string }): RoutableProvider => ({
@@ -87,6 +87,28 @@ describe('routing', () => {
           expect(r.provider.regions.every((x) => x === 'eu')).toBe(true);
           expect(r.provider.residency).toContain('eu');
         }
+      }),
+    );
+  });
+});
+
+describe('geo routing', () => {
+  it('leaves out a provider that does not say where it runs when geo compliance is required', () => {
+    const nowhere = provider({ id: 'p', regions: [] });
+    expect(exclusion(nowhere, { kind: 5050 })).toBeNull();
+    expect(exclusion(nowhere, { kind: 5050, requireGeoCompliance: true })).toBe('does not say where it runs');
+  });
+
+  it("lets the sponsor's policy narrow a job's regions, never widen them", () => {
+    expect(boundByPolicy(undefined, undefined)).toBeUndefined();
+    expect(boundByPolicy(['us'], undefined)).toEqual(['us']);
+    expect(boundByPolicy(undefined, ['eu'])).toEqual(['eu']);
+    expect(boundByPolicy(['eu', 'us'], ['eu', 'uk'])).toEqual(['eu']);
+    expect(boundByPolicy(['us'], ['eu'])).toBeNull();
+    fc.assert(
+      fc.property(fc.option(fc.subarray(['eu', 'us', 'uk', 'jp'])), fc.subarray(['eu', 'us', 'uk', 'jp'], { minLength: 1 }), (job, policy) => {
+        const bound = boundByPolicy(job ?? undefined, policy);
+        return bound === null || bound!.every((r) => policy.includes(r));
       }),
     );
   });

@@ -14,7 +14,8 @@ import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { utcDay } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { providerView } from './providers.js';
-import { rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
+import { currentPolicy } from '../governance/policies.js';
+import { boundByPolicy, rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
 
 export interface JobInput {
   agentId: string;
@@ -49,11 +50,22 @@ function routable(db: Db, clock: Clock): RoutableProvider[] {
   });
 }
 
+/** The job's criteria with its sponsor's geo policy applied: the policy can only narrow them. */
+function criteriaUnderPolicy(db: Db, input: JobInput): SelectionCriteria {
+  const geo = currentPolicy(db, input.agentId).policy.compute_geo;
+  const regions = boundByPolicy(input.criteria.regions, geo?.allowed_regions);
+  const dataResidency = boundByPolicy(input.criteria.dataResidency, geo?.data_residency);
+  if (regions === null || dataResidency === null) {
+    throw new MarketError('POLICY_DENIED', `Your sponsor's policy lets compute jobs run only in ${geo?.allowed_regions?.join(', ') ?? 'any region'} with data kept in ${geo?.data_residency?.join(', ') ?? 'any region'}; the regions you asked for are outside it.`, { rule: 'compute_geo' });
+  }
+  return { ...input.criteria, regions, dataResidency, kind: input.kind, maxPriceMsats: satsToMsats(input.maxPriceSats) };
+}
+
 /** In the gate's transaction: route, hold the maximum price, record the job. */
 export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInput) {
   const maxPriceMsats = satsToMsats(input.maxPriceSats);
   return db.write(() => {
-    const ranked = rankProviders(routable(db, clock), { ...input.criteria, kind: input.kind, maxPriceMsats });
+    const ranked = rankProviders(routable(db, clock), criteriaUnderPolicy(db, input));
     if (ranked.length === 0) throw new MarketError('NOT_FOUND', `No approved provider serves kind ${input.kind} within ${input.maxPriceSats} sats and these criteria.`);
     const id = newId('jb');
     const hold = createHold(db, clock, {

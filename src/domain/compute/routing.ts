@@ -29,6 +29,8 @@ export interface SelectionCriteria {
   regions?: readonly string[];
   /** The job's data must stay in these regions: the provider must promise residency in one. */
   dataResidency?: readonly string[];
+  /** Only providers that say where they run (a provider with no region claim is left out). */
+  requireGeoCompliance?: boolean;
   providerIds?: readonly string[];
   weights?: { reputation: number; price: number; latency: number };
   topN?: number;
@@ -53,6 +55,7 @@ export function exclusion(p: RoutableProvider, c: SelectionCriteria): string | n
   if (c.providerIds && !c.providerIds.includes(p.id)) return 'not among the named providers';
   if (c.minReputation !== undefined && p.reputation < c.minReputation) return 'reputation below the minimum';
   if (c.maxPriceMsats !== undefined && p.priceMsats > c.maxPriceMsats) return 'price above the maximum';
+  if (c.requireGeoCompliance && p.regions.length === 0) return 'does not say where it runs';
   if (c.regions && !intersects(p.regions, c.regions)) return 'outside the allowed regions';
   // Residency is a promise about where data stays; a region claim alone is not enough.
   if (c.dataResidency && !(intersects(p.residency, c.dataResidency) && p.regions.every((r) => c.dataResidency!.includes(r)))) return 'cannot keep the data in the required regions';
@@ -127,4 +130,15 @@ export function afterFailure(policy: FailoverPolicy, error: AttemptError, attemp
   if (error === 'invalid_request' || error === 'payment_failed' || policy === 'NoFailover') return { action: 'stop' };
   if ((error === 'timeout' || error === 'network') && attempt <= RETRIES[policy]) return { action: 'retry', delayMs: backoffMs(attempt, random) };
   return policy === 'RetryWithBackoff' ? { action: 'stop' } : { action: 'next_provider' };
+}
+
+/**
+ * A job's geography under its sponsor's policy (GeoRoutingPolicy's org policies): the
+ * policy's regions bound the job's, never widen them. Null when nothing can satisfy both.
+ */
+export function boundByPolicy(job: readonly string[] | undefined, policy: readonly string[] | undefined): readonly string[] | undefined | null {
+  if (!policy) return job;
+  if (!job) return policy;
+  const both = job.filter((r) => policy.includes(r));
+  return both.length > 0 ? both : null;
 }

@@ -95,6 +95,18 @@ export const policySchema = z
       .default({ block: [] }),
     escalation_triggers: z.array(trigger).default([]),
     budgets: z.array(budget).default([]),
+    /**
+     * Where the agent's compute jobs may run (the seed's org geo policy): every job is
+     * routed only to providers in these regions, and its data only to providers that
+     * promise to keep it in these, whatever the job itself asks.
+     */
+    compute_geo: z
+      .object({
+        allowed_regions: z.array(z.string().min(2).max(32).toLowerCase()).min(1).optional(),
+        data_residency: z.array(z.string().min(2).max(32).toLowerCase()).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** How long an escalated call waits for the sponsor before it counts as denied. */
     approval_ttl_hours: z.number().int().min(1).max(24 * 30).default(24),
   })
