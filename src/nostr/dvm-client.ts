@@ -202,6 +202,7 @@ async function attemptAt(ctx: AppContext, pool: SimplePool, job: JobRow, provide
   const relays = ctx.config.relays;
   const started = Date.now();
   const request = requestEvent(ctx, job, provider, Math.floor(started / 1000));
+  if (o.signal.aborted) return { ok: false, error: 'cancelled', detail: 'stopped before it was asked', requestId: request.id };
   return new Promise<AttemptOutcome>((resolve) => {
     let settled = false;
     let paid = false;
@@ -219,7 +220,6 @@ async function attemptAt(ctx: AppContext, pool: SimplePool, job: JobRow, provide
     };
     const onAbort = () => finish({ ok: false, error: 'cancelled', detail: 'stopped before a result came' });
     const timer = setTimeout(() => finish({ ok: false, error: 'timeout', detail: `no result within ${Math.round(timeoutMs)} ms` }), timeoutMs);
-    if (o.signal.aborted) return onAbort();
     o.signal.addEventListener('abort', onAbort, { once: true });
 
     /** Pays the provider's invoice if it fits; otherwise (or when paying fails) ends the attempt. */
