@@ -229,6 +229,8 @@ async function attemptAt(ctx: AppContext, pool: SimplePool, job: JobRow, provide
       if (!bolt11 || !Number.isSafeInteger(msats) || msats < 0) return finish({ ok: false, error: 'bad_result', detail: 'payment asked without a usable invoice' }), false;
       if (msats > remainingMsats(ctx.db, job.id)) return finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false;
       if (!o.lock.claim(provider.id)) return finish({ ok: false, error: 'superseded', detail: 'another provider was already paid for this job' }), false;
+      // Another process sharing the database may have cancelled the job: its hold is gone, so nothing more is paid.
+      if (requireJob(ctx.db, job.id).status !== 'running') return finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false;
       paying = true;
       try {
         const invoice = checkInvoice(bolt11, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: msats });
