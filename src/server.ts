@@ -35,21 +35,19 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     { name: 'agent-marketplace', title: 'Agent Marketplace', version: VERSION },
     { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
-  const visible = (): ToolDefinition[] =>
-    selectTools(ALL_TOOLS, {
-      role: options.caller().role,
-      toolsets: options.toolsets !== undefined ? options.toolsets : ctx.config.toolsets,
-      readOnly: options.readOnly ?? ctx.config.readOnly,
-    });
+  const visible = (role: Role): ToolDefinition[] =>
+    visibleTools(role, options.toolsets !== undefined ? options.toolsets : ctx.config.toolsets, options.readOnly ?? ctx.config.readOnly);
 
   server.server.setRequestHandler(ListToolsRequestSchema, () => {
     const role = options.caller().role;
-    return { tools: visible().map((tool) => describeTool(tool, role)) };
+    return { tools: visible(role).map((tool) => describeTool(tool, role)) };
   });
   server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
-    const tool = visible().find((t) => t.name === request.params.name);
+    // One token lookup per call: the tool list and the tool's run see the same caller.
+    const caller = options.caller();
+    const tool = visible(caller.role).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    return runTool(ctx, tool, request.params.arguments, options.caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification));
+    return runTool(ctx, tool, request.params.arguments, () => caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification));
   });
   registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
   registerSkillResource(server, ctx);
@@ -64,6 +62,16 @@ function progressReporter(token: string | number | undefined, send: (n: ServerNo
     progress++;
     send({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
   };
+}
+
+const selections = new Map<string, ToolDefinition[]>();
+
+/** The tools a role sees under these settings, selected once rather than on every call. */
+function visibleTools(role: Role, toolsets: readonly string[] | null, readOnly: boolean): ToolDefinition[] {
+  const key = `${role}|${toolsets === null ? '*' : toolsets.join(',')}|${readOnly}`;
+  let tools = selections.get(key);
+  if (!tools) selections.set(key, (tools = selectTools(ALL_TOOLS, { role, toolsets, readOnly })));
+  return tools;
 }
 
 const listings = new Map<string, Tool>();

@@ -37,11 +37,14 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   const orm = drizzle(sqlite, { schema });
+  // One transaction wrapper for every write: better-sqlite3's transaction() builds four
+  // wrapped functions on each call, which costs about as much as a small write itself.
+  const immediate = sqlite.transaction((fn: () => unknown) => fn()).immediate;
   const db: Db = {
     path: file,
     sqlite,
     orm,
-    write: (fn) => sqlite.transaction(fn).immediate(),
+    write: <T>(fn: () => T) => immediate(fn) as T,
     close: () => sqlite.close(),
   };
   if (options.migrate !== false) migrate(db);

@@ -247,10 +247,24 @@ export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: numbe
     price: 's.reference_price_sats ASC, s.rowid DESC',
     newest: 's.created_at DESC, s.rowid DESC',
   }[f.sort];
-  return db.sqlite
-    .prepare(`SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-    .all(params) as (SkillRow & { rank: number | null })[];
+  return searchStatement(db, `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as (SkillRow & { rank: number | null })[];
+}
+
+type Statement = ReturnType<Db['sqlite']['prepare']>;
+const searchStatements = new WeakMap<Db, Map<string, Statement>>();
+
+/**
+ * The search SQL varies only with which filters and sort are given (a few hundred shapes
+ * at most), so each shape is prepared once per connection: preparing an FTS5 join cost
+ * more than running a specific query (bench/skills.mjs).
+ */
+function searchStatement(db: Db, text: string): Statement {
+  let cache = searchStatements.get(db);
+  if (!cache) searchStatements.set(db, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) cache.set(text, (statement = db.sqlite.prepare(text)));
+  return statement;
 }
 
 export function creatorTotals(db: Db, authorId: string): { activeSkills: number; installs: number; ratingSum: number; ratingCount: number; earnings: number } {

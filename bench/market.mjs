@@ -1,0 +1,35 @@
+// A marketplace database for the benchmarks: a sponsor, a payer with a deep wallet
+// under a realistic policy (limits the gate must evaluate, none it will hit), and a payee.
+import path from 'node:path';
+import { loadConfig } from '../dist/config.js';
+import { fundAgentFromSandbox } from '../dist/domain/agents/funding.js';
+import { setPolicy } from '../dist/domain/governance/policies.js';
+import { createAgent, createSponsor } from '../dist/domain/identity/registration.js';
+import { silentLogger } from '../dist/domain/logger.js';
+import { openContext } from '../dist/runtime.js';
+
+export const BENCH_POLICY = {
+  level: 'SemiAutonomous',
+  action_limits: { max_transaction_sats: 10_000, max_daily_spend_sats: 1_000_000_000 },
+  budgets: [{ period: 'Monthly', limit_sats: 1_000_000_000 }],
+};
+
+export function openMarket(dir, name) {
+  const file = path.join(dir, `${name}.db`);
+  return openContext(loadConfig({ db: file }, {}), { logger: silentLogger });
+}
+
+export function closeMarket(ctx) {
+  ctx.rail.close();
+  ctx.db.close();
+}
+
+/** A sponsor, a payer funded with a billion sats and a payee; tokens included. */
+export function payerAndPayee(ctx) {
+  const sponsor = createSponsor(ctx.db, ctx.clock, { name: 'bench sponsor' });
+  const payer = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payer' });
+  const payee = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payee' });
+  fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: payer.id, amountMsats: 1e12 });
+  setPolicy(ctx.db, ctx.clock, payer.id, BENCH_POLICY, 'bench');
+  return { sponsor, payer, payee };
+}
