@@ -5,6 +5,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AppContext } from './context.js';
+import { ERROR_CODES } from './domain/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { registerApprovalResource } from './resources/approvals.js';
 import { registerSkillResource } from './resources/skills.js';
@@ -83,7 +84,9 @@ export function describeTool(tool: ToolDefinition, role: Role): Tool {
   if (cached) return cached;
   const output = outputSchemaFor(tool, role);
   // A gated call answers either with its result or with "pending approval".
-  const outputSchema = output && (isGated(tool, role) ? { type: 'object', anyOf: [jsonSchema(output, 'output'), PENDING_SCHEMA] } : jsonSchema(output, 'output'));
+  // A call answers with its result, a coded error, or (gated) "pending approval". The error
+  // shape is published too: SDK clients check every structuredContent, errors included.
+  const outputSchema = output && { type: 'object', anyOf: [jsonSchema(output, 'output'), ...(isGated(tool, role) ? [PENDING_SCHEMA] : []), ERROR_SCHEMA] };
   const listing: Tool = {
     name: tool.name,
     title: tool.title,
@@ -103,6 +106,17 @@ const PENDING_SCHEMA = jsonSchema(
     expires_at: z.string(),
     reason: z.string(),
     approval_url: z.string().optional().describe("The sponsor's page for this request, when the server has one."),
+  }),
+  'output',
+);
+
+const ERROR_SCHEMA = jsonSchema(
+  z.object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
   }),
   'output',
 );

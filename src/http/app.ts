@@ -81,9 +81,26 @@ export function createHttpApp(ctx: AppContext): express.Express {
     await session.transport.handlePostMessage(req, res, req.body);
   });
 
+  mcp.use(unreadableBody(ctx));
+
   app.use(approvalConsole(ctx));
   app.use(mcp);
   return app;
+}
+
+/**
+ * A body express cannot read (not JSON, over the limit) gets a JSON-RPC error, not
+ * express's default HTML page, which carries a stack trace with the server's paths.
+ */
+function unreadableBody(ctx: AppContext) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: unknown }).status;
+    if (status === 413) return res.status(413).json(jsonRpcError(-32600, `The request body is over ${BODY_LIMIT}.`));
+    if (typeof status === 'number' && status >= 400 && status < 500) return res.status(status).json(jsonRpcError(-32700, 'Parse error: the body is not a JSON-RPC message in JSON.'));
+    ctx.logger.error('mcp request failed', { error: String(error) });
+    res.status(500).json(jsonRpcError(-32603, 'Internal server error'));
+  };
 }
 
 export function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {

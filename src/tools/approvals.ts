@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { approvalView, decideApproval, listApprovalsPage, loadApproval } from '../domain/governance/approvals.js';
 import { MarketError } from '../domain/errors.js';
+import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvedCallRunner } from './approved-calls.js';
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
@@ -60,9 +61,10 @@ export const approvalTools = [
     input: z.object({ status: z.enum(STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(approvalSchema),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    handler: (args, { ctx, caller }) => ({
-      ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }),
-    }),
+    handler: (args, { ctx, caller }) => {
+      if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
+      return { ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }) };
+    },
   }),
   defineTool({
     name: 'marketplace_decide_approval',

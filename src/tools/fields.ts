@@ -22,3 +22,24 @@ export const idempotencyKeyField = z
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 }
+
+/**
+ * Free-form JSON an agent sends (bounty samples, metadata, a schema) nests at most this
+ * deep: deeper input overflows the stack of whatever serialises it next, an INTERNAL
+ * error where the agent needs INVALID_INPUT.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Walks without recursion, so the check itself cannot overflow. */
+function nestsWithin(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= maxDepth) return false;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return true;
+}
+
+export const freeJson = z.unknown().refine((v) => nestsWithin(v, MAX_JSON_DEPTH), `nests deeper than ${MAX_JSON_DEPTH} levels`);

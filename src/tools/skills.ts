@@ -104,6 +104,7 @@ export const skillTools = [
       installs: z.number().int(),
       tags: z.array(z.string()),
       author_id: z.string(),
+      author_kind: z.enum(['agent', 'sponsor']).describe('Whether an agent or a sponsor wrote it (and is paid for it).'),
       author_npub: z.string(),
       required_mcp_servers: z.array(z.string()),
       scan_findings: z.array(finding),

@@ -15,6 +15,18 @@ async function toolsFor(role: 'agent' | 'sponsor' | 'operator', options: Paramet
 }
 
 describe('tools/list', () => {
+  it('publishes the error shape, so an SDK client that listed the tools still receives coded errors', async () => {
+    // The SDK client checks every structuredContent against the listed output schema, errors included.
+    const ctx = makeContext();
+    const { agent } = fundedAgent(ctx, 0);
+    const client = await connect(ctx, agent.token);
+    await client.listTools();
+    const refused = await client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: 'ag_nobody', amount_sats: 5 } });
+    expect(refused).toMatchObject({ isError: true, structuredContent: { error: { code: expect.any(String) } } });
+    const invalid = await client.callTool({ name: 'marketplace_get_skill', arguments: { slug: 'no-such-skill' } });
+    expect(invalid).toMatchObject({ isError: true, structuredContent: { error: { code: 'NOT_FOUND' } } });
+  });
+
   it('shows agents their tools, each fully described', async () => {
     const tools = await toolsFor('agent');
     expect(tools).toMatchSnapshot();

@@ -26,7 +26,7 @@ class MemoryRepository extends EventRepository {
     return { isDuplicate: existing?.id === event.id };
   }
   /** NIP-09: an author's deletion request removes the events it names; the request itself is kept. */
-  async deleteByDeletionRequest(deletion: Event): Promise<void> {
+  override async deleteByDeletionRequest(deletion: Event): Promise<void> {
     const named = new Set(deletion.tags.filter((t) => t[0] === 'e').map((t) => t[1]));
     for (const [key, e] of this.events) if (named.has(e.id) && e.pubkey === deletion.pubkey) this.events.delete(key);
     this.events.set(deletion.id, deletion);

@@ -31,18 +31,26 @@ export function setAgentStatus(db: Db, clock: Clock, agentId: string, status: St
  * never funded has not started yet and is left alone.
  */
 export function refreshLifecycle(db: Db, clock: Clock, agentId: string): StoredAgentStatus {
+  // Nearly every call finds nothing due: decide on a read, and take the write lock only to terminate.
+  const status = terminationDue(db, clock, agentId);
+  if (status !== 'due') return status;
   return db.write(() => {
-    const agent = requireAgent(db, agentId);
-    if (agent.status !== 'Active') return agent.status as StoredAgentStatus;
-    const account = agentAccountId(agentId);
-    if (getBalance(db, account).availableMsats > 0) return 'Active';
-    const touched = lastTouchedAt(db, account);
-    if (touched === null) return 'Active';
-    const since = agent.statusChangedAt && agent.statusChangedAt > touched ? agent.statusChangedAt : touched;
-    if (clock.now().getTime() - Date.parse(since) < TERMINATION_GRACE_MS) return 'Active';
+    const again = terminationDue(db, clock, agentId);
+    if (again !== 'due') return again;
     setAgentStatus(db, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
     return 'Terminated';
   });
+}
+
+function terminationDue(db: Db, clock: Clock, agentId: string): StoredAgentStatus | 'due' {
+  const agent = requireAgent(db, agentId);
+  if (agent.status !== 'Active') return agent.status as StoredAgentStatus;
+  const account = agentAccountId(agentId);
+  if (getBalance(db, account).availableMsats > 0) return 'Active';
+  const touched = lastTouchedAt(db, account);
+  if (touched === null) return 'Active';
+  const since = agent.statusChangedAt && agent.statusChangedAt > touched ? agent.statusChangedAt : touched;
+  return clock.now().getTime() - Date.parse(since) < TERMINATION_GRACE_MS ? 'Active' : 'due';
 }
 
 export function requireActive(db: Db, agentId: string): void {

@@ -85,6 +85,8 @@ export function expireDueHolds(db: Db, clock: Clock, batch = 500): number {
 
 /** Lazily expires one account's due holds before its balance is read or spent. */
 export function expireDueHoldsOf(db: Db, clock: Clock, accountId: string): void {
+  // Read first: a wallet read almost never finds a hold due, and then needs no write lock.
+  if (store.dueHoldsForAccount(db, accountId, clock.now().toISOString()).length === 0) return;
   db.write(() => {
     for (const hold of store.dueHoldsForAccount(db, accountId, clock.now().toISOString())) endHold(db, clock, hold, 'expire', 0);
   });
