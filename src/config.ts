@@ -28,6 +28,8 @@ export interface Config {
   publicUrl: string | null;
   /** Where marketplace_list_local_skills looks for SKILL.md folders. */
   skillDirs: string[];
+  /** For the fault-injecting simulation only (sim/): moves this process's clock, so a restart can jump past deadlines. */
+  clockOffsetMs: number;
 }
 
 export function defaultDbPath(): string {
@@ -71,6 +73,7 @@ const schema = z.object({
   relays: z.array(z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')),
   autoApproveProviders: z.boolean(),
   publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
+  clockOffsetMs: z.coerce.number().int(),
 });
 
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -89,6 +92,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     relays: flags.relays?.length ? flags.relays : list(env.MARKETPLACE_RELAYS),
     autoApproveProviders: flags.autoApproveProviders ?? false,
     publicUrl: flags.publicUrl ?? env.MARKETPLACE_PUBLIC_URL ?? null,
+    clockOffsetMs: env.MARKETPLACE_CLOCK_OFFSET_MS ?? 0,
   });
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
@@ -118,6 +122,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     relays: c.relays,
     autoApproveProviders: c.autoApproveProviders,
     publicUrl: c.publicUrl?.replace(/\/+$/, '') ?? null,
+    clockOffsetMs: c.clockOffsetMs,
     skillDirs: flags.skillDirs?.length ? flags.skillDirs : list(env.MARKETPLACE_SKILLS_DIRS).length ? list(env.MARKETPLACE_SKILLS_DIRS) : defaultSkillDirs(),
   };
 }

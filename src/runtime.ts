@@ -2,7 +2,7 @@
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase } from './db/connection.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import { offsetClock, systemClock, type Clock } from './domain/clock.js';
 import { ensureSystemAccounts } from './domain/identity/registration.js';
 import { createLogger, type Logger } from './domain/logger.js';
 import { nwcRail } from './rails/nwc-rail.js';
@@ -10,7 +10,7 @@ import { sandboxRail } from './rails/sandbox-rail.js';
 
 export function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): AppContext {
   const db = openDatabase(config.dbPath);
-  const clock = overrides.clock ?? systemClock;
+  const clock = overrides.clock ?? (config.clockOffsetMs ? offsetClock(config.clockOffsetMs) : systemClock);
   ensureSystemAccounts(db, clock);
   const rail = config.nwcUrl ? nwcRail(config.nwcUrl, { timeoutMs: config.paymentTimeoutMs }) : sandboxRail(db, clock);
   return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config, rail };

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { isMarketError, MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
+import { withIdempotency } from '../domain/idempotency.js';
 import { isGated, type ToolDefinition } from './inventory.js';
 import { failure, success } from './results.js';
 
@@ -21,7 +22,13 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
     const call = { ctx, caller, progress };
     const data = tool.prepare ? await tool.prepare(parsed.data, call) : parsed.data;
     const finish = async (result: Record<string, unknown>) => (tool.after ? tool.after(result, call) : result);
-    if (!isGated(tool, caller.role)) return success(await finish(await tool.handler(data, call)));
+    if (!isGated(tool, caller.role)) {
+      // Sponsors' keyed calls (a top-up invoice) pass no gate, but their key must still mean one effect.
+      const { idempotency_key: key, ...keyless } = data as Record<string, unknown>;
+      if (typeof key !== 'string') return success(await finish(await tool.handler(data, call)));
+      const { result } = withIdempotency(ctx.db, ctx.clock, { callerId: caller.id, tool: tool.name, key, args: keyless }, () => synchronously(tool, tool.handler(data, call)));
+      return success(await finish(result));
+    }
 
     const { idempotency_key: idempotencyKey, ...args } = data as Record<string, unknown>;
     const answer = passGate(ctx.db, ctx.clock, {
@@ -29,7 +36,7 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
       tool: tool.name,
       args,
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-      action: tool.action!(data, call),
+      action: () => tool.action!(data, call),
       execute: () => synchronously(tool, tool.handler(data, call)),
     });
     if (answer.kind === 'result') return success(await finish(answer.result), answer.warnings);

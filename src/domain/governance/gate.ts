@@ -32,7 +32,11 @@ export interface GatedCall<T extends Record<string, unknown>> {
   /** The call's arguments without its idempotency key: what an approval is bound to. */
   args: Record<string, unknown>;
   idempotencyKey?: string;
-  action: ActionFacts;
+  /**
+   * How the policy sees the call. Asked only after a retry was ruled out: a retry answers
+   * what the first call did, even when the facts it was judged on no longer hold.
+   */
+  action: () => ActionFacts;
   /** The domain operation; it runs inside the gate's transaction. */
   execute: () => T;
 }
@@ -44,19 +48,20 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
     const replay = call.idempotencyKey ? replayed<T>(db, clock, call) : undefined;
     if (replay) return replay;
 
+    const action = call.action();
     const agent = requireAgent(db, call.agentId);
     const status = refreshLifecycle(db, clock, call.agentId);
     const { version, policy } = currentPolicy(db, call.agentId);
-    const facts = usageFacts(db, clock, call.agentId, status, policy, call.action);
-    const decision = evaluate(policy, call.action, facts);
+    const facts = usageFacts(db, clock, call.agentId, status, policy, action);
+    const decision = evaluate(policy, action, facts);
     const audit = {
       sponsorId: agent.sponsorId,
       agentId: call.agentId,
       caller: { role: 'agent', id: call.agentId },
       tool: call.tool,
-      actionType: call.action.actionType,
-      amountMsats: call.action.amountMsats,
-      counterparty: call.action.counterparty,
+      actionType: action.actionType,
+      amountMsats: action.amountMsats,
+      counterparty: action.counterparty,
       policyVersion: version,
     };
 
@@ -86,9 +91,9 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
         tool: call.tool,
         argsJson: canonicalJson(call.args),
         idempotencyKey: call.idempotencyKey ?? null,
-        actionType: call.action.actionType,
-        amountMsats: call.action.amountMsats,
-        counterparty: call.action.counterparty,
+        actionType: action.actionType,
+        amountMsats: action.amountMsats,
+        counterparty: action.counterparty,
         reason: `${decision.reason} (rule: ${decision.rule})`,
         rule: decision.rule,
         policyVersion: version,

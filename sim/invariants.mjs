@@ -1,0 +1,218 @@
+// The invariant checker: run against the database file after every restart and at the
+// end. It trusts no summary the server keeps; each check recomputes from the rows that
+// record what happened (transfers, holds, audit log, idempotency records, deals).
+import { periodStart } from '../dist/domain/governance/periods.js';
+import { DEFAULT_POLICY } from '../dist/domain/governance/policy.js';
+import { ESCROW } from '../dist/domain/ledger/accounts.js';
+import { verifyLedger } from '../dist/domain/ledger/verify.js';
+
+/** Tools whose every keyed success creates exactly one row: the row's id comes back in the result. */
+const CREATED_BY_KEY = [
+  { tool: 'marketplace_send_payment', field: 'transfer_id', sql: `SELECT id FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo LIKE 'sim:%'` },
+  { tool: 'marketplace_hire_agent', field: 'contract_id', sql: 'SELECT id FROM contracts WHERE hirer_id = ?' },
+  { tool: 'marketplace_create_bounty', field: 'bounty_id', sql: 'SELECT id FROM bounties WHERE creator_id = ?' },
+  { tool: 'marketplace_propose_coalition', field: 'coalition_id', sql: 'SELECT id FROM coalitions WHERE funder_id = ?' },
+  { tool: 'marketplace_create_data_listing', field: 'listing_id', sql: 'SELECT id FROM data_listings WHERE seller_id = ?' },
+  { tool: 'marketplace_purchase_data', field: 'purchase_id', sql: 'SELECT id FROM data_purchases WHERE buyer_id = ?' },
+  { tool: 'marketplace_withdraw', field: 'withdrawal_id', sql: 'SELECT id FROM withdrawals WHERE agent_id = ?' },
+  { tool: 'marketplace_create_topup_invoice', field: 'invoice_id', sql: `SELECT id FROM lightning_invoices WHERE owner_id = ?` },
+];
+
+const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Disputed'];
+
+/**
+ * Returns a list of violations (empty when every invariant holds).
+ * `swept`: the expiry sweep has just run at `now`, so nothing due may still be pending.
+ * `drained`: withdrawals and paid deposits have been settled, so none may be left open.
+ */
+export function checkInvariants(db, { now, swept = false, drained = false } = {}) {
+  const problems = [];
+  const fail = (invariant, message, row) => problems.push({ invariant, message, ...(row ? { row } : {}) });
+  const all = (sql, ...params) => db.sqlite.prepare(sql).all(...params);
+
+  const ledger = verifyLedger(db);
+  for (const p of ledger.problems) fail('ledger verify', `[${p.kind}] ${p.message}`, p.row);
+
+  // One snapshot for everything below, even while the server keeps writing.
+  db.sqlite.exec('BEGIN');
+  try {
+    for (const a of all(`SELECT id, credits_posted_msats - debits_posted_msats - debits_pending_msats AS available FROM accounts WHERE allow_negative = 0 AND credits_posted_msats - debits_posted_msats - debits_pending_msats < 0`)) {
+      fail('no available balance below zero', `account ${a.id} has ${a.available} msats available`);
+    }
+    const escrow = all('SELECT credits_posted_msats - debits_posted_msats AS posted FROM accounts WHERE id = ?', ESCROW.id)[0];
+    if (escrow && escrow.posted !== 0) fail('escrow pays out what it posts', `escrow holds ${escrow.posted} msats posted but unpaid`);
+
+    checkIdempotency(all, fail);
+    checkApprovals(all, fail);
+    checkLimits(all, fail);
+    checkHolds(all, fail, { now, swept, drained });
+    checkPayouts(all, fail);
+  } finally {
+    db.sqlite.exec('COMMIT');
+  }
+  return problems;
+}
+
+/** Each idempotency key had at most one effect, and every effect has its key. */
+function checkIdempotency(all, fail) {
+  const executed = (row) => {
+    const result = JSON.parse(row.result_json);
+    return result.status === 'pending_approval' ? null : result;
+  };
+  const keysOf = (tool) => all('SELECT caller_id, key, result_json FROM idempotency_keys WHERE tool = ?', tool);
+  for (const { tool, field, sql } of CREATED_BY_KEY) {
+    const byCaller = new Map();
+    for (const row of keysOf(tool)) {
+      const result = executed(row);
+      if (!result) continue;
+      const ids = byCaller.get(row.caller_id) ?? new Map();
+      byCaller.set(row.caller_id, ids);
+      const id = result[field];
+      if (ids.has(id)) fail('each idempotency key has at most one effect', `${tool}: keys ${ids.get(id)} and ${row.key} both claim ${id}`);
+      ids.set(id, row.key);
+    }
+    const callers = new Set([...byCaller.keys(), ...all(`SELECT id FROM agents`).map((a) => a.id)]);
+    for (const caller of callers) {
+      const claimed = byCaller.get(caller) ?? new Map();
+      const made = new Set(all(sql, caller).map((r) => r.id));
+      for (const [id, key] of claimed) if (!made.has(id)) fail('each idempotency key has at most one effect', `${tool}: key ${key} of ${caller} answered ${id}, which does not exist`);
+      for (const id of made) if (!claimed.has(id)) fail('each idempotency key has at most one effect', `${tool}: ${id} of ${caller} was made by no recorded key (a second effect of a retried call?)`);
+    }
+  }
+  // Skill usage creates no id; count charges against keys instead.
+  const usageKeys = new Map();
+  for (const row of keysOf('marketplace_record_skill_usage')) if (executed(row)) usageKeys.set(row.caller_id, (usageKeys.get(row.caller_id) ?? 0) + 1);
+  for (const row of all(`SELECT agent_id, count(*) AS n FROM skill_usage WHERE kind = 'usage' GROUP BY agent_id`)) {
+    const keys = usageKeys.get(row.agent_id) ?? 0;
+    if (keys !== row.n) fail('each idempotency key has at most one effect', `agent ${row.agent_id} was charged for skill usage ${row.n} times under ${keys} keys`);
+    usageKeys.delete(row.agent_id);
+  }
+  for (const [agent, keys] of usageKeys) fail('each idempotency key has at most one effect', `agent ${agent} has ${keys} usage keys but no charge`);
+  for (const row of all(`SELECT reference, count(*) AS n FROM transfers WHERE entry_type = 'Deposit' AND reference IS NOT NULL GROUP BY reference HAVING n > 1`)) {
+    fail('each deposit is credited once', `payment hash ${row.reference} was credited ${row.n} times`);
+  }
+}
+
+/** No approval ran twice, or after a denial, or after it expired. */
+function checkApprovals(all, fail) {
+  const granted = new Map(all(`SELECT approval_id, count(*) AS n, min(created_at) AS at FROM audit_log WHERE rule = 'approval.granted' GROUP BY approval_id`).map((r) => [r.approval_id, r]));
+  for (const a of all('SELECT id, status, expires_at, decided_at, idempotency_key, agent_id, tool, result_json FROM approvals')) {
+    const g = granted.get(a.id);
+    if (g && g.n > 1) fail('no approval runs twice', `approval ${a.id} ran ${g.n} times`);
+    if (g && !['executed', 'failed'].includes(a.status)) fail('no approval runs after denial or expiry', `approval ${a.id} is ${a.status} but ran`);
+    if (!g && ['executed', 'failed'].includes(a.status)) fail('no approval runs twice', `approval ${a.id} is ${a.status} with no record of running`);
+    if (g && g.at >= a.expires_at) fail('no approval runs after denial or expiry', `approval ${a.id} ran at ${g.at}, after it expired at ${a.expires_at}`);
+    if (a.status === 'executed' && a.idempotency_key) {
+      const [row] = all('SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = ? AND key = ?', a.agent_id, a.tool, a.idempotency_key);
+      if (!row || row.result_json !== a.result_json) fail('no approval runs twice', `approval ${a.id} ran, but its key ${a.idempotency_key} does not answer its result`);
+    }
+  }
+}
+
+/**
+ * No limit was exceeded: every spend the policy allowed alone (not a sponsor's approval)
+ * fitted the per-transaction limit, and, counted the way the gate counts (posted debits
+ * of the period plus holds opened in it and still pending), the daily limit and every
+ * blocking budget. Spending is reconstructed from the transfers and holds as they stood
+ * just before the decision; ties on the same millisecond are given to the agent.
+ */
+function checkLimits(all, fail) {
+  const policies = new Map(all('SELECT agent_id, version, document FROM policies').map((p) => [`${p.agent_id}#${p.version}`, JSON.parse(p.document)]));
+  const decisions = all(`SELECT agent_id, tool, amount_msats, policy_version, rule, created_at FROM audit_log
+    WHERE outcome = 'allowed' AND caller_role = 'agent' AND amount_msats > 0 AND rule NOT LIKE 'approval.%' ORDER BY seq`);
+  for (const d of decisions) {
+    const policy = policies.get(`${d.agent_id}#${d.policy_version}`) ?? DEFAULT_POLICY;
+    const exceedingIsAllowed = (policy.escalation_triggers ?? []).some((t) => t.condition === 'SpendingExceedsLimit' && t.action === 'NotifySponsor');
+    const limits = policy.action_limits ?? {};
+    const what = `${d.tool} of ${d.amount_msats} msats by ${d.agent_id} at ${d.created_at} (policy v${d.policy_version})`;
+    if (!exceedingIsAllowed && limits.max_transaction_sats !== undefined && d.amount_msats > limits.max_transaction_sats * 1000) {
+      fail('no limit is exceeded', `${what} is over the ${limits.max_transaction_sats}-sat per-transaction limit`);
+    }
+    const spentBefore = (sinceDay) => {
+      const [posted] = all(
+        `SELECT COALESCE(SUM(amount_msats), 0) AS total FROM transfers WHERE debit_account_id = 'agent:' || ? AND phase IN ('posted', 'post')
+         AND entry_type <> 'Reversal' AND created_at >= ? AND created_at < ?`,
+        d.agent_id, `${sinceDay}T00:00:00.000Z`, d.created_at,
+      );
+      const [held] = all(
+        `SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = 'agent:' || ? AND created_at >= ? AND created_at < ?
+         AND (resolved_at IS NULL OR resolved_at > ?)`,
+        d.agent_id, `${sinceDay}T00:00:00.000Z`, d.created_at, d.created_at,
+      );
+      return posted.total + held.total;
+    };
+    const at = new Date(d.created_at);
+    if (!exceedingIsAllowed && limits.max_daily_spend_sats !== undefined) {
+      const spent = spentBefore(d.created_at.slice(0, 10));
+      if (spent + d.amount_msats > limits.max_daily_spend_sats * 1000) {
+        fail('no limit is exceeded', `${what}: ${spent} msats were already spent that day, over the ${limits.max_daily_spend_sats}-sat daily limit`);
+      }
+    }
+    for (const budget of policy.budgets ?? []) {
+      if (budget.overage_policy !== 'Block') continue;
+      const spent = spentBefore(periodStart(budget.period, at));
+      if (spent + d.amount_msats > budget.limit_sats * 1000) fail('no limit is exceeded', `${what}: ${spent} msats already spent, over the ${budget.period} budget of ${budget.limit_sats} sats`);
+    }
+  }
+}
+
+/** Every hold ends exactly once, and exactly when its deal ends. */
+function checkHolds(all, fail, { now, swept, drained }) {
+  const holdStatus = new Map(all('SELECT id, status FROM holds').map((h) => [h.id, h.status]));
+  const expect = (what, holdId, open) => {
+    const status = holdStatus.get(holdId);
+    if (status === undefined) return fail('every hold ends exactly once', `${what} names hold ${holdId}, which does not exist`);
+    if (open && status !== 'pending') fail('every hold ends exactly once', `${what} is still open but its hold is ${status}`);
+    if (!open && status === 'pending') fail('every hold ends exactly once', `${what} has ended but its hold is still pending`);
+  };
+  for (const c of all('SELECT id, status, hold_id FROM contracts')) expect(`contract ${c.id} (${c.status})`, c.hold_id, OPEN_CONTRACT.includes(c.status));
+  for (const p of all('SELECT id, status, hold_id FROM data_purchases WHERE hold_id IS NOT NULL')) expect(`purchase ${p.id} (${p.status})`, p.hold_id, ['Pending', 'Disputed'].includes(p.status));
+  for (const c of all('SELECT id, status, hold_id FROM coalitions WHERE hold_id IS NOT NULL')) expect(`coalition ${c.id} (${c.status})`, c.hold_id, ['Forming', 'Active'].includes(c.status));
+  for (const b of all('SELECT id, status, hold_id FROM bounties WHERE hold_id IS NOT NULL')) expect(`bounty ${b.id} (${b.status})`, b.hold_id, b.status === 'Active');
+  for (const w of all('SELECT id, status, hold_id FROM withdrawals')) {
+    expect(`withdrawal ${w.id} (${w.status})`, w.hold_id, ['queued', 'sending'].includes(w.status));
+    const ended = holdStatus.get(w.hold_id);
+    if ((w.status === 'completed' && ended !== 'posted') || (w.status === 'failed' && ended !== 'voided')) {
+      fail('every hold ends exactly once', `withdrawal ${w.id} is ${w.status} but its hold was ${ended}`);
+    }
+    if (drained && w.status !== 'completed' && w.status !== 'failed') fail('every hold ends exactly once', `withdrawal ${w.id} is still ${w.status} after the wallet was asked`);
+  }
+  for (const j of all('SELECT id, status, hold_id FROM compute_jobs')) expect(`compute job ${j.id} (${j.status})`, j.hold_id, ['queued', 'running'].includes(j.status));
+  if (swept) {
+    for (const h of all(`SELECT id, expires_at FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?`, now)) {
+      fail('every hold ends exactly once', `hold ${h.id} expired at ${h.expires_at} but is still pending after the sweep`);
+    }
+  }
+  if (drained) {
+    for (const i of all(`SELECT i.id, i.payment_hash FROM lightning_invoices i JOIN sandbox_invoices s ON s.payment_hash = i.payment_hash
+      WHERE s.direction = 'incoming' AND s.paid_at IS NOT NULL AND i.status <> 'credited'`)) {
+      fail('each deposit is credited once', `invoice ${i.id} was paid but never credited`);
+    }
+  }
+}
+
+/** Every settled coalition and bounty paid out exactly what its escrow posted. */
+function checkPayouts(all, fail) {
+  const postedFor = new Map(all(`SELECT reference, SUM(posted_msats) AS posted FROM holds WHERE status = 'posted' AND entry_type = 'Escrow' GROUP BY reference`).map((r) => [r.reference, r.posted]));
+  const splits = new Map(all(`SELECT reference, SUM(amount_msats) AS paid FROM transfers WHERE entry_type = 'CoalitionSplit' GROUP BY reference`).map((r) => [r.reference, r.paid]));
+  for (const c of all('SELECT id, status, pool_msats, hold_id FROM coalitions')) {
+    const posted = postedFor.get(c.id) ?? 0;
+    const paid = splits.get(c.id) ?? 0;
+    if (posted !== paid) fail('settled coalitions pay out exactly their escrow', `coalition ${c.id} (${c.status}) posted ${posted} msats from escrow and paid out ${paid}`);
+  }
+  const payouts = new Map(
+    all(`SELECT s.bounty_id, SUM(t.amount_msats) AS paid FROM transfers t JOIN bounty_submissions s ON s.id = t.reference
+      WHERE t.debit_account_id = ? AND t.phase = 'posted' GROUP BY s.bounty_id`, ESCROW.id).map((r) => [r.bounty_id, r.paid]),
+  );
+  const pending = new Map(all(`SELECT reference, SUM(amount_msats) AS held FROM holds WHERE status = 'pending' GROUP BY reference`).map((r) => [r.reference, r.held]));
+  for (const b of all('SELECT id, status, reward_msats, paid_msats FROM bounties')) {
+    const posted = all(`SELECT COALESCE(SUM(posted_msats), 0) AS p FROM holds WHERE reference = ? AND status = 'posted'`, b.id)[0].p;
+    const paid = payouts.get(b.id) ?? 0;
+    const what = `bounty ${b.id} (${b.status})`;
+    if (posted !== b.paid_msats || paid !== b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} records ${b.paid_msats} msats paid; its escrow posted ${posted} and paid out ${paid}`);
+    if (b.status === 'Fulfilled' && b.paid_msats !== b.reward_msats) fail('settled bounties pay out exactly their escrow', `${what} paid ${b.paid_msats} of a ${b.reward_msats} msat reward`);
+    const held = pending.get(b.id) ?? 0;
+    if (b.status === 'Active' && held !== b.reward_msats - b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} holds ${held} msats for ${b.reward_msats - b.paid_msats} unpaid`);
+    if (b.status !== 'Active' && held !== 0) fail('settled bounties pay out exactly their escrow', `${what} still holds ${held} msats`);
+  }
+}

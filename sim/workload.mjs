@@ -1,0 +1,428 @@
+// The workload: sponsors and agents calling every money-moving tool. Each operation gets
+// its own seeded random stream, reads what it acts on from the server, and makes one or
+// two calls; what they create is learned by Simulation.act from the answers.
+import { createHash, randomBytes } from 'node:crypto';
+import bolt11 from 'bolt11';
+import { paySandboxInvoice } from '../dist/rails/sandbox-rail.js';
+import { POLICIES } from './world.mjs';
+
+const HOUR = 3_600_000;
+const TEST_NODE_KEY = 'e126f68f7eafcc8b74f54d269fe206be715000f94dac067d1c04a8ca3b2db734';
+
+/** How often each operation runs, relative to the others. */
+export const OPERATION_WEIGHTS = {
+  pay: 14,
+  payRace: 2,
+  retry: 8,
+  keyMismatch: 1,
+  duplicateInFlight: 2,
+  topup: 3,
+  payInvoice: 3,
+  withdraw: 3,
+  install: 2,
+  usage: 5,
+  uninstall: 1,
+  hire: 4,
+  contractStep: 8,
+  proposeCoalition: 2,
+  coalitionStep: 10,
+  createBounty: 2,
+  bountyStep: 7,
+  createListing: 1,
+  purchase: 3,
+  purchaseStep: 4,
+  disputeStep: 4,
+  decideApproval: 8,
+  setPolicy: 1,
+  agentStatus: 1,
+};
+
+/** A real signed BOLT11 invoice on the wallet's network, dated by the server's clock. */
+function payoutInvoice(sats, now) {
+  const paymentHash = createHash('sha256').update(randomBytes(32)).digest('hex');
+  const encoded = bolt11.encode({
+    satoshis: sats,
+    timestamp: Math.floor(now.getTime() / 1000),
+    tags: [
+      { tagName: 'payment_hash', data: paymentHash },
+      { tagName: 'description', data: 'simulated payout' },
+      { tagName: 'expire_time', data: 3600 },
+    ],
+  });
+  return bolt11.sign(encoded, TEST_NODE_KEY).paymentRequest;
+}
+
+const iso = (date) => date.toISOString();
+
+export const operations = {
+  async pay(sim, r) {
+    const from = r.pick(sim.world.agents);
+    const to = sim.world.otherAgent(r, from);
+    const amount = r.chance(0.1) ? r.int(3_000, 15_000) : r.int(1, 2_500);
+    const key = sim.newKey();
+    await sim.act(from, 'marketplace_send_payment', { to_agent_id: to.id, amount_sats: amount, memo: `sim:${key}`, idempotency_key: key });
+  },
+
+  /** Concurrent payments from one wallet: limits and balances must hold under the race. */
+  async payRace(sim, r) {
+    const from = r.pick(sim.world.agents);
+    const to = sim.world.otherAgent(r, from);
+    // Equal amounts: whichever call wins, the state afterwards is the same, so the seed still decides what follows.
+    const amount = r.int(500, 6_000);
+    const calls = [0, 1, 2].map(() => {
+      const key = sim.newKey();
+      return [from, 'marketplace_send_payment', { to_agent_id: to.id, amount_sats: amount, memo: `sim:${key}`, idempotency_key: key }];
+    });
+    await sim.actConcurrently(calls);
+  },
+
+  /** A retried call: same key, same arguments, same answer. */
+  async retry(sim, r) {
+    const key = r.pick(sim.world.keyedOrder);
+    if (!key) return operations.pay(sim, r);
+    const record = sim.world.keyed.get(key);
+    await sim.act(record.actor, record.tool, record.args);
+  },
+
+  async keyMismatch(sim, r) {
+    const key = r.pick(sim.world.keyedOrder);
+    const record = key && sim.world.keyed.get(key);
+    if (!record || !record.effect || record.tool !== 'marketplace_send_payment') return operations.pay(sim, r);
+    const answer = await sim.call(record.actor, record.tool, { ...record.args, amount_sats: record.args.amount_sats + 1 });
+    if (answer.code !== 'IDEMPOTENCY_MISMATCH') {
+      sim.violation('each idempotency key has at most one effect', `key ${key} reused with other arguments answered ${answer.code ?? 'success'}, not IDEMPOTENCY_MISMATCH`);
+    }
+  },
+
+  /** The same keyed call three times at once (a client that retried before the first answer came). */
+  async duplicateInFlight(sim, r) {
+    const from = r.pick(sim.world.agents);
+    const to = sim.world.otherAgent(r, from);
+    const key = sim.newKey();
+    const args = { to_agent_id: to.id, amount_sats: r.int(1, 3_000), memo: `sim:${key}`, idempotency_key: key };
+    await sim.actConcurrently([0, 1, 2].map(() => [from, 'marketplace_send_payment', args]));
+  },
+
+  async topup(sim, r) {
+    const owner = r.chance(0.3) ? r.pick(sim.world.sponsors) : r.pick(sim.world.agents);
+    const key = sim.newKey();
+    await sim.act(owner, 'marketplace_create_topup_invoice', { amount_sats: r.int(1_000, 30_000), memo: `sim:${key}`, idempotency_key: key });
+  },
+
+  /** Someone outside pays a top-up invoice; its owner checks (sometimes twice at once). */
+  async payInvoice(sim, r) {
+    const invoice = sim.world.invoices.pick(r);
+    if (!invoice) return operations.topup(sim, r);
+    sim.world.invoices.remove(invoice.id);
+    paySandboxInvoice(sim.ctx.db, sim.ctx.clock, invoice.id);
+    const check = [invoice.owner, 'marketplace_check_topup', { payment_hash: invoice.id }];
+    await sim.actConcurrently(r.chance(0.3) ? [check, check] : [check]);
+  },
+
+  async withdraw(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const key = sim.newKey();
+    await sim.act(agent, 'marketplace_withdraw', { bolt11: payoutInvoice(r.int(100, 4_000), sim.now()), idempotency_key: key });
+  },
+
+  async install(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const skill = r.pick(sim.world.skills);
+    const key = sim.newKey();
+    const answer = await sim.act(agent, 'marketplace_install_skill', { slug: skill.slug, idempotency_key: key });
+    if (answer.ok && !answer.pending) sim.installedBy(agent).add(skill.slug);
+  },
+
+  async usage(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const slug = r.pick([...sim.installedBy(agent)]);
+    if (!slug) return operations.install(sim, r);
+    const key = sim.newKey();
+    const args = r.chance(0.5) ? { slug, calls: r.int(1, 5) } : { slug, input_tokens: r.int(0, 5_000), output_tokens: r.int(0, 5_000) };
+    await sim.act(agent, 'marketplace_record_skill_usage', { ...args, idempotency_key: key });
+  },
+
+  async uninstall(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const slug = r.pick([...sim.installedBy(agent)]);
+    if (!slug) return operations.install(sim, r);
+    sim.installedBy(agent).delete(slug);
+    await sim.act(agent, 'marketplace_uninstall_skill', { slug });
+  },
+
+  async hire(sim, r) {
+    const hirer = r.pick(sim.world.agents);
+    const worker = sim.world.otherAgent(r, hirer);
+    const key = sim.newKey();
+    const deadline = iso(new Date(sim.now().getTime() + r.int(2, 72) * HOUR));
+    await sim.act(hirer, 'marketplace_hire_agent', {
+      task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(200, 6_000), deadline },
+      agent_id: worker.id,
+      idempotency_key: key,
+    });
+  },
+
+  /** Moves a contract on by what its state allows: respond, deliver, review, rate or dispute. */
+  async contractStep(sim, r) {
+    const c = sim.world.contracts.pick(r);
+    if (!c) return operations.hire(sim, r);
+    const hirer = sim.world.agentById(c.hirer);
+    const worker = sim.world.agentById(c.worker);
+    const read = await sim.act(hirer, 'marketplace_get_contract', { contract_id: c.id });
+    if (!read.ok) return;
+    const contract = read.data;
+    const id = { contract_id: c.id };
+    switch (contract.status) {
+      case 'Proposed': {
+        const action = r.weighted({ accept: 5, counter: 2, decline: 2 });
+        const counter = action === 'counter' ? { counter_budget_sats: r.int(1, contract.budget_sats) } : {};
+        return void (await sim.act(worker, 'marketplace_respond_to_contract', { ...id, action, ...counter }));
+      }
+      case 'InProgress':
+      case 'Rejected':
+        if (r.chance(0.1)) return sim.fileDispute(r, hirer, 'contract', c.id, contract.agreed_sats);
+        return void (await sim.act(worker, 'marketplace_submit_delivery', { ...id, result: `delivery ${r.int(1, 1e6)}` }));
+      case 'Delivered': {
+        const action = r.weighted({ accept: 6, reject: 2, dispute: 1 });
+        if (action === 'dispute') return sim.fileDispute(r, hirer, 'contract', c.id, contract.agreed_sats);
+        const review = action === 'accept' ? { decision: 'accept', rating: r.int(1, 5) } : { decision: 'reject', reason: 'not what was asked' };
+        return void (await sim.act(hirer, 'marketplace_review_delivery', { ...id, ...review }));
+      }
+      case 'Completed':
+        if (r.chance(0.15)) return sim.fileDispute(r, hirer, 'contract', c.id, contract.agreed_sats);
+        if (r.chance(0.3)) await sim.act(worker, 'marketplace_rate_hirer', { ...id, rating: r.int(1, 5) });
+        return sim.world.contracts.remove(c.id);
+      case 'Disputed':
+        return;
+      default:
+        return sim.world.contracts.remove(c.id);
+    }
+  },
+
+  async proposeCoalition(sim, r) {
+    const funder = r.pick(sim.world.agents);
+    const type = r.pick(['AdHoc', 'Standing', 'Market', 'Hierarchical']);
+    const needsCoordinator = type === 'Market' || type === 'Hierarchical';
+    const coordinator = needsCoordinator || r.chance(0.5) ? sim.world.otherAgent(r, funder) : null;
+    const count = r.int(0, 3);
+    const subtasks = Array.from({ length: count }, (_, i) => ({
+      key: `s${i + 1}`,
+      title: `part ${i + 1}`,
+      weight: r.int(1, 5),
+      ...(i > 0 && r.chance(0.4) ? { depends_on: [`s${i}`] } : {}),
+    }));
+    const key = sim.newKey();
+    await sim.act(funder, 'marketplace_propose_coalition', {
+      coalition_type: type,
+      task_description: `sim:${key}`,
+      target_member_count: r.int(2, 3),
+      payment_structure: r.pick(['Equal', 'ProportionalToWork', 'Fixed']),
+      ...(coordinator ? { coordinator_id: coordinator.id } : {}),
+      pool_sats: r.int(500, 8_000),
+      ...(count > 0 ? { subtasks } : {}),
+      idempotency_key: key,
+    });
+  },
+
+  /** Moves a coalition on: invitations and joining, then subtasks, then settlement. */
+  async coalitionStep(sim, r) {
+    const c = sim.world.coalitions.pick(r);
+    if (!c) return operations.proposeCoalition(sim, r);
+    const funder = sim.world.agentById(c.funder);
+    const read = await sim.act(funder, 'marketplace_get_coalition', { coalition_id: c.id });
+    if (!read.ok) return;
+    const g = read.data;
+    const id = { coalition_id: c.id };
+    const coordinator = g.coordinator_id ? sim.world.agentById(g.coordinator_id) : null;
+    const manager = coordinator ?? funder;
+    const joined = g.members.filter((m) => m.status === 'joined').map((m) => sim.world.agentById(m.agent_id));
+    if (r.chance(0.03) && (g.status === 'Forming' || g.status === 'Active')) return void (await sim.act(funder, 'marketplace_dissolve_coalition', id));
+    switch (g.status) {
+      case 'Forming': {
+        if (coordinator && !joined.includes(coordinator)) return void (await sim.act(coordinator, 'marketplace_join_coalition', id));
+        const invited = g.members.filter((m) => m.status === 'invited');
+        if (invited.length > 0 && r.chance(0.8)) return void (await sim.act(sim.world.agentById(r.pick(invited).agent_id), 'marketplace_join_coalition', id));
+        const outsiders = sim.world.agents.filter((a) => a.id !== funder.id && !g.members.some((m) => m.agent_id === a.id));
+        const newcomer = r.pick(outsiders);
+        if (!newcomer) return;
+        if (g.coalition_type === 'Market') return void (await sim.act(newcomer, 'marketplace_join_coalition', id));
+        const fixed = g.payment_structure === 'Fixed' ? { fixed_sats: r.int(0, Math.floor(g.pool_sats / g.target_member_count)) } : {};
+        return void (await sim.act(manager, 'marketplace_invite_to_coalition', { ...id, agent_id: newcomer.id, ...fixed }));
+      }
+      case 'Active': {
+        const unfinished = g.subtasks.filter((s) => s.status !== 'accepted');
+        if (unfinished.length === 0) return void (await sim.act(r.chance(0.5) ? funder : manager, 'marketplace_complete_coalition', id));
+        if (r.chance(0.03) && joined.length > 0) return void (await sim.act(r.pick(joined), 'marketplace_leave_coalition', id));
+        const s = r.pick(unfinished);
+        const sub = { ...id, key: s.key };
+        const member = r.pick(joined.length > 0 ? joined : [manager]);
+        if (s.status === 'open') {
+          if (g.coalition_type === 'Market') {
+            if (s.bids.length === 0 || r.chance(0.3)) return void (await sim.act(member, 'marketplace_bid_on_subtask', { ...sub, price_sats: r.int(0, g.pool_sats) }));
+            return void (await sim.act(manager, 'marketplace_assign_subtask', { ...sub, assignee_id: r.pick(s.bids).agent_id }));
+          }
+          const selfService = (g.coalition_type === 'AdHoc' || g.coalition_type === 'Standing') && r.chance(0.5);
+          return void (await sim.act(selfService ? member : manager, 'marketplace_assign_subtask', { ...sub, assignee_id: member.id }));
+        }
+        if (s.status === 'assigned') {
+          const assignee = sim.world.agentById(s.assignee_id) ?? member;
+          return void (await sim.act(assignee, 'marketplace_submit_subtask', { ...sub, result: `{"part":"${s.key}","n":${r.int(1, 9)}}` }));
+        }
+        return void (await sim.act(coordinator ?? funder, 'marketplace_accept_subtask', sub));
+      }
+      case 'Settled':
+        if (g.coalition_type === 'Standing' && r.chance(0.5)) {
+          const key = sim.newKey();
+          return void (await sim.act(funder, 'marketplace_start_next_task', {
+            ...id,
+            task_description: `next task ${key}`,
+            pool_sats: r.int(300, 5_000),
+            subtasks: [{ key: 'again', title: 'again' }],
+            idempotency_key: key,
+          }));
+        }
+        return sim.world.coalitions.remove(c.id);
+      default:
+        return sim.world.coalitions.remove(c.id);
+    }
+  },
+
+  async createBounty(sim, r) {
+    const creator = r.pick(sim.world.agents);
+    const key = sim.newKey();
+    await sim.act(creator, 'marketplace_create_bounty', {
+      title: `sim:${key}`,
+      description: 'labelled examples',
+      reward_sats: r.int(300, 5_000),
+      requirements: { min_samples: r.int(1, 6), required_format: 'json' },
+      deadline: iso(new Date(sim.now().getTime() + r.int(6, 96) * HOUR)),
+      idempotency_key: key,
+    });
+  },
+
+  /** Moves a bounty on: a contribution, a review, or (rarely) cancelling it. */
+  async bountyStep(sim, r) {
+    const b = sim.world.bounties.pick(r);
+    if (!b) return operations.createBounty(sim, r);
+    const creator = sim.world.agentById(b.creator);
+    const read = await sim.act(creator, 'marketplace_get_bounty', { bounty_id: b.id });
+    if (!read.ok) return;
+    const bounty = read.data;
+    if (bounty.status !== 'Active') return sim.world.bounties.remove(b.id);
+    const waiting = (bounty.submissions ?? []).filter((s) => s.status === 'Pending');
+    const action = r.weighted({ submit: 5, review: waiting.length > 0 ? 5 : 0, cancel: 1 });
+    if (action === 'cancel') return void (await sim.act(creator, 'marketplace_cancel_bounty', { bounty_id: b.id }));
+    if (action === 'review') {
+      const s = r.pick(waiting);
+      const decision = r.weighted({ all: 4, part: 2, reject: 2 });
+      const review =
+        decision === 'reject'
+          ? { decision: 'reject', reason: 'labels are wrong' }
+          : { decision: 'accept', ...(decision === 'part' ? { accepted_samples: r.int(1, s.sample_count) } : {}) };
+      return void (await sim.act(creator, 'marketplace_review_submission', { submission_id: s.submission_id, ...review }));
+    }
+    const contributor = sim.world.otherAgent(r, creator);
+    const samples = Array.from({ length: r.int(1, 3) }, () => ({ text: `example ${sim.nextSample()}`, label: r.pick(['yes', 'no']) }));
+    const claimed = r.chance(0.1) ? samples.length + 1 : samples.length;
+    await sim.act(contributor, 'marketplace_submit_to_bounty', { bounty_id: b.id, data_samples: samples, metadata: { format: 'json', sample_count: claimed } });
+  },
+
+  async createListing(sim, r) {
+    const seller = r.pick(sim.world.agents);
+    const key = sim.newKey();
+    const listing = sim.world.listings.pick(r);
+    if (listing && listing.seller === seller.id && r.chance(0.2)) return void (await sim.act(seller, 'marketplace_delist_data', { listing_id: listing.id }));
+    await sim.act(seller, 'marketplace_create_data_listing', {
+      title: `sim:${key}`,
+      description: 'a dataset',
+      listing_type: r.pick(['FullDataset', 'Sample', 'Subscription']),
+      price_sats: r.chance(0.1) ? 0 : r.int(1, 3_000),
+      sha256: createHash('sha256').update(key).digest('hex'),
+      idempotency_key: key,
+    });
+  },
+
+  async purchase(sim, r) {
+    const listing = sim.world.listings.pick(r);
+    if (!listing) return operations.createListing(sim, r);
+    const buyer = sim.world.otherAgent(r, sim.world.agentById(listing.seller));
+    const key = sim.newKey();
+    await sim.act(buyer, 'marketplace_purchase_data', { listing_id: listing.id, idempotency_key: key });
+  },
+
+  /** Confirms a purchase (with the right hash, or a wrong one, which files a dispute), or disputes it. */
+  async purchaseStep(sim, r) {
+    const p = sim.world.purchases.pick(r);
+    if (!p) return operations.purchase(sim, r);
+    const buyer = sim.world.agentById(p.buyer);
+    const read = await sim.act(buyer, 'marketplace_get_purchase', { purchase_id: p.id });
+    if (!read.ok) return;
+    const purchase = read.data;
+    const price = purchase.price_sats ?? 1;
+    if (purchase.status === 'Pending') {
+      const action = r.weighted({ confirm: 7, mismatch: 1, dispute: 1 });
+      if (action === 'dispute') return sim.fileDispute(r, buyer, 'purchase', p.id, price);
+      const received = action === 'confirm' ? purchase.sha256 : createHash('sha256').update(`wrong ${p.id}`).digest('hex');
+      return void (await sim.act(buyer, 'marketplace_confirm_purchase', { purchase_id: p.id, received_sha256: received }));
+    }
+    if (purchase.status === 'Completed' && r.chance(0.15) && price > 0) return sim.fileDispute(r, buyer, 'purchase', p.id, price);
+    if (purchase.status !== 'Disputed') sim.world.purchases.remove(p.id);
+  },
+
+  /** The respondent answers, or the operator resolves. */
+  async disputeStep(sim, r) {
+    const d = sim.world.disputes.pick(r);
+    if (!d) return operations.contractStep(sim, r);
+    const read = await sim.act(sim.world.operator, 'marketplace_get_dispute', { dispute_id: d.id });
+    if (!read.ok) return;
+    const dispute = read.data;
+    if (dispute.status === 'Resolved' || dispute.status === 'Withdrawn') return sim.world.disputes.remove(d.id);
+    if (dispute.status === 'Open' && !dispute.untrusted_response && r.chance(0.4)) {
+      return void (await sim.act(sim.world.agentById(dispute.respondent_id), 'marketplace_respond_to_dispute', { dispute_id: d.id, response: 'it was as agreed' }));
+    }
+    const stake = dispute.at_stake_sats;
+    const resolution = r.weighted({ RefundFull: 2, RefundPartial: stake >= 2 ? 2 : 0, NoRefund: 2 });
+    await sim.act(sim.world.operator, 'marketplace_resolve_dispute', {
+      dispute_id: d.id,
+      resolution,
+      ...(resolution === 'RefundPartial' ? { refund_sats: r.int(1, stake - 1) } : {}),
+      reason: 'simulated decision',
+    });
+  },
+
+  /** A sponsor decides a waiting request; sometimes it approves twice at once (two consoles). */
+  async decideApproval(sim, r) {
+    const sponsor = r.pick(sim.world.sponsors);
+    const list = await sim.act(sponsor, 'marketplace_list_approvals', { status: 'pending', limit: 20 });
+    if (!list.ok || list.data.items.length === 0) return;
+    const approval = r.pick(list.data.items);
+    const decision = r.chance(0.7) ? 'approve' : 'deny';
+    const args = { approval_id: approval.approval_id, decision, ...(decision === 'deny' ? { reason: 'not now' } : {}) };
+    const twice = decision === 'approve' && r.chance(0.15);
+    const answers = await sim.actConcurrently(twice ? [[sponsor, 'marketplace_decide_approval', args], [sponsor, 'marketplace_decide_approval', args]] : [[sponsor, 'marketplace_decide_approval', args]]);
+    if (twice) {
+      const decided = answers.filter((a) => a.ok).length;
+      const refused = answers.filter((a) => a.code === 'CONFLICT').length;
+      if (!(decided === 1 && refused === 1) && !answers.every((a) => a.code === 'APPROVAL_EXPIRED' || a.code === 'CONFLICT')) {
+        sim.violation('no approval runs twice', `approving ${approval.approval_id} twice at once answered ${answers.map((a) => a.code ?? a.data.status).join(' and ')}`);
+      }
+    }
+    if (approval.tool === 'marketplace_withdraw' && answers.some((a) => a.ok && a.data.status === 'executed')) await sim.settledWithdrawal(sim.world.agentById(approval.agent_id), answers.find((a) => a.ok).data.result?.withdrawal_id);
+  },
+
+  async setPolicy(sim, r) {
+    const sponsor = r.pick(sim.world.sponsors);
+    const agent = sim.world.agentById(r.pick(sponsor.agentIds));
+    await sim.act(sponsor, 'marketplace_set_policy', { agent_id: agent.id, policy: POLICIES[r.pick(Object.keys(POLICIES))] });
+  },
+
+  /** Sponsors bring suspended or terminated agents back, and now and then suspend one. */
+  async agentStatus(sim, r) {
+    const sponsor = r.pick(sim.world.sponsors);
+    const read = await sim.act(sponsor, 'marketplace_check_balance', {});
+    if (!read.ok) return;
+    const stopped = read.data.agents.filter((a) => a.status === 'Suspended' || a.status === 'Terminated');
+    if (stopped.length > 0) return void (await sim.act(sponsor, 'marketplace_set_agent_status', { agent_id: r.pick(stopped).agent_id, action: 'reactivate' }));
+    if (r.chance(0.2)) await sim.act(sponsor, 'marketplace_set_agent_status', { agent_id: r.pick(read.data.agents).agent_id, action: 'suspend', reason: 'simulated' });
+  },
+};
