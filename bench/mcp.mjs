@@ -56,11 +56,16 @@ async function inMemory(dir, rawSingle) {
   const ctx = openMarket(dir, 'mcp-memory');
   const { payer, payee } = payerAndPayee(ctx);
   seedSkills(ctx.db, payer.id, CATALOGUE);
-  const ours = await pairedClient(createServer(ctx, { caller: () => authenticate(ctx.db, payer.token) }));
-  const echo = await pairedClient(echoServer());
   const calls = workload(payee.id);
-  const rows = await measureTransport('in-memory', 1, { echo: [echo], ours: [ours] }, calls, rawSingle);
-  await Promise.all([ours.close(), echo.close()]);
+  const rows = [];
+  // Many clients in one process: concurrent calls share commits (group commit), which is
+  // how the marketplace passes the single-commit fsync ceiling.
+  for (const count of CLIENT_COUNTS) {
+    const ours = await Promise.all(Array.from({ length: count }, () => pairedClient(createServer(ctx, { caller: () => authenticate(ctx.db, payer.token) }))));
+    const echo = await Promise.all(Array.from({ length: count }, () => pairedClient(echoServer())));
+    rows.push(...(await measureTransport('in-memory', count, { echo, ours }, calls, rawSingle)));
+    await Promise.all([...ours, ...echo].map((c) => c.close()));
+  }
   closeMarket(ctx);
   return rows;
 }

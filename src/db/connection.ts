@@ -21,6 +21,15 @@ export interface Db {
    * balance and then both spend it; the busy timeout queues the second writer.
    */
   write<T>(fn: () => T): T;
+  /**
+   * Group commit: runs fn (whose writes nest in one shared transaction) and leaves the
+   * COMMIT to the end of this turn of the event loop, so calls that arrive together share
+   * one fsync. Nothing fn wrote may be acknowledged or acted on outside the database
+   * before durable() resolves; a plain write() meanwhile commits the group first.
+   */
+  writeGrouped<T>(fn: () => T): T;
+  /** Resolves once everything written so far is committed (at once when no group is open); rejects if that commit failed. */
+  durable(): Promise<void>;
   close(): void;
 }
 
@@ -40,15 +49,69 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
   // One transaction wrapper for every write: better-sqlite3's transaction() builds four
   // wrapped functions on each call, which costs about as much as a small write itself.
   const immediate = sqlite.transaction((fn: () => unknown) => fn()).immediate;
+  const group = groupCommit(sqlite);
   const db: Db = {
     path: file,
     sqlite,
     orm,
-    write: <T>(fn: () => T) => immediate(fn) as T,
-    close: () => sqlite.close(),
+    write: <T>(fn: () => T) => {
+      group.settleBeforeWrite();
+      return immediate(fn) as T;
+    },
+    writeGrouped: (fn) => group.run(fn),
+    durable: () => group.durable(),
+    close: () => {
+      group.commit();
+      sqlite.close();
+    },
   };
   if (options.migrate !== false) migrate(db);
   return db;
+}
+
+/**
+ * One open transaction shared by the grouped writes of one event-loop turn. The waiters
+ * are the calls whose answers must not leave before it is durable.
+ */
+function groupCommit(sqlite: Database.Database) {
+  let open = false;
+  let running = 0;
+  let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const commit = () => {
+    if (!open) return;
+    open = false;
+    const settled = waiters;
+    waiters = [];
+    try {
+      sqlite.exec('COMMIT');
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      for (const w of settled) w.reject(error);
+      return;
+    }
+    for (const w of settled) w.resolve();
+  };
+  return {
+    commit,
+    /** A write outside the group (a sweep, a CLI command) commits the group first, so its own commit means what it always meant. */
+    settleBeforeWrite: () => {
+      if (open && running === 0) commit();
+    },
+    run<T>(fn: () => T): T {
+      if (!open && !sqlite.inTransaction) {
+        sqlite.exec('BEGIN IMMEDIATE');
+        open = true;
+        setImmediate(commit);
+      }
+      running++;
+      try {
+        return fn();
+      } finally {
+        running--;
+      }
+    },
+    durable: (): Promise<void> => (open ? new Promise((resolve, reject) => waiters.push({ resolve, reject })) : Promise.resolve()),
+  };
 }
 
 /**

@@ -12,6 +12,18 @@ import { isGated, type ToolDefinition } from './inventory.js';
 import { failure, success } from './results.js';
 
 export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, progress?: (message: string) => void): Promise<CallToolResult> {
+  const answer = await answerCall(ctx, tool, rawArgs, resolveCaller, progress);
+  // No answer leaves before what it reports (or could have read) is durable: a crash can
+  // lose only calls nobody was told about, and their retries run them once.
+  try {
+    await ctx.db.durable();
+  } catch (error) {
+    return unexpected(ctx, tool, error);
+  }
+  return answer;
+}
+
+async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, progress?: (message: string) => void): Promise<CallToolResult> {
   try {
     const caller = resolveCaller();
     if (!tool.roles.includes(caller.role)) {
@@ -31,25 +43,34 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
     }
 
     const { idempotency_key: idempotencyKey, ...args } = data as Record<string, unknown>;
-    const answer = passGate(ctx.db, ctx.clock, {
-      agentId: caller.id,
-      tool: tool.name,
-      args,
-      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-      action: () => tool.action!(data, call),
-      execute: () => synchronously(tool, tool.handler(data, call)),
-    });
+    // Group commit: gated calls arriving together share one fsync (src/db/connection.ts).
+    const answer = ctx.db.writeGrouped(() =>
+      passGate(ctx.db, ctx.clock, {
+        agentId: caller.id,
+        tool: tool.name,
+        args,
+        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        action: () => tool.action!(data, call),
+        execute: () => synchronously(tool, tool.handler(data, call)),
+      }),
+    );
+    // Work outside the database (paying an invoice, publishing to relays) starts only once the call is durable.
+    await ctx.db.durable();
     if (answer.kind === 'result') return success(await finish(answer.result), answer.warnings);
     const { publicUrl } = ctx.config;
     return success({ ...answer.pending, ...(publicUrl ? { approval_url: `${publicUrl}/approvals/${answer.pending.approval_id}` } : {}) });
   } catch (error) {
     if (isMarketError(error)) return failure(error);
-    ctx.logger.error('tool failed unexpectedly', {
-      tool: tool.name,
-      error: error instanceof Error ? error.stack ?? error.message : String(error),
-    });
-    return failure(new MarketError('INTERNAL', 'The marketplace failed unexpectedly; nothing was changed. Try again, and report it if it persists.'));
+    return unexpected(ctx, tool, error);
   }
+}
+
+function unexpected(ctx: AppContext, tool: ToolDefinition, error: unknown): CallToolResult {
+  ctx.logger.error('tool failed unexpectedly', {
+    tool: tool.name,
+    error: error instanceof Error ? error.stack ?? error.message : String(error),
+  });
+  return failure(new MarketError('INTERNAL', 'The marketplace failed unexpectedly; nothing was changed. Try again, and report it if it persists.'));
 }
 
 /** A gated handler runs inside the gate's SQLite transaction, which cannot wait for a promise. */

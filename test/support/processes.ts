@@ -59,7 +59,7 @@ export function startHttpServer(args: string[], env: Record<string, string> = {}
           process: child,
           stop: () =>
             new Promise((done) => {
-              if (child.exitCode !== null) return done();
+              if (child.exitCode !== null || child.signalCode !== null) return done();
               child.on('exit', () => done());
               child.kill('SIGTERM');
             }),
