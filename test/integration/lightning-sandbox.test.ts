@@ -52,6 +52,11 @@ describe('top-ups on the sandbox rail', () => {
     expect((await call(sponsorClient, 'marketplace_check_topup', { payment_hash: made.data.payment_hash })).data.status).toBe('credited');
     expect(getBalance(ctx.db, sponsorAccountId(sponsor.id)).balanceMsats).toBe(1_000_000);
 
+    // A sponsor's keyed call passes no gate, but its key still means one invoice.
+    const keyed = await call(sponsorClient, 'marketplace_create_topup_invoice', { amount_sats: 700, idempotency_key: 'fund-1' });
+    expect((await call(sponsorClient, 'marketplace_create_topup_invoice', { amount_sats: 700, idempotency_key: 'fund-1' })).data.payment_hash).toBe(keyed.data.payment_hash);
+    expect((await call(sponsorClient, 'marketplace_create_topup_invoice', { amount_sats: 701, idempotency_key: 'fund-1' })).data.error.code).toBe('IDEMPOTENCY_MISMATCH');
+
     const late = await call(sponsorClient, 'marketplace_create_topup_invoice', { amount_sats: 1_000 });
     clock.advance(2 * HOUR);
     expect((await call(sponsorClient, 'marketplace_check_topup', { payment_hash: late.data.payment_hash })).data.status).toBe('expired');

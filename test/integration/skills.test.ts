@@ -79,6 +79,13 @@ describe('a skill from publication to payout', () => {
     expect(sats(ctx, PLATFORM_REVENUE.id)).toBe(300);
     expect(sats(ctx, agentAccountId(user.id))).toBe(100_000 - 3100);
     expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
+
+    // A retry answers what the first call did even after the facts it was judged on changed
+    // (found by the simulation: after an uninstall it used to answer CONFLICT).
+    await call(userClient, 'marketplace_uninstall_skill', { slug: 'weather-forecast' });
+    const retried = await call(userClient, 'marketplace_record_skill_usage', { slug: 'weather-forecast', input_tokens: 1500, output_tokens: 800, idempotency_key: 'use-1' });
+    expect(retried).toMatchObject({ isError: false, data: { cost_sats: 31 } });
+    expect(sats(ctx, agentAccountId(user.id))).toBe(100_000 - 3100);
   });
 
   it('charges a OneTime skill once, shares it with the referrer, and lets installers rate it', async () => {
