@@ -39,7 +39,9 @@ export function createHttpApp(ctx: AppContext): express.Express {
   mcp.post('/mcp', async (req: AuthedRequest, res) => {
     const token = req.token!;
     const server = createServer(ctx, { caller: () => currentCaller(ctx, token) });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // A plain JSON answer, except for calls that asked for progress: theirs is an SSE stream
+    // carrying the progress notifications before the result.
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -101,6 +103,12 @@ function unreadableBody(ctx: AppContext) {
     ctx.logger.error('mcp request failed', { error: String(error) });
     res.status(500).json(jsonRpcError(-32603, 'Internal server error'));
   };
+}
+
+/** True when a JSON-RPC request (or one in a batch) carries a progress token. */
+function asksForProgress(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
 }
 
 export function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {

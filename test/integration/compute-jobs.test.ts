@@ -3,11 +3,15 @@
 // result it uses, an invoice above the maximum price is never paid, a forged result is
 // rejected, outcomes move reputation, encrypted requests stay unreadable on the relay,
 // long jobs report progress, and a cancelled job stops and withdraws its requests.
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SimplePool } from 'nostr-tools/pool';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { failStaleJobs, reserveJob } from '../../src/domain/compute/jobs.js';
 import { agentAccountId } from '../../src/domain/ledger/accounts.js';
+import { createHttpApp, listen } from '../../src/http/app.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, operatorToken } from '../support/fixtures.js';
@@ -226,6 +230,25 @@ describe('compute jobs over NIP-90', () => {
     expect(result.structuredContent).toMatchObject({ status: 'completed' });
     expect(messages.some((m) => /Asking provider/.test(m))).toBe(true);
     expect(messages.some((m) => /processing \(warming up\)/.test(m))).toBe(true);
+  });
+
+  it('report progress over Streamable HTTP too (the answer streams when the call asks for progress)', async () => {
+    const { ctx, agent } = await market([{ name: 'thinker', behaviour: { delayMs: 300 }, price: 1 }]);
+    const http = await listen(createHttpApp(ctx), '127.0.0.1', 0);
+    try {
+      const client = new Client({ name: 'http-progress', version: '1.0.0' });
+      const url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${agent.token}` } } }));
+      const messages: string[] = [];
+      const result = await client.callTool({ name: 'marketplace_submit_compute_job', arguments: { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 3 } }, undefined, {
+        onprogress: (p) => messages.push(p.message ?? ''),
+      });
+      expect(result.structuredContent).toMatchObject({ status: 'completed', untrusted_result: 'echo: x' });
+      expect(messages.some((m) => /processing \(warming up\)/.test(m))).toBe(true);
+      await client.close();
+    } finally {
+      await new Promise<void>((done) => http.close(() => done()));
+    }
   });
 
   it('cancel a running job: it stops, releases the hold and withdraws its request (NIP-09)', async () => {
