@@ -34,12 +34,13 @@ function spentInWindow(db: Db, clock: Clock, accountId: string): number {
 }
 
 export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet {
-  refreshLifecycle(db, clock, agentId);
-  const agent = requireAgent(db, agentId);
-  const sponsor = identity.getSponsor(db, agent.sponsorId);
   const accountId = agentAccountId(agentId);
   expireDueHoldsOf(db, clock, accountId);
+  let agent = requireAgent(db, agentId);
   const balance = getBalance(db, accountId);
+  // Only an active agent with nothing available can be due for termination (every wallet read is hot).
+  if (agent.status === 'Active' && balance.availableMsats === 0 && refreshLifecycle(db, clock, agentId) !== 'Active') agent = requireAgent(db, agentId);
+  const sponsor = identity.getSponsor(db, agent.sponsorId);
   const runway = runwayDays(balance.availableMsats, spentInWindow(db, clock, accountId));
   return {
     agentId,
