@@ -3,7 +3,7 @@
 // record what happened (transfers, holds, audit log, idempotency records, deals).
 import { periodStart } from '../dist/domain/governance/periods.js';
 import { DEFAULT_POLICY } from '../dist/domain/governance/policy.js';
-import { ESCROW } from '../dist/domain/ledger/accounts.js';
+import { ESCROW, EXTERNAL_LIGHTNING } from '../dist/domain/ledger/accounts.js';
 import { verifyLedger } from '../dist/domain/ledger/verify.js';
 
 /** Tools whose every keyed success creates exactly one row: the row's id comes back in the result. */
@@ -24,8 +24,9 @@ const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Dispu
  * Returns a list of violations (empty when every invariant holds).
  * `swept`: the expiry sweep has just run at `now`, so nothing due may still be pending.
  * `drained`: withdrawals and paid deposits have been settled, so none may be left open.
+ * `wallet` (nwc rail): the simulated wallet's own record and how far its balance moved.
  */
-export function checkInvariants(db, { now, swept = false, drained = false } = {}) {
+export function checkInvariants(db, { now, swept = false, drained = false, wallet = null } = {}) {
   const problems = [];
   const fail = (invariant, message, row) => problems.push({ invariant, message, ...(row ? { row } : {}) });
   const all = (sql, ...params) => db.sqlite.prepare(sql).all(...params);
@@ -47,6 +48,7 @@ export function checkInvariants(db, { now, swept = false, drained = false } = {}
     checkLimits(all, fail);
     checkHolds(all, fail, { now, swept, drained });
     checkPayouts(all, fail);
+    if (wallet) checkWallet(all, fail, wallet, { drained });
   } finally {
     db.sqlite.exec('COMMIT');
   }
@@ -214,5 +216,56 @@ function checkPayouts(all, fail) {
     const held = pending.get(b.id) ?? 0;
     if (b.status === 'Active' && held !== b.reward_msats - b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} holds ${held} msats for ${b.reward_msats - b.paid_msats} unpaid`);
     if (b.status !== 'Active' && held !== 0) fail('settled bounties pay out exactly their escrow', `${what} still holds ${held} msats`);
+  }
+}
+
+/**
+ * The ledger against the wallet's own record (nwc rail): every withdrawal ends exactly
+ * once (completed: the wallet paid it once, for that amount and fee; failed: the wallet
+ * paid nothing and has nothing in flight), the wallet paid nothing no withdrawal accounts
+ * for, every credited deposit was received, and once everything is drained every
+ * received deposit is credited and the wallet's balance moved exactly as the ledger's
+ * external Lightning account says.
+ */
+function checkWallet(all, fail, wallet, { drained }) {
+  const outgoing = new Map();
+  const incoming = new Map();
+  for (const t of wallet.transactions) {
+    const byHash = t.type === 'outgoing' ? outgoing : incoming;
+    byHash.set(t.payment_hash, [...(byHash.get(t.payment_hash) ?? []), t]);
+  }
+  const withdrawals = new Map(all(`SELECT id, status, payment_hash, amount_msats, fee_msats FROM withdrawals WHERE rail = 'nwc'`).map((w) => [w.payment_hash, w]));
+  for (const w of withdrawals.values()) {
+    const sent = outgoing.get(w.payment_hash) ?? [];
+    const paid = sent.filter((t) => t.state === 'settled');
+    const what = `withdrawal ${w.id} (${w.status})`;
+    if (paid.length > 1) fail('every withdrawal ends exactly once', `${what}: the wallet paid its invoice ${paid.length} times`);
+    if (w.status === 'completed') {
+      if (paid.length === 0) fail('every withdrawal ends exactly once', `${what} is completed but the wallet never paid it`);
+      else if (paid[0].amount !== w.amount_msats || paid[0].fees_paid !== w.fee_msats) {
+        fail('every withdrawal ends exactly once', `${what} records ${w.amount_msats} msats and fee ${w.fee_msats}; the wallet paid ${paid[0].amount} and fee ${paid[0].fees_paid}`);
+      }
+    }
+    if (w.status === 'failed' && sent.length > 0) fail('every withdrawal ends exactly once', `${what} is failed and its hold voided, but the wallet ${paid.length > 0 ? 'paid it' : 'has it in flight'}`);
+  }
+  for (const [hash, sent] of outgoing) {
+    if (!withdrawals.has(hash) && sent.some((t) => t.state !== 'failed')) fail('every withdrawal ends exactly once', `the wallet paid ${hash}, which no withdrawal accounts for`);
+  }
+  const invoices = all(`SELECT id, status, payment_hash, amount_msats FROM lightning_invoices WHERE rail = 'nwc' AND payment_hash IS NOT NULL`);
+  const credits = new Map(all(`SELECT reference, amount_msats FROM transfers WHERE entry_type = 'Deposit' AND debit_account_id = ?`, EXTERNAL_LIGHTNING.id).map((t) => [t.reference, t.amount_msats]));
+  for (const i of invoices) {
+    const received = (incoming.get(i.payment_hash) ?? []).find((t) => t.state === 'settled');
+    if (i.status === 'credited' && !received) fail('each deposit is credited once', `invoice ${i.id} was credited but the wallet never received its payment`);
+    if (i.status === 'credited' && received && credits.get(i.payment_hash) !== received.amount) {
+      fail('each deposit is credited once', `invoice ${i.id}: the wallet received ${received.amount} msats, the ledger credited ${credits.get(i.payment_hash)}`);
+    }
+    if (drained && received && i.status !== 'credited') fail('each deposit is credited once', `invoice ${i.id} was paid but is still ${i.status} after reconcile`);
+  }
+  if (drained) {
+    const [external] = all('SELECT debits_posted_msats - credits_posted_msats AS net FROM accounts WHERE id = ?', EXTERNAL_LIGHTNING.id);
+    const net = external?.net ?? 0;
+    if (net !== wallet.balanceDeltaMsats) {
+      fail('the wallet moves as the ledger says', `the wallet's balance moved ${wallet.balanceDeltaMsats} msats; the ledger's ${EXTERNAL_LIGHTNING.id} account says ${net}`);
+    }
   }
 }

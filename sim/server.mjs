@@ -6,14 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** A call that got no answer because the server died under it. */
 export class ServerGone extends Error {}
 
 export class ServerProcess {
-  constructor(dbPath) {
+  /** `args` and `env`: what the server runs with besides its database (the wallet and relay on the nwc rail). */
+  constructor(dbPath, { args = [], env = {} } = {}) {
     this.dbPath = dbPath;
+    this.args = args;
+    this.env = env;
     this.child = null;
     this.url = null;
     this.starts = 0;
@@ -21,8 +24,8 @@ export class ServerProcess {
 
   async start(clockOffsetMs) {
     // SIM_NODE_FLAGS passes flags to the server's node (e.g. "--cpu-prof --cpu-prof-dir=DIR" to see where its time goes).
-    const child = spawn(process.execPath, [...(process.env.SIM_NODE_FLAGS ? process.env.SIM_NODE_FLAGS.split(' ') : []), CLI, 'serve', '--http', '--port', '0', '--db', this.dbPath], {
-      env: { ...process.env, MARKETPLACE_CLOCK_OFFSET_MS: String(clockOffsetMs), MARKETPLACE_LOG_LEVEL: 'error' },
+    const child = spawn(process.execPath, [...(process.env.SIM_NODE_FLAGS ? process.env.SIM_NODE_FLAGS.split(' ') : []), CLI, 'serve', '--http', '--port', '0', '--db', this.dbPath, ...this.args], {
+      env: { ...process.env, ...this.env, MARKETPLACE_CLOCK_OFFSET_MS: String(clockOffsetMs), MARKETPLACE_LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child = child;
@@ -43,6 +46,10 @@ export class ServerProcess {
       });
     });
     this.starts++;
+    // A server that exits on its own (not killed by the schedule) is a failure the simulation reports.
+    child.once('exit', (code, signal) => {
+      if (this.child === child && !this.stopping) this.died = `exited on its own (${code ?? signal}):\n${this.errors}`;
+    });
     // Anything the server says after start-up is an error worth showing with a failure.
     this.errors = '';
     child.stderr.on('data', (d) => {
@@ -54,11 +61,16 @@ export class ServerProcess {
   /** SIGKILL: no shutdown handler runs, whatever was in flight is cut off. */
   async kill(signal = 'SIGKILL') {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.child = null;
+      return;
+    }
+    this.stopping = true;
     await new Promise((resolve) => {
       child.once('exit', resolve);
       child.kill(signal);
     });
+    this.stopping = false;
     this.child = null;
   }
 }

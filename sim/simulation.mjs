@@ -1,7 +1,10 @@
 // One simulated run: a seeded workload of sponsors and agents against the real server,
 // with faults injected (SIGKILL mid-call and restart on the same database, clock jumps
-// past deadlines and expiries, lost answers and retries under the same idempotency key),
-// and the invariant checker run after every restart and at the end.
+// past deadlines and expiries, lost answers and retries under the same idempotency key;
+// on the nwc rail also wallet answers lost, late or refused, payments in flight, and the
+// relay cut or gone for a while), and the invariant checker run after every restart and
+// at the end.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,17 +14,20 @@ import { fundAgentFromSandbox } from '../dist/domain/agents/funding.js';
 import { createAgent, createSponsor, rotateOperatorToken } from '../dist/domain/identity/registration.js';
 import { silentLogger } from '../dist/domain/logger.js';
 import { watchDeposits } from '../dist/domain/payments/deposits.js';
-import { settleWithdrawals } from '../dist/domain/payments/withdrawals.js';
+import { reconcile } from '../dist/domain/payments/reconcile.js';
+import { settleWithdrawals, UNKNOWN_GRACE_MS } from '../dist/domain/payments/withdrawals.js';
 import { reviewSkillVersion } from '../dist/domain/skills/catalogue.js';
 import { openContext } from '../dist/runtime.js';
 import { checkInvariants } from './invariants.mjs';
+import { Lightning } from './lightning.mjs';
 import { Random } from './random.mjs';
-import { callTool, connectClient, ServerGone, ServerProcess } from './server.mjs';
-import { OPERATION_WEIGHTS, operations } from './workload.mjs';
+import { callTool, CLI, connectClient, ServerGone, ServerProcess } from './server.mjs';
+import { operations, operationWeights } from './workload.mjs';
 import { POLICIES, World } from './world.mjs';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Simulated time starts here for every seed, so days and deadlines fall alike on every run. */
 const SIMULATED_START = Date.parse('2031-03-04T03:00:00.000Z');
 
@@ -43,8 +49,11 @@ const RESULT_ID = {
 export class SimulationFailure extends Error {}
 
 export class Simulation {
-  constructor({ seed, steps, faults = true, killEvery = 300, jumpEvery = 700, log = () => {} }) {
+  constructor({ seed, steps, faults = true, killEvery = 300, jumpEvery = 700, rail = 'nwc', paymentTimeoutMs = 1_000, log = () => {} }) {
     this.seed = seed;
+    this.rail = rail;
+    this.paymentTimeoutMs = paymentTimeoutMs;
+    this.weights = operationWeights(rail, faults);
     this.steps = steps;
     this.faults = faults;
     this.killEvery = killEvery;
@@ -55,16 +64,62 @@ export class Simulation {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `marketplace-sim-${seed}-`));
     this.dbPath = path.join(this.dir, 'marketplace.db');
     this.offset = SIMULATED_START - Date.now();
-    const clock = { now: () => new Date(Date.now() + this.offset) };
-    this.ctx = openContext(loadConfig({ db: this.dbPath }, {}), { clock, logger: silentLogger });
-    this.server = new ServerProcess(this.dbPath);
+    /** The wallet, the relay and their faults; null on the sandbox rail. */
+    this.lightning = null;
+    this.ctx = null;
+    this.server = null;
     this.step = 0;
     this.keySeq = 0;
     this.sampleSeq = 0;
     this.interrupted = [];
+    /** The payout a crash waits on until the wallet has been asked (nwc rail). */
+    this.payoutAtKill = null;
     this.problems = [];
     this.trace = [];
-    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, jumps: 0, checks: 0, retriedAfterCrash: 0, operations: {} };
+    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, killsDuringPayout: 0, jumps: 0, checks: 0, retriedAfterCrash: 0, operations: {} };
+  }
+
+  /**
+   * The command that reruns this seed with the same options. The whole run's step count,
+   * not the failing step: the forced crash and clock jump are placed by it, so a shorter
+   * run would follow another schedule.
+   */
+  reproduceCommand() {
+    const options = [
+      `--seed ${this.seed}`,
+      `--steps ${this.steps}`,
+      `--rail ${this.rail}`,
+      ...(this.rail === 'nwc' ? [`--payment-timeout-ms ${this.paymentTimeoutMs}`] : []),
+      ...(this.faults ? [] : ['--no-faults']),
+      ...(this.killEvery !== 300 ? [`--kill-every ${this.killEvery}`] : []),
+      ...(this.jumpEvery !== 700 ? [`--jump-every ${this.jumpEvery}`] : []),
+    ];
+    return `npm run simulate -- ${options.join(' ')}`;
+  }
+
+  /** The simulated clock in ms: the server's, the wallet's and this process's. */
+  clockMs() {
+    return Date.now() + this.offset;
+  }
+
+  /** Starts the wallet and the relay (nwc rail) and opens this process's own context on the simulation's database. */
+  async open() {
+    const clock = { now: () => new Date(this.clockMs()) };
+    const flags = { db: this.dbPath };
+    let server = {};
+    if (this.rail === 'nwc') {
+      this.lightning = await Lightning.start({ now: () => this.clockMs(), faults: this.faults });
+      // A fee the wallet charges on every payout, under the smallest fee reserve (10 sats).
+      this.lightning.wallet.feeMsats = this.rng.int(0, 5_000);
+      Object.assign(flags, { nwcUrl: this.lightning.nwcUrl, network: 'regtest', paymentTimeoutMs: this.paymentTimeoutMs });
+      server = { args: ['--relay', this.lightning.relayUrl, '--network', 'regtest'], env: this.lightningEnv() };
+    }
+    this.ctx = openContext(loadConfig(flags, {}), { clock, logger: silentLogger });
+    this.server = new ServerProcess(this.dbPath, server);
+  }
+
+  lightningEnv() {
+    return { MARKETPLACE_NWC_URL: this.lightning.nwcUrl, MARKETPLACE_PAYMENT_TIMEOUT_MS: String(this.paymentTimeoutMs) };
   }
 
   now() {
@@ -186,7 +241,7 @@ export class Simulation {
         if (data.dispute_id) w.disputes.add(data.dispute_id, {});
         return;
       case 'marketplace_create_topup_invoice':
-        if (data.payment_hash && data.status === 'pending') w.invoices.add(data.payment_hash, { owner: actor });
+        if (data.payment_hash && data.status === 'pending') w.invoices.add(data.payment_hash, { owner: actor, expiresAt: data.expires_at });
         return;
       default:
     }
@@ -225,6 +280,7 @@ export class Simulation {
   }
 
   async setUp() {
+    await this.open();
     const { db, clock } = this.ctx;
     const r = this.rng;
     for (let s = 0; s < r.int(2, 3); s++) {
@@ -267,10 +323,11 @@ export class Simulation {
     } catch (error) {
       if (!(error instanceof ServerGone)) throw error;
     }
+    if (this.server.died) this.violation('the server stays up', this.server.died);
   }
 
   nextOperation() {
-    return [this.rng.weighted(OPERATION_WEIGHTS), new Random(this.rng.next())];
+    return [this.rng.weighted(this.weights), new Random(this.rng.next())];
   }
 
   /** SIGKILL, with up to three calls in flight; restart on the same file; check; retry what got no answer. */
@@ -278,8 +335,18 @@ export class Simulation {
     const inFlight = this.rng.int(forced ? 1 : 0, 3);
     const delayMs = this.rng.int(0, 25);
     const running = Array.from({ length: inFlight }, () => this.operate(...this.nextOperation()));
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // On the nwc rail the forced crash and half the others come while a payout waits on the wallet: it may be paid with nobody left to record it.
+    this.payoutAtKill = null;
+    const asked = () => this.payoutAtKill && this.lightning.wallet.requests.some((q) => q.method === 'pay_invoice' && q.params.invoice === this.payoutAtKill);
+    if (this.lightning && (forced || this.rng.chance(0.5))) {
+      let answered = false;
+      running.push(this.operate('payoutInFlight', new Random(this.rng.next())).finally(() => (answered = true)));
+      // The kill waits for the wallet to be asked (it then keeps the payment or its answer longer than this), or for the approval to end unpaid.
+      for (const until = Date.now() + this.paymentTimeoutMs + 1_500; Date.now() < until && !asked() && !(answered && !this.payoutAtKill); ) await sleep(10);
+    }
+    await sleep(delayMs);
     await this.server.kill('SIGKILL');
+    if (asked()) this.stats.killsDuringPayout++;
     await Promise.all(running);
     this.stats.kills++;
     if (inFlight > 0) this.stats.killsInFlight++;
@@ -308,13 +375,21 @@ export class Simulation {
     const interrupted = this.interrupted.splice(0);
     for (const { actor, tool, args } of interrupted) {
       this.stats.retriedAfterCrash++;
+      // A deliberate reuse of a key with other arguments (keyMismatch) is retried as what it was: it must be refused.
+      const record = args.idempotency_key !== undefined ? this.world.keyed.get(args.idempotency_key) : undefined;
+      if (record && record.tool === tool && JSON.stringify(record.args) !== JSON.stringify(args)) {
+        const answer = await this.call(actor, tool, args);
+        if (answer.code !== 'IDEMPOTENCY_MISMATCH') this.violation('each idempotency key has at most one effect', `key ${args.idempotency_key} reused with other arguments answered ${answer.code ?? 'success'}, not IDEMPOTENCY_MISMATCH`);
+        continue;
+      }
       await this.act(actor, tool, args);
     }
   }
 
   check(options) {
     this.stats.checks++;
-    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), ...options });
+    const wallet = this.lightning?.snapshot();
+    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), wallet, ...options });
     if (problems.length > 0) {
       this.problems.push(...problems.map((p) => ({ ...p, step: this.step })));
       throw new SimulationFailure(`${problems.length} invariant(s) broken at step ${this.step}: ${problems[0].invariant}: ${problems[0].message}`);
@@ -344,18 +419,20 @@ export class Simulation {
       }
     } finally {
       await this.closeClients();
-      await this.server.kill('SIGKILL');
-      this.ctx.rail.close();
-      this.ctx.db.close();
+      await this.server?.kill('SIGKILL');
+      this.ctx?.rail.close();
+      this.ctx?.db.close();
+      await this.lightning?.close();
     }
     return {
       ok: this.problems.length === 0,
       seed: this.seed,
       steps: this.steps,
       failedAtStep: this.problems[0]?.step ?? null,
+      reproduce: this.problems.length > 0 ? this.reproduceCommand() : null,
       problems: this.problems,
       trace: this.problems.length > 0 ? this.trace : [],
-      stats: { ...this.stats, seconds: Math.round((Date.now() - started) / 100) / 10 },
+      stats: { ...this.stats, rail: this.rail, ...(this.lightning ? { lightning: this.lightning.stats } : {}), seconds: Math.round((Date.now() - started) / 100) / 10 },
       dbPath: this.dbPath,
     };
   }
@@ -364,11 +441,39 @@ export class Simulation {
   async finish() {
     await this.server.kill('SIGTERM');
     const { db, clock, rail } = this.ctx;
-    await settleWithdrawals(db, clock, rail);
-    await watchDeposits(db, clock, rail);
+    if (this.lightning) await this.reconcileWithWallet();
+    else {
+      await settleWithdrawals(db, clock, rail);
+      await watchDeposits(db, clock, rail);
+    }
     sweepDue(this.ctx);
     this.check({ swept: true, drained: true });
     this.stats.reached = reached(this.ctx.db);
+  }
+
+  /**
+   * The operator's end of day on the nwc rail: every late answer and payment in flight
+   * lands, the clock passes the grace a payout the wallet never recorded is given,
+   * `ledger reconcile --fix` settles what the wallet's record decides, and a second
+   * `ledger reconcile` must then find no difference at all.
+   */
+  async reconcileWithWallet() {
+    this.lightning.faults.clear();
+    await this.lightning.wallet.idle();
+    this.offset += UNKNOWN_GRACE_MS + 60_000;
+    const args = [CLI, 'ledger', 'reconcile', '--fix', '--json', '--db', this.dbPath, '--network', 'regtest'];
+    const env = { ...process.env, ...this.lightningEnv(), MARKETPLACE_CLOCK_OFFSET_MS: String(this.offset), MARKETPLACE_LOG_LEVEL: 'error' };
+    const stdout = await new Promise((resolve) => execFile(process.execPath, args, { env }, (_error, out) => resolve(out)));
+    const report = stdout.split('\n').reverse().find((line) => line.startsWith('{'));
+    if (!report) this.violation('the wallet and the ledger agree after reconcile', `ledger reconcile --fix printed no report: ${stdout}`);
+    const fixed = JSON.parse(report);
+    this.lightning.stats.reconcileFixed = fixed.differences.filter((d) => d.fixed).map((d) => d.kind);
+    // The second look, from this process: what --fix could not settle is left.
+    await this.lightning.wallet.idle();
+    const after = await reconcile(this.ctx.db, this.ctx.clock, this.ctx.rail, { fix: false });
+    if (after.differences.length > 0) {
+      this.violation('the wallet and the ledger agree after reconcile', `after ledger reconcile --fix (${JSON.stringify(fixed.differences)}), these remain: ${JSON.stringify(after.differences)}`);
+    }
   }
 }
 

@@ -37,6 +37,11 @@ export const OPERATION_WEIGHTS = {
   agentStatus: 1,
 };
 
+/** The weights for a rail: the nwc rail adds relay faults (the sandbox keeps its schedule, seed for seed). */
+export function operationWeights(rail, faults = true) {
+  return rail === 'nwc' && faults ? { ...OPERATION_WEIGHTS, relayFault: 1 } : OPERATION_WEIGHTS;
+}
+
 /** A real signed BOLT11 invoice on the wallet's network, dated by the server's clock. */
 function payoutInvoice(sats, now) {
   const paymentHash = createHash('sha256').update(randomBytes(32)).digest('hex');
@@ -53,6 +58,33 @@ function payoutInvoice(sats, now) {
 }
 
 const iso = (date) => date.toISOString();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How the wallet treats one payout, by the seed: paid, refused, or paid or not with the answer lost or late. */
+function scriptPayout(sim, r, bolt11, weights = { none: 12, refused: 3, lost: 2, late: 2, inFlight: 2, unanswered: 1 }) {
+  const timeout = sim.paymentTimeoutMs;
+  const kind = r.weighted(weights);
+  const fault = {
+    none: null,
+    refused: { fail: r.pick(['PAYMENT_FAILED', 'INSUFFICIENT_BALANCE', 'QUOTA_EXCEEDED']) },
+    // Paid, and the answer lost: only the wallet's record can tell.
+    lost: { drop: true },
+    late: { delayMs: timeout + r.int(100, 800) },
+    // Pending in the wallet for a while; answered in time or after the server gave up.
+    inFlight: { inFlightMs: r.chance(0.5) ? r.int(20, timeout / 2) : timeout + r.int(100, 800) },
+    // Not paid and not answered.
+    unanswered: { fail: 'NO_ANSWER' },
+  }[kind];
+  if (fault) sim.lightning.fault('pay_invoice', bolt11, fault);
+}
+
+/** An invoice to pay out to: on the nwc rail the wallet's payee (its answer scripted by the seed), else a signed one nobody can pay. */
+function payoutTo(sim, r, sats, weights) {
+  if (!sim.lightning) return payoutInvoice(sats, sim.now());
+  const { bolt11 } = sim.lightning.wallet.externalInvoice({ amountSats: sats });
+  scriptPayout(sim, r, bolt11, weights);
+  return bolt11;
+}
 
 export const operations = {
   async pay(sim, r) {
@@ -106,6 +138,12 @@ export const operations = {
   async topup(sim, r) {
     const owner = r.chance(0.3) ? r.pick(sim.world.sponsors) : r.pick(sim.world.agents);
     const key = sim.newKey();
+    if (sim.lightning) {
+      // The wallet makes the invoice but its answer is lost or late: the call fails, its key's retry makes it again.
+      const fault = r.weighted({ none: 8, lost: 1, late: 1 });
+      if (fault === 'lost') sim.lightning.fault('make_invoice', `sim:${key}`, { drop: true });
+      if (fault === 'late') sim.lightning.fault('make_invoice', `sim:${key}`, { delayMs: sim.paymentTimeoutMs + r.int(100, 800) });
+    }
     await sim.act(owner, 'marketplace_create_topup_invoice', { amount_sats: r.int(1_000, 30_000), memo: `sim:${key}`, idempotency_key: key });
   },
 
@@ -114,6 +152,7 @@ export const operations = {
     const invoice = sim.world.invoices.pick(r);
     if (!invoice) return operations.topup(sim, r);
     sim.world.invoices.remove(invoice.id);
+    if (sim.lightning) return payLightningInvoice(sim, r, invoice);
     paySandboxInvoice(sim.ctx.db, sim.ctx.clock, invoice.id);
     const check = [invoice.owner, 'marketplace_check_topup', { payment_hash: invoice.id }];
     await sim.actConcurrently(r.chance(0.3) ? [check, check] : [check]);
@@ -122,7 +161,55 @@ export const operations = {
   async withdraw(sim, r) {
     const agent = r.pick(sim.world.agents);
     const key = sim.newKey();
-    await sim.act(agent, 'marketplace_withdraw', { bolt11: payoutInvoice(r.int(100, 4_000), sim.now()), idempotency_key: key });
+    await sim.act(agent, 'marketplace_withdraw', { bolt11: payoutTo(sim, r, r.int(100, 4_000)), idempotency_key: key });
+  },
+
+  /**
+   * A payout the wallet keeps in flight (or answers late, or not at all) for longer than
+   * the crash that follows takes to come: a sponsor approves a waiting withdrawal (paid
+   * after the decision commits), or an agent withdraws (and its sponsor approves at once
+   * if the policy asks). The invoice being paid goes to sim.payoutAtKill, for the crash
+   * to wait until the wallet has it.
+   */
+  async payoutInFlight(sim, r) {
+    const timeout = sim.paymentTimeoutMs;
+    const fault = r.pick([{ inFlightMs: timeout + r.int(300, 1_000) }, { delayMs: timeout + r.int(300, 1_000) }, { drop: true }]);
+    let waiting = null;
+    for (const sponsor of sim.world.sponsors) {
+      const list = await sim.act(sponsor, 'marketplace_list_approvals', { status: 'pending', limit: 50 });
+      const found = list.ok && list.data.items.find((a) => a.tool === 'marketplace_withdraw');
+      if (found) {
+        waiting = { sponsor, approvalId: found.approval_id, bolt11: found.arguments.bolt11 };
+        break;
+      }
+    }
+    if (!waiting) {
+      const agent = r.pick(sim.world.agents);
+      const { bolt11 } = sim.lightning.wallet.externalInvoice({ amountSats: r.int(100, 2_000) });
+      sim.lightning.fault('pay_invoice', bolt11, fault);
+      sim.payoutAtKill = bolt11;
+      const answer = await sim.act(agent, 'marketplace_withdraw', { bolt11, idempotency_key: sim.newKey() });
+      sim.payoutAtKill = null;
+      if (!answer.pending) return;
+      waiting = { sponsor: sim.world.sponsors.find((s) => s.agentIds.includes(agent.id)), approvalId: answer.data.approval_id, bolt11 };
+    } else sim.lightning.fault('pay_invoice', waiting.bolt11, fault);
+    const decided = await sim.act(waiting.sponsor, 'marketplace_decide_approval', { approval_id: waiting.approvalId, decision: 'approve' });
+    if (decided.ok && decided.data.status === 'executed') sim.payoutAtKill = waiting.bolt11;
+  },
+
+  /** The relay cuts every connection, or goes away for a while, while a payout is under way. */
+  async relayFault(sim, r) {
+    const outageMs = r.chance(0.4) ? r.int(200, 1_000) : 0;
+    const payout = operations.withdraw(sim, r);
+    await sleep(r.int(0, 40));
+    if (outageMs > 0) {
+      sim.lightning.stats.relayOutages++;
+      await sim.lightning.proxy.outage(outageMs);
+    } else {
+      sim.lightning.stats.relayDrops++;
+      sim.lightning.proxy.dropConnections();
+    }
+    await payout;
   },
 
   async install(sim, r) {
@@ -426,3 +513,21 @@ export const operations = {
     if (r.chance(0.2)) await sim.act(sponsor, 'marketplace_set_agent_status', { agent_id: r.pick(read.data.agents).agent_id, action: 'suspend', reason: 'simulated' });
   },
 };
+
+/**
+ * Someone outside pays a top-up invoice through the wallet, and the owner checks, twice
+ * at once, or with the wallet's answer to the check lost; or nobody checks and the
+ * server's watcher must notice. Now and then the payment settles only after the invoice
+ * expired (sent just before, settled after): the marketplace must still credit it once.
+ */
+async function payLightningInvoice(sim, r, invoice) {
+  if (invoice.expiresAt <= sim.now().toISOString() && !r.chance(0.3)) return;
+  // A retried create_topup_invoice names the invoice again; an invoice is paid once.
+  if (sim.lightning.wallet.transactions().some((t) => t.type === 'incoming' && t.payment_hash === invoice.id && t.state === 'settled')) return;
+  sim.lightning.wallet.settleIncoming(invoice.id);
+  const how = r.weighted({ check: 5, checkTwice: 2, lostAnswer: 1, watcher: 3 });
+  if (how === 'watcher') return;
+  if (how === 'lostAnswer') sim.lightning.fault('lookup_invoice', invoice.id, { drop: true });
+  const check = [invoice.owner, 'marketplace_check_topup', { payment_hash: invoice.id }];
+  await sim.actConcurrently(how === 'checkTwice' ? [check, check] : [check]);
+}

@@ -11,6 +11,16 @@ import WebSocket from 'ws';
 
 export type PayFailure = 'INSUFFICIENT_BALANCE' | 'PAYMENT_FAILED' | 'QUOTA_EXCEEDED' | 'NO_ANSWER';
 
+/**
+ * A fault for one request, chosen by the caller's script (by method and params, e.g. a
+ * payment hash or an invoice's description, so a seeded caller hits the request it means):
+ * - drop: the request is carried out (a payment is made) but the answer is lost;
+ * - delayMs: carried out at once, answered that much later;
+ * - inFlightMs (pay_invoice): the payment shows pending that long, then settles and is answered;
+ * - fail: pay_invoice refused with that error (NO_ANSWER: not paid, not answered).
+ */
+export type ScriptedFault = { drop: true } | { delayMs: number } | { inFlightMs: number } | { fail: PayFailure };
+
 export interface SimulatedWallet {
   nwcUrl: string;
   balanceMsats: number;
@@ -21,7 +31,22 @@ export interface SimulatedWallet {
   externalInvoice(o?: { amountSats?: number; expirySeconds?: number; network?: 'regtest' | 'mainnet'; createdAtSeconds?: number }): { bolt11: string; paymentHash: string; preimage: string };
   settleIncoming(paymentHash: string): void;
   requests: { method: string; params: unknown }[];
+  /** Consulted for every request; undefined answers normally. */
+  script: (method: string, params: Record<string, unknown>) => ScriptedFault | undefined;
+  /** The wallet's own record, both directions (what a reconciliation compares against). */
+  transactions(): readonly Readonly<WalletTransaction>[];
+  /** Resolves once no delayed answer or in-flight payment is outstanding. */
+  idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface WalletTransaction {
+  type: 'incoming' | 'outgoing';
+  state: 'pending' | 'settled' | 'failed';
+  payment_hash: string;
+  amount: number;
+  fees_paid: number;
+  description: string;
 }
 
 const NODE_KEY = 'e126f68f7eafcc8b74f54d269fe206be715000f94dac067d1c04a8ca3b2db734';
@@ -41,12 +66,10 @@ interface Tx {
   settled_at: number;
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 function makeInvoice(o: { msats?: number; description: string; expirySeconds: number; network: 'regtest' | 'mainnet'; createdAtSeconds?: number }) {
   const preimage = randomBytes(32).toString('hex');
   const paymentHash = createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex');
-  const timestamp = o.createdAtSeconds ?? nowSeconds();
+  const timestamp = o.createdAtSeconds ?? Math.floor(Date.now() / 1000);
   const encoded = bolt11.encode({
     network: o.network === 'regtest' ? REGTEST : undefined,
     ...(o.msats === undefined ? {} : { millisatoshis: String(o.msats) }),
@@ -62,8 +85,11 @@ function makeInvoice(o: { msats?: number; description: string; expirySeconds: nu
 
 const ok = <T>(result: T) => Promise.resolve({ result, error: undefined });
 const err = (code: string, message: string) => Promise.resolve({ result: undefined, error: { code, message } });
+type Answer = { result: unknown; error: unknown };
 
-export async function startSimulatedWallet(o: { relayUrl: string }): Promise<SimulatedWallet> {
+/** `now`: the wallet's clock in ms (a simulation moves it with the server's), real time by default. */
+export async function startSimulatedWallet(o: { relayUrl: string; now?: () => number }): Promise<SimulatedWallet> {
+  const nowSeconds = () => Math.floor((o.now ?? Date.now)() / 1000);
   const g = globalThis as { WebSocket?: unknown };
   g.WebSocket ??= WebSocket;
   const walletSecret = randomBytes(32).toString('hex');
@@ -73,6 +99,13 @@ export async function startSimulatedWallet(o: { relayUrl: string }): Promise<Sim
   const txs: Tx[] = [];
   const external = new Map<string, string>(); // payment hash → preimage of invoices made outside the wallet
   const never = new Promise<never>(() => {});
+  const outstanding = new Set<Promise<unknown>>();
+  const later = <T>(ms: number, work: () => T): Promise<T> => {
+    const p = new Promise<T>((resolve) => setTimeout(() => resolve(work()), ms));
+    outstanding.add(p);
+    void p.finally(() => outstanding.delete(p));
+    return p;
+  };
 
   const wallet: SimulatedWallet = {
     nwcUrl: `nostr+walletconnect://${walletPubkey}?relay=${encodeURIComponent(o.relayUrl)}&secret=${clientSecret}`,
@@ -81,13 +114,18 @@ export async function startSimulatedWallet(o: { relayUrl: string }): Promise<Sim
     payFailures: [],
     payButNoAnswer: false,
     requests: [],
+    script: () => undefined,
+    transactions: () => txs.map((t) => ({ ...view(t) })),
+    idle: async () => {
+      while (outstanding.size > 0) await Promise.allSettled([...outstanding]);
+    },
     externalInvoice(x = {}) {
       const made = makeInvoice({
         msats: x.amountSats === undefined ? undefined : x.amountSats * 1000,
         description: 'payee invoice',
         expirySeconds: x.expirySeconds ?? 3600,
         network: x.network ?? 'regtest',
-        createdAtSeconds: x.createdAtSeconds,
+        createdAtSeconds: x.createdAtSeconds ?? nowSeconds(),
       });
       external.set(made.paymentHash, made.preimage);
       return { bolt11: made.bolt11, paymentHash: made.paymentHash, preimage: made.preimage };
@@ -112,14 +150,22 @@ export async function startSimulatedWallet(o: { relayUrl: string }): Promise<Sim
     preimage: t.state === 'settled' ? t.preimage : '',
   });
   const record = (method: string, params: unknown) => wallet.requests.push({ method, params });
+  /** The answer as the script wants it: on time, late, or never. */
+  const answer = (fault: ScriptedFault | undefined, value: Answer): Promise<never> => {
+    if (fault && 'drop' in fault) return never;
+    if (fault && 'delayMs' in fault) return later(fault.delayMs, () => value) as Promise<never>;
+    return Promise.resolve(value) as Promise<never>;
+  };
+  const scripted = (method: string, params: unknown, handle: () => Promise<Answer>) =>
+    handle().then((value) => answer(wallet.script(method, params as never), value));
 
   const handler: NWCWalletServiceRequestHandler = {
     getInfo: () => ok({ alias: 'simulated', color: '#000000', pubkey: walletPubkey, network: 'regtest', block_height: 1, block_hash: '00', methods: ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'] } as never),
     getBalance: () => ok({ balance: wallet.balanceMsats }),
-    makeInvoice: (req) => {
+    makeInvoice: (req) => scripted('make_invoice', req, () => {
       record('make_invoice', req);
       const expiry = req.expiry ?? 3600;
-      const made = makeInvoice({ msats: req.amount, description: req.description ?? '', expirySeconds: expiry, network: 'regtest' });
+      const made = makeInvoice({ msats: req.amount, description: req.description ?? '', expirySeconds: expiry, network: 'regtest', createdAtSeconds: nowSeconds() });
       const tx: Tx = {
         type: 'incoming',
         state: 'pending',
@@ -135,13 +181,13 @@ export async function startSimulatedWallet(o: { relayUrl: string }): Promise<Sim
       };
       txs.push(tx);
       return ok(view(tx) as never);
-    },
-    lookupInvoice: (req) => {
+    }),
+    lookupInvoice: (req) => scripted('lookup_invoice', req, () => {
       record('lookup_invoice', req);
       const tx = txs.find((t) => t.payment_hash === req.payment_hash || (req.invoice !== undefined && t.invoice === req.invoice));
       return tx ? ok(view(tx) as never) : err('NOT_FOUND', 'invoice not found');
-    },
-    listTransactions: (req) => {
+    }),
+    listTransactions: (req) => scripted('list_transactions', req, () => {
       record('list_transactions', req);
       const list = txs
         .filter((t) => (req.type ? t.type === req.type : true) && (req.from ? t.created_at >= req.from : true) && (req.until ? t.created_at <= req.until : true))
@@ -149,9 +195,14 @@ export async function startSimulatedWallet(o: { relayUrl: string }): Promise<Sim
         .slice(req.offset ?? 0, (req.offset ?? 0) + (req.limit ?? 1000))
         .map(view);
       return ok({ transactions: list, total_count: list.length } as never);
-    },
+    }),
     payInvoice: (req) => {
       record('pay_invoice', req);
+      const fault = wallet.script('pay_invoice', req as never);
+      if (fault && 'fail' in fault) {
+        if (fault.fail === 'NO_ANSWER') return never;
+        return err(fault.fail, `simulated ${fault.fail.toLowerCase().replace('_', ' ')}`);
+      }
       const failure = wallet.payFailures.shift();
       if (failure === 'NO_ANSWER') return never;
       if (failure) return err(failure, `simulated ${failure.toLowerCase().replace('_', ' ')}`);
@@ -164,23 +215,32 @@ export async function startSimulatedWallet(o: { relayUrl: string }): Promise<Sim
       const own = txs.find((t) => t.type === 'incoming' && t.payment_hash === paymentHash);
       const preimage = external.get(paymentHash) ?? own?.preimage;
       if (!preimage) return err('PAYMENT_FAILED', 'no route to the payee');
-      if (own) wallet.settleIncoming(paymentHash);
-      wallet.balanceMsats -= amount + wallet.feeMsats;
-      txs.push({
+      const fee = wallet.feeMsats;
+      wallet.balanceMsats -= amount + fee;
+      const tx: Tx = {
         type: 'outgoing',
-        state: 'settled',
+        state: 'pending',
         invoice: req.invoice,
         description: String(section('description') ?? ''),
         payment_hash: paymentHash,
         preimage,
         amount,
-        fees_paid: wallet.feeMsats,
+        fees_paid: fee,
         created_at: nowSeconds(),
         expires_at: nowSeconds() + 3600,
-        settled_at: nowSeconds(),
-      });
+        settled_at: 0,
+      };
+      txs.push(tx);
+      const settle = () => {
+        if (own) wallet.settleIncoming(paymentHash);
+        tx.state = 'settled';
+        tx.settled_at = nowSeconds();
+        return { result: { preimage, fees_paid: fee }, error: undefined };
+      };
+      if (fault && 'inFlightMs' in fault) return later(fault.inFlightMs, settle);
+      const paid = settle();
       if (wallet.payButNoAnswer) return never;
-      return ok({ preimage, fees_paid: wallet.feeMsats });
+      return answer(fault, paid);
     },
   };
 
