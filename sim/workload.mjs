@@ -200,7 +200,11 @@ export const operations = {
   /** The relay cuts every connection, or goes away for a while, while a payout is under way. */
   async relayFault(sim, r) {
     const outageMs = r.chance(0.4) ? r.int(200, 1_000) : 0;
-    const payout = operations.withdraw(sim, r);
+    // Handled at once: if the server died meanwhile, the failure surfaces below, not as an unhandled rejection.
+    const payout = operations.withdraw(sim, r).then(
+      () => null,
+      (error) => error,
+    );
     await sleep(r.int(0, 40));
     if (outageMs > 0) {
       sim.lightning.stats.relayOutages++;
@@ -209,7 +213,8 @@ export const operations = {
       sim.lightning.stats.relayDrops++;
       sim.lightning.proxy.dropConnections();
     }
-    await payout;
+    const failed = await payout;
+    if (failed) throw failed;
   },
 
   async install(sim, r) {
