@@ -368,21 +368,30 @@ export class Simulation {
   async restart({ swept }) {
     await this.closeClients();
     await this.server.start(this.offset);
-    await this.connectAll();
     // The sweep a running server does every 30 s, done now from this process (a second writer on the same file).
     if (swept) sweepDue(this.ctx);
+    // Checked before the clients connect: on a big database the check blocks this process for seconds, longer
+    // than the server keeps an idle connection open, and a request on a connection it closed meanwhile gets no answer.
     this.check({ swept });
+    await this.connectAll();
     const interrupted = this.interrupted.splice(0);
     for (const { actor, tool, args } of interrupted) {
       this.stats.retriedAfterCrash++;
       // A deliberate reuse of a key with other arguments (keyMismatch) is retried as what it was: it must be refused.
       const record = args.idempotency_key !== undefined ? this.world.keyed.get(args.idempotency_key) : undefined;
-      if (record && record.tool === tool && JSON.stringify(record.args) !== JSON.stringify(args)) {
-        const answer = await this.call(actor, tool, args);
-        if (answer.code !== 'IDEMPOTENCY_MISMATCH') this.violation('each idempotency key has at most one effect', `key ${args.idempotency_key} reused with other arguments answered ${answer.code ?? 'success'}, not IDEMPOTENCY_MISMATCH`);
-        continue;
+      try {
+        if (record && record.tool === tool && JSON.stringify(record.args) !== JSON.stringify(args)) {
+          const answer = await this.call(actor, tool, args);
+          if (answer.code !== 'IDEMPOTENCY_MISMATCH') this.violation('each idempotency key has at most one effect', `key ${args.idempotency_key} reused with other arguments answered ${answer.code ?? 'success'}, not IDEMPOTENCY_MISMATCH`);
+          continue;
+        }
+        await this.act(actor, tool, args);
+      } catch (error) {
+        if (!(error instanceof ServerGone)) throw error;
+        // Dead: a failure. Alive: the answer was lost on the way (call() queued it again for the next restart).
+        await sleep(100);
+        if (this.server.died) this.violation('the server stays up', this.server.died);
       }
-      await this.act(actor, tool, args);
     }
   }
 
