@@ -1,7 +1,7 @@
 // SQL for compute providers and their ratings. Listing filters in SQL what SQL can (kind,
 // region, approval); reputation is computed in the domain from the stored metrics.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 import { computeJobs, computeProviders, providerRatings } from './schema.js';
 
 export type ProviderRow = typeof computeProviders.$inferSelect;
@@ -55,13 +55,16 @@ export function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: 
 
 /** One discovery round's look at a provider: up when it announced itself or was active since the last round. */
 export function recordUptimeCheck(db: Db, id: string, up: boolean, at: string): void {
-  db.sqlite
-    .prepare(
-      `UPDATE compute_providers SET uptime_checks = uptime_checks + 1, uptime_seen = uptime_seen + ?,
-         uptime_pct = 100.0 * (uptime_seen + ?) / (uptime_checks + 1), updated_at = ? WHERE id = ?`,
-    )
-    .run(up ? 1 : 0, up ? 1 : 0, at, id);
+  uptimeStatements(db).check.run({ seen: up ? 1 : 0, at, id });
 }
+
+// Prepared once: a discovery round runs it for every known provider.
+const uptimeStatements = preparedPerConnection((db) => ({
+  check: db.sqlite.prepare(
+    `UPDATE compute_providers SET uptime_checks = uptime_checks + 1, uptime_seen = uptime_seen + @seen,
+       uptime_pct = 100.0 * (uptime_seen + @seen) / (uptime_checks + 1), updated_at = @at WHERE id = @id`,
+  ),
+}));
 
 /** Jobs a provider took today (UTC), for its tier's daily cap. */
 export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>

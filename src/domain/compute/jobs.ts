@@ -180,8 +180,9 @@ export function requireOwnJob(db: Db, agentId: string, id: string): JobRow {
 export const getJobView = (db: Db, agentId: string, id: string) => jobView(requireOwnJob(db, agentId, id));
 
 /**
- * Cancels a job no process is running (again: no change) (one that is running is stopped by its runner,
- * which then settles here): what was paid stays charged, the rest is released.
+ * Cancels a job no process is running (a running one is stopped by its runner, which
+ * settles it the same way): what was paid stays charged, the rest is released. Cancelling
+ * a cancelled job changes nothing.
  */
 export function cancelJob(db: Db, clock: Clock, agentId: string, id: string) {
   const j = requireOwnJob(db, agentId, id);
