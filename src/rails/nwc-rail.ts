@@ -27,6 +27,12 @@ function toTransaction(t: Nip47Tx): RailTransaction {
   };
 }
 
+/**
+ * A wallet's answer is one encrypted Nostr event, and NIP-44 caps what it encrypts at
+ * 64 KB (about 70 transactions), so a history is asked for a page at a time.
+ */
+const HISTORY_PAGE = 40;
+
 /** Errors of a wallet that says "not paid" for certain; anything else may still have paid. */
 const DEFINITE_PAY_FAILURES = new Set(['INSUFFICIENT_BALANCE', 'PAYMENT_FAILED', 'QUOTA_EXCEEDED', 'RATE_LIMITED', 'RESTRICTED', 'UNAUTHORIZED', 'NOT_IMPLEMENTED', 'UNSUPPORTED_ENCRYPTION']);
 
@@ -61,6 +67,20 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
     }
   }
 
+  /**
+   * Up to `limit` transactions, newest first, read until `enough` says so. A page that
+   * shifts under a new payment repeats a row, never skips one.
+   */
+  async function history(filter: { type?: 'incoming' | 'outgoing'; from?: number }, limit: number, enough = (_page: Nip47Tx[]) => false): Promise<Nip47Tx[]> {
+    const seen = new Map<string, Nip47Tx>();
+    for (let offset = 0; seen.size < limit; offset += HISTORY_PAGE) {
+      const page = await read('list_transactions', () => client.listTransactions({ ...filter, limit: HISTORY_PAGE, offset }));
+      for (const t of page.transactions) seen.set(`${t.type}:${t.payment_hash}`, t);
+      if (page.transactions.length < HISTORY_PAGE || enough(page.transactions)) break;
+    }
+    return [...seen.values()].slice(0, limit);
+  }
+
   async function lookup(paymentHash: string): Promise<RailTransaction | null> {
     try {
       return toTransaction(await read('lookup_invoice', () => client.lookupInvoice({ payment_hash: paymentHash })));
@@ -92,13 +112,12 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
       const t = await lookup(paymentHash);
       if (t?.direction === 'outgoing') return t;
       // Not every wallet answers lookup_invoice for payments it sent; its history does.
-      const sent = await read('list_transactions', () => client.listTransactions({ type: 'outgoing', limit: 1000 }));
-      const found = sent.transactions.find((x) => x.payment_hash === paymentHash);
+      const mine = (x: Nip47Tx) => x.payment_hash === paymentHash;
+      const found = (await history({ type: 'outgoing' }, 10_000, (page) => page.some(mine))).find(mine);
       return found ? toTransaction(found) : null;
     },
     async listTransactions({ sinceSeconds, limit }) {
-      const r = await read('list_transactions', () => client.listTransactions({ from: sinceSeconds, limit: limit ?? 1000 }));
-      return r.transactions.map(toTransaction);
+      return (await history({ from: sinceSeconds }, limit ?? 1000)).map(toTransaction);
     },
     async balanceMsats() {
       return (await read('get_balance', () => client.getBalance())).balance;

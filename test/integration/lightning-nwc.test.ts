@@ -83,6 +83,24 @@ describe('reconcile over NWC', () => {
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true })).differences).toEqual([]);
     expect(balance(ctx, agent.id).balanceMsats).toBe(1_200_000);
   });
+
+  it('reads a history longer than one encrypted wallet answer can carry', async () => {
+    const ctx = lightningContext();
+    const { agent } = fundedAgent(ctx, 0);
+    const client = await connect(ctx, agent.token);
+    // ~130 invoices with long memos: well past the 64 KB a NIP-44 message holds.
+    const hashes: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const made = await call(client, 'marketplace_create_topup_invoice', { amount_sats: 10, memo: `top up ${i} ${'x'.repeat(180)}` });
+      expect(made.data, JSON.stringify(made.data)).toMatchObject({ status: 'pending' });
+      hashes.push(made.data.payment_hash);
+    }
+    for (const hash of hashes) wallet.settleIncoming(hash);
+    const fixed = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true });
+    expect(fixed).toMatchObject({ ok: true, checked: 130 });
+    expect(fixed.differences.filter((d) => d.kind === 'deposit_not_credited' && d.fixed)).toHaveLength(130);
+    expect(balance(ctx, agent.id).balanceMsats).toBe(1_300_000);
+  }, 60_000);
 });
 
 describe('withdrawals over NWC', () => {
