@@ -34,8 +34,9 @@ export class Lightning {
     this.startBalanceMsats = wallet.balanceMsats;
     /** `${method} ${what names the request}` → the fault for the first such request */
     this.faults = new Map();
-    this.stats = { faults: {}, relayDrops: 0, relayOutages: 0 };
+    this.stats = { faults: {}, relayDrops: 0, relayOutages: 0, requests: {} };
     wallet.script = (method, params) => {
+      this.stats.requests[method] = (this.stats.requests[method] ?? 0) + 1;
       const key = `${method} ${NAMED_BY[method]?.(params) ?? ''}`;
       const fault = this.faults.get(key);
       if (fault) this.faults.delete(key);

@@ -2,6 +2,7 @@
 // simulation's database, killed with SIGKILL when the schedule says, restarted on the
 // same file (with a moved clock after a jump), and driven by one real MCP client per token.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -66,12 +67,23 @@ export class ServerProcess {
       return;
     }
     this.stopping = true;
+    this.cpuSeconds = (this.cpuSeconds ?? 0) + cpuSecondsOf(child.pid);
     await new Promise((resolve) => {
       child.once('exit', resolve);
       child.kill(signal);
     });
     this.stopping = false;
     this.child = null;
+  }
+}
+
+/** CPU time a live process has used (Linux /proc; 0 elsewhere). */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
   }
 }
 

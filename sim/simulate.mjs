@@ -45,7 +45,7 @@ for (let seed = first; seed < first + count; seed++) {
   const lightning = s.lightning
     ? `, ${Object.values(s.lightning.faults).reduce((a, b) => a + b, 0)} wallet faults, ${s.killsDuringPayout} kills during a payout, ${s.lightning.relayDrops} relay drops, ${s.lightning.relayOutages} relay outages`
     : '';
-  const line = `seed ${seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks`;
+  const line = `seed ${seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s); CPU: server ${s.serverCpuSeconds} s`;
   process.stdout.write(`${line}\n`);
   if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning }, null, 1)}\n`);
   if (!result.ok) {

@@ -75,8 +75,10 @@ export class Simulation {
     /** The payout a crash waits on until the wallet has been asked (nwc rail). */
     this.payoutAtKill = null;
     this.problems = [];
+    /** What the invariant checks after restarts have proven so far (the final check starts over). */
+    this.proven = { decisionsThrough: 0 };
     this.trace = [];
-    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, killsDuringPayout: 0, jumps: 0, checks: 0, retriedAfterCrash: 0, operations: {} };
+    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, killsDuringPayout: 0, jumps: 0, checks: 0, checkSeconds: 0, retriedAfterCrash: 0, operations: {} };
   }
 
   /**
@@ -397,8 +399,11 @@ export class Simulation {
 
   check(options) {
     this.stats.checks++;
+    const started = performance.now();
     const wallet = this.lightning?.snapshot();
-    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), wallet, ...options });
+    const progress = options.drained ? null : this.proven;
+    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), wallet, progress, ...options });
+    this.stats.checkSeconds += (performance.now() - started) / 1000;
     if (problems.length > 0) {
       this.problems.push(...problems.map((p) => ({ ...p, step: this.step })));
       throw new SimulationFailure(`${problems.length} invariant(s) broken at step ${this.step}: ${problems[0].invariant}: ${problems[0].message}`);
@@ -441,7 +446,14 @@ export class Simulation {
       reproduce: this.problems.length > 0 ? this.reproduceCommand() : null,
       problems: this.problems,
       trace: this.problems.length > 0 ? this.trace : [],
-      stats: { ...this.stats, rail: this.rail, ...(this.lightning ? { lightning: this.lightning.stats } : {}), seconds: Math.round((Date.now() - started) / 100) / 10 },
+      stats: {
+        ...this.stats,
+        rail: this.rail,
+        ...(this.lightning ? { lightning: this.lightning.stats } : {}),
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+        checkSeconds: Math.round(this.stats.checkSeconds * 10) / 10,
+        serverCpuSeconds: Math.round((this.server?.cpuSeconds ?? 0) * 10) / 10,
+      },
       dbPath: this.dbPath,
     };
   }
