@@ -33,6 +33,9 @@ function toTransaction(t: Nip47Tx): RailTransaction {
  */
 const HISTORY_PAGE = 40;
 
+/** How far the wallet's clock may run behind ours when we ask for what it received since a time of ours. */
+const CLOCK_SLACK_SECONDS = 600;
+
 /** Errors of a wallet that says "not paid" for certain; anything else may still have paid. */
 const DEFINITE_PAY_FAILURES = new Set(['INSUFFICIENT_BALANCE', 'PAYMENT_FAILED', 'QUOTA_EXCEEDED', 'RATE_LIMITED', 'RESTRICTED', 'UNAUTHORIZED', 'NOT_IMPLEMENTED', 'UNSUPPORTED_ENCRYPTION']);
 
@@ -97,6 +100,12 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
       return { bolt11: t.invoice, paymentHash: t.payment_hash, expiresAt: new Date(t.expires_at * 1000).toISOString() };
     },
     lookupInvoice: lookup,
+    async paidInvoices({ paymentHashes, sinceSeconds }) {
+      // One read of what the wallet received since then, not one lookup per invoice.
+      const wanted = new Set(paymentHashes);
+      const received = await history({ type: 'incoming', from: Math.max(0, sinceSeconds - CLOCK_SLACK_SECONDS) }, 10_000);
+      return received.filter((t) => t.state === 'settled' && wanted.has(t.payment_hash)).map(toTransaction);
+    },
     async payInvoice({ bolt11 }) {
       try {
         const paid = await ask('pay_invoice', () => client.payInvoice({ invoice: bolt11 }));

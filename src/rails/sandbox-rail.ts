@@ -32,6 +32,10 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
       const row = store.sandboxInvoice(db, paymentHash);
       return row?.direction === 'incoming' ? view(row) : null;
     },
+    async paidInvoices({ paymentHashes }) {
+      // Local rows: one indexed read each.
+      return paymentHashes.map((hash) => store.sandboxInvoice(db, hash)).flatMap((row) => (row?.direction === 'incoming' && row.paidAt ? [view(row)] : []));
+    },
     async payInvoice({ paymentHash, amountMsats }) {
       const now = clock.now().toISOString();
       store.insertSandboxInvoice(db, { paymentHash, direction: 'outgoing', amountMsats, expiresAt: now, paidAt: now });

@@ -68,6 +68,30 @@ describe('deposits over NWC', () => {
     expect((await reconcile(second.db, second.clock, second.rail, { fix: false })).differences).toEqual([]);
     expect(verifyLedger(second.db).ok).toBe(true);
   });
+
+  it('are found by the watcher in one wallet request a round, and unpaid ones expire', async () => {
+    const clock = new ManualClock(new Date().toISOString());
+    const ctx = lightningContext(tempDbPath(), clock);
+    const { agent } = fundedAgent(ctx, 0);
+    const client = await connect(ctx, agent.token);
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push((await call(client, 'marketplace_create_topup_invoice', { amount_sats: 100 + i })).data);
+    wallet.settleIncoming(made[1].payment_hash);
+    wallet.settleIncoming(made[3].payment_hash);
+
+    const asked = wallet.requests.length;
+    expect(await watchDeposits(ctx.db, ctx.clock, ctx.rail)).toBe(2);
+    expect(wallet.requests.slice(asked).map((r) => r.method)).toEqual(['list_transactions']);
+    expect(balance(ctx, agent.id).balanceMsats).toBe(204_000);
+
+    clock.advance(3_601_000);
+    expect(await watchDeposits(ctx.db, ctx.clock, ctx.rail)).toBe(0);
+    const statuses = [];
+    for (const m of made) statuses.push((await call(client, 'marketplace_check_topup', { payment_hash: m.payment_hash })).data.status);
+    expect(statuses).toEqual(['expired', 'credited', 'expired', 'credited', 'expired']);
+    expect(await watchDeposits(ctx.db, ctx.clock, ctx.rail)).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
 });
 
 describe('reconcile over NWC', () => {

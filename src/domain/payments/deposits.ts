@@ -100,14 +100,24 @@ export async function checkTopup(db: Db, clock: Clock, rail: PaymentRail, owner:
   return invoiceView(await refreshInvoice(db, clock, rail, row));
 }
 
-/** The watcher: asks the rail about every invoice still pending. (A payment to an invoice already marked expired is credited when its owner checks it, or by `ledger reconcile --fix`.) */
-export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, limit = 100): Promise<number> {
+/**
+ * The watcher: one question to the wallet per round, which of the invoices still pending
+ * it has been paid (a busy server asking one lookup per invoice every few seconds would
+ * hammer the operator's wallet). Those are credited; unpaid ones past their expiry are
+ * marked expired. (A payment to an invoice already marked expired is credited when its
+ * owner checks it, or by `ledger reconcile --fix`.)
+ */
+export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, limit = 1_000): Promise<number> {
+  const pending = store.pendingInvoices(db, limit).filter((r) => r.rail === rail.name && r.paymentHash !== null);
+  if (pending.length === 0) return 0;
+  const oldest = pending.reduce((at, r) => (r.createdAt < at ? r.createdAt : at), pending[0]!.createdAt);
+  const paid = await rail.paidInvoices({ paymentHashes: pending.map((r) => r.paymentHash!), sinceSeconds: Math.floor(Date.parse(oldest) / 1000) });
   let credited = 0;
-  for (const row of store.pendingInvoices(db, limit)) {
-    if (row.rail !== rail.name) continue;
-    const after = await refreshInvoice(db, clock, rail, row);
-    if (after.status === 'credited') credited++;
-  }
+  for (const t of paid) if (creditPaidInvoice(db, clock, t.paymentHash, t.amountMsats)) credited++;
+  const now = clock.now().toISOString();
+  const paidHashes = new Set(paid.map((t) => t.paymentHash));
+  const expired = pending.filter((r) => !paidHashes.has(r.paymentHash!) && (r.expiresAt ?? '') <= now);
+  if (expired.length > 0) db.write(() => expired.forEach((r) => store.updateInvoice(db, r.paymentHash!, 'pending', { status: 'expired' })));
   return credited;
 }
 

@@ -51,6 +51,11 @@ export interface PaymentRail {
   payInvoice(o: { bolt11: string; paymentHash: string; amountMsats: number; maxFeeMsats: number }): Promise<RailPayment>;
   /** The wallet's record of an outgoing payment, or null. */
   lookupPayment(paymentHash: string): Promise<RailTransaction | null>;
+  /**
+   * Of these invoices (made no earlier than `sinceSeconds`, unix), the ones the wallet has
+   * been paid, in as few requests as the wallet allows.
+   */
+  paidInvoices(o: { paymentHashes: string[]; sinceSeconds: number }): Promise<RailTransaction[]>;
   /** The wallet's transactions since `sinceSeconds` (unix), both directions. */
   listTransactions(o: { sinceSeconds?: number; limit?: number }): Promise<RailTransaction[]>;
   balanceMsats(): Promise<number>;
