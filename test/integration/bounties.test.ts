@@ -118,6 +118,10 @@ describe('bounties', () => {
     expect((await call(client, 'marketplace_create_bounty', base)).data.error.code).toBe('INSUFFICIENT_FUNDS');
     const badSchema = { ...base, reward_sats: 50, requirements: { ...base.requirements, schema: { type: 'no-such-type' } } };
     expect((await call(client, 'marketplace_create_bounty', badSchema)).data.error.code).toBe('INVALID_INPUT');
+    // A pattern with nested repetition could stop the server on a contributor's string.
+    const catastrophic = { ...badSchema, requirements: { ...base.requirements, schema: { type: 'object', properties: { text: { type: 'string', pattern: '^(a+)+$' } } } } };
+    const refused = await call(client, 'marketplace_create_bounty', catastrophic);
+    expect(refused.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/exponential time.*\^\(a\+\)\+\$/) });
     expect((await call(client, 'marketplace_list_bounties', {})).data.items).toHaveLength(0);
     expect(balance(ctx, creator.id).heldMsats).toBe(0);
   });
@@ -125,6 +129,26 @@ describe('bounties', () => {
 
 describe('bounty verification', () => {
   const failed = (data: { verification: { checks: { name: string; passed: boolean }[] } }) => data.verification.checks.filter((c) => !c.passed).map((c) => c.name);
+
+  it('gives up on a schema that backtracks too long, and the server keeps answering', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: creator } = fundedAgent(ctx, 1_000);
+    const alice = agent(ctx, sponsor.id, 'Alice');
+    const aliceClient = await connect(ctx, alice.token);
+    // Overlapping alternation: allowed by the pattern check at creation, exponential on "aaa…b".
+    const created = await call(await connect(ctx, creator.token), 'marketplace_create_bounty', {
+      title: 'a-strings',
+      description: 'strings of a',
+      reward_sats: 100,
+      requirements: { min_samples: 1, required_format: 'text', schema: { type: 'string', pattern: '^(a|a)*$' } },
+    });
+    const sub = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: [`${'a'.repeat(40)}b`], metadata: { format: 'text', sample_count: 1 } });
+    expect(failed(sub.data)).toEqual(['schema']);
+    expect(sub.data.verification.checks.find((c: { name: string }) => c.name === 'schema').detail).toMatch(/took longer than 250 ms/);
+    expect((await call(aliceClient, 'marketplace_check_balance', {})).isError).toBe(false);
+    const fine = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: ['aaaa'], metadata: { format: 'text', sample_count: 1 } });
+    expect(fine.data.verification.passed).toBe(true);
+  });
 
   it('reports each check on its own and keeps nothing of a failed submission', async () => {
     const { creatorClient, aliceClient, bobClient, bountyId } = await posted();

@@ -3,8 +3,10 @@
 // bounty's JSON Schema, duplicates (by content hash, within the submission and against
 // earlier ones) and secrets or personal data found by the redaction module. Pure: the
 // hashes already contributed are passed in.
+import vm from 'node:vm';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import safeRegex from 'safe-regex2';
 import { canonicalHash } from '../canonical-json.js';
 import { MarketError } from '../errors.js';
 import { scanValue } from '../redaction/index.js';
@@ -31,6 +33,43 @@ const JSON_FORMATS = new Set(['json', 'jsonl', 'ndjson']);
 /** How many offending samples a check names before summarising. */
 const SHOWN = 5;
 
+/**
+ * A bounty's schema is written by its creator and matched against strings its
+ * contributors write, on the server's one thread: a pattern that backtracks
+ * exponentially would stop every agent's calls. Such patterns are refused when the
+ * bounty is created, and every schema check runs under this deadline besides.
+ */
+export const SCHEMA_CHECK_MS = 250;
+const MAX_PATTERN_LENGTH = 500;
+const deadline = { context: vm.createContext({ job: () => undefined }), script: new vm.Script('job()') };
+
+function withinDeadline<T>(job: () => T): { done: true; value: T } | { done: false } {
+  let value: T | undefined;
+  deadline.context.job = () => {
+    value = job();
+  };
+  try {
+    deadline.script.runInContext(deadline.context, { timeout: SCHEMA_CHECK_MS });
+    return { done: true, value: value as T };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { done: false };
+    throw error;
+  }
+}
+
+/** Every regular expression a schema carries (`pattern` values, `patternProperties` keys), wherever it nests. */
+function patternsIn(schema: unknown, found: string[] = []): string[] {
+  if (Array.isArray(schema)) schema.forEach((s) => patternsIn(s, found));
+  else if (schema && typeof schema === 'object') {
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'pattern' && typeof value === 'string') found.push(value);
+      if (key === 'patternProperties' && value && typeof value === 'object') found.push(...Object.keys(value));
+      patternsIn(value, found);
+    }
+  }
+  return found;
+}
+
 const ajv = new Ajv({ allErrors: false, strict: false });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 const compiled = new Map<string, ValidateFunction>();
@@ -40,6 +79,14 @@ export function compileSchema(schema: object): ValidateFunction {
   const key = JSON.stringify(schema);
   let validate = compiled.get(key);
   if (!validate) {
+    for (const pattern of patternsIn(schema)) {
+      if (pattern.length > MAX_PATTERN_LENGTH || !safeRegex(pattern)) {
+        throw new MarketError(
+          'INVALID_INPUT',
+          `requirements.schema has a pattern that can take exponential time on some inputs (nested or overlapping repetition, or longer than ${MAX_PATTERN_LENGTH} characters): ${pattern.slice(0, 80)}. Simplify it.`,
+        );
+      }
+    }
     try {
       validate = ajv.compile(schema);
     } catch (error) {
@@ -89,12 +136,15 @@ function schemaCheck(samples: unknown[], req: Requirements): Check {
   const validate = compileSchema(req.schema);
   const failures: string[] = [];
   let failed = 0;
-  samples.forEach((s, i) => {
-    if (validate(s)) return;
-    failed++;
-    const e = validate.errors?.[0];
-    if (failures.length < SHOWN) failures.push(`#${i}${e ? ` ${e.instancePath || '(root)'} ${e.message}` : ''}`);
-  });
+  const checked = withinDeadline(() =>
+    samples.forEach((s, i) => {
+      if (validate(s)) return;
+      failed++;
+      const e = validate.errors?.[0];
+      if (failures.length < SHOWN) failures.push(`#${i}${e ? ` ${e.instancePath || '(root)'} ${e.message}` : ''}`);
+    }),
+  );
+  if (!checked.done) return { name: 'schema', passed: false, detail: `Checking the samples against the bounty's schema took longer than ${SCHEMA_CHECK_MS} ms; they cannot be verified against it.` };
   return failed === 0
     ? { name: 'schema', passed: true, detail: 'Every sample matches the schema.' }
     : { name: 'schema', passed: false, detail: `${failed} samples do not match the schema: ${failures.join('; ')}${failed > SHOWN ? '; …' : ''}.` };
