@@ -1,11 +1,12 @@
 // Work a running server does between calls: end expired holds and approvals (so their
-// funds and states are right even when nobody looks), deliver sponsor webhooks, and ask
-// the wallet about unpaid invoices and unsettled payouts.
+// funds and states are right even when nobody looks), collect dispute debts, deliver
+// sponsor webhooks, and ask the wallet about unpaid invoices and unsettled payouts.
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
 import { settleDueBounties } from './domain/bounties/bounties.js';
 import { failStaleJobs } from './domain/compute/jobs.js';
+import { collectDebts } from './domain/disputes/debts.js';
 import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
 import { watchDeposits } from './domain/payments/deposits.js';
@@ -25,6 +26,7 @@ export function sweepDue(ctx: AppContext): void {
   expireDueHolds(ctx.db, ctx.clock);
   expireDueApprovals(ctx.db, ctx.clock);
   failStaleJobs(ctx.db, ctx.clock);
+  collectDebts(ctx.db, ctx.clock);
 }
 
 export function startBackgroundWork(ctx: AppContext): () => void {

@@ -1,6 +1,6 @@
 // SQL for agent profiles and hiring contracts (not hot paths: drizzle's builder suffices).
 import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
-import type { Db } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 import { agentProfiles, agents, contracts, disputes } from './schema.js';
 
 export type ProfileRow = typeof agentProfiles.$inferSelect;
@@ -98,6 +98,18 @@ export const disputeOf = (db: Db, kind: string, subjectId: string) =>
   db.orm.select().from(disputes).where(and(eq(disputes.subjectKind, kind), eq(disputes.subjectId, subjectId))).get();
 export const updateDispute = (db: Db, id: string, fromStatuses: string[], set: Partial<DisputeRow>) =>
   db.orm.update(disputes).set(set).where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses))).run().changes === 1;
+/** Debts left by resolved disputes. Raw statements: the gate asks on every agent's call. */
+const debtStatements = preparedPerConnection((db) => ({
+  owedBy: db.sqlite.prepare<[string], { id: string; claimantId: string; debtMsats: number }>(
+    'SELECT id, claimant_id AS claimantId, debt_msats AS debtMsats FROM disputes WHERE respondent_id = ? AND debt_msats > 0 ORDER BY updated_at, id',
+  ),
+  debtors: db.sqlite.prepare<[], { respondentId: string }>('SELECT DISTINCT respondent_id AS respondentId FROM disputes WHERE debt_msats > 0'),
+  reduce: db.sqlite.prepare<[number, string, string, number]>('UPDATE disputes SET debt_msats = debt_msats - ?, updated_at = ? WHERE id = ? AND debt_msats = ?'),
+}));
+export const debtsOwedBy = (db: Db, respondentId: string) => debtStatements(db).owedBy.all(respondentId);
+export const debtors = (db: Db) => debtStatements(db).debtors.all().map((r) => r.respondentId);
+/** Lowers a debt that still stands at `fromMsats`; false when someone else collected first. */
+export const reduceDebt = (db: Db, id: string, fromMsats: number, byMsats: number, at: string) => debtStatements(db).reduce.run(byMsats, at, id, fromMsats).changes === 1;
 export const listDisputes = (db: Db, agentId: string | null, status: string | undefined) =>
   db.orm
     .select()

@@ -17,7 +17,7 @@ const view = z.object({
   untrusted_response: z.string().nullable(),
   resolution: z.string().nullable(),
   refund_sats: z.number().int(),
-  debt_sats: z.number().int(),
+  debt_sats: z.number().int().describe('What the respondent still owes the claimant; collected from its later funds.'),
   resolution_reason: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -88,7 +88,7 @@ export const disputeTools = [
     description:
       'The operator decides an open dispute. RefundFull returns all that was at stake, RefundPartial refund_sats of it, NoRefund ' +
       'nothing. Money still in escrow is split there; money already paid out comes back from the respondent, and what it cannot ' +
-      'cover is recorded as a debt. Losing lowers the respondent\'s reputation. Final.',
+      'cover is recorded as a debt, collected from what the respondent has later. Losing lowers the respondent\'s reputation. Final.',
     toolset: 'disputes',
     roles: ['operator'],
     input: z.object({

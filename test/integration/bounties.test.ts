@@ -3,6 +3,8 @@
 // accepted submission was paid; disputes over submissions run in both directions.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
+import { sweepDue } from '../../src/background.js';
+import { fundAgentFromSandbox } from '../../src/domain/agents/funding.js';
 import { settleDueBounties } from '../../src/domain/bounties/bounties.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
@@ -207,6 +209,37 @@ describe('disputes over bounty submissions', () => {
     const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' });
     expect(resolved.data).toMatchObject({ refund_sats: 2_000, debt_sats: 1_600 });
     expect(balance(ctx, alice.id).balanceMsats).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('collect a debt from what the debtor receives later, before it can spend it', async () => {
+    const { ctx, creator, alice, bob, creatorClient, aliceClient, bountyId } = await posted();
+    const sub = await submit(aliceClient, bountyId, samples(40));
+    await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' });
+    await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 1_900 });
+    const filed = await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 2_000 });
+    const operator = await connect(ctx, operatorToken(ctx));
+    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({ debt_sats: 2_000 });
+    const creatorBefore = balance(ctx, creator.id).balanceMsats;
+    const debt = async () => (await call(creatorClient, 'marketplace_get_dispute', { dispute_id: filed.data.dispute_id })).data.debt_sats;
+
+    // Money arrives; the debtor's next spend finds it already owed.
+    fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: alice.id, amountMsats: 1_200_000 });
+    expect((await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 500 })).data.error.code).toBe('INSUFFICIENT_FUNDS');
+    expect(balance(ctx, bob.id).balanceMsats).toBe(1_900_000);
+    // The sweep collects from a debtor that is idle.
+    sweepDue(ctx);
+    expect(await debt()).toBe(800);
+    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
+    expect(balance(ctx, creator.id).balanceMsats).toBe(creatorBefore + 1_200_000);
+
+    fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: alice.id, amountMsats: 5_000_000 });
+    expect((await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 100 })).isError).toBe(false);
+    expect(await debt()).toBe(0);
+    expect(balance(ctx, alice.id).balanceMsats).toBe(4_100_000);
+    expect(balance(ctx, creator.id).balanceMsats).toBe(creatorBefore + 2_000_000);
+    sweepDue(ctx);
+    expect(balance(ctx, creator.id).balanceMsats).toBe(creatorBefore + 2_000_000);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 

@@ -13,6 +13,7 @@ import { ERROR_CODES, MarketError, type ErrorCode } from '../errors.js';
 import { refreshLifecycle, setAgentStatus } from '../agents/lifecycle.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
 import { requireAgent } from '../agents/registry.js';
+import { collectDebtsOf } from '../disputes/debts.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { utcDay } from '../ledger/transfers.js';
 import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';
@@ -50,6 +51,8 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
 
     const action = call.action();
     const agent = requireAgent(db, call.agentId);
+    // What the agent owes after a lost dispute comes before anything it spends now.
+    collectDebtsOf(db, clock, call.agentId);
     const status = refreshLifecycle(db, clock, call.agentId);
     const { version, policy } = currentPolicy(db, call.agentId);
     const facts = usageFacts(db, clock, call.agentId, status, policy, action);
