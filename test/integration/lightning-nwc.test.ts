@@ -7,7 +7,7 @@ import type { AppContext } from '../../src/context.js';
 import { watchDeposits } from '../../src/domain/payments/deposits.js';
 import { reconcile } from '../../src/domain/payments/reconcile.js';
 import { settleWithdrawals } from '../../src/domain/payments/withdrawals.js';
-import { agentAccountId } from '../../src/domain/ledger/accounts.js';
+import { agentAccountId, EXTERNAL_LIGHTNING, OPERATOR_COSTS } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, tempDbPath } from '../support/fixtures.js';
@@ -140,6 +140,22 @@ describe('withdrawals over NWC', () => {
     // Already paid: refused, and the wallet is not asked again.
     expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.error.code).toBe('CONFLICT');
     expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(1);
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('charge the agent no more than its fee reserve; a fee beyond it is the operator\'s recorded cost', async () => {
+    const ctx = lightningContext();
+    const { agent, client } = await withdrawingAgent(ctx);
+    const walletBefore = wallet.balanceMsats;
+    wallet.feeMsats = 25_000;
+    const invoice = wallet.externalInvoice({ amountSats: 1_000 });
+    const paid = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, max_fee_sats: 10 });
+    expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_000, fee_sats: 25, max_fee_sats: 10 });
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 8_990_000, heldMsats: 0 });
+    expect(getBalance(ctx.db, OPERATOR_COSTS.id).balanceMsats).toBe(-15_000);
+    // The ledger's Lightning account moved exactly as the wallet's balance did.
+    expect(getBalance(ctx.db, EXTERNAL_LIGHTNING.id).balanceMsats).toBe(walletBefore - wallet.balanceMsats);
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });

@@ -19,7 +19,13 @@ export const ESCROW: AccountSpec = { id: 'platform:escrow', kind: 'escrow', owne
 export const EXTERNAL_SANDBOX: AccountSpec = { id: 'external:sandbox', kind: 'external', ownerId: null, allowNegative: true };
 export const EXTERNAL_LIGHTNING: AccountSpec = { id: 'external:lightning', kind: 'external', ownerId: null, allowNegative: true };
 
-export const SYSTEM_ACCOUNTS: readonly AccountSpec[] = [PLATFORM_REVENUE, ESCROW, EXTERNAL_SANDBOX, EXTERNAL_LIGHTNING];
+/**
+ * What the operator paid from its own pocket: Lightning fees a wallet charged above the
+ * reserve the agent was held for (NIP-47 lets a client set no fee limit). Negative by
+ * what has been absorbed, so the ledger still moves exactly as the wallet did.
+ */
+export const OPERATOR_COSTS: AccountSpec = { id: 'platform:costs', kind: 'platform', ownerId: null, allowNegative: true };
+export const SYSTEM_ACCOUNTS: readonly AccountSpec[] = [PLATFORM_REVENUE, ESCROW, EXTERNAL_SANDBOX, EXTERNAL_LIGHTNING, OPERATOR_COSTS];
 
 export function agentAccount(agentId: string): AccountSpec {
   return { id: agentAccountId(agentId), kind: 'agent', ownerId: agentId, allowNegative: false };

@@ -9,8 +9,9 @@ import type { WithdrawalRow } from '../../db/payments-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
-import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX } from '../ledger/accounts.js';
+import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX, OPERATOR_COSTS } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { openAccount, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { checkInvoice, type Network } from './invoice-check.js';
@@ -95,10 +96,20 @@ export async function sendWithdrawal(db: Db, clock: Clock, rail: PaymentRail, id
 function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, preimage: string | null): void {
   db.write(() => {
     if (!store.updateWithdrawal(db, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() })) return;
-    // A wallet that spent more on fees than the reserve allowed still spent it; the ledger records what left.
-    const reserve = w.amountMsats + w.maxFeeMsats;
-    const spent = Math.min(reserve, w.amountMsats + feeMsats);
-    postHold(db, clock, w.holdId, spent, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
+    // The agent pays at most its reserve; a fee beyond it is the operator's cost, recorded so the ledger moves as the wallet did.
+    const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
+    postHold(db, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
+    if (overrun > 0) {
+      openAccount(db, clock, OPERATOR_COSTS);
+      postTransfer(db, clock, {
+        debitAccountId: OPERATOR_COSTS.id,
+        creditAccountId: w.rail === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+        amountMsats: overrun,
+        entryType: 'Fee',
+        description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
+        reference: w.id,
+      });
+    }
   });
 }
 
