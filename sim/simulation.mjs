@@ -111,8 +111,9 @@ export class Simulation {
     let server = {};
     if (this.rail === 'nwc') {
       this.lightning = await Lightning.start({ now: () => this.clockMs(), faults: this.faults });
-      // A fee the wallet charges on every payout, under the smallest fee reserve (10 sats).
-      this.lightning.wallet.feeMsats = this.rng.int(0, 5_000);
+      // A fee the wallet charges on every payout: on some seeds above the smallest fee reserve (10 sats), which the operator then absorbs.
+      this.lightning.wallet.feeMsats = this.rng.int(0, 15_000);
+      this.lightning.stats.walletFeeMsats = this.lightning.wallet.feeMsats;
       Object.assign(flags, { nwcUrl: this.lightning.nwcUrl, network: 'regtest', paymentTimeoutMs: this.paymentTimeoutMs });
       server = { args: ['--relay', this.lightning.relayUrl, '--network', 'regtest'], env: this.lightningEnv() };
     }
