@@ -1,6 +1,12 @@
-// `npm run simulate -- --seed N --steps K [--seeds M] [--rail nwc|sandbox] [--no-faults] [--json]`:
-// runs the fault-injecting simulation for seed N (or seeds N … N+M-1) and exits 1 if any
-// invariant broke, printing the seed, the step and the calls that led there.
+// `npm run simulate -- --seed N --steps K [--seeds M] [--jobs J] [--record FILE] [--rail nwc|sandbox] [--no-faults] [--json]`:
+// runs the fault-injecting simulation for seed N (or seeds N … N+M-1, J at a time, each in
+// its own process) and exits 1 if any invariant broke, printing the seed, the step and the
+// calls that led there. With --record, each finished seed is appended to FILE as one JSON
+// line, and seeds FILE already records as passed with the same options are skipped, so a
+// long run can be stopped and resumed.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { simulate } from './simulation.mjs';
 
@@ -9,6 +15,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     seeds: { type: 'string', default: '1' },
     steps: { type: 'string', default: '2000' },
+    jobs: { type: 'string', default: '1' },
+    record: { type: 'string' },
     'no-faults': { type: 'boolean', default: false },
     'kill-every': { type: 'string', default: '300' },
     'jump-every': { type: 'string', default: '700' },
@@ -23,29 +31,57 @@ if (!['nwc', 'sandbox'].includes(values.rail)) throw new Error(`--rail is nwc or
 // The wallet service and the NWC client (@getalby/sdk) log to the console; stdout carries only the report.
 for (const level of ['log', 'info', 'debug', 'warn', 'error']) console[level] = values.verbose ? (...args) => process.stderr.write(`${args.join(' ')}\n`) : () => {};
 
+const options = {
+  steps: Number(values.steps),
+  faults: !values['no-faults'],
+  killEvery: Number(values['kill-every']),
+  jumpEvery: Number(values['jump-every']),
+  rail: values.rail,
+  paymentTimeoutMs: Number(values['payment-timeout-ms']),
+};
 const first = Number(values.seed);
-const count = Number(values.seeds);
-const steps = Number(values.steps);
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => first + i);
+const jobs = Math.max(1, Number(values.jobs));
+const commit = currentCommit();
+
+/** What a record line must match to count as the same run of a seed. */
+const sameRun = (line) => ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]);
+const passed = new Set(values.record && fs.existsSync(values.record) ? readRecord(values.record).filter((l) => l.ok && sameRun(l)).map((l) => l.seed) : []);
+const todo = seeds.filter((seed) => !passed.has(seed));
+if (passed.size > 0 && !values.json) process.stdout.write(`${values.record} records seeds ${[...passed].filter((s) => seeds.includes(s)).sort((a, b) => a - b).join(', ')} as passed; skipping them\n`);
+
 const results = [];
-for (let seed = first; seed < first + count; seed++) {
-  const log = values.json ? () => {} : (line) => process.stderr.write(`${line}\n`);
-  const result = await simulate({
-    seed,
-    steps,
-    faults: !values['no-faults'],
-    killEvery: Number(values['kill-every']),
-    jumpEvery: Number(values['jump-every']),
-    rail: values.rail,
-    paymentTimeoutMs: Number(values['payment-timeout-ms']),
-    log,
-  });
+const finished = (result) => {
   results.push(result);
-  if (values.json) continue;
+  if (values.record) {
+    const { trace, dbPath, ...kept } = result;
+    const line = { ...kept, options, commit, finished_at: new Date().toISOString(), problems: result.problems.slice(0, 10), trace: trace.slice(-20), ...(result.ok ? {} : { dbPath }) };
+    fs.appendFileSync(values.record, `${JSON.stringify(line)}\n`);
+  }
+  if (!values.json) report(result);
+};
+
+if (jobs === 1) {
+  for (const seed of todo) {
+    const log = values.json ? () => {} : (line) => process.stderr.write(`${line}\n`);
+    finished(await simulate({ seed, ...options, log }));
+  }
+} else {
+  // Each seed in its own process: the simulation's process is busy (relay, wallet, clients, checks).
+  const queue = [...todo];
+  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    while (queue.length > 0) finished(await inChild(queue.shift()));
+  }));
+}
+if (values.json) process.stdout.write(`${JSON.stringify(results.map(({ trace, ...r }) => ({ ...r, trace: trace.slice(-20) })))}\n`);
+process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+
+function report(result) {
   const s = result.stats;
   const lightning = s.lightning
     ? `, ${Object.values(s.lightning.faults).reduce((a, b) => a + b, 0)} wallet faults, ${s.killsDuringPayout} kills during a payout, ${s.lightning.relayDrops} relay drops, ${s.lightning.relayOutages} relay outages`
     : '';
-  const line = `seed ${seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s); CPU: server ${s.serverCpuSeconds} s`;
+  const line = `seed ${result.seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s); CPU: server ${s.serverCpuSeconds} s`;
   process.stdout.write(`${line}\n`);
   if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning }, null, 1)}\n`);
   if (!result.ok) {
@@ -55,5 +91,62 @@ for (let seed = first; seed < first + count; seed++) {
     for (const t of result.trace.slice(-20)) process.stdout.write(`    #${t.step} ${t.actor} ${t.tool} ${JSON.stringify(t.args).slice(0, 160)} → ${t.answer}\n`);
   }
 }
-if (values.json) process.stdout.write(`${JSON.stringify(results.map(({ trace, ...r }) => ({ ...r, trace: trace.slice(-20) })))}\n`);
-process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+
+/** Runs one seed as `simulate.mjs --json` in a child process; its progress lines go to stderr. */
+function inChild(seed) {
+  const args = [
+    fileURLToPath(import.meta.url),
+    '--seed', String(seed),
+    '--steps', values.steps,
+    '--rail', values.rail,
+    '--kill-every', values['kill-every'],
+    '--jump-every', values['jump-every'],
+    '--payment-timeout-ms', values['payment-timeout-ms'],
+    '--json',
+    ...(values['no-faults'] ? ['--no-faults'] : []),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr = (stderr + d).slice(-20_000);
+      if (!values.json) process.stderr.write(d);
+    });
+    child.on('exit', (code, signal) => {
+      try {
+        resolve(JSON.parse(stdout)[0]);
+      } catch {
+        const problem = { invariant: 'the simulation runs', message: `the process for seed ${seed} exited (${code ?? signal}) without a result:\n${stderr}`, step: null };
+        resolve({ ok: false, seed, steps: options.steps, failedAtStep: null, reproduce: null, problems: [problem], trace: [], stats: emptyStats(), dbPath: null });
+      }
+    });
+  });
+}
+
+function emptyStats() {
+  return { rail: options.rail, calls: 0, seconds: 0, kills: 0, killsInFlight: 0, jumps: 0, retriedAfterCrash: 0, checks: 0, checkSeconds: 0, serverCpuSeconds: 0, killsDuringPayout: 0, errors: {}, operations: {} };
+}
+
+function readRecord(file) {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function currentCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
