@@ -78,8 +78,10 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
     const seen = new Map<string, Nip47Tx>();
     for (let offset = 0; seen.size < limit; offset += HISTORY_PAGE) {
       const page = await read('list_transactions', () => client.listTransactions({ ...filter, limit: HISTORY_PAGE, offset }));
+      const before = seen.size;
       for (const t of page.transactions) seen.set(`${t.type}:${t.payment_hash}`, t);
-      if (page.transactions.length < HISTORY_PAGE || enough(page.transactions)) break;
+      // A wallet that ignores `offset` answers the same page again: stop rather than ask for ever.
+      if (page.transactions.length < HISTORY_PAGE || seen.size === before || enough(page.transactions)) break;
     }
     return [...seen.values()].slice(0, limit);
   }
