@@ -220,6 +220,9 @@ function init(ctx: AppContext, flags: Flags): Record<string, unknown> {
 }
 
 async function serveStdio(ctx: AppContext): Promise<void> {
+  // stdout carries only protocol: a library that logs with console.log or console.info
+  // (the NWC client does, on some paths) would corrupt the stream, so those go to stderr.
+  for (const level of ['log', 'info', 'debug'] as const) console[level] = console.error;
   const token = process.env.MARKETPLACE_TOKEN;
   if (!authenticate(ctx.db, token)) {
     throw new MarketError(
