@@ -86,7 +86,8 @@ async function overHttp(dir, rawSingle, profileDir) {
   closeMarket(ctx);
 
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const ours = await spawnServer([...profile, CLI, 'serve', '--http', '--port', '0', '--db', file]);
+  // One token drives every client here, so the per-caller rate limit is off: this measures the server, not its limit.
+  const ours = await spawnServer([...profile, CLI, 'serve', '--http', '--port', '0', '--rate-limit', '0', '--db', file]);
   const echo = await spawnServer([ECHO]);
   const rows = [];
   try {

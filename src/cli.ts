@@ -41,8 +41,9 @@ Usage: agent-marketplace <command> [options]
 
 Serving
   serve                         MCP over stdio (the caller's token in MARKETPLACE_TOKEN)
-  serve --http [--host H] [--port P] [--allowed-host NAME]...
-                                Streamable HTTP at /mcp, legacy SSE at /sse, /healthz
+  serve --http [--host H] [--port P] [--allowed-host NAME]... [--rate-limit N]
+                                Streamable HTTP at /mcp, legacy SSE at /sse, /healthz;
+                                N requests a second per caller (default 200, 0 = off)
   start                         init if the database is new, then serve --http
 
 Administration
@@ -111,6 +112,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
+  'rate-limit': { type: 'string' },
   toolsets: { type: 'string' },
   'read-only': { type: 'boolean' },
   'nwc-url': { type: 'string' },
@@ -163,6 +165,7 @@ function configFrom(flags: Flags): Config {
     host: flags.host,
     port: flags.port,
     allowedHosts: flags['allowed-host'],
+    rateLimit: flags['rate-limit'],
     toolsets: flags.toolsets,
     readOnly: flags['read-only'],
     nwcUrl: flags['nwc-url'],

@@ -9,11 +9,14 @@ import type { LogLevel } from './domain/logger.js';
 import { defaultSkillDirs } from './domain/skills/skill-md.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+/** Requests a second per caller over HTTP: far above any agent's honest pace, far below what would starve the others. */
+export const DEFAULT_RATE_LIMIT = 200;
 
 export interface Config {
   dbPath: string;
   logLevel: LogLevel;
-  http: { host: string; port: number; allowedHosts: string[] };
+  /** rateLimit: requests a second per caller over HTTP (bursts of twice that); 0 = no limit. */
+  http: { host: string; port: number; allowedHosts: string[]; rateLimit: number };
   /** null = every toolset. */
   toolsets: string[] | null;
   readOnly: boolean;
@@ -42,6 +45,7 @@ export interface ConfigInput {
   host?: string;
   port?: string | number;
   allowedHosts?: string[];
+  rateLimit?: string | number;
   toolsets?: string;
   readOnly?: boolean;
   nwcUrl?: string;
@@ -65,6 +69,7 @@ const schema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
   allowedHosts: z.array(z.string()),
+  rateLimit: z.coerce.number().int().min(0).max(1_000_000),
   toolsets: z.array(z.string()).nullable(),
   readOnly: z.boolean(),
   nwcUrl: z.string().startsWith('nostr+walletconnect://', 'must be a nostr+walletconnect:// URL').nullable(),
@@ -84,6 +89,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     host: flags.host ?? env.MARKETPLACE_HOST ?? '127.0.0.1',
     port: flags.port ?? env.MARKETPLACE_PORT ?? 8787,
     allowedHosts: flags.allowedHosts?.length ? flags.allowedHosts : list(env.MARKETPLACE_ALLOWED_HOSTS),
+    rateLimit: flags.rateLimit ?? env.MARKETPLACE_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
     toolsets: toolsets.length === 0 || toolsets.includes('all') ? null : toolsets,
     readOnly: flags.readOnly ?? ['1', 'true'].includes(env.MARKETPLACE_READ_ONLY ?? ''),
     nwcUrl: flags.nwcUrl ?? env.MARKETPLACE_NWC_URL ?? null,
@@ -113,6 +119,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       host: c.host,
       port: c.port,
       allowedHosts: c.allowedHosts.length ? c.allowedHosts : ['127.0.0.1', 'localhost', '[::1]'],
+      rateLimit: c.rateLimit,
     },
     toolsets: c.toolsets,
     readOnly: c.readOnly,

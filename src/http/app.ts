@@ -14,6 +14,7 @@ import type { Caller } from '../domain/identity/caller.js';
 import { authenticate } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
 import { approvalConsole } from './console.js';
+import { rateLimit } from './rate-limit.js';
 import { VERSION } from '../version.js';
 
 const BODY_LIMIT = '1mb';
@@ -35,6 +36,7 @@ export function createHttpApp(ctx: AppContext): express.Express {
   const mcp = express.Router();
   mcp.use(express.json({ limit: BODY_LIMIT }));
   mcp.use(bearerAuth(ctx));
+  mcp.use(rateLimit(ctx.config.http.rateLimit, (req) => (req as AuthedRequest).caller?.id));
 
   mcp.post('/mcp', async (req: AuthedRequest, res) => {
     const token = req.token!;

@@ -24,7 +24,7 @@ it('keeps every acknowledged payment through a SIGKILL in the middle of concurre
   const { json: init } = await cliJson(['init', '--db', db]);
   const { json: payee } = await cliJson(['agent', 'create', '--sponsor', init.sponsor.id, '--name', 'payee', '--db', db]);
   await cliJson(['fund', '--agent', init.agent.id, '--sats', '10000', '--db', db]);
-  const first = await startHttpServer(['--db', db]);
+  const first = await startHttpServer(['--db', db, '--rate-limit', '0']); // one token, as fast as it goes
   servers.push(first);
 
   const acknowledged = new Map<string, string>();

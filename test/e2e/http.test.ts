@@ -137,3 +137,27 @@ describe('serve --http', () => {
     expect((await raw('GET', '/sse', {})).status).toBe(401);
   });
 });
+
+describe('serve --http --rate-limit', () => {
+  it('answers a caller past its burst with 429 and Retry-After, and leaves other callers alone', async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    const limited = await startHttpServer(['--db', db, '--rate-limit', '2']); // bursts of 4
+    try {
+      const post = (token: string) =>
+        fetch(limited.url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: initialize });
+      const answers = await Promise.all(Array.from({ length: 12 }, () => post(json.agent.token)));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(4);
+      expect(statuses.filter((s) => s === 200).length).toBeLessThan(12);
+      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+      const refused = answers.find((a) => a.status === 429)!;
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await refused.json()).toMatchObject({ error: { code: 'RATE_LIMITED', details: { retry_after_seconds: expect.any(Number) } } });
+      // Another caller has its own bucket.
+      expect((await post(json.sponsor.token)).status).toBe(200);
+    } finally {
+      limited.stop();
+    }
+  });
+});
