@@ -187,7 +187,9 @@ function checkHolds(all, fail, { now, swept, drained }) {
     }
     if (drained && w.status !== 'completed' && w.status !== 'failed') fail('every hold ends exactly once', `withdrawal ${w.id} is still ${w.status} after the wallet was asked`);
   }
-  for (const j of all('SELECT id, status, hold_id FROM compute_jobs')) expect(`compute job ${j.id} (${j.status})`, j.hold_id, ['queued', 'running'].includes(j.status));
+  // A compute job's hold outlives the job while a payment to its provider has no known outcome.
+  const unsettled = new Set(all(`SELECT DISTINCT job_id FROM compute_payments WHERE status = 'sending'`).map((p) => p.job_id));
+  for (const j of all('SELECT id, status, hold_id FROM compute_jobs')) expect(`compute job ${j.id} (${j.status})`, j.hold_id, ['queued', 'running'].includes(j.status) || unsettled.has(j.id));
   if (swept) {
     for (const h of all(`SELECT id, expires_at FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?`, now)) {
       fail('every hold ends exactly once', `hold ${h.id} expired at ${h.expires_at} but is still pending after the sweep`);
@@ -256,8 +258,16 @@ function checkWallet(all, fail, wallet, { drained }) {
     }
     if (w.status === 'failed' && sent.length > 0) fail('every withdrawal ends exactly once', `${what} is failed and its hold voided, but the wallet ${paid.length > 0 ? 'paid it' : 'has it in flight'}`);
   }
+  const computePayments = new Map(all(`SELECT id, job_id, status, payment_hash, amount_msats, fee_msats FROM compute_payments`).map((p) => [p.payment_hash, p]));
+  for (const p of computePayments.values()) {
+    const paid = (outgoing.get(p.payment_hash) ?? []).filter((t) => t.state === 'settled');
+    const what = `compute job ${p.job_id}'s payment ${p.id} (${p.status})`;
+    if (paid.length > 1) fail('every withdrawal ends exactly once', `${what}: the wallet paid its invoice ${paid.length} times`);
+    if (p.status === 'paid' && (paid.length === 0 || paid[0].amount !== p.amount_msats || paid[0].fees_paid !== p.fee_msats)) fail('every withdrawal ends exactly once', `${what} is recorded paid, but the wallet ${paid.length === 0 ? 'never paid it' : `paid ${paid[0].amount} and fee ${paid[0].fees_paid}`}`);
+    if (p.status === 'failed' && paid.length > 0) fail('every withdrawal ends exactly once', `${what} is recorded failed, but the wallet paid it`);
+  }
   for (const [hash, sent] of outgoing) {
-    if (!withdrawals.has(hash) && sent.some((t) => t.state !== 'failed')) fail('every withdrawal ends exactly once', `the wallet paid ${hash}, which no withdrawal accounts for`);
+    if (!withdrawals.has(hash) && !computePayments.has(hash) && sent.some((t) => t.state !== 'failed')) fail('every withdrawal ends exactly once', `the wallet paid ${hash}, which no withdrawal or compute payment accounts for`);
   }
   const invoices = all(`SELECT id, status, payment_hash, amount_msats FROM lightning_invoices WHERE rail = 'nwc' AND payment_hash IS NOT NULL`);
   const credits = new Map(all(`SELECT reference, amount_msats FROM transfers WHERE entry_type = 'Deposit' AND debit_account_id = ?`, EXTERNAL_LIGHTNING.id).map((t) => [t.reference, t.amount_msats]));

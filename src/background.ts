@@ -1,11 +1,13 @@
 // Work a running server does between calls: end expired holds and approvals (so their
 // funds and states are right even when nobody looks), collect dispute debts, deliver
-// sponsor webhooks, and ask the wallet about unpaid invoices and unsettled payouts.
+// sponsor webhooks, and ask the wallet about unpaid invoices and unsettled payouts (withdrawals
+// and payments to compute providers).
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
 import { settleDueBounties } from './domain/bounties/bounties.js';
 import { failStaleJobs } from './domain/compute/jobs.js';
+import { settleComputePayments } from './domain/compute/payments.js';
 import { collectDebts } from './domain/disputes/debts.js';
 import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
@@ -60,6 +62,7 @@ export function startBackgroundWork(ctx: AppContext): () => void {
         try {
           await watchDeposits(ctx.db, ctx.clock, ctx.rail);
           await settleWithdrawals(ctx.db, ctx.clock, ctx.rail);
+          await settleComputePayments(ctx.db, ctx.clock, ctx.rail);
         } finally {
           watching = false;
         }

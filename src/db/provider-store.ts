@@ -2,7 +2,7 @@
 // region, approval); reputation is computed in the domain from the stored metrics.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { preparedPerConnection, type Db } from './connection.js';
-import { computeJobs, computeProviders, providerRatings } from './schema.js';
+import { computeJobs, computePayments, computeProviders, providerRatings } from './schema.js';
 
 export type ProviderRow = typeof computeProviders.$inferSelect;
 
@@ -69,4 +69,14 @@ const uptimeStatements = preparedPerConnection((db) => ({
 /** Jobs a provider took today (UTC), for its tier's daily cap. */
 export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>
   (db.sqlite.prepare("SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?").get(providerId, dayStartIso) as { n: number }).n;
+export type ComputePaymentRow = typeof computePayments.$inferSelect;
+export const insertComputePayment = (db: Db, row: ComputePaymentRow) => void db.orm.insert(computePayments).values(row).run();
+export const getComputePayment = (db: Db, id: string) => db.orm.select().from(computePayments).where(eq(computePayments.id, id)).get();
+export const computePaymentByHash = (db: Db, paymentHash: string) => db.orm.select().from(computePayments).where(eq(computePayments.paymentHash, paymentHash)).get();
+export const computePaymentsOf = (db: Db, jobId: string) => db.orm.select().from(computePayments).where(eq(computePayments.jobId, jobId)).all();
+export const computePaymentsIn = (db: Db, status: string) => db.orm.select().from(computePayments).where(eq(computePayments.status, status)).orderBy(asc(computePayments.id)).all();
+export const allComputePayments = (db: Db) => db.orm.select().from(computePayments).all();
+export const updateComputePayment = (db: Db, id: string, fromStatus: string, set: Partial<ComputePaymentRow>) =>
+  db.orm.update(computePayments).set(set).where(and(eq(computePayments.id, id), eq(computePayments.status, fromStatus))).run().changes === 1;
+
 export const unfinishedJobs = (db: Db) => db.orm.select().from(computeJobs).where(inArray(computeJobs.status, ['queued', 'running'])).all();

@@ -876,3 +876,29 @@ export const computeJobs = sqliteTable(
   },
   (t) => [index('compute_jobs_agent_idx').on(t.agentId, t.id), index('compute_jobs_status_idx').on(t.status)],
 );
+
+/**
+ * A compute job's payment to a provider, recorded before the wallet is asked, so an
+ * outcome lost to a timeout or a crash is settled later from the wallet's record (as a
+ * withdrawal's is) and the job's hold is not ended while one is unresolved.
+ */
+export const computePayments = sqliteTable(
+  'compute_payments',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => computeJobs.id),
+    providerId: text('provider_id').notNull(),
+    paymentHash: text('payment_hash').notNull(),
+    amountMsats: integer('amount_msats').notNull(),
+    /** The wallet's fee, once paid. */
+    feeMsats: integer('fee_msats'),
+    /** sending → paid | failed */
+    status: text('status').notNull(),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('compute_payments_hash_idx').on(t.paymentHash), index('compute_payments_job_idx').on(t.jobId), index('compute_payments_status_idx').on(t.status)],
+);

@@ -12,8 +12,9 @@ import { finalizeEvent, type Event } from 'nostr-tools/pure';
 import WebSocket from 'ws';
 import type { AppContext } from '../context.js';
 import * as identity from '../db/identity-store.js';
-import type { JobRow } from '../db/provider-store.js';
-import { claimJob, completeJob, failJob, jobChain, jobView, noteAttempt, notePaid, remainingMsats, requireJob, type Attempt } from '../domain/compute/jobs.js';
+import type { ComputePaymentRow, JobRow } from '../db/provider-store.js';
+import { claimJob, completeJob, failJob, jobChain, jobView, noteAttempt, remainingMsats, requireJob, type Attempt } from '../domain/compute/jobs.js';
+import { computePaymentFailed, computePaymentPaid, startComputePayment } from '../domain/compute/payments.js';
 import { afterFailure, RETRIES, type AttemptError, type FailoverPolicy } from '../domain/compute/routing.js';
 import { signingKey } from '../domain/data/grants.js';
 import { isMarketError } from '../domain/errors.js';
@@ -232,16 +233,21 @@ async function attemptAt(ctx: AppContext, pool: SimplePool, job: JobRow, provide
       // Another process sharing the database may have cancelled the job: its hold is gone, so nothing more is paid.
       if (requireJob(ctx.db, job.id).status !== 'running') return finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false;
       paying = true;
+      let payment: ComputePaymentRow | null = null;
       try {
         const invoice = checkInvoice(bolt11, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: msats });
+        // Recorded before the wallet is asked: an answer lost from here on is settled from the wallet's record.
+        payment = startComputePayment(ctx.db, ctx.clock, { jobId: job.id, providerId: provider.id, paymentHash: invoice.paymentHash, amountMsats: msats });
         o.progress(`Paying provider ${provider.id} ${Math.ceil(msats / 1000)} sats`);
-        const sent = await ctx.rail.payInvoice({ bolt11, paymentHash: invoice.paymentHash, amountMsats: msats, maxFeeMsats: Math.max(0, remainingMsats(ctx.db, job.id) - msats) });
-        notePaid(ctx.db, ctx.clock, job.id, msats + sent.feeMsats);
+        const sent = await ctx.rail.payInvoice({ bolt11, paymentHash: invoice.paymentHash, amountMsats: msats, maxFeeMsats: Math.max(0, remainingMsats(ctx.db, job.id)) });
+        computePaymentPaid(ctx.db, ctx.clock, payment.id, sent.feeMsats);
         paid = true;
         paying = false;
         return true;
       } catch (error) {
         paying = false;
+        // A definite refusal is recorded as such; an unknown outcome stays sending, and the job's hold with it.
+        if (payment && error instanceof RailError && error.outcome === 'failed') computePaymentFailed(ctx.db, ctx.clock, payment.id, error.message);
         finish({ ok: false, error: 'payment_failed', detail: error instanceof RailError || isMarketError(error) ? (error as Error).message : 'payment failed' });
         return false;
       }

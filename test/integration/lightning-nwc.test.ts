@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { watchDeposits } from '../../src/domain/payments/deposits.js';
+import { settleComputePayments } from '../../src/domain/compute/payments.js';
 import { reconcile } from '../../src/domain/payments/reconcile.js';
 import { settleWithdrawals } from '../../src/domain/payments/withdrawals.js';
 import { agentAccountId, EXTERNAL_LIGHTNING, OPERATOR_COSTS } from '../../src/domain/ledger/accounts.js';
@@ -13,10 +14,12 @@ import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, tempDbPath } from '../support/fixtures.js';
 import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
 import { startLnurlServer } from '../support/lnurl-server.js';
+import { startDvm, type Behaviour } from '../support/dvm.js';
 import { startRelay } from '../support/relay.js';
 
 let relay: Awaited<ReturnType<typeof startRelay>>;
 let wallet: SimulatedWallet;
+const dvms: Awaited<ReturnType<typeof startDvm>>[] = [];
 
 beforeEach(async () => {
   relay = await startRelay();
@@ -25,6 +28,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   closeContexts();
+  for (const d of dvms.splice(0)) d.close();
   await wallet.close();
   await relay.close();
 });
@@ -262,5 +266,60 @@ describe('withdrawals over NWC', () => {
     expect((await call(client, 'marketplace_withdraw', { bolt11: wallet.externalInvoice({ amountSats: 100 }).bolt11, amount_sats: 99 })).data.error.code).toBe('INVALID_INPUT');
     expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(0);
     expect(balance(ctx, agent.id).heldMsats).toBe(0);
+  });
+});
+
+describe('compute payments over NWC', () => {
+  async function computeMarket(behaviour: Behaviour) {
+    const ctx = makeContext({ clock: new ManualClock(new Date().toISOString()), config: { nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_000, relays: [relay.url], autoApproveProviders: true } });
+    const dvm = await startDvm(relay.url, { behaviour, invoice: (msats) => wallet.externalInvoice({ amountSats: msats / 1000 }) });
+    dvms.push(dvm);
+    const { sponsor, agent } = fundedAgent(ctx, 5_000);
+    await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', { agent_id: agent.id, policy: { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } } });
+    const { agent: seller } = fundedAgent(ctx, 0);
+    ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
+    await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: 'gpu', kinds: [5050], price_sats: 20, regions: ['eu'] });
+    return { ctx, agent, client: await connect(ctx, agent.token) };
+  }
+  const submit = (client: Awaited<ReturnType<typeof connect>>) =>
+    call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'hello', max_price_sats: 100, timeout_seconds: 3, failover_policy: 'NoFailover' });
+
+  it('are charged and reconcile with the wallet', async () => {
+    const { ctx, agent, client } = await computeMarket({ pay: 20_000 });
+    wallet.feeMsats = 1_000;
+    const done = await submit(client);
+    expect(done.data).toMatchObject({ status: 'completed', untrusted_result: 'echo: hello', cost_sats: 21 });
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 4_979_000, heldMsats: 0 });
+    // The wallet's payment is the job's: reconcile finds nothing unaccounted for.
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+  });
+
+  it('keep the job\'s money held when the wallet\'s answer is lost, until its record settles the charge', async () => {
+    const { ctx, agent, client } = await computeMarket({ pay: 20_000 });
+    wallet.payButNoAnswer = true;
+    const done = await submit(client);
+    // This provider delivers without waiting for its money; the payment's outcome is still unknown.
+    expect(done.data).toMatchObject({ status: 'completed', cost_sats: 0 });
+    // The wallet paid; nobody was told. The hold stays until that is known.
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 100_000 });
+    expect(wallet.transactions().filter((t) => t.type === 'outgoing' && t.state === 'settled')).toHaveLength(1);
+    const report = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
+    expect(report.differences).toMatchObject([{ kind: 'payout_outcome_unknown', fixed: false }]);
+
+    wallet.payButNoAnswer = false;
+    expect(await settleComputePayments(ctx.db, ctx.clock, ctx.rail)).toBe(1);
+    expect((await call(client, 'marketplace_get_compute_job', { job_id: done.data.job_id })).data).toMatchObject({ status: 'completed', cost_sats: 20 });
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('release the hold when the wallet refuses, and never pay an invoice twice', async () => {
+    const { ctx, agent, client } = await computeMarket({ pay: 20_000 });
+    wallet.payFailures.push('PAYMENT_FAILED');
+    expect((await submit(client)).data).toMatchObject({ status: 'failed', cost_sats: 0 });
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(wallet.transactions().filter((t) => t.type === 'outgoing' && t.state === 'settled')).toHaveLength(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 });

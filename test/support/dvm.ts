@@ -21,7 +21,8 @@ export type Behaviour =
   /** Answers after `delayMs`, saying "processing" first. */
   | { delayMs: number };
 
-export async function startDvm(relayUrl: string, o: { kind?: number; behaviour: Behaviour }) {
+/** `invoice`: who makes the DVM's invoices (a wallet's payee, so a simulated wallet can pay them); a signed test invoice by default. */
+export async function startDvm(relayUrl: string, o: { kind?: number; behaviour: Behaviour; invoice?: (msats: number) => { bolt11: string; paymentHash: string } }) {
   const secret = generateSecretKey();
   const pubkey = getPublicKey(secret);
   const kind = o.kind ?? 5050;
@@ -40,7 +41,7 @@ export async function startDvm(relayUrl: string, o: { kind?: number; behaviour: 
   const send = (tmpl: { kind: number; tags: string[][]; content: string }, key = secret) =>
     Promise.allSettled(pool.publish([relayUrl], finalizeEvent({ ...tmpl, created_at: Math.floor(Date.now() / 1000) }, key)));
   const invoice = (msats: number) => {
-    const i = testInvoice({ sats: msats / 1000, network: 'regtest' });
+    const i = o.invoice ? o.invoice(msats) : testInvoice({ sats: msats / 1000, network: 'regtest' });
     dvm.invoices.push(i.paymentHash);
     return i.bolt11;
   };

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX } from '../ledger/accounts.js';
+import { getHold } from '../../db/ledger-store.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { utcDay } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
@@ -139,35 +140,42 @@ export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void 
   });
 }
 
-/** What the job has paid so far may not exceed what was held for it. */
+/** What the job may still pay: the maximum held, less what was paid and what is on its way. */
 export function remainingMsats(db: Db, id: string): number {
   const j = requireJob(db, id);
-  return j.maxPriceMsats - j.costMsats;
+  const sending = store.computePaymentsOf(db, id).reduce((sum, p) => sum + (p.status === 'sending' ? p.amountMsats : 0), 0);
+  return j.maxPriceMsats - j.costMsats - sending;
 }
 
-export function notePaid(db: Db, clock: Clock, id: string, msats: number): void {
+/**
+ * Ends a finished job's hold: what was paid is posted, the rest released. Not while a
+ * payment's outcome is unknown: its settlement from the wallet's record ends the hold
+ * (src/domain/compute/payments.ts), so what the wallet paid is always charged.
+ */
+export function closeJobHold(db: Db, clock: Clock, id: string): void {
   db.write(() => {
     const j = requireJob(db, id);
-    store.updateJob(db, id, ['running'], { costMsats: Math.min(j.maxPriceMsats, j.costMsats + msats), updatedAt: clock.now().toISOString() });
+    if (j.status === 'queued' || j.status === 'running') return;
+    if (getHold(db, j.holdId)?.status !== 'pending') return;
+    if (store.computePaymentsOf(db, id).some((p) => p.status === 'sending')) return;
+    if (j.costMsats === 0) return void voidHold(db, clock, j.holdId, `Compute job ${id} ${j.status === 'completed' ? 'completed' : j.status}: nothing was charged`);
+    const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
+    postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
   });
 }
 
 export function completeJob(db: Db, clock: Clock, id: string, providerId: string, result: string): void {
   db.write(() => {
-    const j = requireJob(db, id);
     if (!store.updateJob(db, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() })) return;
-    if (j.costMsats > 0) postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id}: paid to provider ${providerId}`);
-    else voidHold(db, clock, j.holdId, `Compute job ${id}: nothing was charged`);
+    closeJobHold(db, clock, id);
   });
 }
 
+/** What was paid to a provider whose result never came is gone; it stays charged. */
 export function failJob(db: Db, clock: Clock, id: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
   db.write(() => {
-    const j = requireJob(db, id);
     if (!store.updateJob(db, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() })) return;
-    // What was paid to a provider whose result never came is gone; it stays posted.
-    if (j.costMsats > 0) postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id} failed after paying ${j.costMsats} msats`);
-    else voidHold(db, clock, j.holdId, `Compute job ${id} failed: nothing was charged`);
+    closeJobHold(db, clock, id);
   });
 }
 

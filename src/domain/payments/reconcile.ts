@@ -4,9 +4,11 @@
 // was unknown). What only a person can judge (money the wallet never saw) is reported.
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/payments-store.js';
+import * as compute from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
 import { creditPaidInvoice } from './deposits.js';
 import type { PaymentRail, RailTransaction } from './rail.js';
+import { settleComputePayments } from '../compute/payments.js';
 import { settleWithdrawals } from './withdrawals.js';
 
 export type DifferenceKind =
@@ -41,13 +43,26 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   }
 
   const unknownBefore = store.withdrawalsIn(db, ['sending']).filter((w) => w.rail === rail.name);
-  if (o.fix) await settleWithdrawals(db, clock, rail, { failUnrecorded: true });
+  const computeUnknownBefore = compute.computePaymentsIn(db, 'sending');
+  if (o.fix) {
+    await settleWithdrawals(db, clock, rail, { failUnrecorded: true });
+    await settleComputePayments(db, clock, rail, { failUnrecorded: true });
+  }
   for (const w of unknownBefore) {
     const after = store.getWithdrawal(db, w.id)!;
     differences.push({
       kind: 'payout_outcome_unknown',
       payment_hash: w.paymentHash,
       detail: `Withdrawal ${w.id} was sent without a known outcome${after.status === 'sending' ? '' : `; the wallet's record settles it as ${after.status}`}.`,
+      fixed: after.status !== 'sending',
+    });
+  }
+  for (const p of computeUnknownBefore) {
+    const after = compute.getComputePayment(db, p.id)!;
+    differences.push({
+      kind: 'payout_outcome_unknown',
+      payment_hash: p.paymentHash,
+      detail: `Compute job ${p.jobId}'s payment to provider ${p.providerId} was sent without a known outcome${after.status === 'sending' ? '' : `; the wallet's record settles it as ${after.status}`}.`,
       fixed: after.status !== 'sending',
     });
   }
@@ -59,9 +74,15 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
       differences.push({ kind: 'payout_not_in_wallet', payment_hash: w.paymentHash, detail: `Withdrawal ${w.id} is completed in the ledger but not settled in the wallet.`, fixed: false });
     }
   }
+  for (const p of compute.allComputePayments(db)) {
+    ours.add(p.paymentHash);
+    if (p.status === 'paid' && byHash.get(`outgoing:${p.paymentHash}`)?.state !== 'settled') {
+      differences.push({ kind: 'payout_not_in_wallet', payment_hash: p.paymentHash, detail: `Compute job ${p.jobId}'s payment is recorded as paid but not settled in the wallet.`, fixed: false });
+    }
+  }
   for (const t of wallet) {
     if (t.direction === 'outgoing' && t.state === 'settled' && !ours.has(t.paymentHash)) {
-      differences.push({ kind: 'wallet_payment_unknown_to_ledger', payment_hash: t.paymentHash, detail: `The wallet paid ${t.amountMsats} msats that no withdrawal accounts for.`, fixed: false });
+      differences.push({ kind: 'wallet_payment_unknown_to_ledger', payment_hash: t.paymentHash, detail: `The wallet paid ${t.amountMsats} msats that no withdrawal or compute payment accounts for.`, fixed: false });
     }
   }
   return { ok: differences.every((d) => d.fixed), checked: wallet.length, differences };

@@ -1,0 +1,85 @@
+// Payments to compute providers. Each is recorded (sending) before the wallet is asked,
+// in the same transaction that checks it fits what is left of the job's maximum, so a
+// payment whose answer is lost — to a timeout, a cut connection or a crash — is never
+// forgotten: the watcher settles it from the wallet's record, as it does a withdrawal,
+// and the job's hold is not ended until every payment of the job has an outcome.
+import type { Db } from '../../db/connection.js';
+import { getHold } from '../../db/ledger-store.js';
+import * as store from '../../db/provider-store.js';
+import type { ComputePaymentRow } from '../../db/provider-store.js';
+import type { Clock } from '../clock.js';
+import { MarketError } from '../errors.js';
+import { newId } from '../ids.js';
+import { OPERATOR_COSTS } from '../ledger/accounts.js';
+import { openAccount, postTransfer } from '../ledger/transfers.js';
+import type { PaymentRail } from '../payments/rail.js';
+import { UNKNOWN_GRACE_MS } from '../payments/withdrawals.js';
+import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.js';
+
+/** Records a payment about to be asked of the wallet; refuses one that does not fit, or an invoice paid before. */
+export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; providerId: string; paymentHash: string; amountMsats: number }): ComputePaymentRow {
+  return db.write(() => {
+    if (requireJob(db, o.jobId).status !== 'running') throw new MarketError('CONFLICT', `Compute job ${o.jobId} has ended; nothing more is paid for it.`);
+    if (store.computePaymentByHash(db, o.paymentHash)) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
+    if (o.amountMsats > remainingMsats(db, o.jobId)) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
+    const now = clock.now().toISOString();
+    const row: ComputePaymentRow = { id: newId('cp'), jobId: o.jobId, providerId: o.providerId, paymentHash: o.paymentHash, amountMsats: o.amountMsats, feeMsats: null, status: 'sending', error: null, createdAt: now, updatedAt: now };
+    store.insertComputePayment(db, row);
+    return row;
+  });
+}
+
+/**
+ * The wallet paid: the job is charged the amount and the fee, up to its maximum (a fee
+ * beyond it is the operator's cost, as with withdrawals). Safe to call more than once.
+ */
+export function computePaymentPaid(db: Db, clock: Clock, id: string, feeMsats: number): void {
+  db.write(() => {
+    const now = clock.now().toISOString();
+    if (!store.updateComputePayment(db, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now })) return;
+    const p = store.getComputePayment(db, id)!;
+    const j = requireJob(db, p.jobId);
+    const charged = Math.min(p.amountMsats + feeMsats, j.maxPriceMsats - j.costMsats);
+    store.updateJob(db, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
+    const overrun = p.amountMsats + feeMsats - charged;
+    if (overrun > 0) {
+      openAccount(db, clock, OPERATOR_COSTS);
+      postTransfer(db, clock, {
+        debitAccountId: OPERATOR_COSTS.id,
+        creditAccountId: getHold(db, j.holdId)!.creditAccountId,
+        amountMsats: overrun,
+        entryType: 'Fee',
+        description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
+        reference: j.id,
+      });
+    }
+    closeJobHold(db, clock, j.id);
+  });
+}
+
+/** The wallet did not pay (it said so, or has no record of it past the grace). */
+export function computePaymentFailed(db: Db, clock: Clock, id: string, reason: string): void {
+  db.write(() => {
+    if (!store.updateComputePayment(db, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
+    closeJobHold(db, clock, store.getComputePayment(db, id)!.jobId);
+  });
+}
+
+/**
+ * Settles payments whose outcome is unknown from the wallet's own record. With
+ * `failUnrecorded` (`ledger reconcile --fix`), one the wallet has no record of after the
+ * grace counts as never sent. Returns how many ended.
+ */
+export async function settleComputePayments(db: Db, clock: Clock, rail: PaymentRail, o: { failUnrecorded?: boolean } = {}): Promise<number> {
+  let ended = 0;
+  for (const p of store.computePaymentsIn(db, 'sending')) {
+    const seen = await rail.lookupPayment(p.paymentHash);
+    if (seen?.state === 'settled') computePaymentPaid(db, clock, p.id, seen.feeMsats);
+    else if (seen?.state === 'failed') computePaymentFailed(db, clock, p.id, 'The wallet reports the payment failed.');
+    else if (o.failUnrecorded && seen === null && p.updatedAt < new Date(clock.now().getTime() - UNKNOWN_GRACE_MS).toISOString()) {
+      computePaymentFailed(db, clock, p.id, 'The wallet has no record of the payment.');
+    } else continue;
+    ended++;
+  }
+  return ended;
+}
