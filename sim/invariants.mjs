@@ -16,6 +16,7 @@ const CREATED_BY_KEY = [
   { tool: 'marketplace_purchase_data', field: 'purchase_id', sql: 'SELECT id FROM data_purchases WHERE buyer_id = ?' },
   { tool: 'marketplace_withdraw', field: 'withdrawal_id', sql: 'SELECT id FROM withdrawals WHERE agent_id = ?' },
   { tool: 'marketplace_create_topup_invoice', field: 'invoice_id', sql: `SELECT id FROM lightning_invoices WHERE owner_id = ?` },
+  { tool: 'marketplace_submit_compute_job', field: 'job_id', sql: 'SELECT id FROM compute_jobs WHERE agent_id = ?' },
 ];
 
 const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Disputed'];
@@ -196,6 +197,7 @@ function checkHolds(all, fail, { now, swept, drained }) {
     }
   }
   if (drained) {
+    for (const p of all(`SELECT id, job_id FROM compute_payments WHERE status = 'sending'`)) fail('every hold ends exactly once', `compute job ${p.job_id}'s payment ${p.id} still has no known outcome after reconcile`);
     for (const i of all(`SELECT i.id, i.payment_hash FROM lightning_invoices i JOIN sandbox_invoices s ON s.payment_hash = i.payment_hash
       WHERE s.direction = 'incoming' AND s.paid_at IS NOT NULL AND i.status <> 'credited'`)) {
       fail('each deposit is credited once', `invoice ${i.id} was paid but never credited`);

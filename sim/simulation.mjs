@@ -18,6 +18,8 @@ import { reconcile } from '../dist/domain/payments/reconcile.js';
 import { settleWithdrawals, UNKNOWN_GRACE_MS } from '../dist/domain/payments/withdrawals.js';
 import { reviewSkillVersion } from '../dist/domain/skills/catalogue.js';
 import { openContext } from '../dist/runtime.js';
+import { registerProvider } from '../dist/domain/compute/providers.js';
+import { startProviders } from './compute.mjs';
 import { checkInvariants } from './invariants.mjs';
 import { Lightning } from './lightning.mjs';
 import { Random } from './random.mjs';
@@ -44,6 +46,7 @@ const RESULT_ID = {
   marketplace_create_topup_invoice: 'invoice_id',
   marketplace_file_dispute: 'dispute_id',
   marketplace_install_skill: 'skill_id',
+  marketplace_submit_compute_job: 'job_id',
 };
 
 export class SimulationFailure extends Error {}
@@ -72,6 +75,9 @@ export class Simulation {
     this.keySeq = 0;
     this.sampleSeq = 0;
     this.interrupted = [];
+    /** The compute providers (nwc rail) and the wallet's scripted answer to the next invoice one of them makes. */
+    this.providers = [];
+    this.nextComputeFault = null;
     /** The payout a crash waits on until the wallet has been asked (nwc rail). */
     this.payoutAtKill = null;
     this.problems = [];
@@ -114,6 +120,11 @@ export class Simulation {
       // A fee the wallet charges on every payout: on some seeds above the smallest fee reserve (10 sats), which the operator then absorbs.
       this.lightning.wallet.feeMsats = this.rng.int(0, 15_000);
       this.lightning.stats.walletFeeMsats = this.lightning.wallet.feeMsats;
+      this.providers = await startProviders(this.lightning, () => {
+        const fault = this.nextComputeFault;
+        this.nextComputeFault = null;
+        return fault;
+      });
       Object.assign(flags, { nwcUrl: this.lightning.nwcUrl, network: 'regtest', paymentTimeoutMs: this.paymentTimeoutMs });
       server = { args: ['--relay', this.lightning.relayUrl, '--network', 'regtest'], env: this.lightningEnv() };
     }
@@ -243,6 +254,8 @@ export class Simulation {
       case 'marketplace_confirm_purchase':
         if (data.dispute_id) w.disputes.add(data.dispute_id, {});
         return;
+      case 'marketplace_submit_compute_job':
+        return w.jobs.add(data.job_id, { agent: actor.id });
       case 'marketplace_create_topup_invoice':
         if (data.payment_hash && data.status === 'pending') w.invoices.add(data.payment_hash, { owner: actor, expiresAt: data.expires_at });
         return;
@@ -296,6 +309,12 @@ export class Simulation {
         this.world.agents.push({ id: agent.id, token: agent.token, name: `agent${s}.${a}`, sponsorId: sponsor.id });
         entry.agentIds.push(agent.id);
       }
+    }
+    // Each provider is an agent of the first sponsor with the provider's own Nostr key, approved by the operator.
+    for (const p of this.providers) {
+      const seller = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: `provider ${p.name}`, npub: p.dvm.npub });
+      const registered = registerProvider(db, clock, { agentId: seller.id, npub: p.dvm.npub, name: p.name, kinds: [5050], priceSats: p.priceSats, regions: ['eu'], dataResidency: [] }, { autoApprove: true });
+      this.world.providers.push({ id: registered.provider_id, name: p.name });
     }
     this.world.operator = { id: 'operator', token: rotateOperatorToken(db, clock).token, name: 'operator' };
     await this.server.start(this.offset);
@@ -437,6 +456,7 @@ export class Simulation {
       await this.server?.kill('SIGKILL');
       this.ctx?.rail.close();
       this.ctx?.db.close();
+      for (const p of this.providers) p.dvm.close();
       await this.lightning?.close();
     }
     return {
@@ -513,6 +533,8 @@ function reached(db) {
     withdrawals: count('withdrawals'),
     invoices: count('lightning_invoices'),
     holds: count('holds'),
+    computeJobs: count('compute_jobs'),
+    computePayments: count('compute_payments'),
     transfers: db.sqlite.prepare('SELECT count(*) AS n FROM transfers').get().n,
   };
 }

@@ -39,7 +39,8 @@ export const OPERATION_WEIGHTS = {
 
 /** The weights for a rail: the nwc rail adds relay faults (the sandbox keeps its schedule, seed for seed). */
 export function operationWeights(rail, faults = true) {
-  return rail === 'nwc' && faults ? { ...OPERATION_WEIGHTS, relayFault: 1 } : OPERATION_WEIGHTS;
+  if (rail !== 'nwc') return OPERATION_WEIGHTS;
+  return { ...OPERATION_WEIGHTS, computeJob: 2, ...(faults ? { relayFault: 1 } : {}) };
 }
 
 /** A real signed BOLT11 invoice on the wallet's network, dated by the server's clock. */
@@ -60,11 +61,18 @@ function payoutInvoice(sats, now) {
 const iso = (date) => date.toISOString();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const PAYOUT_FAULTS = { none: 12, refused: 3, lost: 2, late: 2, inFlight: 2, unanswered: 1 };
+
 /** How the wallet treats one payout, by the seed: paid, refused, or paid or not with the answer lost or late. */
-function scriptPayout(sim, r, bolt11, weights = { none: 12, refused: 3, lost: 2, late: 2, inFlight: 2, unanswered: 1 }) {
+function scriptPayout(sim, r, bolt11, weights = PAYOUT_FAULTS) {
+  const fault = payoutFault(sim, r, weights);
+  if (fault) sim.lightning.fault('pay_invoice', bolt11, fault);
+}
+
+function payoutFault(sim, r, weights) {
   const timeout = sim.paymentTimeoutMs;
   const kind = r.weighted(weights);
-  const fault = {
+  return {
     none: null,
     refused: { fail: r.pick(['PAYMENT_FAILED', 'INSUFFICIENT_BALANCE', 'QUOTA_EXCEEDED']) },
     // Paid, and the answer lost: only the wallet's record can tell.
@@ -75,7 +83,6 @@ function scriptPayout(sim, r, bolt11, weights = { none: 12, refused: 3, lost: 2,
     // Not paid and not answered.
     unanswered: { fail: 'NO_ANSWER' },
   }[kind];
-  if (fault) sim.lightning.fault('pay_invoice', bolt11, fault);
 }
 
 /** An invoice to pay out to: on the nwc rail the wallet's payee (its answer scripted by the seed), else a signed one nobody can pay. */
@@ -215,6 +222,31 @@ export const operations = {
     }
     const failed = await payout;
     if (failed) throw failed;
+  },
+
+  /**
+   * An agent buys compute from one or two of the providers under a failover policy, the
+   * wallet's answer to paying scripted by the seed; or cancels a job it submitted earlier
+   * (most have ended; one a crash cut off is still running).
+   */
+  async computeJob(sim, r) {
+    const earlier = r.chance(0.2) ? sim.world.jobs.pick(r) : undefined;
+    if (earlier) return void (await sim.act(sim.world.agentById(earlier.agent), 'marketplace_cancel_compute_job', { job_id: earlier.id }));
+    const agent = r.pick(sim.world.agents);
+    const first = r.pick(sim.world.providers);
+    const second = r.chance(0.5) ? r.pick(sim.world.providers) : first;
+    sim.nextComputeFault = sim.faults ? payoutFault(sim, r, { none: 10, refused: 2, lost: 1, late: 1, inFlight: 1, unanswered: 1 }) : null;
+    const key = sim.newKey();
+    await sim.act(agent, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: `sim:${key}`,
+      max_price_sats: r.int(5, 40),
+      timeout_seconds: 2,
+      failover_policy: r.pick(['Cascade', 'NoFailover', 'RetryWithBackoff', 'Broadcast']),
+      criteria: { provider_ids: [...new Set([first.id, second.id])] },
+      idempotency_key: key,
+    });
+    sim.nextComputeFault = null;
   },
 
   async install(sim, r) {

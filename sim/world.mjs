@@ -67,6 +67,9 @@ export class World {
     this.purchases = new Handles();
     this.disputes = new Handles();
     this.invoices = new Handles();
+    /** Compute providers (nwc rail) and the jobs agents submitted to them. */
+    this.providers = [];
+    this.jobs = new Handles();
     /** Subjects already disputed: a deal is disputed once. */
     this.disputed = new Set();
     /** Every keyed call, in the order first made: key → { actor, tool, args, effect } */

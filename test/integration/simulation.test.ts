@@ -35,14 +35,14 @@ function simulate(seed: number): Promise<{ code: number | null; results: any[]; 
 }
 
 describe.concurrent('the simulation with faults', () => {
-  // The simulator runs the test relay and wallet from test/support, compiled to sim/.build (as `npm run simulate` does).
+  // The simulator runs the test relay, wallet and compute providers from test/support, compiled to sim/.build (as `npm run simulate` does).
   beforeAll(() => {
     const built = (name: string) => {
       const js = fileURLToPath(new URL(`../../sim/.build/${name}.js`, import.meta.url));
       return fs.existsSync(js) && fs.statSync(js).mtimeMs >= fs.statSync(fileURLToPath(new URL(`../support/${name}.ts`, import.meta.url))).mtimeMs;
     };
     // Compiled again only when a source is newer than its build.
-    if (built('lightning-wallet') && built('relay')) return;
+    if (built('lightning-wallet') && built('relay') && built('dvm')) return;
     execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.sim.json'], { cwd: ROOT, stdio: 'inherit' });
   }, 60_000);
 
@@ -58,9 +58,9 @@ describe.concurrent('the simulation with faults', () => {
       expect(run.stats.jumps).toBeGreaterThanOrEqual(1);
       // After each restart and once at the end.
       expect(run.stats.checks).toBe(run.stats.kills + run.stats.jumps + 1);
-      // Money really moved: deals reached their ends, not only their starts, and money went out over the wallet.
+      // Money really moved: deals reached their ends, not only their starts, and money went out over the wallet (payouts, compute).
       expect(run.stats.reached.transfers).toBeGreaterThan(50);
-      expect(run.stats.reached.withdrawals.completed).toBeGreaterThanOrEqual(1);
+      expect((run.stats.reached.withdrawals.completed ?? 0) + (run.stats.reached.computePayments.paid ?? 0)).toBeGreaterThanOrEqual(1);
       // The wallet misbehaved at least once.
       expect(Object.values(run.stats.lightning.faults).length).toBeGreaterThanOrEqual(1);
     }, 120_000);
