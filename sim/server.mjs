@@ -111,7 +111,7 @@ export async function callTool(client, name, args) {
   return { ok: true, data, code: null, pending: data.status === 'pending_approval' };
 }
 
-function isConnectionError(error) {
+export function isConnectionError(error) {
   const text = `${error?.message ?? ''} ${error?.cause?.message ?? ''} ${error?.cause?.code ?? ''}`;
   return /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|other side closed|terminated|UND_ERR/i.test(text);
 }

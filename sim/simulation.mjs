@@ -23,7 +23,7 @@ import { startProviders } from './compute.mjs';
 import { checkInvariants } from './invariants.mjs';
 import { Lightning } from './lightning.mjs';
 import { Random } from './random.mjs';
-import { callTool, CLI, connectClient, ServerGone, ServerProcess } from './server.mjs';
+import { callTool, CLI, connectClient, isConnectionError, ServerGone, ServerProcess } from './server.mjs';
 import { operations, operationWeights } from './workload.mjs';
 import { POLICIES, World } from './world.mjs';
 
@@ -286,9 +286,20 @@ export class Simulation {
     }
   }
 
+  /** One client per actor. A connection refused or cut while the server is up is a network blip: tried again, up to five times. */
   async connectAll() {
     const url = this.server.url;
-    await Promise.all([...this.world.sponsors, ...this.world.agents, this.world.operator].map(async (actor) => (actor.client = await connectClient(url, actor.token))));
+    const connect = async (actor) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (actor.client = await connectClient(url, actor.token));
+        } catch (error) {
+          if (!isConnectionError(error) || attempt === 5 || this.server.died) throw error;
+          await sleep(50 * attempt);
+        }
+      }
+    };
+    await Promise.all([...this.world.sponsors, ...this.world.agents, this.world.operator].map(connect));
   }
 
   async closeClients() {
@@ -449,7 +460,9 @@ export class Simulation {
       await this.finish();
     } catch (error) {
       if (!(error instanceof SimulationFailure)) {
-        this.problems.push({ invariant: 'the simulation runs', message: error.stack ?? String(error), step: this.step });
+        const cause = error?.cause ? `\ncaused by: ${error.cause.stack ?? error.cause}` : '';
+        const server = this.server?.died ? `\nthe server ${this.server.died}` : this.server?.errors ? `\nthe server said:\n${this.server.errors.slice(-2_000)}` : '';
+        this.problems.push({ invariant: 'the simulation runs', message: `${error.stack ?? String(error)}${cause}${server}`, step: this.step });
       }
     } finally {
       await this.closeClients();

@@ -113,9 +113,19 @@ function asksForProgress(body: unknown): boolean {
   return messages.some((m) => (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
 }
 
+/**
+ * How long an idle keep-alive connection is kept. Node's 5 s is barely above the 4 s
+ * after which undici (Node's fetch, which MCP clients use) stops reusing one, so a busy
+ * client could send a request on a connection the server was closing that instant and
+ * get "fetch failed" for nothing; clients must always be the ones to close first.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 export function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
     server.on('error', reject);
   });
 }
