@@ -4,13 +4,13 @@
 // rest released; a job that fails releases everything. Outcomes feed reputation.
 import { nip19 } from 'nostr-tools';
 import type { Db } from '../../db/connection.js';
+import { getHold } from '../../db/ledger-store.js';
 import * as store from '../../db/provider-store.js';
 import type { JobRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX } from '../ledger/accounts.js';
-import { getHold } from '../../db/ledger-store.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { utcDay } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
@@ -158,7 +158,7 @@ export function closeJobHold(db: Db, clock: Clock, id: string): void {
     if (j.status === 'queued' || j.status === 'running') return;
     if (getHold(db, j.holdId)?.status !== 'pending') return;
     if (store.computePaymentsOf(db, id).some((p) => p.status === 'sending')) return;
-    if (j.costMsats === 0) return void voidHold(db, clock, j.holdId, `Compute job ${id} ${j.status === 'completed' ? 'completed' : j.status}: nothing was charged`);
+    if (j.costMsats === 0) return void voidHold(db, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
     const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
     postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
   });
