@@ -23,6 +23,8 @@ const { values } = parseArgs({
     rail: { type: 'string', default: 'nwc' },
     'payment-timeout-ms': { type: 'string', default: '1000' },
     json: { type: 'boolean', default: false },
+    // Progress lines on stderr even with --json (what --jobs asks of each seed's process).
+    progress: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -63,7 +65,7 @@ const finished = (result) => {
 
 if (jobs === 1) {
   for (const seed of todo) {
-    const log = values.json ? () => {} : (line) => process.stderr.write(`${line}\n`);
+    const log = values.json && !values.progress ? () => {} : (line) => process.stderr.write(`${line}\n`);
     finished(await simulate({ seed, ...options, log }));
   }
 } else {
@@ -103,6 +105,7 @@ function inChild(seed) {
     '--jump-every', values['jump-every'],
     '--payment-timeout-ms', values['payment-timeout-ms'],
     '--json',
+    ...(values.json ? [] : ['--progress']),
     ...(values['no-faults'] ? ['--no-faults'] : []),
   ];
   return new Promise((resolve) => {
