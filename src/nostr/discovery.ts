@@ -8,17 +8,17 @@
 import { nip19 } from 'nostr-tools';
 import { SimplePool, useWebSocketImplementation } from 'nostr-tools/pool';
 import type { Event } from 'nostr-tools/pure';
-import WebSocket from 'ws';
 import type { AppContext } from '../context.js';
 import { listProviders, recordUptimeCheck } from '../db/provider-store.js';
 import { upsertAnnouncedProvider, type Announcement } from '../domain/compute/providers.js';
+import { RelaySocket } from './websocket.js';
 
 export const HANDLER_INFO_KIND = 31990;
 /** How often discovery runs; also the window in which a provider must show a sign of life. */
 export const DISCOVERY_MS = 5 * 60_000;
 /** Authors per activity query: relays cap filter sizes. */
 const AUTHORS_PER_QUERY = 500;
-useWebSocketImplementation(WebSocket);
+useWebSocketImplementation(RelaySocket);
 
 export function parseAnnouncement(e: Event): Announcement | null {
   const tags = (name: string) => e.tags.filter((t) => t[0] === name && t[1] !== undefined).map((t) => t[1]!);

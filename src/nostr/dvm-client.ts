@@ -9,7 +9,6 @@
 import { nip04 } from 'nostr-tools';
 import { SimplePool, useWebSocketImplementation } from 'nostr-tools/pool';
 import { finalizeEvent, type Event } from 'nostr-tools/pure';
-import WebSocket from 'ws';
 import type { AppContext } from '../context.js';
 import * as identity from '../db/identity-store.js';
 import type { ComputePaymentRow, JobRow } from '../db/provider-store.js';
@@ -20,8 +19,9 @@ import { signingKey } from '../domain/data/grants.js';
 import { isMarketError } from '../domain/errors.js';
 import { checkInvoice } from '../domain/payments/invoice-check.js';
 import { RailError } from '../domain/payments/rail.js';
+import { RelaySocket } from './websocket.js';
 
-useWebSocketImplementation(WebSocket);
+useWebSocketImplementation(RelaySocket);
 
 export const FEEDBACK_KIND = 7000;
 export const DELETION_KIND = 5;

@@ -2,14 +2,14 @@
 // @getalby/sdk. The connection string is a secret: it is read from the configuration
 // only, never logged, and never part of an error message.
 import { Nip47TimeoutError, Nip47WalletError, NWCClient } from '@getalby/sdk';
-import WebSocket from 'ws';
 import { MarketError } from '../domain/errors.js';
 import { RailError, type PaymentRail, type RailTransaction } from '../domain/payments/rail.js';
+import { RelaySocket } from '../nostr/websocket.js';
 
 /** The SDK bundles nostr-tools, which needs a global WebSocket; Node 20 has none. */
 function ensureWebSocket(): void {
   const g = globalThis as { WebSocket?: unknown };
-  if (!g.WebSocket) g.WebSocket = WebSocket;
+  if (!g.WebSocket) g.WebSocket = RelaySocket;
 }
 
 type Nip47Tx = Awaited<ReturnType<NWCClient['lookupInvoice']>>;
