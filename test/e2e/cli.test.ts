@@ -65,7 +65,7 @@ describe('agent-marketplace command line', () => {
     await cliJson(['fund', '--agent', json.agent.id, '--sats', '1000', '--db', db]);
     await cliJson(['fund', '--agent', json.agent.id, '--sats', '500', '--db', db]);
     const ok = await cliJson(['ledger', 'verify', '--db', db]);
-    expect(ok).toMatchObject({ code: 0, json: { ok: true, accounts: 6, transfers: 4 } });
+    expect(ok).toMatchObject({ code: 0, json: { ok: true, accounts: 7, transfers: 4 } });
 
     const handle = openDatabase(db);
     expect(() => handle.sqlite.prepare('UPDATE transfers SET amount_msats = 9 WHERE seq = 2').run()).toThrow(/immutable/);
