@@ -43,16 +43,14 @@ export const SCHEMA_CHECK_MS = 250;
 const MAX_PATTERN_LENGTH = 500;
 const deadline = { context: vm.createContext({ job: () => undefined }), script: new vm.Script('job()') };
 
-function withinDeadline<T>(job: () => T): { done: true; value: T } | { done: false } {
-  let value: T | undefined;
-  deadline.context.job = () => {
-    value = job();
-  };
+/** Runs `job` unless it takes longer than the deadline; false when it was stopped. */
+function withinDeadline(job: () => void): boolean {
+  deadline.context.job = job;
   try {
     deadline.script.runInContext(deadline.context, { timeout: SCHEMA_CHECK_MS });
-    return { done: true, value: value as T };
+    return true;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { done: false };
+    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return false;
     throw error;
   }
 }
@@ -79,18 +77,18 @@ export function compileSchema(schema: object): ValidateFunction {
   const key = JSON.stringify(schema);
   let validate = compiled.get(key);
   if (!validate) {
-    for (const pattern of patternsIn(schema)) {
-      if (pattern.length > MAX_PATTERN_LENGTH || !safeRegex(pattern)) {
-        throw new MarketError(
-          'INVALID_INPUT',
-          `requirements.schema has a pattern that can take exponential time on some inputs (nested or overlapping repetition, or longer than ${MAX_PATTERN_LENGTH} characters): ${pattern.slice(0, 80)}. Simplify it.`,
-        );
-      }
-    }
     try {
       validate = ajv.compile(schema);
     } catch (error) {
       throw new MarketError('INVALID_INPUT', `requirements.schema is not a usable JSON Schema: ${(error as Error).message}`);
+    }
+    for (const pattern of patternsIn(schema)) {
+      if (pattern.length > MAX_PATTERN_LENGTH || !safeRegex(pattern)) {
+        throw new MarketError(
+          'INVALID_INPUT',
+          `requirements.schema has a pattern that can take exponential time on some inputs (nested repetition such as (a+)+, or longer than ${MAX_PATTERN_LENGTH} characters): ${pattern.slice(0, 80)}. Simplify it.`,
+        );
+      }
     }
     if (compiled.size >= 100) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, validate);
@@ -136,7 +134,7 @@ function schemaCheck(samples: unknown[], req: Requirements): Check {
   const validate = compileSchema(req.schema);
   const failures: string[] = [];
   let failed = 0;
-  const checked = withinDeadline(() =>
+  const finished = withinDeadline(() =>
     samples.forEach((s, i) => {
       if (validate(s)) return;
       failed++;
@@ -144,7 +142,7 @@ function schemaCheck(samples: unknown[], req: Requirements): Check {
       if (failures.length < SHOWN) failures.push(`#${i}${e ? ` ${e.instancePath || '(root)'} ${e.message}` : ''}`);
     }),
   );
-  if (!checked.done) return { name: 'schema', passed: false, detail: `Checking the samples against the bounty's schema took longer than ${SCHEMA_CHECK_MS} ms; they cannot be verified against it.` };
+  if (!finished) return { name: 'schema', passed: false, detail: `Checking the samples against the bounty's schema took longer than ${SCHEMA_CHECK_MS} ms; they cannot be verified against it.` };
   return failed === 0
     ? { name: 'schema', passed: true, detail: 'Every sample matches the schema.' }
     : { name: 'schema', passed: false, detail: `${failed} samples do not match the schema: ${failures.join('; ')}${failed > SHOWN ? '; …' : ''}.` };
