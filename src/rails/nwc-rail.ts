@@ -33,6 +33,9 @@ function toTransaction(t: Nip47Tx): RailTransaction {
  */
 const HISTORY_PAGE = 40;
 
+/** How many times a wallet read (lookup, history, balance) is asked before the wallet counts as unavailable. */
+const READ_ATTEMPTS = 3;
+
 /** How far the wallet's clock may run behind ours when we ask for what it received since a time of ours. */
 const CLOCK_SLACK_SECONDS = 600;
 
@@ -60,13 +63,22 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
     }
   }
 
-  /** Reads and invoices: a failure is the upstream's, reported as such. */
+  /**
+   * Reads and invoices: a failure is the upstream's, reported as such. A read the wallet
+   * left unanswered is asked again, up to READ_ATTEMPTS times: it changes nothing, and a
+   * reconcile over a long history makes hundreds of them (one lost answer aborted it).
+   * Making an invoice is not repeated: each ask makes another.
+   */
   async function read<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await ask(what, call);
-    } catch (error) {
-      if (error instanceof RailError && error.code === 'NOT_FOUND') throw error;
-      throw new MarketError('UPSTREAM_UNAVAILABLE', `The Lightning wallet is unavailable (${(error as Error).message}). Try again shortly.`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ask(what, call);
+      } catch (error) {
+        if (error instanceof RailError && error.code === 'NOT_FOUND') throw error;
+        const unanswered = error instanceof RailError && error.outcome === 'unknown';
+        if (unanswered && what !== 'make_invoice' && attempt < READ_ATTEMPTS) continue;
+        throw new MarketError('UPSTREAM_UNAVAILABLE', `The Lightning wallet is unavailable (${(error as Error).message}). Try again shortly.`);
+      }
     }
   }
 

@@ -73,6 +73,18 @@ describe('deposits over NWC', () => {
     expect(verifyLedger(second.db).ok).toBe(true);
   });
 
+  it('are checked again when the wallet leaves a lookup unanswered, not reported unavailable', async () => {
+    const ctx = lightningContext();
+    const { agent } = fundedAgent(ctx, 0);
+    const client = await connect(ctx, agent.token);
+    const made = await call(client, 'marketplace_create_topup_invoice', { amount_sats: 500 });
+    let dropped = 0;
+    wallet.script = (method) => (method === 'lookup_invoice' && dropped++ === 0 ? { drop: true } : undefined);
+    const checked = await call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash });
+    expect(checked.data).toMatchObject({ status: 'pending' });
+    expect(wallet.requests.filter((r) => r.method === 'lookup_invoice')).toHaveLength(2);
+  });
+
   it('are found by the watcher in one wallet request a round, and unpaid ones expire', async () => {
     const clock = new ManualClock(new Date().toISOString());
     const ctx = lightningContext(tempDbPath(), clock);
