@@ -10,7 +10,7 @@ import type { JobRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
-import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX } from '../ledger/accounts.js';
+import { agentAccountId, externalAccountFor } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { utcDay } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
@@ -71,7 +71,7 @@ export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInp
     const id = newId('jb');
     const hold = createHold(db, clock, {
       debitAccountId: agentAccountId(input.agentId),
-      creditAccountId: railName === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+      creditAccountId: externalAccountFor(railName),
       amountMsats: maxPriceMsats,
       entryType: 'Hold',
       description: `Compute job ${id} (up to its maximum price)`,

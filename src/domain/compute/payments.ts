@@ -10,8 +10,7 @@ import type { ComputePaymentRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
-import { OPERATOR_COSTS } from '../ledger/accounts.js';
-import { openAccount, postTransfer } from '../ledger/transfers.js';
+import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import type { PaymentRail } from '../payments/rail.js';
 import { UNKNOWN_GRACE_MS } from '../payments/withdrawals.js';
 import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.js';
@@ -43,12 +42,9 @@ export function computePaymentPaid(db: Db, clock: Clock, id: string, feeMsats: n
     store.updateJob(db, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
     const overrun = p.amountMsats + feeMsats - charged;
     if (overrun > 0) {
-      openAccount(db, clock, OPERATOR_COSTS);
-      postTransfer(db, clock, {
-        debitAccountId: OPERATOR_COSTS.id,
-        creditAccountId: getHold(db, j.holdId)!.creditAccountId,
+      absorbAsOperatorCost(db, clock, {
+        toAccountId: getHold(db, j.holdId)!.creditAccountId,
         amountMsats: overrun,
-        entryType: 'Fee',
         description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
         reference: j.id,
       });

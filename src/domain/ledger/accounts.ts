@@ -25,6 +25,8 @@ export const EXTERNAL_LIGHTNING: AccountSpec = { id: 'external:lightning', kind:
  * what has been absorbed, so the ledger still moves exactly as the wallet did.
  */
 export const OPERATOR_COSTS: AccountSpec = { id: 'platform:costs', kind: 'platform', ownerId: null, allowNegative: true };
+/** Where money outside the ledger sits for a payment rail. */
+export const externalAccountFor = (rail: string): string => (rail === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id);
 export const SYSTEM_ACCOUNTS: readonly AccountSpec[] = [PLATFORM_REVENUE, ESCROW, EXTERNAL_SANDBOX, EXTERNAL_LIGHTNING, OPERATOR_COSTS];
 
 export function agentAccount(agentId: string): AccountSpec {

@@ -7,7 +7,7 @@ import type { InvoiceRow } from '../../db/payments-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
-import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX, sponsorAccountId } from '../ledger/accounts.js';
+import { agentAccountId, externalAccountFor, sponsorAccountId } from '../ledger/accounts.js';
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import type { PaymentRail } from './rail.js';
@@ -68,7 +68,7 @@ export function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amo
     // A payment that arrives after we called the invoice expired still counts.
     if (!store.updateInvoice(db, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() })) return false;
     const transfer = postTransfer(db, clock, {
-      debitAccountId: row.rail === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+      debitAccountId: externalAccountFor(row.rail),
       creditAccountId: ownerAccount(row),
       // What the payer paid, which a wallet may let exceed what was asked.
       amountMsats: Math.max(amountMsats, row.amountMsats),

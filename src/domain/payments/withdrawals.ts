@@ -9,9 +9,9 @@ import type { WithdrawalRow } from '../../db/payments-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
-import { agentAccountId, EXTERNAL_LIGHTNING, EXTERNAL_SANDBOX, OPERATOR_COSTS } from '../ledger/accounts.js';
+import { agentAccountId, externalAccountFor } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
-import { openAccount, postTransfer } from '../ledger/transfers.js';
+import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { checkInvoice, type Network } from './invoice-check.js';
@@ -42,7 +42,7 @@ export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; ne
     const id = newId('wd');
     const hold = createHold(db, clock, {
       debitAccountId: agentAccountId(input.agentId),
-      creditAccountId: rail.name === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+      creditAccountId: externalAccountFor(rail.name),
       amountMsats: invoice.amountMsats + maxFeeMsats,
       entryType: 'Withdrawal',
       description: `Withdrawal ${id} (amount and fee reserve)`,
@@ -100,12 +100,9 @@ function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, prei
     const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
     postHold(db, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
     if (overrun > 0) {
-      openAccount(db, clock, OPERATOR_COSTS);
-      postTransfer(db, clock, {
-        debitAccountId: OPERATOR_COSTS.id,
-        creditAccountId: w.rail === 'nwc' ? EXTERNAL_LIGHTNING.id : EXTERNAL_SANDBOX.id,
+      absorbAsOperatorCost(db, clock, {
+        toAccountId: externalAccountFor(w.rail),
         amountMsats: overrun,
-        entryType: 'Fee',
         description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
         reference: w.id,
       });
