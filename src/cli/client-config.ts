@@ -1,6 +1,7 @@
 // Ready-to-paste configuration for the MCP clients people actually use. The stdio form
 // launches this very installation with the agent's token in the environment.
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export interface ConnectionInfo {
   token: string;
@@ -9,7 +10,7 @@ export interface ConnectionInfo {
 }
 
 const SERVER_NAME = 'agent-marketplace';
-const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
+const CLI_PATH = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 
 function stdioLaunch(info: ConnectionInfo) {
   return { command: process.execPath, args: [CLI_PATH, 'serve', '--db', info.dbPath], env: { MARKETPLACE_TOKEN: info.token } };

@@ -2,10 +2,10 @@
 // migrations applied under a write lock, and the one way to run a write transaction.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { PACKAGE_ROOT } from '../package-root.js';
 import * as schema from './schema.js';
 
 export type Orm = BetterSQLite3Database<typeof schema>;
@@ -33,7 +33,7 @@ export interface Db {
   close(): void;
 }
 
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATIONS_FOLDER = path.join(PACKAGE_ROOT, 'drizzle');
 const BUSY_TIMEOUT_MS = 10_000;
 
 export function openDatabase(file: string, options: { migrate?: boolean } = {}): Db {

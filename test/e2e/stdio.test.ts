@@ -6,15 +6,20 @@ import { tempDbPath } from '../support/fixtures.js';
 import { CLI, cliJson, runCli } from '../support/processes.js';
 
 describe('serve over stdio', () => {
-  it('lists tools and answers marketplace_check_balance for the agent named by MARKETPLACE_TOKEN', async () => {
+  it('runs as init configured it for Claude Desktop: lists tools and answers marketplace_check_balance for the agent in MARKETPLACE_TOKEN', async () => {
     const db = tempDbPath();
-    const { json } = await cliJson(['init', '--db', db]);
-    await cliJson(['fund', '--agent', json.agent.id, '--sats', '4200', '--db', db]);
+    const init = await runCli(['init', '--db', db]);
+    const agentId = /Agent\s+(ag_\w+)/.exec(init.stdout)![1]!;
+    await cliJson(['fund', '--agent', agentId, '--sats', '4200', '--db', db]);
+    // The snippet a user pastes into claude_desktop_config.json, launched as the IDE would.
+    const snippet = /── Claude Desktop:[^\n]*\n(\{[\s\S]*?\n\})\n/.exec(init.stdout)![1]!;
+    const launch = (JSON.parse(snippet) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> }).mcpServers['agent-marketplace']!;
+    expect(launch.args[0]).toBe(CLI);
 
     const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'serve', '--db', db],
-      env: { ...process.env, MARKETPLACE_TOKEN: json.agent.token } as Record<string, string>,
+      command: launch.command,
+      args: launch.args,
+      env: { ...process.env, ...launch.env } as Record<string, string>,
       stderr: 'pipe',
     });
     let stderr = '';
@@ -25,7 +30,7 @@ describe('serve over stdio', () => {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('marketplace_check_balance');
       const result = await client.callTool({ name: 'marketplace_check_balance', arguments: {} });
-      expect(result.structuredContent).toMatchObject({ agent_id: json.agent.id, balance_sats: 4200, available_sats: 4200 });
+      expect(result.structuredContent).toMatchObject({ agent_id: agentId, balance_sats: 4200, available_sats: 4200 });
     } finally {
       await client.close();
     }
