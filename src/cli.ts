@@ -92,6 +92,8 @@ Governance
 
 Options for every command
   --db PATH       database file (default: MARKETPLACE_DB, else the user data directory)
+  --secret-key-file PATH  the key the database's secrets are sealed under
+                  (default: MARKETPLACE_SECRET_KEY_FILE, else PATH.key beside the database)
   --json          one JSON object on stdout, nothing else
   --log-level L   debug | info | warn | error (logs go to stderr)
 
@@ -106,6 +108,7 @@ Serve options
 
 const OPTIONS = {
   db: { type: 'string' },
+  'secret-key-file': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   http: { type: 'boolean' },
@@ -161,6 +164,7 @@ function required(flags: Flags, name: keyof Flags): string {
 function configFrom(flags: Flags): Config {
   const input: ConfigInput = {
     db: flags.db,
+    secretKeyFile: flags['secret-key-file'],
     logLevel: flags['log-level'],
     host: flags.host,
     port: flags.port,

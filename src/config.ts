@@ -3,6 +3,7 @@
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { defaultSecretKeyFile } from './db/secret-key.js';
 import { MarketError } from './domain/errors.js';
 import { NETWORKS, type Network } from './domain/payments/invoice-check.js';
 import type { LogLevel } from './domain/logger.js';
@@ -14,6 +15,8 @@ export const DEFAULT_RATE_LIMIT = 200;
 
 export interface Config {
   dbPath: string;
+  /** The key the database's secrets are sealed under (default `<dbPath>.key`). */
+  secretKeyFile: string;
   logLevel: LogLevel;
   /** rateLimit: requests a second per caller over HTTP (bursts of twice that); 0 = no limit. */
   http: { host: string; port: number; allowedHosts: string[]; rateLimit: number };
@@ -41,6 +44,7 @@ export function defaultDbPath(): string {
 
 export interface ConfigInput {
   db?: string;
+  secretKeyFile?: string;
   logLevel?: string;
   host?: string;
   port?: string | number;
@@ -65,6 +69,7 @@ const list = (value: string | undefined): string[] =>
 
 const schema = z.object({
   dbPath: z.string().min(1),
+  secretKeyFile: z.string().min(1).optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
@@ -85,6 +90,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const toolsets = list(flags.toolsets ?? env.MARKETPLACE_TOOLSETS);
   const parsed = schema.safeParse({
     dbPath: flags.db ?? env.MARKETPLACE_DB ?? defaultDbPath(),
+    secretKeyFile: flags.secretKeyFile ?? (env.MARKETPLACE_SECRET_KEY_FILE || undefined),
     logLevel: flags.logLevel ?? env.MARKETPLACE_LOG_LEVEL ?? 'info',
     host: flags.host ?? env.MARKETPLACE_HOST ?? '127.0.0.1',
     port: flags.port ?? env.MARKETPLACE_PORT ?? 8787,
@@ -114,6 +120,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   }
   return {
     dbPath: c.dbPath,
+    secretKeyFile: c.secretKeyFile ?? defaultSecretKeyFile(c.dbPath),
     logLevel: c.logLevel,
     http: {
       host: c.host,

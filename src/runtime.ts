@@ -9,7 +9,7 @@ import { nwcRail } from './rails/nwc-rail.js';
 import { sandboxRail } from './rails/sandbox-rail.js';
 
 export function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): AppContext {
-  const db = openDatabase(config.dbPath);
+  const db = openDatabase(config.dbPath, { secretKeyFile: config.secretKeyFile });
   const clock = overrides.clock ?? (config.clockOffsetMs ? offsetClock(config.clockOffsetMs) : systemClock);
   ensureSystemAccounts(db, clock);
   const rail = config.nwcUrl ? nwcRail(config.nwcUrl, { timeoutMs: config.paymentTimeoutMs }) : sandboxRail(db, clock);

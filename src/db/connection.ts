@@ -7,6 +7,8 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { PACKAGE_ROOT } from '../package-root.js';
 import * as schema from './schema.js';
+import type { Sealer } from './sealing.js';
+import { defaultSecretKeyFile, unlockSecrets } from './secret-key.js';
 
 export type Orm = BetterSQLite3Database<typeof schema>;
 
@@ -30,13 +32,21 @@ export interface Db {
   writeGrouped<T>(fn: () => T): T;
   /** Resolves once everything written so far is committed (at once when no group is open); rejects if that commit failed. */
   durable(): Promise<void>;
+  /** Seals and opens the secrets stored in this database (sealing.ts). */
+  readonly secrets: Sealer;
   close(): void;
 }
 
 const MIGRATIONS_FOLDER = path.join(PACKAGE_ROOT, 'drizzle');
 const BUSY_TIMEOUT_MS = 10_000;
 
-export function openDatabase(file: string, options: { migrate?: boolean } = {}): Db {
+export interface OpenOptions {
+  migrate?: boolean;
+  /** The key secrets are sealed under; default `<file>.key` (a throwaway key for ':memory:'). */
+  secretKeyFile?: string;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -50,6 +60,7 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
   // wrapped functions on each call, which costs about as much as a small write itself.
   const immediate = sqlite.transaction((fn: () => unknown) => fn()).immediate;
   const group = groupCommit(sqlite);
+  let secrets: Sealer | undefined;
   const db: Db = {
     path: file,
     sqlite,
@@ -60,12 +71,23 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
     },
     writeGrouped: (fn) => group.run(fn),
     durable: () => group.durable(),
+    // Unlocked just below, once the tables it reads exist.
+    get secrets() {
+      return secrets!;
+    },
     close: () => {
       group.commit();
       sqlite.close();
     },
   };
   if (options.migrate !== false) migrate(db);
+  const keyFile = file === ':memory:' ? null : (options.secretKeyFile ?? defaultSecretKeyFile(file));
+  try {
+    secrets = db.write(() => unlockSecrets(sqlite, keyFile, () => new Date().toISOString()));
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   return db;
 }
 

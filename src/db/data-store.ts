@@ -3,13 +3,19 @@
 import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { dataListings, dataPurchases, marketplaceSettings } from './schema.js';
+import { settingContext } from './secret-key.js';
 
 export type ListingRow = typeof dataListings.$inferSelect;
 export type PurchaseRow = typeof dataPurchases.$inferSelect;
 
-export const getSetting = (db: Db, key: string) => db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get();
-export const insertSetting = (db: Db, key: string, value: string, createdAt: string) =>
-  void db.orm.insert(marketplaceSettings).values({ key, value, createdAt }).onConflictDoNothing().run();
+/** A secret setting's plain value (it is stored sealed). */
+export function getSecretSetting(db: Db, key: string): string | undefined {
+  const row = db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get();
+  return row && db.secrets.open(row.value, settingContext(key));
+}
+
+export const insertSecretSetting = (db: Db, key: string, plain: string, createdAt: string) =>
+  void db.orm.insert(marketplaceSettings).values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt }).onConflictDoNothing().run();
 
 export function insertListing(db: Db, row: ListingRow): void {
   db.orm.insert(dataListings).values(row).run();

@@ -1,18 +1,29 @@
 import { and, asc, eq, getTableColumns, isNull } from 'drizzle-orm';
 import { preparedPerConnection, type Db } from './connection.js';
 import { agents, sponsors, tokens } from './schema.js';
+import { SEALED, sealContext, type SealedColumn } from './secret-key.js';
 
 export type SponsorRow = typeof sponsors.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
 export type PrincipalKind = 'sponsor' | 'agent' | 'operator';
 
-export function insertSponsor(db: Db, row: typeof sponsors.$inferInsert): void {
-  db.orm.insert(sponsors).values(row).run();
+type WithSecretKey<Row> = Omit<Row, 'nostrSecretKeySealed' | 'webhookSecretSealed'> & { nostrSecretKey: string | null };
+
+const sealIn = (db: Db, place: SealedColumn, id: string, plain: string | null) => (plain === null ? null : db.secrets.seal(plain, sealContext(place, id)));
+const openFrom = (db: Db, place: SealedColumn, id: string, sealed: string | null) => (sealed === null ? null : db.secrets.open(sealed, sealContext(place, id)));
+
+export function insertSponsor(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof sponsors.$inferInsert>): void {
+  db.orm.insert(sponsors).values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) }).run();
 }
 
-export function insertAgent(db: Db, row: typeof agents.$inferInsert): void {
-  db.orm.insert(agents).values(row).run();
+export function insertAgent(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof agents.$inferInsert>): void {
+  db.orm.insert(agents).values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) }).run();
 }
+
+/** The hex Nostr secret key the marketplace holds for this agent; null for an imported npub. */
+export const agentSecretKey = (db: Db, agent: AgentRow) => openFrom(db, SEALED.agentNostrKey, agent.id, agent.nostrSecretKeySealed);
+export const sponsorSecretKey = (db: Db, sponsor: SponsorRow) => openFrom(db, SEALED.sponsorNostrKey, sponsor.id, sponsor.nostrSecretKeySealed);
+export const sponsorWebhookSecret = (db: Db, sponsor: SponsorRow) => openFrom(db, SEALED.sponsorWebhookSecret, sponsor.id, sponsor.webhookSecretSealed);
 
 /**
  * The table's columns named as its row type names them. Every call reads its principal
@@ -75,7 +86,7 @@ export function updateAgentStatus(db: Db, id: string, status: string, at: string
 }
 
 export function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): void {
-  db.orm.update(sponsors).set({ webhookUrl, webhookSecret }).where(eq(sponsors.id, id)).run();
+  db.orm.update(sponsors).set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) }).where(eq(sponsors.id, id)).run();
 }
 
 export function setAgentReputation(db: Db, id: string, reputation: number | null): void {

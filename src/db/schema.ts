@@ -10,12 +10,14 @@ export const sponsors = sqliteTable('sponsors', {
   lowBalanceDays: integer('low_balance_days').notNull().default(7),
   /** The policy document new agents of this sponsor start with; null = the built-in default. */
   defaultPolicy: text('default_policy'),
-  /** Where approval requests and alerts are POSTed, signed with webhookSecret (HMAC-SHA256). */
+  /** Where approval requests and alerts are POSTed, signed with the webhook secret (HMAC-SHA256). */
   webhookUrl: text('webhook_url'),
-  webhookSecret: text('webhook_secret'),
+  /** Sealed (db/sealing.ts): identity-store opens it. */
+  webhookSecretSealed: text('webhook_secret'),
   /** A sponsor's Nostr identity: it signs the skills the sponsor publishes as a creator. */
   npub: text('npub'),
-  nostrSecretKey: text('nostr_secret_key'),
+  /** Sealed hex secret key (db/sealing.ts). */
+  nostrSecretKeySealed: text('nostr_secret_key'),
   createdAt: text('created_at').notNull(),
 });
 
@@ -30,8 +32,8 @@ export const agents = sqliteTable(
     /** Stored lifecycle: Active, Suspended or Terminated. LowBalance is derived from runway. */
     status: text('status').notNull().default('Active'),
     npub: text('npub').notNull(),
-    /** Hex secret key when the marketplace generated the identity; null for an imported npub. */
-    nostrSecretKey: text('nostr_secret_key'),
+    /** Sealed hex secret key (db/sealing.ts) when the marketplace generated the identity; null for an imported npub. */
+    nostrSecretKeySealed: text('nostr_secret_key'),
     lightningAddress: text('lightning_address'),
     /** 0..1 when known (issue 5 computes it); the LowReputationCounterparty trigger reads it. */
     reputation: real('reputation'),

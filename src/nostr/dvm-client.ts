@@ -66,7 +66,8 @@ export async function stopRunningJob(jobId: string): Promise<void> {
 
 /** The key requests are signed with: the agent's own, or the marketplace's for an imported npub. */
 function requesterKey(ctx: AppContext, agentId: string): Uint8Array {
-  const secret = identity.getAgent(ctx.db, agentId)?.nostrSecretKey;
+  const agent = identity.getAgent(ctx.db, agentId);
+  const secret = agent && identity.agentSecretKey(ctx.db, agent);
   return secret ? Uint8Array.from(Buffer.from(secret, 'hex')) : signingKey(ctx.db, ctx.clock);
 }
 

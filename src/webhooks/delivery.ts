@@ -29,7 +29,8 @@ export async function deliverDueWebhooks(ctx: AppContext): Promise<number> {
 async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
   const sponsor = identity.getSponsor(ctx.db, d.sponsorId);
   let error: string | null = null;
-  if (!sponsor?.webhookUrl || !sponsor.webhookSecret) {
+  const secret = sponsor && identity.sponsorWebhookSecret(ctx.db, sponsor);
+  if (!sponsor?.webhookUrl || !secret) {
     error = 'the sponsor has no webhook any more';
   } else {
     try {
@@ -40,7 +41,7 @@ async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
           'user-agent': 'agent-marketplace-webhooks',
           'x-marketplace-event': d.event,
           'x-marketplace-delivery': d.id,
-          [SIGNATURE_HEADER]: signPayload(sponsor.webhookSecret, d.payload, Math.floor(ctx.clock.now().getTime() / 1000)),
+          [SIGNATURE_HEADER]: signPayload(secret, d.payload, Math.floor(ctx.clock.now().getTime() / 1000)),
         },
         body: d.payload,
         redirect: 'manual',

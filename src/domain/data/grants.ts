@@ -7,12 +7,12 @@ import { nip19 } from 'nostr-tools';
 import { finalizeEvent, getPublicKey, verifyEvent, type Event } from 'nostr-tools/pure';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/data-store.js';
+import { GRANT_SIGNING_KEY } from '../../db/secret-key.js';
 import type { Clock } from '../clock.js';
 
 export const GRANT_KIND = 30078;
 /** A grant is short-lived; the buyer asks for a fresh one (marketplace_get_purchase) when it lapses. */
 export const GRANT_TTL_HOURS = 24;
-const SIGNING_KEY = 'grant_signing_key';
 
 export interface GrantClaims {
   purchase_id: string;
@@ -23,11 +23,11 @@ export interface GrantClaims {
   expires_at: string;
 }
 
-/** The marketplace's signing key, made on first use and kept in the database. */
+/** The marketplace's signing key, made on first use and kept sealed in the database. */
 export function signingKey(db: Db, clock: Clock): Uint8Array {
   return db.write(() => {
-    if (!store.getSetting(db, SIGNING_KEY)) store.insertSetting(db, SIGNING_KEY, randomBytes(32).toString('hex'), clock.now().toISOString());
-    return Uint8Array.from(Buffer.from(store.getSetting(db, SIGNING_KEY)!.value, 'hex'));
+    if (!store.getSecretSetting(db, GRANT_SIGNING_KEY)) store.insertSecretSetting(db, GRANT_SIGNING_KEY, randomBytes(32).toString('hex'), clock.now().toISOString());
+    return Uint8Array.from(Buffer.from(store.getSecretSetting(db, GRANT_SIGNING_KEY)!, 'hex'));
   });
 }
 

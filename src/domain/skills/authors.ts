@@ -20,11 +20,11 @@ export function authorOf(db: Db, who: { id: string; kind: AuthorKind }): Author 
   if (who.kind === 'agent') {
     const agent = identity.getAgent(db, who.id);
     if (!agent) throw new MarketError('NOT_FOUND', `No agent ${who.id}.`);
-    return { id: agent.id, kind: 'agent', npub: agent.npub, secretKeyHex: agent.nostrSecretKey };
+    return { id: agent.id, kind: 'agent', npub: agent.npub, secretKeyHex: identity.agentSecretKey(db, agent) };
   }
   const sponsor = identity.getSponsor(db, who.id);
   if (!sponsor?.npub) throw new MarketError('NOT_FOUND', `Sponsor ${who.id} has no Nostr identity to sign skills with.`);
-  return { id: sponsor.id, kind: 'sponsor', npub: sponsor.npub, secretKeyHex: sponsor.nostrSecretKey };
+  return { id: sponsor.id, kind: 'sponsor', npub: sponsor.npub, secretKeyHex: identity.sponsorSecretKey(db, sponsor) };
 }
 
 export function callerAsAuthor(caller: Caller): { id: string; kind: AuthorKind } {
