@@ -8,6 +8,7 @@ import { renderClientConfigs } from './cli/client-config.js';
 import { loadConfig, type Config, type ConfigInput } from './config.js';
 import type { AppContext } from './context.js';
 import { isFreshDatabase } from './db/connection.js';
+import { defaultSecretKeyFile } from './db/secret-key.js';
 import { fundAgentFromSandbox } from './domain/agents/funding.js';
 import { isMarketError, MarketError } from './domain/errors.js';
 import { withIdempotency } from './domain/idempotency.js';
@@ -187,6 +188,11 @@ function out(flags: Flags, json: Record<string, unknown>, text: string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
+function connectionInfo(config: Config, token: string) {
+  const customKey = config.secretKeyFile !== defaultSecretKeyFile(config.dbPath);
+  return { token, dbPath: config.dbPath, httpUrl: httpUrl(config), secretKeyFile: customKey ? config.secretKeyFile : null };
+}
+
 function httpUrl(config: Config): string {
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   return `http://${host}:${config.http.port}/mcp`;
@@ -215,12 +221,14 @@ function init(ctx: AppContext, flags: Flags): Record<string, unknown> {
       '',
       'These tokens are shown once and stored only as hashes. Keep them somewhere safe;',
       '`agent-marketplace token rotate` issues new ones.',
+      `Nostr keys and webhook secrets are sealed under ${ctx.config.secretKeyFile}: back it up`,
+      'with the database; without it they cannot be opened.',
       '',
       `Fund the agent (sandbox, no real money): agent-marketplace fund --db ${ctx.config.dbPath} --agent ${agent.id} --sats 10000`,
       '',
       'Connect an MCP client as the agent:',
       '',
-      renderClientConfigs({ token: agent.token, dbPath: ctx.config.dbPath, httpUrl: httpUrl(ctx.config) }),
+      renderClientConfigs(connectionInfo(ctx.config, agent.token)),
     ].join('\n'),
   );
   return result;
@@ -354,7 +362,7 @@ async function main(argv: string[]): Promise<number> {
         flags,
         { id: agent.id, token: agent.token, npub: agent.npub },
         `Agent ${agent.id} (${agent.name}, ${agent.npub})\n  token: ${agent.token}\nShown once; stored only as a hash.\n\n` +
-          renderClientConfigs({ token: agent.token, dbPath: ctx.config.dbPath, httpUrl: httpUrl(ctx.config) }),
+          renderClientConfigs(connectionInfo(ctx.config, agent.token)),
       );
       return 0;
     }

@@ -7,13 +7,16 @@ export interface ConnectionInfo {
   token: string;
   dbPath: string;
   httpUrl: string;
+  /** Named in the launch only when it is not the default beside the database. */
+  secretKeyFile: string | null;
 }
 
 const SERVER_NAME = 'agent-marketplace';
 const CLI_PATH = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 
 function stdioLaunch(info: ConnectionInfo) {
-  return { command: process.execPath, args: [CLI_PATH, 'serve', '--db', info.dbPath], env: { MARKETPLACE_TOKEN: info.token } };
+  const key = info.secretKeyFile === null ? [] : ['--secret-key-file', info.secretKeyFile];
+  return { command: process.execPath, args: [CLI_PATH, 'serve', '--db', info.dbPath, ...key], env: { MARKETPLACE_TOKEN: info.token } };
 }
 
 export function clientConfigs(info: ConnectionInfo): Record<string, { file: string; snippet: string }> {

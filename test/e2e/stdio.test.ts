@@ -6,11 +6,15 @@ import { tempDbPath } from '../support/fixtures.js';
 import { CLI, cliJson, runCli } from '../support/processes.js';
 
 describe('serve over stdio', () => {
-  it('runs as init configured it for Claude Desktop: lists tools and answers marketplace_check_balance for the agent in MARKETPLACE_TOKEN', async () => {
+  it.each([
+    ['the key beside the database', false],
+    ['its own secret key file', true],
+  ])('runs as init configured it for Claude Desktop (%s): lists tools and answers marketplace_check_balance for the agent in MARKETPLACE_TOKEN', async (_, ownKey) => {
     const db = tempDbPath();
-    const init = await runCli(['init', '--db', db]);
+    const key = ownKey ? ['--secret-key-file', `${db}.elsewhere.key`] : [];
+    const init = await runCli(['init', '--db', db, ...key]);
     const agentId = /Agent\s+(ag_\w+)/.exec(init.stdout)![1]!;
-    await cliJson(['fund', '--agent', agentId, '--sats', '4200', '--db', db]);
+    await cliJson(['fund', '--agent', agentId, '--sats', '4200', '--db', db, ...key]);
     // The snippet a user pastes into claude_desktop_config.json, launched as the IDE would.
     const snippet = /── Claude Desktop:[^\n]*\n(\{[\s\S]*?\n\})\n/.exec(init.stdout)![1]!;
     const launch = (JSON.parse(snippet) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> }).mcpServers['agent-marketplace']!;
