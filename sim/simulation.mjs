@@ -15,7 +15,8 @@ import { createAgent, createSponsor, rotateOperatorToken } from '../dist/domain/
 import { silentLogger } from '../dist/domain/logger.js';
 import { watchDeposits } from '../dist/domain/payments/deposits.js';
 import { reconcile } from '../dist/domain/payments/reconcile.js';
-import { settleWithdrawals, UNKNOWN_GRACE_MS } from '../dist/domain/payments/withdrawals.js';
+import { UNKNOWN_GRACE_MS } from '../dist/domain/payments/payout-record.js';
+import { settleWithdrawals } from '../dist/domain/payments/withdrawals.js';
 import { reviewSkillVersion } from '../dist/domain/skills/catalogue.js';
 import { openContext } from '../dist/runtime.js';
 import { registerProvider } from '../dist/domain/compute/providers.js';

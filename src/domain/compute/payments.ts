@@ -12,7 +12,7 @@ import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import type { PaymentRail } from '../payments/rail.js';
-import { UNKNOWN_GRACE_MS } from '../payments/withdrawals.js';
+import { readPayoutRecord } from '../payments/payout-record.js';
 import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.js';
 
 /** Records a payment about to be asked of the wallet; refuses one that does not fit, or an invoice paid before. */
@@ -69,12 +69,10 @@ export function computePaymentFailed(db: Db, clock: Clock, id: string, reason: s
 export async function settleComputePayments(db: Db, clock: Clock, rail: PaymentRail, o: { failUnrecorded?: boolean } = {}): Promise<number> {
   let ended = 0;
   for (const p of store.computePaymentsIn(db, 'sending')) {
-    const seen = await rail.lookupPayment(p.paymentHash);
-    if (seen?.state === 'settled') computePaymentPaid(db, clock, p.id, seen.feeMsats);
-    else if (seen?.state === 'failed') computePaymentFailed(db, clock, p.id, 'The wallet reports the payment failed.');
-    else if (o.failUnrecorded && seen === null && p.updatedAt < new Date(clock.now().getTime() - UNKNOWN_GRACE_MS).toISOString()) {
-      computePaymentFailed(db, clock, p.id, 'The wallet has no record of the payment.');
-    } else continue;
+    const record = readPayoutRecord(await rail.lookupPayment(p.paymentHash), p, clock.now(), o.failUnrecorded ?? false);
+    if (record?.outcome === 'paid') computePaymentPaid(db, clock, p.id, record.feeMsats);
+    else if (record?.outcome === 'failed') computePaymentFailed(db, clock, p.id, record.reason);
+    else continue;
     ended++;
   }
   return ended;

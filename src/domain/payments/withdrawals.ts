@@ -15,6 +15,7 @@ import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { checkInvoice, type Network } from './invoice-check.js';
+import { readPayoutRecord } from './payout-record.js';
 import { RailError, type PaymentRail } from './rail.js';
 
 /** The default fee reserve: 1% of the amount, at least 10 sats (routing fees are usually far below). */
@@ -130,18 +131,14 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
       if (after.status !== 'pending') ended++;
       continue;
     }
-    const seen = await rail.lookupPayment(w.paymentHash);
-    if (seen?.state === 'settled') complete(db, clock, w, seen.feeMsats, seen.preimage);
-    else if (seen?.state === 'failed' || (o.failUnrecorded && seen === null && w.updatedAt < new Date(clock.now().getTime() - UNKNOWN_GRACE_MS).toISOString())) {
-      fail(db, clock, w, seen ? 'The wallet reports the payment failed.' : 'The wallet has no record of the payment.');
-    } else continue;
+    const record = readPayoutRecord(await rail.lookupPayment(w.paymentHash), w, clock.now(), o.failUnrecorded ?? false);
+    if (record?.outcome === 'paid') complete(db, clock, w, record.feeMsats, record.preimage);
+    else if (record?.outcome === 'failed') fail(db, clock, w, record.reason);
+    else continue;
     ended++;
   }
   return ended;
 }
-
-/** How long a payment the wallet has no record of is given before `ledger reconcile --fix` counts it as never sent. */
-export const UNKNOWN_GRACE_MS = 10 * 60_000;
 
 export function listWithdrawalsPage(db: Db, agentId: string, q: { cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
