@@ -158,7 +158,7 @@ function httpClients(url, token, count) {
 }
 
 /** Starts a server process and waits for the "listening on URL" line on its stderr. */
-function spawnServer(args) {
+export function spawnServer(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -2,7 +2,7 @@
 // beside a baseline doing the least the same work needs, in one table. Writes
 // bench/results.json (machine, Node version, date, every row). Never part of `npm test`.
 //
-//   node bench/run.mjs [ledger] [mcp] [skills] [routing]   only these sections
+//   node bench/run.mjs [ledger] [mcp] [skills] [routing] [startup]   only these sections
 //   BENCH_CPU_PROFILE=DIR                                  CPU profile of `serve --http` into DIR
 //                                                          (read it with bench/cpu-profile.mjs)
 import fs from 'node:fs';
@@ -14,8 +14,9 @@ import { mcpBench } from './mcp.mjs';
 import { machine, renderTable, writeResults } from './report.mjs';
 import { routingBench } from './routing.mjs';
 import { skillsBench } from './skills.mjs';
+import { startupBench } from './startup.mjs';
 
-const SECTIONS = ['ledger', 'mcp', 'skills', 'routing'];
+const SECTIONS = ['ledger', 'mcp', 'skills', 'routing', 'startup'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!SECTIONS.includes(name)) throw new Error(`unknown section ${name}; choose from ${SECTIONS.join(', ')}`);
 const runs = (name) => chosen.length === 0 || chosen.includes(name);
@@ -29,8 +30,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-marketplace-bench-'));
 const rows = [];
 try {
   // The ledger runs first: its raw durable commit rate is the payment tools' disk ceiling.
-  log('ledger: durable transfers, domain vs raw better-sqlite3');
-  const ledger = await ledgerBench(dir);
+  const ledger = runs('ledger') || runs('mcp') ? (log('ledger: durable transfers, domain vs raw better-sqlite3'), await ledgerBench(dir)) : null;
   if (runs('ledger')) rows.push(...ledger.rows);
   if (runs('mcp')) {
     log('mcp: in-memory pair, then Streamable HTTP with 1, 10, 100 clients');
@@ -43,6 +43,10 @@ try {
   if (runs('routing')) {
     log('routing: selections over 10,000 providers');
     rows.push(...(await routingBench()));
+  }
+  if (runs('startup')) {
+    log('startup: serve --http from spawn to listening, beside a bare SDK server');
+    rows.push(...(await startupBench(dir)));
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
