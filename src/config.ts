@@ -118,9 +118,11 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       `Binding to ${c.host} exposes the server beyond this machine: name the host names clients will use with --allowed-host (or MARKETPLACE_ALLOWED_HOSTS) so DNS-rebinding protection stays on.`,
     );
   }
+  // Absolute, so the client configurations `init` prints work from wherever an IDE starts them.
+  const dbPath = c.dbPath === ':memory:' ? c.dbPath : path.resolve(c.dbPath);
   return {
-    dbPath: c.dbPath,
-    secretKeyFile: c.secretKeyFile ?? defaultSecretKeyFile(c.dbPath),
+    dbPath,
+    secretKeyFile: c.secretKeyFile ? path.resolve(c.secretKeyFile) : defaultSecretKeyFile(dbPath),
     logLevel: c.logLevel,
     http: {
       host: c.host,
