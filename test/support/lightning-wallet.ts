@@ -3,9 +3,10 @@
 // real encryption and real error codes. Invoices are real signed regtest BOLT11s, and a
 // paid invoice returns the real preimage. Failures are scripted per test.
 import { createHash, randomBytes } from 'node:crypto';
-import { NWCWalletService, NWCWalletServiceKeyPair, type NWCWalletServiceRequestHandler } from '@getalby/sdk';
+import { NWCWalletService, NWCWalletServiceKeyPair, type Nip47EncryptionType, type NWCWalletServiceRequestHandler } from '@getalby/sdk';
 import bolt11 from 'bolt11';
 import { decode } from 'light-bolt11-decoder';
+import { nip44 } from 'nostr-tools';
 import { getPublicKey } from 'nostr-tools/pure';
 import WebSocket from 'ws';
 
@@ -244,9 +245,33 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
     },
   };
 
-  const service = new NWCWalletService({ relayUrl: o.relayUrl });
+  const service = new KeyCachingWalletService({ relayUrl: o.relayUrl });
   const keypair = new NWCWalletServiceKeyPair(walletSecret, clientPubkey);
   await service.publishWalletServiceInfoEvent(walletSecret, ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'], []);
   const unsubscribe = await service.subscribe(keypair, handler);
   return wallet;
+}
+
+/**
+ * The SDK's wallet service derives the NIP-44 conversation key (an elliptic-curve
+ * multiplication, the costliest step of a request) twice for every request; the
+ * simulation's long runs spent a seventh of their own CPU on it. One client, one key.
+ */
+class KeyCachingWalletService extends NWCWalletService {
+  #keys = new Map<string, Uint8Array>();
+
+  #key(keypair: NWCWalletServiceKeyPair): Uint8Array {
+    const id = `${keypair.walletSecret}:${keypair.clientPubkey}`;
+    let key = this.#keys.get(id);
+    if (!key) this.#keys.set(id, (key = nip44.v2.utils.getConversationKey(Uint8Array.from(Buffer.from(keypair.walletSecret, 'hex')), keypair.clientPubkey)));
+    return key;
+  }
+
+  override encrypt(keypair: NWCWalletServiceKeyPair, content: string, encryptionType: Nip47EncryptionType): Promise<string> {
+    return encryptionType === 'nip04' ? super.encrypt(keypair, content, encryptionType) : Promise.resolve(nip44.v2.encrypt(content, this.#key(keypair)));
+  }
+
+  override decrypt(keypair: NWCWalletServiceKeyPair, content: string, encryptionType: Nip47EncryptionType): Promise<string> {
+    return encryptionType === 'nip04' ? super.decrypt(keypair, content, encryptionType) : Promise.resolve(nip44.v2.decrypt(content, this.#key(keypair)));
+  }
 }
