@@ -523,7 +523,8 @@ export class Simulation {
     const report = stdout.split('\n').reverse().find((line) => line.startsWith('{'));
     const fixed = report ? JSON.parse(report) : null;
     if (!Array.isArray(fixed?.differences)) this.violation('the wallet and the ledger agree after reconcile', `ledger reconcile --fix printed no report: ${stdout}`);
-    this.lightning.stats.reconcileFixed = fixed.differences.filter((d) => d.fixed).map((d) => d.kind);
+    // Counted by kind: a long run fixes hundreds, and a list of them buried the record.
+    this.lightning.stats.reconcileFixed = fixed.differences.filter((d) => d.fixed).reduce((n, d) => ({ ...n, [d.kind]: (n[d.kind] ?? 0) + 1 }), {});
     // The second look, from this process: what --fix could not settle is left.
     await this.lightning.wallet.idle();
     const after = await reconcile(this.ctx.db, this.ctx.clock, this.ctx.rail, { fix: false });

@@ -67,16 +67,16 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
    * Reads and invoices: a failure is the upstream's, reported as such. A read the wallet
    * left unanswered is asked again, up to READ_ATTEMPTS times: it changes nothing, and a
    * reconcile over a long history makes hundreds of them (one lost answer aborted it).
-   * Making an invoice is not repeated: each ask makes another.
+   * Making an invoice is asked once (attempts 1): each ask makes another.
    */
-  async function read<T>(what: string, call: () => Promise<T>): Promise<T> {
+  async function read<T>(what: string, call: () => Promise<T>, attempts = READ_ATTEMPTS): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await ask(what, call);
       } catch (error) {
         if (error instanceof RailError && error.code === 'NOT_FOUND') throw error;
         const unanswered = error instanceof RailError && error.outcome === 'unknown';
-        if (unanswered && what !== 'make_invoice' && attempt < READ_ATTEMPTS) continue;
+        if (unanswered && attempt < attempts) continue;
         throw new MarketError('UPSTREAM_UNAVAILABLE', `The Lightning wallet is unavailable (${(error as Error).message}). Try again shortly.`);
       }
     }
@@ -110,7 +110,7 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
   return {
     name: 'nwc',
     async createInvoice({ amountMsats, memo, expirySeconds }) {
-      const t = await read('make_invoice', () => client.makeInvoice({ amount: amountMsats, description: memo ?? undefined, expiry: expirySeconds }));
+      const t = await read('make_invoice', () => client.makeInvoice({ amount: amountMsats, description: memo ?? undefined, expiry: expirySeconds }), 1);
       return { bolt11: t.invoice, paymentHash: t.payment_hash, expiresAt: new Date(t.expires_at * 1000).toISOString() };
     },
     lookupInvoice: lookup,

@@ -26,8 +26,9 @@ export interface GrantClaims {
 /** The marketplace's signing key, made on first use and kept sealed in the database. */
 export function signingKey(db: Db, clock: Clock): Uint8Array {
   return db.write(() => {
-    if (!store.getSecretSetting(db, GRANT_SIGNING_KEY)) store.insertSecretSetting(db, GRANT_SIGNING_KEY, randomBytes(32).toString('hex'), clock.now().toISOString());
-    return Uint8Array.from(Buffer.from(store.getSecretSetting(db, GRANT_SIGNING_KEY)!, 'hex'));
+    let hex = store.getSecretSetting(db, GRANT_SIGNING_KEY);
+    if (!hex) store.insertSecretSetting(db, GRANT_SIGNING_KEY, (hex = randomBytes(32).toString('hex')), clock.now().toISOString());
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
   });
 }
 
