@@ -212,6 +212,32 @@ describe('withdrawals over NWC', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
+  it('settle many payouts of unknown outcome with one read of the wallet\'s history, not one per payout', async () => {
+    const clock = new ManualClock(new Date().toISOString());
+    const ctx = lightningContext(tempDbPath(), clock);
+    const { agent, client } = await withdrawingAgent(ctx);
+    // Three payments the wallet never makes and three it makes: no answer for any of them.
+    wallet.payFailures = ['NO_ANSWER', 'NO_ANSWER', 'NO_ANSWER'];
+    wallet.payButNoAnswer = true;
+    const invoices = Array.from({ length: 6 }, () => wallet.externalInvoice({ amountSats: 100 }));
+    const sent = await Promise.all(invoices.map((i) => call(client, 'marketplace_withdraw', { bolt11: i.bolt11 })));
+    expect(sent.map((s) => s.data.status)).toEqual(Array(6).fill('pending'));
+    clock.advance(11 * 60_000);
+    const listRequests = () => wallet.requests.filter((r) => r.method === 'list_transactions').length;
+    let before = listRequests();
+    await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
+    const oneRead = listRequests() - before;
+    before = listRequests();
+    const fixed = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true });
+    expect(listRequests() - before).toBe(oneRead);
+    expect(fixed.ok).toBe(true);
+    const statuses = (await call(client, 'marketplace_list_withdrawals', {})).data.items.map((w: { status: string }) => w.status).sort();
+    expect(statuses).toEqual(['completed', 'completed', 'completed', 'failed', 'failed', 'failed']);
+    expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000 - 3 * 100_000, heldMsats: 0 });
+    expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
   it('settle from the wallet\'s record when the payment went through but the answer was lost', async () => {
     const ctx = lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);

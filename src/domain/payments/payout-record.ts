@@ -5,6 +5,9 @@ import type { RailTransaction } from './rail.js';
 /** How long a payment the wallet has no record of is given before `ledger reconcile --fix` counts it as never sent. */
 export const UNKNOWN_GRACE_MS = 10 * 60_000;
 
+/** Where settling reads the wallet's record of one payout: the rail's lookup unless told otherwise. */
+export type PayoutLookup = (paymentHash: string) => Promise<RailTransaction | null>;
+
 export type PayoutOutcome = { outcome: 'paid'; feeMsats: number; preimage: string | null } | { outcome: 'failed'; reason: string } | null;
 
 /**
