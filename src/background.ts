@@ -12,6 +12,7 @@ import { collectDebts } from './domain/disputes/debts.js';
 import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
 import { watchDeposits } from './domain/payments/deposits.js';
+import { UNKNOWN_GRACE_MS } from './domain/payments/payout-record.js';
 import { settleWithdrawals } from './domain/payments/withdrawals.js';
 import { discoverProviders, DISCOVERY_MS } from './nostr/discovery.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
@@ -20,6 +21,12 @@ const SWEEP_MS = 30_000;
 const WEBHOOK_MS = 1_000;
 /** How often the wallet is asked about unpaid invoices and unsettled payouts. */
 export const LIGHTNING_WATCH_MS = 5_000;
+/**
+ * Payouts sent within the grace are asked about every round; older ones, which the wallet
+ * most likely never got, every this many rounds (once a minute): each such round reads the
+ * wallet's history back to the oldest of them.
+ */
+const ROUNDS_PER_FULL_SETTLE = 12;
 /** Ends what is due: deals first, since each ends its own hold with its own description. */
 export function sweepDue(ctx: AppContext): void {
   settleDueContracts(ctx.db, ctx.clock);
@@ -41,6 +48,7 @@ export function startBackgroundWork(ctx: AppContext): () => void {
   };
   let delivering = false;
   let watching = false;
+  let round = 0;
   const timers = [
     setInterval(guard('expiry sweep', () => sweepDue(ctx)), SWEEP_MS),
     setInterval(
@@ -60,9 +68,11 @@ export function startBackgroundWork(ctx: AppContext): () => void {
         if (watching) return;
         watching = true;
         try {
+          const full = ++round % ROUNDS_PER_FULL_SETTLE === 0;
+          const o = full ? {} : { sentSince: new Date(ctx.clock.now().getTime() - UNKNOWN_GRACE_MS).toISOString() };
           await watchDeposits(ctx.db, ctx.clock, ctx.rail);
-          await settleWithdrawals(ctx.db, ctx.clock, ctx.rail);
-          await settleComputePayments(ctx.db, ctx.clock, ctx.rail);
+          await settleWithdrawals(ctx.db, ctx.clock, ctx.rail, o);
+          await settleComputePayments(ctx.db, ctx.clock, ctx.rail, o);
         } finally {
           watching = false;
         }

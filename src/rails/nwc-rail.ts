@@ -133,11 +133,13 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
     },
     async lookupPayment(paymentHash) {
       const t = await lookup(paymentHash);
-      if (t?.direction === 'outgoing') return t;
-      // Not every wallet answers lookup_invoice for payments it sent; its history does.
-      const mine = (x: Nip47Tx) => x.payment_hash === paymentHash;
-      const found = (await history({ type: 'outgoing' }, 10_000, (page) => page.some(mine))).find(mine);
-      return found ? toTransaction(found) : null;
+      return t?.direction === 'outgoing' ? t : null;
+    },
+    async sentPayments({ paymentHashes, sinceSeconds }) {
+      // Not every wallet answers lookup_invoice for payments it sent; its history does, in one read.
+      const wanted = new Set(paymentHashes);
+      const sent = await history({ type: 'outgoing', from: Math.max(0, sinceSeconds - CLOCK_SLACK_SECONDS) }, 10_000);
+      return sent.filter((t) => wanted.has(t.payment_hash)).map(toTransaction);
     },
     async listTransactions({ sinceSeconds, limit }) {
       return (await history({ from: sinceSeconds }, limit ?? 1000)).map(toTransaction);

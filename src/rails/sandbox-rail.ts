@@ -45,6 +45,9 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
       const row = store.sandboxInvoice(db, paymentHash);
       return row?.direction === 'outgoing' ? view(row) : null;
     },
+    async sentPayments({ paymentHashes }) {
+      return paymentHashes.map((hash) => store.sandboxInvoice(db, hash)).flatMap((row) => (row?.direction === 'outgoing' ? [view(row)] : []));
+    },
     async listTransactions() {
       return store.allSandboxInvoices(db).map(view);
     },

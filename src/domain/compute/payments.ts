@@ -12,7 +12,7 @@ import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import type { PaymentRail } from '../payments/rail.js';
-import { readPayoutRecord, type PayoutLookup } from '../payments/payout-record.js';
+import { readPayoutRecords, type SettleOptions } from '../payments/payout-record.js';
 import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.js';
 
 /** Records a payment about to be asked of the wallet; refuses one that does not fit, or an invoice paid before. */
@@ -66,13 +66,11 @@ export function computePaymentFailed(db: Db, clock: Clock, id: string, reason: s
  * `failUnrecorded` (`ledger reconcile --fix`), one the wallet has no record of after the
  * grace counts as never sent. Returns how many ended.
  */
-export async function settleComputePayments(db: Db, clock: Clock, rail: PaymentRail, o: { failUnrecorded?: boolean; lookup?: PayoutLookup } = {}): Promise<number> {
-  const lookup = o.lookup ?? ((hash: string) => rail.lookupPayment(hash));
+export async function settleComputePayments(db: Db, clock: Clock, rail: PaymentRail, o: SettleOptions = {}): Promise<number> {
   let ended = 0;
-  for (const p of store.computePaymentsIn(db, 'sending')) {
-    const record = readPayoutRecord(await lookup(p.paymentHash), p, clock.now(), o.failUnrecorded ?? false);
-    if (record?.outcome === 'paid') computePaymentPaid(db, clock, p.id, record.feeMsats);
-    else if (record?.outcome === 'failed') computePaymentFailed(db, clock, p.id, record.reason);
+  for (const { payout: p, outcome } of await readPayoutRecords(rail, store.computePaymentsIn(db, 'sending'), clock.now(), o)) {
+    if (outcome?.outcome === 'paid') computePaymentPaid(db, clock, p.id, outcome.feeMsats);
+    else if (outcome?.outcome === 'failed') computePaymentFailed(db, clock, p.id, outcome.reason);
     else continue;
     ended++;
   }

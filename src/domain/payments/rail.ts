@@ -49,13 +49,18 @@ export interface PaymentRail {
   /** null when the wallet does not know the hash. */
   lookupInvoice(paymentHash: string): Promise<RailTransaction | null>;
   payInvoice(o: { bolt11: string; paymentHash: string; amountMsats: number; maxFeeMsats: number }): Promise<RailPayment>;
-  /** The wallet's record of an outgoing payment, or null. */
+  /** The wallet's answer, asked by hash, about an outgoing payment, or null. */
   lookupPayment(paymentHash: string): Promise<RailTransaction | null>;
   /**
    * Of these invoices (made no earlier than `sinceSeconds`, unix), the ones the wallet has
    * been paid, in as few requests as the wallet allows.
    */
   paidInvoices(o: { paymentHashes: string[]; sinceSeconds: number }): Promise<RailTransaction[]>;
+  /**
+   * Of these payments (sent no earlier than `sinceSeconds`, unix), the ones the wallet's
+   * history shows, in whatever state, in as few requests as the wallet allows.
+   */
+  sentPayments(o: { paymentHashes: string[]; sinceSeconds: number }): Promise<RailTransaction[]>;
   /** The wallet's transactions since `sinceSeconds` (unix), both directions. */
   listTransactions(o: { sinceSeconds?: number; limit?: number }): Promise<RailTransaction[]>;
   balanceMsats(): Promise<number>;

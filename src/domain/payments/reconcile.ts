@@ -7,7 +7,6 @@ import * as store from '../../db/payments-store.js';
 import * as compute from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
 import { creditPaidInvoice } from './deposits.js';
-import type { PayoutLookup } from './payout-record.js';
 import type { PaymentRail, RailTransaction } from './rail.js';
 import { settleComputePayments } from '../compute/payments.js';
 import { settleWithdrawals } from './withdrawals.js';
@@ -32,7 +31,8 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   const wallet = await rail.listTransactions({ limit: HISTORY_LIMIT });
   const byHash = new Map<string, RailTransaction>();
   for (const t of wallet) byHash.set(`${t.direction}:${t.paymentHash}`, t);
-  const lookup = payoutLookup(rail, byHash, wallet.length < HISTORY_LIMIT);
+  // Payouts settle from this same read unless it was cut short.
+  const history = wallet.length < HISTORY_LIMIT ? wallet : undefined;
   const differences: Difference[] = [];
 
   for (const inv of store.allInvoices(db)) {
@@ -49,8 +49,8 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   const unknownBefore = store.withdrawalsIn(db, ['sending']).filter((w) => w.rail === rail.name);
   const computeUnknownBefore = compute.computePaymentsIn(db, 'sending');
   if (o.fix) {
-    await settleWithdrawals(db, clock, rail, { failUnrecorded: true, lookup });
-    await settleComputePayments(db, clock, rail, { failUnrecorded: true, lookup });
+    await settleWithdrawals(db, clock, rail, { failUnrecorded: true, history });
+    await settleComputePayments(db, clock, rail, { failUnrecorded: true, history });
   }
   for (const w of unknownBefore) {
     const after = store.getWithdrawal(db, w.id)!;
@@ -92,19 +92,3 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   return { ok: differences.every((d) => d.fixed), checked: wallet.length, differences };
 }
 
-/**
- * The wallet's record of a payout, read from the history reconcile has just read. The
- * rail's own lookup reads the whole outgoing history again for a payment it cannot find,
- * and a fix settles hundreds of such payouts (a simulated 100,000-step day: twenty
- * minutes of wallet requests). A payout the history has not seen end is asked afresh:
- * one lookup if the history was read whole, the rail's full search if it was cut short.
- */
-function payoutLookup(rail: PaymentRail, history: Map<string, RailTransaction>, whole: boolean): PayoutLookup {
-  return async (paymentHash) => {
-    const listed = history.get(`outgoing:${paymentHash}`);
-    if (listed && listed.state !== 'pending') return listed;
-    if (listed || !whole) return rail.lookupPayment(paymentHash);
-    const looked = await rail.lookupInvoice(paymentHash);
-    return looked?.direction === 'outgoing' ? looked : null;
-  };
-}

@@ -15,7 +15,7 @@ import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { checkInvoice, type Network } from './invoice-check.js';
-import { readPayoutRecord, type PayoutLookup } from './payout-record.js';
+import { readPayoutRecords, type SettleOptions } from './payout-record.js';
 import { RailError, type PaymentRail } from './rail.js';
 
 /** The default fee reserve: 1% of the amount, at least 10 sats (routing fees are usually far below). */
@@ -122,19 +122,18 @@ function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): void {
  * Settles withdrawals whose outcome was unknown from the wallet's own record, and sends
  * queued ones (approved later, or interrupted before sending). Returns how many ended.
  */
-export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail, o: { failUnrecorded?: boolean; lookup?: PayoutLookup } = {}): Promise<number> {
-  const lookup = o.lookup ?? ((hash: string) => rail.lookupPayment(hash));
+export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail, o: SettleOptions = {}): Promise<number> {
+  const open = store.withdrawalsIn(db, ['queued', 'sending']).filter((w) => w.rail === rail.name);
   let ended = 0;
-  for (const w of store.withdrawalsIn(db, ['queued', 'sending'])) {
-    if (w.rail !== rail.name) continue;
-    if (w.status === 'queued') {
-      const after = await sendWithdrawal(db, clock, rail, w.id);
-      if (after.status !== 'pending') ended++;
-      continue;
-    }
-    const record = readPayoutRecord(await lookup(w.paymentHash), w, clock.now(), o.failUnrecorded ?? false);
-    if (record?.outcome === 'paid') complete(db, clock, w, record.feeMsats, record.preimage);
-    else if (record?.outcome === 'failed') fail(db, clock, w, record.reason);
+  for (const w of open) {
+    if (w.status !== 'queued') continue;
+    const after = await sendWithdrawal(db, clock, rail, w.id);
+    if (after.status !== 'pending') ended++;
+  }
+  const sending = open.filter((w) => w.status === 'sending');
+  for (const { payout: w, outcome } of await readPayoutRecords(rail, sending, clock.now(), o)) {
+    if (outcome?.outcome === 'paid') complete(db, clock, w, outcome.feeMsats, outcome.preimage);
+    else if (outcome?.outcome === 'failed') fail(db, clock, w, outcome.reason);
     else continue;
     ended++;
   }
