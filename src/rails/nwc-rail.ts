@@ -84,17 +84,17 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
   }
 
   /**
-   * Up to `limit` transactions, newest first, read until `enough` says so. A page that
-   * shifts under a new payment repeats a row, never skips one.
+   * Up to `limit` transactions, newest first. A page that shifts under a new payment
+   * repeats a row, never skips one.
    */
-  async function history(filter: { type?: 'incoming' | 'outgoing'; from?: number }, limit: number, enough = (_page: Nip47Tx[]) => false): Promise<Nip47Tx[]> {
+  async function history(filter: { type?: 'incoming' | 'outgoing'; from?: number }, limit: number): Promise<Nip47Tx[]> {
     const seen = new Map<string, Nip47Tx>();
     for (let offset = 0; seen.size < limit; offset += HISTORY_PAGE) {
       const page = await read('list_transactions', () => client.listTransactions({ ...filter, limit: HISTORY_PAGE, offset }));
       const before = seen.size;
       for (const t of page.transactions) seen.set(`${t.type}:${t.payment_hash}`, t);
       // A wallet that ignores `offset` answers the same page again: stop rather than ask for ever.
-      if (page.transactions.length < HISTORY_PAGE || seen.size === before || enough(page.transactions)) break;
+      if (page.transactions.length < HISTORY_PAGE || seen.size === before) break;
     }
     return [...seen.values()].slice(0, limit);
   }

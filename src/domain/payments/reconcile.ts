@@ -91,4 +91,3 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   }
   return { ok: differences.every((d) => d.fixed), checked: wallet.length, differences };
 }
-
