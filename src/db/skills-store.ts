@@ -116,6 +116,11 @@ function prepare(db: Db) {
        ON CONFLICT (skill_id, agent_id) DO UPDATE SET rating = excluded.rating, text = excluded.text, updated_at = excluded.updated_at`,
     ),
     addRating: s.prepare(`UPDATE skills SET rating_sum = rating_sum + ?, rating_count = rating_count + ? WHERE id = ?`),
+    usageById: s.prepare(
+      `SELECT id, skill_id AS skillId, agent_id AS agentId, kind, calls, input_tokens AS inputTokens, output_tokens AS outputTokens,
+         cost_sats AS costSats, creator_sats AS creatorSats, compute_sats AS computeSats, platform_sats AS platformSats,
+         referrer_sats AS referrerSats, created_at AS createdAt FROM skill_usage WHERE id = ?`,
+    ),
     insertUsage: s.prepare(
       `INSERT INTO skill_usage (id, skill_id, agent_id, kind, calls, input_tokens, output_tokens, cost_sats, creator_sats,
          compute_sats, platform_sats, referrer_sats, created_at)
@@ -174,6 +179,7 @@ export interface UsageRow {
   createdAt: string;
 }
 export const insertUsage = (db: Db, row: UsageRow) => void sql(db).insertUsage.run(row);
+export const usageById = (db: Db, id: string) => sql(db).usageById.get(id) as UsageRow | undefined;
 
 export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: string; name: string })[] {
   return db.sqlite

@@ -204,6 +204,8 @@ export const skillTools = [
       installed: z.literal(true),
       requires_payment: z.boolean(),
       cost_sats: z.number().int(),
+      // Optional: a retry answered from an idempotency record made before this field existed lacks it.
+      usage_id: z.string().nullable().optional().describe('The payment, when the install charged one: what a dispute names.'),
       pricing: z.record(z.string(), z.unknown()),
       content_sha256: z.string(),
     }),
@@ -232,7 +234,7 @@ export const skillTools = [
       compute_provider_id: z.string().optional(),
       idempotency_key: idempotencyKeyField,
     }),
-    output: z.object({ cost_sats: z.number().int(), split }),
+    output: z.object({ usage_id: z.string().optional().describe('What a dispute over this payment names.'), cost_sats: z.number().int(), split }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     action: (args, { ctx, caller }) => {
       const quote = quoteUsage(ctx.db, usageInput(caller.id, args));

@@ -1,10 +1,12 @@
 // Disputes over contracts: the escrow freezes, and the operator's resolution moves the
-// money once, from the hold while it is held, else back from the worker's wallet.
+// money once, from the hold while it is held, else back from the worker's wallet. And
+// over a skill's price, paid out at once: the creator's share comes back.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { resolveDispute } from '../../src/domain/disputes/disputes.js';
 import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
 import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
+import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { agent, call, closeContexts, connect, DAY, fundedAgent, makeContext, ManualClock } from '../support/fixtures.js';
@@ -82,12 +84,56 @@ describe('disputes over contracts', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('only the hirer disputes a contract, within the window; jobs cannot be disputed yet', async () => {
+  it('only the hirer disputes a contract, within the window; compute jobs cannot be disputed', async () => {
     const { clock, hirerClient, workerClient, contractId } = await delivered();
     expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
     expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'job', id: 'x' }, amount_sats: 1 })).data.error.code).toBe('INVALID_INPUT');
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' });
     clock.advance(15 * DAY);
     expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
+  });
+});
+
+describe('disputes over skill payments', () => {
+  async function paidSkill(publisher: 'agent' | 'sponsor') {
+    const ctx = makeContext();
+    const { sponsor, agent: creator } = fundedAgent(ctx, 1_000);
+    const { agent: user } = fundedAgent(ctx, 10_000);
+    const userClient = await connect(ctx, user.token);
+    const publisherClient = await connect(ctx, publisher === 'agent' ? creator.token : sponsor.token);
+    const slug = `summarise-${publisher}`;
+    await call(publisherClient, 'marketplace_publish_skill', { slug, name: 'Summarise', version: '1.0.0', description: 'Summarises.', pricing: { model: 'PerCall', per_call_sats: 100 } });
+    await call(publisherClient, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
+    reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
+    await call(userClient, 'marketplace_install_skill', { slug });
+    const used = await call(userClient, 'marketplace_record_skill_usage', { slug, calls: 10, idempotency_key: 'use-1' });
+    expect(used.data).toMatchObject({ usage_id: expect.stringMatching(/^su/), cost_sats: 1_000 });
+    return { ctx, creator, user, userClient, creatorClient: await connect(ctx, creator.token), used: used.data };
+  }
+
+  it('by the payer, against an agent creator: a full refund takes back the creator\'s share, and what it lacks is owed', async () => {
+    const { ctx, creator, user, userClient, creatorClient, used } = await paidSkill('agent');
+    const share = used.split.creator_sats;
+    expect(share).toBeGreaterThan(0);
+    // The creator spends all but 100 sats of what it has.
+    await call(creatorClient, 'marketplace_send_payment', { to_agent_id: user.id, amount_sats: 1_000 + share - 100 });
+    const subject = { kind: 'skill_usage', id: used.usage_id };
+    expect((await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
+    expect((await call(userClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: share + 1 })).data.error.code).toBe('INVALID_INPUT');
+    const filed = await call(userClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: share });
+    expect(filed.data).toMatchObject({ status: 'Open', respondent_id: creator.id, at_stake_sats: share });
+    expect((await call(userClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
+    const before = msats(ctx, user.id);
+    const resolved = resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' });
+    expect(resolved).toMatchObject({ refund_sats: share, debt_sats: share - 100 });
+    expect(msats(ctx, user.id) - before).toBe(100_000);
+    expect(msats(ctx, creator.id)).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('not against a sponsor who published the skill: sponsors answer no disputes', async () => {
+    const { userClient, used } = await paidSkill('sponsor');
+    const filed = await call(userClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'skill_usage', id: used.usage_id }, amount_sats: 1 });
+    expect(filed.data.error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/sponsor/) });
   });
 });

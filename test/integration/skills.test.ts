@@ -59,13 +59,17 @@ describe('a skill from publication to payout', () => {
     const installed = await call(userClient, 'marketplace_install_skill', { slug: 'weather-forecast', idempotency_key: 'install-1' });
     expect(installed.data).toMatchObject({ installed: true, version: '1.0.0', requires_payment: true, cost_sats: 0 });
 
+    const usageIds = new Set<string>();
     for (let i = 0; i < 100; i++) {
       const used = await call(userClient, 'marketplace_record_skill_usage', { slug: 'weather-forecast', input_tokens: 1500, output_tokens: 800, idempotency_key: `use-${i}` });
       // The seed's example: 15 + 16 = 31 sats; no referrer, no compute provider → their shares go to the creator.
-      expect(used.data).toEqual({ cost_sats: 31, split: { creator_sats: 28, compute_sats: 0, platform_sats: 3, referrer_sats: 0 } });
+      expect(used.data).toEqual({ usage_id: expect.stringMatching(/^su_/), cost_sats: 31, split: { creator_sats: 28, compute_sats: 0, platform_sats: 3, referrer_sats: 0 } });
+      usageIds.add(used.data.usage_id);
     }
-    // A retried report does not pay twice.
-    await call(userClient, 'marketplace_record_skill_usage', { slug: 'weather-forecast', input_tokens: 1500, output_tokens: 800, idempotency_key: 'use-0' });
+    expect(usageIds.size).toBe(100);
+    // A retried report does not pay twice, and names the same payment.
+    const again = await call(userClient, 'marketplace_record_skill_usage', { slug: 'weather-forecast', input_tokens: 1500, output_tokens: 800, idempotency_key: 'use-0' });
+    expect(usageIds.has(again.data.usage_id)).toBe(true);
 
     const dashboard = await call(creatorClient, 'marketplace_creator_analytics', { period: 'day' });
     expect(dashboard.data).toMatchObject({

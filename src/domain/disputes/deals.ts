@@ -9,8 +9,10 @@ import { earnedMsats } from '../bounties/reward.js';
 import { refundHeldPurchase, requirePurchase, settlePurchase } from '../data/purchases.js';
 import * as hiring from '../../db/hiring-store.js';
 import * as data from '../../db/data-store.js';
+import * as skills from '../../db/skills-store.js';
 import { requireContract, settleContract } from '../hiring/contracts.js';
 import { voidHold } from '../ledger/holds.js';
+import { satsToMsats } from '../money.js';
 import type { SubjectKind } from './disputes.js';
 
 export interface Claim {
@@ -76,8 +78,20 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       }
       throw new MarketError('NOT_FOUND', `No bounty submission ${s.id} of yours.`);
     }
-    default:
-      throw new MarketError('INVALID_INPUT', `Disputes over a ${kind} are not available yet; contracts, purchases and bounty submissions can be disputed.`);
+    case 'skill_usage': {
+      // A skill's price (an install or a use) was paid out at once; what the creator got can be claimed back.
+      const u = skills.usageById(db, id);
+      if (!u || u.agentId !== claimantId) throw new MarketError('NOT_FOUND', `No skill payment ${id} of yours.`);
+      const skill = skills.skillById(db, u.skillId)!;
+      if (skill.authorKind !== 'agent') throw new MarketError('CONFLICT', `Skill ${skill.slug} was published by a sponsor, not an agent; only agents answer disputes.`);
+      if (u.creatorSats === 0 || skill.authorId === claimantId) throw new MarketError('CONFLICT', `Nothing was paid to the creator of ${skill.slug} for ${u.id}.`);
+      return { respondentId: skill.authorId, maxMsats: satsToMsats(u.creatorSats), paidAt: u.createdAt, freeze: () => {} };
+    }
+    case 'job':
+      throw new MarketError(
+        'INVALID_INPUT',
+        'Compute jobs cannot be disputed: their providers are paid over Lightning, outside the ledger, so a dispute could recover nothing.',
+      );
   }
 }
 

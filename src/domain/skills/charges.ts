@@ -24,6 +24,8 @@ export interface Charge {
 }
 
 export interface ChargeResult {
+  /** What a dispute over this payment names (`subject: { kind: "skill_usage", id }`). */
+  usage_id: string;
   cost_sats: number;
   split: { creator_sats: number; compute_sats: number; platform_sats: number; referrer_sats: number };
 }
@@ -52,8 +54,9 @@ export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
     }
     pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
     if (c.referrerId) pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
+    const usageId = newId('su');
     store.insertUsage(db, {
-      id: newId('su'),
+      id: usageId,
       skillId: c.skill.id,
       agentId: c.payerAgentId,
       kind: c.kind,
@@ -67,6 +70,6 @@ export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
       referrerSats: parts.referrer_sats,
       createdAt: clock.now().toISOString(),
     });
-    return { cost_sats: c.costSats, split: parts };
+    return { usage_id: usageId, cost_sats: c.costSats, split: parts };
   });
 }

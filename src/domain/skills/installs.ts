@@ -22,6 +22,8 @@ export interface InstallResult {
   installed: true;
   requires_payment: boolean;
   cost_sats: number;
+  /** The payment, when the install charged one. */
+  usage_id: string | null;
   pricing: Pricing;
   content_sha256: string;
 }
@@ -71,18 +73,19 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
     const pricing = JSON.parse(v.pricing) as Pricing;
     const before = store.findInstall(db, input.agentId, skill.id);
     const { costSats } = quoteInstall(db, input.agentId, input.slug, input.range);
-    if (costSats > 0) {
-      chargeForSkill(db, clock, {
-        payerAgentId: input.agentId,
-        skill,
-        costSats,
-        split: JSON.parse(v.revenueSplit) as RevenueSplit,
-        referrerId: before?.referrerId ?? referrerId,
-        computeProviderId: null,
-        kind: 'install',
-        usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
-      });
-    }
+    const charged =
+      costSats === 0
+        ? null
+        : chargeForSkill(db, clock, {
+            payerAgentId: input.agentId,
+            skill,
+            costSats,
+            split: JSON.parse(v.revenueSplit) as RevenueSplit,
+            referrerId: before?.referrerId ?? referrerId,
+            computeProviderId: null,
+            kind: 'install',
+            usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
+          });
     store.upsertInstall(db, { agentId: input.agentId, skillId: skill.id, version: v.version, referrerId, installedAt: clock.now().toISOString() });
     if (!before || before.uninstalledAt !== null) store.addInstalls(db, skill.id, 1);
     return {
@@ -92,6 +95,7 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
       installed: true as const,
       requires_payment: isMetered(pricing),
       cost_sats: costSats,
+      usage_id: charged?.usage_id ?? null,
       pricing,
       content_sha256: v.contentSha256,
     };
