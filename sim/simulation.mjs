@@ -551,6 +551,7 @@ function reached(db) {
     computeJobs: count('compute_jobs'),
     computePayments: count('compute_payments'),
     transfers: db.sqlite.prepare('SELECT count(*) AS n FROM transfers').get().n,
+    disputedKinds: Object.fromEntries(db.sqlite.prepare('SELECT subject_kind AS kind, count(*) AS n FROM disputes GROUP BY subject_kind ORDER BY subject_kind').all().map((r) => [r.kind, r.n])),
   };
 }
 

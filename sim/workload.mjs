@@ -263,7 +263,11 @@ export const operations = {
     if (!slug) return operations.install(sim, r);
     const key = sim.newKey();
     const args = r.chance(0.5) ? { slug, calls: r.int(1, 5) } : { slug, input_tokens: r.int(0, 5_000), output_tokens: r.int(0, 5_000) };
-    await sim.act(agent, 'marketplace_record_skill_usage', { ...args, idempotency_key: key });
+    const answer = await sim.act(agent, 'marketplace_record_skill_usage', { ...args, idempotency_key: key });
+    // Now and then the payer disputes a use: paid out at once, so the creator pays back.
+    if (answer.ok && !answer.pending && answer.data.split.creator_sats > 0 && r.chance(0.1)) {
+      await sim.fileDispute(r, agent, 'skill_usage', answer.data.usage_id, answer.data.split.creator_sats);
+    }
   },
 
   async uninstall(sim, r) {
