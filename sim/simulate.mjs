@@ -3,7 +3,7 @@
 // its own process) and exits 1 if any invariant broke, printing the seed, the step and the
 // calls that led there. With --record, each finished seed is appended to FILE as one JSON
 // line, and seeds FILE already records as passed with the same options are skipped, so a
-// long run can be stopped and resumed.
+// long run can be stopped and resumed. `--summary FILE` prints what FILE records, a seed a row.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '2000' },
     jobs: { type: 'string', default: '1' },
     record: { type: 'string' },
+    summary: { type: 'string' },
     'no-faults': { type: 'boolean', default: false },
     'kill-every': { type: 'string', default: '300' },
     'jump-every': { type: 'string', default: '700' },
@@ -29,6 +30,11 @@ const { values } = parseArgs({
   },
 });
 
+if (values.summary) {
+  summarise(readRecord(values.summary));
+  await new Promise((flushed) => process.stdout.write('', flushed));
+  process.exit(0);
+}
 if (!['nwc', 'sandbox'].includes(values.rail)) throw new Error(`--rail is nwc or sandbox, not ${values.rail}`);
 // The wallet service and the NWC client (@getalby/sdk) log to the console; stdout carries only the report.
 for (const level of ['log', 'info', 'debug', 'warn', 'error']) console[level] = values.verbose ? (...args) => process.stderr.write(`${args.join(' ')}\n`) : () => {};
@@ -152,4 +158,36 @@ function currentCommit() {
   } catch {
     return null;
   }
+}
+
+/** The record as a table: each seed's run, and the totals of those that passed. */
+function summarise(lines) {
+  const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+  const rows = [...lines].sort((a, b) => a.seed - b.seed).map((l) => {
+    const s = l.stats ?? {};
+    return {
+      seed: l.seed,
+      ok: l.ok ? 'ok' : 'FAILED',
+      steps: l.steps,
+      rail: l.options?.rail ?? s.rail,
+      calls: s.calls,
+      kills: `${s.kills} (${s.killsInFlight} in flight, ${s.killsDuringPayout ?? 0} in a payout)`,
+      jumps: s.jumps,
+      'wallet faults': sum(s.lightning?.faults),
+      'relay drops/outages': s.lightning ? `${s.lightning.relayDrops}/${s.lightning.relayOutages}` : '',
+      checks: s.checks,
+      hours: (s.seconds / 3600).toFixed(2),
+      'server CPU s': s.serverCpuSeconds,
+      commit: (l.commit ?? '').slice(0, 7),
+      finished: l.finished_at?.slice(0, 16) ?? '',
+    };
+  });
+  console.table(rows);
+  const passed = lines.filter((l) => l.ok);
+  const total = (f) => passed.reduce((a, l) => a + (f(l.stats ?? {}) ?? 0), 0);
+  process.stdout.write(
+    `${passed.length} passed (seeds ${passed.map((l) => l.seed).sort((a, b) => a - b).join(', ')}): ${passed.reduce((a, l) => a + l.steps, 0)} steps, ` +
+      `${total((s) => s.calls)} calls, ${total((s) => s.kills)} kills, ${total((s) => s.jumps)} clock jumps, ${total((s) => sum(s.lightning?.faults))} wallet faults, ` +
+      `${total((s) => s.checks)} invariant checks; ${lines.length - passed.length} failed\n`,
+  );
 }
