@@ -1,7 +1,7 @@
 // Work a running server does between calls: end expired holds and approvals (so their
 // funds and states are right even when nobody looks), collect dispute debts, deliver
 // sponsor webhooks, and ask the wallet about unpaid invoices and unsettled payouts (withdrawals
-// and payments to compute providers).
+// and payments to compute providers), and credit the payments it announces.
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
@@ -11,7 +11,7 @@ import { settleComputePayments } from './domain/compute/payments.js';
 import { collectDebts } from './domain/disputes/debts.js';
 import { settleDuePurchases } from './domain/data/purchases.js';
 import { settleDueContracts } from './domain/hiring/contracts.js';
-import { watchDeposits } from './domain/payments/deposits.js';
+import { creditPaidInvoice, watchDeposits } from './domain/payments/deposits.js';
 import { UNKNOWN_GRACE_MS } from './domain/payments/payout-record.js';
 import { settleWithdrawals } from './domain/payments/withdrawals.js';
 import { discoverProviders, DISCOVERY_MS } from './nostr/discovery.js';
@@ -83,5 +83,26 @@ export function startBackgroundWork(ctx: AppContext): () => void {
   ];
   if (ctx.config.relays.length > 0) void guard('provider discovery', () => discoverProviders(ctx))();
   for (const t of timers) t.unref();
-  return () => timers.forEach(clearInterval);
+  const stopNotices = creditAnnouncedDeposits(ctx);
+  return () => {
+    timers.forEach(clearInterval);
+    stopNotices();
+  };
+}
+
+/**
+ * A payment the wallet announces (NIP-47 payment_received) is credited at once, not at the
+ * watcher's next round; the watcher still finds what an announcement missed. Crediting is
+ * once per payment hash, whichever notices first. Returns how to stop.
+ */
+export function creditAnnouncedDeposits(ctx: AppContext): () => void {
+  if (!ctx.rail.watchReceived) return () => {};
+  return ctx.rail.watchReceived((t) => {
+    if (t.direction !== 'incoming' || t.state !== 'settled') return;
+    try {
+      creditPaidInvoice(ctx.db, ctx.clock, t.paymentHash, t.amountMsats);
+    } catch (error) {
+      ctx.logger.error('crediting an announced deposit failed', { error: String(error) });
+    }
+  });
 }

@@ -252,10 +252,11 @@ async function serveStdio(ctx: AppContext): Promise<void> {
       return caller;
     },
   });
-  startBackgroundWork(ctx);
+  const stopBackground = startBackgroundWork(ctx);
   await server.connect(new StdioServerTransport());
   ctx.logger.info('serving MCP over stdio', { db: ctx.config.dbPath });
   const stop = () => {
+    stopBackground();
     void server.close().finally(() => {
       ctx.rail.close();
       ctx.db.close();
@@ -276,8 +277,9 @@ async function serveHttp(ctx: AppContext, announce: (url: string) => void): Prom
   ctx.config.publicUrl ??= new URL(url).origin;
   ctx.logger.info('serving MCP over HTTP', { url, db: ctx.config.dbPath });
   announce(url);
-  startBackgroundWork(ctx);
+  const stopBackground = startBackgroundWork(ctx);
   const stop = () => {
+    stopBackground();
     http.close(() => {
       ctx.rail.close();
       ctx.db.close();

@@ -142,6 +142,11 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
       const sent = await history({ type: 'outgoing', from: Math.max(0, sinceSeconds - CLOCK_SLACK_SECONDS) }, 10_000);
       return sent.filter((t) => wanted.has(t.payment_hash)).map(toTransaction);
     },
+    watchReceived(onReceived) {
+      // The SDK keeps the subscription up, reconnecting after a relay drops it.
+      const subscribed = client.subscribeNotifications((n) => onReceived(toTransaction(n.notification)), ['payment_received']);
+      return () => void subscribed.then((stop) => stop());
+    },
     async listTransactions({ sinceSeconds, limit }) {
       return (await history({ from: sinceSeconds }, limit ?? 1000)).map(toTransaction);
     },

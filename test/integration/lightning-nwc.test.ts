@@ -2,7 +2,8 @@
 // real NWC client in the marketplace, and the SDK's wallet service in front of a
 // simulated Lightning backend that signs real regtest invoices and returns real preimages.
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { creditAnnouncedDeposits } from '../../src/background.js';
 import type { AppContext } from '../../src/context.js';
 import { watchDeposits } from '../../src/domain/payments/deposits.js';
 import { settleComputePayments } from '../../src/domain/compute/payments.js';
@@ -83,6 +84,32 @@ describe('deposits over NWC', () => {
     const checked = await call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash });
     expect(checked.data).toMatchObject({ status: 'pending' });
     expect(wallet.requests.filter((r) => r.method === 'lookup_invoice')).toHaveLength(2);
+  });
+
+  it('are credited as the wallet announces them (NIP-47 notifications), once, with no read of its history', async () => {
+    const ctx = lightningContext();
+    const { agent } = fundedAgent(ctx, 0);
+    const stop = creditAnnouncedDeposits(ctx);
+    try {
+      const made = (await call(await connect(ctx, agent.token), 'marketplace_create_topup_invoice', { amount_sats: 700 })).data;
+      const asked = wallet.requests.length;
+      wallet.settleIncoming(made.payment_hash);
+      // Announced again until heard: the subscription may not have reached the relay before the first.
+      await vi.waitFor(
+        () => {
+          if (balance(ctx, agent.id).balanceMsats === 0) wallet.announceReceived(made.payment_hash);
+          expect(balance(ctx, agent.id).balanceMsats).toBe(700_000);
+        },
+        { timeout: 10_000, interval: 250 },
+      );
+      wallet.announceReceived(made.payment_hash);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(balance(ctx, agent.id).balanceMsats).toBe(700_000);
+      expect(wallet.requests.slice(asked)).toEqual([]);
+      expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+    } finally {
+      stop();
+    }
   });
 
   it('are found by the watcher in one wallet request a round, and unpaid ones expire', async () => {

@@ -1,13 +1,15 @@
 // A simulated Lightning backend (no channels, no routes: none can run on these machines)
 // behind a real NIP-47 wallet service: the SDK's NWCWalletService on a real relay, with
 // real encryption and real error codes. Invoices are real signed regtest BOLT11s, and a
-// paid invoice returns the real preimage. Failures are scripted per test.
+// paid invoice returns the real preimage. Failures are scripted per test. A payment
+// received is announced as a real NIP-47 notification (kind 23197), as wallets do.
 import { createHash, randomBytes } from 'node:crypto';
 import { NWCWalletService, NWCWalletServiceKeyPair, type Nip47EncryptionType, type NWCWalletServiceRequestHandler } from '@getalby/sdk';
 import bolt11 from 'bolt11';
 import { decode } from 'light-bolt11-decoder';
 import { nip44 } from 'nostr-tools';
-import { getPublicKey } from 'nostr-tools/pure';
+import { SimplePool } from 'nostr-tools/pool';
+import { finalizeEvent, getPublicKey } from 'nostr-tools/pure';
 import WebSocket from 'ws';
 
 export type PayFailure = 'INSUFFICIENT_BALANCE' | 'PAYMENT_FAILED' | 'QUOTA_EXCEEDED' | 'NO_ANSWER';
@@ -31,6 +33,10 @@ export interface SimulatedWallet {
   payButNoAnswer: boolean;
   externalInvoice(o?: { amountSats?: number; expirySeconds?: number; network?: 'regtest' | 'mainnet'; createdAtSeconds?: number }): { bolt11: string; paymentHash: string; preimage: string };
   settleIncoming(paymentHash: string): void;
+  /** Whether a payment received is announced (a NIP-47 payment_received notification); on by default. */
+  notifies: boolean;
+  /** Announces a settled incoming payment again (a client may not have been listening the first time). */
+  announceReceived(paymentHash: string): void;
   requests: { method: string; params: unknown }[];
   /** Consulted for every request; undefined answers normally. */
   script: (method: string, params: Record<string, unknown>) => ScriptedFault | undefined;
@@ -114,6 +120,7 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
     feeMsats: 0,
     payFailures: [],
     payButNoAnswer: false,
+    notifies: true,
     requests: [],
     script: () => undefined,
     transactions: () => txs.map((t) => ({ ...view(t) })),
@@ -137,10 +144,17 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
       tx.state = 'settled';
       tx.settled_at = nowSeconds();
       wallet.balanceMsats += tx.amount;
+      if (wallet.notifies) announce('payment_received', tx);
+    },
+    announceReceived(paymentHash) {
+      const tx = txs.find((t) => t.type === 'incoming' && t.payment_hash === paymentHash && t.state === 'settled');
+      if (!tx) throw new Error(`no settled incoming payment ${paymentHash}`);
+      announce('payment_received', tx);
     },
     close: async () => {
       unsubscribe();
       service.close();
+      notices.close([o.relayUrl]);
     },
   };
 
@@ -151,6 +165,15 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
     preimage: t.state === 'settled' ? t.preimage : '',
   });
   const record = (method: string, params: unknown) => wallet.requests.push({ method, params });
+  const notices = new SimplePool();
+  const noticeKey = nip44.v2.utils.getConversationKey(Buffer.from(walletSecret, 'hex'), clientPubkey);
+  /** Best effort, as a real wallet's: a notice lost to a relay blip is what the client's polling is for. */
+  const announce = (type: 'payment_received', t: Tx) => {
+    const content = nip44.v2.encrypt(JSON.stringify({ notification_type: type, notification: view(t) }), noticeKey);
+    // Real time: relays judge created_at by their own clock, not the simulation's.
+    const event = finalizeEvent({ kind: 23197, created_at: Math.floor(Date.now() / 1000), tags: [['p', clientPubkey]], content }, Buffer.from(walletSecret, 'hex'));
+    void Promise.allSettled(notices.publish([o.relayUrl], event));
+  };
   /** The answer as the script wants it: on time, late, or never. */
   const answer = (fault: ScriptedFault | undefined, value: Answer): Promise<never> => {
     if (fault && 'drop' in fault) return never;
@@ -247,7 +270,7 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
 
   const service = new KeyCachingWalletService({ relayUrl: o.relayUrl });
   const keypair = new NWCWalletServiceKeyPair(walletSecret, clientPubkey);
-  await service.publishWalletServiceInfoEvent(walletSecret, ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'], []);
+  await service.publishWalletServiceInfoEvent(walletSecret, ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'], ['payment_received']);
   const unsubscribe = await service.subscribe(keypair, handler);
   return wallet;
 }

@@ -61,6 +61,12 @@ export interface PaymentRail {
    * history shows, in whatever state, in as few requests as the wallet allows.
    */
   sentPayments(o: { paymentHashes: string[]; sinceSeconds: number }): Promise<RailTransaction[]>;
+  /**
+   * Calls `onReceived` with each payment the wallet announces as it arrives (NIP-47
+   * notifications), if the wallet sends them; announcements are best effort, so what
+   * one misses is still found by reading. Returns how to stop listening.
+   */
+  watchReceived?(onReceived: (t: RailTransaction) => void): () => void;
   /** The wallet's transactions since `sinceSeconds` (unix), both directions. */
   listTransactions(o: { sinceSeconds?: number; limit?: number }): Promise<RailTransaction[]>;
   balanceMsats(): Promise<number>;
