@@ -11,6 +11,7 @@ import { isFreshDatabase } from './db/connection.js';
 import { defaultSecretKeyFile } from './db/secret-key.js';
 import { fundAgentFromSandbox } from './domain/agents/funding.js';
 import { isMarketError, MarketError } from './domain/errors.js';
+import { routeLibraryConsole } from './domain/logger.js';
 import { withIdempotency } from './domain/idempotency.js';
 import { authenticate, createAgent, createSponsor, rotateOperatorToken, rotateToken } from './domain/identity/registration.js';
 import { verifyLedger } from './domain/ledger/verify.js';
@@ -235,9 +236,7 @@ function init(ctx: AppContext, flags: Flags): Record<string, unknown> {
 }
 
 async function serveStdio(ctx: AppContext): Promise<void> {
-  // stdout carries only protocol: a library that logs with console.log or console.info
-  // (the NWC client does, on some paths) would corrupt the stream, so those go to stderr.
-  for (const level of ['log', 'info', 'debug'] as const) console[level] = console.error;
+  routeLibraryConsole(ctx.logger);
   const token = process.env.MARKETPLACE_TOKEN;
   if (!authenticate(ctx.db, token)) {
     throw new MarketError(
@@ -269,6 +268,7 @@ async function serveStdio(ctx: AppContext): Promise<void> {
 }
 
 async function serveHttp(ctx: AppContext, announce: (url: string) => void): Promise<void> {
+  routeLibraryConsole(ctx.logger);
   const http = await listen(createHttpApp(ctx), ctx.config.http.host, ctx.config.http.port);
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;

@@ -19,3 +19,24 @@ export function createLogger(level: LogLevel, sink: (line: string) => void = (li
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Libraries (the NWC client, nostr-tools) log with console. In stdio mode stdout carries
+ * only protocol, and in either mode the operator should read one kind of log: their lines
+ * become ours, JSON on stderr. Chatter goes to debug; their warnings and errors to warn,
+ * since the NWC client reports as an error an invoice the wallet does not know, which we
+ * ask about on purpose.
+ */
+export function routeLibraryConsole(logger: Logger): void {
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === 'string' ? a : safeJson(a))).join(' ');
+  for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => logger.debug(text(args), { source: 'library' });
+  for (const level of ['warn', 'error'] as const) console[level] = (...args: unknown[]) => logger.warn(text(args), { source: 'library' });
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

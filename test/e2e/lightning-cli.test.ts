@@ -1,11 +1,16 @@
-// The sandbox rail from the command line: a top-up invoice made over MCP is paid with
-// `sandbox pay`, and after a payout `ledger reconcile` finds wallet and ledger in agreement.
-import { afterEach, expect, it } from 'vitest';
+// Lightning from the command line. The sandbox rail: a top-up invoice made over MCP is paid
+// with `sandbox pay`, and after a payout `ledger reconcile` finds wallet and ledger in
+// agreement. The nwc rail: `serve --http` against a wallet on a real relay.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterEach, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
-import { call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
-import { cliJson } from '../support/processes.js';
+import { call, closeContexts, connect, fundedAgent, makeContext, tempDbPath } from '../support/fixtures.js';
+import { startSimulatedWallet } from '../support/lightning-wallet.js';
+import { cliJson, startHttpServer } from '../support/processes.js';
+import { startRelay } from '../support/relay.js';
 import { testInvoice } from '../support/bolt11.js';
 
 afterEach(closeContexts);
@@ -31,3 +36,32 @@ it('sandbox pay credits a top-up once; after a payout too, reconcile agrees', as
   const report = await cliJson(['ledger', 'reconcile', '--db', db]);
   expect(report.json).toMatchObject({ ok: true, differences: [] });
 });
+
+it('serve --http on the nwc rail credits a paid top-up nobody checks; library logs are JSON lines on stderr, none on stdout', async () => {
+  const relay = await startRelay();
+  const wallet = await startSimulatedWallet({ relayUrl: relay.url });
+  const db = tempDbPath();
+  const { json } = await cliJson(['init', '--db', db]);
+  const server = await startHttpServer(['--db', db, '--nwc-url', wallet.nwcUrl, '--network', 'regtest'], { MARKETPLACE_LOG_LEVEL: 'debug' });
+  let stdout = '';
+  let stderr = '';
+  server.process.stdout!.on('data', (d) => (stdout += d));
+  server.process.stderr!.on('data', (d) => (stderr += d));
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${json.agent.token}` } } }));
+    const made = await call(client, 'marketplace_create_topup_invoice', { amount_sats: 321 });
+    expect(made.data).toMatchObject({ status: 'pending' });
+    wallet.settleIncoming(made.data.payment_hash);
+    await vi.waitFor(async () => expect((await call(client, 'marketplace_check_balance', {})).data.balance_sats).toBe(321), { timeout: 15_000, interval: 300 });
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(lines.some((line) => JSON.parse(line).source === 'library')).toBe(true);
+  } finally {
+    await client.close();
+    await server.stop();
+    await wallet.close();
+    await relay.close();
+  }
+}, 60_000);
