@@ -143,8 +143,9 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
       return sent.filter((t) => wanted.has(t.payment_hash)).map(toTransaction);
     },
     watchReceived(onReceived) {
-      // The SDK keeps the subscription up, reconnecting after a relay drops it.
-      const subscribed = client.subscribeNotifications((n) => onReceived(toTransaction(n.notification)), ['payment_received']);
+      // The SDK keeps the subscription up, reconnecting after a relay drops it. A payment
+      // received is settled (NIP-47), though wallets older than the spec's `state` leave it out.
+      const subscribed = client.subscribeNotifications((n) => onReceived({ ...toTransaction(n.notification), state: 'settled' }), ['payment_received']);
       return () => void subscribed.then((stop) => stop());
     },
     async listTransactions({ sinceSeconds, limit }) {
