@@ -34,6 +34,9 @@ function toTransaction(t: Nip47Tx): RailTransaction {
  */
 const HISTORY_PAGE = 40;
 
+/** Of two records of one payment, the one that says more: paid, then still pending, then failed. */
+const FINALITY: Record<Nip47Tx['state'], number> = { settled: 3, pending: 2, accepted: 2, failed: 1 };
+
 /** How many times a wallet read (lookup, history, balance) is asked before the wallet counts as unavailable. */
 const READ_ATTEMPTS = 3;
 
@@ -84,15 +87,20 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
   }
 
   /**
-   * Up to `limit` transactions, newest first. A page that shifts under a new payment
-   * repeats a row, never skips one.
+   * Up to `limit` transactions, newest first, one per direction and payment hash. A page
+   * that shifts under a new payment repeats a row, never skips one. A wallet lists every
+   * attempt to pay an invoice: one that settled is the payment, whatever failed before it.
    */
   async function history(filter: { type?: 'incoming' | 'outgoing'; from?: number }, limit: number): Promise<Nip47Tx[]> {
     const seen = new Map<string, Nip47Tx>();
     for (let offset = 0; seen.size < limit; offset += HISTORY_PAGE) {
       const page = await read('list_transactions', () => client.listTransactions({ ...filter, limit: HISTORY_PAGE, offset }));
       const before = seen.size;
-      for (const t of page.transactions) seen.set(`${t.type}:${t.payment_hash}`, t);
+      for (const t of page.transactions) {
+        const key = `${t.type}:${t.payment_hash}`;
+        const known = seen.get(key);
+        if (!known || (FINALITY[t.state] ?? 0) > (FINALITY[known.state] ?? 0)) seen.set(key, t);
+      }
       // A wallet that ignores `offset` answers the same page again: stop rather than ask for ever.
       if (page.transactions.length < HISTORY_PAGE || seen.size === before) break;
     }

@@ -292,6 +292,32 @@ describe('withdrawals over NWC', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
+  it('settle from the attempt the wallet paid, not an earlier failed attempt at the same invoice', async () => {
+    // A wallet of our own here, on a clock the test moves: the failed attempt must be the older record.
+    let walletNow = Date.now();
+    const own = await startSimulatedWallet({ relayUrl: relay.url, now: () => walletNow });
+    try {
+      const ctx = makeContext({ config: { db: tempDbPath(), nwcUrl: own.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } });
+      const { agent, client } = await withdrawingAgent(ctx);
+      const invoice = own.externalInvoice({ amountSats: 1_000 });
+      own.payFailures = ['PAYMENT_FAILED'];
+      expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.status).toBe('failed');
+      // The agent tries the same invoice again; this time the wallet pays, and the answer is lost.
+      walletNow += 60_000;
+      own.payButNoAnswer = true;
+      expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.status).toBe('pending');
+      expect(own.transactions().filter((t) => t.payment_hash === invoice.paymentHash).map((t) => t.state)).toEqual(['failed', 'settled']);
+      expect(await settleWithdrawals(ctx.db, ctx.clock, ctx.rail)).toBe(1);
+      const statuses = (await call(client, 'marketplace_list_withdrawals', {})).data.items.map((w: { status: string }) => w.status);
+      expect(statuses).toEqual(['completed', 'failed']);
+      expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+      expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
+      expect(verifyLedger(ctx.db).ok).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('over the policy limit wait for the sponsor; once approved the wallet pays', async () => {
     const ctx = lightningContext();
     const { agent, client, sponsorClient } = await withdrawingAgent(ctx, 30_000);

@@ -222,39 +222,48 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
     }),
     payInvoice: (req) => {
       record('pay_invoice', req);
-      const fault = wallet.script('pay_invoice', req as never);
-      if (fault && 'fail' in fault) {
-        if (fault.fail === 'NO_ANSWER') return never;
-        return err(fault.fail, `simulated ${fault.fail.toLowerCase().replace('_', ' ')}`);
-      }
-      const failure = wallet.payFailures.shift();
-      if (failure === 'NO_ANSWER') return never;
-      if (failure) return err(failure, `simulated ${failure.toLowerCase().replace('_', ' ')}`);
       const decoded = decode(req.invoice);
       const section = (name: string) => (decoded.sections.find((s) => s.name === name) as { value?: unknown } | undefined)?.value;
       const amount = Number(section('amount') ?? req.amount ?? 0);
-      if (!amount) return err('OTHER', 'amountless invoice needs an amount');
       const paymentHash = String(section('payment_hash'));
+      const attempt = (state: Tx['state'], preimage = ''): Tx => {
+        const tx: Tx = {
+          type: 'outgoing',
+          state,
+          invoice: req.invoice,
+          description: String(section('description') ?? ''),
+          payment_hash: paymentHash,
+          preimage,
+          amount,
+          fees_paid: state === 'failed' ? 0 : wallet.feeMsats,
+          created_at: nowSeconds(),
+          expires_at: nowSeconds() + 3600,
+          settled_at: 0,
+        };
+        txs.push(tx);
+        return tx;
+      };
+      /** A refusal; one the wallet tried to route stays in its history as a failed payment, as real wallets keep it. */
+      const refuse = (code: string, message: string) => {
+        if (code === 'PAYMENT_FAILED') attempt('failed');
+        return err(code, message);
+      };
+      const fault = wallet.script('pay_invoice', req as never);
+      if (fault && 'fail' in fault) {
+        if (fault.fail === 'NO_ANSWER') return never;
+        return refuse(fault.fail, `simulated ${fault.fail.toLowerCase().replace('_', ' ')}`);
+      }
+      const failure = wallet.payFailures.shift();
+      if (failure === 'NO_ANSWER') return never;
+      if (failure) return refuse(failure, `simulated ${failure.toLowerCase().replace('_', ' ')}`);
+      if (!amount) return err('OTHER', 'amountless invoice needs an amount');
       if (wallet.balanceMsats < amount + wallet.feeMsats) return err('INSUFFICIENT_BALANCE', 'not enough balance');
       const own = txs.find((t) => t.type === 'incoming' && t.payment_hash === paymentHash);
       const preimage = external.get(paymentHash) ?? own?.preimage;
-      if (!preimage) return err('PAYMENT_FAILED', 'no route to the payee');
+      if (!preimage) return refuse('PAYMENT_FAILED', 'no route to the payee');
       const fee = wallet.feeMsats;
       wallet.balanceMsats -= amount + fee;
-      const tx: Tx = {
-        type: 'outgoing',
-        state: 'pending',
-        invoice: req.invoice,
-        description: String(section('description') ?? ''),
-        payment_hash: paymentHash,
-        preimage,
-        amount,
-        fees_paid: fee,
-        created_at: nowSeconds(),
-        expires_at: nowSeconds() + 3600,
-        settled_at: 0,
-      };
-      txs.push(tx);
+      const tx = attempt('pending', preimage);
       const settle = () => {
         if (own) wallet.settleIncoming(paymentHash);
         tx.state = 'settled';
