@@ -33,6 +33,19 @@ export function updateWithdrawal(db: Db, id: string, fromStatuses: string[], set
 export const liveWithdrawalFor = (db: Db, paymentHash: string) =>
   db.orm.select().from(withdrawals).where(and(eq(withdrawals.paymentHash, paymentHash), ne(withdrawals.status, 'failed'))).get();
 
+/** Of these payment hashes, those a failed withdrawal tried before: the invoice is being paid again. */
+export const retriedWithdrawalHashes = (db: Db, paymentHashes: string[]) =>
+  new Set(
+    paymentHashes.length === 0
+      ? []
+      : db.orm
+          .selectDistinct({ paymentHash: withdrawals.paymentHash })
+          .from(withdrawals)
+          .where(and(inArray(withdrawals.paymentHash, paymentHashes), eq(withdrawals.status, 'failed')))
+          .all()
+          .map((r) => r.paymentHash),
+  );
+
 export const withdrawalsIn = (db: Db, statuses: string[]) => db.orm.select().from(withdrawals).where(inArray(withdrawals.status, statuses)).orderBy(asc(withdrawals.id)).all();
 export const allWithdrawals = (db: Db) => db.orm.select().from(withdrawals).all();
 

@@ -318,6 +318,29 @@ describe('withdrawals over NWC', () => {
     }
   });
 
+  it('do not take an earlier failed attempt at the same invoice for the outcome of one the wallet never answered', async () => {
+    const own = await startSimulatedWallet({ relayUrl: relay.url });
+    try {
+      const clock = new ManualClock(new Date().toISOString());
+      const ctx = makeContext({ clock, config: { db: tempDbPath(), nwcUrl: own.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } });
+      const { agent, client } = await withdrawingAgent(ctx);
+      const invoice = own.externalInvoice({ amountSats: 1_000 });
+      own.payFailures = ['PAYMENT_FAILED', 'NO_ANSWER'];
+      expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.status).toBe('failed');
+      expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.status).toBe('pending');
+      // The wallet's history holds only the first attempt's failure: the second may still be paid.
+      expect(await settleWithdrawals(ctx.db, ctx.clock, ctx.rail)).toBe(0);
+      expect(balance(ctx, agent.id).heldMsats).toBe(1_010_000);
+      clock.advance(11 * 60_000);
+      expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true })).ok).toBe(true);
+      const [latest] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
+      expect(latest).toMatchObject({ status: 'failed', error: expect.stringMatching(/no record/) });
+      expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('over the policy limit wait for the sponsor; once approved the wallet pays', async () => {
     const ctx = lightningContext();
     const { agent, client, sponsorClient } = await withdrawingAgent(ctx, 30_000);

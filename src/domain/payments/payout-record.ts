@@ -29,7 +29,14 @@ export interface SettleOptions {
  * payout as never sent (`failUnrecorded`), each one the history shows unfinished or not at
  * all is asked about by hash: a wallet may leave a payment still in flight out of its history.
  */
-export async function readPayoutRecords<P extends SentPayout>(rail: PaymentRail, all: P[], now: Date, o: SettleOptions): Promise<{ payout: P; outcome: PayoutOutcome }[]> {
+export async function readPayoutRecords<P extends SentPayout>(
+  rail: PaymentRail,
+  all: P[],
+  now: Date,
+  o: SettleOptions,
+  /** Hashes an earlier payout tried and failed: a failed record may be that attempt's, so it settles nothing. */
+  retried = new Set<string>(),
+): Promise<{ payout: P; outcome: PayoutOutcome }[]> {
   const payouts = o.sentSince === undefined ? all : all.filter((p) => p.updatedAt >= o.sentSince!);
   if (payouts.length === 0) return [];
   const oldest = payouts.reduce((at, p) => (p.updatedAt < at ? p.updatedAt : at), payouts[0]!.updatedAt);
@@ -44,7 +51,11 @@ export async function readPayoutRecords<P extends SentPayout>(rail: PaymentRail,
       if (looked) records.set(p.paymentHash, looked);
     }
   }
-  return payouts.map((payout) => ({ payout, outcome: readPayoutRecord(records.get(payout.paymentHash) ?? null, payout, now, failUnrecorded) }));
+  const recordOf = (hash: string) => {
+    const seen = records.get(hash) ?? null;
+    return seen?.state === 'failed' && retried.has(hash) ? null : seen;
+  };
+  return payouts.map((payout) => ({ payout, outcome: readPayoutRecord(recordOf(payout.paymentHash), payout, now, failUnrecorded) }));
 }
 
 export type PayoutOutcome = { outcome: 'paid'; feeMsats: number; preimage: string | null } | { outcome: 'failed'; reason: string } | null;

@@ -131,7 +131,8 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
     if (after.status !== 'pending') ended++;
   }
   const sending = open.filter((w) => w.status === 'sending');
-  for (const { payout: w, outcome } of await readPayoutRecords(rail, sending, clock.now(), o)) {
+  const retried = store.retriedWithdrawalHashes(db, sending.map((w) => w.paymentHash));
+  for (const { payout: w, outcome } of await readPayoutRecords(rail, sending, clock.now(), o, retried)) {
     if (outcome?.outcome === 'paid') complete(db, clock, w, outcome.feeMsats, outcome.preimage);
     else if (outcome?.outcome === 'failed') fail(db, clock, w, outcome.reason);
     else continue;
