@@ -2,6 +2,7 @@
 // real NWC client in the marketplace, and the SDK's wallet service in front of a
 // simulated Lightning backend that signs real regtest invoices and returns real preimages.
 import { createHash } from 'node:crypto';
+import { NWCClient } from '@getalby/sdk';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { creditAnnouncedDeposits } from '../../src/background.js';
 import type { AppContext } from '../../src/context.js';
@@ -339,6 +340,20 @@ describe('withdrawals over NWC', () => {
     } finally {
       await own.close();
     }
+  });
+
+  it('that failed in the ledger but were paid from the wallet all the same are reported by reconcile', async () => {
+    const ctx = lightningContext();
+    const { client } = await withdrawingAgent(ctx);
+    const invoice = wallet.externalInvoice({ amountSats: 500 });
+    wallet.payFailures = ['PAYMENT_FAILED'];
+    expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.status).toBe('failed');
+    // Someone pays that invoice from the operator's wallet by other means (another NWC app).
+    const other = new NWCClient({ nostrWalletConnectUrl: wallet.nwcUrl });
+    await other.payInvoice({ invoice: invoice.bolt11 });
+    other.close();
+    const report = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
+    expect(report.differences).toEqual([expect.objectContaining({ kind: 'wallet_payment_unknown_to_ledger', payment_hash: invoice.paymentHash, fixed: false })]);
   });
 
   it('over the policy limit wait for the sponsor; once approved the wallet pays', async () => {

@@ -71,15 +71,17 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
     });
   }
   const ours = new Set<string>();
+  // A payment the wallet made is accounted for by a payout that did not fail; one the ledger
+  // calls failed (the wallet paid late, or someone paid the invoice by other means) is not.
   for (const w of store.allWithdrawals(db)) {
     if (w.rail !== rail.name) continue;
-    ours.add(w.paymentHash);
+    if (w.status !== 'failed') ours.add(w.paymentHash);
     if (w.status === 'completed' && byHash.get(`outgoing:${w.paymentHash}`)?.state !== 'settled') {
       differences.push({ kind: 'payout_not_in_wallet', payment_hash: w.paymentHash, detail: `Withdrawal ${w.id} is completed in the ledger but not settled in the wallet.`, fixed: false });
     }
   }
   for (const p of compute.allComputePayments(db)) {
-    ours.add(p.paymentHash);
+    if (p.status !== 'failed') ours.add(p.paymentHash);
     if (p.status === 'paid' && byHash.get(`outgoing:${p.paymentHash}`)?.state !== 'settled') {
       differences.push({ kind: 'payout_not_in_wallet', payment_hash: p.paymentHash, detail: `Compute job ${p.jobId}'s payment is recorded as paid but not settled in the wallet.`, fixed: false });
     }
