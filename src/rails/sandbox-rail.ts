@@ -20,6 +20,10 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     preimage: null,
     settledAt: row.paidAt,
   });
+  const sent = (paymentHash: string): RailTransaction | null => {
+    const row = store.sandboxInvoice(db, paymentHash);
+    return row?.direction === 'outgoing' ? view(row) : null;
+  };
   return {
     name: 'sandbox',
     async createInvoice(o) {
@@ -42,11 +46,10 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
       return { preimage: null, feeMsats: 0 };
     },
     async lookupPayment(paymentHash) {
-      const row = store.sandboxInvoice(db, paymentHash);
-      return row?.direction === 'outgoing' ? view(row) : null;
+      return sent(paymentHash);
     },
     async sentPayments({ paymentHashes }) {
-      return paymentHashes.map((hash) => store.sandboxInvoice(db, hash)).flatMap((row) => (row?.direction === 'outgoing' ? [view(row)] : []));
+      return paymentHashes.map(sent).filter((t) => t !== null);
     },
     async listTransactions() {
       return store.allSandboxInvoices(db).map(view);
