@@ -8,14 +8,24 @@ interface Bucket {
   at: number;
 }
 
+/** How often buckets that have refilled are dropped, so the map holds only recent callers. */
+const SWEEP_EVERY_MS = 60_000;
+
 /** `perSecond` requests a second for each caller, in bursts of up to twice that; 0 turns it off. */
 export function rateLimit(perSecond: number, callerOf: (req: Request) => string | undefined, now = () => performance.now()) {
   const capacity = perSecond * 2;
   const buckets = new Map<string, Bucket>();
+  const refilled = (b: Bucket, t: number) => b.tokens + ((t - b.at) / 1000) * perSecond >= capacity;
+  let sweptAt = now();
   return (req: Request, res: Response, next: NextFunction) => {
     const caller = callerOf(req);
     if (perSecond <= 0 || caller === undefined) return next();
     const t = now();
+    if (t - sweptAt >= SWEEP_EVERY_MS) {
+      // A full bucket is what a new caller gets, so dropping it changes no answer.
+      for (const [key, b] of buckets) if (refilled(b, t)) buckets.delete(key);
+      sweptAt = t;
+    }
     const bucket = buckets.get(caller) ?? { tokens: capacity, at: t };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
     bucket.at = t;
