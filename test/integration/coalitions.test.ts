@@ -20,7 +20,7 @@ async function team() {
   const clients = new Map<string, Client>();
   for (const a of [funder, ...members]) clients.set(a.id, await connect(ctx, a.token));
   const as = (id: string) => clients.get(id)!;
-  return { ctx, funder, lead: members[0]!, ada: members[1]!, bo: members[2]!, as };
+  return { ctx, sponsor, funder, lead: members[0]!, ada: members[1]!, bo: members[2]!, as };
 }
 
 async function ok(client: Client, tool: string, args: Record<string, unknown>) {
@@ -146,6 +146,60 @@ describe('coalitions', () => {
     expect((await ok(as(funder.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).status).toBe('Dissolved');
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(98_000);
     expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('keeps the pool for the members once work is handed in: the funder cannot dissolve after a submission', async () => {
+    const { ctx, funder, ada, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', pool_sats: 1_000,
+      subtasks: [{ key: 'a', title: 'A' }],
+    });
+    const id = { coalition_id: c.coalition_id };
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });
+    await ok(as(ada.id), 'marketplace_join_coalition', id);
+    await ok(as(ada.id), 'marketplace_assign_subtask', { ...id, key: 'a', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'a', result: 'the work' });
+    expect((await ok(as(funder.id), 'marketplace_get_coalition', id)).subtasks[0].untrusted_result).toBe('the work');
+
+    const submitted = await call(as(funder.id), 'marketplace_dissolve_coalition', id);
+    expect(submitted.data.error.code).toBe('CONFLICT');
+    expect(submitted.data.error.message).toMatch(/work was handed in on subtask a/);
+    await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: 'a' });
+    expect((await call(as(funder.id), 'marketplace_dissolve_coalition', id)).data.error.code).toBe('CONFLICT');
+    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(99_000);
+
+    await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect(sats(ctx, ada.id)).toBe(1_000);
+    expect(sats(ctx, funder.id)).toBe(99_000);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('shows a Market subtask result only to the funder, the coordinator and its assignee', async () => {
+    const { ctx, sponsor, funder, lead, ada, bo, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Market', task_description: 'x', target_member_count: 3, payment_structure: 'ProportionalToWork', coordinator_id: lead.id, pool_sats: 1_000,
+      subtasks: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B', depends_on: ['a'] }],
+    });
+    const id = { coalition_id: c.coalition_id };
+    for (const m of [lead, ada, bo]) await ok(as(m.id), 'marketplace_join_coalition', id);
+    await ok(as(ada.id), 'marketplace_bid_on_subtask', { ...id, key: 'a', price_sats: 10 });
+    await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'a', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'a', result: 'secret work' });
+    const resultOf = async (viewer: string, key: string) => (await ok(as(viewer), 'marketplace_get_coalition', id)).subtasks.find((s: { key: string }) => s.key === key).untrusted_result;
+
+    expect(await resultOf(funder.id, 'a')).toBe('secret work');
+    expect(await resultOf(lead.id, 'a')).toBe('secret work');
+    expect(await resultOf(ada.id, 'a')).toBe('secret work');
+    // Bo, a rival member, and Cy, who has not even joined, see that work was submitted but not the work.
+    expect(await resultOf(bo.id, 'a')).toBeNull();
+    const cy = await connect(ctx, agent(ctx, sponsor.id, 'Cy').token);
+    expect((await ok(cy, 'marketplace_get_coalition', id)).subtasks[0]).toMatchObject({ key: 'a', status: 'submitted', untrusted_result: null });
+    const bid = await ok(as(bo.id), 'marketplace_bid_on_subtask', { ...id, key: 'b', price_sats: 5 });
+    expect(bid.subtasks.find((s: { key: string }) => s.key === 'a')).toMatchObject({ status: 'submitted', untrusted_result: null });
+    // Bo, once given the subtask that builds on a, reads what it builds on.
+    await ok(as(lead.id), 'marketplace_accept_subtask', { ...id, key: 'a' });
+    await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'b', assignee_id: bo.id });
+    expect(await resultOf(bo.id, 'a')).toBe('secret work');
   });
 
   it('refuses subtask cycles', async () => {

@@ -5,7 +5,7 @@
 import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/coalition-store.js';
-import type { CoalitionRow } from '../../db/coalition-store.js';
+import type { CoalitionRow, SubtaskRow } from '../../db/coalition-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { requireHireable } from '../agents/profiles.js';
@@ -98,7 +98,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
     }
     insertSubtasks(db, clock, id, 1, input.subtasks ?? []);
     activateIfReady(db, clock, requireCoalition(db, id));
-    return coalitionView(db, id);
+    return coalitionView(db, id, input.funderId);
   });
 }
 
@@ -111,7 +111,7 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
     const current = store.members(db, c.id).find((m) => m.agentId === input.agentId);
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
     store.upsertMember(db, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats: input.fixedSats === undefined ? null : satsToMsats(input.fixedSats), updatedAt: now(clock) });
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, byId);
   });
 }
 
@@ -126,7 +126,7 @@ export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId
     requireHireable(db, agentId);
     store.upsertMember(db, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
     activateIfReady(db, clock, requireCoalition(db, c.id));
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, agentId);
   });
 }
 
@@ -140,19 +140,32 @@ export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionI
       throw new MarketError('CONFLICT', 'You hold assigned work: finish it or have it reassigned first.');
     }
     store.upsertMember(db, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, agentId);
   });
 }
 
-/** Before any work is settled the funder may dissolve: the pool comes back. */
+/**
+ * Before any work is handed in the funder may dissolve: the pool comes back. Once a result
+ * is submitted the funder has (or can read) the work, so taking the pool back would leave
+ * the members unpaid for it; the task can then only end by completion.
+ */
 export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(() => {
     const c = requireCoalition(db, coalitionId);
     requireStatus(c, 'Forming', 'Active');
     if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
+    const delivered = store.subtasks(db, c.id, c.round).filter((s) => s.status === 'submitted' || s.status === 'accepted');
+    if (delivered.length > 0) {
+      throw new MarketError(
+        'CONFLICT',
+        `Coalition ${c.id} cannot be dissolved: work was handed in on subtask ${delivered.map((s) => s.key).join(', ')}. ` +
+          'Accept the submitted subtasks with marketplace_accept_subtask and settle the pool with marketplace_complete_coalition.',
+        { delivered: delivered.map((s) => s.key) },
+      );
+    }
     if (!store.updateCoalition(db, c.id, c.status, { status: 'Dissolved', updatedAt: now(clock) })) throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     if (c.holdId) voidHold(db, clock, c.holdId, `Coalition ${c.id} dissolved`);
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, byId);
   });
 }
 
@@ -193,7 +206,7 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     insertSubtasks(db, clock, c.id, round, input.subtasks ?? []);
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, funderId);
   });
 }
 
@@ -221,7 +234,7 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const bids = (JSON.parse(s.bids) as { agent_id: string; price_sats: number }[]).filter((b) => b.agent_id !== agentId);
     store.updateSubtask(db, c.id, c.round, s.key, { bids: JSON.stringify([...bids, { agent_id: agentId, price_sats: input.priceSats }]), updatedAt: now(clock) });
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, agentId);
   });
 }
 
@@ -243,7 +256,7 @@ export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coali
       throw new MarketError('CONFLICT', `${input.assigneeId} has not bid on ${s.key}.`);
     }
     store.updateSubtask(db, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, byId);
   });
 }
 
@@ -258,7 +271,7 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
     const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: JSON.parse(t.dependsOn) as string[], status: t.status as 'open' })));
     if (!ready.includes(s.key)) throw new MarketError('CONFLICT', `Subtask ${s.key} waits for ${(JSON.parse(s.dependsOn) as string[]).join(', ')} to be accepted.`);
     store.updateSubtask(db, c.id, c.round, s.key, { status: 'submitted', result: input.result, updatedAt: now(clock) });
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, agentId);
   });
 }
 
@@ -270,7 +283,7 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
     const s = requireSubtask(db, c, input.key);
     if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
     store.updateSubtask(db, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, byId);
   });
 }
 
@@ -307,12 +320,27 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
         postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(share.agentId), amountMsats: share.amountMsats, entryType: 'CoalitionSplit', description: `Share of coalition ${c.id}`, reference: c.id });
       }
     }
-    return coalitionView(db, c.id);
+    return coalitionView(db, c.id, byId);
   });
 }
 
-export function coalitionView(db: Db, id: string) {
+/**
+ * Results are work product: the funder paying for them and the coordinator reviewing them
+ * read them all; an assignee reads its own and those its subtask builds on. Nobody else
+ * does, or a rival bidder in a Market could copy work it did not do.
+ */
+function resultReader(c: CoalitionRow, all: SubtaskRow[], viewerId: string): (s: SubtaskRow) => boolean {
+  if (c.funderId === viewerId || c.coordinatorId === viewerId) return () => true;
+  const builtOn = new Set(all.filter((s) => s.assigneeId === viewerId).flatMap((s) => JSON.parse(s.dependsOn) as string[]));
+  return (s) => s.assigneeId === viewerId || builtOn.has(s.key);
+}
+
+/** The coalition as `viewerId` may see it (see resultReader). */
+export function coalitionView(db: Db, id: string, viewerId: string) {
   const c = requireCoalition(db, id);
+  const subtasks = store.subtasks(db, c.id, c.round);
+  const reads = resultReader(c, subtasks, viewerId);
+  const lead = c.funderId === viewerId || c.coordinatorId === viewerId;
   return {
     coalition_id: c.id,
     status: c.status,
@@ -326,7 +354,7 @@ export function coalitionView(db: Db, id: string) {
     pool_sats: msatsToSats(c.poolMsats),
     round: c.round,
     members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
-    subtasks: store.subtasks(db, c.id, c.round).map((s) => ({
+    subtasks: subtasks.map((s) => ({
       key: s.key,
       title: s.title,
       weight: s.weight,
@@ -334,9 +362,9 @@ export function coalitionView(db: Db, id: string) {
       assignee_id: s.assigneeId,
       status: s.status,
       bids: JSON.parse(s.bids) as { agent_id: string; price_sats: number }[],
-      untrusted_result: s.result,
+      untrusted_result: reads(s) ? s.result : null,
     })),
-    untrusted_result: c.result,
+    untrusted_result: lead ? c.result : null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
