@@ -1,5 +1,5 @@
 // SQL for agent profiles and hiring contracts (not hot paths: drizzle's builder suffices).
-import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { preparedPerConnection, type Db } from './connection.js';
 import { agentProfiles, agents, contracts, disputes } from './schema.js';
 
@@ -54,15 +54,20 @@ export function listContracts(db: Db, agentId: string, status: string | undefine
   return db.orm.select().from(contracts).where(and(...filters)).orderBy(desc(contracts.id)).limit(limit).all();
 }
 
-/** Contracts whose deadline (work not delivered) or review window (delivered, not reviewed) has passed. */
+/**
+ * Contracts whose deadline (work not delivered) or review window (delivered, not reviewed)
+ * has passed, or whose rejection the worker left unanswered past both the deadline and its
+ * time to answer (kept in review_deadline while Rejected).
+ */
 export function dueContracts(db: Db, nowIso: string): ContractRow[] {
   return db.orm
     .select()
     .from(contracts)
     .where(
       or(
-        and(inArray(contracts.status, ['Proposed', 'InProgress', 'Rejected']), lte(contracts.deadline, nowIso)),
+        and(inArray(contracts.status, ['Proposed', 'InProgress']), lte(contracts.deadline, nowIso)),
         and(eq(contracts.status, 'Delivered'), lte(contracts.reviewDeadline, nowIso)),
+        and(eq(contracts.status, 'Rejected'), lte(contracts.reviewDeadline, nowIso), or(isNull(contracts.deadline), lte(contracts.deadline, nowIso))),
       ),
     )
     .limit(200)
@@ -72,8 +77,9 @@ export function dueContracts(db: Db, nowIso: string): ContractRow[] {
 /** Completed contracts and ratings received as the hired agent: the inputs of its reputation. */
 export function workerRecord(db: Db, agentId: string): { completed: number; failed: number; ratings: number[]; lastCompletedAt: string | null } {
   const rows = db.orm
-    .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt })
+    .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt, claimantId: disputes.claimantId })
     .from(contracts)
+    .leftJoin(disputes, and(eq(disputes.subjectKind, 'contract'), eq(disputes.subjectId, contracts.id)))
     .where(eq(contracts.agentId, agentId))
     .all();
   const completed = rows.filter((r) => r.status === 'Completed');
@@ -85,7 +91,8 @@ export function workerRecord(db: Db, agentId: string): { completed: number; fail
   return {
     completed: completed.length,
     // A lost dispute counts as a failed job: SEED-RULES "A lost dispute lowers the respondent's reputation".
-    failed: rows.filter((r) => r.status === 'Expired' || r.status === 'Disputed').length + lost,
+    // A contract the worker itself disputes (contesting a rejection) is not held against it while the operator decides.
+    failed: rows.filter((r) => r.status === 'Expired' || (r.status === 'Disputed' && r.claimantId !== agentId)).length + lost,
     ratings: rows.flatMap((r) => (r.rating === null ? [] : [r.rating])),
     lastCompletedAt: completed.map((r) => r.updatedAt).sort().at(-1) ?? null,
   };

@@ -36,6 +36,7 @@ const contract = z.object({
     .object({ untrusted_result: z.string().nullable(), sha256: z.string().nullable(), url: z.string().nullable(), delivered_at: z.string(), review_deadline: z.string().nullable() })
     .nullable(),
   reject_reason: z.string().nullable(),
+  rejection_stands_at: z.string().nullable().describe('While Rejected: unless the worker delivers again (before the deadline) or disputes the rejection by then, it stands and the escrow returns to the hirer.'),
   hirer_rating: z.number().int().nullable(),
   worker_rating: z.number().int().nullable(),
   created_at: z.string(),
@@ -152,7 +153,10 @@ export const agentTools = [
   defineTool({
     name: 'marketplace_submit_delivery',
     title: 'Submit delivery',
-    description: 'As the hired agent: deliver the work (result text, or the sha256 of the content and a url). The hirer has 72 hours to review; after that it is accepted automatically and you are paid.',
+    description:
+      'As the hired agent: deliver the work (result text, or the sha256 of the content and a url), again after a rejection while the ' +
+      'deadline allows. The hirer has 72 hours to review; after that it is accepted automatically and you are paid. A rejection ' +
+      'you think wrong can be disputed with marketplace_file_dispute before rejection_stands_at.',
     toolset: 'agents',
     roles: ['agent'],
     input: z.object({ contract_id: contractId, result: z.string().max(100_000).optional(), sha256: z.string().optional(), url: z.url().optional() }),
@@ -166,8 +170,9 @@ export const agentTools = [
     title: 'Review delivery',
     description:
       'As the hirer: accept the delivery (the agreed price leaves escrow: the worker gets it less the 5% platform fee; the ' +
-      'rest of the budget comes back to you; rate the worker 1–5) or reject it with a reason (the worker may deliver again ' +
-      'before the deadline, or you may file a dispute).',
+      'rest of the budget comes back to you; rate the worker 1–5) or reject it with a reason, only before the deadline (the ' +
+      'worker may deliver again before the deadline or dispute the rejection; unanswered, it stands at rejection_stands_at, 72 ' +
+      'hours after it or at the deadline if later, and the escrow returns to you). Past the deadline, accept or file a dispute.',
     toolset: 'agents',
     roles: ['agent'],
     input: z.object({ contract_id: contractId, decision: z.enum(['accept', 'reject']), reason: z.string().max(2000).optional(), rating: z.number().int().min(1).max(5).optional() }),

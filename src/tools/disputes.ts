@@ -28,7 +28,8 @@ export const disputeTools = [
     name: 'marketplace_file_dispute',
     title: 'File dispute',
     description:
-      'Disputes a deal: a contract you hired for, a data purchase you made, or a bounty submission (id: the submission; the ' +
+      'Disputes a deal: a contract you hired for (or, as the hired agent, one whose delivery stands rejected: you claim your ' +
+      'pay), a data purchase you made, or a bounty submission (id: the submission; the ' +
       'creator disputes samples it paid for, the contributor samples rejected after review). Within 14 days of payment if already ' +
       'paid; whatever is still in escrow for it is frozen until the operator resolves: RefundFull, RefundPartial or NoRefund. ' +
       'Give the amount in dispute and evidence (descriptions and content hashes). A deal can be disputed once.',

@@ -8,7 +8,7 @@ import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
-import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
+import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock, operatorToken } from '../support/fixtures.js';
 
 afterEach(closeContexts);
 
@@ -142,6 +142,94 @@ describe('hiring an agent', () => {
     expect((await call(rivalClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' })).data.error.code).toBe('NOT_FOUND');
     setAgentStatus(ctx.db, ctx.clock, rival.id, 'Terminated', 'test');
     expect((await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: rival.id })).data.error.code).toBe('CONFLICT');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+});
+
+describe('a rejected delivery', () => {
+  /** Hired at 10,000 sats with a deadline a day away, accepted and delivered an hour before it. */
+  async function deliveredLate() {
+    const o = await office();
+    const deadline = new Date(o.clock.now().getTime() + DAY).toISOString();
+    const id = (await call(o.hirerClient, 'marketplace_hire_agent', { task: task({ deadline }), agent_id: o.worker.id })).data.contract_id as string;
+    await call(o.workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' });
+    o.clock.advance(23 * HOUR);
+    expect((await call(o.workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'the review' })).data.status).toBe('Delivered');
+    return { ...o, id };
+  }
+
+  it('cannot be rejected past the deadline, when the worker could not deliver again: the review window pays the worker', async () => {
+    const { ctx, clock, hirer, worker, hirerClient, workerClient, id } = await deliveredLate();
+    clock.advance(2 * HOUR); // an hour past the deadline
+    const refused = await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'too late for me' });
+    expect(refused.data.error.code).toBe('CONFLICT');
+    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(0);
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Delivered', escrow_sats: 10_000 });
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
+
+    clock.advance(71 * HOUR); // the 72-hour review window from the delivery closes
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data.status).toBe('Completed');
+    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 90_000, available: 90_000 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('is not refunded when the deadline passes: the worker disputes it and the operator decides its pay', async () => {
+    const { ctx, clock, hirer, worker, hirerClient, workerClient, id } = await deliveredLate();
+    clock.advance(30 * 60_000);
+    const rejected = await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' });
+    expect(rejected.data).toMatchObject({ status: 'Rejected', rejection_stands_at: new Date(clock.now().getTime() + 72 * HOUR).toISOString() });
+
+    clock.advance(2 * HOUR); // past the deadline, within the worker's 72 hours to answer
+    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(0);
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Rejected', escrow_sats: 10_000 });
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
+    expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2' })).data.error.code).toBe('CONFLICT');
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
+
+    const filed = await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 10_000, evidence: [{ description: 'Tests were not asked for.' }] });
+    expect(filed.data).toMatchObject({ status: 'Open', claimant_id: worker.id, respondent_id: hirer.id, at_stake_sats: 10_000 });
+    clock.advance(5 * DAY); // frozen: neither the window nor the deadline moves the money now
+    settleDueContracts(ctx.db, ctx.clock);
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Disputed', escrow_sats: 10_000 });
+
+    const operator = await connect(ctx, operatorToken(ctx));
+    const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 6_000, reason: 'Half the tests were implied.' });
+    expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 6_000, debt_sats: 0 });
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Completed', escrow_sats: 0 });
+    expect(wallet(ctx, worker.id).balance).toBe(5_700); // 6,000 less the 5% fee
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 94_000, available: 94_000 });
+    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('stands when the worker neither delivers again nor disputes, 72 hours after it even with no deadline', async () => {
+    const { ctx, clock, hirer, worker, hirerClient, workerClient } = await office();
+    const id = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data.contract_id;
+    await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' });
+    await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v1' });
+    await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'wrong repository' });
+    clock.advance(72 * HOUR - 1);
+    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(0);
+    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    clock.advance(1);
+    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('stands when the operator upholds it against the worker\'s dispute, and the escrow returns to the hirer', async () => {
+    const { ctx, hirer, worker, hirerClient, workerClient, id } = await deliveredLate();
+    await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' });
+    const filed = await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 10_000 });
+    expect(filed.data.status).toBe('Open');
+    const operator = await connect(ctx, operatorToken(ctx));
+    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'NoRefund', reason: 'Tests were asked for.' })).data.refund_sats).toBe(0);
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect(wallet(ctx, worker.id).balance).toBe(0);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 });

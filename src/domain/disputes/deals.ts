@@ -10,7 +10,7 @@ import { refundHeldPurchase, requirePurchase, settlePurchase } from '../data/pur
 import * as hiring from '../../db/hiring-store.js';
 import * as data from '../../db/data-store.js';
 import * as skills from '../../db/skills-store.js';
-import { requireContract, settleContract } from '../hiring/contracts.js';
+import { currentContract, expireContract, requireContract, settleContract } from '../hiring/contracts.js';
 import { voidHold } from '../ledger/holds.js';
 import { satsToMsats } from '../money.js';
 import type { SubjectKind } from './disputes.js';
@@ -30,8 +30,20 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
   const now = () => clock.now().toISOString();
   switch (kind) {
     case 'contract': {
-      const c = requireContract(db, id);
-      if (c.hirerId !== claimantId) throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for.`);
+      // Settled first: a delivery whose review window closed is paid, a rejection left unanswered stands.
+      const c = currentContract(db, clock, id);
+      if (c.agentId === claimantId && c.status === 'Rejected') {
+        // The worker contests a rejection: the hirer answers, and what is "refunded" to the worker is its pay out of the escrow.
+        return {
+          respondentId: c.hirerId,
+          maxMsats: c.agreedMsats,
+          paidAt: null,
+          freeze: () => {
+            if (!hiring.updateContract(db, c.id, ['Rejected'], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
+          },
+        };
+      }
+      if (c.hirerId !== claimantId) throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for, or that you were hired for and whose delivery stands rejected.`);
       if (c.status === 'Completed') return { respondentId: c.agentId, maxMsats: c.agreedMsats, paidAt: c.updatedAt, freeze: () => {} };
       if (!['InProgress', 'Delivered', 'Rejected'].includes(c.status)) throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
       return {
@@ -103,7 +115,11 @@ export function settleFrozen(db: Db, clock: Clock, kind: string, id: string, ref
   if (kind === 'contract') {
     const c = requireContract(db, id);
     if (c.status !== 'Disputed') return false;
-    if (refundMsats === c.agreedMsats) {
+    // The claimant is the hirer (refunded out of the escrow) or the worker contesting a rejection (paid out of it).
+    if (hiring.getDispute(db, disputeId)?.claimantId === c.agentId) {
+      if (refundMsats === 0) expireContract(db, clock, c, ['Disputed'], `ended: dispute ${disputeId} upheld its rejection`);
+      else settleContract(db, clock, c, ['Disputed'], refundMsats);
+    } else if (refundMsats === c.agreedMsats) {
       voidHold(db, clock, c.holdId, `Dispute ${disputeId}: full refund`);
       hiring.updateContract(db, c.id, ['Disputed'], { status: 'Cancelled', updatedAt: clock.now().toISOString() });
     } else {

@@ -1,9 +1,18 @@
 // Hiring: a contract whose budget waits in escrow (a hold on the hirer's wallet) from
 // the moment it is proposed. Proposed → InProgress (accepted) → Delivered → Completed,
-// or Cancelled (declined), Expired (deadline passed undelivered), Rejected (the hirer
-// refused the delivery; the worker may deliver again until the deadline; a dispute
-// freezes it). Settlement posts the agreed price to escrow and pays the worker less the
-// platform fee, exactly once.
+// or Cancelled (declined), Expired (deadline passed undelivered, or a rejection stood),
+// Rejected (the hirer refused the delivery), Disputed (frozen until the operator decides).
+// Settlement posts the agreed price to escrow and pays the worker less the platform fee,
+// exactly once.
+//
+// A rejection must leave the worker a way to be paid for work delivered in time, or a
+// hirer could take any delivery and its escrow back. So: the hirer may reject only before
+// the deadline, while the worker can still deliver again (past it, it accepts or files a
+// dispute, and an unreviewed delivery is accepted when the review window closes). The
+// worker answers a rejection by delivering again before the deadline, or by disputing it
+// (the escrow freezes; the operator decides what of the agreed price it is paid). A
+// rejection left unanswered stands once both the deadline and REVIEW_WINDOW_HOURS after
+// it have passed: the escrow returns to the hirer and the contract is Expired.
 import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
@@ -117,15 +126,15 @@ function move(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], set:
   return requireContract(db, c.id);
 }
 
-/** Ends a contract due for it (deadline or review window passed) before anyone acts on it. */
-function current(db: Db, clock: Clock, id: string): ContractRow {
+/** Ends a contract due for it (deadline or a window passed) before anyone acts on it, or disputes it. */
+export function currentContract(db: Db, clock: Clock, id: string): ContractRow {
   settleDue(db, clock, requireContract(db, id));
   return requireContract(db, id);
 }
 
 export function respondToContract(db: Db, clock: Clock, workerId: string, input: { contractId: string; action: 'accept' | 'decline' | 'counter'; counterBudgetSats?: number }) {
   return db.write(() => {
-    const c = current(db, clock, input.contractId);
+    const c = currentContract(db, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     if (input.action === 'decline') {
       voidHold(db, clock, c.holdId, `Contract ${c.id} declined`);
@@ -148,9 +157,17 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
   if (!input.result && !input.sha256) throw new MarketError('INVALID_INPUT', 'A delivery needs result text, or a sha256 of the content (with a url).');
   if (input.sha256 && !/^[0-9a-f]{64}$/i.test(input.sha256)) throw new MarketError('INVALID_INPUT', 'sha256 must be 64 hex characters.');
   return db.write(() => {
-    const c = current(db, clock, input.contractId);
+    const c = currentContract(db, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     const now = clock.now();
+    if (c.status === 'Rejected' && pastDeadline(c, now)) {
+      throw new MarketError(
+        'CONFLICT',
+        `Contract ${c.id} is past its deadline: a rejected delivery can no longer be replaced. Dispute the rejection with marketplace_file_dispute ` +
+          `before ${c.reviewDeadline}, or it stands and the escrow returns to the hirer.`,
+        { status: c.status, deadline: c.deadline },
+      );
+    }
     return contractView(
       move(db, clock, c, ['InProgress', 'Rejected'], {
         status: 'Delivered',
@@ -167,11 +184,22 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
 
 export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { contractId: string; decision: 'accept' | 'reject'; reason?: string; rating?: number }) {
   return db.write(() => {
-    const c = current(db, clock, input.contractId);
+    const c = currentContract(db, clock, input.contractId);
     requireParty(c, hirerId, 'hirer');
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the delivery is rejected (reason): the worker may fix it, or you may file a dispute.');
-      return contractView(move(db, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason }));
+      const now = clock.now();
+      if (c.status === 'Delivered' && pastDeadline(c, now)) {
+        throw new MarketError(
+          'CONFLICT',
+          `Contract ${c.id} was delivered in time and its deadline has passed, so the worker cannot deliver again: accept the delivery, or file a dispute ` +
+            `(marketplace_file_dispute) for the operator to decide. Unreviewed, it is accepted at ${c.reviewDeadline}.`,
+          { status: c.status, deadline: c.deadline },
+        );
+      }
+      // The worker has until then to deliver again (before the deadline) or to dispute the rejection.
+      const answerBy = new Date(Math.max(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS, c.deadline === null ? 0 : Date.parse(c.deadline))).toISOString();
+      return contractView(move(db, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy }));
     }
     return contractView(complete(db, clock, c, input.rating ?? null));
   });
@@ -198,18 +226,37 @@ function refreshWorkerReputation(db: Db, clock: Clock, agentId: string): void {
   identity.setAgentReputation(db, agentId, agentReputation(hiring.workerRecord(db, agentId), clock.now()));
 }
 
+const pastDeadline = (c: ContractRow, now: Date) => c.deadline !== null && Date.parse(c.deadline) <= now.getTime();
+
+/** A rejection the worker neither answered by a new delivery nor disputed, once its time to answer is over. */
+function rejectionStands(c: ContractRow, nowIso: string): boolean {
+  return c.status === 'Rejected' && c.reviewDeadline !== null && c.reviewDeadline <= nowIso && (c.deadline === null || c.deadline <= nowIso);
+}
+
+/**
+ * Ends a contract whose work did not come (in time, or good enough: a rejection that
+ * stands): the escrow returns to the hirer and it counts against the worker.
+ */
+export function expireContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], why: string): ContractRow {
+  const ended = move(db, clock, c, from, { status: 'Expired' });
+  voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
+  refreshWorkerReputation(db, clock, c.agentId);
+  return ended;
+}
+
 /**
  * A due contract ends on its own: undelivered work past its deadline expires and the
- * escrow returns to the hirer; a delivery left unreviewed past the window is accepted.
+ * escrow returns to the hirer; a delivery left unreviewed past the window is accepted;
+ * a rejection left unanswered stands.
  */
 function settleDue(db: Db, clock: Clock, c: ContractRow): void {
   const now = clock.now().toISOString();
   if (c.status === 'Delivered' && c.reviewDeadline !== null && c.reviewDeadline <= now) {
     complete(db, clock, c, null);
-  } else if (['Proposed', 'InProgress', 'Rejected'].includes(c.status) && c.deadline !== null && c.deadline <= now) {
-    move(db, clock, c, ['Proposed', 'InProgress', 'Rejected'], { status: 'Expired' });
-    voidHold(db, clock, c.holdId, `Contract ${c.id} expired undelivered`);
-    refreshWorkerReputation(db, clock, c.agentId);
+  } else if (rejectionStands(c, now)) {
+    expireContract(db, clock, c, ['Rejected'], 'ended: its rejection stood unanswered');
+  } else if (['Proposed', 'InProgress'].includes(c.status) && c.deadline !== null && c.deadline <= now) {
+    expireContract(db, clock, c, ['Proposed', 'InProgress'], 'expired undelivered');
   }
 }
 
@@ -223,7 +270,7 @@ export function settleDueContracts(db: Db, clock: Clock): number {
 
 export function rateHirer(db: Db, clock: Clock, workerId: string, contractId: string, rating: number) {
   return db.write(() => {
-    const c = current(db, clock, contractId);
+    const c = currentContract(db, clock, contractId);
     requireParty(c, workerId, 'worker');
     if (c.status !== 'Completed') throw new MarketError('CONFLICT', 'Rate the hirer once the contract is Completed.');
     hiring.updateContract(db, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
@@ -233,7 +280,7 @@ export function rateHirer(db: Db, clock: Clock, workerId: string, contractId: st
 
 export function getContract(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(() => {
-    const c = current(db, clock, id);
+    const c = currentContract(db, clock, id);
     requireParty(c, agentId, 'either');
     return contractView(c);
   });
@@ -241,6 +288,7 @@ export function getContract(db: Db, clock: Clock, agentId: string, id: string) {
 
 export function contractView(c: ContractRow) {
   const open = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Disputed'].includes(c.status);
+  const rejected = c.status === 'Rejected';
   return {
     contract_id: c.id,
     status: c.status,
@@ -253,9 +301,11 @@ export function contractView(c: ContractRow) {
     escrow_sats: open ? msatsToSats(c.budgetMsats) : 0,
     deadline: c.deadline,
     delivery: c.deliveredAt
-      ? { untrusted_result: c.deliveryResult, sha256: c.deliverySha256, url: c.deliveryUrl, delivered_at: c.deliveredAt, review_deadline: c.reviewDeadline }
+      ? { untrusted_result: c.deliveryResult, sha256: c.deliverySha256, url: c.deliveryUrl, delivered_at: c.deliveredAt, review_deadline: rejected ? null : c.reviewDeadline }
       : null,
     reject_reason: c.rejectReason,
+    // While Rejected the review window's column holds the worker's time to answer.
+    rejection_stands_at: rejected ? c.reviewDeadline : null,
     hirer_rating: c.hirerRating,
     worker_rating: c.workerRating,
     created_at: c.createdAt,
