@@ -507,6 +507,8 @@ export const coalitions = sqliteTable(
     /** Standing coalitions take task after task; each task is a round with its own subtasks and pool. */
     round: integer('round').notNull().default(1),
     result: text('result'),
+    /** Why the accepted results could not be aggregated (the pool was settled all the same). */
+    aggregationError: text('aggregation_error'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },

@@ -50,6 +50,7 @@ const view = z.object({
     }),
   ),
   untrusted_result: z.string().nullable(),
+  aggregation_error: z.string().nullable().describe('Why the accepted results could not be aggregated; the pool was settled all the same.'),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -202,6 +202,69 @@ describe('coalitions', () => {
     expect(await resultOf(bo.id, 'a')).toBe('secret work');
   });
 
+  it('refuses Fixed amounts the pool cannot pay when inviting and when starting a next task, not after the work', async () => {
+    const { ctx, funder, ada, bo, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Standing', task_description: 'x', target_member_count: 2, payment_structure: 'Fixed', pool_sats: 500,
+    });
+    const id = { coalition_id: c.coalition_id };
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id, fixed_sats: 300 });
+    const over = await call(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: bo.id, fixed_sats: 250 });
+    expect(over.data.error.code).toBe('INVALID_INPUT');
+    expect(over.data.error.message).toMatch(/agreed amounts to 550 sats, but the pool holds 500 sats: offer at most 200 sats/);
+    // Inviting Ada again replaces her amount rather than adding to it.
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id, fixed_sats: 250 });
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: bo.id, fixed_sats: 250 });
+    for (const m of [ada, bo]) await ok(as(m.id), 'marketplace_join_coalition', id);
+    await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect([sats(ctx, ada.id), sats(ctx, bo.id)]).toEqual([250, 250]);
+
+    const next = await call(as(funder.id), 'marketplace_start_next_task', { ...id, task_description: 'again', pool_sats: 400 });
+    expect(next.data.error.code).toBe('INVALID_INPUT');
+    expect(next.data.error.message).toMatch(/pool_sats 400 is less than the 500 sats the members were promised/);
+    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(99_500);
+    expect((await ok(as(funder.id), 'marketplace_start_next_task', { ...id, task_description: 'again', pool_sats: 500 })).status).toBe('Active');
+  });
+
+  it('checks Merge results when they are submitted, and settles a Vote without a majority all the same', async () => {
+    const { ctx, funder, ada, bo, as } = await team();
+    const merge = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', pool_sats: 100, aggregation: 'Merge',
+      subtasks: [{ key: 'a', title: 'A' }],
+    });
+    const m = { coalition_id: merge.coalition_id };
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...m, agent_id: ada.id });
+    await ok(as(ada.id), 'marketplace_join_coalition', m);
+    await ok(as(ada.id), 'marketplace_assign_subtask', { ...m, key: 'a', assignee_id: ada.id });
+    for (const bad of ['plain text', '[1, 2]', 'null']) {
+      expect((await call(as(ada.id), 'marketplace_submit_subtask', { ...m, key: 'a', result: bad })).data.error.code).toBe('INVALID_INPUT');
+    }
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...m, key: 'a', result: '{"a": 1}' });
+    await ok(as(funder.id), 'marketplace_accept_subtask', { ...m, key: 'a' });
+    expect((await ok(as(funder.id), 'marketplace_complete_coalition', m)).untrusted_result).toBe('{"a":1}');
+
+    const vote = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'y', target_member_count: 2, payment_structure: 'ProportionalToWork', pool_sats: 1_000, aggregation: 'Vote',
+      subtasks: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }],
+    });
+    const v = { coalition_id: vote.coalition_id };
+    const before = [sats(ctx, ada.id), sats(ctx, bo.id)];
+    for (const member of [ada, bo]) {
+      await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...v, agent_id: member.id });
+      await ok(as(member.id), 'marketplace_join_coalition', v);
+    }
+    for (const [member, key, answer] of [[ada, 'a', 'yes'], [bo, 'b', 'no']] as const) {
+      await ok(as(member.id), 'marketplace_assign_subtask', { ...v, key, assignee_id: member.id });
+      await ok(as(member.id), 'marketplace_submit_subtask', { ...v, key, result: answer });
+      await ok(as(funder.id), 'marketplace_accept_subtask', { ...v, key });
+    }
+    const done = await ok(as(funder.id), 'marketplace_complete_coalition', v);
+    expect(done).toMatchObject({ status: 'Dissolved', untrusted_result: null, aggregation_error: expect.stringMatching(/no majority/) });
+    expect([sats(ctx, ada.id) - before[0]!, sats(ctx, bo.id) - before[1]!]).toEqual([500, 500]);
+    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
   it('refuses subtask cycles', async () => {
     const { funder, as } = await team();
     const cyclic = await call(as(funder.id), 'marketplace_propose_coalition', {

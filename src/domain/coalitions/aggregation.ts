@@ -29,19 +29,25 @@ function mergeObjects(results: string[]): string {
   return JSON.stringify(merged);
 }
 
-function parseObject(result: string, index: number): Record<string, unknown> {
+/** The result as a JSON object, or null when it is not one (and so cannot take part in a Merge). */
+export function parseJsonObject(result: string): Record<string, unknown> | null {
   let value: unknown;
   try {
     value = JSON.parse(result);
   } catch {
-    value = undefined;
+    return null;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function parseObject(result: string, index: number): Record<string, unknown> {
+  const value = parseJsonObject(result);
+  if (value === null) {
     throw new MarketError('INVALID_INPUT', `Result ${index} is not a JSON object, so it cannot be merged: submit a JSON object or choose another aggregation.`, {
       index,
     });
   }
-  return value as Record<string, unknown>;
+  return value;
 }
 
 // Whitespace around an answer is not a different answer; a strict majority is required

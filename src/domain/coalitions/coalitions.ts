@@ -13,7 +13,7 @@ import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
-import { aggregateResults, type Aggregation } from './aggregation.js';
+import { aggregateResults, parseJsonObject, type Aggregation } from './aggregation.js';
 import { settleShares, type PaymentStructure } from './settlement.js';
 import { readySubtasks, validateSubtaskGraph } from './subtasks.js';
 
@@ -88,6 +88,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       status: 'Forming',
       round: 1,
       result: null,
+      aggregationError: null,
       createdAt: now(clock),
       updatedAt: now(clock),
     });
@@ -110,7 +111,19 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
     requireHireable(db, input.agentId);
     const current = store.members(db, c.id).find((m) => m.agentId === input.agentId);
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
-    store.upsertMember(db, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats: input.fixedSats === undefined ? null : satsToMsats(input.fixedSats), updatedAt: now(clock) });
+    const fixedMsats = input.fixedSats === undefined ? null : satsToMsats(input.fixedSats);
+    if (c.paymentStructure === 'Fixed') {
+      const others = promisedMsats(db, c.id, input.agentId);
+      if (others + (fixedMsats ?? 0) > c.poolMsats) {
+        throw new MarketError(
+          'INVALID_INPUT',
+          `fixed_sats ${input.fixedSats} would bring the agreed amounts to ${msatsToSats(others + (fixedMsats ?? 0))} sats, but the pool holds ` +
+            `${msatsToSats(c.poolMsats)} sats: offer at most ${msatsToSats(c.poolMsats - others)} sats.`,
+          { promisedSats: msatsToSats(others), poolSats: msatsToSats(c.poolMsats) },
+        );
+      }
+    }
+    store.upsertMember(db, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats, updatedAt: now(clock) });
     return coalitionView(db, c.id, byId);
   });
 }
@@ -169,6 +182,18 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
   });
 }
 
+/**
+ * What a Fixed coalition has promised its members and invitees (other than `except`).
+ * Invitations are checked against the pool, because at completion it is too late: the
+ * work is done and a pool that cannot pay the promises could never be settled.
+ */
+function promisedMsats(db: Db, coalitionId: string, except?: string): number {
+  return store
+    .members(db, coalitionId)
+    .filter((m) => m.agentId !== except && (m.status === 'joined' || m.status === 'invited'))
+    .reduce((sum, m) => sum + (m.fixedMsats ?? 0), 0);
+}
+
 function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number, subtasks: SubtaskInput[]): void {
   for (const s of subtasks) {
     if (!Number.isInteger(s.weight ?? 1) || (s.weight ?? 1) < 0) throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number ≥ 0.`);
@@ -197,12 +222,20 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
     requireStatus(c, 'Settled');
     if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
+    const promised = c.paymentStructure === 'Fixed' ? promisedMsats(db, c.id) : 0;
+    if (promised > poolMsats) {
+      throw new MarketError(
+        'INVALID_INPUT',
+        `pool_sats ${msatsToSats(poolMsats)} is less than the ${msatsToSats(promised)} sats the members were promised (fixed_sats): fund a pool of at least ${msatsToSats(promised)} sats.`,
+        { promisedSats: msatsToSats(promised), poolSats: msatsToSats(poolMsats) },
+      );
+    }
     const round = c.round + 1;
     const hold =
       poolMsats > 0
         ? createHold(db, clock, { debitAccountId: agentAccountId(funderId), creditAccountId: ESCROW.id, amountMsats: poolMsats, entryType: 'Escrow', description: `Pool of coalition ${c.id}, task ${round}`, reference: c.id })
         : null;
-    if (!store.updateCoalition(db, c.id, 'Settled', { status: 'Active', round, taskDescription: input.taskDescription, poolMsats, holdId: hold?.id ?? null, result: null, updatedAt: now(clock) })) {
+    if (!store.updateCoalition(db, c.id, 'Settled', { status: 'Active', round, taskDescription: input.taskDescription, poolMsats, holdId: hold?.id ?? null, result: null, aggregationError: null, updatedAt: now(clock) })) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     insertSubtasks(db, clock, c.id, round, input.subtasks ?? []);
@@ -270,6 +303,10 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
     if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: JSON.parse(t.dependsOn) as string[], status: t.status as 'open' })));
     if (!ready.includes(s.key)) throw new MarketError('CONFLICT', `Subtask ${s.key} waits for ${(JSON.parse(s.dependsOn) as string[]).join(', ')} to be accepted.`);
+    // Checked here, while the assignee can still fix it: at completion nobody could.
+    if (c.aggregation === 'Merge' && parseJsonObject(input.result) === null) {
+      throw new MarketError('INVALID_INPUT', `Coalition ${c.id} merges its results as JSON objects: submit a JSON object such as {"${s.key}": ...}.`);
+    }
     store.updateSubtask(db, c.id, c.round, s.key, { status: 'submitted', result: input.result, updatedAt: now(clock) });
     return coalitionView(db, c.id, agentId);
   });
@@ -287,6 +324,20 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
   });
 }
 
+/**
+ * The accepted work was paid for whether or not it aggregates (a Vote without a majority,
+ * say): a failed aggregation is recorded beside the coalition, and never blocks settlement.
+ */
+function aggregate(aggregation: Aggregation, results: string[]): { result: string | null; error: string | null } {
+  if (results.length === 0) return { result: null, error: null };
+  try {
+    return { result: aggregateResults(aggregation, results), error: null };
+  } catch (e) {
+    if (!(e instanceof MarketError)) throw e;
+    return { result: null, error: e.message };
+  }
+}
+
 /** Completes the task: aggregates the accepted results and settles the pool exactly once. */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(() => {
@@ -298,8 +349,8 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
     const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: JSON.parse(s.dependsOn) as string[] })));
     const results = order.map((key) => all.find((s) => s.key === key)!.result ?? '');
-    const result = results.length ? aggregateResults(c.aggregation as Aggregation, results) : null;
-    if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, updatedAt: now(clock) })) {
+    const { result, error } = aggregate(c.aggregation as Aggregation, results);
+    if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     if (c.holdId) {
@@ -365,6 +416,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
       untrusted_result: reads(s) ? s.result : null,
     })),
     untrusted_result: lead ? c.result : null,
+    aggregation_error: c.aggregationError,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };

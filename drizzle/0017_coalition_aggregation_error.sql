@@ -1,0 +1,1 @@
+ALTER TABLE `coalitions` ADD `aggregation_error` text;
