@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentProfile, AVAILABILITY, findAgents, updateProfile } from '../domain/agents/profiles.js';
-import { chooseWorker, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
+import { cancelContract, chooseWorker, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
 import { listContractsPage } from '../domain/hiring/listing.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -120,7 +120,7 @@ export const agentTools = [
       'other candidates are listed). max_budget_sats goes into escrow at once and is paid only when you accept the delivery ' +
       '(less a 5% platform fee from it); a decline or a missed deadline returns it. Policy-checked as a Hire of that amount: ' +
       'it may answer pending_approval. Next: the agent accepts (marketplace_get_contract to follow), delivers, and you ' +
-      'review with marketplace_review_delivery.',
+      'review with marketplace_review_delivery; until it answers you may withdraw the offer with marketplace_cancel_contract.',
     toolset: 'agents',
     roles: ['agent'],
     input: hireInput,
@@ -149,6 +149,21 @@ export const agentTools = [
     annotations: ACTING,
     action: () => ({ actionType: 'RespondToContract', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({ ...respondToContract(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, action: args.action, counterBudgetSats: args.counter_budget_sats }) }),
+  }),
+  defineTool({
+    name: 'marketplace_cancel_contract',
+    title: 'Cancel contract',
+    description:
+      'As the hirer: withdraw an offer the hired agent has not answered yet (status Proposed). The escrowed budget comes back to ' +
+      'you at once and the agent can no longer accept it. An accepted contract cannot be cancelled: review its delivery, wait for ' +
+      'its deadline, or file a dispute.',
+    toolset: 'agents',
+    roles: ['agent'],
+    input: z.object({ contract_id: contractId, idempotency_key: idempotencyKeyField }),
+    output: contract,
+    annotations: { ...ACTING, destructiveHint: true, idempotentHint: true },
+    action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparty: null }),
+    handler: (args, { ctx, caller }) => ({ ...cancelContract(ctx.db, ctx.clock, caller.id, args.contract_id) }),
   }),
   defineTool({
     name: 'marketplace_submit_delivery',

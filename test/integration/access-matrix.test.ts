@@ -96,6 +96,8 @@ const MATRIX: Record<string, Row> = {
   marketplace_submit_delivery: { args: (i) => ({ contract_id: i.contractHired, result: 'done' }), allowed: A_ACTS },
   marketplace_rate_hirer: { args: (i) => ({ contract_id: i.contractHired, rating: 5 }), allowed: A_ACTS },
   marketplace_review_delivery: { args: (i) => ({ contract_id: i.contractHiring, decision: 'accept' }), allowed: A_ACTS },
+  // A's contract is settled by now: A gets through to a CONFLICT, anyone else to NOT_FOUND.
+  marketplace_cancel_contract: { args: (i) => ({ contract_id: i.contractHiring }), allowed: A_ACTS },
 
   marketplace_propose_coalition: { args: () => coalition, allowed: ANY_ACTIVE_AGENT },
   marketplace_get_coalition: { args: (i) => ({ coalition_id: i.agentCoalition }), allowed: A_READS },

@@ -38,6 +38,7 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_respond_to_contract: () => ({ contract_id: 'ct_any', action: 'accept' }),
   marketplace_submit_delivery: () => ({ contract_id: 'ct_any', result: 'x' }),
   marketplace_review_delivery: () => ({ contract_id: 'ct_any', decision: 'accept' }),
+  marketplace_cancel_contract: () => ({ contract_id: 'ct_any' }),
   marketplace_rate_hirer: () => ({ contract_id: 'ct_any', rating: 5 }),
   marketplace_propose_coalition: () => ({ coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal' }),
   marketplace_invite_to_coalition: (payee) => ({ coalition_id: 'co_any', agent_id: payee }),

@@ -146,6 +146,36 @@ describe('hiring an agent', () => {
   });
 });
 
+describe('withdrawing an offer', () => {
+  it('returns the escrow of an unanswered offer with no deadline, and the worker can no longer accept it', async () => {
+    const { ctx, hirer, hirerClient, workerClient, rivalClient, worker } = await office();
+    const id = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data.contract_id;
+    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect((await call(workerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('NOT_FOUND');
+    expect((await call(rivalClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('NOT_FOUND');
+
+    const cancelled = await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id, idempotency_key: 'withdraw-1' });
+    expect(cancelled.data).toMatchObject({ contract_id: id, status: 'Cancelled', escrow_sats: 0 });
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    // A retry with the same key answers as the first call; a new call finds nothing left to withdraw.
+    expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id, idempotency_key: 'withdraw-1' })).data).toEqual(cancelled.data);
+    expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('CONFLICT');
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' })).data.error.code).toBe('CONFLICT');
+    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('refuses once the worker has accepted, and the escrow stays for the work', async () => {
+    const { ctx, hirer, hirerClient, workerClient, worker } = await office();
+    const id = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data.contract_id;
+    await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' });
+    expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'InProgress' } });
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'InProgress', escrow_sats: 10_000 });
+    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+});
+
 describe('a rejected delivery', () => {
   /** Hired at 10,000 sats with a deadline a day away, accepted and delivered an hour before it. */
   async function deliveredLate() {

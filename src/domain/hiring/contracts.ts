@@ -1,6 +1,6 @@
 // Hiring: a contract whose budget waits in escrow (a hold on the hirer's wallet) from
 // the moment it is proposed. Proposed → InProgress (accepted) → Delivered → Completed,
-// or Cancelled (declined), Expired (deadline passed undelivered, or a rejection stood),
+// or Cancelled (declined by the worker, or withdrawn by the hirer before an answer), Expired (deadline passed undelivered, or a rejection stood),
 // Rejected (the hirer refused the delivery), Disputed (frozen until the operator decides).
 // Settlement posts the agreed price to escrow and pays the worker less the platform fee,
 // exactly once.
@@ -150,6 +150,29 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
     }
     // Accepting (at the budget or at a lower counter the hirer's escrow already covers) starts the work.
     return contractView(move(db, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats }));
+  });
+}
+
+/**
+ * The hirer withdraws an offer the worker has not answered: without it an offer with no
+ * deadline would hold the budget for as long as the worker stays silent.
+ */
+export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId: string) {
+  return db.write(() => {
+    const c = currentContract(db, clock, contractId);
+    requireParty(c, hirerId, 'hirer');
+    if (c.status !== 'Proposed') {
+      const started = ['InProgress', 'Delivered', 'Rejected'].includes(c.status);
+      throw new MarketError(
+        'CONFLICT',
+        `Contract ${c.id} is ${c.status}: only an offer the worker has not answered (Proposed) can be withdrawn` +
+          (started ? '. Once accepted it ends by your review of the delivery, its deadline, or a dispute (marketplace_file_dispute).' : '.'),
+        { status: c.status },
+      );
+    }
+    const withdrawn = move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
+    voidHold(db, clock, c.holdId, `Contract ${c.id} withdrawn by its hirer`);
+    return contractView(withdrawn);
   });
 }
 
