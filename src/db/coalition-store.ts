@@ -1,5 +1,5 @@
 // SQL for coalitions, their members and subtasks.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { coalitionMembers, coalitions, coalitionSubtasks } from './schema.js';
 
@@ -12,7 +12,11 @@ export const getCoalition = (db: Db, id: string) => db.orm.select().from(coaliti
 export const updateCoalition = (db: Db, id: string, fromStatus: string, set: Partial<CoalitionRow>) =>
   db.orm.update(coalitions).set(set).where(and(eq(coalitions.id, id), eq(coalitions.status, fromStatus))).run().changes === 1;
 
-export const members = (db: Db, coalitionId: string) => db.orm.select().from(coalitionMembers).where(eq(coalitionMembers.coalitionId, coalitionId)).all();
+// In the order they joined: a member's row changes only when it is invited, joins or leaves,
+// so a joined member's updated_at is when it joined; rowid (insertion order) breaks ties.
+// Settlement gives the remainder to the first member, which must not depend on agent ids.
+export const members = (db: Db, coalitionId: string) =>
+  db.orm.select().from(coalitionMembers).where(eq(coalitionMembers.coalitionId, coalitionId)).orderBy(coalitionMembers.updatedAt, sql`rowid`).all();
 export const upsertMember = (db: Db, row: MemberRow) =>
   void db.orm
     .insert(coalitionMembers)

@@ -77,7 +77,7 @@ export const coalitionTools = [
       'Forms a team for a task and funds it: pool_sats is held in escrow from your wallet now (policy-checked as FundCoalition) and ' +
       'paid out once on completion by payment_structure (Equal, ProportionalToWork by accepted subtask weights, Fixed amounts set ' +
       'at invitation; the remainder goes to the coordinator). coalition_type: AdHoc (dissolves after settlement), Standing, Market ' +
-      '(open to join; members bid for subtasks), Hierarchical (only the coordinator assigns). A coordinator other than you must ' +
+      '(open to join; members bid for subtasks, and only those holding accepted subtasks share the pool, with the coordinator), Hierarchical (only the coordinator assigns). A coordinator other than you must ' +
       'accept by joining. Optional subtasks with weights and dependencies (no cycles). It becomes Active once target_member_count ' +
       'members (coordinator included) have joined.',
     toolset: 'coalitions',
@@ -125,7 +125,7 @@ export const coalitionTools = [
   defineTool({
     name: 'marketplace_join_coalition',
     title: 'Join coalition',
-    description: 'Joins a coalition you were invited to (any Market coalition is open). A named coordinator accepts its role this way.',
+    description: 'Joins a coalition you were invited to (any Market coalition is open, but pays only members whose bids won accepted subtasks). A named coordinator accepts its role this way.',
     toolset: 'coalitions',
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),

@@ -6,7 +6,7 @@ import type { AppContext } from '../../src/context.js';
 import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
-import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
+import { agent, call, closeContexts, connect, fundedAgent, makeContext, ManualClock } from '../support/fixtures.js';
 
 afterEach(closeContexts);
 
@@ -263,6 +263,42 @@ describe('coalitions', () => {
     expect([sats(ctx, ada.id) - before[0]!, sats(ctx, bo.id) - before[1]!]).toEqual([500, 500]);
     expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
     expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('pays a Market pool to the members who won accepted work, not to an agent who joins afterwards', async () => {
+    const { ctx, funder, lead, ada, bo, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Market', task_description: 'x', target_member_count: 2, payment_structure: 'Equal', coordinator_id: lead.id, pool_sats: 1_000,
+      subtasks: [{ key: 'only', title: 'The job' }],
+    });
+    const id = { coalition_id: c.coalition_id };
+    for (const m of [lead, ada]) await ok(as(m.id), 'marketplace_join_coalition', id);
+    await ok(as(ada.id), 'marketplace_bid_on_subtask', { ...id, key: 'only', price_sats: 1 });
+    await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'only', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'only', result: 'done' });
+    await ok(as(lead.id), 'marketplace_accept_subtask', { ...id, key: 'only' });
+    // Bo may still join an Active Market (there could be open subtasks to bid on), but wins nothing here.
+    await ok(as(bo.id), 'marketplace_join_coalition', id);
+    await ok(as(lead.id), 'marketplace_complete_coalition', id);
+    expect([sats(ctx, ada.id), sats(ctx, lead.id), sats(ctx, bo.id)]).toEqual([500, 500, 0]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('gives the remainder to the member who joined first, whatever the order of invitation or of agent ids', async () => {
+    const { ctx, funder, lead, ada, bo, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 3, payment_structure: 'Equal', pool_sats: 1_000,
+    });
+    const id = { coalition_id: c.coalition_id };
+    for (const m of [lead, ada, bo]) await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: m.id });
+    for (const m of [bo, ada, lead]) {
+      await ok(as(m.id), 'marketplace_join_coalition', id);
+      (ctx.clock as ManualClock).advance(1_000);
+    }
+    expect((await ok(as(funder.id), 'marketplace_get_coalition', id)).members.map((m: { agent_id: string }) => m.agent_id)).toEqual([bo.id, ada.id, lead.id]);
+    await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    const msats = (a: { id: string }) => getBalance(ctx.db, agentAccountId(a.id)).balanceMsats;
+    expect([msats(bo), msats(ada), msats(lead)]).toEqual([333_334, 333_333, 333_333]);
   });
 
   it('refuses subtask cycles', async () => {

@@ -5,7 +5,7 @@
 import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/coalition-store.js';
-import type { CoalitionRow, SubtaskRow } from '../../db/coalition-store.js';
+import type { CoalitionRow, MemberRow, SubtaskRow } from '../../db/coalition-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { requireHireable } from '../agents/profiles.js';
@@ -325,6 +325,20 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
 }
 
 /**
+ * Who shares the pool: the joined members, in the order they joined. A Market coalition is
+ * open to anyone and its members bid for subtasks (SEED-RULES), so there only the members
+ * whose bids won accepted work share it, with the coordinator; otherwise an agent could
+ * join after the work was accepted and take an Equal share of it. A Market task without
+ * subtasks has nothing to bid on, and pays its members as the other types do.
+ */
+function payees(c: CoalitionRow, members: MemberRow[], accepted: SubtaskRow[]): MemberRow[] {
+  const joinedRows = members.filter((m) => m.status === 'joined');
+  if (c.coalitionType !== 'Market' || accepted.length === 0) return joinedRows;
+  const workers = new Set(accepted.map((s) => s.assigneeId));
+  return joinedRows.filter((m) => workers.has(m.agentId) || m.agentId === c.coordinatorId);
+}
+
+/**
  * The accepted work was paid for whether or not it aggregates (a Vote without a majority,
  * say): a failed aggregation is recorded beside the coalition, and never blocks settlement.
  */
@@ -355,7 +369,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     }
     if (c.holdId) {
       postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
-      const memberRows = store.members(db, c.id).filter((m) => m.status === 'joined');
+      const memberRows = payees(c, store.members(db, c.id), all);
       const shares = settleShares({
         poolMsats: c.poolMsats,
         structure: c.paymentStructure as PaymentStructure,
