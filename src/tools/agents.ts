@@ -49,7 +49,7 @@ const hireInput = z.object({
     description: z.string().min(1).max(10_000),
     required_skills: names,
     max_budget_sats: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000),
-    deadline: z.string().optional().describe('ISO-8601; undelivered work after it expires and the escrow comes back.'),
+    deadline: z.string().max(64).optional().describe('ISO-8601 time with offset (2030-06-01T10:00:00Z); undelivered work after it expires and the escrow comes back.'),
   }),
   requirements: z.object({ min_reputation: z.number().min(0).max(1).optional(), required_mcp_servers: names.optional() }).optional(),
   agent_id: z.string().optional().describe('Hire this agent; otherwise the best match is chosen.'),

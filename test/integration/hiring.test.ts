@@ -106,6 +106,21 @@ describe('hiring an agent', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
+  it('reads a deadline as an instant whatever its offset, and refuses one that is not an ISO-8601 time', async () => {
+    const { ctx, clock, hirer, worker, hirerClient } = await office();
+    // Three hours from now, written in New York time: as text it sorts before now in UTC.
+    const inThreeHours = new Date(clock.now().getTime() + 3 * HOUR);
+    const newYork = `${new Date(inThreeHours.getTime() - 5 * HOUR).toISOString().slice(0, 16)}-05:00`;
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline: newYork }), agent_id: worker.id });
+    expect(hired.data.status).toBe('Proposed');
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.deadline).toBe(inThreeHours.toISOString());
+
+    for (const deadline of ['December 1, 2020', 'December 1, 2090', '2090-06-01', 'tomorrow']) {
+      expect((await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline }), agent_id: worker.id })).data.error.code, deadline).toBe('INVALID_INPUT');
+    }
+    expect(wallet(ctx, hirer.id).available).toBe(90_000); // only the first hire holds escrow
+  });
+
   it('accepts a delivery automatically when the hirer does not review it within 72 hours', async () => {
     const { ctx, clock, worker, hirerClient, workerClient } = await office();
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });

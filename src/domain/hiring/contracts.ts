@@ -63,9 +63,23 @@ export function chooseWorker(db: Db, input: HireInput): { agentId: string; candi
   return { agentId: candidates[0].agent_id, candidates };
 }
 
+/**
+ * An ISO-8601 date-time with its offset, compared as an instant: raw strings misorder
+ * offsets (10:00-05:00 is 15:00Z), and Date.parse alone takes "December 1, 2020" in the
+ * server's own time zone.
+ */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+function deadlineOf(deadline: string | null | undefined, now: Date): string | null {
+  if (deadline === undefined || deadline === null) return null;
+  const at = ISO_DATE_TIME.test(deadline) ? Date.parse(deadline) : Number.NaN;
+  if (Number.isNaN(at)) throw new MarketError('INVALID_INPUT', `deadline must be an ISO-8601 time with its offset, like 2030-06-01T10:00:00Z or 2030-06-01T10:00-05:00 (got "${deadline.slice(0, 60)}").`);
+  if (at <= now.getTime()) throw new MarketError('INVALID_INPUT', `deadline ${new Date(at).toISOString()} is already past.`);
+  return new Date(at).toISOString();
+}
+
 export function hireAgent(db: Db, clock: Clock, input: HireInput) {
-  if (input.deadline && Number.isNaN(Date.parse(input.deadline))) throw new MarketError('INVALID_INPUT', 'deadline must be an ISO-8601 time.');
-  if (input.deadline && input.deadline <= clock.now().toISOString()) throw new MarketError('INVALID_INPUT', 'deadline is already past.');
+  const deadline = deadlineOf(input.deadline, clock.now());
   return db.write(() => {
     const { agentId, candidates } = chooseWorker(db, input);
     const id = newId('ct');
@@ -89,7 +103,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       agreedMsats: budgetMsats,
       holdId: hold.id,
       status: 'Proposed',
-      deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
+      deadline,
       deliveryResult: null,
       deliverySha256: null,
       deliveryUrl: null,
