@@ -28,7 +28,7 @@ const view = z.object({
   coalition_id: z.string(),
   status: z.string(),
   coalition_type: z.string(),
-  task_description: z.string(),
+  untrusted_task_description: z.string(),
   funder_id: z.string(),
   coordinator_id: z.string().nullable(),
   target_member_count: z.number().int(),
@@ -40,7 +40,7 @@ const view = z.object({
   subtasks: z.array(
     z.object({
       key: z.string(),
-      title: z.string(),
+      untrusted_title: z.string(),
       weight: z.number().int(),
       depends_on: z.array(z.string()),
       assignee_id: z.string().nullable(),

@@ -47,7 +47,9 @@ describe('coalitions', () => {
       ],
     });
     const id = proposed.coalition_id;
-    expect(proposed.status).toBe('Forming');
+    expect(proposed).toMatchObject({ status: 'Forming', untrusted_task_description: 'Write, test and document a parser.' });
+    expect(proposed.subtasks.find((s: { key: string }) => s.key === 'write')).toMatchObject({ untrusted_title: 'Write the parser' });
+    expect(proposed).not.toHaveProperty('task_description');
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(90_000);
 
     await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: id });

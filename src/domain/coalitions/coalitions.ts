@@ -410,7 +410,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
     coalition_id: c.id,
     status: c.status,
     coalition_type: c.coalitionType,
-    task_description: c.taskDescription,
+    untrusted_task_description: c.taskDescription,
     funder_id: c.funderId,
     coordinator_id: c.coordinatorId,
     target_member_count: c.targetMemberCount,
@@ -421,7 +421,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
     members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
     subtasks: subtasks.map((s) => ({
       key: s.key,
-      title: s.title,
+      untrusted_title: s.title,
       weight: s.weight,
       depends_on: JSON.parse(s.dependsOn) as string[],
       assignee_id: s.assigneeId,
