@@ -26,7 +26,7 @@ const contract = z.object({
   status: z.string(),
   hirer_id: z.string(),
   agent_id: z.string(),
-  description: z.string(),
+  untrusted_description: z.string(),
   required_skills: z.array(z.string()),
   budget_sats: z.number().int(),
   agreed_sats: z.number().int(),
@@ -35,7 +35,7 @@ const contract = z.object({
   delivery: z
     .object({ untrusted_result: z.string().nullable(), sha256: z.string().nullable(), url: z.string().nullable(), delivered_at: z.string(), review_deadline: z.string().nullable() })
     .nullable(),
-  reject_reason: z.string().nullable(),
+  untrusted_reject_reason: z.string().nullable(),
   rejection_stands_at: z.string().nullable().describe('While Rejected: unless the worker delivers again (before the deadline) or disputes the rejection by then, it stands and the escrow returns to the hirer.'),
   hirer_rating: z.number().int().nullable(),
   worker_rating: z.number().int().nullable(),
@@ -120,11 +120,18 @@ export const agentTools = [
       'other candidates are listed). max_budget_sats goes into escrow at once and is paid only when you accept the delivery ' +
       '(less a 5% platform fee from it); a decline or a missed deadline returns it. Policy-checked as a Hire of that amount: ' +
       'it may answer pending_approval. Next: the agent accepts (marketplace_get_contract to follow), delivers, and you ' +
-      'review with marketplace_review_delivery; until it answers you may withdraw the offer with marketplace_cancel_contract.',
+      'review with marketplace_review_delivery; until it answers you may withdraw the offer with marketplace_cancel_contract. ' +
+      UNTRUSTED,
     toolset: 'agents',
     roles: ['agent'],
     input: hireInput,
-    output: z.object({ contract_id: z.string(), status: z.string(), escrow_sats: z.number().int(), agent_id: z.string(), candidates: z.array(profile.extend({ score: z.number() })) }),
+    output: z.object({
+      contract_id: z.string(),
+      status: z.string(),
+      escrow_sats: z.number().int(),
+      agent_id: z.string(),
+      candidates: z.array(profile.omit({ description: true }).extend({ untrusted_description: z.string(), score: z.number() })),
+    }),
     annotations: ACTING,
     action: (args, { ctx, caller }) => ({
       actionType: 'Hire',

@@ -79,6 +79,12 @@ describe('hiring an agent', () => {
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['typescript'] }) });
     expect(hired.data.agent_id).toBe(worker.id); // cheaper at equal reputation
     expect(hired.data.candidates.map((c: { agent_id: string }) => c.agent_id)).toEqual([worker.id, rival.id]);
+    // What other agents wrote comes back marked as theirs.
+    expect(hired.data.candidates[0]).toMatchObject({ untrusted_description: 'Writes and reviews code.' });
+    expect(hired.data.candidates[0]).not.toHaveProperty('description');
+    const read = await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id });
+    expect(read.data).toMatchObject({ untrusted_description: 'Review this pull request.', untrusted_reject_reason: null });
+    expect(read.data).not.toHaveProperty('description');
     const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
     expect(none.data.error.code).toBe('NOT_FOUND');
     expect(verifyLedger(ctx.db).ok).toBe(true);
@@ -141,7 +147,7 @@ describe('hiring an agent', () => {
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 8_000 })).data).toMatchObject({ status: 'InProgress', agreed_sats: 8_000 });
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v1' });
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject' })).data.error.code).toBe('INVALID_INPUT');
-    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' })).data).toMatchObject({ status: 'Rejected', reject_reason: 'missing tests' });
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' })).data).toMatchObject({ status: 'Rejected', untrusted_reject_reason: 'missing tests' });
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2 with tests' });
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' });
     expect(wallet(ctx, worker.id).balance).toBe(7_600);

@@ -115,7 +115,9 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       createdAt: now,
       updatedAt: now,
     });
-    return { contract: contractView(requireContract(db, id)), candidates };
+    // A candidate's description is its own words, read by the hirer.
+    const listed = candidates.map(({ description, ...rest }) => ({ ...rest, untrusted_description: description }));
+    return { contract: contractView(requireContract(db, id)), candidates: listed };
   });
 }
 
@@ -331,7 +333,8 @@ export function contractView(c: ContractRow) {
     status: c.status,
     hirer_id: c.hirerId,
     agent_id: c.agentId,
-    description: c.description,
+    // The hirer wrote it and the worker reads it (and the reason of a rejection): data, never instructions.
+    untrusted_description: c.description,
     required_skills: JSON.parse(c.requiredSkills) as string[],
     budget_sats: msatsToSats(c.budgetMsats),
     agreed_sats: msatsToSats(c.agreedMsats),
@@ -340,7 +343,7 @@ export function contractView(c: ContractRow) {
     delivery: c.deliveredAt
       ? { untrusted_result: c.deliveryResult, sha256: c.deliverySha256, url: c.deliveryUrl, delivered_at: c.deliveredAt, review_deadline: rejected ? null : c.reviewDeadline }
       : null,
-    reject_reason: c.rejectReason,
+    untrusted_reject_reason: c.rejectReason,
     // While Rejected the review window's column holds the worker's time to answer.
     rejection_stands_at: rejected ? c.reviewDeadline : null,
     hirer_rating: c.hirerRating,
