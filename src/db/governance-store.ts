@@ -106,6 +106,7 @@ function prepare(db: Db) {
        VALUES (@id, @sponsorId, @agentId, @callerRole, @callerId, @tool, @actionType, @amountMsats, @counterparty,
          @outcome, @rule, @policyVersion, @approvalId, @message, @createdAt)`,
     ),
+    dealtWith: s.prepare(`SELECT 1 FROM audit_log WHERE agent_id = ? AND counterparty = ? AND outcome = 'allowed' LIMIT 1`),
     countDenials: s.prepare(`SELECT count(*) AS n FROM audit_log WHERE agent_id = ? AND outcome = 'denied' AND created_at >= ?`),
     insertBudgetAlert: s.prepare(
       `INSERT OR IGNORE INTO budget_alerts (agent_id, period, period_start, created_at) VALUES (?, ?, ?, ?)`,
@@ -191,6 +192,11 @@ export function listAudit(
   return db.sqlite
     .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
     .all({ ...filter }) as AuditRow[];
+}
+
+/** Whether a call of the agent naming this counterparty was allowed (or approved) before. */
+export function hasDealtWith(db: Db, agentId: string, counterparty: string): boolean {
+  return sql(db).dealtWith.get(agentId, counterparty) !== undefined;
 }
 
 export function countDenialsSince(db: Db, agentId: string, sinceIso: string): number {

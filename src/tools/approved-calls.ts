@@ -1,10 +1,33 @@
 // Running an approved call: the same tool, the same arguments, as the agent that asked.
 import type { AppContext } from '../context.js';
+import type { ApprovalRow } from '../db/governance-store.js';
 import type { ApprovedCallRunner } from '../domain/governance/approvals.js';
+import type { ActionFacts } from '../domain/governance/evaluate.js';
+import { formatSats, msatsToSats } from '../domain/money.js';
 import { requireAgent } from '../domain/agents/registry.js';
 import { MarketError } from '../domain/errors.js';
 import { ALL_TOOLS } from './index.js';
 import { synchronously } from './runner.js';
+
+/**
+ * The sponsor approved an amount and a counterparty. The same arguments can mean more by
+ * now (an install without a version when a dearer version came out) or someone else (a
+ * hire that picks the best candidate): such a call does not run on that approval.
+ */
+function holdToApproval(approval: ApprovalRow, now: ActionFacts): void {
+  if (now.amountMsats > approval.amountMsats) {
+    throw new MarketError(
+      'CONFLICT',
+      `This call would now cost ${formatSats(msatsToSats(now.amountMsats))}, more than the ${formatSats(msatsToSats(approval.amountMsats))} approved; it did not run. The agent may ask again.`,
+    );
+  }
+  if (approval.counterparty !== null && now.counterparty !== approval.counterparty) {
+    throw new MarketError(
+      'CONFLICT',
+      `This call would now deal with ${now.counterparty ?? 'no one'}, not ${approval.counterparty} as approved; it did not run. The agent may ask again.`,
+    );
+  }
+}
 
 export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
   return (approval) => {
@@ -15,6 +38,7 @@ export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
     const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };
+    if (tool.action) holdToApproval(approval, tool.action(parsed.data, { ctx, caller }));
     const result = synchronously(tool, tool.handler(parsed.data, { ctx, caller }));
     // What the call does outside the database (paying an invoice) waits until the
     // decision's transaction has committed (this runs inside it), then follows on its

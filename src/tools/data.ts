@@ -192,7 +192,9 @@ export const dataTools = [
     input: z.object({ purchase_id: purchaseId, received_sha256: sha256.optional() }),
     output: purchase,
     annotations: ACTING,
-    action: (args, { ctx }) => ({ actionType: 'PurchaseData', amountMsats: 0, counterparty: dataStore.getPurchase(ctx.db, args.purchase_id)?.sellerId ?? null }),
+    // Reviewing what arrived, not buying again: a policy that asks approval for purchases
+    // must not hold back a buyer's report of a wrong hash until the window has paid the seller.
+    action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) =>
       confirmPurchase(ctx.db, ctx.clock, caller.id, { purchaseId: args.purchase_id, receivedSha256: args.received_sha256 }, (p, received) =>
         fileDispute(ctx.db, ctx.clock, {

@@ -231,7 +231,12 @@ export const skillTools = [
       calls: z.number().int().min(0).max(1_000_000).optional(),
       input_tokens: z.number().int().min(0).max(1_000_000_000).optional(),
       output_tokens: z.number().int().min(0).max(1_000_000_000).optional(),
-      compute_provider_id: z.string().optional(),
+      compute_provider_id: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe("The compute provider that ran the skill (a provider registered here by another agent): its agent gets the compute share."),
       idempotency_key: idempotencyKeyField,
     }),
     output: z.object({ usage_id: z.string().optional().describe('What a dispute over this payment names.'), cost_sats: z.number().int(), split }),

@@ -109,6 +109,18 @@ describe('trigger conditions', () => {
     expect(again).toMatchObject({ outcome: 'allow', budgetAlerts: [], notify: [] });
   });
 
+  it('BudgetThresholdReached → RequireApproval or Deny holds for every call past the threshold, not only the first', () => {
+    for (const action of ['RequireApproval', 'Deny'] as const) {
+      const p = policy({
+        budgets: [{ period: 'Monthly', limit_sats: 1000, overage_policy: 'Block', alert_threshold_pct: 50 }],
+        escalation_triggers: [{ condition: 'BudgetThresholdReached', action }],
+      });
+      // The first call past 50% alerted the sponsor; the next one still needs approval (or is refused).
+      const next = evaluate(p, spend(100), facts({ budgets: [{ budget: p.budgets[0]!, spentMsats: 600_000, alerted: true }] }));
+      expect(next).toMatchObject({ outcome: action === 'Deny' ? 'deny' : 'escalate', rule: `escalation_triggers.BudgetThresholdReached→${action}`, budgetAlerts: [] });
+    }
+  });
+
   it('SpendingExceedsLimit covers both the per-transaction and the daily limit', () => {
     const p = policy({ action_limits: { max_daily_spend_sats: 1000 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }] });
     expect(evaluate(p, spend(600), facts({ spentTodayMsats: 500_000 }))).toMatchObject({ outcome: 'escalate' });

@@ -11,7 +11,7 @@ import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { payFromEscrow } from '../ledger/escrow.js';
-import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { createHold, postHold, requireHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { earnedMsats, paymentFor } from './reward.js';
@@ -64,8 +64,9 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
   });
 }
 
-function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: string, amountMsats: number) {
+function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: string, amountMsats: number, heldSince?: string) {
   return createHold(db, clock, {
+    heldSince,
     debitAccountId: agentAccountId(creatorId),
     creditAccountId: ESCROW.id,
     amountMsats,
@@ -174,10 +175,11 @@ function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: 
   const fulfilled = totalAccepted >= b.minSamples;
   let holdId = b.holdId;
   if (pay > 0 && holdId) {
+    const heldSince = requireHold(db, holdId).createdAt;
     postHold(db, clock, holdId, pay, `Bounty ${b.id}: ${accepted} samples of submission ${s.id}`);
     payFromEscrow(db, clock, { payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
     const remaining = b.rewardMsats - paid;
-    holdId = remaining > 0 ? holdReward(db, clock, b.creatorId, b.id, remaining).id : null;
+    holdId = remaining > 0 ? holdReward(db, clock, b.creatorId, b.id, remaining, heldSince).id : null;
   }
   store.updateSubmission(db, s.id, ['Pending'], {
     status: accepted === s.sampleCount ? 'Accepted' : 'PartiallyAccepted',

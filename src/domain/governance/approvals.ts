@@ -11,6 +11,7 @@ import { isMarketError, MarketError } from '../errors.js';
 import { requireAgent } from '../agents/registry.js';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
+import { collectDebtsOf } from '../disputes/debts.js';
 import { recordAudit } from './audit.js';
 import { notifySponsor } from './notifications.js';
 
@@ -172,7 +173,11 @@ export function decideApproval(
           throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
         }
         // A savepoint: if the call fails, its partial effects go and the decision stays.
-        result = db.write(() => input.run(a));
+        // As at the gate, what the agent owes after a lost dispute comes first.
+        result = db.write(() => {
+          collectDebtsOf(db, clock, a.agentId);
+          return input.run(a);
+        });
       } catch (error) {
         if (!isMarketError(error)) throw error;
         status = 'failed';

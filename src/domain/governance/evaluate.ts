@@ -143,13 +143,15 @@ export function evaluate(policy: Policy, action: ActionFacts, facts: UsageFacts)
       }
       if (after >= threshold) {
         if (!alerted) budgetAlerts.push(budget.period);
-        condition('BudgetThresholdReached', () => !alerted, null, rule, `the ${budget.period.toLowerCase()} budget passed ${budget.alert_threshold_pct}%`);
+        // The sponsor hears of it once a period; a trigger that asks for approval or refuses
+        // applies to every call past the threshold (else a second call walks through).
+        condition('BudgetThresholdReached', (t) => t?.action !== 'NotifySponsor' || !alerted, null, rule, `the ${budget.period.toLowerCase()} budget passed ${budget.alert_threshold_pct}%`);
       }
     }
   }
 
   if (cp !== null && facts.counterpartyIsNew) {
-    condition('NewCounterparty', () => true, null, 'escalation_triggers.NewCounterparty', `${cp} is a counterparty this agent has never paid`);
+    condition('NewCounterparty', () => true, null, 'escalation_triggers.NewCounterparty', `${cp} is a counterparty this agent has never dealt with`);
   }
   if (cp !== null && facts.counterpartyReputation !== null) {
     const reputation = facts.counterpartyReputation;

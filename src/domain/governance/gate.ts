@@ -15,6 +15,7 @@ import type { StoredAgentStatus } from '../agents/runway.js';
 import { requireAgent } from '../agents/registry.js';
 import { collectDebtsOf } from '../disputes/debts.js';
 import { agentAccountId } from '../ledger/accounts.js';
+import { NOT_LIMITED_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { utcDay } from '../ledger/transfers.js';
 import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';
 import { recordAudit } from './audit.js';
@@ -24,8 +25,7 @@ import { periodStart } from './periods.js';
 import type { Policy } from './policy.js';
 import { currentPolicy } from './policies.js';
 
-/** Debits of these types are corrections, not spending, for limits and budgets. */
-const NOT_SPENDING = new Set(['Reversal']);
+const NOT_SPENDING = new Set<string>(NOT_LIMITED_ENTRY_TYPES);
 
 export interface GatedCall<T extends Record<string, unknown>> {
   agentId: string;
@@ -188,7 +188,9 @@ function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentSt
       const start = periodStart(budget.period, now);
       return { budget, spentMsats: spentSince(db, account, start), alerted: governance.hasBudgetAlert(db, agentId, budget.period, start) };
     }),
-    counterpartyIsNew: counterpartyAgent !== null && !hasPaid(db, account, agentAccountId(counterpartyAgent.id)),
+    // Paid directly, or dealt with through escrow (a purchase, a hire) the policy let through.
+    counterpartyIsNew:
+      counterpartyAgent !== null && !hasPaid(db, account, agentAccountId(counterpartyAgent.id)) && !governance.hasDealtWith(db, agentId, counterpartyAgent.id),
     counterpartyReputation: counterpartyAgent?.reputation ?? null,
     recentDenials: (minutes) => governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()),
   };

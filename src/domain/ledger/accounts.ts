@@ -33,11 +33,6 @@ export function agentAccount(agentId: string): AccountSpec {
   return { id: agentAccountId(agentId), kind: 'agent', ownerId: agentId, allowNegative: false };
 }
 
-/** A compute provider's earnings (issue 8 gives providers their own records). */
-export function providerAccount(providerId: string): AccountSpec {
-  return { id: `provider:${providerId}`, kind: 'provider', ownerId: providerId, allowNegative: false };
-}
-
 export function sponsorAccount(sponsorId: string): AccountSpec {
   return { id: sponsorAccountId(sponsorId), kind: 'sponsor', ownerId: sponsorId, allowNegative: false };
 }

@@ -17,5 +17,11 @@ export const ENTRY_TYPES = [
 
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
+/**
+ * Debits that are not the agent's own choice to spend: corrections, and refunds a dispute
+ * ordered (or collected as a debt). They use up no limit or budget of the agent's policy.
+ */
+export const NOT_LIMITED_ENTRY_TYPES: readonly EntryType[] = ['Reversal', 'Refund'];
+
 /** Debits of these types are not "spend" when computing an agent's daily burn. */
-export const NON_SPEND_ENTRY_TYPES: readonly EntryType[] = ['Withdrawal', 'Payout', 'Reversal'];
+export const NON_SPEND_ENTRY_TYPES: readonly EntryType[] = ['Withdrawal', 'Payout', ...NOT_LIMITED_ENTRY_TYPES];

@@ -10,7 +10,12 @@ import { appendTransfer, assertCanDebit, loadPair, type Transfer, type TransferR
 
 export type Hold = HoldRow;
 
-export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null }): Hold {
+/**
+ * Reserves funds. `heldSince` continues an earlier reservation of the same money (what is
+ * left of a bounty's reward after a payment): limits and budgets counted it from then,
+ * so they go on counting it there, not again today.
+ */
+export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null; heldSince?: string }): Hold {
   return db.write(() => {
     expireDueHoldsOf(db, clock, t.debitAccountId);
     const { debit } = loadPair(db, t);
@@ -29,7 +34,7 @@ export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresA
       entryType: t.entryType,
       reference: t.reference ?? null,
       expiresAt: t.expiresAt ?? null,
-      createdAt: pending.createdAt,
+      createdAt: t.heldSince ?? pending.createdAt,
     });
     return requireHold(db, pending.id);
   });
@@ -116,6 +121,8 @@ function endHold(db: Db, clock: Clock, hold: Hold, phase: 'post' | 'void' | 'exp
       reference: hold.reference,
       phase,
       pendingId: hold.id,
+      // Limits counted the reservation as spent on the day it was made; the payment stays there.
+      spentAt: hold.createdAt,
     },
     phase === 'post'
       ? { debit: { ...release, debitsPosted: postedMsats }, credit: { ...releaseCredit, creditsPosted: postedMsats } }

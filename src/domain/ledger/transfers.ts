@@ -80,7 +80,12 @@ function validateAmount(amountMsats: number): void {
 export function appendTransfer(
   db: Db,
   clock: Clock,
-  t: TransferRequest & { phase: TransferPhase; pendingId?: string | null },
+  t: TransferRequest & {
+    phase: TransferPhase;
+    pendingId?: string | null;
+    /** When a posted debit counts as spent, if not now: a hold's money counts from when it was reserved. */
+    spentAt?: string;
+  },
   effect: { debit: BalanceDelta; credit: BalanceDelta },
 ): Transfer {
   const last = store.lastTransfer(db);
@@ -104,7 +109,7 @@ export function appendTransfer(
   store.applyDelta(db, t.debitAccountId, effect.debit);
   store.applyDelta(db, t.creditAccountId, effect.credit);
   if (effect.debit.debitsPosted) {
-    store.addDailyDebit(db, t.debitAccountId, utcDay(row.createdAt), t.entryType, effect.debit.debitsPosted);
+    store.addDailyDebit(db, t.debitAccountId, utcDay(t.spentAt ?? row.createdAt), t.entryType, effect.debit.debitsPosted);
   }
   return row;
 }

@@ -43,7 +43,7 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
     const key = JSON.stringify([accountId, utcDay(createdAt), entryType]);
     daily.set(key, (daily.get(key) ?? 0n) + amount);
   };
-  const pendingHolds = new Map<string, { amount: bigint; debit: string; credit: string; ended?: string; posted: bigint }>();
+  const pendingHolds = new Map<string, { amount: bigint; debit: string; credit: string; at: string; ended?: string; posted: bigint }>();
 
   let count = 0;
   let prevHash = GENESIS_HASH;
@@ -51,6 +51,9 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
   // A read transaction gives one consistent snapshot even while a server keeps writing.
   db.sqlite.exec('BEGIN');
   try {
+    const holds = store.allHolds(db);
+    // A posted hold counts as spent from when its money was first reserved (holds.ts).
+    const heldSince = new Map(holds.map((h) => [h.id, h.createdAt]));
     for (const t of store.iterateTransfers(db)) {
       count++;
       if (t.seq !== expectedSeq) report({ kind: 'chain', message: `expected transfer #${expectedSeq}, found #${t.seq}: rows are missing`, row: { ...t } });
@@ -70,7 +73,7 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
       } else if (t.phase === 'pending') {
         debit.debitsPending += amount;
         credit.creditsPending += amount;
-        pendingHolds.set(t.id, { amount, debit: t.debitAccountId, credit: t.creditAccountId, posted: 0n });
+        pendingHolds.set(t.id, { amount, debit: t.debitAccountId, credit: t.creditAccountId, at: t.createdAt, posted: 0n });
       } else {
         const hold = t.pendingId ? pendingHolds.get(t.pendingId) : undefined;
         if (!hold || hold.ended || hold.debit !== t.debitAccountId || hold.credit !== t.creditAccountId) {
@@ -85,7 +88,7 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
           hold.posted = amount;
           debit.debitsPosted += amount;
           credit.creditsPosted += amount;
-          addDaily(t.debitAccountId, t.createdAt, t.entryType, amount);
+          addDaily(t.debitAccountId, heldSince.get(t.pendingId!) ?? hold.at, t.entryType, amount);
         } else if (amount !== hold.amount) {
           report({ kind: 'hold', message: `transfer #${t.seq} releases ${amount} msats of a ${hold.amount} msat hold`, row: { ...t } });
         }
@@ -117,8 +120,11 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
     for (const id of totals.keys()) report({ kind: 'orphan', message: `transfers name account ${id}, which does not exist` });
     if (sum !== 0n) report({ kind: 'total', message: `balances sum to ${sum} msats instead of zero` });
 
-    for (const h of store.allHolds(db)) {
+    for (const h of holds) {
       const recomputed = pendingHolds.get(h.id);
+      if (recomputed && h.createdAt > recomputed.at) {
+        report({ kind: 'hold', message: `hold ${h.id} says it began at ${h.createdAt}, after its reservation at ${recomputed.at}`, row: { ...h } });
+      }
       const status = recomputed?.ended === undefined ? 'pending' : { post: 'posted', void: 'voided', expire: 'expired' }[recomputed.ended];
       if (!recomputed || status !== h.status || BigInt(h.amountMsats) !== recomputed.amount || BigInt(h.postedMsats) !== recomputed.posted) {
         report({ kind: 'hold', message: `hold ${h.id} is stored as ${h.status}, the transfers say ${recomputed ? status : 'no such hold'}`, row: { ...h } });

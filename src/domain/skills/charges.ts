@@ -6,8 +6,8 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import type { SkillRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
-import { agentAccountId, PLATFORM_REVENUE, providerAccount } from '../ledger/accounts.js';
-import { openAccount, postTransfer } from '../ledger/transfers.js';
+import { agentAccountId, PLATFORM_REVENUE } from '../ledger/accounts.js';
+import { postTransfer } from '../ledger/transfers.js';
 import { satsToMsats } from '../money.js';
 import { authorAccountId } from './authors.js';
 import { splitRevenue, type RevenueSplit } from './revenue-split.js';
@@ -18,7 +18,8 @@ export interface Charge {
   costSats: number;
   split: RevenueSplit;
   referrerId: string | null;
-  computeProviderId: string | null;
+  /** The agent whose provider ran the skill, if one did. */
+  computeAgentId: string | null;
   kind: 'install' | 'usage';
   usage: { calls: number; inputTokens: number; outputTokens: number };
 }
@@ -32,7 +33,7 @@ export interface ChargeResult {
 
 export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
   return db.write(() => {
-    const parts = splitRevenue(c.costSats, c.split, { referrer: c.referrerId !== null, compute: c.computeProviderId !== null });
+    const parts = splitRevenue(c.costSats, c.split, { referrer: c.referrerId !== null, compute: c.computeAgentId !== null });
     const payer = agentAccountId(c.payerAgentId);
     const pay = (creditAccountId: string, sats: number, to: string) => {
       // A creator using its own skill keeps its share: nothing to move.
@@ -47,11 +48,7 @@ export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
       });
     };
     pay(authorAccountId(c.skill), parts.creator_sats, 'creator');
-    if (c.computeProviderId) {
-      const account = providerAccount(c.computeProviderId);
-      openAccount(db, clock, account);
-      pay(account.id, parts.compute_sats, 'compute');
-    }
+    if (c.computeAgentId !== null) pay(agentAccountId(c.computeAgentId), parts.compute_sats, 'compute');
     pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
     if (c.referrerId) pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
     const usageId = newId('su');

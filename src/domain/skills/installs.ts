@@ -7,6 +7,7 @@ import * as store from '../../db/skills-store.js';
 import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
+import { requireProvider } from '../compute/providers.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { chargeForSkill, type ChargeResult } from './charges.js';
 import { rating, requireSkill, requireVersion } from './catalogue.js';
@@ -82,7 +83,7 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
             costSats,
             split: JSON.parse(v.revenueSplit) as RevenueSplit,
             referrerId: before?.referrerId ?? referrerId,
-            computeProviderId: null,
+            computeAgentId: null,
             kind: 'install',
             usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
           });
@@ -145,11 +146,27 @@ export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): Charg
       costSats: usageCostSats(pricing, usage),
       split: JSON.parse(v.revenueSplit) as RevenueSplit,
       referrerId: install.referrerId,
-      computeProviderId: input.computeProviderId ?? null,
+      computeAgentId: computeShareTo(db, input.agentId, input.computeProviderId ?? null),
       kind: 'usage',
       usage,
     });
   });
+}
+
+/**
+ * Who takes a use's compute share (SEED-RULES revenue split): the agent behind a provider
+ * registered here and approved by the operator. A provider found on Nostr is paid per job
+ * over Lightning and has no wallet here; naming one's own provider would hand the share
+ * back to the payer, at the creator's expense.
+ */
+function computeShareTo(db: Db, payerId: string, providerId: string | null): string | null {
+  if (providerId === null) return null;
+  const provider = requireProvider(db, providerId);
+  const refuse = (why: string) => new MarketError('INVALID_INPUT', `compute_provider_id ${providerId}: ${why} Leave compute_provider_id out and the compute share goes to the creator.`);
+  if (provider.agentId === null) throw refuse('a provider discovered on Nostr is paid per job over Lightning, not from skill payments.');
+  if (!provider.approved) throw refuse('the operator has not approved this provider.');
+  if (provider.agentId === payerId) throw refuse('this is your own provider; its share would come back to you.');
+  return provider.agentId;
 }
 
 export function uninstallSkill(db: Db, clock: Clock, agentId: string, slug: string): { slug: string; installed: false } {
