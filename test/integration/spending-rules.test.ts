@@ -21,7 +21,7 @@ const SHA = createHash('sha256').update('the data').digest('hex');
 const sats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats / 1000;
 
 async function market(policy: Record<string, unknown>) {
-  const clock = new ManualClock(new Date('2030-03-04T10:00:00Z'));
+  const clock = new ManualClock('2030-03-04T10:00:00.000Z');
   const ctx = makeContext({ clock });
   const { sponsor, agent: buyer } = fundedAgent(ctx, 100_000);
   const seller = agent(ctx, sponsor.id, 'Seller');
