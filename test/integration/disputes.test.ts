@@ -41,6 +41,9 @@ describe('disputes over contracts', () => {
       evidence: [{ description: 'Half the labels are empty', sha256: 'b'.repeat(64) }],
     });
     expect(filed.data).toMatchObject({ status: 'Open', respondent_id: worker.id });
+    // The claimant's evidence reaches the respondent marked as the claimant's words.
+    const seen = (await call(workerClient, 'marketplace_get_dispute', { dispute_id: filed.data.dispute_id })).data;
+    expect(seen.evidence).toEqual([{ untrusted_description: 'Half the labels are empty', sha256: 'b'.repeat(64) }]);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: contractId })).data.status).toBe('Disputed');
     // Frozen: neither the review window nor the deadline moves the money now.
     clock.advance(4 * DAY);

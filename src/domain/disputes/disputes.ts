@@ -148,7 +148,8 @@ export function disputeView(d: DisputeRow) {
     respondent_id: d.respondentId,
     amount_sats: msatsToSats(d.amountMsats),
     at_stake_sats: msatsToSats(d.maxMsats),
-    evidence: JSON.parse(d.evidence) as { description: string; sha256?: string }[],
+    // The claimant's words, read by the respondent and the operator.
+    evidence: (JSON.parse(d.evidence) as { description: string; sha256?: string }[]).map(({ description, ...rest }) => ({ untrusted_description: description, ...rest })),
     untrusted_response: d.response,
     resolution: d.resolution,
     refund_sats: msatsToSats(d.refundMsats),
