@@ -26,8 +26,12 @@ useWebSocketImplementation(RelaySocket);
 export const FEEDBACK_KIND = 7000;
 export const DELETION_KIND = 5;
 
-/** Why an attempt ended without a result: a provider's failure (it counts against its reputation) or ours. */
-type Failure = { ok: false; error: AttemptError; detail: string } | { ok: false; error: 'cancelled' | 'superseded'; detail: string };
+/**
+ * Why an attempt ended without a result: a provider's failure (it counts against its
+ * reputation) or ours. `detail` is in our words; what the provider said about it is kept
+ * apart, as its own untrusted text.
+ */
+type Failure = { ok: false; error: AttemptError; detail: string; providerMessage?: string } | { ok: false; error: 'cancelled' | 'superseded'; detail: string };
 type Outcome = { ok: true; result: string; responseMs: number } | Failure;
 type Provider = { id: string; pubkey: string };
 
@@ -132,7 +136,7 @@ async function walkChain(ctx: AppContext, pool: SimplePool, job: JobRow, chain: 
       progress(`Asking provider ${provider.id} (attempt ${attempt})`);
       const outcome = await attemptAt(ctx, pool, job, provider, Math.max(0, deadline - Date.now()) / slots, { signal, progress, lock: new PaymentLock(false) });
       if (outcome.ok) {
-        record(ctx, job.id, provider, 'completed', 'result received', outcome.requestId, outcome.responseMs);
+        record(ctx, job.id, provider, 'completed', 'result received', outcome.requestId, { response_ms: outcome.responseMs });
         return { ok: true, providerId: provider.id, result: outcome.result };
       }
       if (outcome.error === 'cancelled' || outcome.error === 'superseded') {
@@ -140,7 +144,7 @@ async function walkChain(ctx: AppContext, pool: SimplePool, job: JobRow, chain: 
         return CANCELLED;
       }
       const next = afterFailure(policy, outcome.error, attempt);
-      record(ctx, job.id, provider, next.action === 'retry' ? 'retry' : 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId);
+      record(ctx, job.id, provider, next.action === 'retry' ? 'retry' : 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId, providerSaid(outcome));
       if (next.action === 'stop') return { ok: false, detail: outcome.detail, cancelled: false };
       if (next.action === 'next_provider' || Date.now() >= deadline) break;
       progress(`Retrying provider ${provider.id} in ${next.delayMs} ms`);
@@ -172,19 +176,21 @@ async function broadcast(ctx: AppContext, pool: SimplePool, job: JobRow, chain: 
   signal.removeEventListener('abort', stop);
   const { winner } = ended;
   for (const { provider, outcome } of outcomes) {
-    if (outcome.ok && winner?.id === provider.id) record(ctx, job.id, provider, 'completed', 'result received and used', outcome.requestId, outcome.responseMs);
+    if (outcome.ok && winner?.id === provider.id) record(ctx, job.id, provider, 'completed', 'result received and used', outcome.requestId, { response_ms: outcome.responseMs });
     else if (outcome.ok) record(ctx, job.id, provider, 'cancelled', 'another provider answered first', outcome.requestId);
     else if (outcome.error === 'cancelled' || outcome.error === 'superseded') record(ctx, job.id, provider, 'cancelled', outcome.detail, outcome.requestId);
-    else record(ctx, job.id, provider, 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId);
+    else record(ctx, job.id, provider, 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId, providerSaid(outcome));
   }
   if (winner) return { ok: true, providerId: winner.id, result: winner.result };
   if (signal.aborted) return CANCELLED;
   return { ok: false, detail: ended.stop?.detail ?? 'No provider returned a result.', cancelled: false };
 }
 
-function record(ctx: AppContext, jobId: string, provider: Provider, outcome: Attempt['outcome'], detail: string, requestId: string, responseMs?: number) {
-  noteAttempt(ctx.db, ctx.clock, jobId, { provider_id: provider.id, outcome, detail, request_id: requestId, ...(responseMs !== undefined ? { response_ms: responseMs } : {}) });
+function record(ctx: AppContext, jobId: string, provider: Provider, outcome: Attempt['outcome'], detail: string, requestId: string, more: Pick<Attempt, 'response_ms' | 'untrusted_provider_message'> = {}) {
+  noteAttempt(ctx.db, ctx.clock, jobId, { provider_id: provider.id, outcome, detail, request_id: requestId, ...more });
 }
+
+const providerSaid = (f: Failure): Pick<Attempt, 'untrusted_provider_message'> => ('providerMessage' in f && f.providerMessage !== undefined ? { untrusted_provider_message: f.providerMessage } : {});
 
 function requestEvent(ctx: AppContext, job: JobRow, provider: Provider, createdAt: number): Event {
   const key = requesterKey(ctx, job.agentId);
@@ -267,7 +273,10 @@ async function attemptAt(ctx: AppContext, pool: SimplePool, job: JobRow, provide
         return finish({ ok: true, result: content, responseMs: Date.now() - started });
       }
       const status = e.tags.find((t) => t[0] === 'status');
-      if (status?.[1] === 'error') return finish({ ok: false, error: 'offline', detail: `the provider reported an error: ${status[2] ?? 'no reason given'}` });
+      if (status?.[1] === 'error') {
+        const said = status[2];
+        return finish(said ? { ok: false, error: 'offline', detail: "the provider reported an error (its words are in the attempt's untrusted_provider_message)", providerMessage: said } : { ok: false, error: 'offline', detail: 'the provider reported an error without a reason' });
+      }
       if (status?.[1] === 'payment-required' && !paid && !paying) {
         // Paid for work still to come: an abort or timeout that came meanwhile ends the attempt now.
         if ((await pay(amount)) && stopWhenPaid) finish(stopWhenPaid);

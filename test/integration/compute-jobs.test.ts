@@ -105,7 +105,7 @@ describe('compute jobs over NIP-90', () => {
     ]);
     const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 4, failover_policy: 'Cascade', criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
     expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.fine });
-    expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.broken).detail).toMatch(/GPU on fire/);
+    expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.broken)).toMatchObject({ outcome: 'failed', untrusted_provider_message: 'GPU on fire' });
     machines.fine!.behaviour = 'silent';
     const delays: number[] = [];
     const retried = (
@@ -123,6 +123,20 @@ describe('compute jobs over NIP-90', () => {
     expect(delays.length).toBeGreaterThanOrEqual(2);
     delays.forEach((d, i) => expect(d).toBeGreaterThanOrEqual(1000 * 2 ** i));
     delays.forEach((d, i) => expect(d).toBeLessThanOrEqual(1200 * 2 ** i));
+  });
+
+  it("keep a provider's own error text apart, marked untrusted, out of the attempt's detail and the job's error", async () => {
+    const { ctx, agent, client, ids } = await market([{ name: 'broken', behaviour: 'error', price: 1 }]);
+    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 3, failover_policy: 'NoFailover' });
+    expect(r.data).toMatchObject({ status: 'failed', attempts: [{ provider_id: ids.broken, outcome: 'failed', untrusted_provider_message: 'GPU on fire' }] });
+    const read = (await call(client, 'marketplace_get_compute_job', { job_id: r.data.job_id })).data;
+    expect(read.attempts).toEqual(r.data.attempts);
+    // Our own words only, pointing to where the provider's are.
+    for (const text of [read.error, read.attempts[0].detail]) {
+      expect(text).toMatch(/the provider reported an error/);
+      expect(text).not.toMatch(/GPU on fire/);
+    }
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
   });
 
   it('reject a forged result and stop with NoFailover', async () => {

@@ -122,7 +122,10 @@ export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] 
 export interface Attempt {
   provider_id: string;
   outcome: 'completed' | 'failed' | 'retry' | 'cancelled';
+  /** In our words. */
   detail: string;
+  /** What the provider itself said (a NIP-90 error status's text): its own words, untrusted. */
+  untrusted_provider_message?: string;
   response_ms?: number;
   /** The NIP-90 request event this attempt published (what a cancellation deletes). */
   request_id?: string;
