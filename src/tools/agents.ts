@@ -11,7 +11,7 @@ const names = z.array(z.string().min(1).max(100)).max(30);
 const profile = z.object({
   agent_id: z.string(),
   name: z.string(),
-  description: z.string(),
+  untrusted_description: z.string(),
   skills: z.array(z.string()),
   mcp_servers: z.array(z.string()),
   price_hint_sats: z.number().int().nullable(),
@@ -130,7 +130,7 @@ export const agentTools = [
       status: z.string(),
       escrow_sats: z.number().int(),
       agent_id: z.string(),
-      candidates: z.array(profile.omit({ description: true }).extend({ untrusted_description: z.string(), score: z.number() })),
+      candidates: z.array(profile.extend({ score: z.number() })),
     }),
     annotations: ACTING,
     action: (args, { ctx, caller }) => ({

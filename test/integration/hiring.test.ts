@@ -85,6 +85,13 @@ describe('hiring an agent', () => {
     const read = await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id });
     expect(read.data).toMatchObject({ untrusted_description: 'Review this pull request.', untrusted_reject_reason: null });
     expect(read.data).not.toHaveProperty('description');
+    // The same profile, marked the same way, in the directory and on its own.
+    const found = (await call(hirerClient, 'marketplace_find_agents', { skills: ['review'] })).data.items;
+    expect(found).toEqual([expect.objectContaining({ agent_id: worker.id, untrusted_description: 'Writes and reviews code.' })]);
+    expect(found[0]).not.toHaveProperty('description');
+    const profile = (await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data;
+    expect(profile).toMatchObject({ agent_id: worker.id, untrusted_description: 'Writes and reviews code.' });
+    expect(profile).not.toHaveProperty('description');
     const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
     expect(none.data.error.code).toBe('NOT_FOUND');
     expect(verifyLedger(ctx.db).ok).toBe(true);

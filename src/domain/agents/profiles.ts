@@ -20,7 +20,8 @@ export interface ProfileUpdate {
 export interface AgentProfile {
   agent_id: string;
   name: string;
-  description: string;
+  /** The agent's own words about itself, read by others. */
+  untrusted_description: string;
   skills: string[];
   mcp_servers: string[];
   price_hint_sats: number | null;
@@ -54,7 +55,7 @@ export function agentProfile(db: Db, agentId: string): AgentProfile {
   return {
     agent_id: agent.id,
     name: agent.name,
-    description: profile?.description ?? '',
+    untrusted_description: profile?.description ?? '',
     skills: JSON.parse(profile?.skills ?? '[]') as string[],
     mcp_servers: JSON.parse(profile?.mcpServers ?? '[]') as string[],
     price_hint_sats: profile?.priceHintSats ?? null,

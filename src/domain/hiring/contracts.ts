@@ -115,9 +115,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       createdAt: now,
       updatedAt: now,
     });
-    // A candidate's description is its own words, read by the hirer.
-    const listed = candidates.map(({ description, ...rest }) => ({ ...rest, untrusted_description: description }));
-    return { contract: contractView(requireContract(db, id)), candidates: listed };
+    return { contract: contractView(requireContract(db, id)), candidates };
   });
 }
 
