@@ -66,7 +66,7 @@ export const computeTools = [
     description:
       'Runs a NIP-90 job (kind 5000–5999) on the best provider for your criteria: routed by reputation, price and latency, with ' +
       'the failover policy deciding what a failure leads to (NoFailover, RetryWithBackoff, Cascade — the default — or Broadcast). ' +
-      'Broadcast asks the top providers at once and pays only the one whose result it uses. max_price_sats is held first; a ' +
+      'Broadcast asks the top providers at once and pays only the one whose result it uses. max_price_sats (at least 1) is held first; a ' +
       'provider asking for more is never paid; you are charged what was paid. The call waits for the result (up to ' +
       'timeout_seconds, with progress notifications if you send a progress token); encrypt: true sends input and params ' +
       "NIP-04-encrypted to the provider. The result, and what a provider says about a failure (attempts[].untrusted_provider_message), " +
@@ -76,7 +76,12 @@ export const computeTools = [
     input: z.object({
       kind,
       input: z.union([z.string().min(1).max(20_000), z.array(z.object({ data: z.string().min(1).max(20_000), type: z.string().min(1).max(20) })).min(1).max(20)]),
-      max_price_sats: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000),
+      // The maximum is held while the job runs, and a hold is never of nothing.
+      max_price_sats: z
+        .number()
+        .int()
+        .min(1, 'must be at least 1 sat (held while the job runs, released if nothing is charged); free providers, price 0, are still chosen')
+        .max(Number.MAX_SAFE_INTEGER / 1000),
       params: z.record(z.string(), z.string().max(1_000)).optional(),
       criteria: z
         .object({

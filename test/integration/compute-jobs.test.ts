@@ -139,6 +139,19 @@ describe('compute jobs over NIP-90', () => {
     expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
   });
 
+  it('ask at least 1 sat of maximum price, and run on a free provider for nothing', async () => {
+    const { ctx, agent, client, ids } = await market([{ name: 'free', behaviour: 'answer', price: 0 }]);
+    const zero = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 0, timeout_seconds: 3 });
+    expect(zero.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/max_price_sats: must be at least 1 sat.*free providers/) });
+    expect(zero.data.error.details.issues.map((i: { path: string }) => i.path)).toEqual(['max_price_sats']);
+    expect(ctx.db.sqlite.prepare('SELECT COUNT(*) AS n FROM compute_jobs').get()).toEqual({ n: 0 });
+    // One sat is held while the job runs; the free provider is paid nothing, so it all comes back.
+    const one = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 1, timeout_seconds: 3 });
+    expect(one.data).toMatchObject({ status: 'completed', provider_id: ids.free, cost_sats: 0, untrusted_result: 'echo: x' });
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
   it('reject a forged result and stop with NoFailover', async () => {
     const { ctx, agent, client } = await market([{ name: 'forger', behaviour: 'forged', price: 1 }]);
     const forged = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 1, failover_policy: 'NoFailover' });
