@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as dataStore from '../db/data-store.js';
 import { checkGrant } from '../domain/data/grants.js';
 import { createListing, delistListing, LISTING_SORTS, LISTING_TYPES, listingView, requireListing, searchListings } from '../domain/data/listings.js';
-import { confirmPurchase, getPurchase, listPurchasesPage, purchaseData, requirePurchase } from '../domain/data/purchases.js';
+import { confirmPurchase, getPurchase, listPurchasesPage, noAccessReason, purchaseData, requirePurchase } from '../domain/data/purchases.js';
 import { fileDispute } from '../domain/disputes/disputes.js';
 import { msatsToSats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -166,9 +166,10 @@ export const dataTools = [
     name: 'marketplace_purchase_data',
     title: 'Buy dataset',
     description:
-      'Buys a listing: the price is held in escrow and you get a signed access grant (valid 24 h; marketplace_get_purchase gives a ' +
-      'fresh one). Fetch the data, hash it, then call marketplace_confirm_purchase with received_sha256: a match pays the seller, ' +
-      'a mismatch opens a dispute and keeps your money held. Unconfirmed purchases pay the seller after 72 hours.',
+      'Buys a listing: the price is held in escrow and you get a signed access grant (valid 24 h, or until a subscription ends if ' +
+      'sooner; marketplace_get_purchase gives a fresh one). Fetch the data, hash it, then call marketplace_confirm_purchase with ' +
+      'received_sha256: a match pays the seller, a mismatch opens a dispute and keeps your money held. Unconfirmed purchases pay ' +
+      'the seller after 72 hours.',
     toolset: 'data',
     roles: ['agent'],
     input: z.object({ listing_id: listingId, idempotency_key: idempotencyKeyField }),
@@ -238,7 +239,8 @@ export const dataTools = [
     title: 'Verify access grant',
     description:
       'For sellers: checks an access grant a buyer shows you before you serve the data — signed by this marketplace, not expired, ' +
-      'and the purchase still stands (not refunded). Serve exactly the content whose hash it names. Free.',
+      'and the purchase still gives access (not refunded or disputed, and a subscription not past its end). Serve exactly the ' +
+      'content whose hash it names. Free.',
     toolset: 'data',
     roles: ['agent'],
     input: z.object({ grant: nostrEvent.describe('The access_grant.event object the buyer gave you.') }),
@@ -259,9 +261,9 @@ export const dataTools = [
       const p = requirePurchase(ctx.db, check.claims.purchase_id);
       // Only the two parties learn anything about a purchase.
       if (p.sellerId !== caller.id && p.buyerId !== caller.id) return { valid: false, reason: 'Not a grant for a sale of yours.', ...none };
-      const stands = p.status === 'Pending' || p.status === 'Completed';
+      const reason = noAccessReason(p, ctx.clock.now());
       const { location: _location, ...claims } = check.claims;
-      return { valid: stands, reason: stands ? null : `Purchase ${p.id} is ${p.status}.`, ...claims };
+      return { valid: reason === null, reason, ...claims };
     },
   }),
 ];

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
+import { issueGrant } from '../../src/domain/data/grants.js';
 import { settleDuePurchases } from '../../src/domain/data/purchases.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
@@ -111,6 +112,30 @@ describe('purchases', () => {
     expect((await call(buyerClient, 'marketplace_get_purchase', { purchase_id: bought.data.purchase_id })).data.status).toBe('Completed');
     expect(settleDuePurchases(ctx.db, ctx.clock)).toBe(0);
     expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it("end a subscription's grants with the subscription, however late in it they were fetched", async () => {
+    const { ctx, clock, buyer, buyerClient, sellerClient } = await market();
+    const listed = await call(sellerClient, 'marketplace_create_data_listing', { title: 'Live feed', description: 'd', listing_type: 'Subscription', price_sats: 1_000, sha256: SHA });
+    const bought = await call(buyerClient, 'marketplace_purchase_data', { listing_id: listed.data.listing_id });
+    const purchaseId = bought.data.purchase_id;
+    const accessUntil = bought.data.access_until as string;
+    expect(Date.parse(accessUntil) - clock.now().getTime()).toBe(30 * DAY);
+    // Twelve hours before the end, a fresh grant lasts those twelve hours, not a full day.
+    clock.advance(30 * DAY - 12 * HOUR);
+    const late = (await call(buyerClient, 'marketplace_get_purchase', { purchase_id: purchaseId })).data.access_grant;
+    expect(late.expires_at).toBe(accessUntil);
+    expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: late.event })).data).toMatchObject({ valid: true, expires_at: accessUntil });
+    // A grant issued without that cap (as before it existed) still lapses with the subscription.
+    const uncapped = issueGrant(ctx.db, ctx.clock, { purchase_id: purchaseId, listing_id: listed.data.listing_id, buyer_id: buyer.id, sha256: SHA, location: null }, null);
+    clock.advance(13 * HOUR);
+    expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: late.event })).data).toMatchObject({ valid: false, reason: expect.stringMatching(/Expired/) });
+    expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: uncapped.event })).data).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/ended at .*subscription ran out/),
+      purchase_id: purchaseId,
+    });
+    expect((await call(buyerClient, 'marketplace_get_purchase', { purchase_id: purchaseId })).data.access_grant).toBeNull();
   });
 
   it('open a dispute on a hash mismatch; the operator refunds in full from the frozen hold', async () => {

@@ -43,9 +43,11 @@ export interface AccessGrant {
   signer_npub: string;
 }
 
-export function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims, 'expires_at'>): AccessGrant {
+/** Lasts GRANT_TTL_HOURS, or until `accessUntil` (a subscription's end) if sooner: a grant never outlives the access it proves. */
+export function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims, 'expires_at'>, accessUntil: string | null): AccessGrant {
   const now = clock.now();
-  const expires = new Date(now.getTime() + GRANT_TTL_HOURS * 3_600_000);
+  const ttlEnd = now.getTime() + GRANT_TTL_HOURS * 3_600_000;
+  const expires = new Date(accessUntil === null ? ttlEnd : Math.min(ttlEnd, Date.parse(accessUntil)));
   const full: GrantClaims = { ...claims, expires_at: expires.toISOString() };
   const event = finalizeEvent(
     {

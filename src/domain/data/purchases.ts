@@ -184,15 +184,25 @@ function purchaseSummary(p: PurchaseRow) {
   };
 }
 
+/**
+ * Why a purchase gives no access now, or null while it does: the rule behind both issuing
+ * a grant and verifying one (a grant issued before a refund or a subscription's end is
+ * refused once either has come).
+ */
+export function noAccessReason(p: PurchaseRow, now: Date): string | null {
+  if (p.status !== 'Pending' && p.status !== 'Completed') return `Purchase ${p.id} is ${p.status}.`;
+  if (p.accessUntil !== null && p.accessUntil <= now.toISOString()) return `Access through purchase ${p.id} ended at ${p.accessUntil}, when its subscription ran out.`;
+  return null;
+}
+
 /** The buyer gets a fresh access grant while the purchase gives access; the seller never does. */
 export function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: string) {
-  const now = clock.now().toISOString();
-  const access = p.buyerId === viewerId && (p.status === 'Pending' || p.status === 'Completed') && (p.accessUntil === null || p.accessUntil > now);
+  const access = p.buyerId === viewerId && noAccessReason(p, clock.now()) === null;
   const location = access ? requireListing(db, p.listingId).location : null;
   return {
     ...purchaseSummary(p),
     access_grant: access
-      ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location })
+      ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil)
       : null,
   };
 }
