@@ -132,7 +132,7 @@ export const computeTools = [
       'charged and the rest of the held maximum is released. Its requests are withdrawn from the relays (NIP-09 deletion).',
     toolset: 'compute',
     roles: ['agent'],
-    input: z.object({ job_id: jobId }),
+    input: z.object({ job_id: jobId, idempotency_key: idempotencyKeyField }),
     output: job,
     annotations: { ...ACTING, destructiveHint: true, idempotentHint: true },
     action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparty: null }),

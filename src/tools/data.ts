@@ -190,7 +190,7 @@ export const dataTools = [
       'seller is paid; if not, a dispute is filed for you automatically (dispute_id) and the price stays held until the operator decides.',
     toolset: 'data',
     roles: ['agent'],
-    input: z.object({ purchase_id: purchaseId, received_sha256: sha256.optional() }),
+    input: z.object({ purchase_id: purchaseId, received_sha256: sha256.optional(), idempotency_key: idempotencyKeyField }),
     output: purchase,
     annotations: ACTING,
     // Reviewing what arrived, not buying again: a policy that asks approval for purchases

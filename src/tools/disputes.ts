@@ -98,6 +98,7 @@ export const disputeTools = [
       resolution: z.enum(RESOLUTIONS),
       refund_sats: z.number().int().min(1).optional().describe('With RefundPartial: how much goes back to the claimant.'),
       reason: z.string().min(1).max(5_000).optional(),
+      idempotency_key: idempotencyKeyField,
     }),
     output: view,
     annotations: { ...ACTING, destructiveHint: true },

@@ -291,3 +291,27 @@ describe('a rejected delivery', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 });
+
+describe('retrying a review', () => {
+  it('answers the first result when the key is the same, pays once, and refuses the key with other arguments', async () => {
+    const { ctx, worker, hirerClient, workerClient } = await office();
+    const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
+    const contract_id = hired.data.contract_id;
+    await call(workerClient, 'marketplace_respond_to_contract', { contract_id, action: 'accept', idempotency_key: 'take-it' });
+    // The worker's answer was lost; it asks again with the same key: the same contract, not CONFLICT.
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id, action: 'accept', idempotency_key: 'take-it' })).data.status).toBe('InProgress');
+    await call(workerClient, 'marketplace_submit_delivery', { contract_id, result: 'LGTM with two nits' });
+
+    const review = { contract_id, decision: 'accept', rating: 5, idempotency_key: 'review-1' };
+    const first = await call(hirerClient, 'marketplace_review_delivery', review);
+    expect(first.data.status).toBe('Completed');
+    const again = await call(hirerClient, 'marketplace_review_delivery', review);
+    expect(again).toEqual(first);
+    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect((await call(hirerClient, 'marketplace_review_delivery', { ...review, rating: 1 })).data.error.code).toBe('IDEMPOTENCY_MISMATCH');
+    // Without a key a second review is refused as before: nothing is paid twice either way.
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
+    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+});
