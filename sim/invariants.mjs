@@ -115,8 +115,9 @@ function checkApprovals(all, fail) {
 
 /**
  * No limit was exceeded: every spend the policy allowed alone (not a sponsor's approval)
- * fitted the per-transaction limit, and, counted the way the gate counts (posted debits
- * of the period plus holds opened in it and still pending), the daily limit and every
+ * fitted the per-transaction limit, and, counted the way the gate counts (debits of the
+ * period, a posted hold's from the day it was reserved, plus holds opened in it and still
+ * pending), the daily limit and every
  * blocking budget. Spending is reconstructed from the transfers and holds as they stood
  * just before the decision; ties on the same millisecond are given to the agent.
  *
@@ -140,14 +141,20 @@ function checkLimits(all, fail, progress) {
       fail('no limit is exceeded', `${what} is over the ${limits.max_transaction_sats}-sat per-transaction limit`);
     }
     const spentBefore = (sinceDay) => {
+      // A posted hold counts from when it was reserved (holds.created_at), the rest when posted;
+      // refunds a dispute ordered and reversals are not spending.
       const [posted] = all(
-        `SELECT COALESCE(SUM(amount_msats), 0) AS total FROM transfers WHERE debit_account_id = 'agent:' || ? AND phase IN ('posted', 'post')
-         AND entry_type <> 'Reversal' AND created_at >= ? AND created_at < ?`,
+        `SELECT COALESCE(SUM(t.amount_msats), 0) AS total FROM transfers t LEFT JOIN holds h ON h.id = t.pending_id
+         WHERE t.debit_account_id = 'agent:' || ? AND t.phase IN ('posted', 'post') AND t.entry_type NOT IN ('Reversal', 'Refund')
+         AND COALESCE(h.created_at, t.created_at) >= ? AND t.created_at < ?`,
         d.agent_id, `${sinceDay}T00:00:00.000Z`, d.created_at,
       );
+      // A hold existed from its pending transfer on; it counts from holds.created_at, which is
+      // earlier for the rest of a bounty's reward held again after a payment.
       const [held] = all(
-        `SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = 'agent:' || ? AND created_at >= ? AND created_at < ?
-         AND (resolved_at IS NULL OR resolved_at > ?)`,
+        `SELECT COALESCE(SUM(h.amount_msats), 0) AS total FROM holds h JOIN transfers p ON p.id = h.id
+         WHERE h.debit_account_id = 'agent:' || ? AND h.created_at >= ? AND p.created_at < ?
+         AND (h.resolved_at IS NULL OR h.resolved_at > ?)`,
         d.agent_id, `${sinceDay}T00:00:00.000Z`, d.created_at, d.created_at,
       );
       return posted.total + held.total;
