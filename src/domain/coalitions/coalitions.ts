@@ -394,8 +394,8 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
  * read them all; an assignee reads its own and those its subtask builds on. Nobody else
  * does, or a rival bidder in a Market could copy work it did not do.
  */
-function resultReader(c: CoalitionRow, all: SubtaskRow[], viewerId: string): (s: SubtaskRow) => boolean {
-  if (c.funderId === viewerId || c.coordinatorId === viewerId) return () => true;
+function resultReader(lead: boolean, all: SubtaskRow[], viewerId: string): (s: SubtaskRow) => boolean {
+  if (lead) return () => true;
   const builtOn = new Set(all.filter((s) => s.assigneeId === viewerId).flatMap((s) => JSON.parse(s.dependsOn) as string[]));
   return (s) => s.assigneeId === viewerId || builtOn.has(s.key);
 }
@@ -404,8 +404,8 @@ function resultReader(c: CoalitionRow, all: SubtaskRow[], viewerId: string): (s:
 export function coalitionView(db: Db, id: string, viewerId: string) {
   const c = requireCoalition(db, id);
   const subtasks = store.subtasks(db, c.id, c.round);
-  const reads = resultReader(c, subtasks, viewerId);
   const lead = c.funderId === viewerId || c.coordinatorId === viewerId;
+  const reads = resultReader(lead, subtasks, viewerId);
   return {
     coalition_id: c.id,
     status: c.status,

@@ -32,22 +32,15 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
     case 'contract': {
       // Settled first: a delivery whose review window closed is paid, a rejection left unanswered stands.
       const c = currentContract(db, clock, id);
-      if (c.agentId === claimantId && c.status === 'Rejected') {
-        // The worker contests a rejection: the hirer answers, and what is "refunded" to the worker is its pay out of the escrow.
-        return {
-          respondentId: c.hirerId,
-          maxMsats: c.agreedMsats,
-          paidAt: null,
-          freeze: () => {
-            if (!hiring.updateContract(db, c.id, ['Rejected'], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
-          },
-        };
+      // The worker contests a rejection: the hirer answers, and what is "refunded" to the worker is its pay out of the escrow.
+      const workerContests = c.agentId === claimantId && c.status === 'Rejected';
+      if (!workerContests && c.hirerId !== claimantId) {
+        throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for, or that you were hired for and whose delivery stands rejected.`);
       }
-      if (c.hirerId !== claimantId) throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for, or that you were hired for and whose delivery stands rejected.`);
       if (c.status === 'Completed') return { respondentId: c.agentId, maxMsats: c.agreedMsats, paidAt: c.updatedAt, freeze: () => {} };
       if (!['InProgress', 'Delivered', 'Rejected'].includes(c.status)) throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
       return {
-        respondentId: c.agentId,
+        respondentId: workerContests ? c.hirerId : c.agentId,
         maxMsats: c.agreedMsats,
         paidAt: null,
         // A disputed contract neither settles nor expires until resolved.
