@@ -59,13 +59,15 @@ export function listContracts(db: Db, agentId: string, status: string | undefine
  * has passed, or whose rejection the worker left unanswered past both the deadline and its
  * time to answer (kept in review_deadline while Rejected).
  */
-export function dueContracts(db: Db, nowIso: string): ContractRow[] {
+export function dueContracts(db: Db, nowIso: string, offersMadeBefore: string): ContractRow[] {
   return db.orm
     .select()
     .from(contracts)
     .where(
       or(
-        and(inArray(contracts.status, ['Proposed', 'InProgress']), lte(contracts.deadline, nowIso)),
+        // An offer lapses OFFER_WINDOW_HOURS after it was made, or at its deadline (domain/hiring/contracts.ts).
+        and(eq(contracts.status, 'Proposed'), or(lte(contracts.deadline, nowIso), lte(contracts.createdAt, offersMadeBefore))),
+        and(eq(contracts.status, 'InProgress'), lte(contracts.deadline, nowIso)),
         and(eq(contracts.status, 'Delivered'), lte(contracts.reviewDeadline, nowIso)),
         and(eq(contracts.status, 'Rejected'), lte(contracts.reviewDeadline, nowIso), or(isNull(contracts.deadline), lte(contracts.deadline, nowIso))),
       ),

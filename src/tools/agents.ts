@@ -21,6 +21,10 @@ const profile = z.object({
   reputation: z.number().nullable(),
   status: z.string(),
 });
+const offerLapsesAt = z
+  .string()
+  .nullable()
+  .describe('While Proposed: unanswered by then (72 hours after the offer, or the deadline if sooner), the offer lapses and the escrow returns to the hirer.');
 const contract = z.object({
   contract_id: z.string(),
   status: z.string(),
@@ -32,6 +36,7 @@ const contract = z.object({
   agreed_sats: z.number().int(),
   escrow_sats: z.number().int(),
   deadline: z.string().nullable(),
+  offer_lapses_at: offerLapsesAt,
   delivery: z
     .object({ untrusted_result: z.string().nullable(), sha256: z.string().nullable(), url: z.string().nullable(), delivered_at: z.string(), review_deadline: z.string().nullable() })
     .nullable(),
@@ -118,7 +123,8 @@ export const agentTools = [
     description:
       'Hires an agent for a task: the named agent_id, or the best match for required_skills, requirements and budget (the ' +
       'other candidates are listed). max_budget_sats goes into escrow at once and is paid only when you accept the delivery ' +
-      '(less a 5% platform fee from it); a decline or a missed deadline returns it. Policy-checked as a Hire of that amount: ' +
+      '(less a 5% platform fee from it); a decline, an offer left unanswered until offer_lapses_at (72 hours, or the deadline if ' +
+      'sooner) or a missed deadline returns it. Policy-checked as a Hire of that amount: ' +
       'it may answer pending_approval. Next: the agent accepts (marketplace_get_contract to follow), delivers, and you ' +
       'review with marketplace_review_delivery; until it answers you may withdraw the offer with marketplace_cancel_contract. ' +
       UNTRUSTED,
@@ -129,6 +135,7 @@ export const agentTools = [
       contract_id: z.string(),
       status: z.string(),
       escrow_sats: z.number().int(),
+      offer_lapses_at: offerLapsesAt,
       agent_id: z.string(),
       candidates: z.array(profile.extend({ score: z.number() })),
     }),
@@ -140,7 +147,7 @@ export const agentTools = [
     }),
     handler: (args, { ctx, caller }) => {
       const { contract: c, candidates } = hireAgent(ctx.db, ctx.clock, hireArgs(caller.id, args));
-      return { contract_id: c.contract_id, status: c.status, escrow_sats: c.escrow_sats, agent_id: c.agent_id, candidates };
+      return { contract_id: c.contract_id, status: c.status, escrow_sats: c.escrow_sats, offer_lapses_at: c.offer_lapses_at, agent_id: c.agent_id, candidates };
     },
   }),
   defineTool({

@@ -175,6 +175,40 @@ describe('hiring an agent', () => {
 });
 
 describe('withdrawing an offer', () => {
+  it('lets an offer lapse unanswered after 72 hours, or at a sooner deadline, with the escrow back and nothing held against the worker', async () => {
+    const { ctx, clock, hirer, worker, hirerClient, workerClient } = await office();
+    // One completed job gives the worker a reputation a lapsed offer could lower.
+    const first = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data.contract_id;
+    await call(workerClient, 'marketplace_respond_to_contract', { contract_id: first, action: 'accept' });
+    await call(workerClient, 'marketplace_submit_delivery', { contract_id: first, result: 'done' });
+    await call(hirerClient, 'marketplace_review_delivery', { contract_id: first, decision: 'accept', rating: 5 });
+    const reputation = (await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation;
+    expect(reputation).toBeGreaterThan(0);
+    const start = wallet(ctx, hirer.id).available;
+
+    const open = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data;
+    expect(open.offer_lapses_at).toBe(new Date(clock.now().getTime() + 72 * HOUR).toISOString());
+    const soon = new Date(clock.now().getTime() + HOUR).toISOString();
+    const short = (await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline: soon }), agent_id: worker.id })).data;
+    expect(short.offer_lapses_at).toBe(soon);
+    expect(wallet(ctx, hirer.id).available).toBe(start - 20_000);
+
+    clock.advance(HOUR);
+    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: short.contract_id })).data).toMatchObject({ status: 'Cancelled', escrow_sats: 0, offer_lapses_at: null });
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: short.contract_id, action: 'accept' })).data.error.code).toBe('CONFLICT');
+
+    clock.advance(71 * HOUR - 1);
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: open.contract_id })).data.status).toBe('Proposed');
+    clock.advance(1);
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: open.contract_id, action: 'accept' })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'Cancelled' } });
+    // Reading it lapses it: nobody has to wait for the sweeper.
+    expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: open.contract_id })).data).toMatchObject({ status: 'Cancelled', escrow_sats: 0 });
+    expect(wallet(ctx, hirer.id).available).toBe(start);
+    expect((await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBe(reputation);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
   it('returns the escrow of an unanswered offer with no deadline, and the worker can no longer accept it', async () => {
     const { ctx, hirer, hirerClient, workerClient, rivalClient, worker } = await office();
     const id = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data.contract_id;

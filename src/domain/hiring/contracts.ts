@@ -1,6 +1,7 @@
 // Hiring: a contract whose budget waits in escrow (a hold on the hirer's wallet) from
 // the moment it is proposed. Proposed → InProgress (accepted) → Delivered → Completed,
-// or Cancelled (declined by the worker, or withdrawn by the hirer before an answer), Expired (deadline passed undelivered, or a rejection stood),
+// or Cancelled (declined by the worker, withdrawn by the hirer before an answer, or
+// lapsed unanswered), Expired (accepted work undelivered at the deadline, or a rejection stood),
 // Rejected (the hirer refused the delivery), Disputed (frozen until the operator decides).
 // Settlement posts the agreed price to escrow and pays the worker less the platform fee,
 // exactly once.
@@ -28,6 +29,13 @@ import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 
 export const REVIEW_WINDOW_HOURS = 72;
+/**
+ * An offer the worker has not answered lapses after this long (or at the deadline, if
+ * sooner): the hirer's budget is not held for a worker that never looks, and a lapsed
+ * offer is not held against the worker, who never took the job (else offers with short
+ * deadlines would be a free way to lower a rival's reputation).
+ */
+export const OFFER_WINDOW_HOURS = 72;
 const HOUR_MS = 3_600_000;
 
 export type ContractStatus = 'Proposed' | 'InProgress' | 'Delivered' | 'Completed' | 'Cancelled' | 'Expired' | 'Rejected' | 'Disputed';
@@ -265,6 +273,12 @@ function refreshWorkerReputation(db: Db, clock: Clock, agentId: string): void {
 
 const pastDeadline = (c: ContractRow, now: Date) => c.deadline !== null && Date.parse(c.deadline) <= now.getTime();
 
+/** When an unanswered offer lapses: the offer window's end, or the deadline if sooner. */
+export function offerLapsesAt(c: Pick<ContractRow, 'createdAt' | 'deadline'>): string {
+  const windowEnd = new Date(Date.parse(c.createdAt) + OFFER_WINDOW_HOURS * HOUR_MS).toISOString();
+  return c.deadline !== null && c.deadline < windowEnd ? c.deadline : windowEnd;
+}
+
 /** A rejection the worker neither answered by a new delivery nor disputed, once its time to answer is over. */
 function rejectionStands(c: ContractRow, nowIso: string): boolean {
   return c.status === 'Rejected' && c.reviewDeadline !== null && c.reviewDeadline <= nowIso && (c.deadline === null || c.deadline <= nowIso);
@@ -282,9 +296,9 @@ export function expireContract(db: Db, clock: Clock, c: ContractRow, from: Contr
 }
 
 /**
- * A due contract ends on its own: undelivered work past its deadline expires and the
- * escrow returns to the hirer; a delivery left unreviewed past the window is accepted;
- * a rejection left unanswered stands.
+ * A due contract ends on its own: an offer left unanswered lapses and accepted work
+ * undelivered at its deadline expires, the escrow returning to the hirer either way; a
+ * delivery left unreviewed past the window is accepted; a rejection left unanswered stands.
  */
 function settleDue(db: Db, clock: Clock, c: ContractRow): void {
   const now = clock.now().toISOString();
@@ -292,14 +306,18 @@ function settleDue(db: Db, clock: Clock, c: ContractRow): void {
     complete(db, clock, c, null);
   } else if (rejectionStands(c, now)) {
     expireContract(db, clock, c, ['Rejected'], 'ended: its rejection stood unanswered');
-  } else if (['Proposed', 'InProgress'].includes(c.status) && c.deadline !== null && c.deadline <= now) {
-    expireContract(db, clock, c, ['Proposed', 'InProgress'], 'expired undelivered');
+  } else if (c.status === 'Proposed' && offerLapsesAt(c) <= now) {
+    move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
+    voidHold(db, clock, c.holdId, `Contract ${c.id} lapsed: the offer was not answered`);
+  } else if (c.status === 'InProgress' && c.deadline !== null && c.deadline <= now) {
+    expireContract(db, clock, c, ['InProgress'], 'expired undelivered');
   }
 }
 
 export function settleDueContracts(db: Db, clock: Clock): number {
   return db.write(() => {
-    const due = hiring.dueContracts(db, clock.now().toISOString());
+    const now = clock.now();
+    const due = hiring.dueContracts(db, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString());
     for (const c of due) settleDue(db, clock, c);
     return due.length;
   });
@@ -338,6 +356,7 @@ export function contractView(c: ContractRow) {
     agreed_sats: msatsToSats(c.agreedMsats),
     escrow_sats: open ? msatsToSats(c.budgetMsats) : 0,
     deadline: c.deadline,
+    offer_lapses_at: c.status === 'Proposed' ? offerLapsesAt(c) : null,
     delivery: c.deliveredAt
       ? { untrusted_result: c.deliveryResult, sha256: c.deliverySha256, url: c.deliveryUrl, delivered_at: c.deliveredAt, review_deadline: rejected ? null : c.reviewDeadline }
       : null,
