@@ -393,9 +393,11 @@ export const operations = {
           return void (await sim.act(selfService ? member : manager, 'marketplace_assign_subtask', { ...sub, assignee_id: member.id }));
         }
         if (s.status === 'assigned') {
+          if (r.chance(0.05)) return void (await sim.act(coordinator ?? funder, 'marketplace_return_subtask', { ...sub, reason: 'no word', reassign: true }));
           const assignee = sim.world.agentById(s.assignee_id) ?? member;
           return void (await sim.act(assignee, 'marketplace_submit_subtask', { ...sub, result: `{"part":"${s.key}","n":${r.int(1, 9)}}` }));
         }
+        if (r.chance(0.15)) return void (await sim.act(coordinator ?? funder, 'marketplace_return_subtask', { ...sub, reason: 'redo', reassign: r.chance(0.3) }));
         return void (await sim.act(coordinator ?? funder, 'marketplace_accept_subtask', sub));
       }
       case 'Settled':

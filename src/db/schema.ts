@@ -549,6 +549,10 @@ export const coalitionSubtasks = sqliteTable(
     /** open | assigned | submitted | accepted */
     status: text('status').notNull(),
     result: text('result'),
+    /** When a result was first handed in this round: from then on the funder has seen work, and cannot dissolve. */
+    handedInAt: text('handed_in_at'),
+    /** Why the lead last sent the subtask back (for redoing, or to another member). */
+    returnReason: text('return_reason'),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.coalitionId, t.round, t.key] })],

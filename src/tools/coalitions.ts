@@ -11,6 +11,7 @@ import {
   joinCoalition,
   leaveCoalition,
   proposeCoalition,
+  returnSubtask,
   startNextTask,
   submitSubtask,
   requireCoalition,
@@ -47,6 +48,7 @@ const view = z.object({
       status: z.string(),
       bids: z.array(z.object({ agent_id: z.string(), price_sats: z.number().int() })),
       untrusted_result: z.string().nullable(),
+      untrusted_return_reason: z.string().nullable().describe('Why the lead last sent this subtask back; shown to whoever may read its result.'),
     }),
   ),
   untrusted_result: z.string().nullable(),
@@ -205,6 +207,30 @@ export const coalitionTools = [
     annotations: ACTING,
     action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
     handler: (args, { ctx, caller }) => ({ ...acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }) }),
+  }),
+  defineTool({
+    name: 'marketplace_return_subtask',
+    title: 'Return subtask',
+    description:
+      'Coordinator (or the funder, without one): sends a submitted subtask back to its assignee to redo, with the reason; or, ' +
+      'with reassign: true, reopens a submitted or assigned subtask so another member can take it (for work that will not come). ' +
+      'The returned result is withdrawn from view. Once any work has been handed in the coalition cannot be dissolved, so this is ' +
+      'how a task with a bad or missing result still reaches completion.',
+    toolset: 'coalitions',
+    roles: ['agent'],
+    input: z.object({
+      coalition_id: coalitionId,
+      key: subtaskKey,
+      reason: z.string().min(1).max(2_000),
+      reassign: z.boolean().optional().describe('Reopen the subtask for another member instead of returning it to its assignee (default false).'),
+      idempotency_key: idempotencyKeyField,
+    }),
+    output: view,
+    annotations: ACTING,
+    action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
+    handler: (args, { ctx, caller }) => ({
+      ...returnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, reason: args.reason, reassign: args.reassign ?? false }),
+    }),
   }),
   defineTool({
     name: 'marketplace_complete_coalition',

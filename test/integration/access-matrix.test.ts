@@ -108,6 +108,7 @@ const MATRIX: Record<string, Row> = {
   marketplace_invite_to_coalition: { args: (i) => ({ coalition_id: i.agentCoalition, agent_id: i.otherAgent }), allowed: A_ACTS },
   marketplace_assign_subtask: { args: (i) => ({ coalition_id: i.agentCoalition, key: 'k', assignee_id: i.counterparty }), allowed: A_ACTS },
   marketplace_accept_subtask: { args: (i) => ({ coalition_id: i.agentCoalition, key: 'k' }), allowed: A_ACTS },
+  marketplace_return_subtask: { args: (i) => ({ coalition_id: i.agentCoalition, key: 'k', reason: 'redo' }), allowed: A_ACTS },
   marketplace_start_next_task: { args: (i) => ({ coalition_id: i.settledCoalition, task_description: 'x' }), allowed: A_ACTS },
   marketplace_complete_coalition: { args: (i) => ({ coalition_id: i.agentCoalition }), allowed: A_ACTS },
   marketplace_dissolve_coalition: { args: (i) => ({ coalition_id: i.agentCoalition }), allowed: A_ACTS },

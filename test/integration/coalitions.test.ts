@@ -176,6 +176,52 @@ describe('coalitions', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
+  it('lets the coordinator send work back to redo or to another member, so a bad or missing result still reaches completion', async () => {
+    const { ctx, funder, lead, ada, bo, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 3, payment_structure: 'ProportionalToWork', coordinator_id: lead.id, pool_sats: 1_000,
+      subtasks: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }],
+    });
+    const id = { coalition_id: c.coalition_id };
+    await ok(as(lead.id), 'marketplace_join_coalition', id);
+    for (const m of [ada, bo]) {
+      await ok(as(lead.id), 'marketplace_invite_to_coalition', { ...id, agent_id: m.id });
+      await ok(as(m.id), 'marketplace_join_coalition', id);
+    }
+    await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'a', assignee_id: ada.id });
+    await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'b', assignee_id: bo.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'a', result: 'draft' });
+    const subtask = async (viewer: string, key: string) => (await ok(as(viewer), 'marketplace_get_coalition', id)).subtasks.find((s: { key: string }) => s.key === key);
+
+    // Only the coordinator reviews; a returned result goes back to its assignee with the reason.
+    expect((await call(as(ada.id), 'marketplace_return_subtask', { ...id, key: 'a', reason: 'mine is fine' })).data.error.code).toBe('FORBIDDEN');
+    await ok(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'a', reason: 'missing tests', idempotency_key: 'ret-a' });
+    expect(await subtask(ada.id, 'a')).toMatchObject({ status: 'assigned', assignee_id: ada.id, untrusted_result: null, untrusted_return_reason: 'missing tests' });
+    // A retry with the same key is the same return, not a second one that would reopen the subtask.
+    expect((await call(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'a', reason: 'missing tests', idempotency_key: 'ret-a' })).isError).toBe(false);
+    expect((await subtask(lead.id, 'a')).status).toBe('assigned');
+    // The funder has seen the draft: the pool stays with the members.
+    expect((await call(as(funder.id), 'marketplace_dissolve_coalition', id)).data.error.code).toBe('CONFLICT');
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'a', result: 'draft with tests' });
+    await ok(as(lead.id), 'marketplace_accept_subtask', { ...id, key: 'a' });
+
+    // Bo never delivers: returning work that is not in yet needs reassign, which frees Bo and the subtask.
+    expect((await call(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'b', reason: 'late' })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'assigned' } });
+    expect((await call(as(bo.id), 'marketplace_leave_coalition', id)).data.error.code).toBe('CONFLICT');
+    await ok(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'b', reason: 'no word for a week', reassign: true });
+    expect(await subtask(lead.id, 'b')).toMatchObject({ status: 'open', assignee_id: null, untrusted_return_reason: 'no word for a week' });
+    await ok(as(bo.id), 'marketplace_leave_coalition', id);
+    await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'b', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'b', result: 'b done' });
+    await ok(as(lead.id), 'marketplace_accept_subtask', { ...id, key: 'b' });
+    expect((await call(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'b', reason: 'changed my mind', reassign: true })).data.error.code).toBe('CONFLICT');
+
+    const done = await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect(done.untrusted_result).toBe('draft with tests\n\nb done');
+    expect([sats(ctx, ada.id), sats(ctx, bo.id), sats(ctx, funder.id)]).toEqual([1_000, 0, 99_000]);
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
   it('shows a Market subtask result only to the funder, the coordinator and its assignee', async () => {
     const { ctx, sponsor, funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {

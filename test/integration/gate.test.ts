@@ -49,6 +49,7 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_assign_subtask: (payee) => ({ coalition_id: 'co_any', key: 'k', assignee_id: payee }),
   marketplace_submit_subtask: () => ({ coalition_id: 'co_any', key: 'k', result: 'x' }),
   marketplace_accept_subtask: () => ({ coalition_id: 'co_any', key: 'k' }),
+  marketplace_return_subtask: () => ({ coalition_id: 'co_any', key: 'k', reason: 'redo' }),
   marketplace_complete_coalition: () => ({ coalition_id: 'co_any' }),
   marketplace_start_next_task: () => ({ coalition_id: 'co_any', task_description: 'x' }),
   marketplace_file_dispute: () => ({ dispute_type: 'Other', subject: { kind: 'contract', id: 'ct_any' }, amount_sats: 1 }),

@@ -167,7 +167,8 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
     const c = requireCoalition(db, coalitionId);
     requireStatus(c, 'Forming', 'Active');
     if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
-    const delivered = store.subtasks(db, c.id, c.round).filter((s) => s.status === 'submitted' || s.status === 'accepted');
+    // Work sent back still counts: the funder has read it.
+    const delivered = store.subtasks(db, c.id, c.round).filter((s) => s.handedInAt !== null);
     if (delivered.length > 0) {
       throw new MarketError(
         'CONFLICT',
@@ -208,6 +209,8 @@ function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number
       bids: '[]',
       status: 'open',
       result: null,
+      handedInAt: null,
+      returnReason: null,
       updatedAt: now(clock),
     });
   }
@@ -307,7 +310,8 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
     if (c.aggregation === 'Merge' && parseJsonObject(input.result) === null) {
       throw new MarketError('INVALID_INPUT', `Coalition ${c.id} merges its results as JSON objects: submit a JSON object such as {"${s.key}": ...}.`);
     }
-    store.updateSubtask(db, c.id, c.round, s.key, { status: 'submitted', result: input.result, updatedAt: now(clock) });
+    const at = now(clock);
+    store.updateSubtask(db, c.id, c.round, s.key, { status: 'submitted', result: input.result, handedInAt: s.handedInAt ?? at, updatedAt: at });
     return coalitionView(db, c.id, agentId);
   });
 }
@@ -320,6 +324,33 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
     const s = requireSubtask(db, c, input.key);
     if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
     store.updateSubtask(db, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
+    return coalitionView(db, c.id, byId);
+  });
+}
+
+/**
+ * The lead sends a subtask back: a submitted result that is not good enough goes back to
+ * its assignee to redo, or (reassign) the subtask reopens for another member, which is
+ * also how work held by a member who went quiet moves on. Without it one bad or missing
+ * result would hold the pool forever: completion needs every subtask accepted, and once
+ * work is handed in the funder may no longer dissolve. The returned result is withdrawn
+ * from view, so whoever takes the subtask next cannot copy it.
+ */
+export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; reason: string; reassign: boolean }) {
+  return db.write(() => {
+    const c = requireCoalition(db, input.coalitionId);
+    requireStatus(c, 'Active');
+    if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) sends subtasks back.');
+    const s = requireSubtask(db, c, input.key);
+    const allowed = input.reassign ? ['assigned', 'submitted'] : ['submitted'];
+    if (!allowed.includes(s.status)) {
+      const hint = s.status === 'assigned' ? ' It is with its assignee already; pass reassign: true to reopen it for another member.' : '';
+      throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}: only ${allowed.join(' or ')} subtasks can be sent back${input.reassign ? ' for reassignment' : ' to redo'}.${hint}`, {
+        status: s.status,
+      });
+    }
+    const back = input.reassign ? { status: 'open', assigneeId: null } : { status: 'assigned' };
+    store.updateSubtask(db, c.id, c.round, s.key, { ...back, result: null, returnReason: input.reason, updatedAt: now(clock) });
     return coalitionView(db, c.id, byId);
   });
 }
@@ -428,6 +459,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
       status: s.status,
       bids: JSON.parse(s.bids) as { agent_id: string; price_sats: number }[],
       untrusted_result: reads(s) ? s.result : null,
+      untrusted_return_reason: reads(s) ? s.returnReason : null,
     })),
     untrusted_result: lead ? c.result : null,
     aggregation_error: c.aggregationError,
