@@ -55,9 +55,10 @@ export function listContracts(db: Db, agentId: string, status: string | undefine
 }
 
 /**
- * Contracts whose deadline (work not delivered) or review window (delivered, not reviewed)
- * has passed, or whose rejection the worker left unanswered past both the deadline and its
- * time to answer (kept in review_deadline while Rejected).
+ * Contracts due to end: offers unanswered past their deadline or made before
+ * offersMadeBefore, accepted work undelivered past its deadline, deliveries unreviewed
+ * past the review window, and rejections the worker left unanswered past both the
+ * deadline and its time to answer (kept in review_deadline while Rejected).
  */
 export function dueContracts(db: Db, nowIso: string, offersMadeBefore: string): ContractRow[] {
   return db.orm
@@ -65,7 +66,6 @@ export function dueContracts(db: Db, nowIso: string, offersMadeBefore: string): 
     .from(contracts)
     .where(
       or(
-        // An offer lapses OFFER_WINDOW_HOURS after it was made, or at its deadline (domain/hiring/contracts.ts).
         and(eq(contracts.status, 'Proposed'), or(lte(contracts.deadline, nowIso), lte(contracts.createdAt, offersMadeBefore))),
         and(eq(contracts.status, 'InProgress'), lte(contracts.deadline, nowIso)),
         and(eq(contracts.status, 'Delivered'), lte(contracts.reviewDeadline, nowIso)),
