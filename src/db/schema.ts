@@ -263,6 +263,8 @@ export const auditLog = sqliteTable(
     uniqueIndex('audit_id_idx').on(t.id),
     index('audit_sponsor_idx').on(t.sponsorId, t.seq),
     index('audit_agent_idx').on(t.agentId, t.outcome, t.createdAt),
+    // The gate's NewCounterparty check asks on every call whether an agent has dealt with a counterparty before.
+    index('audit_counterparty_idx').on(t.agentId, t.counterparty, t.outcome),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `audit_counterparty_idx` ON `audit_log` (`agent_id`,`counterparty`,`outcome`);
