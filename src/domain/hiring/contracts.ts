@@ -159,8 +159,7 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
     const c = currentContract(db, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     if (input.action === 'decline') {
-      voidHold(db, clock, c.holdId, `Contract ${c.id} declined`);
-      return contractView(move(db, clock, c, ['Proposed'], { status: 'Cancelled' }));
+      return contractView(cancelOffer(db, clock, c, 'declined'));
     }
     let agreedMsats = c.agreedMsats;
     if (input.action === 'counter') {
@@ -192,9 +191,7 @@ export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId
         { status: c.status },
       );
     }
-    const withdrawn = move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
-    voidHold(db, clock, c.holdId, `Contract ${c.id} withdrawn by its hirer`);
-    return contractView(withdrawn);
+    return contractView(cancelOffer(db, clock, c, 'withdrawn by its hirer'));
   });
 }
 
@@ -296,6 +293,16 @@ export function expireContract(db: Db, clock: Clock, c: ContractRow, from: Contr
 }
 
 /**
+ * Ends an offer before any work (declined, withdrawn or lapsed): the escrow returns to the
+ * hirer, and nothing counts against the worker, who never took the job.
+ */
+function cancelOffer(db: Db, clock: Clock, c: ContractRow, why: string): ContractRow {
+  const ended = move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
+  voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
+  return ended;
+}
+
+/**
  * A due contract ends on its own: an offer left unanswered lapses and accepted work
  * undelivered at its deadline expires, the escrow returning to the hirer either way; a
  * delivery left unreviewed past the window is accepted; a rejection left unanswered stands.
@@ -307,8 +314,7 @@ function settleDue(db: Db, clock: Clock, c: ContractRow): void {
   } else if (rejectionStands(c, now)) {
     expireContract(db, clock, c, ['Rejected'], 'ended: its rejection stood unanswered');
   } else if (c.status === 'Proposed' && offerLapsesAt(c) <= now) {
-    move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
-    voidHold(db, clock, c.holdId, `Contract ${c.id} lapsed: the offer was not answered`);
+    cancelOffer(db, clock, c, 'lapsed: the offer was not answered');
   } else if (c.status === 'InProgress' && c.deadline !== null && c.deadline <= now) {
     expireContract(db, clock, c, ['InProgress'], 'expired undelivered');
   }
