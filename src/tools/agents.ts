@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentProfile, AVAILABILITY, findAgents, updateProfile } from '../domain/agents/profiles.js';
 import { cancelContract, chooseWorker, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
+import * as hiringStore from '../db/hiring-store.js';
 import { listContractsPage } from '../domain/hiring/listing.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -90,7 +91,7 @@ export const agentTools = [
     }),
     output: profile,
     annotations: { ...ACTING, idempotentHint: true },
-    action: () => ({ actionType: 'UpdateProfile', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'UpdateProfile', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...updateProfile(ctx.db, ctx.clock, caller.id, args) }),
   }),
   defineTool({
@@ -143,7 +144,7 @@ export const agentTools = [
     action: (args, { ctx, caller }) => ({
       actionType: 'Hire',
       amountMsats: satsToMsats(args.task.max_budget_sats),
-      counterparty: chooseWorker(ctx.db, hireArgs(caller.id, args)).agentId,
+      counterparties: [chooseWorker(ctx.db, hireArgs(caller.id, args)).agentId],
     }),
     handler: (args, { ctx, caller }) => {
       const { contract: c, candidates } = hireAgent(ctx.db, ctx.clock, hireArgs(caller.id, args));
@@ -166,7 +167,7 @@ export const agentTools = [
     }),
     output: contract,
     annotations: ACTING,
-    action: () => ({ actionType: 'RespondToContract', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'RespondToContract', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...respondToContract(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, action: args.action, counterBudgetSats: args.counter_budget_sats }) }),
   }),
   defineTool({
@@ -181,7 +182,7 @@ export const agentTools = [
     input: z.object({ contract_id: contractId, idempotency_key: idempotencyKeyField }),
     output: contract,
     annotations: { ...ACTING, destructiveHint: true, idempotentHint: true },
-    action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...cancelContract(ctx.db, ctx.clock, caller.id, args.contract_id) }),
   }),
   defineTool({
@@ -196,7 +197,7 @@ export const agentTools = [
     input: z.object({ contract_id: contractId, result: z.string().max(100_000).optional(), sha256: z.string().optional(), url: z.url().optional() }),
     output: contract,
     annotations: ACTING,
-    action: () => ({ actionType: 'SubmitWork', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...submitDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, result: args.result, sha256: args.sha256, url: args.url }) }),
   }),
   defineTool({
@@ -218,7 +219,11 @@ export const agentTools = [
     }),
     output: contract,
     annotations: ACTING,
-    action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
+    // Accepting pays the worker; a rejection pays nobody, and a blocked worker's bad delivery can still be refused.
+    action: (args, { ctx, caller }) => {
+      const c = hiringStore.getContract(ctx.db, args.contract_id);
+      return { actionType: 'ReviewWork', amountMsats: 0, counterparties: c?.hirerId === caller.id && args.decision === 'accept' ? [c.agentId] : [] };
+    },
     handler: (args, { ctx, caller }) => ({ ...reviewDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, decision: args.decision, reason: args.reason, rating: args.rating }) }),
   }),
   defineTool({
@@ -230,7 +235,7 @@ export const agentTools = [
     input: z.object({ contract_id: contractId, rating: z.number().int().min(1).max(5) }),
     output: contract,
     annotations: { ...ACTING, idempotentHint: true },
-    action: () => ({ actionType: 'RateCounterparty', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'RateCounterparty', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...rateHirer(ctx.db, ctx.clock, caller.id, args.contract_id, args.rating) }),
   }),
   defineTool({

@@ -2,7 +2,8 @@
 import type { AppContext } from '../context.js';
 import type { ApprovalRow } from '../db/governance-store.js';
 import type { ApprovedCallRunner } from '../domain/governance/approvals.js';
-import type { ActionFacts } from '../domain/governance/evaluate.js';
+import { counterpartyLabel, type ActionFacts } from '../domain/governance/evaluate.js';
+import { withNamedPayees } from '../domain/ledger/payee-scope.js';
 import { formatSats, msatsToSats } from '../domain/money.js';
 import { requireAgent } from '../domain/agents/registry.js';
 import { MarketError } from '../domain/errors.js';
@@ -21,10 +22,11 @@ function holdToApproval(approval: ApprovalRow, now: ActionFacts): void {
       `This call would now cost ${formatSats(msatsToSats(now.amountMsats))}, more than the ${formatSats(msatsToSats(approval.amountMsats))} approved; it did not run. The agent may ask again.`,
     );
   }
-  if (approval.counterparty !== null && now.counterparty !== approval.counterparty) {
+  const parties = counterpartyLabel(now.counterparties);
+  if (approval.counterparty !== null && parties !== approval.counterparty) {
     throw new MarketError(
       'CONFLICT',
-      `This call would now deal with ${now.counterparty ?? 'no one'}, not ${approval.counterparty} as approved; it did not run. The agent may ask again.`,
+      `This call would now deal with ${parties ?? 'no one'}, not ${approval.counterparty} as approved; it did not run. The agent may ask again.`,
     );
   }
 }
@@ -38,8 +40,10 @@ export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
     const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };
-    if (tool.action) holdToApproval(approval, tool.action(parsed.data, { ctx, caller }));
-    const result = synchronously(tool, tool.handler(parsed.data, { ctx, caller }));
+    const facts = tool.action?.(parsed.data, { ctx, caller });
+    if (facts) holdToApproval(approval, facts);
+    const counterparties = facts?.counterparties ?? [];
+    const result = withNamedPayees(ctx.db, { tool: tool.name, callerId: agent.id, counterparties }, () => synchronously(tool, tool.handler(parsed.data, { ctx, caller })));
     // What the call does outside the database (paying an invoice) waits until the
     // decision's transaction has committed (this runs inside it), then follows on its
     // own; the background sweep retries it if it fails.

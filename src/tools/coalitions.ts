@@ -14,14 +14,17 @@ import {
   returnSubtask,
   startNextTask,
   submitSubtask,
-  requireCoalition,
+  requireCoalitionFor,
+  settlementPayees,
 } from '../domain/coalitions/coalitions.js';
 import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
-import { MarketError } from '../domain/errors.js';
+import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { idempotencyKeyField } from './fields.js';
-import { ACTING, defineTool, READ_ONLY } from './inventory.js';
+import { ACTING, defineTool, parties, READ_ONLY, type ToolCall } from './inventory.js';
+import * as coalitionStore from '../db/coalition-store.js';
+import type { CoalitionRow } from '../db/coalition-store.js';
 
 const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
@@ -62,14 +65,25 @@ const subtasksField = z
     z.object({
       key: subtaskKey,
       title: z.string().min(1).max(500),
-      weight: z.number().int().min(0).optional().describe('Share of ProportionalToWork pay (default 1).'),
+      weight: z.number().int().min(0).max(MAX_SUBTASK_WEIGHT).optional().describe(`Share of ProportionalToWork pay (default 1, at most ${MAX_SUBTASK_WEIGHT.toLocaleString('en-US')}).`),
       depends_on: z.array(z.string()).optional().describe('Keys that must be accepted before this one can be submitted.'),
     }),
   )
   .max(100)
   .optional();
-const manage = () => ({ actionType: 'ManageCoalition' as const, amountMsats: 0, counterparty: null });
-const work = () => ({ actionType: 'SubmitWork' as const, amountMsats: 0, counterparty: null });
+const work = () => ({ actionType: 'SubmitWork' as const, amountMsats: 0, counterparties: [] });
+
+/**
+ * The agents a call of the funder or the coordinator seats or pays. Asked of anyone else
+ * it names nobody: the handler refuses them, and the gate must not first answer "your
+ * sponsor blocks X" about a coalition they cannot see.
+ */
+function leadNames(coalitionId: string, call: ToolCall, payees: (c: CoalitionRow) => readonly (string | null | undefined)[]): string[] {
+  const c = coalitionStore.getCoalition(call.ctx.db, coalitionId);
+  return c && (c.funderId === call.caller.id || c.coordinatorId === call.caller.id) ? parties(...payees(c)) : [];
+}
+const assigneeOf = (call: ToolCall, c: CoalitionRow, key: string) => coalitionStore.subtasks(call.ctx.db, c.id, c.round).find((s) => s.key === key)?.assigneeId;
+const manage = (counterparties: string[] = []) => ({ actionType: 'ManageCoalition' as const, amountMsats: 0, counterparties });
 
 export const coalitionTools = [
   defineTool({
@@ -97,7 +111,7 @@ export const coalitionTools = [
     }),
     output: view,
     annotations: ACTING,
-    action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparty: null }),
+    action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparties: parties(args.coordinator_id) }),
     handler: (args, { ctx, caller }) => ({
       ...proposeCoalition(ctx.db, ctx.clock, {
         funderId: caller.id,
@@ -121,7 +135,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, agent_id: z.string().min(1), fixed_sats: z.number().int().min(0).optional() }),
     output: view,
     annotations: ACTING,
-    action: manage,
+    action: (args, call) => manage(leadNames(args.coalition_id, call, () => [args.agent_id])),
     handler: (args, { ctx, caller }) => ({ ...inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }) }),
   }),
   defineTool({
@@ -133,7 +147,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId }),
     output: view,
     annotations: ACTING,
-    action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...joinCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
   defineTool({
@@ -145,7 +159,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId }),
     output: view,
     annotations: { ...ACTING, destructiveHint: true },
-    action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...leaveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
   defineTool({
@@ -157,7 +171,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view,
     annotations: { ...ACTING, destructiveHint: true },
-    action: manage,
+    action: () => manage(),
     handler: (args, { ctx, caller }) => ({ ...dissolveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
   defineTool({
@@ -181,7 +195,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, assignee_id: z.string().min(1) }),
     output: view,
     annotations: ACTING,
-    action: manage,
+    action: (args, call) => manage(leadNames(args.coalition_id, call, () => [args.assignee_id])),
     handler: (args, { ctx, caller }) => ({ ...assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }) }),
   }),
   defineTool({
@@ -205,7 +219,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey }),
     output: view,
     annotations: ACTING,
-    action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
+    action: (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: leadNames(args.coalition_id, call, (c) => [assigneeOf(call, c, args.key)]) }),
     handler: (args, { ctx, caller }) => ({ ...acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }) }),
   }),
   defineTool({
@@ -227,7 +241,7 @@ export const coalitionTools = [
     }),
     output: view,
     annotations: ACTING,
-    action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({
       ...returnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, reason: args.reason, reassign: args.reassign ?? false }),
     }),
@@ -243,7 +257,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view,
     annotations: ACTING,
-    action: manage,
+    action: (args, call) => manage(leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id))),
     handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
   defineTool({
@@ -263,7 +277,11 @@ export const coalitionTools = [
     }),
     output: view,
     annotations: ACTING,
-    action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparty: null }),
+    action: (args, call) => ({
+      actionType: 'FundCoalition',
+      amountMsats: satsToMsats(args.pool_sats ?? 0),
+      counterparties: leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id)),
+    }),
     handler: (args, { ctx, caller }) => ({
       ...startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
     }),
@@ -278,11 +296,8 @@ export const coalitionTools = [
     output: view,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: (args, { ctx, caller }) => {
-      const c = requireCoalition(ctx.db, args.coalition_id);
-      const v = coalitionView(ctx.db, c.id, caller.id);
-      const involved = c.funderId === caller.id || v.members.some((m) => m.agent_id === caller.id) || c.coalitionType === 'Market';
-      if (!involved) throw new MarketError('NOT_FOUND', `No coalition ${args.coalition_id} of yours.`);
-      return { ...v };
+      const c = requireCoalitionFor(ctx.db, args.coalition_id, caller.id);
+      return { ...coalitionView(ctx.db, c.id, caller.id) };
     },
   }),
 ];

@@ -101,7 +101,7 @@ export const computeTools = [
     }),
     output: job,
     annotations: { ...ACTING, openWorldHint: true },
-    action: (args) => ({ actionType: 'SubmitComputeJob', amountMsats: satsToMsats(args.max_price_sats), counterparty: null }),
+    action: (args) => ({ actionType: 'SubmitComputeJob', amountMsats: satsToMsats(args.max_price_sats), counterparties: [] }),
     handler: (args, { ctx, caller }) =>
       reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
         agentId: caller.id,
@@ -135,7 +135,7 @@ export const computeTools = [
     input: z.object({ job_id: jobId, idempotency_key: idempotencyKeyField }),
     output: job,
     annotations: { ...ACTING, destructiveHint: true, idempotentHint: true },
-    action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) =>
       // A job this process is running is stopped by its runner (after), which settles it once any payment in flight is done.
       isRunningHere(args.job_id) ? jobView(requireOwnJob(ctx.db, caller.id, args.job_id)) : cancelJob(ctx.db, ctx.clock, caller.id, args.job_id),
@@ -177,7 +177,7 @@ export const computeTools = [
     }),
     output: provider,
     annotations: ACTING,
-    action: () => ({ actionType: 'UpdateProfile', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'UpdateProfile', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) =>
       registerProvider(
         ctx.db,
@@ -233,7 +233,7 @@ export const computeTools = [
     input: z.object({ provider_id: providerId, rating: z.number().int().min(1).max(5) }),
     output: provider,
     annotations: { ...ACTING, idempotentHint: true },
-    action: () => ({ actionType: 'RateCounterparty', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'RateCounterparty', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => rateProvider(ctx.db, ctx.clock, caller.id, args.provider_id, args.rating),
   }),
   defineTool({

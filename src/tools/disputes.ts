@@ -45,7 +45,7 @@ export const disputeTools = [
     }),
     output: view,
     annotations: ACTING,
-    action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({
       ...fileDispute(ctx.db, ctx.clock, { claimantId: caller.id, disputeType: args.dispute_type, subject: args.subject, amountSats: args.amount_sats, evidence: args.evidence ?? [] }),
     }),
@@ -59,7 +59,7 @@ export const disputeTools = [
     input: z.object({ dispute_id: disputeId, response: z.string().min(1).max(10_000) }),
     output: view,
     annotations: ACTING,
-    action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...respondToDispute(ctx.db, ctx.clock, caller.id, args.dispute_id, args.response) }),
   }),
   defineTool({

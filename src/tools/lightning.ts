@@ -49,7 +49,7 @@ export const lightningTools = [
     input: z.object({ amount_sats: sats, memo: z.string().max(200).optional(), idempotency_key: idempotencyKeyField }),
     output: invoice,
     annotations: { ...ACTING, openWorldHint: true },
-    action: () => ({ actionType: 'Deposit', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'Deposit', amountMsats: 0, counterparties: [] }),
     handler: (args, call) => requestTopup(call.ctx.db, call.ctx.clock, call.ctx.rail.name, ownerOf(call), { amountSats: args.amount_sats, memo: args.memo }),
     after: (result, { ctx }) => makeTopupInvoice(ctx.db, ctx.clock, ctx.rail, String(result.invoice_id)),
   }),
@@ -90,7 +90,7 @@ export const lightningTools = [
     },
     action: (args, { ctx }) => {
       const checked = checkInvoice(args.bolt11!, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: args.amount_sats === undefined ? undefined : satsToMsats(args.amount_sats) });
-      return { actionType: 'Withdraw', amountMsats: checked.amountMsats, counterparty: null };
+      return { actionType: 'Withdraw', amountMsats: checked.amountMsats, counterparties: [] };
     },
     handler: (args, { ctx, caller }) =>
       reserveWithdrawal(ctx.db, ctx.clock, { name: ctx.rail.name, network: ctx.config.network }, {

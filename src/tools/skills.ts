@@ -142,7 +142,7 @@ export const skillTools = [
     }),
     output: z.object({ skill_id: z.string(), slug: z.string(), version: z.string(), status: z.literal('Draft'), content_sha256: z.string(), scan_findings: z.array(finding) }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    action: () => ({ actionType: 'PublishSkill', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'PublishSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => {
       let files = args.files;
       let readme = args.readme;
@@ -178,7 +178,7 @@ export const skillTools = [
     input: z.object({ slug, version: z.string() }),
     output: z.object({ slug: z.string(), version: z.string(), status: z.literal('PendingReview'), scan_findings: z.array(finding) }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    action: () => ({ actionType: 'PublishSkill', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'PublishSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...submitForReview(ctx.db, caller.id, args.slug, args.version) }),
   }),
   defineTool({
@@ -211,8 +211,8 @@ export const skillTools = [
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     action: (args, { ctx, caller }) => {
-      const quote = quoteInstall(ctx.db, caller.id, args.slug, args.version);
-      return { actionType: 'InstallSkill', amountMsats: satsToMsats(quote.costSats), counterparty: quote.authorId };
+      const quote = quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id);
+      return { actionType: 'InstallSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
     },
     handler: (args, { ctx, caller }) => ({ ...installSkill(ctx.db, ctx.clock, { agentId: caller.id, slug: args.slug, range: args.version, referrerId: args.referrer_id }) }),
   }),
@@ -243,7 +243,7 @@ export const skillTools = [
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     action: (args, { ctx, caller }) => {
       const quote = quoteUsage(ctx.db, usageInput(caller.id, args));
-      return { actionType: 'UseSkill', amountMsats: satsToMsats(quote.costSats), counterparty: quote.authorId };
+      return { actionType: 'UseSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
     },
     handler: (args, { ctx, caller }) => ({ ...recordSkillUsage(ctx.db, ctx.clock, usageInput(caller.id, args)) }),
   }),
@@ -256,7 +256,7 @@ export const skillTools = [
     input: z.object({ slug }),
     output: z.object({ slug: z.string(), installed: z.literal(false) }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    action: () => ({ actionType: 'UninstallSkill', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'UninstallSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...uninstallSkill(ctx.db, ctx.clock, caller.id, args.slug) }),
   }),
   defineTool({
@@ -279,7 +279,7 @@ export const skillTools = [
     input: z.object({ slug, rating: z.number().int().min(1).max(5), text: z.string().max(2000).optional() }),
     output: z.object({ slug: z.string(), rating: z.number().int(), average_rating: z.number().nullable(), rating_count: z.number().int() }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    action: () => ({ actionType: 'ReviewSkill', amountMsats: 0, counterparty: null }),
+    action: () => ({ actionType: 'ReviewSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...rateSkill(ctx.db, ctx.clock, { agentId: caller.id, slug: args.slug, rating: args.rating, text: args.text }) }),
   }),
   defineTool({

@@ -126,7 +126,7 @@ export const walletTools = [
     }),
     output: z.object({ transfer_id: z.string(), amount_sats: z.number().int(), status: z.literal('completed'), to_agent_id: z.string() }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    action: (args) => ({ actionType: 'Spend', amountMsats: satsToMsats(args.amount_sats), counterparty: args.to_agent_id }),
+    action: (args) => ({ actionType: 'Spend', amountMsats: satsToMsats(args.amount_sats), counterparties: [args.to_agent_id] }),
     handler: (args, { ctx, caller }) => {
       const transfer = sendPayment(ctx.db, ctx.clock, {
         fromAgentId: caller.id,

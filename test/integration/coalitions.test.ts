@@ -53,7 +53,7 @@ describe('coalitions', () => {
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(90_000);
 
     await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: id });
-    expect((await call(as(ada.id), 'marketplace_join_coalition', { coalition_id: id })).data.error.code).toBe('FORBIDDEN');
+    expect((await call(as(ada.id), 'marketplace_join_coalition', { coalition_id: id })).data.error.code).toBe('NOT_FOUND');
     for (const m of [ada, bo]) await ok(as(lead.id), 'marketplace_invite_to_coalition', { coalition_id: id, agent_id: m.id });
     await ok(as(ada.id), 'marketplace_join_coalition', { coalition_id: id });
     expect((await ok(as(bo.id), 'marketplace_join_coalition', { coalition_id: id })).status).toBe('Active');
@@ -144,7 +144,7 @@ describe('coalitions', () => {
       coalition_type: 'AdHoc', task_description: 'w', target_member_count: 5, payment_structure: 'Equal', pool_sats: 5_000,
     });
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(93_000);
-    expect((await call(as(bo.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).data.error.code).toBe('FORBIDDEN');
+    expect((await call(as(bo.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).data.error.code).toBe('NOT_FOUND');
     expect((await ok(as(funder.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).status).toBe('Dissolved');
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(98_000);
     expect(verifyLedger(ctx.db).ok).toBe(true);
@@ -356,5 +356,62 @@ describe('coalitions', () => {
       subtasks: [{ key: 'a', title: 'A', depends_on: ['b'] }, { key: 'b', title: 'B', depends_on: ['a'] }],
     });
     expect(cyclic.data.error.code).toBe('INVALID_INPUT');
+  });
+
+  it('bounds subtask weights at input, so a pool with work handed in can always be settled', async () => {
+    const { ctx, funder, ada, as } = await team();
+    const huge = await call(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
+      subtasks: [{ key: 'a', title: 'A', weight: Number.MAX_SAFE_INTEGER }, { key: 'b', title: 'B', weight: Number.MAX_SAFE_INTEGER }],
+    });
+    expect(huge.data.error).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ path: 'subtasks.0.weight' }, { path: 'subtasks.1.weight' }] } });
+    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(100_000);
+
+    // At the bound: completion settles, to the millisat.
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
+      subtasks: Array.from({ length: 2 }, (_, i) => ({ key: `k${i}`, title: 'T', weight: 1_000_000 })),
+    });
+    const id = { coalition_id: c.coalition_id };
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });
+    await ok(as(ada.id), 'marketplace_join_coalition', id);
+    for (let i = 0; i < 2; i++) {
+      await ok(as(ada.id), 'marketplace_assign_subtask', { ...id, key: `k${i}`, assignee_id: ada.id });
+      await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: `k${i}`, result: 'r' });
+      await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: `k${i}` });
+    }
+    await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect(sats(ctx, ada.id)).toBe(1_000);
+  });
+
+  it('lets a named coordinator act only once it accepted, and shows a private coalition to nobody else', async () => {
+    const { funder, lead, ada, bo, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 2, payment_structure: 'Equal', coordinator_id: lead.id, pool_sats: 1_000,
+    });
+    const id = { coalition_id: c.coalition_id };
+    const early = await call(as(lead.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });
+    expect(early.data.error.code).toBe('FORBIDDEN');
+    expect(early.data.error.message).toMatch(/join it .* before inviting/);
+    await ok(as(lead.id), 'marketplace_join_coalition', id);
+    await ok(as(lead.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });
+
+    // An outsider hears of it exactly as of a coalition that does not exist, whatever it asks.
+    const missing = (await call(as(bo.id), 'marketplace_get_coalition', { coalition_id: 'co_does_not_exist' })).data.error;
+    const asks: [string, Record<string, unknown>][] = [
+      ['marketplace_get_coalition', id],
+      ['marketplace_join_coalition', id],
+      ['marketplace_leave_coalition', id],
+      ['marketplace_complete_coalition', id],
+      ['marketplace_dissolve_coalition', id],
+      ['marketplace_invite_to_coalition', { ...id, agent_id: bo.id }],
+      ['marketplace_bid_on_subtask', { ...id, key: 'k', price_sats: 1 }],
+      ['marketplace_assign_subtask', { ...id, key: 'k', assignee_id: bo.id }],
+      ['marketplace_start_next_task', { ...id, task_description: 'y' }],
+    ];
+    for (const [tool, args] of asks) {
+      const error = (await call(as(bo.id), tool, args)).data.error;
+      expect(error, tool).toMatchObject({ code: 'NOT_FOUND', message: missing.message.replace('co_does_not_exist', c.coalition_id) });
+    }
   });
 });

@@ -4,13 +4,13 @@ import { evaluate, type ActionFacts, type UsageFacts } from '../../src/domain/go
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../src/domain/governance/policy.js';
 import { periodStart } from '../../src/domain/governance/periods.js';
 
-const spend = (sats: number, counterparty: string | null = 'ag_payee'): ActionFacts => ({ actionType: 'Spend', amountMsats: sats * 1000, counterparty });
+const spend = (sats: number, ...counterparties: string[]): ActionFacts => ({ actionType: 'Spend', amountMsats: sats * 1000, counterparties: counterparties.length > 0 ? counterparties : ['ag_payee'] });
 const facts = (over: Partial<UsageFacts> = {}): UsageFacts => ({
   agentStatus: 'Active',
   spentTodayMsats: 0,
   budgets: [],
-  counterpartyIsNew: false,
-  counterpartyReputation: null,
+  newCounterparties: [],
+  counterpartyReputations: [],
   recentDenials: () => 0,
   ...over,
 });
@@ -23,7 +23,7 @@ describe('the default policy (shared/TOOLS.md)', () => {
       outcome: 'escalate',
       rule: 'escalation_triggers.SpendingExceedsLimit→RequireApproval',
     });
-    expect(evaluate(DEFAULT_POLICY, { actionType: 'Withdraw', amountMsats: 1000, counterparty: null }, facts())).toMatchObject({
+    expect(evaluate(DEFAULT_POLICY, { actionType: 'Withdraw', amountMsats: 1000, counterparties: [] }, facts())).toMatchObject({
       outcome: 'escalate',
       rule: 'action_limits.requires_approval',
     });
@@ -65,7 +65,7 @@ describe('trigger actions', () => {
         { condition: 'NewCounterparty', action: 'Deny' },
       ],
     });
-    expect(evaluate(p, spend(500), facts({ counterpartyIsNew: true }))).toMatchObject({ outcome: 'deny', rule: 'escalation_triggers.NewCounterparty→Deny' });
+    expect(evaluate(p, spend(500), facts({ newCounterparties: ['ag_payee'] }))).toMatchObject({ outcome: 'deny', rule: 'escalation_triggers.NewCounterparty→Deny' });
   });
 });
 
@@ -74,20 +74,20 @@ describe('trigger conditions', () => {
     policy({ escalation_triggers: [{ condition, action: 'RequireApproval', ...extra }] });
 
   it('NewCounterparty: only a first payment to someone', () => {
-    expect(evaluate(on('NewCounterparty'), spend(1), facts({ counterpartyIsNew: true })).outcome).toBe('escalate');
-    expect(evaluate(on('NewCounterparty'), spend(1), facts({ counterpartyIsNew: false })).outcome).toBe('allow');
+    expect(evaluate(on('NewCounterparty'), spend(1), facts({ newCounterparties: ['ag_payee'] })).outcome).toBe('escalate');
+    expect(evaluate(on('NewCounterparty'), spend(1), facts({ newCounterparties: [] })).outcome).toBe('allow');
   });
 
   it('LowReputationCounterparty: below min_reputation (default 0.5), unknown does not count', () => {
-    expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputation: 0.3 })).outcome).toBe('escalate');
-    expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputation: 0.6 })).outcome).toBe('allow');
-    expect(evaluate(on('LowReputationCounterparty', { min_reputation: 0.8 }), spend(1), facts({ counterpartyReputation: 0.6 })).outcome).toBe('escalate');
-    expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputation: null })).outcome).toBe('allow');
+    expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.3 }] })).outcome).toBe('escalate');
+    expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.6 }] })).outcome).toBe('allow');
+    expect(evaluate(on('LowReputationCounterparty', { min_reputation: 0.8 }), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.6 }] })).outcome).toBe('escalate');
+    expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputations: [] })).outcome).toBe('allow');
   });
 
   it('ActionRequiresApproval: a trigger can turn the approval list into a denial', () => {
     const p = policy({ action_limits: { requires_approval: ['Withdraw'] }, escalation_triggers: [{ condition: 'ActionRequiresApproval', action: 'Deny' }] });
-    expect(evaluate(p, { actionType: 'Withdraw', amountMsats: 0, counterparty: null }, facts())).toMatchObject({ outcome: 'deny', code: 'POLICY_DENIED' });
+    expect(evaluate(p, { actionType: 'Withdraw', amountMsats: 0, counterparties: [] }, facts())).toMatchObject({ outcome: 'deny', code: 'POLICY_DENIED' });
   });
 
   it('RepeatedFailures: threshold denials within the window', () => {
@@ -154,11 +154,11 @@ describe('budgets by overage policy (SEED-RULES: check_budget)', () => {
 
 describe('levels, status and counterparties', () => {
   it('Supervised escalates every acting call, even a free one', () => {
-    expect(evaluate(policy({ level: 'Supervised' }), { actionType: 'InstallSkill', amountMsats: 0, counterparty: null }, facts()).outcome).toBe('escalate');
+    expect(evaluate(policy({ level: 'Supervised' }), { actionType: 'InstallSkill', amountMsats: 0, counterparties: [] }, facts()).outcome).toBe('escalate');
   });
   it('Autonomous ignores the approval list but keeps hard limits', () => {
     const p = policy({ level: 'Autonomous', action_limits: { max_transaction_sats: 100, requires_approval: ['Withdraw'] } });
-    expect(evaluate(p, { actionType: 'Withdraw', amountMsats: 50_000, counterparty: null }, facts()).outcome).toBe('allow');
+    expect(evaluate(p, { actionType: 'Withdraw', amountMsats: 50_000, counterparties: [] }, facts()).outcome).toBe('allow');
     expect(evaluate(p, spend(101), facts()).outcome).toBe('deny');
   });
   it('a Suspended or Terminated agent can do nothing', () => {
@@ -167,6 +167,8 @@ describe('levels, status and counterparties', () => {
   });
   it('blocked counterparties are denied; outside an allow list needs approval', () => {
     expect(evaluate(policy({ counterparties: { block: ['ag_bad'] } }), spend(1, 'ag_bad'), facts())).toMatchObject({ outcome: 'deny', rule: 'counterparties.block' });
+    // Any one of a call's counterparties: a coalition's members, a skill's referrer.
+    expect(evaluate(policy({ counterparties: { block: ['ag_bad'] } }), spend(1, 'ag_ok', 'ag_bad'), facts())).toMatchObject({ outcome: 'deny', rule: 'counterparties.block' });
     const allow = policy({ counterparties: { allow: ['ag_friend'] } });
     expect(evaluate(allow, spend(1, 'ag_friend'), facts()).outcome).toBe('allow');
     expect(evaluate(allow, spend(1, 'ag_stranger'), facts())).toMatchObject({ outcome: 'escalate', rule: 'counterparties.allow' });

@@ -9,13 +9,15 @@ import type { CoalitionRow, MemberRow, SubtaskRow } from '../../db/coalition-sto
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { requireHireable } from '../agents/profiles.js';
+import { refusesCounterparty } from '../governance/evaluate.js';
+import { currentPolicy } from '../governance/policies.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { aggregateResults, parseJsonObject, type Aggregation } from './aggregation.js';
 import { settleShares, type PaymentStructure } from './settlement.js';
-import { readySubtasks, validateSubtaskGraph } from './subtasks.js';
+import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph } from './subtasks.js';
 
 export const COALITION_TYPES = ['AdHoc', 'Standing', 'Market', 'Hierarchical'] as const;
 export type CoalitionType = (typeof COALITION_TYPES)[number];
@@ -45,6 +47,40 @@ export function requireCoalition(db: Db, id: string): CoalitionRow {
   const c = store.getCoalition(db, id);
   if (!c) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
   return c;
+}
+
+/**
+ * The coalition, for an agent that is a party to it: its funder, its coordinator, anyone
+ * invited to it or who was a member, or anyone at all for an open Market coalition. To
+ * everyone else it does not exist, so no answer (a CONFLICT naming its status, say) tells
+ * an outsider what a private coalition is doing.
+ */
+export function requireCoalitionFor(db: Db, id: string, agentId: string): CoalitionRow {
+  const c = store.getCoalition(db, id);
+  const party = c && (c.coalitionType === 'Market' || c.funderId === agentId || c.coordinatorId === agentId || store.members(db, c.id).some((m) => m.agentId === agentId));
+  if (!c || !party) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
+  return c;
+}
+
+/**
+ * The pool is the funder's money, so whoever seats or pays a member (a coordinator
+ * inviting, an agent joining an open Market coalition, a coordinator completing) does so
+ * under the funder's counterparty rules too; the gate only judged the caller's own.
+ * With no one to ask for approval here, an agent outside the funder's allow list is refused.
+ */
+function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonly string[]): void {
+  const { policy } = currentPolicy(db, c.funderId);
+  for (const id of agentIds) {
+    if (id !== c.funderId && refusesCounterparty(policy, id)) {
+      throw new MarketError('POLICY_DENIED', `The funder of coalition ${c.id} may not deal with ${id} under its sponsor's policy (rule: counterparties).`);
+    }
+  }
+}
+
+/** Who would share the pool if the coalition completed now: what a completion names to the gate. */
+export function settlementPayees(db: Db, coalitionId: string): string[] {
+  const c = requireCoalition(db, coalitionId);
+  return payees(c, store.members(db, c.id), store.subtasks(db, c.id, c.round)).map((m) => m.agentId);
 }
 
 function joined(db: Db, id: string): string[] {
@@ -105,10 +141,14 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
 
 export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { coalitionId: string; agentId: string; fixedSats?: number }) {
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
-    requireStatus(c, 'Forming', 'Active');
+    const c = requireCoalitionFor(db, input.coalitionId, byId);
     if (c.funderId !== byId && c.coordinatorId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator invites.');
+    if (c.funderId !== byId && !joined(db, c.id).includes(byId)) {
+      throw new MarketError('FORBIDDEN', `You are named coordinator of ${c.id} but have not accepted the role: join it (marketplace_join_coalition) before inviting.`);
+    }
+    requireStatus(c, 'Forming', 'Active');
     requireHireable(db, input.agentId);
+    requireFunderDealsWith(db, c, [input.agentId]);
     const current = store.members(db, c.id).find((m) => m.agentId === input.agentId);
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
     const fixedMsats = input.fixedSats === undefined ? null : satsToMsats(input.fixedSats);
@@ -130,13 +170,15 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
 
 export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
   return db.write(() => {
-    const c = requireCoalition(db, coalitionId);
-    requireStatus(c, 'Forming', 'Active');
+    const c = requireCoalitionFor(db, coalitionId, agentId);
     const member = store.members(db, c.id).find((m) => m.agentId === agentId);
-    if (member?.status === 'joined') throw new MarketError('CONFLICT', 'You are already a member.');
     // Market coalitions are open to any agent; the others take the invited.
+    if (!member && c.coalitionType !== 'Market' && c.funderId !== agentId) throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
+    requireStatus(c, 'Forming', 'Active');
+    if (member?.status === 'joined') throw new MarketError('CONFLICT', 'You are already a member.');
     if (!member && c.coalitionType !== 'Market') throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
     requireHireable(db, agentId);
+    requireFunderDealsWith(db, c, [agentId]);
     store.upsertMember(db, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
     activateIfReady(db, clock, requireCoalition(db, c.id));
     return coalitionView(db, c.id, agentId);
@@ -145,7 +187,7 @@ export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId
 
 export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
   return db.write(() => {
-    const c = requireCoalition(db, coalitionId);
+    const c = requireCoalitionFor(db, coalitionId, agentId);
     requireStatus(c, 'Forming', 'Active');
     if (c.coordinatorId === agentId) throw new MarketError('CONFLICT', 'The coordinator cannot leave; the funder can dissolve the coalition instead.');
     if (!joined(db, c.id).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
@@ -164,9 +206,9 @@ export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionI
  */
 export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(() => {
-    const c = requireCoalition(db, coalitionId);
-    requireStatus(c, 'Forming', 'Active');
+    const c = requireCoalitionFor(db, coalitionId, byId);
     if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
+    requireStatus(c, 'Forming', 'Active');
     // Work sent back still counts: the funder has read it.
     const delivered = store.subtasks(db, c.id, c.round).filter((s) => s.handedInAt !== null);
     if (delivered.length > 0) {
@@ -197,7 +239,10 @@ function promisedMsats(db: Db, coalitionId: string, except?: string): number {
 
 function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number, subtasks: SubtaskInput[]): void {
   for (const s of subtasks) {
-    if (!Number.isInteger(s.weight ?? 1) || (s.weight ?? 1) < 0) throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number ≥ 0.`);
+    const weight = s.weight ?? 1;
+    if (!Number.isInteger(weight) || weight < 0 || weight > MAX_SUBTASK_WEIGHT) {
+      throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number from 0 to ${MAX_SUBTASK_WEIGHT.toLocaleString('en-US')}.`);
+    }
     store.insertSubtask(db, {
       coalitionId,
       round,
@@ -220,10 +265,10 @@ function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number
 export function startNextTask(db: Db, clock: Clock, funderId: string, input: { coalitionId: string; taskDescription: string; poolSats?: number; subtasks?: SubtaskInput[] }) {
   validateSubtaskGraph((input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] })));
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
+    const c = requireCoalitionFor(db, input.coalitionId, funderId);
+    if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
     if (c.coalitionType !== 'Standing') throw new MarketError('CONFLICT', 'Only Standing coalitions take a next task.');
     requireStatus(c, 'Settled');
-    if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
     const promised = c.paymentStructure === 'Fixed' ? promisedMsats(db, c.id) : 0;
     if (promised > poolMsats) {
@@ -262,7 +307,7 @@ function requireSubtask(db: Db, c: CoalitionRow, key: string) {
 
 export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; priceSats: number }) {
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
+    const c = requireCoalitionFor(db, input.coalitionId, agentId);
     requireStatus(c, 'Active');
     if (c.coalitionType !== 'Market') throw new MarketError('CONFLICT', 'Only Market coalitions take bids.');
     if (!joined(db, c.id).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
@@ -280,7 +325,7 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
  */
 export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; assigneeId: string }) {
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
+    const c = requireCoalitionFor(db, input.coalitionId, byId);
     requireStatus(c, 'Active');
     const s = requireSubtask(db, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is already ${s.status}.`);
@@ -298,7 +343,7 @@ export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coali
 
 export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; result: string }) {
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
+    const c = requireCoalitionFor(db, input.coalitionId, agentId);
     requireStatus(c, 'Active');
     const all = store.subtasks(db, c.id, c.round);
     const s = requireSubtask(db, c, input.key);
@@ -318,7 +363,7 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
 
 export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string }) {
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
+    const c = requireCoalitionFor(db, input.coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) accepts subtasks.');
     const s = requireSubtask(db, c, input.key);
@@ -338,7 +383,7 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
  */
 export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; reason: string; reassign: boolean }) {
   return db.write(() => {
-    const c = requireCoalition(db, input.coalitionId);
+    const c = requireCoalitionFor(db, input.coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) sends subtasks back.');
     const s = requireSubtask(db, c, input.key);
@@ -386,7 +431,7 @@ function aggregate(aggregation: Aggregation, results: string[]): { result: strin
 /** Completes the task: aggregates the accepted results and settles the pool exactly once. */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(() => {
-    const c = requireCoalition(db, coalitionId);
+    const c = requireCoalitionFor(db, coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId) && c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator completes a coalition.');
     const all = store.subtasks(db, c.id, c.round);
@@ -401,6 +446,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     if (c.holdId) {
       postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
       const memberRows = payees(c, store.members(db, c.id), all);
+      if (byId !== c.funderId) requireFunderDealsWith(db, c, memberRows.map((m) => m.agentId));
       const shares = settleShares({
         poolMsats: c.poolMsats,
         structure: c.paymentStructure as PaymentStructure,

@@ -10,6 +10,13 @@ export interface SubtaskSpec {
 export type SubtaskStatus = 'open' | 'assigned' | 'submitted' | 'accepted';
 
 /** Returns the keys in an order where every subtask comes after its dependencies. */
+/**
+ * The largest weight a subtask may carry. A round has at most 100 subtasks, so weights
+ * sum to at most 10^8 and settlement's arithmetic can never fail on them: a pool whose
+ * work is handed in can only end by completion, so completion must always succeed.
+ */
+export const MAX_SUBTASK_WEIGHT = 1_000_000;
+
 export function validateSubtaskGraph(subtasks: SubtaskSpec[]): string[] {
   const byKey = indexByKey(subtasks);
   for (const subtask of subtasks) assertKnownDependencies(subtask, byKey);

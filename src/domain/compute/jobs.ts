@@ -15,6 +15,7 @@ import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { utcDay } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { providerView } from './providers.js';
+import { refusesCounterparty } from '../governance/evaluate.js';
 import { currentPolicy } from '../governance/policies.js';
 import { boundByPolicy, rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
 
@@ -31,10 +32,16 @@ export interface JobInput {
   encrypted: boolean;
 }
 
-/** Every approved provider as routing sees it. */
-function routable(db: Db, clock: Clock): RoutableProvider[] {
+/**
+ * Every approved provider as routing sees it for this agent: those run by an agent (or
+ * known by an id) its sponsor's counterparty rules refuse are never asked, so never paid.
+ */
+function routable(db: Db, clock: Clock, agentId: string): RoutableProvider[] {
   const today = `${utcDay(clock.now().toISOString())}T00:00:00.000Z`;
-  return store.listProviders(db, { includeUnapproved: false }).map((p) => {
+  const { policy } = currentPolicy(db, agentId);
+  // An allow list names agents; a provider found on Nostr is refused only by being blocked.
+  const dealtWith = (p: { id: string; agentId: string | null }) => !policy.counterparties.block.includes(p.id) && (p.agentId === null || !refusesCounterparty(policy, p.agentId));
+  return store.listProviders(db, { includeUnapproved: false }).filter(dealtWith).map((p) => {
     const v = providerView(db, clock, p);
     return {
       id: p.id,
@@ -66,7 +73,7 @@ function criteriaUnderPolicy(db: Db, input: JobInput): SelectionCriteria {
 export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInput) {
   const maxPriceMsats = satsToMsats(input.maxPriceSats);
   return db.write(() => {
-    const ranked = rankProviders(routable(db, clock), criteriaUnderPolicy(db, input));
+    const ranked = rankProviders(routable(db, clock, input.agentId), criteriaUnderPolicy(db, input));
     if (ranked.length === 0) throw new MarketError('NOT_FOUND', `No approved provider serves kind ${input.kind} within ${input.maxPriceSats} sats and these criteria.`);
     const id = newId('jb');
     const hold = createHold(db, clock, {

@@ -8,8 +8,28 @@ import type { ActionType, Budget, BudgetPeriod, Policy, PolicyTrigger, TriggerCo
 export interface ActionFacts {
   actionType: ActionType;
   amountMsats: number;
-  /** Who receives the money or the action, e.g. an agent id. */
-  counterparty: string | null;
+  /**
+   * Every agent this call can move money to or deal with, the principal one first (the
+   * one audits and approvals name). A call that pays nobody names none. The gate judges
+   * each against the counterparty rules, and the ledger refuses, during the call, to
+   * credit an agent not named here (ledger/payee-scope.ts), so a path cannot forget.
+   */
+  counterparties: readonly string[];
+}
+
+/**
+ * Whether the policy keeps this agent from dealing with a counterparty when there is no
+ * one to ask (money moved by a third party, a provider chosen by routing): blocked, or
+ * outside an allow list.
+ */
+export function refusesCounterparty(policy: Policy, counterparty: string): boolean {
+  const { block, allow } = policy.counterparties;
+  return block.includes(counterparty) || (allow !== undefined && !allow.includes(counterparty));
+}
+
+/** How an approval names the parties of a call: one column, so a list is written "a, b". */
+export function counterpartyLabel(counterparties: readonly string[]): string | null {
+  return counterparties.length === 0 ? null : counterparties.join(', ');
 }
 
 export interface UsageFacts {
@@ -17,8 +37,10 @@ export interface UsageFacts {
   /** Spent today before this call, holds included. */
   spentTodayMsats: number;
   budgets: { budget: Budget; spentMsats: number; alerted: boolean }[];
-  counterpartyIsNew: boolean;
-  counterpartyReputation: number | null;
+  /** The named counterparties this agent has never paid or dealt with. */
+  newCounterparties: readonly string[];
+  /** The reputation of each named counterparty that is an agent here. */
+  counterpartyReputations: readonly { id: string; reputation: number }[];
   /** Calls of this agent the gate denied in the last `minutes`. */
   recentDenials: (minutes: number) => number;
 }
@@ -89,17 +111,18 @@ export function evaluate(policy: Policy, action: ActionFacts, facts: UsageFacts)
   if (facts.agentStatus !== 'Active') {
     return decision('deny', `agent.status.${facts.agentStatus}`, `This agent is ${facts.agentStatus}: it can read but not act until its sponsor reactivates it.`, 'POLICY_DENIED');
   }
-  const cp = action.counterparty;
-  if (cp !== null && policy.counterparties.block.includes(cp)) {
-    return decision('deny', 'counterparties.block', `Your sponsor blocks dealings with ${cp}.`, 'POLICY_DENIED');
-  }
-  if (cp !== null && policy.counterparties.allow && !policy.counterparties.allow.includes(cp)) {
-    findings.push({
-      severity: policy.level === 'Autonomous' ? 'deny' : 'escalate',
-      rule: 'counterparties.allow',
-      reason: `${cp} is not on your sponsor's list of allowed counterparties`,
-      code: 'POLICY_DENIED',
-    });
+  for (const cp of action.counterparties) {
+    if (policy.counterparties.block.includes(cp)) {
+      return decision('deny', 'counterparties.block', `Your sponsor blocks dealings with ${cp}.`, 'POLICY_DENIED');
+    }
+    if (policy.counterparties.allow && !policy.counterparties.allow.includes(cp)) {
+      findings.push({
+        severity: policy.level === 'Autonomous' ? 'deny' : 'escalate',
+        rule: 'counterparties.allow',
+        reason: `${cp} is not on your sponsor's list of allowed counterparties`,
+        code: 'POLICY_DENIED',
+      });
+    }
   }
 
   if (policy.level === 'Supervised') {
@@ -150,17 +173,16 @@ export function evaluate(policy: Policy, action: ActionFacts, facts: UsageFacts)
     }
   }
 
-  if (cp !== null && facts.counterpartyIsNew) {
+  for (const cp of facts.newCounterparties) {
     condition('NewCounterparty', () => true, null, 'escalation_triggers.NewCounterparty', `${cp} is a counterparty this agent has never dealt with`);
   }
-  if (cp !== null && facts.counterpartyReputation !== null) {
-    const reputation = facts.counterpartyReputation;
+  for (const { id, reputation } of facts.counterpartyReputations) {
     condition(
       'LowReputationCounterparty',
       (t) => reputation < (t?.min_reputation ?? DEFAULT_MIN_REPUTATION),
       null,
       'escalation_triggers.LowReputationCounterparty',
-      `${cp} has a low reputation (${reputation.toFixed(2)})`,
+      `${id} has a low reputation (${reputation.toFixed(2)})`,
     );
   }
   condition(

@@ -16,10 +16,11 @@ import { requireAgent } from '../agents/registry.js';
 import { collectDebtsOf } from '../disputes/debts.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { NOT_LIMITED_ENTRY_TYPES } from '../ledger/entry-types.js';
+import { withNamedPayees } from '../ledger/payee-scope.js';
 import { utcDay } from '../ledger/transfers.js';
 import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';
 import { recordAudit } from './audit.js';
-import { evaluate, type ActionFacts, type UsageFacts } from './evaluate.js';
+import { counterpartyLabel, evaluate, type ActionFacts, type UsageFacts } from './evaluate.js';
 import { notifySponsor } from './notifications.js';
 import { periodStart } from './periods.js';
 import type { Policy } from './policy.js';
@@ -49,7 +50,9 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
     const replay = call.idempotencyKey ? replayed<T>(db, clock, call) : undefined;
     if (replay) return replay;
 
-    const action = call.action();
+    const declared = call.action();
+    // An agent is never its own counterparty (a coordinator completing its own coalition).
+    const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
     const agent = requireAgent(db, call.agentId);
     // What the agent owes after a lost dispute comes before anything it spends now.
     collectDebtsOf(db, clock, call.agentId);
@@ -64,7 +67,7 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
       tool: call.tool,
       actionType: action.actionType,
       amountMsats: action.amountMsats,
-      counterparty: action.counterparty,
+      counterparty: action.counterparties[0] ?? null,
       policyVersion: version,
     };
 
@@ -96,7 +99,7 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
         idempotencyKey: call.idempotencyKey ?? null,
         actionType: action.actionType,
         amountMsats: action.amountMsats,
-        counterparty: action.counterparty,
+        counterparty: counterpartyLabel(action.counterparties),
         reason: `${decision.reason} (rule: ${decision.rule})`,
         rule: decision.rule,
         policyVersion: version,
@@ -110,7 +113,7 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
     }
 
     recordAudit(db, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
-    const result = db.write(call.execute);
+    const result = db.write(() => withNamedPayees(db, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, call.execute));
     remember(db, clock, call, result);
     return { kind: 'result', result, warnings: decision.warnings };
   });
@@ -180,7 +183,7 @@ function spentSince(db: Db, accountId: string, day: string): number {
 function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): UsageFacts {
   const account = agentAccountId(agentId);
   const now = clock.now();
-  const counterpartyAgent = action.counterparty ? (identity.getAgent(db, action.counterparty) ?? null) : null;
+  const counterpartyAgents = action.counterparties.flatMap((id) => identity.getAgent(db, id) ?? []);
   return {
     agentStatus: status,
     spentTodayMsats: action.amountMsats > 0 ? spentSince(db, account, utcDay(now.toISOString())) : 0,
@@ -189,9 +192,10 @@ function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentSt
       return { budget, spentMsats: spentSince(db, account, start), alerted: governance.hasBudgetAlert(db, agentId, budget.period, start) };
     }),
     // Paid directly, or dealt with through escrow (a purchase, a hire) the policy let through.
-    counterpartyIsNew:
-      counterpartyAgent !== null && !hasPaid(db, account, agentAccountId(counterpartyAgent.id)) && !governance.hasDealtWith(db, agentId, counterpartyAgent.id),
-    counterpartyReputation: counterpartyAgent?.reputation ?? null,
+    newCounterparties: counterpartyAgents
+      .filter((a) => !hasPaid(db, account, agentAccountId(a.id)) && !governance.hasDealtWith(db, agentId, a.id))
+      .map((a) => a.id),
+    counterpartyReputations: counterpartyAgents.flatMap((a) => (a.reputation === null ? [] : [{ id: a.id, reputation: a.reputation }])),
     recentDenials: (minutes) => governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()),
   };
 }

@@ -1,6 +1,7 @@
 // Immutable transfers, each chained to the one before it. Every function here must run
 // inside db.write(): the balance check and the write are one IMMEDIATE transaction, so
 // no interleaving of concurrent calls can overdraw an account.
+import { assertNamedPayee } from './payee-scope.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/ledger-store.js';
 import type { AccountRow, BalanceDelta, TransferRow } from '../../db/ledger-store.js';
@@ -88,6 +89,7 @@ export function appendTransfer(
   },
   effect: { debit: BalanceDelta; credit: BalanceDelta },
 ): Transfer {
+  assertNamedPayee(db, t.creditAccountId);
   const last = store.lastTransfer(db);
   const fields = {
     seq: (last?.seq ?? 0) + 1,

@@ -55,11 +55,16 @@ function hasPaidOnce(db: Db, agentId: string, skillId: string): boolean {
 }
 
 /** What installing would charge now, for the policy gate (OneTime skills are paid once). */
-export function quoteInstall(db: Db, agentId: string, slug: string, range?: string): { costSats: number; authorId: string } {
+/** What an install costs and whom it pays: the creator and, when named, the referrer. */
+export function quoteInstall(db: Db, agentId: string, slug: string, range?: string, referrerId?: string | null): { costSats: number; payees: string[] } {
   const skill = requireSkill(db, slug);
   const v = pickVersion(db, skill, range);
   const pricing = JSON.parse(v.pricing) as Pricing;
-  return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), authorId: skill.authorId };
+  return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), payees: payeesOf(skill.authorId, referrerId ?? null, null) };
+}
+
+function payeesOf(...ids: (string | null)[]): string[] {
+  return [...new Set(ids.filter((id): id is string => id !== null))];
 }
 
 export function installSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; range?: string; referrerId?: string | null }): InstallResult {
@@ -73,7 +78,7 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
     }
     const pricing = JSON.parse(v.pricing) as Pricing;
     const before = store.findInstall(db, input.agentId, skill.id);
-    const { costSats } = quoteInstall(db, input.agentId, input.slug, input.range);
+    const { costSats } = quoteInstall(db, input.agentId, input.slug, input.range, referrerId);
     const charged =
       costSats === 0
         ? null
@@ -126,11 +131,13 @@ function usageOf(input: UsageInput, pricing: Pricing) {
 }
 
 /** The price of a usage report under the installed version's pricing, for the gate. */
-export function quoteUsage(db: Db, input: UsageInput): { costSats: number; authorId: string } {
+/** What a use costs and whom it pays: the creator, the referrer of the install, the compute provider's agent. */
+export function quoteUsage(db: Db, input: UsageInput): { costSats: number; payees: string[] } {
   const skill = requireSkill(db, input.slug);
   const install = requireInstalled(db, input.agentId, skill);
   const pricing = JSON.parse(requireVersion(db, skill, install.version).pricing) as Pricing;
-  return { costSats: usageCostSats(pricing, usageOf(input, pricing)), authorId: skill.authorId };
+  const computeAgentId = computeShareTo(db, input.agentId, input.computeProviderId ?? null);
+  return { costSats: usageCostSats(pricing, usageOf(input, pricing)), payees: payeesOf(skill.authorId, install.referrerId, computeAgentId) };
 }
 
 export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): ChargeResult {

@@ -1,0 +1,36 @@
+// The rule that every path paying another party names it to the gate, enforced where
+// money moves rather than trusted to each tool: while a gated call runs, the ledger
+// refuses to credit an agent the call did not name as a counterparty. A new tool that
+// forgets its counterparties fails the first time it pays (its test, the simulator),
+// instead of quietly paying someone the sponsor blocks.
+import type { Db } from '../../db/connection.js';
+import { agentAccountId } from './accounts.js';
+
+interface Scope {
+  tool: string;
+  accounts: ReadonlySet<string>;
+}
+
+// Keyed by database: a gated call's work is synchronous inside its transaction, so at
+// most one scope per database is open at a time.
+const scopes = new WeakMap<Db, Scope>();
+
+/** Runs fn with the ledger accepting credits to agents only for the caller and the named counterparties. */
+export function withNamedPayees<T>(db: Db, input: { tool: string; callerId: string; counterparties: readonly string[] }, fn: () => T): T {
+  const outer = scopes.get(db);
+  const accounts = new Set([input.callerId, ...input.counterparties].map(agentAccountId));
+  scopes.set(db, { tool: input.tool, accounts });
+  try {
+    return fn();
+  } finally {
+    if (outer) scopes.set(db, outer);
+    else scopes.delete(db);
+  }
+}
+
+/** Called for every ledger credit: a programming error, not a refusal, when a gated call pays an unnamed agent. */
+export function assertNamedPayee(db: Db, creditAccountId: string): void {
+  const scope = scopes.get(db);
+  if (!scope || !creditAccountId.startsWith(agentAccountId('')) || scope.accounts.has(creditAccountId)) return;
+  throw new Error(`${scope.tool} credited ${creditAccountId} without naming that agent to the gate as a counterparty`);
+}
