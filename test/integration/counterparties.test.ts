@@ -21,7 +21,7 @@ const sats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(
 
 /** A funded payer whose sponsor blocks `mallory`; `carol` is an unrelated agent of another sponsor. */
 async function world() {
-  const ctx = makeContext();
+  const ctx = makeContext({ config: { autoApproveProviders: true } });
   const { agent: payer } = fundedAgent(ctx, 100_000);
   const other = sponsor(ctx, 'Other sponsor');
   const mallory = agent(ctx, other.id, 'Mallory');
@@ -166,6 +166,14 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     block();
     await refused(as(payer.id), 'marketplace_review_submission', { submission_id: sent.submission_id, decision: 'accept' });
   },
+  async marketplace_submit_compute_job({ ctx, payer, mallory, as, block }) {
+    // Jobs are paid over Lightning, to the provider routing picks: it never picks one run by a refused agent.
+    await ok(as(mallory.id), 'marketplace_register_provider', { name: 'm', kinds: [5050], price_sats: 1, regions: ['eu'] });
+    block();
+    const r = await call(as(payer.id), 'marketplace_submit_compute_job', { kind: 5050, input: 'hi', max_price_sats: 10, timeout_seconds: 1 });
+    expect(r.data.error?.code, JSON.stringify(r.data)).toBe('NOT_FOUND');
+    expect(getBalance(ctx.db, agentAccountId(payer.id)).heldMsats).toBe(0);
+  },
 };
 
 async function publishPaidSkill(ctx: AppContext, client: Client, slug: string, pricing: Record<string, unknown> = { model: 'OneTime', sats: 100 }) {
@@ -189,7 +197,6 @@ const PAYS_NOBODY: Record<string, string> = {
   marketplace_bid_on_subtask: 'a bid',
   marketplace_submit_subtask: 'the assignee is paid, it pays nobody',
   marketplace_return_subtask: 'work goes back; nothing is paid',
-  marketplace_submit_compute_job: 'pays providers over Lightning; routing never picks one the policy refuses (compute-jobs.test.ts)',
   marketplace_cancel_compute_job: 'the hold returns to the agent',
   marketplace_register_provider: 'registers the caller',
   marketplace_rate_provider: 'a rating',
