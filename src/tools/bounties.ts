@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as bountyStore from '../db/bounty-store.js';
-import { cancelBounty, createBounty, getBounty, getSubmission, listBountiesPage, reviewSubmission, submitToBounty } from '../domain/bounties/bounties.js';
+import { cancelBounty, createBounty, getBounty, getSubmission, listBountiesPage, precheckForBounty, reviewSubmission, submitToBounty } from '../domain/bounties/bounties.js';
+import type { Precheck } from '../domain/bounties/verification.js';
 import { MarketError } from '../domain/errors.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, freeJson, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -15,6 +16,21 @@ const MAX_SAMPLES = 1_000;
 const MAX_SUBMISSION_BYTES = 2_000_000;
 
 const check = z.object({ name: z.string(), passed: z.boolean(), detail: z.string() });
+/**
+ * Verification the prepare step did outside the write lock, keyed by the very arguments
+ * object it handed on to the handler: a client can set any field of its arguments but
+ * cannot make that object, so it cannot supply a report of its own. A call a sponsor
+ * approved later arrives as a new object, finds nothing here, and is verified in the
+ * handler (bounded all the same).
+ */
+const prechecked = new WeakMap<object, Precheck>();
+
+function refuseOversized(samples: unknown[]): void {
+  if (JSON.stringify(samples).length > MAX_SUBMISSION_BYTES) {
+    throw new MarketError('INVALID_INPUT', `A submission is limited to ${MAX_SUBMISSION_BYTES.toLocaleString('en-US')} characters of JSON; split it.`);
+  }
+}
+
 const verification = z.object({ passed: z.boolean(), checks: z.array(check) });
 const bounty = z.object({
   bounty_id: z.string(),
@@ -102,15 +118,23 @@ export const bountyTools = [
     }),
     output: submission,
     annotations: ACTING,
+    // Schema and secrets checks cost up to seconds on hostile samples: here they hold no lock.
+    prepare: async (args, { ctx, caller }) => {
+      refuseOversized(args.data_samples);
+      if (args.contributor_id !== undefined && args.contributor_id !== caller.id) return args; // the handler refuses it
+      const handedOn = { ...args };
+      const pre = precheckForBounty(ctx.db, caller.id, { bountyId: args.bounty_id, samples: args.data_samples, metadata: args.metadata });
+      if (pre) prechecked.set(handedOn, pre);
+      return handedOn;
+    },
     action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(bountyStore.getBounty(ctx.db, args.bounty_id)?.creatorId) }),
     handler: (args, { ctx, caller }) => {
       if (args.contributor_id !== undefined && args.contributor_id !== caller.id) {
         throw new MarketError('FORBIDDEN', 'contributor_id must be you: an agent contributes only as itself.');
       }
-      if (JSON.stringify(args.data_samples).length > MAX_SUBMISSION_BYTES) {
-        throw new MarketError('INVALID_INPUT', `A submission is limited to ${MAX_SUBMISSION_BYTES.toLocaleString('en-US')} characters of JSON; split it.`);
-      }
-      return submitToBounty(ctx.db, ctx.clock, caller.id, { bountyId: args.bounty_id, samples: args.data_samples, metadata: args.metadata });
+      const pre = prechecked.get(args);
+      if (!pre) refuseOversized(args.data_samples);
+      return submitToBounty(ctx.db, ctx.clock, caller.id, { bountyId: args.bounty_id, samples: args.data_samples, metadata: args.metadata }, pre);
     },
   }),
   defineTool({

@@ -127,6 +127,28 @@ describe('bounties', () => {
     expect((await call(client, 'marketplace_list_bounties', {})).data.items).toHaveLength(0);
     expect(balance(ctx, creator.id).heldMsats).toBe(0);
   });
+
+  it('refuse a schema whose pattern repeats overlapping alternatives, as ^(a|a)*$ does, changing nothing', async () => {
+    const ctx = makeContext();
+    const { agent: creator } = fundedAgent(ctx, 1_000);
+    const client = await connect(ctx, creator.token);
+    const withPattern = (pattern: string) => ({
+      title: 't',
+      description: 'd',
+      reward_sats: 50,
+      requirements: { min_samples: 1, required_format: 'json', schema: { type: 'object', properties: { text: { type: 'string', pattern } } } },
+    });
+    for (const pattern of ['^(a|a)*$', '^(a|ab)+$', '^(?:x(?:a|a))*$', '^(foo|bar){2,}$']) {
+      const refused = await call(client, 'marketplace_create_bounty', withPattern(pattern));
+      expect(refused.data.error, pattern).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/repeated group with alternatives/) });
+    }
+    expect((await call(client, 'marketplace_list_bounties', {})).data.items).toHaveLength(0);
+    expect(balance(ctx, creator.id).heldMsats).toBe(0);
+    // Distinct single characters may alternate under repetition, and any alternation outside one.
+    for (const pattern of ['^(a|b|c)*$', '^(?:https?|ftp)://[a-z.]+$', '^(\\.|-)+$']) {
+      expect((await call(client, 'marketplace_create_bounty', withPattern(pattern))).isError, pattern).toBe(false);
+    }
+  });
 });
 
 describe('bounty verification', () => {
@@ -137,13 +159,14 @@ describe('bounty verification', () => {
     const { sponsor, agent: creator } = fundedAgent(ctx, 1_000);
     const alice = agent(ctx, sponsor.id, 'Alice');
     const aliceClient = await connect(ctx, alice.token);
-    // Overlapping alternation: allowed by the pattern check at creation, exponential on "aaa…b".
+    // Eight stars side by side: no nesting, no alternation, so allowed at creation, yet n^8 steps on "aaa…b".
     const created = await call(await connect(ctx, creator.token), 'marketplace_create_bounty', {
       title: 'a-strings',
       description: 'strings of a',
       reward_sats: 100,
-      requirements: { min_samples: 1, required_format: 'text', schema: { type: 'string', pattern: '^(a|a)*$' } },
+      requirements: { min_samples: 1, required_format: 'text', schema: { type: 'string', pattern: '^a*a*a*a*a*a*a*a*$' } },
     });
+    expect(created.isError).toBe(false);
     const sub = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: [`${'a'.repeat(40)}b`], metadata: { format: 'text', sample_count: 1 } });
     expect(failed(sub.data)).toEqual(['schema']);
     expect(sub.data.verification.checks.find((c: { name: string }) => c.name === 'schema').detail).toMatch(/took longer than 250 ms/);

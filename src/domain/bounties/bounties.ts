@@ -15,7 +15,7 @@ import { createHold, postHold, requireHold, voidHold } from '../ledger/holds.js'
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { earnedMsats, paymentFor } from './reward.js';
-import { compileSchema, sampleHash, verifySubmission, type Verification } from './verification.js';
+import { compileSchema, completeVerification, precheckSubmission, requirementsKey, type Precheck, type Requirements, type Verification } from './verification.js';
 
 /** After the deadline, the creator has this long to review submissions that arrived in time. */
 export const BOUNTY_REVIEW_WINDOW_HOURS = 72;
@@ -96,25 +96,41 @@ export interface SubmitInput {
   metadata: { format: string; sample_count: number } & Record<string, unknown>;
 }
 
+export const requirementsOf = (b: BountyRow): Requirements => ({
+  minSamples: b.minSamples,
+  requiredFormat: b.requiredFormat,
+  schema: b.schema ? (JSON.parse(b.schema) as object) : null,
+});
+
+/**
+ * The costly part of verifying a submission, done before the write lock is taken (read
+ * only: a bounty's requirements never change). Undefined when there is nothing to check
+ * against; submitToBounty then gives the reason.
+ */
+export function precheckForBounty(db: Db, contributorId: string, input: SubmitInput): Precheck | undefined {
+  const b = store.getBounty(db, input.bountyId);
+  if (!b || b.creatorId === contributorId || b.status !== 'Active') return undefined;
+  return precheckSubmission(input.samples, input.metadata, requirementsOf(b));
+}
+
 /**
  * A submission is verified on arrival. One that fails is recorded as Rejected with its
  * report but without its samples, so nothing flagged (a leaked key, someone's email) is
- * kept; the contributor fixes it and submits again.
+ * kept; the contributor fixes it and submits again. `prechecked` is what
+ * precheckForBounty found outside the lock; without it (a call a sponsor approved later)
+ * the same bounded checks run here.
  */
-export function submitToBounty(db: Db, clock: Clock, contributorId: string, input: SubmitInput) {
+export function submitToBounty(db: Db, clock: Clock, contributorId: string, input: SubmitInput, prechecked?: Precheck) {
   return db.write(() => {
     const b = current(db, clock, input.bountyId);
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
     if (b.status !== 'Active' || pastDeadline(b, clock)) {
       throw new MarketError('CONFLICT', `Bounty ${b.id} is ${b.status === 'Active' ? 'past its deadline' : b.status}; it takes no more submissions.`, { status: b.status });
     }
-    const hashes = input.samples.map(sampleHash);
-    const verification = verifySubmission(
-      input.samples,
-      input.metadata,
-      { minSamples: b.minSamples, requiredFormat: b.requiredFormat, schema: b.schema ? (JSON.parse(b.schema) as object) : null },
-      store.knownHashes(db, b.id, [...new Set(hashes)]),
-    );
+    const req = requirementsOf(b);
+    const pre = prechecked?.requirementsKey === requirementsKey(req) ? prechecked : precheckSubmission(input.samples, input.metadata, req);
+    const hashes = pre.hashes;
+    const verification = completeVerification(pre, store.knownHashes(db, b.id, [...new Set(hashes)]));
     const id = newId('bs');
     const now = clock.now().toISOString();
     store.insertSubmission(db, {
@@ -297,7 +313,7 @@ export function bountyView(b: BountyRow) {
     reward_sats: msatsToSats(b.rewardMsats),
     escrow_sats: b.holdId ? msatsToSats(b.rewardMsats - b.paidMsats) : 0,
     paid_sats: msatsToSats(b.paidMsats),
-    requirements: { min_samples: b.minSamples, required_format: b.requiredFormat, schema: b.schema ? (JSON.parse(b.schema) as object) : null },
+    requirements: { min_samples: b.minSamples, required_format: b.requiredFormat, schema: requirementsOf(b).schema },
     accepted_samples: b.acceptedSamples,
     sats_per_sample: msatsToSats(earnedMsats(b.rewardMsats, b.minSamples, 1)),
     deadline: b.deadline,

@@ -1,15 +1,18 @@
 // Automatic checks on a bounty submission, each reported on its own so a contributor
 // knows exactly what to fix: declared format and count, the samples' shape, the
 // bounty's JSON Schema, duplicates (by content hash, within the submission and against
-// earlier ones) and secrets or personal data found by the redaction module. Pure: the
-// hashes already contributed are passed in.
+// earlier ones) and secrets or personal data found by the redaction module. Pure, and in
+// two parts: prechecking (everything but the duplicates against earlier submissions) is
+// the costly part and runs before the write lock is taken; completing it with the hashes
+// already contributed is cheap and runs inside.
 import vm from 'node:vm';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import safeRegex from 'safe-regex2';
 import { canonicalHash } from '../canonical-json.js';
 import { MarketError } from '../errors.js';
-import { scanValue } from '../redaction/index.js';
+import { scanValue, ScanBudget } from '../redaction/index.js';
+import { repeatsAmbiguousAlternation } from './regex-guard.js';
 
 export interface Check {
   name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii';
@@ -37,7 +40,8 @@ const SHOWN = 5;
  * A bounty's schema is written by its creator and matched against strings its
  * contributors write, on the server's one thread: a pattern that backtracks
  * exponentially would stop every agent's calls. Such patterns are refused when the
- * bounty is created, and every schema check runs under this deadline besides.
+ * bounty is created (nested repetition by safe-regex2, repeated overlapping alternation
+ * by regex-guard.ts), and every schema check runs under this deadline besides.
  */
 export const SCHEMA_CHECK_MS = 250;
 const MAX_PATTERN_LENGTH = 500;
@@ -89,6 +93,12 @@ export function compileSchema(schema: object): ValidateFunction {
           `requirements.schema has a pattern that can take exponential time on some inputs (nested repetition such as (a+)+, or longer than ${MAX_PATTERN_LENGTH} characters): ${pattern.slice(0, 80)}. Simplify it.`,
         );
       }
+      if (repeatsAmbiguousAlternation(pattern)) {
+        throw new MarketError(
+          'INVALID_INPUT',
+          `requirements.schema has a pattern that can take exponential time on some inputs (a repeated group with alternatives, such as (a|a)* or (a|ab)+; only distinct single characters, as in (a|b)*, may alternate there): ${pattern.slice(0, 80)}. Use a character class or move the alternation out of the repetition.`,
+        );
+      }
     }
     if (compiled.size >= 100) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, validate);
@@ -98,13 +108,35 @@ export function compileSchema(schema: object): ValidateFunction {
 
 export const sampleHash = (sample: unknown): string => canonicalHash(sample);
 
-export function verifySubmission(
-  samples: unknown[],
-  metadata: { format: string; sample_count: number },
-  req: Requirements,
-  alreadyContributed: Set<string>,
-): Verification {
-  const checks: Check[] = [countCheck(samples, metadata), formatCheck(samples, metadata, req), schemaCheck(samples, req), duplicateCheck(samples, alreadyContributed), secretsCheck(samples)];
+/** What prechecking found; only verification.ts makes one, and the handler never takes one from a client. */
+export interface Precheck {
+  /** The requirements it was checked against (see requirementsKey). */
+  requirementsKey: string;
+  hashes: string[];
+  /** Every check but duplicates, in report order. */
+  before: Check[];
+  secrets: Check;
+}
+
+/** A bounty's requirements never change, but the key makes a precheck against other ones unusable. */
+export const requirementsKey = (req: Requirements): string => JSON.stringify([req.requiredFormat.toLowerCase(), req.schema]);
+
+/**
+ * The costly checks, bounded: the schema by its deadline, the scan for secrets and
+ * personal data by its budget (a submission past it is refused with INVALID_INPUT).
+ */
+export function precheckSubmission(samples: unknown[], metadata: { format: string; sample_count: number }, req: Requirements): Precheck {
+  return {
+    requirementsKey: requirementsKey(req),
+    hashes: samples.map(sampleHash),
+    before: [countCheck(samples, metadata), formatCheck(samples, metadata, req), schemaCheck(samples, req)],
+    secrets: secretsCheck(samples),
+  };
+}
+
+/** The report, once the hashes already contributed to the bounty are known. */
+export function completeVerification(pre: Precheck, alreadyContributed: Set<string>): Verification {
+  const checks: Check[] = [...pre.before, duplicateCheck(pre.hashes, alreadyContributed), pre.secrets];
   return { passed: checks.every((c) => c.passed), checks };
 }
 
@@ -148,12 +180,11 @@ function schemaCheck(samples: unknown[], req: Requirements): Check {
     : { name: 'schema', passed: false, detail: `${failed} samples do not match the schema: ${failures.join('; ')}${failed > SHOWN ? '; …' : ''}.` };
 }
 
-function duplicateCheck(samples: unknown[], alreadyContributed: Set<string>): Check {
+function duplicateCheck(hashes: string[], alreadyContributed: Set<string>): Check {
   const seen = new Set<string>();
   const within: number[] = [];
   const earlier: number[] = [];
-  samples.forEach((s, i) => {
-    const h = sampleHash(s);
+  hashes.forEach((h, i) => {
     if (alreadyContributed.has(h)) earlier.push(i);
     else if (seen.has(h)) within.push(i);
     seen.add(h);
@@ -170,8 +201,10 @@ function duplicateCheck(samples: unknown[], alreadyContributed: Set<string>): Ch
 function secretsCheck(samples: unknown[]): Check {
   const found: string[] = [];
   let count = 0;
+  // One budget for the whole submission: a thousand dense samples cost what one large one does.
+  const budget = new ScanBudget();
   samples.forEach((s, i) => {
-    for (const f of scanValue(s)) {
+    for (const f of scanValue(s, budget)) {
       count++;
       if (found.length < SHOWN) found.push(`sample #${i} at ${f.path}: ${f.kind} (${f.rule})`);
     }

@@ -2,17 +2,61 @@
 // country's numbering plan) and then filtered, because its finder reads any run of
 // digits that could be dialled as a number: in data samples those are ids, amounts,
 // timestamps and lists of version numbers far more often than phones.
-import { findPhoneNumbersInText, type NumberFound } from 'libphonenumber-js';
+import { PhoneNumberMatcher, type NumberFound } from 'libphonenumber-js';
+import type { ScanBudget } from './budget.js';
 
 /** Numbers in national format are read as US ones; international (+CC) ones are read as written. */
 const DEFAULT_COUNTRY = 'US';
 
-export function findPhoneNumbers(text: string): { start: number; end: number }[] {
-  // A digit run is the cheapest sign a phone number might be present.
-  if (!/\d{3}/.test(text)) return [];
-  return findPhoneNumbersInText(text, { defaultCountry: DEFAULT_COUNTRY })
-    .filter((p) => writtenAsPhoneNumber(text.slice(p.startsAt, p.endsAt), p))
-    .map((p) => ({ start: p.startsAt, end: p.endsAt }));
+/**
+ * Stretches of text between characters no phone number contains (letters, JSON's quotes
+ * and separators): every number the finder can report lies inside one, so each is read
+ * on its own and most are skipped before the finder, which is slow, sees them.
+ */
+const STRETCH = /[^\p{L}\p{M},;:"'{}<>=!?&*^%$@|\\`_]+/gu;
+const DIGIT_GROUP = /\p{Nd}+/gu;
+
+/** `maxTries` is documented on the matcher but missing from its types. */
+interface BoundedMatcher {
+  hasNext(): boolean;
+  next(): NumberFound | undefined;
+  maxTries: number;
+}
+
+export function findPhoneNumbers(text: string, budget: ScanBudget): { start: number; end: number }[] {
+  const found: { start: number; end: number }[] = [];
+  for (const stretch of text.matchAll(STRETCH)) {
+    if (!mayHoldPhoneNumber(stretch[0])) continue;
+    // One character either side, so the finder's checks on what precedes and follows a number still see it.
+    const from = Math.max(0, stretch.index - 1);
+    const window = text.slice(from, stretch.index + stretch[0].length + 1);
+    const matcher = new (PhoneNumberMatcher as unknown as new (text: string, options: object) => BoundedMatcher)(window, {
+      defaultCountry: DEFAULT_COUNTRY,
+      v2: true,
+      maxTries: budget.phoneCandidatesLeft,
+    });
+    while (matcher.hasNext()) {
+      const p = matcher.next()!;
+      if (writtenAsPhoneNumber(window.slice(p.startsAt, p.endsAt), p)) found.push({ start: from + p.startsAt, end: from + p.endsAt });
+      budget.checkTime();
+    }
+    // The matcher stops quietly when its tries run out; what it did not read is unknown.
+    if (matcher.maxTries <= 0) budget.phoneCandidatesExhausted();
+    budget.phoneCandidatesLeft = matcher.maxTries;
+    budget.checkTime();
+  }
+  return found;
+}
+
+/**
+ * What writtenAsPhoneNumber could accept: a digit run (3 or more, as in every number), and
+ * a `+` or at least two groups of digits. `id 4155552671` and `price 12.5` never pass.
+ */
+function mayHoldPhoneNumber(stretch: string): boolean {
+  if (!/\d{3}/.test(stretch)) return false;
+  if (/[+＋]/.test(stretch)) return true;
+  DIGIT_GROUP.lastIndex = 0;
+  return DIGIT_GROUP.test(stretch) && DIGIT_GROUP.test(stretch);
 }
 
 /**

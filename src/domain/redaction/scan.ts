@@ -1,7 +1,9 @@
 // Finding and redacting secrets, personal data and home paths in text and JSON values.
-// Synchronous on purpose: bounty verification runs inside a SQLite transaction.
+// Synchronous, so it can run anywhere, but bounded (budget.ts): bounty verification runs
+// it before taking the write lock, and in it only for a call a sponsor approved later.
 // Findings carry the rule and offsets, never the matched text, so a report about a
 // secret can be shown to anyone.
+import { ScanBudget } from './budget.js';
 import { RULES, type FindingKind } from './patterns.js';
 import { findPhoneNumbers } from './phone.js';
 
@@ -15,9 +17,11 @@ export interface Finding {
 /** Every redaction starts so; a value that does was redacted already. */
 export const MARKER = '[REDACTED:';
 
-export function scanText(text: string): Finding[] {
+/** One budget may cover many texts (all of a submission's samples); each call gets its own otherwise. */
+export function scanText(text: string, budget = new ScanBudget()): Finding[] {
   const found: Finding[] = [];
   for (const r of RULES) {
+    budget.checkTime();
     for (const m of text.matchAll(r.pattern)) {
       const [start, end] = m.indices?.groups?.value ?? [m.index, m.index + m[0].length];
       const value = text.slice(start, end);
@@ -27,7 +31,7 @@ export function scanText(text: string): Finding[] {
       found.push({ kind: r.kind, rule: r.rule, start, end });
     }
   }
-  for (const p of findPhoneNumbers(text)) found.push({ kind: 'pii', rule: 'phone', ...p });
+  for (const p of findPhoneNumbers(text, budget)) found.push({ kind: 'pii', rule: 'phone', ...p });
   return withoutOverlaps(found);
 }
 
@@ -50,8 +54,8 @@ export function withoutOverlaps(found: Finding[]): Finding[] {
   return kept;
 }
 
-export function redactText(text: string): { text: string; findings: Finding[] } {
-  const findings = scanText(text);
+export function redactText(text: string, budget = new ScanBudget()): { text: string; findings: Finding[] } {
+  const findings = scanText(text, budget);
   return { text: applyRedactions(text, findings), findings };
 }
 

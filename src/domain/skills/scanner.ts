@@ -201,6 +201,10 @@ function scanFile(file: ScannedFile): ScanFinding[] {
 
 /** Where a rule first matches a line, skipping secrets that are plainly placeholders. */
 function firstMatch(rule: LineRule, text: string): number | null {
+  // Most lines match no rule: a plain test says so without matchAll's iterator and clone,
+  // which cost ~100 us a line over all rules (seconds for a file of short lines, inside the
+  // publish call's transaction).
+  if (!rule.pattern.global && !rule.pattern.test(text)) return null;
   for (const match of text.matchAll(globalCopy(rule.pattern))) {
     const secret = match.groups?.['secret'];
     if (rule.category === 'secret' && secret !== undefined && PLACEHOLDER.test(secret)) continue;

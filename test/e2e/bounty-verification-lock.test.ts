@@ -1,0 +1,64 @@
+// A submission's verification (schema, secrets, personal data) is the contributor's text
+// run through costly checks. It must neither hold the database's write lock while it
+// runs nor run without end: a megabyte of "+1 415 " once held the lock for tens of
+// seconds, and a payment by another server process on the same database failed.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_PHONE_CANDIDATES } from '../../src/domain/redaction/index.js';
+import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
+import { CLI } from '../support/processes.js';
+
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  closeContexts();
+});
+
+/** A server process of its own on the database, as the agent holding `token`. */
+async function serverProcess(db: string, token: string): Promise<Client> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
+  const client = new Client({ name: 'bounty-lock-test', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+async function callOn(client: Client, name: string, args: Record<string, unknown>) {
+  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+  return { isError: result.isError === true, data: result.structuredContent as any };
+}
+
+describe('a huge phone-number-like submission', () => {
+  it('is refused, naming the limit it passed, while a payment by another server process on the same database goes through', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: creator } = fundedAgent(ctx, 1_000);
+    const alice = agent(ctx, sponsor.id, 'Alice');
+    const bob = agent(ctx, sponsor.id, 'Bob');
+    const created = await call(await connect(ctx, creator.token), 'marketplace_create_bounty', {
+      title: 'Call transcripts',
+      description: 'Plain text',
+      reward_sats: 100,
+      requirements: { min_samples: 1, required_format: 'text' },
+    });
+    await call(await connect(ctx, creator.token), 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 100 });
+    const db = ctx.db.path;
+    closeContexts();
+
+    const [aliceServer, bobServer] = await Promise.all([serverProcess(db, alice.token), serverProcess(db, bob.token)]);
+    const sample = '+1 415 '.repeat(270_000); // 1.9 MB, under the 2,000,000-character cap of a submission
+    const submitted = callOn(aliceServer, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: [sample], metadata: { format: 'text', sample_count: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // Alice's server is verifying by now
+    const paid = await callOn(bobServer, 'marketplace_send_payment', { to_agent_id: alice.id, amount_sats: 10 });
+    expect(paid.data).toMatchObject({ amount_sats: 10, status: 'completed' });
+
+    const refused = await submitted;
+    expect(refused.isError).toBe(true);
+    expect(refused.data.error).toMatchObject({ code: 'INVALID_INPUT', details: { limit: 'phone_candidates', max: MAX_PHONE_CANDIDATES } });
+    expect(refused.data.error.message).toContain(`${MAX_PHONE_CANDIDATES.toLocaleString('en-US')} possible phone numbers per call`);
+    // Nothing of it was kept: not even a Rejected submission.
+    const seen = await callOn(aliceServer, 'marketplace_get_bounty', { bounty_id: created.data.bounty_id });
+    expect(seen.data.submissions).toEqual([]);
+  }, 180_000);
+});
