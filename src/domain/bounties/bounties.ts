@@ -3,6 +3,7 @@
 // Expired (the deadline passed; the unpaid remainder returns) or Cancelled (the creator
 // withdrew it; only what no accepted submission was paid returns). Paying part of the
 // reward posts that part of the hold and holds the rest again, in one transaction.
+import { dealsWith } from '../governance/policies.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
 import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
@@ -124,6 +125,10 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
   return db.write(() => {
     const b = current(db, clock, input.bountyId);
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
+    // Contributors choose themselves, and the reward is the creator's money.
+    if (!dealsWith(db, b.creatorId, contributorId)) {
+      throw new MarketError('POLICY_DENIED', `The creator of bounty ${b.id} may not deal with you under its sponsor's policy (rule: counterparties).`);
+    }
     if (b.status !== 'Active' || pastDeadline(b, clock)) {
       throw new MarketError('CONFLICT', `Bounty ${b.id} is ${b.status === 'Active' ? 'past its deadline' : b.status}; it takes no more submissions.`, { status: b.status });
     }
@@ -193,7 +198,7 @@ function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: 
   if (pay > 0 && holdId) {
     const heldSince = requireHold(db, holdId).createdAt;
     postHold(db, clock, holdId, pay, `Bounty ${b.id}: ${accepted} samples of submission ${s.id}`);
-    payFromEscrow(db, clock, { payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
+    payFromEscrow(db, clock, { payerAgentId: b.creatorId, payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
     const remaining = b.rewardMsats - paid;
     holdId = remaining > 0 ? holdReward(db, clock, b.creatorId, b.id, remaining, heldSince).id : null;
   }
@@ -253,6 +258,11 @@ function settleDue(db: Db, clock: Clock, b: BountyRow): void {
   for (const p of pending) {
     const latest = requireBounty(db, b.id);
     if (latest.status !== 'Active') return;
+    // Blocked since it submitted: the creator's sponsor did not consent to paying it.
+    if (!dealsWith(db, b.creatorId, p.contributorId)) {
+      store.updateSubmission(db, p.id, ['Pending'], { status: 'Rejected', reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.", updatedAt: clock.now().toISOString() });
+      continue;
+    }
     accept(db, clock, latest, p, p.sampleCount, 'Accepted automatically: not reviewed within the review window.');
   }
   const latest = requireBounty(db, b.id);

@@ -9,10 +9,10 @@ import type { CoalitionRow, MemberRow, SubtaskRow } from '../../db/coalition-sto
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { requireHireable } from '../agents/profiles.js';
-import { refusesCounterparty } from '../governance/evaluate.js';
-import { currentPolicy } from '../governance/policies.js';
+import { dealsWith } from '../governance/policies.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
+import { assertNamedPayee } from '../ledger/payee-scope.js';
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { aggregateResults, parseJsonObject, type Aggregation } from './aggregation.js';
@@ -69,9 +69,8 @@ export function requireCoalitionFor(db: Db, id: string, agentId: string): Coalit
  * With no one to ask for approval here, an agent outside the funder's allow list is refused.
  */
 function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonly string[]): void {
-  const { policy } = currentPolicy(db, c.funderId);
   for (const id of agentIds) {
-    if (id !== c.funderId && refusesCounterparty(policy, id)) {
+    if (!dealsWith(db, c.funderId, id)) {
       throw new MarketError('POLICY_DENIED', `The funder of coalition ${c.id} may not deal with ${id} under its sponsor's policy (rule: counterparties).`);
     }
   }
@@ -459,6 +458,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
       });
       for (const share of shares) {
         if (share.amountMsats === 0) continue;
+        assertNamedPayee(db, agentAccountId(c.funderId), agentAccountId(share.agentId));
         postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(share.agentId), amountMsats: share.amountMsats, entryType: 'CoalitionSplit', description: `Share of coalition ${c.id}`, reference: c.id });
       }
     }

@@ -94,7 +94,7 @@ export function settlePurchase(db: Db, clock: Clock, p: PurchaseRow, from: Purch
   const done = move(db, clock, p, from, { status: 'Completed', completedAt: clock.now().toISOString() });
   if (p.holdId) {
     postHold(db, clock, p.holdId, priceMsats, `Data purchase ${p.id} settled`);
-    payFromEscrow(db, clock, { payeeAccountId: agentAccountId(p.sellerId), priceMsats, reference: p.id, what: `data purchase ${p.id}` });
+    payFromEscrow(db, clock, { payerAgentId: p.buyerId, payeeAccountId: agentAccountId(p.sellerId), priceMsats, reference: p.id, what: `data purchase ${p.id}` });
   }
   return done;
 }

@@ -4,6 +4,7 @@ import * as store from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
+import { refusesCounterparty } from './evaluate.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from './policy.js';
 
 export interface VersionedPolicy {
@@ -42,4 +43,13 @@ export function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unk
     identity.updateSponsorDefaultPolicy(db, sponsorId, JSON.stringify(policy));
   });
   return policy;
+}
+
+/**
+ * Whether an agent's current policy lets it deal with another agent when nobody is asked
+ * (see refusesCounterparty): used where one agent's money can reach an agent that chose
+ * itself (an open coalition, a bounty contribution) or that a third party seated.
+ */
+export function dealsWith(db: Db, agentId: string, otherId: string): boolean {
+  return agentId === otherId || !refusesCounterparty(currentPolicy(db, agentId).policy, otherId);
 }

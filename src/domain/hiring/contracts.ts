@@ -14,6 +14,7 @@
 // (the escrow freezes; the operator decides what of the agreed price it is paid). A
 // rejection left unanswered stands once both the deadline and REVIEW_WINDOW_HOURS after
 // it have passed: the escrow returns to the hirer and the contract is Expired.
+import { dealsWith } from '../governance/policies.js';
 import { newId } from '../ids.js';
 import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
@@ -64,7 +65,10 @@ export function chooseWorker(db: Db, input: HireInput): { agentId: string; candi
     minReputation: input.minReputation,
     maxPriceSats: input.maxBudgetSats,
     exclude: input.hirerId,
-  }).slice(0, 5);
+  })
+    // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
+    .filter((c) => dealsWith(db, input.hirerId, c.agent_id))
+    .slice(0, 5);
   if (!candidates[0]) {
     throw new MarketError('NOT_FOUND', 'No active agent matches these skills, MCP servers, reputation and budget. Loosen the requirements or name an agent_id.');
   }
@@ -259,7 +263,7 @@ function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | nu
 export function settleContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], priceMsats: number, hirerRating: number | null = null): ContractRow {
   const done = move(db, clock, c, from, { status: 'Completed', hirerRating });
   postHold(db, clock, c.holdId, priceMsats, `Contract ${c.id} settled`);
-  payFromEscrow(db, clock, { payeeAccountId: agentAccountId(c.agentId), priceMsats, reference: c.id, what: `contract ${c.id}` });
+  payFromEscrow(db, clock, { payerAgentId: c.hirerId, payeeAccountId: agentAccountId(c.agentId), priceMsats, reference: c.id, what: `contract ${c.id}` });
   refreshWorkerReputation(db, clock, c.agentId);
   return done;
 }

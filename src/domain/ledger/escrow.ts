@@ -2,7 +2,8 @@
 // rule for contracts, data sales and bounty rewards.
 import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
-import { ESCROW, PLATFORM_REVENUE } from './accounts.js';
+import { agentAccountId, ESCROW, PLATFORM_REVENUE } from './accounts.js';
+import { assertNamedPayee } from './payee-scope.js';
 import { postTransfer } from './transfers.js';
 
 export const PLATFORM_FEE_PCT = 5;
@@ -14,8 +15,9 @@ export function settlementShares(priceMsats: number, feePct = PLATFORM_FEE_PCT):
 }
 
 /** Moves priceMsats, already posted to escrow, to the payee and the platform. */
-export function payFromEscrow(db: Db, clock: Clock, p: { payeeAccountId: string; priceMsats: number; reference: string; what: string }) {
+export function payFromEscrow(db: Db, clock: Clock, p: { payerAgentId: string; payeeAccountId: string; priceMsats: number; reference: string; what: string }) {
   const { payeeMsats, feeMsats } = settlementShares(p.priceMsats);
+  assertNamedPayee(db, agentAccountId(p.payerAgentId), p.payeeAccountId);
   if (payeeMsats > 0) {
     postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: p.payeeAccountId, amountMsats: payeeMsats, entryType: 'Payment', description: `Pay for ${p.what}`, reference: p.reference });
   }

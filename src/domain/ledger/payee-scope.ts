@@ -8,6 +8,7 @@ import { agentAccountId } from './accounts.js';
 
 interface Scope {
   tool: string;
+  callerAccount: string;
   accounts: ReadonlySet<string>;
 }
 
@@ -19,7 +20,7 @@ const scopes = new WeakMap<Db, Scope>();
 export function withNamedPayees<T>(db: Db, input: { tool: string; callerId: string; counterparties: readonly string[] }, fn: () => T): T {
   const outer = scopes.get(db);
   const accounts = new Set([input.callerId, ...input.counterparties].map(agentAccountId));
-  scopes.set(db, { tool: input.tool, accounts });
+  scopes.set(db, { tool: input.tool, callerAccount: agentAccountId(input.callerId), accounts });
   try {
     return fn();
   } finally {
@@ -28,9 +29,15 @@ export function withNamedPayees<T>(db: Db, input: { tool: string; callerId: stri
   }
 }
 
-/** Called for every ledger credit: a programming error, not a refusal, when a gated call pays an unnamed agent. */
-export function assertNamedPayee(db: Db, creditAccountId: string): void {
+/**
+ * Called for every ledger credit with the account whose money it is: a transfer's debit
+ * account, or for a payout from escrow the agent that funded the deal. Only the caller's
+ * own money is judged: a call that settles another agent's deal in passing (a bounty
+ * whose review window lapsed) pays under that agent's rules, checked when the deal began.
+ * A programming error, not a refusal, when a gated call pays an agent it did not name.
+ */
+export function assertNamedPayee(db: Db, payerAccountId: string, creditAccountId: string): void {
   const scope = scopes.get(db);
-  if (!scope || !creditAccountId.startsWith(agentAccountId('')) || scope.accounts.has(creditAccountId)) return;
+  if (!scope || payerAccountId !== scope.callerAccount || !creditAccountId.startsWith(agentAccountId('')) || scope.accounts.has(creditAccountId)) return;
   throw new Error(`${scope.tool} credited ${creditAccountId} without naming that agent to the gate as a counterparty`);
 }

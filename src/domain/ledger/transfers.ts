@@ -89,7 +89,7 @@ export function appendTransfer(
   },
   effect: { debit: BalanceDelta; credit: BalanceDelta },
 ): Transfer {
-  assertNamedPayee(db, t.creditAccountId);
+  assertNamedPayee(db, t.debitAccountId, t.creditAccountId);
   const last = store.lastTransfer(db);
   const fields = {
     seq: (last?.seq ?? 0) + 1,
