@@ -106,6 +106,8 @@ Serve options
   --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
   --auto-approve-providers
   --public-url URL  where people reach this server's approval pages (default: the HTTP address)
+  --allow-fetch-host HOST:PORT  let agents' lightning addresses reach this non-public host:port,
+                  repeatable (or MARKETPLACE_ALLOW_FETCH_HOSTS): a LNURL service of your own
 `;
 
 const OPTIONS = {
@@ -117,6 +119,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
+  'allow-fetch-host': { type: 'string', multiple: true },
   'rate-limit': { type: 'string' },
   toolsets: { type: 'string' },
   'read-only': { type: 'boolean' },
@@ -180,6 +183,7 @@ function configFrom(flags: Flags): Config {
     autoApproveProviders: flags['auto-approve-providers'],
     publicUrl: flags['public-url'],
     skillDirs: flags['skills-dir'],
+    allowFetchHosts: flags['allow-fetch-host'],
   };
   return loadConfig(input);
 }
