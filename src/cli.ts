@@ -456,13 +456,22 @@ async function main(argv: string[]): Promise<number> {
       const decision = /^approvals (approve|deny) (\S+)$/.exec(command);
       if (decision) {
         if (decision[1] === 'deny' && !flags.reason) throw new UsageError('approvals deny needs --reason: the agent is told why');
-        const view = decideApproval(ctx.db, ctx.clock, {
-          approvalId: decision[2]!,
-          decision: decision[1] as 'approve' | 'deny',
-          reason: flags.reason,
-          decider: { role: 'operator', id: 'cli' },
-          run: approvedCallRunner(ctx),
-        });
+        const runner = approvedCallRunner(ctx);
+        let view: ReturnType<typeof decideApproval>;
+        try {
+          view = decideApproval(ctx.db, ctx.clock, {
+            approvalId: decision[2]!,
+            decision: decision[1] as 'approve' | 'deny',
+            reason: flags.reason,
+            decider: { role: 'operator', id: 'cli' },
+            run: runner,
+          });
+          // The approved call's outside work (paying a withdrawal) runs after the decision
+          // commits: wait for it, then close the wallet's relay sockets, so the command ends.
+          await runner.settled();
+        } finally {
+          ctx.rail.close();
+        }
         out(flags, { ...view }, `Approval ${view.approval_id} is ${view.status}.${view.result ? `\n${JSON.stringify(view.result)}` : ''}`);
         return view.status === 'failed' ? 1 : 0;
       }
