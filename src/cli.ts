@@ -106,6 +106,8 @@ Serve options
   --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
   --auto-approve-providers
   --public-url URL  where people reach this server's approval pages (default: the HTTP address)
+  --allow-fetch-host HOST:PORT  let agents' lightning addresses reach this non-public host:port,
+                  repeatable (or MARKETPLACE_ALLOW_FETCH_HOSTS): a LNURL service of your own
 `;
 
 const OPTIONS = {
@@ -117,6 +119,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
+  'allow-fetch-host': { type: 'string', multiple: true },
   'rate-limit': { type: 'string' },
   toolsets: { type: 'string' },
   'read-only': { type: 'boolean' },
@@ -180,6 +183,7 @@ function configFrom(flags: Flags): Config {
     autoApproveProviders: flags['auto-approve-providers'],
     publicUrl: flags['public-url'],
     skillDirs: flags['skills-dir'],
+    allowFetchHosts: flags['allow-fetch-host'],
   };
   return loadConfig(input);
 }
@@ -452,13 +456,22 @@ async function main(argv: string[]): Promise<number> {
       const decision = /^approvals (approve|deny) (\S+)$/.exec(command);
       if (decision) {
         if (decision[1] === 'deny' && !flags.reason) throw new UsageError('approvals deny needs --reason: the agent is told why');
-        const view = decideApproval(ctx.db, ctx.clock, {
-          approvalId: decision[2]!,
-          decision: decision[1] as 'approve' | 'deny',
-          reason: flags.reason,
-          decider: { role: 'operator', id: 'cli' },
-          run: approvedCallRunner(ctx),
-        });
+        const runner = approvedCallRunner(ctx);
+        let view: ReturnType<typeof decideApproval>;
+        try {
+          view = decideApproval(ctx.db, ctx.clock, {
+            approvalId: decision[2]!,
+            decision: decision[1] as 'approve' | 'deny',
+            reason: flags.reason,
+            decider: { role: 'operator', id: 'cli' },
+            run: runner,
+          });
+          // The approved call's outside work (paying a withdrawal) runs after the decision
+          // commits: wait for it, then close the wallet's relay sockets, so the command ends.
+          await runner.settled();
+        } finally {
+          ctx.rail.close();
+        }
         out(flags, { ...view }, `Approval ${view.approval_id} is ${view.status}.${view.result ? `\n${JSON.stringify(view.result)}` : ''}`);
         return view.status === 'failed' ? 1 : 0;
       }

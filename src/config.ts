@@ -34,6 +34,12 @@ export interface Config {
   publicUrl: string | null;
   /** Where marketplace_list_local_skills looks for SKILL.md folders. */
   skillDirs: string[];
+  /**
+   * host:port pairs the server may fetch for agents although they are not public internet
+   * addresses (a LNURL service of the operator's own, or a test's on loopback). Everything
+   * else an agent makes the server fetch must resolve to public addresses only.
+   */
+  allowFetchHosts: string[];
   /** For the fault-injecting simulation only (sim/): moves this process's clock, so a restart can jump past deadlines. */
   clockOffsetMs: number;
 }
@@ -59,6 +65,7 @@ export interface ConfigInput {
   autoApproveProviders?: boolean;
   publicUrl?: string;
   skillDirs?: string[];
+  allowFetchHosts?: string[];
 }
 
 const list = (value: string | undefined): string[] =>
@@ -84,6 +91,12 @@ const schema = z.object({
   autoApproveProviders: z.boolean(),
   publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
   clockOffsetMs: z.coerce.number().int(),
+  allowFetchHosts: z.array(
+    z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:3000 or [::1]:3000')),
+  ),
 });
 
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -105,6 +118,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     autoApproveProviders: flags.autoApproveProviders ?? false,
     publicUrl: flags.publicUrl ?? env.MARKETPLACE_PUBLIC_URL ?? null,
     clockOffsetMs: env.MARKETPLACE_CLOCK_OFFSET_MS ?? 0,
+    allowFetchHosts: flags.allowFetchHosts?.length ? flags.allowFetchHosts : list(env.MARKETPLACE_ALLOW_FETCH_HOSTS),
   });
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
@@ -139,6 +153,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     autoApproveProviders: c.autoApproveProviders,
     publicUrl: c.publicUrl?.replace(/\/+$/, '') ?? null,
     clockOffsetMs: c.clockOffsetMs,
+    allowFetchHosts: c.allowFetchHosts,
     skillDirs: flags.skillDirs?.length ? flags.skillDirs : list(env.MARKETPLACE_SKILLS_DIRS).length ? list(env.MARKETPLACE_SKILLS_DIRS) : defaultSkillDirs(),
   };
 }

@@ -310,6 +310,7 @@ function approvalPage(a: ApprovalView, agentName: string, session: Session): Htm
 <dt>Agent</dt><dd>${agentName} <code>${a.agent_id}</code></dd>
 <dt>Tool</dt><dd><code>${a.tool}</code></dd>
 <dt>Amount</dt><dd>${formatSats(a.amount_sats)}</dd>
+${a.fee_reserve_sats === undefined ? null : html`<dt>Of which fee reserve</dt><dd>${formatSats(a.fee_reserve_sats)} (the most the Lightning fee may take)</dd>`}
 ${a.counterparty ? html`<dt>Counterparty</dt><dd><code>${a.counterparty}</code></dd>` : null}
 <dt>Why it waits</dt><dd>${a.reason}</dd>
 <dt>Rule</dt><dd><code>${a.rule}</code></dd>

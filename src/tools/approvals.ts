@@ -13,6 +13,7 @@ export const approvalSchema = z.object({
   status: z.enum(STATUSES),
   tool: z.string(),
   amount_sats: z.number().int(),
+  fee_reserve_sats: z.number().int().optional(),
   reason: z.string(),
   rule: z.string(),
   agent_id: z.string(),

@@ -31,8 +31,19 @@ function holdToApproval(approval: ApprovalRow, now: ActionFacts): void {
   }
 }
 
-export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
-  return (approval) => {
+/** A runner that can also say when the outside work of the calls it ran has finished. */
+export interface TrackedCallRunner extends ApprovedCallRunner {
+  /**
+   * Resolves once every call it ran has finished its outside work (paid its invoice, or
+   * failed to and left it to the sweep). A one-shot command (`approvals approve`) waits for
+   * this, then closes the rail, so it ends as soon as its work is done.
+   */
+  settled(): Promise<void>;
+}
+
+export function approvedCallRunner(ctx: AppContext): TrackedCallRunner {
+  const outside = new Set<Promise<void>>();
+  const run: ApprovedCallRunner = (approval) => {
     const tool = ALL_TOOLS.find((t) => t.name === approval.tool);
     if (!tool) throw new MarketError('INTERNAL', `Tool ${approval.tool} no longer exists.`);
     const agent = requireAgent(ctx.db, approval.agentId);
@@ -49,12 +60,20 @@ export function approvedCallRunner(ctx: AppContext): ApprovedCallRunner {
     // own; the background sweep retries it if it fails.
     const after = tool.after;
     if (after) {
-      setImmediate(() => {
-        after(result, { ctx, caller }).catch((error: unknown) =>
-          ctx.logger.warn('approved call did not finish its outside work; the sweep will retry', { tool: tool.name, error: String(error) }),
-        );
-      });
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => after(result, { ctx, caller }))
+        .then(
+          () => undefined,
+          (error: unknown) => ctx.logger.warn('approved call did not finish its outside work; the sweep will retry', { tool: tool.name, error: String(error) }),
+        )
+        .finally(() => outside.delete(work));
+      outside.add(work);
     }
     return result;
   };
+  return Object.assign(run, {
+    async settled() {
+      while (outside.size > 0) await Promise.all(outside);
+    },
+  });
 }

@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import type { ToolCall } from './inventory.js';
 import { MarketError } from '../domain/errors.js';
-import { satsToMsats } from '../domain/money.js';
+import { msatsToSats, satsToMsats } from '../domain/money.js';
 import { checkTopup, makeTopupInvoice, requestTopup, type Owner } from '../domain/payments/deposits.js';
-import { checkInvoice } from '../domain/payments/invoice-check.js';
-import { invoiceForAddress } from '../domain/payments/lightning-address.js';
-import { listWithdrawalsPage, reserveWithdrawal, sendWithdrawal } from '../domain/payments/withdrawals.js';
+import { checkInvoice, invoiceAmountMsats } from '../domain/payments/invoice-check.js';
+import { lnurlpUrl } from '../domain/payments/lightning-address.js';
+import {
+  defaultMaxFeeMsats,
+  feeReserveMsats,
+  listWithdrawalsPage,
+  MAX_FEE_RESERVE_PERCENT,
+  reserveAddressWithdrawal,
+  reserveWithdrawal,
+  resolveAddressWithdrawal,
+  sendWithdrawal,
+} from '../domain/payments/withdrawals.js';
+import type { Config } from '../config.js';
+import type { FetchPolicy } from '../net/public-fetch.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 
@@ -36,6 +47,9 @@ const ownerOf = ({ caller }: ToolCall): Owner => {
   if (caller.role === 'operator') throw new MarketError('FORBIDDEN', 'The operator has no wallet here.');
   return { kind: caller.role, id: caller.id };
 };
+
+/** What the server may fetch for an agent: public addresses, and the host:port pairs the operator exempted. */
+const fetchPolicy = (config: Config): FetchPolicy => ({ allowHosts: config.allowFetchHosts });
 
 export const lightningTools = [
   defineTool({
@@ -69,7 +83,9 @@ export const lightningTools = [
     title: 'Withdraw by Lightning',
     description:
       'Pays a Lightning invoice (bolt11, which must name its amount) or a lightning address (with amount_sats) from your wallet. ' +
-      'The amount plus a fee reserve (max_fee_sats, default 1% and at least 10 sats) is held first; you are charged the real fee. ' +
+      `The amount plus a fee reserve (max_fee_sats: default 1% and at least 10 sats; at most ${MAX_FEE_RESERVE_PERCENT}% of the amount or 10 sats, whichever is more) ` +
+      'is held first and counts against your limits; you are charged the real fee, never more than the reserve. ' +
+      "A lightning address's invoice is asked for only once the call is allowed, and only from public internet addresses. " +
       'status pending means the wallet has not confirmed yet: the money stays held until it does. An invoice is never paid twice.',
     toolset: 'wallet',
     roles: ['agent'],
@@ -82,25 +98,41 @@ export const lightningTools = [
     }),
     output: withdrawal,
     annotations: { ...ACTING, openWorldHint: true },
-    prepare: async (args) => {
+    // No network here: this runs before the gate. It only checks the shape and names the
+    // default fee reserve, so the approval a sponsor sees shows it and a retry matches.
+    prepare: async (args, { ctx }) => {
       if (Boolean(args.bolt11) === Boolean(args.lightning_address)) throw new MarketError('INVALID_INPUT', 'Give exactly one of bolt11 or lightning_address.');
-      if (args.bolt11) return args;
-      if (args.amount_sats === undefined) throw new MarketError('INVALID_INPUT', 'Paying a lightning address needs amount_sats.');
-      return { ...args, bolt11: await invoiceForAddress(args.lightning_address!, args.amount_sats) };
+      if (args.lightning_address !== undefined) {
+        if (args.amount_sats === undefined) throw new MarketError('INVALID_INPUT', 'Paying a lightning address needs amount_sats.');
+        lnurlpUrl(args.lightning_address, fetchPolicy(ctx.config));
+      }
+      const amountMsats = args.bolt11 !== undefined ? invoiceAmountMsats(args.bolt11) : satsToMsats(args.amount_sats!);
+      if (args.max_fee_sats !== undefined || amountMsats === null) return args;
+      return { ...args, max_fee_sats: msatsToSats(defaultMaxFeeMsats(amountMsats)) };
     },
+    // The gate judges what is held: the amount and the fee reserve.
     action: (args, { ctx }) => {
-      const checked = checkInvoice(args.bolt11!, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: args.amount_sats === undefined ? undefined : satsToMsats(args.amount_sats) });
-      return { actionType: 'Withdraw', amountMsats: checked.amountMsats, counterparties: [] };
+      const amountMsats =
+        args.bolt11 !== undefined
+          ? checkInvoice(args.bolt11, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: args.amount_sats === undefined ? undefined : satsToMsats(args.amount_sats) }).amountMsats
+          : satsToMsats(args.amount_sats!);
+      return { actionType: 'Withdraw', amountMsats: amountMsats + feeReserveMsats(amountMsats, args.max_fee_sats), counterparties: [] };
     },
     handler: (args, { ctx, caller }) =>
-      reserveWithdrawal(ctx.db, ctx.clock, { name: ctx.rail.name, network: ctx.config.network }, {
-        agentId: caller.id,
-        bolt11: args.bolt11!,
-        amountSats: args.amount_sats,
-        maxFeeSats: args.max_fee_sats,
-        lightningAddress: args.lightning_address ?? null,
-      }),
-    after: (result, { ctx }) => sendWithdrawal(ctx.db, ctx.clock, ctx.rail, String(result.withdrawal_id)),
+      args.lightning_address !== undefined
+        ? reserveAddressWithdrawal(ctx.db, ctx.clock, ctx.rail.name, { agentId: caller.id, lightningAddress: args.lightning_address, amountSats: args.amount_sats!, maxFeeSats: args.max_fee_sats })
+        : reserveWithdrawal(ctx.db, ctx.clock, { name: ctx.rail.name, network: ctx.config.network }, {
+            agentId: caller.id,
+            bolt11: args.bolt11!,
+            amountSats: args.amount_sats,
+            maxFeeSats: args.max_fee_sats,
+          }),
+    // Also on a retry: asks the address if that is still to do, pays if that is, else reports.
+    after: async (result, { ctx }) => {
+      const id = String(result.withdrawal_id);
+      await resolveAddressWithdrawal(ctx.db, ctx.clock, { network: ctx.config.network, fetch: fetchPolicy(ctx.config) }, id);
+      return sendWithdrawal(ctx.db, ctx.clock, ctx.rail, id);
+    },
   }),
   defineTool({
     name: 'marketplace_list_withdrawals',

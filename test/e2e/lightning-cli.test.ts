@@ -9,7 +9,8 @@ import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, tempDbPath } from '../support/fixtures.js';
 import { startSimulatedWallet } from '../support/lightning-wallet.js';
-import { cliJson, startHttpServer } from '../support/processes.js';
+import { spawn } from 'node:child_process';
+import { CLI, cliJson, startHttpServer } from '../support/processes.js';
 import { startRelay } from '../support/relay.js';
 import { testInvoice } from '../support/bolt11.js';
 
@@ -61,6 +62,42 @@ it('serve --http on the nwc rail credits a paid top-up nobody checks; library lo
   } finally {
     await client.close();
     await server.stop();
+    await wallet.close();
+    await relay.close();
+  }
+}, 60_000);
+
+it('approvals approve on the nwc rail pays the approved withdrawal and exits as soon as it is done', async () => {
+  const relay = await startRelay();
+  const wallet = await startSimulatedWallet({ relayUrl: relay.url });
+  try {
+    const db = tempDbPath();
+    const ctx = makeContext({ clock: systemClock, config: { db, nwcUrl: wallet.nwcUrl, network: 'regtest' } });
+    const { sponsor, agent } = fundedAgent(ctx, 10_000);
+    await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', { agent_id: agent.id, policy: { level: 'SemiAutonomous', action_limits: { requires_approval: ['Withdraw'] } } });
+    const invoice = wallet.externalInvoice({ amountSats: 2_000 });
+    const asked = await call(await connect(ctx, agent.token), 'marketplace_withdraw', { bolt11: invoice.bolt11 });
+    expect(asked.data).toMatchObject({ status: 'pending_approval' });
+    closeContexts();
+
+    const started = Date.now();
+    const child = spawn(process.execPath, [CLI, 'approvals', 'approve', asked.data.approval_id, '--db', db, '--nwc-url', wallet.nwcUrl, '--network', 'regtest', '--json'], {
+      env: { ...process.env, MARKETPLACE_LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    // Killed after 30 s: the issue saw it hang for 150 s.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    clearTimeout(killer);
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(JSON.parse(stdout)).toMatchObject({ approval_id: asked.data.approval_id, status: 'executed' });
+    // The payment was made before it exited, once.
+    expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(1);
+    const after = makeContext({ clock: systemClock, config: { db } });
+    expect(getBalance(after.db, agentAccountId(agent.id))).toMatchObject({ balanceMsats: 8_000_000, heldMsats: 0 });
+  } finally {
     await wallet.close();
     await relay.close();
   }

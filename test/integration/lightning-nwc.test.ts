@@ -15,7 +15,6 @@ import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, tempDbPath } from '../support/fixtures.js';
 import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
-import { startLnurlServer } from '../support/lnurl-server.js';
 import { startDvm, type Behaviour } from '../support/dvm.js';
 import { startRelay } from '../support/relay.js';
 
@@ -372,24 +371,6 @@ describe('withdrawals over NWC', () => {
     }
     expect(w).toMatchObject({ status: 'completed', preimage: invoice.preimage });
     expect(balance(ctx, agent.id)).toMatchObject({ balanceMsats: 18_000_000, heldMsats: 0 });
-  });
-
-  it('pay a lightning address through its LNURL-pay service', async () => {
-    const ctx = lightningContext();
-    const { agent, client } = await withdrawingAgent(ctx);
-    const lnurl = await startLnurlServer(wallet, { maxSats: 5_000 });
-    lnurl.routeDomain('pay.example');
-    try {
-      const paid = await call(client, 'marketplace_withdraw', { lightning_address: 'alice@pay.example', amount_sats: 1_500 });
-      expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_500, lightning_address: 'alice@pay.example' });
-      expect(paid.data.preimage).toMatch(/^[0-9a-f]{64}$/);
-      expect(balance(ctx, agent.id).balanceMsats).toBe(8_500_000);
-      const tooMuch = await call(client, 'marketplace_withdraw', { lightning_address: 'alice@pay.example', amount_sats: 6_000 });
-      expect(tooMuch.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/1–5000 sats/) });
-      expect((await call(client, 'marketplace_withdraw', { lightning_address: 'alice@pay.example' })).data.error.code).toBe('INVALID_INPUT');
-    } finally {
-      await lnurl.close();
-    }
   });
 
   it('refuse hostile invoices before holding anything or asking the wallet', async () => {

@@ -64,6 +64,43 @@ describe('top-ups on the sandbox rail', () => {
   });
 });
 
+describe('withdrawal fee reserves', () => {
+  const TIGHT = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 100, max_daily_spend_sats: 100 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'Deny' }] };
+
+  it('count against the limits with the amount, and a reserve far above the amount is refused', async () => {
+    const { ctx, clock, agent, client, sponsorClient } = await setup(50_000);
+    await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: TIGHT });
+    // The attack: a 10-sat invoice with a 30,000-sat reserve.
+    const huge = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 10, createdAt: clock.now() }).bolt11, max_fee_sats: 30_000 });
+    expect(huge.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/max_fee_sats/) });
+    // A reserve within the cap still counts: 95 sats + 10 sats of reserve is over the 100-sat limit.
+    const over = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 95, createdAt: clock.now() }).bolt11, max_fee_sats: 10 });
+    expect(over.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 50_000_000, heldMsats: 0 });
+    // Within the limit with its reserve: paid, and charged the amount and the real fee (none on the sandbox).
+    const paid = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 80, createdAt: clock.now() }).bolt11, max_fee_sats: 10 });
+    expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 80, fee_sats: 0, max_fee_sats: 10 });
+    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 49_920_000, heldMsats: 0 });
+    // The daily limit counts what was spent (80) and the next call's amount and reserve (11 + 10).
+    const daily = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 11, createdAt: clock.now() }).bolt11 });
+    expect(daily.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(verifyLedger(ctx.db).ok).toBe(true);
+  });
+
+  it('are shown to the sponsor on the approval, apart from the amount', async () => {
+    const { ctx, clock, agent, client, sponsorClient } = await setup(20_000);
+    await call(sponsorClient, 'marketplace_set_policy', {
+      agent_id: agent.id,
+      policy: { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 2_000 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }] },
+    });
+    const asked = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 5_000, createdAt: clock.now() }).bolt11, max_fee_sats: 200 });
+    expect(asked.data).toMatchObject({ status: 'pending_approval' });
+    const [approval] = (await call(sponsorClient, 'marketplace_list_approvals', {})).data.items;
+    expect(approval).toMatchObject({ approval_id: asked.data.approval_id, amount_sats: 5_200, fee_reserve_sats: 200 });
+    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
+  });
+});
+
 describe('withdrawals', () => {
   it('refuse hostile invoices with a clear error, holding nothing', async () => {
     const { ctx, clock, agent, client } = await setup();
@@ -84,7 +121,8 @@ describe('withdrawals', () => {
     expect((await call(client, 'marketplace_withdraw', { lightning_address: 'not an address', amount_sats: 5 })).data.error.code).toBe('INVALID_INPUT');
     expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 5, createdAt: now }).bolt11, lightning_address: 'a@b.example' })).data.error.code).toBe('INVALID_INPUT');
     expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 50_000, createdAt: now }).bolt11 })).data.error.code).toBe('LIMIT_EXCEEDED');
-    expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 9_995, createdAt: now }).bolt11 })).data.error.code).toBe('INSUFFICIENT_FUNDS');
+    // 9,995 sats and the 100-sat default reserve: over the 10,000-sat limit, the reserve counted.
+    expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 9_995, createdAt: now }).bolt11 })).data.error.code).toBe('LIMIT_EXCEEDED');
     expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     expect((await call(client, 'marketplace_list_withdrawals', {})).data.items).toHaveLength(0);
   });

@@ -21,7 +21,10 @@ export interface ApprovalView {
   approval_id: string;
   status: ApprovalStatus;
   tool: string;
+  /** What the call may cost in all: for a withdrawal, the amount and its fee reserve. */
   amount_sats: number;
+  /** The part of amount_sats that is a fee reserve (a withdrawal's max_fee_sats), when the call has one. */
+  fee_reserve_sats?: number;
   reason: string;
   rule: string;
   agent_id: string;
@@ -67,18 +70,30 @@ export function pendingAnswer(a: ApprovalRow): PendingApproval {
   return { status: 'pending_approval', approval_id: a.id, expires_at: a.expiresAt, reason: a.reason };
 }
 
+/**
+ * A call that holds a fee reserve names it in its arguments (max_fee_sats, filled in before
+ * the gate when the agent left it out) and is judged on amount + reserve; the sponsor is
+ * shown the reserve apart, so a large one cannot hide inside the total.
+ */
+function feeReserveSats(args: Record<string, unknown>): number | undefined {
+  return typeof args.max_fee_sats === 'number' ? args.max_fee_sats : undefined;
+}
+
 export function approvalView(a: ApprovalRow): ApprovalView {
+  const args = JSON.parse(a.argsJson) as Record<string, unknown>;
+  const feeReserve = feeReserveSats(args);
   return {
     approval_id: a.id,
     status: a.status as ApprovalStatus,
     tool: a.tool,
     amount_sats: msatsToSats(a.amountMsats),
+    ...(feeReserve === undefined ? {} : { fee_reserve_sats: feeReserve }),
     reason: a.reason,
     rule: a.rule,
     agent_id: a.agentId,
     action_type: a.actionType,
     counterparty: a.counterparty,
-    arguments: JSON.parse(a.argsJson) as Record<string, unknown>,
+    arguments: args,
     created_at: a.createdAt,
     expires_at: a.expiresAt,
     decided_at: a.decidedAt,

@@ -55,3 +55,14 @@ export function checkInvoice(bolt11: string, o: { network: Network; now: Date; a
   const description = section('description')?.value;
   return { paymentHash, amountMsats, expiresAt: expiresAt.toISOString(), network, description: typeof description === 'string' ? description : null };
 }
+
+/** The amount an invoice names, or null (no amount, or not an invoice): checkInvoice says which, later. */
+export function invoiceAmountMsats(bolt11: string): number | null {
+  try {
+    const amount = decode(bolt11.trim().toLowerCase().replace(/^lightning:/, '')).sections.find((s) => s.name === 'amount') as { value?: unknown } | undefined;
+    const msats = Number(amount?.value);
+    return Number.isSafeInteger(msats) && msats > 0 ? msats : null;
+  } catch {
+    return null;
+  }
+}

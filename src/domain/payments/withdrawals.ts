@@ -2,25 +2,64 @@
 // fee reserve is held first (reserve); the rail then pays (send). Success posts the amount
 // and the real fee and releases the rest of the reserve; a definite failure voids the
 // hold; an unknown outcome keeps it held until the wallet's record settles it (the
-// watcher or `ledger reconcile`). A payment hash is never paid twice.
+// watcher or `ledger reconcile`). A payment hash is never paid twice. A withdrawal to a
+// lightning address is held before its invoice is known (resolving): the address's service
+// is asked only after the gate allowed the call, for exactly the amount the gate judged.
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/payments-store.js';
 import type { WithdrawalRow } from '../../db/payments-store.js';
+import type { FetchPolicy } from '../../net/public-fetch.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { isMarketError, MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, externalAccountFor } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
-import { msatsToSats, satsToMsats } from '../money.js';
+import { formatSats, msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { checkInvoice, type Network } from './invoice-check.js';
+import { invoiceForAddress } from './lightning-address.js';
 import { readPayoutRecords, type SettleOptions } from './payout-record.js';
 import { RailError, type PaymentRail } from './rail.js';
 
-/** The default fee reserve: 1% of the amount, at least 10 sats (routing fees are usually far below). */
+/** How long a lightning-address withdrawal may wait for its invoice before the sweep counts it as interrupted (well above two fetches' time limits). */
+export const RESOLVING_GRACE_MS = 5 * 60_000;
+
+/** The smallest fee reserve, and the most any payment may reserve whatever its size: a payment's base fees fit in it. */
+export const FEE_RESERVE_FLOOR_MSATS = 10_000;
+/** The default reserve is 1% of the amount; routing fees are usually far below. */
+const DEFAULT_FEE_RESERVE_PERCENT = 1;
+/**
+ * The most an agent may reserve: 5% of the amount (or the floor). The reserve is held and
+ * judged by the policy with the amount, and what the wallet charges up to it is the
+ * agent's: an unbounded reserve turned a 10-sat payment into a 20,010-sat charge.
+ */
+export const MAX_FEE_RESERVE_PERCENT = 5;
+
+const percentOf = (amountMsats: number, percent: number) => Math.ceil((amountMsats * percent) / 100 / 1000) * 1000;
+
+/** The default fee reserve: 1% of the amount, at least 10 sats. */
 export function defaultMaxFeeMsats(amountMsats: number): number {
-  return Math.max(10_000, Math.ceil(amountMsats / 100 / 1000) * 1000);
+  return Math.max(FEE_RESERVE_FLOOR_MSATS, percentOf(amountMsats, DEFAULT_FEE_RESERVE_PERCENT));
+}
+
+/** The largest fee reserve a payment of this amount may ask for: 5% of it, at least 10 sats. */
+export function maxAllowedFeeMsats(amountMsats: number): number {
+  return Math.max(FEE_RESERVE_FLOOR_MSATS, percentOf(amountMsats, MAX_FEE_RESERVE_PERCENT));
+}
+
+/** The reserve a withdrawal holds: the one asked for (within the cap) or the default. */
+export function feeReserveMsats(amountMsats: number, maxFeeSats: number | undefined): number {
+  if (maxFeeSats === undefined) return defaultMaxFeeMsats(amountMsats);
+  const cap = maxAllowedFeeMsats(amountMsats);
+  if (satsToMsats(maxFeeSats) > cap) {
+    throw new MarketError(
+      'INVALID_INPUT',
+      `max_fee_sats ${formatSats(maxFeeSats)} is more than a payment of ${formatSats(msatsToSats(amountMsats))} may reserve (${MAX_FEE_RESERVE_PERCENT}% of it, at least ${formatSats(msatsToSats(FEE_RESERVE_FLOOR_MSATS))}: ${formatSats(msatsToSats(cap))}). Lower max_fee_sats or leave it out.`,
+      { max_fee_sats: msatsToSats(cap) },
+    );
+  }
+  return satsToMsats(maxFeeSats);
 }
 
 export interface ReserveInput {
@@ -34,40 +73,80 @@ export interface ReserveInput {
 /** Checks the invoice and holds amount + fee reserve, in the caller's transaction (the gate's). */
 export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; network: Network }, input: ReserveInput) {
   const invoice = checkInvoice(input.bolt11, { network: rail.network, now: clock.now(), amountMsats: input.amountSats === undefined ? undefined : satsToMsats(input.amountSats) });
-  const maxFeeMsats = input.maxFeeSats === undefined ? defaultMaxFeeMsats(invoice.amountMsats) : satsToMsats(input.maxFeeSats);
+  const maxFeeMsats = feeReserveMsats(invoice.amountMsats, input.maxFeeSats);
   return db.write(() => {
     const earlier = store.liveWithdrawalFor(db, invoice.paymentHash);
     if (earlier) {
       throw new MarketError('CONFLICT', `This invoice is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`, { withdrawal_id: earlier.id });
     }
-    const id = newId('wd');
-    const hold = createHold(db, clock, {
-      debitAccountId: agentAccountId(input.agentId),
-      creditAccountId: externalAccountFor(rail.name),
-      amountMsats: invoice.amountMsats + maxFeeMsats,
-      entryType: 'Withdrawal',
-      description: `Withdrawal ${id} (amount and fee reserve)`,
-      reference: id,
-    });
-    const now = clock.now().toISOString();
-    store.insertWithdrawal(db, {
-      id,
+    return insertHeldWithdrawal(db, clock, rail.name, {
       agentId: input.agentId,
       bolt11: input.bolt11.trim(),
       paymentHash: invoice.paymentHash,
       lightningAddress: input.lightningAddress ?? null,
       amountMsats: invoice.amountMsats,
       maxFeeMsats,
-      holdId: hold.id,
-      rail: rail.name,
       status: 'queued',
-      feeMsats: null,
-      preimage: null,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
     });
-    return withdrawalView(store.getWithdrawal(db, id)!);
+  });
+}
+
+/**
+ * Holds amount + fee reserve for a payment to a lightning address whose invoice is not
+ * asked for yet (resolveAddressWithdrawal does, after the gate). No invoice, no hash yet:
+ * both stay empty until then.
+ */
+export function reserveAddressWithdrawal(db: Db, clock: Clock, railName: string, input: { agentId: string; lightningAddress: string; amountSats: number; maxFeeSats?: number }) {
+  const amountMsats = satsToMsats(input.amountSats);
+  const maxFeeMsats = feeReserveMsats(amountMsats, input.maxFeeSats);
+  return db.write(() =>
+    insertHeldWithdrawal(db, clock, railName, { agentId: input.agentId, bolt11: '', paymentHash: '', lightningAddress: input.lightningAddress, amountMsats, maxFeeMsats, status: 'resolving' }),
+  );
+}
+
+function insertHeldWithdrawal(
+  db: Db,
+  clock: Clock,
+  railName: string,
+  w: Pick<WithdrawalRow, 'agentId' | 'bolt11' | 'paymentHash' | 'lightningAddress' | 'amountMsats' | 'maxFeeMsats' | 'status'>,
+) {
+  const id = newId('wd');
+  const hold = createHold(db, clock, {
+    debitAccountId: agentAccountId(w.agentId),
+    creditAccountId: externalAccountFor(railName),
+    amountMsats: w.amountMsats + w.maxFeeMsats,
+    entryType: 'Withdrawal',
+    description: `Withdrawal ${id} (amount and fee reserve)`,
+    reference: id,
+  });
+  const now = clock.now().toISOString();
+  store.insertWithdrawal(db, { ...w, id, holdId: hold.id, rail: railName, feeMsats: null, preimage: null, error: null, createdAt: now, updatedAt: now });
+  return withdrawalView(store.getWithdrawal(db, id)!);
+}
+
+/**
+ * Asks a resolving withdrawal's lightning address for its invoice and queues it for
+ * paying. The invoice must be for exactly the amount held and judged, on the wallet's
+ * network, and not one already being paid; otherwise (or when the service cannot be
+ * reached or is not public) the withdrawal fails and its hold is released. Safe to call
+ * more than once: only the first invoice to arrive is kept.
+ */
+export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { network: Network; fetch: FetchPolicy }, id: string): Promise<void> {
+  const w = requireWithdrawal(db, id);
+  if (w.status !== 'resolving') return;
+  let bolt11: string;
+  let paymentHash: string;
+  try {
+    bolt11 = (await invoiceForAddress(w.lightningAddress!, w.amountMsats, o.fetch)).trim();
+    paymentHash = checkInvoice(bolt11, { network: o.network, now: clock.now(), amountMsats: w.amountMsats }).paymentHash;
+  } catch (error) {
+    if (!isMarketError(error)) throw error;
+    return fail(db, clock, w, error.message);
+  }
+  db.write(() => {
+    const earlier = store.liveWithdrawalFor(db, paymentHash);
+    if (earlier) return fail(db, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
+    store.updateWithdrawal(db, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
   });
 }
 
@@ -113,7 +192,7 @@ function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, prei
 
 function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): void {
   db.write(() => {
-    if (!store.updateWithdrawal(db, w.id, ['sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
+    if (!store.updateWithdrawal(db, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
     voidHold(db, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
   });
 }
@@ -123,10 +202,20 @@ function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): void {
  * queued ones (approved later, or interrupted before sending). Returns how many ended.
  */
 export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail, o: SettleOptions = {}): Promise<number> {
-  const open = store.withdrawalsIn(db, ['queued', 'sending']).filter((w) => w.rail === rail.name);
+  const open = store.withdrawalsIn(db, ['resolving', 'queued', 'sending']).filter((w) => w.rail === rail.name);
   let ended = 0;
+  const abandoned = new Date(clock.now().getTime() - RESOLVING_GRACE_MS).toISOString();
   for (const w of open) {
-    if (w.status !== 'queued') continue;
+    if (w.status === 'sending') continue;
+    if (w.status === 'resolving') {
+      // Its call asks the address itself, right after the gate; one still resolving long after
+      // was interrupted. No invoice was known, so nothing can have been paid: release it.
+      if (w.updatedAt < abandoned) {
+        fail(db, clock, w, `The invoice of ${w.lightningAddress} was never received (interrupted); nothing was paid. Ask again.`);
+        ended++;
+      }
+      continue;
+    }
     const after = await sendWithdrawal(db, clock, rail, w.id);
     if (after.status !== 'pending') ended++;
   }
