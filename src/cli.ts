@@ -14,7 +14,7 @@ import { isMarketError, MarketError } from './domain/errors.js';
 import { routeLibraryConsole } from './domain/logger.js';
 import { withIdempotency } from './domain/idempotency.js';
 import { authenticate, createAgent, createSponsor, rotateOperatorToken, rotateToken } from './domain/identity/registration.js';
-import { verifyLedger } from './domain/ledger/verify.js';
+import { MAX_LISTED_PER_KIND, verifyLedger } from './domain/ledger/verify.js';
 import { msatsToSats, satsToMsats } from './domain/money.js';
 import { startBackgroundWork } from './background.js';
 import { createHttpApp, listen } from './http/app.js';
@@ -412,13 +412,17 @@ async function main(argv: string[]): Promise<number> {
       const report = verifyLedger(ctx.db);
       const json = report.ok
         ? { ok: true, accounts: report.accounts, transfers: report.transfers }
-        : { ok: false, accounts: report.accounts, transfers: report.transfers, problems: report.problems };
+        : { ok: false, accounts: report.accounts, transfers: report.transfers, problems: report.problems, problem_counts: report.problemCounts };
+      const found = Object.entries(report.problemCounts).filter(([, n]) => n > 0);
+      const total = found.reduce((sum, [, n]) => sum + n, 0);
+      const capped = found.some(([, n]) => n > MAX_LISTED_PER_KIND) ? `; the first ${MAX_LISTED_PER_KIND} of each kind are listed` : '';
       out(
         flags,
         json,
         report.ok
           ? `Ledger OK: ${report.transfers} transfers over ${report.accounts} accounts; chain intact, balances match, total is zero.`
-          : `Ledger has ${report.problems.length} problem(s):\n${report.problems.map((p) => `- [${p.kind}] ${p.message}${p.row ? `\n  ${JSON.stringify(p.row)}` : ''}`).join('\n')}`,
+          : `Ledger has ${total} problem(s) (${found.map(([kind, n]) => `${kind}: ${n}`).join(', ')})${capped}:\n` +
+              report.problems.map((p) => `- [${p.kind}] ${p.message}${p.row ? `\n  ${JSON.stringify(p.row)}` : ''}`).join('\n'),
       );
       return report.ok ? 0 : 1;
     }

@@ -8,6 +8,7 @@ import { isMarketError, MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
 import { withIdempotency } from '../domain/idempotency.js';
+import { assertStorableInput } from '../domain/input-text.js';
 import { isGated, type ToolDefinition } from './inventory.js';
 import { failure, success } from './results.js';
 
@@ -29,6 +30,9 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
     if (!tool.roles.includes(caller.role)) {
       throw new MarketError('FORBIDDEN', `${tool.name} is not available to ${caller.role}s.`);
     }
+    // Before zod: text that cannot be stored as sent, or nesting deep enough to overflow a
+    // recursive parser, is refused here for every tool at once (src/domain/input-text.ts).
+    assertStorableInput(rawArgs ?? {});
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw invalidInput(parsed.error);
     const call = { ctx, caller, progress };

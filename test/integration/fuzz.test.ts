@@ -2,8 +2,11 @@
 // can list gets generated arguments (its own schema's shape with hostile values, the
 // wrong types, extra fields, any JSON at all); every answer must be a coded error or a
 // result that matches the tool's output schema, the server must keep answering, and a
-// call that fails must leave the database as it found it. Then the HTTP endpoint gets
-// malformed JSON-RPC. Seeds are fixed, so a failure reproduces.
+// call that fails must leave the database as it found it. Then every string, number and
+// free-form field gets what attackers send (lone surrogates, NUL, megabytes of digits,
+// 2^53, -0, 1e308, JSON 10,000 deep), in process and as raw text over HTTP; the ledger
+// must still verify. Then the HTTP endpoint gets malformed JSON-RPC. Seeds are fixed, so a
+// failure reproduces.
 import { createHash } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +23,19 @@ import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { createHttpApp, listen } from '../../src/http/app.js';
 import { connect } from '../support/fixtures.js';
 import { buildWorld, closeWorld, type MarketWorld } from '../support/market-world.js';
-import { argumentsFor, type JsonSchema } from '../support/schema-arbitrary.js';
+import {
+  argumentsFor,
+  ATTACK_DEPTH,
+  ATTACKER_NUMBERS,
+  ATTACKER_STRINGS,
+  type FieldKind,
+  fieldsOf,
+  type JsonSchema,
+  nestedText,
+  nestedValue,
+  RAW_ATTACKER_NUMBERS,
+  withField,
+} from '../support/schema-arbitrary.js';
 
 const SEED = 20_261_129;
 const RUNS_PER_TOOL = 15;
@@ -65,10 +80,44 @@ function idPool(world: MarketWorld): string[] {
   return Object.values(world.ids).filter((v): v is string => typeof v === 'string');
 }
 
+type ListedTool = { name: string; inputSchema: JsonSchema; outputSchema: object };
+
+/**
+ * An answer is a result that matches the tool's output schema or a coded error other than
+ * INTERNAL. Returns the code, or null for a result.
+ */
+function expectCodedAnswer(tool: ListedTool, result: CallToolResult, logs: string[], what = ''): string | null {
+  if (!result.isError) {
+    const valid = outputValidator(tool.outputSchema);
+    expect(valid(result.structuredContent), `${tool.name}${what}: ${JSON.stringify(valid.errors)}`).toBe(true);
+    return null;
+  }
+  const code = (result.structuredContent as { error?: { code?: string } } | undefined)?.error?.code;
+  expect(ERROR_CODES, `${tool.name}${what}: ${JSON.stringify(result.structuredContent)?.slice(0, 500)}`).toContain(code);
+  expect(code, `${tool.name}${what} failed unexpectedly: ${logs.at(-1)?.slice(0, 2_000)}`).not.toBe('INTERNAL');
+  return code!;
+}
+
+/** A well-formed argument object for the tool, the same every run: the base each attack changes one field of. */
+function baseArguments(tool: ListedTool, ids: readonly string[]): Record<string, unknown> {
+  return fc.sample(argumentsFor(tool.inputSchema, ids, 'well-formed'), { seed: SEED, numRuns: 1 })[0]!;
+}
+
+/** Each attack on one tool: a field and the value sent to it, by name for the failure message. */
+function attacksOn(tool: ListedTool): { field: string; path: (string | number)[]; name: string; value: unknown }[] {
+  const attacks = fieldsOf(tool.inputSchema).flatMap(({ path, kind }) => {
+    const values: Record<string, unknown> = kind === 'string' ? ATTACKER_STRINGS : kind === 'number' ? ATTACKER_NUMBERS : { [`JSON nested ${ATTACK_DEPTH} deep`]: nestedValue() };
+    return Object.entries(values).map(([name, value]) => ({ field: path.join('.'), path, name, value }));
+  });
+  // Every tool, free-form fields or not, also gets an undeclared field nested deep.
+  attacks.push({ field: 'an undeclared field', path: ['x_attack'], name: `JSON nested ${ATTACK_DEPTH} deep`, value: nestedValue() });
+  return attacks;
+}
+
 describe.each(['agent', 'sponsor', 'operator'] as const)('every tool, fuzzed as %s', (role) => {
   let world: MarketWorld;
   let client: Client;
-  let tools: { name: string; inputSchema: JsonSchema; outputSchema: object }[] = [];
+  let tools: ListedTool[] = [];
 
   beforeAll(async () => {
     world = await buildWorld();
@@ -89,17 +138,13 @@ describe.each(['agent', 'sponsor', 'operator'] as const)('every tool, fuzzed as 
         fc.asyncProperty(fc.oneof(argumentsFor(tool.inputSchema, ids, 'well-formed'), argumentsFor(tool.inputSchema, ids, 'hostile')), async (args) => {
           const before = fingerprint(world.ctx.db);
           const result = (await client.callTool({ name: tool.name, arguments: args })) as CallToolResult;
-          if (!result.isError) {
-            const valid = outputValidator(tool.outputSchema);
-            expect(valid(result.structuredContent), `${tool.name}: ${JSON.stringify(valid.errors)}`).toBe(true);
+          const code = expectCodedAnswer(tool, result, world.logs);
+          if (code === null) {
             successes += 1;
             return;
           }
-          const code = (result.structuredContent as { error?: { code?: string } } | undefined)?.error?.code;
-          expect(ERROR_CODES, `${tool.name}: ${JSON.stringify(result.structuredContent)}`).toContain(code);
-          expect(code, `${tool.name} failed unexpectedly: ${world.logs.at(-1)}`).not.toBe('INTERNAL');
           expect(changedTables(before, fingerprint(world.ctx.db)), `${tool.name} failed with ${code} but wrote`).toEqual([]);
-          failures.set(code!, (failures.get(code!) ?? 0) + 1);
+          failures.set(code, (failures.get(code) ?? 0) + 1);
         }),
         { seed: SEED, numRuns: RUNS_PER_TOOL },
       );
@@ -110,6 +155,26 @@ describe.each(['agent', 'sponsor', 'operator'] as const)('every tool, fuzzed as 
     expect(successes).toBeGreaterThan(tools.length / 2);
     expect(failures.get('INVALID_INPUT')).toBeGreaterThan(0);
     expect(verifyLedger(world.ctx.db).ok).toBe(true);
+  });
+
+  it('every string, number and free-form field, sent what attackers send, gets a coded answer', async () => {
+    const ids = idPool(world);
+    let calls = 0;
+    for (const tool of tools) {
+      const base = baseArguments(tool, ids);
+      for (const { field, path, name, value } of attacksOn(tool)) {
+        const what = ` (${field} = ${name})`;
+        // A JSON-RPC error or a crash rejects here and fails the test.
+        const result = (await client.callTool({ name: tool.name, arguments: withField(base, path, value) })) as CallToolResult;
+        const code = expectCodedAnswer(tool, result, world.logs, what);
+        // Text the marketplace cannot store as sent is refused, whatever the field.
+        if (typeof value === 'string' && /[\ud800-\udfff\u0000]/u.test(value)) expect(code, `${tool.name}${what}`).toBe('INVALID_INPUT');
+        calls += 1;
+      }
+    }
+    expect(calls).toBeGreaterThan(tools.length * 5);
+    expect((await client.callTool({ name: 'marketplace_whoami', arguments: {} })).isError).toBeFalsy();
+    expect(verifyLedger(world.ctx.db)).toMatchObject({ ok: true, problems: [] });
   });
 });
 
@@ -193,6 +258,34 @@ describe('malformed JSON-RPC over HTTP', () => {
       }
     }
     expect(answer.text).not.toMatch(/at .+\.(js|ts):\d+/);
+  });
+
+  it('what only the wire carries (2^53 + 1 and 1e309 as text, an escaped lone surrogate, JSON 10,000 deep) gets a coded answer', async () => {
+    const tools = (await (await connect(world.ctx, world.tokens.agent)).listTools()).tools as ListedTool[];
+    const ids = idPool(world);
+    const PLACEHOLDER = '"__attack__"';
+    const deep = nestedText();
+    const attacks: { tool: ListedTool; kind: FieldKind; what: string; body: string }[] = [];
+    for (const tool of tools) {
+      const base = baseArguments(tool, ids);
+      // (Undeclared fields nested deep: in process in the tests above, 5,000 deep in the HTTP cases above.)
+      for (const { path, kind } of fieldsOf(tool.inputSchema)) {
+        const raws = kind === 'number' ? RAW_ATTACKER_NUMBERS : kind === 'string' ? ['"x\\udc00y"'] : [deep];
+        const template = JSON.stringify(withField(base, path, JSON.parse(PLACEHOLDER)));
+        for (const raw of raws) attacks.push({ tool, kind, what: ` (${path.join('.')} = ${raw.slice(0, 30)})`, body: rawCall(tool.name, template.replace(PLACEHOLDER, raw)) });
+      }
+    }
+    // One at a time, so a failure reproduces exactly.
+    for (const { tool, kind, what, body } of attacks) {
+      const answer = await post(body);
+      expect(answer.status, `${tool.name}${what}: ${answer.text.slice(0, 300)}`).toBe(200);
+      const message = JSON.parse(answer.text) as { result?: CallToolResult; error?: unknown };
+      expect(message.error, `${tool.name}${what}: a JSON-RPC error`).toBeUndefined();
+      const code = expectCodedAnswer(tool, message.result!, world.logs, what);
+      if (kind === 'string') expect(code, `${tool.name}${what}`).toBe('INVALID_INPUT');
+    }
+    expect(attacks.length).toBeGreaterThan(tools.length);
+    expect(verifyLedger(world.ctx.db)).toMatchObject({ ok: true, problems: [] });
   });
 
   it('any JSON or any text as a body: a 4xx or a JSON-RPC answer, and the server keeps serving', async () => {

@@ -172,3 +172,110 @@ export function argumentsFor(schema: JsonSchema, ids: readonly string[], mode: M
   if (mode === 'well-formed') return objectFor(schema, ids, mode);
   return fc.oneof({ arbitrary: objectFor(schema, ids, mode), weight: 8 }, { arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), weight: 1 });
 }
+
+// ---- what attackers send, field by field ----
+
+/** Depth of the nested JSON sent to free-form fields: far past any limit, and past JSON.stringify's own stack. */
+export const ATTACK_DEPTH = 10_000;
+
+/** Strings an attacker sends to a text field, each named for the test's report. */
+export const ATTACKER_STRINGS: Record<string, string> = {
+  'a lone high surrogate': '\ud800',
+  'a lone low surrogate inside text': 'paid\udc00 in full',
+  'a high surrogate at the end': 'thanks \ud83d',
+  'a NUL': '\u0000',
+  'a NUL inside text': 'ag_\u0000admin',
+  '"+1 415 " repeated to 100 KB': '+1 415 '.repeat(Math.ceil(100_000 / 7)),
+  '"9" a million times': '9'.repeat(1_000_000),
+  'digits and separators': '4111-1111-1111-1111 '.repeat(5_000),
+};
+
+/**
+ * Numbers an attacker sends to a numeric field. 2^53 + 1 is not a double: an in-process
+ * client sends 2^53 again, so the HTTP cases also send it as text (RAW_ATTACKER_NUMBERS).
+ */
+export const ATTACKER_NUMBERS: Record<string, number> = {
+  '2^53': 2 ** 53,
+  '2^53 - 1': 2 ** 53 - 1,
+  '-0': -0,
+  '1e308': 1e308,
+  '-1e308': -1e308,
+};
+
+/** As JSON text, numbers JSON.parse turns into another value (2^53, Infinity): an in-process client cannot send these. */
+export const RAW_ATTACKER_NUMBERS = ['9007199254740993', '1e309'];
+
+/** An object nested `depth` deep, built without recursion. */
+export function nestedValue(depth = ATTACK_DEPTH): unknown {
+  let value: unknown = 'bottom';
+  for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { x: value };
+  return value;
+}
+
+/** The same as JSON text: JSON.stringify itself overflows the stack at this depth. */
+export function nestedText(depth = ATTACK_DEPTH): string {
+  let open = '';
+  let close = '';
+  for (let i = depth - 1; i >= 0; i--) {
+    open += i % 2 ? '[' : '{"x":';
+    close = (i % 2 ? ']' : '}') + close;
+  }
+  return `${open}"bottom"${close}`;
+}
+
+export type FieldKind = 'string' | 'number' | 'json';
+
+export interface SchemaField {
+  /** Property names and array indexes from the arguments object down to the field. */
+  path: (string | number)[];
+  kind: FieldKind;
+}
+
+/** Every text, number and free-form JSON field of a schema, nested ones included (array items at index 0). */
+export function fieldsOf(schema: JsonSchema): SchemaField[] {
+  const fields: SchemaField[] = [];
+  const pending: [JsonSchema, (string | number)[]][] = Object.entries(schema.properties ?? {}).map(([name, s]) => [s, [name]]);
+  while (pending.length > 0) {
+    const [s, path] = pending.shift()!;
+    if (path.length > 6) continue;
+    if (s.anyOf) {
+      for (const option of s.anyOf) pending.push([option, path]);
+      continue;
+    }
+    const kinds = new Set(s.enum ? ['string'] : types(s));
+    if (kinds.has('string')) fields.push({ path, kind: 'string' });
+    if (kinds.has('integer') || kinds.has('number')) fields.push({ path, kind: 'number' });
+    if (kinds.has('object')) {
+      if (s.properties) for (const [name, child] of Object.entries(s.properties)) pending.push([child, [...path, name]]);
+      else fields.push({ path, kind: 'json' });
+    }
+    if (kinds.has('array')) {
+      if (s.items) pending.push([s.items, [...path, 0]]);
+      else fields.push({ path, kind: 'json' });
+    }
+    if (kinds.size === 0 && s.const === undefined) fields.push({ path, kind: 'json' });
+  }
+  // A field reached through several anyOf options is one field of each kind.
+  const seen = new Set<string>();
+  return fields.filter((f) => {
+    const key = JSON.stringify(f);
+    return !seen.has(key) && (seen.add(key), true);
+  });
+}
+
+/** A copy of `args` with the field at `path` set to `value`, creating the objects and arrays on the way. */
+export function withField(args: Record<string, unknown>, path: (string | number)[], value: unknown): Record<string, unknown> {
+  const root = structuredClone(args);
+  let node: Record<string | number, unknown> = root;
+  path.forEach((key, i) => {
+    if (i === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    const wanted = typeof path[i + 1] === 'number' ? Array.isArray(next) : next !== null && typeof next === 'object' && !Array.isArray(next);
+    if (!wanted) node[key] = typeof path[i + 1] === 'number' ? [] : {};
+    node = node[key] as Record<string | number, unknown>;
+  });
+  return root;
+}

@@ -5,12 +5,13 @@ import { assertNamedPayee } from './payee-scope.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/ledger-store.js';
 import type { AccountRow, BalanceDelta, TransferRow } from '../../db/ledger-store.js';
+import { storedText } from '../../db/stored-text.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { addMsats, checkedMsats, formatSats, msatsToSats } from '../money.js';
 import type { AccountBalance, AccountSpec } from './accounts.js';
-import { GENESIS_HASH, transferHash } from './chain.js';
+import { type ChainedFields, GENESIS_HASH, transferHash } from './chain.js';
 import type { EntryType } from './entry-types.js';
 
 export type TransferPhase = 'posted' | 'pending' | 'post' | 'void' | 'expire';
@@ -91,7 +92,11 @@ export function appendTransfer(
 ): Transfer {
   assertNamedPayee(db, t.debitAccountId, t.creditAccountId);
   const last = store.lastTransfer(db);
-  const fields = {
+  // Hashed as stored: free text SQLite would give back otherwise (a lone surrogate) is taken
+  // in its stored form, so `ledger verify` recomputes the same hash from the row. Ids and
+  // entry types come from the ledger's own rows and constants.
+  const text = (s: string) => storedText(db, s);
+  const fields: ChainedFields = {
     seq: (last?.seq ?? 0) + 1,
     id: newId('tr'),
     debitAccountId: t.debitAccountId,
@@ -100,9 +105,9 @@ export function appendTransfer(
     entryType: t.entryType,
     phase: t.phase,
     pendingId: t.pendingId ?? null,
-    reference: t.reference ?? null,
-    description: t.description ?? '',
-    memo: t.memo ?? null,
+    reference: t.reference == null ? null : text(t.reference),
+    description: text(t.description ?? ''),
+    memo: t.memo == null ? null : text(t.memo),
     createdAt: clock.now().toISOString(),
   };
   const prevHash = last?.hash ?? GENESIS_HASH;

@@ -5,8 +5,11 @@ import * as store from '../../db/ledger-store.js';
 import { GENESIS_HASH, transferHash } from './chain.js';
 import { utcDay } from './transfers.js';
 
+export const PROBLEM_KINDS = ['chain', 'balance', 'total', 'negative', 'hold', 'orphan', 'daily'] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
 export interface LedgerProblem {
-  kind: 'chain' | 'balance' | 'total' | 'negative' | 'hold' | 'orphan' | 'daily';
+  kind: ProblemKind;
   message: string;
   row?: Record<string, unknown>;
 }
@@ -15,8 +18,14 @@ export interface VerifyReport {
   ok: boolean;
   accounts: number;
   transfers: number;
+  /** At most maxPerKind of each kind, in the order found. */
   problems: LedgerProblem[];
+  /** Every problem found, by kind: the list is capped, the counts are not. */
+  problemCounts: Record<ProblemKind, number>;
 }
+
+/** Problems listed of each kind; more are counted, not listed. */
+export const MAX_LISTED_PER_KIND = 100;
 
 interface Totals {
   debitsPosted: bigint;
@@ -27,10 +36,13 @@ interface Totals {
 
 const zero = (): Totals => ({ debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n });
 
-export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
+export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyReport {
   const problems: LedgerProblem[] = [];
+  // Capped per kind, never overall: a flood of one kind (say, altered transfers) must not
+  // hide another (a forged balance) from the operator (issue 19).
+  const problemCounts = Object.fromEntries(PROBLEM_KINDS.map((k) => [k, 0])) as Record<ProblemKind, number>;
   const report = (p: LedgerProblem) => {
-    if (problems.length < maxProblems) problems.push(p);
+    if (problemCounts[p.kind]++ < maxPerKind) problems.push(p);
   };
   const totals = new Map<string, Totals>();
   const of = (id: string) => {
@@ -143,7 +155,8 @@ export function verifyLedger(db: Db, maxProblems = 100): VerifyReport {
     }
     for (const key of daily.keys()) report({ kind: 'daily', message: `no daily debit total for ${key}` });
 
-    return { ok: problems.length === 0, accounts: accounts.length, transfers: count, problems };
+    const ok = PROBLEM_KINDS.every((k) => problemCounts[k] === 0);
+    return { ok, accounts: accounts.length, transfers: count, problems, problemCounts };
   } finally {
     db.sqlite.exec('COMMIT');
   }

@@ -1,0 +1,16 @@
+/// <reference lib="es2024.string" />
+// What SQLite gives back for a string. better-sqlite3 writes a lone UTF-16 surrogate as
+// its three WTF-8 bytes and reads those bytes back as three U+FFFD, so text that is not
+// well-formed does not survive a round trip; anything hashed or compared against a stored
+// row must use the stored form (the ledger's hash chain, src/domain/ledger/transfers.ts).
+import { preparedPerConnection, type Db } from './connection.js';
+
+const roundTrip = preparedPerConnection((db) => db.sqlite.prepare('SELECT ?').pluck());
+
+/** The text exactly as a TEXT column holding `text` will return it. */
+export function storedText(db: Db, text: string): string {
+  // Well-formed text (NUL included) is stored as UTF-8 and returned unchanged.
+  if (text.isWellFormed()) return text;
+  // Asked of SQLite itself, not predicted: the driver's encoding is the authority.
+  return roundTrip(db).get(text) as string;
+}
