@@ -288,7 +288,7 @@ export const hostileOperations = {
     sim.stats.hostile.batch = { ...sim.stats.hostile.batch, [outcome]: (sim.stats.hostile.batch?.[outcome] ?? 0) + 1 };
     sim.trace.push({ step: sim.step, actor: attacker.name, tool: `${batches} batch(es) of ${size}`, args: { revision }, answer: `HTTP ${statuses}, ${ran} calls ran` });
     if (sim.trace.length > 60) sim.trace.shift();
-    const fail = (message) => refused(sim, 'batch', message, { ok: true, data: { ran } });
+    const fail = (message) => refused(sim, 'batch past its rule', message, { ok: true, data: { ran } });
     if (revision >= '2025-06-18' && ran > 0) fail(`a batch of ${size} under ${revision} (which has no batches) ran ${ran} calls`);
     // The bucket starts at most full (the burst) and refills at the rate; a little slack for the clocks.
     const allowed = RATE_LIMIT_BURST + Math.ceil(seconds * RATE_LIMIT_PER_SECOND) + 5;

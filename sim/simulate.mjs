@@ -95,7 +95,7 @@ function report(result) {
   const lock = s.lock ? `; write lock held at most ${s.lock.maxMs} ms (${s.lock.over} holds over ${s.lock.thresholdMs} ms)` : '';
   const line = `seed ${result.seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}${hostile}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s)${lock}; CPU: server ${s.serverCpuSeconds} s`;
   process.stdout.write(`${line}\n`);
-  if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning, hostile: s.hostile, lock: s.lock }, null, 1)}\n`);
+  if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning, hostile: s.hostile, hostileSurvey: s.hostileSurvey, lock: s.lock }, null, 1)}\n`);
   if (!result.ok) {
     process.stdout.write(`  reproduce: ${result.reproduce} (fails at step ${result.failedAtStep})\n  database kept at ${result.dbPath}\n`);
     for (const p of result.problems.slice(0, 10)) process.stdout.write(`  [${p.invariant}] step ${p.step}: ${p.message}${p.row ? `\n    ${JSON.stringify(p.row)}` : ''}\n`);
