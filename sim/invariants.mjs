@@ -25,7 +25,7 @@ const CREATED_BY_KEY = [
  * every reader on the file and every other process waits that long. Chosen from runs on
  * this machine's kind (2 vCPU shared with other work): see README, Simulation.
  */
-export const WRITE_LOCK_BOUND_MS = 1_000;
+export const WRITE_LOCK_BOUND_MS = 2_000;
 
 /** Entry types that give the blocked agent back its own money (a refund a dispute ordered, a reversal), not a payment. */
 const RETURNS = ['Refund', 'Reversal'];
