@@ -19,6 +19,17 @@ const CREATED_BY_KEY = [
   { tool: 'marketplace_submit_compute_job', field: 'job_id', sql: 'SELECT id FROM compute_jobs WHERE agent_id = ?' },
 ];
 
+/**
+ * No write transaction of the server may hold SQLite's write lock longer than this (ms),
+ * as the server itself measures it (src/db/connection.ts, AGENT_MARKETPLACE_LOCK_TRACE):
+ * every reader on the file and every other process waits that long. Chosen from runs on
+ * this machine's kind (2 vCPU shared with other work): see README, Simulation.
+ */
+export const WRITE_LOCK_BOUND_MS = 2_000;
+
+/** Entry types that give the blocked agent back its own money (a refund a dispute ordered, a reversal), not a payment. */
+const RETURNS = ['Refund', 'Reversal'];
+
 const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Disputed'];
 
 /**
@@ -28,10 +39,18 @@ const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Dispu
  * `wallet` (nwc rail): the simulated wallet's own record and how far its balance moved.
  * `progress`: what earlier checks of this run have proven, carried to the next (see checkLimits).
  */
-export function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null } = {}) {
+export function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null, lock = null, loopback = null } = {}) {
   const problems = [];
   const fail = (invariant, message, row) => problems.push({ invariant, message, ...(row ? { row } : {}) });
   const all = (sql, ...params) => db.sqlite.prepare(sql).all(...params);
+
+  if (lock && lock.maxMs > WRITE_LOCK_BOUND_MS) {
+    const longest = lock.over.filter((o) => o.ms > WRITE_LOCK_BOUND_MS);
+    fail('no call holds the write lock too long', `the server held the write lock ${lock.maxMs} ms, over the ${WRITE_LOCK_BOUND_MS} ms bound`, longest.slice(0, 5));
+  }
+  if (loopback && loopback.adminHits > 0) {
+    fail('outbound fetches reach only public addresses', `the loopback admin port was asked ${loopback.adminHits} times on behalf of an agent (last: ${loopback.lastAdminRequest})`);
+  }
 
   const ledger = verifyLedger(db);
   for (const p of ledger.problems) fail('ledger verify', `[${p.kind}] ${p.message}`, p.row);
@@ -50,6 +69,7 @@ export function checkInvariants(db, { now, swept = false, drained = false, walle
     checkLimits(all, fail, progress);
     checkHolds(all, fail, { now, swept, drained });
     checkPayouts(all, fail);
+    checkBlocked(all, fail);
     if (wallet) checkWallet(all, fail, wallet, { drained });
   } finally {
     db.sqlite.exec('COMMIT');
@@ -132,7 +152,10 @@ function checkLimits(all, fail, progress) {
   const decisions = all(`SELECT seq, agent_id, tool, amount_msats, policy_version, rule, created_at FROM audit_log
     WHERE outcome = 'allowed' AND caller_role = 'agent' AND amount_msats > 0 AND rule NOT LIKE 'approval.%' AND seq > ? ORDER BY seq`, progress?.decisionsThrough ?? 0);
   if (progress && decisions.length > 0) progress.decisionsThrough = decisions.at(-1).seq;
+  const reserved = withdrawalHolds(all, decisions);
   for (const d of decisions) {
+    // A withdrawal holds its amount and its fee reserve: the agent can be charged both, so both count against the limits.
+    if (reserved.has(d.seq)) d.amount_msats = Math.max(d.amount_msats, reserved.get(d.seq));
     const policy = policies.get(`${d.agent_id}#${d.policy_version}`) ?? DEFAULT_POLICY;
     const exceedingIsAllowed = (policy.escalation_triggers ?? []).some((t) => t.condition === 'SpendingExceedsLimit' && t.action === 'NotifySponsor');
     const limits = policy.action_limits ?? {};
@@ -170,6 +193,72 @@ function checkLimits(all, fail, progress) {
       if (budget.overage_policy !== 'Block') continue;
       const spent = spentBefore(periodStart(budget.period, at));
       if (spent + d.amount_msats > budget.limit_sats * 1000) fail('no limit is exceeded', `${what}: ${spent} msats already spent, over the ${budget.period} budget of ${budget.limit_sats} sats`);
+    }
+  }
+}
+
+/**
+ * What each allowed withdrawal decision actually held (amount + fee reserve), by the
+ * decision's audit seq. A decision and the withdrawal it allowed commit together, so each
+ * withdrawal is matched to the latest allowed decision of its agent at or before it.
+ */
+function withdrawalHolds(all, decisions) {
+  const byAgent = new Map();
+  for (const d of decisions) if (d.tool === 'marketplace_withdraw') byAgent.set(d.agent_id, [...(byAgent.get(d.agent_id) ?? []), d]);
+  const held = new Map();
+  if (byAgent.size === 0) return held;
+  const first = Math.min(...decisions.filter((d) => d.tool === 'marketplace_withdraw').map((d) => Date.parse(d.created_at)));
+  const withdrawals = all(`SELECT w.agent_id, w.created_at, h.amount_msats FROM withdrawals w JOIN holds h ON h.id = w.hold_id WHERE w.created_at >= ? ORDER BY w.created_at`, new Date(first).toISOString());
+  for (const w of withdrawals) {
+    const candidates = (byAgent.get(w.agent_id) ?? []).filter((d) => d.created_at <= w.created_at && !held.has(d.seq));
+    const d = candidates.at(-1);
+    if (d && Date.parse(w.created_at) - Date.parse(d.created_at) < 5_000) held.set(d.seq, w.amount_msats);
+  }
+  return held;
+}
+
+/**
+ * A blocked counterparty never receives anything from the agent that blocks it: no
+ * posted transfer credits the blocked agent's account with the blocker's money, directly
+ * (a payment, a skill's share, a posted hold) or out of escrow from a deal the blocker
+ * funded (a contract it hired, data it bought, its bounty, a coalition it funded: any deal
+ * whose hold the blocker's account made). Judged against the blocker's policy in force at
+ * the transfer. Refunds and reversals give the blocked agent back its own money and are
+ * not counted.
+ */
+function checkBlocked(all, fail) {
+  const versions = new Map();
+  for (const p of all('SELECT agent_id, version, created_at, document FROM policies ORDER BY agent_id, version')) {
+    const block = JSON.parse(p.document).counterparties?.block ?? [];
+    versions.set(p.agent_id, [...(versions.get(p.agent_id) ?? []), { at: p.created_at, block }]);
+  }
+  const blocked = new Set([...versions.values()].flatMap((vs) => vs.flatMap((v) => v.block)));
+  if (blocked.size === 0) return;
+  const blocks = (blocker, agent, at) => {
+    const inForce = (versions.get(blocker) ?? []).filter((v) => v.at <= at).at(-1);
+    return inForce?.block.includes(agent) ?? false;
+  };
+  // Who funded each deal a payout out of escrow names as its reference.
+  const funders = new Map();
+  const fund = (reference, agentId) => reference && funders.set(reference, new Set([...(funders.get(reference) ?? []), agentId]));
+  for (const h of all(`SELECT reference, substr(debit_account_id, 7) AS agent FROM holds WHERE debit_account_id LIKE 'agent:%' AND reference IS NOT NULL`)) fund(h.reference, h.agent);
+  for (const c of all('SELECT id, hirer_id FROM contracts')) fund(c.id, c.hirer_id);
+  for (const p of all('SELECT id, buyer_id FROM data_purchases')) fund(p.id, p.buyer_id);
+  for (const c of all('SELECT id, funder_id FROM coalitions')) fund(c.id, c.funder_id);
+  for (const s of all('SELECT s.id, b.creator_id FROM bounty_submissions s JOIN bounties b ON b.id = s.bounty_id')) fund(s.id, s.creator_id);
+  const placeholders = [...blocked].map(() => '?').join(', ');
+  const credits = all(
+    `SELECT id, debit_account_id, credit_account_id, amount_msats, entry_type, reference, created_at FROM transfers
+     WHERE credit_account_id IN (${placeholders}) AND phase IN ('posted', 'post') AND entry_type NOT IN (${RETURNS.map(() => '?').join(', ')})`,
+    ...[...blocked].map((id) => `agent:${id}`), ...RETURNS,
+  );
+  for (const t of credits) {
+    const payee = t.credit_account_id.slice('agent:'.length);
+    const payers = t.debit_account_id.startsWith('agent:') ? [t.debit_account_id.slice('agent:'.length)] : [...(funders.get(t.reference) ?? [])];
+    for (const payer of payers) {
+      if (payer !== payee && blocks(payer, payee, t.created_at)) {
+        fail('a blocked counterparty is never paid', `${payee}, blocked by ${payer}, received ${t.amount_msats} msats (${t.entry_type}, ${t.id}, from ${t.debit_account_id}${t.reference ? `, deal ${t.reference}` : ''}) at ${t.created_at}`);
+      }
     }
   }
 }

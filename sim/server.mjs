@@ -9,6 +9,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
+/** Write-lock holds longer than this (ms) are reported one by one by the server (the bound itself is in invariants.mjs). */
+export const LOCK_TRACE_THRESHOLD_MS = 100;
+
 /** A call that got no answer because the server died under it. */
 export class ServerGone extends Error {}
 
@@ -21,17 +24,19 @@ export class ServerProcess {
     this.child = null;
     this.url = null;
     this.starts = 0;
+    /** The write lock's longest hold (ms) over every start, and the holds over the trace's threshold (src/db/connection.ts). */
+    this.lock = { maxMs: 0, over: [] };
   }
 
   async start(clockOffsetMs) {
     // SIM_NODE_FLAGS passes flags to the server's node (e.g. "--cpu-prof --cpu-prof-dir=DIR" to see where its time goes).
     const child = spawn(process.execPath, [...(process.env.SIM_NODE_FLAGS ? process.env.SIM_NODE_FLAGS.split(' ') : []), CLI, 'serve', '--http', '--port', '0', '--db', this.dbPath, ...this.args], {
-      env: { ...process.env, ...this.env, MARKETPLACE_CLOCK_OFFSET_MS: String(clockOffsetMs), MARKETPLACE_LOG_LEVEL: 'error' },
+      env: { ...process.env, ...this.env, MARKETPLACE_CLOCK_OFFSET_MS: String(clockOffsetMs), MARKETPLACE_LOG_LEVEL: 'error', AGENT_MARKETPLACE_LOCK_TRACE: String(LOCK_TRACE_THRESHOLD_MS) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child = child;
+    let stderr = '';
     this.url = await new Promise((resolve, reject) => {
-      let stderr = '';
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
       child.stderr.on('data', (d) => {
         stderr += d;
@@ -47,16 +52,29 @@ export class ServerProcess {
       });
     });
     this.starts++;
+    // Start-up's own writes (migrations, the secrets key) are timed too.
+    for (const line of stderr.split('\n')) if (line.startsWith('{"lock_trace"')) this.noteLock(JSON.parse(line));
     // A server that exits on its own (not killed by the schedule) is a failure the simulation reports.
     child.once('exit', (code, signal) => {
       if (this.child === child && !this.stopping) this.died = `exited on its own (${code ?? signal}):\n${this.errors}`;
     });
-    // Anything the server says after start-up is an error worth showing with a failure.
+    // Anything the server says after start-up is an error worth showing with a failure, except its lock-trace lines, collected apart.
     this.errors = '';
+    let partial = '';
     child.stderr.on('data', (d) => {
-      this.errors = (this.errors + d).slice(-20_000);
+      const lines = (partial + d).split('\n');
+      partial = lines.pop();
+      for (const line of lines) {
+        if (line.startsWith('{"lock_trace"')) this.noteLock(JSON.parse(line));
+        else this.errors = (this.errors + line + '\n').slice(-20_000);
+      }
     });
     return this.url;
+  }
+
+  noteLock(entry) {
+    this.lock.maxMs = Math.max(this.lock.maxMs, entry.ms);
+    if (entry.ms > LOCK_TRACE_THRESHOLD_MS) this.lock.over.push(entry);
   }
 
   /** SIGKILL: no shutdown handler runs, whatever was in flight is cut off. */
@@ -114,4 +132,39 @@ export async function callTool(client, name, args) {
 export function isConnectionError(error) {
   const text = `${error?.message ?? ''} ${error?.cause?.message ?? ''} ${error?.cause?.code ?? ''}`;
   return /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|other side closed|terminated|UND_ERR/i.test(text);
+}
+
+/**
+ * POSTs a JSON-RPC batch to the Streamable HTTP endpoint as a raw request (the SDK client
+ * sends one message a request), speaking protocol revision `revision`. Returns the HTTP
+ * status and the parsed body; throws ServerGone when there was no answer.
+ */
+export async function postBatch(url, token, messages, revision) {
+  let res;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': revision },
+      body: JSON.stringify(messages),
+    });
+  } catch (error) {
+    if (isConnectionError(error)) throw new ServerGone(`batch: ${error.message}`);
+    throw error;
+  }
+  let text;
+  try {
+    text = await res.text();
+  } catch (error) {
+    if (isConnectionError(error)) throw new ServerGone(`batch: ${error.message}`);
+    throw error;
+  }
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // An SSE stream: one JSON-RPC message per data line.
+    const data = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    body = data.length > 0 ? data.flat() : text;
+  }
+  return { status: res.status, body };
 }

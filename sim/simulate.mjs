@@ -19,6 +19,7 @@ const { values } = parseArgs({
     record: { type: 'string' },
     summary: { type: 'string' },
     'no-faults': { type: 'boolean', default: false },
+    'no-hostile': { type: 'boolean', default: false },
     'kill-every': { type: 'string', default: '300' },
     'jump-every': { type: 'string', default: '700' },
     rail: { type: 'string', default: 'nwc' },
@@ -42,6 +43,7 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error']) console[level] = 
 const options = {
   steps: Number(values.steps),
   faults: !values['no-faults'],
+  hostile: !values['no-hostile'],
   killEvery: Number(values['kill-every']),
   jumpEvery: Number(values['jump-every']),
   rail: values.rail,
@@ -53,7 +55,7 @@ const jobs = Math.max(1, Number(values.jobs));
 const commit = currentCommit();
 
 /** What a record line must match to count as the same run of a seed. */
-const sameRun = (line) => ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]);
+const sameRun = (line) => ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]) && (line.options?.hostile ?? false) === options.hostile;
 const passed = new Set(values.record && fs.existsSync(values.record) ? readRecord(values.record).filter((l) => l.ok && sameRun(l)).map((l) => l.seed) : []);
 const todo = seeds.filter((seed) => !passed.has(seed));
 if (passed.size > 0 && !values.json) process.stdout.write(`${values.record} records seeds ${[...passed].filter((s) => seeds.includes(s)).sort((a, b) => a - b).join(', ')} as passed; skipping them\n`);
@@ -89,9 +91,11 @@ function report(result) {
   const lightning = s.lightning
     ? `, ${Object.values(s.lightning.faults).reduce((a, b) => a + b, 0)} wallet faults, ${s.killsDuringPayout} kills during a payout, ${s.lightning.relayDrops} relay drops, ${s.lightning.relayOutages} relay outages`
     : '';
-  const line = `seed ${result.seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s); CPU: server ${s.serverCpuSeconds} s`;
+  const hostile = s.hostile ? `, ${Object.values(s.hostile).reduce((a, o) => a + Object.values(o).reduce((x, y) => x + y, 0), 0)} hostile calls` : '';
+  const lock = s.lock ? `; write lock held at most ${s.lock.maxMs} ms (${s.lock.over} holds over ${s.lock.thresholdMs} ms)` : '';
+  const line = `seed ${result.seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}${hostile}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s)${lock}; CPU: server ${s.serverCpuSeconds} s`;
   process.stdout.write(`${line}\n`);
-  if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning }, null, 1)}\n`);
+  if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning, hostile: s.hostile, hostileSurvey: s.hostileSurvey, lock: s.lock }, null, 1)}\n`);
   if (!result.ok) {
     process.stdout.write(`  reproduce: ${result.reproduce} (fails at step ${result.failedAtStep})\n  database kept at ${result.dbPath}\n`);
     for (const p of result.problems.slice(0, 10)) process.stdout.write(`  [${p.invariant}] step ${p.step}: ${p.message}${p.row ? `\n    ${JSON.stringify(p.row)}` : ''}\n`);
@@ -113,6 +117,7 @@ function inChild(seed) {
     '--json',
     ...(values.json ? [] : ['--progress']),
     ...(values['no-faults'] ? ['--no-faults'] : []),
+    ...(values['no-hostile'] ? ['--no-hostile'] : []),
   ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });

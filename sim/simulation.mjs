@@ -21,11 +21,12 @@ import { reviewSkillVersion } from '../dist/domain/skills/catalogue.js';
 import { openContext } from '../dist/runtime.js';
 import { registerProvider } from '../dist/domain/compute/providers.js';
 import { startProviders } from './compute.mjs';
+import { chooseBlocks, startLoopbackTrap } from './hostile.mjs';
 import { checkInvariants } from './invariants.mjs';
 import { Lightning } from './lightning.mjs';
 import { Random } from './random.mjs';
-import { callTool, CLI, connectClient, isConnectionError, ServerGone, ServerProcess } from './server.mjs';
-import { operations, operationWeights } from './workload.mjs';
+import { callTool, CLI, connectClient, isConnectionError, LOCK_TRACE_THRESHOLD_MS, ServerGone, ServerProcess } from './server.mjs';
+import { operations, operationWeights, payoutTo } from './workload.mjs';
 import { POLICIES, World } from './world.mjs';
 
 const HOUR = 3_600_000;
@@ -53,11 +54,14 @@ const RESULT_ID = {
 export class SimulationFailure extends Error {}
 
 export class Simulation {
-  constructor({ seed, steps, faults = true, killEvery = 300, jumpEvery = 700, rail = 'nwc', paymentTimeoutMs = 1_000, log = () => {} }) {
+  constructor({ seed, steps, faults = true, hostile = true, killEvery = 300, jumpEvery = 700, rail = 'nwc', paymentTimeoutMs = 1_000, log = () => {} }) {
     this.seed = seed;
     this.rail = rail;
+    this.hostile = hostile;
     this.paymentTimeoutMs = paymentTimeoutMs;
-    this.weights = operationWeights(rail, faults);
+    this.weights = operationWeights(rail, faults, hostile);
+    /** The loopback trap of the hostile lightning-address withdrawals (hostile.mjs). */
+    this.loopback = null;
     this.steps = steps;
     this.faults = faults;
     this.killEvery = killEvery;
@@ -85,7 +89,7 @@ export class Simulation {
     /** What the invariant checks after restarts have proven so far (the final check starts over). */
     this.proven = { decisionsThrough: 0 };
     this.trace = [];
-    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, killsDuringPayout: 0, jumps: 0, checks: 0, checkSeconds: 0, retriedAfterCrash: 0, operations: {} };
+    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, killsDuringPayout: 0, jumps: 0, checks: 0, checkSeconds: 0, retriedAfterCrash: 0, operations: {}, hostile: {} };
   }
 
   /**
@@ -100,6 +104,7 @@ export class Simulation {
       `--rail ${this.rail}`,
       ...(this.rail === 'nwc' ? [`--payment-timeout-ms ${this.paymentTimeoutMs}`] : []),
       ...(this.faults ? [] : ['--no-faults']),
+      ...(this.hostile ? [] : ['--no-hostile']),
       ...(this.killEvery !== 300 ? [`--kill-every ${this.killEvery}`] : []),
       ...(this.jumpEvery !== 700 ? [`--jump-every ${this.jumpEvery}`] : []),
     ];
@@ -129,6 +134,15 @@ export class Simulation {
       Object.assign(flags, { nwcUrl: this.lightning.nwcUrl, network: 'regtest', paymentTimeoutMs: this.paymentTimeoutMs });
       server = { args: ['--relay', this.lightning.relayUrl, '--network', 'regtest'], env: this.lightningEnv() };
     }
+    if (this.hostile) {
+      this.loopback = await startLoopbackTrap();
+      // A server that can exempt a host from the public-only fetch rule gets the trap's LNURL service exempted: then
+      // the service itself is reachable, and only the callback it names (the admin port) tests the rule.
+      if (fs.readFileSync(CLI, 'utf8').includes('allow-fetch-host')) {
+        this.loopback.lnurlHost = `127.0.0.1:${this.loopback.lnurlPort}`;
+        server.args = [...(server.args ?? []), '--allow-fetch-host', this.loopback.lnurlHost];
+      }
+    }
     this.ctx = openContext(loadConfig(flags, {}), { clock, logger: silentLogger });
     this.server = new ServerProcess(this.dbPath, server);
   }
@@ -143,6 +157,17 @@ export class Simulation {
 
   newKey() {
     return `k${this.seed}-${++this.keySeq}`;
+  }
+
+  /** An invoice to withdraw to (the workload's payoutTo: on the nwc rail the wallet's payee, its answer scripted by the seed). */
+  payoutInvoice(r, sats) {
+    return payoutTo(this, r, sats);
+  }
+
+  /** The policy a sponsor sets for an agent: a blocker's keeps its block for the whole run. */
+  policyFor(agent, policy) {
+    const block = this.world.blocks.filter((b) => b.blocker === agent.id).map((b) => b.blocked);
+    return block.length === 0 ? policy : { ...policy, counterparties: { ...policy.counterparties, block } };
   }
 
   nextSample() {
@@ -300,11 +325,15 @@ export class Simulation {
         }
       }
     };
-    await Promise.all([...this.world.sponsors, ...this.world.agents, this.world.operator].map(connect));
+    await Promise.all(this.actors().map(connect));
   }
 
   async closeClients() {
-    await Promise.allSettled([...this.world.sponsors, ...this.world.agents, this.world.operator].map((actor) => actor.client?.close()));
+    await Promise.allSettled(this.actors().map((actor) => actor.client?.close()));
+  }
+
+  actors() {
+    return [...this.world.sponsors, ...this.world.agents, this.world.operator, ...(this.world.attacker ? [this.world.attacker] : [])];
   }
 
   async setUp() {
@@ -329,6 +358,12 @@ export class Simulation {
       this.world.providers.push({ id: registered.provider_id, name: p.name });
     }
     this.world.operator = { id: 'operator', token: rotateOperatorToken(db, clock).token, name: 'operator' };
+    if (this.hostile) {
+      chooseBlocks(this, r);
+      // The batch sender: an agent of its own, outside the workload, so its drained rate-limit bucket slows no one else.
+      const attacker = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'attacker' });
+      this.world.attacker = { id: attacker.id, token: attacker.token, name: 'attacker', sponsorId: this.world.sponsors[0].id };
+    }
     await this.server.start(this.offset);
     await this.connectAll();
     const pricings = [{ model: 'Free' }, { model: 'OneTime', sats: r.int(50, 500) }, { model: 'PerCall', per_call_sats: r.int(5, 50) }, { model: 'PerToken', per_1k_input_sats: r.int(1, 10), per_1k_output_sats: r.int(1, 10) }];
@@ -339,12 +374,25 @@ export class Simulation {
       const submitted = await this.call(author, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
       if (!published.ok || !submitted.ok) throw new Error(`could not publish ${slug}: ${JSON.stringify(published.data)} ${JSON.stringify(submitted.data)}`);
       reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
-      this.world.skills.push({ slug });
+      this.world.skills.push({ slug, author: author.id });
+    }
+    // The first blocked agent's own skill, paid per call: every use by its blocker would pay it.
+    const blocked = this.world.blocks[0] && this.world.agentById(this.world.blocks[0].blocked);
+    if (blocked) {
+      const slug = 'sim-skill-blocked';
+      const published = await this.call(blocked, 'marketplace_publish_skill', { slug, name: slug, description: 'A skill by a blocked agent.', version: '1.0.0', pricing: { model: 'PerCall', per_call_sats: r.int(5, 50) } });
+      const submitted = await this.call(blocked, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
+      if (!published.ok || !submitted.ok) throw new Error(`could not publish ${slug}: ${JSON.stringify(published.data)} ${JSON.stringify(submitted.data)}`);
+      reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
+      this.world.skills.push({ slug, author: blocked.id });
     }
     for (const sponsor of this.world.sponsors) {
       for (const agentId of sponsor.agentIds) {
-        const name = r.pick(['default', ...Object.keys(POLICIES)]);
-        if (name !== 'default') await this.call(sponsor, 'marketplace_set_policy', { agent_id: agentId, policy: POLICIES[name] });
+        const agent = this.world.agentById(agentId);
+        const blocker = this.world.blocks.some((b) => b.blocker === agentId);
+        // A blocker's block is in a policy of its own: never the sponsor's default.
+        const name = r.pick([...(blocker ? [] : ['default']), ...Object.keys(POLICIES)]);
+        if (name !== 'default') await this.call(sponsor, 'marketplace_set_policy', { agent_id: agentId, policy: this.policyFor(agent, POLICIES[name]) });
       }
     }
   }
@@ -434,7 +482,7 @@ export class Simulation {
     const started = performance.now();
     const wallet = this.lightning?.snapshot();
     const progress = options.drained ? null : this.proven;
-    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), wallet, progress, ...options });
+    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), wallet, progress, lock: this.server.lock, loopback: this.loopback, ...options });
     this.stats.checkSeconds += (performance.now() - started) / 1000;
     if (problems.length > 0) {
       this.problems.push(...problems.map((p) => ({ ...p, step: this.step })));
@@ -472,6 +520,7 @@ export class Simulation {
       this.ctx?.db.close();
       for (const p of this.providers) p.dvm.close();
       await this.lightning?.close();
+      await this.loopback?.close();
     }
     return {
       ok: this.problems.length === 0,
@@ -488,6 +537,7 @@ export class Simulation {
         seconds: Math.round((Date.now() - started) / 100) / 10,
         checkSeconds: Math.round(this.stats.checkSeconds * 10) / 10,
         serverCpuSeconds: Math.round((this.server?.cpuSeconds ?? 0) * 10) / 10,
+        lock: { maxMs: this.server?.lock.maxMs ?? 0, thresholdMs: LOCK_TRACE_THRESHOLD_MS, over: this.server?.lock.over.length ?? 0, longest: [...(this.server?.lock.over ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5) },
       },
       dbPath: this.dbPath,
     };

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import bolt11 from 'bolt11';
 import { paySandboxInvoice } from '../dist/rails/sandbox-rail.js';
+import { HOSTILE_WEIGHTS, hostileOperations } from './hostile.mjs';
 import { POLICIES } from './world.mjs';
 
 const HOUR = 3_600_000;
@@ -38,9 +39,10 @@ export const OPERATION_WEIGHTS = {
 };
 
 /** The weights for a rail: the nwc rail adds relay faults (the sandbox keeps its schedule, seed for seed). */
-export function operationWeights(rail, faults = true) {
-  if (rail !== 'nwc') return OPERATION_WEIGHTS;
-  return { ...OPERATION_WEIGHTS, computeJob: 2, ...(faults ? { relayFault: 1 } : {}) };
+export function operationWeights(rail, faults = true, hostile = true) {
+  const weights = { ...OPERATION_WEIGHTS, ...(hostile ? HOSTILE_WEIGHTS : {}) };
+  if (rail !== 'nwc') return weights;
+  return { ...weights, computeJob: 2, ...(faults ? { relayFault: 1 } : {}) };
 }
 
 /** A real signed BOLT11 invoice on the wallet's network, dated by the server's clock. */
@@ -86,7 +88,7 @@ function payoutFault(sim, r, weights) {
 }
 
 /** An invoice to pay out to: on the nwc rail the wallet's payee (its answer scripted by the seed), else a signed one nobody can pay. */
-function payoutTo(sim, r, sats, weights) {
+export function payoutTo(sim, r, sats, weights) {
   if (!sim.lightning) return payoutInvoice(sats, sim.now());
   const { bolt11 } = sim.lightning.wallet.externalInvoice({ amountSats: sats });
   scriptPayout(sim, r, bolt11, weights);
@@ -543,8 +545,10 @@ export const operations = {
   async setPolicy(sim, r) {
     const sponsor = r.pick(sim.world.sponsors);
     const agent = sim.world.agentById(r.pick(sponsor.agentIds));
-    await sim.act(sponsor, 'marketplace_set_policy', { agent_id: agent.id, policy: POLICIES[r.pick(Object.keys(POLICIES))] });
+    await sim.act(sponsor, 'marketplace_set_policy', { agent_id: agent.id, policy: sim.policyFor(agent, POLICIES[r.pick(Object.keys(POLICIES))]) });
   },
+
+  ...hostileOperations,
 
   /** Sponsors bring suspended or terminated agents back, and now and then suspend one. */
   async agentStatus(sim, r) {

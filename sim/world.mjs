@@ -75,6 +75,10 @@ export class World {
     /** Every keyed call, in the order first made: key → { actor, tool, args, effect } */
     this.keyed = new Map();
     this.keyedOrder = [];
+    /** Hostile pairs: { blocker, blocked } agent ids, the blocker's policy blocking the other for the whole run. */
+    this.blocks = [];
+    /** The agent that sends JSON-RPC batches (hostile.mjs), not one of the workload's agents. */
+    this.attacker = null;
   }
 
   agentById(id) {

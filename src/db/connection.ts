@@ -58,8 +58,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const orm = drizzle(sqlite, { schema });
   // One transaction wrapper for every write: better-sqlite3's transaction() builds four
   // wrapped functions on each call, which costs about as much as a small write itself.
-  const immediate = sqlite.transaction((fn: () => unknown) => fn()).immediate;
-  const group = groupCommit(sqlite);
+  const plain = sqlite.transaction((fn: () => unknown) => fn()).immediate;
+  const trace = lockTrace();
+  const immediate = trace ? traced(sqlite, plain, trace) : plain;
+  const group = groupCommit(sqlite, trace);
   let secrets: Sealer | undefined;
   const db: Db = {
     path: file,
@@ -95,8 +97,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
  * One open transaction shared by the grouped writes of one event-loop turn. The waiters
  * are the calls whose answers must not leave before it is durable.
  */
-function groupCommit(sqlite: Database.Database) {
+function groupCommit(sqlite: Database.Database, trace: LockTrace | null) {
   let open = false;
+  let lockedAt = 0;
   let running = 0;
   let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   const commit = () => {
@@ -110,6 +113,8 @@ function groupCommit(sqlite: Database.Database) {
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
       for (const w of settled) w.reject(error);
       return;
+    } finally {
+      trace?.held('group', lockedAt);
     }
     for (const w of settled) w.resolve();
   };
@@ -122,6 +127,7 @@ function groupCommit(sqlite: Database.Database) {
     run<T>(fn: () => T): T {
       if (!open && !sqlite.inTransaction) {
         sqlite.exec('BEGIN IMMEDIATE');
+        if (trace) lockedAt = performance.now();
         open = true;
         setImmediate(commit);
       }
@@ -133,6 +139,52 @@ function groupCommit(sqlite: Database.Database) {
       }
     },
     durable: (): Promise<void> => (open ? new Promise((resolve, reject) => waiters.push({ resolve, reject })) : Promise.resolve()),
+  };
+}
+
+/**
+ * How long the write lock is held, for the simulator (AGENT_MARKETPLACE_LOCK_TRACE set;
+ * its value, when a number, is the threshold in ms, default 100): each outermost write
+ * transaction is timed from the moment it holds the lock (after BEGIN IMMEDIATE, so
+ * waiting for another writer does not count) to the end of its COMMIT, a group commit
+ * from its BEGIN to its COMMIT. A new longest, and every one over the threshold, is
+ * written to stderr as one JSON line, at once: a killed server writes nothing at exit.
+ * Unset, none of this is built and writes run the plain path.
+ */
+interface LockTrace {
+  held(kind: 'write' | 'group', since: number): void;
+}
+
+function lockTrace(): LockTrace | null {
+  const setting = process.env.AGENT_MARKETPLACE_LOCK_TRACE;
+  if (!setting) return null;
+  const thresholdMs = Number(setting) > 1 ? Number(setting) : 100;
+  let longest = 0;
+  return {
+    held(kind, since) {
+      const ms = performance.now() - since;
+      const record = ms > longest;
+      if (record) longest = ms;
+      if (record || ms > thresholdMs) {
+        process.stderr.write(`${JSON.stringify({ lock_trace: record ? 'max' : 'over', kind, ms: Math.round(ms * 10) / 10, pid: process.pid, at: new Date().toISOString() })}\n`);
+      }
+    },
+  };
+}
+
+/** The transaction wrapper, timed when it is the outermost one (nested ones are savepoints inside it). */
+function traced(sqlite: Database.Database, immediate: (fn: () => unknown) => unknown, trace: LockTrace) {
+  return (fn: () => unknown): unknown => {
+    if (sqlite.inTransaction) return immediate(fn);
+    let lockedAt = 0;
+    try {
+      return immediate(() => {
+        lockedAt = performance.now();
+        return fn();
+      });
+    } finally {
+      if (lockedAt > 0) trace.held('write', lockedAt);
+    }
   };
 }
 

@@ -1,0 +1,356 @@
+// Hostile actors: agents that try what an attacker with a funded token would. They are a
+// share of the workload's steps (HOSTILE_WEIGHTS), mixed with the honest operations so
+// that their attempts meet deals, crashes and clock jumps like everything else.
+// - A blocker (an agent whose sponsor's policy blocks another agent) tries to pay the
+//   blocked agent by every path: a payment, a coalition it coordinates, an invitation,
+//   an open join, a coordinator's invitation, a skill it wrote or refers, a hire, its
+//   data, its bounty submission, completing a coalition it is in.
+// - Malformed or oversized text and numbers: lone surrogates, NUL, 100 KB digit strings,
+//   deeply nested JSON, amounts at 2^53.
+// - Withdrawals of a few sats with the largest fee reserve an agent can name.
+// - Idempotency keys replayed with other arguments, on every keyed tool.
+// - JSON-RPC batches over HTTP, larger than the rate limit's burst.
+// - Lightning addresses whose LNURL service is on loopback and names a loopback callback.
+// What each must get is a coded refusal (never INTERNAL, which Simulation.call already
+// fails on); what must not happen to money is checked by the invariants (invariants.mjs:
+// the blocked counterparty, limits with fee reserves, the write lock's bound).
+import http from 'node:http';
+import { postBatch } from './server.mjs';
+
+const HOUR = 3_600_000;
+
+/** How often each hostile operation runs, against the honest OPERATION_WEIGHTS (~100 in all): about a tenth of the steps. */
+export const HOSTILE_WEIGHTS = {
+  hostileBlocked: 4,
+  hostileText: 2,
+  hostileFeeReserve: 1,
+  hostileKeyReplay: 2,
+  hostileBatch: 1,
+  hostileLoopback: 1,
+};
+
+/** The server's rate limit: src/config.ts DEFAULT_RATE_LIMIT, 200 calls a second per token in bursts of twice that. */
+const RATE_LIMIT_PER_SECOND = 200;
+const RATE_LIMIT_BURST = 2 * RATE_LIMIT_PER_SECOND;
+
+const BAD_TEXT = {
+  loneSurrogate: () => '\ud800',
+  loneLowSurrogate: () => 'a\udfffb',
+  nul: () => 'a\u0000b',
+};
+
+function deepJson(depth) {
+  let value = { leaf: 'x' };
+  for (let i = 0; i < depth; i++) value = { nested: value };
+  return value;
+}
+
+/** Counts an outcome in the run's statistics: hostile path → answer code → n. */
+function tally(sim, path, answer) {
+  const outcome = answer.ok ? (answer.pending ? 'pending_approval' : 'ok') : answer.code;
+  const byPath = (sim.stats.hostile[path] ??= {});
+  byPath[outcome] = (byPath[outcome] ?? 0) + 1;
+}
+
+/**
+ * A hostile call must be refused (pending approval counts as not run), with one of `codes` when given.
+ * SIM_HOSTILE_SURVEY=1 (a developer's setting, to list every hole of a build in one run) records
+ * the broken expectation in the statistics instead of stopping the run.
+ */
+function refused(sim, path, what, answer, codes) {
+  tally(sim, path, answer);
+  const broken = (message) => {
+    if (!process.env.SIM_HOSTILE_SURVEY) sim.violation('hostile calls are refused', message);
+    (sim.stats.hostileSurvey ??= []).push(`step ${sim.step}: ${message.slice(0, 200)}`);
+  };
+  if (answer.ok && !answer.pending) broken(`${what} succeeded: ${JSON.stringify(answer.data).slice(0, 300)}`);
+  if (!answer.ok && codes && !codes.includes(answer.code)) broken(`${what} answered ${answer.code}, not ${codes.join(' or ')}: ${answer.data.error?.message}`);
+}
+
+/**
+ * Chooses the blocking pairs and the blocked agent's own skill, before the workload runs:
+ * one or two agents whose sponsor blocks another agent (of the same sponsor or another).
+ * Their policies keep the block for the whole run (Simulation.policyFor).
+ */
+export function chooseBlocks(sim, r) {
+  const agents = sim.world.agents;
+  const pairs = r.int(1, 2);
+  for (let i = 0; i < pairs; i++) {
+    const blocker = r.pick(agents);
+    const blocked = sim.world.otherAgent(r, blocker);
+    if (sim.world.blocks.some((b) => b.blocker === blocker.id && b.blocked === blocked.id)) continue;
+    sim.world.blocks.push({ blocker: blocker.id, blocked: blocked.id });
+  }
+}
+
+export const hostileOperations = {
+  /** A blocker tries to reach the agent its sponsor blocked, by one path the seed picks. */
+  async hostileBlocked(sim, r) {
+    const pair = r.pick(sim.world.blocks);
+    if (!pair) return;
+    const a = sim.world.agentById(pair.blocker);
+    const b = sim.world.agentById(pair.blocked);
+    const others = sim.world.agents.filter((x) => x.id !== a.id && x.id !== b.id);
+    const path = r.weighted({ pay: 2, coordinator: 2, invite: 2, openJoin: 2, coordinatorInvites: 1, referrer: 2, blockedSkill: 2, hire: 2, hireBest: 1, data: 2, bounty: 2, complete: 1 });
+    const what = `${a.name} (blocks ${b.name}) via ${path}`;
+    const key = sim.newKey();
+    const coalition = (extra) => ({
+      coalition_type: 'AdHoc',
+      task_description: `sim:${key}`,
+      target_member_count: 2,
+      payment_structure: 'Equal',
+      pool_sats: r.int(100, 2_000),
+      idempotency_key: key,
+      ...extra,
+    });
+    switch (path) {
+      case 'pay':
+        return refused(sim, path, what, await sim.act(a, 'marketplace_send_payment', { to_agent_id: b.id, amount_sats: r.int(1, 500), memo: `sim:${key}`, idempotency_key: key }), ['POLICY_DENIED']);
+      case 'coordinator':
+        return refused(sim, path, what, await sim.act(a, 'marketplace_propose_coalition', coalition({ coalition_type: r.pick(['AdHoc', 'Market', 'Hierarchical']), coordinator_id: b.id })), ['POLICY_DENIED']);
+      case 'invite': {
+        const proposed = await sim.act(a, 'marketplace_propose_coalition', coalition({}));
+        if (!proposed.ok || proposed.pending) return tally(sim, `${path} (proposal)`, proposed);
+        return refused(sim, path, what, await sim.act(a, 'marketplace_invite_to_coalition', { coalition_id: proposed.data.coalition_id, agent_id: b.id }), ['POLICY_DENIED']);
+      }
+      case 'openJoin': {
+        // A Market coalition is open to anyone who joins: the funder's block still binds.
+        const coordinator = r.pick(others);
+        if (!coordinator) return;
+        const proposed = await sim.act(a, 'marketplace_propose_coalition', coalition({ coalition_type: 'Market', coordinator_id: coordinator.id }));
+        if (!proposed.ok || proposed.pending) return tally(sim, `${path} (proposal)`, proposed);
+        await sim.act(coordinator, 'marketplace_join_coalition', { coalition_id: proposed.data.coalition_id });
+        return refused(sim, path, what, await sim.act(b, 'marketplace_join_coalition', { coalition_id: proposed.data.coalition_id }));
+      }
+      case 'coordinatorInvites': {
+        // The coordinator the blocker named invites the blocked agent: the funder's rules bind the coordinator.
+        const coordinator = r.pick(others);
+        if (!coordinator) return;
+        const proposed = await sim.act(a, 'marketplace_propose_coalition', coalition({ coordinator_id: coordinator.id }));
+        if (!proposed.ok || proposed.pending) return tally(sim, `${path} (proposal)`, proposed);
+        const id = { coalition_id: proposed.data.coalition_id };
+        await sim.act(coordinator, 'marketplace_join_coalition', id);
+        return refused(sim, path, what, await sim.act(coordinator, 'marketplace_invite_to_coalition', { ...id, agent_id: b.id }));
+      }
+      case 'referrer': {
+        // Naming the blocked agent as the referrer of a skill someone else wrote (referrers get a share of every use).
+        const skill = r.pick(sim.world.skills.filter((s) => s.author !== b.id));
+        const answer = await sim.act(a, 'marketplace_install_skill', { slug: skill.slug, referrer_id: b.id, idempotency_key: key });
+        tally(sim, path, answer);
+        if (answer.ok && !answer.pending) sim.installedBy(a).add(skill.slug);
+        return;
+      }
+      case 'blockedSkill': {
+        // The blocked agent's own skill (per call): installing is free, every use would pay it.
+        const skill = sim.world.skills.find((s) => s.author === b.id);
+        if (!skill) return;
+        if (!sim.installedBy(a).has(skill.slug)) {
+          const installed = await sim.act(a, 'marketplace_install_skill', { slug: skill.slug, idempotency_key: key });
+          tally(sim, `${path} (install)`, installed);
+          if (!installed.ok || installed.pending) return;
+          sim.installedBy(a).add(skill.slug);
+        }
+        return refused(sim, path, what, await sim.act(a, 'marketplace_record_skill_usage', { slug: skill.slug, calls: r.int(1, 3), idempotency_key: sim.newKey() }));
+      }
+      case 'hire':
+        return refused(sim, path, what, await sim.act(a, 'marketplace_hire_agent', { task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(100, 2_000), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() }, agent_id: b.id, idempotency_key: key }), ['POLICY_DENIED']);
+      case 'hireBest': {
+        // No worker named: the marketplace picks; it must not pick the blocked agent.
+        const answer = await sim.act(a, 'marketplace_hire_agent', { task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(100, 2_000), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() }, idempotency_key: key });
+        tally(sim, path, answer);
+        if (answer.ok && answer.data.agent_id === b.id) sim.violation('a blocked counterparty is never paid', `${what}: the marketplace chose the blocked agent as worker (contract ${answer.data.contract_id})`);
+        return;
+      }
+      case 'data': {
+        let listing = sim.world.listings.items.map((id) => ({ id, ...sim.world.listings.get(id) })).find((l) => l.seller === b.id);
+        if (!listing) {
+          const made = await sim.act(b, 'marketplace_create_data_listing', { title: `sim:${key}`, description: 'a dataset', listing_type: 'FullDataset', price_sats: r.int(1, 1_000), sha256: '0'.repeat(63) + '1', idempotency_key: key });
+          if (!made.ok || made.pending) return tally(sim, `${path} (listing)`, made);
+          listing = { id: made.data.listing_id };
+        }
+        return refused(sim, path, what, await sim.act(a, 'marketplace_purchase_data', { listing_id: listing.id, idempotency_key: sim.newKey() }), ['POLICY_DENIED']);
+      }
+      case 'bounty': {
+        // The blocked agent answers the blocker's bounty, and the blocker accepts: the reward must not reach it.
+        let bounty = sim.world.bounties.items.map((id) => ({ id, ...sim.world.bounties.get(id) })).find((x) => x.creator === a.id);
+        if (!bounty) {
+          const made = await sim.act(a, 'marketplace_create_bounty', { title: `sim:${key}`, description: 'labelled examples', reward_sats: r.int(100, 2_000), requirements: { min_samples: 1, required_format: 'json' }, deadline: new Date(sim.now().getTime() + 48 * HOUR).toISOString(), idempotency_key: key });
+          if (!made.ok || made.pending) return tally(sim, `${path} (bounty)`, made);
+          bounty = { id: made.data.bounty_id };
+        }
+        const submitted = await sim.act(b, 'marketplace_submit_to_bounty', { bounty_id: bounty.id, data_samples: [{ text: `example ${sim.nextSample()}`, label: 'yes' }], metadata: { format: 'json', sample_count: 1 } });
+        tally(sim, `${path} (submit)`, submitted);
+        const read = await sim.act(a, 'marketplace_get_bounty', { bounty_id: bounty.id });
+        const theirs = read.ok ? (read.data.submissions ?? []).find((s) => s.status === 'Pending' && s.contributor_id === b.id) : undefined;
+        if (!theirs) return;
+        return refused(sim, path, what, await sim.act(a, 'marketplace_review_submission', { submission_id: theirs.submission_id, decision: 'accept' }));
+      }
+      case 'complete': {
+        // A coalition of the blocker's that the blocked agent got into (it must not have): completing it would pay it.
+        for (const id of sim.world.coalitions.items) {
+          if (sim.world.coalitions.get(id).funder !== a.id) continue;
+          const read = await sim.act(a, 'marketplace_get_coalition', { coalition_id: id });
+          if (!read.ok || !read.data.members.some((m) => m.agent_id === b.id)) continue;
+          return refused(sim, path, what, await sim.act(a, 'marketplace_complete_coalition', { coalition_id: id }));
+        }
+        return;
+      }
+      default:
+    }
+  },
+
+  /** Text that cannot be stored as sent, very long digit strings, nesting far past any real argument, numbers at 2^53. */
+  async hostileText(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const to = sim.world.otherAgent(r, agent);
+    const kind = r.weighted({ malformed: 4, digits: 2, deep: 2, huge: 2 });
+    const key = sim.newKey();
+    if (kind === 'huge') {
+      const amount = r.pick([2 ** 53, 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, 1e300, -1, 0.5]);
+      return refused(sim, 'huge number', `${agent.name} pays ${amount} sats`, await sim.act(agent, 'marketplace_send_payment', { to_agent_id: to.id, amount_sats: amount, memo: `sim:${key}`, idempotency_key: key }));
+    }
+    if (kind === 'deep') {
+      // Any open bounty takes a submission's samples as JSON objects.
+      const bounty = sim.world.bounties.pick(r);
+      if (!bounty) return;
+      const depth = r.int(200, 3_000);
+      const answer = await sim.act(agent, 'marketplace_submit_to_bounty', { bounty_id: bounty.id, data_samples: [deepJson(depth)], metadata: { format: 'json', sample_count: 1 } });
+      return refused(sim, 'deep JSON', `${agent.name} submits a sample nested ${depth} deep`, answer, ['INVALID_INPUT']);
+    }
+    const bad = kind === 'digits' ? '0123456789 +-'.repeat(8_000) : BAD_TEXT[r.pick(Object.keys(BAD_TEXT))]();
+    const where = r.pick(['memo', 'listing', 'hire', 'coalition', 'bounty']);
+    const label = `${kind === 'digits' ? `${bad.length}-character digit string` : JSON.stringify(bad)} in ${where}`;
+    const calls = {
+      memo: () => ['marketplace_send_payment', { to_agent_id: to.id, amount_sats: r.int(1, 50), memo: `sim:${key} ${bad}`, idempotency_key: key }],
+      listing: () => ['marketplace_create_data_listing', { title: `sim:${key}`, description: bad, listing_type: 'Sample', price_sats: r.int(1, 100), sha256: '0'.repeat(63) + '2', idempotency_key: key }],
+      hire: () => ['marketplace_hire_agent', { task: { description: `sim:${key} ${bad}`, required_skills: [], max_budget_sats: r.int(100, 500), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() }, agent_id: to.id, idempotency_key: key }],
+      coalition: () => ['marketplace_propose_coalition', { coalition_type: 'AdHoc', task_description: `sim:${key} ${bad}`, target_member_count: 2, payment_structure: 'Equal', pool_sats: r.int(100, 500), idempotency_key: key }],
+      bounty: () => ['marketplace_create_bounty', { title: `sim:${key}`, description: bad, reward_sats: r.int(100, 500), requirements: { min_samples: 1, required_format: 'json' }, deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString(), idempotency_key: key }],
+    };
+    const [tool, args] = calls[where]();
+    const answer = await sim.act(agent, tool, args);
+    // Malformed text must be refused at the boundary; a long but well-formed string may be taken or refused, never INTERNAL.
+    if (kind === 'malformed') return refused(sim, 'malformed text', `${agent.name}: ${label}`, answer, ['INVALID_INPUT']);
+    tally(sim, 'long digits', answer);
+  },
+
+  /** A withdrawal of a few sats naming a fee reserve far above it: the gate must judge both (checked by checkLimits). */
+  async hostileFeeReserve(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const maxFee = r.pick([1_000, 30_000, 1_000_000, 2 ** 31, Number.MAX_SAFE_INTEGER]);
+    const answer = await sim.act(agent, 'marketplace_withdraw', { bolt11: sim.payoutInvoice(r, r.int(1, 20)), max_fee_sats: maxFee, idempotency_key: sim.newKey() });
+    tally(sim, 'fee reserve', answer);
+  },
+
+  /** A key that did something, sent again with one argument changed: IDEMPOTENCY_MISMATCH, whatever the tool. */
+  async hostileKeyReplay(sim, r) {
+    const candidates = sim.world.keyedOrder.filter((k) => {
+      const record = sim.world.keyed.get(k);
+      return record.effect?.result !== undefined && MUTATE[record.tool];
+    });
+    const key = r.pick(candidates);
+    if (!key) return;
+    const record = sim.world.keyed.get(key);
+    const args = MUTATE[record.tool](record.args);
+    const answer = await sim.call(record.actor, record.tool, args);
+    refused(sim, 'key replay', `${record.tool} key ${key} (${record.actor.name}) with other arguments`, answer, ['IDEMPOTENCY_MISMATCH']);
+  },
+
+  /**
+   * JSON-RPC batches over the HTTP transport (the simulation's only transport), sent by
+   * the attacker (an agent of its own, so a drained rate-limit bucket slows nobody else):
+   * under 2025-06-18 and later batches do not exist and must be refused whole; under
+   * 2025-03-26 five batches of 100 at once (the SDK takes at most 100 messages a batch)
+   * must not run more calls than the rate limit's burst and refill allow. The calls are
+   * reads, so whatever runs changes nothing the model follows.
+   */
+  async hostileBatch(sim, r) {
+    const attacker = sim.world.attacker;
+    const revision = r.pick(['2025-03-26', '2025-06-18']);
+    const flood = revision < '2025-06-18' && r.chance(0.5);
+    const batches = flood ? 5 : 1;
+    const size = flood ? 100 : r.int(2, 5);
+    const messages = Array.from({ length: size }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'marketplace_check_balance', arguments: {} } }));
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: batches }, () => postBatch(sim.server.url, attacker.token, messages, revision)));
+    const seconds = (performance.now() - started) / 1000;
+    sim.stats.calls += batches;
+    let ran = 0;
+    for (const { status, body } of answers) {
+      if (status >= 500) sim.violation('no call fails unexpectedly', `a batch of ${size} under ${revision} answered HTTP ${status}: ${JSON.stringify(body).slice(0, 300)}`);
+      for (const m of Array.isArray(body) ? body : []) {
+        if (m.result && !m.result.isError) ran++;
+        if (m.result?.structuredContent?.error?.code === 'INTERNAL' || m.error?.code === -32603) sim.violation('no call fails unexpectedly', `a call in a batch under ${revision} answered ${JSON.stringify(m).slice(0, 300)}`);
+      }
+    }
+    const statuses = [...new Set(answers.map((a) => a.status))].join('/');
+    const outcome = `${revision} ${batches}×${flood ? 100 : 'few'}: HTTP ${statuses}`;
+    sim.stats.hostile.batch = { ...sim.stats.hostile.batch, [outcome]: (sim.stats.hostile.batch?.[outcome] ?? 0) + 1 };
+    sim.trace.push({ step: sim.step, actor: attacker.name, tool: `${batches} batch(es) of ${size}`, args: { revision }, answer: `HTTP ${statuses}, ${ran} calls ran` });
+    if (sim.trace.length > 60) sim.trace.shift();
+    const fail = (message) => refused(sim, 'batch past its rule', message, { ok: true, data: { ran } });
+    if (revision >= '2025-06-18' && ran > 0) fail(`a batch of ${size} under ${revision} (which has no batches) ran ${ran} calls`);
+    // The bucket starts at most full (the burst) and refills at the rate; a little slack for the clocks.
+    const allowed = RATE_LIMIT_BURST + Math.ceil(seconds * RATE_LIMIT_PER_SECOND) + 5;
+    if (flood && ran > allowed) fail(`${batches} batches of ${size} under ${revision} ran ${ran} calls in ${seconds.toFixed(2)} s, past the rate limit (${allowed} at most)`);
+  },
+
+  /**
+   * A withdrawal to a lightning address on loopback: one with no port (its LNURL URL is
+   * https://127.0.0.1/…), one naming the simulator's "internal admin" port directly, and,
+   * when the server has an exempted LNURL host (--allow-fetch-host), one whose LNURL
+   * service there names a callback on the admin port. The admin port must never be asked
+   * and nothing it says may reach the agent.
+   */
+  async hostileLoopback(sim, r) {
+    const agent = r.pick(sim.world.agents);
+    const trap = sim.loopback;
+    const variants = ['noPort', 'adminPort', ...(trap.lnurlHost ? ['callback'] : [])];
+    const variant = r.pick(variants);
+    const address = { noPort: 'sim@127.0.0.1', adminPort: `admin@127.0.0.1:${trap.adminPort}`, callback: `sim@${trap.lnurlHost}` }[variant];
+    const answer = await sim.act(agent, 'marketplace_withdraw', { lightning_address: address, amount_sats: r.int(10, 200), idempotency_key: sim.newKey() });
+    tally(sim, `loopback ${variant}`, answer);
+    if (answer.ok && !answer.pending) sim.violation('hostile calls are refused', `a withdrawal to ${address} succeeded`);
+    if (JSON.stringify(answer.data).includes(ADMIN_SECRET)) sim.violation('outbound fetches reach only public addresses', `the answer to a withdrawal to ${address} carries the admin port's body`);
+    if (trap.adminHits > 0) sim.violation('outbound fetches reach only public addresses', `the admin port on loopback was asked ${trap.adminHits} times (last: ${trap.lastAdminRequest})`);
+  },
+};
+
+/** One argument changed per keyed tool, in a way its prepare step accepts, so only the key can refuse it. */
+const MUTATE = {
+  marketplace_send_payment: (a) => ({ ...a, amount_sats: a.amount_sats + 1 }),
+  marketplace_hire_agent: (a) => ({ ...a, task: { ...a.task, max_budget_sats: a.task.max_budget_sats + 1 } }),
+  marketplace_propose_coalition: (a) => ({ ...a, pool_sats: (a.pool_sats ?? 0) + 1 }),
+  marketplace_start_next_task: (a) => ({ ...a, pool_sats: a.pool_sats + 1 }),
+  marketplace_create_bounty: (a) => ({ ...a, reward_sats: a.reward_sats + 1 }),
+  marketplace_create_data_listing: (a) => ({ ...a, price_sats: a.price_sats + 1 }),
+  marketplace_create_topup_invoice: (a) => ({ ...a, amount_sats: a.amount_sats + 1 }),
+  marketplace_record_skill_usage: (a) => (a.calls !== undefined ? { ...a, calls: a.calls + 1 } : { ...a, input_tokens: a.input_tokens + 1 }),
+  marketplace_submit_compute_job: (a) => ({ ...a, max_price_sats: a.max_price_sats + 1 }),
+  marketplace_file_dispute: (a) => ({ ...a, amount_sats: a.amount_sats + 1 }),
+};
+
+export const ADMIN_SECRET = 'sim-internal-admin-secret';
+
+/**
+ * The loopback trap: an "internal admin" HTTP server that counts every request (none may
+ * come), and an LNURL-pay service that names a callback on it. Both on 127.0.0.1.
+ */
+export async function startLoopbackTrap() {
+  const trap = { adminHits: 0, lastAdminRequest: null, adminPort: 0, lnurlPort: 0, lnurlHost: null };
+  const admin = http.createServer((req, res) => {
+    trap.adminHits++;
+    trap.lastAdminRequest = `${req.method} ${req.url}`;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'OK', secret: ADMIN_SECRET, pr: 'lnbc1' }));
+  });
+  const lnurl = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ tag: 'payRequest', callback: `http://127.0.0.1:${trap.adminPort}/admin/pay`, minSendable: 1_000, maxSendable: 100_000_000, metadata: '[["text/plain","sim"]]' }),
+    );
+  });
+  const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+  trap.adminPort = await listen(admin);
+  trap.lnurlPort = await listen(lnurl);
+  trap.close = () => Promise.all([admin, lnurl].map((s) => new Promise((resolve) => (s.closeAllConnections?.(), s.close(resolve)))));
+  return trap;
+}
