@@ -8,13 +8,14 @@ import { tempDbPath } from '../support/fixtures.js';
 import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
 
 let server: RunningServer;
-let tokens: { sponsor: string; agent: string; agentId: string };
+let tokens: { sponsor: string; agent: string; agentId: string; sponsorId: string };
+let db: string;
 
 beforeAll(async () => {
-  const db = tempDbPath();
+  db = tempDbPath();
   const { json } = await cliJson(['init', '--db', db]);
   await cliJson(['fund', '--agent', json.agent.id, '--sats', '777', '--db', db]);
-  tokens = { sponsor: json.sponsor.token, agent: json.agent.token, agentId: json.agent.id };
+  tokens = { sponsor: json.sponsor.token, agent: json.agent.token, agentId: json.agent.id, sponsorId: json.sponsor.id };
   server = await startHttpServer(['--db', db]);
 });
 
@@ -113,6 +114,32 @@ describe('serve --http', () => {
     expect(result.structuredContent).toMatchObject({ role: 'agent', id: tokens.agentId });
 
     await client.close();
+  });
+
+  it('answers calls on a legacy SSE session whose token was revoked with the coded UNAUTHORIZED result', async () => {
+    const agent = (await cliJson(['agent', 'create', '--sponsor', tokens.sponsorId, '--name', 'soon-revoked', '--db', db])).json;
+    // The client's headers are read on every POST, as a client refreshing its token would.
+    const headers: Record<string, string> = { Authorization: `Bearer ${agent.token}` };
+    const client = new Client({ name: 'sse-revoked', version: '1.0.0' });
+    await client.connect(
+      new SSEClientTransport(new URL('/sse', server.origin), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      }),
+    );
+    try {
+      expect((await client.callTool({ name: 'marketplace_whoami', arguments: {} })).structuredContent).toMatchObject({ id: agent.id });
+      const rotated = (await cliJson(['token', 'rotate', '--agent', agent.id, '--db', db])).json;
+      // The revoked token itself is refused at the door, as on /mcp.
+      await expect(client.callTool({ name: 'marketplace_whoami', arguments: {} })).rejects.toThrow(/HTTP 401/);
+      // The agent's new token reaches the session, but the session was opened with the revoked one.
+      headers.Authorization = `Bearer ${rotated.token}`;
+      const after = await client.callTool({ name: 'marketplace_whoami', arguments: {} });
+      expect(after.isError).toBe(true);
+      expect(after.structuredContent).toMatchObject({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/revoked/) } });
+    } finally {
+      await client.close();
+    }
   });
 
   it('binds a legacy SSE session to the token that opened it', async () => {
