@@ -6,12 +6,13 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import type { AppContext } from './context.js';
-import { ERROR_CODES } from './domain/errors.js';
+import { ERROR_CODES, isMarketError, type MarketError } from './domain/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { registerApprovalResource } from './resources/approvals.js';
 import { registerSkillResource } from './resources/skills.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition } from './tools/inventory.js';
+import { failure } from './tools/results.js';
 import { runTool } from './tools/runner.js';
 import { VERSION } from './version.js';
 
@@ -52,7 +53,10 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
   });
   server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     // One token lookup per call: the tool list and the tool's run see the same caller.
-    const caller = options.caller();
+    const caller = resolveCaller(options.caller);
+    // A token revoked mid-session (stdio, an SSE session) is refused like every other
+    // refusal: a coded result the model can read, not a JSON-RPC "internal error".
+    if (isMarketError(caller)) return failure(caller);
     const tool = visible(caller.role).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
     return runTool(ctx, tool, request.params.arguments, () => caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification));
@@ -60,6 +64,16 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
   registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
   registerSkillResource(server, ctx);
   return server;
+}
+
+/** The caller, or the coded refusal (UNAUTHORIZED) that resolving it raised. */
+function resolveCaller(caller: () => Caller): Caller | MarketError {
+  try {
+    return caller();
+  } catch (error) {
+    if (isMarketError(error)) return error;
+    throw error;
+  }
 }
 
 /** A client that sent a progress token hears how a long call is going; one that did not hears nothing. */

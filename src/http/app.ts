@@ -14,6 +14,7 @@ import type { Caller } from '../domain/identity/caller.js';
 import { authenticate } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
 import { approvalConsole } from './console.js';
+import { callsCarried, refuseDroppedBatches } from './batches.js';
 import { rateLimit } from './rate-limit.js';
 import { VERSION } from '../version.js';
 
@@ -36,9 +37,17 @@ export function createHttpApp(ctx: AppContext): express.Express {
   const mcp = express.Router();
   mcp.use(express.json({ limit: BODY_LIMIT }));
   mcp.use(bearerAuth(ctx));
-  mcp.use(rateLimit(ctx.config.http.rateLimit, (req) => (req as AuthedRequest).caller?.id));
+  mcp.use(refuseDroppedBatches());
+  // Every call costs a token, whether it came alone or in a batch.
+  mcp.use(rateLimit(ctx.config.http.rateLimit, (req) => (req as AuthedRequest).caller?.id, { costOf: (req) => callsCarried(req.body) }));
 
   mcp.post('/mcp', async (req: AuthedRequest, res) => {
+    // A body express did not parse would be parsed by the transport itself, past the count
+    // of its calls above; the transport would refuse its content type anyway.
+    if (req.body === undefined) {
+      res.status(415).json(jsonRpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json.'));
+      return;
+    }
     const token = req.token!;
     const server = createServer(ctx, { caller: () => currentCaller(ctx, token) });
     // A plain JSON answer, except for calls that asked for progress: theirs is an SSE stream

@@ -8,11 +8,22 @@ interface Bucket {
   at: number;
 }
 
+export interface RateLimitOptions {
+  /**
+   * What a request costs: the number of calls it carries (a JSON-RPC batch carries
+   * many). A request is refused whole when its caller has fewer tokens left, so no part
+   * of it runs and nothing is spent.
+   */
+  costOf?: (req: Request) => number;
+  now?: () => number;
+}
+
 /** How often buckets that have refilled are dropped, so the map holds only recent callers. */
 const SWEEP_EVERY_MS = 60_000;
 
-/** `perSecond` requests a second for each caller, in bursts of up to twice that; 0 turns it off. */
-export function rateLimit(perSecond: number, callerOf: (req: Request) => string | undefined, now = () => performance.now()) {
+/** `perSecond` calls a second for each caller, in bursts of up to twice that; 0 turns it off. */
+export function rateLimit(perSecond: number, callerOf: (req: Request) => string | undefined, options: RateLimitOptions = {}) {
+  const { costOf = () => 1, now = () => performance.now() } = options;
   const capacity = perSecond * 2;
   const buckets = new Map<string, Bucket>();
   const refilled = (b: Bucket, t: number) => b.tokens + ((t - b.at) / 1000) * perSecond >= capacity;
@@ -30,19 +41,33 @@ export function rateLimit(perSecond: number, callerOf: (req: Request) => string 
     bucket.tokens = Math.min(capacity, bucket.tokens + ((t - bucket.at) / 1000) * perSecond);
     bucket.at = t;
     buckets.set(caller, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    const cost = Math.max(1, Math.ceil(costOf(req)));
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return next();
     }
-    const retryAfterSeconds = Math.ceil((1 - bucket.tokens) / perSecond);
+    const rate = `at most ${perSecond} calls a second (bursts of ${capacity})`;
+    if (cost > capacity) {
+      // No wait makes it fit, so no Retry-After: a client that honoured one would loop for ever.
+      res.status(429).json({
+        error: {
+          code: 'RATE_LIMITED',
+          message: `This request carries ${cost} calls, more than one request may carry with this token: ${rate}. Send them in batches of at most ${capacity}, or one per request.`,
+          details: { calls: cost, burst: capacity },
+        },
+      });
+      return;
+    }
+    const retryAfterSeconds = Math.ceil((cost - bucket.tokens) / perSecond);
+    const carried = cost > 1 ? `This request carries ${cost} calls; ` : '';
     res
       .status(429)
       .set('Retry-After', String(retryAfterSeconds))
       .json({
         error: {
           code: 'RATE_LIMITED',
-          message: `Too many requests with this token: at most ${perSecond} a second (bursts of ${capacity}). Retry after ${retryAfterSeconds} s.`,
-          details: { retry_after_seconds: retryAfterSeconds },
+          message: `${carried}Too many calls with this token: ${rate}. Retry after ${retryAfterSeconds} s.`,
+          details: { retry_after_seconds: retryAfterSeconds, ...(cost > 1 ? { calls: cost } : {}) },
         },
       });
   };

@@ -8,13 +8,14 @@ import { tempDbPath } from '../support/fixtures.js';
 import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
 
 let server: RunningServer;
-let tokens: { sponsor: string; agent: string; agentId: string };
+let tokens: { sponsor: string; agent: string; agentId: string; sponsorId: string };
+let db: string;
 
 beforeAll(async () => {
-  const db = tempDbPath();
+  db = tempDbPath();
   const { json } = await cliJson(['init', '--db', db]);
   await cliJson(['fund', '--agent', json.agent.id, '--sats', '777', '--db', db]);
-  tokens = { sponsor: json.sponsor.token, agent: json.agent.token, agentId: json.agent.id };
+  tokens = { sponsor: json.sponsor.token, agent: json.agent.token, agentId: json.agent.id, sponsorId: json.sponsor.id };
   server = await startHttpServer(['--db', db]);
 });
 
@@ -42,6 +43,27 @@ function raw(method: string, path: string, headers: Record<string, string>, body
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A legacy SSE session opened by hand: the endpoint its messages are posted to. */
+function openSse(token: string): Promise<{ endpoint: string; events: () => string; close: () => void }> {
+  const url = new URL('/sse', server.origin);
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+      let data = '';
+      res.on('data', (chunk) => {
+        data += chunk;
+        const match = /event: endpoint\ndata: (\S+)/.exec(data);
+        if (match) resolve({ endpoint: match[1]!, events: () => data, close: () => req.destroy() });
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+/** A JSON-RPC batch of tools/call messages, one per argument set. */
+function batchOf(tool: string, argumentSets: Record<string, unknown>[]): string {
+  return JSON.stringify(argumentSets.map((args, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: tool, arguments: args } })));
 }
 
 async function streamableClient(token: string): Promise<Client> {
@@ -115,19 +137,54 @@ describe('serve --http', () => {
     await client.close();
   });
 
+  it('answers calls on a legacy SSE session whose token was revoked with the coded UNAUTHORIZED result', async () => {
+    const agent = (await cliJson(['agent', 'create', '--sponsor', tokens.sponsorId, '--name', 'soon-revoked', '--db', db])).json;
+    // The client's headers are read on every POST, as a client refreshing its token would.
+    const headers: Record<string, string> = { Authorization: `Bearer ${agent.token}` };
+    const client = new Client({ name: 'sse-revoked', version: '1.0.0' });
+    await client.connect(
+      new SSEClientTransport(new URL('/sse', server.origin), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      }),
+    );
+    try {
+      expect((await client.callTool({ name: 'marketplace_whoami', arguments: {} })).structuredContent).toMatchObject({ id: agent.id });
+      const rotated = (await cliJson(['token', 'rotate', '--agent', agent.id, '--db', db])).json;
+      // The revoked token itself is refused at the door, as on /mcp.
+      await expect(client.callTool({ name: 'marketplace_whoami', arguments: {} })).rejects.toThrow(/HTTP 401/);
+      // The agent's new token reaches the session, but the session was opened with the revoked one.
+      headers.Authorization = `Bearer ${rotated.token}`;
+      const after = await client.callTool({ name: 'marketplace_whoami', arguments: {} });
+      expect(after.isError).toBe(true);
+      expect(after.structuredContent).toMatchObject({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/revoked/) } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses JSON-RPC batches under protocol revision 2025-06-18 and later, on /mcp and on legacy SSE', async () => {
+    const auth = { authorization: `Bearer ${tokens.agent}` };
+    const twoCalls = batchOf('marketplace_check_balance', [{}, {}]);
+    for (const version of ['2025-06-18', '2025-11-25']) {
+      const refused = await raw('POST', '/mcp', { ...auth, 'mcp-protocol-version': version }, twoCalls);
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.body)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(/batch/i) } });
+    }
+    // The legacy transport never took batches: a batch posted into an SSE session is refused and nothing runs.
+    const sse = await openSse(tokens.agent);
+    try {
+      const posted = await raw('POST', sse.endpoint, auth, twoCalls);
+      expect(posted.status).toBe(400);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sse.events()).not.toContain('"result"');
+    } finally {
+      sse.close();
+    }
+  });
+
   it('binds a legacy SSE session to the token that opened it', async () => {
-    const url = new URL('/sse', server.origin);
-    const { endpoint, close } = await new Promise<{ endpoint: string; close: () => void }>((resolve, reject) => {
-      const req = http.get({ host: url.hostname, port: url.port, path: url.pathname, headers: { authorization: `Bearer ${tokens.agent}`, accept: 'text/event-stream' } }, (res) => {
-        let data = '';
-        res.on('data', (chunk) => {
-          data += chunk;
-          const match = /event: endpoint\ndata: (\S+)/.exec(data);
-          if (match) resolve({ endpoint: match[1]!, close: () => req.destroy() });
-        });
-      });
-      req.on('error', reject);
-    });
+    const { endpoint, close } = await openSse(tokens.agent);
     const ping = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' });
     const foreign = await raw('POST', endpoint, { authorization: `Bearer ${tokens.sponsor}` }, ping);
     expect(foreign.status).toBe(404);
@@ -139,6 +196,51 @@ describe('serve --http', () => {
 });
 
 describe('serve --http --rate-limit', () => {
+  it('counts every call of a JSON-RPC batch: a batch over the caller\'s remaining burst is refused whole and pays nothing', async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    const { json: payee } = await cliJson(['agent', 'create', '--sponsor', json.sponsor.id, '--name', 'payee', '--db', db]);
+    await cliJson(['fund', '--agent', json.agent.id, '--sats', '5000', '--db', db]);
+    const limited = await startHttpServer(['--db', db, '--rate-limit', '5']); // bursts of 10
+    try {
+      // Revision 2025-03-26 still has batches: each call in one costs what a request costs.
+      const post = (token: string, body: string) =>
+        fetch(limited.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-03-26' },
+          body,
+        });
+      const payments = (n: number) => batchOf('marketplace_send_payment', Array.from({ length: n }, () => ({ to_agent_id: payee.id, amount_sats: 1 })));
+      const received = async () => {
+        const balance = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'marketplace_check_balance', arguments: {} } });
+        const answer = (await (await post(payee.token, balance)).json()) as { result: { structuredContent: { balance_sats: number } } };
+        return answer.result.structuredContent.balance_sats;
+      };
+
+      const hundred = await post(json.agent.token, payments(100));
+      expect(hundred.status).toBe(429);
+      expect(await hundred.json()).toMatchObject({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/100 calls/) } });
+      expect(await received()).toBe(0);
+
+      const five = await post(json.agent.token, payments(5));
+      expect(five.status).toBe(200);
+      const answers = (await five.json()) as { result: { structuredContent: { status: string } } }[];
+      expect(answers.map((a) => a.result.structuredContent.status)).toEqual(Array(5).fill('completed'));
+      expect(await received()).toBe(5);
+
+      // Ten batches of ten at once, as the attack sent them: only what the bucket holds runs.
+      const started = performance.now();
+      const statuses = await Promise.all(Array.from({ length: 10 }, () => post(json.agent.token, payments(10)).then((r) => r.status)));
+      const seconds = (performance.now() - started) / 1000;
+      const ran = statuses.filter((s) => s === 200).length * 10;
+      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+      expect(ran).toBeLessThanOrEqual(10 + Math.ceil(5 * (seconds + 1)));
+      expect(await received()).toBe(5 + ran);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('answers a caller past its burst with 429 and Retry-After, and leaves other callers alone', async () => {
     const db = tempDbPath();
     const { json } = await cliJson(['init', '--db', db]);

@@ -42,6 +42,33 @@ describe('serve over stdio', () => {
     expect(stderr).toContain('serving MCP over stdio');
   });
 
+  it('answers a call made after its token was revoked mid-session with the coded UNAUTHORIZED result, not a protocol error', async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve', '--db', db],
+      env: { ...process.env, MARKETPLACE_TOKEN: json.agent.token, MARKETPLACE_LOG_LEVEL: 'warn' } as Record<string, string>,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'stdio-revoked', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const before = await client.callTool({ name: 'marketplace_check_balance', arguments: {} });
+      expect(before.isError).toBeFalsy();
+      const rotated = await cliJson(['token', 'rotate', '--agent', json.agent.id, '--db', db]);
+      expect(rotated.code).toBe(0);
+      const after = await client.callTool({ name: 'marketplace_check_balance', arguments: {} });
+      expect(after.isError).toBe(true);
+      expect(after.structuredContent).toMatchObject({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/revoked/) } });
+      // A tool the revoked caller never had answers the same way: who is calling is settled first.
+      const unknown = await client.callTool({ name: 'marketplace_no_such_tool', arguments: {} });
+      expect(unknown.structuredContent).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses to start without a valid token, explaining why on stderr', async () => {
     const db = tempDbPath();
     await cliJson(['init', '--db', db]);

@@ -11,12 +11,12 @@ afterEach(() => new Promise<void>((done) => (server ? server.close(() => done())
 
 async function limitedServer(clock: { ms: number }) {
   const app = express();
-  app.use(rateLimit(1, (req) => req.header('x-caller'), () => clock.ms));
+  app.use(rateLimit(1, (req) => req.header('x-caller'), { now: () => clock.ms, costOf: (req) => Number(req.header('x-calls') ?? 1) }));
   app.get('/', (_req, res) => res.json({ ok: true }));
   server = app.listen(0, '127.0.0.1');
   await new Promise((ready) => server!.once('listening', ready));
   const { port } = server.address() as AddressInfo;
-  return (caller: string) => fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-caller': caller } }).then((r) => r.status);
+  return (caller: string, calls = 1) => fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-caller': caller, 'x-calls': String(calls) } }).then((r) => r.status);
 }
 
 describe('HTTP rate limit per caller', () => {
@@ -39,5 +39,16 @@ describe('HTTP rate limit per caller', () => {
     clock.ms = 60_000; // the sweep runs on this request: 'busy' has one token back, not a full bucket
     expect([await get('busy'), await get('busy')]).toEqual([200, 429]);
     expect([await get('idle'), await get('idle'), await get('idle')]).toEqual([200, 200, 429]);
+  });
+
+  it('charges a request for every call it carries, and refuses one the bucket cannot pay for without taking anything', async () => {
+    const clock = { ms: 0 };
+    const get = await limitedServer(clock);
+    expect(await get('a', 3)).toBe(429); // more than a burst: refused, and the bucket keeps its 2
+    expect(await get('a', 2)).toBe(200);
+    expect(await get('a', 1)).toBe(429);
+    clock.ms += 1_000;
+    expect(await get('a', 2)).toBe(429); // one token back, two asked: refused whole
+    expect(await get('a', 1)).toBe(200);
   });
 });
