@@ -310,7 +310,8 @@ export const hostileOperations = {
     const address = { noPort: 'sim@127.0.0.1', adminPort: `admin@127.0.0.1:${trap.adminPort}`, callback: `sim@${trap.lnurlHost}` }[variant];
     const answer = await sim.act(agent, 'marketplace_withdraw', { lightning_address: address, amount_sats: r.int(10, 200), idempotency_key: sim.newKey() });
     tally(sim, `loopback ${variant}`, answer);
-    if (answer.ok && !answer.pending) sim.violation('hostile calls are refused', `a withdrawal to ${address} succeeded`);
+    // The address is asked after the gate, so a refusal there comes back as a failed withdrawal (its hold released), not an error.
+    if (answer.ok && !answer.pending && answer.data?.status !== 'failed') sim.violation('hostile calls are refused', `a withdrawal to ${address} was not refused: ${answer.data?.status}`);
     if (JSON.stringify(answer.data).includes(ADMIN_SECRET)) sim.violation('outbound fetches reach only public addresses', `the answer to a withdrawal to ${address} carries the admin port's body`);
     if (trap.adminHits > 0) sim.violation('outbound fetches reach only public addresses', `the admin port on loopback was asked ${trap.adminHits} times (last: ${trap.lastAdminRequest})`);
   },
