@@ -286,3 +286,21 @@ describe('serve --http --rate-limit', () => {
     }
   });
 });
+
+describe('serve --http --public-url (behind a proxy)', () => {
+  it("takes the public URL's origin, scheme and port included, and still refuses other ports", async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    const proxied = await startHttpServer(['--db', db, '--public-url', 'http://127.0.0.1:1']);
+    try {
+      const post = (origin: string) =>
+        fetch(proxied.url, { method: 'POST', headers: { authorization: `Bearer ${json.agent.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin }, body: initialize });
+      expect((await post('http://127.0.0.1:1')).status).toBe(200);
+      expect((await post(proxied.origin)).status).toBe(200);
+      expect((await post('http://127.0.0.1:2')).status).toBe(403);
+      expect((await post('https://127.0.0.1:1')).status).toBe(403);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
