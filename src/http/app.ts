@@ -1,11 +1,10 @@
 // The HTTP face of the server: Streamable HTTP at /mcp (stateless: a fresh server per
 // request, nothing kept between them), the legacy HTTP+SSE transport at /sse +
 // /messages for older clients, and /healthz. Every MCP request carries a bearer token;
-// Host and Origin are checked so a web page cannot reach a loopback server through
-// DNS rebinding.
+// Host is checked by name and Origin by scheme, host and port, so neither a page on a
+// DNS-rebound name nor one on another port of this machine can reach a loopback server.
 import type { Server as HttpServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppContext } from '../context.js';
@@ -16,6 +15,7 @@ import { createServer } from '../server.js';
 import { approvalConsole } from './console.js';
 import { callsCarried, refuseDroppedBatches } from './batches.js';
 import { rateLimit } from './rate-limit.js';
+import { hostnameOf, originOf, ownHostnames, ownOrigins } from './served-addresses.js';
 import { VERSION } from '../version.js';
 
 const BODY_LIMIT = '1mb';
@@ -26,8 +26,7 @@ type AuthedRequest = Request & { caller?: Caller; token?: string };
 export function createHttpApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(hostHeaderValidation(ctx.config.http.allowedHosts.map((h) => h.replace(/^\[|\]$/g, '')).flatMap(hostVariants)));
-  app.use(originValidation(ctx.config.http.allowedHosts));
+  app.use(addressValidation(ctx));
 
   app.get('/healthz', (_req, res) => {
     ctx.db.sqlite.prepare('SELECT 1').get();
@@ -171,26 +170,26 @@ function bearerAuth(ctx: AppContext) {
   };
 }
 
-/** Browsers send Origin; a page served from any host we do not answer to is refused. */
-function originValidation(allowedHosts: string[]) {
-  const allowed = new Set(allowedHosts.map((h) => h.replace(/^\[|\]$/g, '')).flatMap(hostVariants));
+/**
+ * Host must name this server, and Origin must be one of its own, scheme, host and port
+ * compared: a page on another port of the same machine is another site
+ * (served-addresses.ts). The public URL is read per request: `serve --http` learns its
+ * port, and so its address, after listening.
+ */
+function addressValidation(ctx: AppContext) {
   return (req: Request, res: Response, next: NextFunction) => {
+    const served = { names: ctx.config.http.allowedHosts, publicUrl: ctx.config.publicUrl, port: req.socket.localPort };
+    const hostname = hostnameOf(req.headers.host);
+    if (hostname === null || !ownHostnames(served).has(hostname)) {
+      res.status(403).json(jsonRpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`));
+      return;
+    }
     const origin = req.headers.origin;
     if (origin === undefined) return next();
-    let hostname: string | null = null;
-    try {
-      hostname = new URL(origin).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      hostname = null;
-    }
-    if (hostname !== null && allowed.has(hostname)) return next();
+    const own = originOf(origin);
+    if (own !== null && ownOrigins(served).has(own)) return next();
     res.status(403).json(jsonRpcError(-32000, `Origin not allowed: ${origin}`));
   };
-}
-
-/** IPv6 hosts appear bracketed in Host headers and bare elsewhere; accept both spellings. */
-function hostVariants(host: string): string[] {
-  return host.includes(':') ? [host, `[${host}]`] : [host];
 }
 
 function jsonRpcError(code: number, message: string) {

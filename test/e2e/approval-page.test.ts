@@ -218,6 +218,23 @@ describe('the approval page', () => {
     expect((await approvalState(approvalId)).status).toBe('pending');
   });
 
+  it('refuses a decision posted by a page on another port of the same machine, and takes one from its own page', async () => {
+    // Cookies and SameSite ignore the port: a page on localhost:<other port> is "same site" and its form carries the session.
+    const approvalId = await pendingApproval('another port');
+    const { cookie } = await signIn(tokens.sponsor);
+    const csrf = csrfOf(await (await get(`/approvals/${approvalId}`, cookie)).text());
+    const port = Number(new URL(server.origin).port);
+    const other = port === 65535 ? port - 1 : port + 1;
+    for (const origin of [`http://127.0.0.1:${other}`, `http://localhost:${other}`]) {
+      const res = await post(`/approvals/${approvalId}/decision`, { decision: 'approve', csrf }, { cookie, origin });
+      expect(res.status, origin).toBe(403);
+      expect((await approvalState(approvalId)).status).toBe('pending');
+    }
+    const own = await post(`/approvals/${approvalId}/decision`, { decision: 'deny', csrf }, { cookie, origin: server.origin });
+    expect(own.status).toBe(303);
+    expect((await approvalState(approvalId)).status).toBe('denied');
+  });
+
   it('signs out: the old cookie no longer opens the page', async () => {
     const approvalId = await pendingApproval('after sign-out');
     const { cookie } = await signIn(tokens.sponsor);

@@ -117,6 +117,29 @@ describe('serve --http', () => {
     expect(JSON.parse(local.body).result.serverInfo.name).toBe('agent-marketplace');
   });
 
+  it('compares scheme, host and port of an Origin: a page on another port of the same machine is another site', async () => {
+    const auth = { authorization: `Bearer ${tokens.agent}` };
+    const port = Number(new URL(server.origin).port);
+    const other = port === 65535 ? port - 1 : port + 1;
+    for (const origin of [`http://localhost:${other}`, `http://127.0.0.1:${other}`, 'http://localhost', `https://127.0.0.1:${port}`, 'null']) {
+      const refused = await raw('POST', '/mcp', { ...auth, origin }, initialize);
+      expect(refused.status, origin).toBe(403);
+      expect(JSON.parse(refused.body).error.message).toContain('Origin not allowed');
+    }
+    for (const origin of [server.origin, `http://localhost:${port}`, `http://[::1]:${port}`]) {
+      expect((await raw('POST', '/mcp', { ...auth, origin }, initialize)).status, origin).toBe(200);
+    }
+    // Host is taken by name (a browser always sends the address it connected to): a rebound name is refused on any port.
+    for (const host of [`evil.example:${port}`, `localhost.evil.example:${port}`]) {
+      const refused = await raw('POST', '/mcp', { ...auth, host }, initialize);
+      expect(refused.status, host).toBe(403);
+      expect(JSON.parse(refused.body).error.message).toContain('Host not allowed');
+    }
+    expect((await raw('POST', '/mcp', { ...auth, host: `localhost:${port}` }, initialize)).status).toBe(200);
+    // /healthz and the console sit behind the same check.
+    expect((await raw('GET', '/healthz', { origin: `http://localhost:${other}` })).status).toBe(403);
+  });
+
   it('is stateless: GET and DELETE on /mcp are 405', async () => {
     const auth = { authorization: `Bearer ${tokens.agent}` };
     expect((await raw('GET', '/mcp', auth)).status).toBe(405);
@@ -260,6 +283,24 @@ describe('serve --http --rate-limit', () => {
       expect((await post(json.sponsor.token)).status).toBe(200);
     } finally {
       limited.stop();
+    }
+  });
+});
+
+describe('serve --http --public-url (behind a proxy)', () => {
+  it("takes the public URL's origin, scheme and port included, and still refuses other ports", async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    const proxied = await startHttpServer(['--db', db, '--public-url', 'http://127.0.0.1:1']);
+    try {
+      const post = (origin: string) =>
+        fetch(proxied.url, { method: 'POST', headers: { authorization: `Bearer ${json.agent.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin }, body: initialize });
+      expect((await post('http://127.0.0.1:1')).status).toBe(200);
+      expect((await post(proxied.origin)).status).toBe(200);
+      expect((await post('http://127.0.0.1:2')).status).toBe(403);
+      expect((await post('https://127.0.0.1:1')).status).toBe(403);
+    } finally {
+      await proxied.stop();
     }
   });
 });
