@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { MarketError } from '../domain/errors.js';
 import { creatorAnalytics } from '../domain/skills/analytics.js';
 import { callerAsAuthor } from '../domain/skills/authors.js';
-import { publishSkill, skillView, submitForReview } from '../domain/skills/catalogue.js';
+import { prepareVersion, publishSkill, skillView, submitForReview, type PreparedVersion } from '../domain/skills/catalogue.js';
 import { installSkill, listInstalledSkills, quoteInstall, quoteUsage, rateSkill, recordSkillUsage, uninstallSkill } from '../domain/skills/installs.js';
 import { PRICING_MODELS, pricingSchema } from '../domain/skills/pricing.js';
 import { revenueSplitSchema } from '../domain/skills/revenue-split.js';
 import { SEARCH_SORTS, searchCatalogue } from '../domain/skills/search.js';
-import { discoverLocalSkills } from '../domain/skills/skill-md.js';
+import { MAX_SKILL_SCAN_MS, MAX_STORED_FINDINGS } from '../domain/skills/scanner.js';
+import { discoverLocalSkills, findLocalSkill, MAX_SKILL_FILE_BYTES, MAX_SKILL_FILES, MAX_SKILL_VERSION_BYTES, type SkillFile } from '../domain/skills/skill-md.js';
 import { SKILL_STATUSES } from '../domain/skills/status.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -36,6 +37,36 @@ const summary = z.object({
   tags: z.array(z.string()),
   author_id: z.string(),
 });
+/** A version to publish: its files and readme (a local skill's read from its folder) and what they hash and scan to. */
+interface PublishWork {
+  files?: SkillFile[];
+  readme?: string;
+  prepared: PreparedVersion;
+}
+
+/**
+ * Publishing work the prepare step did outside the write lock, keyed by the very arguments
+ * object it handed on to the handler: a client can set any field of its arguments but
+ * cannot make that object, so it cannot supply a hash or a clean scan of its own. A call a
+ * sponsor approved later arrives as a new object, finds nothing here, and does the work in
+ * the handler, within the same limits.
+ */
+const preparedPublishes = new WeakMap<object, PublishWork>();
+
+/** Reads a local skill if one is named, then hashes and scans: seconds of work on hostile files, and no database. */
+function publishWork(args: { slug: string; description: string; readme?: string; files?: SkillFile[]; local_skill?: string }, skillDirs: readonly string[]): PublishWork {
+  let files = args.files;
+  let readme = args.readme;
+  if (args.local_skill) {
+    const local = findLocalSkill(skillDirs, args.local_skill);
+    if (!local) throw new MarketError('NOT_FOUND', `No local skill "${args.local_skill}": see marketplace_list_local_skills.`);
+    files = local.files;
+    readme ??= local.body;
+  }
+  const prepared = prepareVersion({ slug: args.slug, description: args.description, readme, files });
+  return { files, readme, prepared };
+}
+
 const split = z.object({ creator_sats: z.number().int(), compute_sats: z.number().int(), platform_sats: z.number().int(), referrer_sats: z.number().int() });
 
 export const skillTools = [
@@ -120,7 +151,10 @@ export const skillTools = [
       'named by local_skill, or a SKILL.md made from the fields) are hashed, signed with your Nostr key and scanned for secrets, ' +
       'dangerous shell and prompt injection (findings are returned and shown to the reviewer). Then call ' +
       'marketplace_submit_skill_for_review. pricing: { model: Free | OneTime {sats} | PerCall {per_call_sats} | PerToken ' +
-      '{per_1k_input_sats, per_1k_output_sats} | Hybrid {all three} }. revenue_split defaults to 60/25/10/5. Free of charge.',
+      '{per_1k_input_sats, per_1k_output_sats} | Hybrid {all three} }. revenue_split defaults to 60/25/10/5. Free of charge. ' +
+      `Limits: ${MAX_SKILL_FILES} files of ${MAX_SKILL_FILE_BYTES / 1024} KiB, ${MAX_SKILL_VERSION_BYTES.toLocaleString('en-US')} bytes in all; ` +
+      `the first ${MAX_STORED_FINDINGS} findings are kept (scan_findings_omitted counts the rest); a version whose scan takes over ` +
+      `${MAX_SKILL_SCAN_MS.toLocaleString('en-US')} ms is refused (INVALID_INPUT, details.limit names the limit passed).`,
     toolset: 'skills',
     roles: ['agent', 'sponsor'],
     input: z.object({
@@ -140,18 +174,26 @@ export const skillTools = [
       signature: z.string().optional().describe('Only if the marketplace does not hold your Nostr key: the signed kind 30078 event, as JSON.'),
       idempotency_key: idempotencyKeyField,
     }),
-    output: z.object({ skill_id: z.string(), slug: z.string(), version: z.string(), status: z.literal('Draft'), content_sha256: z.string(), scan_findings: z.array(finding) }),
+    output: z.object({
+      skill_id: z.string(),
+      slug: z.string(),
+      version: z.string(),
+      status: z.literal('Draft'),
+      content_sha256: z.string(),
+      scan_findings: z.array(finding),
+      // Optional: a retry answered from an idempotency record made before this field existed lacks it.
+      scan_findings_omitted: z.number().int().optional().describe(`Findings past the first ${MAX_STORED_FINDINGS}, counted but not kept.`),
+    }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    // Reading, hashing and scanning the files cost up to seconds on hostile files: here they hold no lock.
+    prepare: async (args, { ctx }) => {
+      const handedOn = { ...args };
+      preparedPublishes.set(handedOn, publishWork(args, ctx.config.skillDirs));
+      return handedOn;
+    },
     action: () => ({ actionType: 'PublishSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => {
-      let files = args.files;
-      let readme = args.readme;
-      if (args.local_skill) {
-        const local = discoverLocalSkills(ctx.config.skillDirs).skills.find((s) => s.name === args.local_skill);
-        if (!local) throw new MarketError('NOT_FOUND', `No local skill "${args.local_skill}": see marketplace_list_local_skills.`);
-        files = local.files;
-        readme ??= local.body;
-      }
+      const { files, readme, prepared } = preparedPublishes.get(args) ?? publishWork(args, ctx.config.skillDirs);
       return {
         ...publishSkill(ctx.db, ctx.clock, callerAsAuthor(caller), {
           slug: args.slug,
@@ -163,7 +205,7 @@ export const skillTools = [
           changelog: args.changelog,
           files,
           signature: args.signature,
-        }),
+        }, prepared),
       };
     },
   }),

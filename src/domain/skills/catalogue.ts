@@ -13,9 +13,9 @@ import { MarketError } from '../errors.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';
-import { scanSkillFiles, type ScanFinding } from './scanner.js';
+import { scanSkillVersion, type ScanFinding, type VersionScan } from './scanner.js';
 import { isValidSkillSignature, parseSignature, signSkillVersion } from './signing.js';
-import { MAX_SKILL_FILE_BYTES, MAX_SKILL_FILES, skillContentHash, validateSkillName, type SkillFile } from './skill-md.js';
+import { checkVersionSize, MAX_SKILL_FILE_BYTES, MAX_SKILL_FILES, skillContentHash, validateSkillName, type SkillFile } from './skill-md.js';
 import { assertTransition, type SkillStatus } from './status.js';
 
 
@@ -59,11 +59,19 @@ export function requireVersion(db: Db, skill: SkillRow, version: string): SkillV
   return row;
 }
 
+/** What a version's files come from: the files given, or the fields a SKILL.md is made of. */
+export interface VersionSource {
+  slug: string;
+  description: string;
+  readme?: string;
+  files?: SkillFile[];
+}
+
 /** The skill's files: as given, or a SKILL.md (Agent Skills format) made from the fields. */
-function filesOf(input: PublishInput): SkillFile[] {
+function filesOf(input: VersionSource): SkillFile[] {
   const files = input.files?.length
     ? input.files
-    : [{ path: 'SKILL.md', content: `---\nname: ${input.slug}\ndescription: ${JSON.stringify(input.listing.description)}\n---\n\n${input.readme ?? ''}\n` }];
+    : [{ path: 'SKILL.md', content: `---\nname: ${input.slug}\ndescription: ${JSON.stringify(input.description)}\n---\n\n${input.readme ?? ''}\n` }];
   if (files.length > MAX_SKILL_FILES) throw new MarketError('INVALID_INPUT', `A skill has at most ${MAX_SKILL_FILES} files.`);
   const paths = new Set<string>();
   for (const f of files) {
@@ -74,7 +82,31 @@ function filesOf(input: PublishInput): SkillFile[] {
     if (Buffer.byteLength(f.content) > MAX_SKILL_FILE_BYTES) throw new MarketError('INVALID_INPUT', `File "${f.path}" is over ${MAX_SKILL_FILE_BYTES / 1024} KiB.`);
     paths.add(f.path);
   }
+  checkVersionSize(files);
   return [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** What publishing computes from a version's files: the files in order, their hash, the scan. */
+export interface PreparedVersion {
+  files: SkillFile[];
+  contentSha256: string;
+  scan: VersionScan;
+}
+
+/**
+ * The costly part of publishing (hashing, the scan: up to seconds on hostile files), which
+ * needs no database: the publish tool runs it before the gate's write transaction, so it
+ * holds no lock. Bounded by the version's size limit and the scan's budget either way.
+ */
+export function prepareVersion(input: VersionSource): PreparedVersion {
+  const files = filesOf(input);
+  return { files, contentSha256: skillContentHash(files), scan: scanSkillVersion(files) };
+}
+
+/** Findings as stored: a list (versions published before findings were capped), or the kept ones and a count of the rest. */
+export function storedFindings(json: string): VersionScan {
+  const stored = JSON.parse(json) as ScanFinding[] | VersionScan;
+  return Array.isArray(stored) ? { findings: stored, omitted: 0 } : stored;
 }
 
 export function publishSkill(
@@ -82,16 +114,16 @@ export function publishSkill(
   clock: Clock,
   by: { id: string; kind: AuthorKind },
   input: PublishInput,
-): { skill_id: string; slug: string; version: string; status: 'Draft'; content_sha256: string; scan_findings: ScanFinding[] } {
+  /** prepareVersion(input), when the caller ran it before taking the lock; computed here otherwise. */
+  prepared?: PreparedVersion,
+): { skill_id: string; slug: string; version: string; status: 'Draft'; content_sha256: string; scan_findings: ScanFinding[]; scan_findings_omitted: number } {
   validateSkillName(input.slug);
   if (semver.valid(input.version) !== input.version) {
     throw new MarketError('INVALID_INPUT', `version "${input.version}" is not a semantic version like 1.0.0.`);
   }
   const pricing = parseWith(pricingSchema, input.pricing, 'pricing');
   const split = input.revenueSplit === undefined ? DEFAULT_SPLIT : parseWith(revenueSplitSchema, input.revenueSplit, 'revenue_split');
-  const files = filesOf(input);
-  const contentSha256 = skillContentHash(files);
-  const findings = scanSkillFiles(files);
+  const { files, contentSha256, scan } = prepared ?? prepareVersion({ slug: input.slug, description: input.listing.description, readme: input.readme, files: input.files });
 
   return db.write(() => {
     const author = authorOf(db, by);
@@ -141,10 +173,10 @@ export function publishSkill(
       files: JSON.stringify(files),
       contentSha256,
       signature: JSON.stringify(signature),
-      scanFindings: JSON.stringify(findings),
+      scanFindings: JSON.stringify(scan),
       createdAt: now,
     });
-    return { skill_id: skill.id, slug: input.slug, version: input.version, status: 'Draft' as const, content_sha256: contentSha256, scan_findings: findings };
+    return { skill_id: skill.id, slug: input.slug, version: input.version, status: 'Draft' as const, content_sha256: contentSha256, scan_findings: scan.findings, scan_findings_omitted: scan.omitted };
   });
 }
 
@@ -159,7 +191,7 @@ export function submitForReview(db: Db, authorId: string, slug: string, version:
     if (skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `Only the creator of "${slug}" can submit it.`);
     const v = requireVersion(db, skill, version);
     moveVersion(db, skill, v, 'PendingReview', null);
-    return { slug, version, status: 'PendingReview' as const, scan_findings: JSON.parse(v.scanFindings) as ScanFinding[] };
+    return { slug, version, status: 'PendingReview' as const, scan_findings: storedFindings(v.scanFindings).findings };
   });
 }
 
@@ -187,7 +219,7 @@ export function reviewSkillVersion(
       moveVersion(db, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
     }
     const after = requireVersion(db, skill, input.version);
-    return { slug: input.slug, version: input.version, status: after.status as SkillStatus, scan_findings: JSON.parse(after.scanFindings) as ScanFinding[] };
+    return { slug: input.slug, version: input.version, status: after.status as SkillStatus, scan_findings: storedFindings(after.scanFindings).findings };
   });
 }
 
@@ -270,7 +302,7 @@ export function skillView(db: Db, slug: string): SkillView {
       content_sha256: v.contentSha256,
       published_at: v.publishedAt,
       changelog: v.changelog,
-      scan_findings: (JSON.parse(v.scanFindings) as unknown[]).length,
+      scan_findings: countOf(storedFindings(v.scanFindings)),
     })),
     pricing: JSON.parse(skill.pricing) as Pricing,
     revenue_split: JSON.parse(skill.revenueSplit) as RevenueSplit,
@@ -282,8 +314,13 @@ export function skillView(db: Db, slug: string): SkillView {
     author_kind: skill.authorKind,
     author_npub: authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind }).npub,
     required_mcp_servers: JSON.parse(skill.requiredMcpServers) as string[],
-    scan_findings: shown ? (JSON.parse(shown.scanFindings) as ScanFinding[]) : [],
+    scan_findings: shown ? storedFindings(shown.scanFindings).findings : [],
   };
+}
+
+/** All the scan found, kept or only counted. */
+function countOf(scan: VersionScan): number {
+  return scan.findings.length + scan.omitted;
 }
 
 export function skillReadme(db: Db, slug: string): { slug: string; version: string | null; readme: string } {

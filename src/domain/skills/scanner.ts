@@ -4,6 +4,8 @@
 // installing agent against its user. The scan only reports; the reviewer decides.
 // Rules are line-based regexes, chosen to catch the common forms with few false alarms;
 // they are a first look, not a guarantee.
+import { MarketError } from '../errors.js';
+import { MAX_SCAN_MS } from '../redaction/budget.js';
 
 export type ScanCategory = 'secret' | 'dangerous_shell' | 'prompt_injection';
 export type ScanSeverity = 'high' | 'medium' | 'low';
@@ -167,47 +169,119 @@ const MAX_COMMENT_EXCERPT_SOURCE = 1000;
 const INSTRUCTION_WORDS =
   /\b(?:ignore|disregard|forget|instructions?|system\s+prompt|you\s+(?:are|must|should|will|need)|(?:do\s+not|don['’]t|never)\s+(?:tell|mention|reveal|show)|(?:assistant|agent|ai|llm|claude|model)\s*[:,]|run\s+(?:the\s+)?(?:following|this|these)|execute|send|upload|exfiltrat)/i;
 
-export function scanSkillFiles(files: readonly ScannedFile[]): ScanFinding[] {
-  return files.flatMap((file) => scanFile(file));
+/** Findings a version keeps: plenty for a reviewer to judge it by; the rest are only counted. */
+export const MAX_STORED_FINDINGS = 200;
+/**
+ * Wall time one version's scan may take: the same budget as any other scan of text from
+ * anyone (src/domain/redaction/budget.ts). A call a sponsor approved later scans inside
+ * the database's write transaction, so this is also the longest it can hold that lock.
+ */
+export const MAX_SKILL_SCAN_MS = MAX_SCAN_MS;
+
+export interface VersionScan {
+  /** The first MAX_STORED_FINDINGS findings, in file then line order. */
+  findings: ScanFinding[];
+  /** How many more the scan found and did not keep. */
+  omitted: number;
 }
 
-function scanFile(file: ScannedFile): ScanFinding[] {
+/** Every finding in the files, unbounded: for text already known to be small. */
+export function scanSkillFiles(files: readonly ScannedFile[]): ScanFinding[] {
+  return scanSkillVersion(files, { maxFindings: Infinity, maxMs: Infinity }).findings;
+}
+
+/**
+ * A version's scan, bounded: findings past maxFindings are counted without building their
+ * excerpts, and past maxMs the scan stops and the version is refused, since what was not
+ * read cannot be said to be clean.
+ */
+export function scanSkillVersion(files: readonly ScannedFile[], limits: { maxFindings?: number; maxMs?: number } = {}): VersionScan {
+  const maxFindings = limits.maxFindings ?? MAX_STORED_FINDINGS;
+  const deadline = new Deadline(limits.maxMs ?? MAX_SKILL_SCAN_MS);
+  const findings: ScanFinding[] = [];
+  let omitted = 0;
+  for (const file of files) {
+    for (const hit of hitsIn(file, deadline)) {
+      if (findings.length >= maxFindings) {
+        omitted++;
+        continue;
+      }
+      deadline.check();
+      findings.push(hit.finding());
+    }
+  }
+  return { findings, omitted };
+}
+
+class Deadline {
+  private readonly at: number;
+
+  constructor(private readonly ms: number) {
+    this.at = performance.now() + ms;
+  }
+
+  /** Called between pieces of work that are each short (one line, one comment, one excerpt). */
+  check(): void {
+    if (performance.now() > this.at) {
+      throw new MarketError(
+        'INVALID_INPUT',
+        `Scanning this skill version's files for secrets, dangerous shell and prompt injection took longer than the limit of ${this.ms.toLocaleString('en-US')} ms, so it was not published. Publish fewer, smaller or plainer files.`,
+        { limit: 'scan_ms', max: this.ms },
+      );
+    }
+  }
+}
+
+/** A place a rule matched; its excerpt is built only if the finding is kept. */
+interface Hit {
+  rule: string;
+  line: number;
+  finding: () => ScanFinding;
+}
+
+/** A file's hits, at most one per rule and line, by line then rule. */
+function hitsIn(file: ScannedFile, deadline: Deadline): Hit[] {
   // A byte-order mark opening a file is an encoding marker, not hidden text.
   const content = file.content.replace(/^\uFEFF/, '');
   const lines = content.split(/\r\n|\r|\n/);
-  const found = new Map<string, ScanFinding>();
-  const report = (finding: ScanFinding) => {
-    const key = `${finding.rule}\0${finding.line}`;
-    if (!found.has(key)) found.set(key, finding);
-  };
+  const hits: Hit[] = [];
   lines.forEach((text, i) => {
+    deadline.check();
     for (const rule of LINE_RULES) {
       const at = firstMatch(rule, text);
-      if (at !== null) report(findingAt(rule, file.path, i + 1, text, at));
+      if (at !== null) hits.push({ rule: rule.rule, line: i + 1, finding: () => findingAt(rule, file.path, i + 1, text, at) });
     }
   });
-  for (const comment of instructionComments(content)) {
-    report({
+  let lastCommentLine = 0;
+  for (const comment of instructionComments(content, deadline)) {
+    if (comment.line === lastCommentLine) continue; // two comments opening on one line are one finding
+    lastCommentLine = comment.line;
+    hits.push({
       rule: 'hidden_html_comment_instructions',
-      category: 'prompt_injection',
-      severity: 'high',
-      path: file.path,
       line: comment.line,
-      excerpt: excerptOf(comment.text.replace(/\s+/g, ' '), 0),
+      finding: () => ({
+        rule: 'hidden_html_comment_instructions',
+        category: 'prompt_injection',
+        severity: 'high',
+        path: file.path,
+        line: comment.line,
+        excerpt: excerptOf(comment.text.replace(/\s+/g, ' '), 0),
+      }),
     });
   }
-  return [...found.values()].sort((a, b) => a.line - b.line || (RULE_ORDER.get(a.rule) ?? 0) - (RULE_ORDER.get(b.rule) ?? 0));
+  return hits.sort((a, b) => a.line - b.line || (RULE_ORDER.get(a.rule) ?? 0) - (RULE_ORDER.get(b.rule) ?? 0));
 }
 
 /** Where a rule first matches a line, skipping secrets that are plainly placeholders. */
 function firstMatch(rule: LineRule, text: string): number | null {
-  // Most lines match no rule: a plain test says so without matchAll's iterator and clone,
-  // which cost ~100 us a line over all rules (seconds for a file of short lines, inside the
-  // publish call's transaction).
-  if (!rule.pattern.global && !rule.pattern.test(text)) return null;
+  // Only secrets need more than the first match (to skip placeholders); for the others one
+  // exec says whether and where, without matchAll's iterator and clone.
+  if (rule.category !== 'secret') return rule.pattern.exec(text)?.index ?? null;
+  // Most lines hold no secret: a plain test says so before the costlier walk.
+  if (!rule.pattern.test(text)) return null;
   for (const match of text.matchAll(globalCopy(rule.pattern))) {
     const secret = match.groups?.['secret'];
-    if (rule.category === 'secret' && secret !== undefined && PLACEHOLDER.test(secret)) continue;
+    if (secret !== undefined && PLACEHOLDER.test(secret)) continue;
     return match.index;
   }
   return null;
@@ -219,11 +293,12 @@ function findingAt(rule: LineRule, path: string, line: number, text: string, ind
 
 // Found with indexOf rather than a regex: a lazy `<!--[\s\S]*?-->` rescans to the end of
 // the file for every unclosed `<!--`, which is quadratic on hostile input.
-function instructionComments(content: string): { line: number; text: string }[] {
+function instructionComments(content: string, deadline: Deadline): { line: number; text: string }[] {
   const comments: { line: number; text: string }[] = [];
   const lines = new LineCounter(content);
   let from = 0;
   for (;;) {
+    deadline.check();
     const open = content.indexOf('<!--', from);
     if (open === -1) break;
     const close = content.indexOf('-->', open + 4);

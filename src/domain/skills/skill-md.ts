@@ -14,6 +14,12 @@ export const MAX_NAME_CHARS = 64;
 export const MAX_DESCRIPTION_CHARS = 1024;
 export const MAX_SKILL_FILES = 200;
 export const MAX_SKILL_FILE_BYTES = 256 * 1024;
+/**
+ * All of a version's files together. Publishing hashes and scans every byte, and the scan
+ * of hostile text (a finding on every line) costs about a second per 256 KiB: the files
+ * limit alone (200 of 256 KiB) allowed minutes of it.
+ */
+export const MAX_SKILL_VERSION_BYTES = 2_000_000;
 
 export interface SkillMd {
   name: string;
@@ -96,6 +102,21 @@ function checkedDescription(description: unknown): string {
   return description;
 }
 
+/** Refuses a version whose files hold more than MAX_SKILL_VERSION_BYTES in all. */
+export function checkVersionSize(files: readonly SkillFile[], where = 'This skill version'): void {
+  let total = 0;
+  for (const file of files) total += Buffer.byteLength(file.content, 'utf8');
+  if (total > MAX_SKILL_VERSION_BYTES) throw versionTooLarge(where, total);
+}
+
+function versionTooLarge(where: string, bytes: number): MarketError {
+  return new MarketError(
+    'INVALID_INPUT',
+    `${where} holds ${bytes.toLocaleString('en-US')} bytes of files; a skill version is limited to ${MAX_SKILL_VERSION_BYTES.toLocaleString('en-US')} bytes in all (and ${MAX_SKILL_FILES} files of ${MAX_SKILL_FILE_BYTES / 1024} KiB each). Make it smaller.`,
+    { limit: 'version_bytes', max: MAX_SKILL_VERSION_BYTES },
+  );
+}
+
 function invalid(message: string): MarketError {
   return new MarketError('INVALID_INPUT', message);
 }
@@ -134,6 +155,8 @@ export function readSkillFolder(dir: string): LocalSkill {
 
 function collectFiles(root: string): SkillFile[] {
   const files: SkillFile[] = [];
+  // Reading stops at the version limit: such a folder could not be published anyway.
+  let bytes = 0;
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
@@ -147,6 +170,8 @@ function collectFiles(root: string): SkillFile[] {
       const content = readTextFile(full);
       if (content === null) continue;
       files.push({ path: relative(root, full).split(sep).join('/'), content });
+      bytes += Buffer.byteLength(content, 'utf8');
+      if (bytes > MAX_SKILL_VERSION_BYTES) throw versionTooLarge(root, bytes);
       if (files.length > MAX_SKILL_FILES) {
         throw invalid(`${root} holds more than ${MAX_SKILL_FILES} text files; a skill should be small enough to review.`);
       }
@@ -190,6 +215,27 @@ export function discoverLocalSkills(dirs: readonly string[]): { skills: LocalSki
     }
   }
   return { skills, problems };
+}
+
+/**
+ * The local skill of that name, or null: only its own folder is read, since the Agent
+ * Skills format names the folder after the skill. A broken folder throws its problem.
+ */
+export function findLocalSkill(dirs: readonly string[], name: string): LocalSkill | null {
+  validateSkillName(name); // also keeps the name from reaching outside the skill directories
+  let problem: MarketError | null = null;
+  for (const dir of dirs) {
+    const candidate = join(resolve(dir), name);
+    if (!isDirectory(candidate) || !exists(join(candidate, SKILL_FILE))) continue;
+    try {
+      return readSkillFolder(candidate);
+    } catch (error) {
+      // As in discovery, a broken folder does not hide a good one of the same name further on.
+      problem ??= isMarketError(error) ? error : invalid(`Could not read the skill in ${candidate}: ${(error as Error).message}`);
+    }
+  }
+  if (problem) throw problem;
+  return null;
 }
 
 function skillFolders(dir: string, problems: LocalSkillProblem[]): string[] {
