@@ -33,17 +33,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-marketplace-conformance
 const db = path.join(dir, 'marketplace.db');
 const { agent } = JSON.parse(execFileSync(process.execPath, [cli, 'init', '--db', db, '--json'], { encoding: 'utf8' }));
 
-const server = spawn(process.execPath, [cli, 'serve', '--http', '--port', '0', '--db', db], { stdio: ['ignore', 'inherit', 'pipe'] });
-const target = await new Promise((resolve, reject) => {
-  let stderr = '';
-  server.stderr.on('data', (d) => {
-    stderr += d;
-    const match = /listening on (http:\/\/\S+)\/mcp/.exec(stderr);
-    if (match) resolve(new URL(match[1]));
-  });
-  server.on('exit', (code) => reject(new Error(`server exited with ${code}\n${stderr}`)));
-});
-
+// The proxy listens first: the server must know the origin browsers (and the suite) see,
+// its --public-url, since an Origin is compared with its port.
+let target;
 const proxy = http.createServer((req, res) => {
   const upstream = http.request(
     { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, authorization: `Bearer ${agent.token}` } },
@@ -56,7 +48,19 @@ const proxy = http.createServer((req, res) => {
   req.pipe(upstream);
 });
 await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-const url = `http://127.0.0.1:${proxy.address().port}/mcp`;
+const publicUrl = `http://127.0.0.1:${proxy.address().port}`;
+const url = `${publicUrl}/mcp`;
+
+const server = spawn(process.execPath, [cli, 'serve', '--http', '--port', '0', '--db', db, '--public-url', publicUrl], { stdio: ['ignore', 'inherit', 'pipe'] });
+target = await new Promise((resolve, reject) => {
+  let stderr = '';
+  server.stderr.on('data', (d) => {
+    stderr += d;
+    const match = /listening on (http:\/\/\S+)\/mcp/.exec(stderr);
+    if (match) resolve(new URL(match[1]));
+  });
+  server.on('exit', (code) => reject(new Error(`server exited with ${code}\n${stderr}`)));
+});
 
 const bin = node22Dir();
 const results = [];
