@@ -45,7 +45,7 @@ Serving
   serve                         MCP over stdio (the caller's token in MARKETPLACE_TOKEN)
   serve --http [--host H] [--port P] [--allowed-host NAME]... [--rate-limit N]
                                 Streamable HTTP at /mcp, legacy SSE at /sse, /healthz;
-                                N requests a second per caller (default 200, 0 = off)
+                                N calls a second per caller, batches counted by call (default 200, 0 = off)
   start                         init if the database is new, then serve --http
 
 Administration
