@@ -64,7 +64,9 @@ function refused(sim, path, what, answer, codes) {
     (sim.stats.hostileSurvey ??= []).push(`step ${sim.step}: ${message.slice(0, 200)}`);
   };
   if (answer.ok && !answer.pending) broken(`${what} succeeded: ${JSON.stringify(answer.data).slice(0, 300)}`);
-  if (!answer.ok && codes && !codes.includes(answer.code)) broken(`${what} answered ${answer.code}, not ${codes.join(' or ')}: ${answer.data.error?.message}`);
+  // Refused before the policy is asked because the other agent cannot deal at all (suspended, terminated) is refused all the same.
+  const unavailable = answer.code === 'CONFLICT' && /is (Suspended|Terminated)/.test(answer.data.error?.message ?? '');
+  if (!answer.ok && codes && !codes.includes(answer.code) && !unavailable) broken(`${what} answered ${answer.code}, not ${codes.join(' or ')}: ${answer.data.error?.message}`);
 }
 
 /**

@@ -2,13 +2,11 @@
 // run through costly checks. It must neither hold the database's write lock while it
 // runs nor run without end: a megabyte of "+1 415 " once held the lock for tens of
 // seconds, and a payment by another server process on the same database failed.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_PHONE_CANDIDATES } from '../../src/domain/redaction/index.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
-import { CLI } from '../support/processes.js';
+import { callOnProcess, stdioServerProcess } from '../support/processes.js';
 
 const clients: Client[] = [];
 afterEach(async () => {
@@ -18,17 +16,11 @@ afterEach(async () => {
 
 /** A server process of its own on the database, as the agent holding `token`. */
 async function serverProcess(db: string, token: string): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
-  const client = new Client({ name: 'bounty-lock-test', version: '1.0.0' });
-  await client.connect(transport);
+  const client = await stdioServerProcess(db, token);
   clients.push(client);
   return client;
 }
-
-async function callOn(client: Client, name: string, args: Record<string, unknown>) {
-  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
-  return { isError: result.isError === true, data: result.structuredContent as any };
-}
+const callOn = callOnProcess;
 
 describe('a huge phone-number-like submission', () => {
   it('is refused, naming the limit it passed, while a payment by another server process on the same database goes through', async () => {

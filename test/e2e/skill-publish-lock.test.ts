@@ -2,14 +2,12 @@
 // every line) about a second per 256 KiB. That work must neither hold the database's
 // write lock nor run without end: it once ran inside the publish call's transaction, and
 // a payment by another server process on the same database failed "database is locked".
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_SKILL_SCAN_MS } from '../../src/domain/skills/scanner.js';
 import { MAX_SKILL_FILE_BYTES, MAX_SKILL_VERSION_BYTES } from '../../src/domain/skills/skill-md.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
-import { CLI } from '../support/processes.js';
+import { callOnProcess, stdioServerProcess } from '../support/processes.js';
 
 const clients: Client[] = [];
 afterEach(async () => {
@@ -19,17 +17,11 @@ afterEach(async () => {
 
 /** A server process of its own on the database, as the agent holding `token`. */
 async function serverProcess(db: string, token: string): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
-  const client = new Client({ name: 'skill-lock-test', version: '1.0.0' });
-  await client.connect(transport);
+  const client = await stdioServerProcess(db, token);
   clients.push(client);
   return client;
 }
-
-async function callOn(client: Client, name: string, args: Record<string, unknown>) {
-  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
-  return { isError: result.isError === true, data: result.structuredContent as any };
-}
+const callOn = callOnProcess;
 
 // A zero-width space on every line: each line is a hidden_invisible_characters finding,
 // and the costliest text per byte for the scanner. 4 bytes a line in UTF-8.

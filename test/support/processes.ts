@@ -1,6 +1,9 @@
 // Running the real `agent-marketplace` command: one-shot admin commands and servers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -72,3 +75,22 @@ export function startHttpServer(args: string[], env: Record<string, string> = {}
     });
   });
 }
+
+/**
+ * A `serve` process of its own on the database file, as the caller holding `token`, with
+ * a real MCP client over stdio: what a second server sharing one database looks like.
+ * Close it with `client.close()`.
+ */
+export async function stdioServerProcess(db: string, token: string): Promise<Client> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
+  const client = new Client({ name: 'agent-marketplace-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+/** A tool call on such a client, waiting up to two minutes; its structured result. */
+export async function callOnProcess(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; data: any }> {
+  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+  return { isError: result.isError === true, data: result.structuredContent as any };
+}
+
