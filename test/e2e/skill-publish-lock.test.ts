@@ -30,7 +30,7 @@ const hostileFile = (i: number) => ({ path: `notes/${i}.md`, content: HOSTILE_LI
 const fields = { name: 'Notes', description: 'Notes.', version: '1.0.0', pricing: { model: 'Free' } };
 
 describe('publishing a skill whose scan is slow', () => {
-  it('is refused, naming the scan limit, while a payment by another server process on the same database goes through', async () => {
+  it('does not keep a payment by another server process on the same database waiting, and stops at the scan limit', async () => {
     const ctx = makeContext();
     const { sponsor, agent: bob } = fundedAgent(ctx, 1_000);
     const alice = agent(ctx, sponsor.id, 'Alice');
@@ -38,19 +38,28 @@ describe('publishing a skill whose scan is slow', () => {
     closeContexts();
 
     const [aliceServer, bobServer] = await Promise.all([serverProcess(db, alice.token), serverProcess(db, bob.token)]);
-    // 7 files of 256 KiB: 1,835,008 bytes, within every limit but the scan's time.
+    // 7 files of 256 KiB: 1,835,008 bytes, within every limit; scanning them takes about a
+    // second on an idle machine, and past the limit on a busy one.
     const files = Array.from({ length: 7 }, (_, i) => hostileFile(i));
-    const published = callOn(aliceServer, 'marketplace_publish_skill', { ...fields, slug: 'slow-notes', files });
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // Alice's server is scanning by now
+    const order: string[] = [];
+    const published = callOn(aliceServer, 'marketplace_publish_skill', { ...fields, slug: 'slow-notes', files }).then((r) => (order.push('published'), r));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // Alice's server is scanning by now
     const paid = await callOn(bobServer, 'marketplace_send_payment', { to_agent_id: alice.id, amount_sats: 10 });
+    order.push('paid');
     expect(paid.data).toMatchObject({ amount_sats: 10, status: 'completed' });
 
-    const refused = await published;
-    expect(refused.isError).toBe(true);
-    expect(refused.data.error).toMatchObject({ code: 'INVALID_INPUT', details: { limit: 'scan_ms', max: MAX_SKILL_SCAN_MS } });
-    expect(refused.data.error.message).toContain(`longer than the limit of ${MAX_SKILL_SCAN_MS.toLocaleString('en-US')} ms`);
-    // Nothing of it was kept.
-    expect((await callOn(aliceServer, 'marketplace_get_skill', { slug: 'slow-notes' })).data.error.code).toBe('NOT_FOUND');
+    const answer = await published;
+    // The payment did not wait for the scan: with the scan inside the write lock it would
+    // have been answered only after the publish (or failed "database is locked").
+    expect(order).toEqual(['paid', 'published']);
+    if (answer.isError) {
+      expect(answer.data.error).toMatchObject({ code: 'INVALID_INPUT', details: { limit: 'scan_ms', max: MAX_SKILL_SCAN_MS } });
+      expect(answer.data.error.message).toContain(`longer than the limit of ${MAX_SKILL_SCAN_MS.toLocaleString('en-US')} ms`);
+      // Nothing of it was kept.
+      expect((await callOn(aliceServer, 'marketplace_get_skill', { slug: 'slow-notes' })).data.error.code).toBe('NOT_FOUND');
+    } else {
+      expect(answer.data).toMatchObject({ slug: 'slow-notes' });
+    }
   }, 180_000);
 
   it('is refused at once, naming the size limit, when its files hold more than a version may', async () => {
