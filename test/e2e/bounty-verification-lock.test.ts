@@ -2,24 +2,15 @@
 // run through costly checks. It must neither hold the database's write lock while it
 // runs nor run without end: a megabyte of "+1 415 " once held the lock for tens of
 // seconds, and a payment by another server process on the same database failed.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_PHONE_CANDIDATES } from '../../src/domain/redaction/index.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
-import { callOnProcess, stdioServerProcess } from '../support/processes.js';
+import { callOnProcess, closeServerProcesses, serverProcess } from '../support/processes.js';
 
-const clients: Client[] = [];
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await closeServerProcesses();
   closeContexts();
 });
-
-/** A server process of its own on the database, as the agent holding `token`. */
-async function serverProcess(db: string, token: string): Promise<Client> {
-  const client = await stdioServerProcess(db, token);
-  clients.push(client);
-  return client;
-}
 const callOn = callOnProcess;
 
 describe('a huge phone-number-like submission', () => {

@@ -2,25 +2,16 @@
 // every line) about a second per 256 KiB. That work must neither hold the database's
 // write lock nor run without end: it once ran inside the publish call's transaction, and
 // a payment by another server process on the same database failed "database is locked".
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_SKILL_SCAN_MS } from '../../src/domain/skills/scanner.js';
 import { MAX_SKILL_FILE_BYTES, MAX_SKILL_VERSION_BYTES } from '../../src/domain/skills/skill-md.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
-import { callOnProcess, stdioServerProcess } from '../support/processes.js';
+import { callOnProcess, closeServerProcesses, serverProcess } from '../support/processes.js';
 
-const clients: Client[] = [];
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await closeServerProcesses();
   closeContexts();
 });
-
-/** A server process of its own on the database, as the agent holding `token`. */
-async function serverProcess(db: string, token: string): Promise<Client> {
-  const client = await stdioServerProcess(db, token);
-  clients.push(client);
-  return client;
-}
 const callOn = callOnProcess;
 
 // A zero-width space on every line: each line is a hidden_invisible_characters finding,

@@ -88,6 +88,19 @@ export async function stdioServerProcess(db: string, token: string): Promise<Cli
   return client;
 }
 
+const openProcesses: Client[] = [];
+
+/** stdioServerProcess, closed by closeServerProcesses (call it in afterEach). */
+export async function serverProcess(db: string, token: string): Promise<Client> {
+  const client = await stdioServerProcess(db, token);
+  openProcesses.push(client);
+  return client;
+}
+
+export async function closeServerProcesses(): Promise<void> {
+  await Promise.all(openProcesses.splice(0).map((c) => c.close()));
+}
+
 /** A tool call on such a client, waiting up to two minutes; its structured result. */
 export async function callOnProcess(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; data: any }> {
   const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
