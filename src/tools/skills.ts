@@ -293,12 +293,13 @@ export const skillTools = [
       try {
         return { ...result, installed_path: syncInstallFolder(ctx, caller.id, String(result.slug)) };
       } catch (error) {
-        if (!(error instanceof MarketError)) throw error;
-        // The install itself is done (and paid, if it cost anything): only the folder is missing.
+        // The install itself is done (and paid, if it cost anything): only the folder is
+        // missing, which a generic "nothing was changed" would misreport.
+        const coded = error instanceof MarketError ? error : new MarketError('INTERNAL', `the file system said: ${(error as Error).message}.`);
         throw new MarketError(
-          error.code,
-          `${String(result.slug)}@${String(result.version)} is installed, but its folder was not written: ${error.message} Calling marketplace_install_skill again finishes it without charging again.`,
-          error.details,
+          coded.code,
+          `${String(result.slug)}@${String(result.version)} is installed, but its folder was not written: ${coded.message} Calling marketplace_install_skill again finishes it without charging again.`,
+          coded.details,
         );
       }
     },

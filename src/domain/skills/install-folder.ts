@@ -34,8 +34,13 @@ type FolderState = { kind: 'absent' } | { kind: 'ours'; marker: InstallMarker } 
 
 /** DIR as the real directory it names (created if missing): links in DIR's own path are the user's choice. */
 function rootOf(installDir: string): string {
-  mkdirSync(installDir, { recursive: true });
-  const root = realpathSync(installDir);
+  let root: string;
+  try {
+    mkdirSync(installDir, { recursive: true });
+    root = realpathSync(installDir);
+  } catch (error) {
+    throw new MarketError('INTERNAL', `The install folder ${installDir} (--install-dir) cannot be used: ${(error as Error).message}. Ask the operator to fix it.`);
+  }
   if (!lstatSync(root).isDirectory()) throw new MarketError('CONFLICT', `The install folder ${root} is not a folder.`);
   return root;
 }
