@@ -62,6 +62,24 @@ function syncInstallFolder(ctx: AppContext, agentId: string, slug: string): stri
   return writeInstallFolder(dir, { slug: skill.slug, version: skill.version, contentSha256: skill.content_sha256, files: skill.files });
 }
 
+/**
+ * The folder's part of an install or uninstall, once the call is durable. The call itself
+ * stands (and was paid, if it cost anything); a failure here says so, where the generic
+ * "nothing was changed" would misreport it.
+ */
+function afterCommit(ctx: AppContext, agentId: string, result: Record<string, unknown>, done: string, folder: string, next: string): string | null {
+  try {
+    return syncInstallFolder(ctx, agentId, String(result.slug));
+  } catch (error) {
+    const coded = error instanceof MarketError ? error : new MarketError('INTERNAL', `the file system said: ${(error as Error).message}.`);
+    throw new MarketError(
+      coded.code,
+      `"${String(result.slug)}" is ${done}, but its folder was not ${folder}: ${coded.message} ${next}`,
+      coded.details,
+    );
+  }
+}
+
 /** A version to publish: its files and readme (a local skill's read from its folder) and what they hash and scan to. */
 interface PublishWork {
   files?: SkillFile[];
@@ -289,20 +307,7 @@ export const skillTools = [
       if (ctx.config.installDir) assertInstallFolderFree(ctx.config.installDir, args.slug);
       return args;
     },
-    after: async (result, { ctx, caller }) => {
-      try {
-        return { ...result, installed_path: syncInstallFolder(ctx, caller.id, String(result.slug)) };
-      } catch (error) {
-        // The install itself is done (and paid, if it cost anything): only the folder is
-        // missing, which a generic "nothing was changed" would misreport.
-        const coded = error instanceof MarketError ? error : new MarketError('INTERNAL', `the file system said: ${(error as Error).message}.`);
-        throw new MarketError(
-          coded.code,
-          `${String(result.slug)}@${String(result.version)} is installed, but its folder was not written: ${coded.message} Calling marketplace_install_skill again finishes it without charging again.`,
-          coded.details,
-        );
-      }
-    },
+    after: async (result, { ctx, caller }) => ({ ...result, installed_path: afterCommit(ctx, caller.id, result, 'installed', 'written', 'Calling marketplace_install_skill again finishes it without charging again.') }),
     action: (args, { ctx, caller }) => {
       const quote = quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id);
       return { actionType: 'InstallSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
@@ -353,7 +358,7 @@ export const skillTools = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     action: () => ({ actionType: 'UninstallSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => ({ ...uninstallSkill(ctx.db, ctx.clock, caller.id, args.slug) }),
-    after: async (result, { ctx, caller }) => ({ ...result, installed_path: syncInstallFolder(ctx, caller.id, String(result.slug)) }),
+    after: async (result, { ctx, caller }) => ({ ...result, installed_path: afterCommit(ctx, caller.id, result, 'uninstalled', 'removed', 'Remove the folder by hand.') }),
   }),
   defineTool({
     name: 'marketplace_list_installed_skills',
