@@ -106,6 +106,8 @@ Serve options
   --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
   --auto-approve-providers
   --public-url URL  where people reach this server's approval pages (default: the HTTP address)
+  --install-dir DIR  write each installed skill's verified files to DIR/<slug>/ (or
+                  MARKETPLACE_INSTALL_DIR): ~/.claude/skills for Claude Code, ~/.codex/skills for Codex
   --allow-fetch-host HOST:PORT  let agents' lightning addresses reach this non-public host:port,
                   repeatable (or MARKETPLACE_ALLOW_FETCH_HOSTS): a LNURL service of your own
 `;
@@ -131,6 +133,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   'public-url': { type: 'string' },
   'skills-dir': { type: 'string', multiple: true },
+  'install-dir': { type: 'string' },
   decision: { type: 'string' },
   resolution: { type: 'string' },
   name: { type: 'string' },
@@ -183,6 +186,7 @@ function configFrom(flags: Flags): Config {
     autoApproveProviders: flags['auto-approve-providers'],
     publicUrl: flags['public-url'],
     skillDirs: flags['skills-dir'],
+    installDir: flags['install-dir'],
     allowFetchHosts: flags['allow-fetch-host'],
   };
   return loadConfig(input);

@@ -1,5 +1,6 @@
 // Configuration: defaults, then environment, then flags. Validated once at start-up so
 // a typo fails loudly instead of running with a surprise.
+import os from 'node:os';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
@@ -34,6 +35,8 @@ export interface Config {
   publicUrl: string | null;
   /** Where marketplace_list_local_skills looks for SKILL.md folders. */
   skillDirs: string[];
+  /** Where installs write each skill's files as <dir>/<slug>/ (the client's skills folder); null: nowhere. */
+  installDir: string | null;
   /**
    * host:port pairs the server may fetch for agents although they are not public internet
    * addresses (a LNURL service of the operator's own, or a test's on loopback). Everything
@@ -65,6 +68,7 @@ export interface ConfigInput {
   autoApproveProviders?: boolean;
   publicUrl?: string;
   skillDirs?: string[];
+  installDir?: string;
   allowFetchHosts?: string[];
 }
 
@@ -98,6 +102,17 @@ const schema = z.object({
       .pipe(z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:3000 or [::1]:3000')),
   ),
 });
+
+/**
+ * Absolute, with a leading ~ expanded: MCP clients start servers from their JSON config
+ * without a shell, so `--install-dir ~/.claude/skills` reaches us unexpanded.
+ */
+function installDirOf(dir: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  if (dir === undefined) return null;
+  if (dir.trim() === '') throw new MarketError('INVALID_INPUT', 'Configuration installDir: give a folder, e.g. --install-dir ~/.claude/skills.');
+  const home = env.HOME ?? os.homedir();
+  return path.resolve(dir === '~' ? home : dir.startsWith('~/') ? path.join(home, dir.slice(2)) : dir);
+}
 
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const toolsets = list(flags.toolsets ?? env.MARKETPLACE_TOOLSETS);
@@ -154,6 +169,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     publicUrl: c.publicUrl?.replace(/\/+$/, '') ?? null,
     clockOffsetMs: c.clockOffsetMs,
     allowFetchHosts: c.allowFetchHosts,
+    installDir: installDirOf(flags.installDir ?? (env.MARKETPLACE_INSTALL_DIR || undefined), env),
     skillDirs: flags.skillDirs?.length ? flags.skillDirs : list(env.MARKETPLACE_SKILLS_DIRS).length ? list(env.MARKETPLACE_SKILLS_DIRS) : defaultSkillDirs(),
   };
 }

@@ -62,7 +62,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     return runTool(ctx, tool, request.params.arguments, () => caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification));
   });
   registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
-  registerSkillResource(server, ctx);
+  registerSkillResource(server, ctx, options.caller);
   return server;
 }
 

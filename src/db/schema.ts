@@ -386,6 +386,8 @@ export const skillInstalls = sqliteTable(
       .notNull()
       .references(() => skills.id),
     version: text('version').notNull(),
+    /** The semver range the agent installed with (null: the latest); installing again without a version stays inside it. */
+    versionRange: text('version_range'),
     referrerId: text('referrer_id'),
     installedAt: text('installed_at').notNull(),
     uninstalledAt: text('uninstalled_at'),

@@ -46,6 +46,8 @@ export interface InstallRow {
   agentId: string;
   skillId: string;
   version: string;
+  /** The semver range installed with; null: the latest. */
+  versionRange: string | null;
   referrerId: string | null;
   installedAt: string;
   uninstalledAt: string | null;
@@ -98,13 +100,13 @@ function prepare(db: Db) {
     ftsDelete: s.prepare(`DELETE FROM skills_fts WHERE rowid = ?`),
     ftsInsert: s.prepare(`INSERT INTO skills_fts (rowid, name, description, tags, readme) VALUES (?, ?, ?, ?, ?)`),
     install: s.prepare(
-      `SELECT agent_id AS agentId, skill_id AS skillId, version, referrer_id AS referrerId, installed_at AS installedAt,
-         uninstalled_at AS uninstalledAt FROM skill_installs WHERE agent_id = ? AND skill_id = ?`,
+      `SELECT agent_id AS agentId, skill_id AS skillId, version, version_range AS versionRange, referrer_id AS referrerId,
+         installed_at AS installedAt, uninstalled_at AS uninstalledAt FROM skill_installs WHERE agent_id = ? AND skill_id = ?`,
     ),
     upsertInstall: s.prepare(
-      `INSERT INTO skill_installs (agent_id, skill_id, version, referrer_id, installed_at)
-       VALUES (@agentId, @skillId, @version, @referrerId, @installedAt)
-       ON CONFLICT (agent_id, skill_id) DO UPDATE SET version = excluded.version,
+      `INSERT INTO skill_installs (agent_id, skill_id, version, version_range, referrer_id, installed_at)
+       VALUES (@agentId, @skillId, @version, @versionRange, @referrerId, @installedAt)
+       ON CONFLICT (agent_id, skill_id) DO UPDATE SET version = excluded.version, version_range = excluded.version_range,
          referrer_id = COALESCE(skill_installs.referrer_id, excluded.referrer_id),
          installed_at = excluded.installed_at, uninstalled_at = NULL`,
     ),
@@ -184,7 +186,7 @@ export const usageById = (db: Db, id: string) => sql(db).usageById.get(id) as Us
 export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: string; name: string })[] {
   return db.sqlite
     .prepare(
-      `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.referrer_id AS referrerId, i.installed_at AS installedAt,
+      `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
          i.uninstalled_at AS uninstalledAt, s.slug, s.name
        FROM skill_installs i JOIN skills s ON s.id = i.skill_id WHERE i.agent_id = ? AND i.uninstalled_at IS NULL ORDER BY s.slug`,
     )

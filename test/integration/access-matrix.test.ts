@@ -78,6 +78,8 @@ const MATRIX: Record<string, Row> = {
     allowed: ['agent', 'sponsor', 'otherSponsor'],
   },
   marketplace_submit_skill_for_review: { args: (i) => ({ slug: i.agentSkill, version: '1.0.0' }), allowed: A_ACTS },
+  // Before the install row: only A (suspended or not) has installed it; anyone else is told to install it first.
+  marketplace_get_installed_skill: { args: (i) => ({ slug: i.counterpartySkill }), allowed: A_READS },
   marketplace_install_skill: { args: (i) => ({ slug: i.counterpartySkill }), allowed: ANY_ACTIVE_AGENT },
   marketplace_record_skill_usage: { args: (i) => ({ slug: i.counterpartySkill }), allowed: ANY_ACTIVE_AGENT },
   marketplace_rate_skill: { args: (i) => ({ slug: i.counterpartySkill, rating: 5 }), allowed: ANY_ACTIVE_AGENT },

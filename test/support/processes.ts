@@ -79,10 +79,10 @@ export function startHttpServer(args: string[], env: Record<string, string> = {}
 /**
  * A `serve` process of its own on the database file, as the caller holding `token`, with
  * a real MCP client over stdio: what a second server sharing one database looks like.
- * Close it with `client.close()`.
+ * `serveArgs` are further flags for `serve` (--install-dir DIR). Close it with `client.close()`.
  */
-export async function stdioServerProcess(db: string, token: string): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
+export async function stdioServerProcess(db: string, token: string, serveArgs: string[] = []): Promise<Client> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db, ...serveArgs], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
   const client = new Client({ name: 'agent-marketplace-test', version: '1.0.0' });
   await client.connect(transport);
   return client;

@@ -117,7 +117,6 @@ describe('reading a skill folder', () => {
       'reference/cities.md': '# Cities\n',
       '.git/config': '[core]\n',
       'assets/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]),
-      'data/huge.json': 'x'.repeat(256 * 1024 + 1),
       'data/limit.txt': 'y'.repeat(256 * 1024),
     });
     const skill = readSkillFolder(dir);
@@ -141,12 +140,23 @@ describe('reading a skill folder', () => {
     expect(invalidInput(() => readSkillFolder(folder(join(tempDir(), 'big'), files)))).toMatch(/more than 200/);
   });
 
-  it('does not follow symlinks out of the skill folder', () => {
+  it('refuses a folder holding a symbolic link, rather than following it out of the folder or leaving the file out', () => {
     const outside = folder(tempDir(), { 'secret.txt': 'do not publish' });
-    const dir = folder(join(tempDir(), 'linked'), { 'SKILL.md': skillMd('linked') });
-    symlinkSync(join(outside, 'secret.txt'), join(dir, 'secret.txt'));
-    symlinkSync(outside, join(dir, 'outside'));
-    expect(readSkillFolder(dir).files.map((f) => f.path)).toEqual(['SKILL.md']);
+    const fileLink = folder(join(tempDir(), 'linked'), { 'SKILL.md': skillMd('linked') });
+    symlinkSync(join(outside, 'secret.txt'), join(fileLink, 'secret.txt'));
+    expect(invalidInput(() => readSkillFolder(fileLink))).toMatch(/secret\.txt is a symbolic link/);
+    const folderLink = folder(join(tempDir(), 'linked'), { 'SKILL.md': skillMd('linked') });
+    symlinkSync(outside, join(folderLink, 'outside'));
+    expect(invalidInput(() => readSkillFolder(folderLink))).toMatch(/outside is a symbolic link/);
+    // Links among tooling (dot-folders and dot-links) are not the skill and are not read.
+    const tooling = folder(join(tempDir(), 'linked'), { 'SKILL.md': skillMd('linked') });
+    symlinkSync(outside, join(tooling, '.venv'));
+    expect(readSkillFolder(tooling).files.map((f) => f.path)).toEqual(['SKILL.md']);
+  });
+
+  it('refuses a file over the per-file limit instead of publishing the skill without it', () => {
+    const dir = folder(join(tempDir(), 'weather-forecast'), { 'SKILL.md': skillMd('weather-forecast'), 'data/huge.json': 'x'.repeat(256 * 1024 + 1) });
+    expect(invalidInput(() => readSkillFolder(dir))).toMatch(/huge\.json is 262,145 bytes; a skill file is limited to 256 KiB/);
   });
 });
 

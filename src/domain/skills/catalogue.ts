@@ -15,7 +15,7 @@ import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';
 import { scanSkillVersion, type ScanFinding, type VersionScan } from './scanner.js';
 import { isValidSkillSignature, parseSignature, signSkillVersion } from './signing.js';
-import { checkVersionSize, MAX_SKILL_FILE_BYTES, MAX_SKILL_FILES, skillContentHash, validateSkillName, type SkillFile } from './skill-md.js';
+import { checkSkillFiles, skillContentHash, validateSkillName, type SkillFile } from './skill-md.js';
 import { assertTransition, type SkillStatus } from './status.js';
 
 
@@ -72,17 +72,7 @@ function filesOf(input: VersionSource): SkillFile[] {
   const files = input.files?.length
     ? input.files
     : [{ path: 'SKILL.md', content: `---\nname: ${input.slug}\ndescription: ${JSON.stringify(input.description)}\n---\n\n${input.readme ?? ''}\n` }];
-  if (files.length > MAX_SKILL_FILES) throw new MarketError('INVALID_INPUT', `A skill has at most ${MAX_SKILL_FILES} files.`);
-  const paths = new Set<string>();
-  for (const f of files) {
-    if (!/^[\w.-]+(\/[\w.-]+)*$/.test(f.path) || f.path.split('/').some((p) => p === '..' || p === '.')) {
-      throw new MarketError('INVALID_INPUT', `File path "${f.path}" must be relative, without "." or ".." parts.`);
-    }
-    if (paths.has(f.path)) throw new MarketError('INVALID_INPUT', `File "${f.path}" appears twice.`);
-    if (Buffer.byteLength(f.content) > MAX_SKILL_FILE_BYTES) throw new MarketError('INVALID_INPUT', `File "${f.path}" is over ${MAX_SKILL_FILE_BYTES / 1024} KiB.`);
-    paths.add(f.path);
-  }
-  checkVersionSize(files);
+  checkSkillFiles(files);
   return [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 

@@ -4,7 +4,7 @@ import semver from 'semver';
 import type { Db } from '../../db/connection.js';
 import { getAgent } from '../../db/identity-store.js';
 import * as store from '../../db/skills-store.js';
-import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
+import type { InstallRow, SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { requireProvider } from '../compute/providers.js';
@@ -20,6 +20,10 @@ export interface InstallResult {
   skill_id: string;
   slug: string;
   version: string;
+  /** The semver range installing again without a version stays inside; null: the latest. */
+  version_range: string | null;
+  /** The installed version was withdrawn by its creator: it keeps working, but nothing newer in the range is on offer. */
+  deprecated: boolean;
   installed: true;
   requires_payment: boolean;
   cost_sats: number;
@@ -29,37 +33,52 @@ export interface InstallResult {
   content_sha256: string;
 }
 
-/** The Published version an install gets: the newest one inside the range, if given. */
-function pickVersion(db: Db, skill: SkillRow, range: string | undefined): SkillVersionRow {
-  if (!skill.latestVersion) throw new MarketError('CONFLICT', `"${skill.slug}" has no published version on offer.`);
-  if (!range) return requireVersion(db, skill, skill.latestVersion);
-  if (!semver.validRange(range)) throw new MarketError('INVALID_INPUT', `"${range}" is not a semver range (e.g. ^1.2.0).`);
+/** The agent's install while it is installed (an uninstalled row only remembers the payment). */
+function activeInstall(db: Db, agentId: string, skill: SkillRow): InstallRow | undefined {
+  const install = store.findInstall(db, agentId, skill.id);
+  return install && install.uninstalledAt === null ? install : undefined;
+}
+
+/**
+ * The version an install gets and the range it records: the range given, else the one the
+ * agent installed with, else the latest. The newest Published version inside it wins, but
+ * installing again never moves an agent back: the version it has (deprecated since,
+ * perhaps) counts too, and keeps working until a newer one is published in the range.
+ */
+function installTarget(db: Db, agentId: string, skill: SkillRow, given: string | undefined): { version: SkillVersionRow; range: string | null } {
+  const active = activeInstall(db, agentId, skill);
+  const range = given ?? active?.versionRange ?? null;
+  if (range !== null && !semver.validRange(range)) throw new MarketError('INVALID_INPUT', `"${range}" is not a semver range (e.g. ^1.2.0).`);
   const published = store.skillVersions(db, skill.id).filter((v) => v.status === 'Published').map((v) => v.version);
-  const version = semver.maxSatisfying(published, range);
-  if (!version) throw new MarketError('NOT_FOUND', `No published version of "${skill.slug}" satisfies ${range} (published: ${published.join(', ') || 'none'}).`);
-  return requireVersion(db, skill, version);
+  let version = range === null ? skill.latestVersion : semver.maxSatisfying(published, range);
+  const kept = active && (range === null || semver.satisfies(active.version, range)) ? active.version : null;
+  if (kept !== null && (version === null || semver.gt(kept, version))) version = kept;
+  if (version === null) {
+    if (range === null) throw new MarketError('CONFLICT', `"${skill.slug}" has no published version on offer.`);
+    throw new MarketError('NOT_FOUND', `No published version of "${skill.slug}" satisfies ${range} (published: ${published.join(', ') || 'none'}).`);
+  }
+  return { version: requireVersion(db, skill, version), range };
 }
 
 /** Refuses a version whose files or signature no longer match what its publisher signed. */
-function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): void {
+function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): SkillFile[] {
   const files = JSON.parse(v.files) as SkillFile[];
   const author = authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind });
   const signed = { slug: skill.slug, version: v.version, contentSha256: v.contentSha256 };
   if (skillContentHash(files) !== v.contentSha256 || !isValidSkillSignature(JSON.parse(v.signature), author.npub, signed)) {
     throw new MarketError('CONFLICT', `${skill.slug}@${v.version} failed its integrity check (content hash or publisher signature): refused, nothing was charged. Report it to the operator.`);
   }
+  return files;
 }
 
 function hasPaidOnce(db: Db, agentId: string, skillId: string): boolean {
   return db.sqlite.prepare("SELECT 1 FROM skill_usage WHERE agent_id = ? AND skill_id = ? AND kind = 'install' LIMIT 1").get(agentId, skillId) !== undefined;
 }
 
-/** What installing would charge now, for the policy gate (OneTime skills are paid once). */
-/** What an install costs and whom it pays: the creator and, when named, the referrer. */
+/** What an install costs and whom it pays: the creator and, when named, the referrer (OneTime skills are paid once). */
 export function quoteInstall(db: Db, agentId: string, slug: string, range?: string, referrerId?: string | null): { costSats: number; payees: string[] } {
   const skill = requireSkill(db, slug);
-  const v = pickVersion(db, skill, range);
-  const pricing = JSON.parse(v.pricing) as Pricing;
+  const pricing = JSON.parse(installTarget(db, agentId, skill, range).version.pricing) as Pricing;
   return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), payees: payeesOf(skill.authorId, referrerId ?? null, null) };
 }
 
@@ -70,7 +89,7 @@ function payeesOf(...ids: (string | null)[]): string[] {
 export function installSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; range?: string; referrerId?: string | null }): InstallResult {
   return db.write(() => {
     const skill = requireSkill(db, input.slug);
-    const v = pickVersion(db, skill, input.range);
+    const { version: v, range } = installTarget(db, input.agentId, skill, input.range);
     verifyIntegrity(db, skill, v);
     const referrerId = input.referrerId ?? null;
     if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !getAgent(db, referrerId))) {
@@ -92,12 +111,14 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
             kind: 'install',
             usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
           });
-    store.upsertInstall(db, { agentId: input.agentId, skillId: skill.id, version: v.version, referrerId, installedAt: clock.now().toISOString() });
+    store.upsertInstall(db, { agentId: input.agentId, skillId: skill.id, version: v.version, versionRange: range, referrerId, installedAt: clock.now().toISOString() });
     if (!before || before.uninstalledAt !== null) store.addInstalls(db, skill.id, 1);
     return {
       skill_id: skill.id,
       slug: skill.slug,
       version: v.version,
+      version_range: range,
+      deprecated: v.status === 'Deprecated',
       installed: true as const,
       requires_payment: isMetered(pricing),
       cost_sats: costSats,
@@ -106,6 +127,54 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
       content_sha256: v.contentSha256,
     };
   });
+}
+
+/** An installed skill's files, checked against its hash and its publisher's signature. */
+export interface InstalledSkill {
+  slug: string;
+  version: string;
+  version_range: string | null;
+  deprecated: boolean;
+  /** The newest Published version inside the range when it is newer than the installed one: install again to move to it. */
+  newer_version: string | null;
+  content_sha256: string;
+  files: SkillFile[];
+}
+
+/**
+ * The files of the version the agent installed, only for that agent, and only after the
+ * same check install makes: the version stored now is the version its publisher signed.
+ */
+export function installedSkill(db: Db, agentId: string, slug: string): InstalledSkill {
+  const skill = store.skillBySlug(db, slug);
+  const install = skill ? activeInstall(db, agentId, skill) : undefined;
+  if (!skill || !install) {
+    throw new MarketError('NOT_FOUND', `You have not installed "${slug}": install it with marketplace_install_skill first (find skills with marketplace_search_skills).`);
+  }
+  const v = requireVersion(db, skill, install.version);
+  const files = verifyIntegrity(db, skill, v);
+  let newer: string | null = null;
+  try {
+    const target = installTarget(db, agentId, skill, undefined).version.version;
+    newer = semver.gt(target, v.version) ? target : null;
+  } catch {
+    newer = null; // nothing on offer in the range: the installed version is the one there is
+  }
+  return {
+    slug: skill.slug,
+    version: v.version,
+    version_range: install.versionRange,
+    deprecated: v.status === 'Deprecated',
+    newer_version: newer,
+    content_sha256: v.contentSha256,
+    files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+}
+
+/** Whether the agent has the skill installed now (an install folder follows this). */
+export function isInstalled(db: Db, agentId: string, slug: string): boolean {
+  const skill = store.skillBySlug(db, slug);
+  return skill !== undefined && activeInstall(db, agentId, skill) !== undefined;
 }
 
 function requireInstalled(db: Db, agentId: string, skill: SkillRow) {

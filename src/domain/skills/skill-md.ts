@@ -102,6 +102,61 @@ function checkedDescription(description: unknown): string {
   return description;
 }
 
+/**
+ * The file an install folder carries to say the marketplace wrote it (src/domain/skills/
+ * install-folder.ts). No skill may ship a file of that name: it would forge the claim.
+ */
+export const INSTALL_MARKER_FILE = '.agent-marketplace.json';
+
+// Path parts of letters, digits, '_', '.' and '-' only: no backslash, ':' (drive letters,
+// Windows streams), spaces, control characters or non-ASCII look-alikes.
+const SKILL_PATH_PART = /^[\w.-]+$/;
+
+/**
+ * Why a file path could escape or confuse the folder it is written into, or null when it
+ * is a plain relative path. Both publishing and the install folder's writer ask, so a bad
+ * path stored by any other route is still never written.
+ */
+export function skillPathProblem(path: string): string | null {
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return `File path "${path}" is absolute: give it relative to the skill folder (e.g. "scripts/run.sh").`;
+  if (path.includes('\\')) return `File path "${path}" uses backslashes: separate folders with "/".`;
+  const parts = path.split('/');
+  if (parts.some((p) => p === '..' || p === '.')) return `File path "${path}" has a "." or ".." part: give it relative to the skill folder, without them.`;
+  if (!parts.every((p) => SKILL_PATH_PART.test(p))) {
+    return `File path "${path}" may use only letters, digits, "_", "." and "-" in its parts, separated by single "/".`;
+  }
+  if (path === INSTALL_MARKER_FILE) return `File path "${path}" is reserved: the marketplace marks the folders it installs with it.`;
+  return null;
+}
+
+/**
+ * Refuses files that cannot be written into one folder as given: a bad path, the same path
+ * twice, two paths differing only in case (one file on macOS and Windows), or a file whose
+ * path is another's folder. Then the size limits.
+ */
+export function checkSkillFiles(files: readonly SkillFile[]): void {
+  if (files.length > MAX_SKILL_FILES) throw invalid(`A skill has at most ${MAX_SKILL_FILES} files.`);
+  const folded = new Map<string, string>();
+  for (const f of files) {
+    const problem = skillPathProblem(f.path);
+    if (problem) throw invalid(problem);
+    const key = f.path.toLowerCase();
+    const earlier = folded.get(key);
+    if (earlier === f.path) throw invalid(`File "${f.path}" appears twice.`);
+    if (earlier !== undefined) throw invalid(`Files "${earlier}" and "${f.path}" differ only in case: on macOS and Windows they are one file. Rename one.`);
+    folded.set(key, f.path);
+    if (Buffer.byteLength(f.content, 'utf8') > MAX_SKILL_FILE_BYTES) throw invalid(`File "${f.path}" is over ${MAX_SKILL_FILE_BYTES / 1024} KiB.`);
+  }
+  for (const [key, path] of folded) {
+    const parts = key.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = folded.get(parts.slice(0, i).join('/'));
+      if (folder !== undefined) throw invalid(`"${folder}" is a file, but "${path}" needs it to be a folder. Rename one.`);
+    }
+  }
+  checkVersionSize(files);
+}
+
 /** Refuses a version whose files hold more than MAX_SKILL_VERSION_BYTES in all. */
 export function checkVersionSize(files: readonly SkillFile[], where = 'This skill version'): void {
   let total = 0;
@@ -160,14 +215,19 @@ function collectFiles(root: string): SkillFile[] {
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
-      // Dot-directories hold tooling (.git, .venv), not the skill; symlinks are not
-      // followed so a skill can neither escape its folder nor loop.
+      // Dot-directories (and dot-links) hold tooling (.git, .venv), not the skill.
+      if (entry.name.startsWith('.') && !entry.isFile()) continue;
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.')) visit(full);
+        visit(full);
         continue;
       }
+      // A link is refused, not followed nor dropped: followed it could publish a file from
+      // outside the folder (~/.ssh), dropped the skill would ship without a file it names.
+      if (entry.isSymbolicLink()) {
+        throw invalid(`${full} is a symbolic link: a published skill holds only its own files. Replace the link with the file itself, or remove it.`);
+      }
       if (!entry.isFile()) continue;
-      const content = readTextFile(full);
+      const content = readSkillText(full);
       if (content === null) continue;
       files.push({ path: relative(root, full).split(sep).join('/'), content });
       bytes += Buffer.byteLength(content, 'utf8');
@@ -181,7 +241,21 @@ function collectFiles(root: string): SkillFile[] {
   return files.sort((a, b) => comparePaths(a.path, b.path));
 }
 
-/** A file's text, or null when it is too large or binary (a NUL byte) and so not skill text. */
+/**
+ * A file of the skill: its text, or null when it is binary (a NUL byte: skills are text,
+ * an image beside them is not part of what is published). Too large a file is refused
+ * rather than left out, so the publisher is never surprised by a skill missing a file.
+ */
+function readSkillText(path: string): string | null {
+  const size = lstatSync(path).size;
+  if (size > MAX_SKILL_FILE_BYTES) {
+    throw invalid(`${path} is ${size.toLocaleString('en-US')} bytes; a skill file is limited to ${MAX_SKILL_FILE_BYTES / 1024} KiB. Make it smaller or move it out of the skill folder.`);
+  }
+  const bytes = readFileSync(path);
+  return bytes.includes(0) ? null : bytes.toString('utf8');
+}
+
+/** A file's text, or null when it is missing, too large or binary (a NUL byte) and so not skill text. */
 function readTextFile(path: string): string | null {
   let size: number;
   try {

@@ -1,0 +1,1 @@
+ALTER TABLE `skill_installs` ADD `version_range` text;

@@ -1,0 +1,51 @@
+// What a Claude Code or Codex user runs: `serve --install-dir DIR` over stdio, and the skill
+// bought through it appears in DIR as a folder the client loads, and leaves with uninstall.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
+import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
+import { skillContentHash } from '../../src/domain/skills/skill-md.js';
+import { call, closeContexts, connect, fundedAgent, makeContext, tempDir } from '../support/fixtures.js';
+import { callOnProcess, stdioServerProcess } from '../support/processes.js';
+
+afterEach(closeContexts);
+
+const FILES = [
+  { path: 'SKILL.md', content: '---\nname: csv-report\ndescription: Summarises a CSV file.\n---\n\nRun `python scripts/report.py FILE`.\n' },
+  { path: 'scripts/report.py', content: 'import sys\nprint(open(sys.argv[1]).read()[:200])\n' },
+];
+
+describe('serve --install-dir over stdio', () => {
+  it('an install writes the verified skill into the folder, get returns the same files, uninstall removes it', async () => {
+    const ctx = makeContext({ clock: systemClock });
+    const { agent: creator } = fundedAgent(ctx, 0);
+    const { agent: buyer } = fundedAgent(ctx, 1_000);
+    const creatorClient = await connect(ctx, creator.token);
+    const published = await call(creatorClient, 'marketplace_publish_skill', {
+      slug: 'csv-report', name: 'CSV report', description: 'Summarises a CSV file.', version: '1.0.0', pricing: { model: 'OneTime', sats: 300 }, files: FILES,
+    });
+    await call(creatorClient, 'marketplace_submit_skill_for_review', { slug: 'csv-report', version: '1.0.0' });
+    reviewSkillVersion(ctx.db, ctx.clock, { slug: 'csv-report', version: '1.0.0', decision: 'approve' });
+
+    const installDir = path.join(tempDir(), 'claude', 'skills');
+    const client = await stdioServerProcess(ctx.db.path, buyer.token, ['--install-dir', installDir]);
+    try {
+      const installed = await callOnProcess(client, 'marketplace_install_skill', { slug: 'csv-report' });
+      const folder = path.join(installDir, 'csv-report');
+      expect(installed.data).toMatchObject({ installed: true, cost_sats: 300, installed_path: folder });
+      const onDisk = FILES.map((f) => ({ path: f.path, content: fs.readFileSync(path.join(folder, f.path), 'utf8') }));
+      expect(onDisk).toEqual(FILES);
+      expect(skillContentHash(onDisk)).toBe(published.data.content_sha256);
+      expect(fs.readdirSync(folder).sort()).toEqual(['.agent-marketplace.json', 'SKILL.md', 'scripts']);
+
+      const got = await callOnProcess(client, 'marketplace_get_installed_skill', { slug: 'csv-report' });
+      expect(got.data).toMatchObject({ files: FILES, content_sha256: published.data.content_sha256, installed_path: folder });
+
+      expect((await callOnProcess(client, 'marketplace_uninstall_skill', { slug: 'csv-report' })).data).toMatchObject({ installed: false, installed_path: null });
+      expect(fs.existsSync(folder)).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+});
