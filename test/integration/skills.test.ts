@@ -117,7 +117,9 @@ describe('a skill from publication to payout', () => {
     const { ctx, creatorClient, userClient } = await market();
     for (const version of ['1.0.0', '1.4.2', '2.0.0']) await publish(creatorClient, ctx, { slug: 'ranges', version });
     expect((await call(userClient, 'marketplace_install_skill', { slug: 'ranges', version: '^1.0.0' })).data.version).toBe('1.4.2');
-    expect((await call(userClient, 'marketplace_install_skill', { slug: 'ranges' })).data.version).toBe('2.0.0');
+    // The range is recorded: installing again without a version stays inside it; a range given again replaces it.
+    expect((await call(userClient, 'marketplace_install_skill', { slug: 'ranges' })).data).toMatchObject({ version: '1.4.2', version_range: '^1.0.0' });
+    expect((await call(userClient, 'marketplace_install_skill', { slug: 'ranges', version: '*' })).data.version).toBe('2.0.0');
     expect((await call(userClient, 'marketplace_install_skill', { slug: 'ranges', version: '^3' })).data.error.code).toBe('NOT_FOUND');
     const again = await call(creatorClient, 'marketplace_publish_skill', { slug: 'ranges', name: 'x', description: 'x', version: '1.4.2', pricing: { model: 'Free' } });
     expect(again.data.error).toMatchObject({ code: 'CONFLICT' });
