@@ -28,6 +28,8 @@ import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
 import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
 import { searchCatalogue } from './domain/skills/search.js';
+import { versionForReview } from './domain/skills/version-review.js';
+import { renderVersionForReview } from './cli/skill-review-text.js';
 import { listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
 import { approveProvider, listProviderViews } from './domain/compute/providers.js';
 import { refreshTopup } from './domain/payments/deposits.js';
@@ -65,6 +67,9 @@ Administration
 
 Skills
   skills queue                  versions waiting for review, with scanner findings
+  skills show SLUG [--version V]
+                                every file of a version, each finding under its line
+                                (default: the newest awaiting review, else the newest)
   skills review SLUG --version V --decision approve|request-changes|reject [--reason R]
                                 approving publishes the version
   skills deprecate SLUG --version V
@@ -150,7 +155,7 @@ const OPTIONS = {
   url: { type: 'string' },
   'idempotency-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-  /** A skill version for `skills review`; alone, `--version` prints the program's version. */
+  /** A skill version for `skills show|review|deprecate`; alone, `--version` prints the program's version. */
   version: { type: 'string' },
 } as const;
 
@@ -190,6 +195,12 @@ function configFrom(flags: Flags): Config {
     allowFetchHosts: flags['allow-fetch-host'],
   };
   return loadConfig(input);
+}
+
+/** The --db option as typed, for a command line the output suggests running next. */
+function dbOption(flags: Flags): string {
+  if (!flags.db) return '';
+  return ` --db ${/^[\w./:@%+,=-]+$/.test(flags.db) ? flags.db : `'${flags.db.replaceAll("'", "'\\''")}'`}`;
 }
 
 /** Prints a result: the JSON object with --json, else the human text. */
@@ -312,7 +323,7 @@ const COMMANDS = [
   /^sandbox pay \S+$/,
   /^policy (show|set|default)$/,
   /^approvals (list|(approve|deny) \S+)$/,
-  /^skills (queue|(review|deprecate) \S+)$/,
+  /^skills (queue|(show|review|deprecate) \S+)$/,
   /^disputes (list|resolve \S+)$/,
   /^providers (list|(approve|suspend) \S+)$/,
 ];
@@ -500,6 +511,12 @@ async function main(argv: string[]): Promise<number> {
         out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
         return 0;
       }
+      const shown = /^skills show (\S+)$/.exec(command);
+      if (shown) {
+        const v = versionForReview(ctx.db, shown[1]!, flags.version);
+        out(flags, { ...v }, renderVersionForReview(v, dbOption(flags)));
+        return 0;
+      }
       const sandbox = /^sandbox pay (\S+)$/.exec(command);
       if (sandbox) {
         if (ctx.rail.name !== 'sandbox') throw new UsageError('sandbox pay works on the sandbox rail only (no --nwc-url)');
@@ -555,7 +572,14 @@ async function main(argv: string[]): Promise<number> {
           { items },
           items.length === 0
             ? 'Nothing waits for review.'
-            : items.map((i) => `${i.slug} ${i.versions.join(', ')} by ${i.author_id}: ${i.scan_findings.length} scanner finding(s)`).join('\n'),
+            : items
+                .map((i) =>
+                  [
+                    `${i.slug} ${i.versions.join(', ')} by ${i.author_id}: ${i.scan_findings.length} scanner finding(s)`,
+                    ...i.versions.map((v) => `  inspect with: agent-marketplace skills show ${i.slug} --version ${v}${dbOption(flags)}`),
+                  ].join('\n'),
+                )
+                .join('\n'),
         );
         return 0;
       }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AppContext } from './context.js';
 import { ERROR_CODES, isMarketError, type MarketError } from './domain/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
+import { notifyIfPromptsChanged, registerInstalledSkillPrompts } from './prompts/installed-skills.js';
 import { registerApprovalResource } from './resources/approvals.js';
 import { registerSkillResource } from './resources/skills.js';
 import { ALL_TOOLS } from './tools/index.js';
@@ -59,10 +60,14 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     if (isMarketError(caller)) return failure(caller);
     const tool = visible(caller.role).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    return runTool(ctx, tool, request.params.arguments, () => caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification));
+    return runTool(ctx, tool, request.params.arguments, () => caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification)).then((result) => {
+      notifyIfPromptsChanged(server, tool.name, result.isError);
+      return result;
+    });
   });
   registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
   registerSkillResource(server, ctx, options.caller);
+  registerInstalledSkillPrompts(server, ctx, options.caller);
   return server;
 }
 

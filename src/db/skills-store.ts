@@ -274,33 +274,3 @@ function searchStatement(db: Db, text: string): Statement {
   if (!statement) cache.set(text, (statement = db.sqlite.prepare(text)));
   return statement;
 }
-
-export function creatorTotals(db: Db, authorId: string): { activeSkills: number; installs: number; ratingSum: number; ratingCount: number; earnings: number } {
-  return db.sqlite
-    .prepare(
-      `SELECT count(CASE WHEN latest_version IS NOT NULL THEN 1 END) AS activeSkills, COALESCE(SUM(installs), 0) AS installs,
-         COALESCE(SUM(rating_sum), 0) AS ratingSum, COALESCE(SUM(rating_count), 0) AS ratingCount,
-         (SELECT COALESCE(SUM(u.creator_sats), 0) FROM skill_usage u JOIN skills k ON k.id = u.skill_id WHERE k.author_id = @a) AS earnings
-       FROM skills WHERE author_id = @a`,
-    )
-    .get({ a: authorId }) as { activeSkills: number; installs: number; ratingSum: number; ratingCount: number; earnings: number };
-}
-
-export function creatorEarnings(db: Db, authorId: string, periodExpr: 'day' | 'week' | 'month'): { period: string; amount: number }[] {
-  const bucket = { day: "substr(u.created_at, 1, 10)", week: "strftime('%Y-W%W', u.created_at)", month: 'substr(u.created_at, 1, 7)' }[periodExpr];
-  return db.sqlite
-    .prepare(
-      `SELECT ${bucket} AS period, SUM(u.creator_sats) AS amount FROM skill_usage u JOIN skills s ON s.id = u.skill_id
-       WHERE s.author_id = ? GROUP BY period ORDER BY period DESC LIMIT 60`,
-    )
-    .all(authorId) as { period: string; amount: number }[];
-}
-
-export function topSkills(db: Db, authorId: string, limit: number): { slug: string; earnings: number; installs: number }[] {
-  return db.sqlite
-    .prepare(
-      `SELECT s.slug, COALESCE(SUM(u.creator_sats), 0) AS earnings, s.installs FROM skills s LEFT JOIN skill_usage u ON u.skill_id = s.id
-       WHERE s.author_id = ? GROUP BY s.id ORDER BY earnings DESC, s.installs DESC LIMIT ?`,
-    )
-    .all(authorId, limit) as { slug: string; earnings: number; installs: number }[];
-}

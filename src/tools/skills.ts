@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MarketError } from '../domain/errors.js';
-import { creatorAnalytics } from '../domain/skills/analytics.js';
+import { creatorAnalytics, MAX_LISTED_AGENTS } from '../domain/skills/analytics.js';
 import { callerAsAuthor } from '../domain/skills/authors.js';
 import { prepareVersion, publishSkill, skillView, submitForReview, type PreparedVersion } from '../domain/skills/catalogue.js';
 import { installedSkill, installSkill, isInstalled, listInstalledSkills, quoteInstall, quoteUsage, rateSkill, recordSkillUsage, uninstallSkill } from '../domain/skills/installs.js';
@@ -321,7 +321,9 @@ export const skillTools = [
       'Pays for using an installed metered skill: calls (default 1 for per-call pricing) and input/output tokens, priced by the ' +
       'installed version (PerToken: ceil(tokens × price per 1k / 1000) per direction). The payment is split between creator, ' +
       'compute provider (compute_provider_id, if one ran it), platform and referrer. Returns cost_sats and the split. ' +
-      'Policy-checked; pass an idempotency_key so a retry never pays twice.',
+      'Policy-checked; pass an idempotency_key so a retry never pays twice. Self-reported: the marketplace does not see the ' +
+      'skill run, so calls and tokens are what you report; report every use. The creator sees what each agent reported and ' +
+      'paid (marketplace_creator_analytics).',
     toolset: 'skills',
     roles: ['agent'],
     input: z.object({
@@ -417,18 +419,34 @@ export const skillTools = [
     name: 'marketplace_creator_analytics',
     title: 'Creator analytics',
     description:
-      'Your earnings as a skill creator: total, by day, week or month (period), active skills, installs, average rating and ' +
-      'your top skills. Free, changes nothing.',
+      'Your earnings as a skill creator, net of what disputes refunded (refunded_sats): total, by day, week or month (period), ' +
+      'active skills, installs, average rating, your top skills, and per paying agent (by_agent, the ' +
+      `${MAX_LISTED_AGENTS} biggest payers; by_agent_omitted counts the rest): installs, the calls and tokens it reported ` +
+      '(usage is self-reported by the payer), what it paid and what was refunded to it. Free, changes nothing.',
     toolset: 'skills',
     roles: ['agent', 'sponsor'],
     input: z.object({ period: z.enum(['day', 'week', 'month']).optional() }),
     output: z.object({
-      total_earnings_sats: z.number().int(),
+      total_earnings_sats: z.number().int().describe('Your shares of every payment, minus refunds ordered by disputes.'),
+      refunded_sats: z.number().int().describe('What disputes ordered refunded out of your shares.'),
       active_skill_count: z.number().int(),
       total_installs: z.number().int(),
       average_rating: z.number().nullable(),
-      earnings_by_period: z.array(z.object({ period: z.string(), amount_sats: z.number().int() })),
-      top_skills: z.array(z.object({ slug: z.string(), earnings_sats: z.number().int(), installs: z.number().int() })),
+      earnings_by_period: z.array(z.object({ period: z.string(), amount_sats: z.number().int(), refunded_sats: z.number().int() })),
+      top_skills: z.array(z.object({ slug: z.string(), earnings_sats: z.number().int(), refunded_sats: z.number().int(), installs: z.number().int() })),
+      by_agent: z.array(
+        z.object({
+          agent_id: z.string(),
+          installs: z.number().int().describe('How many of your skills it has installed now.'),
+          calls: z.number().int().describe('Calls it reported with marketplace_record_skill_usage.'),
+          input_tokens: z.number().int(),
+          output_tokens: z.number().int(),
+          paid_sats: z.number().int().describe('What it paid for your skills, before the revenue split.'),
+          refunded_sats: z.number().int().describe('What disputes it filed refunded to it out of your shares.'),
+          earnings_sats: z.number().int().describe('Your shares of what it paid, net of those refunds.'),
+        }),
+      ),
+      by_agent_omitted: z.number().int(),
     }),
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => ({ ...creatorAnalytics(ctx.db, caller.id, args.period) }),

@@ -1,0 +1,47 @@
+// `skills show` as text: every file of a version, numbered as the scanner numbers lines,
+// with each finding printed under the line it is on. The files are the creator's, printed
+// to the operator's terminal, so every character that could move the cursor, recolour,
+// erase or reorder what is shown (terminal escapes, carriage returns, bidirectional
+// overrides: "Trojan Source") is printed as a visible escape instead: the reviewer sees
+// exactly what it approves.
+import type { VersionForReview } from '../domain/skills/version-review.js';
+
+/** The scanner's own line split (src/domain/skills/scanner.ts), so finding lines match. */
+const LINE_BREAK = /\r\n|\r|\n/;
+// C0 controls but tab, DEL, C1 controls; bidi embeddings, overrides and isolates; zero-width and invisible formatting characters; lone surrogates.
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+export function visible(text: string): string {
+  return text.replace(HIDDEN, (c) => `\\u{${c.codePointAt(0)!.toString(16).padStart(4, '0')}}`);
+}
+
+/** `dbOption` is the ` --db PATH` the operator ran with, for the command the text suggests. */
+export function renderVersionForReview(v: VersionForReview, dbOption = ''): string {
+  const findings = v.files.reduce((n, f) => n + f.findings.length, 0);
+  const out = [
+    `${v.slug} ${v.version} (${v.status}), content sha256 ${v.content_sha256}`,
+    `${v.files.length} file(s), ${findings} scanner finding(s)${v.findings_omitted ? ` shown and ${v.findings_omitted} more not kept` : ''}. ` +
+      'Lines are numbered; a finding is printed under its line. Hidden characters are shown as \\u{…}.',
+  ];
+  for (const file of v.files) {
+    const lines = file.content.split(LINE_BREAK);
+    const width = String(lines.length).length;
+    out.push('', `=== ${visible(file.path)} (${lines.length} line(s), ${file.findings.length} finding(s)) ===`);
+    lines.forEach((line, i) => {
+      out.push(`${String(i + 1).padStart(width)} | ${visible(line)}`);
+      for (const f of file.findings.filter((x) => x.line === i + 1)) {
+        out.push(`${' '.repeat(width)} ^ ${finding(f)}`);
+      }
+    });
+    // A finding on no line of the file (none should be) is still shown, never dropped.
+    for (const f of file.findings.filter((x) => x.line < 1 || x.line > lines.length)) out.push(`${' '.repeat(width)} ^ line ${f.line}: ${finding(f)}`);
+  }
+  if (v.status === 'PendingReview' || v.status === 'InReview') {
+    out.push('', `Decide with: agent-marketplace skills review ${v.slug} --version ${v.version} --decision approve|request-changes|reject [--reason R]${dbOption}`);
+  }
+  return out.join('\n');
+}
+
+function finding(f: VersionForReview['files'][number]['findings'][number]): string {
+  return `${f.severity} ${f.category} (${f.rule}): ${visible(f.excerpt)}`;
+}

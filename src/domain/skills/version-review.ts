@@ -1,0 +1,41 @@
+// What the operator reads before deciding a review: every file of one version, each with
+// the scanner's findings on it. The version shown by default is the one a reviewer is
+// about to decide (the newest awaiting review), else the newest there is.
+import semver from 'semver';
+import type { Db } from '../../db/connection.js';
+import * as store from '../../db/skills-store.js';
+import { MarketError } from '../errors.js';
+import { requireSkill, storedFindings } from './catalogue.js';
+import type { ScanFinding } from './scanner.js';
+import type { SkillFile } from './skill-md.js';
+
+const AWAITING_REVIEW = new Set(['PendingReview', 'InReview']);
+
+export interface VersionForReview {
+  slug: string;
+  version: string;
+  status: string;
+  content_sha256: string;
+  files: (SkillFile & { findings: ScanFinding[] })[];
+  /** Findings past the stored ones: counted at publish, not kept (scanner.ts MAX_STORED_FINDINGS). */
+  findings_omitted: number;
+}
+
+export function versionForReview(db: Db, slug: string, version?: string): VersionForReview {
+  const skill = requireSkill(db, slug);
+  const versions = store.skillVersions(db, skill.id).sort((a, b) => semver.rcompare(a.version, b.version));
+  const v = version === undefined ? (versions.find((x) => AWAITING_REVIEW.has(x.status)) ?? versions[0]) : versions.find((x) => x.version === version);
+  if (!v) {
+    throw new MarketError('NOT_FOUND', version === undefined ? `Skill "${slug}" has no versions.` : `Skill "${slug}" has no version ${version} (it has: ${versions.map((x) => x.version).join(', ')}).`);
+  }
+  const scan = storedFindings(v.scanFindings);
+  const files = JSON.parse(v.files) as SkillFile[];
+  return {
+    slug,
+    version: v.version,
+    status: v.status,
+    content_sha256: v.contentSha256,
+    files: files.map((f) => ({ path: f.path, content: f.content, findings: scan.findings.filter((x) => x.path === f.path) })),
+    findings_omitted: scan.omitted,
+  };
+}
