@@ -61,7 +61,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     const tool = visible(caller.role).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
     return runTool(ctx, tool, request.params.arguments, () => caller, progressReporter(request.params._meta?.progressToken, extra.sendNotification)).then((result) => {
-      notifyIfPromptsChanged(server, tool.name, result.isError);
+      notifyIfPromptsChanged(server, tool.name, result);
       return result;
     });
   });

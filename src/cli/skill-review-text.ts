@@ -20,6 +20,7 @@ export function renderVersionForReview(v: VersionForReview, dbOption = ''): stri
   const findings = v.files.reduce((n, f) => n + f.findings.length, 0);
   const out = [
     `${v.slug} ${v.version} (${v.status}), content sha256 ${v.content_sha256}`,
+    ...(v.files_match_hash ? [] : ['WARNING: these files do not hash to that content sha256: they were altered after publishing, and install refuses them.']),
     `${v.files.length} file(s), ${findings} scanner finding(s)${v.findings_omitted ? ` shown and ${v.findings_omitted} more not kept` : ''}. ` +
       'Lines are numbered; a finding is printed under its line. Hidden characters are shown as \\u{…}.',
   ];

@@ -6,7 +6,7 @@
 // (installs change from other sessions and from approvals decided elsewhere); this
 // session's own installs and uninstalls also send notifications/prompts/list_changed.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, McpError, type GetPromptResult, type Prompt, type PromptMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, GetPromptRequestSchema, type CallToolResult, ListPromptsRequestSchema, McpError, type GetPromptResult, type Prompt, type PromptMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
 import { isMarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
@@ -44,9 +44,9 @@ export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext
   );
 }
 
-/** Tells this session's client that its prompts changed, after a call that installs or uninstalls succeeded. */
-export function notifyIfPromptsChanged(server: McpServer, toolName: string, isError: boolean | undefined): void {
-  if (isError || !CHANGES_PROMPTS.has(toolName) || !server.isConnected()) return;
+/** Tells this session's client that its prompts changed, after a call that installed or uninstalled (not one left waiting for approval). */
+export function notifyIfPromptsChanged(server: McpServer, toolName: string, result: CallToolResult): void {
+  if (result.isError || !CHANGES_PROMPTS.has(toolName) || result.structuredContent?.status === 'pending_approval' || !server.isConnected()) return;
   server.server.sendPromptListChanged().catch(() => undefined);
 }
 

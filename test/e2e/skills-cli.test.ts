@@ -79,6 +79,7 @@ describe('skills show: the reviewer reads what it approves', () => {
       version: '1.1.0',
       status: 'PendingReview',
       content_sha256: draft.data.content_sha256,
+      files_match_hash: true,
       files: [
         { path: 'SKILL.md', content: skillMd, findings: [] },
         { path: 'scripts/sync.sh', content: script, findings: [expect.objectContaining({ category: 'dangerous_shell', path: 'scripts/sync.sh', line: 3 })] },

@@ -7,7 +7,7 @@ import * as store from '../../db/skills-store.js';
 import { MarketError } from '../errors.js';
 import { requireSkill, storedFindings } from './catalogue.js';
 import type { ScanFinding } from './scanner.js';
-import type { SkillFile } from './skill-md.js';
+import { skillContentHash, type SkillFile } from './skill-md.js';
 
 const AWAITING_REVIEW = new Set(['PendingReview', 'InReview']);
 
@@ -16,6 +16,8 @@ export interface VersionForReview {
   version: string;
   status: string;
   content_sha256: string;
+  /** False when the stored files no longer hash to content_sha256 (altered after publishing): install would refuse them. */
+  files_match_hash: boolean;
   files: (SkillFile & { findings: ScanFinding[] })[];
   /** Findings past the stored ones: counted at publish, not kept (scanner.ts MAX_STORED_FINDINGS). */
   findings_omitted: number;
@@ -35,6 +37,7 @@ export function versionForReview(db: Db, slug: string, version?: string): Versio
     version: v.version,
     status: v.status,
     content_sha256: v.contentSha256,
+    files_match_hash: skillContentHash(files) === v.contentSha256,
     files: files.map((f) => ({ path: f.path, content: f.content, findings: scan.findings.filter((x) => x.path === f.path) })),
     findings_omitted: scan.omitted,
   };
