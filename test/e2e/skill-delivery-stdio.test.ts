@@ -17,10 +17,11 @@ const FILES = [
 ];
 
 describe('serve --install-dir over stdio', () => {
-  it('an install writes the verified skill into the folder, get returns the same files, uninstall removes it', async () => {
+  it('an install writes the verified skill into the folder, get and the prompt return the same files to the installer only, uninstall removes both', async () => {
     const ctx = makeContext({ clock: systemClock });
     const { agent: creator } = fundedAgent(ctx, 0);
     const { agent: buyer } = fundedAgent(ctx, 1_000);
+    const { agent: outsider } = fundedAgent(ctx, 1_000);
     const creatorClient = await connect(ctx, creator.token);
     const published = await call(creatorClient, 'marketplace_publish_skill', {
       slug: 'csv-report', name: 'CSV report', description: 'Summarises a CSV file.', version: '1.0.0', pricing: { model: 'OneTime', sats: 300 }, files: FILES,
@@ -42,8 +43,27 @@ describe('serve --install-dir over stdio', () => {
       const got = await callOnProcess(client, 'marketplace_get_installed_skill', { slug: 'csv-report' });
       expect(got.data).toMatchObject({ files: FILES, content_sha256: published.data.content_sha256, installed_path: folder });
 
+      // A client without a skills folder gets it as a prompt: the SKILL.md, the other files embedded.
+      expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['skill-csv-report']);
+      const prompt = await client.getPrompt({ name: 'skill-csv-report' });
+      const texts = JSON.stringify(prompt.messages);
+      expect(texts).toContain('Run `python scripts/report.py FILE`.');
+      expect(texts).toContain('marketplace://installed/csv-report/scripts/report.py');
+
+      // Another agent, on a server of its own, has not installed it: nothing to get, no prompt.
+      const other = await stdioServerProcess(ctx.db.path, outsider.token);
+      try {
+        const refused = await callOnProcess(other, 'marketplace_get_installed_skill', { slug: 'csv-report' });
+        expect(refused.data.error.code).toBe('NOT_FOUND');
+        expect(refused.data.error.message).toContain('marketplace_install_skill');
+        expect((await other.listPrompts()).prompts).toEqual([]);
+      } finally {
+        await other.close();
+      }
+
       expect((await callOnProcess(client, 'marketplace_uninstall_skill', { slug: 'csv-report' })).data).toMatchObject({ installed: false, installed_path: null });
       expect(fs.existsSync(folder)).toBe(false);
+      expect((await client.listPrompts()).prompts).toEqual([]);
     } finally {
       await client.close();
     }
