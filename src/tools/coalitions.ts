@@ -1,3 +1,4 @@
+import { parties } from '../domain/governance/evaluate.js';
 import { z } from 'zod';
 import {
   acceptSubtask,
@@ -22,7 +23,7 @@ import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
 import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { idempotencyKeyField } from './fields.js';
-import { ACTING, defineTool, parties, READ_ONLY, type ToolCall } from './inventory.js';
+import { ACTING, defineTool, READ_ONLY, type ToolCall } from './inventory.js';
 import * as coalitionStore from '../db/coalition-store.js';
 import type { CoalitionRow } from '../db/coalition-store.js';
 

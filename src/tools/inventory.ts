@@ -95,11 +95,6 @@ export function selectTools(all: readonly ToolDefinition[], filter: InventoryFil
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The counterparties an action names: the agents given, without gaps or repeats, principal first. */
-export function parties(...ids: readonly (string | null | undefined)[]): string[] {
-  return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
-}
-
 /** The two annotation sets most tools use: a closed-world action, and a free read. */
 export const ACTING: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

@@ -27,6 +27,11 @@ export function refusesCounterparty(policy: Policy, counterparty: string): boole
   return block.includes(counterparty) || (allow !== undefined && !allow.includes(counterparty));
 }
 
+/** The counterparties a call names: the agents given, without gaps or repeats, principal first. */
+export function parties(...ids: readonly (string | null | undefined)[]): string[] {
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
+}
+
 /** How an approval names the parties of a call: one column, so a list is written "a, b". */
 export function counterpartyLabel(counterparties: readonly string[]): string | null {
   return counterparties.length === 0 ? null : counterparties.join(', ');

@@ -1,5 +1,6 @@
 // Installing, using, uninstalling and rating skills. Install verifies the version's
 // content hash and its publisher's signature before anything is paid or recorded.
+import { parties } from '../governance/evaluate.js';
 import semver from 'semver';
 import type { Db } from '../../db/connection.js';
 import { getAgent } from '../../db/identity-store.js';
@@ -79,11 +80,7 @@ function hasPaidOnce(db: Db, agentId: string, skillId: string): boolean {
 export function quoteInstall(db: Db, agentId: string, slug: string, range?: string, referrerId?: string | null): { costSats: number; payees: string[] } {
   const skill = requireSkill(db, slug);
   const pricing = JSON.parse(installTarget(db, agentId, skill, range).version.pricing) as Pricing;
-  return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), payees: payeesOf(skill.authorId, referrerId ?? null, null) };
-}
-
-function payeesOf(...ids: (string | null)[]): string[] {
-  return [...new Set(ids.filter((id): id is string => id !== null))];
+  return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), payees: parties(skill.authorId, referrerId ?? null, null) };
 }
 
 export function installSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; range?: string; referrerId?: string | null }): InstallResult {
@@ -206,7 +203,7 @@ export function quoteUsage(db: Db, input: UsageInput): { costSats: number; payee
   const install = requireInstalled(db, input.agentId, skill);
   const pricing = JSON.parse(requireVersion(db, skill, install.version).pricing) as Pricing;
   const computeAgentId = computeShareTo(db, input.agentId, input.computeProviderId ?? null);
-  return { costSats: usageCostSats(pricing, usageOf(input, pricing)), payees: payeesOf(skill.authorId, install.referrerId, computeAgentId) };
+  return { costSats: usageCostSats(pricing, usageOf(input, pricing)), payees: parties(skill.authorId, install.referrerId, computeAgentId) };
 }
 
 export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): ChargeResult {
