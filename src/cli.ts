@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { renderClientConfigs } from './cli/client-config.js';
 import { loadConfig, type Config, type ConfigInput } from './config.js';
+import { DEFAULT_TOOLSETS, TOOLSETS } from './tools/toolsets.js';
 import type { AppContext } from './context.js';
 import { isFreshDatabase } from './db/connection.js';
 import { defaultSecretKeyFile } from './db/secret-key.js';
@@ -105,7 +106,10 @@ Options for every command
   --log-level L   debug | info | warn | error (logs go to stderr)
 
 Serve options
-  --toolsets a,b  enable only these tool groups (default: all)
+  --toolsets a,b  serve exactly these tool groups, or all (or MARKETPLACE_TOOLSETS); default:
+                  each caller starts with a few and opens others with marketplace_enable_toolsets
+                  (agents: ${DEFAULT_TOOLSETS.agent.join(', ')}; sponsors: ${DEFAULT_TOOLSETS.sponsor.join(', ')})
+                  groups: ${TOOLSETS.join(', ')}
   --read-only     hide every tool that is not read-only
   --nwc-url URL   the operator's Nostr Wallet Connect URL (or MARKETPLACE_NWC_URL)
   --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
@@ -194,7 +198,13 @@ function configFrom(flags: Flags): Config {
     installDir: flags['install-dir'],
     allowFetchHosts: flags['allow-fetch-host'],
   };
-  return loadConfig(input);
+  try {
+    return loadConfig(input);
+  } catch (error) {
+    // A setting the operator mistyped is a usage error (exit 2), like a mistyped flag.
+    if (isMarketError(error) && error.code === 'INVALID_INPUT') throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** The --db option as typed, for a command line the output suggests running next. */

@@ -9,6 +9,7 @@ import { MarketError } from './domain/errors.js';
 import { NETWORKS, type Network } from './domain/payments/invoice-check.js';
 import type { LogLevel } from './domain/logger.js';
 import { defaultSkillDirs } from './domain/skills/skill-md.js';
+import { parseToolsetsSetting, type Toolset } from './tools/toolsets.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 /** Requests a second per caller over HTTP: far above any agent's honest pace, far below what would starve the others. */
@@ -21,8 +22,8 @@ export interface Config {
   logLevel: LogLevel;
   /** rateLimit: requests a second per caller over HTTP (bursts of twice that); 0 = no limit. */
   http: { host: string; port: number; allowedHosts: string[]; rateLimit: number };
-  /** null = every toolset. */
-  toolsets: string[] | null;
+  /** Fixed by the operator (--toolsets; "all" = every one), or null: each role's defaults, and callers open more. */
+  toolsets: Toolset[] | null;
   readOnly: boolean;
   nwcUrl: string | null;
   /** The Lightning network the wallet is on: invoices for any other are refused. */
@@ -86,7 +87,6 @@ const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   allowedHosts: z.array(z.string()),
   rateLimit: z.coerce.number().int().min(0).max(1_000_000),
-  toolsets: z.array(z.string()).nullable(),
   readOnly: z.boolean(),
   nwcUrl: z.string().startsWith('nostr+walletconnect://', 'must be a nostr+walletconnect:// URL').nullable(),
   network: z.enum(NETWORKS),
@@ -124,7 +124,6 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     port: flags.port ?? env.MARKETPLACE_PORT ?? 8787,
     allowedHosts: flags.allowedHosts?.length ? flags.allowedHosts : list(env.MARKETPLACE_ALLOWED_HOSTS),
     rateLimit: flags.rateLimit ?? env.MARKETPLACE_RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
-    toolsets: toolsets.length === 0 || toolsets.includes('all') ? null : toolsets,
     readOnly: flags.readOnly ?? ['1', 'true'].includes(env.MARKETPLACE_READ_ONLY ?? ''),
     nwcUrl: flags.nwcUrl ?? env.MARKETPLACE_NWC_URL ?? null,
     network: flags.network ?? env.MARKETPLACE_LN_NETWORK ?? 'bitcoin',
@@ -139,7 +138,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     const first = parsed.error.issues[0]!;
     throw new MarketError('INVALID_INPUT', `Configuration ${first.path.join('.')}: ${first.message}`);
   }
-  const c = parsed.data;
+  const c = { ...parsed.data, toolsets: parseToolsetsSetting(toolsets) };
   const loopback = LOOPBACK_HOSTS.includes(c.host);
   if (!loopback && c.allowedHosts.length === 0) {
     throw new MarketError(

@@ -914,3 +914,16 @@ export const computePayments = sqliteTable(
   },
   (t) => [uniqueIndex('compute_payments_hash_idx').on(t.paymentHash), index('compute_payments_job_idx').on(t.jobId), index('compute_payments_status_idx').on(t.status)],
 );
+
+/**
+ * The toolsets a caller chose to have on (marketplace_enable_toolsets / disable_toolsets);
+ * no row: its role's defaults. Kept here rather than in a connection, so stateless HTTP
+ * and every other server see the same choice.
+ */
+export const callerToolsets = sqliteTable('caller_toolsets', {
+  /** An agent id, a sponsor id, or "operator". */
+  principalId: text('principal_id').primaryKey(),
+  /** JSON list of toolset names. */
+  toolsets: text('toolsets', { mode: 'json' }).$type<string[]>().notNull(),
+  updatedAt: text('updated_at').notNull(),
+});

@@ -5,7 +5,8 @@ import { changeAgentStatus, getAgentPolicy, requireOwnAgent, setAgentPolicy, STA
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
 
-const versionedPolicy = z.object({ agent_id: z.string(), version: z.number().int(), policy: policySchema });
+// The policy's shape is published once, in set_policy's input; answers only say it is that document.
+const versionedPolicy = z.object({ agent_id: z.string(), version: z.number().int(), policy: z.record(z.string(), z.unknown()) });
 const agentId = z.string().min(1).describe('One of your agents.');
 
 export const governanceTools = [
@@ -28,10 +29,8 @@ export const governanceTools = [
     name: 'marketplace_set_policy',
     title: 'Set policy',
     description:
-      "Sponsors: replaces an agent's autonomy policy with a new version: level (Supervised | SemiAutonomous | Autonomous), " +
-      'action_limits (max_transaction_sats, max_daily_spend_sats, requires_approval), counterparties (allow, block), ' +
-      'escalation_triggers ({ condition, action }), budgets ({ period, limit_sats, overage_policy, alert_threshold_pct }) ' +
-      'and approval_ttl_hours. It decides every later call of the agent. Returns the stored policy with its version.',
+      "Sponsors: replaces an agent's autonomy policy with a new version, which decides every later call of the agent. " +
+      'Returns the stored policy (defaults filled in) and its version.',
     toolset: 'governance',
     roles: ['sponsor'],
     input: z.object({ agent_id: agentId, policy: policySchema }),

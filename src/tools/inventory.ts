@@ -5,12 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { Caller, Role } from '../domain/identity/caller.js';
 import type { ActionFacts } from '../domain/governance/evaluate.js';
-
-export const TOOLSETS = ['context', 'wallet', 'approvals', 'governance', 'skills', 'agents', 'coalitions', 'data', 'bounties', 'compute', 'disputes'] as const;
-export type Toolset = (typeof TOOLSETS)[number];
-
-/** Toolsets that stay on whatever --toolsets says: a client always learns who it is. */
-export const ALWAYS_ON_TOOLSETS: readonly Toolset[] = ['context'];
+import type { Toolset } from './toolsets.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -24,6 +19,15 @@ export interface ToolCall {
   caller: Caller;
   /** Reports progress to a client that asked for it (MCP progress notifications); absent otherwise. */
   progress?: (message: string) => void;
+  /** This connection's toolsets, for the tools that list and open them (absent where no server lists tools). */
+  toolsets?: ToolsetControl;
+}
+
+/** What the toolset tools may see and change of the serving connection (implemented in src/server.ts). */
+export interface ToolsetControl {
+  list(): { name: Toolset; description: string; enabled: boolean; tool_count: number }[];
+  /** Opens (or closes) toolsets for this caller; answers the toolsets now enabled. */
+  change(names: readonly Toolset[], open: boolean): Toolset[];
 }
 
 export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
@@ -82,7 +86,8 @@ export function outputSchemaFor(tool: ToolDefinition, role: Role): ObjectSchema 
 
 export interface InventoryFilter {
   role: Role;
-  toolsets: readonly string[] | null;
+  /** null: every toolset. */
+  toolsets: readonly Toolset[] | null;
   readOnly: boolean;
 }
 
@@ -90,7 +95,7 @@ export interface InventoryFilter {
 export function selectTools(all: readonly ToolDefinition[], filter: InventoryFilter): ToolDefinition[] {
   return all
     .filter((t) => t.roles.includes(filter.role))
-    .filter((t) => filter.toolsets === null || ALWAYS_ON_TOOLSETS.includes(t.toolset) || filter.toolsets.includes(t.toolset))
+    .filter((t) => filter.toolsets === null || filter.toolsets.includes(t.toolset))
     .filter((t) => !filter.readOnly || t.annotations.readOnlyHint)
     .sort((a, b) => a.name.localeCompare(b.name));
 }

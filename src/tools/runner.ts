@@ -9,11 +9,14 @@ import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
 import { withIdempotency } from '../domain/idempotency.js';
 import { assertStorableInput } from '../domain/input-text.js';
-import { isGated, type ToolDefinition } from './inventory.js';
+import { isGated, type ToolCall, type ToolDefinition } from './inventory.js';
+
+/** What the serving connection lends a call beyond the caller: progress reporting, its toolsets. */
+export type CallExtras = Pick<ToolCall, 'progress' | 'toolsets'>;
 import { failure, success } from './results.js';
 
-export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, progress?: (message: string) => void): Promise<CallToolResult> {
-  const answer = await answerCall(ctx, tool, rawArgs, resolveCaller, progress);
+export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, extras: CallExtras = {}): Promise<CallToolResult> {
+  const answer = await answerCall(ctx, tool, rawArgs, resolveCaller, extras);
   // No answer leaves before what it reports (or could have read) is durable: a crash can
   // lose only calls nobody was told about, and their retries run them once.
   try {
@@ -24,7 +27,7 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
   return answer;
 }
 
-async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, progress?: (message: string) => void): Promise<CallToolResult> {
+async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, extras: CallExtras): Promise<CallToolResult> {
   try {
     const caller = resolveCaller();
     if (!tool.roles.includes(caller.role)) {
@@ -35,7 +38,7 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
     assertStorableInput(rawArgs ?? {});
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw invalidInput(parsed.error);
-    const call = { ctx, caller, progress };
+    const call: ToolCall = { ctx, caller, ...extras };
     const data = tool.prepare ? await tool.prepare(parsed.data, call) : parsed.data;
     const finish = async (result: Record<string, unknown>) => (tool.after ? tool.after(result, call) : result);
     if (!isGated(tool, caller.role)) {

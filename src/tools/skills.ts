@@ -198,7 +198,7 @@ export const skillTools = [
       `Limits: ${MAX_SKILL_FILES} files of ${MAX_SKILL_FILE_BYTES / 1024} KiB, ${MAX_SKILL_VERSION_BYTES.toLocaleString('en-US')} bytes in all; ` +
       `the first ${MAX_STORED_FINDINGS} findings are kept (scan_findings_omitted counts the rest); a version whose scan takes over ` +
       `${MAX_SKILL_SCAN_MS.toLocaleString('en-US')} ms is refused (INVALID_INPUT, details.limit names the limit passed).`,
-    toolset: 'skills',
+    toolset: 'skill_publishing',
     roles: ['agent', 'sponsor'],
     input: z.object({
       slug,
@@ -258,7 +258,7 @@ export const skillTools = [
     description:
       'Sends a Draft (or ChangesRequested) version of your skill to the operator for review. Once approved it is Published: ' +
       'searchable and installable, and immutable. Returns the status and the scanner findings the reviewer will see.',
-    toolset: 'skills',
+    toolset: 'skill_publishing',
     roles: ['agent', 'sponsor'],
     input: z.object({ slug, version: z.string() }),
     output: z.object({ slug: z.string(), version: z.string(), status: z.literal('PendingReview'), scan_findings: z.array(finding) }),
@@ -423,7 +423,7 @@ export const skillTools = [
       'active skills, installs, average rating, your top skills, and per paying agent (by_agent, the ' +
       `${MAX_LISTED_AGENTS} biggest payers; by_agent_omitted counts the rest): installs, the calls and tokens it reported ` +
       '(usage is self-reported by the payer), what it paid and what was refunded to it. Free, changes nothing.',
-    toolset: 'skills',
+    toolset: 'skill_publishing',
     roles: ['agent', 'sponsor'],
     input: z.object({ period: z.enum(['day', 'week', 'month']).optional() }),
     output: z.object({
@@ -458,7 +458,7 @@ export const skillTools = [
       "Skill folders (Agent Skills format: a SKILL.md with name and description) found in this server's skill directories " +
       '(by default ~/.claude/skills, ~/.codex/skills and ./skills), with their content hashes and any problems. ' +
       'Publish one with marketplace_publish_skill and local_skill. Free, changes nothing.',
-    toolset: 'skills',
+    toolset: 'skill_publishing',
     roles: ['agent', 'sponsor'],
     input: z.object({}),
     output: z.object({

@@ -94,4 +94,17 @@ describe('agent-marketplace command line', () => {
     const flag = await runCli(['init', '--colour', '--db', db]);
     expect(flag.code).toBe(2);
   });
+
+  it('refuses a mistyped toolset, from the flag or the environment, naming the valid ones', async () => {
+    const db = tempDbPath();
+    const flag = await runCli(['serve', '--toolsets', 'walet', '--db', db]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown toolset "walet"\. Valid toolsets: context, wallet,/);
+    const env = await runCli(['serve', '--db', db], { MARKETPLACE_TOOLSETS: 'wallet,bountys' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/unknown toolset "bountys"/);
+    expect(fs.existsSync(db)).toBe(false);
+    const help = await runCli(['--help']);
+    expect(help.stdout).toMatch(/groups: context, wallet, approvals, governance, skills, skill_publishing, agents/);
+  });
 });

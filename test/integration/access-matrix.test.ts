@@ -50,6 +50,9 @@ const coalition = { coalition_type: 'AdHoc', task_description: 'x', target_membe
 // on before it is dissolved, delisted, cancelled or resolved.
 const MATRIX: Record<string, Row> = {
   marketplace_whoami: { args: () => ({}), allowed: EVERYONE },
+  marketplace_list_toolsets: { args: () => ({}), allowed: EVERYONE },
+  marketplace_enable_toolsets: { args: () => ({ toolsets: ['context'] }), allowed: EVERYONE },
+  marketplace_disable_toolsets: { args: () => ({ toolsets: ['context'] }), allowed: EVERYONE },
   marketplace_check_balance: { args: () => ({}), allowed: ANY_AGENT_OR_SPONSOR },
   marketplace_ledger_history: { args: (i) => ({ agent_id: i.agent }), allowed: ['agent', 'suspended', 'sponsor'] },
   marketplace_send_payment: { args: (i) => ({ to_agent_id: i.counterparty, amount_sats: 1 }), allowed: ANY_ACTIVE_AGENT },
@@ -223,7 +226,7 @@ describe('the access matrix', () => {
     worlds.push(anyWorld);
     const listed = new Set<string>();
     for (const token of [anyWorld.tokens.agent, anyWorld.tokens.sponsor, anyWorld.tokens.operator]) {
-      (await (await connect(anyWorld.ctx, token)).listTools()).tools.forEach((t) => listed.add(t.name));
+      (await (await connect(anyWorld.ctx, token, { toolsets: ['all'] })).listTools()).tools.forEach((t) => listed.add(t.name));
     }
     toolNames = [...listed];
   });

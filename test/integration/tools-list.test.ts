@@ -28,28 +28,31 @@ describe('tools/list', () => {
   });
 
   it('shows agents their tools, each fully described', async () => {
-    const tools = await toolsFor('agent');
+    const tools = await toolsFor('agent', { toolsets: ['all'] });
     expect(tools).toMatchSnapshot();
     for (const tool of tools) {
       expect(tool.name).toMatch(/^marketplace_[a-z_]+$/);
       expect(tool.title).toBeTruthy();
       expect(tool.description!.length).toBeGreaterThan(60);
       expect(tool.outputSchema).toBeDefined();
-      expect(Object.keys(tool.annotations!).sort()).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint', 'title']);
+      expect(Object.keys(tool.annotations!).sort()).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint']);
     }
   });
 
   it('shows sponsors their own view of the same tools', async () => {
-    expect(await toolsFor('sponsor')).toMatchSnapshot();
+    expect(await toolsFor('sponsor', { toolsets: ['all'] })).toMatchSnapshot();
   });
 
   it('shows the operator only what resolving disputes and approving providers needs', async () => {
     expect((await toolsFor('operator')).map((t) => t.name)).toEqual([
       'marketplace_approve_provider',
+      'marketplace_disable_toolsets',
+      'marketplace_enable_toolsets',
       'marketplace_get_dispute',
       'marketplace_get_provider',
       'marketplace_list_disputes',
       'marketplace_list_providers',
+      'marketplace_list_toolsets',
       'marketplace_resolve_dispute',
       'marketplace_whoami',
     ]);
@@ -63,7 +66,7 @@ describe('tools/list', () => {
 
   it('toolsets switch groups off; the context group always stays', async () => {
     const names = (await toolsFor('agent', { toolsets: ['governance'] })).map((t) => t.name); // sponsor-only group
-    expect(names).toEqual(['marketplace_whoami']);
+    expect(names).toEqual(['marketplace_disable_toolsets', 'marketplace_enable_toolsets', 'marketplace_list_toolsets', 'marketplace_whoami']);
     const wallet = (await toolsFor('agent', { toolsets: ['wallet'] })).map((t) => t.name);
     expect(wallet).toContain('marketplace_check_balance');
   });

@@ -1,0 +1,20 @@
+// SQL for the toolsets a caller chose (one row per caller, read on every tools/list).
+import { preparedPerConnection, type Db } from './connection.js';
+
+const statements = preparedPerConnection((db) => ({
+  read: db.sqlite.prepare<[string], { toolsets: string }>(`SELECT toolsets FROM caller_toolsets WHERE principal_id = ?`),
+  write: db.sqlite.prepare(
+    `INSERT INTO caller_toolsets (principal_id, toolsets, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (principal_id) DO UPDATE SET toolsets = excluded.toolsets, updated_at = excluded.updated_at`,
+  ),
+}));
+
+/** The names stored for this caller, or null when it never chose. */
+export function readCallerToolsets(db: Db, principalId: string): string[] | null {
+  const row = statements(db).read.get(principalId);
+  return row ? (JSON.parse(row.toolsets) as string[]) : null;
+}
+
+export function writeCallerToolsets(db: Db, principalId: string, toolsets: readonly string[], now: string): void {
+  statements(db).write.run(principalId, JSON.stringify(toolsets), now);
+}
