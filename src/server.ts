@@ -10,7 +10,9 @@ import { ERROR_CODES, isMarketError, MarketError } from './domain/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { notifyIfPromptsChanged, registerInstalledSkillPrompts } from './prompts/installed-skills.js';
 import { registerApprovalResource } from './resources/approvals.js';
+import { registerInboxResource } from './resources/inbox.js';
 import { registerSkillResource } from './resources/skills.js';
+import { registerSubscriptions } from './resources/subscriptions.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition, type ToolsetControl } from './tools/inventory.js';
 import { failure } from './tools/results.js';
@@ -26,7 +28,7 @@ export interface ServerOptions {
   /** Overrides ctx.config.toolsets for this server: names fix the set ("all" = every one); null = each role's defaults, and callers open more. */
   toolsets?: readonly string[] | null;
   readOnly?: boolean;
-  /** How often subscribed approvals are re-read for changes (ms). */
+  /** How often subscribed resources (approvals, the inbox) are re-read for changes (ms). */
   watchIntervalMs?: number;
 }
 
@@ -100,7 +102,9 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
       return result;
     });
   });
-  registerApprovalResource(server, ctx, options.caller, options.watchIntervalMs ?? 1000);
+  const subscriptions = registerSubscriptions(server, ctx.logger, options.watchIntervalMs ?? 1000);
+  registerApprovalResource(server, ctx, options.caller, subscriptions);
+  registerInboxResource(server, ctx, options.caller, subscriptions);
   registerSkillResource(server, ctx, options.caller);
   registerInstalledSkillPrompts(server, ctx, options.caller);
   return server;

@@ -33,3 +33,43 @@ export const updateSubtask = (db: Db, coalitionId: string, round: number, key: s
     .set(set)
     .where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round), eq(coalitionSubtasks.key, key)))
     .run();
+
+export type CoalitionRole = 'funder' | 'coordinator' | 'member' | 'invited' | 'open';
+
+export interface CoalitionListRow {
+  id: string;
+  coalitionType: string;
+  status: string;
+  funderId: string;
+  coordinatorId: string | null;
+  poolMsats: number;
+  memberCount: number;
+}
+
+/**
+ * Coalitions an agent is in by the given role (none: any role), or open Market ones,
+ * newest first (ids are time-ordered). member_count counts joined members.
+ */
+export function listCoalitions(db: Db, f: { agentId: string; role?: CoalitionRole; status?: string; beforeId?: string; limit: number }): CoalitionListRow[] {
+  const membership = (status: string) => `EXISTS (SELECT 1 FROM coalition_members m WHERE m.coalition_id = c.id AND m.agent_id = @agentId AND m.status = '${status}')`;
+  const byRole: Record<CoalitionRole, string> = {
+    funder: 'c.funder_id = @agentId',
+    coordinator: 'c.coordinator_id = @agentId',
+    member: membership('joined'),
+    invited: membership('invited'),
+    // Anyone may join a Market coalition while it forms or runs; a status filter widens or narrows that.
+    open: `c.coalition_type = 'Market'${f.status ? '' : " AND c.status IN ('Forming', 'Active')"}`,
+  };
+  const where = [
+    f.role ? byRole[f.role] : `(${[byRole.funder, byRole.coordinator, membership('joined'), membership('invited')].join(' OR ')})`,
+    f.status ? 'c.status = @status' : null,
+    f.beforeId ? 'c.id < @beforeId' : null,
+  ].filter(Boolean);
+  return db.sqlite
+    .prepare(
+      `SELECT c.id, c.coalition_type AS coalitionType, c.status, c.funder_id AS funderId, c.coordinator_id AS coordinatorId, c.pool_msats AS poolMsats,
+         (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS memberCount
+       FROM coalitions c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT @limit`,
+    )
+    .all({ agentId: f.agentId, status: f.status ?? null, beforeId: f.beforeId ?? null, limit: f.limit }) as CoalitionListRow[];
+}

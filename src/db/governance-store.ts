@@ -30,6 +30,7 @@ export interface ApprovalRow {
   decisionReason: string | null;
   resultJson: string | null;
   updatedAt: string;
+  agentSeenAt: string | null;
 }
 
 export interface AuditRow {
@@ -68,7 +69,7 @@ const APPROVAL_COLUMNS = `id, agent_id AS agentId, sponsor_id AS sponsorId, tool
   idempotency_key AS idempotencyKey, action_type AS actionType, amount_msats AS amountMsats, counterparty, reason,
   rule, policy_version AS policyVersion, status, created_at AS createdAt, expires_at AS expiresAt,
   decided_at AS decidedAt, decided_by AS decidedBy, decision_reason AS decisionReason, result_json AS resultJson,
-  updated_at AS updatedAt`;
+  updated_at AS updatedAt, agent_seen_at AS agentSeenAt`;
 
 const AUDIT_COLUMNS = `seq, id, sponsor_id AS sponsorId, agent_id AS agentId, caller_role AS callerRole,
   caller_id AS callerId, tool, action_type AS actionType, amount_msats AS amountMsats, counterparty, outcome, rule,
@@ -94,6 +95,7 @@ function prepare(db: Db) {
          @counterparty, @reason, @rule, @policyVersion, 'pending', @createdAt, @expiresAt, @createdAt)`,
     ),
     getApproval: s.prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = ?`),
+    markApprovalSeen: s.prepare(`UPDATE approvals SET agent_seen_at = @at WHERE id = @id AND agent_seen_at IS NULL AND status NOT IN ('pending', 'approved')`),
     finishApproval: s.prepare(
       `UPDATE approvals SET status = @status, decided_at = COALESCE(decided_at, @at), decided_by = COALESCE(decided_by, @by),
          decision_reason = COALESCE(decision_reason, @reason), result_json = @resultJson, updated_at = @at
@@ -141,13 +143,18 @@ export function insertPolicy(db: Db, row: PolicyRow): void {
 
 export function insertApproval(
   db: Db,
-  row: Omit<ApprovalRow, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt'>,
+  row: Omit<ApprovalRow, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt' | 'agentSeenAt'>,
 ): void {
   sql(db).insertApproval.run(row);
 }
 
 export function getApproval(db: Db, id: string): ApprovalRow | undefined {
   return sql(db).getApproval.get(id) as ApprovalRow | undefined;
+}
+
+/** The agent has read a decided approval: it leaves the agent's inbox. */
+export function markApprovalSeen(db: Db, id: string, at: string): void {
+  sql(db).markApprovalSeen.run({ id, at });
 }
 
 /** Moves a pending approval to its final state; false when it was no longer pending. */

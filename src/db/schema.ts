@@ -229,6 +229,8 @@ export const approvals = sqliteTable(
     decisionReason: text('decision_reason'),
     resultJson: text('result_json'),
     updatedAt: text('updated_at').notNull(),
+    /** When the agent first read the decision; until then it waits in the agent's inbox. */
+    agentSeenAt: text('agent_seen_at'),
   },
   (t) => [
     index('approvals_sponsor_idx').on(t.sponsorId, t.status, t.id),
@@ -516,7 +518,7 @@ export const coalitions = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [index('coalitions_funder_idx').on(t.funderId)],
+  (t) => [index('coalitions_funder_idx').on(t.funderId), index('coalitions_coordinator_idx').on(t.coordinatorId)],
 );
 
 export const coalitionMembers = sqliteTable(
@@ -533,7 +535,8 @@ export const coalitionMembers = sqliteTable(
     fixedMsats: integer('fixed_msats'),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.coalitionId, t.agentId] })],
+  // By agent: an agent's inbox and coalition list look up its memberships and invitations.
+  (t) => [primaryKey({ columns: [t.coalitionId, t.agentId] }), index('coalition_members_agent_idx').on(t.agentId, t.status)],
 );
 
 export const coalitionSubtasks = sqliteTable(
@@ -559,7 +562,7 @@ export const coalitionSubtasks = sqliteTable(
     returnReason: text('return_reason'),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.coalitionId, t.round, t.key] })],
+  (t) => [primaryKey({ columns: [t.coalitionId, t.round, t.key] }), index('coalition_subtasks_assignee_idx').on(t.assigneeId, t.status)],
 );
 
 /** A dispute over one deal (a deal can be disputed once). */

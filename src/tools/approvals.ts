@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { approvalView, decideApproval, listApprovalsPage, loadApproval } from '../domain/governance/approvals.js';
+import { approvalView, decideApproval, listApprovalsPage, readOwnApproval } from '../domain/governance/approvals.js';
 import { MarketError } from '../domain/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvedCallRunner } from './approved-calls.js';
@@ -43,12 +43,7 @@ export const approvalTools = [
     input: z.object({ approval_id: approvalId }),
     output: approvalSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    handler: ({ approval_id }, { ctx, caller }) => {
-      const a = loadApproval(ctx.db, ctx.clock, approval_id);
-      const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
-      if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approval_id} of yours.`);
-      return { ...approvalView(a) };
-    },
+    handler: ({ approval_id }, { ctx, caller }) => ({ ...approvalView(readOwnApproval(ctx.db, ctx.clock, approval_id, caller)) }),
   }),
   defineTool({
     name: 'marketplace_list_approvals',

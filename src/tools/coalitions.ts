@@ -4,6 +4,7 @@ import {
   acceptSubtask,
   assignSubtask,
   bidOnSubtask,
+  COALITION_STATUSES,
   COALITION_TYPES,
   coalitionView,
   completeCoalition,
@@ -22,7 +23,8 @@ import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
 import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
-import { idempotencyKeyField } from './fields.js';
+import { COALITION_ROLES, listCoalitionsPage } from '../domain/coalitions/listing.js';
+import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING, defineTool, READ_ONLY, type ToolCall } from './inventory.js';
 import * as coalitionStore from '../db/coalition-store.js';
 import type { CoalitionRow } from '../db/coalition-store.js';
@@ -300,5 +302,28 @@ export const coalitionTools = [
       const c = requireCoalitionFor(ctx.db, args.coalition_id, caller.id);
       return { ...coalitionView(ctx.db, c.id, caller.id) };
     },
+  }),
+  defineTool({
+    name: 'marketplace_list_coalitions',
+    title: 'List coalitions',
+    description:
+      'Your coalitions, newest first: by role (funder, coordinator, member, invited) or all of them; role open lists the ' +
+      'Market coalitions anyone may join (Forming or Active unless you filter by status). Free. Details: marketplace_get_coalition.',
+    toolset: 'coalitions',
+    roles: ['agent'],
+    input: z.object({ role: z.enum(COALITION_ROLES).optional(), status: z.enum(COALITION_STATUSES).optional(), cursor: cursorField, limit: limitField }),
+    output: pageOf(
+      z.object({
+        coalition_id: z.string(),
+        coalition_type: z.enum(COALITION_TYPES),
+        status: z.enum(COALITION_STATUSES),
+        funder_id: z.string(),
+        coordinator_id: z.string().nullable(),
+        pool_sats: z.number().int(),
+        member_count: z.number().int(),
+      }),
+    ),
+    annotations: READ_ONLY,
+    handler: (args, { ctx, caller }) => ({ ...listCoalitionsPage(ctx.db, caller.id, args) }),
   }),
 ];

@@ -53,6 +53,7 @@ const MATRIX: Record<string, Row> = {
   marketplace_list_toolsets: { args: () => ({}), allowed: EVERYONE },
   marketplace_enable_toolsets: { args: () => ({ toolsets: ['context'] }), allowed: EVERYONE },
   marketplace_disable_toolsets: { args: () => ({ toolsets: ['context'] }), allowed: EVERYONE },
+  marketplace_inbox: { args: () => ({}), allowed: ANY_AGENT_OR_SPONSOR },
   marketplace_check_balance: { args: () => ({}), allowed: ANY_AGENT_OR_SPONSOR },
   marketplace_ledger_history: { args: (i) => ({ agent_id: i.agent }), allowed: ['agent', 'suspended', 'sponsor'] },
   marketplace_send_payment: { args: (i) => ({ to_agent_id: i.counterparty, amount_sats: 1 }), allowed: ANY_ACTIVE_AGENT },
@@ -106,6 +107,7 @@ const MATRIX: Record<string, Row> = {
 
   marketplace_propose_coalition: { args: () => coalition, allowed: ANY_ACTIVE_AGENT },
   marketplace_get_coalition: { args: (i) => ({ coalition_id: i.agentCoalition }), allowed: A_READS },
+  marketplace_list_coalitions: { args: () => ({ role: 'funder' }), allowed: ANY_AGENT_READING },
   marketplace_join_coalition: { args: (i) => ({ coalition_id: i.counterpartyCoalition }), allowed: A_ACTS },
   marketplace_bid_on_subtask: { args: (i) => ({ coalition_id: i.marketCoalition, key: 'k', price_sats: 1 }), allowed: A_ACTS },
   marketplace_submit_subtask: { args: (i) => ({ coalition_id: i.counterpartyCoalition, key: 'k', result: 'x' }), allowed: A_ACTS },

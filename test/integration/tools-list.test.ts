@@ -66,7 +66,7 @@ describe('tools/list', () => {
 
   it('toolsets switch groups off; the context group always stays', async () => {
     const names = (await toolsFor('agent', { toolsets: ['governance'] })).map((t) => t.name); // sponsor-only group
-    expect(names).toEqual(['marketplace_disable_toolsets', 'marketplace_enable_toolsets', 'marketplace_list_toolsets', 'marketplace_whoami']);
+    expect(names).toEqual(['marketplace_disable_toolsets', 'marketplace_enable_toolsets', 'marketplace_inbox', 'marketplace_list_toolsets', 'marketplace_whoami']);
     const wallet = (await toolsFor('agent', { toolsets: ['wallet'] })).map((t) => t.name);
     expect(wallet).toContain('marketplace_check_balance');
   });

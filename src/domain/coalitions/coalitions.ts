@@ -21,6 +21,8 @@ import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph } from './subta
 
 export const COALITION_TYPES = ['AdHoc', 'Standing', 'Market', 'Hierarchical'] as const;
 export type CoalitionType = (typeof COALITION_TYPES)[number];
+export const COALITION_STATUSES = ['Forming', 'Active', 'Settled', 'Dissolved'] as const;
+export type CoalitionStatus = (typeof COALITION_STATUSES)[number];
 
 export interface SubtaskInput {
   key: string;

@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js'
 import { collectDebtsOf } from '../disputes/debts.js';
 import { recordAudit } from './audit.js';
 import { notifySponsor } from './notifications.js';
+import type { Caller } from '../identity/caller.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
 
@@ -57,7 +58,7 @@ export type ApprovedCallRunner = (approval: ApprovalRow) => Record<string, unkno
 export function createApproval(
   db: Db,
   clock: Clock,
-  a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt'> & { ttlHours: number },
+  a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt' | 'agentSeenAt'> & { ttlHours: number },
 ): ApprovalRow {
   const now = clock.now();
   const id = newId('ap');
@@ -109,6 +110,23 @@ export function loadApproval(db: Db, clock: Clock, approvalId: string): Approval
     if (!a) throw new MarketError('NOT_FOUND', `No approval ${approvalId}.`);
     if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) expire(db, clock, a);
     return store.getApproval(db, approvalId)!;
+  });
+}
+
+/**
+ * An approval as its agent or sponsor reads it (NOT_FOUND to anyone else, as if it did not
+ * exist). The agent reading a decided one takes it out of its inbox, unless the read is
+ * only a watcher checking for changes (marksSeen false).
+ */
+export function readOwnApproval(db: Db, clock: Clock, approvalId: string, caller: Caller, marksSeen = true): ApprovalRow {
+  return db.write(() => {
+    const a = loadApproval(db, clock, approvalId);
+    const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
+    if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approvalId} of yours.`);
+    if (marksSeen && caller.role === 'agent' && a.agentSeenAt === null && a.status !== 'pending') {
+      store.markApprovalSeen(db, a.id, clock.now().toISOString());
+    }
+    return a;
   });
 }
 
