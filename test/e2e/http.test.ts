@@ -3,6 +3,7 @@ import http from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDbPath } from '../support/fixtures.js';
 import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
@@ -158,6 +159,33 @@ describe('serve --http', () => {
     expect(result.structuredContent).toMatchObject({ role: 'agent', id: tokens.agentId });
 
     await client.close();
+  });
+
+  it("tells a sponsor's SSE session when its inbox changes: an agent's request over /mcp arrives as an approval to decide", async () => {
+    const headers = { Authorization: `Bearer ${tokens.sponsor}` };
+    const sponsor = new Client({ name: 'sse-inbox', version: '1.0.0' });
+    await sponsor.connect(
+      new SSEClientTransport(new URL('/sse', server.origin), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      }),
+    );
+    const agent = new Client({ name: 'http-agent', version: '1.0.0' });
+    await agent.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.origin), { requestInit: { headers: { Authorization: `Bearer ${tokens.agent}` } } }));
+    try {
+      const updated = new Promise<string>((resolve) => sponsor.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)));
+      await sponsor.subscribeResource({ uri: 'marketplace://inbox' });
+      const payee = (await cliJson(['agent', 'create', '--sponsor', tokens.sponsorId, '--name', 'inbox-payee', '--db', db])).json;
+      const asked = await agent.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 50_000 } });
+      expect(asked.structuredContent).toMatchObject({ status: 'pending_approval' });
+      expect(await updated).toBe('marketplace://inbox');
+      const read = await sponsor.readResource({ uri: 'marketplace://inbox' });
+      const page = JSON.parse((read.contents[0] as { text: string }).text);
+      expect(page.items[0]).toMatchObject({ kind: 'approval_waiting', action: 'marketplace_decide_approval', arguments: { approval_id: (asked.structuredContent as { approval_id: string }).approval_id } });
+    } finally {
+      await agent.close();
+      await sponsor.close();
+    }
   });
 
   it('answers calls on a legacy SSE session whose token was revoked with the coded UNAUTHORIZED result', async () => {
