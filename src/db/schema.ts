@@ -685,6 +685,8 @@ export const bounties = sqliteTable(
     rewardMsats: integer('reward_msats').notNull(),
     minSamples: integer('min_samples').notNull(),
     requiredFormat: text('required_format').notNull(),
+    /** Trajectory bounties: the least quality paid, in thousandths (null: the default 0.5). */
+    minQualityMilli: integer('min_quality_milli'),
     /** JSON Schema each sample must satisfy (JSON text), or null. */
     schema: text('schema'),
     deadline: text('deadline'),
@@ -722,6 +724,8 @@ export const bountySubmissions = sqliteTable(
     acceptedSamples: integer('accepted_samples').notNull().default(0),
     paidMsats: integer('paid_msats').notNull().default(0),
     reason: text('reason'),
+    /** A paid trajectory contribution's provenance: the marketplace-signed Nostr event (JSON), never the content. */
+    receipt: text('receipt'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },

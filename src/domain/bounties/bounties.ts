@@ -32,12 +32,17 @@ export interface BountyInput {
   requiredFormat: string;
   schema?: object;
   deadline?: string;
+  /** Trajectory bounties: the least quality paid (0–1; default 0.5). */
+  minQuality?: number;
 }
 
 export function createBounty(db: Db, clock: Clock, creatorId: string, input: BountyInput) {
   if (input.deadline !== undefined && Number.isNaN(Date.parse(input.deadline))) throw new MarketError('INVALID_INPUT', 'deadline must be an ISO-8601 time.');
   if (input.deadline !== undefined && Date.parse(input.deadline) <= clock.now().getTime()) throw new MarketError('INVALID_INPUT', 'deadline is already past.');
   if (input.schema) compileSchema(input.schema);
+  const trajectories = isTrajectoryFormat(input.requiredFormat);
+  if (trajectories && input.schema) throw new MarketError('INVALID_INPUT', 'A trajectory bounty takes no schema: every contribution is checked against the trajectory format.');
+  if (!trajectories && input.minQuality !== undefined) throw new MarketError('INVALID_INPUT', 'min_quality applies to trajectory bounties (required_format "trajectory") only.');
   const rewardMsats = satsToMsats(input.rewardSats);
   if (rewardMsats <= 0) throw new MarketError('INVALID_INPUT', 'reward_sats must be at least 1.');
   return db.write(() => {
@@ -53,6 +58,7 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
       minSamples: input.minSamples,
       requiredFormat: input.requiredFormat.toLowerCase(),
       schema: input.schema ? JSON.stringify(input.schema) : null,
+      minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
       deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
       holdId: hold.id,
       paidMsats: 0,
@@ -65,7 +71,7 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
   });
 }
 
-function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: string, amountMsats: number, heldSince?: string) {
+export function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: string, amountMsats: number, heldSince?: string) {
   return createHold(db, clock, {
     heldSince,
     debitAccountId: agentAccountId(creatorId),
@@ -90,6 +96,16 @@ export function requireSubmission(db: Db, id: string): SubmissionRow {
 }
 
 const pastDeadline = (b: BountyRow, clock: Clock) => b.deadline !== null && b.deadline <= clock.now().toISOString();
+
+/** A bounty that takes contributions now, or CONFLICT saying why not. */
+export function requireOpen(b: BountyRow, clock: Clock): void {
+  if (b.status !== 'Active' || pastDeadline(b, clock)) {
+    throw new MarketError('CONFLICT', `Bounty ${b.id} is ${b.status === 'Active' ? 'past its deadline' : b.status}; it takes no more submissions.`, { status: b.status });
+  }
+}
+
+export const TRAJECTORY_BOUNTY_FORMAT = 'trajectory';
+export const isTrajectoryFormat = (format: string) => format.toLowerCase() === TRAJECTORY_BOUNTY_FORMAT;
 
 export interface SubmitInput {
   bountyId: string;
@@ -129,8 +145,9 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
     if (!dealsWith(db, b.creatorId, contributorId)) {
       throw new MarketError('POLICY_DENIED', `The creator of bounty ${b.id} may not deal with you under its sponsor's policy (rule: counterparties).`);
     }
-    if (b.status !== 'Active' || pastDeadline(b, clock)) {
-      throw new MarketError('CONFLICT', `Bounty ${b.id} is ${b.status === 'Active' ? 'past its deadline' : b.status}; it takes no more submissions.`, { status: b.status });
+    requireOpen(b, clock);
+    if (isTrajectoryFormat(b.requiredFormat)) {
+      throw new MarketError('INVALID_INPUT', `Bounty ${b.id} wants trajectories: contribute with marketplace_contribute_trajectory (or agent-marketplace trajectories contribute).`);
     }
     const req = requirementsOf(b);
     const pre = prechecked?.requirementsKey === requirementsKey(req) ? prechecked : precheckSubmission(input.samples, input.metadata, req);
@@ -150,6 +167,7 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
       acceptedSamples: 0,
       paidMsats: 0,
       reason: verification.passed ? null : 'Automatic verification failed.',
+      receipt: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -213,7 +231,7 @@ function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: 
   if (fulfilled) closePending(db, clock, b.id, 'The bounty was fulfilled before this submission was reviewed.');
 }
 
-function closePending(db: Db, clock: Clock, bountyId: string, reason: string): void {
+export function closePending(db: Db, clock: Clock, bountyId: string, reason: string): void {
   for (const p of store.submissionsOf(db, bountyId, { status: 'Pending' })) {
     store.updateSubmission(db, p.id, ['Pending'], { status: 'Closed', reason, updatedAt: clock.now().toISOString() });
   }
@@ -269,7 +287,8 @@ function settleDue(db: Db, clock: Clock, b: BountyRow): void {
   if (latest.status === 'Active') end(db, clock, latest, 'Expired');
 }
 
-function current(db: Db, clock: Clock, id: string): BountyRow {
+/** The bounty after settling what its deadline made due. */
+export function current(db: Db, clock: Clock, id: string): BountyRow {
   settleDue(db, clock, requireBounty(db, id));
   return requireBounty(db, id);
 }

@@ -15,7 +15,8 @@ import { scanValue, ScanBudget } from '../redaction/index.js';
 import { repeatsAmbiguousAlternation } from './regex-guard.js';
 
 export interface Check {
-  name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii';
+  /** Data samples: sample_count … secrets_pii; trajectories: hash, secrets, quality, duplicates, reward. */
+  name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii' | 'hash' | 'secrets' | 'quality' | 'reward';
   passed: boolean;
   detail: string;
 }

@@ -17,10 +17,15 @@ export interface Finding {
 /** Every redaction starts so; a value that does was redacted already. */
 export const MARKER = '[REDACTED:';
 
-/** One budget may cover many texts (all of a submission's samples); each call gets its own otherwise. */
-export function scanText(text: string, budget = new ScanBudget()): Finding[] {
+/**
+ * One budget may cover many texts (all of a submission's samples); each call gets its own
+ * otherwise. `kinds` narrows the rules: a check that only refuses secrets need not parse
+ * every number in a coding session as a possible phone number.
+ */
+export function scanText(text: string, budget = new ScanBudget(), kinds?: ReadonlySet<FindingKind>): Finding[] {
   const found: Finding[] = [];
   for (const r of RULES) {
+    if (kinds && !kinds.has(r.kind)) continue;
     budget.checkTime();
     for (const m of text.matchAll(r.pattern)) {
       const [start, end] = m.indices?.groups?.value ?? [m.index, m.index + m[0].length];
@@ -31,7 +36,7 @@ export function scanText(text: string, budget = new ScanBudget()): Finding[] {
       found.push({ kind: r.kind, rule: r.rule, start, end });
     }
   }
-  for (const p of findPhoneNumbers(text, budget)) found.push({ kind: 'pii', rule: 'phone', ...p });
+  if (!kinds || kinds.has('pii')) for (const p of findPhoneNumbers(text, budget)) found.push({ kind: 'pii', rule: 'phone', ...p });
   return withoutOverlaps(found);
 }
 
