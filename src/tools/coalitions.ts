@@ -252,11 +252,12 @@ export const coalitionTools = [
     title: 'Complete coalition',
     description:
       'Funder or coordinator, once every subtask is accepted: aggregates the results (Concatenate, Merge, Vote, FirstValid) and ' +
-      'settles the pool to the members in one transaction, exactly once. AdHoc, Market and Hierarchical coalitions are then dissolved.',
+      'settles the pool to the members in whole sats in one transaction, exactly once; payouts says who got what (they sum to ' +
+      'the pool). AdHoc, Market and Hierarchical coalitions are then dissolved.',
     toolset: 'coalitions',
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
-    output: view,
+    output: view.extend({ payouts: z.array(z.object({ agent_id: z.string(), amount_sats: z.number().int() })) }),
     annotations: ACTING,
     action: (args, call) => manage(leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id))),
     handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),

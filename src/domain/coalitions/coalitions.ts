@@ -14,7 +14,7 @@ import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { assertNamedPayee } from '../ledger/payee-scope.js';
 import { postTransfer } from '../ledger/transfers.js';
-import { msatsToSats, satsToMsats } from '../money.js';
+import { MSATS_PER_SAT, msatsToSats, satsToMsats } from '../money.js';
 import { aggregateResults, parseJsonObject, type Aggregation } from './aggregation.js';
 import { settleShares, type PaymentStructure } from './settlement.js';
 import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph } from './subtasks.js';
@@ -427,7 +427,11 @@ function aggregate(aggregation: Aggregation, results: string[]): { result: strin
   }
 }
 
-/** Completes the task: aggregates the accepted results and settles the pool exactly once. */
+/**
+ * Completes the task: aggregates the accepted results and settles the pool exactly once,
+ * in whole sats. Answers the coalition with who got what (`payouts`, in member order,
+ * summing to the pool; empty for a coalition without a pool).
+ */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(() => {
     const c = requireCoalitionFor(db, coalitionId, byId);
@@ -442,6 +446,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
+    const payouts: { agent_id: string; amount_sats: number }[] = [];
     if (c.holdId) {
       postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
       const memberRows = payees(c, store.members(db, c.id), all);
@@ -455,14 +460,16 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
           weight: all.filter((s) => s.assigneeId === m.agentId).reduce((w, s) => w + s.weight, 0),
           fixedMsats: m.fixedMsats ?? 0,
         })),
+        unitMsats: MSATS_PER_SAT,
       });
       for (const share of shares) {
+        payouts.push({ agent_id: share.agentId, amount_sats: msatsToSats(share.amountMsats) });
         if (share.amountMsats === 0) continue;
         assertNamedPayee(db, agentAccountId(c.funderId), agentAccountId(share.agentId));
         postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(share.agentId), amountMsats: share.amountMsats, entryType: 'CoalitionSplit', description: `Share of coalition ${c.id}`, reference: c.id });
       }
     }
-    return coalitionView(db, c.id, byId);
+    return { ...coalitionView(db, c.id, byId), payouts };
   });
 }
 
