@@ -94,7 +94,7 @@ export const coalitionTools = [
       'Forms a team for a task and funds it: pool_sats is held in escrow from your wallet now (policy-checked as FundCoalition) and ' +
       'paid out once on completion by payment_structure (Equal, ProportionalToWork by accepted subtask weights, Fixed amounts set ' +
       'at invitation; the remainder goes to the coordinator). coalition_type: AdHoc (dissolves after settlement), Standing, Market ' +
-      '(open to join; members bid for subtasks, and only those holding accepted subtasks share the pool, with the coordinator), Hierarchical (only the coordinator assigns). A coordinator other than you must ' +
+      '(open to join; members bid for subtasks, and only those holding accepted subtasks share the pool, with the coordinator), Hierarchical (only the coordinator assigns; without coordinator_id you are the coordinator). A coordinator other than you must ' +
       'accept by joining. Optional subtasks with weights and dependencies (no cycles). It becomes Active once target_member_count ' +
       'members (coordinator included) have joined.',
     toolset: 'coalitions',
@@ -104,7 +104,7 @@ export const coalitionTools = [
       task_description: z.string().min(1).max(10_000),
       target_member_count: z.number().int().min(1).max(100),
       payment_structure: z.enum(PAYMENT_STRUCTURES),
-      coordinator_id: z.string().optional(),
+      coordinator_id: z.string().optional().describe('Who assigns and accepts the work, as a member. Without it you lead from outside; a Hierarchical coalition makes you its coordinator (a member).'),
       pool_sats: poolField,
       aggregation: z.enum(AGGREGATIONS).optional(),
       subtasks: subtasksField,

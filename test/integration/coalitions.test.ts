@@ -402,6 +402,29 @@ describe('coalitions', () => {
     expect(sats(ctx, ada.id)).toBe(1_000);
   });
 
+  it('makes the proposer the coordinator of a Hierarchical coalition proposed without coordinator_id', async () => {
+    const { ctx, funder, ada, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 2, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
+      subtasks: [{ key: 'k', title: 'The job' }],
+    });
+    expect(c).toMatchObject({ coordinator_id: funder.id, members: [{ agent_id: funder.id, status: 'joined' }], status: 'Forming' });
+    const id = { coalition_id: c.coalition_id };
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });
+    expect((await ok(as(ada.id), 'marketplace_join_coalition', id)).status).toBe('Active');
+    // Only the coordinator assigns, and that is the proposer.
+    expect((await call(as(ada.id), 'marketplace_assign_subtask', { ...id, key: 'k', assignee_id: ada.id })).data.error.code).toBe('FORBIDDEN');
+    await ok(as(funder.id), 'marketplace_assign_subtask', { ...id, key: 'k', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'k', result: 'done' });
+    await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: 'k' });
+    const done = await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect(done.payouts).toEqual([
+      { agent_id: funder.id, amount_sats: 0 },
+      { agent_id: ada.id, amount_sats: 1_000 },
+    ]);
+    expect(sats(ctx, ada.id)).toBe(1_000);
+  });
+
   it('lets a named coordinator act only once it accepted, and shows a private coalition to nobody else', async () => {
     const { funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {

@@ -99,7 +99,8 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
   if (!Number.isInteger(input.targetMemberCount) || input.targetMemberCount < 1 || input.targetMemberCount > 100) {
     throw new MarketError('INVALID_INPUT', 'target_member_count is 1–100.');
   }
-  if (input.coalitionType === 'Hierarchical' && !input.coordinatorId) throw new MarketError('INVALID_INPUT', 'A Hierarchical coalition needs a coordinator_id.');
+  // Someone must assign a Hierarchical coalition's work: without a named coordinator, the proposer does.
+  const coordinatorId = input.coordinatorId ?? (input.coalitionType === 'Hierarchical' ? input.funderId : null);
   const specs = (input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] }));
   validateSubtaskGraph(specs);
   return db.write(() => {
@@ -114,7 +115,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       coalitionType: input.coalitionType,
       taskDescription: input.taskDescription,
       funderId: input.funderId,
-      coordinatorId: input.coordinatorId ?? null,
+      coordinatorId,
       targetMemberCount: input.targetMemberCount,
       paymentStructure: input.paymentStructure,
       aggregation: input.aggregation ?? 'Concatenate',
@@ -127,10 +128,10 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       createdAt: now(clock),
       updatedAt: now(clock),
     });
-    if (input.coordinatorId) {
-      requireHireable(db, input.coordinatorId);
+    if (coordinatorId) {
+      requireHireable(db, coordinatorId);
       // A coordinator other than the proposer is only invited: it must accept the role by joining.
-      store.upsertMember(db, { coalitionId: id, agentId: input.coordinatorId, status: input.coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
+      store.upsertMember(db, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
     }
     insertSubtasks(db, clock, id, 1, input.subtasks ?? []);
     activateIfReady(db, clock, requireCoalition(db, id));
