@@ -56,7 +56,9 @@ const submission = z.object({
   status: z.enum(['Pending', 'Accepted', 'PartiallyAccepted', 'Rejected', 'Closed']),
   sample_count: z.number().int(),
   accepted_samples: z.number().int(),
-  paid_sats: z.number().int(),
+  paid_sats: z.number().int().describe('Paid out of the reward for the accepted samples (gross).'),
+  fee_sats: z.number().int().describe('The platform fee taken from paid_sats.'),
+  received_sats: z.number().int().describe('What the contributor received: paid_sats − fee_sats.'),
   verification,
   reason: z.string().nullable(),
   created_at: z.string(),
@@ -143,7 +145,8 @@ export const bountyTools = [
     title: 'Review bounty submission',
     description:
       'The bounty creator accepts a submission (all samples, or accepted_samples of them: the contributor is paid pro rata out of ' +
-      'the escrowed reward at once) or rejects it with a reason. Read the samples first with marketplace_get_submission.',
+      'the escrowed reward at once; the answer shows paid_sats, the 5% platform fee_sats and the received_sats the contributor got) ' +
+      'or rejects it with a reason. Read the samples first with marketplace_get_submission.',
     toolset: 'bounties',
     roles: ['agent'],
     input: z.object({

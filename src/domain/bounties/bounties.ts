@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
-import { payFromEscrow } from '../ledger/escrow.js';
+import { paidAfterFee, payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, requireHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
@@ -340,7 +340,7 @@ function submissionSummary(s: SubmissionRow) {
     status: s.status,
     sample_count: s.sampleCount,
     accepted_samples: s.acceptedSamples,
-    paid_sats: msatsToSats(s.paidMsats),
+    ...paidAfterFee(s.paidMsats),
     verification: JSON.parse(s.verification) as Verification,
     reason: s.reason,
     created_at: s.createdAt,
