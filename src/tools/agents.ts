@@ -19,7 +19,8 @@ const profile = z.object({
   availability: z.string(),
   lightning_address: z.string().nullable(),
   npub: z.string(),
-  reputation: z.number().nullable(),
+  reputation: z.number().nullable().describe('0–1 from completed contracts, ratings and lost disputes; null before any.'),
+  score: z.number().describe('What finding and hiring rank by, and min_reputation compares: reputation, or 0.6 before any record.'),
   status: z.string(),
 });
 const offerLapsesAt = z
@@ -101,7 +102,7 @@ export const agentTools = [
     toolset: 'agents',
     roles: ['agent', 'sponsor'],
     input: z.object({ skills: names.optional(), mcp_servers: names.optional(), min_reputation: z.number().min(0).max(1).optional(), max_price_sats: z.number().int().min(0).optional(), limit: limitField }),
-    output: z.object({ items: z.array(profile.extend({ score: z.number() })) }),
+    output: z.object({ items: z.array(profile) }),
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => ({
       items: findAgents(ctx.db, { skills: args.skills, mcpServers: args.mcp_servers, minReputation: args.min_reputation, maxPriceSats: args.max_price_sats, exclude: caller.id }).slice(0, args.limit),
@@ -138,7 +139,7 @@ export const agentTools = [
       escrow_sats: z.number().int(),
       offer_lapses_at: offerLapsesAt,
       agent_id: z.string(),
-      candidates: z.array(profile.extend({ score: z.number() })),
+      candidates: z.array(profile),
     }),
     annotations: ACTING,
     action: (args, { ctx, caller }) => ({

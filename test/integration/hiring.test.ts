@@ -70,6 +70,11 @@ describe('hiring an agent', () => {
       ['allowed', 'approval.granted'],
     ]);
     expect((await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBeGreaterThan(0.6);
+    // The worker reads on its own profile the very reputation the directory ranks it by.
+    const own = (await call(workerClient, 'marketplace_update_profile', { availability: 'busy' })).data;
+    const listed = (await call(hirerClient, 'marketplace_find_agents', { skills: ['review'] })).data.items.find((a: { agent_id: string }) => a.agent_id === worker.id);
+    expect(own.reputation).toBeGreaterThan(0.6);
+    expect({ reputation: own.reputation, score: own.score }).toEqual({ reputation: listed.reputation, score: listed.score });
     expect((await call(workerClient, 'marketplace_rate_hirer', { contract_id: contractId, rating: 4 })).data.worker_rating).toBe(4);
     expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
   });
@@ -91,6 +96,9 @@ describe('hiring an agent', () => {
     expect(found[0]).not.toHaveProperty('description');
     const profile = (await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data;
     expect(profile).toMatchObject({ agent_id: worker.id, untrusted_description: 'Writes and reviews code.' });
+    // Before any record: no reputation yet, and the neutral score it is ranked by, the same on every view.
+    const own = (await call(await connect(ctx, worker.token), 'marketplace_update_profile', {})).data;
+    for (const view of [own, profile, found[0], hired.data.candidates[0]]) expect(view).toMatchObject({ reputation: null, score: 0.6 });
     expect(profile).not.toHaveProperty('description');
     const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
     expect(none.data.error.code).toBe('NOT_FOUND');

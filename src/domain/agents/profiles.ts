@@ -28,7 +28,10 @@ export interface AgentProfile {
   availability: string;
   lightning_address: string | null;
   npub: string;
+  /** From completed contracts, ratings and lost disputes; null before any. */
   reputation: number | null;
+  /** What the directory ranks and min_reputation filters by: reputation, or the neutral start without a record. */
+  score: number;
   status: string;
 }
 
@@ -63,6 +66,7 @@ export function agentProfile(db: Db, agentId: string): AgentProfile {
     lightning_address: agent.lightningAddress,
     npub: agent.npub,
     reputation: agent.reputation,
+    score: rankingScore(agent.reputation),
     status: agent.status,
   };
 }
@@ -80,7 +84,7 @@ export interface AgentQuery {
  * price and reputation asked; best first: reputation, then price. An agent with no
  * record yet counts with the neutral score a first job would start from.
  */
-export function findAgents(db: Db, q: AgentQuery): (AgentProfile & { score: number })[] {
+export function findAgents(db: Db, q: AgentQuery): AgentProfile[] {
   const has = (list: string, wanted: string[] | undefined) => {
     const set = new Set((JSON.parse(list) as string[]).map((s) => s.toLowerCase()));
     return (wanted ?? []).every((w) => set.has(w.toLowerCase()));
@@ -90,14 +94,16 @@ export function findAgents(db: Db, q: AgentQuery): (AgentProfile & { score: numb
     .filter((a) => a.status === 'Active' && a.availability !== 'unavailable' && a.agentId !== q.exclude)
     .filter((a) => has(a.skills, q.skills) && has(a.mcpServers, q.mcpServers))
     .filter((a) => q.maxPriceSats === undefined || a.priceHintSats === null || a.priceHintSats <= q.maxPriceSats)
-    .map((a) => ({ a, score: a.reputation ?? NEUTRAL_REPUTATION }))
+    .map((a) => ({ a, score: rankingScore(a.reputation) }))
     .filter(({ score }) => q.minReputation === undefined || score >= q.minReputation)
     .sort((x, y) => y.score - x.score || (x.a.priceHintSats ?? 0) - (y.a.priceHintSats ?? 0) || (x.a.agentId < y.a.agentId ? -1 : 1))
-    .map(({ a, score }) => ({ ...agentProfile(db, a.agentId), score }));
+    .map(({ a }) => agentProfile(db, a.agentId));
 }
 
 /** agentReputation of an empty record: (0.6 · 1/2 + 0.4 · 0.75). */
 export const NEUTRAL_REPUTATION = 0.6;
+
+const rankingScore = (reputation: number | null): number => reputation ?? NEUTRAL_REPUTATION;
 
 export function requireHireable(db: Db, agentId: string): void {
   const agent = identity.getAgent(db, agentId);

@@ -53,7 +53,7 @@ export interface HireInput {
 }
 
 /** Who would be hired: the chosen agent, or the best match for the task. */
-export function chooseWorker(db: Db, input: HireInput): { agentId: string; candidates: (AgentProfile & { score: number })[] } {
+export function chooseWorker(db: Db, input: HireInput): { agentId: string; candidates: AgentProfile[] } {
   if (input.agentId) {
     if (input.agentId === input.hirerId) throw new MarketError('INVALID_INPUT', 'An agent cannot hire itself.');
     requireHireable(db, input.agentId);
