@@ -43,7 +43,8 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     if (hiring.disputeOf(db, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
     const amountMsats = satsToMsats(input.amountSats);
     if (amountMsats <= 0 || amountMsats > claim.maxMsats) {
-      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${msatsToSats(claim.maxMsats)} (what is at stake in this deal).`);
+      const max = msatsToSats(claim.maxMsats);
+      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${max.toLocaleString('en-US')}: what is at stake is ${claim.capReason}.`, { max_sats: max });
     }
     const now = clock.now();
     if (claim.paidAt !== null && now.getTime() - Date.parse(claim.paidAt) > DISPUTE_WINDOW_DAYS * DAY_MS) {
