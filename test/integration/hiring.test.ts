@@ -102,6 +102,23 @@ describe('hiring an agent', () => {
     expect(profile).not.toHaveProperty('description');
     const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
     expect(none.data.error.code).toBe('NOT_FOUND');
+    // "No match" names, per near candidate, each filter that excluded it: the one to loosen.
+    const near = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['review'], max_budget_sats: 6_000 }), requirements: { min_reputation: 0.7 } });
+    expect(near.data.error.code).toBe('NOT_FOUND');
+    expect(near.data.error.details.near_candidates).toEqual([
+      { agent_id: worker.id, name: 'Worker', excluded_by: [{ filter: 'requirements.min_reputation', detail: 'its score 0.6 is below 0.7' }] },
+      {
+        agent_id: rival.id,
+        name: 'Rival',
+        excluded_by: [
+          { filter: 'task.required_skills', detail: 'lacks review' },
+          { filter: 'task.max_budget_sats', detail: 'its price hint 9,000 sats is above 6,000 sats' },
+          { filter: 'requirements.min_reputation', detail: 'its score 0.6 is below 0.7' },
+        ],
+      },
+    ]);
+    expect(near.data.error.message).toContain(`${worker.id}: requirements.min_reputation (its score 0.6 is below 0.7)`);
+    expect(near.data.error.message).toContain(`${rival.id}: task.required_skills (lacks review), task.max_budget_sats`);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 

@@ -4,6 +4,7 @@ import * as hiring from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
+import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
 
 export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const;
@@ -79,25 +80,52 @@ export interface AgentQuery {
   exclude?: string;
 }
 
-/**
- * Active, available agents that have every required skill and MCP server, within the
- * price and reputation asked; best first: reputation, then price. An agent with no
- * record yet counts with the neutral score a first job would start from.
- */
-export function findAgents(db: Db, q: AgentQuery): AgentProfile[] {
-  const has = (list: string, wanted: string[] | undefined) => {
+/** A directory filter an agent fails, and how: what a "no match" answer tells the asker. */
+export interface FilterMiss {
+  filter: 'skills' | 'mcp_servers' | 'max_price' | 'min_reputation' | 'availability';
+  detail: string;
+}
+
+type DirectoryRow = ReturnType<typeof hiring.directory>[number];
+
+function missesOf(a: DirectoryRow, q: AgentQuery): FilterMiss[] {
+  const lacking = (list: string, wanted: string[] | undefined) => {
     const set = new Set((JSON.parse(list) as string[]).map((s) => s.toLowerCase()));
-    return (wanted ?? []).every((w) => set.has(w.toLowerCase()));
+    return (wanted ?? []).filter((w) => !set.has(w.toLowerCase()));
   };
+  const misses: FilterMiss[] = [];
+  if (a.availability === 'unavailable') misses.push({ filter: 'availability', detail: 'says it is unavailable' });
+  const skills = lacking(a.skills, q.skills);
+  if (skills.length > 0) misses.push({ filter: 'skills', detail: `lacks ${skills.join(', ')}` });
+  const servers = lacking(a.mcpServers, q.mcpServers);
+  if (servers.length > 0) misses.push({ filter: 'mcp_servers', detail: `lacks ${servers.join(', ')}` });
+  if (q.maxPriceSats !== undefined && a.priceHintSats !== null && a.priceHintSats > q.maxPriceSats) {
+    misses.push({ filter: 'max_price', detail: `its price hint ${formatSats(a.priceHintSats)} is above ${formatSats(q.maxPriceSats)}` });
+  }
+  const score = rankingScore(a.reputation);
+  if (q.minReputation !== undefined && score < q.minReputation) misses.push({ filter: 'min_reputation', detail: `its score ${score} is below ${q.minReputation}` });
+  return misses;
+}
+
+/**
+ * Every active agent in the directory but the asker, with the filters it fails (none for a
+ * match); best first: reputation, then price. An agent with no record yet counts with the
+ * neutral score a first job would start from.
+ */
+export function directoryFit(db: Db, q: AgentQuery): { agentId: string; misses: FilterMiss[] }[] {
   return hiring
     .directory(db)
-    .filter((a) => a.status === 'Active' && a.availability !== 'unavailable' && a.agentId !== q.exclude)
-    .filter((a) => has(a.skills, q.skills) && has(a.mcpServers, q.mcpServers))
-    .filter((a) => q.maxPriceSats === undefined || a.priceHintSats === null || a.priceHintSats <= q.maxPriceSats)
+    .filter((a) => a.status === 'Active' && a.agentId !== q.exclude)
     .map((a) => ({ a, score: rankingScore(a.reputation) }))
-    .filter(({ score }) => q.minReputation === undefined || score >= q.minReputation)
     .sort((x, y) => y.score - x.score || (x.a.priceHintSats ?? 0) - (y.a.priceHintSats ?? 0) || (x.a.agentId < y.a.agentId ? -1 : 1))
-    .map(({ a }) => agentProfile(db, a.agentId));
+    .map(({ a }) => ({ agentId: a.agentId, misses: missesOf(a, q) }));
+}
+
+/** Active, available agents that have every required skill and MCP server, within the price and reputation asked; best first. */
+export function findAgents(db: Db, q: AgentQuery): AgentProfile[] {
+  return directoryFit(db, q)
+    .filter((f) => f.misses.length === 0)
+    .map((f) => agentProfile(db, f.agentId));
 }
 
 /** agentReputation of an empty record: (0.6 · 1/2 + 0.4 · 0.75). */
