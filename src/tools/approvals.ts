@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import { approvalView, decideApproval, listApprovalsPage, loadApproval } from '../domain/governance/approvals.js';
+import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, loadApproval } from '../domain/governance/approvals.js';
 import { MarketError } from '../domain/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvedCallRunner } from './approved-calls.js';
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
 
-const STATUSES = ['pending', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
-
 export const approvalSchema = z.object({
   approval_id: z.string(),
-  status: z.enum(STATUSES),
+  status: z.enum(APPROVAL_STATUSES),
   tool: z.string(),
   amount_sats: z.number().int(),
   fee_reserve_sats: z.number().int().optional(),
@@ -59,7 +57,7 @@ export const approvalTools = [
       'Decide with marketplace_decide_approval. Free, changes nothing.',
     toolset: 'approvals',
     roles: ['sponsor'],
-    input: z.object({ status: z.enum(STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
+    input: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(approvalSchema),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: (args, { ctx, caller }) => {

@@ -4,6 +4,7 @@ import {
   acceptSubtask,
   assignSubtask,
   bidOnSubtask,
+  COALITION_STATUSES,
   COALITION_TYPES,
   coalitionView,
   completeCoalition,
@@ -11,6 +12,7 @@ import {
   inviteToCoalition,
   joinCoalition,
   leaveCoalition,
+  MEMBER_STATUSES,
   proposeCoalition,
   returnSubtask,
   startNextTask,
@@ -20,7 +22,7 @@ import {
 } from '../domain/coalitions/coalitions.js';
 import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
-import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
+import { MAX_SUBTASK_WEIGHT, SUBTASK_STATUSES } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { idempotencyKeyField } from './fields.js';
 import { ACTING, defineTool, READ_ONLY, type ToolCall } from './inventory.js';
@@ -31,17 +33,17 @@ const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
 const view = z.object({
   coalition_id: z.string(),
-  status: z.string(),
-  coalition_type: z.string(),
+  status: z.enum(COALITION_STATUSES),
+  coalition_type: z.enum(COALITION_TYPES),
   untrusted_task_description: z.string(),
   funder_id: z.string(),
   coordinator_id: z.string().nullable(),
   target_member_count: z.number().int(),
-  payment_structure: z.string(),
-  aggregation: z.string(),
+  payment_structure: z.enum(PAYMENT_STRUCTURES),
+  aggregation: z.enum(AGGREGATIONS),
   pool_sats: z.number().int(),
   round: z.number().int(),
-  members: z.array(z.object({ agent_id: z.string(), status: z.string(), fixed_sats: z.number().int().nullable() })),
+  members: z.array(z.object({ agent_id: z.string(), status: z.enum(MEMBER_STATUSES), fixed_sats: z.number().int().nullable() })),
   subtasks: z.array(
     z.object({
       key: z.string(),
@@ -49,7 +51,7 @@ const view = z.object({
       weight: z.number().int(),
       depends_on: z.array(z.string()),
       assignee_id: z.string().nullable(),
-      status: z.string(),
+      status: z.enum(SUBTASK_STATUSES),
       bids: z.array(z.object({ agent_id: z.string(), price_sats: z.number().int() })),
       untrusted_result: z.string().nullable(),
       untrusted_return_reason: z.string().nullable().describe('Why the lead last sent this subtask back; shown to whoever may read its result.'),

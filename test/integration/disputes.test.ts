@@ -3,7 +3,7 @@
 // over a skill's price, paid out at once: the creator's share comes back.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
-import { resolveDispute } from '../../src/domain/disputes/disputes.js';
+import { DISPUTE_STATUSES, resolveDispute } from '../../src/domain/disputes/disputes.js';
 import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
 import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
@@ -84,6 +84,9 @@ describe('disputes over contracts', () => {
     expect(resolved).toMatchObject({ refund_sats: 10_000, debt_sats: 8_500 });
     expect(msats(ctx, worker.id)).toBe(0);
     expect((await call(hirerClient, 'marketplace_list_disputes', { status: 'Resolved' })).data.items).toHaveLength(1);
+    const typo = (await call(hirerClient, 'marketplace_list_disputes', { status: 'Closed' })).data.error;
+    expect(typo.code).toBe('INVALID_INPUT');
+    for (const status of DISPUTE_STATUSES) expect(typo.message).toContain(`"${status}"`);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { setAgentStatus } from '../../src/domain/agents/lifecycle.js';
 import { setPolicy } from '../../src/domain/governance/policies.js';
-import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
+import { CONTRACT_STATUSES, settleDueContracts } from '../../src/domain/hiring/contracts.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
@@ -185,6 +185,10 @@ describe('hiring an agent', () => {
     expect(wallet(ctx, worker.id).balance).toBe(7_600);
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 92_000, available: 92_000 });
     expect((await call(workerClient, 'marketplace_list_contracts', { status: 'Completed' })).data.items).toHaveLength(1);
+    // A status the contract state machine does not have is refused with the ones it has, not answered with an empty list.
+    const typo = (await call(workerClient, 'marketplace_list_contracts', { status: 'completed' })).data.error;
+    expect(typo.code).toBe('INVALID_INPUT');
+    for (const status of CONTRACT_STATUSES) expect(typo.message).toContain(`"${status}"`);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 

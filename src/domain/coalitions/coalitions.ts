@@ -17,10 +17,15 @@ import { postTransfer } from '../ledger/transfers.js';
 import { MSATS_PER_SAT, msatsToSats, satsToMsats } from '../money.js';
 import { aggregateResults, parseJsonObject, type Aggregation } from './aggregation.js';
 import { settleShares, type PaymentStructure } from './settlement.js';
-import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph } from './subtasks.js';
+import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph, type SubtaskStatus } from './subtasks.js';
 
 export const COALITION_TYPES = ['AdHoc', 'Standing', 'Market', 'Hierarchical'] as const;
 export type CoalitionType = (typeof COALITION_TYPES)[number];
+/** Forming → Active → Settled (Standing, ready for its next task) or Dissolved. */
+export const COALITION_STATUSES = ['Forming', 'Active', 'Settled', 'Dissolved'] as const;
+export type CoalitionStatus = (typeof COALITION_STATUSES)[number];
+export const MEMBER_STATUSES = ['invited', 'joined', 'left'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 export interface SubtaskInput {
   key: string;
@@ -493,7 +498,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
   const reads = resultReader(lead, subtasks, viewerId);
   return {
     coalition_id: c.id,
-    status: c.status,
+    status: c.status as CoalitionStatus,
     coalition_type: c.coalitionType,
     untrusted_task_description: c.taskDescription,
     funder_id: c.funderId,
@@ -503,14 +508,14 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
     aggregation: c.aggregation,
     pool_sats: msatsToSats(c.poolMsats),
     round: c.round,
-    members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
+    members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status as MemberStatus, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
     subtasks: subtasks.map((s) => ({
       key: s.key,
       untrusted_title: s.title,
       weight: s.weight,
       depends_on: JSON.parse(s.dependsOn) as string[],
       assignee_id: s.assigneeId,
-      status: s.status,
+      status: s.status as SubtaskStatus,
       bids: JSON.parse(s.bids) as { agent_id: string; price_sats: number }[],
       untrusted_result: reads(s) ? s.result : null,
       untrusted_return_reason: reads(s) ? s.returnReason : null,

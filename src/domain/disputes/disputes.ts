@@ -22,6 +22,8 @@ export type DisputeType = (typeof DISPUTE_TYPES)[number];
 export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 export const RESOLUTIONS = ['RefundFull', 'RefundPartial', 'NoRefund'] as const;
+export const DISPUTE_STATUSES = ['Open', 'UnderReview', 'Resolved', 'Withdrawn'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];
 
 /** How long after completion a paid contract can still be disputed. */
@@ -142,7 +144,7 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
 export function disputeView(d: DisputeRow) {
   return {
     dispute_id: d.id,
-    status: d.status,
+    status: d.status as DisputeStatus,
     dispute_type: d.disputeType,
     subject: { kind: d.subjectKind, id: d.subjectId },
     claimant_id: d.claimantId,
@@ -168,6 +170,6 @@ export function visibleDispute(db: Db, agentId: string, id: string) {
 }
 
 /** Disputes an agent filed or faces (or every dispute, for the operator), newest first. */
-export function listDisputeViews(db: Db, agentId: string | null, status?: string) {
+export function listDisputeViews(db: Db, agentId: string | null, status?: DisputeStatus) {
   return hiring.listDisputes(db, agentId, status).map(disputeView);
 }

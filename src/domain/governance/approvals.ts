@@ -15,7 +15,8 @@ import { collectDebtsOf } from '../disputes/debts.js';
 import { recordAudit } from './audit.js';
 import { notifySponsor } from './notifications.js';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
+export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export interface ApprovalView {
   approval_id: string;

@@ -39,7 +39,8 @@ export const REVIEW_WINDOW_HOURS = 72;
 export const OFFER_WINDOW_HOURS = 72;
 const HOUR_MS = 3_600_000;
 
-export type ContractStatus = 'Proposed' | 'InProgress' | 'Delivered' | 'Completed' | 'Cancelled' | 'Expired' | 'Rejected' | 'Disputed';
+export const CONTRACT_STATUSES = ['Proposed', 'InProgress', 'Delivered', 'Completed', 'Cancelled', 'Expired', 'Rejected', 'Disputed'] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 export interface HireInput {
   hirerId: string;
@@ -382,7 +383,7 @@ export function contractView(c: ContractRow) {
   const rejected = c.status === 'Rejected';
   return {
     contract_id: c.id,
-    status: c.status,
+    status: c.status as ContractStatus,
     hirer_id: c.hirerId,
     agent_id: c.agentId,
     // The hirer wrote it and the worker reads it (and the reason of a rejection): data, never instructions.
