@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, loadApproval } from '../domain/governance/approvals.js';
 import { MarketError } from '../domain/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
+import { approvalPointers } from '../domain/governance/approval-link.js';
 import { approvedCallRunner } from './approved-calls.js';
+import { approvalWhere } from './runner.js';
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
 
@@ -24,6 +26,11 @@ export const approvalSchema = z.object({
   decision_reason: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).optional(),
 });
+/** While a request waits, marketplace_get_approval also says where the sponsor decides it. */
+const waitingSchema = approvalSchema.extend({
+  approval_url: z.string().optional().describe('While pending: the console page where the sponsor decides.'),
+  how_to_approve: z.string().optional().describe('While pending, when no page can be named: how the sponsor decides.'),
+});
 
 const approvalId = z.string().min(1).max(64).describe('The approval_id a pending_approval answer gave.');
 
@@ -34,18 +41,20 @@ export const approvalTools = [
     description:
       'Shows an approval request: pending (the sponsor has not decided), executed (approved and run: result holds what the ' +
       'tool returned), failed (approved but the call failed: result.error says why), denied, or expired (never ran). ' +
-      'Agents see their own requests, sponsors their agents\'. Free, changes nothing. Poll it after a pending_approval answer, ' +
+      'Agents see their own requests, sponsors their agents\'. While pending it says where the sponsor decides (approval_url, or ' +
+      'how_to_approve). Free, changes nothing. Poll it after a pending_approval answer, ' +
       'or subscribe to the resource marketplace://approvals/{approval_id}.',
     toolset: 'approvals',
     roles: ['agent', 'sponsor'],
     input: z.object({ approval_id: approvalId }),
-    output: approvalSchema,
+    output: waitingSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: ({ approval_id }, { ctx, caller }) => {
       const a = loadApproval(ctx.db, ctx.clock, approval_id);
       const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
       if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approval_id} of yours.`);
-      return { ...approvalView(a) };
+      const view = approvalView(a);
+      return view.status === 'pending' ? { ...view, ...approvalPointers(view.approval_id, approvalWhere(ctx)) } : { ...view };
     },
   }),
   defineTool({
