@@ -19,7 +19,7 @@ import { MAX_LISTED_PER_KIND, verifyLedger } from './domain/ledger/verify.js';
 import { msatsToSats, satsToMsats } from './domain/money.js';
 import { startBackgroundWork } from './background.js';
 import { createHttpApp, listen } from './http/app.js';
-import { decideApproval, listApprovalsPage, type ApprovalStatus } from './domain/governance/approvals.js';
+import { APPROVAL_STATUSES, decideApproval, listApprovalsPage } from './domain/governance/approvals.js';
 import { changeAgentStatus, getAgentPolicy, setAgentPolicy } from './domain/governance/sponsor-actions.js';
 import { setSponsorDefaultPolicy } from './domain/governance/policies.js';
 import { setSponsorWebhook } from './domain/governance/webhook-settings.js';
@@ -31,7 +31,7 @@ import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecisi
 import { searchCatalogue } from './domain/skills/search.js';
 import { versionForReview } from './domain/skills/version-review.js';
 import { renderVersionForReview } from './cli/skill-review-text.js';
-import { listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
+import { DISPUTE_STATUSES, listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
 import { approveProvider, listProviderViews } from './domain/compute/providers.js';
 import { refreshTopup } from './domain/payments/deposits.js';
 import { reconcile } from './domain/payments/reconcile.js';
@@ -170,6 +170,13 @@ class UsageError extends Error {}
 function reviewDecision(value: string): ReviewDecision {
   if (value === 'approve' || value === 'request-changes' || value === 'reject') return value;
   throw new UsageError('--decision is approve, request-changes or reject');
+}
+
+/** A filter flag that must be one of a state machine's statuses; absent means no filter. */
+function statusFlag<S extends string>(value: string | undefined, statuses: readonly S[]): S | undefined {
+  if (value === undefined) return undefined;
+  if ((statuses as readonly string[]).includes(value)) return value as S;
+  throw new UsageError(`--status is one of ${statuses.join(', ')} (got "${value}")`);
 }
 
 function required(flags: Flags, name: keyof Flags): string {
@@ -471,7 +478,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'approvals list': {
-      const page = listApprovalsPage(ctx.db, ctx.clock, { status: flags.status as ApprovalStatus | undefined, agentId: flags.agent, limit: MAX_PAGE_SIZE });
+      const page = listApprovalsPage(ctx.db, ctx.clock, { status: statusFlag(flags.status, APPROVAL_STATUSES), agentId: flags.agent, limit: MAX_PAGE_SIZE });
       out(
         flags,
         { ...page },
@@ -566,7 +573,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (command === 'disputes list') {
-        const items = listDisputeViews(ctx.db, flags.agent ?? null, flags.status);
+        const items = listDisputeViews(ctx.db, flags.agent ?? null, statusFlag(flags.status, DISPUTE_STATUSES));
         out(flags, { items }, items.length === 0 ? 'No disputes.' : items.map((d) => `${d.dispute_id}  ${d.status.padEnd(11)}  ${d.subject.kind} ${d.subject.id}  ${d.amount_sats} sats  ${d.dispute_type}`).join('\n'));
         return 0;
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentProfile, AVAILABILITY, findAgents, updateProfile } from '../domain/agents/profiles.js';
-import { cancelContract, chooseWorker, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
+import { STORED_AGENT_STATUSES } from '../domain/agents/runway.js';
+import { cancelContract, chooseWorker, CONTRACT_STATUSES, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
 import * as hiringStore from '../db/hiring-store.js';
 import { listContractsPage } from '../domain/hiring/listing.js';
 import { satsToMsats } from '../domain/money.js';
@@ -16,19 +17,21 @@ const profile = z.object({
   skills: z.array(z.string()),
   mcp_servers: z.array(z.string()),
   price_hint_sats: z.number().int().nullable(),
-  availability: z.string(),
+  availability: z.enum(AVAILABILITY),
   lightning_address: z.string().nullable(),
   npub: z.string(),
-  reputation: z.number().nullable(),
-  status: z.string(),
+  reputation: z.number().nullable().describe('0–1 from completed contracts, ratings and lost disputes; null before any.'),
+  score: z.number().describe('What finding and hiring rank by, and min_reputation compares: reputation, or 0.6 before any record.'),
+  status: z.enum(STORED_AGENT_STATUSES),
 });
 const offerLapsesAt = z
   .string()
   .nullable()
   .describe('While Proposed: unanswered by then (72 hours after the offer, or the deadline if sooner), the offer lapses and the escrow returns to the hirer.');
+const contractStatus = z.enum(CONTRACT_STATUSES);
 const contract = z.object({
   contract_id: z.string(),
-  status: z.string(),
+  status: contractStatus,
   hirer_id: z.string(),
   agent_id: z.string(),
   untrusted_description: z.string(),
@@ -101,7 +104,7 @@ export const agentTools = [
     toolset: 'agents',
     roles: ['agent', 'sponsor'],
     input: z.object({ skills: names.optional(), mcp_servers: names.optional(), min_reputation: z.number().min(0).max(1).optional(), max_price_sats: z.number().int().min(0).optional(), limit: limitField }),
-    output: z.object({ items: z.array(profile.extend({ score: z.number() })) }),
+    output: z.object({ items: z.array(profile) }),
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => ({
       items: findAgents(ctx.db, { skills: args.skills, mcpServers: args.mcp_servers, minReputation: args.min_reputation, maxPriceSats: args.max_price_sats, exclude: caller.id }).slice(0, args.limit),
@@ -134,11 +137,11 @@ export const agentTools = [
     input: hireInput,
     output: z.object({
       contract_id: z.string(),
-      status: z.string(),
+      status: contractStatus,
       escrow_sats: z.number().int(),
       offer_lapses_at: offerLapsesAt,
       agent_id: z.string(),
-      candidates: z.array(profile.extend({ score: z.number() })),
+      candidates: z.array(profile),
     }),
     annotations: ACTING,
     action: (args, { ctx, caller }) => ({
@@ -255,7 +258,7 @@ export const agentTools = [
     description: 'Contracts where you are the hirer or the hired agent, newest first; filter by status. Free.',
     toolset: 'agents',
     roles: ['agent'],
-    input: z.object({ status: z.string().optional(), cursor: cursorField, limit: limitField }),
+    input: z.object({ status: contractStatus.optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(contract),
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => ({ ...listContractsPage(ctx.db, caller.id, args) }),

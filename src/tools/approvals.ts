@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { approvalView, decideApproval, listApprovalsPage, readOwnApproval } from '../domain/governance/approvals.js';
+import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, readOwnApproval } from '../domain/governance/approvals.js';
 import { MarketError } from '../domain/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
+import { approvalPointers } from '../domain/governance/approval-link.js';
 import { approvedCallRunner } from './approved-calls.js';
+import { approvalWhere } from './runner.js';
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
 
-const STATUSES = ['pending', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
-
 export const approvalSchema = z.object({
   approval_id: z.string(),
-  status: z.enum(STATUSES),
+  status: z.enum(APPROVAL_STATUSES),
   tool: z.string(),
   amount_sats: z.number().int(),
   fee_reserve_sats: z.number().int().optional(),
@@ -26,6 +26,11 @@ export const approvalSchema = z.object({
   decision_reason: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).optional(),
 });
+/** While a request waits, marketplace_get_approval also says where the sponsor decides it. */
+const waitingSchema = approvalSchema.extend({
+  approval_url: z.string().optional().describe('While pending: the console page where the sponsor decides.'),
+  how_to_approve: z.string().optional().describe('While pending, when no page can be named: how the sponsor decides.'),
+});
 
 const approvalId = z.string().min(1).max(64).describe('The approval_id a pending_approval answer gave.');
 
@@ -36,14 +41,18 @@ export const approvalTools = [
     description:
       'Shows an approval request: pending (the sponsor has not decided), executed (approved and run: result holds what the ' +
       'tool returned), failed (approved but the call failed: result.error says why), denied, or expired (never ran). ' +
-      'Agents see their own requests, sponsors their agents\'. Free, changes nothing. Poll it after a pending_approval answer, ' +
+      'Agents see their own requests, sponsors their agents\'. While pending it says where the sponsor decides (approval_url, or ' +
+      'how_to_approve). Free, changes nothing. Poll it after a pending_approval answer, ' +
       'or subscribe to the resource marketplace://approvals/{approval_id}.',
     toolset: 'approvals',
     roles: ['agent', 'sponsor'],
     input: z.object({ approval_id: approvalId }),
-    output: approvalSchema,
+    output: waitingSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    handler: ({ approval_id }, { ctx, caller }) => ({ ...approvalView(readOwnApproval(ctx.db, ctx.clock, approval_id, caller)) }),
+    handler: ({ approval_id }, { ctx, caller }) => {
+      const view = approvalView(readOwnApproval(ctx.db, ctx.clock, approval_id, caller));
+      return view.status === 'pending' ? { ...view, ...approvalPointers(view.approval_id, approvalWhere(ctx)) } : { ...view };
+    },
   }),
   defineTool({
     name: 'marketplace_list_approvals',
@@ -54,7 +63,7 @@ export const approvalTools = [
       'Decide with marketplace_decide_approval. Free, changes nothing.',
     toolset: 'approvals',
     roles: ['sponsor'],
-    input: z.object({ status: z.enum(STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
+    input: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(approvalSchema),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: (args, { ctx, caller }) => {

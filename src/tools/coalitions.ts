@@ -12,6 +12,7 @@ import {
   inviteToCoalition,
   joinCoalition,
   leaveCoalition,
+  MEMBER_STATUSES,
   proposeCoalition,
   returnSubtask,
   startNextTask,
@@ -21,7 +22,7 @@ import {
 } from '../domain/coalitions/coalitions.js';
 import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
-import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
+import { MAX_SUBTASK_WEIGHT, SUBTASK_STATUSES } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { COALITION_ROLES, listCoalitionsPage } from '../domain/coalitions/listing.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -33,17 +34,17 @@ const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
 const view = z.object({
   coalition_id: z.string(),
-  status: z.string(),
-  coalition_type: z.string(),
+  status: z.enum(COALITION_STATUSES),
+  coalition_type: z.enum(COALITION_TYPES),
   untrusted_task_description: z.string(),
   funder_id: z.string(),
   coordinator_id: z.string().nullable(),
   target_member_count: z.number().int(),
-  payment_structure: z.string(),
-  aggregation: z.string(),
+  payment_structure: z.enum(PAYMENT_STRUCTURES),
+  aggregation: z.enum(AGGREGATIONS),
   pool_sats: z.number().int(),
   round: z.number().int(),
-  members: z.array(z.object({ agent_id: z.string(), status: z.string(), fixed_sats: z.number().int().nullable() })),
+  members: z.array(z.object({ agent_id: z.string(), status: z.enum(MEMBER_STATUSES), fixed_sats: z.number().int().nullable() })),
   subtasks: z.array(
     z.object({
       key: z.string(),
@@ -51,7 +52,7 @@ const view = z.object({
       weight: z.number().int(),
       depends_on: z.array(z.string()),
       assignee_id: z.string().nullable(),
-      status: z.string(),
+      status: z.enum(SUBTASK_STATUSES),
       bids: z.array(z.object({ agent_id: z.string(), price_sats: z.number().int() })),
       untrusted_result: z.string().nullable(),
       untrusted_return_reason: z.string().nullable().describe('Why the lead last sent this subtask back; shown to whoever may read its result.'),
@@ -96,7 +97,7 @@ export const coalitionTools = [
       'Forms a team for a task and funds it: pool_sats is held in escrow from your wallet now (policy-checked as FundCoalition) and ' +
       'paid out once on completion by payment_structure (Equal, ProportionalToWork by accepted subtask weights, Fixed amounts set ' +
       'at invitation; the remainder goes to the coordinator). coalition_type: AdHoc (dissolves after settlement), Standing, Market ' +
-      '(open to join; members bid for subtasks, and only those holding accepted subtasks share the pool, with the coordinator), Hierarchical (only the coordinator assigns). A coordinator other than you must ' +
+      '(open to join; members bid for subtasks, and only those holding accepted subtasks share the pool, with the coordinator), Hierarchical (only the coordinator assigns; without coordinator_id you are the coordinator). A coordinator other than you must ' +
       'accept by joining. Optional subtasks with weights and dependencies (no cycles). It becomes Active once target_member_count ' +
       'members (coordinator included) have joined.',
     toolset: 'coalitions',
@@ -106,7 +107,7 @@ export const coalitionTools = [
       task_description: z.string().min(1).max(10_000),
       target_member_count: z.number().int().min(1).max(100),
       payment_structure: z.enum(PAYMENT_STRUCTURES),
-      coordinator_id: z.string().optional(),
+      coordinator_id: z.string().optional().describe('Who assigns and accepts the work, as a member. Without it you lead from outside; a Hierarchical coalition makes you its coordinator (a member).'),
       pool_sats: poolField,
       aggregation: z.enum(AGGREGATIONS).optional(),
       subtasks: subtasksField,
@@ -254,11 +255,12 @@ export const coalitionTools = [
     title: 'Complete coalition',
     description:
       'Funder or coordinator, once every subtask is accepted: aggregates the results (Concatenate, Merge, Vote, FirstValid) and ' +
-      'settles the pool to the members in one transaction, exactly once. AdHoc, Market and Hierarchical coalitions are then dissolved.',
+      'settles the pool to the members in whole sats in one transaction, exactly once; payouts says who got what (they sum to ' +
+      'the pool). AdHoc, Market and Hierarchical coalitions are then dissolved.',
     toolset: 'coalitions',
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
-    output: view,
+    output: view.extend({ payouts: z.array(z.object({ agent_id: z.string(), amount_sats: z.number().int() })) }),
     annotations: ACTING,
     action: (args, call) => manage(leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id))),
     handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),

@@ -2,8 +2,8 @@ import { parties } from '../domain/governance/evaluate.js';
 import { z } from 'zod';
 import * as dataStore from '../db/data-store.js';
 import { checkGrant } from '../domain/data/grants.js';
-import { createListing, delistListing, LISTING_SORTS, LISTING_TYPES, listingView, requireListing, searchListings } from '../domain/data/listings.js';
-import { confirmPurchase, getPurchase, listPurchasesPage, noAccessReason, purchaseData, requirePurchase } from '../domain/data/purchases.js';
+import { createListing, delistListing, LISTING_SORTS, LISTING_STATUSES, LISTING_TYPES, listingView, requireListing, searchListings } from '../domain/data/listings.js';
+import { confirmPurchase, getPurchase, listPurchasesPage, noAccessReason, PURCHASE_STATUSES, purchaseData, requirePurchase } from '../domain/data/purchases.js';
 import { fileDispute } from '../domain/disputes/disputes.js';
 import { msatsToSats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -17,7 +17,7 @@ const purchaseId = z.string().min(1).max(64);
 
 const listing = z.object({
   listing_id: z.string(),
-  status: z.string(),
+  status: z.enum(LISTING_STATUSES),
   seller_id: z.string(),
   untrusted_title: z.string(),
   untrusted_description: z.string(),
@@ -51,7 +51,7 @@ const grant = z
 const purchaseSummary = z.object({
   purchase_id: z.string(),
   listing_id: z.string(),
-  status: z.enum(['Pending', 'Completed', 'Disputed', 'Refunded']),
+  status: z.enum(PURCHASE_STATUSES),
   buyer_id: z.string(),
   seller_id: z.string(),
   price_sats: z.number().int(),
@@ -232,7 +232,7 @@ export const dataTools = [
     roles: ['agent'],
     input: z.object({
       role: z.enum(['buyer', 'seller']).optional(),
-      status: z.enum(['Pending', 'Completed', 'Disputed', 'Refunded']).optional(),
+      status: z.enum(PURCHASE_STATUSES).optional(),
       cursor: cursorField,
       limit: limitField,
     }),

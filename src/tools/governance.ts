@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { auditPage } from '../domain/governance/audit.js';
+import { AUDIT_OUTCOMES, auditPage } from '../domain/governance/audit.js';
 import { policySchema } from '../domain/governance/policy.js';
+import { STORED_AGENT_STATUSES } from '../domain/agents/runway.js';
 import { changeAgentStatus, getAgentPolicy, requireOwnAgent, setAgentPolicy, STATUS_ACTIONS } from '../domain/governance/sponsor-actions.js';
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
@@ -53,7 +54,7 @@ export const governanceTools = [
     input: z.object({
       agent_id: z.string().optional(),
       tool: z.string().optional(),
-      outcome: z.enum(['allowed', 'escalated', 'denied']).optional(),
+      outcome: z.enum(AUDIT_OUTCOMES).optional(),
       cursor: cursorField,
       limit: limitField,
     }),
@@ -66,7 +67,7 @@ export const governanceTools = [
         action_type: z.string(),
         amount_sats: z.number().int(),
         counterparty: z.string().nullable(),
-        outcome: z.string(),
+        outcome: z.enum(AUDIT_OUTCOMES),
         rule: z.string(),
         policy_version: z.number().int().nullable(),
         approval_id: z.string().nullable(),
@@ -89,7 +90,7 @@ export const governanceTools = [
     toolset: 'governance',
     roles: ['sponsor'],
     input: z.object({ agent_id: agentId, action: z.enum(Object.keys(STATUS_ACTIONS) as [keyof typeof STATUS_ACTIONS]), reason: z.string().max(500).optional() }),
-    output: z.object({ agent_id: z.string(), status: z.enum(['Active', 'Suspended', 'Terminated']) }),
+    output: z.object({ agent_id: z.string(), status: z.enum(STORED_AGENT_STATUSES) }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     handler: (args, { ctx, caller }) => ({ ...changeAgentStatus(ctx.db, ctx.clock, caller.id, args.agent_id, args.action, args.reason ?? null) }),
   }),

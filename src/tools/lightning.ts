@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ToolCall } from './inventory.js';
 import { MarketError } from '../domain/errors.js';
 import { msatsToSats, satsToMsats } from '../domain/money.js';
-import { checkTopup, makeTopupInvoice, requestTopup, type Owner } from '../domain/payments/deposits.js';
+import { checkTopup, INVOICE_STATUSES, makeTopupInvoice, requestTopup, type Owner } from '../domain/payments/deposits.js';
 import { checkInvoice, invoiceAmountMsats } from '../domain/payments/invoice-check.js';
 import { lnurlpUrl } from '../domain/payments/lightning-address.js';
 import {
@@ -14,6 +14,7 @@ import {
   reserveWithdrawal,
   resolveAddressWithdrawal,
   sendWithdrawal,
+  WITHDRAWAL_STATUSES,
 } from '../domain/payments/withdrawals.js';
 import type { Config } from '../config.js';
 import type { FetchPolicy } from '../net/public-fetch.js';
@@ -26,13 +27,13 @@ const invoice = z.object({
   bolt11: z.string().nullable(),
   payment_hash: z.string().nullable(),
   amount_sats: z.number().int(),
-  status: z.enum(['requested', 'pending', 'credited', 'expired']),
+  status: z.enum(INVOICE_STATUSES),
   expires_at: z.string().nullable(),
   credited_at: z.string().nullable(),
 });
 const withdrawal = z.object({
   withdrawal_id: z.string(),
-  status: z.enum(['completed', 'pending', 'failed']),
+  status: z.enum(WITHDRAWAL_STATUSES),
   amount_sats: z.number().int(),
   fee_sats: z.number().int(),
   max_fee_sats: z.number().int(),

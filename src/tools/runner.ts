@@ -9,6 +9,8 @@ import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
 import { withIdempotency } from '../domain/idempotency.js';
 import { assertStorableInput } from '../domain/input-text.js';
+import { approvalPointers } from '../domain/governance/approval-link.js';
+import { defaultDbPath } from '../config.js';
 import { isGated, type ToolCall, type ToolDefinition } from './inventory.js';
 
 /** What the serving connection lends a call beyond the caller: progress reporting, its toolsets. */
@@ -64,12 +66,16 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
     // Work outside the database (paying an invoice, publishing to relays) starts only once the call is durable.
     await ctx.db.durable();
     if (answer.kind === 'result') return success(await finish(answer.result), answer.warnings);
-    const { publicUrl } = ctx.config;
-    return success({ ...answer.pending, ...(publicUrl ? { approval_url: `${publicUrl}/approvals/${answer.pending.approval_id}` } : {}) });
+    return success({ ...answer.pending, ...approvalPointers(answer.pending.approval_id, approvalWhere(ctx)) });
   } catch (error) {
     if (isMarketError(error)) return failure(error);
     return unexpected(ctx, tool, error);
   }
+}
+
+/** Where this server's sponsors decide approvals: its public address, or the database the command line must name. */
+export function approvalWhere(ctx: AppContext): { publicUrl: string | null; dbPath: string | null } {
+  return { publicUrl: ctx.config.publicUrl, dbPath: ctx.config.dbPath === defaultDbPath() ? null : ctx.config.dbPath };
 }
 
 function unexpected(ctx: AppContext, tool: ToolDefinition, error: unknown): CallToolResult {

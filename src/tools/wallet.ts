@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgentWallet } from '../domain/agents/wallet.js';
 import { requireAgent } from '../domain/agents/registry.js';
 import { agentWallet, sponsorWallets } from '../domain/agents/wallet.js';
+import { AGENT_STATUSES } from '../domain/agents/runway.js';
 import { MarketError } from '../domain/errors.js';
 import { agentAccountId, sponsorAccountId } from '../domain/ledger/accounts.js';
 import { ENTRY_TYPES } from '../domain/ledger/entry-types.js';
@@ -21,7 +22,7 @@ const walletSchema = z.object({
   balance_msats: z.number().int(),
   available_msats: z.number().int(),
   runway_days: z.number().int().nullable(),
-  status: z.enum(['Active', 'LowBalance', 'Suspended', 'Terminated']),
+  status: z.enum(AGENT_STATUSES),
 });
 
 function walletResult(w: AgentWallet): z.output<typeof walletSchema> {

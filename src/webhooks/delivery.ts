@@ -4,7 +4,7 @@
 import type { AppContext } from '../context.js';
 import * as store from '../db/governance-store.js';
 import * as identity from '../db/identity-store.js';
-import { SIGNATURE_HEADER, signPayload } from '../domain/governance/notifications.js';
+import { deliveredBody, SIGNATURE_HEADER, signPayload } from '../domain/governance/notifications.js';
 
 export const MAX_ATTEMPTS = 8;
 const LEASE_MS = 60_000;
@@ -34,6 +34,7 @@ async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
     error = 'the sponsor has no webhook any more';
   } else {
     try {
+      const body = deliveredBody(d.payload, ctx.config.publicUrl);
       const response = await fetch(sponsor.webhookUrl, {
         method: 'POST',
         headers: {
@@ -41,9 +42,9 @@ async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
           'user-agent': 'agent-marketplace-webhooks',
           'x-marketplace-event': d.event,
           'x-marketplace-delivery': d.id,
-          [SIGNATURE_HEADER]: signPayload(secret, d.payload, Math.floor(ctx.clock.now().getTime() / 1000)),
+          [SIGNATURE_HEADER]: signPayload(secret, body, Math.floor(ctx.clock.now().getTime() / 1000)),
         },
-        body: d.payload,
+        body,
         redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });

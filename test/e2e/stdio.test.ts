@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { tempDbPath } from '../support/fixtures.js';
-import { CLI, cliJson, runCli } from '../support/processes.js';
+import { callOnProcess, CLI, cliJson, runCli, stdioServerProcess } from '../support/processes.js';
 
 describe('serve over stdio', () => {
   it.each([
@@ -66,6 +66,46 @@ describe('serve over stdio', () => {
       expect(unknown.structuredContent).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
     } finally {
       await client.close();
+    }
+  });
+
+  it('tells the agent where its sponsor approves a pending call: the page with --public-url, else how, and that way works', async () => {
+    const db = tempDbPath();
+    const { json } = await cliJson(['init', '--db', db]);
+    await cliJson(['fund', '--agent', json.agent.id, '--sats', '50000', '--db', db]);
+    const payee = (await cliJson(['agent', 'create', '--sponsor', json.sponsor.id, '--name', 'Payee', '--db', db])).json;
+    // Over the default per-transaction limit of 10,000 sats: the call waits for the sponsor.
+    const pay = { to_agent_id: payee.id, amount_sats: 20_000 };
+
+    const linked = await stdioServerProcess(db, json.agent.token, ['--public-url', 'https://market.example']);
+    try {
+      const asked = await callOnProcess(linked, 'marketplace_send_payment', pay);
+      expect(asked.data).toMatchObject({ status: 'pending_approval', approval_url: `https://market.example/approvals/${asked.data.approval_id}` });
+      expect(asked.data).not.toHaveProperty('how_to_approve');
+    } finally {
+      await linked.close();
+    }
+
+    const plain = await stdioServerProcess(db, json.agent.token);
+    try {
+      const asked = await callOnProcess(plain, 'marketplace_send_payment', { ...pay, memo: 'second' });
+      expect(asked.data.status).toBe('pending_approval');
+      expect(asked.data).not.toHaveProperty('approval_url');
+      const id = asked.data.approval_id as string;
+      const command = `agent-marketplace approvals approve ${id} --db ${JSON.stringify(db)}`;
+      expect(asked.data.how_to_approve).toContain(command);
+      expect(asked.data.how_to_approve).toContain('marketplace_decide_approval');
+      expect(asked.data.how_to_approve).toContain(`/approvals/${id}`);
+      // Polling says the same while it waits.
+      expect((await callOnProcess(plain, 'marketplace_get_approval', { approval_id: id })).data).toMatchObject({ status: 'pending', how_to_approve: asked.data.how_to_approve });
+      // The sponsor runs exactly what it was told, and the payment runs once.
+      const approved = await runCli(['approvals', 'approve', id, '--db', db, '--json']);
+      expect(approved.code).toBe(0);
+      const after = (await callOnProcess(plain, 'marketplace_get_approval', { approval_id: id })).data;
+      expect(after).toMatchObject({ status: 'executed', result: { status: 'completed', amount_sats: 20_000 } });
+      expect(after).not.toHaveProperty('how_to_approve');
+    } finally {
+      await plain.close();
     }
   });
 

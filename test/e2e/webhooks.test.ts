@@ -57,7 +57,34 @@ describe('sponsor webhooks', () => {
       expect(verifySignature(secret!, body.replace('20000', '20001'), signature, Math.floor(clock.now().getTime() / 1000))).toBe(false);
       const event = JSON.parse(body);
       expect(event).toMatchObject({ event: 'approval.requested', data: { approval: { approval_id: asked.data.approval_id, amount_sats: 20_000 } } });
+      // No public address is known here, so there is no page to link.
+      expect(event.data).not.toHaveProperty('approval_url');
       expect(getDelivery(ctx.db, String(headers['x-marketplace-delivery']))).toMatchObject({ status: 'delivered', attempts: 2 });
+    } finally {
+      hook.close();
+    }
+  });
+
+  it('link the approval page in approval events, signed with the link, when the server has a public address', async () => {
+    const ctx = makeContext({ config: { publicUrl: 'https://market.example' } });
+    const { sponsor, agent: a } = fundedAgent(ctx, 50_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    const hook = await receiver([]);
+    try {
+      const { secret } = setSponsorWebhook(ctx.db, sponsor.id, hook.url);
+      const asked = await call(await connect(ctx, a.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 20_000 });
+      const page = `https://market.example/approvals/${asked.data.approval_id}`;
+      expect(asked.data.approval_url).toBe(page);
+      await call(await connect(ctx, sponsor.token), 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'deny', reason: 'not now' });
+      expect(await deliverDueWebhooks(ctx)).toBe(2);
+      const events = hook.received.map(({ headers, body }) => {
+        expect(verifySignature(secret!, body, String(headers[SIGNATURE_HEADER]), Math.floor(ctx.clock.now().getTime() / 1000))).toBe(true);
+        return JSON.parse(body);
+      });
+      expect(events.map((e) => [e.event, e.data.approval_url]).sort()).toEqual([
+        ['approval.decided', page],
+        ['approval.requested', page],
+      ]);
     } finally {
       hook.close();
     }

@@ -49,8 +49,10 @@ describe('bounties', () => {
     expect((await call(creatorClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data.untrusted_samples).toHaveLength(70);
     expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 71 })).data.error.code).toBe('INVALID_INPUT');
     const reviewed = await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 60 });
-    expect(reviewed.data).toMatchObject({ status: 'PartiallyAccepted', accepted_samples: 60, paid_sats: 3_000 });
-    expect(balance(ctx, alice.id).balanceMsats).toBe(2_850_000); // 3,000 less the 5% fee
+    // The answer says what the contributor received, not only the gross: 3,000 less the 5% fee.
+    expect(reviewed.data).toMatchObject({ status: 'PartiallyAccepted', accepted_samples: 60, paid_sats: 3_000, fee_sats: 150, received_sats: 2_850 });
+    expect(balance(ctx, alice.id).balanceMsats).toBe(2_850_000);
+    expect((await call(aliceClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data).toMatchObject({ paid_sats: 3_000, fee_sats: 150, received_sats: 2_850 });
     expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
     expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
@@ -68,8 +70,15 @@ describe('bounties', () => {
     const a = await submit(aliceClient, bountyId, samples(2));
     const b = await submit(bobClient, bountyId, samples(2, 10));
     const late = await submit(bobClient, bountyId, samples(1, 20));
-    await call(creatorClient, 'marketplace_review_submission', { submission_id: a.data.submission_id, decision: 'accept' });
+    const first = await call(creatorClient, 'marketplace_review_submission', { submission_id: a.data.submission_id, decision: 'accept' });
     const second = await call(creatorClient, 'marketplace_review_submission', { submission_id: b.data.submission_id, decision: 'accept' });
+    // In whole sats as a balance shows them: received is what the wallet got, and paid − fee = received.
+    for (const [review, payee] of [[first, alice], [second, bob]] as const) {
+      const { paid_sats, fee_sats, received_sats } = review.data;
+      expect(received_sats).toBe(Math.floor(balance(ctx, payee.id).balanceMsats / 1000));
+      expect(paid_sats - fee_sats).toBe(received_sats);
+    }
+    expect(first.data).toMatchObject({ paid_sats: 666, fee_sats: 33, received_sats: 633 });
     // 2 of 3 paid 666.666 sats; the third sample pays exactly what remains.
     expect(second.data.status).toBe('Accepted');
     const bounty = (await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data;

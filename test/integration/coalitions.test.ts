@@ -75,6 +75,13 @@ describe('coalitions', () => {
 
     const done = await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: id });
     expect(done.status).toBe('Dissolved');
+    // The answer says who got what, in member order, and it adds up to the pool.
+    expect(done.payouts).toEqual([
+      { agent_id: lead.id, amount_sats: 0 },
+      { agent_id: ada.id, amount_sats: 7_000 },
+      { agent_id: bo.id, amount_sats: 3_000 },
+    ]);
+    expect(done.payouts.reduce((sum: number, p: { amount_sats: number }) => sum + p.amount_sats, 0)).toBe(proposed.pool_sats);
     expect(done.untrusted_result.split('\n\n').sort()).toEqual(['README.md', 'parser.test.ts', 'parser.ts']);
     // Weights: Ada 5 + 2 = 7, Bo 3, the coordinator 0 → 7,000 / 3,000 / 0.
     expect([sats(ctx, ada.id), sats(ctx, bo.id), sats(ctx, lead.id)]).toEqual([7_000, 3_000, 0]);
@@ -94,9 +101,15 @@ describe('coalitions', () => {
       await ok(as(lead.id), 'marketplace_invite_to_coalition', { coalition_id: equal.coalition_id, agent_id: m.id });
       await ok(as(m.id), 'marketplace_join_coalition', { coalition_id: equal.coalition_id });
     }
-    await ok(as(lead.id), 'marketplace_complete_coalition', { coalition_id: equal.coalition_id });
+    const settled = await ok(as(lead.id), 'marketplace_complete_coalition', { coalition_id: equal.coalition_id });
     const msats = (id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats;
-    expect([msats(lead.id), msats(ada.id), msats(bo.id)]).toEqual([333_334, 333_333, 333_333]);
+    // Shares are whole sats, so what each member is told is exactly what it holds, and the three add up to the pool.
+    expect(settled.payouts).toEqual([
+      { agent_id: lead.id, amount_sats: 334 },
+      { agent_id: ada.id, amount_sats: 333 },
+      { agent_id: bo.id, amount_sats: 333 },
+    ]);
+    expect([msats(lead.id), msats(ada.id), msats(bo.id)]).toEqual([334_000, 333_000, 333_000]);
 
     const fixed = await ok(as(funder.id), 'marketplace_propose_coalition', {
       coalition_type: 'Standing', task_description: 'y', target_member_count: 2, payment_structure: 'Fixed', pool_sats: 500,
@@ -106,7 +119,12 @@ describe('coalitions', () => {
     await ok(as(ada.id), 'marketplace_join_coalition', { coalition_id: fixed.coalition_id });
     await ok(as(bo.id), 'marketplace_join_coalition', { coalition_id: fixed.coalition_id });
     const before = [msats(ada.id), msats(bo.id)];
-    expect((await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id })).status).toBe('Settled');
+    const fixedDone = await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id });
+    expect(fixedDone.status).toBe('Settled');
+    expect(fixedDone.payouts).toEqual([
+      { agent_id: ada.id, amount_sats: 350 },
+      { agent_id: bo.id, amount_sats: 150 },
+    ]);
     // 300 and 150 as agreed; the 50 left goes to the first member (no coordinator).
     expect([msats(ada.id) - before[0]!, msats(bo.id) - before[1]!]).toEqual([350_000, 150_000]);
 
@@ -346,7 +364,7 @@ describe('coalitions', () => {
     expect((await ok(as(funder.id), 'marketplace_get_coalition', id)).members.map((m: { agent_id: string }) => m.agent_id)).toEqual([bo.id, ada.id, lead.id]);
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
     const msats = (a: { id: string }) => getBalance(ctx.db, agentAccountId(a.id)).balanceMsats;
-    expect([msats(bo), msats(ada), msats(lead)]).toEqual([333_334, 333_333, 333_333]);
+    expect([msats(bo), msats(ada), msats(lead)]).toEqual([334_000, 333_000, 333_000]);
   });
 
   it('refuses subtask cycles', async () => {
@@ -381,6 +399,29 @@ describe('coalitions', () => {
       await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: `k${i}` });
     }
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect(sats(ctx, ada.id)).toBe(1_000);
+  });
+
+  it('makes the proposer the coordinator of a Hierarchical coalition proposed without coordinator_id', async () => {
+    const { ctx, funder, ada, as } = await team();
+    const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
+      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 2, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
+      subtasks: [{ key: 'k', title: 'The job' }],
+    });
+    expect(c).toMatchObject({ coordinator_id: funder.id, members: [{ agent_id: funder.id, status: 'joined' }], status: 'Forming' });
+    const id = { coalition_id: c.coalition_id };
+    await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });
+    expect((await ok(as(ada.id), 'marketplace_join_coalition', id)).status).toBe('Active');
+    // Only the coordinator assigns, and that is the proposer.
+    expect((await call(as(ada.id), 'marketplace_assign_subtask', { ...id, key: 'k', assignee_id: ada.id })).data.error.code).toBe('FORBIDDEN');
+    await ok(as(funder.id), 'marketplace_assign_subtask', { ...id, key: 'k', assignee_id: ada.id });
+    await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'k', result: 'done' });
+    await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: 'k' });
+    const done = await ok(as(funder.id), 'marketplace_complete_coalition', id);
+    expect(done.payouts).toEqual([
+      { agent_id: funder.id, amount_sats: 0 },
+      { agent_id: ada.id, amount_sats: 1_000 },
+    ]);
     expect(sats(ctx, ada.id)).toBe(1_000);
   });
 

@@ -3,7 +3,7 @@
 // over a skill's price, paid out at once: the creator's share comes back.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
-import { resolveDispute } from '../../src/domain/disputes/disputes.js';
+import { DISPUTE_STATUSES, resolveDispute } from '../../src/domain/disputes/disputes.js';
 import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
 import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
@@ -84,6 +84,9 @@ describe('disputes over contracts', () => {
     expect(resolved).toMatchObject({ refund_sats: 10_000, debt_sats: 8_500 });
     expect(msats(ctx, worker.id)).toBe(0);
     expect((await call(hirerClient, 'marketplace_list_disputes', { status: 'Resolved' })).data.items).toHaveLength(1);
+    const typo = (await call(hirerClient, 'marketplace_list_disputes', { status: 'Closed' })).data.error;
+    expect(typo.code).toBe('INVALID_INPUT');
+    for (const status of DISPUTE_STATUSES) expect(typo.message).toContain(`"${status}"`);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
@@ -91,6 +94,9 @@ describe('disputes over contracts', () => {
     const { clock, hirerClient, workerClient, contractId } = await delivered();
     expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
     expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'job', id: 'x' }, amount_sats: 1 })).data.error.code).toBe('INVALID_INPUT');
+    const over = (await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 10_001 })).data.error;
+    expect(over).toMatchObject({ code: 'INVALID_INPUT', details: { max_sats: 10_000 } });
+    expect(over.message).toBe(`amount_sats must be 1–10,000: what is at stake is the agreed price of contract ${contractId}, still held in escrow.`);
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' });
     clock.advance(15 * DAY);
     expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
@@ -122,6 +128,12 @@ describe('disputes over skill payments', () => {
     await call(creatorClient, 'marketplace_send_payment', { to_agent_id: user.id, amount_sats: 1_000 + share - 100 });
     const subject = { kind: 'skill_usage', id: used.usage_id };
     expect((await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
+    // Asked for more than the creator received, the answer says why the cap is what it is.
+    const over = (await call(userClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: 1_000 })).data.error;
+    expect(over).toMatchObject({ code: 'INVALID_INPUT', details: { max_sats: share } });
+    expect(over.message).toContain(`amount_sats must be 1–${share}`);
+    expect(over.message).toContain(`the platform fee (${used.split.platform_sats} sats)`);
+    expect(over.message).toMatch(/of the 1,000 sats you paid.*not disputable/);
     expect((await call(userClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: share + 1 })).data.error.code).toBe('INVALID_INPUT');
     const filed = await call(userClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: share });
     expect(filed.data).toMatchObject({ status: 'Open', respondent_id: creator.id, at_stake_sats: share });

@@ -156,5 +156,17 @@ describe('pointing the human to the approval page', () => {
     const payee = agent(ctx, sponsor.id, 'Payee');
     const asked = await call(await connect(ctx, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
     expect(asked.data.approval_url).toBe(`https://market.example/approvals/${asked.data.approval_id}`);
+    expect(asked.data).not.toHaveProperty('how_to_approve');
+  });
+
+  it('says how the sponsor approves when there is no page to link: the command (with this database), the sponsor tool, the console', async () => {
+    const ctx = makeContext();
+    const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
+    const payee = agent(ctx, sponsor.id, 'Payee');
+    const asked = await call(await connect(ctx, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
+    const id = asked.data.approval_id;
+    expect(asked.data).not.toHaveProperty('approval_url');
+    expect(asked.data.how_to_approve).toContain(`agent-marketplace approvals approve ${id} --db ${JSON.stringify(ctx.config.dbPath)}`);
+    expect(asked.data.how_to_approve).toMatch(/marketplace_decide_approval.*serve --http.*\/approvals\//);
   });
 });

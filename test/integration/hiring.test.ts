@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.js';
 import { setAgentStatus } from '../../src/domain/agents/lifecycle.js';
 import { setPolicy } from '../../src/domain/governance/policies.js';
-import { settleDueContracts } from '../../src/domain/hiring/contracts.js';
+import { CONTRACT_STATUSES, settleDueContracts } from '../../src/domain/hiring/contracts.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
@@ -70,6 +70,11 @@ describe('hiring an agent', () => {
       ['allowed', 'approval.granted'],
     ]);
     expect((await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBeGreaterThan(0.6);
+    // The worker reads on its own profile the very reputation the directory ranks it by.
+    const own = (await call(workerClient, 'marketplace_update_profile', { availability: 'busy' })).data;
+    const listed = (await call(hirerClient, 'marketplace_find_agents', { skills: ['review'] })).data.items.find((a: { agent_id: string }) => a.agent_id === worker.id);
+    expect(own.reputation).toBeGreaterThan(0.6);
+    expect({ reputation: own.reputation, score: own.score }).toEqual({ reputation: listed.reputation, score: listed.score });
     expect((await call(workerClient, 'marketplace_rate_hirer', { contract_id: contractId, rating: 4 })).data.worker_rating).toBe(4);
     expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
   });
@@ -91,9 +96,29 @@ describe('hiring an agent', () => {
     expect(found[0]).not.toHaveProperty('description');
     const profile = (await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data;
     expect(profile).toMatchObject({ agent_id: worker.id, untrusted_description: 'Writes and reviews code.' });
+    // Before any record: no reputation yet, and the neutral score it is ranked by, the same on every view.
+    const own = (await call(await connect(ctx, worker.token), 'marketplace_update_profile', {})).data;
+    for (const view of [own, profile, found[0], hired.data.candidates[0]]) expect(view).toMatchObject({ reputation: null, score: 0.6 });
     expect(profile).not.toHaveProperty('description');
     const none = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['cobol'] }) });
     expect(none.data.error.code).toBe('NOT_FOUND');
+    // "No match" names, per near candidate, each filter that excluded it: the one to loosen.
+    const near = await call(hirerClient, 'marketplace_hire_agent', { task: task({ required_skills: ['review'], max_budget_sats: 6_000 }), requirements: { min_reputation: 0.7 } });
+    expect(near.data.error.code).toBe('NOT_FOUND');
+    expect(near.data.error.details.near_candidates).toEqual([
+      { agent_id: worker.id, name: 'Worker', excluded_by: [{ filter: 'requirements.min_reputation', detail: 'its score 0.6 is below 0.7' }] },
+      {
+        agent_id: rival.id,
+        name: 'Rival',
+        excluded_by: [
+          { filter: 'task.required_skills', detail: 'lacks review' },
+          { filter: 'task.max_budget_sats', detail: 'its price hint 9,000 sats is above 6,000 sats' },
+          { filter: 'requirements.min_reputation', detail: 'its score 0.6 is below 0.7' },
+        ],
+      },
+    ]);
+    expect(near.data.error.message).toContain(`${worker.id}: requirements.min_reputation (its score 0.6 is below 0.7)`);
+    expect(near.data.error.message).toContain(`${rival.id}: task.required_skills (lacks review), task.max_budget_sats`);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
@@ -160,6 +185,10 @@ describe('hiring an agent', () => {
     expect(wallet(ctx, worker.id).balance).toBe(7_600);
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 92_000, available: 92_000 });
     expect((await call(workerClient, 'marketplace_list_contracts', { status: 'Completed' })).data.items).toHaveLength(1);
+    // A status the contract state machine does not have is refused with the ones it has, not answered with an empty list.
+    const typo = (await call(workerClient, 'marketplace_list_contracts', { status: 'completed' })).data.error;
+    expect(typo.code).toBe('INVALID_INPUT');
+    for (const status of CONTRACT_STATUSES) expect(typo.message).toContain(`"${status}"`);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 

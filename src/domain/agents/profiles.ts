@@ -4,6 +4,7 @@ import * as hiring from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
+import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
 
 export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const;
@@ -28,7 +29,10 @@ export interface AgentProfile {
   availability: string;
   lightning_address: string | null;
   npub: string;
+  /** From completed contracts, ratings and lost disputes; null before any. */
   reputation: number | null;
+  /** What the directory ranks and min_reputation filters by: reputation, or the neutral start without a record. */
+  score: number;
   status: string;
 }
 
@@ -63,6 +67,7 @@ export function agentProfile(db: Db, agentId: string): AgentProfile {
     lightning_address: agent.lightningAddress,
     npub: agent.npub,
     reputation: agent.reputation,
+    score: rankingScore(agent.reputation),
     status: agent.status,
   };
 }
@@ -75,29 +80,58 @@ export interface AgentQuery {
   exclude?: string;
 }
 
-/**
- * Active, available agents that have every required skill and MCP server, within the
- * price and reputation asked; best first: reputation, then price. An agent with no
- * record yet counts with the neutral score a first job would start from.
- */
-export function findAgents(db: Db, q: AgentQuery): (AgentProfile & { score: number })[] {
-  const has = (list: string, wanted: string[] | undefined) => {
+/** A directory filter an agent fails, and how: what a "no match" answer tells the asker. */
+export interface FilterMiss {
+  filter: 'skills' | 'mcp_servers' | 'max_price' | 'min_reputation' | 'availability';
+  detail: string;
+}
+
+type DirectoryRow = ReturnType<typeof hiring.directory>[number];
+
+function missesOf(a: DirectoryRow, q: AgentQuery): FilterMiss[] {
+  const lacking = (list: string, wanted: string[] | undefined) => {
     const set = new Set((JSON.parse(list) as string[]).map((s) => s.toLowerCase()));
-    return (wanted ?? []).every((w) => set.has(w.toLowerCase()));
+    return (wanted ?? []).filter((w) => !set.has(w.toLowerCase()));
   };
+  const misses: FilterMiss[] = [];
+  if (a.availability === 'unavailable') misses.push({ filter: 'availability', detail: 'says it is unavailable' });
+  const skills = lacking(a.skills, q.skills);
+  if (skills.length > 0) misses.push({ filter: 'skills', detail: `lacks ${skills.join(', ')}` });
+  const servers = lacking(a.mcpServers, q.mcpServers);
+  if (servers.length > 0) misses.push({ filter: 'mcp_servers', detail: `lacks ${servers.join(', ')}` });
+  if (q.maxPriceSats !== undefined && a.priceHintSats !== null && a.priceHintSats > q.maxPriceSats) {
+    misses.push({ filter: 'max_price', detail: `its price hint ${formatSats(a.priceHintSats)} is above ${formatSats(q.maxPriceSats)}` });
+  }
+  const score = rankingScore(a.reputation);
+  if (q.minReputation !== undefined && score < q.minReputation) misses.push({ filter: 'min_reputation', detail: `its score ${score} is below ${q.minReputation}` });
+  return misses;
+}
+
+/**
+ * Every active agent in the directory but the asker, with the filters it fails (none for a
+ * match); best first: reputation, then price. An agent with no record yet counts with the
+ * neutral score a first job would start from.
+ */
+export function directoryFit(db: Db, q: AgentQuery): { agentId: string; misses: FilterMiss[] }[] {
   return hiring
     .directory(db)
-    .filter((a) => a.status === 'Active' && a.availability !== 'unavailable' && a.agentId !== q.exclude)
-    .filter((a) => has(a.skills, q.skills) && has(a.mcpServers, q.mcpServers))
-    .filter((a) => q.maxPriceSats === undefined || a.priceHintSats === null || a.priceHintSats <= q.maxPriceSats)
-    .map((a) => ({ a, score: a.reputation ?? NEUTRAL_REPUTATION }))
-    .filter(({ score }) => q.minReputation === undefined || score >= q.minReputation)
+    .filter((a) => a.status === 'Active' && a.agentId !== q.exclude)
+    .map((a) => ({ a, score: rankingScore(a.reputation) }))
     .sort((x, y) => y.score - x.score || (x.a.priceHintSats ?? 0) - (y.a.priceHintSats ?? 0) || (x.a.agentId < y.a.agentId ? -1 : 1))
-    .map(({ a, score }) => ({ ...agentProfile(db, a.agentId), score }));
+    .map(({ a }) => ({ agentId: a.agentId, misses: missesOf(a, q) }));
+}
+
+/** Active, available agents that have every required skill and MCP server, within the price and reputation asked; best first. */
+export function findAgents(db: Db, q: AgentQuery): AgentProfile[] {
+  return directoryFit(db, q)
+    .filter((f) => f.misses.length === 0)
+    .map((f) => agentProfile(db, f.agentId));
 }
 
 /** agentReputation of an empty record: (0.6 · 1/2 + 0.4 · 0.75). */
 export const NEUTRAL_REPUTATION = 0.6;
+
+const rankingScore = (reputation: number | null): number => reputation ?? NEUTRAL_REPUTATION;
 
 export function requireHireable(db: Db, agentId: string): void {
   const agent = identity.getAgent(db, agentId);

@@ -2,8 +2,11 @@
 export const BURN_WINDOW_DAYS = 7;
 export const DEFAULT_LOW_BALANCE_DAYS = 7;
 
-export type StoredAgentStatus = 'Active' | 'Suspended' | 'Terminated';
-export type AgentStatus = StoredAgentStatus | 'LowBalance';
+/** What is stored; LowBalance is read from the runway, never stored. */
+export const STORED_AGENT_STATUSES = ['Active', 'Suspended', 'Terminated'] as const;
+export type StoredAgentStatus = (typeof STORED_AGENT_STATUSES)[number];
+export const AGENT_STATUSES = ['Active', 'LowBalance', 'Suspended', 'Terminated'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 /**
  * days_until_broke = floor(available / daily_burn) with daily_burn = spend / window,

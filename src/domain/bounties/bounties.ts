@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
-import { payFromEscrow } from '../ledger/escrow.js';
+import { paidAfterFee, payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, requireHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
@@ -22,7 +22,10 @@ import { compileSchema, completeVerification, precheckSubmission, requirementsKe
 export const BOUNTY_REVIEW_WINDOW_HOURS = 72;
 const HOUR_MS = 3_600_000;
 
-export type BountyStatus = 'Active' | 'Fulfilled' | 'Expired' | 'Cancelled';
+export const BOUNTY_STATUSES = ['Active', 'Fulfilled', 'Expired', 'Cancelled'] as const;
+export type BountyStatus = (typeof BOUNTY_STATUSES)[number];
+export const SUBMISSION_STATUSES = ['Pending', 'Accepted', 'PartiallyAccepted', 'Rejected', 'Closed'] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 export interface BountyInput {
   title: string;
@@ -335,7 +338,7 @@ export function listBountiesPage(db: Db, q: { status?: BountyStatus; creatorId?:
 export function bountyView(b: BountyRow) {
   return {
     bounty_id: b.id,
-    status: b.status,
+    status: b.status as BountyStatus,
     creator_id: b.creatorId,
     untrusted_title: b.title,
     untrusted_description: b.description,
@@ -356,10 +359,10 @@ function submissionSummary(s: SubmissionRow) {
     submission_id: s.id,
     bounty_id: s.bountyId,
     contributor_id: s.contributorId,
-    status: s.status,
+    status: s.status as SubmissionStatus,
     sample_count: s.sampleCount,
     accepted_samples: s.acceptedSamples,
-    paid_sats: msatsToSats(s.paidMsats),
+    ...paidAfterFee(s.paidMsats),
     verification: JSON.parse(s.verification) as Verification,
     reason: s.reason,
     created_at: s.createdAt,

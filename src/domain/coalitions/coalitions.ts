@@ -14,15 +14,18 @@ import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { assertNamedPayee } from '../ledger/payee-scope.js';
 import { postTransfer } from '../ledger/transfers.js';
-import { msatsToSats, satsToMsats } from '../money.js';
+import { MSATS_PER_SAT, msatsToSats, satsToMsats } from '../money.js';
 import { aggregateResults, parseJsonObject, type Aggregation } from './aggregation.js';
 import { settleShares, type PaymentStructure } from './settlement.js';
-import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph } from './subtasks.js';
+import { MAX_SUBTASK_WEIGHT, readySubtasks, validateSubtaskGraph, type SubtaskStatus } from './subtasks.js';
 
 export const COALITION_TYPES = ['AdHoc', 'Standing', 'Market', 'Hierarchical'] as const;
 export type CoalitionType = (typeof COALITION_TYPES)[number];
+/** Forming → Active → Settled (Standing, ready for its next task) or Dissolved. */
 export const COALITION_STATUSES = ['Forming', 'Active', 'Settled', 'Dissolved'] as const;
 export type CoalitionStatus = (typeof COALITION_STATUSES)[number];
+export const MEMBER_STATUSES = ['invited', 'joined', 'left'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 export interface SubtaskInput {
   key: string;
@@ -101,7 +104,8 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
   if (!Number.isInteger(input.targetMemberCount) || input.targetMemberCount < 1 || input.targetMemberCount > 100) {
     throw new MarketError('INVALID_INPUT', 'target_member_count is 1–100.');
   }
-  if (input.coalitionType === 'Hierarchical' && !input.coordinatorId) throw new MarketError('INVALID_INPUT', 'A Hierarchical coalition needs a coordinator_id.');
+  // Someone must assign a Hierarchical coalition's work: without a named coordinator, the proposer does.
+  const coordinatorId = input.coordinatorId ?? (input.coalitionType === 'Hierarchical' ? input.funderId : null);
   const specs = (input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] }));
   validateSubtaskGraph(specs);
   return db.write(() => {
@@ -116,7 +120,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       coalitionType: input.coalitionType,
       taskDescription: input.taskDescription,
       funderId: input.funderId,
-      coordinatorId: input.coordinatorId ?? null,
+      coordinatorId,
       targetMemberCount: input.targetMemberCount,
       paymentStructure: input.paymentStructure,
       aggregation: input.aggregation ?? 'Concatenate',
@@ -129,10 +133,10 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       createdAt: now(clock),
       updatedAt: now(clock),
     });
-    if (input.coordinatorId) {
-      requireHireable(db, input.coordinatorId);
+    if (coordinatorId) {
+      requireHireable(db, coordinatorId);
       // A coordinator other than the proposer is only invited: it must accept the role by joining.
-      store.upsertMember(db, { coalitionId: id, agentId: input.coordinatorId, status: input.coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
+      store.upsertMember(db, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
     }
     insertSubtasks(db, clock, id, 1, input.subtasks ?? []);
     activateIfReady(db, clock, requireCoalition(db, id));
@@ -429,7 +433,11 @@ function aggregate(aggregation: Aggregation, results: string[]): { result: strin
   }
 }
 
-/** Completes the task: aggregates the accepted results and settles the pool exactly once. */
+/**
+ * Completes the task: aggregates the accepted results and settles the pool exactly once,
+ * in whole sats. Answers the coalition with who got what (`payouts`, in member order,
+ * summing to the pool; empty for a coalition without a pool).
+ */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(() => {
     const c = requireCoalitionFor(db, coalitionId, byId);
@@ -444,6 +452,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
+    const payouts: { agent_id: string; amount_sats: number }[] = [];
     if (c.holdId) {
       postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
       const memberRows = payees(c, store.members(db, c.id), all);
@@ -457,14 +466,16 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
           weight: all.filter((s) => s.assigneeId === m.agentId).reduce((w, s) => w + s.weight, 0),
           fixedMsats: m.fixedMsats ?? 0,
         })),
+        unitMsats: MSATS_PER_SAT,
       });
       for (const share of shares) {
+        payouts.push({ agent_id: share.agentId, amount_sats: msatsToSats(share.amountMsats) });
         if (share.amountMsats === 0) continue;
         assertNamedPayee(db, agentAccountId(c.funderId), agentAccountId(share.agentId));
         postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(share.agentId), amountMsats: share.amountMsats, entryType: 'CoalitionSplit', description: `Share of coalition ${c.id}`, reference: c.id });
       }
     }
-    return coalitionView(db, c.id, byId);
+    return { ...coalitionView(db, c.id, byId), payouts };
   });
 }
 
@@ -487,7 +498,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
   const reads = resultReader(lead, subtasks, viewerId);
   return {
     coalition_id: c.id,
-    status: c.status,
+    status: c.status as CoalitionStatus,
     coalition_type: c.coalitionType,
     untrusted_task_description: c.taskDescription,
     funder_id: c.funderId,
@@ -497,14 +508,14 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
     aggregation: c.aggregation,
     pool_sats: msatsToSats(c.poolMsats),
     round: c.round,
-    members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
+    members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status as MemberStatus, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
     subtasks: subtasks.map((s) => ({
       key: s.key,
       untrusted_title: s.title,
       weight: s.weight,
       depends_on: JSON.parse(s.dependsOn) as string[],
       assignee_id: s.assigneeId,
-      status: s.status,
+      status: s.status as SubtaskStatus,
       bids: JSON.parse(s.bids) as { agent_id: string; price_sats: number }[],
       untrusted_result: reads(s) ? s.result : null,
       untrusted_return_reason: reads(s) ? s.returnReason : null,

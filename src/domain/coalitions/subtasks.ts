@@ -7,7 +7,8 @@ export interface SubtaskSpec {
   dependsOn: string[];
 }
 
-export type SubtaskStatus = 'open' | 'assigned' | 'submitted' | 'accepted';
+export const SUBTASK_STATUSES = ['open', 'assigned', 'submitted', 'accepted'] as const;
+export type SubtaskStatus = (typeof SUBTASK_STATUSES)[number];
 
 /** Returns the keys in an order where every subtask comes after its dependencies. */
 /**

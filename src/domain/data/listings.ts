@@ -13,6 +13,8 @@ import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
 
 export const LISTING_TYPES = ['FullDataset', 'Sample', 'Subscription'] as const;
 export type ListingType = (typeof LISTING_TYPES)[number];
+export const LISTING_STATUSES = ['Active', 'Delisted'] as const;
+export type ListingStatus = (typeof LISTING_STATUSES)[number];
 export const LISTING_SORTS = ['relevance', 'price', 'newest', 'popular'] as const;
 
 export interface ListingInput {
@@ -68,7 +70,7 @@ export function delistListing(db: Db, clock: Clock, sellerId: string, id: string
     const row = requireListing(db, id);
     if (row.sellerId !== sellerId) throw new MarketError('NOT_FOUND', `No data listing ${id} of yours.`);
     if (row.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${id} is already ${row.status}.`);
-    store.setListingStatus(db, id, 'Delisted', clock.now().toISOString());
+    store.setListingStatus(db, id, 'Delisted' satisfies ListingStatus, clock.now().toISOString());
     return listingView(requireListing(db, id));
   });
 }
@@ -107,7 +109,7 @@ export function searchListings(db: Db, q: ListingSearch): Page<ReturnType<typeof
 export function listingView(l: ListingRow) {
   return {
     listing_id: l.id,
-    status: l.status,
+    status: l.status as ListingStatus,
     seller_id: l.sellerId,
     untrusted_title: l.title,
     untrusted_description: l.description,

@@ -22,7 +22,8 @@ export const CONFIRMATION_WINDOW_HOURS = 72;
 export const SUBSCRIPTION_DAYS = 30;
 const HOUR_MS = 3_600_000;
 
-export type PurchaseStatus = 'Pending' | 'Completed' | 'Disputed' | 'Refunded';
+export const PURCHASE_STATUSES = ['Pending', 'Completed', 'Disputed', 'Refunded'] as const;
+export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 
 export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: string) {
   return db.write(() => {

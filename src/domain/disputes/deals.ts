@@ -12,13 +12,15 @@ import * as data from '../../db/data-store.js';
 import * as skills from '../../db/skills-store.js';
 import { currentContract, expireContract, requireContract, settleContract } from '../hiring/contracts.js';
 import { voidHold } from '../ledger/holds.js';
-import { satsToMsats } from '../money.js';
+import { formatSats, satsToMsats } from '../money.js';
 import type { SubjectKind } from './disputes.js';
 
 export interface Claim {
   respondentId: string;
   /** The whole of what is in dispute: RefundFull refunds this, RefundPartial less. */
   maxMsats: number;
+  /** What maxMsats is, in words for a claimant who asked for more: why the cap is what it is. */
+  capReason: string;
   /** Null while the money is still held; else when it was paid out (the window runs from then). */
   paidAt: string | null;
   /** Holds the deal's money until the dispute is resolved (only when paidAt is null). */
@@ -37,11 +39,13 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       if (!workerContests && c.hirerId !== claimantId) {
         throw new MarketError('NOT_FOUND', `No contract ${c.id} that you hired for, or that you were hired for and whose delivery stands rejected.`);
       }
-      if (c.status === 'Completed') return { respondentId: c.agentId, maxMsats: c.agreedMsats, paidAt: c.updatedAt, freeze: () => {} };
+      const price = `the agreed price of contract ${c.id}`;
+      if (c.status === 'Completed') return { respondentId: c.agentId, maxMsats: c.agreedMsats, capReason: `${price}, paid out`, paidAt: c.updatedAt, freeze: () => {} };
       if (!['InProgress', 'Delivered', 'Rejected'].includes(c.status)) throw new MarketError('CONFLICT', `A ${c.status} contract cannot be disputed.`);
       return {
         respondentId: workerContests ? c.hirerId : c.agentId,
         maxMsats: c.agreedMsats,
+        capReason: workerContests ? `${price} (your pay), still held in escrow` : `${price}, still held in escrow`,
         paidAt: null,
         // A disputed contract neither settles nor expires until resolved.
         freeze: () => {
@@ -53,11 +57,12 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       const p = requirePurchase(db, id);
       if (p.buyerId !== claimantId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
       if (p.priceMsats === 0) throw new MarketError('CONFLICT', `Purchase ${p.id} was free; there is nothing to refund.`);
-      if (p.status === 'Completed') return { respondentId: p.sellerId, maxMsats: p.priceMsats, paidAt: p.completedAt, freeze: () => {} };
+      if (p.status === 'Completed') return { respondentId: p.sellerId, maxMsats: p.priceMsats, capReason: `the price of purchase ${p.id}, paid out`, paidAt: p.completedAt, freeze: () => {} };
       if (p.status !== 'Pending') throw new MarketError('CONFLICT', `A ${p.status} purchase cannot be disputed.`);
       return {
         respondentId: p.sellerId,
         maxMsats: p.priceMsats,
+        capReason: `the price of purchase ${p.id}, still held in escrow`,
         paidAt: null,
         freeze: () => {
           if (!data.updatePurchase(db, p.id, ['Pending'], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile.`);
@@ -71,7 +76,7 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       if (claimantId === b.creatorId) {
         // The creator paid for samples that turned out bad: the contributor pays back.
         if (s.paidMsats === 0) throw new MarketError('CONFLICT', `Nothing was paid for submission ${s.id}.`);
-        return { respondentId: s.contributorId, maxMsats: s.paidMsats, paidAt: s.updatedAt, freeze: () => {} };
+        return { respondentId: s.contributorId, maxMsats: s.paidMsats, capReason: `what you paid for submission ${s.id}`, paidAt: s.updatedAt, freeze: () => {} };
       }
       if (claimantId === s.contributorId) {
         // The contributor says samples were wrongly rejected: the creator pays for them.
@@ -79,7 +84,13 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
         if (s.samples === null || refused === 0 || !['Rejected', 'PartiallyAccepted'].includes(s.status)) {
           throw new MarketError('CONFLICT', `Submission ${s.id} has no samples its creator rejected after review.`);
         }
-        return { respondentId: b.creatorId, maxMsats: earnedMsats(b.rewardMsats, b.minSamples, refused), paidAt: s.updatedAt, freeze: () => {} };
+        return {
+          respondentId: b.creatorId,
+          maxMsats: earnedMsats(b.rewardMsats, b.minSamples, refused),
+          capReason: `the reward for the ${refused} samples of submission ${s.id} that were not accepted`,
+          paidAt: s.updatedAt,
+          freeze: () => {},
+        };
       }
       throw new MarketError('NOT_FOUND', `No bounty submission ${s.id} of yours.`);
     }
@@ -90,7 +101,7 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       const skill = skills.skillById(db, u.skillId)!;
       if (skill.authorKind !== 'agent') throw new MarketError('CONFLICT', `Skill ${skill.slug} was published by a sponsor, not an agent; only agents answer disputes.`);
       if (u.creatorSats === 0 || skill.authorId === claimantId) throw new MarketError('CONFLICT', `Nothing was paid to the creator of ${skill.slug} for ${u.id}.`);
-      return { respondentId: skill.authorId, maxMsats: satsToMsats(u.creatorSats), paidAt: u.createdAt, freeze: () => {} };
+      return { respondentId: skill.authorId, maxMsats: satsToMsats(u.creatorSats), capReason: skillShareReason(skill.slug, u), paidAt: u.createdAt, freeze: () => {} };
     }
     case 'job':
       throw new MarketError(
@@ -98,6 +109,21 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
         'Compute jobs cannot be disputed: their providers are paid over Lightning, outside the ledger, so a dispute could recover nothing.',
       );
   }
+}
+
+/**
+ * Only the creator's share of a skill's price can be claimed back from it: the platform's
+ * fee, and the compute and referrer shares, were paid to others and are not disputable.
+ */
+function skillShareReason(slug: string, u: { costSats: number; platformSats: number; computeSats: number; referrerSats: number }): string {
+  const others = [
+    ['the platform fee', u.platformSats],
+    ['the compute share', u.computeSats],
+    ['the referrer share', u.referrerSats],
+  ] as const;
+  const paidToOthers = others.filter(([, sats]) => sats > 0).map(([what, sats]) => `${what} (${formatSats(sats)})`);
+  const rest = paidToOthers.length > 0 ? `; the rest, ${paidToOthers.join(', ')}, did not go to the creator and is not disputable` : '';
+  return `what the creator of ${slug} received of the ${formatSats(u.costSats)} you paid${rest}`;
 }
 
 /**

@@ -22,6 +22,8 @@ export type DisputeType = (typeof DISPUTE_TYPES)[number];
 export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 export const RESOLUTIONS = ['RefundFull', 'RefundPartial', 'NoRefund'] as const;
+export const DISPUTE_STATUSES = ['Open', 'UnderReview', 'Resolved', 'Withdrawn'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];
 
 /** How long after completion a paid contract can still be disputed. */
@@ -43,7 +45,8 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     if (hiring.disputeOf(db, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
     const amountMsats = satsToMsats(input.amountSats);
     if (amountMsats <= 0 || amountMsats > claim.maxMsats) {
-      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${msatsToSats(claim.maxMsats)} (what is at stake in this deal).`);
+      const max = msatsToSats(claim.maxMsats);
+      throw new MarketError('INVALID_INPUT', `amount_sats must be 1–${max.toLocaleString('en-US')}: what is at stake is ${claim.capReason}.`, { max_sats: max });
     }
     const now = clock.now();
     if (claim.paidAt !== null && now.getTime() - Date.parse(claim.paidAt) > DISPUTE_WINDOW_DAYS * DAY_MS) {
@@ -141,7 +144,7 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
 export function disputeView(d: DisputeRow) {
   return {
     dispute_id: d.id,
-    status: d.status,
+    status: d.status as DisputeStatus,
     dispute_type: d.disputeType,
     subject: { kind: d.subjectKind, id: d.subjectId },
     claimant_id: d.claimantId,
@@ -167,6 +170,6 @@ export function visibleDispute(db: Db, agentId: string, id: string) {
 }
 
 /** Disputes an agent filed or faces (or every dispute, for the operator), newest first. */
-export function listDisputeViews(db: Db, agentId: string | null, status?: string) {
+export function listDisputeViews(db: Db, agentId: string | null, status?: DisputeStatus) {
   return hiring.listDisputes(db, agentId, status).map(disputeView);
 }

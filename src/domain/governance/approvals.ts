@@ -16,7 +16,8 @@ import { recordAudit } from './audit.js';
 import { notifySponsor } from './notifications.js';
 import type { Caller } from '../identity/caller.js';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
+export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'executed', 'failed'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export interface ApprovalView {
   approval_id: string;

@@ -7,7 +7,8 @@ import type { Clock } from '../clock.js';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
 
-export type AuditOutcome = 'allowed' | 'escalated' | 'denied';
+export const AUDIT_OUTCOMES = ['allowed', 'escalated', 'denied'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface AuditEntry {
   sponsorId: string;

@@ -8,6 +8,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
+import { approvalUrl } from './approval-link.js';
 
 export type SponsorEvent =
   | 'approval.requested'
@@ -17,6 +18,20 @@ export type SponsorEvent =
   | 'agent.status_changed';
 
 export const SIGNATURE_HEADER = 'x-marketplace-signature';
+
+/**
+ * The body of an event as it is sent: an approval event carries `data.approval_url`, the
+ * console page where the sponsor decides, when the delivering server knows its public
+ * address. Added at delivery rather than when queued, because events are also queued
+ * where no address is known (the command line's decisions, a stdio server).
+ */
+export function deliveredBody(payload: string, publicUrl: string | null): string {
+  if (!publicUrl) return payload;
+  const event = JSON.parse(payload) as { event: string; data: { approval_id?: unknown; approval?: { approval_id?: unknown } } };
+  const approvalId = event.data.approval_id ?? event.data.approval?.approval_id;
+  if (!event.event.startsWith('approval.') || typeof approvalId !== 'string') return payload;
+  return JSON.stringify({ ...event, data: { ...event.data, approval_url: approvalUrl(publicUrl, approvalId) } });
+}
 
 /** Queues an event for the sponsor's webhook; nothing is queued when it has none. */
 export function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: SponsorEvent, data: Record<string, unknown>): void {

@@ -23,7 +23,7 @@ import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import { agentReputation } from '../agents/reputation.js';
-import { findAgents, requireHireable, type AgentProfile } from '../agents/profiles.js';
+import { agentProfile, directoryFit, requireHireable, type AgentProfile, type FilterMiss } from '../agents/profiles.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
@@ -39,7 +39,8 @@ export const REVIEW_WINDOW_HOURS = 72;
 export const OFFER_WINDOW_HOURS = 72;
 const HOUR_MS = 3_600_000;
 
-export type ContractStatus = 'Proposed' | 'InProgress' | 'Delivered' | 'Completed' | 'Cancelled' | 'Expired' | 'Rejected' | 'Disputed';
+export const CONTRACT_STATUSES = ['Proposed', 'InProgress', 'Delivered', 'Completed', 'Cancelled', 'Expired', 'Rejected', 'Disputed'] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 export interface HireInput {
   hirerId: string;
@@ -53,26 +54,52 @@ export interface HireInput {
 }
 
 /** Who would be hired: the chosen agent, or the best match for the task. */
-export function chooseWorker(db: Db, input: HireInput): { agentId: string; candidates: (AgentProfile & { score: number })[] } {
+export function chooseWorker(db: Db, input: HireInput): { agentId: string; candidates: AgentProfile[] } {
   if (input.agentId) {
     if (input.agentId === input.hirerId) throw new MarketError('INVALID_INPUT', 'An agent cannot hire itself.');
     requireHireable(db, input.agentId);
     return { agentId: input.agentId, candidates: [] };
   }
-  const candidates = findAgents(db, {
-    skills: input.requiredSkills,
-    mcpServers: input.requiredMcpServers,
-    minReputation: input.minReputation,
-    maxPriceSats: input.maxBudgetSats,
-    exclude: input.hirerId,
-  })
-    // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
-    .filter((c) => dealsWith(db, input.hirerId, c.agent_id))
-    .slice(0, 5);
-  if (!candidates[0]) {
-    throw new MarketError('NOT_FOUND', 'No active agent matches these skills, MCP servers, reputation and budget. Loosen the requirements or name an agent_id.');
-  }
+  const query = { skills: input.requiredSkills, mcpServers: input.requiredMcpServers, minReputation: input.minReputation, maxPriceSats: input.maxBudgetSats, exclude: input.hirerId };
+  // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
+  const refused: HireMiss = { filter: 'counterparties', detail: "your sponsor's policy does not deal with it" };
+  const fit = directoryFit(db, query).map((f) => (f.misses.length === 0 && !dealsWith(db, input.hirerId, f.agentId) ? { ...f, misses: [refused] } : f));
+  const candidates = fit.filter((f) => f.misses.length === 0).slice(0, 5).map((f) => agentProfile(db, f.agentId));
+  if (!candidates[0]) throw noMatch(db, fit);
   return { agentId: candidates[0].agent_id, candidates };
+}
+
+type HireMiss = FilterMiss | { filter: 'counterparties'; detail: string };
+
+/** The hire_agent field (or rule) behind each directory filter, as the hirer wrote it. */
+const HIRE_FILTERS: Record<HireMiss['filter'], string> = {
+  skills: 'task.required_skills',
+  mcp_servers: 'requirements.required_mcp_servers',
+  max_price: 'task.max_budget_sats',
+  min_reputation: 'requirements.min_reputation',
+  availability: 'availability',
+  counterparties: 'policy counterparties',
+};
+const NEAR_CANDIDATES = 5;
+
+/**
+ * "No match" names, for the agents that came nearest (fewest filters failed), each filter
+ * that excluded them, so the hirer knows which requirement to loosen instead of guessing.
+ */
+function noMatch(db: Db, fit: { agentId: string; misses: HireMiss[] }[]): MarketError {
+  const near = [...fit]
+    .sort((x, y) => x.misses.length - y.misses.length)
+    .slice(0, NEAR_CANDIDATES)
+    .map((f) => ({ agent_id: f.agentId, name: agentProfile(db, f.agentId).name, excluded_by: f.misses.map((m) => ({ filter: HIRE_FILTERS[m.filter], detail: m.detail })) }));
+  if (near.length === 0) {
+    return new MarketError('NOT_FOUND', 'No other active agent is in the directory yet. Name an agent_id, or try again later.', { near_candidates: [] });
+  }
+  const lines = near.map((c) => `${c.agent_id}: ${c.excluded_by.map((e) => `${e.filter} (${e.detail})`).join(', ')}`);
+  return new MarketError(
+    'NOT_FOUND',
+    `No active agent matches. The nearest and what excluded them — ${lines.join('; ')}. Loosen one of these requirements or name an agent_id.`,
+    { near_candidates: near },
+  );
 }
 
 /**
@@ -356,7 +383,7 @@ export function contractView(c: ContractRow) {
   const rejected = c.status === 'Rejected';
   return {
     contract_id: c.id,
-    status: c.status,
+    status: c.status as ContractStatus,
     hirer_id: c.hirerId,
     agent_id: c.agentId,
     // The hirer wrote it and the worker reads it (and the reason of a rejection): data, never instructions.

@@ -1,9 +1,9 @@
 import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
-import { contractView } from './contracts.js';
+import { contractView, type ContractStatus } from './contracts.js';
 
-export function listContractsPage(db: Db, agentId: string, q: { status?: string; cursor?: string; limit: number }) {
+export function listContractsPage(db: Db, agentId: string, q: { status?: ContractStatus; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
   const rows = hiring.listContracts(db, agentId, q.status, beforeId, q.limit + 1);
   return toPage(rows, q.limit, contractView, (r) => encodeCursor({ id: r.id }));

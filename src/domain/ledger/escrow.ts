@@ -2,6 +2,7 @@
 // rule for contracts, data sales and bounty rewards.
 import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
+import { msatsToSats } from '../money.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from './accounts.js';
 import { assertNamedPayee } from './payee-scope.js';
 import { postTransfer } from './transfers.js';
@@ -12,6 +13,17 @@ export const PLATFORM_FEE_PCT = 5;
 export function settlementShares(priceMsats: number, feePct = PLATFORM_FEE_PCT): { payeeMsats: number; feeMsats: number } {
   const feeMsats = Math.floor((priceMsats * feePct) / 100);
   return { payeeMsats: priceMsats - feeMsats, feeMsats };
+}
+
+/**
+ * A settled price as its payee reads it, in whole sats: paid (the gross), received (after
+ * the fee, rounded down like every balance) and the fee as their difference, so the three
+ * numbers a reader checks always agree.
+ */
+export function paidAfterFee(priceMsats: number): { paid_sats: number; fee_sats: number; received_sats: number } {
+  const paid = msatsToSats(priceMsats);
+  const received = msatsToSats(settlementShares(priceMsats).payeeMsats);
+  return { paid_sats: paid, fee_sats: paid - received, received_sats: received };
 }
 
 /** Moves priceMsats, already posted to escrow, to the payee and the platform. */

@@ -13,6 +13,9 @@ import { msatsToSats, satsToMsats } from '../money.js';
 import type { PaymentRail } from './rail.js';
 
 export const INVOICE_EXPIRY_SECONDS = 3_600;
+/** requested (no bolt11 yet) → pending → credited, or expired. */
+export const INVOICE_STATUSES = ['requested', 'pending', 'credited', 'expired'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 export interface Owner {
   kind: 'agent' | 'sponsor';
@@ -127,7 +130,7 @@ export function invoiceView(r: InvoiceRow) {
     bolt11: r.bolt11,
     payment_hash: r.paymentHash,
     amount_sats: msatsToSats(r.amountMsats),
-    status: r.status as 'requested' | 'pending' | 'credited' | 'expired',
+    status: r.status as InvoiceStatus,
     expires_at: r.expiresAt,
     credited_at: r.creditedAt,
   };

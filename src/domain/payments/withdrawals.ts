@@ -235,11 +235,15 @@ export function listWithdrawalsPage(db: Db, agentId: string, q: { cursor?: strin
   return toPage(store.listWithdrawals(db, agentId, beforeId, q.limit + 1), q.limit, withdrawalView, (w) => encodeCursor({ id: w.id }));
 }
 
-/** The tool's statuses: completed, pending (queued, or sent with the outcome not known yet), failed. */
+/** What a withdrawal shows: completed, pending (queued, or sent with the outcome not known yet), failed. */
+export const WITHDRAWAL_STATUSES = ['completed', 'pending', 'failed'] as const;
+export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
+
 export function withdrawalView(w: WithdrawalRow) {
+  const status: WithdrawalStatus = w.status === 'completed' ? 'completed' : w.status === 'failed' ? 'failed' : 'pending';
   return {
     withdrawal_id: w.id,
-    status: (w.status === 'completed' ? 'completed' : w.status === 'failed' ? 'failed' : 'pending') as 'completed' | 'pending' | 'failed',
+    status,
     amount_sats: msatsToSats(w.amountMsats),
     fee_sats: w.feeMsats === null ? 0 : Math.ceil(w.feeMsats / 1000),
     max_fee_sats: msatsToSats(w.maxFeeMsats),
