@@ -15,6 +15,7 @@ import { authenticate } from '../domain/identity/registration.js';
 import { hashToken, TOKEN_PREFIX } from '../domain/identity/tokens.js';
 import { formatSats } from '../domain/money.js';
 import { approvedCallRunner } from '../tools/approved-calls.js';
+import { judgeOrigin, servedAddresses } from './served-addresses.js';
 
 const SESSION_COOKIE = 'am_session';
 const SESSION_TTL_SECONDS = 12 * 60 * 60;
@@ -31,7 +32,9 @@ const PAGE_HEADERS = {
   // Older browsers ignore frame-ancestors; clickjacking the Approve button must fail there too.
   'X-Frame-Options': 'DENY',
   'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: under it Chromium sends `Origin: null` on the page's own form posts.
+  // same-origin still tells other sites nothing (approval ids stay in this console).
+  'Referrer-Policy': 'same-origin',
 } as const;
 
 const ERROR_STATUS: Partial<Record<ErrorCode, number>> = { NOT_FOUND: 404, CONFLICT: 409, APPROVAL_EXPIRED: 410 };
@@ -42,6 +45,7 @@ type Handler = (req: Request, res: Response) => void;
 export function approvalConsole(ctx: AppContext): express.Router {
   const router = express.Router();
   const form = formBody();
+  const pageHeaders = pageHeadersOf(ctx);
   // Headers and body parsing are attached per route: this router sits in front of /mcp,
   // and nothing here may touch requests that are not the console's.
   router.get(HOME, pageHeaders, guarded(ctx, (req, res) => showHome(ctx, req, res)));
@@ -165,9 +169,28 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 
 // ---- request plumbing ----
 
-function pageHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.set(PAGE_HEADERS);
-  next();
+/**
+ * Page headers, and where the request came from. A foreign Origin is refused, as on /mcp
+ * (a page on another port of this machine is another site). A form post must come from
+ * this console's own page: the browser's Sec-Fetch-Site says so (when it sends one), and
+ * an opaque Origin ("null", which some browsers send for a page's own post under strict
+ * referrer settings, and which a hostile page can make its own posts carry) is taken only
+ * with Sec-Fetch-Site: same-origin. Past this, the session's CSRF token and its
+ * SameSite=Strict cookie decide, exactly as before.
+ */
+function pageHeadersOf(ctx: AppContext) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.set(PAGE_HEADERS);
+    const verdict = judgeOrigin(req.headers.origin, servedAddresses(ctx.config, req.socket.localPort));
+    const site = req.headers['sec-fetch-site'];
+    const posted = req.method === 'POST';
+    const refused =
+      verdict === 'foreign' ||
+      (verdict === 'opaque' && (!posted || site !== 'same-origin')) ||
+      (posted && site !== undefined && site !== 'same-origin');
+    if (refused) return send(res, 403, messagePage('Refused', 'This request did not come from a page of this console. Open the console and try again there.'));
+    next();
+  };
 }
 
 /** Form bodies for these routes only; a body that cannot be read is answered here, as a page. */
