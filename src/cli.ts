@@ -27,9 +27,8 @@ import { requireAgent } from './domain/agents/registry.js';
 import { MAX_PAGE_SIZE } from './domain/pagination.js';
 import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
-import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
-import { searchCatalogue } from './domain/skills/search.js';
-import { versionForReview } from './domain/skills/version-review.js';
+import { deprecateSkillVersion, reviewSkillVersion, type ReviewDecision } from './domain/skills/catalogue.js';
+import { reviewQueue, versionForReview } from './domain/skills/version-review.js';
 import { renderVersionForReview } from './cli/skill-review-text.js';
 import { listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
 import { approveProvider, listProviderViews } from './domain/compute/providers.js';
@@ -571,12 +570,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (command === 'skills queue') {
-        const page = searchCatalogue(ctx.db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
-        const items = page.items.map((s) => {
-          const view = skillView(ctx.db, s.slug);
-          const pending = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
-          return { slug: s.slug, name: s.name, author_id: s.author_id, versions: pending, scan_findings: view.scan_findings };
-        });
+        const items = reviewQueue(ctx.db);
         out(
           flags,
           { items },

@@ -12,7 +12,7 @@ import { MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { authenticate } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
-import { approvalConsole } from './console.js';
+import { consoleRoutes } from './console.js';
 import { callsCarried, refuseDroppedBatches } from './batches.js';
 import { rateLimit } from './rate-limit.js';
 import { hostnameOf, judgeOrigin, ownHostnames, servedAddresses } from './served-addresses.js';
@@ -27,7 +27,7 @@ export function createHttpApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(hostValidation(ctx));
-  app.use(approvalConsole(ctx));
+  app.use(consoleRoutes(ctx));
   app.use(originValidation(ctx));
 
   app.get('/healthz', (_req, res) => {

@@ -207,6 +207,11 @@ describe('the approval page', () => {
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/console');
     }
+    for (const next of ['/console/./agents', '/console/approvals/..', 'https:/\\evil.example', '/console\\@evil.example']) {
+      expect((await signIn(tokens.sponsor, next)).response.headers.get('location'), next).toBe('/console');
+    }
+    // A page of the console itself is where the sign-in goes on to.
+    expect((await signIn(tokens.sponsor, '/console/approvals?status=denied')).response.headers.get('location')).toBe('/console/approvals?status=denied');
   });
 
   it('refuses a decision posted from a foreign origin', async () => {
