@@ -27,9 +27,8 @@ import { requireAgent } from './domain/agents/registry.js';
 import { MAX_PAGE_SIZE } from './domain/pagination.js';
 import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
-import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
-import { searchCatalogue } from './domain/skills/search.js';
-import { versionForReview } from './domain/skills/version-review.js';
+import { deprecateSkillVersion, reviewSkillVersion, type ReviewDecision } from './domain/skills/catalogue.js';
+import { reviewQueue, versionForReview } from './domain/skills/version-review.js';
 import { renderVersionForReview } from './cli/skill-review-text.js';
 import { DISPUTE_STATUSES, listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
 import { approveProvider, listProviderViews } from './domain/compute/providers.js';
@@ -49,7 +48,8 @@ Serving
   serve --http [--host H] [--port P] [--allowed-host NAME]... [--rate-limit N]
                                 Streamable HTTP at /mcp, legacy SSE at /sse, /healthz;
                                 N calls a second per caller, batches counted by call (default 200, 0 = off)
-  start                         init if the database is new, then serve --http
+  start                         init if the database is new, then serve --http; prints the
+                                sponsor console's URL (sign in there with the sponsor token)
 
 Administration
   init [--sponsor-name N] [--agent-name N]
@@ -114,7 +114,7 @@ Serve options
   --nwc-url URL   the operator's Nostr Wallet Connect URL (or MARKETPLACE_NWC_URL)
   --relay URL     a Nostr relay, repeatable (or MARKETPLACE_RELAYS, comma-separated)
   --auto-approve-providers
-  --public-url URL  where people reach this server's approval pages (default: the HTTP address)
+  --public-url URL  where people reach this server's console and approval pages (default: the HTTP address)
   --install-dir DIR  write each installed skill's verified files to DIR/<slug>/ (or
                   MARKETPLACE_INSTALL_DIR): ~/.claude/skills for Claude Code, ~/.codex/skills for Codex
   --allow-fetch-host HOST:PORT  let agents' lightning addresses reach this non-public host:port,
@@ -233,6 +233,28 @@ function connectionInfo(config: Config, token: string) {
 function httpUrl(config: Config): string {
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   return `http://${host}:${config.http.port}/mcp`;
+}
+
+/** Where sponsors sign in: the public URL's when one was given, else this server's own address. */
+function consoleUrl(config: Config): string {
+  return `${(config.publicUrl ?? '').replace(/\/+$/, '')}/console`;
+}
+
+/**
+ * What `start` says about the console and the sponsor token: the one secret a person
+ * must keep from their agents. On the first start `init` has just printed that token.
+ */
+function consoleNotice(config: Config, firstStart: boolean): string {
+  const where = firstStart
+    ? 'the sponsor token printed above'
+    : `your sponsor token (printed when the database was created; \`token rotate --sponsor ID\` issues a new one)`;
+  return [
+    `Sponsor console: ${consoleUrl(config)}`,
+    `  Sign in there with ${where}. The sponsor token is yours, not your agents':`,
+    '  with it you watch what each agent spends, approve or deny what waits for you, edit their',
+    '  policies and suspend them. Never put it in an agent\'s configuration; agents get agent tokens.',
+    '',
+  ].join('\n');
 }
 
 function init(ctx: AppContext, flags: Flags): Record<string, unknown> {
@@ -371,11 +393,13 @@ async function main(argv: string[]): Promise<number> {
       else await serveStdio(ctx);
       return -1; // keep running
     case 'start': {
-      if (isFreshDatabase(ctx.db)) init(ctx, { ...flags, json: false });
+      const first = isFreshDatabase(ctx.db);
+      if (first) init(ctx, { ...flags, json: false });
       await serveHttp(ctx, (url) =>
         process.stdout.write(
-          `\nagent-marketplace ${VERSION} is serving MCP at ${url} (health: ${url.replace(/\/mcp$/, '/healthz')})\n` +
-            `Database: ${ctx.config.dbPath}. Clients send "Authorization: Bearer <token>"; ` +
+          `\nagent-marketplace ${VERSION} is serving MCP at ${url} (health: ${url.replace(/\/mcp$/, '/healthz')})\n\n` +
+            consoleNotice(ctx.config, first) +
+            `\nDatabase: ${ctx.config.dbPath}. Clients send "Authorization: Bearer <token>"; ` +
             'tokens come from `init` (above, on first start), `agent create` or `token rotate`.\nCtrl-C stops it.\n',
         ),
       );
@@ -578,12 +602,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (command === 'skills queue') {
-        const page = searchCatalogue(ctx.db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
-        const items = page.items.map((s) => {
-          const view = skillView(ctx.db, s.slug);
-          const pending = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
-          return { slug: s.slug, name: s.name, author_id: s.author_id, versions: pending, scan_findings: view.scan_findings };
-        });
+        const items = reviewQueue(ctx.db);
         out(
           flags,
           { items },

@@ -1,19 +1,8 @@
 // `skills show` as text: every file of a version, numbered as the scanner numbers lines,
 // with each finding printed under the line it is on. The files are the creator's, printed
-// to the operator's terminal, so every character that could move the cursor, recolour,
-// erase or reorder what is shown (terminal escapes, carriage returns, bidirectional
-// overrides: "Trojan Source") is printed as a visible escape instead: the reviewer sees
-// exactly what it approves.
+// to the operator's terminal, with hidden characters spelled out (shown-text.ts).
+import { LINE_BREAK, visible } from '../domain/skills/shown-text.js';
 import type { VersionForReview } from '../domain/skills/version-review.js';
-
-/** The scanner's own line split (src/domain/skills/scanner.ts), so finding lines match. */
-const LINE_BREAK = /\r\n|\r|\n/;
-// C0 controls but tab, DEL, C1 controls; bidi embeddings, overrides and isolates; zero-width and invisible formatting characters; lone surrogates.
-const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export function visible(text: string): string {
-  return text.replace(HIDDEN, (c) => `\\u{${c.codePointAt(0)!.toString(16).padStart(4, '0')}}`);
-}
 
 /** `dbOption` is the ` --db PATH` the operator ran with, for the command the text suggests. */
 export function renderVersionForReview(v: VersionForReview, dbOption = ''): string {

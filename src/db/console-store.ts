@@ -1,14 +1,21 @@
-// SQL for the sponsor console's sign-in sessions. Only the SHA-256 of a session id is
-// stored, so a copy of the database does not sign anyone in.
+// SQL for the console's sign-in sessions (a sponsor's, or the operator's). Only the
+// SHA-256 of a session id is stored, so a copy of the database does not sign anyone in.
 import { preparedPerConnection, type Db } from './connection.js';
+import type { PrincipalKind } from './identity-store.js';
 
 export interface ConsoleSessionRow {
   idHash: string;
-  sponsorId: string;
+  /** Null for the operator's session. */
+  sponsorId: string | null;
   tokenHash: string;
   csrfToken: string;
   createdAt: string;
   expiresAt: string;
+}
+
+/** A live session, with who its token stands for. */
+export interface LiveConsoleSession extends ConsoleSessionRow {
+  principalKind: PrincipalKind;
 }
 
 function prepare(db: Db) {
@@ -21,7 +28,7 @@ function prepare(db: Db) {
     // A session lives only as long as the token that opened it: rotating the token ends it.
     findLive: s.prepare(
       `SELECT s.id_hash AS idHash, s.sponsor_id AS sponsorId, s.token_hash AS tokenHash, s.csrf_token AS csrfToken,
-         s.created_at AS createdAt, s.expires_at AS expiresAt
+         s.created_at AS createdAt, s.expires_at AS expiresAt, t.principal_kind AS principalKind
        FROM console_sessions s JOIN tokens t ON t.token_hash = s.token_hash AND t.revoked_at IS NULL
        WHERE s.id_hash = ? AND s.expires_at > ?`,
     ),
@@ -37,8 +44,8 @@ export function insertConsoleSession(db: Db, row: ConsoleSessionRow): void {
 }
 
 /** The session with this id hash, unless it has expired by nowIso or its token was revoked. */
-export function findLiveConsoleSession(db: Db, idHash: string, nowIso: string): ConsoleSessionRow | undefined {
-  return sql(db).findLive.get(idHash, nowIso) as ConsoleSessionRow | undefined;
+export function findLiveConsoleSession(db: Db, idHash: string, nowIso: string): LiveConsoleSession | undefined {
+  return sql(db).findLive.get(idHash, nowIso) as LiveConsoleSession | undefined;
 }
 
 export function deleteConsoleSession(db: Db, idHash: string): void {

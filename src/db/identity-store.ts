@@ -81,8 +81,8 @@ export function findActiveToken(db: Db, tokenHash: string): { principalKind: Pri
   return statements(db).token.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
 }
 
-export function updateAgentStatus(db: Db, id: string, status: string, at: string): void {
-  db.orm.update(agents).set({ status, statusChangedAt: at }).where(eq(agents.id, id)).run();
+export function updateAgentStatus(db: Db, id: string, status: string, at: string, reason: string): void {
+  db.orm.update(agents).set({ status, statusChangedAt: at, statusReason: reason }).where(eq(agents.id, id)).run();
 }
 
 export function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): void {

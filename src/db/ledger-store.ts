@@ -126,6 +126,13 @@ function statements(db: Db) {
       `SELECT entry_type AS entryType, SUM(amount_msats) AS total FROM daily_debits
        WHERE account_id = ? AND day >= ? GROUP BY entry_type`,
     ),
+    dailyDebitsByDay: s.prepare(
+      `SELECT day, entry_type AS entryType, amount_msats AS total FROM daily_debits WHERE account_id = ? AND day >= ?`,
+    ),
+    pendingHoldsByDay: s.prepare(
+      `SELECT substr(created_at, 1, 10) AS day, SUM(amount_msats) AS total FROM holds
+       WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ? GROUP BY day`,
+    ),
   };
 }
 
@@ -224,6 +231,17 @@ export function addDailyDebit(db: Db, accountId: string, day: string, entryType:
 export function dailyDebitsSince(db: Db, accountId: string, sinceDay: string): Map<string, number> {
   const rows = sql(db).dailyDebitsSince.all(accountId, sinceDay) as { entryType: string; total: number }[];
   return new Map(rows.map((r) => [r.entryType, r.total]));
+}
+
+/** Posted debits of the account from sinceDay (inclusive) on, one row per day and entry type. */
+export function dailyDebitsByDay(db: Db, accountId: string, sinceDay: string): { day: string; entryType: string; total: number }[] {
+  return sql(db).dailyDebitsByDay.all(accountId, sinceDay) as { day: string; entryType: string; total: number }[];
+}
+
+/** Still-pending holds on the account opened from sinceDay on, summed by the UTC day they were opened. */
+export function pendingHoldsByDay(db: Db, accountId: string, sinceDay: string): Map<string, number> {
+  const rows = sql(db).pendingHoldsByDay.all(accountId, `${sinceDay}T00:00:00.000Z`) as { day: string; total: number }[];
+  return new Map(rows.map((r) => [r.day, r.total]));
 }
 
 export function allDailyDebits(db: Db): { accountId: string; day: string; entryType: string; amountMsats: number }[] {

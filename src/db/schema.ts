@@ -39,6 +39,8 @@ export const agents = sqliteTable(
     reputation: real('reputation'),
     /** When the stored status last changed: a reactivated agent's grace period starts here. */
     statusChangedAt: text('status_changed_at'),
+    /** Why the stored status last changed (the sponsor's reason, or the rule that suspended it). */
+    statusReason: text('status_reason'),
     createdAt: text('created_at').notNull(),
   },
   (t) => [index('agents_sponsor_idx').on(t.sponsorId)],
@@ -309,10 +311,9 @@ export const webhookDeliveries = sqliteTable(
 export const consoleSessions = sqliteTable('console_sessions', {
   /** SHA-256 of the session cookie. */
   idHash: text('id_hash').primaryKey(),
-  sponsorId: text('sponsor_id')
-    .notNull()
-    .references(() => sponsors.id),
-  /** The sponsor token that signed in: rotating it ends the session too. */
+  /** The sponsor signed in; null when the operator is (the operator has no record of its own). */
+  sponsorId: text('sponsor_id').references(() => sponsors.id),
+  /** The sponsor's or operator's token that signed in: rotating it ends the session too. */
   tokenHash: text('token_hash').notNull(),
   csrfToken: text('csrf_token').notNull(),
   createdAt: text('created_at').notNull(),

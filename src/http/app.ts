@@ -12,10 +12,10 @@ import { MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { authenticate } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
-import { approvalConsole } from './console.js';
+import { consoleRoutes } from './console.js';
 import { callsCarried, refuseDroppedBatches } from './batches.js';
 import { rateLimit } from './rate-limit.js';
-import { hostnameOf, originOf, ownHostnames, ownOrigins } from './served-addresses.js';
+import { hostnameOf, judgeOrigin, ownHostnames, servedAddresses } from './served-addresses.js';
 import { VERSION } from '../version.js';
 
 const BODY_LIMIT = '1mb';
@@ -26,7 +26,9 @@ type AuthedRequest = Request & { caller?: Caller; token?: string };
 export function createHttpApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(addressValidation(ctx));
+  app.use(hostValidation(ctx));
+  app.use(consoleRoutes(ctx));
+  app.use(originValidation(ctx));
 
   app.get('/healthz', (_req, res) => {
     ctx.db.sqlite.prepare('SELECT 1').get();
@@ -95,7 +97,6 @@ export function createHttpApp(ctx: AppContext): express.Express {
 
   mcp.use(unreadableBody(ctx));
 
-  app.use(approvalConsole(ctx));
   app.use(mcp);
   return app;
 }
@@ -171,24 +172,28 @@ function bearerAuth(ctx: AppContext) {
 }
 
 /**
- * Host must name this server, and Origin must be one of its own, scheme, host and port
- * compared: a page on another port of the same machine is another site
- * (served-addresses.ts). The public URL is read per request: `serve --http` learns its
- * port, and so its address, after listening.
+ * Host must name this server, on every route (a DNS-rebound name is refused before
+ * anything else reads the request).
  */
-function addressValidation(ctx: AppContext) {
+function hostValidation(ctx: AppContext) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const served = { names: ctx.config.http.allowedHosts, publicUrl: ctx.config.publicUrl, port: req.socket.localPort };
     const hostname = hostnameOf(req.headers.host);
-    if (hostname === null || !ownHostnames(served).has(hostname)) {
-      res.status(403).json(jsonRpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`));
-      return;
-    }
-    const origin = req.headers.origin;
-    if (origin === undefined) return next();
-    const own = originOf(origin);
-    if (own !== null && ownOrigins(served).has(own)) return next();
-    res.status(403).json(jsonRpcError(-32000, `Origin not allowed: ${origin}`));
+    if (hostname !== null && ownHostnames(servedAddresses(ctx.config, req.socket.localPort)).has(hostname)) return next();
+    res.status(403).json(jsonRpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`));
+  };
+}
+
+/**
+ * Past the console, Origin must be absent or one of this server's own, scheme, host and
+ * port compared: a page on another port of the same machine is another site
+ * (served-addresses.ts), and an opaque origin ("null") is no origin of ours. The console
+ * judges its own requests (console.ts): its forms carry a CSRF token as well.
+ */
+function originValidation(ctx: AppContext) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const verdict = judgeOrigin(req.headers.origin, servedAddresses(ctx.config, req.socket.localPort));
+    if (verdict === 'absent' || verdict === 'own') return next();
+    res.status(403).json(jsonRpcError(-32000, `Origin not allowed: ${req.headers.origin}`));
   };
 }
 

@@ -7,6 +7,8 @@
 // the port stops no page), while proxies in front of the server (the conformance run's
 // among them) forward their own port.
 
+import type { Config } from '../config.js';
+
 export interface ServedAddresses {
   /** Host names from --allowed-host (IPv6 bare or bracketed; a name may carry its own port). */
   names: readonly string[];
@@ -14,6 +16,14 @@ export interface ServedAddresses {
   publicUrl: string | null;
   /** The port the request arrived on: the one this server listens on. */
   port: number | undefined;
+}
+
+/**
+ * What this server answers to, for a request that arrived on `port`. The public URL is
+ * read per request: `serve --http` learns its port, and so its address, after listening.
+ */
+export function servedAddresses(config: Pick<Config, 'http' | 'publicUrl'>, port: number | undefined): ServedAddresses {
+  return { names: config.http.allowedHosts, publicUrl: config.publicUrl, port };
 }
 
 /** The origins of this server's own pages: each name on the listen port over plain HTTP (this server speaks no TLS), and the public URL's. */
@@ -37,6 +47,21 @@ export function ownHostnames(served: Omit<ServedAddresses, 'port'>): Set<string>
   const publicUrl = parse(served.publicUrl);
   if (publicUrl) names.add(publicUrl.hostname);
   return names;
+}
+
+/**
+ * What an Origin header says about where a request came from: nothing (absent: not a
+ * browser, or a same-origin GET), one of this server's own pages, an opaque origin
+ * ("null": a page under `Referrer-Policy: no-referrer`, a sandboxed frame, a redirect
+ * chain that crossed sites), or somewhere else.
+ */
+export type OriginVerdict = 'absent' | 'own' | 'opaque' | 'foreign';
+
+export function judgeOrigin(header: string | undefined, served: ServedAddresses): OriginVerdict {
+  if (header === undefined) return 'absent';
+  if (header.trim() === 'null') return 'opaque';
+  const origin = originOf(header);
+  return origin !== null && ownOrigins(served).has(origin) ? 'own' : 'foreign';
 }
 
 /** The Origin header, normalised (default ports dropped, case folded), or null when it names no origin ("null", garbage). */

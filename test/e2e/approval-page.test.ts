@@ -109,7 +109,7 @@ describe('the approval page', () => {
     expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
   });
 
   it('refuses an agent token: an agent can never decide its own request', async () => {
@@ -207,6 +207,11 @@ describe('the approval page', () => {
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/console');
     }
+    for (const next of ['/console/./agents', '/console/approvals/..', 'https:/\\evil.example', '/console\\@evil.example']) {
+      expect((await signIn(tokens.sponsor, next)).response.headers.get('location'), next).toBe('/console');
+    }
+    // A page of the console itself is where the sign-in goes on to.
+    expect((await signIn(tokens.sponsor, '/console/approvals?status=denied')).response.headers.get('location')).toBe('/console/approvals?status=denied');
   });
 
   it('refuses a decision posted from a foreign origin', async () => {
@@ -231,6 +236,32 @@ describe('the approval page', () => {
       expect((await approvalState(approvalId)).status).toBe('pending');
     }
     const own = await post(`/approvals/${approvalId}/decision`, { decision: 'deny', csrf }, { cookie, origin: server.origin });
+    expect(own.status).toBe(303);
+    expect((await approvalState(approvalId)).status).toBe('denied');
+  });
+
+  it('takes an opaque origin ("null") only from its own page as the browser vouches for it, and /mcp never takes one', async () => {
+    // Browsers send `Origin: null` for a page's own post under strict referrer settings; a hostile page can make its posts carry it too.
+    const approvalId = await pendingApproval('opaque origin');
+    const { cookie } = await signIn(tokens.sponsor);
+    const csrf = csrfOf(await (await get(`/approvals/${approvalId}`, cookie)).text());
+    for (const site of [undefined, 'same-site', 'cross-site', 'none']) {
+      const res = await post(`/approvals/${approvalId}/decision`, { decision: 'approve', csrf }, { cookie, origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}) });
+      expect(res.status, String(site)).toBe(403);
+      expect(await res.text()).toContain('did not come from a page of this console');
+    }
+    // Sec-Fetch-Site refuses a post from another site even when it names no origin at all.
+    expect((await post(`/approvals/${approvalId}/decision`, { decision: 'approve', csrf }, { cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await approvalState(approvalId)).status).toBe('pending');
+
+    const mcp = await fetch(server.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.agent}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin: 'null', 'sec-fetch-site': 'same-origin' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(mcp.status).toBe(403);
+
+    const own = await post(`/approvals/${approvalId}/decision`, { decision: 'deny', csrf }, { cookie, origin: 'null', 'sec-fetch-site': 'same-origin' });
     expect(own.status).toBe(303);
     expect((await approvalState(approvalId)).status).toBe('denied');
   });

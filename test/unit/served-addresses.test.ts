@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostnameOf, originOf, ownHostnames, ownOrigins } from '../../src/http/served-addresses.js';
+import { hostnameOf, judgeOrigin, originOf, ownHostnames, ownOrigins } from '../../src/http/served-addresses.js';
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
 
@@ -36,5 +36,13 @@ describe('the addresses this server answers to', () => {
     expect(originOf('file:///etc/passwd')).toBeNull();
     expect(originOf('not a url')).toBeNull();
     for (const header of [undefined, '', 'evil.example/x', 'a@localhost:8787', 'localhost:8787?x', 'localhost:99999']) expect(hostnameOf(header), String(header)).toBeNull();
+  });
+
+  it('judge an Origin header as absent, own, opaque ("null") or foreign', () => {
+    const served = { names: LOOPBACK, publicUrl: null, port: 8787 };
+    expect(judgeOrigin(undefined, served)).toBe('absent');
+    expect(judgeOrigin('http://localhost:8787', served)).toBe('own');
+    expect(judgeOrigin('null', served)).toBe('opaque');
+    for (const header of ['http://localhost:3000', 'https://evil.example', 'garbage', '']) expect(judgeOrigin(header, served), header).toBe('foreign');
   });
 });

@@ -19,7 +19,7 @@ export function setAgentStatus(db: Db, clock: Clock, agentId: string, status: St
     const agent = requireAgent(db, agentId);
     // Reactivating an already active agent still restarts its zero-balance grace period.
     if (agent.status === status && status !== 'Active') return;
-    identity.updateAgentStatus(db, agentId, status, clock.now().toISOString());
+    identity.updateAgentStatus(db, agentId, status, clock.now().toISOString(), reason);
     if (agent.status !== status) notifySponsor(db, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
   });
 }

@@ -173,3 +173,11 @@ export function visibleDispute(db: Db, agentId: string, id: string) {
 export function listDisputeViews(db: Db, agentId: string | null, status?: DisputeStatus) {
   return hiring.listDisputes(db, agentId, status).map(disputeView);
 }
+
+/** The statuses in which a dispute waits for the operator: filed (Open) or answered (UnderReview). */
+export const UNRESOLVED_STATUSES = ['Open', 'UnderReview'] as const;
+
+/** Disputes still to resolve, an agent's (or every one, for the operator), newest first. */
+export function unresolvedDisputeViews(db: Db, agentId: string | null) {
+  return UNRESOLVED_STATUSES.flatMap((status) => listDisputeViews(db, agentId, status)).sort((a, b) => (a.dispute_id < b.dispute_id ? 1 : -1));
+}

@@ -144,15 +144,37 @@ export function expireDueApprovals(db: Db, clock: Clock, batch = 200): number {
   });
 }
 
-export function listApprovalsPage(
-  db: Db,
-  clock: Clock,
-  filter: { sponsorId?: string; agentId?: string; status?: ApprovalStatus; cursor?: string; limit: number },
-): Page<ApprovalView> {
+export interface ApprovalFilter {
+  sponsorId?: string;
+  agentId?: string;
+  status?: ApprovalStatus;
+  cursor?: string;
+  limit: number;
+}
+
+export function listApprovalsPage(db: Db, clock: Clock, filter: ApprovalFilter): Page<ApprovalView> {
+  return approvalRowsPage(db, clock, filter, approvalView);
+}
+
+/** An approval as its sponsor's console shows it: the view, and who decided ("sponsor:<id>", "operator:cli"). */
+export interface ApprovalRecord {
+  view: ApprovalView;
+  decidedBy: string | null;
+}
+
+export function listApprovalRecords(db: Db, clock: Clock, filter: ApprovalFilter): Page<ApprovalRecord> {
+  return approvalRowsPage(db, clock, filter, approvalRecord);
+}
+
+export function approvalRecord(a: ApprovalRow): ApprovalRecord {
+  return { view: approvalView(a), decidedBy: a.decidedBy };
+}
+
+function approvalRowsPage<T>(db: Db, clock: Clock, filter: ApprovalFilter, toItem: (row: ApprovalRow) => T): Page<T> {
   expireDueApprovals(db, clock);
   const beforeId = filter.cursor ? (decodeCursor(filter.cursor, { id: 'string' }).id as string) : undefined;
   const rows = store.listApprovals(db, { ...filter, beforeId, limit: filter.limit + 1 });
-  return toPage(rows, filter.limit, approvalView, (r) => encodeCursor({ id: r.id }));
+  return toPage(rows, filter.limit, toItem, (r) => encodeCursor({ id: r.id }));
 }
 
 /**

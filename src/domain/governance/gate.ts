@@ -6,7 +6,7 @@ import type { Db } from '../../db/connection.js';
 import * as governance from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import { findIdempotencyRecord, saveIdempotencyRecord } from '../../db/idempotency-store.js';
-import { dailyDebitsSince, hasPaid, pendingHoldsSince } from '../../db/ledger-store.js';
+import { hasPaid } from '../../db/ledger-store.js';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
 import type { Clock } from '../clock.js';
 import { ERROR_CODES, MarketError, type ErrorCode } from '../errors.js';
@@ -15,7 +15,6 @@ import type { StoredAgentStatus } from '../agents/runway.js';
 import { requireAgent } from '../agents/registry.js';
 import { collectDebtsOf } from '../disputes/debts.js';
 import { agentAccountId } from '../ledger/accounts.js';
-import { NOT_LIMITED_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { withNamedPayees } from '../ledger/payee-scope.js';
 import { utcDay } from '../ledger/transfers.js';
 import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';
@@ -25,8 +24,7 @@ import { notifySponsor } from './notifications.js';
 import { periodStart } from './periods.js';
 import type { Policy } from './policy.js';
 import { currentPolicy } from './policies.js';
-
-const NOT_SPENDING = new Set<string>(NOT_LIMITED_ENTRY_TYPES);
+import { spentSince } from './spending.js';
 
 export interface GatedCall<T extends Record<string, unknown>> {
   agentId: string;
@@ -171,13 +169,6 @@ function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknow
       return { kind: 'refused', error: new MarketError(code, failed.error?.message ?? `Approval ${approval.id} failed.`) };
     }
   }
-}
-
-/** Spending so far, holds included (SEED-RULES: "Holds count as spend"). */
-function spentSince(db: Db, accountId: string, day: string): number {
-  let posted = 0;
-  for (const [entryType, total] of dailyDebitsSince(db, accountId, day)) if (!NOT_SPENDING.has(entryType)) posted += total;
-  return posted + pendingHoldsSince(db, accountId, `${day}T00:00:00.000Z`);
 }
 
 function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): UsageFacts {

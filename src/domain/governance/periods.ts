@@ -9,3 +9,12 @@ export function periodStart(period: BudgetPeriod, now: Date): string {
   if (period === 'Monthly') day.setUTCDate(1);
   return day.toISOString().slice(0, 10);
 }
+
+/** The first day (YYYY-MM-DD) of the period after the one containing `now`: where this one ends. */
+export function periodEnd(period: BudgetPeriod, now: Date): string {
+  const start = new Date(`${periodStart(period, now)}T00:00:00.000Z`);
+  if (period === 'Daily') start.setUTCDate(start.getUTCDate() + 1);
+  if (period === 'Weekly') start.setUTCDate(start.getUTCDate() + 7);
+  if (period === 'Monthly') start.setUTCMonth(start.getUTCMonth() + 1);
+  return start.toISOString().slice(0, 10);
+}

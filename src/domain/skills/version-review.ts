@@ -5,7 +5,9 @@ import semver from 'semver';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import { MarketError } from '../errors.js';
-import { requireSkill, storedFindings } from './catalogue.js';
+import { MAX_PAGE_SIZE } from '../pagination.js';
+import { requireSkill, skillView, storedFindings } from './catalogue.js';
+import { searchCatalogue } from './search.js';
 import type { ScanFinding } from './scanner.js';
 import { skillContentHash, type SkillFile } from './skill-md.js';
 
@@ -41,4 +43,23 @@ export function versionForReview(db: Db, slug: string, version?: string): Versio
     files: files.map((f) => ({ path: f.path, content: f.content, findings: scan.findings.filter((x) => x.path === f.path) })),
     findings_omitted: scan.omitted,
   };
+}
+
+export interface ReviewQueueItem {
+  slug: string;
+  name: string;
+  author_id: string;
+  /** The versions waiting for a decision. */
+  versions: string[];
+  scan_findings: ScanFinding[];
+}
+
+/** What waits for the operator's review (`skills queue`, the console's operator page), newest first. */
+export function reviewQueue(db: Db): ReviewQueueItem[] {
+  const page = searchCatalogue(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
+  return page.items.map((s) => {
+    const view = skillView(db, s.slug);
+    const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
+    return { slug: s.slug, name: s.name, author_id: s.author_id, versions, scan_findings: view.scan_findings };
+  });
 }
