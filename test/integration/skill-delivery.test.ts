@@ -119,11 +119,12 @@ describe('the installer gets the files it paid for', () => {
     expect(installed.data.installed_path).toBeNull(); // no --install-dir: the files come through the protocol only
 
     const listed = await buyerClient.listResources();
-    expect(listed.resources.map((r) => r.uri).sort()).toEqual(['marketplace://installed/pdf-tools/SKILL.md', 'marketplace://installed/pdf-tools/scripts/extract.sh']);
+    // Beside the caller's inbox, which every agent lists.
+    expect(listed.resources.map((r) => r.uri).sort()).toEqual(['marketplace://inbox', 'marketplace://installed/pdf-tools/SKILL.md', 'marketplace://installed/pdf-tools/scripts/extract.sh']);
     const script = await buyerClient.readResource({ uri: 'marketplace://installed/pdf-tools/scripts/extract.sh' });
     expect(script.contents[0]).toMatchObject({ text: SCRIPT, _meta: { untrusted: true } });
 
-    expect((await strangerClient.listResources()).resources).toEqual([]);
+    expect((await strangerClient.listResources()).resources.map((r) => r.uri)).toEqual(['marketplace://inbox']);
     await expect(strangerClient.readResource({ uri: 'marketplace://installed/pdf-tools/SKILL.md' })).rejects.toThrow(/install it with marketplace_install_skill/);
     await expect(buyerClient.readResource({ uri: 'marketplace://installed/pdf-tools/../../etc/passwd' })).rejects.toThrow(/has no file|install it with/);
   });
