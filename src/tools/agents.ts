@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { agentProfile, AVAILABILITY, findAgents, updateProfile } from '../domain/agents/profiles.js';
-import { STORED_AGENT_STATUSES } from '../domain/agents/runway.js';
 import { cancelContract, chooseWorker, CONTRACT_STATUSES, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
 import * as hiringStore from '../db/hiring-store.js';
 import { listContractsPage } from '../domain/hiring/listing.js';
@@ -17,21 +16,20 @@ const profile = z.object({
   skills: z.array(z.string()),
   mcp_servers: z.array(z.string()),
   price_hint_sats: z.number().int().nullable(),
-  availability: z.enum(AVAILABILITY),
+  availability: z.string(),
   lightning_address: z.string().nullable(),
   npub: z.string(),
   reputation: z.number().nullable().describe('0–1 from completed contracts, ratings and lost disputes; null before any.'),
   score: z.number().describe('What finding and hiring rank by, and min_reputation compares: reputation, or 0.6 before any record.'),
-  status: z.enum(STORED_AGENT_STATUSES),
+  status: z.string(),
 });
 const offerLapsesAt = z
   .string()
   .nullable()
   .describe('While Proposed: unanswered by then (72 hours after the offer, or the deadline if sooner), the offer lapses and the escrow returns to the hirer.');
-const contractStatus = z.enum(CONTRACT_STATUSES);
 const contract = z.object({
   contract_id: z.string(),
-  status: contractStatus,
+  status: z.string(),
   hirer_id: z.string(),
   agent_id: z.string(),
   untrusted_description: z.string(),
@@ -137,7 +135,7 @@ export const agentTools = [
     input: hireInput,
     output: z.object({
       contract_id: z.string(),
-      status: contractStatus,
+      status: z.string(),
       escrow_sats: z.number().int(),
       offer_lapses_at: offerLapsesAt,
       agent_id: z.string(),
@@ -258,7 +256,7 @@ export const agentTools = [
     description: 'Contracts where you are the hirer or the hired agent, newest first; filter by status. Free.',
     toolset: 'agents',
     roles: ['agent'],
-    input: z.object({ status: contractStatus.optional(), cursor: cursorField, limit: limitField }),
+    input: z.object({ status: z.enum(CONTRACT_STATUSES).optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(contract),
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => ({ ...listContractsPage(ctx.db, caller.id, args) }),

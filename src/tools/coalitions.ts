@@ -12,7 +12,6 @@ import {
   inviteToCoalition,
   joinCoalition,
   leaveCoalition,
-  MEMBER_STATUSES,
   proposeCoalition,
   returnSubtask,
   startNextTask,
@@ -22,7 +21,7 @@ import {
 } from '../domain/coalitions/coalitions.js';
 import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
-import { MAX_SUBTASK_WEIGHT, SUBTASK_STATUSES } from '../domain/coalitions/subtasks.js';
+import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { COALITION_ROLES, listCoalitionsPage } from '../domain/coalitions/listing.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -34,17 +33,17 @@ const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
 const view = z.object({
   coalition_id: z.string(),
-  status: z.enum(COALITION_STATUSES),
-  coalition_type: z.enum(COALITION_TYPES),
+  status: z.string(),
+  coalition_type: z.string(),
   untrusted_task_description: z.string(),
   funder_id: z.string(),
   coordinator_id: z.string().nullable(),
   target_member_count: z.number().int(),
-  payment_structure: z.enum(PAYMENT_STRUCTURES),
-  aggregation: z.enum(AGGREGATIONS),
+  payment_structure: z.string(),
+  aggregation: z.string(),
   pool_sats: z.number().int(),
   round: z.number().int(),
-  members: z.array(z.object({ agent_id: z.string(), status: z.enum(MEMBER_STATUSES), fixed_sats: z.number().int().nullable() })),
+  members: z.array(z.object({ agent_id: z.string(), status: z.string(), fixed_sats: z.number().int().nullable() })),
   subtasks: z.array(
     z.object({
       key: z.string(),
@@ -52,7 +51,7 @@ const view = z.object({
       weight: z.number().int(),
       depends_on: z.array(z.string()),
       assignee_id: z.string().nullable(),
-      status: z.enum(SUBTASK_STATUSES),
+      status: z.string(),
       bids: z.array(z.object({ agent_id: z.string(), price_sats: z.number().int() })),
       untrusted_result: z.string().nullable(),
       untrusted_return_reason: z.string().nullable().describe('Why the lead last sent this subtask back; shown to whoever may read its result.'),

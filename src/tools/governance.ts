@@ -67,7 +67,7 @@ export const governanceTools = [
         action_type: z.string(),
         amount_sats: z.number().int(),
         counterparty: z.string().nullable(),
-        outcome: z.enum(AUDIT_OUTCOMES),
+        outcome: z.string(),
         rule: z.string(),
         policy_version: z.number().int().nullable(),
         approval_id: z.string().nullable(),
