@@ -122,7 +122,7 @@ ${waitingLine(pending, o.disputes.length, agentId)}
 
 <h2>Spend per day, last ${CHART_DAYS} days</h2>
 ${spendChart(o.days, o.spending.dailyLimitMsats)}
-<p class="note">Holds count as spend from the day they were placed, as the policy's limits count them. The dashed line is the daily limit.</p>
+<p class="note">Holds count as spend from the day they were placed, as the policy's limits count them. The dashed line is the daily limit, drawn when it is near the bars.</p>
 
 <h2 id="status">Status</h2>
 <form method="post" action="${self}/status">

@@ -8,6 +8,7 @@ const WIDTH = 600;
 const PLOT_TOP = 16;
 const PLOT_LEFT = 8;
 const PLOT_RIGHT = 8;
+const LIMIT_SCALE_REACH = 1.5;
 
 /**
  * One bar per day, oldest on the left; the daily limit as a dashed line when it fits the
@@ -17,7 +18,10 @@ export function spendChart(days: DaySpend[], dailyLimitMsats: number | null, opt
   const height = options.compact ? 70 : 170;
   const plotBottom = height - (options.compact ? 4 : 18);
   const plotHeight = plotBottom - PLOT_TOP;
-  const highest = Math.max(1, ...days.map((d) => d.spentMsats), dailyLimitMsats ?? 0);
+  const most = Math.max(...days.map((d) => d.spentMsats));
+  // The limit joins the scale only when it is near the bars: a limit far above them would flatten them all.
+  const limitShown = dailyLimitMsats !== null && dailyLimitMsats <= most * LIMIT_SCALE_REACH;
+  const highest = Math.max(1, most, limitShown ? dailyLimitMsats : 0);
   const slot = (WIDTH - PLOT_LEFT - PLOT_RIGHT) / days.length;
   const y = (msats: number) => plotBottom - (msats / highest) * plotHeight;
   const total = days.reduce((sum, d) => sum + d.spentMsats, 0);
@@ -29,12 +33,12 @@ export function spendChart(days: DaySpend[], dailyLimitMsats: number | null, opt
     return html`<rect class="bar ${state === 'ok' ? '' : state}" data-day="${d.day}" x="${(PLOT_LEFT + i * slot + slot * 0.15).toFixed(1)}" y="${(plotBottom - barHeight).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${barHeight.toFixed(1)}"><title>${d.day}: ${sats(d.spentMsats)}</title></rect>`;
   });
   const limit =
-    dailyLimitMsats === null
+    dailyLimitMsats === null || !limitShown
       ? null
       : html`<line class="limit" x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${y(dailyLimitMsats).toFixed(1)}" y2="${y(dailyLimitMsats).toFixed(1)}"><title>daily limit ${sats(dailyLimitMsats)}</title></line>`;
   const labels = options.compact
     ? null
-    : html`<text x="${PLOT_LEFT}" y="${height - 4}">${days[0]?.day}</text><text x="${WIDTH - PLOT_RIGHT}" y="${height - 4}" text-anchor="end">${days[days.length - 1]?.day} (today)</text><text x="${PLOT_LEFT}" y="${PLOT_TOP - 5}">max ${sats(highest === 1 ? 0 : Math.max(...days.map((d) => d.spentMsats)))}</text>`;
+    : html`<text x="${PLOT_LEFT}" y="${height - 4}">${days[0]?.day}</text><text x="${WIDTH - PLOT_RIGHT}" y="${height - 4}" text-anchor="end">${days[days.length - 1]?.day} (today)</text><text x="${PLOT_LEFT}" y="${PLOT_TOP - 5}">max ${sats(most)}${dailyLimitMsats !== null && !limitShown ? ` (daily limit ${sats(dailyLimitMsats)}, off the scale)` : ''}</text>`;
   return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Spend per day over the last ${days.length} days: ${sats(total)} in all">
 <line class="axis" x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${plotBottom}" y2="${plotBottom}"></line>
 ${bars}
