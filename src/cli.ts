@@ -27,7 +27,10 @@ import { requireAgent } from './domain/agents/registry.js';
 import { MAX_PAGE_SIZE } from './domain/pagination.js';
 import { approvedCallRunner } from './tools/approved-calls.js';
 import { readPolicyFile } from './cli/policy-file.js';
-import { deprecateSkillVersion, reviewSkillVersion, type ReviewDecision } from './domain/skills/catalogue.js';
+import { UsageError } from './cli/usage-error.js';
+import { runTrajectories, TRAJECTORIES_USAGE } from './cli/trajectories.js';
+import { deprecateSkillVersion, reviewSkillVersion, skillView, type ReviewDecision } from './domain/skills/catalogue.js';
+import { searchCatalogue } from './domain/skills/search.js';
 import { reviewQueue, versionForReview } from './domain/skills/version-review.js';
 import { renderVersionForReview } from './cli/skill-review-text.js';
 import { DISPUTE_STATUSES, listDisputeViews, resolveDispute, RESOLUTIONS, type Resolution } from './domain/disputes/disputes.js';
@@ -98,7 +101,8 @@ Governance
   sponsor webhook --sponsor ID --url URL|none
                                 where the sponsor's notifications go; prints the signing secret
 
-Options for every command
+${TRAJECTORIES_USAGE}
+Options for every command (but trajectories)
   --db PATH       database file (default: MARKETPLACE_DB, else the user data directory)
   --secret-key-file PATH  the key the database's secrets are sealed under
                   (default: MARKETPLACE_SECRET_KEY_FILE, else PATH.key beside the database)
@@ -164,8 +168,6 @@ const OPTIONS = {
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-class UsageError extends Error {}
 
 function reviewDecision(value: string): ReviewDecision {
   if (value === 'approve' || value === 'request-changes' || value === 'reject') return value;
@@ -377,6 +379,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  // The contributor's own machine: no marketplace database is opened.
+  if (argv[0] === 'trajectories') return runTrajectories(argv.slice(1));
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const command = positionals.join(' ');
   if (flags.help || command === '' || command === 'help') {

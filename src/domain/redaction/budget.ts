@@ -11,15 +11,24 @@ export const MAX_PHONE_CANDIDATES = 10_000;
 export const MAX_SCAN_MS = 2_000;
 
 export class ScanBudget {
-  phoneCandidatesLeft = MAX_PHONE_CANDIDATES;
-  private readonly deadline = performance.now() + MAX_SCAN_MS;
+  phoneCandidatesLeft: number;
+  private readonly deadline: number;
+
+  /** The defaults fit one call's samples; a contributor's machine checking a whole session allows more. */
+  constructor(
+    readonly maxMs = MAX_SCAN_MS,
+    readonly maxPhoneCandidates = MAX_PHONE_CANDIDATES,
+  ) {
+    this.phoneCandidatesLeft = maxPhoneCandidates;
+    this.deadline = performance.now() + maxMs;
+  }
 
   /** Throws once the time is spent: called between pieces of work that are each short. */
   checkTime(): void {
     if (performance.now() > this.deadline) {
-      throw new MarketError('INVALID_INPUT', `Checking this text for secrets and personal data took longer than the scan's limit of ${MAX_SCAN_MS.toLocaleString('en-US')} ms, so it was not accepted. Send less text per call.`, {
+      throw new MarketError('INVALID_INPUT', `Checking this text for secrets and personal data took longer than the scan's limit of ${this.maxMs.toLocaleString('en-US')} ms, so it was not accepted. Send less text per call.`, {
         limit: 'scan_ms',
-        max: MAX_SCAN_MS,
+        max: this.maxMs,
       });
     }
   }
@@ -27,8 +36,8 @@ export class ScanBudget {
   phoneCandidatesExhausted(): never {
     throw new MarketError(
       'INVALID_INPUT',
-      `This text holds more number-like sequences than the personal-data check reads (${MAX_PHONE_CANDIDATES.toLocaleString('en-US')} possible phone numbers per call), so it was not accepted. Send fewer or shorter samples per call.`,
-      { limit: 'phone_candidates', max: MAX_PHONE_CANDIDATES },
+      `This text holds more number-like sequences than the personal-data check reads (${this.maxPhoneCandidates.toLocaleString('en-US')} possible phone numbers per call), so it was not accepted. Send fewer or shorter samples per call.`,
+      { limit: 'phone_candidates', max: this.maxPhoneCandidates },
     );
   }
 }
