@@ -233,7 +233,7 @@ describe('contribute --review in a terminal', () => {
     }
   }
 
-  it.skipIf(!hasTmux())('asks per session, asks again on a wrong answer, skips on n and stops on q', async () => {
+  it.skipIf(!hasTmux())('asks per session, asks again on a wrong answer, skips on n, stops on q and sends on y', async () => {
     const result = path.join(root, 'review.json');
     const done = path.join(root, 'review.done');
     const envs = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
@@ -254,6 +254,16 @@ describe('contribute --review in a terminal', () => {
     expect(out.items).toHaveLength(1);
     expect(out.items[0]).toMatchObject({ status: 'skipped', contribution_id: null });
     expect([claude.sessionId, codex.sessionId]).toContain(out.items[0].session_id);
+
+    // y sends: to a marketplace that is not there, so the command says where it could not reach.
+    // (The first run has ended, and its tmux session with it.)
+    writeFileSync(done, '');
+    tmux(['new-session', '-d', '-s', 'review', '-x', '200', '-y', '50', command]);
+    await waitFor(() => pane().includes('Contribute this session?'), 'the first question again');
+    tmux(['send-keys', '-t', 'review', 'y', 'Enter']);
+    await waitFor(() => existsSync(done) && readFileSync(done, 'utf8').trim() !== '', 'the command to end after y');
+    expect(readFileSync(done, 'utf8').trim()).toBe('1');
+    expect(JSON.parse(readFileSync(result, 'utf8')).error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringContaining('http://127.0.0.1:9/mcp') });
   });
 });
 
