@@ -410,7 +410,8 @@ function recordFields(a: ContributionAnswer, now: string) {
     contribution_id: a.contribution_id,
     status: a.status,
     quality_score: a.quality_score,
-    actual_reward_sats: isPaidStatus(a.status) ? a.reward_sats : isRefusedStatus(a.status) ? 0 : null,
+    // What the wallet received, net of the platform fee, where the marketplace says.
+    actual_reward_sats: isPaidStatus(a.status) ? (a.received_sats ?? a.reward_sats) : isRefusedStatus(a.status) ? 0 : null,
     nostr_event_id: a.nostr_event_id ?? a.receipt?.id ?? null,
     paid_at: paid ? (a.paid_at ?? now) : null,
     rejection_reason: rejectionReason(a),

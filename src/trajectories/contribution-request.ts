@@ -54,6 +54,9 @@ export const contributionAnswerSchema = z
     nostr_event_id: z.string().nullable().optional(),
     receipt: z.object({ id: z.string() }).passthrough().nullable().optional(),
     paid_at: z.string().nullable().optional(),
+    /** What reaches the contributor's wallet: the reward less the platform fee. */
+    received_sats: z.number().int().min(0).optional(),
+    rejection_reason: z.string().nullable().optional(),
   })
   .passthrough();
 
@@ -71,6 +74,7 @@ export function isRefusedStatus(status: string): boolean {
 /** Why a refused contribution was refused: the failed checks the server reported. */
 export function rejectionReason(a: ContributionAnswer): string | null {
   if (a.verification.passed) return null;
+  if (a.rejection_reason) return a.rejection_reason;
   const failed = a.verification.checks.filter((c) => !c.passed && c.name !== 'hash').map((c) => c.detail ?? c.name);
   return failed.length > 0 ? failed.join(' ') : 'The marketplace did not accept it.';
 }

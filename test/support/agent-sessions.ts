@@ -8,7 +8,7 @@ import path from 'node:path';
 export const PLANTED = {
   anthropicKey: 'sk-ant-api03-Zq8Xw2Lm4Nv6Bp0Rt9Ys1Ku3Hj5Gf7Dc',
   awsKey: 'AKIAQ3EGRT7YU2XYZ4ML',
-  githubToken: 'ghp_R4nd0mT0k3nV4lu3Xy9Zq8Wp7Lm6Kj5Hg4F',
+  githubToken: 'ghp_R4nd0mT0k3nV4lu3Xy9Zq8Wp7Lm6Kj5Hg4Fd',
   email: 'ana.lopez@example.org',
   otherHome: '/home/ana/.ssh/id_ed25519',
 } as const;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalHash } from '../../src/domain/canonical-json.js';
 import { scoreTrajectory } from '../../src/domain/trajectories/quality.js';
 import { trajectorySchema } from '../../src/domain/trajectories/trajectory.js';
-import { contributionRequest, idempotencyKeyFor } from '../../src/trajectories/contribution-request.js';
+import { contributionAnswerSchema, contributionRequest, idempotencyKeyFor, isPaidStatus, isRefusedStatus, rejectionReason } from '../../src/trajectories/contribution-request.js';
 import { loadSession, prepareContribution } from '../../src/trajectories/local-session.js';
 import { findSessions } from '../../src/trajectories/session-files.js';
 import { gitRepo, PLANTED, writeClaudeSession } from '../support/agent-sessions.js';
@@ -47,5 +47,20 @@ describe('the contribution request', () => {
     expect(request.idempotency_key.length).toBeLessThanOrEqual(128);
     expect(idempotencyKeyFor('sess-1', 'f'.repeat(64))).not.toBe(request.idempotency_key);
     expect(idempotencyKeyFor('sess-2', request.metadata.trajectory_hash)).not.toBe(request.idempotency_key);
+  });
+});
+
+describe('the marketplace\'s answer', () => {
+  it('reads an accepted contribution with its receipt and a refused one with its reason', () => {
+    const accepted = contributionAnswerSchema.parse({
+      contribution_id: 'bs_1', bounty_id: 'bty_1', status: 'Accepted', quality_score: 0.746, reward_sats: 461, fee_sats: 23, received_sats: 438, trajectory_hash: 'h',
+      verification: { passed: true, checks: [{ name: 'secrets', passed: true, detail: 'No secret found.' }] }, rejection_reason: null, receipt: { id: 'e'.repeat(64), kind: 30078, tags: [] },
+    });
+    expect([isPaidStatus(accepted.status), accepted.received_sats, accepted.receipt?.id, rejectionReason(accepted)]).toEqual([true, 438, 'e'.repeat(64), null]);
+    const refused = contributionAnswerSchema.parse({
+      contribution_id: 'bs_2', status: 'Rejected', quality_score: 0.746, reward_sats: 0,
+      verification: { passed: false, checks: [{ name: 'hash', passed: false, detail: 'wrong hash' }, { name: 'duplicates', passed: false, detail: 'This session was contributed to this bounty already.' }] }, receipt: null,
+    });
+    expect([isRefusedStatus(refused.status), rejectionReason(refused)]).toEqual([true, 'This session was contributed to this bounty already.']);
   });
 });
