@@ -77,6 +77,17 @@ export function knownHashes(db: Db, bountyId: string, hashes: string[]): Set<str
   return found;
 }
 
+/** Who contributed any of these hashes, to any bounty (each hash with its contributors). */
+export function contributorsOfHashes(db: Db, hashes: string[]): { sha256: string; contributorId: string }[] {
+  if (hashes.length === 0) return [];
+  return db.orm
+    .selectDistinct({ sha256: bountySampleHashes.sha256, contributorId: bountySubmissions.contributorId })
+    .from(bountySampleHashes)
+    .innerJoin(bountySubmissions, eq(bountySubmissions.id, bountySampleHashes.submissionId))
+    .where(inArray(bountySampleHashes.sha256, hashes))
+    .all();
+}
+
 export function insertHashes(db: Db, bountyId: string, submissionId: string, hashes: string[]): void {
   for (let i = 0; i < hashes.length; i += 300) {
     db.orm.insert(bountySampleHashes).values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId }))).run();

@@ -748,7 +748,8 @@ export const bountySampleHashes = sqliteTable(
       .notNull()
       .references(() => bountySubmissions.id),
   },
-  (t) => [primaryKey({ columns: [t.bountyId, t.sha256] })],
+  // By hash alone: a trajectory is refused when another contributor sent it to any bounty.
+  (t) => [primaryKey({ columns: [t.bountyId, t.sha256] }), index('bounty_sample_hashes_sha256_idx').on(t.sha256)],
 );
 
 /** A Lightning invoice issued so an agent or a sponsor can add money; credited once per payment hash. */

@@ -12,6 +12,7 @@ import { governanceTools } from './governance.js';
 import { lightningTools } from './lightning.js';
 import type { ToolDefinition } from './inventory.js';
 import { skillTools } from './skills.js';
+import { trajectoryTools } from './trajectories.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...inboxTools, ...walletTools, ...lightningTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...computeTools, ...disputeTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...inboxTools, ...walletTools, ...lightningTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...trajectoryTools, ...computeTools, ...disputeTools];

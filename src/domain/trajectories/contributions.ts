@@ -9,8 +9,8 @@
 import { finalizeEvent, type Event } from 'nostr-tools/pure';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
-import type { BountyRow } from '../../db/bounty-store.js';
-import { current, holdReward, isTrajectoryFormat, requireOpen, requireSubmission } from '../bounties/bounties.js';
+import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
+import { current, holdReward, isTrajectoryFormat, requireOpen, requireSubmission, type SubmissionStatus } from '../bounties/bounties.js';
 import type { Check, Verification } from '../bounties/verification.js';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
 import type { Clock } from '../clock.js';
@@ -123,8 +123,7 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
     requireOpen(b, clock);
     if (pre.minQualityMilli !== minQualityOf(b)) throw new MarketError('CONFLICT', `Bounty ${b.id} changed while the contribution was checked; send it again.`);
 
-    const known = store.knownHashes(db, b.id, [pre.hash, pre.sessionKey]);
-    const duplicate = known.has(pre.hash) ? 'This trajectory was contributed to this bounty already.' : known.has(pre.sessionKey) ? 'This session was contributed to this bounty already.' : null;
+    const duplicate = duplicateOf(db, b.id, contributorId, pre);
     const checks = [...pre.checks, check('duplicates', duplicate === null, duplicate ?? 'Not contributed before.')];
     const remaining = b.rewardMsats - b.paidMsats;
     const rewardMsats = Math.min(satsToMsats(pre.score.estimated_reward_sats), remaining);
@@ -141,7 +140,8 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
       // Nothing of a refused contribution is kept but its report.
       samples: verification.passed ? JSON.stringify([pre.trajectory]) : null,
       sampleCount: 1,
-      metadata: JSON.stringify(input.metadata),
+      // The contributor's claims beside what the marketplace found, for the creator and the read-back.
+      metadata: JSON.stringify({ ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } satisfies Verified }),
       verification: JSON.stringify(verification),
       status: verification.passed ? 'Accepted' : 'Rejected',
       acceptedSamples: verification.passed ? 1 : 0,
@@ -151,13 +151,27 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
       createdAt: now,
       updatedAt: now,
     });
-    if (!verification.passed) return contributionView(db, id, pre);
+    if (!verification.passed) return contributionView(requireSubmission(db, id));
     store.insertHashes(db, b.id, id, [pre.hash, pre.sessionKey]);
     pay(db, clock, b, id, contributorId, rewardMsats);
     const receipt = signReceipt(db, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) });
     store.updateSubmission(db, id, ['Accepted'], { receipt: JSON.stringify(receipt) });
-    return contributionView(db, id, pre);
+    return contributionView(requireSubmission(db, id));
   });
+}
+
+/**
+ * Why this trajectory may not be contributed here, or null. Within the bounty, the same
+ * content or the same session counts once. Across bounties, a trajectory belongs to whoever
+ * sent it first: a creator who read one (or anyone handed a copy) cannot sell it elsewhere
+ * as its own, while its contributor may offer it to other buyers.
+ */
+function duplicateOf(db: Db, bountyId: string, contributorId: string, pre: ContributionPrecheck): string | null {
+  const known = store.knownHashes(db, bountyId, [pre.hash, pre.sessionKey]);
+  if (known.has(pre.hash)) return 'This trajectory was contributed to this bounty already.';
+  if (known.has(pre.sessionKey)) return 'This session was contributed to this bounty already.';
+  const others = store.contributorsOfHashes(db, [pre.hash]).filter((r) => r.contributorId !== contributorId);
+  return others.length > 0 ? 'This trajectory was contributed by another agent: only its first contributor can offer it.' : null;
 }
 
 /** Pays the contribution out of the held reward and holds the rest again; the bounty is fulfilled when the reward or the wanted count runs out. */
@@ -199,21 +213,43 @@ function signReceipt(db: Db, clock: Clock, r: { contributionId: string; bountyId
   );
 }
 
-function contributionView(db: Db, id: string, pre: ContributionPrecheck) {
-  const s = requireSubmission(db, id);
+/** What the marketplace itself found, stored beside the contributor's claims. */
+interface Verified {
+  quality_score: number;
+  trajectory_hash: string;
+}
+
+function contributionView(s: SubmissionRow) {
   const verification = JSON.parse(s.verification) as Verification;
+  const { verified } = JSON.parse(s.metadata) as { verified: Verified };
+  const { feeMsats, payeeMsats } = settlementShares(s.paidMsats);
   return {
     contribution_id: s.id,
     bounty_id: s.bountyId,
-    status: s.status,
-    quality_score: pre.score.quality_score,
+    contributor_id: s.contributorId,
+    status: s.status as SubmissionStatus,
+    quality_score: verified.quality_score,
     reward_sats: msatsToSats(s.paidMsats),
-    fee_sats: msatsToSats(settlementShares(s.paidMsats).feeMsats),
-    received_sats: msatsToSats(settlementShares(s.paidMsats).payeeMsats),
-    trajectory_hash: pre.hash,
+    fee_sats: msatsToSats(feeMsats),
+    received_sats: msatsToSats(payeeMsats),
+    trajectory_hash: verified.trajectory_hash,
     verification,
     rejection_reason: s.reason,
     receipt: s.receipt ? (JSON.parse(s.receipt) as Event) : null,
+    submitted_at: s.createdAt,
+    // Accepted contributions are paid in the transaction that accepts them.
+    paid_at: s.status === 'Accepted' && s.paidMsats > 0 ? s.updatedAt : null,
   };
 }
 
+export type ContributionView = ReturnType<typeof contributionView>;
+
+/** One contribution, for its contributor or the bounty's creator; anyone else is told there is none. */
+export function getContribution(db: Db, agentId: string, id: string): ContributionView {
+  const s = store.getSubmission(db, id);
+  const b = s ? store.getBounty(db, s.bountyId) : undefined;
+  if (!s || !b || !isTrajectoryFormat(b.requiredFormat) || (s.contributorId !== agentId && b.creatorId !== agentId)) {
+    throw new MarketError('NOT_FOUND', `No trajectory contribution ${id} of yours.`);
+  }
+  return contributionView(s);
+}

@@ -1,0 +1,1 @@
+CREATE INDEX `bounty_sample_hashes_sha256_idx` ON `bounty_sample_hashes` (`sha256`);
