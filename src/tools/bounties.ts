@@ -52,7 +52,12 @@ const bounty = z.object({
   reward_sats: z.number().int(),
   escrow_sats: z.number().int(),
   paid_sats: z.number().int(),
-  requirements: z.object({ min_samples: z.number().int(), required_format: z.string(), schema: z.record(z.string(), z.unknown()).nullable() }),
+  requirements: z.object({
+    min_samples: z.number().int(),
+    required_format: z.string(),
+    schema: z.record(z.string(), z.unknown()).nullable(),
+    min_quality: z.number().nullable().describe('Trajectory bounties: the lowest recomputed quality accepted; null elsewhere.'),
+  }),
   accepted_samples: z.number().int(),
   sats_per_sample: z.number().int(),
   deadline: z.string().nullable(),
@@ -93,6 +98,12 @@ export const bountyTools = [
         min_samples: z.number().int().min(1).max(1_000_000).describe('How many samples the reward pays for.'),
         required_format: z.string().min(1).max(40).describe('json, jsonl: samples are JSON objects or arrays; any other format (text, csv, …): strings.'),
         schema: z.record(z.string(), freeJson).optional().describe('A JSON Schema every sample must satisfy.'),
+        min_quality: z
+          .number()
+          .min(0)
+          .max(0.99)
+          .optional()
+          .describe('Trajectory bounties only: the lowest quality (recomputed here) that is accepted; default 0.5.'),
       }),
       deadline: z.string().optional().describe('ISO-8601. After it no submissions are taken; you then have 72 h to review those waiting.'),
       idempotency_key: idempotencyKeyField,
@@ -109,6 +120,7 @@ export const bountyTools = [
         minSamples: args.requirements.min_samples,
         requiredFormat: args.requirements.required_format,
         schema: args.requirements.schema,
+        minQuality: args.requirements.min_quality,
         deadline: args.deadline,
       });
     },

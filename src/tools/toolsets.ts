@@ -15,7 +15,7 @@ export const TOOLSET_DESCRIPTIONS = {
   agents: 'Agent profiles; hire an agent, or take and deliver contracts.',
   coalitions: 'Teams that share a pooled payment: propose, join, subtasks, complete.',
   data: 'Buy and sell datasets.',
-  bounties: 'Data bounties: post one, contribute samples, review submissions.',
+  bounties: 'Data bounties: post one, contribute samples or coding trajectories, review submissions.',
   compute: 'Compute jobs from Nostr NIP-90 providers; providers register here.',
   disputes: 'File, answer and follow disputes over deals.',
 } as const;

@@ -1,12 +1,9 @@
 // The receiving side of trajectory contributions: a contributor's redacted coding session
 // sent to a trajectory bounty, checked again here and paid at once from the bounty's escrow.
 import { z } from 'zod';
-import type { Db } from '../db/connection.js';
-import * as bountyStore from '../db/bounty-store.js';
 import { SUBMISSION_STATUSES } from '../domain/bounties/bounties.js';
-import { MarketError } from '../domain/errors.js';
 import { parties } from '../domain/governance/evaluate.js';
-import { contributeTrajectory, getContribution, minQualityOf, precheckContribution, type ContributionPrecheck } from '../domain/trajectories/contributions.js';
+import { contributeTrajectory, contributionCounterparty, getContribution, precheckForBounty, type ContributionPrecheck } from '../domain/trajectories/contributions.js';
 import { TRAJECTORY_FORMAT, TRAJECTORY_SOURCES } from '../domain/trajectories/trajectory.js';
 import { freeJson, idempotencyKeyField } from './fields.js';
 import { ACTING, defineTool, READ_ONLY } from './inventory.js';
@@ -52,12 +49,6 @@ const metadata = z.object({
   tests_passed: z.boolean().optional(),
 });
 
-function precheck(db: Db, args: { bounty_id: string; trajectory: unknown; metadata: z.output<typeof metadata> }): ContributionPrecheck {
-  const b = bountyStore.getBounty(db, args.bounty_id);
-  if (!b) throw new MarketError('NOT_FOUND', `No bounty ${args.bounty_id}.`);
-  return precheckContribution(args.trajectory, args.metadata, minQualityOf(b));
-}
-
 export const trajectoryTools = [
   defineTool({
     name: 'marketplace_contribute_trajectory',
@@ -80,12 +71,12 @@ export const trajectoryTools = [
     annotations: ACTING,
     prepare: async (args, { ctx }) => {
       const handedOn = { ...args };
-      prechecked.set(handedOn, precheck(ctx.db, args));
+      prechecked.set(handedOn, precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata));
       return handedOn;
     },
-    action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(bountyStore.getBounty(ctx.db, args.bounty_id)?.creatorId) }),
+    action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(contributionCounterparty(ctx.db, args.bounty_id)) }),
     handler: (args, { ctx, caller }) =>
-      contributeTrajectory(ctx.db, ctx.clock, caller.id, { bountyId: args.bounty_id, metadata: args.metadata }, prechecked.get(args) ?? precheck(ctx.db, args)),
+      contributeTrajectory(ctx.db, ctx.clock, caller.id, { bountyId: args.bounty_id, metadata: args.metadata }, prechecked.get(args) ?? precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata)),
   }),
   defineTool({
     name: 'marketplace_get_trajectory_contribution',

@@ -9,10 +9,10 @@ import { VERSION } from '../version.js';
 import { CONTRIBUTE_TOOL, contributionAnswerSchema, type ContributionAnswer, type ContributionRequest } from './contribution-request.js';
 
 /**
- * TODO(lead): the server's read-back of one contribution (status, reward, paid_at) for
- * `trajectories status --url`. It is called with { contribution_id } and expected to
- * answer like marketplace_contribute_trajectory; until a marketplace offers it, status
- * shows the local record and says so.
+ * The server's read-back of one contribution (status, reward, paid_at) for
+ * `trajectories status --url`: called with { contribution_id }, it answers like
+ * marketplace_contribute_trajectory. A marketplace without it leaves status on the local
+ * record, which says so.
  */
 export const READ_BACK_TOOL = 'marketplace_get_trajectory_contribution';
 

@@ -15,6 +15,7 @@ import { paidAfterFee, payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, requireHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
+import { DEFAULT_MIN_QUALITY } from '../trajectories/quality.js';
 import { earnedMsats, paymentFor } from './reward.js';
 import { compileSchema, completeVerification, precheckSubmission, requirementsKey, type Precheck, type Requirements, type Verification } from './verification.js';
 
@@ -109,6 +110,9 @@ export function requireOpen(b: BountyRow, clock: Clock): void {
 
 export const TRAJECTORY_BOUNTY_FORMAT = 'trajectory';
 export const isTrajectoryFormat = (format: string) => format.toLowerCase() === TRAJECTORY_BOUNTY_FORMAT;
+
+/** A trajectory bounty's lowest accepted quality, in thousandths (its own or the default). */
+export const minQualityOf = (b: BountyRow) => b.minQualityMilli ?? Math.round(DEFAULT_MIN_QUALITY * 1000);
 
 export interface SubmitInput {
   bountyId: string;
@@ -345,7 +349,12 @@ export function bountyView(b: BountyRow) {
     reward_sats: msatsToSats(b.rewardMsats),
     escrow_sats: b.holdId ? msatsToSats(b.rewardMsats - b.paidMsats) : 0,
     paid_sats: msatsToSats(b.paidMsats),
-    requirements: { min_samples: b.minSamples, required_format: b.requiredFormat, schema: requirementsOf(b).schema },
+    requirements: {
+      min_samples: b.minSamples,
+      required_format: b.requiredFormat,
+      schema: requirementsOf(b).schema,
+      min_quality: isTrajectoryFormat(b.requiredFormat) ? minQualityOf(b) / 1000 : null,
+    },
     accepted_samples: b.acceptedSamples,
     sats_per_sample: msatsToSats(earnedMsats(b.rewardMsats, b.minSamples, 1)),
     deadline: b.deadline,

@@ -10,7 +10,7 @@ import { finalizeEvent, type Event } from 'nostr-tools/pure';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
 import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
-import { current, holdReward, isTrajectoryFormat, requireOpen, requireSubmission, type SubmissionStatus } from '../bounties/bounties.js';
+import { current, holdReward, isTrajectoryFormat, minQualityOf, requireOpen, requireSubmission, type SubmissionStatus } from '../bounties/bounties.js';
 import type { Check, Verification } from '../bounties/verification.js';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
 import type { Clock } from '../clock.js';
@@ -23,7 +23,7 @@ import { payFromEscrow, settlementShares } from '../ledger/escrow.js';
 import { postHold, requireHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { ScanBudget, scanText } from '../redaction/index.js';
-import { DEFAULT_MIN_QUALITY, scoreTrajectory, type TrajectoryScore } from './quality.js';
+import { scoreTrajectory, type TrajectoryScore } from './quality.js';
 import { MAX_TRAJECTORY_BYTES, trajectorySchema, type Trajectory } from './trajectory.js';
 
 export interface ContributionMetadata {
@@ -50,7 +50,6 @@ const SECRETS = new Set(['secret'] as const);
 /** A whole session is long; scanning it for secrets only (no phone parsing) fits in this. */
 const SECRET_SCAN_MS = 5_000;
 
-export const minQualityOf = (b: BountyRow) => b.minQualityMilli ?? Math.round(DEFAULT_MIN_QUALITY * 1000);
 
 /** Every string of the trajectory, for the secret scan. */
 function* stringsOf(t: Trajectory): Generator<string> {
@@ -105,6 +104,16 @@ export function precheckContribution(raw: unknown, metadata: ContributionMetadat
   checks.push(check('quality', qualityOk, `Quality ${score.quality_score} (recomputed; you claimed ${metadata.quality_score}); this bounty pays from ${minQualityMilli / 1000}.`));
   return { trajectory: t, hash, sessionKey: canonicalHash({ source: t.source, session_id: t.session_id }), score, checks, minQualityMilli };
 }
+
+/** precheckContribution against a bounty's own minimum quality (read without the write lock). */
+export function precheckForBounty(db: Db, bountyId: string, raw: unknown, metadata: ContributionMetadata): ContributionPrecheck {
+  const b = store.getBounty(db, bountyId);
+  if (!b) throw new MarketError('NOT_FOUND', `No bounty ${bountyId}.`);
+  return precheckContribution(raw, metadata, minQualityOf(b));
+}
+
+/** Who a contribution deals with, for the gate: the bounty's creator (none for an unknown bounty). */
+export const contributionCounterparty = (db: Db, bountyId: string): string | undefined => store.getBounty(db, bountyId)?.creatorId;
 
 /**
  * Checks a contribution against the bounty and its earlier contributions, then pays it
