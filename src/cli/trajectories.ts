@@ -398,6 +398,12 @@ async function send(store: ContributionStore, connection: MarketplaceConnection,
     if (error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'UNAUTHORIZED' || error.details?.tool === CONTRIBUTE_TOOL) throw error;
     return { session_id: sessionId, contribution_id: null, status: 'refused', quality_score: p.score.quality_score, reward_sats: 0, error: { code: error.code, message: error.message } };
   }
+  // The same content again carries the same idempotency key, so the marketplace answers with
+  // the first result: say it was contributed already rather than report a second payment.
+  const earlier = store.list().find((r) => r.contribution_id === answer.contribution_id);
+  if (earlier) {
+    return { session_id: sessionId, contribution_id: answer.contribution_id, status: 'duplicate', quality_score: answer.quality_score, reward_sats: 0, error: { code: 'CONFLICT', message: `This session was contributed already (${answer.contribution_id}, ${earlier.status}); it is not paid again.` } };
+  }
   const now = new Date().toISOString();
   store.save({ ...recordFields(answer, now), session_id: sessionId, source: p.trajectory.source, trajectory_hash: p.hash, estimated_reward_sats: p.score.estimated_reward_sats, lightning_address: settings.lightning_address, payment_preimage: null, submitted_at: now });
   return { session_id: sessionId, contribution_id: answer.contribution_id, status: answer.status, quality_score: answer.quality_score, reward_sats: answer.reward_sats };

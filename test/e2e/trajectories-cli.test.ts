@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreTrajectory } from '../../src/domain/trajectories/quality.js';
 import { ContributionStore } from '../../src/trajectories/contribution-store.js';
@@ -189,6 +191,57 @@ describe('contributing to a marketplace', () => {
     expect(down.json.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(down.json.error.message).toContain('http://127.0.0.1:9/mcp');
   });
+
+  it('is paid exactly the estimate by a trajectory bounty, refused a second time and a planted secret, and status/earnings agree with the ledger', async () => {
+    // A buyer of the same sponsor posts a trajectory bounty, its reward held.
+    const sponsorId = (await cliJson(['sponsor', 'create', '--name', 'Data buyer', '--db', db])).json.id;
+    const buyer = (await cliJson(['agent', 'create', '--sponsor', sponsorId, '--name', 'Buyer', '--db', db])).json;
+    expect((await cliJson(['fund', '--agent', buyer.id, '--sats', '20000', '--db', db])).code).toBe(0);
+    const buyerClient = await mcpClient(server.url, buyer.token);
+    const contributor = await mcpClient(server.url, token);
+    try {
+      const bounty = await callHttp(buyerClient, 'marketplace_create_bounty', { title: 'Sessions with green tests', description: 'Coding trajectories', reward_sats: 10_000, requirements: { min_samples: 10, required_format: 'trajectory' } });
+      const bountyId = bounty.bounty_id as string;
+      const config = path.join(root, 'paid', 'settings.json');
+      const scanned = (await traj(['scan', '--config', config])).json.items.find((i: any) => i.session_id === claude.sessionId);
+      const market = { MARKETPLACE_URL: server.url, MARKETPLACE_TOKEN: token };
+
+      const sent = await traj(['contribute', claude.sessionId, '--bounty', bountyId, '--config', config], market);
+      expect(sent.code).toBe(0);
+      expect(sent.json.items[0]).toMatchObject({ session_id: claude.sessionId, status: 'Accepted', quality_score: scanned.quality_score, reward_sats: scanned.estimated_reward_sats });
+      const contributionId = sent.json.items[0].contribution_id;
+
+      // What the buyer receives holds none of the planted values.
+      const sample = await callHttp(buyerClient, 'marketplace_get_submission', { submission_id: contributionId });
+      const received = JSON.stringify(sample.untrusted_samples);
+      for (const planted of Object.values(PLANTED)) expect(received).not.toContain(planted);
+
+      // The same session again: the marketplace's first answer comes back, reported as a duplicate and not paid.
+      const again = await traj(['contribute', claude.sessionId, '--bounty', bountyId, '--config', config], market);
+      expect(again.code).toBe(1);
+      expect(again.json.items[0]).toMatchObject({ status: 'duplicate', contribution_id: contributionId, reward_sats: 0 });
+
+      // A secret the client missed (here: typed straight into the request) is refused by the server.
+      const leaked = { ...sample.untrusted_samples[0], session_id: 'leaky-session', task: 'push with GITHUB_TOKEN=ghp_Q9w8E7r6T5y4U3i2O1p0AsDfGhJkLzXcVbNm' };
+      const { canonicalHash } = await import('../../src/domain/canonical-json.js');
+      const refused = await callHttp(contributor, 'marketplace_contribute_trajectory', { bounty_id: bountyId, trajectory: leaked, metadata: { source: 'claude', trajectory_hash: canonicalHash(leaked), quality_score: 0.9 } });
+      expect(refused.status).toBe('Rejected');
+      expect(refused.verification.checks.find((c: any) => c.name === 'secrets').passed).toBe(false);
+
+      // status and earnings, refreshed from the marketplace, agree with the contributor's balance.
+      const status = await traj(['status', '--config', config], market);
+      expect(status.json.items).toEqual([expect.objectContaining({ contribution_id: contributionId, status: 'Accepted', actual_reward_sats: expect.any(Number) })]);
+      const balance = await callHttp(contributor, 'marketplace_check_balance', {});
+      const earnings = await traj(['earnings', '--config', config]);
+      expect(earnings.json).toMatchObject({ paid_sats: status.json.items[0].actual_reward_sats, pending_sats: 0 });
+      expect(earnings.json.paid_sats).toBe(balance.balance_sats);
+      // 5% of the reward went to the platform: what was received is the reward less that fee.
+      expect(earnings.json.paid_sats).toBe(Math.floor((scanned.estimated_reward_sats * 1000 * 0.95) / 1000));
+    } finally {
+      await buyerClient.close();
+      await contributor.close();
+    }
+  });
 });
 
 describe('status and earnings from the local record', () => {
@@ -266,6 +319,18 @@ describe('contribute --review in a terminal', () => {
     expect(JSON.parse(readFileSync(result, 'utf8')).error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringContaining('http://127.0.0.1:9/mcp') });
   });
 });
+
+async function mcpClient(url: string, bearer: string): Promise<Client> {
+  const client = new Client({ name: 'trajectories-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
+  return client;
+}
+
+async function callHttp(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name}: ${JSON.stringify(result.structuredContent ?? result.content)}`);
+  return result.structuredContent;
+}
 
 function hasTmux(): boolean {
   try {
