@@ -14,7 +14,7 @@ import { rotateToken } from '../../src/domain/identity/registration.js';
 import { createHttpApp, listen } from '../../src/http/app.js';
 import { testInvoice } from '../support/bolt11.js';
 import { connect, ManualClock } from '../support/fixtures.js';
-import { buildWorld, closeWorld, TRANSACTION_LIMIT_SATS, type MarketWorld } from '../support/market-world.js';
+import { buildWorld, closeWorld, minimalTrajectory, TRANSACTION_LIMIT_SATS, type MarketWorld } from '../support/market-world.js';
 
 /** Callers over an authenticated connection; no token and a wrong token are refused at the door (below). */
 const ROLES = ['agent', 'suspended', 'otherAgent', 'sponsor', 'otherSponsor', 'operator'] as const;
@@ -150,6 +150,13 @@ const MATRIX: Record<string, Row> = {
     allowed: ANY_ACTIVE_AGENT,
   },
   marketplace_review_submission: { args: (i) => ({ submission_id: i.counterpartySubmission, decision: 'accept' }), allowed: A_ACTS },
+  // A's own bounty: refused to A for that reason (not for who A is); any other active agent contributes.
+  marketplace_contribute_trajectory: {
+    args: (i) => ({ bounty_id: i.agentTrajectoryBounty, trajectory: { ...minimalTrajectory(), session_id: 'matrix' }, metadata: { source: 'claude', trajectory_hash: '0'.repeat(64), quality_score: 0.5 } }),
+    allowed: ANY_ACTIVE_AGENT,
+  },
+  // The bounty's creator (A) reads it; the contributor is W, not a role here.
+  marketplace_get_trajectory_contribution: { args: (i) => ({ contribution_id: i.counterpartyContribution }), allowed: A_READS },
   marketplace_cancel_bounty: { args: (i) => ({ bounty_id: i.agentBounty }), allowed: A_ACTS },
 
   // Over the transaction limit, so policy (not access control) stops it before any relay is asked.
@@ -207,7 +214,7 @@ async function attempt(client: Client, tool: string, args: Record<string, unknow
 
 /** The ids of A's and S1's things no one else may see. */
 function privateIds(ids: Ids): string[] {
-  return [ids.approval, ids.agentTopupHash, ids.sponsorTopupHash, ids.contractHired, ids.contractHiring, ids.agentPurchase, ids.counterpartySubmission, ids.dispute];
+  return [ids.approval, ids.agentTopupHash, ids.sponsorTopupHash, ids.contractHired, ids.contractHiring, ids.agentPurchase, ids.counterpartySubmission, ids.counterpartyContribution, ids.dispute];
 }
 
 function tokenFor(role: Role, world: MarketWorld): string {

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/domain/logger.js';
 import { satsToMsats } from '../../src/domain/money.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
 import { openContext } from '../../src/runtime.js';
+import { canonicalHash } from '../../src/domain/canonical-json.js';
 import { agent, call, connect, ManualClock, operatorToken, sponsor, tempDbPath } from './fixtures.js';
 
 /** Generous enough that ordinary calls pass; a call above it is refused by policy, not by access control. */
@@ -56,6 +57,9 @@ export interface MarketWorld {
     counterpartyBounty: string;
     /** W's submission to A's bounty. */
     counterpartySubmission: string;
+    agentTrajectoryBounty: string;
+    /** W's trajectory contribution to A's trajectory bounty (rejected as too weak, but on record). */
+    counterpartyContribution: string;
     /** W disputes the contract in which A worked: A responds. */
     dispute: string;
     agentProvider: string;
@@ -138,6 +142,13 @@ export async function buildWorld(): Promise<MarketWorld> {
     data_samples: [{ label: 'cat' }],
     metadata: { format: 'json', sample_count: 1 },
   });
+  const agentTrajectoryBounty = await ok(ac, 'marketplace_create_bounty', { ...bounty, title: 'Coding sessions', requirements: { min_samples: 1, required_format: 'trajectory' } });
+  const trajectory = minimalTrajectory();
+  const contribution = await ok(wc, 'marketplace_contribute_trajectory', {
+    bounty_id: agentTrajectoryBounty.bounty_id,
+    trajectory,
+    metadata: { source: 'claude', trajectory_hash: canonicalHash(trajectory), quality_score: 0.1 },
+  });
 
   await ok(ac, 'marketplace_respond_to_contract', { contract_id: hired.contract_id, action: 'accept' });
   const dispute = await ok(wc, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject: { kind: 'contract', id: hired.contract_id }, amount_sats: 1 });
@@ -174,6 +185,8 @@ export async function buildWorld(): Promise<MarketWorld> {
       agentBounty: agentBounty.bounty_id,
       counterpartyBounty: counterpartyBounty.bounty_id,
       counterpartySubmission: submission.submission_id,
+      agentTrajectoryBounty: agentTrajectoryBounty.bounty_id,
+      counterpartyContribution: contribution.contribution_id,
       dispute: dispute.dispute_id,
       agentProvider: agentProvider.provider_id,
       counterpartyProvider: counterpartyProvider.provider_id,
@@ -185,4 +198,22 @@ export async function buildWorld(): Promise<MarketWorld> {
 export function closeWorld(world: MarketWorld): void {
   world.ctx.rail.close();
   if (world.ctx.db.sqlite.open) world.ctx.db.close();
+}
+
+/** The smallest well-formed trajectory: scored far below any bounty's minimum, so it is recorded and rejected. */
+export function minimalTrajectory() {
+  return {
+    format: 'agent-marketplace.trajectory/1',
+    session_id: 'world-session',
+    source: 'claude',
+    task: 'Say hello',
+    cwd: '.',
+    started_at: null,
+    ended_at: null,
+    initial_commit: null,
+    final_commit: null,
+    tokens: { input: 10, output: 5 },
+    steps: [{ kind: 'message', role: 'user', text: 'Say hello', at: null }],
+    subagents: {},
+  };
 }
