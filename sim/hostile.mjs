@@ -16,6 +16,7 @@
 // the blocked counterparty, limits with fee reserves, the write lock's bound).
 import http from 'node:http';
 import { postBatch } from './server.mjs';
+import { contributionArgs, simTrajectory } from './trajectories.mjs';
 
 const HOUR = 3_600_000;
 
@@ -27,6 +28,7 @@ export const HOSTILE_WEIGHTS = {
   hostileKeyReplay: 2,
   hostileBatch: 1,
   hostileLoopback: 1,
+  hostileTrajectory: 2,
 };
 
 /** The server's rate limit: src/config.ts DEFAULT_RATE_LIMIT, 200 calls a second per token in bursts of twice that. */
@@ -202,6 +204,31 @@ export const hostileOperations = {
   },
 
   /** Text that cannot be stored as sent, very long digit strings, nesting far past any real argument, numbers at 2^53. */
+  /**
+   * Trajectory contributions that must not be paid: another agent's accepted trajectory sent
+   * as one's own (to the same bounty or another), and a session still holding a secret.
+   */
+  async hostileTrajectory(sim, r) {
+    const open = sim.world.bounties.items.map((id) => ({ id, ...sim.world.bounties.get(id) })).filter((b) => b.trajectory);
+    const target = r.pick(open);
+    if (!target) return;
+    const creator = sim.world.agentById(target.creator);
+    const copier = sim.world.otherAgent(r, creator);
+    const theirs = (sim.world.trajectories ?? []).filter((t) => t.contributor !== copier.id);
+    if (theirs.length > 0 && r.chance(0.6)) {
+      const original = r.pick(theirs);
+      const answer = await sim.act(copier, 'marketplace_contribute_trajectory', contributionArgs(r, target.id, original.args.trajectory, sim.newKey()));
+      tally(sim, 'copied trajectory', answer);
+      if (answer.ok && !answer.pending && answer.data.status === 'Accepted') sim.violation('a trajectory is paid to its first contributor only', `${copier.name} was paid for ${original.contributor}'s trajectory (${answer.data.contribution_id})`);
+      return;
+    }
+    const secret = `ghp_${Array.from({ length: 36 }, () => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789'[r.int(0, 45)]).join('')}`;
+    const answer = await sim.act(copier, 'marketplace_contribute_trajectory', contributionArgs(r, target.id, simTrajectory(r, `sim-leak-${sim.nextSample()}`, { secret }), sim.newKey()));
+    tally(sim, 'trajectory with a secret', answer);
+    if (answer.ok && !answer.pending && answer.data.status === 'Accepted') sim.violation('a trajectory holding a secret is refused', `${copier.name}'s trajectory with a GitHub token was accepted (${answer.data.contribution_id})`);
+    if (JSON.stringify(answer.data).includes(secret)) sim.violation('a trajectory holding a secret is refused', 'the answer echoes the secret');
+  },
+
   async hostileText(sim, r) {
     const agent = r.pick(sim.world.agents);
     const to = sim.world.otherAgent(r, agent);

@@ -5,6 +5,8 @@ import { periodStart } from '../dist/domain/governance/periods.js';
 import { DEFAULT_POLICY } from '../dist/domain/governance/policy.js';
 import { ESCROW, EXTERNAL_LIGHTNING } from '../dist/domain/ledger/accounts.js';
 import { verifyLedger } from '../dist/domain/ledger/verify.js';
+import { canonicalHash } from '../dist/domain/canonical-json.js';
+import { DEFAULT_MIN_QUALITY, scoreTrajectory } from '../dist/domain/trajectories/quality.js';
 
 /** Tools whose every keyed success creates exactly one row: the row's id comes back in the result. */
 const CREATED_BY_KEY = [
@@ -69,6 +71,7 @@ export function checkInvariants(db, { now, swept = false, drained = false, walle
     checkLimits(all, fail, progress);
     checkHolds(all, fail, { now, swept, drained });
     checkPayouts(all, fail);
+    checkTrajectories(all, fail);
     checkBlocked(all, fail);
     if (wallet) checkWallet(all, fail, wallet, { drained });
   } finally {
@@ -316,12 +319,13 @@ function checkPayouts(all, fail) {
       WHERE t.debit_account_id = ? AND t.phase = 'posted' GROUP BY s.bounty_id`, ESCROW.id).map((r) => [r.bounty_id, r.paid]),
   );
   const pending = new Map(all(`SELECT reference, SUM(amount_msats) AS held FROM holds WHERE status = 'pending' GROUP BY reference`).map((r) => [r.reference, r.held]));
-  for (const b of all('SELECT id, status, reward_msats, paid_msats FROM bounties')) {
+  for (const b of all('SELECT id, status, reward_msats, paid_msats, required_format FROM bounties')) {
     const posted = all(`SELECT COALESCE(SUM(posted_msats), 0) AS p FROM holds WHERE reference = ? AND status = 'posted'`, b.id)[0].p;
     const paid = payouts.get(b.id) ?? 0;
     const what = `bounty ${b.id} (${b.status})`;
     if (posted !== b.paid_msats || paid !== b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} records ${b.paid_msats} msats paid; its escrow posted ${posted} and paid out ${paid}`);
-    if (b.status === 'Fulfilled' && b.paid_msats !== b.reward_msats) fail('settled bounties pay out exactly their escrow', `${what} paid ${b.paid_msats} of a ${b.reward_msats} msat reward`);
+    // A trajectory bounty is also fulfilled by its count of contributions, each paid by the formula: the rest went back.
+    if (b.status === 'Fulfilled' && b.required_format !== 'trajectory' && b.paid_msats !== b.reward_msats) fail('settled bounties pay out exactly their escrow', `${what} paid ${b.paid_msats} of a ${b.reward_msats} msat reward`);
     const held = pending.get(b.id) ?? 0;
     if (b.status === 'Active' && held !== b.reward_msats - b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} holds ${held} msats for ${b.reward_msats - b.paid_msats} unpaid`);
     if (b.status !== 'Active' && held !== 0) fail('settled bounties pay out exactly their escrow', `${what} still holds ${held} msats`);
@@ -387,6 +391,38 @@ function checkWallet(all, fail, wallet, { drained }) {
     const net = external?.net ?? 0;
     if (net !== wallet.balanceDeltaMsats) {
       fail('the wallet moves as the ledger says', `the wallet's balance moved ${wallet.balanceDeltaMsats} msats; the ledger's ${EXTERNAL_LIGHTNING.id} account says ${net}`);
+    }
+  }
+}
+
+/**
+ * Trajectory contributions: an accepted one holds the trajectory whose hash it records and is
+ * paid at most the formula's reward for it at the bounty's minimum quality; a rejected one keeps
+ * nothing and is paid nothing; a trajectory is paid to one contributor only, and once per bounty.
+ */
+function checkTrajectories(all, fail) {
+  const rule = 'trajectories are paid by the formula, once, to their first contributor';
+  const rows = all(`SELECT s.id, s.bounty_id, s.contributor_id, s.samples, s.metadata, s.status, s.paid_msats, b.min_quality_milli
+    FROM bounty_submissions s JOIN bounties b ON b.id = s.bounty_id WHERE b.required_format = 'trajectory'`);
+  const paidTo = new Map();
+  const inBounty = new Set();
+  for (const s of rows) {
+    if (s.status !== 'Accepted') {
+      if (s.samples !== null || s.paid_msats !== 0) fail(rule, `rejected contribution ${s.id} keeps its trajectory or was paid ${s.paid_msats} msats`);
+      continue;
+    }
+    const [trajectory] = JSON.parse(s.samples);
+    const hash = canonicalHash(trajectory);
+    const recorded = JSON.parse(s.metadata).verified?.trajectory_hash;
+    if (recorded !== hash) fail(rule, `contribution ${s.id} records hash ${recorded} for content hashing to ${hash}`);
+    const estimate = scoreTrajectory(trajectory, (s.min_quality_milli ?? DEFAULT_MIN_QUALITY * 1000) / 1000).estimated_reward_sats;
+    if (s.paid_msats <= 0 || s.paid_msats > estimate * 1000) fail(rule, `contribution ${s.id} was paid ${s.paid_msats} msats; the formula gives ${estimate} sats`);
+    const first = paidTo.get(hash);
+    if (first !== undefined && first !== s.contributor_id) fail(rule, `trajectory ${hash} was paid to ${first} and to ${s.contributor_id}`);
+    paidTo.set(hash, s.contributor_id);
+    for (const key of [hash, `${trajectory.source}/${trajectory.session_id}`]) {
+      if (inBounty.has(`${s.bounty_id} ${key}`)) fail(rule, `bounty ${s.bounty_id} paid ${key} twice`);
+      inBounty.add(`${s.bounty_id} ${key}`);
     }
   }
 }

@@ -268,7 +268,7 @@ export class Simulation {
       case 'marketplace_propose_coalition':
         return w.coalitions.add(data.coalition_id, { funder: actor.id });
       case 'marketplace_create_bounty':
-        return w.bounties.add(data.bounty_id, { creator: actor.id });
+        return w.bounties.add(data.bounty_id, { creator: actor.id, trajectory: data.requirements?.required_format === 'trajectory' });
       case 'marketplace_create_data_listing':
         return w.listings.add(data.listing_id, { seller: actor.id });
       case 'marketplace_delist_data':

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import bolt11 from 'bolt11';
 import { paySandboxInvoice } from '../dist/rails/sandbox-rail.js';
 import { HOSTILE_WEIGHTS, hostileOperations } from './hostile.mjs';
+import { contributionArgs, simTrajectory } from './trajectories.mjs';
 import { POLICIES } from './world.mjs';
 
 const HOUR = 3_600_000;
@@ -426,7 +427,10 @@ export const operations = {
       title: `sim:${key}`,
       description: 'labelled examples',
       reward_sats: r.int(300, 5_000),
-      requirements: { min_samples: r.int(1, 6), required_format: 'json' },
+      // A quarter want coding trajectories (paid at once per the formula, no review).
+      requirements: r.chance(0.25)
+        ? { min_samples: r.int(2, 8), required_format: 'trajectory', ...(r.chance(0.5) ? { min_quality: r.pick([0.5, 0.6, 0.75]) } : {}) }
+        : { min_samples: r.int(1, 6), required_format: 'json' },
       deadline: iso(new Date(sim.now().getTime() + r.int(6, 96) * HOUR)),
       idempotency_key: key,
     });
@@ -441,6 +445,7 @@ export const operations = {
     if (!read.ok) return;
     const bounty = read.data;
     if (bounty.status !== 'Active') return sim.world.bounties.remove(b.id);
+    if (bounty.requirements.required_format === 'trajectory') return operations.contributeTrajectory(sim, r, b, creator);
     const waiting = (bounty.submissions ?? []).filter((s) => s.status === 'Pending');
     const action = r.weighted({ submit: 5, review: waiting.length > 0 ? 5 : 0, cancel: 1 });
     if (action === 'cancel') return void (await sim.act(creator, 'marketplace_cancel_bounty', { bounty_id: b.id }));
@@ -457,6 +462,21 @@ export const operations = {
     const samples = Array.from({ length: r.int(1, 3) }, () => ({ text: `example ${sim.nextSample()}`, label: r.pick(['yes', 'no']) }));
     const claimed = r.chance(0.1) ? samples.length + 1 : samples.length;
     await sim.act(contributor, 'marketplace_submit_to_bounty', { bounty_id: b.id, data_samples: samples, metadata: { format: 'json', sample_count: claimed } });
+  },
+
+  /** A contributor sends a new session; sometimes the same call again (a retry), sometimes the same session grown. */
+  async contributeTrajectory(sim, r, b, creator) {
+    const contributor = sim.world.otherAgent(r, creator);
+    const mine = (sim.world.trajectories ??= []).filter((t) => t.contributor === contributor.id && t.bounty === b.id);
+    const how = mine.length > 0 ? r.weighted({ fresh: 6, retry: 2, grown: 1 }) : 'fresh';
+    if (how === 'retry') {
+      const last = r.pick(mine);
+      return void (await sim.act(contributor, 'marketplace_contribute_trajectory', last.args));
+    }
+    const trajectory = how === 'grown' ? { ...r.pick(mine).args.trajectory, ended_at: iso(sim.now()) } : simTrajectory(r, `sim-session-${sim.nextSample()}`);
+    const args = contributionArgs(r, b.id, trajectory, sim.newKey());
+    const answer = await sim.act(contributor, 'marketplace_contribute_trajectory', args);
+    if (answer.ok && !answer.pending && answer.data.status === 'Accepted') sim.world.trajectories.push({ contributor: contributor.id, bounty: b.id, args });
   },
 
   async createListing(sim, r) {
