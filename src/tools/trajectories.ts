@@ -70,6 +70,8 @@ export const trajectoryTools = [
     output: contribution,
     annotations: ACTING,
     prepare: async (args, { ctx }) => {
+      // An unknown bounty is reported by the handler, after the gate has judged the caller.
+      if (contributionCounterparty(ctx.db, args.bounty_id) === undefined) return args;
       const handedOn = { ...args };
       prechecked.set(handedOn, precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata));
       return handedOn;

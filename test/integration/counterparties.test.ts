@@ -14,6 +14,8 @@ import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { isGated } from '../../src/tools/inventory.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext, sponsor } from '../support/fixtures.js';
+import { minimalTrajectory } from '../support/market-world.js';
+import { canonicalHash } from '../../src/domain/canonical-json.js';
 
 afterEach(closeContexts);
 
@@ -165,6 +167,18 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     const sent = await ok(as(mallory.id), 'marketplace_submit_to_bounty', { bounty_id: bounty.bounty_id, data_samples: [{ text: 'a sample' }], metadata: { format: 'json', sample_count: 1 } });
     block();
     await refused(as(payer.id), 'marketplace_review_submission', { submission_id: sent.submission_id, decision: 'accept' });
+  },
+  async marketplace_contribute_trajectory({ ctx, payer, mallory, as, block }) {
+    // Paid at once from the creator's escrow, with no review in between: the creator's rules decide before anything moves.
+    const bounty = await ok(as(payer.id), 'marketplace_create_bounty', {
+      title: 't', description: 'd', reward_sats: 1_000, requirements: { min_samples: 1, required_format: 'trajectory' }, deadline: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    block();
+    const trajectory = minimalTrajectory();
+    await refused(as(mallory.id), 'marketplace_contribute_trajectory', {
+      bounty_id: bounty.bounty_id, trajectory, metadata: { source: 'claude', trajectory_hash: canonicalHash(trajectory), quality_score: 0.5 },
+    });
+    expect(getBalance(ctx.db, agentAccountId(payer.id)).heldMsats).toBe(1_000_000);
   },
   async marketplace_submit_compute_job({ ctx, payer, mallory, as, block }) {
     // Jobs are paid over Lightning, to the provider routing picks: it never picks one run by a refused agent.

@@ -14,6 +14,7 @@ import { defineTool } from '../../src/tools/inventory.js';
 import { testInvoice } from '../support/bolt11.js';
 import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
 import { CLI } from '../support/processes.js';
+import { minimalTrajectory } from '../support/market-world.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -62,6 +63,7 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_submit_to_bounty: () => ({ bounty_id: 'bo_any', data_samples: [{}], metadata: { format: 'json', sample_count: 1 } }),
   marketplace_review_submission: () => ({ submission_id: 'bs_any', decision: 'accept' }),
   marketplace_cancel_bounty: () => ({ bounty_id: 'bo_any' }),
+  marketplace_contribute_trajectory: () => ({ bounty_id: 'bo_any', trajectory: minimalTrajectory(), metadata: { source: 'claude', trajectory_hash: '0'.repeat(64), quality_score: 0.5 } }),
   marketplace_create_topup_invoice: () => ({ amount_sats: 1 }),
   marketplace_register_provider: () => ({ name: 'p', kinds: [5050], price_sats: 1, regions: ['eu'] }),
   marketplace_rate_provider: () => ({ provider_id: 'pv_any', rating: 5 }),
