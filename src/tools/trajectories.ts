@@ -63,7 +63,7 @@ export const trajectoryTools = [
     roles: ['agent'],
     input: z.object({
       bounty_id: z.string().min(1).max(64),
-      trajectory: freeJson.describe(`The redacted trajectory, format ${TRAJECTORY_FORMAT}.`),
+      trajectory: z.record(z.string(), freeJson).describe(`The redacted trajectory (a JSON object), format ${TRAJECTORY_FORMAT}.`),
       metadata,
       idempotency_key: idempotencyKeyField,
     }),
