@@ -50,43 +50,57 @@ disputes, decided approvals, each with the tool to call next.`;
  */
 const SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
 
+/** What callers may list and call under a server's settings, and the toolsets they can open: the same for every transport. */
+export interface ToolSurface {
+  listed(caller: Caller): ToolDefinition[];
+  callable(caller: Caller): ToolDefinition[];
+  control(caller: Caller, onChange: () => void): ToolsetControl;
+}
+
+export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'toolsets' | 'readOnly'> = {}): ToolSurface {
+  const fixed = options.toolsets !== undefined ? (options.toolsets === null ? null : parseToolsetsSetting(options.toolsets)) : ctx.config.toolsets;
+  const readOnly = options.readOnly ?? ctx.config.readOnly;
+  const active = (caller: Caller): Toolset[] => activeToolsets(caller.role, fixed, fixed === null ? chosenToolsets(ctx, caller) : null);
+  const listed = (caller: Caller): ToolDefinition[] => visibleTools(caller.role, active(caller), readOnly);
+  return {
+    listed,
+    // What is listed is what a model pays for; what can be called is everything its role has,
+    // unless the operator fixed the toolsets: a client that knows a tool's name (from an
+    // inbox item, the docs, a script) need not open its toolset first.
+    callable: (caller) => (fixed === null ? visibleTools(caller.role, null, readOnly) : listed(caller)),
+    control: (caller, onChange) => ({
+      list: () => {
+        const on = active(caller);
+        return TOOLSETS.map((name) => ({ name, description: TOOLSET_DESCRIPTIONS[name], enabled: on.includes(name), tool_count: visibleTools(caller.role, [name], readOnly).length })).filter(
+          (t) => t.tool_count > 0,
+        );
+      },
+      change: (names, open) => {
+        if (fixed !== null) {
+          throw new MarketError('FORBIDDEN', `This server's toolsets are fixed (${fixed.join(', ')}); the operator chose them with --toolsets. Nothing changed.`);
+        }
+        const before = active(caller);
+        const after = open ? [...new Set([...before, ...names])] : before.filter((t) => ALWAYS_ON_TOOLSETS.includes(t) || !names.includes(t));
+        if (after.length !== before.length) {
+          writeCallerToolsets(ctx.db, caller.id, after, ctx.clock.now().toISOString());
+          onChange();
+        }
+        return after;
+      },
+    }),
+  };
+}
+
 export function createServer(ctx: AppContext, options: ServerOptions): McpServer {
   const server = new McpServer(
     { name: 'agent-marketplace', title: 'Agent Marketplace', version: VERSION },
     { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: SCHEMA_VALIDATOR },
   );
-  const fixed = options.toolsets !== undefined ? (options.toolsets === null ? null : parseToolsetsSetting(options.toolsets)) : ctx.config.toolsets;
-  const readOnly = options.readOnly ?? ctx.config.readOnly;
-  const active = (caller: Caller): Toolset[] => activeToolsets(caller.role, fixed, fixed === null ? chosenToolsets(ctx, caller) : null);
-  const listed = (caller: Caller): ToolDefinition[] => visibleTools(caller.role, active(caller), readOnly);
-  // What is listed is what a model pays for; what can be called is everything its role has,
-  // unless the operator fixed the toolsets: a client that knows a tool's name (from an
-  // inbox item, the docs, a script) need not open its toolset first.
-  const callable = (caller: Caller): ToolDefinition[] => (fixed === null ? visibleTools(caller.role, null, readOnly) : listed(caller));
-  const control = (caller: Caller): ToolsetControl => ({
-    list: () => {
-      const on = active(caller);
-      return TOOLSETS.map((name) => ({ name, description: TOOLSET_DESCRIPTIONS[name], enabled: on.includes(name), tool_count: visibleTools(caller.role, [name], readOnly).length })).filter(
-        (t) => t.tool_count > 0,
-      );
-    },
-    change: (names, open) => {
-      if (fixed !== null) {
-        throw new MarketError('FORBIDDEN', `This server's toolsets are fixed (${fixed.join(', ')}); the operator chose them with --toolsets. Nothing changed.`);
-      }
-      const before = active(caller);
-      const after = open ? [...new Set([...before, ...names])] : before.filter((t) => ALWAYS_ON_TOOLSETS.includes(t) || !names.includes(t));
-      if (after.length !== before.length) {
-        writeCallerToolsets(ctx.db, caller.id, after, ctx.clock.now().toISOString());
-        void server.sendToolListChanged();
-      }
-      return after;
-    },
-  });
+  const surface = toolSurface(ctx, options);
 
   server.server.setRequestHandler(ListToolsRequestSchema, () => {
     const caller = options.caller();
-    return { tools: listed(caller).map((tool) => describeTool(tool, caller.role)) };
+    return { tools: surface.listed(caller).map((tool) => describeTool(tool, caller.role)) };
   });
   server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     // One token lookup per call: the tool list and the tool's run see the same caller.
@@ -94,9 +108,9 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     // A token revoked mid-session (stdio, an SSE session) is refused like every other
     // refusal: a coded result the model can read, not a JSON-RPC "internal error".
     if (isMarketError(caller)) return failure(caller);
-    const tool = callable(caller).find((t) => t.name === request.params.name);
+    const tool = surface.callable(caller).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: control(caller) };
+    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: surface.control(caller, () => void server.sendToolListChanged()) };
     return runTool(ctx, tool, request.params.arguments, () => caller, extras).then((result) => {
       notifyIfPromptsChanged(server, tool.name, result);
       return result;

@@ -77,6 +77,16 @@ export function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: 
 }
 
 /** Hot path: every MCP request looks its bearer token up. */
+/**
+ * Changes whenever another connection (another server process, a command) has committed
+ * to the database since this connection last looked (SQLite's PRAGMA data_version); this
+ * connection's own commits leave it as it is.
+ */
+export function dataVersion(db: Db): number {
+  return dataVersionStatement(db).get() as number;
+}
+const dataVersionStatement = preparedPerConnection((db) => db.sqlite.prepare('PRAGMA data_version').pluck());
+
 export function findActiveToken(db: Db, tokenHash: string): { principalKind: PrincipalKind; principalId: string } | undefined {
   return statements(db).token.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
 }

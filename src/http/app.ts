@@ -3,18 +3,19 @@
 // /messages for older clients, and /healthz. Every MCP request carries a bearer token;
 // Host is checked by name and Origin by scheme, host and port, so neither a page on a
 // DNS-rebound name nor one on another port of this machine can reach a loopback server.
-import type { Server as HttpServer } from 'node:http';
+import { createServer as createNodeServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppContext } from '../context.js';
 import { MarketError } from '../domain/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
-import { authenticate } from '../domain/identity/registration.js';
+import { authenticateRecent } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
 import { consoleRoutes } from './console.js';
 import { callsCarried, refuseDroppedBatches } from './batches.js';
-import { rateLimit } from './rate-limit.js';
+import { directCalls, rpcError } from './direct-calls.js';
+import { callLimiter, rateLimit } from './rate-limit.js';
 import { hostnameOf, judgeOrigin, ownHostnames, servedAddresses } from './served-addresses.js';
 import { VERSION } from '../version.js';
 
@@ -23,7 +24,32 @@ const REALM = 'agent-marketplace';
 
 type AuthedRequest = Request & { caller?: Caller; token?: string };
 
-export function createHttpApp(ctx: AppContext): express.Express {
+/**
+ * The server's request listener: plain tool calls take the direct path (direct-calls.ts),
+ * everything else express's routes, both under the same Host, Origin, token and rate rules.
+ */
+export function createHttpApp(ctx: AppContext): RequestListener {
+  const limiter = callLimiter(ctx.config.http.rateLimit);
+  const app = expressApp(ctx, limiter);
+  const direct = directCalls(ctx, limiter, { unauthorized: unauthorizedAnswer });
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (!direct.takes(req)) return void app(req, res);
+    direct.handle(req, res).then(
+      (verdict) => {
+        if (verdict.kind === 'answered') return;
+        // Read already: body-parser sees the request finished and keeps this body.
+        if (verdict.body !== undefined) (req as Request).body = verdict.body;
+        app(req, res);
+      },
+      (error: unknown) => {
+        ctx.logger.error('mcp request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(rpcError(-32603, 'Internal server error')));
+      },
+    );
+  };
+}
+
+function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(hostValidation(ctx));
@@ -40,7 +66,7 @@ export function createHttpApp(ctx: AppContext): express.Express {
   mcp.use(bearerAuth(ctx));
   mcp.use(refuseDroppedBatches());
   // Every call costs a token, whether it came alone or in a batch.
-  mcp.use(rateLimit(ctx.config.http.rateLimit, (req) => (req as AuthedRequest).caller?.id, { costOf: (req) => callsCarried(req.body) }));
+  mcp.use(rateLimit(limiter, (req) => (req as AuthedRequest).caller?.id, { costOf: (req) => callsCarried(req.body) }));
 
   mcp.post('/mcp', async (req: AuthedRequest, res) => {
     // A body express did not parse would be parsed by the transport itself, past the count
@@ -130,44 +156,48 @@ function asksForProgress(body: unknown): boolean {
  */
 export const KEEP_ALIVE_MS = 65_000;
 
-export function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
+export function listen(listener: RequestListener, host: string, port: number): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = createNodeServer(listener);
     server.keepAliveTimeout = KEEP_ALIVE_MS;
     server.headersTimeout = KEEP_ALIVE_MS + 1_000;
     server.on('error', reject);
+    server.listen(port, host, () => resolve(server));
   });
 }
 
 function currentCaller(ctx: AppContext, token: string): Caller {
-  const caller = authenticate(ctx.db, token);
+  const caller = authenticateRecent(ctx.db, token);
   if (!caller) throw new MarketError('UNAUTHORIZED', 'This token was revoked. Ask the sponsor for a new one.');
   return caller;
 }
 
 function bearerAuth(ctx: AppContext) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const caller = match ? authenticate(ctx.db, match[1]) : null;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const caller = match ? authenticateRecent(ctx.db, match[1]) : null;
     if (!caller) {
-      const challenge = match ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`;
-      res
-        .status(401)
-        .set('WWW-Authenticate', challenge)
-        .json({
-          error: {
-            code: 'UNAUTHORIZED',
-            message: match
-              ? 'The bearer token is unknown or revoked.'
-              : 'Send Authorization: Bearer <token>. `agent-marketplace init` or `agent create` prints a token.',
-          },
-        });
+      const answer = unauthorizedAnswer(match !== null);
+      res.status(answer.status).set(answer.headers).json(answer.body);
       return;
     }
     req.caller = caller;
     req.token = match![1];
     next();
+  };
+}
+
+/** 401 with the challenge RFC 6750 asks for, telling a missing token from a bad one. */
+function unauthorizedAnswer(hadToken: boolean) {
+  return {
+    status: 401,
+    headers: { 'WWW-Authenticate': hadToken ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"` },
+    body: {
+      error: {
+        code: 'UNAUTHORIZED',
+        message: hadToken ? 'The bearer token is unknown or revoked.' : 'Send Authorization: Bearer <token>. `agent-marketplace init` or `agent create` prints a token.',
+      },
+    },
   };
 }
 
@@ -197,6 +227,4 @@ function originValidation(ctx: AppContext) {
   };
 }
 
-function jsonRpcError(code: number, message: string) {
-  return { jsonrpc: '2.0', error: { code, message }, id: null };
-}
+const jsonRpcError = rpcError;

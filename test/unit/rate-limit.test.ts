@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rateLimit } from '../../src/http/rate-limit.js';
+import { callLimiter, rateLimit } from '../../src/http/rate-limit.js';
 
 // The limiter on a real HTTP server on loopback, with the clock in the test's hands: one
 // request a second per caller (the x-caller header), bursts of two.
@@ -11,7 +11,7 @@ afterEach(() => new Promise<void>((done) => (server ? server.close(() => done())
 
 async function limitedServer(clock: { ms: number }) {
   const app = express();
-  app.use(rateLimit(1, (req) => req.header('x-caller'), { now: () => clock.ms, costOf: (req) => Number(req.header('x-calls') ?? 1) }));
+  app.use(rateLimit(callLimiter(1, () => clock.ms), (req) => req.header('x-caller'), { costOf: (req) => Number(req.header('x-calls') ?? 1) }));
   app.get('/', (_req, res) => res.json({ ok: true }));
   server = app.listen(0, '127.0.0.1');
   await new Promise((ready) => server!.once('listening', ready));

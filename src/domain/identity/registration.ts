@@ -103,6 +103,7 @@ export function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' |
     const exists = principal.kind === 'sponsor' ? store.getSponsor(db, principal.id) : store.getAgent(db, principal.id);
     if (!exists) throw new MarketError('NOT_FOUND', `No ${principal.kind} ${principal.id}.`);
     store.revokeTokens(db, principal.kind, principal.id, clock.now().toISOString());
+    recentLookups.delete(db);
     return { id: principal.id, token: issueToken(db, clock, principal.kind, principal.id) };
   });
 }
@@ -111,6 +112,7 @@ export function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' |
 export function rotateOperatorToken(db: Db, clock: Clock): { id: string; token: string } {
   return db.write(() => {
     store.revokeTokens(db, 'operator', OPERATOR_ID, clock.now().toISOString());
+    recentLookups.delete(db);
     return { id: OPERATOR_ID, token: issueToken(db, clock, 'operator', OPERATOR_ID) };
   });
 }
@@ -127,4 +129,39 @@ export function authenticate(db: Db, token: string | undefined | null): Caller |
   }
   const agent = store.getAgent(db, found.principalId);
   return agent ? { role: 'agent', id: agent.id, name: agent.name, sponsorId: agent.sponsorId } : null;
+}
+
+/** How long a token lookup is reused while nothing else has written to the database. */
+export const TOKEN_LOOKUP_TTL_MS = 1_000;
+/** Past this many remembered tokens the memory starts again (only valid tokens are kept). */
+const MAX_RECENT_LOOKUPS = 10_000;
+
+interface RecentLookups {
+  version: number;
+  callers: Map<string, { caller: Caller; at: number }>;
+}
+const recentLookups = new WeakMap<Db, RecentLookups>();
+
+/**
+ * authenticate, answered from memory for a token looked up within the last second, so a
+ * busy HTTP server does not hash and read it on every request. A revocation takes effect
+ * at once all the same: one in this process forgets everything remembered, and one by any
+ * other connection (`token rotate` from a terminal, another server) changes the
+ * database's data version, which is checked on every lookup. Unknown tokens are never
+ * remembered, so random ones cannot fill the memory.
+ */
+export function authenticateRecent(db: Db, token: string | undefined | null, now = performance.now()): Caller | null {
+  if (!token) return null;
+  const version = store.dataVersion(db);
+  let recent = recentLookups.get(db);
+  if (!recent || recent.version !== version || recent.callers.size >= MAX_RECENT_LOOKUPS) {
+    recent = { version, callers: new Map() };
+    recentLookups.set(db, recent);
+  }
+  const hit = recent.callers.get(token);
+  if (hit && now - hit.at < TOKEN_LOOKUP_TTL_MS) return hit.caller;
+  const caller = authenticate(db, token);
+  if (caller) recent.callers.set(token, { caller, at: now });
+  else recent.callers.delete(token);
+  return caller;
 }

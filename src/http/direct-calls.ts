@@ -1,0 +1,138 @@
+// tools/call over stateless Streamable HTTP, without building an MCP server and a
+// transport for every request. Almost every request an agent sends is one tools/call with
+// a JSON answer; the SDK's stateless transport answers it correctly but builds (and then
+// tears down) a server, a transport and a web Request/Response pair each time, which cost
+// twenty times the call itself. Here such a request is read once, judged by the same Host,
+// Origin, token and rate-limit rules, and run by the same tool runner (runTool), and its
+// answer is the one the SDK would write. Anything else (initialize, tools/list, batches,
+// calls that asked for progress, anything malformed or unusual) is handed on, with its
+// parsed body, to the SDK's transport, which stays the reference for the protocol.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CallToolRequestSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { AppContext } from '../context.js';
+import type { Caller } from '../domain/identity/caller.js';
+import { authenticateRecent } from '../domain/identity/registration.js';
+import { toolSurface } from '../server.js';
+import { runTool } from '../tools/runner.js';
+import type { CallLimiter } from './rate-limit.js';
+import { judgeOrigin, hostnameOf, ownHostnames, servedAddresses } from './served-addresses.js';
+
+/** express.json's limit on the same route ('1mb'), in bytes. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+type Answer = { status: number; headers?: Record<string, string>; body: unknown };
+
+/** What the request is, once read: answered here, or handed on (with its body, when one was read). */
+type Verdict = { kind: 'answered' } | { kind: 'hand-on'; body?: unknown };
+
+export interface DirectCalls {
+  /** True for requests this path reads (POST /mcp with a JSON body); the rest go to express untouched. */
+  takes(req: IncomingMessage): boolean;
+  /** Answers the request, or says to hand it on with the body it read. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<Verdict>;
+}
+
+export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { unauthorized: (hadToken: boolean) => Answer }): DirectCalls {
+  const surface = toolSurface(ctx);
+  const send = (res: ServerResponse, a: Answer): Verdict => {
+    const text = JSON.stringify(a.body);
+    res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...a.headers });
+    res.end(text);
+    return { kind: 'answered' };
+  };
+
+  return {
+    takes(req) {
+      // A compressed body (express.json inflates it) is express's to read.
+      const encoding = req.headers['content-encoding'];
+      return req.method === 'POST' && req.url === '/mcp' && isJson(req.headers['content-type']) && (encoding === undefined || encoding === 'identity');
+    },
+    async handle(req, res) {
+      // The checks express runs first on every route, with the same answers.
+      const served = servedAddresses(ctx.config, req.socket.localPort);
+      const hostname = hostnameOf(req.headers.host);
+      if (hostname === null || !ownHostnames(served).has(hostname)) return send(res, { status: 403, body: rpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`) });
+      const origin = judgeOrigin(req.headers.origin, served);
+      if (origin !== 'absent' && origin !== 'own') return send(res, { status: 403, body: rpcError(-32000, `Origin not allowed: ${req.headers.origin}`) });
+
+      const read = await readBody(req);
+      if (read.kind === 'too-large') return send(res, { status: 413, body: rpcError(-32600, 'The request body is over 1mb.') });
+      if (read.kind === 'empty') return { kind: 'hand-on' };
+      const body = parseJson(read.text);
+      if (body === undefined) return send(res, { status: 400, body: rpcError(-32700, 'Parse error: the body is not a JSON-RPC message in JSON.') });
+
+      const call = plainToolCall(body, req.headers);
+      if (!call) return { kind: 'hand-on', body };
+      const token = bearerToken(req.headers.authorization);
+      const caller = token === null ? null : authenticateRecent(ctx.db, token);
+      if (!caller) return send(res, answers.unauthorized(token !== null));
+      const tool = surface.callable(caller).find((t) => t.name === call.params.name);
+      // An unknown tool's JSON-RPC error is the SDK's to word.
+      if (!tool) return { kind: 'hand-on', body };
+      const refusal = limiter.take(caller.id, 1);
+      if (refusal) return send(res, { status: refusal.status, headers: refusal.headers, body: refusal.body });
+      const result = await runTool(ctx, tool, call.params.arguments, () => caller as Caller, {
+        // A stateless answer has no stream to tell of a changed list: the next tools/list shows it.
+        toolsets: surface.control(caller, () => undefined),
+      });
+      return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, result } });
+    },
+  };
+}
+
+/** A single tools/call request, in a revision the SDK accepts, that asks for no progress; else null. */
+function plainToolCall(body: unknown, headers: IncomingMessage['headers']) {
+  const accept = headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return null;
+  const version = headers['mcp-protocol-version'];
+  if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return null;
+  if (headers['mcp-session-id'] !== undefined) return null;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const message = body as { jsonrpc?: unknown; id?: unknown; method?: unknown };
+  if (message.jsonrpc !== '2.0' || message.method !== 'tools/call') return null;
+  if (!(typeof message.id === 'string' || (typeof message.id === 'number' && Number.isInteger(message.id)))) return null;
+  const parsed = CallToolRequestSchema.safeParse(body);
+  if (!parsed.success || parsed.data.params._meta?.progressToken !== undefined || 'task' in parsed.data.params) return null;
+  return { id: message.id, params: parsed.data.params };
+}
+
+function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+}
+
+/** application/json, with at most a UTF-8 charset: what this path decodes exactly as express.json does. */
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const [type, ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
+  return type === 'application/json' && params.every((p) => p === 'charset=utf-8');
+}
+
+/** The body, up to the limit; past it the rest is read and dropped, so the answer can still be sent. */
+function readBody(req: IncomingMessage): Promise<{ kind: 'text'; text: string } | { kind: 'empty' } | { kind: 'too-large' }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BODY_LIMIT_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > BODY_LIMIT_BYTES ? { kind: 'too-large' } : size === 0 ? { kind: 'empty' } : { kind: 'text', text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', reject);
+  });
+}
+
+/** JSON as express.json reads it in strict mode: an object or an array, else undefined. */
+function parseJson(text: string): unknown {
+  const first = /\S/.exec(text)?.[0];
+  if (first !== '{' && first !== '[') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function rpcError(code: number, message: string) {
+  return { jsonrpc: '2.0', error: { code, message }, id: null };
+}
