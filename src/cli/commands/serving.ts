@@ -122,6 +122,7 @@ function otherPortHint(): string {
 
 /** Binds the HTTP server's port, or says in words why it cannot: a port in use is the commonest first-run failure. */
 async function bindHttp(ctx: AppContext): Promise<{ http: HttpServer; url: string }> {
+  routeLibraryConsole(ctx.logger);
   const { host, port } = ctx.config.http;
   let http: HttpServer;
   try {
