@@ -127,7 +127,7 @@ function checkArgs(command: Command, args: readonly string[]): void {
 }
 
 function checkRequired(command: Command, values: Record<string, unknown>, allowed: Record<string, FlagSpec>): void {
-  if (command.exactlyOne.length > 0 && command.exactlyOne.filter((f) => values[f] !== undefined).length !== 1) {
+  if (command.exactlyOne.length > 0 && command.exactlyOne.filter((f) => values[f] !== undefined && values[f] !== '').length !== 1) {
     throw new UsageError(`${command.name} takes exactly one of ${command.exactlyOne.map((f) => flagSynopsis(f, allowed[f]!)).join(' or ')}`, command.name);
   }
   for (const [name, spec] of Object.entries(allowed)) {

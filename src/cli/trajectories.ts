@@ -15,6 +15,7 @@ import { MarketplaceConnection, READ_BACK_TOOL } from '../trajectories/marketpla
 import { findSessions, type SessionFile } from '../trajectories/session-files.js';
 import { applySettingChanges, contributionsDbFile, defaultSettingsFile, readSettings, writeSettings, type Settings } from '../trajectories/settings.js';
 import { defineLocalCommand } from './command-spec.js';
+import { out } from './output.js';
 import { UsageError } from './usage-error.js';
 
 /** Every flag a trajectories command may have been given; each command declares its own below. */
@@ -38,10 +39,6 @@ interface Env {
   flags: Flags;
   settingsFile: string;
   settings: Settings;
-}
-
-function out(flags: Flags, json: Record<string, unknown>, text: string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
 /** `~` in a folder typed or defaulted, so the defaults name the user's own home. */
@@ -326,6 +323,7 @@ async function contribute(env: Env, ids: string[]): Promise<number> {
   if (flags.review && !(process.stdin.isTTY && process.stderr.isTTY)) {
     throw new UsageError('--review asks about each session in a terminal, and this is not one: run it in a terminal, or name the sessions to send after reading `trajectories preview SESSION_ID`');
   }
+  // Required in the table: the parser refused the line without it.
   const bounty = flags.bounty!;
   const { url, token } = connectionFlags(flags);
   if (!url || !token) throw new UsageError('--url and --token (or MARKETPLACE_URL and MARKETPLACE_TOKEN) name the marketplace and your agent token');
