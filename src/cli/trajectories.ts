@@ -56,7 +56,7 @@ function environment(flags: Flags): Env {
   return { flags, settingsFile, settings: readSettings(settingsFile) };
 }
 
-const sessionId = { name: 'SESSION_ID', summary: 'a session (`trajectories scan` lists them); its first characters do when they name one' } as const;
+const sessionId = { name: 'SESSION_ID', summary: 'a session id (`trajectories scan` lists them), or its first 6 or more characters' } as const;
 const marketplace = {
   url: { type: 'string', value: 'URL', summary: "the marketplace's MCP endpoint", env: 'MARKETPLACE_URL' },
   token: { type: 'string', value: 'T', summary: 'your agent token', env: 'MARKETPLACE_TOKEN' },
