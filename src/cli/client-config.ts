@@ -1,6 +1,8 @@
 // Ready-to-paste configuration for the MCP clients people actually use. The stdio form
 // launches this very installation with the agent's token in the environment.
 import path from 'node:path';
+import type { Config } from '../config.js';
+import { defaultSecretKeyFile } from '../db/secret-key.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
 export interface ConnectionInfo {
@@ -9,6 +11,13 @@ export interface ConnectionInfo {
   httpUrl: string;
   /** Named in the launch only when it is not the default beside the database. */
   secretKeyFile: string | null;
+}
+
+/** What a client of this server's configuration needs to reach it as the holder of `token`. */
+export function connectionInfo(config: Config, token: string): ConnectionInfo {
+  const customKey = config.secretKeyFile !== defaultSecretKeyFile(config.dbPath);
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return { token, dbPath: config.dbPath, httpUrl: `http://${host}:${config.http.port}/mcp`, secretKeyFile: customKey ? config.secretKeyFile : null };
 }
 
 const SERVER_NAME = 'agent-marketplace';

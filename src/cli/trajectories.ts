@@ -4,7 +4,6 @@
 // sent without the user's say: per session with --review or by naming it, or with
 // --batch only once `config --auto true` opted in.
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
 import { MarketError } from '../domain/errors.js';
 import { scoreTrajectory, type TrajectoryScore } from '../domain/trajectories/quality.js';
@@ -15,56 +14,31 @@ import { loadSession, prepareContribution, type LocalSession, type PreparedContr
 import { MarketplaceConnection, READ_BACK_TOOL } from '../trajectories/marketplace-client.js';
 import { findSessions, type SessionFile } from '../trajectories/session-files.js';
 import { applySettingChanges, contributionsDbFile, defaultSettingsFile, readSettings, writeSettings, type Settings } from '../trajectories/settings.js';
+import { defineLocalCommand } from './command-spec.js';
+import { out } from './output.js';
 import { UsageError } from './usage-error.js';
 
-export const TRAJECTORIES_USAGE = `Trajectories (your own Claude Code and Codex sessions, read on this machine)
-  trajectories scan             the sessions found: counts, quality, estimated reward, status
-  trajectories preview SESSION_ID
-                                exactly what would be sent (redacted), with a count per rule
-  trajectories contribute SESSION_ID... | --review | --batch  --bounty ID [--url URL --token T]
-                                send sessions to a trajectory bounty (MARKETPLACE_URL and
-                                MARKETPLACE_TOKEN stand in for --url and --token); --review asks
-                                per session, --batch sends all above the threshold once
-                                \`config --auto true\` allows it
-  trajectories status [--url URL --token T]
-                                your contributions (refreshed from the marketplace when given)
-  trajectories earnings         paid and pending sats
-  trajectories config [--auto true|false] [--min-quality Q] [--sources claude,codex]
-                      [--lightning-address A|none]
-  options: --claude-dir DIR (default ~/.claude/projects)  --codex-dir DIR (default
-           ~/.codex/sessions)  --config FILE (default: trajectories.json in the user config
-           folder; the record of contributions is kept beside it)  --json
-`;
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  'claude-dir': { type: 'string' },
-  'codex-dir': { type: 'string' },
-  config: { type: 'string' },
-  url: { type: 'string' },
-  token: { type: 'string' },
-  bounty: { type: 'string' },
-  review: { type: 'boolean' },
-  batch: { type: 'boolean' },
-  auto: { type: 'string' },
-  'min-quality': { type: 'string' },
-  sources: { type: 'string' },
-  'lightning-address': { type: 'string' },
-} as const;
-
-type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-const VERBS = ['scan', 'preview', 'contribute', 'status', 'earnings', 'config'] as const;
+/** Every flag a trajectories command may have been given; each command declares its own below. */
+interface Flags {
+  json?: boolean;
+  'claude-dir'?: string;
+  'codex-dir'?: string;
+  config?: string;
+  url?: string;
+  token?: string;
+  bounty?: string;
+  review?: boolean;
+  batch?: boolean;
+  auto?: string;
+  'min-quality'?: string;
+  sources?: string;
+  'lightning-address'?: string;
+}
 
 interface Env {
   flags: Flags;
   settingsFile: string;
   settings: Settings;
-}
-
-function out(flags: Flags, json: Record<string, unknown>, text: string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
 /** `~` in a folder typed or defaulted, so the defaults name the user's own home. */
@@ -77,32 +51,79 @@ function sessionDirs(env: Env) {
   return { claudeDir: folder(env.flags['claude-dir'], '~/.claude/projects'), codexDir: folder(env.flags['codex-dir'], '~/.codex/sessions'), sources: env.settings.sources };
 }
 
-export async function runTrajectories(argv: string[]): Promise<number> {
-  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  const [verb, ...rest] = positionals;
-  if (flags.help || verb === undefined || verb === 'help') {
-    process.stdout.write(TRAJECTORIES_USAGE);
-    return 0;
-  }
-  if (!(VERBS as readonly string[]).includes(verb)) throw new UsageError(`unknown command "trajectories ${verb}" (one of ${VERBS.join(', ')})`);
+function environment(flags: Flags): Env {
   const settingsFile = flags.config ?? defaultSettingsFile();
-  const env: Env = { flags, settingsFile, settings: readSettings(settingsFile) };
-  switch (verb as (typeof VERBS)[number]) {
-    case 'scan':
-      return scan(env);
-    case 'preview':
-      if (rest.length !== 1) throw new UsageError('trajectories preview takes one SESSION_ID (`trajectories scan` lists them)');
-      return preview(env, rest[0]!);
-    case 'contribute':
-      return contribute(env, rest);
-    case 'status':
-      return status(env);
-    case 'earnings':
-      return earnings(env);
-    case 'config':
-      return config(env);
-  }
+  return { flags, settingsFile, settings: readSettings(settingsFile) };
 }
+
+const sessionId = { name: 'SESSION_ID', summary: 'a session id (`trajectories scan` lists them), or its first 6 or more characters' } as const;
+const marketplace = {
+  url: { type: 'string', value: 'URL', summary: "the marketplace's MCP endpoint", env: 'MARKETPLACE_URL' },
+  token: { type: 'string', value: 'T', summary: 'your agent token', env: 'MARKETPLACE_TOKEN' },
+} as const;
+
+export const trajectoryCommands = [
+  defineLocalCommand({
+    name: 'trajectories scan',
+    section: 'Trajectories',
+    summary: 'the sessions found: counts, quality, estimated reward, status',
+    shared: ['sessions'],
+    run: ({ flags }) => scan(environment(flags)),
+  }),
+  defineLocalCommand({
+    name: 'trajectories preview',
+    section: 'Trajectories',
+    summary: 'exactly what would be sent (redacted), with a count per rule',
+    args: [sessionId],
+    shared: ['sessions'],
+    run: ({ flags, args }) => preview(environment(flags), args[0]!),
+  }),
+  defineLocalCommand({
+    name: 'trajectories contribute',
+    section: 'Trajectories',
+    summary:
+      'send sessions to a trajectory bounty: those named; or --review asks per\n' +
+      'session; or --batch sends all above the threshold once `config --auto true`\n' +
+      'allows it',
+    args: [{ ...sessionId, variadic: true, optional: true }],
+    flags: {
+      bounty: { type: 'string', value: 'ID', summary: 'the trajectory bounty to contribute to', required: true },
+      ...marketplace,
+      review: { type: 'boolean', summary: 'ask before each session (in a terminal)' },
+      batch: { type: 'boolean', summary: 'send every session above the threshold not sent before, without asking' },
+    },
+    shared: ['sessions'],
+    run: ({ flags, args }) => contribute(environment(flags), args),
+  }),
+  defineLocalCommand({
+    name: 'trajectories status',
+    section: 'Trajectories',
+    summary: 'your contributions (refreshed from the marketplace when given)',
+    flags: marketplace,
+    shared: ['sessions'],
+    run: ({ flags }) => status(environment(flags)),
+  }),
+  defineLocalCommand({
+    name: 'trajectories earnings',
+    section: 'Trajectories',
+    summary: 'paid and pending sats',
+    shared: ['sessions'],
+    run: ({ flags }) => earnings(environment(flags)),
+  }),
+  defineLocalCommand({
+    name: 'trajectories config',
+    section: 'Trajectories',
+    summary: 'your settings; the flags given change them',
+    flags: {
+      auto: { type: 'string', value: 'true|false', summary: 'whether contribute --batch may send without asking', defaultText: 'false' },
+      'min-quality': { type: 'string', value: 'Q', summary: 'the quality (0 to 1) a session needs to be offered', defaultText: '0.5' },
+      sources: { type: 'string', value: 'claude,codex', summary: 'whose sessions to read', defaultText: 'claude,codex' },
+      'lightning-address': { type: 'string', value: 'A|none', summary: 'where your rewards are paid' },
+    },
+    shared: ['sessions'],
+    run: ({ flags }) => config(environment(flags)),
+  }),
+];
 
 function withStore<T>(env: Env, f: (store: ContributionStore) => T): T {
   const store = ContributionStore.open(contributionsDbFile(env.settingsFile));
@@ -302,8 +323,8 @@ async function contribute(env: Env, ids: string[]): Promise<number> {
   if (flags.review && !(process.stdin.isTTY && process.stderr.isTTY)) {
     throw new UsageError('--review asks about each session in a terminal, and this is not one: run it in a terminal, or name the sessions to send after reading `trajectories preview SESSION_ID`');
   }
-  const bounty = flags.bounty;
-  if (!bounty) throw new UsageError('--bounty ID is required: the trajectory bounty to contribute to');
+  // Required in the table: the parser refused the line without it.
+  const bounty = flags.bounty!;
   const { url, token } = connectionFlags(flags);
   if (!url || !token) throw new UsageError('--url and --token (or MARKETPLACE_URL and MARKETPLACE_TOKEN) name the marketplace and your agent token');
 
