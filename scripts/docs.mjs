@@ -6,7 +6,8 @@
 //   node scripts/docs.mjs          rewrite the parts (after npm run build)
 //   node scripts/docs.mjs --check  exit 1, naming each stale part, when a file is out of date
 //
-// Reads dist/ (tsc's modules), so it describes exactly what the server serves.
+// Reads dist/ (tsc's modules), so it describes exactly what the server serves and the
+// command line takes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,8 @@ const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 const { ALL_TOOLS } = await dist('tools/index.js');
 const { TOOLSETS, TOOLSET_DESCRIPTIONS, DEFAULT_TOOLSETS, ALWAYS_ON_TOOLSETS } = await dist('tools/toolsets.js');
 const { isGated } = await dist('tools/inventory.js');
-const commands = await dist('cli/commands.js').catch(() => null);
+const { COMMANDS } = await dist('cli/commands.js');
+const { renderCommandReference } = await dist('cli/help.js');
 
 const ROLES = ['agent', 'sponsor', 'operator'];
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n+/g, ' ');
@@ -65,10 +67,19 @@ function toolReference() {
   return parts.join('\n').trimEnd();
 }
 
+/** One row per command: what to type (words and arguments) and what it does; flags are in docs/cli.md. */
+function commandTable() {
+  const rows = COMMANDS.map((c) => {
+    const words = [c.name, ...c.args.map((a) => (a.optional ? `[${a.name}]` : a.name))].join(' ');
+    return `| \`${words}\` | ${cell(firstSentence(c.summary.replace(/\s+/g, ' ')))} |`;
+  });
+  return ['| command | does |', '|---|---|', ...rows].join('\n');
+}
+
 const generated = {
-  'README.md': { toolsets: toolsetsTable(), ...(commands && { commands: commands.renderCommandTable() }) },
+  'README.md': { toolsets: toolsetsTable(), commands: commandTable() },
   'docs/tools.md': { tools: toolReference() },
-  ...(commands && { 'docs/cli.md': { commands: commands.renderCommandReference() } }),
+  'docs/cli.md': { commands: renderCommandReference().trimEnd() },
 };
 
 const check = process.argv.includes('--check');

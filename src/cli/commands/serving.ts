@@ -137,7 +137,9 @@ async function bindHttp(ctx: AppContext): Promise<{ http: HttpServer; url: strin
   }
   const address = http.address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  const url = httpUrl({ ...ctx.config, http: { ...ctx.config.http, port: bound } });
+  // --port 0 took a free port: what is printed from here on (client configuration included) names it.
+  ctx.config.http.port = bound;
+  const url = httpUrl(ctx.config);
   // Approval links and the console's address point here unless the operator named a public address.
   ctx.config.publicUrl ??= new URL(url).origin;
   return { http, url };
