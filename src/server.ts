@@ -2,7 +2,7 @@
 // tests). Tools come from the declarative inventory; the caller is resolved on every
 // call, so a revoked token stops working mid-session.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import type { AppContext } from './context.js';
@@ -88,6 +88,21 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
         return after;
       },
     }),
+  };
+}
+
+/**
+ * tools/call for a caller, outside any MCP server: what the HTTP direct path runs
+ * (src/http/direct-calls.ts). Undefined when the caller has no tool of that name, whose
+ * JSON-RPC error is the SDK's to word.
+ */
+export function directToolCalls(ctx: AppContext, options: Pick<ServerOptions, 'toolsets' | 'readOnly'> = {}) {
+  const surface = toolSurface(ctx, options);
+  return (caller: Caller, name: string): ((args: unknown) => Promise<CallToolResult>) | undefined => {
+    const tool = surface.callable(caller).find((t) => t.name === name);
+    if (!tool) return undefined;
+    // A stateless answer has no stream to tell of a changed list: the next tools/list shows it.
+    return (args) => runTool(ctx, tool, args, () => caller, { toolsets: surface.control(caller, () => undefined) });
   };
 }
 

@@ -10,10 +10,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallToolRequestSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
-import type { Caller } from '../domain/identity/caller.js';
 import { authenticateRecent } from '../domain/identity/registration.js';
-import { toolSurface } from '../server.js';
-import { runTool } from '../tools/runner.js';
+import { directToolCalls } from '../server.js';
 import type { CallLimiter } from './rate-limit.js';
 import { judgeOrigin, hostnameOf, ownHostnames, servedAddresses } from './served-addresses.js';
 
@@ -33,7 +31,7 @@ export interface DirectCalls {
 }
 
 export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { unauthorized: (hadToken: boolean) => Answer }): DirectCalls {
-  const surface = toolSurface(ctx);
+  const toolFor = directToolCalls(ctx);
   const send = (res: ServerResponse, a: Answer): Verdict => {
     const text = JSON.stringify(a.body);
     res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...a.headers });
@@ -66,16 +64,12 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { un
       const token = bearerToken(req.headers.authorization);
       const caller = token === null ? null : authenticateRecent(ctx.db, token);
       if (!caller) return send(res, answers.unauthorized(token !== null));
-      const tool = surface.callable(caller).find((t) => t.name === call.params.name);
-      // An unknown tool's JSON-RPC error is the SDK's to word.
-      if (!tool) return { kind: 'hand-on', body };
+      const run = toolFor(caller, call.params.name);
+      // An unknown tool's JSON-RPC error is the SDK's to word (and its call is counted there).
+      if (!run) return { kind: 'hand-on', body };
       const refusal = limiter.take(caller.id, 1);
       if (refusal) return send(res, { status: refusal.status, headers: refusal.headers, body: refusal.body });
-      const result = await runTool(ctx, tool, call.params.arguments, () => caller as Caller, {
-        // A stateless answer has no stream to tell of a changed list: the next tools/list shows it.
-        toolsets: surface.control(caller, () => undefined),
-      });
-      return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, result } });
+      return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, result: await run(call.params.arguments) } });
     },
   };
 }
