@@ -158,9 +158,9 @@ function httpClients(url, token, count) {
 }
 
 /** Starts a server process and waits for the "listening on URL" line on its stderr. */
-export function spawnServer(args) {
+export function spawnServer(args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15_000);
     child.stderr.on('data', (chunk) => {

@@ -2,13 +2,14 @@
 // beside a baseline doing the least the same work needs, in one table. Writes
 // bench/results.json (machine, Node version, date, every row). Never part of `npm test`.
 //
-//   node bench/run.mjs [ledger] [mcp] [skills] [routing] [startup]   only these sections
+//   node bench/run.mjs [ledger] [mcp] [http] [skills] [routing] [startup]   only these sections
 //   BENCH_CPU_PROFILE=DIR                                  CPU profile of `serve --http` into DIR
 //                                                          (read it with bench/cpu-profile.mjs)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpLimitBench } from './http-limit.mjs';
 import { ledgerBench } from './ledger.mjs';
 import { mcpBench } from './mcp.mjs';
 import { machine, renderTable, writeResults } from './report.mjs';
@@ -16,7 +17,7 @@ import { routingBench } from './routing.mjs';
 import { skillsBench } from './skills.mjs';
 import { startupBench } from './startup.mjs';
 
-const SECTIONS = ['ledger', 'mcp', 'skills', 'routing', 'startup'];
+const SECTIONS = ['ledger', 'mcp', 'http', 'skills', 'routing', 'startup'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!SECTIONS.includes(name)) throw new Error(`unknown section ${name}; choose from ${SECTIONS.join(', ')}`);
 const runs = (name) => chosen.length === 0 || chosen.includes(name);
@@ -35,6 +36,10 @@ try {
   if (runs('mcp')) {
     log('mcp: in-memory pair, then Streamable HTTP with 1, 10, 100 clients');
     rows.push(...(await mcpBench(dir, { rawSingle: ledger.rawSingle, profileDir: process.env.BENCH_CPU_PROFILE })));
+  }
+  if (runs('http')) {
+    log('http: autocannon against a bare node:http responder and serve --http (check_balance ×10, send_payment ×100)');
+    rows.push(...(await httpLimitBench(dir)));
   }
   if (runs('skills')) {
     log('skills: search over 100,000 skills, installs and usage');
