@@ -225,6 +225,28 @@ export function preparedPerConnection<T>(prepare: (db: Db) => T): (db: Db) => T 
   };
 }
 
+/**
+ * A read-only connection dressed as a Db, for stores' read functions run off the main
+ * thread (skill-search-worker.ts): anything that tries to write is a bug, and says so.
+ */
+export function readerOf(sqlite: Database.Database): Db {
+  const refuse = (): never => {
+    throw new Error(`${sqlite.name} is open read-only here: writes go through the main connection.`);
+  };
+  return {
+    path: sqlite.name,
+    sqlite,
+    orm: drizzle(sqlite, { schema }),
+    write: refuse,
+    writeGrouped: refuse,
+    durable: () => Promise.resolve(),
+    get secrets(): Sealer {
+      return refuse();
+    },
+    close: () => sqlite.close(),
+  };
+}
+
 /** True when the file has no marketplace tables yet (used to decide whether to run init). */
 export function isFreshDatabase(db: Db): boolean {
   const row = db.sqlite.prepare('SELECT count(*) AS n FROM sponsors').get() as { n: number };

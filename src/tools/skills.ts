@@ -136,8 +136,8 @@ export const skillTools = [
     }),
     output: pageOf(summary),
     annotations: READ_ONLY,
-    handler: (args, { ctx }) => ({
-      ...searchCatalogue(ctx.db, {
+    handler: async (args, { ctx }) => ({
+      ...(await searchCatalogue(ctx.db, {
         query: args.query,
         pricingModel: args.pricing_model,
         maxPriceSats: args.max_price_sats,
@@ -148,7 +148,7 @@ export const skillTools = [
         sort: args.sort,
         cursor: args.cursor,
         limit: args.limit,
-      }),
+      })),
     }),
   }),
   defineTool({

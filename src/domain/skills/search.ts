@@ -2,6 +2,7 @@
 // quotes every term, so no query can inject FTS syntax (column filters, NEAR, *, …).
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
+import { searchSkillsOffThread } from '../../db/skill-search.js';
 import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
 import { rating } from './catalogue.js';
 import { toFtsQuery } from '../fts-query.js';
@@ -26,11 +27,12 @@ export interface SkillSummary {
   author_id: string;
 }
 
-export function searchCatalogue(db: Db, input: SearchInput): Page<SkillSummary> {
+/** The store's filter for a search, or null when the text holds no word (it matches nothing). */
+function filterFor(input: SearchInput): store.SearchFilter | null {
   const offset = input.cursor ? (decodeCursor(input.cursor, { offset: 'number' }).offset as number) : 0;
   const match = input.query ? toFtsQuery(input.query) : null;
-  if (input.query && match === null) return { items: [], next_cursor: null };
-  const rows = store.searchSkills(db, {
+  if (input.query && match === null) return null;
+  return {
     match,
     pricingModel: input.pricingModel,
     maxPriceSats: input.maxPriceSats,
@@ -40,9 +42,13 @@ export function searchCatalogue(db: Db, input: SearchInput): Page<SkillSummary> 
     status: input.status,
     sort: input.sort ?? 'relevance',
     offset,
+    // One more than asked for: whether a next page exists.
     limit: input.limit + 1,
-  });
-  const items = rows.slice(0, input.limit).map((s) => ({
+  };
+}
+
+function pageFrom(rows: store.SkillRow[], filter: store.SearchFilter, limit: number): Page<SkillSummary> {
+  const items = rows.slice(0, limit).map((s) => ({
     slug: s.slug,
     name: s.name,
     description: s.description,
@@ -54,5 +60,22 @@ export function searchCatalogue(db: Db, input: SearchInput): Page<SkillSummary> 
     tags: JSON.parse(s.tags) as string[],
     author_id: s.authorId,
   }));
-  return { items, next_cursor: rows.length > input.limit ? encodeCursor({ offset: offset + input.limit }) : null };
+  return { items, next_cursor: rows.length > limit ? encodeCursor({ offset: filter.offset + limit }) : null };
+}
+
+/**
+ * A page of the catalogue, searched off the main thread (src/db/skill-search.ts): a
+ * broad term over a large catalogue keeps no other caller waiting.
+ */
+export async function searchCatalogue(db: Db, input: SearchInput): Promise<Page<SkillSummary>> {
+  const filter = filterFor(input);
+  if (!filter) return { items: [], next_cursor: null };
+  return pageFrom(await searchSkillsOffThread(db, filter), filter, input.limit);
+}
+
+/** The same page, searched here and now: for a domain function that needs it inside its own work. */
+export function searchCatalogueNow(db: Db, input: SearchInput): Page<SkillSummary> {
+  const filter = filterFor(input);
+  if (!filter) return { items: [], next_cursor: null };
+  return pageFrom(store.searchSkills(db, filter), filter, input.limit);
 }

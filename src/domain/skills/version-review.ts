@@ -7,7 +7,7 @@ import * as store from '../../db/skills-store.js';
 import { MarketError } from '../errors.js';
 import { MAX_PAGE_SIZE } from '../pagination.js';
 import { requireSkill, skillView, storedFindings } from './catalogue.js';
-import { searchCatalogue } from './search.js';
+import { searchCatalogueNow } from './search.js';
 import type { ScanFinding } from './scanner.js';
 import { skillContentHash, type SkillFile } from './skill-md.js';
 
@@ -56,7 +56,7 @@ export interface ReviewQueueItem {
 
 /** What waits for the operator's review (`skills queue`, the console's operator page), newest first. */
 export function reviewQueue(db: Db): ReviewQueueItem[] {
-  const page = searchCatalogue(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
+  const page = searchCatalogueNow(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
   return page.items.map((s) => {
     const view = skillView(db, s.slug);
     const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
