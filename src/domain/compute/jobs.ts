@@ -1,7 +1,8 @@
 // Compute jobs: the gate allows a job at its maximum price, which is held on the agent's
-// wallet; routing picks the provider chain; the Nostr side (src/nostr/dvm-client.ts)
-// then runs it and comes back here to settle: the price actually paid is posted, the
-// rest released; a job that fails releases everything. Outcomes feed reputation.
+// wallet; routing picks the provider chain; the job's run (./job-run.ts, over the
+// compute transport) then asks the providers and comes back here to settle: the price
+// actually paid is posted, the rest released; a job that fails releases everything.
+// Outcomes feed reputation.
 import { nip19 } from 'nostr-tools';
 import type { Db } from '../../db/connection.js';
 import { getHold } from '../../db/ledger-store.js';
