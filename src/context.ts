@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
 import type { Clock } from './domain/clock.js';
 import type { ComputeTransport } from './domain/compute/transport.js';
-import type { Logger } from './domain/logger.js';
+import type { Logger } from './core/logger.js';
 import type { PaymentRail } from './domain/payments/rail.js';
 
 export interface AppContext {

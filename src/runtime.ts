@@ -4,7 +4,7 @@ import type { AppContext } from './context.js';
 import { openDatabase } from './db/connection.js';
 import { offsetClock, systemClock, type Clock } from './domain/clock.js';
 import { ensureSystemAccounts } from './domain/identity/registration.js';
-import { createLogger, type Logger } from './domain/logger.js';
+import { createLogger, type Logger } from './core/logger.js';
 import { nostrComputeTransport } from './nostr/dvm-transport.js';
 import { nwcRail } from './rails/nwc-rail.js';
 import { sandboxRail } from './rails/sandbox-rail.js';

@@ -6,7 +6,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import type { AppContext } from './context.js';
-import { ERROR_CODES, isMarketError, MarketError } from './domain/errors.js';
+import { ERROR_CODES, isMarketError, MarketError } from './core/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { notifyIfPromptsChanged, registerInstalledSkillPrompts } from './prompts/installed-skills.js';
 import { registerApprovalResource } from './resources/approvals.js';

@@ -6,7 +6,7 @@ import type { Db } from '../db/connection.js';
 import { findIdempotencyRecord, saveIdempotencyRecord } from '../db/idempotency-store.js';
 import { canonicalHash } from './canonical-json.js';
 import type { Clock } from './clock.js';
-import { MarketError } from './errors.js';
+import { MarketError } from '../core/errors.js';
 
 export interface IdempotencyScope {
   callerId: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, readOwnApproval } from '../domain/governance/approvals.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvalPointers } from '../domain/governance/approval-link.js';
 import { approvedCallRunner } from './approved-calls.js';

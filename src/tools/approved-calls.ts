@@ -6,7 +6,7 @@ import { counterpartyLabel, type ActionFacts } from '../domain/governance/evalua
 import { withNamedPayees } from '../domain/ledger/payee-scope.js';
 import { formatSats, msatsToSats } from '../domain/money.js';
 import { requireAgent } from '../domain/agents/registry.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { ALL_TOOLS } from './index.js';
 import { synchronously } from './runner.js';
 

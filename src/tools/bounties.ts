@@ -14,7 +14,7 @@ import {
   submitToBounty,
 } from '../domain/bounties/bounties.js';
 import type { Precheck } from '../domain/bounties/verification.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, freeJson, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING, defineTool, READ_ONLY } from './inventory.js';

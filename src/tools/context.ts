@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { defineTool, READ_ONLY, type ToolCall, type ToolsetControl } from './inventory.js';
 import { TOOLSET_DESCRIPTIONS, TOOLSETS } from './toolsets.js';
 

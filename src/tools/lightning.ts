@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ToolCall } from './inventory.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { msatsToSats, satsToMsats } from '../domain/money.js';
 import { checkTopup, INVOICE_STATUSES, makeTopupInvoice, requestTopup, type Owner } from '../domain/payments/deposits.js';
 import { checkInvoice, invoiceAmountMsats } from '../domain/payments/invoice-check.js';

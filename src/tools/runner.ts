@@ -4,7 +4,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { isMarketError, MarketError } from '../domain/errors.js';
+import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
 import { withIdempotency } from '../domain/idempotency.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { creatorAnalytics, MAX_LISTED_AGENTS } from '../domain/skills/analytics.js';
 import { callerAsAuthor } from '../domain/skills/authors.js';
 import { prepareVersion, publishSkill, skillView, submitForReview, type PreparedVersion } from '../domain/skills/catalogue.js';

@@ -3,7 +3,7 @@ import type { AgentWallet } from '../domain/agents/wallet.js';
 import { requireAgent } from '../domain/agents/registry.js';
 import { agentWallet, sponsorWallets } from '../domain/agents/wallet.js';
 import { AGENT_STATUSES } from '../domain/agents/runway.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { agentAccountId, sponsorAccountId } from '../domain/ledger/accounts.js';
 import { ENTRY_TYPES } from '../domain/ledger/entry-types.js';
 import { accountHistory } from '../domain/ledger/history.js';

@@ -3,7 +3,7 @@
 // side will score it, and hashed.
 import os from 'node:os';
 import { canonicalHash, canonicalJson } from '../domain/canonical-json.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { redactTrajectory, type RedactionContext, type RedactionCount } from '../domain/trajectories/redact.js';
 import { scoreTrajectory, type TrajectoryScore } from '../domain/trajectories/quality.js';
 import { MAX_TRAJECTORY_BYTES, trajectorySchema, type Trajectory } from '../domain/trajectories/trajectory.js';

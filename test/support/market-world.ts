@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { fundAgentFromSandbox } from '../../src/domain/agents/funding.js';
 import { setPolicy } from '../../src/domain/governance/policies.js';
-import { createLogger } from '../../src/domain/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { satsToMsats } from '../../src/domain/money.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
 import { openContext } from '../../src/runtime.js';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
 

@@ -8,7 +8,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
 import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { paidAfterFee, payFromEscrow } from '../ledger/escrow.js';

@@ -10,7 +10,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import safeRegex from 'safe-regex2';
 import { canonicalHash } from '../canonical-json.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { scanValue, ScanBudget } from '../redaction/index.js';
 import { repeatsAmbiguousAlternation } from './regex-guard.js';
 

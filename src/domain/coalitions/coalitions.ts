@@ -7,7 +7,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/coalition-store.js';
 import type { CoalitionRow, MemberRow, SubtaskRow } from '../../db/coalition-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireHireable } from '../agents/profiles.js';
 import { dealsWith } from '../governance/policies.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';

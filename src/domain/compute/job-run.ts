@@ -10,7 +10,7 @@ import type { Db } from '../../db/connection.js';
 import type { ComputePaymentRow, JobRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
 import { signingKey } from '../data/grants.js';
-import { isMarketError } from '../errors.js';
+import { isMarketError } from '../../core/errors.js';
 import { checkInvoice, type Network } from '../payments/invoice-check.js';
 import { RailError, type PaymentRail } from '../payments/rail.js';
 import { claimJob, completeJob, failJob, jobChain, jobView, noteAttempt, remainingMsats, requireJob, type Attempt } from './jobs.js';

@@ -9,7 +9,7 @@ import { getHold } from '../../db/ledger-store.js';
 import * as store from '../../db/provider-store.js';
 import type { JobRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, externalAccountFor } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';

@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/provider-store.js';
 import type { ProviderRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';

@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/data-store.js';
 import type { ListingRow } from '../../db/data-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { toFtsQuery } from '../fts-query.js';
 import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';

@@ -6,7 +6,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/data-store.js';
 import type { PurchaseRow } from '../../db/data-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { payFromEscrow } from '../ledger/escrow.js';

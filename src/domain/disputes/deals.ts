@@ -3,7 +3,7 @@
 // freezes it) and how a frozen deal settles once the operator decides.
 import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireBounty, requireSubmission } from '../bounties/bounties.js';
 import { earnedMsats } from '../bounties/reward.js';
 import { refundHeldPurchase, requirePurchase, settlePurchase } from '../data/purchases.js';

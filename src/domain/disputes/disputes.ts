@@ -9,7 +9,7 @@ import * as hiring from '../../db/hiring-store.js';
 import type { DisputeRow } from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { agentReputation } from '../agents/reputation.js';
 import * as data from '../../db/data-store.js';
 import { agentAccountId } from '../ledger/accounts.js';

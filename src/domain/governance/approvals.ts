@@ -7,7 +7,7 @@ import * as store from '../../db/governance-store.js';
 import type { ApprovalRow } from '../../db/governance-store.js';
 import { updateIdempotencyResult } from '../../db/idempotency-store.js';
 import type { Clock } from '../clock.js';
-import { isMarketError, MarketError } from '../errors.js';
+import { isMarketError, MarketError } from '../../core/errors.js';
 import { requireAgent } from '../agents/registry.js';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';

@@ -9,7 +9,7 @@ import { findIdempotencyRecord, saveIdempotencyRecord } from '../../db/idempoten
 import { hasPaid } from '../../db/ledger-store.js';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
 import type { Clock } from '../clock.js';
-import { ERROR_CODES, MarketError, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, MarketError, type ErrorCode } from '../../core/errors.js';
 import { refreshLifecycle, setAgentStatus } from '../agents/lifecycle.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
 import { requireAgent } from '../agents/registry.js';

@@ -21,7 +21,7 @@ import * as hiring from '../../db/hiring-store.js';
 import type { ContractRow } from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { agentReputation } from '../agents/reputation.js';
 import { agentProfile, directoryFit, requireHireable, type AgentProfile, type FilterMiss } from '../agents/profiles.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';

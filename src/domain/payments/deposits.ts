@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/payments-store.js';
 import type { InvoiceRow } from '../../db/payments-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, externalAccountFor, sponsorAccountId } from '../ledger/accounts.js';
 import { postTransfer } from '../ledger/transfers.js';

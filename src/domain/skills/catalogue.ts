@@ -9,7 +9,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';

@@ -7,7 +7,7 @@ import { getAgent } from '../../db/identity-store.js';
 import * as store from '../../db/skills-store.js';
 import type { InstallRow, SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireProvider } from '../compute/providers.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { chargeForSkill, type ChargeResult } from './charges.js';

@@ -2,7 +2,7 @@
 // whole sats; the ledger works in millisats, so every cost must still fit once multiplied
 // by 1000. Overflow is an error, never a wrap.
 import { z } from 'zod';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { MSATS_PER_SAT } from '../money.js';
 
 export const PRICING_MODELS = ['Free', 'OneTime', 'PerCall', 'PerToken', 'Hybrid'] as const;

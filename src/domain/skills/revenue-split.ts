@@ -2,7 +2,7 @@
 // no party is ever paid a sat that was not earned; the creator takes every remainder and
 // the share of any party that was not there, so the parts always add up to the total.
 import { z } from 'zod';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 const wholePct = z.number().int('must be a whole percentage').min(0, 'must be ≥ 0').max(100, 'must be ≤ 100');
 

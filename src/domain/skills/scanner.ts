@@ -4,7 +4,7 @@
 // installing agent against its user. The scan only reports; the reviewer decides.
 // Rules are line-based regexes, chosen to catch the common forms with few false alarms;
 // they are a first look, not a guarantee.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { MAX_SCAN_MS } from '../redaction/budget.js';
 
 export type ScanCategory = 'secret' | 'dangerous_shell' | 'prompt_injection';

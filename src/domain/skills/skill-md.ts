@@ -7,7 +7,7 @@ import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
-import { MarketError, isMarketError } from '../errors.js';
+import { MarketError, isMarketError } from '../../core/errors.js';
 
 export const SKILL_FILE = 'SKILL.md';
 export const MAX_NAME_CHARS = 64;

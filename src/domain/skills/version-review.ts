@@ -4,7 +4,7 @@
 import semver from 'semver';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { MAX_PAGE_SIZE } from '../pagination.js';
 import { requireSkill, skillView, storedFindings } from './catalogue.js';
 import { searchCatalogue } from './search.js';

@@ -15,7 +15,7 @@ import type { Check, Verification } from '../bounties/verification.js';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
 import type { Clock } from '../clock.js';
 import { signingKey, GRANT_KIND } from '../data/grants.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { dealsWith } from '../governance/policies.js';
 import { newId } from '../ids.js';
 import { agentAccountId } from '../ledger/accounts.js';

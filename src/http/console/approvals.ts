@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import type { AppContext } from '../../context.js';
 import { listSponsorAgents } from '../../db/identity-store.js';
 import { requireAgent } from '../../domain/agents/registry.js';
-import { MarketError } from '../../domain/errors.js';
+import { MarketError } from '../../core/errors.js';
 import { approvalRecord, decideApproval, listApprovalRecords, loadApproval, type ApprovalRecord, type ApprovalStatus } from '../../domain/governance/approvals.js';
 import { formatSats } from '../../domain/money.js';
 import { MAX_PAGE_SIZE } from '../../domain/pagination.js';
