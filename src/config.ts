@@ -9,7 +9,7 @@ import { MarketError } from './core/errors.js';
 import { NETWORKS, type Network } from './domain/payments/invoice-check.js';
 import type { LogLevel } from './core/logger.js';
 import { defaultSkillDirs } from './domain/skills/skill-md.js';
-import { parseToolsetsSetting, type Toolset } from './tools/toolsets.js';
+import { parseToolsetsSetting, type Toolset } from './toolsets.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 /** Requests a second per caller over HTTP: far above any agent's honest pace, far below what would starve the others. */

@@ -5,6 +5,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
+import { approvedCallRunner } from './approved-calls.js';
 import type { AppContext } from './context.js';
 import { ERROR_CODES, isMarketError, MarketError } from './core/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
@@ -17,7 +18,7 @@ import { ALL_TOOLS } from './tools/index.js';
 import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition, type ToolsetControl } from './tools/inventory.js';
 import { failure } from './tools/results.js';
 import { runTool } from './tools/runner.js';
-import { activeToolsets, ALWAYS_ON_TOOLSETS, isToolset, parseToolsetsSetting, TOOLSET_DESCRIPTIONS, TOOLSETS, type Toolset } from './tools/toolsets.js';
+import { activeToolsets, ALWAYS_ON_TOOLSETS, isToolset, parseToolsetsSetting, TOOLSET_DESCRIPTIONS, TOOLSETS, type Toolset } from './toolsets.js';
 import { readCallerToolsets, writeCallerToolsets } from './db/caller-toolsets-store.js';
 import { toJsonSchema } from './tools/json-schema.js';
 import { VERSION } from './version.js';
@@ -57,6 +58,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
   );
   const fixed = options.toolsets !== undefined ? (options.toolsets === null ? null : parseToolsetsSetting(options.toolsets)) : ctx.config.toolsets;
   const readOnly = options.readOnly ?? ctx.config.readOnly;
+  const approvedCalls = approvedCallRunner(ctx);
   const active = (caller: Caller): Toolset[] => activeToolsets(caller.role, fixed, fixed === null ? chosenToolsets(ctx, caller) : null);
   const listed = (caller: Caller): ToolDefinition[] => visibleTools(caller.role, active(caller), readOnly);
   // What is listed is what a model pays for; what can be called is everything its role has,
@@ -96,7 +98,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     if (isMarketError(caller)) return failure(caller);
     const tool = callable(caller).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: control(caller) };
+    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: control(caller), approvedCalls };
     return runTool(ctx, tool, request.params.arguments, () => caller, extras).then((result) => {
       notifyIfPromptsChanged(server, tool.name, result);
       return result;

@@ -3,7 +3,6 @@ import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, rea
 import { MarketError } from '../core/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvalPointers } from '../domain/governance/approval-link.js';
-import { approvedCallRunner } from './approved-calls.js';
 import { approvalWhere } from './runner.js';
 import { cursorField, limitField, pageOf } from './fields.js';
 import { defineTool } from './inventory.js';
@@ -83,13 +82,13 @@ export const approvalTools = [
     input: z.object({ approval_id: approvalId, decision: z.enum(['approve', 'deny']), reason: z.string().max(500).optional() }),
     output: approvalSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    handler: (args, { ctx, caller }) => ({
+    handler: (args, { ctx, caller, approvedCalls }) => ({
       ...decideApproval(ctx.db, ctx.clock, {
         approvalId: args.approval_id,
         decision: args.decision,
         reason: args.reason,
         decider: { role: 'sponsor', id: caller.id },
-        run: approvedCallRunner(ctx),
+        run: approvedCalls,
       }),
     }),
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MarketError } from '../core/errors.js';
 import { defineTool, READ_ONLY, type ToolCall, type ToolsetControl } from './inventory.js';
-import { TOOLSET_DESCRIPTIONS, TOOLSETS } from './toolsets.js';
+import { TOOLSET_DESCRIPTIONS, TOOLSETS } from '../toolsets.js';
 
 const toolsetNames = z
   .array(z.enum(TOOLSETS as [string, ...string[]]))

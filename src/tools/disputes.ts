@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DISPUTE_STATUSES, DISPUTE_TYPES, disputeView, RESOLUTIONS, fileDispute, listDisputeViews, requireDispute, resolveDispute, respondToDispute, SUBJECT_KINDS, visibleDispute } from '../domain/disputes/disputes.js';
+import { DISPUTE_STATUSES, DISPUTE_TYPES, disputeView, RESOLUTIONS, fileDispute, listDisputeViews, requireDispute, resolveDispute, respondToDispute, visibleDispute } from '../domain/disputes/disputes.js';
+import { SUBJECT_KINDS } from '../domain/disputes/deals.js';
 import { idempotencyKeyField } from './fields.js';
 import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 

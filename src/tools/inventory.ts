@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { Caller, Role } from '../domain/identity/caller.js';
+import type { ApprovedCallRunner } from '../domain/governance/approvals.js';
 import type { ActionFacts } from '../domain/governance/evaluate.js';
-import type { Toolset } from './toolsets.js';
+import type { Toolset } from '../toolsets.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -21,6 +22,12 @@ export interface ToolCall {
   progress?: (message: string) => void;
   /** This connection's toolsets, for the tools that list and open them (absent where no server lists tools). */
   toolsets?: ToolsetControl;
+  /**
+   * Runs the call a sponsor approves, as the agent that asked (src/approved-calls.ts, lent
+   * by the composition root): the tools that decide approvals cannot import the inventory
+   * they belong to.
+   */
+  approvedCalls: ApprovedCallRunner;
 }
 
 /** What the toolset tools may see and change of the serving connection (implemented in src/server.ts). */

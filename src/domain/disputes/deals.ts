@@ -13,7 +13,10 @@ import * as skills from '../../db/skills-store.js';
 import { currentContract, expireContract, requireContract, settleContract } from '../hiring/contracts.js';
 import { voidHold } from '../ledger/holds.js';
 import { formatSats, satsToMsats } from '../money.js';
-import type { SubjectKind } from './disputes.js';
+
+/** The deals a dispute can be about. */
+export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 export interface Claim {
   respondentId: string;

@@ -13,14 +13,12 @@ import { MarketError } from '../../core/errors.js';
 import { agentReputation } from '../agents/reputation.js';
 import * as data from '../../db/data-store.js';
 import { agentAccountId } from '../ledger/accounts.js';
-import { claimFor, settleFrozen } from './deals.js';
+import { claimFor, settleFrozen, type SubjectKind } from './deals.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 
 export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge', 'Fraud', 'Other'] as const;
 export type DisputeType = (typeof DISPUTE_TYPES)[number];
-export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
-export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 export const RESOLUTIONS = ['RefundFull', 'RefundPartial', 'NoRefund'] as const;
 export const DISPUTE_STATUSES = ['Open', 'UnderReview', 'Resolved', 'Withdrawn'] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];

@@ -11,7 +11,7 @@ import { MarketError } from '../../core/errors.js';
 import { approvalRecord, decideApproval, listApprovalRecords, loadApproval, type ApprovalRecord, type ApprovalStatus } from '../../domain/governance/approvals.js';
 import { formatSats } from '../../domain/money.js';
 import { MAX_PAGE_SIZE } from '../../domain/pagination.js';
-import { approvedCallRunner } from '../../tools/approved-calls.js';
+import { approvedCallRunner } from '../../approved-calls.js';
 import { href, html, layout, when, type Html } from './markup.js';
 import { field, formBody, navOf, queryParam, send, sponsorAction, sponsorPage } from './requests.js';
 import type { SponsorViewer } from './session.js';
