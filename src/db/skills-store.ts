@@ -1,6 +1,7 @@
 // SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
 // FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
 import { preparedPerConnection, type Db } from './connection.js';
+import { toFtsQuery } from './fts-query.js';
 
 export interface SkillRow {
   rowid: number;
@@ -194,7 +195,8 @@ export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: st
 }
 
 export interface SearchFilter {
-  match: string | null;
+  /** What the user typed: only its words reach MATCH, quoted (./fts-query.ts). */
+  text?: string;
   pricingModel?: string;
   maxPriceSats?: number;
   tags?: string[];
@@ -213,12 +215,15 @@ export interface SearchFilter {
  * equally relevant unknown one. bm25 is negative: smaller is better.
  */
 export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: number | null })[] {
+  const match = f.text ? toFtsQuery(f.text) : null;
+  // Text with no word in it matches nothing (rather than everything).
+  if (f.text && match === null) return [];
   const where: string[] = [];
   const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
-  const from = f.match === null ? 'skills s' : 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid';
-  if (f.match !== null) {
+  const from = match === null ? 'skills s' : 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid';
+  if (match !== null) {
     where.push('skills_fts MATCH @match');
-    params.match = f.match;
+    params.match = match;
   }
   if (f.status) {
     where.push('EXISTS (SELECT 1 FROM skill_versions v WHERE v.skill_id = s.id AND v.status = @status)');
@@ -246,10 +251,10 @@ export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: numbe
     where.push(`EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = @tag${i})`);
     params[`tag${i}`] = tag;
   });
-  const rank = f.match === null ? 'NULL' : 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)';
+  const rank = match === null ? 'NULL' : 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)';
   const blended = `(${rank}) * (1.0 + (CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) / 10.0) * (1.0 + ln(1.0 + s.installs) / 10.0)`;
   const order = {
-    relevance: f.match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ASC, s.rowid DESC`,
+    relevance: match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ASC, s.rowid DESC`,
     rating: '(CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) DESC, s.rating_count DESC, s.rowid DESC',
     installs: 's.installs DESC, s.rowid DESC',
     price: 's.reference_price_sats ASC, s.rowid DESC',

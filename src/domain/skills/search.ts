@@ -1,17 +1,16 @@
-// Searching the catalogue. User text only ever reaches FTS5 through toFtsQuery, which
-// quotes every term, so no query can inject FTS syntax (column filters, NEAR, *, …).
+// Searching the catalogue. The store turns the user's text into an FTS5 expression that
+// quotes every term (src/db/fts-query.ts), so no query can inject FTS syntax.
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
 import { rating } from './catalogue.js';
-import { toFtsQuery } from '../fts-query.js';
 import type { Pricing } from './pricing.js';
 
 export type SearchSort = store.SearchFilter['sort'];
 export const SEARCH_SORTS = ['relevance', 'rating', 'installs', 'price', 'newest'] as const satisfies readonly SearchSort[];
 
-/** The store's filter, with user text instead of an FTS expression and a cursor instead of an offset. */
-export type SearchInput = Omit<store.SearchFilter, 'match' | 'offset' | 'sort'> & { query?: string; sort?: SearchSort; cursor?: string };
+/** The store's filter, with a cursor instead of an offset. */
+export type SearchInput = Omit<store.SearchFilter, 'text' | 'offset' | 'sort'> & { query?: string; sort?: SearchSort; cursor?: string };
 
 export interface SkillSummary {
   slug: string;
@@ -28,10 +27,8 @@ export interface SkillSummary {
 
 export function searchCatalogue(db: Db, input: SearchInput): Page<SkillSummary> {
   const offset = input.cursor ? (decodeCursor(input.cursor, { offset: 'number' }).offset as number) : 0;
-  const match = input.query ? toFtsQuery(input.query) : null;
-  if (input.query && match === null) return { items: [], next_cursor: null };
   const rows = store.searchSkills(db, {
-    match,
+    text: input.query,
     pricingModel: input.pricingModel,
     maxPriceSats: input.maxPriceSats,
     tags: input.tags,
