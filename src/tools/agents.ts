@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { agentProfile, AVAILABILITY, findAgents, updateProfile } from '../domain/agents/profiles.js';
-import { cancelContract, chooseWorker, CONTRACT_STATUSES, getContract, hireAgent, rateHirer, respondToContract, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
-import * as hiringStore from '../db/hiring-store.js';
+import { cancelContract, chooseWorker, CONTRACT_STATUSES, getContract, hireAgent, rateHirer, respondToContract, deliveryReviewCounterparties, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
 import { listContractsPage } from '../domain/hiring/listing.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -221,10 +220,7 @@ export const agentTools = [
     output: contract,
     annotations: ACTING,
     // Accepting pays the worker; a rejection pays nobody, and a blocked worker's bad delivery can still be refused.
-    action: (args, { ctx, caller }) => {
-      const c = hiringStore.getContract(ctx.db, args.contract_id);
-      return { actionType: 'ReviewWork', amountMsats: 0, counterparties: c?.hirerId === caller.id && args.decision === 'accept' ? [c.agentId] : [] };
-    },
+    action: (args, { ctx, caller }) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision) }),
     handler: (args, { ctx, caller }) => ({ ...reviewDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, decision: args.decision, reason: args.reason, rating: args.rating }) }),
   }),
   defineTool({

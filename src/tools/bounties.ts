@@ -1,14 +1,14 @@
-import { parties } from '../domain/governance/evaluate.js';
 import { z } from 'zod';
-import * as bountyStore from '../db/bounty-store.js';
 import {
   BOUNTY_STATUSES,
   cancelBounty,
+  contributionCounterparties,
   createBounty,
   getBounty,
   getSubmission,
   listBountiesPage,
   precheckForBounty,
+  submissionReviewCounterparties,
   reviewSubmission,
   SUBMISSION_STATUSES,
   submitToBounty,
@@ -152,7 +152,7 @@ export const bountyTools = [
       if (pre) prechecked.set(handedOn, pre);
       return handedOn;
     },
-    action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(bountyStore.getBounty(ctx.db, args.bounty_id)?.creatorId) }),
+    action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: contributionCounterparties(ctx.db, args.bounty_id) }),
     handler: (args, { ctx, caller }) => {
       if (args.contributor_id !== undefined && args.contributor_id !== caller.id) {
         throw new MarketError('FORBIDDEN', 'contributor_id must be you: an agent contributes only as itself.');
@@ -180,7 +180,7 @@ export const bountyTools = [
     }),
     output: submission,
     annotations: ACTING,
-    action: (args, { ctx }) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: parties(bountyStore.getSubmission(ctx.db, args.submission_id)?.contributorId) }),
+    action: (args, { ctx }) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: submissionReviewCounterparties(ctx.db, args.submission_id) }),
     handler: (args, { ctx, caller }) =>
       reviewSubmission(ctx.db, ctx.clock, caller.id, { submissionId: args.submission_id, decision: args.decision, acceptedSamples: args.accepted_samples, reason: args.reason }),
   }),

@@ -11,13 +11,14 @@ import {
   dissolveCoalition,
   inviteToCoalition,
   joinCoalition,
+  leadCounterparties,
+  type LeadAction,
   leaveCoalition,
   proposeCoalition,
   returnSubtask,
   startNextTask,
   submitSubtask,
   requireCoalitionFor,
-  settlementPayees,
 } from '../domain/coalitions/coalitions.js';
 import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
@@ -26,8 +27,6 @@ import { satsToMsats } from '../domain/money.js';
 import { COALITION_ROLES, listCoalitionsPage } from '../domain/coalitions/listing.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING, defineTool, READ_ONLY, type ToolCall } from './inventory.js';
-import * as coalitionStore from '../db/coalition-store.js';
-import type { CoalitionRow } from '../db/coalition-store.js';
 
 const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
@@ -76,16 +75,7 @@ const subtasksField = z
   .optional();
 const work = () => ({ actionType: 'SubmitWork' as const, amountMsats: 0, counterparties: [] });
 
-/**
- * The agents a call of the funder or the coordinator seats or pays. Asked of anyone else
- * it names nobody: the handler refuses them, and the gate must not first answer "your
- * sponsor blocks X" about a coalition they cannot see.
- */
-function leadNames(coalitionId: string, call: ToolCall, payees: (c: CoalitionRow) => readonly (string | null | undefined)[]): string[] {
-  const c = coalitionStore.getCoalition(call.ctx.db, coalitionId);
-  return c && (c.funderId === call.caller.id || c.coordinatorId === call.caller.id) ? parties(...payees(c)) : [];
-}
-const assigneeOf = (call: ToolCall, c: CoalitionRow, key: string) => coalitionStore.subtasks(call.ctx.db, c.id, c.round).find((s) => s.key === key)?.assigneeId;
+const leadNames = (coalitionId: string, { ctx, caller }: ToolCall, action: LeadAction) => leadCounterparties(ctx.db, caller.id, coalitionId, action);
 const manage = (counterparties: string[] = []) => ({ actionType: 'ManageCoalition' as const, amountMsats: 0, counterparties });
 
 export const coalitionTools = [
@@ -138,7 +128,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, agent_id: z.string().min(1), fixed_sats: z.number().int().min(0).optional() }),
     output: view,
     annotations: ACTING,
-    action: (args, call) => manage(leadNames(args.coalition_id, call, () => [args.agent_id])),
+    action: (args, call) => manage(leadNames(args.coalition_id, call, { agentId: args.agent_id })),
     handler: (args, { ctx, caller }) => ({ ...inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }) }),
   }),
   defineTool({
@@ -198,7 +188,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, assignee_id: z.string().min(1) }),
     output: view,
     annotations: ACTING,
-    action: (args, call) => manage(leadNames(args.coalition_id, call, () => [args.assignee_id])),
+    action: (args, call) => manage(leadNames(args.coalition_id, call, { agentId: args.assignee_id })),
     handler: (args, { ctx, caller }) => ({ ...assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }) }),
   }),
   defineTool({
@@ -222,7 +212,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey }),
     output: view,
     annotations: ACTING,
-    action: (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: leadNames(args.coalition_id, call, (c) => [assigneeOf(call, c, args.key)]) }),
+    action: (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: leadNames(args.coalition_id, call, { subtaskKey: args.key }) }),
     handler: (args, { ctx, caller }) => ({ ...acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }) }),
   }),
   defineTool({
@@ -261,7 +251,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view.extend({ payouts: z.array(z.object({ agent_id: z.string(), amount_sats: z.number().int() })) }),
     annotations: ACTING,
-    action: (args, call) => manage(leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id))),
+    action: (args, call) => manage(leadNames(args.coalition_id, call, 'settlement')),
     handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
   }),
   defineTool({
@@ -284,7 +274,7 @@ export const coalitionTools = [
     action: (args, call) => ({
       actionType: 'FundCoalition',
       amountMsats: satsToMsats(args.pool_sats ?? 0),
-      counterparties: leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id)),
+      counterparties: leadNames(args.coalition_id, call, 'settlement'),
     }),
     handler: (args, { ctx, caller }) => ({
       ...startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),

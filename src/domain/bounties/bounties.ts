@@ -3,6 +3,7 @@
 // Expired (the deadline passed; the unpaid remainder returns) or Cancelled (the creator
 // withdrew it; only what no accepted submission was paid returns). Paying part of the
 // reward posts that part of the hold and holds the rest again, in one transaction.
+import { parties } from '../governance/evaluate.js';
 import { dealsWith } from '../governance/policies.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
@@ -385,3 +386,12 @@ export function submissionView(s: SubmissionRow, withSamples: boolean) {
     ...(withSamples ? { untrusted_samples: s.samples ? (JSON.parse(s.samples) as unknown[]) : null, metadata: JSON.parse(s.metadata) as Record<string, unknown> } : {}),
   };
 }
+
+// Whom a call deals with, as the gate sees it before the handler runs: nobody when the
+// bounty or submission is unknown (the handler then says NOT_FOUND).
+
+/** Contributing to a bounty deals with its creator, who pays. */
+export const contributionCounterparties = (db: Db, bountyId: string): string[] => parties(store.getBounty(db, bountyId)?.creatorId);
+
+/** Reviewing a submission deals with its contributor, who is paid on acceptance. */
+export const submissionReviewCounterparties = (db: Db, submissionId: string): string[] => parties(store.getSubmission(db, submissionId)?.contributorId);

@@ -9,6 +9,7 @@ import type { CoalitionRow, MemberRow, SubtaskRow } from '../../db/coalition-sto
 import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { requireHireable } from '../agents/profiles.js';
+import { parties } from '../governance/evaluate.js';
 import { dealsWith } from '../governance/policies.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
@@ -85,6 +86,22 @@ function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonly stri
 export function settlementPayees(db: Db, coalitionId: string): string[] {
   const c = requireCoalition(db, coalitionId);
   return payees(c, store.members(db, c.id), store.subtasks(db, c.id, c.round)).map((m) => m.agentId);
+}
+
+/** What a lead's call names: an agent it seats, the holder of a subtask it judges, or the pool's payees. */
+export type LeadAction = { agentId: string } | { subtaskKey: string } | 'settlement';
+
+/**
+ * The agents a call of the funder or the coordinator seats or pays, as the gate sees
+ * them. Asked of anyone else it names nobody: the handler refuses them, and the gate must
+ * not first answer "your sponsor blocks X" about a coalition they cannot see.
+ */
+export function leadCounterparties(db: Db, callerId: string, coalitionId: string, action: LeadAction): string[] {
+  const c = store.getCoalition(db, coalitionId);
+  if (!c || (c.funderId !== callerId && c.coordinatorId !== callerId)) return [];
+  if (action === 'settlement') return parties(...settlementPayees(db, c.id));
+  if ('agentId' in action) return parties(action.agentId);
+  return parties(store.subtasks(db, c.id, c.round).find((s) => s.key === action.subtaskKey)?.assigneeId);
 }
 
 function joined(db: Db, id: string): string[] {

@@ -408,3 +408,9 @@ export function contractView(c: ContractRow) {
 }
 
 export type ContractView = ReturnType<typeof contractView>;
+
+/** Whom reviewing a delivery pays: the worker, when its hirer accepts; a rejection pays nobody. */
+export function deliveryReviewCounterparties(db: Db, hirerId: string, contractId: string, decision: 'accept' | 'reject'): string[] {
+  const c = hiring.getContract(db, contractId);
+  return c?.hirerId === hirerId && decision === 'accept' ? [c.agentId] : [];
+}
