@@ -47,7 +47,7 @@ export function approvedCallRunner(ctx: AppContext): TrackedCallRunner {
     const tool = ALL_TOOLS.find((t) => t.name === approval.tool);
     if (!tool) throw new MarketError('INTERNAL', `Tool ${approval.tool} no longer exists.`);
     const agent = requireAgent(ctx.db, approval.agentId);
-    const args = { ...(JSON.parse(approval.argsJson) as Record<string, unknown>), ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
+    const args = { ...approval.args, ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
     const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };

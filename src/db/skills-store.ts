@@ -2,6 +2,7 @@
 // FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
 import { preparedPerConnection, type Db } from './connection.js';
 import { toFtsQuery } from './fts-query.js';
+import { readJson, type JsonText, type StoredEvent, type StoredListing, type StoredPricing, type StoredRevenueSplit, type StoredScan, type StoredSkillFile } from './json-columns.js';
 
 export interface SkillRow {
   rowid: number;
@@ -9,14 +10,14 @@ export interface SkillRow {
   slug: string;
   name: string;
   description: string;
-  tags: string;
+  tags: string[];
   authorId: string;
   authorKind: string;
   iconUrl: string | null;
-  requiredMcpServers: string;
-  pricing: string;
+  requiredMcpServers: string[];
+  pricing: StoredPricing;
   referencePriceSats: number;
-  revenueSplit: string;
+  revenueSplit: StoredRevenueSplit;
   latestVersion: string | null;
   ratingSum: number;
   ratingCount: number;
@@ -29,19 +30,44 @@ export interface SkillVersionRow {
   skillId: string;
   version: string;
   status: string;
-  listing: string;
+  listing: StoredListing;
   readme: string;
   changelog: string | null;
-  pricing: string;
-  revenueSplit: string;
-  files: string;
+  pricing: StoredPricing;
+  revenueSplit: StoredRevenueSplit;
+  /** The version's files, parsed where they are used: they can be large, and most reads need only its price. */
+  files: JsonText<StoredSkillFile[]>;
   contentSha256: string;
-  signature: string;
-  scanFindings: string;
+  signature: StoredEvent;
+  scanFindings: StoredScan;
   reviewReason: string | null;
   createdAt: string;
   publishedAt: string | null;
 }
+
+// The JSON columns as SQLite returns them, and back (these statements skip drizzle's mapping).
+type SkillSql = Omit<SkillRow, 'tags' | 'requiredMcpServers' | 'pricing' | 'revenueSplit'> & Record<'tags' | 'requiredMcpServers' | 'pricing' | 'revenueSplit', string>;
+type VersionSql = Omit<SkillVersionRow, 'listing' | 'pricing' | 'revenueSplit' | 'signature' | 'scanFindings'> &
+  Record<'listing' | 'pricing' | 'revenueSplit' | 'signature' | 'scanFindings', string>;
+
+function skillFromSql<R extends SkillSql>(r: R): Omit<R, keyof SkillRow> & SkillRow {
+  return { ...r, tags: readJson(r.tags), requiredMcpServers: readJson(r.requiredMcpServers), pricing: readJson(r.pricing), revenueSplit: readJson(r.revenueSplit) };
+}
+const skillToSql = <R extends Partial<SkillRow>>(r: R) => ({
+  ...r,
+  ...(r.tags && { tags: JSON.stringify(r.tags) }),
+  ...(r.requiredMcpServers && { requiredMcpServers: JSON.stringify(r.requiredMcpServers) }),
+  ...(r.pricing && { pricing: JSON.stringify(r.pricing) }),
+  ...(r.revenueSplit && { revenueSplit: JSON.stringify(r.revenueSplit) }),
+});
+const versionFromSql = (r: VersionSql): SkillVersionRow => ({
+  ...r,
+  listing: readJson(r.listing),
+  pricing: readJson(r.pricing),
+  revenueSplit: readJson(r.revenueSplit),
+  signature: readJson(r.signature),
+  scanFindings: readJson(r.scanFindings),
+});
 
 export interface InstallRow {
   agentId: string;
@@ -135,17 +161,31 @@ function prepare(db: Db) {
 
 const sql = preparedPerConnection(prepare);
 
-export const skillBySlug = (db: Db, slug: string) => sql(db).bySlug.get(slug) as SkillRow | undefined;
-export const skillById = (db: Db, id: string) => sql(db).byId.get(id) as SkillRow | undefined;
+function skillWhere(row: unknown): SkillRow | undefined {
+  return row === undefined ? undefined : skillFromSql(row as SkillSql);
+}
+export const skillBySlug = (db: Db, slug: string) => skillWhere(sql(db).bySlug.get(slug));
+export const skillById = (db: Db, id: string) => skillWhere(sql(db).byId.get(id));
 export const insertSkill = (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion' | 'ratingSum' | 'ratingCount' | 'installs' | 'updatedAt'>) =>
-  void sql(db).insertSkill.run(row);
+  void sql(db).insertSkill.run(skillToSql(row));
 export const updateListing = (
   db: Db,
   row: Pick<SkillRow, 'id' | 'name' | 'description' | 'tags' | 'iconUrl' | 'requiredMcpServers' | 'pricing' | 'referencePriceSats' | 'revenueSplit' | 'latestVersion' | 'updatedAt'>,
-) => void sql(db).updateListing.run(row);
-export const skillVersion = (db: Db, skillId: string, version: string) => sql(db).version.get(skillId, version) as SkillVersionRow | undefined;
-export const skillVersions = (db: Db, skillId: string) => sql(db).versions.all(skillId) as SkillVersionRow[];
-export const upsertDraftVersion = (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) => void sql(db).upsertVersion.run(row);
+) => void sql(db).updateListing.run(skillToSql(row));
+export function skillVersion(db: Db, skillId: string, version: string): SkillVersionRow | undefined {
+  const row = sql(db).version.get(skillId, version) as VersionSql | undefined;
+  return row && versionFromSql(row);
+}
+export const skillVersions = (db: Db, skillId: string) => (sql(db).versions.all(skillId) as VersionSql[]).map(versionFromSql);
+export const upsertDraftVersion = (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) =>
+  void sql(db).upsertVersion.run({
+    ...row,
+    listing: JSON.stringify(row.listing),
+    pricing: JSON.stringify(row.pricing),
+    revenueSplit: JSON.stringify(row.revenueSplit),
+    signature: JSON.stringify(row.signature),
+    scanFindings: JSON.stringify(row.scanFindings),
+  });
 export const setVersionStatus = (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
   void sql(db).setVersionStatus.run(r);
 
@@ -260,8 +300,8 @@ export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: numbe
     price: 's.reference_price_sats ASC, s.rowid DESC',
     newest: 's.created_at DESC, s.rowid DESC',
   }[f.sort];
-  return searchStatement(db, `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as (SkillRow & { rank: number | null })[];
+  return (searchStatement(db, `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as (SkillSql & { rank: number | null })[]).map(skillFromSql);
 }
 
 type Statement = ReturnType<Db['sqlite']['prepare']>;

@@ -8,6 +8,7 @@ import { dealsWith } from '../governance/policies.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
 import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
+import { fromJsonText, toJsonText } from '../../db/json-columns.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
@@ -18,7 +19,7 @@ import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { DEFAULT_MIN_QUALITY } from '../trajectories/quality.js';
 import { earnedMsats, paymentFor } from './reward.js';
-import { compileSchema, completeVerification, precheckSubmission, requirementsKey, type Precheck, type Requirements, type Verification } from './verification.js';
+import { compileSchema, completeVerification, precheckSubmission, requirementsKey, type Precheck, type Requirements } from './verification.js';
 
 /** After the deadline, the creator has this long to review submissions that arrived in time. */
 export const BOUNTY_REVIEW_WINDOW_HOURS = 72;
@@ -62,7 +63,7 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
       rewardMsats,
       minSamples: input.minSamples,
       requiredFormat: input.requiredFormat.toLowerCase(),
-      schema: input.schema ? JSON.stringify(input.schema) : null,
+      schema: input.schema ?? null,
       minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
       deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
       holdId: hold.id,
@@ -124,7 +125,7 @@ export interface SubmitInput {
 export const requirementsOf = (b: BountyRow): Requirements => ({
   minSamples: b.minSamples,
   requiredFormat: b.requiredFormat,
-  schema: b.schema ? (JSON.parse(b.schema) as object) : null,
+  schema: b.schema,
 });
 
 /**
@@ -167,10 +168,10 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
       id,
       bountyId: b.id,
       contributorId,
-      samples: verification.passed ? JSON.stringify(input.samples) : null,
+      samples: verification.passed ? toJsonText(input.samples) : null,
       sampleCount: input.samples.length,
-      metadata: JSON.stringify(input.metadata),
-      verification: JSON.stringify(verification),
+      metadata: input.metadata,
+      verification,
       status: verification.passed ? 'Pending' : 'Rejected',
       acceptedSamples: 0,
       paidMsats: 0,
@@ -373,7 +374,7 @@ function submissionSummary(s: SubmissionRow) {
     sample_count: s.sampleCount,
     accepted_samples: s.acceptedSamples,
     ...paidAfterFee(s.paidMsats),
-    verification: JSON.parse(s.verification) as Verification,
+    verification: s.verification,
     reason: s.reason,
     created_at: s.createdAt,
   };
@@ -383,7 +384,7 @@ function submissionSummary(s: SubmissionRow) {
 export function submissionView(s: SubmissionRow, withSamples: boolean) {
   return {
     ...submissionSummary(s),
-    ...(withSamples ? { untrusted_samples: s.samples ? (JSON.parse(s.samples) as unknown[]) : null, metadata: JSON.parse(s.metadata) as Record<string, unknown> } : {}),
+    ...(withSamples ? { untrusted_samples: s.samples ? fromJsonText(s.samples) : null, metadata: s.metadata } : {}),
   };
 }
 

@@ -9,22 +9,15 @@ import vm from 'node:vm';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import safeRegex from 'safe-regex2';
-import { canonicalHash } from '../canonical-json.js';
+import { canonicalHash } from '../../core/canonical-json.js';
 import { MarketError } from '../../core/errors.js';
 import { scanValue, ScanBudget } from '../redaction/index.js';
 import { repeatsAmbiguousAlternation } from './regex-guard.js';
+import type { StoredCheck, StoredVerification } from '../../db/json-columns.js';
 
-export interface Check {
-  /** Data samples: sample_count … secrets_pii; trajectories: hash, secrets, quality, duplicates, reward. */
-  name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii' | 'hash' | 'secrets' | 'quality' | 'reward';
-  passed: boolean;
-  detail: string;
-}
-
-export interface Verification {
-  passed: boolean;
-  checks: Check[];
-}
+/** One automatic check and its outcome, stored with the submission. */
+export type Check = StoredCheck;
+export type Verification = StoredVerification;
 
 export interface Requirements {
   minSamples: number;

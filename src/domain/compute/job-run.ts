@@ -268,8 +268,8 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
     asked = a.link.ask(
       {
         kind: job.kind,
-        inputs: JSON.parse(job.input) as { data: string; type: string }[],
-        params: JSON.parse(job.params) as Record<string, string>,
+        inputs: job.input,
+        params: job.params,
         bidMsats: remainingMsats(db, job.id),
         providerPubkey: provider.pubkey,
         encrypted: job.encrypted,
@@ -284,7 +284,7 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
 /** Asks the providers to drop the job's requests that `which` picks (all of them by default). */
 async function withdrawRequests(ports: JobPorts, link: ComputeLink, jobId: string, which: (a: Attempt) => boolean = () => true): Promise<void> {
   const job = requireJob(ports.db, jobId);
-  const requestIds = [...new Set((JSON.parse(job.attempts) as Attempt[]).flatMap((a) => (a.request_id && which(a) ? [a.request_id] : [])))];
+  const requestIds = [...new Set(job.attempts.flatMap((a) => (a.request_id && which(a) ? [a.request_id] : [])))];
   if (requestIds.length === 0) return;
   await link.withdraw({ requestIds, kind: job.kind, secretKey: requesterKey(ports, job.agentId), reason: 'Job cancelled by the requester.' });
 }

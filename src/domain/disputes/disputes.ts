@@ -61,7 +61,7 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
       disputeType: input.disputeType,
       amountMsats,
       maxMsats: claim.maxMsats,
-      evidence: JSON.stringify(input.evidence),
+      evidence: input.evidence,
       response: null,
       status: 'Open',
       resolution: null,
@@ -150,7 +150,7 @@ export function disputeView(d: DisputeRow) {
     amount_sats: msatsToSats(d.amountMsats),
     at_stake_sats: msatsToSats(d.maxMsats),
     // The claimant's words, read by the respondent and the operator.
-    evidence: (JSON.parse(d.evidence) as { description: string; sha256?: string }[]).map(({ description, ...rest }) => ({ untrusted_description: description, ...rest })),
+    evidence: d.evidence.map(({ description, ...rest }) => ({ untrusted_description: description, ...rest })),
     untrusted_response: d.response,
     resolution: d.resolution,
     refund_sats: msatsToSats(d.refundMsats),

@@ -137,7 +137,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       hirerId: input.hirerId,
       agentId,
       description: input.description,
-      requiredSkills: JSON.stringify(input.requiredSkills),
+      requiredSkills: input.requiredSkills,
       budgetMsats,
       agreedMsats: budgetMsats,
       holdId: hold.id,
@@ -388,7 +388,7 @@ export function contractView(c: ContractRow) {
     agent_id: c.agentId,
     // The hirer wrote it and the worker reads it (and the reason of a rejection): data, never instructions.
     untrusted_description: c.description,
-    required_skills: JSON.parse(c.requiredSkills) as string[],
+    required_skills: c.requiredSkills,
     budget_sats: msatsToSats(c.budgetMsats),
     agreed_sats: msatsToSats(c.agreedMsats),
     escrow_sats: open ? msatsToSats(c.budgetMsats) : 0,

@@ -44,11 +44,11 @@ export function searchCatalogue(db: Db, input: SearchInput): Page<SkillSummary> 
     name: s.name,
     description: s.description,
     latest_version: s.latestVersion,
-    pricing: JSON.parse(s.pricing) as Pricing,
+    pricing: s.pricing,
     rating: rating(s),
     rating_count: s.ratingCount,
     installs: s.installs,
-    tags: JSON.parse(s.tags) as string[],
+    tags: s.tags,
     author_id: s.authorId,
   }));
   return { items, next_cursor: rows.length > input.limit ? encodeCursor({ offset: offset + input.limit }) : null };
