@@ -18,7 +18,7 @@ export const fromJsonText = <T>(text: JsonText<T>): T => JSON.parse(text) as T;
 /** A typed column read by raw SQL (which skips drizzle's mapping): the text as the column's type. */
 export const readJson = <T>(text: string): T => JSON.parse(text) as T;
 
-/** A skill's price (TOOLS.md `pricing`); src/domain/skills/pricing.ts validates it. */
+/** A skill's price (TOOLS.md `pricing`), as the skills' pricing schema validated it. */
 export interface StoredPricing {
   model: 'Free' | 'OneTime' | 'PerCall' | 'PerToken' | 'Hybrid';
   sats?: number;

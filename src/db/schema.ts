@@ -688,7 +688,7 @@ export const bounties = sqliteTable(
     /** Trajectory bounties: the least quality paid, in thousandths (null: the default 0.5). */
     minQualityMilli: integer('min_quality_milli'),
     /** JSON Schema each sample must satisfy, or null. */
-    schema: text('schema', { mode: 'json' }).$type<object>(),
+    schema: text('schema', { mode: 'json' }).$type<Record<string, unknown>>(),
     deadline: text('deadline'),
     /** The hold on what is not yet paid; replaced after every payment. Null once nothing is held. */
     holdId: text('hold_id'),

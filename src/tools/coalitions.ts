@@ -26,7 +26,7 @@ import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { COALITION_ROLES, listCoalitionsPage } from '../domain/coalitions/listing.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
-import { ACTING, defineTool, READ_ONLY, type ToolCall } from './inventory.js';
+import { ACTING, defineTool, DESTRUCTIVE, READ_ONLY, type ToolCall } from './inventory.js';
 
 const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
@@ -105,8 +105,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparties: parties(args.coordinator_id) }),
-    handler: (args, { ctx, caller }) => ({
-      ...proposeCoalition(ctx.db, ctx.clock, {
+    handler: (args, { ctx, caller }) => proposeCoalition(ctx.db, ctx.clock, {
         funderId: caller.id,
         coalitionType: args.coalition_type,
         taskDescription: args.task_description,
@@ -117,7 +116,6 @@ export const coalitionTools = [
         aggregation: args.aggregation,
         subtasks: args.subtasks,
       }),
-    }),
   }),
   defineTool({
     name: 'marketplace_invite_to_coalition',
@@ -129,7 +127,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: (args, call) => manage(leadNames(args.coalition_id, call, { agentId: args.agent_id })),
-    handler: (args, { ctx, caller }) => ({ ...inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }) }),
+    handler: (args, { ctx, caller }) => inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }),
   }),
   defineTool({
     name: 'marketplace_join_coalition',
@@ -141,7 +139,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => ({ ...joinCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => joinCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_leave_coalition',
@@ -151,9 +149,9 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: { ...ACTING, destructiveHint: true },
+    annotations: DESTRUCTIVE,
     action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => ({ ...leaveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => leaveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_dissolve_coalition',
@@ -163,9 +161,9 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view,
-    annotations: { ...ACTING, destructiveHint: true },
+    annotations: DESTRUCTIVE,
     action: () => manage(),
-    handler: (args, { ctx, caller }) => ({ ...dissolveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => dissolveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_bid_on_subtask',
@@ -177,7 +175,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: work,
-    handler: (args, { ctx, caller }) => ({ ...bidOnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, priceSats: args.price_sats }) }),
+    handler: (args, { ctx, caller }) => bidOnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, priceSats: args.price_sats }),
   }),
   defineTool({
     name: 'marketplace_assign_subtask',
@@ -189,7 +187,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: (args, call) => manage(leadNames(args.coalition_id, call, { agentId: args.assignee_id })),
-    handler: (args, { ctx, caller }) => ({ ...assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }) }),
+    handler: (args, { ctx, caller }) => assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }),
   }),
   defineTool({
     name: 'marketplace_submit_subtask',
@@ -201,7 +199,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: work,
-    handler: (args, { ctx, caller }) => ({ ...submitSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, result: args.result }) }),
+    handler: (args, { ctx, caller }) => submitSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, result: args.result }),
   }),
   defineTool({
     name: 'marketplace_accept_subtask',
@@ -213,7 +211,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: leadNames(args.coalition_id, call, { subtaskKey: args.key }) }),
-    handler: (args, { ctx, caller }) => ({ ...acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }) }),
+    handler: (args, { ctx, caller }) => acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }),
   }),
   defineTool({
     name: 'marketplace_return_subtask',
@@ -235,9 +233,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => ({
-      ...returnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, reason: args.reason, reassign: args.reassign ?? false }),
-    }),
+    handler: (args, { ctx, caller }) => returnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, reason: args.reason, reassign: args.reassign ?? false }),
   }),
   defineTool({
     name: 'marketplace_complete_coalition',
@@ -252,7 +248,7 @@ export const coalitionTools = [
     output: view.extend({ payouts: z.array(z.object({ agent_id: z.string(), amount_sats: z.number().int() })) }),
     annotations: ACTING,
     action: (args, call) => manage(leadNames(args.coalition_id, call, 'settlement')),
-    handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_start_next_task',
@@ -276,9 +272,7 @@ export const coalitionTools = [
       amountMsats: satsToMsats(args.pool_sats ?? 0),
       counterparties: leadNames(args.coalition_id, call, 'settlement'),
     }),
-    handler: (args, { ctx, caller }) => ({
-      ...startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
-    }),
+    handler: (args, { ctx, caller }) => startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
   }),
   defineTool({
     name: 'marketplace_get_coalition',
@@ -288,7 +282,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => {
       const c = requireCoalitionFor(ctx.db, args.coalition_id, caller.id);
       return { ...coalitionView(ctx.db, c.id, caller.id) };
@@ -315,6 +309,6 @@ export const coalitionTools = [
       }),
     ),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => ({ ...listCoalitionsPage(ctx.db, caller.id, args) }),
+    handler: (args, { ctx, caller }) => listCoalitionsPage(ctx.db, caller.id, args),
   }),
 ];

@@ -26,7 +26,7 @@ function ownToolsets(control: ToolsetControl, names: readonly string[], caller: 
 // Opening a toolset changes only which definitions this caller is shown, nothing in the
 // market: read-only in MCP's sense (as github-mcp-server marks its enable_toolset), so it
 // stays in read-only mode and passes no spending gate.
-const CHANGES_ONLY_THE_LISTING = { ...READ_ONLY, idempotentHint: true };
+const CHANGES_ONLY_THE_LISTING = READ_ONLY;
 
 export const contextTools = [
   defineTool({

@@ -36,7 +36,7 @@ export interface BountyInput {
   rewardSats: number;
   minSamples: number;
   requiredFormat: string;
-  schema?: object;
+  schema?: Record<string, unknown>;
   deadline?: string;
   /** Trajectory bounties: the least quality paid (0–1; default 0.5). */
   minQuality?: number;
@@ -181,7 +181,7 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
       updatedAt: now,
     });
     if (verification.passed) store.insertHashes(db, b.id, id, hashes);
-    return submissionView(requireSubmission(db, id), false);
+    return submissionSummary(requireSubmission(db, id));
   });
 }
 
@@ -325,7 +325,7 @@ export function getSubmission(db: Db, clock: Clock, agentId: string, id: string)
     const s = requireSubmission(db, id);
     const b = current(db, clock, s.bountyId);
     if (s.contributorId !== agentId && b.creatorId !== agentId) throw new MarketError('NOT_FOUND', `No bounty submission ${id} of yours.`);
-    return submissionView(requireSubmission(db, id), true);
+    return submissionView(requireSubmission(db, id));
   });
 }
 
@@ -381,11 +381,8 @@ function submissionSummary(s: SubmissionRow) {
 }
 
 /** Samples are the contributor's words: untrusted for whoever reads them. */
-export function submissionView(s: SubmissionRow, withSamples: boolean) {
-  return {
-    ...submissionSummary(s),
-    ...(withSamples ? { untrusted_samples: s.samples ? fromJsonText(s.samples) : null, metadata: s.metadata } : {}),
-  };
+export function submissionView(s: SubmissionRow) {
+  return { ...submissionSummary(s), untrusted_samples: s.samples ? fromJsonText(s.samples) : null, metadata: s.metadata };
 }
 
 // Whom a call deals with, as the gate sees it before the handler runs: nobody when the

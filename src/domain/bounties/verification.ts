@@ -22,7 +22,7 @@ export type Verification = StoredVerification;
 export interface Requirements {
   minSamples: number;
   requiredFormat: string;
-  schema: object | null;
+  schema: Record<string, unknown> | null;
 }
 
 /** Formats whose samples are structured JSON values; every other format's samples are strings. */
@@ -67,7 +67,8 @@ function patternsIn(schema: unknown, found: string[] = []): string[] {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });
-(addFormats as unknown as (a: Ajv) => void)(ajv);
+// A CommonJS module: Node's ESM loader hands over its module.exports, which carries the plugin as `default`.
+addFormats.default(ajv);
 const compiled = new Map<string, ValidateFunction>();
 
 /** Compiles (and caches) a bounty's schema; an unusable schema is the creator's input error. */

@@ -110,7 +110,7 @@ export function listingView(l: ListingRow) {
     seller_id: l.sellerId,
     untrusted_title: l.title,
     untrusted_description: l.description,
-    listing_type: l.listingType,
+    listing_type: l.listingType as ListingType,
     format: l.format,
     size_bytes: l.sizeBytes,
     record_count: l.recordCount,

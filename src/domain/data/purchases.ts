@@ -172,7 +172,7 @@ function purchaseSummary(p: PurchaseRow) {
   return {
     purchase_id: p.id,
     listing_id: p.listingId,
-    status: p.status,
+    status: p.status as PurchaseStatus,
     buyer_id: p.buyerId,
     seller_id: p.sellerId,
     price_sats: msatsToSats(p.priceMsats),

@@ -47,7 +47,8 @@ export function requestTopup(db: Db, clock: Clock, railName: string, owner: Owne
     createdAt: clock.now().toISOString(),
   };
   db.write(() => store.insertInvoice(db, row));
-  return { invoice_id: row.id };
+  // The top-up as requested: its invoice is asked of the wallet once the call has committed (makeTopupInvoice).
+  return invoiceView(row);
 }
 
 /** Asks the wallet for the invoice of a requested top-up, once. */

@@ -259,7 +259,7 @@ export interface SkillView {
   installs: number;
   tags: string[];
   author_id: string;
-  author_kind: string;
+  author_kind: AuthorKind;
   author_npub: string;
   required_mcp_servers: string[];
   scan_findings: ScanFinding[];
@@ -295,7 +295,7 @@ export function skillView(db: Db, slug: string): SkillView {
     installs: skill.installs,
     tags: skill.tags,
     author_id: skill.authorId,
-    author_kind: skill.authorKind,
+    author_kind: skill.authorKind as AuthorKind,
     author_npub: authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind }).npub,
     required_mcp_servers: skill.requiredMcpServers,
     scan_findings: shown ? storedFindings(shown.scanFindings).findings : [],
