@@ -5,7 +5,7 @@ import { loadConfig } from '../dist/config.js';
 import { fundAgentFromSandbox } from '../dist/domain/agents/funding.js';
 import { setPolicy } from '../dist/domain/governance/policies.js';
 import { createAgent, createSponsor } from '../dist/domain/identity/registration.js';
-import { silentLogger } from '../dist/domain/logger.js';
+import { silentLogger } from '../dist/core/logger.js';
 import { openContext } from '../dist/runtime.js';
 
 export const BENCH_POLICY = {

@@ -5,7 +5,7 @@ import { fundAgentFromSandbox } from '../dist/domain/agents/funding.js';
 import { setPolicy } from '../dist/domain/governance/policies.js';
 import { createAgent } from '../dist/domain/identity/registration.js';
 import { publishSkill, reviewSkillVersion, submitForReview } from '../dist/domain/skills/catalogue.js';
-import { toFtsQuery } from '../dist/domain/fts-query.js';
+import { toFtsQuery } from '../dist/db/fts-query.js';
 import { installSkill, recordSkillUsage } from '../dist/domain/skills/installs.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { searchCatalogue, searchCatalogueNow } from '../dist/domain/skills/search.js';

@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 
 const { ALL_TOOLS } = await dist('tools/index.js');
-const { TOOLSETS, TOOLSET_DESCRIPTIONS, DEFAULT_TOOLSETS, ALWAYS_ON_TOOLSETS } = await dist('tools/toolsets.js');
+const { TOOLSETS, TOOLSET_DESCRIPTIONS, DEFAULT_TOOLSETS, ALWAYS_ON_TOOLSETS } = await dist('toolsets.js');
 const { isGated } = await dist('tools/inventory.js');
 const { COMMANDS } = await dist('cli/commands.js');
 const { renderCommandReference } = await dist('cli/help.js');

@@ -5,7 +5,7 @@ import { periodStart } from '../dist/domain/governance/periods.js';
 import { DEFAULT_POLICY } from '../dist/domain/governance/policy.js';
 import { ESCROW, EXTERNAL_LIGHTNING } from '../dist/domain/ledger/accounts.js';
 import { verifyLedger } from '../dist/domain/ledger/verify.js';
-import { canonicalHash } from '../dist/domain/canonical-json.js';
+import { canonicalHash } from '../dist/core/canonical-json.js';
 import { DEFAULT_MIN_QUALITY, scoreTrajectory } from '../dist/domain/trajectories/quality.js';
 
 /** Tools whose every keyed success creates exactly one row: the row's id comes back in the result. */

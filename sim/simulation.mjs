@@ -12,7 +12,7 @@ import { sweepDue } from '../dist/background.js';
 import { loadConfig } from '../dist/config.js';
 import { fundAgentFromSandbox } from '../dist/domain/agents/funding.js';
 import { createAgent, createSponsor, rotateOperatorToken } from '../dist/domain/identity/registration.js';
-import { silentLogger } from '../dist/domain/logger.js';
+import { silentLogger } from '../dist/core/logger.js';
 import { watchDeposits } from '../dist/domain/payments/deposits.js';
 import { reconcile } from '../dist/domain/payments/reconcile.js';
 import { UNKNOWN_GRACE_MS } from '../dist/domain/payments/payout-record.js';

@@ -1,7 +1,7 @@
 // Coding trajectories for the simulator: sessions of random size, commits and test outcome,
 // in the format the trajectories CLI sends (agent-marketplace.trajectory/1). Each carries its
 // own session id, so only the copies the hostile actors make are duplicates.
-import { canonicalHash } from '../dist/domain/canonical-json.js';
+import { canonicalHash } from '../dist/core/canonical-json.js';
 
 const toolCall = (id, command, exit_code) => ({
   kind: 'tool_call',

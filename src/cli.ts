@@ -9,7 +9,7 @@ import { renderCommandHelp, renderCommandReference, renderGroupHelp, renderOverv
 import { commandPrefix } from './cli/invocation.js';
 import { parseCommandLine, type Invocation } from './cli/parse.js';
 import { UsageError } from './cli/usage-error.js';
-import { isMarketError, MarketError } from './domain/errors.js';
+import { isMarketError, MarketError } from './core/errors.js';
 import { openContext } from './runtime.js';
 import { VERSION } from './version.js';
 

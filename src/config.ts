@@ -5,11 +5,11 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
 import { defaultSecretKeyFile } from './db/secret-key.js';
-import { MarketError } from './domain/errors.js';
+import { MarketError } from './core/errors.js';
 import { NETWORKS, type Network } from './domain/payments/invoice-check.js';
-import type { LogLevel } from './domain/logger.js';
+import type { LogLevel } from './core/logger.js';
 import { defaultSkillDirs } from './domain/skills/skill-md.js';
-import { parseToolsetsSetting, type Toolset } from './tools/toolsets.js';
+import { parseToolsetsSetting, type Toolset } from './toolsets.js';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 /** Requests a second per caller over HTTP: far above any agent's honest pace, far below what would starve the others. */

@@ -3,7 +3,8 @@
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
 import type { Clock } from './domain/clock.js';
-import type { Logger } from './domain/logger.js';
+import type { ComputeTransport } from './domain/compute/transport.js';
+import type { Logger } from './core/logger.js';
 import type { PaymentRail } from './domain/payments/rail.js';
 
 export interface AppContext {
@@ -13,4 +14,6 @@ export interface AppContext {
   config: Config;
   /** Where money enters and leaves: the sandbox, or the operator's Lightning wallet. */
   rail: PaymentRail;
+  /** Where compute jobs go: NIP-90 providers over the configured relays. */
+  compute: ComputeTransport;
 }

@@ -4,7 +4,8 @@ import type { AppContext } from './context.js';
 import { openDatabase } from './db/connection.js';
 import { offsetClock, systemClock, type Clock } from './domain/clock.js';
 import { ensureSystemAccounts } from './domain/identity/registration.js';
-import { createLogger, type Logger } from './domain/logger.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { nostrComputeTransport } from './nostr/dvm-transport.js';
 import { nwcRail } from './rails/nwc-rail.js';
 import { sandboxRail } from './rails/sandbox-rail.js';
 
@@ -13,5 +14,5 @@ export function openContext(config: Config, overrides: { clock?: Clock; logger?:
   const clock = overrides.clock ?? (config.clockOffsetMs ? offsetClock(config.clockOffsetMs) : systemClock);
   ensureSystemAccounts(db, clock);
   const rail = config.nwcUrl ? nwcRail(config.nwcUrl, { timeoutMs: config.paymentTimeoutMs }) : sandboxRail(db, clock);
-  return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config, rail };
+  return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config, rail, compute: nostrComputeTransport(config.relays) };
 }

@@ -5,8 +5,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
+import { approvedCallRunner } from './approved-calls.js';
 import type { AppContext } from './context.js';
-import { ERROR_CODES, isMarketError, MarketError } from './domain/errors.js';
+import { ERROR_CODES, isMarketError, MarketError } from './core/errors.js';
 import type { Caller, Role } from './domain/identity/caller.js';
 import { notifyIfPromptsChanged, registerInstalledSkillPrompts } from './prompts/installed-skills.js';
 import { registerApprovalResource } from './resources/approvals.js';
@@ -17,7 +18,7 @@ import { ALL_TOOLS } from './tools/index.js';
 import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition, type ToolsetControl } from './tools/inventory.js';
 import { failure } from './tools/results.js';
 import { runTool } from './tools/runner.js';
-import { activeToolsets, ALWAYS_ON_TOOLSETS, isToolset, parseToolsetsSetting, TOOLSET_DESCRIPTIONS, TOOLSETS, type Toolset } from './tools/toolsets.js';
+import { activeToolsets, ALWAYS_ON_TOOLSETS, isToolset, parseToolsetsSetting, TOOLSET_DESCRIPTIONS, TOOLSETS, type Toolset } from './toolsets.js';
 import { readCallerToolsets, writeCallerToolsets } from './db/caller-toolsets-store.js';
 import { toJsonSchema } from './tools/json-schema.js';
 import { VERSION } from './version.js';
@@ -98,11 +99,12 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
  */
 export function directToolCalls(ctx: AppContext, options: Pick<ServerOptions, 'toolsets' | 'readOnly'> = {}) {
   const surface = toolSurface(ctx, options);
+  const approvedCalls = approvedCallRunner(ctx);
   return (caller: Caller, name: string): ((args: unknown) => Promise<CallToolResult>) | undefined => {
     const tool = surface.callable(caller).find((t) => t.name === name);
     if (!tool) return undefined;
     // A stateless answer has no stream to tell of a changed list: the next tools/list shows it.
-    return (args) => runTool(ctx, tool, args, () => caller, { toolsets: surface.control(caller, () => undefined) });
+    return (args) => runTool(ctx, tool, args, () => caller, { toolsets: surface.control(caller, () => undefined), approvedCalls });
   };
 }
 
@@ -112,6 +114,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: SCHEMA_VALIDATOR },
   );
   const surface = toolSurface(ctx, options);
+  const approvedCalls = approvedCallRunner(ctx);
 
   server.server.setRequestHandler(ListToolsRequestSchema, () => {
     const caller = options.caller();
@@ -125,7 +128,7 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     if (isMarketError(caller)) return failure(caller);
     const tool = surface.callable(caller).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: surface.control(caller, () => void server.sendToolListChanged()) };
+    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: surface.control(caller, () => void server.sendToolListChanged()), approvedCalls };
     return runTool(ctx, tool, request.params.arguments, () => caller, extras).then((result) => {
       notifyIfPromptsChanged(server, tool.name, result);
       return result;

@@ -4,44 +4,13 @@
 // these values, so a command and its documentation cannot drift apart.
 import type { AppContext } from '../context.js';
 import type { FLAG_SETS, FlagSetName } from './flag-sets.js';
+import type { FlagSpec, FlagSpecs } from './flag-spec.js';
+
+export type { BooleanFlag, FlagSpec, FlagSpecs, ListFlag, StringFlag } from './flag-spec.js';
 
 /** The headings of `--help`, in the order shown. */
 export const SECTIONS = ['Serving', 'Administration', 'Skills', 'Disputes', 'Compute providers', 'Governance', 'Trajectories'] as const;
 export type Section = (typeof SECTIONS)[number];
-
-interface FlagCommon {
-  /** One line (a `\n` breaks it where the help should). */
-  summary: string;
-  /** The environment variable that stands in for the flag. */
-  env?: string;
-  /** What applies when the flag is absent, in words (the parser applies `default` itself). */
-  defaultText?: string;
-}
-
-export interface BooleanFlag extends FlagCommon {
-  type: 'boolean';
-  short?: string;
-}
-
-export interface StringFlag extends FlagCommon {
-  type: 'string';
-  /** The placeholder shown after the flag: `--agent ID`. */
-  value: string;
-  /** `true`, or why it is needed; the parser names a missing one. */
-  required?: true | string;
-  default?: string;
-  choices?: readonly string[];
-  multiple?: false;
-}
-
-export interface ListFlag extends FlagCommon {
-  type: 'string';
-  value: string;
-  multiple: true;
-}
-
-export type FlagSpec = BooleanFlag | StringFlag | ListFlag;
-export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
 export interface ArgSpec {
   /** The placeholder: ID, SLUG, SESSION_ID. */

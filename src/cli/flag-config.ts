@@ -1,6 +1,6 @@
 // The database and server options as typed, turned into the validated configuration.
 import { loadConfig, type Config } from '../config.js';
-import { isMarketError } from '../domain/errors.js';
+import { isMarketError } from '../core/errors.js';
 import { UsageError } from './usage-error.js';
 
 /** The shared options a command may have been given (flag-sets.ts); a command without a group simply has none of its flags. */

@@ -3,8 +3,8 @@
 // others. A command names the groups it takes (`shared`), and its help lists them.
 import { DEFAULT_RATE_LIMIT } from '../config.js';
 import { NETWORKS } from '../domain/payments/invoice-check.js';
-import { DEFAULT_TOOLSETS, TOOLSETS } from '../tools/toolsets.js';
-import type { FlagSpecs } from './command-spec.js';
+import { DEFAULT_TOOLSETS, TOOLSETS } from '../toolsets.js';
+import type { FlagSpecs } from './flag-spec.js';
 
 export const FLAG_SETS = {
   database: {

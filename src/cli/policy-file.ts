@@ -1,6 +1,6 @@
 // `policy set --file`: the policy document as JSON or YAML (by extension, else by content).
 import fs from 'node:fs';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { parsePolicyText } from '../domain/governance/policy-text.js';
 
 export function readPolicyFile(file: string): unknown {

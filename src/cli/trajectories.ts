@@ -5,7 +5,7 @@
 // --batch only once `config --auto true` opted in.
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { scoreTrajectory, type TrajectoryScore } from '../domain/trajectories/quality.js';
 import type { RedactionCount } from '../domain/trajectories/redact.js';
 import { ContributionStore, type ContributionRecord } from '../trajectories/contribution-store.js';

@@ -1,5 +1,6 @@
 // SQL for the toolsets a caller chose (one row per caller, read on every tools/list).
 import { preparedPerConnection, type Db } from './connection.js';
+import { readJson } from './json-columns.js';
 
 const statements = preparedPerConnection((db) => ({
   read: db.sqlite.prepare<[string], { toolsets: string }>(`SELECT toolsets FROM caller_toolsets WHERE principal_id = ?`),
@@ -12,7 +13,7 @@ const statements = preparedPerConnection((db) => ({
 /** The names stored for this caller, or null when it never chose. */
 export function readCallerToolsets(db: Db, principalId: string): string[] | null {
   const row = statements(db).read.get(principalId);
-  return row ? (JSON.parse(row.toolsets) as string[]) : null;
+  return row ? readJson<string[]>(row.toolsets) : null;
 }
 
 export function writeCallerToolsets(db: Db, principalId: string, toolsets: readonly string[], now: string): void {

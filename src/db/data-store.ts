@@ -2,6 +2,7 @@
 // (FTS5 and bm25 are outside drizzle's builder); the rest uses the builder.
 import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Db } from './connection.js';
+import { toFtsQuery } from './fts-query.js';
 import { dataListings, dataPurchases, marketplaceSettings } from './schema.js';
 import { settingContext } from './secret-key.js';
 
@@ -44,7 +45,8 @@ function indexListing(db: Db, row: ListingRow): void {
 }
 
 export interface ListingFilter {
-  match: string | null;
+  /** What the user typed: only its words reach MATCH, quoted (./fts-query.ts). */
+  text?: string;
   listingType?: string;
   format?: string;
   license?: string;
@@ -61,12 +63,15 @@ const LISTING_COLUMNS = `l.id, l.seller_id AS sellerId, l.title, l.description, 
 
 /** Active listings matching the filter. Relevance is bm25 (title weighs most), then popularity. */
 export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
+  const match = f.text ? toFtsQuery(f.text) : null;
+  // Text with no word in it matches nothing (rather than everything).
+  if (f.text && match === null) return [];
   const where = ["l.status = 'Active'"];
   const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
-  const from = f.match === null ? 'data_listings l' : 'data_listings_fts JOIN data_listings l ON l.rowid = data_listings_fts.rowid';
-  if (f.match !== null) {
+  const from = match === null ? 'data_listings l' : 'data_listings_fts JOIN data_listings l ON l.rowid = data_listings_fts.rowid';
+  if (match !== null) {
     where.push('data_listings_fts MATCH @match');
-    params.match = f.match;
+    params.match = match;
   }
   const equal = { listingType: 'l.listing_type', format: 'lower(l.format)', license: 'lower(l.license)', sellerId: 'l.seller_id' } as const;
   for (const [field, column] of Object.entries(equal) as [keyof typeof equal, string][]) {
@@ -80,7 +85,7 @@ export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
     params.maxPrice = f.maxPriceMsats;
   }
   const order = {
-    relevance: f.match === null ? 'l.purchases DESC, l.rowid DESC' : 'bm25(data_listings_fts, 10.0, 4.0, 2.0, 1.0) ASC, l.purchases DESC, l.rowid DESC',
+    relevance: match === null ? 'l.purchases DESC, l.rowid DESC' : 'bm25(data_listings_fts, 10.0, 4.0, 2.0, 1.0) ASC, l.purchases DESC, l.rowid DESC',
     price: 'l.price_msats ASC, l.rowid DESC',
     newest: 'l.rowid DESC',
     popular: 'l.purchases DESC, l.rowid DESC',

@@ -1,5 +1,7 @@
 // SQL for policies, approvals, the audit log, budget alerts and webhook deliveries.
+import { canonicalJson } from '../core/canonical-json.js';
 import { preparedPerConnection, type Db } from './connection.js';
+import { readJson, type JsonText, type StoredCallResult, type StoredWebhookEvent } from './json-columns.js';
 
 export interface PolicyRow {
   agentId: string;
@@ -14,7 +16,8 @@ export interface ApprovalRow {
   agentId: string;
   sponsorId: string;
   tool: string;
-  argsJson: string;
+  /** The exact arguments the call would run with, stored in canonical form (sorted keys): what the sponsor approves. */
+  args: Record<string, unknown>;
   idempotencyKey: string | null;
   actionType: string;
   amountMsats: number;
@@ -28,9 +31,16 @@ export interface ApprovalRow {
   decidedAt: string | null;
   decidedBy: string | null;
   decisionReason: string | null;
-  resultJson: string | null;
+  /** What the approved call returned (or its error); null until it ran. */
+  result: StoredCallResult | null;
   updatedAt: string;
   agentSeenAt: string | null;
+}
+
+type ApprovalSql = Omit<ApprovalRow, 'args' | 'result'> & { argsJson: string; resultJson: string | null };
+
+function approvalFromSql({ argsJson, resultJson, ...row }: ApprovalSql): ApprovalRow {
+  return { ...row, args: readJson(argsJson), result: resultJson === null ? null : readJson(resultJson) };
 }
 
 export interface AuditRow {
@@ -56,7 +66,7 @@ export interface DeliveryRow {
   id: string;
   sponsorId: string;
   event: string;
-  payload: string;
+  payload: JsonText<StoredWebhookEvent>;
   status: string;
   attempts: number;
   nextAttemptAt: string;
@@ -143,13 +153,14 @@ export function insertPolicy(db: Db, row: PolicyRow): void {
 
 export function insertApproval(
   db: Db,
-  row: Omit<ApprovalRow, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt' | 'agentSeenAt'>,
+  { args, ...row }: Omit<ApprovalRow, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'result' | 'updatedAt' | 'agentSeenAt'>,
 ): void {
-  sql(db).insertApproval.run(row);
+  sql(db).insertApproval.run({ ...row, argsJson: canonicalJson(args) });
 }
 
 export function getApproval(db: Db, id: string): ApprovalRow | undefined {
-  return sql(db).getApproval.get(id) as ApprovalRow | undefined;
+  const row = sql(db).getApproval.get(id) as ApprovalSql | undefined;
+  return row && approvalFromSql(row);
 }
 
 /** The agent has read a decided approval: it leaves the agent's inbox. */
@@ -160,13 +171,13 @@ export function markApprovalSeen(db: Db, id: string, at: string): void {
 /** Moves a pending approval to its final state; false when it was no longer pending. */
 export function finishApproval(
   db: Db,
-  r: { id: string; status: string; at: string; by: string | null; reason: string | null; resultJson: string | null },
+  { result, ...r }: { id: string; status: string; at: string; by: string | null; reason: string | null; result: StoredCallResult | null },
 ): boolean {
-  return sql(db).finishApproval.run(r).changes === 1;
+  return sql(db).finishApproval.run({ ...r, resultJson: result === null ? null : JSON.stringify(result) }).changes === 1;
 }
 
 export function dueApprovals(db: Db, nowIso: string, limit: number): ApprovalRow[] {
-  return sql(db).dueApprovals.all(nowIso, limit) as ApprovalRow[];
+  return (sql(db).dueApprovals.all(nowIso, limit) as ApprovalSql[]).map(approvalFromSql);
 }
 
 export function listApprovals(
@@ -178,9 +189,9 @@ export function listApprovals(
   if (filter.agentId) where.push('agent_id = @agentId');
   if (filter.status) where.push('status = @status');
   if (filter.beforeId) where.push('id < @beforeId');
-  return db.sqlite
+  return (db.sqlite
     .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
-    .all({ ...filter }) as ApprovalRow[];
+    .all({ ...filter }) as ApprovalSql[]).map(approvalFromSql);
 }
 
 export function insertAudit(db: Db, row: Omit<AuditRow, 'seq'>): void {
@@ -219,7 +230,7 @@ export function recordBudgetAlert(db: Db, agentId: string, period: string, perio
   return sql(db).insertBudgetAlert.run(agentId, period, periodStart, at).changes === 1;
 }
 
-export function insertDelivery(db: Db, row: { id: string; sponsorId: string; event: string; payload: string; createdAt: string }): void {
+export function insertDelivery(db: Db, row: { id: string; sponsorId: string; event: string; payload: JsonText<StoredWebhookEvent>; createdAt: string }): void {
   sql(db).insertDelivery.run(row);
 }
 

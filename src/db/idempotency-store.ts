@@ -1,8 +1,10 @@
 import { preparedPerConnection, type Db } from './connection.js';
+import { readJson } from './json-columns.js';
 
-export interface IdempotencyRecord {
+/** A keyed call's first answer, `T` being what the call answers (the caller, tool and key name the call). */
+export interface IdempotencyRecord<T> {
   argsHash: string;
-  resultJson: string;
+  result: T;
 }
 
 // Every keyed call reads its key first: prepared once per connection.
@@ -14,18 +16,16 @@ const sql = preparedPerConnection((db: Db) => ({
   update: db.sqlite.prepare('UPDATE idempotency_keys SET result_json = ? WHERE caller_id = ? AND tool = ? AND key = ?'),
 }));
 
-export function findIdempotencyRecord(db: Db, callerId: string, tool: string, key: string): IdempotencyRecord | undefined {
-  return sql(db).find.get(callerId, tool, key) as IdempotencyRecord | undefined;
+export function findIdempotencyRecord<T>(db: Db, callerId: string, tool: string, key: string): IdempotencyRecord<T> | undefined {
+  const row = sql(db).find.get(callerId, tool, key) as { argsHash: string; resultJson: string } | undefined;
+  return row && { argsHash: row.argsHash, result: readJson<T>(row.resultJson) };
 }
 
-export function saveIdempotencyRecord(
-  db: Db,
-  r: { callerId: string; tool: string; key: string; argsHash: string; resultJson: string; createdAt: string },
-): void {
-  sql(db).save.run(r);
+export function saveIdempotencyRecord<T>(db: Db, { result, ...r }: { callerId: string; tool: string; key: string; argsHash: string; result: T; createdAt: string }): void {
+  sql(db).save.run({ ...r, resultJson: JSON.stringify(result) });
 }
 
 /** An approved call's result replaces the pending answer its key first got. */
-export function updateIdempotencyResult(db: Db, callerId: string, tool: string, key: string, resultJson: string): void {
-  sql(db).update.run(resultJson, callerId, tool, key);
+export function updateIdempotencyResult(db: Db, callerId: string, tool: string, key: string, result: Record<string, unknown>): void {
+  sql(db).update.run(JSON.stringify(result), callerId, tool, key);
 }

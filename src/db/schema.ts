@@ -2,6 +2,7 @@
 // drizzle-kit; hand-written SQL (triggers, FTS) lives in custom migrations beside them.
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { JsonText, StoredAttempt, StoredCallResult, StoredBid, StoredEvent, StoredEvidence, StoredJobInput, StoredListing, StoredPricing, StoredRevenueSplit, StoredScan, StoredSkillFile, StoredSubmissionMetadata, StoredVerification, StoredWebhookEvent } from './json-columns.js';
 
 export const sponsors = sqliteTable('sponsors', {
   id: text('id').primaryKey(),
@@ -163,7 +164,8 @@ export const idempotencyKeys = sqliteTable(
     tool: text('tool').notNull(),
     key: text('key').notNull(),
     argsHash: text('args_hash').notNull(),
-    resultJson: text('result_json').notNull(),
+    /** The call's first answer, replayed to a retry. */
+    resultJson: text('result_json', { mode: 'json' }).$type<unknown>().notNull(),
     createdAt: text('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.callerId, t.tool, t.key] })],
@@ -213,8 +215,8 @@ export const approvals = sqliteTable(
       .notNull()
       .references(() => sponsors.id),
     tool: text('tool').notNull(),
-    /** The exact arguments (canonical JSON) the approval authorises; nothing else runs. */
-    argsJson: text('args_json').notNull(),
+    /** The exact arguments (canonical JSON, keys sorted) the approval authorises; nothing else runs. */
+    argsJson: text('args_json', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     idempotencyKey: text('idempotency_key'),
     actionType: text('action_type').notNull(),
     amountMsats: integer('amount_msats').notNull(),
@@ -229,7 +231,7 @@ export const approvals = sqliteTable(
     decidedAt: text('decided_at'),
     decidedBy: text('decided_by'),
     decisionReason: text('decision_reason'),
-    resultJson: text('result_json'),
+    resultJson: text('result_json', { mode: 'json' }).$type<StoredCallResult>(),
     updatedAt: text('updated_at').notNull(),
     /** When the agent first read the decision; until then it waits in the agent's inbox. */
     agentSeenAt: text('agent_seen_at'),
@@ -295,7 +297,7 @@ export const webhookDeliveries = sqliteTable(
       .notNull()
       .references(() => sponsors.id),
     event: text('event').notNull(),
-    payload: text('payload').notNull(),
+    payload: text('payload').$type<JsonText<StoredWebhookEvent>>().notNull(),
     /** pending | delivered | failed */
     status: text('status').notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -328,18 +330,17 @@ export const skills = sqliteTable(
     slug: text('slug').notNull(),
     name: text('name').notNull(),
     description: text('description').notNull(),
-    /** JSON array of strings. */
-    tags: text('tags').notNull().default('[]'),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
     /** An agent or a sponsor (authorKind says which): both can be creators. */
     authorId: text('author_id').notNull(),
     authorKind: text('author_kind').notNull(),
     iconUrl: text('icon_url'),
-    /** JSON array of MCP server names the skill needs. */
-    requiredMcpServers: text('required_mcp_servers').notNull().default('[]'),
-    /** JSON: the pricing of the newest version (what search filters and sorts on). */
-    pricing: text('pricing').notNull(),
+    /** MCP server names the skill needs. */
+    requiredMcpServers: text('required_mcp_servers', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    /** The pricing of the newest version (what search filters and sorts on). */
+    pricing: text('pricing', { mode: 'json' }).$type<StoredPricing>().notNull(),
     referencePriceSats: integer('reference_price_sats').notNull().default(0),
-    revenueSplit: text('revenue_split').notNull(),
+    revenueSplit: text('revenue_split', { mode: 'json' }).$type<StoredRevenueSplit>().notNull(),
     /** The newest Published version, or null while none is. */
     latestVersion: text('latest_version'),
     ratingSum: integer('rating_sum').notNull().default(0),
@@ -359,19 +360,19 @@ export const skillVersions = sqliteTable(
       .references(() => skills.id),
     version: text('version').notNull(),
     status: text('status').notNull(),
-    /** JSON { name, description, tags, icon_url, required_mcp_servers }: the listing this version brings. */
-    listing: text('listing').notNull(),
+    /** The listing this version brings. */
+    listing: text('listing', { mode: 'json' }).$type<StoredListing>().notNull(),
     readme: text('readme').notNull().default(''),
     changelog: text('changelog'),
-    pricing: text('pricing').notNull(),
-    revenueSplit: text('revenue_split').notNull(),
-    /** JSON [{ path, content }]: what the publisher signed and the scanner read. */
-    files: text('files').notNull(),
+    pricing: text('pricing', { mode: 'json' }).$type<StoredPricing>().notNull(),
+    revenueSplit: text('revenue_split', { mode: 'json' }).$type<StoredRevenueSplit>().notNull(),
+    /** What the publisher signed and the scanner read (parsed where used: it can be large). */
+    files: text('files').$type<JsonText<StoredSkillFile[]>>().notNull(),
     contentSha256: text('content_sha256').notNull(),
-    /** The publisher's signed Nostr event over the content hash (JSON). */
-    signature: text('signature').notNull(),
-    /** JSON list of scanner findings, shown to the reviewer and on the listing. */
-    scanFindings: text('scan_findings').notNull().default('[]'),
+    /** The publisher's signed Nostr event over the content hash. */
+    signature: text('signature', { mode: 'json' }).$type<StoredEvent>().notNull(),
+    /** Scanner findings, shown to the reviewer and on the listing. */
+    scanFindings: text('scan_findings', { mode: 'json' }).$type<StoredScan>().notNull().default([]),
     reviewReason: text('review_reason'),
     createdAt: text('created_at').notNull(),
     publishedAt: text('published_at'),
@@ -447,9 +448,8 @@ export const agentProfiles = sqliteTable('agent_profiles', {
     .primaryKey()
     .references(() => agents.id),
   description: text('description').notNull().default(''),
-  /** JSON arrays of strings. */
-  skills: text('skills').notNull().default('[]'),
-  mcpServers: text('mcp_servers').notNull().default('[]'),
+  skills: text('skills', { mode: 'json' }).$type<string[]>().notNull().default([]),
+  mcpServers: text('mcp_servers', { mode: 'json' }).$type<string[]>().notNull().default([]),
   priceHintSats: integer('price_hint_sats'),
   /** available | busy | unavailable */
   availability: text('availability').notNull().default('available'),
@@ -468,7 +468,7 @@ export const contracts = sqliteTable(
       .notNull()
       .references(() => agents.id),
     description: text('description').notNull(),
-    requiredSkills: text('required_skills').notNull().default('[]'),
+    requiredSkills: text('required_skills', { mode: 'json' }).$type<string[]>().notNull().default([]),
     budgetMsats: integer('budget_msats').notNull(),
     /** What the hirer pays on acceptance: the budget, or the worker's lower counter-offer. */
     agreedMsats: integer('agreed_msats').notNull(),
@@ -550,10 +550,10 @@ export const coalitionSubtasks = sqliteTable(
     key: text('key').notNull(),
     title: text('title').notNull(),
     weight: integer('weight').notNull().default(1),
-    dependsOn: text('depends_on').notNull().default('[]'),
+    dependsOn: text('depends_on', { mode: 'json' }).$type<string[]>().notNull().default([]),
     assigneeId: text('assignee_id'),
-    /** JSON [{ agent_id, price_sats }] for Market coalitions. */
-    bids: text('bids').notNull().default('[]'),
+    /** Market coalitions' bids. */
+    bids: text('bids', { mode: 'json' }).$type<StoredBid[]>().notNull().default([]),
     /** open | assigned | submitted | accepted */
     status: text('status').notNull(),
     result: text('result'),
@@ -583,8 +583,7 @@ export const disputes = sqliteTable(
     amountMsats: integer('amount_msats').notNull(),
     /** The whole of what was at stake when filed: what RefundFull returns. */
     maxMsats: integer('max_msats').notNull().default(0),
-    /** JSON [{ description, sha256? }] */
-    evidence: text('evidence').notNull(),
+    evidence: text('evidence', { mode: 'json' }).$type<StoredEvidence[]>().notNull(),
     response: text('response'),
     /** Open | UnderReview | Resolved | Withdrawn */
     status: text('status').notNull(),
@@ -688,8 +687,8 @@ export const bounties = sqliteTable(
     requiredFormat: text('required_format').notNull(),
     /** Trajectory bounties: the least quality paid, in thousandths (null: the default 0.5). */
     minQualityMilli: integer('min_quality_milli'),
-    /** JSON Schema each sample must satisfy (JSON text), or null. */
-    schema: text('schema'),
+    /** JSON Schema each sample must satisfy, or null. */
+    schema: text('schema', { mode: 'json' }).$type<Record<string, unknown>>(),
     deadline: text('deadline'),
     /** The hold on what is not yet paid; replaced after every payment. Null once nothing is held. */
     holdId: text('hold_id'),
@@ -713,20 +712,19 @@ export const bountySubmissions = sqliteTable(
     contributorId: text('contributor_id')
       .notNull()
       .references(() => agents.id),
-    /** JSON list of samples; null when verification failed (nothing flagged is kept). */
-    samples: text('samples'),
+    /** The samples (parsed where shown: they can be large); null when verification failed (nothing flagged is kept). */
+    samples: text('samples').$type<JsonText<unknown[]>>(),
     sampleCount: integer('sample_count').notNull(),
-    /** JSON { format, sample_count, … } as the contributor sent it. */
-    metadata: text('metadata').notNull(),
-    /** JSON { passed, checks: [{ name, passed, detail }] } */
-    verification: text('verification').notNull(),
+    /** { format, sample_count, … } as the contributor sent it. */
+    metadata: text('metadata', { mode: 'json' }).$type<StoredSubmissionMetadata>().notNull(),
+    verification: text('verification', { mode: 'json' }).$type<StoredVerification>().notNull(),
     /** Pending | Accepted | PartiallyAccepted | Rejected | Closed */
     status: text('status').notNull(),
     acceptedSamples: integer('accepted_samples').notNull().default(0),
     paidMsats: integer('paid_msats').notNull().default(0),
     reason: text('reason'),
-    /** A paid trajectory contribution's provenance: the marketplace-signed Nostr event (JSON), never the content. */
-    receipt: text('receipt'),
+    /** A paid trajectory contribution's provenance: the marketplace-signed Nostr event, never the content. */
+    receipt: text('receipt', { mode: 'json' }).$type<StoredEvent>(),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -824,12 +822,12 @@ export const computeProviders = sqliteTable(
     npub: text('npub').notNull(),
     name: text('name').notNull(),
     about: text('about'),
-    /** JSON list of NIP-90 job kinds (5000–5999). */
-    kinds: text('kinds').notNull(),
+    /** NIP-90 job kinds (5000–5999). */
+    kinds: text('kinds', { mode: 'json' }).$type<number[]>().notNull(),
     priceMsats: integer('price_msats').notNull(),
-    /** JSON lists of region codes it runs in, and where it promises to keep data. */
-    regions: text('regions').notNull(),
-    residency: text('residency').notNull(),
+    /** Region codes it runs in, and where it promises to keep data. */
+    regions: text('regions', { mode: 'json' }).$type<string[]>().notNull(),
+    residency: text('residency', { mode: 'json' }).$type<string[]>().notNull(),
     /** local | nip89 */
     source: text('source').notNull(),
     /** New providers wait for the operator (SEED-RULES tier benefits). */
@@ -873,13 +871,13 @@ export const computeJobs = sqliteTable(
       .notNull()
       .references(() => agents.id),
     kind: integer('kind').notNull(),
-    /** JSON list of NIP-90 inputs [{ data, type }]. */
-    input: text('input').notNull(),
-    params: text('params').notNull(),
+    /** NIP-90 inputs. */
+    input: text('input', { mode: 'json' }).$type<StoredJobInput[]>().notNull(),
+    params: text('params', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     maxPriceMsats: integer('max_price_msats').notNull(),
     failoverPolicy: text('failover_policy').notNull(),
-    /** JSON list of provider ids, in the order routing chose them. */
-    chain: text('chain').notNull(),
+    /** Provider ids, in the order routing chose them. */
+    chain: text('chain', { mode: 'json' }).$type<string[]>().notNull(),
     timeoutSeconds: integer('timeout_seconds').notNull(),
     holdId: text('hold_id').notNull(),
     /** queued → running → completed | failed | cancelled */
@@ -889,8 +887,7 @@ export const computeJobs = sqliteTable(
     providerId: text('provider_id'),
     costMsats: integer('cost_msats').notNull().default(0),
     result: text('result'),
-    /** JSON [{ provider_id, outcome, detail }] */
-    attempts: text('attempts').notNull().default('[]'),
+    attempts: text('attempts', { mode: 'json' }).$type<StoredAttempt[]>().notNull().default([]),
     error: text('error'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),

@@ -4,7 +4,7 @@
 // alone (a backup, a file attached to a bug report) does not give them away, and a sealed
 // value moved into another row does not open there.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 
 const PREFIX = 'sealed:v1:';
 const IV_BYTES = 12;

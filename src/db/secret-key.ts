@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { isSealed, keyFingerprint, SECRET_KEY_BYTES, sealer, type Sealer } from './sealing.js';
 
 /** Where each secret is stored: sealed there, and sealed in place when a database from before sealing is opened. */

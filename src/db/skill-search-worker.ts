@@ -4,7 +4,7 @@
 // during which the main thread would serve no one else.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { isMarketError } from '../domain/errors.js';
+import { isMarketError } from '../core/errors.js';
 import { readerOf } from './connection.js';
 import { searchSkills, type SearchFilter } from './skills-store.js';
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { Db } from './connection.js';
 import { searchSkills, type SearchFilter } from './skills-store.js';

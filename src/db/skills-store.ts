@@ -1,6 +1,8 @@
 // SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
 // FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
 import { preparedPerConnection, type Db } from './connection.js';
+import { toFtsQuery } from './fts-query.js';
+import { readJson, type JsonText, type StoredEvent, type StoredListing, type StoredPricing, type StoredRevenueSplit, type StoredScan, type StoredSkillFile } from './json-columns.js';
 
 export interface SkillRow {
   rowid: number;
@@ -8,14 +10,14 @@ export interface SkillRow {
   slug: string;
   name: string;
   description: string;
-  tags: string;
+  tags: string[];
   authorId: string;
   authorKind: string;
   iconUrl: string | null;
-  requiredMcpServers: string;
-  pricing: string;
+  requiredMcpServers: string[];
+  pricing: StoredPricing;
   referencePriceSats: number;
-  revenueSplit: string;
+  revenueSplit: StoredRevenueSplit;
   latestVersion: string | null;
   ratingSum: number;
   ratingCount: number;
@@ -28,19 +30,44 @@ export interface SkillVersionRow {
   skillId: string;
   version: string;
   status: string;
-  listing: string;
+  listing: StoredListing;
   readme: string;
   changelog: string | null;
-  pricing: string;
-  revenueSplit: string;
-  files: string;
+  pricing: StoredPricing;
+  revenueSplit: StoredRevenueSplit;
+  /** The version's files, parsed where they are used: they can be large, and most reads need only its price. */
+  files: JsonText<StoredSkillFile[]>;
   contentSha256: string;
-  signature: string;
-  scanFindings: string;
+  signature: StoredEvent;
+  scanFindings: StoredScan;
   reviewReason: string | null;
   createdAt: string;
   publishedAt: string | null;
 }
+
+// The JSON columns as SQLite returns them, and back (these statements skip drizzle's mapping).
+type SkillSql = Omit<SkillRow, 'tags' | 'requiredMcpServers' | 'pricing' | 'revenueSplit'> & Record<'tags' | 'requiredMcpServers' | 'pricing' | 'revenueSplit', string>;
+type VersionSql = Omit<SkillVersionRow, 'listing' | 'pricing' | 'revenueSplit' | 'signature' | 'scanFindings'> &
+  Record<'listing' | 'pricing' | 'revenueSplit' | 'signature' | 'scanFindings', string>;
+
+function skillFromSql<R extends SkillSql>(r: R): Omit<R, keyof SkillRow> & SkillRow {
+  return { ...r, tags: readJson(r.tags), requiredMcpServers: readJson(r.requiredMcpServers), pricing: readJson(r.pricing), revenueSplit: readJson(r.revenueSplit) };
+}
+const skillToSql = <R extends Partial<SkillRow>>(r: R) => ({
+  ...r,
+  ...(r.tags && { tags: JSON.stringify(r.tags) }),
+  ...(r.requiredMcpServers && { requiredMcpServers: JSON.stringify(r.requiredMcpServers) }),
+  ...(r.pricing && { pricing: JSON.stringify(r.pricing) }),
+  ...(r.revenueSplit && { revenueSplit: JSON.stringify(r.revenueSplit) }),
+});
+const versionFromSql = (r: VersionSql): SkillVersionRow => ({
+  ...r,
+  listing: readJson(r.listing),
+  pricing: readJson(r.pricing),
+  revenueSplit: readJson(r.revenueSplit),
+  signature: readJson(r.signature),
+  scanFindings: readJson(r.scanFindings),
+});
 
 export interface InstallRow {
   agentId: string;
@@ -134,17 +161,31 @@ function prepare(db: Db) {
 
 const sql = preparedPerConnection(prepare);
 
-export const skillBySlug = (db: Db, slug: string) => sql(db).bySlug.get(slug) as SkillRow | undefined;
-export const skillById = (db: Db, id: string) => sql(db).byId.get(id) as SkillRow | undefined;
+function skillWhere(row: unknown): SkillRow | undefined {
+  return row === undefined ? undefined : skillFromSql(row as SkillSql);
+}
+export const skillBySlug = (db: Db, slug: string) => skillWhere(sql(db).bySlug.get(slug));
+export const skillById = (db: Db, id: string) => skillWhere(sql(db).byId.get(id));
 export const insertSkill = (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion' | 'ratingSum' | 'ratingCount' | 'installs' | 'updatedAt'>) =>
-  void sql(db).insertSkill.run(row);
+  void sql(db).insertSkill.run(skillToSql(row));
 export const updateListing = (
   db: Db,
   row: Pick<SkillRow, 'id' | 'name' | 'description' | 'tags' | 'iconUrl' | 'requiredMcpServers' | 'pricing' | 'referencePriceSats' | 'revenueSplit' | 'latestVersion' | 'updatedAt'>,
-) => void sql(db).updateListing.run(row);
-export const skillVersion = (db: Db, skillId: string, version: string) => sql(db).version.get(skillId, version) as SkillVersionRow | undefined;
-export const skillVersions = (db: Db, skillId: string) => sql(db).versions.all(skillId) as SkillVersionRow[];
-export const upsertDraftVersion = (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) => void sql(db).upsertVersion.run(row);
+) => void sql(db).updateListing.run(skillToSql(row));
+export function skillVersion(db: Db, skillId: string, version: string): SkillVersionRow | undefined {
+  const row = sql(db).version.get(skillId, version) as VersionSql | undefined;
+  return row && versionFromSql(row);
+}
+export const skillVersions = (db: Db, skillId: string) => (sql(db).versions.all(skillId) as VersionSql[]).map(versionFromSql);
+export const upsertDraftVersion = (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) =>
+  void sql(db).upsertVersion.run({
+    ...row,
+    listing: JSON.stringify(row.listing),
+    pricing: JSON.stringify(row.pricing),
+    revenueSplit: JSON.stringify(row.revenueSplit),
+    signature: JSON.stringify(row.signature),
+    scanFindings: JSON.stringify(row.scanFindings),
+  });
 export const setVersionStatus = (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
   void sql(db).setVersionStatus.run(r);
 
@@ -194,7 +235,8 @@ export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: st
 }
 
 export interface SearchFilter {
-  match: string | null;
+  /** What the user typed: only its words reach MATCH, quoted (./fts-query.ts). */
+  text?: string;
   pricingModel?: string;
   maxPriceSats?: number;
   tags?: string[];
@@ -213,12 +255,15 @@ export interface SearchFilter {
  * equally relevant unknown one. bm25 is negative: smaller is better.
  */
 export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: number | null })[] {
+  const match = f.text ? toFtsQuery(f.text) : null;
+  // Text with no word in it matches nothing (rather than everything).
+  if (f.text && match === null) return [];
   const where: string[] = [];
   const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
-  const from = f.match === null ? 'skills s' : 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid';
-  if (f.match !== null) {
+  const from = match === null ? 'skills s' : 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid';
+  if (match !== null) {
     where.push('skills_fts MATCH @match');
-    params.match = f.match;
+    params.match = match;
   }
   if (f.status) {
     where.push('EXISTS (SELECT 1 FROM skill_versions v WHERE v.skill_id = s.id AND v.status = @status)');
@@ -246,17 +291,17 @@ export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: numbe
     where.push(`EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = @tag${i})`);
     params[`tag${i}`] = tag;
   });
-  const rank = f.match === null ? 'NULL' : 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)';
+  const rank = match === null ? 'NULL' : 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)';
   const blended = `(${rank}) * (1.0 + (CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) / 10.0) * (1.0 + ln(1.0 + s.installs) / 10.0)`;
   const order = {
-    relevance: f.match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ASC, s.rowid DESC`,
+    relevance: match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ASC, s.rowid DESC`,
     rating: '(CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) DESC, s.rating_count DESC, s.rowid DESC',
     installs: 's.installs DESC, s.rowid DESC',
     price: 's.reference_price_sats ASC, s.rowid DESC',
     newest: 's.created_at DESC, s.rowid DESC',
   }[f.sort];
-  return searchStatement(db, `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as (SkillRow & { rank: number | null })[];
+  return (searchStatement(db, `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as (SkillSql & { rank: number | null })[]).map(skillFromSql);
 }
 
 type Statement = ReturnType<Db['sqlite']['prepare']>;

@@ -2,7 +2,7 @@
 // What SQLite gives back for a string. better-sqlite3 writes a lone UTF-16 surrogate as
 // its three WTF-8 bytes and reads those bytes back as three U+FFFD, so text that is not
 // well-formed does not survive a round trip; anything hashed or compared against a stored
-// row must use the stored form (the ledger's hash chain, src/domain/ledger/transfers.ts).
+// row must use the stored form (the ledger's hash chain over its transfers).
 import { preparedPerConnection, type Db } from './connection.js';
 
 const roundTrip = preparedPerConnection((db) => db.sqlite.prepare('SELECT ?').pluck());

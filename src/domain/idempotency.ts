@@ -4,9 +4,9 @@
 // cannot leave an effect without its record (or a record without its effect).
 import type { Db } from '../db/connection.js';
 import { findIdempotencyRecord, saveIdempotencyRecord } from '../db/idempotency-store.js';
-import { canonicalHash } from './canonical-json.js';
+import { canonicalHash } from '../core/canonical-json.js';
 import type { Clock } from './clock.js';
-import { MarketError } from './errors.js';
+import { MarketError } from '../core/errors.js';
 
 export interface IdempotencyScope {
   callerId: string;
@@ -19,7 +19,8 @@ export interface IdempotencyScope {
 export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: () => T): { result: T; replayed: boolean } {
   return db.write(() => {
     const argsHash = canonicalHash(scope.args);
-    const earlier = findIdempotencyRecord(db, scope.callerId, scope.tool, scope.key);
+    // What was stored under this caller, tool and key is what this call answered then.
+    const earlier = findIdempotencyRecord<T>(db, scope.callerId, scope.tool, scope.key);
     if (earlier) {
       if (earlier.argsHash !== argsHash) {
         throw new MarketError(
@@ -28,13 +29,13 @@ export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope
             'Use a new key for a new request, or repeat the original arguments to get the original result.',
         );
       }
-      return { result: JSON.parse(earlier.resultJson) as T, replayed: true };
+      return { result: earlier.result, replayed: true };
     }
     const result = run();
     saveIdempotencyRecord(db, {
       ...scope,
       argsHash,
-      resultJson: JSON.stringify(result),
+      result,
       createdAt: clock.now().toISOString(),
     });
     return { result, replayed: false };

@@ -8,7 +8,7 @@ import type { Db } from '../db/connection.js';
 import { inboxRows, type InboxPosition, type InboxRow } from '../db/inbox-store.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from './pagination.js';
 import { formatSats, msatsToSats } from './money.js';
-import { MarketError } from './errors.js';
+import { MarketError } from '../core/errors.js';
 import type { Caller } from './identity/caller.js';
 
 /** The tool a kind of item is answered with, the toolset that holds it, and our words for it. */

@@ -6,7 +6,7 @@
 // NUL (U+0000) is refused too: no field needs it, C-string consumers (SQLite's length(),
 // terminals, log shippers) cut text at it, and PostgreSQL, the planned second backend,
 // cannot store it in text or jsonb at all.
-import { MarketError } from './errors.js';
+import { MarketError } from '../core/errors.js';
 
 /**
  * Arguments nest at most this deep. Free-form JSON fields have their own, lower limit

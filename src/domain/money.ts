@@ -1,6 +1,6 @@
 // Money is integer millisats in the ledger and whole sats at the edges. No float ever
 // touches an amount, and arithmetic that would leave the safe-integer range is an error.
-import { MarketError } from './errors.js';
+import { MarketError } from '../core/errors.js';
 
 export const MSATS_PER_SAT = 1000;
 

@@ -1,6 +1,6 @@
 // Opaque cursors: clients pass back what we gave them and never parse it. Anything
 // that does not decode to what we issued is INVALID_INPUT, not a silent first page.
-import { MarketError } from './errors.js';
+import { MarketError } from '../core/errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppContext } from '../context.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { authenticateRecent } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';

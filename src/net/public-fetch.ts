@@ -14,7 +14,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 
 export interface FetchPolicy {
   /** host:port pairs exempt from the public-address rule (`--allow-fetch-host`), e.g. "127.0.0.1:3000" or "[::1]:3000". */

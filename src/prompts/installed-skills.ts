@@ -8,7 +8,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, GetPromptRequestSchema, type CallToolResult, ListPromptsRequestSchema, McpError, type GetPromptResult, type Prompt, type PromptMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
-import { isMarketError } from '../domain/errors.js';
+import { isMarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { installedSkillFiles, installedSkills, type InstalledFiles, type InstalledSkill } from '../domain/skills/installed-files.js';
 import { SKILL_FILE } from '../domain/skills/skill-md.js';

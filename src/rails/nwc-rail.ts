@@ -3,7 +3,7 @@
 // only, never logged, and never part of an error message.
 import { Nip47TimeoutError, Nip47WalletError, NWCClient } from '@getalby/sdk';
 import { nip44 } from 'nostr-tools';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { RailError, type PaymentRail, type RailTransaction } from '../domain/payments/rail.js';
 import { RelaySocket } from '../nostr/websocket.js';
 

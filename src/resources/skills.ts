@@ -4,7 +4,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
-import { isMarketError, MarketError } from '../domain/errors.js';
+import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { skillReadme } from '../domain/skills/catalogue.js';
 import { installedSkill, listInstalledSkills } from '../domain/skills/installs.js';

@@ -4,8 +4,8 @@
 // process may change it) and tells the client when it differs from what it last saw.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { isMarketError } from '../domain/errors.js';
-import type { Logger } from '../domain/logger.js';
+import { isMarketError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 
 export interface Watchable {
   /** The URI or template the client may subscribe to, for the refusal that names them. */

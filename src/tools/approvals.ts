@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, readOwnApproval } from '../domain/governance/approvals.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvalPointers } from '../domain/governance/approval-link.js';
-import { approvedCallRunner } from './approved-calls.js';
 import { approvalWhere } from './runner.js';
 import { cursorField, limitField, pageOf } from './fields.js';
-import { defineTool } from './inventory.js';
+import { ACTING, defineTool, READ_ONLY } from './inventory.js';
 
 export const approvalSchema = z.object({
   approval_id: z.string(),
@@ -48,10 +47,10 @@ export const approvalTools = [
     roles: ['agent', 'sponsor'],
     input: z.object({ approval_id: approvalId }),
     output: waitingSchema,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     handler: ({ approval_id }, { ctx, caller }) => {
       const view = approvalView(readOwnApproval(ctx.db, ctx.clock, approval_id, caller));
-      return view.status === 'pending' ? { ...view, ...approvalPointers(view.approval_id, approvalWhere(ctx)) } : { ...view };
+      return view.status === 'pending' ? { ...view, ...approvalPointers(view.approval_id, approvalWhere(ctx)) } : view;
     },
   }),
   defineTool({
@@ -65,7 +64,7 @@ export const approvalTools = [
     roles: ['sponsor'],
     input: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(approvalSchema),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => {
       if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
       return { ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }) };
@@ -82,15 +81,13 @@ export const approvalTools = [
     roles: ['sponsor'],
     input: z.object({ approval_id: approvalId, decision: z.enum(['approve', 'deny']), reason: z.string().max(500).optional() }),
     output: approvalSchema,
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    handler: (args, { ctx, caller }) => ({
-      ...decideApproval(ctx.db, ctx.clock, {
+    annotations: ACTING,
+    handler: (args, { ctx, caller, approvedCalls }) => decideApproval(ctx.db, ctx.clock, {
         approvalId: args.approval_id,
         decision: args.decision,
         reason: args.reason,
         decider: { role: 'sponsor', id: caller.id },
-        run: approvedCallRunner(ctx),
+        run: approvedCalls,
       }),
-    }),
   }),
 ];

@@ -11,13 +11,14 @@ import {
   dissolveCoalition,
   inviteToCoalition,
   joinCoalition,
+  leadCounterparties,
+  type LeadAction,
   leaveCoalition,
   proposeCoalition,
   returnSubtask,
   startNextTask,
   submitSubtask,
   requireCoalitionFor,
-  settlementPayees,
 } from '../domain/coalitions/coalitions.js';
 import { AGGREGATIONS } from '../domain/coalitions/aggregation.js';
 import { PAYMENT_STRUCTURES } from '../domain/coalitions/settlement.js';
@@ -25,9 +26,7 @@ import { MAX_SUBTASK_WEIGHT } from '../domain/coalitions/subtasks.js';
 import { satsToMsats } from '../domain/money.js';
 import { COALITION_ROLES, listCoalitionsPage } from '../domain/coalitions/listing.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
-import { ACTING, defineTool, READ_ONLY, type ToolCall } from './inventory.js';
-import * as coalitionStore from '../db/coalition-store.js';
-import type { CoalitionRow } from '../db/coalition-store.js';
+import { ACTING, defineTool, DESTRUCTIVE, READ_ONLY, type ToolCall } from './inventory.js';
 
 const coalitionId = z.string().min(1).max(64);
 const subtaskKey = z.string().min(1).max(64);
@@ -76,16 +75,7 @@ const subtasksField = z
   .optional();
 const work = () => ({ actionType: 'SubmitWork' as const, amountMsats: 0, counterparties: [] });
 
-/**
- * The agents a call of the funder or the coordinator seats or pays. Asked of anyone else
- * it names nobody: the handler refuses them, and the gate must not first answer "your
- * sponsor blocks X" about a coalition they cannot see.
- */
-function leadNames(coalitionId: string, call: ToolCall, payees: (c: CoalitionRow) => readonly (string | null | undefined)[]): string[] {
-  const c = coalitionStore.getCoalition(call.ctx.db, coalitionId);
-  return c && (c.funderId === call.caller.id || c.coordinatorId === call.caller.id) ? parties(...payees(c)) : [];
-}
-const assigneeOf = (call: ToolCall, c: CoalitionRow, key: string) => coalitionStore.subtasks(call.ctx.db, c.id, c.round).find((s) => s.key === key)?.assigneeId;
+const leadNames = (coalitionId: string, { ctx, caller }: ToolCall, action: LeadAction) => leadCounterparties(ctx.db, caller.id, coalitionId, action);
 const manage = (counterparties: string[] = []) => ({ actionType: 'ManageCoalition' as const, amountMsats: 0, counterparties });
 
 export const coalitionTools = [
@@ -115,8 +105,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: (args) => ({ actionType: 'FundCoalition', amountMsats: satsToMsats(args.pool_sats ?? 0), counterparties: parties(args.coordinator_id) }),
-    handler: (args, { ctx, caller }) => ({
-      ...proposeCoalition(ctx.db, ctx.clock, {
+    handler: (args, { ctx, caller }) => proposeCoalition(ctx.db, ctx.clock, {
         funderId: caller.id,
         coalitionType: args.coalition_type,
         taskDescription: args.task_description,
@@ -127,7 +116,6 @@ export const coalitionTools = [
         aggregation: args.aggregation,
         subtasks: args.subtasks,
       }),
-    }),
   }),
   defineTool({
     name: 'marketplace_invite_to_coalition',
@@ -138,8 +126,8 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, agent_id: z.string().min(1), fixed_sats: z.number().int().min(0).optional() }),
     output: view,
     annotations: ACTING,
-    action: (args, call) => manage(leadNames(args.coalition_id, call, () => [args.agent_id])),
-    handler: (args, { ctx, caller }) => ({ ...inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }) }),
+    action: (args, call) => manage(leadNames(args.coalition_id, call, { agentId: args.agent_id })),
+    handler: (args, { ctx, caller }) => inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }),
   }),
   defineTool({
     name: 'marketplace_join_coalition',
@@ -151,7 +139,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => ({ ...joinCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => joinCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_leave_coalition',
@@ -161,9 +149,9 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: { ...ACTING, destructiveHint: true },
+    annotations: DESTRUCTIVE,
     action: () => ({ actionType: 'JoinCoalition', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => ({ ...leaveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => leaveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_dissolve_coalition',
@@ -173,9 +161,9 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view,
-    annotations: { ...ACTING, destructiveHint: true },
+    annotations: DESTRUCTIVE,
     action: () => manage(),
-    handler: (args, { ctx, caller }) => ({ ...dissolveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    handler: (args, { ctx, caller }) => dissolveCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_bid_on_subtask',
@@ -187,7 +175,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: work,
-    handler: (args, { ctx, caller }) => ({ ...bidOnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, priceSats: args.price_sats }) }),
+    handler: (args, { ctx, caller }) => bidOnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, priceSats: args.price_sats }),
   }),
   defineTool({
     name: 'marketplace_assign_subtask',
@@ -198,8 +186,8 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, assignee_id: z.string().min(1) }),
     output: view,
     annotations: ACTING,
-    action: (args, call) => manage(leadNames(args.coalition_id, call, () => [args.assignee_id])),
-    handler: (args, { ctx, caller }) => ({ ...assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }) }),
+    action: (args, call) => manage(leadNames(args.coalition_id, call, { agentId: args.assignee_id })),
+    handler: (args, { ctx, caller }) => assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }),
   }),
   defineTool({
     name: 'marketplace_submit_subtask',
@@ -211,7 +199,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: work,
-    handler: (args, { ctx, caller }) => ({ ...submitSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, result: args.result }) }),
+    handler: (args, { ctx, caller }) => submitSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, result: args.result }),
   }),
   defineTool({
     name: 'marketplace_accept_subtask',
@@ -222,8 +210,8 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey }),
     output: view,
     annotations: ACTING,
-    action: (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: leadNames(args.coalition_id, call, (c) => [assigneeOf(call, c, args.key)]) }),
-    handler: (args, { ctx, caller }) => ({ ...acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }) }),
+    action: (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: leadNames(args.coalition_id, call, { subtaskKey: args.key }) }),
+    handler: (args, { ctx, caller }) => acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }),
   }),
   defineTool({
     name: 'marketplace_return_subtask',
@@ -245,9 +233,7 @@ export const coalitionTools = [
     output: view,
     annotations: ACTING,
     action: () => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => ({
-      ...returnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, reason: args.reason, reassign: args.reassign ?? false }),
-    }),
+    handler: (args, { ctx, caller }) => returnSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, reason: args.reason, reassign: args.reassign ?? false }),
   }),
   defineTool({
     name: 'marketplace_complete_coalition',
@@ -261,8 +247,8 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view.extend({ payouts: z.array(z.object({ agent_id: z.string(), amount_sats: z.number().int() })) }),
     annotations: ACTING,
-    action: (args, call) => manage(leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id))),
-    handler: (args, { ctx, caller }) => ({ ...completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id) }),
+    action: (args, call) => manage(leadNames(args.coalition_id, call, 'settlement')),
+    handler: (args, { ctx, caller }) => completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
     name: 'marketplace_start_next_task',
@@ -284,11 +270,9 @@ export const coalitionTools = [
     action: (args, call) => ({
       actionType: 'FundCoalition',
       amountMsats: satsToMsats(args.pool_sats ?? 0),
-      counterparties: leadNames(args.coalition_id, call, (c) => settlementPayees(call.ctx.db, c.id)),
+      counterparties: leadNames(args.coalition_id, call, 'settlement'),
     }),
-    handler: (args, { ctx, caller }) => ({
-      ...startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
-    }),
+    handler: (args, { ctx, caller }) => startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
   }),
   defineTool({
     name: 'marketplace_get_coalition',
@@ -298,7 +282,7 @@ export const coalitionTools = [
     roles: ['agent'],
     input: z.object({ coalition_id: coalitionId }),
     output: view,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => {
       const c = requireCoalitionFor(ctx.db, args.coalition_id, caller.id);
       return { ...coalitionView(ctx.db, c.id, caller.id) };
@@ -325,6 +309,6 @@ export const coalitionTools = [
       }),
     ),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => ({ ...listCoalitionsPage(ctx.db, caller.id, args) }),
+    handler: (args, { ctx, caller }) => listCoalitionsPage(ctx.db, caller.id, args),
   }),
 ];

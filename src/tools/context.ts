@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { defineTool, READ_ONLY, type ToolCall, type ToolsetControl } from './inventory.js';
-import { TOOLSET_DESCRIPTIONS, TOOLSETS } from './toolsets.js';
+import { TOOLSET_DESCRIPTIONS, TOOLSETS } from '../toolsets.js';
 
 const toolsetNames = z
   .array(z.enum(TOOLSETS as [string, ...string[]]))
@@ -26,7 +26,7 @@ function ownToolsets(control: ToolsetControl, names: readonly string[], caller: 
 // Opening a toolset changes only which definitions this caller is shown, nothing in the
 // market: read-only in MCP's sense (as github-mcp-server marks its enable_toolset), so it
 // stays in read-only mode and passes no spending gate.
-const CHANGES_ONLY_THE_LISTING = { ...READ_ONLY, idempotentHint: true };
+const CHANGES_ONLY_THE_LISTING = READ_ONLY;
 
 export const contextTools = [
   defineTool({

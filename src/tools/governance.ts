@@ -4,7 +4,7 @@ import { policySchema } from '../domain/governance/policy.js';
 import { STORED_AGENT_STATUSES } from '../domain/agents/runway.js';
 import { changeAgentStatus, getAgentPolicy, requireOwnAgent, setAgentPolicy, STATUS_ACTIONS } from '../domain/governance/sponsor-actions.js';
 import { cursorField, limitField, pageOf } from './fields.js';
-import { defineTool } from './inventory.js';
+import { ACTING_IDEMPOTENT, defineTool, DESTRUCTIVE_IDEMPOTENT, READ_ONLY } from './inventory.js';
 
 // The policy's shape is published once, in set_policy's input; answers only say it is that document.
 const versionedPolicy = z.object({ agent_id: z.string(), version: z.number().int(), policy: z.record(z.string(), z.unknown()) });
@@ -20,7 +20,7 @@ export const governanceTools = [
     roles: ['sponsor'],
     input: z.object({ agent_id: agentId }),
     output: versionedPolicy,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     handler: ({ agent_id }, { ctx, caller }) => {
       const p = getAgentPolicy(ctx.db, caller.id, agent_id);
       return { agent_id, version: p.version, policy: p.policy };
@@ -36,7 +36,7 @@ export const governanceTools = [
     roles: ['sponsor'],
     input: z.object({ agent_id: agentId, policy: policySchema }),
     output: versionedPolicy,
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: ACTING_IDEMPOTENT,
     handler: ({ agent_id, policy }, { ctx, caller }) => {
       const p = setAgentPolicy(ctx.db, ctx.clock, caller.id, agent_id, policy);
       return { agent_id, version: p.version, policy: p.policy };
@@ -75,7 +75,7 @@ export const governanceTools = [
         created_at: z.string(),
       }),
     ),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => {
       if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
       return { ...auditPage(ctx.db, { sponsorId: caller.id, agentId: args.agent_id, tool: args.tool, outcome: args.outcome, cursor: args.cursor, limit: args.limit }) };
@@ -91,7 +91,7 @@ export const governanceTools = [
     roles: ['sponsor'],
     input: z.object({ agent_id: agentId, action: z.enum(Object.keys(STATUS_ACTIONS) as [keyof typeof STATUS_ACTIONS]), reason: z.string().max(500).optional() }),
     output: z.object({ agent_id: z.string(), status: z.enum(STORED_AGENT_STATUSES) }),
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-    handler: (args, { ctx, caller }) => ({ ...changeAgentStatus(ctx.db, ctx.clock, caller.id, args.agent_id, args.action, args.reason ?? null) }),
+    annotations: DESTRUCTIVE_IDEMPOTENT,
+    handler: (args, { ctx, caller }) => changeAgentStatus(ctx.db, ctx.clock, caller.id, args.agent_id, args.action, args.reason ?? null),
   }),
 ];

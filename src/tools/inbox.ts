@@ -30,6 +30,6 @@ export const inboxTools = [
     input: z.object({ cursor: cursorField, limit: limitField }),
     output: pageOf(inboxItem),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => ({ ...inbox(ctx.db, ctx.clock, inboxOwner(caller), { cursor: args.cursor, limit: args.limit }) }),
+    handler: (args, { ctx, caller }) => inbox(ctx.db, ctx.clock, inboxOwner(caller), { cursor: args.cursor, limit: args.limit }),
   }),
 ];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ToolCall } from './inventory.js';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { msatsToSats, satsToMsats } from '../domain/money.js';
 import { checkTopup, INVOICE_STATUSES, makeTopupInvoice, requestTopup, type Owner } from '../domain/payments/deposits.js';
 import { checkInvoice, invoiceAmountMsats } from '../domain/payments/invoice-check.js';
@@ -19,7 +19,7 @@ import {
 import type { Config } from '../config.js';
 import type { FetchPolicy } from '../net/public-fetch.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
-import { ACTING, defineTool, READ_ONLY } from './inventory.js';
+import { ACTING_OPEN_WORLD, defineTool, READ_ONLY, READ_ONLY_OPEN_WORLD } from './inventory.js';
 
 const sats = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000);
 const invoice = z.object({
@@ -63,7 +63,7 @@ export const lightningTools = [
     roles: ['agent', 'sponsor'],
     input: z.object({ amount_sats: sats, memo: z.string().max(200).optional(), idempotency_key: idempotencyKeyField }),
     output: invoice,
-    annotations: { ...ACTING, openWorldHint: true },
+    annotations: ACTING_OPEN_WORLD,
     action: () => ({ actionType: 'Deposit', amountMsats: 0, counterparties: [] }),
     handler: (args, call) => requestTopup(call.ctx.db, call.ctx.clock, call.ctx.rail.name, ownerOf(call), { amountSats: args.amount_sats, memo: args.memo }),
     after: (result, { ctx }) => makeTopupInvoice(ctx.db, ctx.clock, ctx.rail, String(result.invoice_id)),
@@ -76,7 +76,7 @@ export const lightningTools = [
     roles: ['agent', 'sponsor'],
     input: z.object({ payment_hash: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a payment hash as 64 hex characters') }),
     output: invoice,
-    annotations: { ...READ_ONLY, openWorldHint: true },
+    annotations: READ_ONLY_OPEN_WORLD,
     handler: (args, call) => checkTopup(call.ctx.db, call.ctx.clock, call.ctx.rail, ownerOf(call), args.payment_hash),
   }),
   defineTool({
@@ -98,7 +98,7 @@ export const lightningTools = [
       idempotency_key: idempotencyKeyField,
     }),
     output: withdrawal,
-    annotations: { ...ACTING, openWorldHint: true },
+    annotations: ACTING_OPEN_WORLD,
     // No network here: this runs before the gate. It only checks the shape and names the
     // default fee reserve, so the approval a sponsor sees shows it and a retry matches.
     prepare: async (args, { ctx }) => {
@@ -144,6 +144,6 @@ export const lightningTools = [
     input: z.object({ cursor: cursorField, limit: limitField }),
     output: pageOf(withdrawal),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => ({ ...listWithdrawalsPage(ctx.db, caller.id, { cursor: args.cursor, limit: args.limit }) }),
+    handler: (args, { ctx, caller }) => listWithdrawalsPage(ctx.db, caller.id, { cursor: args.cursor, limit: args.limit }),
   }),
 ];

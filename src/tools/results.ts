@@ -1,7 +1,7 @@
 // Shaping tool results (shared/TOOLS.md): structuredContent is the result object and a
 // text block carries the same JSON for clients that only read text.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { MarketError } from '../domain/errors.js';
+import type { MarketError } from '../core/errors.js';
 
 /** Policy warnings (a budget nearly used up) ride along as extra text the model reads. */
 export function success(result: Record<string, unknown>, warnings: readonly string[] = []): CallToolResult {

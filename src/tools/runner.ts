@@ -4,7 +4,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { isMarketError, MarketError } from '../domain/errors.js';
+import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
 import { withIdempotency } from '../domain/idempotency.js';
@@ -14,10 +14,10 @@ import { defaultDbPath } from '../config.js';
 import { isGated, type ToolCall, type ToolDefinition } from './inventory.js';
 
 /** What the serving connection lends a call beyond the caller: progress reporting, its toolsets. */
-export type CallExtras = Pick<ToolCall, 'progress' | 'toolsets'>;
+export type CallExtras = Pick<ToolCall, 'progress' | 'toolsets' | 'approvedCalls'>;
 import { failure, success } from './results.js';
 
-export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, extras: CallExtras = {}): Promise<CallToolResult> {
+export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, extras: CallExtras): Promise<CallToolResult> {
   const answer = await answerCall(ctx, tool, rawArgs, resolveCaller, extras);
   // No answer leaves before what it reports (or could have read) is durable: a crash can
   // lose only calls nobody was told about, and their retries run them once.

@@ -2,8 +2,8 @@
 // its git state asked of git, redacted for this user and host, scored as the receiving
 // side will score it, and hashed.
 import os from 'node:os';
-import { canonicalHash, canonicalJson } from '../domain/canonical-json.js';
-import { MarketError } from '../domain/errors.js';
+import { canonicalHash, canonicalJson } from '../core/canonical-json.js';
+import { MarketError } from '../core/errors.js';
 import { redactTrajectory, type RedactionContext, type RedactionCount } from '../domain/trajectories/redact.js';
 import { scoreTrajectory, type TrajectoryScore } from '../domain/trajectories/quality.js';
 import { MAX_TRAJECTORY_BYTES, trajectorySchema, type Trajectory } from '../domain/trajectories/trajectory.js';

@@ -4,7 +4,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ERROR_CODES, MarketError, type ErrorCode } from '../domain/errors.js';
+import { ERROR_CODES, MarketError, type ErrorCode } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { CONTRIBUTE_TOOL, contributionAnswerSchema, type ContributionAnswer, type ContributionRequest } from './contribution-request.js';
 

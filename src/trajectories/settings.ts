@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
-import { MarketError } from '../domain/errors.js';
+import { MarketError } from '../core/errors.js';
 import { DEFAULT_MIN_QUALITY } from '../domain/trajectories/quality.js';
 import { TRAJECTORY_SOURCES } from '../domain/trajectories/trajectory.js';
 

@@ -223,7 +223,7 @@ describe('contributing to a marketplace', () => {
 
       // A secret the client missed (here: typed straight into the request) is refused by the server.
       const leaked = { ...sample.untrusted_samples[0], session_id: 'leaky-session', task: 'push with GITHUB_TOKEN=ghp_Q9w8E7r6T5y4U3i2O1p0AsDfGhJkLzXcVbNm' };
-      const { canonicalHash } = await import('../../src/domain/canonical-json.js');
+      const { canonicalHash } = await import('../../src/core/canonical-json.js');
       const refused = await callHttp(contributor, 'marketplace_contribute_trajectory', { bounty_id: bountyId, trajectory: leaked, metadata: { source: 'claude', trajectory_hash: canonicalHash(leaked), quality_score: 0.9 } });
       expect(refused.status).toBe('Rejected');
       expect(refused.verification.checks.find((c: any) => c.name === 'secrets').passed).toBe(false);

@@ -15,7 +15,7 @@ import { ALL_TOOLS } from '../../src/tools/index.js';
 import { isGated } from '../../src/tools/inventory.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext, sponsor } from '../support/fixtures.js';
 import { minimalTrajectory } from '../support/market-world.js';
-import { canonicalHash } from '../../src/domain/canonical-json.js';
+import { canonicalHash } from '../../src/core/canonical-json.js';
 
 afterEach(closeContexts);
 

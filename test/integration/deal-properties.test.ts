@@ -9,7 +9,7 @@ import { createBounty, reviewSubmission, cancelBounty, settleDueBounties, submit
 import { createListing } from '../../src/domain/data/listings.js';
 import { confirmPurchase, purchaseData, settleDuePurchases } from '../../src/domain/data/purchases.js';
 import { fileDispute, resolveDispute } from '../../src/domain/disputes/disputes.js';
-import { isMarketError } from '../../src/domain/errors.js';
+import { isMarketError } from '../../src/core/errors.js';
 import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';

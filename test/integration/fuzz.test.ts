@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../src/db/connection.js';
-import { ERROR_CODES } from '../../src/domain/errors.js';
+import { ERROR_CODES } from '../../src/core/errors.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { createHttpApp, listen } from '../../src/http/app.js';
 import { connect } from '../support/fixtures.js';

@@ -5,7 +5,7 @@ import { encode } from 'gpt-tokenizer';
 import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { TOOLSETS } from '../../src/tools/toolsets.js';
+import { TOOLSETS } from '../../src/toolsets.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { call, closeContexts, connect, fundedAgent, makeContext, operatorToken } from '../support/fixtures.js';
 

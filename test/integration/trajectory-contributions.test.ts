@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyEvent } from 'nostr-tools/pure';
 import type { AppContext } from '../../src/context.js';
-import { canonicalHash } from '../../src/domain/canonical-json.js';
+import { canonicalHash } from '../../src/core/canonical-json.js';
 import { agentAccountId, ESCROW, PLATFORM_REVENUE } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';

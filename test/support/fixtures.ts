@@ -11,7 +11,7 @@ import type { AppContext } from '../../src/context.js';
 import { fundAgentFromSandbox } from '../../src/domain/agents/funding.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { authenticate, createAgent, createSponsor, rotateOperatorToken } from '../../src/domain/identity/registration.js';
-import { silentLogger } from '../../src/domain/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { satsToMsats } from '../../src/domain/money.js';
 import { openContext } from '../../src/runtime.js';
 import { createServer } from '../../src/server.js';

@@ -7,11 +7,11 @@ import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { fundAgentFromSandbox } from '../../src/domain/agents/funding.js';
 import { setPolicy } from '../../src/domain/governance/policies.js';
-import { createLogger } from '../../src/domain/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { satsToMsats } from '../../src/domain/money.js';
 import { reviewSkillVersion } from '../../src/domain/skills/catalogue.js';
 import { openContext } from '../../src/runtime.js';
-import { canonicalHash } from '../../src/domain/canonical-json.js';
+import { canonicalHash } from '../../src/core/canonical-json.js';
 import { agent, call, connect, ManualClock, operatorToken, sponsor, tempDbPath } from './fixtures.js';
 
 /** Generous enough that ordinary calls pass; a call above it is refused by policy, not by access control. */

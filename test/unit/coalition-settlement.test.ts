@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import { PAYMENT_STRUCTURES, settleShares, type PaymentStructure } from '../../src/domain/coalitions/settlement.js';
 
 const trio = [{ agentId: 'ann' }, { agentId: 'bob' }, { agentId: 'cat' }];

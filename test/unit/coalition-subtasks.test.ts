@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import { readySubtasks, validateSubtaskGraph, type SubtaskSpec, type SubtaskStatus } from '../../src/domain/coalitions/subtasks.js';
 
 function task(key: string, ...dependsOn: string[]): SubtaskSpec {

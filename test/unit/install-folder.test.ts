@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import { removeInstallFolder, writeInstallFolder } from '../../src/domain/skills/install-folder.js';
 import { skillPathProblem } from '../../src/domain/skills/skill-md.js';
 

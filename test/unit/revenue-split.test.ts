@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, splitRevenue, type RevenueSplit } from '../../src/domain/skills/revenue-split.js';
 
 const everyone = { referrer: true, compute: true };

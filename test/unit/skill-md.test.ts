@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import {
   defaultSkillDirs,
   discoverLocalSkills,

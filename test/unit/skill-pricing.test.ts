@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import {
   installCostSats,
   isMetered,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMarketError } from '../../src/domain/errors.js';
+import { isMarketError } from '../../src/core/errors.js';
 import { MAX_STORED_FINDINGS, scanSkillFiles, scanSkillVersion } from '../../src/domain/skills/scanner.js';
 
 const files = [

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_QUERY_TOKENS, toFtsQuery } from '../../src/domain/fts-query.js';
+import { MAX_QUERY_TOKENS, toFtsQuery } from '../../src/db/fts-query.js';
 
 const db = new Database(':memory:');
 db.exec('CREATE VIRTUAL TABLE t USING fts5(name, body)');

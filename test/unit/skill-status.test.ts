@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MarketError } from '../../src/domain/errors.js';
+import { MarketError } from '../../src/core/errors.js';
 import { allowedTransitions, assertTransition, SKILL_STATUSES, type SkillStatus } from '../../src/domain/skills/status.js';
 
 // SEED-RULES "Skill status workflow", written out as pairs so the test does not share the table it checks.

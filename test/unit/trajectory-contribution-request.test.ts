@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalHash } from '../../src/domain/canonical-json.js';
+import { canonicalHash } from '../../src/core/canonical-json.js';
 import { scoreTrajectory } from '../../src/domain/trajectories/quality.js';
 import { trajectorySchema } from '../../src/domain/trajectories/trajectory.js';
 import { contributionAnswerSchema, contributionRequest, idempotencyKeyFor, isPaidStatus, isRefusedStatus, rejectionReason } from '../../src/trajectories/contribution-request.js';

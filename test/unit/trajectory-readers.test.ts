@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scoreTrajectory } from '../../src/domain/trajectories/quality.js';
 import { trajectorySchema } from '../../src/domain/trajectories/trajectory.js';
-import { canonicalJson } from '../../src/domain/canonical-json.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
 import { jsonObjectLines } from '../../src/trajectories/jsonl-lines.js';
 import { KEEP_BYTES } from '../../src/trajectories/session-builder.js';
 import { findSessions, readSession } from '../../src/trajectories/session-files.js';

@@ -3,7 +3,7 @@
 import { fundAgentFromSandbox } from '../../domain/agents/funding.js';
 import { requireAgent } from '../../domain/agents/registry.js';
 import { agentRoster, sponsorRoster } from '../../domain/agents/roster.js';
-import { MarketError } from '../../domain/errors.js';
+import { MarketError } from '../../core/errors.js';
 import { changeAgentStatus, STATUS_ACTIONS } from '../../domain/governance/sponsor-actions.js';
 import { withIdempotency } from '../../domain/idempotency.js';
 import { createAgent, createSponsor, rotateOperatorToken, rotateToken } from '../../domain/identity/registration.js';

@@ -6,7 +6,7 @@ import { setSponsorDefaultPolicy } from '../../domain/governance/policies.js';
 import { getAgentPolicy, setAgentPolicy } from '../../domain/governance/sponsor-actions.js';
 import { setSponsorWebhook } from '../../domain/governance/webhook-settings.js';
 import { MAX_PAGE_SIZE } from '../../domain/pagination.js';
-import { approvedCallRunner } from '../../tools/approved-calls.js';
+import { approvedCallRunner } from '../../approved-calls.js';
 import type { AppContext } from '../../context.js';
 import { defineCommand } from '../command-spec.js';
 import { out } from '../output.js';

@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
 import { EXTERNAL_SANDBOX, agentAccountId, sponsorAccountId } from '../ledger/accounts.js';
 import { getBalance, postTransfer, type Transfer } from '../ledger/transfers.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireAgent } from './registry.js';
 
 export function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): { topUp: Transfer; balanceMsats: number } {

@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
 import { lastTouchedAt } from '../../db/ledger-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { notifySponsor } from '../governance/notifications.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { getBalance } from '../ledger/transfers.js';

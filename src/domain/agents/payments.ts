@@ -2,7 +2,7 @@
 // spending operation follows (the gate classifies it as Spend to the payee).
 import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { agentAccountId } from '../ledger/accounts.js';
 import { postTransfer, type Transfer } from '../ledger/transfers.js';
 import { requireAgent } from './registry.js';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/connection.js';
 import * as hiring from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
 
@@ -43,8 +43,8 @@ export function updateProfile(db: Db, clock: Clock, agentId: string, update: Pro
     hiring.upsertProfile(db, {
       agentId,
       description: update.description ?? current?.description ?? '',
-      skills: JSON.stringify(update.skills ?? JSON.parse(current?.skills ?? '[]')),
-      mcpServers: JSON.stringify(update.mcp_servers ?? JSON.parse(current?.mcpServers ?? '[]')),
+      skills: update.skills ?? current?.skills ?? [],
+      mcpServers: update.mcp_servers ?? current?.mcpServers ?? [],
       priceHintSats: update.price_hint_sats !== undefined ? update.price_hint_sats : (current?.priceHintSats ?? null),
       availability: update.availability ?? current?.availability ?? 'available',
       updatedAt: clock.now().toISOString(),
@@ -60,8 +60,8 @@ export function agentProfile(db: Db, agentId: string): AgentProfile {
     agent_id: agent.id,
     name: agent.name,
     untrusted_description: profile?.description ?? '',
-    skills: JSON.parse(profile?.skills ?? '[]') as string[],
-    mcp_servers: JSON.parse(profile?.mcpServers ?? '[]') as string[],
+    skills: profile?.skills ?? [],
+    mcp_servers: profile?.mcpServers ?? [],
     price_hint_sats: profile?.priceHintSats ?? null,
     availability: profile?.availability ?? 'available',
     lightning_address: agent.lightningAddress,
@@ -89,8 +89,8 @@ export interface FilterMiss {
 type DirectoryRow = ReturnType<typeof hiring.directory>[number];
 
 function missesOf(a: DirectoryRow, q: AgentQuery): FilterMiss[] {
-  const lacking = (list: string, wanted: string[] | undefined) => {
-    const set = new Set((JSON.parse(list) as string[]).map((s) => s.toLowerCase()));
+  const lacking = (list: string[], wanted: string[] | undefined) => {
+    const set = new Set(list.map((s) => s.toLowerCase()));
     return (wanted ?? []).filter((w) => !set.has(w.toLowerCase()));
   };
   const misses: FilterMiss[] = [];

@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
 import * as roster from '../../db/roster-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { msatsToSats } from '../money.js';
 import { agentWallet } from './wallet.js';
 

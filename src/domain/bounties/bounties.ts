@@ -3,12 +3,14 @@
 // Expired (the deadline passed; the unpaid remainder returns) or Cancelled (the creator
 // withdrew it; only what no accepted submission was paid returns). Paying part of the
 // reward posts that part of the hold and holds the rest again, in one transaction.
+import { parties } from '../governance/evaluate.js';
 import { dealsWith } from '../governance/policies.js';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
 import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
+import { fromJsonText, toJsonText } from '../../db/json-columns.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { paidAfterFee, payFromEscrow } from '../ledger/escrow.js';
@@ -17,7 +19,7 @@ import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { DEFAULT_MIN_QUALITY } from '../trajectories/quality.js';
 import { earnedMsats, paymentFor } from './reward.js';
-import { compileSchema, completeVerification, precheckSubmission, requirementsKey, type Precheck, type Requirements, type Verification } from './verification.js';
+import { compileSchema, completeVerification, precheckSubmission, requirementsKey, type Precheck, type Requirements } from './verification.js';
 
 /** After the deadline, the creator has this long to review submissions that arrived in time. */
 export const BOUNTY_REVIEW_WINDOW_HOURS = 72;
@@ -34,7 +36,7 @@ export interface BountyInput {
   rewardSats: number;
   minSamples: number;
   requiredFormat: string;
-  schema?: object;
+  schema?: Record<string, unknown>;
   deadline?: string;
   /** Trajectory bounties: the least quality paid (0–1; default 0.5). */
   minQuality?: number;
@@ -61,7 +63,7 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
       rewardMsats,
       minSamples: input.minSamples,
       requiredFormat: input.requiredFormat.toLowerCase(),
-      schema: input.schema ? JSON.stringify(input.schema) : null,
+      schema: input.schema ?? null,
       minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
       deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
       holdId: hold.id,
@@ -123,7 +125,7 @@ export interface SubmitInput {
 export const requirementsOf = (b: BountyRow): Requirements => ({
   minSamples: b.minSamples,
   requiredFormat: b.requiredFormat,
-  schema: b.schema ? (JSON.parse(b.schema) as object) : null,
+  schema: b.schema,
 });
 
 /**
@@ -166,10 +168,10 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
       id,
       bountyId: b.id,
       contributorId,
-      samples: verification.passed ? JSON.stringify(input.samples) : null,
+      samples: verification.passed ? toJsonText(input.samples) : null,
       sampleCount: input.samples.length,
-      metadata: JSON.stringify(input.metadata),
-      verification: JSON.stringify(verification),
+      metadata: input.metadata,
+      verification,
       status: verification.passed ? 'Pending' : 'Rejected',
       acceptedSamples: 0,
       paidMsats: 0,
@@ -179,7 +181,7 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
       updatedAt: now,
     });
     if (verification.passed) store.insertHashes(db, b.id, id, hashes);
-    return submissionView(requireSubmission(db, id), false);
+    return submissionSummary(requireSubmission(db, id));
   });
 }
 
@@ -323,7 +325,7 @@ export function getSubmission(db: Db, clock: Clock, agentId: string, id: string)
     const s = requireSubmission(db, id);
     const b = current(db, clock, s.bountyId);
     if (s.contributorId !== agentId && b.creatorId !== agentId) throw new MarketError('NOT_FOUND', `No bounty submission ${id} of yours.`);
-    return submissionView(requireSubmission(db, id), true);
+    return submissionView(requireSubmission(db, id));
   });
 }
 
@@ -372,16 +374,22 @@ function submissionSummary(s: SubmissionRow) {
     sample_count: s.sampleCount,
     accepted_samples: s.acceptedSamples,
     ...paidAfterFee(s.paidMsats),
-    verification: JSON.parse(s.verification) as Verification,
+    verification: s.verification,
     reason: s.reason,
     created_at: s.createdAt,
   };
 }
 
 /** Samples are the contributor's words: untrusted for whoever reads them. */
-export function submissionView(s: SubmissionRow, withSamples: boolean) {
-  return {
-    ...submissionSummary(s),
-    ...(withSamples ? { untrusted_samples: s.samples ? (JSON.parse(s.samples) as unknown[]) : null, metadata: JSON.parse(s.metadata) as Record<string, unknown> } : {}),
-  };
+export function submissionView(s: SubmissionRow) {
+  return { ...submissionSummary(s), untrusted_samples: s.samples ? fromJsonText(s.samples) : null, metadata: s.metadata };
 }
+
+// Whom a call deals with, as the gate sees it before the handler runs: nobody when the
+// bounty or submission is unknown (the handler then says NOT_FOUND).
+
+/** Contributing to a bounty deals with its creator, who pays. */
+export const contributionCounterparties = (db: Db, bountyId: string): string[] => parties(store.getBounty(db, bountyId)?.creatorId);
+
+/** Reviewing a submission deals with its contributor, who is paid on acceptance. */
+export const submissionReviewCounterparties = (db: Db, submissionId: string): string[] => parties(store.getSubmission(db, submissionId)?.contributorId);

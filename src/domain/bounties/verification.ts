@@ -9,27 +9,20 @@ import vm from 'node:vm';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import safeRegex from 'safe-regex2';
-import { canonicalHash } from '../canonical-json.js';
-import { MarketError } from '../errors.js';
+import { canonicalHash } from '../../core/canonical-json.js';
+import { MarketError } from '../../core/errors.js';
 import { scanValue, ScanBudget } from '../redaction/index.js';
 import { repeatsAmbiguousAlternation } from './regex-guard.js';
+import type { StoredCheck, StoredVerification } from '../../db/json-columns.js';
 
-export interface Check {
-  /** Data samples: sample_count … secrets_pii; trajectories: hash, secrets, quality, duplicates, reward. */
-  name: 'sample_count' | 'format' | 'schema' | 'duplicates' | 'secrets_pii' | 'hash' | 'secrets' | 'quality' | 'reward';
-  passed: boolean;
-  detail: string;
-}
-
-export interface Verification {
-  passed: boolean;
-  checks: Check[];
-}
+/** One automatic check and its outcome, stored with the submission. */
+export type Check = StoredCheck;
+export type Verification = StoredVerification;
 
 export interface Requirements {
   minSamples: number;
   requiredFormat: string;
-  schema: object | null;
+  schema: Record<string, unknown> | null;
 }
 
 /** Formats whose samples are structured JSON values; every other format's samples are strings. */
@@ -74,7 +67,8 @@ function patternsIn(schema: unknown, found: string[] = []): string[] {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });
-(addFormats as unknown as (a: Ajv) => void)(ajv);
+// A CommonJS module: Node's ESM loader hands over its module.exports, which carries the plugin as `default`.
+addFormats.default(ajv);
 const compiled = new Map<string, ValidateFunction>();
 
 /** Compiles (and caches) a bounty's schema; an unusable schema is the creator's input error. */

@@ -1,6 +1,6 @@
 // How the accepted subtask results of a decomposable task become one result
 // (SEED-RULES "Coalitions": Concatenate, Merge of JSON objects, Vote by majority, FirstValid).
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export const AGGREGATIONS = ['Concatenate', 'Merge', 'Vote', 'FirstValid'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];

@@ -7,8 +7,9 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/coalition-store.js';
 import type { CoalitionRow, MemberRow, SubtaskRow } from '../../db/coalition-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireHireable } from '../agents/profiles.js';
+import { parties } from '../governance/evaluate.js';
 import { dealsWith } from '../governance/policies.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
@@ -85,6 +86,22 @@ function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonly stri
 export function settlementPayees(db: Db, coalitionId: string): string[] {
   const c = requireCoalition(db, coalitionId);
   return payees(c, store.members(db, c.id), store.subtasks(db, c.id, c.round)).map((m) => m.agentId);
+}
+
+/** What a lead's call names: an agent it seats, the holder of a subtask it judges, or the pool's payees. */
+export type LeadAction = { agentId: string } | { subtaskKey: string } | 'settlement';
+
+/**
+ * The agents a call of the funder or the coordinator seats or pays, as the gate sees
+ * them. Asked of anyone else it names nobody: the handler refuses them, and the gate must
+ * not first answer "your sponsor blocks X" about a coalition they cannot see.
+ */
+export function leadCounterparties(db: Db, callerId: string, coalitionId: string, action: LeadAction): string[] {
+  const c = store.getCoalition(db, coalitionId);
+  if (!c || (c.funderId !== callerId && c.coordinatorId !== callerId)) return [];
+  if (action === 'settlement') return parties(...settlementPayees(db, c.id));
+  if ('agentId' in action) return parties(action.agentId);
+  return parties(store.subtasks(db, c.id, c.round).find((s) => s.key === action.subtaskKey)?.assigneeId);
 }
 
 function joined(db: Db, id: string): string[] {
@@ -254,9 +271,9 @@ function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number
       key: s.key,
       title: s.title,
       weight: s.weight ?? 1,
-      dependsOn: JSON.stringify(s.depends_on ?? []),
+      dependsOn: s.depends_on ?? [],
       assigneeId: null,
-      bids: '[]',
+      bids: [],
       status: 'open',
       result: null,
       handedInAt: null,
@@ -318,8 +335,8 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
     if (!joined(db, c.id).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
     const s = requireSubtask(db, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
-    const bids = (JSON.parse(s.bids) as { agent_id: string; price_sats: number }[]).filter((b) => b.agent_id !== agentId);
-    store.updateSubtask(db, c.id, c.round, s.key, { bids: JSON.stringify([...bids, { agent_id: agentId, price_sats: input.priceSats }]), updatedAt: now(clock) });
+    const bids = s.bids.filter((b) => b.agent_id !== agentId);
+    store.updateSubtask(db, c.id, c.round, s.key, { bids: [...bids, { agent_id: agentId, price_sats: input.priceSats }], updatedAt: now(clock) });
     return coalitionView(db, c.id, agentId);
   });
 }
@@ -338,7 +355,7 @@ export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coali
     const strict = c.coalitionType === 'Hierarchical' || c.coalitionType === 'Market';
     const allowed = strict ? c.coordinatorId === byId || (!c.coordinatorId && isLead(c, byId)) : isLead(c, byId) || byId === input.assigneeId;
     if (!allowed) throw new MarketError('FORBIDDEN', strict ? 'Only the coordinator assigns subtasks here.' : 'Assign yourself, or ask the coordinator.');
-    if (c.coalitionType === 'Market' && !(JSON.parse(s.bids) as { agent_id: string }[]).some((b) => b.agent_id === input.assigneeId)) {
+    if (c.coalitionType === 'Market' && !s.bids.some((b) => b.agent_id === input.assigneeId)) {
       throw new MarketError('CONFLICT', `${input.assigneeId} has not bid on ${s.key}.`);
     }
     store.updateSubtask(db, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
@@ -354,8 +371,8 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
     const s = requireSubtask(db, c, input.key);
     if (s.assigneeId !== agentId) throw new MarketError('FORBIDDEN', `Subtask ${s.key} is not assigned to you.`);
     if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
-    const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: JSON.parse(t.dependsOn) as string[], status: t.status as 'open' })));
-    if (!ready.includes(s.key)) throw new MarketError('CONFLICT', `Subtask ${s.key} waits for ${(JSON.parse(s.dependsOn) as string[]).join(', ')} to be accepted.`);
+    const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: t.dependsOn, status: t.status as 'open' })));
+    if (!ready.includes(s.key)) throw new MarketError('CONFLICT', `Subtask ${s.key} waits for ${s.dependsOn.join(', ')} to be accepted.`);
     // Checked here, while the assignee can still fix it: at completion nobody could.
     if (c.aggregation === 'Merge' && parseJsonObject(input.result) === null) {
       throw new MarketError('INVALID_INPUT', `Coalition ${c.id} merges its results as JSON objects: submit a JSON object such as {"${s.key}": ...}.`);
@@ -446,7 +463,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     const all = store.subtasks(db, c.id, c.round);
     const open = all.filter((s) => s.status !== 'accepted');
     if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
-    const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: JSON.parse(s.dependsOn) as string[] })));
+    const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: s.dependsOn })));
     const results = order.map((key) => all.find((s) => s.key === key)!.result ?? '');
     const { result, error } = aggregate(c.aggregation as Aggregation, results);
     if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
@@ -486,7 +503,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
  */
 function resultReader(lead: boolean, all: SubtaskRow[], viewerId: string): (s: SubtaskRow) => boolean {
   if (lead) return () => true;
-  const builtOn = new Set(all.filter((s) => s.assigneeId === viewerId).flatMap((s) => JSON.parse(s.dependsOn) as string[]));
+  const builtOn = new Set(all.filter((s) => s.assigneeId === viewerId).flatMap((s) => s.dependsOn));
   return (s) => s.assigneeId === viewerId || builtOn.has(s.key);
 }
 
@@ -513,10 +530,10 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
       key: s.key,
       untrusted_title: s.title,
       weight: s.weight,
-      depends_on: JSON.parse(s.dependsOn) as string[],
+      depends_on: s.dependsOn,
       assignee_id: s.assigneeId,
       status: s.status as SubtaskStatus,
-      bids: JSON.parse(s.bids) as { agent_id: string; price_sats: number }[],
+      bids: s.bids,
       untrusted_result: reads(s) ? s.result : null,
       untrusted_return_reason: reads(s) ? s.returnReason : null,
     })),

@@ -3,14 +3,14 @@ import type { Db } from '../../db/connection.js';
 import { listCoalitions, type CoalitionListRow, type CoalitionRole } from '../../db/coalition-store.js';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
-import type { CoalitionStatus } from './coalitions.js';
+import type { CoalitionStatus, CoalitionType } from './coalitions.js';
 
 export const COALITION_ROLES: readonly CoalitionRole[] = ['funder', 'coordinator', 'member', 'invited', 'open'];
 
 const view = (r: CoalitionListRow) => ({
   coalition_id: r.id,
-  coalition_type: r.coalitionType,
-  status: r.status,
+  coalition_type: r.coalitionType as CoalitionType,
+  status: r.status as CoalitionStatus,
   funder_id: r.funderId,
   coordinator_id: r.coordinatorId,
   pool_sats: msatsToSats(r.poolMsats),

@@ -1,7 +1,7 @@
 // How a coalition's pool is paid out (SEED-RULES "Coalitions"). Shares are floors so
 // nobody is paid a part of a unit that was not earned; the remainder goes to the
 // coordinator (or the first member), so the payouts always add up to the pool exactly.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export const PAYMENT_STRUCTURES = ['Equal', 'ProportionalToWork', 'Fixed'] as const;
 export type PaymentStructure = (typeof PAYMENT_STRUCTURES)[number];

@@ -1,6 +1,6 @@
 // Decomposable tasks (SEED-RULES "Coalitions"): subtasks depend on one another and the
 // graph may have no cycles, or some subtask could never become ready.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export interface SubtaskSpec {
   key: string;

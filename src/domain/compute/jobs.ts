@@ -1,14 +1,16 @@
 // Compute jobs: the gate allows a job at its maximum price, which is held on the agent's
-// wallet; routing picks the provider chain; the Nostr side (src/nostr/dvm-client.ts)
-// then runs it and comes back here to settle: the price actually paid is posted, the
-// rest released; a job that fails releases everything. Outcomes feed reputation.
+// wallet; routing picks the provider chain; the job's run (./job-run.ts, over the
+// compute transport) then asks the providers and comes back here to settle: the price
+// actually paid is posted, the rest released; a job that fails releases everything.
+// Outcomes feed reputation.
 import { nip19 } from 'nostr-tools';
 import type { Db } from '../../db/connection.js';
 import { getHold } from '../../db/ledger-store.js';
 import * as store from '../../db/provider-store.js';
 import type { JobRow } from '../../db/provider-store.js';
+import type { StoredAttempt } from '../../db/json-columns.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, externalAccountFor } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
@@ -89,11 +91,11 @@ export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInp
       id,
       agentId: input.agentId,
       kind: input.kind,
-      input: JSON.stringify(input.input),
-      params: JSON.stringify(input.params),
+      input: input.input,
+      params: input.params,
       maxPriceMsats,
       failoverPolicy: input.failoverPolicy,
-      chain: JSON.stringify(ranked.map((r) => r.provider.id)),
+      chain: ranked.map((r) => r.provider.id),
       timeoutSeconds: input.timeoutSeconds,
       encrypted: input.encrypted,
       holdId: hold.id,
@@ -101,7 +103,7 @@ export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInp
       providerId: null,
       costMsats: 0,
       result: null,
-      attempts: '[]',
+      attempts: [],
       error: null,
       createdAt: now,
       updatedAt: now,
@@ -118,7 +120,7 @@ export function requireJob(db: Db, id: string): JobRow {
 
 /** The chain with what the Nostr side needs: each provider's public key. */
 export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] {
-  return (JSON.parse(job.chain) as string[]).flatMap((id) => {
+  return job.chain.flatMap((id) => {
     const p = store.getProvider(db, id);
     if (!p) return [];
     const decoded = nip19.decode(p.npub);
@@ -126,17 +128,8 @@ export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] 
   });
 }
 
-export interface Attempt {
-  provider_id: string;
-  outcome: 'completed' | 'failed' | 'retry' | 'cancelled';
-  /** In our words. */
-  detail: string;
-  /** What the provider itself said (a NIP-90 error status's text): its own words, untrusted. */
-  untrusted_provider_message?: string;
-  response_ms?: number;
-  /** The NIP-90 request event this attempt published (what a cancellation deletes). */
-  request_id?: string;
-}
+/** One provider asked, and how it went (stored with the job). */
+export type Attempt = StoredAttempt;
 
 export function claimJob(db: Db, clock: Clock, id: string): boolean {
   return db.write(() => store.updateJob(db, id, ['queued'], { status: 'running', updatedAt: clock.now().toISOString() }));
@@ -145,7 +138,7 @@ export function claimJob(db: Db, clock: Clock, id: string): boolean {
 export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void {
   db.write(() => {
     const j = requireJob(db, id);
-    store.updateJob(db, id, ['running'], { attempts: JSON.stringify([...(JSON.parse(j.attempts) as Attempt[]), a]), updatedAt: clock.now().toISOString() });
+    store.updateJob(db, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
     if (a.outcome === 'completed' || a.outcome === 'failed') store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
   });
 }
@@ -223,7 +216,7 @@ export function jobView(j: JobRow) {
     cost_sats: Math.ceil(j.costMsats / 1000),
     max_price_sats: msatsToSats(j.maxPriceMsats),
     untrusted_result: j.result,
-    attempts: JSON.parse(j.attempts) as Attempt[],
+    attempts: j.attempts,
     error: j.error,
     created_at: j.createdAt,
   };

@@ -8,7 +8,7 @@ import { getHold } from '../../db/ledger-store.js';
 import * as store from '../../db/provider-store.js';
 import type { ComputePaymentRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { absorbAsOperatorCost } from '../ledger/operator-costs.js';
 import type { PaymentRail } from '../payments/rail.js';

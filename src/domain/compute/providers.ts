@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/provider-store.js';
 import type { ProviderRow } from '../../db/provider-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
@@ -39,10 +39,10 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
       npub: input.npub,
       name: input.name,
       about: input.about ?? null,
-      kinds: JSON.stringify([...new Set(input.kinds)].sort()),
+      kinds: [...new Set(input.kinds)].sort(),
       priceMsats: satsToMsats(input.priceSats),
-      regions: JSON.stringify(input.regions),
-      residency: JSON.stringify(input.dataResidency),
+      regions: input.regions,
+      residency: input.dataResidency,
       source: 'local',
       approved: o.autoApprove,
       completed: 0,
@@ -103,10 +103,10 @@ export function providerView(db: Db, clock: Clock, p: ProviderRow) {
     npub: p.npub,
     name: p.name,
     untrusted_about: p.about,
-    kinds: JSON.parse(p.kinds) as number[],
+    kinds: p.kinds,
     price_sats: msatsToSats(p.priceMsats),
-    regions: JSON.parse(p.regions) as string[],
-    data_residency: JSON.parse(p.residency) as string[],
+    regions: p.regions,
+    data_residency: p.residency,
     source: p.source,
     approved: p.approved,
     tier,
@@ -159,10 +159,10 @@ export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o
     const fields = {
       name: a.name,
       about: a.about,
-      kinds: JSON.stringify([...new Set(kinds)].sort()),
+      kinds: [...new Set(kinds)].sort(),
       priceMsats: a.priceMsats,
-      regions: JSON.stringify(a.regions),
-      residency: JSON.stringify(a.residency.filter((r) => a.regions.includes(r))),
+      regions: a.regions,
+      residency: a.residency.filter((r) => a.regions.includes(r)),
       updatedAt: now,
     };
     if (!existing) {

@@ -2,7 +2,7 @@
 // criteria, score by reputation, price and latency (price and latency normalised over
 // the candidates that survived the filter), keep the top N, and let the failover policy
 // walk them. Pure and allocation-light: it runs over every known provider per job.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { TIER_BENEFITS, type Tier } from './reputation.js';
 
 export interface RoutableProvider {

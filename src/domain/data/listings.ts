@@ -5,8 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/data-store.js';
 import type { ListingRow } from '../../db/data-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
-import { toFtsQuery } from '../fts-query.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
@@ -89,10 +88,8 @@ export interface ListingSearch {
 
 export function searchListings(db: Db, q: ListingSearch): Page<ReturnType<typeof listingView>> {
   const offset = q.cursor ? (decodeCursor(q.cursor, { offset: 'number' }).offset as number) : 0;
-  const match = q.query ? toFtsQuery(q.query) : null;
-  if (q.query && match === null) return { items: [], next_cursor: null };
   const rows = store.searchListings(db, {
-    match,
+    text: q.query,
     listingType: q.listingType,
     format: q.format,
     license: q.license,
@@ -113,7 +110,7 @@ export function listingView(l: ListingRow) {
     seller_id: l.sellerId,
     untrusted_title: l.title,
     untrusted_description: l.description,
-    listing_type: l.listingType,
+    listing_type: l.listingType as ListingType,
     format: l.format,
     size_bytes: l.sizeBytes,
     record_count: l.recordCount,

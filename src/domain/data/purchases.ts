@@ -6,12 +6,13 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/data-store.js';
 import type { PurchaseRow } from '../../db/data-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats } from '../money.js';
+import { parties } from '../governance/evaluate.js';
 import { decodeCursor, encodeCursor, toPage } from '../pagination.js';
 import { issueGrant } from './grants.js';
 import { requireListing } from './listings.js';
@@ -171,7 +172,7 @@ function purchaseSummary(p: PurchaseRow) {
   return {
     purchase_id: p.id,
     listing_id: p.listingId,
-    status: p.status,
+    status: p.status as PurchaseStatus,
     buyer_id: p.buyerId,
     seller_id: p.sellerId,
     price_sats: msatsToSats(p.priceMsats),
@@ -206,4 +207,23 @@ export function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: str
       ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil)
       : null,
   };
+}
+
+/**
+ * How the gate sees buying a listing: its price, paid to its seller. An unknown listing
+ * passes as a zero-sats action with nobody; the handler then says NOT_FOUND.
+ */
+export function purchaseTerms(db: Db, listingId: string): { amountMsats: number; counterparties: string[] } {
+  const l = store.getListing(db, listingId);
+  return { amountMsats: l?.priceMsats ?? 0, counterparties: parties(l?.sellerId) };
+}
+
+/**
+ * Whom confirming a purchase pays: its seller, when the buyer confirms its own purchase
+ * with a matching hash or none. A mismatch pays nobody (it opens a dispute).
+ */
+export function confirmationCounterparties(db: Db, buyerId: string, purchaseId: string, receivedSha256: string | undefined): string[] {
+  const p = store.getPurchase(db, purchaseId);
+  const pays = p !== undefined && p.buyerId === buyerId && (receivedSha256 === undefined || receivedSha256.toLowerCase() === p.sha256.toLowerCase());
+  return pays ? [p.sellerId] : [];
 }

@@ -3,7 +3,7 @@
 // freezes it) and how a frozen deal settles once the operator decides.
 import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireBounty, requireSubmission } from '../bounties/bounties.js';
 import { earnedMsats } from '../bounties/reward.js';
 import { refundHeldPurchase, requirePurchase, settlePurchase } from '../data/purchases.js';
@@ -13,7 +13,10 @@ import * as skills from '../../db/skills-store.js';
 import { currentContract, expireContract, requireContract, settleContract } from '../hiring/contracts.js';
 import { voidHold } from '../ledger/holds.js';
 import { formatSats, satsToMsats } from '../money.js';
-import type { SubjectKind } from './disputes.js';
+
+/** The deals a dispute can be about. */
+export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 export interface Claim {
   respondentId: string;

@@ -9,18 +9,16 @@ import * as hiring from '../../db/hiring-store.js';
 import type { DisputeRow } from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { agentReputation } from '../agents/reputation.js';
 import * as data from '../../db/data-store.js';
 import { agentAccountId } from '../ledger/accounts.js';
-import { claimFor, settleFrozen } from './deals.js';
+import { claimFor, settleFrozen, type SubjectKind } from './deals.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 
 export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge', 'Fraud', 'Other'] as const;
 export type DisputeType = (typeof DISPUTE_TYPES)[number];
-export const SUBJECT_KINDS = ['contract', 'purchase', 'bounty', 'job', 'skill_usage'] as const;
-export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 export const RESOLUTIONS = ['RefundFull', 'RefundPartial', 'NoRefund'] as const;
 export const DISPUTE_STATUSES = ['Open', 'UnderReview', 'Resolved', 'Withdrawn'] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
@@ -63,7 +61,7 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
       disputeType: input.disputeType,
       amountMsats,
       maxMsats: claim.maxMsats,
-      evidence: JSON.stringify(input.evidence),
+      evidence: input.evidence,
       response: null,
       status: 'Open',
       resolution: null,
@@ -152,7 +150,7 @@ export function disputeView(d: DisputeRow) {
     amount_sats: msatsToSats(d.amountMsats),
     at_stake_sats: msatsToSats(d.maxMsats),
     // The claimant's words, read by the respondent and the operator.
-    evidence: (JSON.parse(d.evidence) as { description: string; sha256?: string }[]).map(({ description, ...rest }) => ({ untrusted_description: description, ...rest })),
+    evidence: d.evidence.map(({ description, ...rest }) => ({ untrusted_description: description, ...rest })),
     untrusted_response: d.response,
     resolution: d.resolution,
     refund_sats: msatsToSats(d.refundMsats),

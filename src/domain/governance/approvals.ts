@@ -7,7 +7,7 @@ import * as store from '../../db/governance-store.js';
 import type { ApprovalRow } from '../../db/governance-store.js';
 import { updateIdempotencyResult } from '../../db/idempotency-store.js';
 import type { Clock } from '../clock.js';
-import { isMarketError, MarketError } from '../errors.js';
+import { isMarketError, MarketError } from '../../core/errors.js';
 import { requireAgent } from '../agents/registry.js';
 import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
@@ -53,13 +53,13 @@ export interface Decider {
   id: string;
 }
 
-/** Runs an approved call as its agent; provided by the tool layer, which knows the tools. */
+/** Runs an approved call as its agent; provided by the composition root (src/approved-calls.ts), which knows the tools. */
 export type ApprovedCallRunner = (approval: ApprovalRow) => Record<string, unknown>;
 
 export function createApproval(
   db: Db,
   clock: Clock,
-  a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'resultJson' | 'updatedAt' | 'agentSeenAt'> & { ttlHours: number },
+  a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'result' | 'updatedAt' | 'agentSeenAt'> & { ttlHours: number },
 ): ApprovalRow {
   const now = clock.now();
   const id = newId('ap');
@@ -82,7 +82,7 @@ function feeReserveSats(args: Record<string, unknown>): number | undefined {
 }
 
 export function approvalView(a: ApprovalRow): ApprovalView {
-  const args = JSON.parse(a.argsJson) as Record<string, unknown>;
+  const { args } = a;
   const feeReserve = feeReserveSats(args);
   return {
     approval_id: a.id,
@@ -100,7 +100,7 @@ export function approvalView(a: ApprovalRow): ApprovalView {
     expires_at: a.expiresAt,
     decided_at: a.decidedAt,
     decision_reason: a.decisionReason,
-    ...(a.resultJson ? { result: JSON.parse(a.resultJson) as Record<string, unknown> } : {}),
+    ...(a.result ? { result: a.result } : {}),
   };
 }
 
@@ -132,7 +132,7 @@ export function readOwnApproval(db: Db, clock: Clock, approvalId: string, caller
 }
 
 function expire(db: Db, clock: Clock, a: ApprovalRow): void {
-  if (!store.finishApproval(db, { id: a.id, status: 'expired', at: clock.now().toISOString(), by: null, reason: 'expired unanswered', resultJson: null })) return;
+  if (!store.finishApproval(db, { id: a.id, status: 'expired', at: clock.now().toISOString(), by: null, reason: 'expired unanswered', result: null })) return;
   notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, status: 'expired' });
 }
 
@@ -220,7 +220,7 @@ export function decideApproval(
       message: input.reason ?? null,
     });
     if (input.decision === 'deny') {
-      store.finishApproval(db, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, resultJson: null });
+      store.finishApproval(db, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
     } else {
       let status: ApprovalStatus = 'executed';
       let result: Record<string, unknown>;
@@ -239,7 +239,7 @@ export function decideApproval(
         status = 'failed';
         result = { error: error.toJSON() };
       }
-      store.finishApproval(db, { id: a.id, status, at: now, by, reason: input.reason ?? null, resultJson: JSON.stringify(result) });
+      store.finishApproval(db, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
       recordAudit(db, clock, {
         ...auditBase,
         caller: { role: 'agent', id: a.agentId },
@@ -248,7 +248,7 @@ export function decideApproval(
         rule: 'approval.granted',
         message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
       });
-      if (a.idempotencyKey && status === 'executed') updateIdempotencyResult(db, a.agentId, a.tool, a.idempotencyKey, JSON.stringify(result));
+      if (a.idempotencyKey && status === 'executed') updateIdempotencyResult(db, a.agentId, a.tool, a.idempotencyKey, result);
     }
     notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
     return { view: approvalView(store.getApproval(db, a.id)!) };

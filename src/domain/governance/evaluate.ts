@@ -1,6 +1,6 @@
 // The policy decision, as a pure function of the policy and the facts the gate
 // gathered. Deny wins over escalate, escalate over allow; every outcome names its rule.
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { formatSats, msatsToSats } from '../money.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
 import type { ActionType, Budget, BudgetPeriod, Policy, PolicyTrigger, TriggerCondition } from './policy.js';

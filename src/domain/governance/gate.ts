@@ -7,9 +7,9 @@ import * as governance from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import { findIdempotencyRecord, saveIdempotencyRecord } from '../../db/idempotency-store.js';
 import { hasPaid } from '../../db/ledger-store.js';
-import { canonicalHash, canonicalJson } from '../canonical-json.js';
+import { canonicalHash } from '../../core/canonical-json.js';
 import type { Clock } from '../clock.js';
-import { ERROR_CODES, MarketError, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, MarketError, type ErrorCode } from '../../core/errors.js';
 import { refreshLifecycle, setAgentStatus } from '../agents/lifecycle.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
 import { requireAgent } from '../agents/registry.js';
@@ -93,7 +93,7 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
         agentId: call.agentId,
         sponsorId: agent.sponsorId,
         tool: call.tool,
-        argsJson: canonicalJson(call.args),
+        args: call.args,
         idempotencyKey: call.idempotencyKey ?? null,
         actionType: action.actionType,
         amountMsats: action.amountMsats,
@@ -132,7 +132,7 @@ function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>
     tool: call.tool,
     key: call.idempotencyKey,
     argsHash: canonicalHash(call.args),
-    resultJson: JSON.stringify(result),
+    result,
     createdAt: clock.now().toISOString(),
   });
 }
@@ -142,7 +142,7 @@ function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>
  * what became of the approval since. Other arguments under the same key are refused.
  */
 function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>): GateAnswer<T> | { kind: 'refused'; error: MarketError } | undefined {
-  const earlier = findIdempotencyRecord(db, call.agentId, call.tool, call.idempotencyKey!);
+  const earlier = findIdempotencyRecord<Record<string, unknown>>(db, call.agentId, call.tool, call.idempotencyKey!);
   if (!earlier) return undefined;
   if (earlier.argsHash !== canonicalHash(call.args)) {
     throw new MarketError(
@@ -151,20 +151,20 @@ function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknow
         'Use a new key for a new request, or repeat the original arguments to get the original result.',
     );
   }
-  const first = JSON.parse(earlier.resultJson) as Record<string, unknown>;
+  const first = earlier.result;
   if (first.status !== 'pending_approval') return { kind: 'result', result: first as T, warnings: [] };
   const approval = loadApproval(db, clock, first.approval_id as string);
   switch (approval.status) {
     case 'pending':
       return { kind: 'pending', pending: pendingAnswer(approval) };
     case 'executed':
-      return { kind: 'result', result: JSON.parse(approval.resultJson!) as T, warnings: [] };
+      return { kind: 'result', result: approval.result as T, warnings: [] };
     case 'expired':
       return { kind: 'refused', error: new MarketError('APPROVAL_EXPIRED', `Approval ${approval.id} expired unanswered; the call did not run. Call again with a new idempotency_key to ask again.`) };
     case 'denied':
       return { kind: 'refused', error: new MarketError('POLICY_DENIED', `Your sponsor denied approval ${approval.id}${approval.decisionReason ? `: ${approval.decisionReason}` : ''}.`) };
     default: {
-      const failed = JSON.parse(approval.resultJson ?? '{}') as { error?: { code: string; message: string } };
+      const failed = approval.result ?? {};
       const code = (ERROR_CODES as readonly string[]).includes(failed.error?.code ?? '') ? (failed.error!.code as ErrorCode) : 'INTERNAL';
       return { kind: 'refused', error: new MarketError(code, failed.error?.message ?? `Approval ${approval.id} failed.`) };
     }

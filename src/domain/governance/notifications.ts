@@ -7,6 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
+import { fromJsonText, toJsonText, type JsonText, type StoredWebhookEvent } from '../../db/json-columns.js';
 import type { Clock } from '../clock.js';
 import { approvalUrl } from './approval-link.js';
 
@@ -25,10 +26,12 @@ export const SIGNATURE_HEADER = 'x-marketplace-signature';
  * address. Added at delivery rather than when queued, because events are also queued
  * where no address is known (the command line's decisions, a stdio server).
  */
-export function deliveredBody(payload: string, publicUrl: string | null): string {
+export function deliveredBody(payload: JsonText<StoredWebhookEvent>, publicUrl: string | null): string {
   if (!publicUrl) return payload;
-  const event = JSON.parse(payload) as { event: string; data: { approval_id?: unknown; approval?: { approval_id?: unknown } } };
-  const approvalId = event.data.approval_id ?? event.data.approval?.approval_id;
+  const event = fromJsonText(payload);
+  // Requests carry the approval itself, decisions its id.
+  const { approval } = event.data;
+  const approvalId = event.data.approval_id ?? (typeof approval === 'object' && approval !== null && 'approval_id' in approval ? approval.approval_id : undefined);
   if (!event.event.startsWith('approval.') || typeof approvalId !== 'string') return payload;
   return JSON.stringify({ ...event, data: { ...event.data, approval_url: approvalUrl(publicUrl, approvalId) } });
 }
@@ -39,7 +42,7 @@ export function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: Sp
   if (!sponsor?.webhookUrl) return;
   const id = newId('wh');
   const createdAt = clock.now().toISOString();
-  store.insertDelivery(db, { id, sponsorId, event, payload: JSON.stringify({ id, event, created_at: createdAt, data }), createdAt });
+  store.insertDelivery(db, { id, sponsorId, event, payload: toJsonText({ id, event, created_at: createdAt, data }), createdAt });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { refusesCounterparty } from './evaluate.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from './policy.js';
 

@@ -2,7 +2,7 @@
 // console's policy editor both read it here, then hand the document to the same
 // setAgentPolicy, so both are validated and versioned alike.
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { assertStorableInput } from '../input-text.js';
 import type { Policy } from './policy.js';
 

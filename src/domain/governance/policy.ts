@@ -1,7 +1,7 @@
 // The autonomy policy document (shared/TOOLS.md, SEED-RULES "Autonomy policy" and
 // "Budget"): what a sponsor lets one agent do alone, and what must come back to it.
 import { z } from 'zod';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export const AUTONOMY_LEVELS = ['Supervised', 'SemiAutonomous', 'Autonomous'] as const;
 

@@ -2,7 +2,7 @@
 // terminate them. Each is checked for ownership and audited like a gate decision.
 import type { Db } from '../../db/connection.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { setAgentStatus } from '../agents/lifecycle.js';
 import type { StoredAgentStatus } from '../agents/runway.js';
 import { requireAgent } from '../agents/registry.js';

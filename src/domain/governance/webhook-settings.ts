@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export function setSponsorWebhook(db: Db, sponsorId: string, url: string | null): { sponsor_id: string; url: string | null; secret: string | null } {
   if (url !== null) {

@@ -21,7 +21,7 @@ import * as hiring from '../../db/hiring-store.js';
 import type { ContractRow } from '../../db/hiring-store.js';
 import * as identity from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { agentReputation } from '../agents/reputation.js';
 import { agentProfile, directoryFit, requireHireable, type AgentProfile, type FilterMiss } from '../agents/profiles.js';
 import { agentAccountId, ESCROW } from '../ledger/accounts.js';
@@ -137,7 +137,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       hirerId: input.hirerId,
       agentId,
       description: input.description,
-      requiredSkills: JSON.stringify(input.requiredSkills),
+      requiredSkills: input.requiredSkills,
       budgetMsats,
       agreedMsats: budgetMsats,
       holdId: hold.id,
@@ -388,7 +388,7 @@ export function contractView(c: ContractRow) {
     agent_id: c.agentId,
     // The hirer wrote it and the worker reads it (and the reason of a rejection): data, never instructions.
     untrusted_description: c.description,
-    required_skills: JSON.parse(c.requiredSkills) as string[],
+    required_skills: c.requiredSkills,
     budget_sats: msatsToSats(c.budgetMsats),
     agreed_sats: msatsToSats(c.agreedMsats),
     escrow_sats: open ? msatsToSats(c.budgetMsats) : 0,
@@ -408,3 +408,9 @@ export function contractView(c: ContractRow) {
 }
 
 export type ContractView = ReturnType<typeof contractView>;
+
+/** Whom reviewing a delivery pays: the worker, when its hirer accepts; a rejection pays nobody. */
+export function deliveryReviewCounterparties(db: Db, hirerId: string, contractId: string, decision: 'accept' | 'reject'): string[] {
+  const c = hiring.getContract(db, contractId);
+  return c?.hirerId === hirerId && decision === 'accept' ? [c.agentId] : [];
+}

@@ -2,7 +2,7 @@
 // sign for it, e.g. NIP-90 job requests), or an imported npub (public key only).
 import { nip19 } from 'nostr-tools';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export interface NostrIdentity {
   npub: string;

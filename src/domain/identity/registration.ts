@@ -4,7 +4,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/identity-store.js';
 import type { PrincipalKind } from '../../db/identity-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccount, sponsorAccount, SYSTEM_ACCOUNTS } from '../ledger/accounts.js';
 import { openAccount } from '../ledger/transfers.js';

@@ -5,14 +5,17 @@ import { msatsToSats } from '../money.js';
 import { decodeCursor, encodeCursor, toPage, type Page } from '../pagination.js';
 import type { EntryType } from './entry-types.js';
 
+/** posted: money moved; pending: a hold was placed; post/void/expire: how a hold ended. */
+export const TRANSFER_PHASES = ['posted', 'pending', 'post', 'void', 'expire'] as const;
+export type TransferPhase = (typeof TRANSFER_PHASES)[number];
+
 export interface HistoryItem {
   id: string;
   entry_type: string;
   amount_sats: number;
   amount_msats: number;
   direction: 'debit' | 'credit';
-  /** posted: money moved; pending: a hold was placed; post/void/expire: how a hold ended. */
-  phase: string;
+  phase: TransferPhase;
   counterparty: string;
   description: string;
   /** Text the payer wrote: data, never instructions. */
@@ -39,7 +42,7 @@ function toItem(accountId: string, row: TransferRow): HistoryItem {
     amount_sats: msatsToSats(row.amountMsats),
     amount_msats: row.amountMsats,
     direction: debit ? 'debit' : 'credit',
-    phase: row.phase,
+    phase: row.phase as TransferPhase,
     counterparty: debit ? row.creditAccountId : row.debitAccountId,
     description: row.description,
     untrusted_memo: row.memo,

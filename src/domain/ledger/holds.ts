@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/ledger-store.js';
 import type { HoldRow } from '../../db/ledger-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { appendTransfer, assertCanDebit, loadPair, type Transfer, type TransferRequest } from './transfers.js';
 
 export type Hold = HoldRow;

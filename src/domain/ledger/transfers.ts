@@ -7,7 +7,7 @@ import * as store from '../../db/ledger-store.js';
 import type { AccountRow, BalanceDelta, TransferRow } from '../../db/ledger-store.js';
 import { storedText } from '../../db/stored-text.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { addMsats, checkedMsats, formatSats, msatsToSats } from '../money.js';
 import type { AccountBalance, AccountSpec } from './accounts.js';

@@ -5,7 +5,7 @@ import type { Db } from '../../db/connection.js';
 import * as store from '../../db/payments-store.js';
 import type { InvoiceRow } from '../../db/payments-store.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, externalAccountFor, sponsorAccountId } from '../ledger/accounts.js';
 import { postTransfer } from '../ledger/transfers.js';
@@ -47,7 +47,8 @@ export function requestTopup(db: Db, clock: Clock, railName: string, owner: Owne
     createdAt: clock.now().toISOString(),
   };
   db.write(() => store.insertInvoice(db, row));
-  return { invoice_id: row.id };
+  // The top-up as requested: its invoice is asked of the wallet once the call has committed (makeTopupInvoice).
+  return invoiceView(row);
 }
 
 /** Asks the wallet for the invoice of a requested top-up, once. */

@@ -2,7 +2,7 @@
 // withdrawal holds money for it, it must name an amount, equal what is being paid, not
 // have expired, and be for the network the wallet is on. Pure, so each rule is tested alone.
 import { decode } from 'light-bolt11-decoder';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export const NETWORKS = ['bitcoin', 'testnet', 'signet', 'regtest'] as const;
 export type Network = (typeof NETWORKS)[number];

@@ -4,7 +4,7 @@
 // addresses only, no body in errors), and only after the gate has allowed the withdrawal.
 // The invoice it returns is then checked like any other before it is paid.
 import { publicFetch, type FetchPolicy } from '../../net/public-fetch.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 const ADDRESS = /^([a-z0-9._+-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::(\d{1,5}))?$/i;
 

@@ -10,7 +10,7 @@ import * as store from '../../db/payments-store.js';
 import type { WithdrawalRow } from '../../db/payments-store.js';
 import type { FetchPolicy } from '../../net/public-fetch.js';
 import type { Clock } from '../clock.js';
-import { isMarketError, MarketError } from '../errors.js';
+import { isMarketError, MarketError } from '../../core/errors.js';
 import { newId } from '../ids.js';
 import { agentAccountId, externalAccountFor } from '../ledger/accounts.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';

@@ -3,7 +3,7 @@
 // parse: a megabyte of `+1 415 ` or of floats is hundreds of thousands of them, minutes
 // of one thread. Past either limit the scan stops and the text is refused, since what
 // was not read cannot be said to be clean.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 /** Candidates the phone finder may try and fail to parse, over all texts one budget covers. */
 export const MAX_PHONE_CANDIDATES = 10_000;

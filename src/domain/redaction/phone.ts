@@ -2,11 +2,11 @@
 // country's numbering plan) and then filtered, because its finder reads any run of
 // digits that could be dialled as a number: in data samples those are ids, amounts,
 // timestamps and lists of version numbers far more often than phones.
-import { PhoneNumberMatcher, type NumberFound } from 'libphonenumber-js';
+import { PhoneNumberMatcher, type CountryCode, type NumberFound } from 'libphonenumber-js';
 import type { ScanBudget } from './budget.js';
 
 /** Numbers in national format are read as US ones; international (+CC) ones are read as written. */
-const DEFAULT_COUNTRY = 'US';
+const DEFAULT_COUNTRY: CountryCode = 'US';
 
 /**
  * Stretches of text between characters no phone number contains (letters, JSON's quotes
@@ -16,11 +16,11 @@ const DEFAULT_COUNTRY = 'US';
 const STRETCH = /[^\p{L}\p{M},;:"'{}<>=!?&*^%$@|\\`_]+/gu;
 const DIGIT_GROUP = /\p{Nd}+/gu;
 
-/** `maxTries` is documented on the matcher but missing from its types. */
-interface BoundedMatcher {
-  hasNext(): boolean;
-  next(): NumberFound | undefined;
-  maxTries: number;
+// `maxTries` (an option, and what is left of it on the matcher) is documented but missing from the types.
+declare module 'libphonenumber-js' {
+  interface PhoneNumberMatcher {
+    maxTries: number;
+  }
 }
 
 export function findPhoneNumbers(text: string, budget: ScanBudget): { start: number; end: number }[] {
@@ -30,11 +30,8 @@ export function findPhoneNumbers(text: string, budget: ScanBudget): { start: num
     // One character either side, so the finder's checks on what precedes and follows a number still see it.
     const from = Math.max(0, stretch.index - 1);
     const window = text.slice(from, stretch.index + stretch[0].length + 1);
-    const matcher = new (PhoneNumberMatcher as unknown as new (text: string, options: object) => BoundedMatcher)(window, {
-      defaultCountry: DEFAULT_COUNTRY,
-      v2: true,
-      maxTries: budget.phoneCandidatesLeft,
-    });
+    const options = { defaultCountry: DEFAULT_COUNTRY, v2: true as const, maxTries: budget.phoneCandidatesLeft };
+    const matcher = new PhoneNumberMatcher(window, options);
     while (matcher.hasNext()) {
       const p = matcher.next()!;
       if (writtenAsPhoneNumber(window.slice(p.startsAt, p.endsAt), p)) found.push({ start: from + p.startsAt, end: from + p.endsAt });

@@ -2,7 +2,7 @@
 // into its own ledger account (an agent's wallet, a sponsor's funding account).
 import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import type { Caller } from '../identity/caller.js';
 import { agentAccountId, sponsorAccountId } from '../ledger/accounts.js';
 

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
+import { toJsonText, type StoredListing, type StoredScan } from '../../db/json-columns.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { pricingSchema, referencePriceSats, type Pricing } from './pricing.js';
 import { DEFAULT_SPLIT, revenueSplitSchema, type RevenueSplit } from './revenue-split.js';
@@ -19,13 +20,8 @@ import { checkSkillFiles, skillContentHash, validateSkillName, type SkillFile } 
 import { assertTransition, type SkillStatus } from './status.js';
 
 
-export interface Listing {
-  name: string;
-  description: string;
-  tags: string[];
-  icon_url: string | null;
-  required_mcp_servers: string[];
-}
+/** How a version presents itself in the catalogue (stored with it). */
+export type Listing = StoredListing;
 
 export interface PublishInput {
   slug: string;
@@ -94,8 +90,7 @@ export function prepareVersion(input: VersionSource): PreparedVersion {
 }
 
 /** Findings as stored: a list (versions published before findings were capped), or the kept ones and a count of the rest. */
-export function storedFindings(json: string): VersionScan {
-  const stored = JSON.parse(json) as ScanFinding[] | VersionScan;
+export function storedFindings(stored: StoredScan): VersionScan {
   return Array.isArray(stored) ? { findings: stored, omitted: 0 } : stored;
 }
 
@@ -126,14 +121,14 @@ export function publishSkill(
         slug: input.slug,
         name: input.listing.name,
         description: input.listing.description,
-        tags: JSON.stringify(input.listing.tags),
+        tags: input.listing.tags,
         authorId: author.id,
         authorKind: author.kind,
         iconUrl: input.listing.icon_url,
-        requiredMcpServers: JSON.stringify(input.listing.required_mcp_servers),
-        pricing: JSON.stringify(pricing),
+        requiredMcpServers: input.listing.required_mcp_servers,
+        pricing,
         referencePriceSats: referencePriceSats(pricing),
-        revenueSplit: JSON.stringify(split),
+        revenueSplit: split,
         createdAt: now,
       });
       skill = store.skillBySlug(db, input.slug)!;
@@ -155,15 +150,15 @@ export function publishSkill(
     store.upsertDraftVersion(db, {
       skillId: skill.id,
       version: input.version,
-      listing: JSON.stringify(input.listing),
+      listing: input.listing,
       readme: input.readme ?? '',
       changelog: input.changelog ?? null,
-      pricing: JSON.stringify(pricing),
-      revenueSplit: JSON.stringify(split),
-      files: JSON.stringify(files),
+      pricing,
+      revenueSplit: split,
+      files: toJsonText(files),
       contentSha256,
-      signature: JSON.stringify(signature),
-      scanFindings: JSON.stringify(scan),
+      signature,
+      scanFindings: scan,
       createdAt: now,
     });
     return { skill_id: skill.id, slug: input.slug, version: input.version, status: 'Draft' as const, content_sha256: contentSha256, scan_findings: scan.findings, scan_findings_omitted: scan.omitted };
@@ -232,16 +227,15 @@ function refreshListing(db: Db, clock: Clock, skillId: string): void {
     store.indexSkill(db, { rowid: skill.rowid, remove: true });
     return;
   }
-  const listing = JSON.parse(latest.listing) as Listing;
-  const pricing = JSON.parse(latest.pricing) as Pricing;
+  const { listing, pricing } = latest;
   store.updateListing(db, {
     id: skillId,
     name: listing.name,
     description: listing.description,
-    tags: JSON.stringify(listing.tags),
+    tags: listing.tags,
     iconUrl: listing.icon_url,
-    requiredMcpServers: JSON.stringify(listing.required_mcp_servers),
-    pricing: latest.pricing,
+    requiredMcpServers: listing.required_mcp_servers,
+    pricing,
     referencePriceSats: referencePriceSats(pricing),
     revenueSplit: latest.revenueSplit,
     latestVersion: latest.version,
@@ -265,7 +259,7 @@ export interface SkillView {
   installs: number;
   tags: string[];
   author_id: string;
-  author_kind: string;
+  author_kind: AuthorKind;
   author_npub: string;
   required_mcp_servers: string[];
   scan_findings: ScanFinding[];
@@ -294,16 +288,16 @@ export function skillView(db: Db, slug: string): SkillView {
       changelog: v.changelog,
       scan_findings: countOf(storedFindings(v.scanFindings)),
     })),
-    pricing: JSON.parse(skill.pricing) as Pricing,
-    revenue_split: JSON.parse(skill.revenueSplit) as RevenueSplit,
+    pricing: skill.pricing,
+    revenue_split: skill.revenueSplit,
     rating: rating(skill),
     rating_count: skill.ratingCount,
     installs: skill.installs,
-    tags: JSON.parse(skill.tags) as string[],
+    tags: skill.tags,
     author_id: skill.authorId,
-    author_kind: skill.authorKind,
+    author_kind: skill.authorKind as AuthorKind,
     author_npub: authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind }).npub,
-    required_mcp_servers: JSON.parse(skill.requiredMcpServers) as string[],
+    required_mcp_servers: skill.requiredMcpServers,
     scan_findings: shown ? storedFindings(shown.scanFindings).findings : [],
   };
 }

@@ -6,7 +6,7 @@
 // anything else at DIR/<slug> is the user's and is never overwritten or removed.
 import { closeSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { INSTALL_MARKER_FILE, skillPathProblem, validateSkillName, type SkillFile } from './skill-md.js';
 
 /**

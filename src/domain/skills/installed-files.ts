@@ -40,6 +40,6 @@ export function installedSkillFiles(db: Db, agentId: string, slug: string): Inst
 }
 
 function describe(v: SkillVersionRow, skill: SkillRow): InstalledSkill {
-  const listing = JSON.parse(v.listing) as { name: string; description: string };
+  const { listing } = v;
   return { slug: skill.slug, name: listing.name, description: listing.description, version: v.version, status: v.status };
 }

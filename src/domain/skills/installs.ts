@@ -6,14 +6,14 @@ import type { Db } from '../../db/connection.js';
 import { getAgent } from '../../db/identity-store.js';
 import * as store from '../../db/skills-store.js';
 import type { InstallRow, SkillRow, SkillVersionRow } from '../../db/skills-store.js';
+import { fromJsonText } from '../../db/json-columns.js';
 import type { Clock } from '../clock.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { requireProvider } from '../compute/providers.js';
 import { authorOf, type AuthorKind } from './authors.js';
 import { chargeForSkill, type ChargeResult } from './charges.js';
 import { rating, requireSkill, requireVersion } from './catalogue.js';
 import { installCostSats, isMetered, usageCostSats, type Pricing } from './pricing.js';
-import type { RevenueSplit } from './revenue-split.js';
 import { isValidSkillSignature } from './signing.js';
 import { skillContentHash, type SkillFile } from './skill-md.js';
 
@@ -63,10 +63,10 @@ function installTarget(db: Db, agentId: string, skill: SkillRow, given: string |
 
 /** Refuses a version whose files or signature no longer match what its publisher signed. */
 function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): SkillFile[] {
-  const files = JSON.parse(v.files) as SkillFile[];
+  const files = fromJsonText(v.files);
   const author = authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind });
   const signed = { slug: skill.slug, version: v.version, contentSha256: v.contentSha256 };
-  if (skillContentHash(files) !== v.contentSha256 || !isValidSkillSignature(JSON.parse(v.signature), author.npub, signed)) {
+  if (skillContentHash(files) !== v.contentSha256 || !isValidSkillSignature(v.signature, author.npub, signed)) {
     throw new MarketError('CONFLICT', `${skill.slug}@${v.version} failed its integrity check (content hash or publisher signature): refused, nothing was charged. Report it to the operator.`);
   }
   return files;
@@ -79,7 +79,7 @@ function hasPaidOnce(db: Db, agentId: string, skillId: string): boolean {
 /** What an install costs and whom it pays: the creator and, when named, the referrer (OneTime skills are paid once). */
 export function quoteInstall(db: Db, agentId: string, slug: string, range?: string, referrerId?: string | null): { costSats: number; payees: string[] } {
   const skill = requireSkill(db, slug);
-  const pricing = JSON.parse(installTarget(db, agentId, skill, range).version.pricing) as Pricing;
+  const { pricing } = installTarget(db, agentId, skill, range).version;
   return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), payees: parties(skill.authorId, referrerId ?? null, null) };
 }
 
@@ -92,7 +92,7 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
     if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !getAgent(db, referrerId))) {
       throw new MarketError('INVALID_INPUT', 'referrer_id must be another existing agent, not you or the creator.');
     }
-    const pricing = JSON.parse(v.pricing) as Pricing;
+    const { pricing } = v;
     const before = store.findInstall(db, input.agentId, skill.id);
     const { costSats } = quoteInstall(db, input.agentId, input.slug, input.range, referrerId);
     const charged =
@@ -102,7 +102,7 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
             payerAgentId: input.agentId,
             skill,
             costSats,
-            split: JSON.parse(v.revenueSplit) as RevenueSplit,
+            split: v.revenueSplit,
             referrerId: before?.referrerId ?? referrerId,
             computeAgentId: null,
             kind: 'install',
@@ -201,7 +201,7 @@ function usageOf(input: UsageInput, pricing: Pricing) {
 export function quoteUsage(db: Db, input: UsageInput): { costSats: number; payees: string[] } {
   const skill = requireSkill(db, input.slug);
   const install = requireInstalled(db, input.agentId, skill);
-  const pricing = JSON.parse(requireVersion(db, skill, install.version).pricing) as Pricing;
+  const { pricing } = requireVersion(db, skill, install.version);
   const computeAgentId = computeShareTo(db, input.agentId, input.computeProviderId ?? null);
   return { costSats: usageCostSats(pricing, usageOf(input, pricing)), payees: parties(skill.authorId, install.referrerId, computeAgentId) };
 }
@@ -211,13 +211,13 @@ export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): Charg
     const skill = requireSkill(db, input.slug);
     const install = requireInstalled(db, input.agentId, skill);
     const v = requireVersion(db, skill, install.version);
-    const pricing = JSON.parse(v.pricing) as Pricing;
+    const { pricing } = v;
     const usage = usageOf(input, pricing);
     return chargeForSkill(db, clock, {
       payerAgentId: input.agentId,
       skill,
       costSats: usageCostSats(pricing, usage),
-      split: JSON.parse(v.revenueSplit) as RevenueSplit,
+      split: v.revenueSplit,
       referrerId: install.referrerId,
       computeAgentId: computeShareTo(db, input.agentId, input.computeProviderId ?? null),
       kind: 'usage',

@@ -2,10 +2,11 @@
 // whole sats; the ledger works in millisats, so every cost must still fit once multiplied
 // by 1000. Overflow is an error, never a wrap.
 import { z } from 'zod';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { MSATS_PER_SAT } from '../money.js';
+import type { StoredPricing } from '../../db/json-columns.js';
 
-export const PRICING_MODELS = ['Free', 'OneTime', 'PerCall', 'PerToken', 'Hybrid'] as const;
+export const PRICING_MODELS = ['Free', 'OneTime', 'PerCall', 'PerToken', 'Hybrid'] as const satisfies readonly StoredPricing['model'][];
 export type PricingModel = (typeof PRICING_MODELS)[number];
 
 type AmountField = 'sats' | 'per_call_sats' | 'per_1k_input_sats' | 'per_1k_output_sats';
@@ -52,7 +53,7 @@ export const pricingSchema = z
     if (pricing.model === 'OneTime' && pricing.sats === 0) {
       ctx.addIssue({ code: 'custom', path: ['sats'], message: 'OneTime pricing needs sats > 0; use model Free for a free skill' });
     }
-  });
+  }) satisfies z.ZodType<StoredPricing>; // what the database stores (src/db/json-columns.ts)
 
 export type Pricing = z.infer<typeof pricingSchema>;
 

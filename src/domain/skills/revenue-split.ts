@@ -2,7 +2,8 @@
 // no party is ever paid a sat that was not earned; the creator takes every remainder and
 // the share of any party that was not there, so the parts always add up to the total.
 import { z } from 'zod';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
+import type { StoredRevenueSplit } from '../../db/json-columns.js';
 
 const wholePct = z.number().int('must be a whole percentage').min(0, 'must be ≥ 0').max(100, 'must be ≤ 100');
 
@@ -18,7 +19,7 @@ export const revenueSplitSchema = z
     if (sum !== 100) {
       ctx.addIssue({ code: 'custom', path: [], message: `the four percentages must sum to 100, they sum to ${sum}` });
     }
-  });
+  }) satisfies z.ZodType<StoredRevenueSplit>; // what the database stores (src/db/json-columns.ts)
 
 export type RevenueSplit = z.infer<typeof revenueSplitSchema>;
 

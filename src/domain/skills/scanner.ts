@@ -4,20 +4,14 @@
 // installing agent against its user. The scan only reports; the reviewer decides.
 // Rules are line-based regexes, chosen to catch the common forms with few false alarms;
 // they are a first look, not a guarantee.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { MAX_SCAN_MS } from '../redaction/budget.js';
+import type { StoredScanFinding } from '../../db/json-columns.js';
 
-export type ScanCategory = 'secret' | 'dangerous_shell' | 'prompt_injection';
-export type ScanSeverity = 'high' | 'medium' | 'low';
-
-export interface ScanFinding {
-  rule: string;
-  category: ScanCategory;
-  severity: ScanSeverity;
-  path: string;
-  line: number;
-  excerpt: string;
-}
+/** One finding, as stored with the version. */
+export type ScanFinding = StoredScanFinding;
+export type ScanCategory = ScanFinding['category'];
+export type ScanSeverity = ScanFinding['severity'];
 
 export interface ScannedFile {
   path: string;

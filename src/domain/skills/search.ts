@@ -1,18 +1,17 @@
-// Searching the catalogue. User text only ever reaches FTS5 through toFtsQuery, which
-// quotes every term, so no query can inject FTS syntax (column filters, NEAR, *, …).
+// Searching the catalogue. The store turns the user's text into an FTS5 expression that
+// quotes every term (src/db/fts-query.ts), so no query can inject FTS syntax.
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
 import { searchSkillsOffThread } from '../../db/skill-search.js';
 import { decodeCursor, encodeCursor, type Page } from '../pagination.js';
 import { rating } from './catalogue.js';
-import { toFtsQuery } from '../fts-query.js';
 import type { Pricing } from './pricing.js';
 
 export type SearchSort = store.SearchFilter['sort'];
 export const SEARCH_SORTS = ['relevance', 'rating', 'installs', 'price', 'newest'] as const satisfies readonly SearchSort[];
 
-/** The store's filter, with user text instead of an FTS expression and a cursor instead of an offset. */
-export type SearchInput = Omit<store.SearchFilter, 'match' | 'offset' | 'sort'> & { query?: string; sort?: SearchSort; cursor?: string };
+/** The store's filter, with a cursor instead of an offset. */
+export type SearchInput = Omit<store.SearchFilter, 'text' | 'offset' | 'sort'> & { query?: string; sort?: SearchSort; cursor?: string };
 
 export interface SkillSummary {
   slug: string;
@@ -27,13 +26,11 @@ export interface SkillSummary {
   author_id: string;
 }
 
-/** The store's filter for a search, or null when the text holds no word (it matches nothing). */
-function filterFor(input: SearchInput): store.SearchFilter | null {
+/** The store's filter for a search. */
+function filterFor(input: SearchInput): store.SearchFilter {
   const offset = input.cursor ? (decodeCursor(input.cursor, { offset: 'number' }).offset as number) : 0;
-  const match = input.query ? toFtsQuery(input.query) : null;
-  if (input.query && match === null) return null;
   return {
-    match,
+    text: input.query,
     pricingModel: input.pricingModel,
     maxPriceSats: input.maxPriceSats,
     tags: input.tags,
@@ -53,11 +50,11 @@ function pageFrom(rows: store.SkillRow[], filter: store.SearchFilter, limit: num
     name: s.name,
     description: s.description,
     latest_version: s.latestVersion,
-    pricing: JSON.parse(s.pricing) as Pricing,
+    pricing: s.pricing,
     rating: rating(s),
     rating_count: s.ratingCount,
     installs: s.installs,
-    tags: JSON.parse(s.tags) as string[],
+    tags: s.tags,
     author_id: s.authorId,
   }));
   return { items, next_cursor: rows.length > limit ? encodeCursor({ offset: filter.offset + limit }) : null };
@@ -69,13 +66,11 @@ function pageFrom(rows: store.SkillRow[], filter: store.SearchFilter, limit: num
  */
 export async function searchCatalogue(db: Db, input: SearchInput): Promise<Page<SkillSummary>> {
   const filter = filterFor(input);
-  if (!filter) return { items: [], next_cursor: null };
   return pageFrom(await searchSkillsOffThread(db, filter), filter, input.limit);
 }
 
 /** The same page, searched here and now: for a domain function that needs it inside its own work. */
 export function searchCatalogueNow(db: Db, input: SearchInput): Page<SkillSummary> {
   const filter = filterFor(input);
-  if (!filter) return { items: [], next_cursor: null };
   return pageFrom(store.searchSkills(db, filter), filter, input.limit);
 }

@@ -4,7 +4,7 @@
 // version altered after signing (in the database, in transit, by anyone) is refused.
 import { nip19 } from 'nostr-tools';
 import { finalizeEvent, verifyEvent, type Event } from 'nostr-tools/pure';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export const SKILL_SIGNATURE_KIND = 30078;
 

@@ -7,7 +7,8 @@ import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
-import { MarketError, isMarketError } from '../errors.js';
+import { MarketError, isMarketError } from '../../core/errors.js';
+import type { StoredSkillFile } from '../../db/json-columns.js';
 
 export const SKILL_FILE = 'SKILL.md';
 export const MAX_NAME_CHARS = 64;
@@ -29,10 +30,8 @@ export interface SkillMd {
   body: string;
 }
 
-export interface SkillFile {
-  path: string;
-  content: string;
-}
+/** A file of a skill, as stored with its version. */
+export type SkillFile = StoredSkillFile;
 
 export interface LocalSkill {
   name: string;

@@ -1,6 +1,6 @@
 // The review workflow a skill version goes through (SEED-RULES "Skill status workflow").
 // Only these moves exist; anything else is a CONFLICT that names the moves that do.
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 
 export const SKILL_STATUSES = [
   'Draft',

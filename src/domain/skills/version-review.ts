@@ -4,7 +4,8 @@
 import semver from 'semver';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/skills-store.js';
-import { MarketError } from '../errors.js';
+import { fromJsonText } from '../../db/json-columns.js';
+import { MarketError } from '../../core/errors.js';
 import { MAX_PAGE_SIZE } from '../pagination.js';
 import { requireSkill, skillView, storedFindings } from './catalogue.js';
 import { searchCatalogueNow } from './search.js';
@@ -33,7 +34,7 @@ export function versionForReview(db: Db, slug: string, version?: string): Versio
     throw new MarketError('NOT_FOUND', version === undefined ? `Skill "${slug}" has no versions.` : `Skill "${slug}" has no version ${version} (it has: ${versions.map((x) => x.version).join(', ')}).`);
   }
   const scan = storedFindings(v.scanFindings);
-  const files = JSON.parse(v.files) as SkillFile[];
+  const files = fromJsonText(v.files);
   return {
     slug,
     version: v.version,

@@ -10,12 +10,13 @@ import { finalizeEvent, type Event } from 'nostr-tools/pure';
 import type { Db } from '../../db/connection.js';
 import * as store from '../../db/bounty-store.js';
 import type { BountyRow, SubmissionRow } from '../../db/bounty-store.js';
+import { toJsonText } from '../../db/json-columns.js';
 import { current, holdReward, isTrajectoryFormat, minQualityOf, requireOpen, requireSubmission, type SubmissionStatus } from '../bounties/bounties.js';
 import type { Check, Verification } from '../bounties/verification.js';
-import { canonicalHash, canonicalJson } from '../canonical-json.js';
+import { canonicalHash, canonicalJson } from '../../core/canonical-json.js';
 import type { Clock } from '../clock.js';
 import { signingKey, GRANT_KIND } from '../data/grants.js';
-import { MarketError } from '../errors.js';
+import { MarketError } from '../../core/errors.js';
 import { dealsWith } from '../governance/policies.js';
 import { newId } from '../ids.js';
 import { agentAccountId } from '../ledger/accounts.js';
@@ -147,11 +148,11 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
       bountyId: b.id,
       contributorId,
       // Nothing of a refused contribution is kept but its report.
-      samples: verification.passed ? JSON.stringify([pre.trajectory]) : null,
+      samples: verification.passed ? toJsonText<unknown[]>([pre.trajectory]) : null,
       sampleCount: 1,
       // The contributor's claims beside what the marketplace found, for the creator and the read-back.
-      metadata: JSON.stringify({ ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } satisfies Verified }),
-      verification: JSON.stringify(verification),
+      metadata: { ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } },
+      verification,
       status: verification.passed ? 'Accepted' : 'Rejected',
       acceptedSamples: verification.passed ? 1 : 0,
       paidMsats: 0,
@@ -164,7 +165,7 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
     store.insertHashes(db, b.id, id, [pre.hash, pre.sessionKey]);
     pay(db, clock, b, id, contributorId, rewardMsats);
     const receipt = signReceipt(db, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) });
-    store.updateSubmission(db, id, ['Accepted'], { receipt: JSON.stringify(receipt) });
+    store.updateSubmission(db, id, ['Accepted'], { receipt });
     return contributionView(requireSubmission(db, id));
   });
 }
@@ -222,15 +223,11 @@ function signReceipt(db: Db, clock: Clock, r: { contributionId: string; bountyId
   );
 }
 
-/** What the marketplace itself found, stored beside the contributor's claims. */
-interface Verified {
-  quality_score: number;
-  trajectory_hash: string;
-}
-
 function contributionView(s: SubmissionRow) {
-  const verification = JSON.parse(s.verification) as Verification;
-  const { verified } = JSON.parse(s.metadata) as { verified: Verified };
+  const { verification } = s;
+  // What the marketplace itself found, stored beside the contributor's claims when it took the contribution.
+  const { verified } = s.metadata;
+  if (!verified) throw new MarketError('INTERNAL', `Contribution ${s.id} was stored without what the marketplace verified.`);
   const { feeMsats, payeeMsats } = settlementShares(s.paidMsats);
   return {
     contribution_id: s.id,
@@ -244,7 +241,7 @@ function contributionView(s: SubmissionRow) {
     trajectory_hash: verified.trajectory_hash,
     verification,
     rejection_reason: s.reason,
-    receipt: s.receipt ? (JSON.parse(s.receipt) as Event) : null,
+    receipt: s.receipt,
     submitted_at: s.createdAt,
     // Accepted contributions are paid in the transaction that accepts them.
     paid_at: s.status === 'Accepted' && s.paidMsats > 0 ? s.updatedAt : null,

@@ -8,7 +8,7 @@ import type { Request } from 'express';
 import type { AppContext } from '../../context.js';
 import { listApprovalsPage } from '../../domain/governance/approvals.js';
 import { auditPage, type AuditItem, type AuditOutcome } from '../../domain/governance/audit.js';
-import { MarketError, isMarketError } from '../../domain/errors.js';
+import { MarketError, isMarketError } from '../../core/errors.js';
 import { parsePolicyText, policyAsYaml } from '../../domain/governance/policy-text.js';
 import type { Policy } from '../../domain/governance/policy.js';
 import { changeAgentStatus, getAgentPolicy, requireOwnAgent, setAgentPolicy, STATUS_ACTIONS } from '../../domain/governance/sponsor-actions.js';

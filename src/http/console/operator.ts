@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import type { AppContext } from '../../context.js';
 import { approveProvider, listProviderViews, type ProviderView } from '../../domain/compute/providers.js';
 import { RESOLUTIONS, resolveDispute, unresolvedDisputeViews, type Resolution } from '../../domain/disputes/disputes.js';
-import { MarketError } from '../../domain/errors.js';
+import { MarketError } from '../../core/errors.js';
 import { formatSats } from '../../domain/money.js';
 import { MAX_PAGE_SIZE } from '../../domain/pagination.js';
 import { reviewSkillVersion, type ReviewDecision } from '../../domain/skills/catalogue.js';

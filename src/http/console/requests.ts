@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
-import { isMarketError, MarketError, type ErrorCode } from '../../domain/errors.js';
+import { isMarketError, MarketError, type ErrorCode } from '../../core/errors.js';
 import { withIdempotency } from '../../domain/idempotency.js';
 import { judgeOrigin, servedAddresses } from '../served-addresses.js';
 import { html, layout, messagePage, type Html, type Nav } from './markup.js';

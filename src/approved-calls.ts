@@ -1,14 +1,14 @@
 // Running an approved call: the same tool, the same arguments, as the agent that asked.
-import type { AppContext } from '../context.js';
-import type { ApprovalRow } from '../db/governance-store.js';
-import type { ApprovedCallRunner } from '../domain/governance/approvals.js';
-import { counterpartyLabel, type ActionFacts } from '../domain/governance/evaluate.js';
-import { withNamedPayees } from '../domain/ledger/payee-scope.js';
-import { formatSats, msatsToSats } from '../domain/money.js';
-import { requireAgent } from '../domain/agents/registry.js';
-import { MarketError } from '../domain/errors.js';
-import { ALL_TOOLS } from './index.js';
-import { synchronously } from './runner.js';
+import type { AppContext } from './context.js';
+import type { ApprovalRow } from './db/governance-store.js';
+import type { ApprovedCallRunner } from './domain/governance/approvals.js';
+import { counterpartyLabel, type ActionFacts } from './domain/governance/evaluate.js';
+import { withNamedPayees } from './domain/ledger/payee-scope.js';
+import { formatSats, msatsToSats } from './domain/money.js';
+import { requireAgent } from './domain/agents/registry.js';
+import { MarketError } from './core/errors.js';
+import { ALL_TOOLS } from './tools/index.js';
+import { synchronously } from './tools/runner.js';
 
 /**
  * The sponsor approved an amount and a counterparty. The same arguments can mean more by
@@ -47,21 +47,22 @@ export function approvedCallRunner(ctx: AppContext): TrackedCallRunner {
     const tool = ALL_TOOLS.find((t) => t.name === approval.tool);
     if (!tool) throw new MarketError('INTERNAL', `Tool ${approval.tool} no longer exists.`);
     const agent = requireAgent(ctx.db, approval.agentId);
-    const args = { ...(JSON.parse(approval.argsJson) as Record<string, unknown>), ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
+    const args = { ...approval.args, ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
     const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };
-    const facts = tool.action?.(parsed.data, { ctx, caller });
+    const call = { ctx, caller, approvedCalls: run };
+    const facts = tool.action?.(parsed.data, call);
     if (facts) holdToApproval(approval, facts);
     const counterparties = facts?.counterparties ?? [];
-    const result = withNamedPayees(ctx.db, { tool: tool.name, callerId: agent.id, counterparties }, () => synchronously(tool, tool.handler(parsed.data, { ctx, caller })));
+    const result = withNamedPayees(ctx.db, { tool: tool.name, callerId: agent.id, counterparties }, () => synchronously(tool, tool.handler(parsed.data, call)));
     // What the call does outside the database (paying an invoice) waits until the
     // decision's transaction has committed (this runs inside it), then follows on its
     // own; the background sweep retries it if it fails.
     const after = tool.after;
     if (after) {
       const work = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => after(result, { ctx, caller }))
+        .then(() => after(result, call))
         .then(
           () => undefined,
           (error: unknown) => ctx.logger.warn('approved call did not finish its outside work; the sweep will retry', { tool: tool.name, error: String(error) }),

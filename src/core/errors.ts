@@ -1,5 +1,7 @@
 // The one error type of the marketplace. Codes are part of the public contract
 // (shared/TOOLS.md): agents and scripts branch on them, so they never change meaning.
+// It sits below every layer (src/core imports nothing of the project), so the database
+// layer throws it as the domain does.
 export const ERROR_CODES = [
   'INVALID_INPUT',
   'UNAUTHORIZED',

@@ -1,4 +1,5 @@
 // Logs are JSON lines on stderr: in stdio mode stdout carries only the MCP protocol.
+// Below every layer (src/core), so any of them may log.
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {

@@ -2,8 +2,8 @@
 // so a caller starts with the groups most sessions need and opens the others while it
 // works (marketplace_enable_toolsets), as github-mcp-server's dynamic toolsets do.
 // An operator who fixes the groups (--toolsets) gets exactly those and nothing opens.
-import { MarketError } from '../domain/errors.js';
-import type { Role } from '../domain/identity/caller.js';
+import { MarketError } from './core/errors.js';
+import type { Role } from './domain/identity/caller.js';
 
 export const TOOLSET_DESCRIPTIONS = {
   context: 'Who you are, what waits for you (inbox), and these toolsets.',
