@@ -71,6 +71,10 @@ function writtenAsPhoneNumber(raw: string, found: NumberFound): boolean {
   const digits = groups.join('');
   const offset = digits.indexOf(national);
   if (offset < 0) return true;
+  // Digits before the national number (a country code, or a dialing prefix such as the US
+  // 011) are written apart from it: `0 114901000000000000` is a version and a count, not
+  // a call to Germany.
+  if (offset > 0 && !breaks(groups).includes(offset)) return false;
   // The international format without its calling code is the national number, grouped.
   const allowed = new Set(breaks(found.number.formatInternational().split(/\D+/).filter(Boolean).slice(1)));
   return breaks(groups)
