@@ -38,7 +38,19 @@ export function seedSkills(db, authorId, count) {
       const description = words(14);
       const tags = [word(), word(), word(), `rare${i % Math.ceil(count / SHARING)}`];
       const ratings = Math.floor(random() * 20);
-      const { lastInsertRowid } = insertSkill.run(`sk_bench_${i}`, `bench-${i}`, name, description, JSON.stringify(tags), authorId, ratings * 4, ratings, Math.floor(random() * 1000), now, now);
+      const { lastInsertRowid } = insertSkill.run(
+        `sk_bench_${i}`,
+        `bench-${i}`,
+        name,
+        description,
+        JSON.stringify(tags),
+        authorId,
+        ratings * 4,
+        ratings,
+        Math.floor(random() * 1000),
+        now,
+        now,
+      );
       insertFts.run(lastInsertRowid, name, description, tags.join(' '), words(40));
     }
   });

@@ -18,7 +18,10 @@ for (let i = 0; i < profile.samples.length; i++) {
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const where = (frame) => {
-  const url = frame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '~/').replace(/.*\/dist\//, 'dist/');
+  const url = frame.url
+    .replace(/^file:\/\//, '')
+    .replace(/.*\/node_modules\//, '~/')
+    .replace(/.*\/dist\//, 'dist/');
   return `${frame.functionName || '(anonymous)'} ${url ? `${url}:${frame.lineNumber + 1}` : ''}`.trim();
 };
 const group = (keyOf) => {
@@ -52,8 +55,11 @@ for (const [id, us] of selfUs) {
 console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`);
 show('self time by function', group(where));
 show('inclusive time of dist/ functions', [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(top)));
-show('self time by package or file', group((f) => {
-  const url = f.url.replace(/^file:\/\//, '');
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  return pkg ? pkg[1] : url.includes('/dist/') ? url.replace(/.*\/dist\//, 'dist/') : url || `(${f.functionName || 'native'})`;
-}));
+show(
+  'self time by package or file',
+  group((f) => {
+    const url = f.url.replace(/^file:\/\//, '');
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    return pkg ? pkg[1] : url.includes('/dist/') ? url.replace(/.*\/dist\//, 'dist/') : url || `(${f.functionName || 'native'})`;
+  }),
+);

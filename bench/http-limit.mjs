@@ -92,18 +92,34 @@ export async function httpLimitBench(dir) {
   const rows = [];
   try {
     const ok = (text) => text.includes('"result"') && !text.includes('"isError":true');
-    const bareRow = { name: 'bare node:http JSON-RPC', transport: 'http (autocannon)', clients: 10, ...(await load(bare.url, { body: toolCall('x', {}), connections: 10, check: ok })) };
+    const bareRow = {
+      name: 'bare node:http JSON-RPC',
+      transport: 'http (autocannon)',
+      clients: 10,
+      ...(await load(bare.url, { body: toolCall('x', {}), connections: 10, check: ok })),
+    };
     rows.push(bareRow);
     const balance = await observed(ours, delayFile, () => load(ours.url, { token: payer.token, body: toolCall('marketplace_check_balance', {}), connections: 10, check: ok }));
     rows.push(
       compared(
-        { name: 'check_balance', transport: 'http (autocannon)', clients: 10, ...balance, note: `server CPU ${balance.cpu_us_per_call.toFixed(0)} µs/call; loop delay p99 ${balance.loop.p99_ms.toFixed(1)} ms, max ${balance.loop.max_ms.toFixed(1)} ms; RSS ${balance.rss_mb.toFixed(0)} MB` },
+        {
+          name: 'check_balance',
+          transport: 'http (autocannon)',
+          clients: 10,
+          ...balance,
+          note: `server CPU ${balance.cpu_us_per_call.toFixed(0)} µs/call; loop delay p99 ${balance.loop.p99_ms.toFixed(1)} ms, max ${balance.loop.max_ms.toFixed(1)} ms; RSS ${balance.rss_mb.toFixed(0)} MB`,
+        },
         bareRow,
         READ_GOAL,
       ),
     );
     const payments = await observed(ours, delayFile, () =>
-      load(ours.url, { token: payer.token, body: toolCall('marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 }), connections: 100, check: (t) => ok(t) && t.includes('completed') }),
+      load(ours.url, {
+        token: payer.token,
+        body: toolCall('marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 }),
+        connections: 100,
+        check: (t) => ok(t) && t.includes('completed'),
+      }),
     );
     rows.push({
       name: 'send_payment (durable)',

@@ -21,7 +21,10 @@ export async function ledgerBench(dir) {
   const { payer, payee } = payerAndPayee(ctx);
   const [from, to] = [agentAccountId(payer.id), agentAccountId(payee.id)];
   const transfer = () => postTransfer(ctx.db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
-  const domainBatch = () => ctx.db.write(() => { for (let i = 0; i < BATCH; i++) transfer(); });
+  const domainBatch = () =>
+    ctx.db.write(() => {
+      for (let i = 0; i < BATCH; i++) transfer();
+    });
 
   const raw = openRaw(dir);
 
@@ -84,6 +87,8 @@ function openRaw(dir) {
     credit.run(to);
   };
   const single = db.transaction(one);
-  const batch = db.transaction(() => { for (let i = 0; i < BATCH; i++) one(); });
+  const batch = db.transaction(() => {
+    for (let i = 0; i < BATCH; i++) one();
+  });
   return { single: () => single.immediate(), batch: () => batch.immediate(), close: () => db.close() };
 }

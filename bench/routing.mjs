@@ -35,7 +35,12 @@ export async function routingBench() {
   };
   const selections = (fn) => async () => ({ ...(await timeCalls(SELECTIONS_PER_ROUND, fn)), units: SELECTIONS_PER_ROUND });
   const results = await interleaved(ROUNDS, {
-    bare: selections(() => providers.filter((p) => p.kinds.includes(5050)).sort((a, b) => b.reputation - a.reputation).slice(0, 3)),
+    bare: selections(() =>
+      providers
+        .filter((p) => p.kinds.includes(5050))
+        .sort((a, b) => b.reputation - a.reputation)
+        .slice(0, 3),
+    ),
     broad: selections(() => rankProviders(providers, requests.broad)),
     narrow: selections(() => rankProviders(providers, requests.narrow)),
   });

@@ -61,7 +61,9 @@ const seconds = (Date.now() - startedAt.getTime()) / 1000;
 console.log(`\nagent-marketplace bench, ${startedAt.toISOString()}, ${host.cpu} × ${host.cpus}, Node ${host.node}\n`);
 console.log(renderTable(rows));
 const missed = rows.filter((r) => r.met === false);
-console.log(`\n${rows.filter((r) => r.met === true).length} goals met, ${missed.length} missed${missed.length ? `: ${missed.map((r) => `${r.name} (${r.transport}, ${r.clients})`).join(', ')}` : ''}.`);
+console.log(
+  `\n${rows.filter((r) => r.met === true).length} goals met, ${missed.length} missed${missed.length ? `: ${missed.map((r) => `${r.name} (${r.transport}, ${r.clients})`).join(', ')}` : ''}.`,
+);
 if (chosen.length === 0) {
   const file = fileURLToPath(new URL('./results.json', import.meta.url));
   writeResults(file, { startedAt, machine: host, rows, seconds });

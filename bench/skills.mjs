@@ -49,14 +49,18 @@ async function search(ctx) {
   for (const [kind, [make, count]] of Object.entries(kinds)) {
     const queries = Array.from({ length: count }, make);
     const results = await interleaved(ROUNDS, {
-      raw: () => perQuery(queries, (q) => {
-        const match = toFtsQuery(q);
-        if (match) raw.all(match);
-      }),
+      raw: () =>
+        perQuery(queries, (q) => {
+          const match = toFtsQuery(q);
+          if (match) raw.all(match);
+        }),
       marketplace: () => perQuery(queries, (q) => searchCatalogueNow(ctx.db, { query: q, limit: 20 })),
     });
     const baseline = { name: `FTS5 statement, ${kind}`, transport: 'sqlite', clients: 1, ...results.raw };
-    rows.push(baseline, compared({ name: `search 100k: ${kind}`, transport: 'domain', clients: 1, ...results.marketplace, note: 'searchCatalogueNow (in this thread), limit 20' }, baseline));
+    rows.push(
+      baseline,
+      compared({ name: `search 100k: ${kind}`, transport: 'domain', clients: 1, ...results.marketplace, note: 'searchCatalogueNow (in this thread), limit 20' }, baseline),
+    );
   }
   rows.push(...(await loopDelayDuringSearch(ctx, random, word)));
   return rows;
@@ -83,13 +87,15 @@ async function loopDelayDuringSearch(ctx, random, word) {
     histogram.enable();
     const started = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < queries.length) {
-        await search(queries[next++]);
-        // Other callers get their turn between searches, as on a server.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < queries.length) {
+          await search(queries[next++]);
+          // Other callers get their turn between searches, as on a server.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     histogram.disable();
     const p99 = histogram.percentile(99) / 1e6;
@@ -121,12 +127,17 @@ async function installsAndUsage(ctx, sponsor, author) {
   fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: user.id, amountMsats: 1e12 });
   setPolicy(ctx.db, ctx.clock, user.id, { level: 'Autonomous' }, 'bench');
   for (let i = 0; i < INSTALLS; i++) {
-    publishSkill(ctx.db, ctx.clock, { id: author.id, kind: 'agent' }, {
-      slug: `metered-${i}`,
-      version: '1.0.0',
-      listing: { name: `Metered ${i}`, description: 'bench', tags: [], icon_url: null, required_mcp_servers: [] },
-      pricing: { model: 'PerCall', per_call_sats: 10 },
-    });
+    publishSkill(
+      ctx.db,
+      ctx.clock,
+      { id: author.id, kind: 'agent' },
+      {
+        slug: `metered-${i}`,
+        version: '1.0.0',
+        listing: { name: `Metered ${i}`, description: 'bench', tags: [], icon_url: null, required_mcp_servers: [] },
+        pricing: { model: 'PerCall', per_call_sats: 10 },
+      },
+    );
     submitForReview(ctx.db, author.id, `metered-${i}`, '1.0.0');
     reviewSkillVersion(ctx.db, ctx.clock, { slug: `metered-${i}`, version: '1.0.0', decision: 'approve' });
   }
@@ -151,7 +162,10 @@ async function installsAndUsage(ctx, sponsor, author) {
   };
   const rawUser = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'raw user' });
   fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: rawUser.id, amountMsats: 1e12 });
-  const skillIds = ctx.db.sqlite.prepare("SELECT id FROM skills WHERE slug LIKE 'metered-%'").all().map((r) => r.id);
+  const skillIds = ctx.db.sqlite
+    .prepare("SELECT id FROM skills WHERE slug LIKE 'metered-%'")
+    .all()
+    .map((r) => r.id);
   let n = 0;
   const bare = await timeCalls(skillIds.length, (i) => {
     const now = new Date().toISOString();
@@ -161,7 +175,10 @@ async function installsAndUsage(ctx, sponsor, author) {
     });
     for (let u = 0; u < 10; u++) {
       ctx.db.write(() => {
-        for (const [to, msats] of [[`agent:${author.id}`, 9000], ['platform:revenue', 1000]]) {
+        for (const [to, msats] of [
+          [`agent:${author.id}`, 9000],
+          ['platform:revenue', 1000],
+        ]) {
           raw.transfer.run(`raw_${n++}`, `agent:${rawUser.id}`, to, msats, now);
           raw.debit.run(msats, `agent:${rawUser.id}`);
           raw.credit.run(msats, to);

@@ -22,7 +22,10 @@ export async function startupBench(dir) {
   await (await spawnServer(ours)).stop(); // creates and migrates the database: not timed
   const runs = { ours: [], echo: [] };
   for (let i = 0; i < STARTS; i++) {
-    for (const [name, args] of [['ours', ours], ['echo', [ECHO]]]) {
+    for (const [name, args] of [
+      ['ours', ours],
+      ['echo', [ECHO]],
+    ]) {
       const t = performance.now();
       const server = await spawnServer(args);
       runs[name].push({ ms: performance.now() - t, cpu: cpuSeconds(server.pid) });
@@ -32,7 +35,16 @@ export async function startupBench(dir) {
   const row = (name, samples, note) => {
     const total = samples.reduce((s, x) => s + x.ms, 0) / 1000;
     const cpu = samples.map((x) => x.cpu).sort((a, b) => a - b)[samples.length >> 1];
-    return { name, transport: 'process', clients: 1, ...summarize(samples.map((x) => x.ms), total), note: `${note}; ${cpu.toFixed(2)} CPU-s to ready (median)` };
+    return {
+      name,
+      transport: 'process',
+      clients: 1,
+      ...summarize(
+        samples.map((x) => x.ms),
+        total,
+      ),
+      note: `${note}; ${cpu.toFixed(2)} CPU-s to ready (median)`,
+    };
   };
   const echo = row('echo server start (bare SDK)', runs.echo, 'express + McpServer, one tool');
   return [echo, compared(row('serve --http start', runs.ours, 'bundled dist/cli.js, existing database'), echo, GOAL)];
@@ -41,7 +53,10 @@ export async function startupBench(dir) {
 function cpuSeconds(pid) {
   try {
     // Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 a second on Linux).
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;

@@ -8,7 +8,10 @@ export function percentile(sortedMs, p) {
 }
 
 export function median(values) {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** calls/s over the wall time, p50 and p99 of the per-call latencies. */

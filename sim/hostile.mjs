@@ -95,7 +95,20 @@ export const hostileOperations = {
     const a = sim.world.agentById(pair.blocker);
     const b = sim.world.agentById(pair.blocked);
     const others = sim.world.agents.filter((x) => x.id !== a.id && x.id !== b.id);
-    const path = r.weighted({ pay: 2, coordinator: 2, invite: 2, openJoin: 2, coordinatorInvites: 1, referrer: 2, blockedSkill: 2, hire: 2, hireBest: 1, data: 2, bounty: 2, complete: 1 });
+    const path = r.weighted({
+      pay: 2,
+      coordinator: 2,
+      invite: 2,
+      openJoin: 2,
+      coordinatorInvites: 1,
+      referrer: 2,
+      blockedSkill: 2,
+      hire: 2,
+      hireBest: 1,
+      data: 2,
+      bounty: 2,
+      complete: 1,
+    });
     const what = `${a.name} (blocks ${b.name}) via ${path}`;
     const key = sim.newKey();
     const coalition = (extra) => ({
@@ -109,9 +122,17 @@ export const hostileOperations = {
     });
     switch (path) {
       case 'pay':
-        return refused(sim, path, what, await sim.act(a, 'marketplace_send_payment', { to_agent_id: b.id, amount_sats: r.int(1, 500), memo: `sim:${key}`, idempotency_key: key }), ['POLICY_DENIED']);
+        return refused(sim, path, what, await sim.act(a, 'marketplace_send_payment', { to_agent_id: b.id, amount_sats: r.int(1, 500), memo: `sim:${key}`, idempotency_key: key }), [
+          'POLICY_DENIED',
+        ]);
       case 'coordinator':
-        return refused(sim, path, what, await sim.act(a, 'marketplace_propose_coalition', coalition({ coalition_type: r.pick(['AdHoc', 'Market', 'Hierarchical']), coordinator_id: b.id })), ['POLICY_DENIED']);
+        return refused(
+          sim,
+          path,
+          what,
+          await sim.act(a, 'marketplace_propose_coalition', coalition({ coalition_type: r.pick(['AdHoc', 'Market', 'Hierarchical']), coordinator_id: b.id })),
+          ['POLICY_DENIED'],
+        );
       case 'invite': {
         const proposed = await sim.act(a, 'marketplace_propose_coalition', coalition({}));
         if (!proposed.ok || proposed.pending) return tally(sim, `${path} (proposal)`, proposed);
@@ -157,18 +178,39 @@ export const hostileOperations = {
         return refused(sim, path, what, await sim.act(a, 'marketplace_record_skill_usage', { slug: skill.slug, calls: r.int(1, 3), idempotency_key: sim.newKey() }));
       }
       case 'hire':
-        return refused(sim, path, what, await sim.act(a, 'marketplace_hire_agent', { task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(100, 2_000), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() }, agent_id: b.id, idempotency_key: key }), ['POLICY_DENIED']);
+        return refused(
+          sim,
+          path,
+          what,
+          await sim.act(a, 'marketplace_hire_agent', {
+            task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(100, 2_000), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() },
+            agent_id: b.id,
+            idempotency_key: key,
+          }),
+          ['POLICY_DENIED'],
+        );
       case 'hireBest': {
         // No worker named: the marketplace picks; it must not pick the blocked agent.
-        const answer = await sim.act(a, 'marketplace_hire_agent', { task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(100, 2_000), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() }, idempotency_key: key });
+        const answer = await sim.act(a, 'marketplace_hire_agent', {
+          task: { description: `sim:${key}`, required_skills: [], max_budget_sats: r.int(100, 2_000), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() },
+          idempotency_key: key,
+        });
         tally(sim, path, answer);
-        if (answer.ok && answer.data.agent_id === b.id) sim.violation('a blocked counterparty is never paid', `${what}: the marketplace chose the blocked agent as worker (contract ${answer.data.contract_id})`);
+        if (answer.ok && answer.data.agent_id === b.id)
+          sim.violation('a blocked counterparty is never paid', `${what}: the marketplace chose the blocked agent as worker (contract ${answer.data.contract_id})`);
         return;
       }
       case 'data': {
         let listing = sim.world.listings.items.map((id) => ({ id, ...sim.world.listings.get(id) })).find((l) => l.seller === b.id);
         if (!listing) {
-          const made = await sim.act(b, 'marketplace_create_data_listing', { title: `sim:${key}`, description: 'a dataset', listing_type: 'FullDataset', price_sats: r.int(1, 1_000), sha256: '0'.repeat(63) + '1', idempotency_key: key });
+          const made = await sim.act(b, 'marketplace_create_data_listing', {
+            title: `sim:${key}`,
+            description: 'a dataset',
+            listing_type: 'FullDataset',
+            price_sats: r.int(1, 1_000),
+            sha256: '0'.repeat(63) + '1',
+            idempotency_key: key,
+          });
           if (!made.ok || made.pending) return tally(sim, `${path} (listing)`, made);
           listing = { id: made.data.listing_id };
         }
@@ -178,11 +220,22 @@ export const hostileOperations = {
         // The blocked agent answers the blocker's bounty, and the blocker accepts: the reward must not reach it.
         let bounty = sim.world.bounties.items.map((id) => ({ id, ...sim.world.bounties.get(id) })).find((x) => x.creator === a.id);
         if (!bounty) {
-          const made = await sim.act(a, 'marketplace_create_bounty', { title: `sim:${key}`, description: 'labelled examples', reward_sats: r.int(100, 2_000), requirements: { min_samples: 1, required_format: 'json' }, deadline: new Date(sim.now().getTime() + 48 * HOUR).toISOString(), idempotency_key: key });
+          const made = await sim.act(a, 'marketplace_create_bounty', {
+            title: `sim:${key}`,
+            description: 'labelled examples',
+            reward_sats: r.int(100, 2_000),
+            requirements: { min_samples: 1, required_format: 'json' },
+            deadline: new Date(sim.now().getTime() + 48 * HOUR).toISOString(),
+            idempotency_key: key,
+          });
           if (!made.ok || made.pending) return tally(sim, `${path} (bounty)`, made);
           bounty = { id: made.data.bounty_id };
         }
-        const submitted = await sim.act(b, 'marketplace_submit_to_bounty', { bounty_id: bounty.id, data_samples: [{ text: `example ${sim.nextSample()}`, label: 'yes' }], metadata: { format: 'json', sample_count: 1 } });
+        const submitted = await sim.act(b, 'marketplace_submit_to_bounty', {
+          bounty_id: bounty.id,
+          data_samples: [{ text: `example ${sim.nextSample()}`, label: 'yes' }],
+          metadata: { format: 'json', sample_count: 1 },
+        });
         tally(sim, `${path} (submit)`, submitted);
         const read = await sim.act(a, 'marketplace_get_bounty', { bounty_id: bounty.id });
         const theirs = read.ok ? (read.data.submissions ?? []).find((s) => s.status === 'Pending' && s.contributor_id === b.id) : undefined;
@@ -219,13 +272,19 @@ export const hostileOperations = {
       const original = r.pick(theirs);
       const answer = await sim.act(copier, 'marketplace_contribute_trajectory', contributionArgs(r, target.id, original.args.trajectory, sim.newKey()));
       tally(sim, 'copied trajectory', answer);
-      if (answer.ok && !answer.pending && answer.data.status === 'Accepted') sim.violation('a trajectory is paid to its first contributor only', `${copier.name} was paid for ${original.contributor}'s trajectory (${answer.data.contribution_id})`);
+      if (answer.ok && !answer.pending && answer.data.status === 'Accepted')
+        sim.violation('a trajectory is paid to its first contributor only', `${copier.name} was paid for ${original.contributor}'s trajectory (${answer.data.contribution_id})`);
       return;
     }
     const secret = `ghp_${Array.from({ length: 36 }, () => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789'[r.int(0, 45)]).join('')}`;
-    const answer = await sim.act(copier, 'marketplace_contribute_trajectory', contributionArgs(r, target.id, simTrajectory(r, `sim-leak-${sim.nextSample()}`, { secret }), sim.newKey()));
+    const answer = await sim.act(
+      copier,
+      'marketplace_contribute_trajectory',
+      contributionArgs(r, target.id, simTrajectory(r, `sim-leak-${sim.nextSample()}`, { secret }), sim.newKey()),
+    );
     tally(sim, 'trajectory with a secret', answer);
-    if (answer.ok && !answer.pending && answer.data.status === 'Accepted') sim.violation('a trajectory holding a secret is refused', `${copier.name}'s trajectory with a GitHub token was accepted (${answer.data.contribution_id})`);
+    if (answer.ok && !answer.pending && answer.data.status === 'Accepted')
+      sim.violation('a trajectory holding a secret is refused', `${copier.name}'s trajectory with a GitHub token was accepted (${answer.data.contribution_id})`);
     if (JSON.stringify(answer.data).includes(secret)) sim.violation('a trajectory holding a secret is refused', 'the answer echoes the secret');
   },
 
@@ -236,7 +295,12 @@ export const hostileOperations = {
     const key = sim.newKey();
     if (kind === 'huge') {
       const amount = r.pick([2 ** 53, 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, 1e300, -1, 0.5]);
-      return refused(sim, 'huge number', `${agent.name} pays ${amount} sats`, await sim.act(agent, 'marketplace_send_payment', { to_agent_id: to.id, amount_sats: amount, memo: `sim:${key}`, idempotency_key: key }));
+      return refused(
+        sim,
+        'huge number',
+        `${agent.name} pays ${amount} sats`,
+        await sim.act(agent, 'marketplace_send_payment', { to_agent_id: to.id, amount_sats: amount, memo: `sim:${key}`, idempotency_key: key }),
+      );
     }
     if (kind === 'deep') {
       // Any open bounty takes a submission's samples as JSON objects.
@@ -251,10 +315,33 @@ export const hostileOperations = {
     const label = `${kind === 'digits' ? `${bad.length}-character digit string` : JSON.stringify(bad)} in ${where}`;
     const calls = {
       memo: () => ['marketplace_send_payment', { to_agent_id: to.id, amount_sats: r.int(1, 50), memo: `sim:${key} ${bad}`, idempotency_key: key }],
-      listing: () => ['marketplace_create_data_listing', { title: `sim:${key}`, description: bad, listing_type: 'Sample', price_sats: r.int(1, 100), sha256: '0'.repeat(63) + '2', idempotency_key: key }],
-      hire: () => ['marketplace_hire_agent', { task: { description: `sim:${key} ${bad}`, required_skills: [], max_budget_sats: r.int(100, 500), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() }, agent_id: to.id, idempotency_key: key }],
-      coalition: () => ['marketplace_propose_coalition', { coalition_type: 'AdHoc', task_description: `sim:${key} ${bad}`, target_member_count: 2, payment_structure: 'Equal', pool_sats: r.int(100, 500), idempotency_key: key }],
-      bounty: () => ['marketplace_create_bounty', { title: `sim:${key}`, description: bad, reward_sats: r.int(100, 500), requirements: { min_samples: 1, required_format: 'json' }, deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString(), idempotency_key: key }],
+      listing: () => [
+        'marketplace_create_data_listing',
+        { title: `sim:${key}`, description: bad, listing_type: 'Sample', price_sats: r.int(1, 100), sha256: '0'.repeat(63) + '2', idempotency_key: key },
+      ],
+      hire: () => [
+        'marketplace_hire_agent',
+        {
+          task: { description: `sim:${key} ${bad}`, required_skills: [], max_budget_sats: r.int(100, 500), deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString() },
+          agent_id: to.id,
+          idempotency_key: key,
+        },
+      ],
+      coalition: () => [
+        'marketplace_propose_coalition',
+        { coalition_type: 'AdHoc', task_description: `sim:${key} ${bad}`, target_member_count: 2, payment_structure: 'Equal', pool_sats: r.int(100, 500), idempotency_key: key },
+      ],
+      bounty: () => [
+        'marketplace_create_bounty',
+        {
+          title: `sim:${key}`,
+          description: bad,
+          reward_sats: r.int(100, 500),
+          requirements: { min_samples: 1, required_format: 'json' },
+          deadline: new Date(sim.now().getTime() + 24 * HOUR).toISOString(),
+          idempotency_key: key,
+        },
+      ],
     };
     const [tool, args] = calls[where]();
     const answer = await sim.act(agent, tool, args);
@@ -309,7 +396,8 @@ export const hostileOperations = {
       if (status >= 500) sim.violation('no call fails unexpectedly', `a batch of ${size} under ${revision} answered HTTP ${status}: ${JSON.stringify(body).slice(0, 300)}`);
       for (const m of Array.isArray(body) ? body : []) {
         if (m.result && !m.result.isError) ran++;
-        if (m.result?.structuredContent?.error?.code === 'INTERNAL' || m.error?.code === -32603) sim.violation('no call fails unexpectedly', `a call in a batch under ${revision} answered ${JSON.stringify(m).slice(0, 300)}`);
+        if (m.result?.structuredContent?.error?.code === 'INTERNAL' || m.error?.code === -32603)
+          sim.violation('no call fails unexpectedly', `a call in a batch under ${revision} answered ${JSON.stringify(m).slice(0, 300)}`);
       }
     }
     const statuses = [...new Set(answers.map((a) => a.status))].join('/');
@@ -340,9 +428,12 @@ export const hostileOperations = {
     const answer = await sim.act(agent, 'marketplace_withdraw', { lightning_address: address, amount_sats: r.int(10, 200), idempotency_key: sim.newKey() });
     tally(sim, `loopback ${variant}`, answer);
     // The address is asked after the gate, so a refusal there comes back as a failed withdrawal (its hold released), not an error.
-    if (answer.ok && !answer.pending && answer.data?.status !== 'failed') sim.violation('hostile calls are refused', `a withdrawal to ${address} was not refused: ${answer.data?.status}`);
-    if (JSON.stringify(answer.data).includes(ADMIN_SECRET)) sim.violation('outbound fetches reach only public addresses', `the answer to a withdrawal to ${address} carries the admin port's body`);
-    if (trap.adminHits > 0) sim.violation('outbound fetches reach only public addresses', `the admin port on loopback was asked ${trap.adminHits} times (last: ${trap.lastAdminRequest})`);
+    if (answer.ok && !answer.pending && answer.data?.status !== 'failed')
+      sim.violation('hostile calls are refused', `a withdrawal to ${address} was not refused: ${answer.data?.status}`);
+    if (JSON.stringify(answer.data).includes(ADMIN_SECRET))
+      sim.violation('outbound fetches reach only public addresses', `the answer to a withdrawal to ${address} carries the admin port's body`);
+    if (trap.adminHits > 0)
+      sim.violation('outbound fetches reach only public addresses', `the admin port on loopback was asked ${trap.adminHits} times (last: ${trap.lastAdminRequest})`);
   },
 };
 
@@ -375,7 +466,13 @@ export async function startLoopbackTrap() {
   });
   const lnurl = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ tag: 'payRequest', callback: `http://127.0.0.1:${trap.adminPort}/admin/pay`, minSendable: 1_000, maxSendable: 100_000_000, metadata: '[["text/plain","sim"]]' }),
+      JSON.stringify({
+        tag: 'payRequest',
+        callback: `http://127.0.0.1:${trap.adminPort}/admin/pay`,
+        minSendable: 1_000,
+        maxSendable: 100_000_000,
+        metadata: '[["text/plain","sim"]]',
+      }),
     );
   });
   const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));

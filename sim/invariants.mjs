@@ -51,7 +51,10 @@ export function checkInvariants(db, { now, swept = false, drained = false, walle
     fail('no call holds the write lock too long', `the server held the write lock ${lock.maxMs} ms, over the ${WRITE_LOCK_BOUND_MS} ms bound`, longest.slice(0, 5));
   }
   if (loopback && loopback.adminHits > 0) {
-    fail('outbound fetches reach only public addresses', `the loopback admin port was asked ${loopback.adminHits} times on behalf of an agent (last: ${loopback.lastAdminRequest})`);
+    fail(
+      'outbound fetches reach only public addresses',
+      `the loopback admin port was asked ${loopback.adminHits} times on behalf of an agent (last: ${loopback.lastAdminRequest})`,
+    );
   }
 
   const ledger = verifyLedger(db);
@@ -60,7 +63,9 @@ export function checkInvariants(db, { now, swept = false, drained = false, walle
   // One snapshot for everything below, even while the server keeps writing.
   db.sqlite.exec('BEGIN');
   try {
-    for (const a of all(`SELECT id, credits_posted_msats - debits_posted_msats - debits_pending_msats AS available FROM accounts WHERE allow_negative = 0 AND credits_posted_msats - debits_posted_msats - debits_pending_msats < 0`)) {
+    for (const a of all(
+      `SELECT id, credits_posted_msats - debits_posted_msats - debits_pending_msats AS available FROM accounts WHERE allow_negative = 0 AND credits_posted_msats - debits_posted_msats - debits_pending_msats < 0`,
+    )) {
       fail('no available balance below zero', `account ${a.id} has ${a.available} msats available`);
     }
     const escrow = all('SELECT credits_posted_msats - debits_posted_msats AS posted FROM accounts WHERE id = ?', ESCROW.id)[0];
@@ -102,8 +107,10 @@ function checkIdempotency(all, fail) {
     for (const caller of callers) {
       const claimed = byCaller.get(caller) ?? new Map();
       const made = new Set(all(sql, caller).map((r) => r.id));
-      for (const [id, key] of claimed) if (!made.has(id)) fail('each idempotency key has at most one effect', `${tool}: key ${key} of ${caller} answered ${id}, which does not exist`);
-      for (const id of made) if (!claimed.has(id)) fail('each idempotency key has at most one effect', `${tool}: ${id} of ${caller} was made by no recorded key (a second effect of a retried call?)`);
+      for (const [id, key] of claimed)
+        if (!made.has(id)) fail('each idempotency key has at most one effect', `${tool}: key ${key} of ${caller} answered ${id}, which does not exist`);
+      for (const id of made)
+        if (!claimed.has(id)) fail('each idempotency key has at most one effect', `${tool}: ${id} of ${caller} was made by no recorded key (a second effect of a retried call?)`);
     }
   }
   // Skill usage creates no id; count charges against keys instead.
@@ -122,7 +129,9 @@ function checkIdempotency(all, fail) {
 
 /** No approval ran twice, or after a denial, or after it expired. */
 function checkApprovals(all, fail) {
-  const granted = new Map(all(`SELECT approval_id, count(*) AS n, min(created_at) AS at FROM audit_log WHERE rule = 'approval.granted' GROUP BY approval_id`).map((r) => [r.approval_id, r]));
+  const granted = new Map(
+    all(`SELECT approval_id, count(*) AS n, min(created_at) AS at FROM audit_log WHERE rule = 'approval.granted' GROUP BY approval_id`).map((r) => [r.approval_id, r]),
+  );
   for (const a of all('SELECT id, status, expires_at, decided_at, idempotency_key, agent_id, tool, result_json FROM approvals')) {
     const g = granted.get(a.id);
     if (g && g.n > 1) fail('no approval runs twice', `approval ${a.id} ran ${g.n} times`);
@@ -152,8 +161,11 @@ function checkApprovals(all, fail) {
  */
 function checkLimits(all, fail, progress) {
   const policies = new Map(all('SELECT agent_id, version, document FROM policies').map((p) => [`${p.agent_id}#${p.version}`, JSON.parse(p.document)]));
-  const decisions = all(`SELECT seq, agent_id, tool, amount_msats, policy_version, rule, created_at FROM audit_log
-    WHERE outcome = 'allowed' AND caller_role = 'agent' AND amount_msats > 0 AND rule NOT LIKE 'approval.%' AND seq > ? ORDER BY seq`, progress?.decisionsThrough ?? 0);
+  const decisions = all(
+    `SELECT seq, agent_id, tool, amount_msats, policy_version, rule, created_at FROM audit_log
+    WHERE outcome = 'allowed' AND caller_role = 'agent' AND amount_msats > 0 AND rule NOT LIKE 'approval.%' AND seq > ? ORDER BY seq`,
+    progress?.decisionsThrough ?? 0,
+  );
   if (progress && decisions.length > 0) progress.decisionsThrough = decisions.at(-1).seq;
   const reserved = withdrawalHolds(all, decisions);
   for (const d of decisions) {
@@ -173,7 +185,9 @@ function checkLimits(all, fail, progress) {
         `SELECT COALESCE(SUM(t.amount_msats), 0) AS total FROM transfers t LEFT JOIN holds h ON h.id = t.pending_id
          WHERE t.debit_account_id = 'agent:' || ? AND t.phase IN ('posted', 'post') AND t.entry_type NOT IN ('Reversal', 'Refund')
          AND COALESCE(h.created_at, t.created_at) >= ? AND t.created_at < ?`,
-        d.agent_id, `${sinceDay}T00:00:00.000Z`, d.created_at,
+        d.agent_id,
+        `${sinceDay}T00:00:00.000Z`,
+        d.created_at,
       );
       // A hold existed from its pending transfer on; it counts from holds.created_at, which is
       // earlier for the rest of a bounty's reward held again after a payment.
@@ -181,7 +195,10 @@ function checkLimits(all, fail, progress) {
         `SELECT COALESCE(SUM(h.amount_msats), 0) AS total FROM holds h JOIN transfers p ON p.id = h.id
          WHERE h.debit_account_id = 'agent:' || ? AND h.created_at >= ? AND p.created_at < ?
          AND (h.resolved_at IS NULL OR h.resolved_at > ?)`,
-        d.agent_id, `${sinceDay}T00:00:00.000Z`, d.created_at, d.created_at,
+        d.agent_id,
+        `${sinceDay}T00:00:00.000Z`,
+        d.created_at,
+        d.created_at,
       );
       return posted.total + held.total;
     };
@@ -195,7 +212,8 @@ function checkLimits(all, fail, progress) {
     for (const budget of policy.budgets ?? []) {
       if (budget.overage_policy !== 'Block') continue;
       const spent = spentBefore(periodStart(budget.period, at));
-      if (spent + d.amount_msats > budget.limit_sats * 1000) fail('no limit is exceeded', `${what}: ${spent} msats already spent, over the ${budget.period} budget of ${budget.limit_sats} sats`);
+      if (spent + d.amount_msats > budget.limit_sats * 1000)
+        fail('no limit is exceeded', `${what}: ${spent} msats already spent, over the ${budget.period} budget of ${budget.limit_sats} sats`);
     }
   }
 }
@@ -211,7 +229,10 @@ function withdrawalHolds(all, decisions) {
   const held = new Map();
   if (byAgent.size === 0) return held;
   const first = Math.min(...decisions.filter((d) => d.tool === 'marketplace_withdraw').map((d) => Date.parse(d.created_at)));
-  const withdrawals = all(`SELECT w.agent_id, w.created_at, h.amount_msats FROM withdrawals w JOIN holds h ON h.id = w.hold_id WHERE w.created_at >= ? ORDER BY w.created_at`, new Date(first).toISOString());
+  const withdrawals = all(
+    `SELECT w.agent_id, w.created_at, h.amount_msats FROM withdrawals w JOIN holds h ON h.id = w.hold_id WHERE w.created_at >= ? ORDER BY w.created_at`,
+    new Date(first).toISOString(),
+  );
   for (const w of withdrawals) {
     const candidates = (byAgent.get(w.agent_id) ?? []).filter((d) => d.created_at <= w.created_at && !held.has(d.seq));
     const d = candidates.at(-1);
@@ -244,7 +265,8 @@ function checkBlocked(all, fail) {
   // Who funded each deal a payout out of escrow names as its reference.
   const funders = new Map();
   const fund = (reference, agentId) => reference && funders.set(reference, new Set([...(funders.get(reference) ?? []), agentId]));
-  for (const h of all(`SELECT reference, substr(debit_account_id, 7) AS agent FROM holds WHERE debit_account_id LIKE 'agent:%' AND reference IS NOT NULL`)) fund(h.reference, h.agent);
+  for (const h of all(`SELECT reference, substr(debit_account_id, 7) AS agent FROM holds WHERE debit_account_id LIKE 'agent:%' AND reference IS NOT NULL`))
+    fund(h.reference, h.agent);
   for (const c of all('SELECT id, hirer_id FROM contracts')) fund(c.id, c.hirer_id);
   for (const p of all('SELECT id, buyer_id FROM data_purchases')) fund(p.id, p.buyer_id);
   for (const c of all('SELECT id, funder_id FROM coalitions')) fund(c.id, c.funder_id);
@@ -253,14 +275,18 @@ function checkBlocked(all, fail) {
   const credits = all(
     `SELECT id, debit_account_id, credit_account_id, amount_msats, entry_type, reference, created_at FROM transfers
      WHERE credit_account_id IN (${placeholders}) AND phase IN ('posted', 'post') AND entry_type NOT IN (${RETURNS.map(() => '?').join(', ')})`,
-    ...[...blocked].map((id) => `agent:${id}`), ...RETURNS,
+    ...[...blocked].map((id) => `agent:${id}`),
+    ...RETURNS,
   );
   for (const t of credits) {
     const payee = t.credit_account_id.slice('agent:'.length);
     const payers = t.debit_account_id.startsWith('agent:') ? [t.debit_account_id.slice('agent:'.length)] : [...(funders.get(t.reference) ?? [])];
     for (const payer of payers) {
       if (payer !== payee && blocks(payer, payee, t.created_at)) {
-        fail('a blocked counterparty is never paid', `${payee}, blocked by ${payer}, received ${t.amount_msats} msats (${t.entry_type}, ${t.id}, from ${t.debit_account_id}${t.reference ? `, deal ${t.reference}` : ''}) at ${t.created_at}`);
+        fail(
+          'a blocked counterparty is never paid',
+          `${payee}, blocked by ${payer}, received ${t.amount_msats} msats (${t.entry_type}, ${t.id}, from ${t.debit_account_id}${t.reference ? `, deal ${t.reference}` : ''}) at ${t.created_at}`,
+        );
       }
     }
   }
@@ -276,8 +302,10 @@ function checkHolds(all, fail, { now, swept, drained }) {
     if (!open && status === 'pending') fail('every hold ends exactly once', `${what} has ended but its hold is still pending`);
   };
   for (const c of all('SELECT id, status, hold_id FROM contracts')) expect(`contract ${c.id} (${c.status})`, c.hold_id, OPEN_CONTRACT.includes(c.status));
-  for (const p of all('SELECT id, status, hold_id FROM data_purchases WHERE hold_id IS NOT NULL')) expect(`purchase ${p.id} (${p.status})`, p.hold_id, ['Pending', 'Disputed'].includes(p.status));
-  for (const c of all('SELECT id, status, hold_id FROM coalitions WHERE hold_id IS NOT NULL')) expect(`coalition ${c.id} (${c.status})`, c.hold_id, ['Forming', 'Active'].includes(c.status));
+  for (const p of all('SELECT id, status, hold_id FROM data_purchases WHERE hold_id IS NOT NULL'))
+    expect(`purchase ${p.id} (${p.status})`, p.hold_id, ['Pending', 'Disputed'].includes(p.status));
+  for (const c of all('SELECT id, status, hold_id FROM coalitions WHERE hold_id IS NOT NULL'))
+    expect(`coalition ${c.id} (${c.status})`, c.hold_id, ['Forming', 'Active'].includes(c.status));
   for (const b of all('SELECT id, status, hold_id FROM bounties WHERE hold_id IS NOT NULL')) expect(`bounty ${b.id} (${b.status})`, b.hold_id, b.status === 'Active');
   for (const w of all('SELECT id, status, hold_id FROM withdrawals')) {
     // resolving: a lightning-address withdrawal whose invoice is still to be asked for (after the gate).
@@ -290,14 +318,16 @@ function checkHolds(all, fail, { now, swept, drained }) {
   }
   // A compute job's hold outlives the job while a payment to its provider has no known outcome.
   const unsettled = new Set(all(`SELECT DISTINCT job_id FROM compute_payments WHERE status = 'sending'`).map((p) => p.job_id));
-  for (const j of all('SELECT id, status, hold_id FROM compute_jobs')) expect(`compute job ${j.id} (${j.status})`, j.hold_id, ['queued', 'running'].includes(j.status) || unsettled.has(j.id));
+  for (const j of all('SELECT id, status, hold_id FROM compute_jobs'))
+    expect(`compute job ${j.id} (${j.status})`, j.hold_id, ['queued', 'running'].includes(j.status) || unsettled.has(j.id));
   if (swept) {
     for (const h of all(`SELECT id, expires_at FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?`, now)) {
       fail('every hold ends exactly once', `hold ${h.id} expired at ${h.expires_at} but is still pending after the sweep`);
     }
   }
   if (drained) {
-    for (const p of all(`SELECT id, job_id FROM compute_payments WHERE status = 'sending'`)) fail('every hold ends exactly once', `compute job ${p.job_id}'s payment ${p.id} still has no known outcome after reconcile`);
+    for (const p of all(`SELECT id, job_id FROM compute_payments WHERE status = 'sending'`))
+      fail('every hold ends exactly once', `compute job ${p.job_id}'s payment ${p.id} still has no known outcome after reconcile`);
     for (const i of all(`SELECT i.id, i.payment_hash FROM lightning_invoices i JOIN sandbox_invoices s ON s.payment_hash = i.payment_hash
       WHERE s.direction = 'incoming' AND s.paid_at IS NOT NULL AND i.status <> 'credited'`)) {
       fail('each deposit is credited once', `invoice ${i.id} was paid but never credited`);
@@ -307,27 +337,37 @@ function checkHolds(all, fail, { now, swept, drained }) {
 
 /** Every settled coalition and bounty paid out exactly what its escrow posted. */
 function checkPayouts(all, fail) {
-  const postedFor = new Map(all(`SELECT reference, SUM(posted_msats) AS posted FROM holds WHERE status = 'posted' AND entry_type = 'Escrow' GROUP BY reference`).map((r) => [r.reference, r.posted]));
-  const splits = new Map(all(`SELECT reference, SUM(amount_msats) AS paid FROM transfers WHERE entry_type = 'CoalitionSplit' GROUP BY reference`).map((r) => [r.reference, r.paid]));
+  const postedFor = new Map(
+    all(`SELECT reference, SUM(posted_msats) AS posted FROM holds WHERE status = 'posted' AND entry_type = 'Escrow' GROUP BY reference`).map((r) => [r.reference, r.posted]),
+  );
+  const splits = new Map(
+    all(`SELECT reference, SUM(amount_msats) AS paid FROM transfers WHERE entry_type = 'CoalitionSplit' GROUP BY reference`).map((r) => [r.reference, r.paid]),
+  );
   for (const c of all('SELECT id, status, pool_msats, hold_id FROM coalitions')) {
     const posted = postedFor.get(c.id) ?? 0;
     const paid = splits.get(c.id) ?? 0;
     if (posted !== paid) fail('settled coalitions pay out exactly their escrow', `coalition ${c.id} (${c.status}) posted ${posted} msats from escrow and paid out ${paid}`);
   }
   const payouts = new Map(
-    all(`SELECT s.bounty_id, SUM(t.amount_msats) AS paid FROM transfers t JOIN bounty_submissions s ON s.id = t.reference
-      WHERE t.debit_account_id = ? AND t.phase = 'posted' GROUP BY s.bounty_id`, ESCROW.id).map((r) => [r.bounty_id, r.paid]),
+    all(
+      `SELECT s.bounty_id, SUM(t.amount_msats) AS paid FROM transfers t JOIN bounty_submissions s ON s.id = t.reference
+      WHERE t.debit_account_id = ? AND t.phase = 'posted' GROUP BY s.bounty_id`,
+      ESCROW.id,
+    ).map((r) => [r.bounty_id, r.paid]),
   );
   const pending = new Map(all(`SELECT reference, SUM(amount_msats) AS held FROM holds WHERE status = 'pending' GROUP BY reference`).map((r) => [r.reference, r.held]));
   for (const b of all('SELECT id, status, reward_msats, paid_msats, required_format FROM bounties')) {
     const posted = all(`SELECT COALESCE(SUM(posted_msats), 0) AS p FROM holds WHERE reference = ? AND status = 'posted'`, b.id)[0].p;
     const paid = payouts.get(b.id) ?? 0;
     const what = `bounty ${b.id} (${b.status})`;
-    if (posted !== b.paid_msats || paid !== b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} records ${b.paid_msats} msats paid; its escrow posted ${posted} and paid out ${paid}`);
+    if (posted !== b.paid_msats || paid !== b.paid_msats)
+      fail('settled bounties pay out exactly their escrow', `${what} records ${b.paid_msats} msats paid; its escrow posted ${posted} and paid out ${paid}`);
     // A trajectory bounty is also fulfilled by its count of contributions, each paid by the formula: the rest went back.
-    if (b.status === 'Fulfilled' && b.required_format !== 'trajectory' && b.paid_msats !== b.reward_msats) fail('settled bounties pay out exactly their escrow', `${what} paid ${b.paid_msats} of a ${b.reward_msats} msat reward`);
+    if (b.status === 'Fulfilled' && b.required_format !== 'trajectory' && b.paid_msats !== b.reward_msats)
+      fail('settled bounties pay out exactly their escrow', `${what} paid ${b.paid_msats} of a ${b.reward_msats} msat reward`);
     const held = pending.get(b.id) ?? 0;
-    if (b.status === 'Active' && held !== b.reward_msats - b.paid_msats) fail('settled bounties pay out exactly their escrow', `${what} holds ${held} msats for ${b.reward_msats - b.paid_msats} unpaid`);
+    if (b.status === 'Active' && held !== b.reward_msats - b.paid_msats)
+      fail('settled bounties pay out exactly their escrow', `${what} holds ${held} msats for ${b.reward_msats - b.paid_msats} unpaid`);
     if (b.status !== 'Active' && held !== 0) fail('settled bounties pay out exactly their escrow', `${what} still holds ${held} msats`);
   }
 }
@@ -349,7 +389,12 @@ function checkWallet(all, fail, wallet, { drained }) {
   }
   // By invoice: the latest withdrawal to it (one may follow others that failed) answers for the wallet's record.
   // One that failed before its invoice was known has no payment hash: the wallet never saw it.
-  const withdrawals = new Map(all(`SELECT id, status, payment_hash, amount_msats, fee_msats FROM withdrawals WHERE rail = 'nwc' AND payment_hash IS NOT NULL AND payment_hash != '' ORDER BY id`).map((w) => [w.payment_hash, w]));
+  const withdrawals = new Map(
+    all(`SELECT id, status, payment_hash, amount_msats, fee_msats FROM withdrawals WHERE rail = 'nwc' AND payment_hash IS NOT NULL AND payment_hash != '' ORDER BY id`).map((w) => [
+      w.payment_hash,
+      w,
+    ]),
+  );
   for (const w of withdrawals.values()) {
     const sent = outgoing.get(w.payment_hash) ?? [];
     const paid = sent.filter((t) => t.state === 'settled');
@@ -358,26 +403,37 @@ function checkWallet(all, fail, wallet, { drained }) {
     if (w.status === 'completed') {
       if (paid.length === 0) fail('every withdrawal ends exactly once', `${what} is completed but the wallet never paid it`);
       else if (paid[0].amount !== w.amount_msats || paid[0].fees_paid !== w.fee_msats) {
-        fail('every withdrawal ends exactly once', `${what} records ${w.amount_msats} msats and fee ${w.fee_msats}; the wallet paid ${paid[0].amount} and fee ${paid[0].fees_paid}`);
+        fail(
+          'every withdrawal ends exactly once',
+          `${what} records ${w.amount_msats} msats and fee ${w.fee_msats}; the wallet paid ${paid[0].amount} and fee ${paid[0].fees_paid}`,
+        );
       }
     }
     // The wallet keeps the attempts it failed; a failed withdrawal may have those, nothing else.
     const live = sent.filter((t) => t.state !== 'failed');
-    if (w.status === 'failed' && live.length > 0) fail('every withdrawal ends exactly once', `${what} is failed and its hold voided, but the wallet ${paid.length > 0 ? 'paid it' : 'has it in flight'}`);
+    if (w.status === 'failed' && live.length > 0)
+      fail('every withdrawal ends exactly once', `${what} is failed and its hold voided, but the wallet ${paid.length > 0 ? 'paid it' : 'has it in flight'}`);
   }
   const computePayments = new Map(all(`SELECT id, job_id, status, payment_hash, amount_msats, fee_msats FROM compute_payments`).map((p) => [p.payment_hash, p]));
   for (const p of computePayments.values()) {
     const paid = (outgoing.get(p.payment_hash) ?? []).filter((t) => t.state === 'settled');
     const what = `compute job ${p.job_id}'s payment ${p.id} (${p.status})`;
     if (paid.length > 1) fail('every withdrawal ends exactly once', `${what}: the wallet paid its invoice ${paid.length} times`);
-    if (p.status === 'paid' && (paid.length === 0 || paid[0].amount !== p.amount_msats || paid[0].fees_paid !== p.fee_msats)) fail('every withdrawal ends exactly once', `${what} is recorded paid, but the wallet ${paid.length === 0 ? 'never paid it' : `paid ${paid[0].amount} and fee ${paid[0].fees_paid}`}`);
+    if (p.status === 'paid' && (paid.length === 0 || paid[0].amount !== p.amount_msats || paid[0].fees_paid !== p.fee_msats))
+      fail(
+        'every withdrawal ends exactly once',
+        `${what} is recorded paid, but the wallet ${paid.length === 0 ? 'never paid it' : `paid ${paid[0].amount} and fee ${paid[0].fees_paid}`}`,
+      );
     if (p.status === 'failed' && paid.length > 0) fail('every withdrawal ends exactly once', `${what} is recorded failed, but the wallet paid it`);
   }
   for (const [hash, sent] of outgoing) {
-    if (!withdrawals.has(hash) && !computePayments.has(hash) && sent.some((t) => t.state !== 'failed')) fail('every withdrawal ends exactly once', `the wallet paid ${hash}, which no withdrawal or compute payment accounts for`);
+    if (!withdrawals.has(hash) && !computePayments.has(hash) && sent.some((t) => t.state !== 'failed'))
+      fail('every withdrawal ends exactly once', `the wallet paid ${hash}, which no withdrawal or compute payment accounts for`);
   }
   const invoices = all(`SELECT id, status, payment_hash, amount_msats FROM lightning_invoices WHERE rail = 'nwc' AND payment_hash IS NOT NULL`);
-  const credits = new Map(all(`SELECT reference, amount_msats FROM transfers WHERE entry_type = 'Deposit' AND debit_account_id = ?`, EXTERNAL_LIGHTNING.id).map((t) => [t.reference, t.amount_msats]));
+  const credits = new Map(
+    all(`SELECT reference, amount_msats FROM transfers WHERE entry_type = 'Deposit' AND debit_account_id = ?`, EXTERNAL_LIGHTNING.id).map((t) => [t.reference, t.amount_msats]),
+  );
   for (const i of invoices) {
     const received = (incoming.get(i.payment_hash) ?? []).find((t) => t.state === 'settled');
     if (i.status === 'credited' && !received) fail('each deposit is credited once', `invoice ${i.id} was credited but the wallet never received its payment`);

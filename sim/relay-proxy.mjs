@@ -19,7 +19,10 @@ export class RelayProxy {
   async listen() {
     this.server = net.createServer((client) => {
       const relay = net.connect(Number(this.upstream.port), this.upstream.hostname);
-      for (const [a, b] of [[client, relay], [relay, client]]) {
+      for (const [a, b] of [
+        [client, relay],
+        [relay, client],
+      ]) {
         this.sockets.add(a);
         a.pipe(b);
         a.on('error', () => b.destroy());

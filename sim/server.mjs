@@ -30,10 +30,20 @@ export class ServerProcess {
 
   async start(clockOffsetMs) {
     // SIM_NODE_FLAGS passes flags to the server's node (e.g. "--cpu-prof --cpu-prof-dir=DIR" to see where its time goes).
-    const child = spawn(process.execPath, [...(process.env.SIM_NODE_FLAGS ? process.env.SIM_NODE_FLAGS.split(' ') : []), CLI, 'serve', '--http', '--port', '0', '--db', this.dbPath, ...this.args], {
-      env: { ...process.env, ...this.env, MARKETPLACE_CLOCK_OFFSET_MS: String(clockOffsetMs), MARKETPLACE_LOG_LEVEL: 'error', AGENT_MARKETPLACE_LOCK_TRACE: String(LOCK_TRACE_THRESHOLD_MS) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(process.env.SIM_NODE_FLAGS ? process.env.SIM_NODE_FLAGS.split(' ') : []), CLI, 'serve', '--http', '--port', '0', '--db', this.dbPath, ...this.args],
+      {
+        env: {
+          ...process.env,
+          ...this.env,
+          MARKETPLACE_CLOCK_OFFSET_MS: String(clockOffsetMs),
+          MARKETPLACE_LOG_LEVEL: 'error',
+          AGENT_MARKETPLACE_LOCK_TRACE: String(LOCK_TRACE_THRESHOLD_MS),
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     this.child = child;
     let stderr = '';
     this.url = await new Promise((resolve, reject) => {
@@ -163,7 +173,10 @@ export async function postBatch(url, token, messages, revision) {
     body = JSON.parse(text);
   } catch {
     // An SSE stream: one JSON-RPC message per data line.
-    const data = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    const data = text
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)));
     body = data.length > 0 ? data.flat() : text;
   }
   return { status: res.status, body };

@@ -55,17 +55,38 @@ const jobs = Math.max(1, Number(values.jobs));
 const commit = currentCommit();
 
 /** What a record line must match to count as the same run of a seed. */
-const sameRun = (line) => ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]) && (line.options?.hostile ?? false) === options.hostile;
-const passed = new Set(values.record && fs.existsSync(values.record) ? readRecord(values.record).filter((l) => l.ok && sameRun(l)).map((l) => l.seed) : []);
+const sameRun = (line) =>
+  ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]) && (line.options?.hostile ?? false) === options.hostile;
+const passed = new Set(
+  values.record && fs.existsSync(values.record)
+    ? readRecord(values.record)
+        .filter((l) => l.ok && sameRun(l))
+        .map((l) => l.seed)
+    : [],
+);
 const todo = seeds.filter((seed) => !passed.has(seed));
-if (passed.size > 0 && !values.json) process.stdout.write(`${values.record} records seeds ${[...passed].filter((s) => seeds.includes(s)).sort((a, b) => a - b).join(', ')} as passed; skipping them\n`);
+if (passed.size > 0 && !values.json)
+  process.stdout.write(
+    `${values.record} records seeds ${[...passed]
+      .filter((s) => seeds.includes(s))
+      .sort((a, b) => a - b)
+      .join(', ')} as passed; skipping them\n`,
+  );
 
 const results = [];
 const finished = (result) => {
   results.push(result);
   if (values.record) {
     const { trace, dbPath, ...kept } = result;
-    const line = { ...kept, options, commit, finished_at: new Date().toISOString(), problems: result.problems.slice(0, 10), trace: trace.slice(-20), ...(result.ok ? {} : { dbPath }) };
+    const line = {
+      ...kept,
+      options,
+      commit,
+      finished_at: new Date().toISOString(),
+      problems: result.problems.slice(0, 10),
+      trace: trace.slice(-20),
+      ...(result.ok ? {} : { dbPath }),
+    };
     fs.appendFileSync(values.record, `${JSON.stringify(line)}\n`);
   }
   if (!values.json) report(result);
@@ -79,9 +100,11 @@ if (jobs === 1) {
 } else {
   // Each seed in its own process: the simulation's process is busy (relay, wallet, clients, checks).
   const queue = [...todo];
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-    while (queue.length > 0) finished(await inChild(queue.shift()));
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+      while (queue.length > 0) finished(await inChild(queue.shift()));
+    }),
+  );
 }
 if (values.json) process.stdout.write(`${JSON.stringify(results.map(({ trace, ...r }) => ({ ...r, trace: trace.slice(-20) })))}\n`);
 process.exitCode = results.every((r) => r.ok) ? 0 : 1;
@@ -95,7 +118,10 @@ function report(result) {
   const lock = s.lock ? `; write lock held at most ${s.lock.maxMs} ms (${s.lock.over} holds over ${s.lock.thresholdMs} ms)` : '';
   const line = `seed ${result.seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}${hostile}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s)${lock}; CPU: server ${s.serverCpuSeconds} s`;
   process.stdout.write(`${line}\n`);
-  if (values.verbose) process.stdout.write(`${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning, hostile: s.hostile, hostileSurvey: s.hostileSurvey, lock: s.lock }, null, 1)}\n`);
+  if (values.verbose)
+    process.stdout.write(
+      `${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning, hostile: s.hostile, hostileSurvey: s.hostileSurvey, lock: s.lock }, null, 1)}\n`,
+    );
   if (!result.ok) {
     process.stdout.write(`  reproduce: ${result.reproduce} (fails at step ${result.failedAtStep})\n  database kept at ${result.dbPath}\n`);
     for (const p of result.problems.slice(0, 10)) process.stdout.write(`  [${p.invariant}] step ${p.step}: ${p.message}${p.row ? `\n    ${JSON.stringify(p.row)}` : ''}\n`);
@@ -108,12 +134,18 @@ function report(result) {
 function inChild(seed) {
   const args = [
     fileURLToPath(import.meta.url),
-    '--seed', String(seed),
-    '--steps', values.steps,
-    '--rail', values.rail,
-    '--kill-every', values['kill-every'],
-    '--jump-every', values['jump-every'],
-    '--payment-timeout-ms', values['payment-timeout-ms'],
+    '--seed',
+    String(seed),
+    '--steps',
+    values.steps,
+    '--rail',
+    values.rail,
+    '--kill-every',
+    values['kill-every'],
+    '--jump-every',
+    values['jump-every'],
+    '--payment-timeout-ms',
+    values['payment-timeout-ms'],
     '--json',
     ...(values.json ? [] : ['--progress']),
     ...(values['no-faults'] ? ['--no-faults'] : []),
@@ -140,7 +172,21 @@ function inChild(seed) {
 }
 
 function emptyStats() {
-  return { rail: options.rail, calls: 0, seconds: 0, kills: 0, killsInFlight: 0, jumps: 0, retriedAfterCrash: 0, checks: 0, checkSeconds: 0, serverCpuSeconds: 0, killsDuringPayout: 0, errors: {}, operations: {} };
+  return {
+    rail: options.rail,
+    calls: 0,
+    seconds: 0,
+    kills: 0,
+    killsInFlight: 0,
+    jumps: 0,
+    retriedAfterCrash: 0,
+    checks: 0,
+    checkSeconds: 0,
+    serverCpuSeconds: 0,
+    killsDuringPayout: 0,
+    errors: {},
+    operations: {},
+  };
 }
 
 function readRecord(file) {
@@ -168,30 +214,35 @@ function currentCommit() {
 /** The record as a table: each seed's run, and the totals of those that passed. */
 function summarise(lines) {
   const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
-  const rows = [...lines].sort((a, b) => a.seed - b.seed).map((l) => {
-    const s = l.stats ?? {};
-    return {
-      seed: l.seed,
-      ok: l.ok ? 'ok' : 'FAILED',
-      steps: l.steps,
-      rail: l.options?.rail ?? s.rail,
-      calls: s.calls,
-      kills: `${s.kills} (${s.killsInFlight} in flight, ${s.killsDuringPayout ?? 0} in a payout)`,
-      jumps: s.jumps,
-      'wallet faults': sum(s.lightning?.faults),
-      'relay drops/outages': s.lightning ? `${s.lightning.relayDrops}/${s.lightning.relayOutages}` : '',
-      checks: s.checks,
-      hours: (s.seconds / 3600).toFixed(2),
-      'server CPU s': s.serverCpuSeconds,
-      commit: (l.commit ?? '').slice(0, 7),
-      finished: l.finished_at?.slice(0, 16) ?? '',
-    };
-  });
+  const rows = [...lines]
+    .sort((a, b) => a.seed - b.seed)
+    .map((l) => {
+      const s = l.stats ?? {};
+      return {
+        seed: l.seed,
+        ok: l.ok ? 'ok' : 'FAILED',
+        steps: l.steps,
+        rail: l.options?.rail ?? s.rail,
+        calls: s.calls,
+        kills: `${s.kills} (${s.killsInFlight} in flight, ${s.killsDuringPayout ?? 0} in a payout)`,
+        jumps: s.jumps,
+        'wallet faults': sum(s.lightning?.faults),
+        'relay drops/outages': s.lightning ? `${s.lightning.relayDrops}/${s.lightning.relayOutages}` : '',
+        checks: s.checks,
+        hours: (s.seconds / 3600).toFixed(2),
+        'server CPU s': s.serverCpuSeconds,
+        commit: (l.commit ?? '').slice(0, 7),
+        finished: l.finished_at?.slice(0, 16) ?? '',
+      };
+    });
   console.table(rows);
   const passed = lines.filter((l) => l.ok);
   const total = (f) => passed.reduce((a, l) => a + (f(l.stats ?? {}) ?? 0), 0);
   process.stdout.write(
-    `${passed.length} passed (seeds ${passed.map((l) => l.seed).sort((a, b) => a - b).join(', ')}): ${passed.reduce((a, l) => a + l.steps, 0)} steps, ` +
+    `${passed.length} passed (seeds ${passed
+      .map((l) => l.seed)
+      .sort((a, b) => a - b)
+      .join(', ')}): ${passed.reduce((a, l) => a + l.steps, 0)} steps, ` +
       `${total((s) => s.calls)} calls, ${total((s) => s.kills)} kills, ${total((s) => s.jumps)} clock jumps, ${total((s) => sum(s.lightning?.faults))} wallet faults, ` +
       `${total((s) => s.checks)} invariant checks; ${lines.length - passed.length} failed\n`,
   );

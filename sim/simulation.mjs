@@ -89,7 +89,19 @@ export class Simulation {
     /** What the invariant checks after restarts have proven so far (the final check starts over). */
     this.proven = { decisionsThrough: 0 };
     this.trace = [];
-    this.stats = { calls: 0, errors: {}, kills: 0, killsInFlight: 0, killsDuringPayout: 0, jumps: 0, checks: 0, checkSeconds: 0, retriedAfterCrash: 0, operations: {}, hostile: {} };
+    this.stats = {
+      calls: 0,
+      errors: {},
+      kills: 0,
+      killsInFlight: 0,
+      killsDuringPayout: 0,
+      jumps: 0,
+      checks: 0,
+      checkSeconds: 0,
+      retriedAfterCrash: 0,
+      operations: {},
+      hostile: {},
+    };
   }
 
   /**
@@ -354,7 +366,12 @@ export class Simulation {
     // Each provider is an agent of the first sponsor with the provider's own Nostr key, approved by the operator.
     for (const p of this.providers) {
       const seller = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: `provider ${p.name}`, npub: p.dvm.npub });
-      const registered = registerProvider(db, clock, { agentId: seller.id, npub: p.dvm.npub, name: p.name, kinds: [5050], priceSats: p.priceSats, regions: ['eu'], dataResidency: [] }, { autoApprove: true });
+      const registered = registerProvider(
+        db,
+        clock,
+        { agentId: seller.id, npub: p.dvm.npub, name: p.name, kinds: [5050], priceSats: p.priceSats, regions: ['eu'], dataResidency: [] },
+        { autoApprove: true },
+      );
       this.world.providers.push({ id: registered.provider_id, name: p.name });
     }
     this.world.operator = { id: 'operator', token: rotateOperatorToken(db, clock).token, name: 'operator' };
@@ -366,7 +383,12 @@ export class Simulation {
     }
     await this.server.start(this.offset);
     await this.connectAll();
-    const pricings = [{ model: 'Free' }, { model: 'OneTime', sats: r.int(50, 500) }, { model: 'PerCall', per_call_sats: r.int(5, 50) }, { model: 'PerToken', per_1k_input_sats: r.int(1, 10), per_1k_output_sats: r.int(1, 10) }];
+    const pricings = [
+      { model: 'Free' },
+      { model: 'OneTime', sats: r.int(50, 500) },
+      { model: 'PerCall', per_call_sats: r.int(5, 50) },
+      { model: 'PerToken', per_1k_input_sats: r.int(1, 10), per_1k_output_sats: r.int(1, 10) },
+    ];
     for (const [i, pricing] of pricings.entries()) {
       const author = r.pick(this.world.agents);
       const slug = `sim-skill-${i}`;
@@ -380,7 +402,13 @@ export class Simulation {
     const blocked = this.world.blocks[0] && this.world.agentById(this.world.blocks[0].blocked);
     if (blocked) {
       const slug = 'sim-skill-blocked';
-      const published = await this.call(blocked, 'marketplace_publish_skill', { slug, name: slug, description: 'A skill by a blocked agent.', version: '1.0.0', pricing: { model: 'PerCall', per_call_sats: r.int(5, 50) } });
+      const published = await this.call(blocked, 'marketplace_publish_skill', {
+        slug,
+        name: slug,
+        description: 'A skill by a blocked agent.',
+        version: '1.0.0',
+        pricing: { model: 'PerCall', per_call_sats: r.int(5, 50) },
+      });
       const submitted = await this.call(blocked, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
       if (!published.ok || !submitted.ok) throw new Error(`could not publish ${slug}: ${JSON.stringify(published.data)} ${JSON.stringify(submitted.data)}`);
       reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
@@ -424,7 +452,7 @@ export class Simulation {
       let answered = false;
       running.push(this.operate('payoutInFlight', new Random(this.rng.next())).finally(() => (answered = true)));
       // The kill waits for the wallet to be asked (it then keeps the payment or its answer longer than this), or for the approval to end unpaid.
-      for (const until = Date.now() + this.paymentTimeoutMs + 1_500; Date.now() < until && !asked() && !(answered && !this.payoutAtKill); ) await sleep(10);
+      for (const until = Date.now() + this.paymentTimeoutMs + 1_500; Date.now() < until && !asked() && !(answered && !this.payoutAtKill);) await sleep(10);
     }
     await sleep(delayMs);
     await this.server.kill('SIGKILL');
@@ -464,7 +492,11 @@ export class Simulation {
       try {
         if (record && record.tool === tool && JSON.stringify(record.args) !== JSON.stringify(args)) {
           const answer = await this.call(actor, tool, args);
-          if (answer.code !== 'IDEMPOTENCY_MISMATCH') this.violation('each idempotency key has at most one effect', `key ${args.idempotency_key} reused with other arguments answered ${answer.code ?? 'success'}, not IDEMPOTENCY_MISMATCH`);
+          if (answer.code !== 'IDEMPOTENCY_MISMATCH')
+            this.violation(
+              'each idempotency key has at most one effect',
+              `key ${args.idempotency_key} reused with other arguments answered ${answer.code ?? 'success'}, not IDEMPOTENCY_MISMATCH`,
+            );
           continue;
         }
         await this.act(actor, tool, args);
@@ -537,7 +569,12 @@ export class Simulation {
         seconds: Math.round((Date.now() - started) / 100) / 10,
         checkSeconds: Math.round(this.stats.checkSeconds * 10) / 10,
         serverCpuSeconds: Math.round((this.server?.cpuSeconds ?? 0) * 10) / 10,
-        lock: { maxMs: this.server?.lock.maxMs ?? 0, thresholdMs: LOCK_TRACE_THRESHOLD_MS, over: this.server?.lock.over.length ?? 0, longest: [...(this.server?.lock.over ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5) },
+        lock: {
+          maxMs: this.server?.lock.maxMs ?? 0,
+          thresholdMs: LOCK_TRACE_THRESHOLD_MS,
+          over: this.server?.lock.over.length ?? 0,
+          longest: [...(this.server?.lock.over ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5),
+        },
       },
       dbPath: this.dbPath,
     };
@@ -570,7 +607,10 @@ export class Simulation {
     const args = [CLI, 'ledger', 'reconcile', '--fix', '--json', '--db', this.dbPath, '--network', 'regtest'];
     const env = { ...process.env, ...this.lightningEnv(), MARKETPLACE_CLOCK_OFFSET_MS: String(this.offset), MARKETPLACE_LOG_LEVEL: 'error' };
     const stdout = await new Promise((resolve) => execFile(process.execPath, args, { env }, (_error, out) => resolve(out)));
-    const report = stdout.split('\n').reverse().find((line) => line.startsWith('{'));
+    const report = stdout
+      .split('\n')
+      .reverse()
+      .find((line) => line.startsWith('{'));
     const fixed = report ? JSON.parse(report) : null;
     if (!Array.isArray(fixed?.differences)) this.violation('the wallet and the ledger agree after reconcile', `ledger reconcile --fix printed no report: ${stdout}`);
     // Counted by kind: a long run fixes hundreds, and a list of them buried the record.
@@ -579,7 +619,10 @@ export class Simulation {
     await this.lightning.wallet.idle();
     const after = await reconcile(this.ctx.db, this.ctx.clock, this.ctx.rail, { fix: false });
     if (after.differences.length > 0) {
-      this.violation('the wallet and the ledger agree after reconcile', `after ledger reconcile --fix (${JSON.stringify(fixed.differences)}), these remain: ${JSON.stringify(after.differences)}`);
+      this.violation(
+        'the wallet and the ledger agree after reconcile',
+        `after ledger reconcile --fix (${JSON.stringify(fixed.differences)}), these remain: ${JSON.stringify(after.differences)}`,
+      );
     }
   }
 }
@@ -587,7 +630,12 @@ export class Simulation {
 /** What the workload got to: deals by state, so a run shows it exercised more than the happy path. */
 function reached(db) {
   const count = (table) =>
-    Object.fromEntries(db.sqlite.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status ORDER BY status`).all().map((r) => [r.status, r.n]));
+    Object.fromEntries(
+      db.sqlite
+        .prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status ORDER BY status`)
+        .all()
+        .map((r) => [r.status, r.n]),
+    );
   return {
     contracts: count('contracts'),
     coalitions: count('coalitions'),
@@ -601,7 +649,12 @@ function reached(db) {
     computeJobs: count('compute_jobs'),
     computePayments: count('compute_payments'),
     transfers: db.sqlite.prepare('SELECT count(*) AS n FROM transfers').get().n,
-    disputedKinds: Object.fromEntries(db.sqlite.prepare('SELECT subject_kind AS kind, count(*) AS n FROM disputes GROUP BY subject_kind ORDER BY subject_kind').all().map((r) => [r.kind, r.n])),
+    disputedKinds: Object.fromEntries(
+      db.sqlite
+        .prepare('SELECT subject_kind AS kind, count(*) AS n FROM disputes GROUP BY subject_kind ORDER BY subject_kind')
+        .all()
+        .map((r) => [r.kind, r.n]),
+    ),
   };
 }
 

@@ -18,7 +18,8 @@ export function simTrajectory(r, sessionId, { secret = null } = {}) {
   const calls = r.int(1, 30);
   const tests = r.weighted({ passed: 3, failed: 1, none: 1 });
   const steps = [{ kind: 'message', role: 'user', text: `sim task ${sessionId}${secret ? ` using ${secret}` : ''}`, at: null }];
-  for (let i = 0; i < calls; i++) steps.push(toolCall(`t${i}`, i === calls - 1 && tests !== 'none' ? 'npm test' : `cat file${i}.ts`, i === calls - 1 && tests === 'failed' ? 1 : 0));
+  for (let i = 0; i < calls; i++)
+    steps.push(toolCall(`t${i}`, i === calls - 1 && tests !== 'none' ? 'npm test' : `cat file${i}.ts`, i === calls - 1 && tests === 'failed' ? 1 : 0));
   steps.push({ kind: 'message', role: 'assistant', text: 'done', at: null });
   const commit = () => Array.from({ length: 40 }, () => '0123456789abcdef'[r.int(0, 15)]).join('');
   return {

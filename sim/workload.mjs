@@ -551,7 +551,14 @@ export const operations = {
     const decision = r.chance(0.7) ? 'approve' : 'deny';
     const args = { approval_id: approval.approval_id, decision, ...(decision === 'deny' ? { reason: 'not now' } : {}) };
     const twice = decision === 'approve' && r.chance(0.15);
-    const answers = await sim.actConcurrently(twice ? [[sponsor, 'marketplace_decide_approval', args], [sponsor, 'marketplace_decide_approval', args]] : [[sponsor, 'marketplace_decide_approval', args]]);
+    const answers = await sim.actConcurrently(
+      twice
+        ? [
+            [sponsor, 'marketplace_decide_approval', args],
+            [sponsor, 'marketplace_decide_approval', args],
+          ]
+        : [[sponsor, 'marketplace_decide_approval', args]],
+    );
     if (twice) {
       const decided = answers.filter((a) => a.ok).length;
       const refused = answers.filter((a) => a.code === 'CONFLICT').length;
@@ -559,7 +566,8 @@ export const operations = {
         sim.violation('no approval runs twice', `approving ${approval.approval_id} twice at once answered ${answers.map((a) => a.code ?? a.data.status).join(' and ')}`);
       }
     }
-    if (approval.tool === 'marketplace_withdraw' && answers.some((a) => a.ok && a.data.status === 'executed')) await sim.settledWithdrawal(sim.world.agentById(approval.agent_id), answers.find((a) => a.ok).data.result?.withdrawal_id);
+    if (approval.tool === 'marketplace_withdraw' && answers.some((a) => a.ok && a.data.status === 'executed'))
+      await sim.settledWithdrawal(sim.world.agentById(approval.agent_id), answers.find((a) => a.ok).data.result?.withdrawal_id);
   },
 
   async setPolicy(sim, r) {

@@ -24,10 +24,7 @@ function holdToApproval(approval: ApprovalRow, now: ActionFacts): void {
   }
   const parties = counterpartyLabel(now.counterparties);
   if (approval.counterparty !== null && parties !== approval.counterparty) {
-    throw new MarketError(
-      'CONFLICT',
-      `This call would now deal with ${parties ?? 'no one'}, not ${approval.counterparty} as approved; it did not run. The agent may ask again.`,
-    );
+    throw new MarketError('CONFLICT', `This call would now deal with ${parties ?? 'no one'}, not ${approval.counterparty} as approved; it did not run. The agent may ask again.`);
   }
 }
 

@@ -50,7 +50,10 @@ export function startBackgroundWork(ctx: AppContext): () => void {
   let watching = false;
   let round = 0;
   const timers = [
-    setInterval(guard('expiry sweep', () => sweepDue(ctx)), SWEEP_MS),
+    setInterval(
+      guard('expiry sweep', () => sweepDue(ctx)),
+      SWEEP_MS,
+    ),
     setInterval(
       guard('webhook delivery', async () => {
         if (delivering) return;
@@ -79,7 +82,10 @@ export function startBackgroundWork(ctx: AppContext): () => void {
       }),
       LIGHTNING_WATCH_MS,
     ),
-    setInterval(guard('provider discovery', () => discoverProviders(ctx)), DISCOVERY_MS),
+    setInterval(
+      guard('provider discovery', () => discoverProviders(ctx)),
+      DISCOVERY_MS,
+    ),
   ];
   if (ctx.config.relays.length > 0) void guard('provider discovery', () => discoverProviders(ctx))();
   for (const t of timers) t.unref();

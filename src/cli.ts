@@ -4,7 +4,7 @@
 // command takes --db and --json (one JSON object on stdout, nothing else); errors exit 1
 // with a coded message, usage errors exit 2.
 import { COMMANDS } from './cli/commands.js';
-import { configFromFlags, type ConfigFlags } from './cli/flag-config.js';
+import { configFromFlags } from './cli/flag-config.js';
 import { renderCommandHelp, renderCommandReference, renderGroupHelp, renderOverview } from './cli/help.js';
 import { commandPrefix } from './cli/invocation.js';
 import { parseCommandLine, type Invocation } from './cli/parse.js';
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const { command, flags, args } = invocation;
   running = command.name;
   if (!command.database) return command.run({ flags, args });
-  const ctx = openContext(configFromFlags(flags as ConfigFlags));
+  const ctx = openContext(configFromFlags(flags));
   return command.run({ ctx, flags, args });
 }
 

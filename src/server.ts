@@ -4,7 +4,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { z } from 'zod';
 import { approvedCallRunner } from './approved-calls.js';
 import type { AppContext } from './context.js';
 import { ERROR_CODES, isMarketError, MarketError } from './core/errors.js';
@@ -15,7 +14,7 @@ import { registerInboxResource } from './resources/inbox.js';
 import { registerSkillResource } from './resources/skills.js';
 import { registerSubscriptions } from './resources/subscriptions.js';
 import { ALL_TOOLS } from './tools/index.js';
-import { isGated, outputSchemaFor, selectTools, type ObjectSchema, type ToolDefinition, type ToolsetControl } from './tools/inventory.js';
+import { isGated, outputSchemaFor, selectTools, type ToolDefinition, type ToolsetControl } from './tools/inventory.js';
 import { failure } from './tools/results.js';
 import { runTool } from './tools/runner.js';
 import { activeToolsets, ALWAYS_ON_TOOLSETS, isToolset, parseToolsetsSetting, TOOLSET_DESCRIPTIONS, TOOLSETS, type Toolset } from './toolsets.js';
@@ -72,9 +71,12 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
     control: (caller, onChange) => ({
       list: () => {
         const on = active(caller);
-        return TOOLSETS.map((name) => ({ name, description: TOOLSET_DESCRIPTIONS[name], enabled: on.includes(name), tool_count: visibleTools(caller.role, [name], readOnly).length })).filter(
-          (t) => t.tool_count > 0,
-        );
+        return TOOLSETS.map((name) => ({
+          name,
+          description: TOOLSET_DESCRIPTIONS[name],
+          enabled: on.includes(name),
+          tool_count: visibleTools(caller.role, [name], readOnly).length,
+        })).filter((t) => t.tool_count > 0);
       },
       change: (names, open) => {
         if (fixed !== null) {
@@ -128,7 +130,11 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
     if (isMarketError(caller)) return failure(caller);
     const tool = surface.callable(caller).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
-    const extras = { progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification), toolsets: surface.control(caller, () => void server.sendToolListChanged()), approvedCalls };
+    const extras = {
+      progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification),
+      toolsets: surface.control(caller, () => void server.sendToolListChanged()),
+      approvedCalls,
+    };
     return runTool(ctx, tool, request.params.arguments, () => caller, extras).then((result) => {
       notifyIfPromptsChanged(server, tool.name, result);
       return result;

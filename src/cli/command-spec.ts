@@ -36,7 +36,7 @@ type FlagValue<S extends FlagSpec> = S extends { type: 'boolean' }
 export type FlagValues<F> = { -readonly [K in keyof F]: F[K] extends FlagSpec ? FlagValue<F[K]> : never };
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-type SharedFlags<S extends readonly FlagSetName[]> = [S[number]] extends [never] ? {} : UnionToIntersection<(typeof FLAG_SETS)[S[number]]>;
+type SharedFlags<S extends readonly FlagSetName[]> = [S[number]] extends [never] ? Record<never, never> : UnionToIntersection<(typeof FLAG_SETS)[S[number]]>;
 
 /** The flags a handler reads: its own and those of the shared groups it takes. */
 export type CommandFlags<F extends FlagSpecs, S extends readonly FlagSetName[]> = FlagValues<F> & FlagValues<SharedFlags<S>>;
@@ -95,15 +95,15 @@ function command(spec: SpecCommon<FlagSpecs, readonly FlagSetName[]>, database: 
 }
 
 /** A command on the marketplace's database: main opens it (after parsing, so a typo creates none) and hands the handler the context. */
-export function defineCommand<const F extends FlagSpecs = {}, const S extends readonly FlagSetName[] = []>(
+export function defineCommand<const F extends FlagSpecs = Record<never, never>, const S extends readonly FlagSetName[] = []>(
   spec: SpecCommon<F, S> & { run(input: RunInput<CommandFlags<F, [...S, 'database']>> & { ctx: AppContext }): ExitCode | Promise<ExitCode> },
 ): Command {
-  return command(spec as SpecCommon<FlagSpecs, readonly FlagSetName[]>, true, (input) => spec.run(input as never));
+  return command(spec, true, (input) => spec.run(input as never));
 }
 
 /** A command that opens no marketplace database (the contributor's own session files). */
-export function defineLocalCommand<const F extends FlagSpecs = {}, const S extends readonly FlagSetName[] = []>(
+export function defineLocalCommand<const F extends FlagSpecs = Record<never, never>, const S extends readonly FlagSetName[] = []>(
   spec: SpecCommon<F, S> & { run(input: RunInput<CommandFlags<F, S>>): ExitCode | Promise<ExitCode> },
 ): Command {
-  return command(spec as SpecCommon<FlagSpecs, readonly FlagSetName[]>, false, (input) => spec.run(input as never));
+  return command(spec, false, (input) => spec.run(input as never));
 }

@@ -17,11 +17,31 @@ export const FLAG_SETS = {
       defaultText: 'PATH.key beside the database',
     },
     json: { type: 'boolean', summary: 'one JSON object on stdout, nothing else' },
-    'log-level': { type: 'string', value: 'L', summary: 'how much to log; logs go to stderr', choices: ['debug', 'info', 'warn', 'error'], env: 'MARKETPLACE_LOG_LEVEL', defaultText: 'info' },
+    'log-level': {
+      type: 'string',
+      value: 'L',
+      summary: 'how much to log; logs go to stderr',
+      choices: ['debug', 'info', 'warn', 'error'],
+      env: 'MARKETPLACE_LOG_LEVEL',
+      defaultText: 'info',
+    },
   },
   wallet: {
-    'nwc-url': { type: 'string', value: 'URL', summary: "the operator's Nostr Wallet Connect URL: real Lightning payments", env: 'MARKETPLACE_NWC_URL', defaultText: 'the sandbox rail, no real money' },
-    network: { type: 'string', value: 'NET', summary: 'the Lightning network the wallet is on; invoices for another are refused', choices: NETWORKS, env: 'MARKETPLACE_LN_NETWORK', defaultText: 'bitcoin' },
+    'nwc-url': {
+      type: 'string',
+      value: 'URL',
+      summary: "the operator's Nostr Wallet Connect URL: real Lightning payments",
+      env: 'MARKETPLACE_NWC_URL',
+      defaultText: 'the sandbox rail, no real money',
+    },
+    network: {
+      type: 'string',
+      value: 'NET',
+      summary: 'the Lightning network the wallet is on; invoices for another are refused',
+      choices: NETWORKS,
+      env: 'MARKETPLACE_LN_NETWORK',
+      defaultText: 'bitcoin',
+    },
     relay: { type: 'string', value: 'URL', multiple: true, summary: 'a Nostr relay, repeatable', env: 'MARKETPLACE_RELAYS, comma-separated' },
     'allow-fetch-host': {
       type: 'string',
@@ -44,7 +64,13 @@ export const FLAG_SETS = {
     },
     'read-only': { type: 'boolean', summary: 'hide every tool that is not read-only', env: 'MARKETPLACE_READ_ONLY=1' },
     'auto-approve-providers': { type: 'boolean', summary: 'route jobs to every discovered compute provider without listing review' },
-    'public-url': { type: 'string', value: 'URL', summary: "where people reach this server's console and approval pages", env: 'MARKETPLACE_PUBLIC_URL', defaultText: 'the HTTP address' },
+    'public-url': {
+      type: 'string',
+      value: 'URL',
+      summary: "where people reach this server's console and approval pages",
+      env: 'MARKETPLACE_PUBLIC_URL',
+      defaultText: 'the HTTP address',
+    },
     'install-dir': {
       type: 'string',
       value: 'DIR',
@@ -81,7 +107,12 @@ export const FLAG_SETS = {
   sessions: {
     'claude-dir': { type: 'string', value: 'DIR', summary: "Claude Code's session files", defaultText: '~/.claude/projects' },
     'codex-dir': { type: 'string', value: 'DIR', summary: "Codex's session files", defaultText: '~/.codex/sessions' },
-    config: { type: 'string', value: 'FILE', summary: 'the settings file; the record of contributions is kept beside it', defaultText: 'trajectories.json in the user config folder' },
+    config: {
+      type: 'string',
+      value: 'FILE',
+      summary: 'the settings file; the record of contributions is kept beside it',
+      defaultText: 'trajectories.json in the user config folder',
+    },
     json: { type: 'boolean', summary: 'one JSON object on stdout, nothing else' },
   },
 } as const satisfies Record<string, FlagSpecs>;

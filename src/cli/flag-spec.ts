@@ -33,4 +33,3 @@ export interface ListFlag extends FlagCommon {
 
 export type FlagSpec = BooleanFlag | StringFlag | ListFlag;
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
-

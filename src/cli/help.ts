@@ -117,7 +117,14 @@ export function renderCommandHelp(command: Command): string {
 
 /** `agent-marketplace policy` or `help policy`: the group's commands. */
 export function renderGroupHelp(group: string, commands: readonly Command[]): string {
-  return [`${NAME} ${group}: ${commands.map((c) => c.name.split(' ')[1]).join(', ')}`, '', ...commands.map((c) => row(synopsis(c), c.summary)), '', `${NAME} help ${group} <command> shows every flag of one.`, ''].join('\n');
+  return [
+    `${NAME} ${group}: ${commands.map((c) => c.name.split(' ')[1]).join(', ')}`,
+    '',
+    ...commands.map((c) => row(synopsis(c), c.summary)),
+    '',
+    `${NAME} help ${group} <command> shows every flag of one.`,
+    '',
+  ].join('\n');
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');

@@ -11,9 +11,7 @@ import { UsageError } from './usage-error.js';
 export type HelpTopic = { kind: 'all' } | { kind: 'command'; command: Command } | { kind: 'group'; group: string; commands: Command[] };
 
 export type Invocation =
-  | { kind: 'version' }
-  | { kind: 'help'; topic: HelpTopic; markdown: boolean }
-  | { kind: 'run'; command: Command; flags: Record<string, unknown>; args: string[] };
+  { kind: 'version' } | { kind: 'help'; topic: HelpTopic; markdown: boolean } | { kind: 'run'; command: Command; flags: Record<string, unknown>; args: string[] };
 
 /** Every command takes --help (-h); `help` takes --markdown. */
 const HELP_FLAGS = {
@@ -30,7 +28,8 @@ export function commandFlags(command: Command): Record<string, FlagSpec> {
 function anyCommandOptions(commands: readonly Command[]) {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const spec of [HELP_FLAGS, ...Object.values(FLAG_SETS), ...commands.map((c) => c.flags)]) {
-    for (const [name, flag] of Object.entries(spec)) options[name] = { type: flag.type, ...('short' in flag && flag.short ? { short: flag.short } : {}), ...(flag.type === 'string' && flag.multiple ? { multiple: true } : {}) };
+    for (const [name, flag] of Object.entries(spec))
+      options[name] = { type: flag.type, ...('short' in flag && flag.short ? { short: flag.short } : {}), ...(flag.type === 'string' && flag.multiple ? { multiple: true } : {}) };
   }
   return options;
 }
@@ -54,13 +53,24 @@ function findCommand(positionals: readonly string[], commands: readonly Command[
 function unknownCommand(positionals: readonly string[], commands: readonly Command[]): UsageError {
   const [first, second] = positionals as [string, string | undefined];
   // "agent list" for "agents list", "polcy show" for "policy show": the same verb under a group of a close name.
-  const sameVerb = second === undefined ? undefined : closest(first, commands.filter((c) => words(c.name)[1] === second).map((c) => words(c.name)[0]!));
+  const sameVerb =
+    second === undefined
+      ? undefined
+      : closest(
+          first,
+          commands.filter((c) => words(c.name)[1] === second).map((c) => words(c.name)[0]!),
+        );
   const group = groupOf(first, commands);
   if (group.length > 0 && second !== undefined) {
-    const verb = closest(second, group.map((c) => words(c.name)[1]!));
+    const verb = closest(
+      second,
+      group.map((c) => words(c.name)[1]!),
+    );
     const meant = verb ? `${first} ${verb}` : sameVerb && `${sameVerb} ${second}`;
     const typed = `${first} ${second}`;
-    return new UsageError(meant ? `unknown command "${typed}"; did you mean ${meant}?` : `unknown command "${typed}": ${first} takes ${group.map((c) => words(c.name)[1]).join(', ')}`);
+    return new UsageError(
+      meant ? `unknown command "${typed}"; did you mean ${meant}?` : `unknown command "${typed}": ${first} takes ${group.map((c) => words(c.name)[1]).join(', ')}`,
+    );
   }
   if (sameVerb) return new UsageError(`unknown command "${first} ${second}"; did you mean ${sameVerb} ${second}?`);
   const meant = closest(first, [...new Set(commands.map((c) => words(c.name)[0]!)), 'help']);
@@ -120,7 +130,9 @@ function checkArgs(command: Command, args: readonly string[]): void {
   if (!variadic && args.length > command.args.length) {
     const extra = args.slice(command.args.length).join(' ');
     throw new UsageError(
-      command.args.length === 0 ? `${command.name} takes no arguments (got "${extra}")` : `${command.name} takes ${command.args.map((a) => a.name).join(' ')} (got also "${extra}")`,
+      command.args.length === 0
+        ? `${command.name} takes no arguments (got "${extra}")`
+        : `${command.name} takes ${command.args.map((a) => a.name).join(' ')} (got also "${extra}")`,
       command.name,
     );
   }

@@ -82,9 +82,7 @@ export const trajectoryCommands = [
     name: 'trajectories contribute',
     section: 'Trajectories',
     summary:
-      'send sessions to a trajectory bounty: those named; or --review asks per\n' +
-      'session; or --batch sends all above the threshold once `config --auto true`\n' +
-      'allows it',
+      'send sessions to a trajectory bounty: those named; or --review asks per\n' + 'session; or --batch sends all above the threshold once `config --auto true`\n' + 'allows it',
     args: [{ ...sessionId, variadic: true, optional: true }],
     flags: {
       bounty: { type: 'string', value: 'ID', summary: 'the trajectory bounty to contribute to', required: true },
@@ -193,7 +191,8 @@ function sessionNotes(s: LocalSession): string[] {
   const notes: string[] = [];
   const id = s.file.sessionId;
   if (s.read.skipped_lines > 0) notes.push(`${id}: ${s.read.skipped_lines} line(s) skipped in ${s.file.path} (malformed, cut off, or longer than a line may be).`);
-  if (s.read.truncated) notes.push(`${id}: longer than a contribution may be; only its start is kept (about ${Math.round(s.read.trajectory.steps.length).toLocaleString('en-US')} steps).`);
+  if (s.read.truncated)
+    notes.push(`${id}: longer than a contribution may be; only its start is kept (about ${Math.round(s.read.trajectory.steps.length).toLocaleString('en-US')} steps).`);
   if (s.trajectory.steps.length === 0 && Object.keys(s.trajectory.subagents).length === 0) notes.push(`${id}: ${s.file.path} holds no record a trajectory can use.`);
   return notes;
 }
@@ -230,7 +229,17 @@ async function scan(env: Env): Promise<number> {
   const table = [
     `${'SESSION'.padEnd(38)} ${'SOURCE'.padEnd(6)} QUALITY  SATS  MSGS  TOOLS  TOKENS     STATUS           CWD`,
     ...items.map((i) =>
-      [i.session_id.slice(0, 38).padEnd(38), i.source.padEnd(6), i.quality_score.toFixed(3).padStart(7), String(i.estimated_reward_sats).padStart(5), String(i.messages).padStart(5), String(i.tool_calls).padStart(6), i.tokens.toLocaleString('en-US').padStart(10), i.status.padEnd(16), i.cwd ?? '-'].join(' '),
+      [
+        i.session_id.slice(0, 38).padEnd(38),
+        i.source.padEnd(6),
+        i.quality_score.toFixed(3).padStart(7),
+        String(i.estimated_reward_sats).padStart(5),
+        String(i.messages).padStart(5),
+        String(i.tool_calls).padStart(6),
+        i.tokens.toLocaleString('en-US').padStart(10),
+        i.status.padEnd(16),
+        i.cwd ?? '-',
+      ].join(' '),
     ),
   ];
   out(
@@ -255,10 +264,21 @@ async function findOne(env: Env, id: string): Promise<SessionFile> {
   const exact = found.files.filter((f) => f.sessionId === id);
   const matches = exact.length > 0 ? exact : id.length >= 6 ? found.files.filter((f) => f.sessionId.startsWith(id)) : [];
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new MarketError('INVALID_INPUT', `"${id}" begins ${matches.length} sessions (${matches.slice(0, 5).map((f) => f.sessionId).join(', ')}): give more of the id.`);
-  throw new MarketError('NOT_FOUND', `No session ${id} in ${dirs.sources.map((s) => (s === 'claude' ? dirs.claudeDir : dirs.codexDir)).join(' or ')}. \`agent-marketplace trajectories scan\` lists the sessions found.`, {
-    notes: found.notes,
-  });
+  if (matches.length > 1)
+    throw new MarketError(
+      'INVALID_INPUT',
+      `"${id}" begins ${matches.length} sessions (${matches
+        .slice(0, 5)
+        .map((f) => f.sessionId)
+        .join(', ')}): give more of the id.`,
+    );
+  throw new MarketError(
+    'NOT_FOUND',
+    `No session ${id} in ${dirs.sources.map((s) => (s === 'claude' ? dirs.claudeDir : dirs.codexDir)).join(' or ')}. \`agent-marketplace trajectories scan\` lists the sessions found.`,
+    {
+      notes: found.notes,
+    },
+  );
 }
 
 function redactionText(r: RedactionCount[]): string {
@@ -272,13 +292,7 @@ async function preview(env: Env, id: string): Promise<number> {
   out(
     env.flags,
     { session_id: p.trajectory.session_id, redactions: p.redactions, trajectory: p.trajectory, notes },
-    [
-      summary(p),
-      ...notes.map((n) => `- ${n}`),
-      '',
-      'This is exactly what would be sent:',
-      JSON.stringify(p.trajectory, null, 2),
-    ].join('\n'),
+    [summary(p), ...notes.map((n) => `- ${n}`), '', 'This is exactly what would be sent:', JSON.stringify(p.trajectory, null, 2)].join('\n'),
   );
   return 0;
 }
@@ -315,13 +329,16 @@ async function contribute(env: Env, ids: string[]): Promise<number> {
   const { flags, settings } = env;
   if (flags.batch && flags.review) throw new UsageError('--batch sends without asking and --review asks for each session: choose one');
   if (flags.batch && ids.length > 0) throw new UsageError('--batch sends every session above the threshold: name no sessions with it (or drop --batch)');
-  if (!flags.batch && !flags.review && ids.length === 0) throw new UsageError('name the sessions to contribute (`trajectories scan` lists them), or use --review to choose one by one');
+  if (!flags.batch && !flags.review && ids.length === 0)
+    throw new UsageError('name the sessions to contribute (`trajectories scan` lists them), or use --review to choose one by one');
   // Checked before anything is read or sent: --batch is the one way to send without asking, and it is opt-in.
   if (flags.batch && !settings.auto) {
     throw new UsageError('--batch sends without asking, and that is off: opt in with `agent-marketplace trajectories config --auto true`, or use --review to choose per session');
   }
   if (flags.review && !(process.stdin.isTTY && process.stderr.isTTY)) {
-    throw new UsageError('--review asks about each session in a terminal, and this is not one: run it in a terminal, or name the sessions to send after reading `trajectories preview SESSION_ID`');
+    throw new UsageError(
+      '--review asks about each session in a terminal, and this is not one: run it in a terminal, or name the sessions to send after reading `trajectories preview SESSION_ID`',
+    );
   }
   // Required in the table: the parser refused the line without it.
   const bounty = flags.bounty!;
@@ -377,7 +394,10 @@ async function contribute(env: Env, ids: string[]): Promise<number> {
       items.length === 0
         ? 'Nothing to contribute: no session above the threshold that was not contributed already (`trajectories scan` shows them).'
         : [
-            ...items.map((i) => `${i.session_id}  ${i.status}${i.contribution_id ? `  ${i.contribution_id}` : ''}  quality ${i.quality_score}  ${i.reward_sats} sats${i.error ? `  ${i.error.code}: ${i.error.message}` : ''}`),
+            ...items.map(
+              (i) =>
+                `${i.session_id}  ${i.status}${i.contribution_id ? `  ${i.contribution_id}` : ''}  quality ${i.quality_score}  ${i.reward_sats} sats${i.error ? `  ${i.error.code}: ${i.error.message}` : ''}`,
+            ),
             ...notes.map((n) => `- ${n}`),
           ].join('\n'),
     );
@@ -417,16 +437,39 @@ async function send(store: ContributionStore, connection: MarketplaceConnection,
     if (!(error instanceof MarketError)) throw error;
     // The marketplace could not be reached or answered wrongly: stop rather than fail every session the same way.
     if (error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'UNAUTHORIZED' || error.details?.tool === CONTRIBUTE_TOOL) throw error;
-    return { session_id: sessionId, contribution_id: null, status: 'refused', quality_score: p.score.quality_score, reward_sats: 0, error: { code: error.code, message: error.message } };
+    return {
+      session_id: sessionId,
+      contribution_id: null,
+      status: 'refused',
+      quality_score: p.score.quality_score,
+      reward_sats: 0,
+      error: { code: error.code, message: error.message },
+    };
   }
   // The same content again carries the same idempotency key, so the marketplace answers with
   // the first result: say it was contributed already rather than report a second payment.
   const earlier = store.list().find((r) => r.contribution_id === answer.contribution_id);
   if (earlier) {
-    return { session_id: sessionId, contribution_id: answer.contribution_id, status: 'duplicate', quality_score: answer.quality_score, reward_sats: 0, error: { code: 'CONFLICT', message: `This session was contributed already (${answer.contribution_id}, ${earlier.status}); it is not paid again.` } };
+    return {
+      session_id: sessionId,
+      contribution_id: answer.contribution_id,
+      status: 'duplicate',
+      quality_score: answer.quality_score,
+      reward_sats: 0,
+      error: { code: 'CONFLICT', message: `This session was contributed already (${answer.contribution_id}, ${earlier.status}); it is not paid again.` },
+    };
   }
   const now = new Date().toISOString();
-  store.save({ ...recordFields(answer, now), session_id: sessionId, source: p.trajectory.source, trajectory_hash: p.hash, estimated_reward_sats: p.score.estimated_reward_sats, lightning_address: settings.lightning_address, payment_preimage: null, submitted_at: now });
+  store.save({
+    ...recordFields(answer, now),
+    session_id: sessionId,
+    source: p.trajectory.source,
+    trajectory_hash: p.hash,
+    estimated_reward_sats: p.score.estimated_reward_sats,
+    lightning_address: settings.lightning_address,
+    payment_preimage: null,
+    submitted_at: now,
+  });
   return { session_id: sessionId, contribution_id: answer.contribution_id, status: answer.status, quality_score: answer.quality_score, reward_sats: answer.reward_sats };
 }
 
@@ -473,7 +516,10 @@ async function status(env: Env): Promise<number> {
     items.length === 0
       ? 'No contributions yet. `trajectories scan` lists your sessions; `trajectories contribute --review` sends the ones you choose.'
       : [
-          ...items.map((i) => `${i.contribution_id}  ${i.session_id}  ${i.status.padEnd(9)}  quality ${i.quality_score}  ${i.actual_reward_sats ?? `~${i.estimated_reward_sats}`} sats  ${i.submitted_at}${i.rejection_reason ? `\n    ${i.rejection_reason}` : ''}`),
+          ...items.map(
+            (i) =>
+              `${i.contribution_id}  ${i.session_id}  ${i.status.padEnd(9)}  quality ${i.quality_score}  ${i.actual_reward_sats ?? `~${i.estimated_reward_sats}`} sats  ${i.submitted_at}${i.rejection_reason ? `\n    ${i.rejection_reason}` : ''}`,
+          ),
           ...notes.map((n) => `- ${n}`),
         ].join('\n'),
   );
@@ -518,7 +564,10 @@ function earnings(env: Env): number {
   out(
     env.flags,
     { total_sats: paid + pending, paid_sats: paid, pending_sats: pending, items },
-    [`Earned ${paid.toLocaleString('en-US')} sats paid, ${pending.toLocaleString('en-US')} pending (estimated), over ${records.length} contribution(s).`, ...items.map((i) => `  ${i.contribution_id}  ${i.status.padEnd(9)}  ${i.reward_sats} sats${i.paid_at ? `  paid ${i.paid_at}` : ''}`)].join('\n'),
+    [
+      `Earned ${paid.toLocaleString('en-US')} sats paid, ${pending.toLocaleString('en-US')} pending (estimated), over ${records.length} contribution(s).`,
+      ...items.map((i) => `  ${i.contribution_id}  ${i.status.padEnd(9)}  ${i.reward_sats} sats${i.paid_at ? `  paid ${i.paid_at}` : ''}`),
+    ].join('\n'),
   );
   return 0;
 }

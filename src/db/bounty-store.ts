@@ -10,7 +10,13 @@ export const insertBounty = (db: Db, row: BountyRow) => void db.orm.insert(bount
 export const getBounty = (db: Db, id: string) => db.orm.select().from(bounties).where(eq(bounties.id, id)).get();
 
 export function updateBounty(db: Db, id: string, fromStatuses: string[], set: Partial<BountyRow>): boolean {
-  return db.orm.update(bounties).set(set).where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses))).run().changes === 1;
+  return (
+    db.orm
+      .update(bounties)
+      .set(set)
+      .where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses)))
+      .run().changes === 1
+  );
 }
 
 export function listBounties(db: Db, f: { status?: string; creatorId?: string; minRewardMsats?: number; beforeId?: string; limit: number }): BountyRow[] {
@@ -20,7 +26,13 @@ export function listBounties(db: Db, f: { status?: string; creatorId?: string; m
     f.minRewardMsats !== undefined ? gte(bounties.rewardMsats, f.minRewardMsats) : undefined,
     f.beforeId ? lt(bounties.id, f.beforeId) : undefined,
   ].filter(Boolean);
-  return db.orm.select().from(bounties).where(and(...filters)).orderBy(desc(bounties.id)).limit(f.limit).all();
+  return db.orm
+    .select()
+    .from(bounties)
+    .where(and(...filters))
+    .orderBy(desc(bounties.id))
+    .limit(f.limit)
+    .all();
 }
 
 /**
@@ -38,7 +50,12 @@ export const dueBounties = (db: Db, nowIso: string, reviewCutoffIso: string) =>
         lte(bounties.deadline, nowIso),
         or(
           lte(bounties.deadline, reviewCutoffIso),
-          notExists(db.orm.select({ id: bountySubmissions.id }).from(bountySubmissions).where(and(eq(bountySubmissions.bountyId, bounties.id), eq(bountySubmissions.status, 'Pending')))),
+          notExists(
+            db.orm
+              .select({ id: bountySubmissions.id })
+              .from(bountySubmissions)
+              .where(and(eq(bountySubmissions.bountyId, bounties.id), eq(bountySubmissions.status, 'Pending'))),
+          ),
         ),
       ),
     )
@@ -49,7 +66,13 @@ export const insertSubmission = (db: Db, row: SubmissionRow) => void db.orm.inse
 export const getSubmission = (db: Db, id: string) => db.orm.select().from(bountySubmissions).where(eq(bountySubmissions.id, id)).get();
 
 export function updateSubmission(db: Db, id: string, fromStatuses: string[], set: Partial<SubmissionRow>): boolean {
-  return db.orm.update(bountySubmissions).set(set).where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses))).run().changes === 1;
+  return (
+    db.orm
+      .update(bountySubmissions)
+      .set(set)
+      .where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses)))
+      .run().changes === 1
+  );
 }
 
 /** A bounty's submissions in the order they arrived; the creator may see them all, a contributor its own. */
@@ -59,7 +82,12 @@ export function submissionsOf(db: Db, bountyId: string, f: { status?: string; co
     f.status ? eq(bountySubmissions.status, f.status) : undefined,
     f.contributorId ? eq(bountySubmissions.contributorId, f.contributorId) : undefined,
   ].filter(Boolean);
-  return db.orm.select().from(bountySubmissions).where(and(...filters)).orderBy(asc(bountySubmissions.id)).all();
+  return db.orm
+    .select()
+    .from(bountySubmissions)
+    .where(and(...filters))
+    .orderBy(asc(bountySubmissions.id))
+    .all();
 }
 
 /** Which of these hashes an earlier submission to the bounty already contributed. */
@@ -90,6 +118,9 @@ export function contributorsOfHashes(db: Db, hashes: string[]): { sha256: string
 
 export function insertHashes(db: Db, bountyId: string, submissionId: string, hashes: string[]): void {
   for (let i = 0; i < hashes.length; i += 300) {
-    db.orm.insert(bountySampleHashes).values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId }))).run();
+    db.orm
+      .insert(bountySampleHashes)
+      .values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId })))
+      .run();
   }
 }

@@ -10,13 +10,22 @@ export type SubtaskRow = typeof coalitionSubtasks.$inferSelect;
 export const insertCoalition = (db: Db, row: CoalitionRow) => void db.orm.insert(coalitions).values(row).run();
 export const getCoalition = (db: Db, id: string) => db.orm.select().from(coalitions).where(eq(coalitions.id, id)).get();
 export const updateCoalition = (db: Db, id: string, fromStatus: string, set: Partial<CoalitionRow>) =>
-  db.orm.update(coalitions).set(set).where(and(eq(coalitions.id, id), eq(coalitions.status, fromStatus))).run().changes === 1;
+  db.orm
+    .update(coalitions)
+    .set(set)
+    .where(and(eq(coalitions.id, id), eq(coalitions.status, fromStatus)))
+    .run().changes === 1;
 
 // In the order they joined: a member's row changes only when it is invited, joins or leaves,
 // so a joined member's updated_at is when it joined; rowid (insertion order) breaks ties.
 // Settlement gives the remainder to the first member, which must not depend on agent ids.
 export const members = (db: Db, coalitionId: string) =>
-  db.orm.select().from(coalitionMembers).where(eq(coalitionMembers.coalitionId, coalitionId)).orderBy(coalitionMembers.updatedAt, sql`rowid`).all();
+  db.orm
+    .select()
+    .from(coalitionMembers)
+    .where(eq(coalitionMembers.coalitionId, coalitionId))
+    .orderBy(coalitionMembers.updatedAt, sql`rowid`)
+    .all();
 export const upsertMember = (db: Db, row: MemberRow) =>
   void db.orm
     .insert(coalitionMembers)
@@ -25,7 +34,11 @@ export const upsertMember = (db: Db, row: MemberRow) =>
     .run();
 
 export const subtasks = (db: Db, coalitionId: string, round: number) =>
-  db.orm.select().from(coalitionSubtasks).where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round))).all();
+  db.orm
+    .select()
+    .from(coalitionSubtasks)
+    .where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round)))
+    .all();
 export const insertSubtask = (db: Db, row: SubtaskRow) => void db.orm.insert(coalitionSubtasks).values(row).run();
 export const updateSubtask = (db: Db, coalitionId: string, round: number, key: string, set: Partial<SubtaskRow>) =>
   void db.orm

@@ -197,12 +197,8 @@ function traced(sqlite: Database.Database, immediate: (fn: () => unknown) => unk
 export function migrate(db: Db): void {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   db.write(() => {
-    db.sqlite.exec(
-      'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
-    );
-    const last = db.sqlite
-      .prepare('SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1')
-      .get() as { created_at: number } | undefined;
+    db.sqlite.exec('CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)');
+    const last = db.sqlite.prepare('SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1').get() as { created_at: number } | undefined;
     const insert = db.sqlite.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)');
     for (const migration of migrations) {
       if (last && Number(last.created_at) >= migration.folderMillis) continue;

@@ -16,7 +16,11 @@ export function getSecretSetting(db: Db, key: string): string | undefined {
 }
 
 export const insertSecretSetting = (db: Db, key: string, plain: string, createdAt: string) =>
-  void db.orm.insert(marketplaceSettings).values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt }).onConflictDoNothing().run();
+  void db.orm
+    .insert(marketplaceSettings)
+    .values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt })
+    .onConflictDoNothing()
+    .run();
 
 export function insertListing(db: Db, row: ListingRow): void {
   db.orm.insert(dataListings).values(row).run();
@@ -31,8 +35,7 @@ export function setListingStatus(db: Db, id: string, status: string, updatedAt: 
   if (row) indexListing(db, row);
 }
 
-export const countPurchase = (db: Db, listingId: string) =>
-  void db.sqlite.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
+export const countPurchase = (db: Db, listingId: string) => void db.sqlite.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
 
 /** Only active listings are in the index, so search never has to filter the others out. */
 function indexListing(db: Db, row: ListingRow): void {
@@ -90,16 +93,20 @@ export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
     newest: 'l.rowid DESC',
     popular: 'l.purchases DESC, l.rowid DESC',
   }[f.sort];
-  return db.sqlite
-    .prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-    .all(params) as ListingRow[];
+  return db.sqlite.prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as ListingRow[];
 }
 
 export const insertPurchase = (db: Db, row: PurchaseRow) => void db.orm.insert(dataPurchases).values(row).run();
 export const getPurchase = (db: Db, id: string) => db.orm.select().from(dataPurchases).where(eq(dataPurchases.id, id)).get();
 
 export function updatePurchase(db: Db, id: string, fromStatuses: string[], set: Partial<PurchaseRow>): boolean {
-  return db.orm.update(dataPurchases).set(set).where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses))).run().changes === 1;
+  return (
+    db.orm
+      .update(dataPurchases)
+      .set(set)
+      .where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses)))
+      .run().changes === 1
+  );
 }
 
 /** The buyer's purchases of one listing that still give access (newest first). */
@@ -111,10 +118,27 @@ export const liveAccess = (db: Db, listingId: string, buyerId: string) =>
     .orderBy(desc(dataPurchases.id))
     .all();
 
-export function listPurchases(db: Db, agentId: string, role: 'buyer' | 'seller' | 'either', status: string | undefined, beforeId: string | undefined, limit: number): PurchaseRow[] {
-  const mine = { buyer: eq(dataPurchases.buyerId, agentId), seller: eq(dataPurchases.sellerId, agentId), either: or(eq(dataPurchases.buyerId, agentId), eq(dataPurchases.sellerId, agentId)) }[role];
+export function listPurchases(
+  db: Db,
+  agentId: string,
+  role: 'buyer' | 'seller' | 'either',
+  status: string | undefined,
+  beforeId: string | undefined,
+  limit: number,
+): PurchaseRow[] {
+  const mine = {
+    buyer: eq(dataPurchases.buyerId, agentId),
+    seller: eq(dataPurchases.sellerId, agentId),
+    either: or(eq(dataPurchases.buyerId, agentId), eq(dataPurchases.sellerId, agentId)),
+  }[role];
   const filters = [mine, status ? eq(dataPurchases.status, status) : undefined, beforeId ? lt(dataPurchases.id, beforeId) : undefined].filter(Boolean);
-  return db.orm.select().from(dataPurchases).where(and(...filters)).orderBy(desc(dataPurchases.id)).limit(limit).all();
+  return db.orm
+    .select()
+    .from(dataPurchases)
+    .where(and(...filters))
+    .orderBy(desc(dataPurchases.id))
+    .limit(limit)
+    .all();
 }
 
 /** Purchases whose confirmation window has passed without a confirmation or a dispute. */

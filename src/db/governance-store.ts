@@ -95,9 +95,7 @@ function prepare(db: Db) {
       `SELECT agent_id AS agentId, version, document, created_by AS createdBy, created_at AS createdAt
        FROM policies WHERE agent_id = ? ORDER BY version DESC LIMIT 1`,
     ),
-    insertPolicy: s.prepare(
-      `INSERT INTO policies (agent_id, version, document, created_by, created_at) VALUES (@agentId, @version, @document, @createdBy, @createdAt)`,
-    ),
+    insertPolicy: s.prepare(`INSERT INTO policies (agent_id, version, document, created_by, created_at) VALUES (@agentId, @version, @document, @createdBy, @createdAt)`),
     insertApproval: s.prepare(
       `INSERT INTO approvals (id, agent_id, sponsor_id, tool, args_json, idempotency_key, action_type, amount_msats,
          counterparty, reason, rule, policy_version, status, created_at, expires_at, updated_at)
@@ -120,9 +118,7 @@ function prepare(db: Db) {
     ),
     dealtWith: s.prepare(`SELECT 1 FROM audit_log WHERE agent_id = ? AND counterparty = ? AND outcome = 'allowed' LIMIT 1`),
     countDenials: s.prepare(`SELECT count(*) AS n FROM audit_log WHERE agent_id = ? AND outcome = 'denied' AND created_at >= ?`),
-    insertBudgetAlert: s.prepare(
-      `INSERT OR IGNORE INTO budget_alerts (agent_id, period, period_start, created_at) VALUES (?, ?, ?, ?)`,
-    ),
+    insertBudgetAlert: s.prepare(`INSERT OR IGNORE INTO budget_alerts (agent_id, period, period_start, created_at) VALUES (?, ?, ?, ?)`),
     hasBudgetAlert: s.prepare(`SELECT 1 FROM budget_alerts WHERE agent_id = ? AND period = ? AND period_start = ?`),
     insertDelivery: s.prepare(
       `INSERT INTO webhook_deliveries (id, sponsor_id, event, payload, status, attempts, next_attempt_at, created_at)
@@ -180,36 +176,30 @@ export function dueApprovals(db: Db, nowIso: string, limit: number): ApprovalRow
   return (sql(db).dueApprovals.all(nowIso, limit) as ApprovalSql[]).map(approvalFromSql);
 }
 
-export function listApprovals(
-  db: Db,
-  filter: { sponsorId?: string; agentId?: string; status?: string; beforeId?: string; limit: number },
-): ApprovalRow[] {
+export function listApprovals(db: Db, filter: { sponsorId?: string; agentId?: string; status?: string; beforeId?: string; limit: number }): ApprovalRow[] {
   const where: string[] = [];
   if (filter.sponsorId) where.push('sponsor_id = @sponsorId');
   if (filter.agentId) where.push('agent_id = @agentId');
   if (filter.status) where.push('status = @status');
   if (filter.beforeId) where.push('id < @beforeId');
-  return (db.sqlite
-    .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
-    .all({ ...filter }) as ApprovalSql[]).map(approvalFromSql);
+  return (
+    db.sqlite
+      .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
+      .all({ ...filter }) as ApprovalSql[]
+  ).map(approvalFromSql);
 }
 
 export function insertAudit(db: Db, row: Omit<AuditRow, 'seq'>): void {
   sql(db).insertAudit.run(row);
 }
 
-export function listAudit(
-  db: Db,
-  filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: string; beforeSeq?: number; limit: number },
-): AuditRow[] {
+export function listAudit(db: Db, filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: string; beforeSeq?: number; limit: number }): AuditRow[] {
   const where = ['sponsor_id = @sponsorId'];
   if (filter.agentId) where.push('agent_id = @agentId');
   if (filter.tool) where.push('tool = @tool');
   if (filter.outcome) where.push('outcome = @outcome');
   if (filter.beforeSeq !== undefined) where.push('seq < @beforeSeq');
-  return db.sqlite
-    .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
-    .all({ ...filter }) as AuditRow[];
+  return db.sqlite.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`).all({ ...filter }) as AuditRow[];
 }
 
 /** Whether a call of the agent naming this counterparty was allowed (or approved) before. */
@@ -239,10 +229,7 @@ export function claimDeliveries(db: Db, nowIso: string, leaseUntilIso: string, l
   return sql(db).claimDeliveries.all({ now: nowIso, leaseUntil: leaseUntilIso, limit }) as DeliveryRow[];
 }
 
-export function finishDelivery(
-  db: Db,
-  r: { id: string; status: string; nextAttemptAt: string; lastError: string | null; deliveredAt: string | null },
-): void {
+export function finishDelivery(db: Db, r: { id: string; status: string; nextAttemptAt: string; lastError: string | null; deliveredAt: string | null }): void {
   sql(db).finishDelivery.run(r);
 }
 

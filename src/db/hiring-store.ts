@@ -45,13 +45,25 @@ export function getContract(db: Db, id: string): ContractRow | undefined {
 }
 
 export function updateContract(db: Db, id: string, fromStatuses: string[], set: Partial<ContractRow>): boolean {
-  return db.orm.update(contracts).set(set).where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses))).run().changes === 1;
+  return (
+    db.orm
+      .update(contracts)
+      .set(set)
+      .where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses)))
+      .run().changes === 1
+  );
 }
 
 export function listContracts(db: Db, agentId: string, status: string | undefined, beforeId: string | undefined, limit: number): ContractRow[] {
   const mine = or(eq(contracts.hirerId, agentId), eq(contracts.agentId, agentId));
   const filters = [mine, status ? eq(contracts.status, status) : undefined, beforeId ? lt(contracts.id, beforeId) : undefined].filter(Boolean);
-  return db.orm.select().from(contracts).where(and(...filters)).orderBy(desc(contracts.id)).limit(limit).all();
+  return db.orm
+    .select()
+    .from(contracts)
+    .where(and(...filters))
+    .orderBy(desc(contracts.id))
+    .limit(limit)
+    .all();
 }
 
 /**
@@ -96,7 +108,11 @@ export function workerRecord(db: Db, agentId: string): { completed: number; fail
     // A contract the worker itself disputes (contesting a rejection) is not held against it while the operator decides.
     failed: rows.filter((r) => r.status === 'Expired' || (r.status === 'Disputed' && r.claimantId !== agentId)).length + lost,
     ratings: rows.flatMap((r) => (r.rating === null ? [] : [r.rating])),
-    lastCompletedAt: completed.map((r) => r.updatedAt).sort().at(-1) ?? null,
+    lastCompletedAt:
+      completed
+        .map((r) => r.updatedAt)
+        .sort()
+        .at(-1) ?? null,
   };
 }
 
@@ -104,9 +120,17 @@ export type DisputeRow = typeof disputes.$inferSelect;
 export const insertDispute = (db: Db, row: DisputeRow) => void db.orm.insert(disputes).values(row).run();
 export const getDispute = (db: Db, id: string) => db.orm.select().from(disputes).where(eq(disputes.id, id)).get();
 export const disputeOf = (db: Db, kind: string, subjectId: string) =>
-  db.orm.select().from(disputes).where(and(eq(disputes.subjectKind, kind), eq(disputes.subjectId, subjectId))).get();
+  db.orm
+    .select()
+    .from(disputes)
+    .where(and(eq(disputes.subjectKind, kind), eq(disputes.subjectId, subjectId)))
+    .get();
 export const updateDispute = (db: Db, id: string, fromStatuses: string[], set: Partial<DisputeRow>) =>
-  db.orm.update(disputes).set(set).where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses))).run().changes === 1;
+  db.orm
+    .update(disputes)
+    .set(set)
+    .where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses)))
+    .run().changes === 1;
 /** Debts left by resolved disputes. Raw statements: the gate asks on every agent's call. */
 const debtStatements = preparedPerConnection((db) => ({
   owedBy: db.sqlite.prepare<[string], { id: string; claimantId: string; debtMsats: number }>(
@@ -116,7 +140,10 @@ const debtStatements = preparedPerConnection((db) => ({
   reduce: db.sqlite.prepare<[number, string, string, number]>('UPDATE disputes SET debt_msats = debt_msats - ?, updated_at = ? WHERE id = ? AND debt_msats = ?'),
 }));
 export const debtsOwedBy = (db: Db, respondentId: string) => debtStatements(db).owedBy.all(respondentId);
-export const debtors = (db: Db) => debtStatements(db).debtors.all().map((r) => r.respondentId);
+export const debtors = (db: Db) =>
+  debtStatements(db)
+    .debtors.all()
+    .map((r) => r.respondentId);
 /** Lowers a debt that still stands at `fromMsats`; false when someone else collected first. */
 export const reduceDebt = (db: Db, id: string, fromMsats: number, byMsats: number, at: string) => debtStatements(db).reduce.run(byMsats, at, id, fromMsats).changes === 1;
 export const listDisputes = (db: Db, agentId: string | null, status: string | undefined) =>

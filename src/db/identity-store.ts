@@ -13,11 +13,17 @@ const sealIn = (db: Db, place: SealedColumn, id: string, plain: string | null) =
 const openFrom = (db: Db, place: SealedColumn, id: string, sealed: string | null) => (sealed === null ? null : db.secrets.open(sealed, sealContext(place, id)));
 
 export function insertSponsor(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof sponsors.$inferInsert>): void {
-  db.orm.insert(sponsors).values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) }).run();
+  db.orm
+    .insert(sponsors)
+    .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) })
+    .run();
 }
 
 export function insertAgent(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof agents.$inferInsert>): void {
-  db.orm.insert(agents).values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) }).run();
+  db.orm
+    .insert(agents)
+    .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) })
+    .run();
 }
 
 /** The hex Nostr secret key the marketplace holds for this agent; null for an imported npub. */
@@ -41,9 +47,7 @@ function prepare(db: Db) {
   return {
     sponsor: db.sqlite.prepare(`SELECT ${rowColumns(sponsors)} FROM sponsors WHERE id = ?`),
     agent: db.sqlite.prepare(`SELECT ${rowColumns(agents)} FROM agents WHERE id = ?`),
-    token: db.sqlite.prepare(
-      'SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL',
-    ),
+    token: db.sqlite.prepare('SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL'),
   };
 }
 
@@ -61,10 +65,7 @@ export function listSponsorAgents(db: Db, sponsorId: string): AgentRow[] {
   return db.orm.select().from(agents).where(eq(agents.sponsorId, sponsorId)).orderBy(asc(agents.id)).all();
 }
 
-export function insertToken(
-  db: Db,
-  row: { id: string; principalKind: PrincipalKind; principalId: string; tokenHash: string; createdAt: string },
-): void {
+export function insertToken(db: Db, row: { id: string; principalKind: PrincipalKind; principalId: string; tokenHash: string; createdAt: string }): void {
   db.orm.insert(tokens).values(row).run();
 }
 
@@ -96,7 +97,11 @@ export function updateAgentStatus(db: Db, id: string, status: string, at: string
 }
 
 export function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): void {
-  db.orm.update(sponsors).set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) }).where(eq(sponsors.id, id)).run();
+  db.orm
+    .update(sponsors)
+    .set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) })
+    .where(eq(sponsors.id, id))
+    .run();
 }
 
 export function setAgentReputation(db: Db, id: string, reputation: number | null): void {

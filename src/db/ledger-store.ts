@@ -67,9 +67,7 @@ const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_account_id 
 function statements(db: Db) {
   const s = db.sqlite;
   return {
-    insertAccount: s.prepare(
-      `INSERT OR IGNORE INTO accounts (id, kind, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?)`,
-    ),
+    insertAccount: s.prepare(`INSERT OR IGNORE INTO accounts (id, kind, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?)`),
     getAccount: s.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`),
     applyDelta: s.prepare(
       `UPDATE accounts SET
@@ -106,9 +104,7 @@ function statements(db: Db) {
       `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
          AND expires_at IS NOT NULL AND expires_at <= ?`,
     ),
-    pendingHoldsSince: s.prepare(
-      `SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`,
-    ),
+    pendingHoldsSince: s.prepare(`SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`),
     hasPaid: s.prepare(`SELECT 1 FROM transfers WHERE debit_account_id = ? AND credit_account_id = ? LIMIT 1`),
     lastTouched: s.prepare(
       `SELECT max(created_at) AS at FROM (
@@ -126,9 +122,7 @@ function statements(db: Db) {
       `SELECT entry_type AS entryType, SUM(amount_msats) AS total FROM daily_debits
        WHERE account_id = ? AND day >= ? GROUP BY entry_type`,
     ),
-    dailyDebitsByDay: s.prepare(
-      `SELECT day, entry_type AS entryType, amount_msats AS total FROM daily_debits WHERE account_id = ? AND day >= ?`,
-    ),
+    dailyDebitsByDay: s.prepare(`SELECT day, entry_type AS entryType, amount_msats AS total FROM daily_debits WHERE account_id = ? AND day >= ?`),
     pendingHoldsByDay: s.prepare(
       `SELECT substr(created_at, 1, 10) AS day, SUM(amount_msats) AS total FROM holds
        WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ? GROUP BY day`,
@@ -144,11 +138,7 @@ function toAccount(row: unknown): AccountRow | undefined {
   return { ...r, allowNegative: r.allowNegative === 1 };
 }
 
-export function insertAccount(
-  db: Db,
-  a: { id: string; kind: string; ownerId: string | null; allowNegative: boolean },
-  createdAt: string,
-): void {
+export function insertAccount(db: Db, a: { id: string; kind: string; ownerId: string | null; allowNegative: boolean }, createdAt: string): void {
   sql(db).insertAccount.run(a.id, a.kind, a.ownerId, a.allowNegative ? 1 : 0, createdAt);
 }
 
@@ -178,10 +168,7 @@ export function getTransfer(db: Db, id: string): TransferRow | undefined {
   return sql(db).getTransfer.get(id) as TransferRow | undefined;
 }
 
-export function insertHold(
-  db: Db,
-  row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>,
-): void {
+export function insertHold(db: Db, row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>): void {
   sql(db).insertHold.run(row);
 }
 
@@ -190,13 +177,7 @@ export function getHold(db: Db, id: string): HoldRow | undefined {
 }
 
 /** Returns false when the hold was no longer pending (someone else resolved it first). */
-export function resolveHold(
-  db: Db,
-  id: string,
-  status: 'posted' | 'voided' | 'expired',
-  postedMsats: number,
-  resolvedAt: string,
-): boolean {
+export function resolveHold(db: Db, id: string, status: 'posted' | 'voided' | 'expired', postedMsats: number, resolvedAt: string): boolean {
   return sql(db).resolveHold.run({ id, status, postedMsats, resolvedAt }).changes === 1;
 }
 
@@ -245,9 +226,12 @@ export function pendingHoldsByDay(db: Db, accountId: string, sinceDay: string): 
 }
 
 export function allDailyDebits(db: Db): { accountId: string; day: string; entryType: string; amountMsats: number }[] {
-  return db.sqlite
-    .prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits')
-    .all() as { accountId: string; day: string; entryType: string; amountMsats: number }[];
+  return db.sqlite.prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits').all() as {
+    accountId: string;
+    day: string;
+    entryType: string;
+    amountMsats: number;
+  }[];
 }
 
 /**
@@ -263,11 +247,7 @@ function historyQuery(withEntryType: boolean): string {
     ) ORDER BY seq DESC LIMIT @limit`;
 }
 
-export function listAccountTransfers(
-  db: Db,
-  accountId: string,
-  options: { beforeSeq?: number; entryType?: string; limit: number },
-): TransferRow[] {
+export function listAccountTransfers(db: Db, accountId: string, options: { beforeSeq?: number; entryType?: string; limit: number }): TransferRow[] {
   const statement = options.entryType ? sql(db).historyByType : sql(db).history;
   return statement.all({
     accountId,

@@ -9,11 +9,21 @@ export type WithdrawalRow = typeof withdrawals.$inferSelect;
 export const insertInvoice = (db: Db, row: InvoiceRow) => void db.orm.insert(lightningInvoices).values(row).run();
 export const invoiceById = (db: Db, id: string) => db.orm.select().from(lightningInvoices).where(eq(lightningInvoices.id, id)).get();
 export const fillInvoice = (db: Db, id: string, set: { bolt11: string; paymentHash: string; expiresAt: string }) =>
-  void db.orm.update(lightningInvoices).set({ ...set, status: 'pending' }).where(and(eq(lightningInvoices.id, id), eq(lightningInvoices.status, 'requested'))).run();
+  void db.orm
+    .update(lightningInvoices)
+    .set({ ...set, status: 'pending' })
+    .where(and(eq(lightningInvoices.id, id), eq(lightningInvoices.status, 'requested')))
+    .run();
 export const invoiceByHash = (db: Db, paymentHash: string) => db.orm.select().from(lightningInvoices).where(eq(lightningInvoices.paymentHash, paymentHash)).get();
 
 export function updateInvoice(db: Db, paymentHash: string, fromStatus: string, set: Partial<InvoiceRow>): boolean {
-  return db.orm.update(lightningInvoices).set(set).where(and(eq(lightningInvoices.paymentHash, paymentHash), eq(lightningInvoices.status, fromStatus))).run().changes === 1;
+  return (
+    db.orm
+      .update(lightningInvoices)
+      .set(set)
+      .where(and(eq(lightningInvoices.paymentHash, paymentHash), eq(lightningInvoices.status, fromStatus)))
+      .run().changes === 1
+  );
 }
 
 /** Invoices still waiting for payment, oldest first (the watcher asks the wallet about them). */
@@ -26,12 +36,22 @@ export const insertWithdrawal = (db: Db, row: WithdrawalRow) => void db.orm.inse
 export const getWithdrawal = (db: Db, id: string) => db.orm.select().from(withdrawals).where(eq(withdrawals.id, id)).get();
 
 export function updateWithdrawal(db: Db, id: string, fromStatuses: string[], set: Partial<WithdrawalRow>): boolean {
-  return db.orm.update(withdrawals).set(set).where(and(eq(withdrawals.id, id), inArray(withdrawals.status, fromStatuses))).run().changes === 1;
+  return (
+    db.orm
+      .update(withdrawals)
+      .set(set)
+      .where(and(eq(withdrawals.id, id), inArray(withdrawals.status, fromStatuses)))
+      .run().changes === 1
+  );
 }
 
 /** A withdrawal for this payment hash that did not fail: paying the hash again would pay twice. */
 export const liveWithdrawalFor = (db: Db, paymentHash: string) =>
-  db.orm.select().from(withdrawals).where(and(eq(withdrawals.paymentHash, paymentHash), ne(withdrawals.status, 'failed'))).get();
+  db.orm
+    .select()
+    .from(withdrawals)
+    .where(and(eq(withdrawals.paymentHash, paymentHash), ne(withdrawals.status, 'failed')))
+    .get();
 
 /** Of these payment hashes, those a failed withdrawal tried before: the invoice is being paid again. */
 export const retriedWithdrawalHashes = (db: Db, paymentHashes: string[]) =>

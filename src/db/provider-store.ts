@@ -28,17 +28,30 @@ export function listProviders(db: Db, f: { kind?: number; region?: string; inclu
 }
 
 export const ratingsOf = (db: Db, providerId: string) =>
-  db.orm.select({ stars: providerRatings.stars }).from(providerRatings).where(eq(providerRatings.providerId, providerId)).all().map((r) => r.stars);
+  db.orm
+    .select({ stars: providerRatings.stars })
+    .from(providerRatings)
+    .where(eq(providerRatings.providerId, providerId))
+    .all()
+    .map((r) => r.stars);
 
 export const upsertRating = (db: Db, row: typeof providerRatings.$inferSelect) =>
-  void db.orm.insert(providerRatings).values(row).onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } }).run();
+  void db.orm
+    .insert(providerRatings)
+    .values(row)
+    .onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } })
+    .run();
 export const updateProvider = (db: Db, id: string, set: Partial<ProviderRow>) => void db.orm.update(computeProviders).set(set).where(eq(computeProviders.id, id)).run();
 
 export type JobRow = typeof computeJobs.$inferSelect;
 export const insertJob = (db: Db, row: JobRow) => void db.orm.insert(computeJobs).values(row).run();
 export const getJob = (db: Db, id: string) => db.orm.select().from(computeJobs).where(eq(computeJobs.id, id)).get();
 export const updateJob = (db: Db, id: string, fromStatuses: string[], set: Partial<JobRow>) =>
-  db.orm.update(computeJobs).set(set).where(and(eq(computeJobs.id, id), inArray(computeJobs.status, fromStatuses))).run().changes === 1;
+  db.orm
+    .update(computeJobs)
+    .set(set)
+    .where(and(eq(computeJobs.id, id), inArray(computeJobs.status, fromStatuses)))
+    .run().changes === 1;
 
 /** Folds one attempt's outcome into the provider's record (its reputation reads these). */
 export function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: number; at: string }): void {
@@ -46,7 +59,12 @@ export function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: 
     .update(computeProviders)
     .set(
       o.ok
-        ? { completed: sql`${computeProviders.completed} + 1`, responseMsTotal: sql`${computeProviders.responseMsTotal} + ${Math.round(o.responseMs)}`, lastCompletedAt: o.at, updatedAt: o.at }
+        ? {
+            completed: sql`${computeProviders.completed} + 1`,
+            responseMsTotal: sql`${computeProviders.responseMsTotal} + ${Math.round(o.responseMs)}`,
+            lastCompletedAt: o.at,
+            updatedAt: o.at,
+          }
         : { failed: sql`${computeProviders.failed} + 1`, updatedAt: o.at },
     )
     .where(eq(computeProviders.id, id))
@@ -68,7 +86,7 @@ const uptimeStatements = preparedPerConnection((db) => ({
 
 /** Jobs a provider took today (UTC), for its tier's daily cap. */
 export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>
-  (db.sqlite.prepare("SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?").get(providerId, dayStartIso) as { n: number }).n;
+  (db.sqlite.prepare('SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?').get(providerId, dayStartIso) as { n: number }).n;
 export type ComputePaymentRow = typeof computePayments.$inferSelect;
 export const insertComputePayment = (db: Db, row: ComputePaymentRow) => void db.orm.insert(computePayments).values(row).run();
 export const getComputePayment = (db: Db, id: string) => db.orm.select().from(computePayments).where(eq(computePayments.id, id)).get();
@@ -77,6 +95,15 @@ export const computePaymentsOf = (db: Db, jobId: string) => db.orm.select().from
 export const computePaymentsIn = (db: Db, status: string) => db.orm.select().from(computePayments).where(eq(computePayments.status, status)).orderBy(asc(computePayments.id)).all();
 export const allComputePayments = (db: Db) => db.orm.select().from(computePayments).all();
 export const updateComputePayment = (db: Db, id: string, fromStatus: string, set: Partial<ComputePaymentRow>) =>
-  db.orm.update(computePayments).set(set).where(and(eq(computePayments.id, id), eq(computePayments.status, fromStatus))).run().changes === 1;
+  db.orm
+    .update(computePayments)
+    .set(set)
+    .where(and(eq(computePayments.id, id), eq(computePayments.status, fromStatus)))
+    .run().changes === 1;
 
-export const unfinishedJobs = (db: Db) => db.orm.select().from(computeJobs).where(inArray(computeJobs.status, ['queued', 'running'])).all();
+export const unfinishedJobs = (db: Db) =>
+  db.orm
+    .select()
+    .from(computeJobs)
+    .where(inArray(computeJobs.status, ['queued', 'running']))
+    .all();

@@ -2,7 +2,23 @@
 // drizzle-kit; hand-written SQL (triggers, FTS) lives in custom migrations beside them.
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { JsonText, StoredAttempt, StoredCallResult, StoredBid, StoredEvent, StoredEvidence, StoredJobInput, StoredListing, StoredPricing, StoredRevenueSplit, StoredScan, StoredSkillFile, StoredSubmissionMetadata, StoredVerification, StoredWebhookEvent } from './json-columns.js';
+import type {
+  JsonText,
+  StoredAttempt,
+  StoredCallResult,
+  StoredBid,
+  StoredEvent,
+  StoredEvidence,
+  StoredJobInput,
+  StoredListing,
+  StoredPricing,
+  StoredRevenueSplit,
+  StoredScan,
+  StoredSkillFile,
+  StoredSubmissionMetadata,
+  StoredVerification,
+  StoredWebhookEvent,
+} from './json-columns.js';
 
 export const sponsors = sqliteTable('sponsors', {
   id: text('id').primaryKey(),
@@ -58,10 +74,7 @@ export const tokens = sqliteTable(
     createdAt: text('created_at').notNull(),
     revokedAt: text('revoked_at'),
   },
-  (t) => [
-    uniqueIndex('tokens_hash_idx').on(t.tokenHash),
-    index('tokens_principal_idx').on(t.principalKind, t.principalId),
-  ],
+  (t) => [uniqueIndex('tokens_hash_idx').on(t.tokenHash), index('tokens_principal_idx').on(t.principalKind, t.principalId)],
 );
 
 export const accounts = sqliteTable(
@@ -81,14 +94,8 @@ export const accounts = sqliteTable(
   (t) => [
     // The last line of defence for "no available balance below zero": even a bug in the
     // domain cannot commit an overdraft.
-    check(
-      'accounts_available_not_negative',
-      sql`${t.allowNegative} = 1 OR ${t.creditsPostedMsats} - ${t.debitsPostedMsats} - ${t.debitsPendingMsats} >= 0`,
-    ),
-    check(
-      'accounts_totals_not_negative',
-      sql`${t.debitsPostedMsats} >= 0 AND ${t.creditsPostedMsats} >= 0 AND ${t.debitsPendingMsats} >= 0 AND ${t.creditsPendingMsats} >= 0`,
-    ),
+    check('accounts_available_not_negative', sql`${t.allowNegative} = 1 OR ${t.creditsPostedMsats} - ${t.debitsPostedMsats} - ${t.debitsPendingMsats} >= 0`),
+    check('accounts_totals_not_negative', sql`${t.debitsPostedMsats} >= 0 AND ${t.creditsPostedMsats} >= 0 AND ${t.debitsPendingMsats} >= 0 AND ${t.creditsPendingMsats} >= 0`),
     index('accounts_owner_idx').on(t.ownerId),
   ],
 );
@@ -151,10 +158,7 @@ export const holds = sqliteTable(
     createdAt: text('created_at').notNull(),
     resolvedAt: text('resolved_at'),
   },
-  (t) => [
-    index('holds_status_expiry_idx').on(t.status, t.expiresAt),
-    index('holds_debit_idx').on(t.debitAccountId, t.status),
-  ],
+  (t) => [index('holds_status_expiry_idx').on(t.status, t.expiresAt), index('holds_debit_idx').on(t.debitAccountId, t.status)],
 );
 
 export const idempotencyKeys = sqliteTable(
@@ -486,11 +490,7 @@ export const contracts = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [
-    index('contracts_hirer_idx').on(t.hirerId, t.id),
-    index('contracts_agent_idx').on(t.agentId, t.id),
-    index('contracts_status_idx').on(t.status, t.deadline),
-  ],
+  (t) => [index('contracts_hirer_idx').on(t.hirerId, t.id), index('contracts_agent_idx').on(t.agentId, t.id), index('contracts_status_idx').on(t.status, t.deadline)],
 );
 
 /** A team of agents on one task, paid from one pool held in escrow. */
@@ -728,10 +728,7 @@ export const bountySubmissions = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [
-    index('bounty_submissions_bounty_idx').on(t.bountyId, t.id),
-    index('bounty_submissions_contributor_idx').on(t.contributorId, t.id),
-  ],
+  (t) => [index('bounty_submissions_bounty_idx').on(t.bountyId, t.id), index('bounty_submissions_contributor_idx').on(t.contributorId, t.id)],
 );
 
 /** Content hashes of kept samples, so a duplicate is found across submissions by index. */

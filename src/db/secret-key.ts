@@ -41,10 +41,14 @@ export function unlockSecrets(sqlite: Database.Database, keyFile: string | null,
   if (known !== undefined) {
     const key = readKey(keyFile);
     if (key === null) {
-      throw new MarketError('NOT_FOUND', `This database's secrets are sealed under the key in ${keyFile}, which is missing. Restore that file, or point --secret-key-file (MARKETPLACE_SECRET_KEY_FILE) at it.`, {
-        key_file: keyFile,
-        expected_fingerprint: known,
-      });
+      throw new MarketError(
+        'NOT_FOUND',
+        `This database's secrets are sealed under the key in ${keyFile}, which is missing. Restore that file, or point --secret-key-file (MARKETPLACE_SECRET_KEY_FILE) at it.`,
+        {
+          key_file: keyFile,
+          expected_fingerprint: known,
+        },
+      );
     }
     if (keyFingerprint(key) !== known) {
       throw new MarketError('CONFLICT', `${keyFile} holds another key (fingerprint ${keyFingerprint(key)}) than the one this database's secrets are sealed under (${known}).`, {

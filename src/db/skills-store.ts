@@ -2,7 +2,16 @@
 // FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
 import { preparedPerConnection, type Db } from './connection.js';
 import { toFtsQuery } from './fts-query.js';
-import { readJson, type JsonText, type StoredEvent, type StoredListing, type StoredPricing, type StoredRevenueSplit, type StoredScan, type StoredSkillFile } from './json-columns.js';
+import {
+  readJson,
+  type JsonText,
+  type StoredEvent,
+  type StoredListing,
+  type StoredPricing,
+  type StoredRevenueSplit,
+  type StoredScan,
+  type StoredSkillFile,
+} from './json-columns.js';
 
 export interface SkillRow {
   rowid: number;
@@ -170,7 +179,10 @@ export const insertSkill = (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion
   void sql(db).insertSkill.run(skillToSql(row));
 export const updateListing = (
   db: Db,
-  row: Pick<SkillRow, 'id' | 'name' | 'description' | 'tags' | 'iconUrl' | 'requiredMcpServers' | 'pricing' | 'referencePriceSats' | 'revenueSplit' | 'latestVersion' | 'updatedAt'>,
+  row: Pick<
+    SkillRow,
+    'id' | 'name' | 'description' | 'tags' | 'iconUrl' | 'requiredMcpServers' | 'pricing' | 'referencePriceSats' | 'revenueSplit' | 'latestVersion' | 'updatedAt'
+  >,
 ) => void sql(db).updateListing.run(skillToSql(row));
 export function skillVersion(db: Db, skillId: string, version: string): SkillVersionRow | undefined {
   const row = sql(db).version.get(skillId, version) as VersionSql | undefined;
@@ -201,8 +213,7 @@ export const upsertInstall = (db: Db, row: Omit<InstallRow, 'uninstalledAt'>) =>
 export const markUninstalled = (db: Db, agentId: string, skillId: string, at: string) => sql(db).uninstall.run(at, agentId, skillId).changes === 1;
 export const addInstalls = (db: Db, skillId: string, delta: number) => void sql(db).addInstalls.run(delta, skillId);
 
-export const findReviewRating = (db: Db, skillId: string, agentId: string) =>
-  (sql(db).review.get(skillId, agentId) as { rating: number } | undefined)?.rating;
+export const findReviewRating = (db: Db, skillId: string, agentId: string) => (sql(db).review.get(skillId, agentId) as { rating: number } | undefined)?.rating;
 export const upsertReview = (db: Db, r: { skillId: string; agentId: string; rating: number; text: string | null; at: string }) => void sql(db).upsertReview.run(r);
 export const addRating = (db: Db, skillId: string, sumDelta: number, countDelta: number) => void sql(db).addRating.run(sumDelta, countDelta, skillId);
 
@@ -300,8 +311,13 @@ export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: numbe
     price: 's.reference_price_sats ASC, s.rowid DESC',
     newest: 's.created_at DESC, s.rowid DESC',
   }[f.sort];
-  return (searchStatement(db, `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
-      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as (SkillSql & { rank: number | null })[]).map(skillFromSql);
+  return (
+    searchStatement(
+      db,
+      `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+    ).all(params) as (SkillSql & { rank: number | null })[]
+  ).map(skillFromSql);
 }
 
 type Statement = ReturnType<Db['sqlite']['prepare']>;

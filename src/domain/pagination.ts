@@ -21,10 +21,7 @@ export function decodeCursor<K extends string>(cursor: string, keys: Record<K, '
   } catch {
     parsed = undefined;
   }
-  const valid =
-    parsed !== null &&
-    typeof parsed === 'object' &&
-    Object.entries(keys).every(([k, type]) => typeof (parsed as Record<string, unknown>)[k] === type);
+  const valid = parsed !== null && typeof parsed === 'object' && Object.entries(keys).every(([k, type]) => typeof (parsed as Record<string, unknown>)[k] === type);
   if (!valid) {
     throw new MarketError('INVALID_INPUT', 'cursor is not one this server issued: pass next_cursor from the previous page unchanged, or omit it for the first page.');
   }

@@ -136,7 +136,8 @@ function unreadableBody(ctx: AppContext) {
     if (res.headersSent) return next(error);
     const status = (error as { status?: unknown }).status;
     if (status === 413) return res.status(413).json(jsonRpcError(-32600, `The request body is over ${BODY_LIMIT}.`));
-    if (typeof status === 'number' && status >= 400 && status < 500) return res.status(status).json(jsonRpcError(-32700, 'Parse error: the body is not a JSON-RPC message in JSON.'));
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return res.status(status).json(jsonRpcError(-32700, 'Parse error: the body is not a JSON-RPC message in JSON.'));
     ctx.logger.error('mcp request failed', { error: String(error) });
     res.status(500).json(jsonRpcError(-32603, 'Internal server error'));
   };

@@ -43,7 +43,10 @@ function relayLink(relays: string[]): ComputeLink {
       return { requestId: event.id, stop: () => sub.close() };
     },
     async withdraw({ requestIds, kind, secretKey, reason }) {
-      const deletion = finalizeEvent({ kind: DELETION_KIND, created_at: Math.floor(Date.now() / 1000), tags: [...requestIds.map((id) => ['e', id]), ['k', String(kind)]], content: reason }, secretKey);
+      const deletion = finalizeEvent(
+        { kind: DELETION_KIND, created_at: Math.floor(Date.now() / 1000), tags: [...requestIds.map((id) => ['e', id]), ['k', String(kind)]], content: reason },
+        secretKey,
+      );
       await Promise.allSettled(pool.publish(relays, deletion));
     },
     close: () => pool.close(relays),
@@ -53,7 +56,10 @@ function relayLink(relays: string[]): ComputeLink {
 function requestEvent(r: ProviderRequest): Event {
   const inputs = r.inputs.map((i) => ['i', i.data, i.type]);
   const params = Object.entries(r.params).map(([k, v]) => ['param', k, v]);
-  const common = [['bid', String(r.bidMsats)], ['p', r.providerPubkey]];
+  const common = [
+    ['bid', String(r.bidMsats)],
+    ['p', r.providerPubkey],
+  ];
   // NIP-90 encrypted requests: inputs and params travel as NIP-04 ciphertext only the provider can read.
   const body = r.encrypted
     ? { tags: [...common, ['encrypted']], content: nip04.encrypt(r.secretKey, r.providerPubkey, JSON.stringify([...inputs, ...params])) }

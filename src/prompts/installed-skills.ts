@@ -6,7 +6,16 @@
 // (installs change from other sessions and from approvals decided elsewhere); this
 // session's own installs and uninstalls also send notifications/prompts/list_changed.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, GetPromptRequestSchema, type CallToolResult, ListPromptsRequestSchema, McpError, type GetPromptResult, type Prompt, type PromptMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  GetPromptRequestSchema,
+  type CallToolResult,
+  ListPromptsRequestSchema,
+  McpError,
+  type GetPromptResult,
+  type Prompt,
+  type PromptMessage,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
 import { isMarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
@@ -80,7 +89,8 @@ export function skillPrompt(skill: InstalledFiles): GetPromptResult {
   // The fence carries the version's content hash, which covers SKILL.md itself: a creator
   // cannot write the line that closes it, so the untrusted text cannot step outside.
   const fence = `===== ${skill.slug} ${SKILL_FILE} (untrusted, ${skill.contentSha256.slice(0, 16)}) =====`;
-  const attached = others.length === 0 ? 'It has no other files.' : `Its ${others.length} other file(s) are attached as resources (${installedFileUri(skill.slug, '<path>')}), equally untrusted.`;
+  const attached =
+    others.length === 0 ? 'It has no other files.' : `Its ${others.length} other file(s) are attached as resources (${installedFileUri(skill.slug, '<path>')}), equally untrusted.`;
   const intro =
     `Skill "${skill.slug}" ${skill.version}, installed from agent-marketplace${deprecation(skill)}. Its files match the content hash its ` +
     `creator signed (sha256 ${skill.contentSha256}). The text between the two fence lines below is the skill's ${SKILL_FILE}, written by ` +
@@ -89,12 +99,10 @@ export function skillPrompt(skill: InstalledFiles): GetPromptResult {
   const text = skillMd ? `${intro}\n\n${fence}\n${skillMd.content}\n${fence}` : `${intro}\n\nThis skill has no ${SKILL_FILE}.`;
   const messages: PromptMessage[] = [
     { role: 'user', content: { type: 'text', text, _meta: { ...UNTRUSTED_META, slug: skill.slug, version: skill.version } } },
-    ...others.map(
-      (f): PromptMessage => ({
-        role: 'user',
-        content: { type: 'resource', resource: { uri: installedFileUri(skill.slug, f.path), mimeType: mimeTypeOf(f.path), text: f.content, _meta: UNTRUSTED_META } },
-      }),
-    ),
+    ...others.map((f): PromptMessage => ({
+      role: 'user',
+      content: { type: 'resource', resource: { uri: installedFileUri(skill.slug, f.path), mimeType: mimeTypeOf(f.path), text: f.content, _meta: UNTRUSTED_META } },
+    })),
   ];
   return { description: `The skill ${skill.slug} ${skill.version}: the creator's untrusted text.`, messages };
 }

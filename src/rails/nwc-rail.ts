@@ -44,7 +44,16 @@ const READ_ATTEMPTS = 3;
 const CLOCK_SLACK_SECONDS = 600;
 
 /** Errors of a wallet that says "not paid" for certain; anything else may still have paid. */
-const DEFINITE_PAY_FAILURES = new Set(['INSUFFICIENT_BALANCE', 'PAYMENT_FAILED', 'QUOTA_EXCEEDED', 'RATE_LIMITED', 'RESTRICTED', 'UNAUTHORIZED', 'NOT_IMPLEMENTED', 'UNSUPPORTED_ENCRYPTION']);
+const DEFINITE_PAY_FAILURES = new Set([
+  'INSUFFICIENT_BALANCE',
+  'PAYMENT_FAILED',
+  'QUOTA_EXCEEDED',
+  'RATE_LIMITED',
+  'RESTRICTED',
+  'UNAUTHORIZED',
+  'NOT_IMPLEMENTED',
+  'UNSUPPORTED_ENCRYPTION',
+]);
 
 export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
   ensureWebSocket();

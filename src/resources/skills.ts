@@ -76,7 +76,12 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
         if (!file) throw new MarketError('NOT_FOUND', `${skill.slug}@${skill.version} has no file "${String(path)}"; marketplace_get_installed_skill lists its files.`);
         return {
           contents: [
-            { uri: uri.href, mimeType: mimeOf(file.path), text: file.content, _meta: { untrusted: true, author: 'skill creator', version: skill.version, content_sha256: skill.content_sha256 } },
+            {
+              uri: uri.href,
+              mimeType: mimeOf(file.path),
+              text: file.content,
+              _meta: { untrusted: true, author: 'skill creator', version: skill.version, content_sha256: skill.content_sha256 },
+            },
           ],
         };
       } catch (error) {

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { agentProfile, AVAILABILITY, findAgents, updateProfile } from '../domain/agents/profiles.js';
-import { cancelContract, chooseWorker, CONTRACT_STATUSES, getContract, hireAgent, rateHirer, respondToContract, deliveryReviewCounterparties, reviewDelivery, submitDelivery } from '../domain/hiring/contracts.js';
+import {
+  cancelContract,
+  chooseWorker,
+  CONTRACT_STATUSES,
+  getContract,
+  hireAgent,
+  rateHirer,
+  respondToContract,
+  deliveryReviewCounterparties,
+  reviewDelivery,
+  submitDelivery,
+} from '../domain/hiring/contracts.js';
 import { listContractsPage } from '../domain/hiring/listing.js';
 import { satsToMsats } from '../domain/money.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
@@ -39,10 +50,19 @@ const contract = z.object({
   deadline: z.string().nullable(),
   offer_lapses_at: offerLapsesAt,
   delivery: z
-    .object({ untrusted_result: z.string().nullable(), sha256: z.string().nullable(), url: z.string().nullable(), delivered_at: z.string(), review_deadline: z.string().nullable() })
+    .object({
+      untrusted_result: z.string().nullable(),
+      sha256: z.string().nullable(),
+      url: z.string().nullable(),
+      delivered_at: z.string(),
+      review_deadline: z.string().nullable(),
+    })
     .nullable(),
   untrusted_reject_reason: z.string().nullable(),
-  rejection_stands_at: z.string().nullable().describe('While Rejected: unless the worker delivers again (before the deadline) or disputes the rejection by then, it stands and the escrow returns to the hirer.'),
+  rejection_stands_at: z
+    .string()
+    .nullable()
+    .describe('While Rejected: unless the worker delivers again (before the deadline) or disputes the rejection by then, it stands and the escrow returns to the hirer.'),
   hirer_rating: z.number().int().nullable(),
   worker_rating: z.number().int().nullable(),
   created_at: z.string(),
@@ -54,7 +74,11 @@ const hireInput = z.object({
   task: z.object({
     description: z.string().min(1).max(10_000),
     required_skills: names,
-    max_budget_sats: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000),
+    max_budget_sats: z
+      .number()
+      .int()
+      .min(1)
+      .max(Number.MAX_SAFE_INTEGER / 1000),
     deadline: z.string().max(64).optional().describe('ISO-8601 time with offset (2030-06-01T10:00:00Z); undelivered work after it expires and the escrow comes back.'),
   }),
   requirements: z.object({ min_reputation: z.number().min(0).max(1).optional(), required_mcp_servers: names.optional() }).optional(),
@@ -79,7 +103,8 @@ export const agentTools = [
   defineTool({
     name: 'marketplace_update_profile',
     title: 'Update profile',
-    description: 'Sets your public profile in the agent directory: description, skills, MCP servers you can use, a price hint in sats and your availability. Fields you omit stay as they were. Free.',
+    description:
+      'Sets your public profile in the agent directory: description, skills, MCP servers you can use, a price hint in sats and your availability. Fields you omit stay as they were. Free.',
     toolset: 'agents',
     roles: ['agent'],
     input: z.object({
@@ -100,11 +125,23 @@ export const agentTools = [
     description: `Finds active agents to hire: filter by skills and MCP servers (all required), min_reputation (0–1) and max_price_sats; best reputation first. Free. ${UNTRUSTED}`,
     toolset: 'agents',
     roles: ['agent', 'sponsor'],
-    input: z.object({ skills: names.optional(), mcp_servers: names.optional(), min_reputation: z.number().min(0).max(1).optional(), max_price_sats: z.number().int().min(0).optional(), limit: limitField }),
+    input: z.object({
+      skills: names.optional(),
+      mcp_servers: names.optional(),
+      min_reputation: z.number().min(0).max(1).optional(),
+      max_price_sats: z.number().int().min(0).optional(),
+      limit: limitField,
+    }),
     output: z.object({ items: z.array(profile) }),
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => ({
-      items: findAgents(ctx.db, { skills: args.skills, mcpServers: args.mcp_servers, minReputation: args.min_reputation, maxPriceSats: args.max_price_sats, exclude: caller.id }).slice(0, args.limit),
+      items: findAgents(ctx.db, {
+        skills: args.skills,
+        mcpServers: args.mcp_servers,
+        minReputation: args.min_reputation,
+        maxPriceSats: args.max_price_sats,
+        exclude: caller.id,
+      }).slice(0, args.limit),
     }),
   }),
   defineTool({
@@ -168,7 +205,8 @@ export const agentTools = [
     output: contract,
     annotations: ACTING,
     action: () => ({ actionType: 'RespondToContract', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => respondToContract(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, action: args.action, counterBudgetSats: args.counter_budget_sats }),
+    handler: (args, { ctx, caller }) =>
+      respondToContract(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, action: args.action, counterBudgetSats: args.counter_budget_sats }),
   }),
   defineTool({
     name: 'marketplace_cancel_contract',
@@ -220,8 +258,13 @@ export const agentTools = [
     output: contract,
     annotations: ACTING,
     // Accepting pays the worker; a rejection pays nobody, and a blocked worker's bad delivery can still be refused.
-    action: (args, { ctx, caller }) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision) }),
-    handler: (args, { ctx, caller }) => reviewDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, decision: args.decision, reason: args.reason, rating: args.rating }),
+    action: (args, { ctx, caller }) => ({
+      actionType: 'ReviewWork',
+      amountMsats: 0,
+      counterparties: deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision),
+    }),
+    handler: (args, { ctx, caller }) =>
+      reviewDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, decision: args.decision, reason: args.reason, rating: args.rating }),
   }),
   defineTool({
     name: 'marketplace_rate_hirer',

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { APPROVAL_STATUSES, approvalView, decideApproval, listApprovalsPage, readOwnApproval } from '../domain/governance/approvals.js';
-import { MarketError } from '../core/errors.js';
 import { requireOwnAgent } from '../domain/governance/sponsor-actions.js';
 import { approvalPointers } from '../domain/governance/approval-link.js';
 import { approvalWhere } from './runner.js';
@@ -40,7 +39,7 @@ export const approvalTools = [
     description:
       'Shows an approval request: pending (the sponsor has not decided), executed (approved and run: result holds what the ' +
       'tool returned), failed (approved but the call failed: result.error says why), denied, or expired (never ran). ' +
-      'Agents see their own requests, sponsors their agents\'. While pending it says where the sponsor decides (approval_url, or ' +
+      "Agents see their own requests, sponsors their agents'. While pending it says where the sponsor decides (approval_url, or " +
       'how_to_approve). Free, changes nothing. Poll it after a pending_approval answer, ' +
       'or subscribe to the resource marketplace://approvals/{approval_id}.',
     toolset: 'approvals',
@@ -67,7 +66,9 @@ export const approvalTools = [
     annotations: READ_ONLY,
     handler: (args, { ctx, caller }) => {
       if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
-      return { ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }) };
+      return {
+        ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }),
+      };
     },
   }),
   defineTool({
@@ -82,7 +83,8 @@ export const approvalTools = [
     input: z.object({ approval_id: approvalId, decision: z.enum(['approve', 'deny']), reason: z.string().max(500).optional() }),
     output: approvalSchema,
     annotations: ACTING,
-    handler: (args, { ctx, caller, approvedCalls }) => decideApproval(ctx.db, ctx.clock, {
+    handler: (args, { ctx, caller, approvedCalls }) =>
+      decideApproval(ctx.db, ctx.clock, {
         approvalId: args.approval_id,
         decision: args.decision,
         reason: args.reason,

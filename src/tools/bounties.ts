@@ -93,17 +93,16 @@ export const bountyTools = [
     input: z.object({
       title: z.string().min(1).max(200),
       description: z.string().min(1).max(10_000),
-      reward_sats: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000),
+      reward_sats: z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER / 1000),
       requirements: z.object({
         min_samples: z.number().int().min(1).max(1_000_000).describe('How many samples the reward pays for.'),
         required_format: z.string().min(1).max(40).describe('json, jsonl: samples are JSON objects or arrays; any other format (text, csv, …): strings.'),
         schema: z.record(z.string(), freeJson).optional().describe('A JSON Schema every sample must satisfy.'),
-        min_quality: z
-          .number()
-          .min(0)
-          .max(0.99)
-          .optional()
-          .describe('Trajectory bounties only: the lowest quality (recomputed here) that is accepted; default 0.5.'),
+        min_quality: z.number().min(0).max(0.99).optional().describe('Trajectory bounties only: the lowest quality (recomputed here) that is accepted; default 0.5.'),
       }),
       deadline: z.string().optional().describe('ISO-8601. After it no submissions are taken; you then have 72 h to review those waiting.'),
       idempotency_key: idempotencyKeyField,
@@ -222,7 +221,8 @@ export const bountyTools = [
     }),
     output: pageOf(bounty),
     annotations: READ_ONLY,
-    handler: (args, { ctx }) => listBountiesPage(ctx.db, { status: args.status, creatorId: args.creator_id, minRewardSats: args.min_reward_sats, cursor: args.cursor, limit: args.limit }),
+    handler: (args, { ctx }) =>
+      listBountiesPage(ctx.db, { status: args.status, creatorId: args.creator_id, minRewardSats: args.min_reward_sats, cursor: args.cursor, limit: args.limit }),
   }),
   defineTool({
     name: 'marketplace_get_submission',

@@ -44,9 +44,7 @@ export const contextTools = [
     }),
     annotations: READ_ONLY,
     handler: (_args, { caller }) =>
-      caller.role === 'agent'
-        ? { role: caller.role, id: caller.id, name: caller.name, sponsor_id: caller.sponsorId }
-        : { role: caller.role, id: caller.id, name: caller.name },
+      caller.role === 'agent' ? { role: caller.role, id: caller.id, name: caller.name, sponsor_id: caller.sponsorId } : { role: caller.role, id: caller.id, name: caller.name },
   }),
   defineTool({
     name: 'marketplace_list_toolsets',

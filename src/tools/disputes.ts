@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { DISPUTE_STATUSES, DISPUTE_TYPES, disputeView, RESOLUTIONS, fileDispute, listDisputeViews, requireDispute, resolveDispute, respondToDispute, visibleDispute } from '../domain/disputes/disputes.js';
+import {
+  DISPUTE_STATUSES,
+  DISPUTE_TYPES,
+  disputeView,
+  RESOLUTIONS,
+  fileDispute,
+  listDisputeViews,
+  requireDispute,
+  resolveDispute,
+  respondToDispute,
+  visibleDispute,
+} from '../domain/disputes/disputes.js';
 import { SUBJECT_KINDS } from '../domain/disputes/deals.js';
 import { idempotencyKeyField } from './fields.js';
 import { ACTING, defineTool, DESTRUCTIVE, READ_ONLY } from './inventory.js';
@@ -41,13 +52,25 @@ export const disputeTools = [
       dispute_type: z.enum(DISPUTE_TYPES),
       subject: z.object({ kind: z.enum(SUBJECT_KINDS), id: z.string().min(1) }),
       amount_sats: z.number().int().min(1),
-      evidence: z.array(z.object({ description: z.string().min(1).max(5000), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional() })).max(20).optional(),
+      evidence: z
+        .array(
+          z.object({
+            description: z.string().min(1).max(5000),
+            sha256: z
+              .string()
+              .regex(/^[0-9a-fA-F]{64}$/)
+              .optional(),
+          }),
+        )
+        .max(20)
+        .optional(),
       idempotency_key: idempotencyKeyField,
     }),
     output: view,
     annotations: ACTING,
     action: () => ({ actionType: 'FileDispute', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) => fileDispute(ctx.db, ctx.clock, { claimantId: caller.id, disputeType: args.dispute_type, subject: args.subject, amountSats: args.amount_sats, evidence: args.evidence ?? [] }),
+    handler: (args, { ctx, caller }) =>
+      fileDispute(ctx.db, ctx.clock, { claimantId: caller.id, disputeType: args.dispute_type, subject: args.subject, amountSats: args.amount_sats, evidence: args.evidence ?? [] }),
   }),
   defineTool({
     name: 'marketplace_respond_to_dispute',
@@ -89,7 +112,7 @@ export const disputeTools = [
     description:
       'The operator decides an open dispute. RefundFull returns all that was at stake, RefundPartial refund_sats of it, NoRefund ' +
       'nothing. Money still in escrow is split there; money already paid out comes back from the respondent, and what it cannot ' +
-      'cover is recorded as a debt, collected from what the respondent has later. Losing lowers the respondent\'s reputation. Final.',
+      "cover is recorded as a debt, collected from what the respondent has later. Losing lowers the respondent's reputation. Final.",
     toolset: 'disputes',
     roles: ['operator'],
     input: z.object({

@@ -14,8 +14,7 @@ export const governanceTools = [
   defineTool({
     name: 'marketplace_get_policy',
     title: 'Get policy',
-    description:
-      "Sponsors: an agent's autonomy policy in force and its version (0 = the built-in default, never set). Free, changes nothing.",
+    description: "Sponsors: an agent's autonomy policy in force and its version (0 = the built-in default, never set). Free, changes nothing.",
     toolset: 'governance',
     roles: ['sponsor'],
     input: z.object({ agent_id: agentId }),

@@ -15,4 +15,19 @@ import { skillTools } from './skills.js';
 import { trajectoryTools } from './trajectories.js';
 import { walletTools } from './wallet.js';
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...contextTools, ...inboxTools, ...walletTools, ...lightningTools, ...approvalTools, ...governanceTools, ...skillTools, ...agentTools, ...coalitionTools, ...dataTools, ...bountyTools, ...trajectoryTools, ...computeTools, ...disputeTools];
+export const ALL_TOOLS: readonly ToolDefinition[] = [
+  ...contextTools,
+  ...inboxTools,
+  ...walletTools,
+  ...lightningTools,
+  ...approvalTools,
+  ...governanceTools,
+  ...skillTools,
+  ...agentTools,
+  ...coalitionTools,
+  ...dataTools,
+  ...bountyTools,
+  ...trajectoryTools,
+  ...computeTools,
+  ...disputeTools,
+];

@@ -21,7 +21,11 @@ import type { FetchPolicy } from '../net/public-fetch.js';
 import { cursorField, idempotencyKeyField, limitField, pageOf } from './fields.js';
 import { ACTING_OPEN_WORLD, defineTool, READ_ONLY, READ_ONLY_OPEN_WORLD } from './inventory.js';
 
-const sats = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000);
+const sats = z
+  .number()
+  .int()
+  .min(1)
+  .max(Number.MAX_SAFE_INTEGER / 1000);
 const invoice = z.object({
   invoice_id: z.string(),
   bolt11: z.string().nullable(),
@@ -115,19 +119,33 @@ export const lightningTools = [
     action: (args, { ctx }) => {
       const amountMsats =
         args.bolt11 !== undefined
-          ? checkInvoice(args.bolt11, { network: ctx.config.network, now: ctx.clock.now(), amountMsats: args.amount_sats === undefined ? undefined : satsToMsats(args.amount_sats) }).amountMsats
+          ? checkInvoice(args.bolt11, {
+              network: ctx.config.network,
+              now: ctx.clock.now(),
+              amountMsats: args.amount_sats === undefined ? undefined : satsToMsats(args.amount_sats),
+            }).amountMsats
           : satsToMsats(args.amount_sats!);
       return { actionType: 'Withdraw', amountMsats: amountMsats + feeReserveMsats(amountMsats, args.max_fee_sats), counterparties: [] };
     },
     handler: (args, { ctx, caller }) =>
       args.lightning_address !== undefined
-        ? reserveAddressWithdrawal(ctx.db, ctx.clock, ctx.rail.name, { agentId: caller.id, lightningAddress: args.lightning_address, amountSats: args.amount_sats!, maxFeeSats: args.max_fee_sats })
-        : reserveWithdrawal(ctx.db, ctx.clock, { name: ctx.rail.name, network: ctx.config.network }, {
+        ? reserveAddressWithdrawal(ctx.db, ctx.clock, ctx.rail.name, {
             agentId: caller.id,
-            bolt11: args.bolt11!,
-            amountSats: args.amount_sats,
+            lightningAddress: args.lightning_address,
+            amountSats: args.amount_sats!,
             maxFeeSats: args.max_fee_sats,
-          }),
+          })
+        : reserveWithdrawal(
+            ctx.db,
+            ctx.clock,
+            { name: ctx.rail.name, network: ctx.config.network },
+            {
+              agentId: caller.id,
+              bolt11: args.bolt11!,
+              amountSats: args.amount_sats,
+              maxFeeSats: args.max_fee_sats,
+            },
+          ),
     // Also on a retry: asks the address if that is still to do, pays if that is, else reports.
     after: async (result, { ctx }) => {
       const id = String(result.withdrawal_id);

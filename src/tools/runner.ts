@@ -81,7 +81,7 @@ export function approvalWhere(ctx: AppContext): { publicUrl: string | null; dbPa
 function unexpected(ctx: AppContext, tool: ToolDefinition, error: unknown): CallToolResult {
   ctx.logger.error('tool failed unexpectedly', {
     tool: tool.name,
-    error: error instanceof Error ? error.stack ?? error.message : String(error),
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
   return failure(new MarketError('INTERNAL', 'The marketplace failed unexpectedly; nothing was changed. Try again, and report it if it persists.'));
 }

@@ -78,7 +78,13 @@ export const trajectoryTools = [
     },
     action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(contributionCounterparty(ctx.db, args.bounty_id)) }),
     handler: (args, { ctx, caller }) =>
-      contributeTrajectory(ctx.db, ctx.clock, caller.id, { bountyId: args.bounty_id, metadata: args.metadata }, prechecked.get(args) ?? precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata)),
+      contributeTrajectory(
+        ctx.db,
+        ctx.clock,
+        caller.id,
+        { bountyId: args.bounty_id, metadata: args.metadata },
+        prechecked.get(args) ?? precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata),
+      ),
   }),
   defineTool({
     name: 'marketplace_get_trajectory_contribution',

@@ -59,7 +59,7 @@ export const walletTools = [
     title: 'Check balance',
     description:
       'Shows the wallet: balance, the part held in escrow for open deals, what is available to spend (all in sats), ' +
-      'runway in days at the last 7 days\' spending rate (null when nothing was spent), and lifecycle status ' +
+      "runway in days at the last 7 days' spending rate (null when nothing was spent), and lifecycle status " +
       '(Active, LowBalance, Suspended, Terminated). A sponsor gets one entry per agent. Free, changes nothing. ' +
       'Check available_sats before anything that costs money.',
     toolset: 'wallet',
@@ -68,9 +68,7 @@ export const walletTools = [
     output: { agent: walletSchema, sponsor: z.object({ agents: z.array(walletSchema) }) },
     annotations: READ_ONLY,
     handler: (_args, { ctx, caller }) =>
-      caller.role === 'agent'
-        ? walletResult(agentWallet(ctx.db, ctx.clock, caller.id))
-        : { agents: sponsorWallets(ctx.db, ctx.clock, caller.id).map(walletResult) },
+      caller.role === 'agent' ? walletResult(agentWallet(ctx.db, ctx.clock, caller.id)) : { agents: sponsorWallets(ctx.db, ctx.clock, caller.id).map(walletResult) },
   }),
   defineTool({
     name: 'marketplace_ledger_history',
@@ -79,7 +77,7 @@ export const walletTools = [
       'Lists your ledger transfers, newest first: amount in sats, direction (debit = money out, credit = money in), ' +
       'the other account, and phase (posted = moved; pending = held in escrow; post/void/expire = how a hold ended). ' +
       'Filter with entry_type. Pass next_cursor back as cursor for the next page. ' +
-      'A sponsor sees its funding account, or one of its agents\' wallets with agent_id. Free, changes nothing.',
+      "A sponsor sees its funding account, or one of its agents' wallets with agent_id. Free, changes nothing.",
     toolset: 'wallet',
     roles: ['agent', 'sponsor'],
     input: z.object({
@@ -121,7 +119,12 @@ export const walletTools = [
     roles: ['agent'],
     input: z.object({
       to_agent_id: z.string().min(1).describe('The agent to pay.'),
-      amount_sats: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER / 1000).describe('Whole sats.'),
+      amount_sats: z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER / 1000)
+        .describe('Whole sats.'),
       memo: z.string().max(MAX_MEMO_LENGTH).optional().describe('A note for the payee.'),
       idempotency_key: idempotencyKeyField,
     }),

@@ -65,7 +65,17 @@ function item(b: SessionBuilder, p: Record<string, unknown>, at: string | null):
     }
     case 'local_shell_call':
     case 'web_search_call':
-      b.push({ kind: 'tool_call', id: callId, name: p.type === 'local_shell_call' ? 'local_shell' : 'web_search', input: inputJson(p.action ?? null), output: null, is_error: null, exit_code: null, at, subagent: null });
+      b.push({
+        kind: 'tool_call',
+        id: callId,
+        name: p.type === 'local_shell_call' ? 'local_shell' : 'web_search',
+        input: inputJson(p.action ?? null),
+        output: null,
+        is_error: null,
+        exit_code: null,
+        at,
+        subagent: null,
+      });
       return;
     case 'function_call_output':
     case 'custom_tool_call_output':

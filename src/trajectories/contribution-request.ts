@@ -50,7 +50,9 @@ export const contributionAnswerSchema = z
     status: z.string(),
     quality_score: z.number(),
     reward_sats: z.number().int().min(0),
-    verification: z.object({ passed: z.boolean(), checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string().optional() }).passthrough()) }).passthrough(),
+    verification: z
+      .object({ passed: z.boolean(), checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string().optional() }).passthrough()) })
+      .passthrough(),
     nostr_event_id: z.string().nullable().optional(),
     receipt: z.object({ id: z.string() }).passthrough().nullable().optional(),
     paid_at: z.string().nullable().optional(),

@@ -45,7 +45,23 @@ CREATE TABLE IF NOT EXISTS trajectory_contributions (
 CREATE INDEX IF NOT EXISTS trajectory_contributions_session ON trajectory_contributions (session_id, submitted_at);
 `;
 
-const COLUMNS = ['contribution_id', 'session_id', 'source', 'trajectory_hash', 'nostr_event_id', 'status', 'quality_score', 'estimated_reward_sats', 'actual_reward_sats', 'lightning_address', 'payment_preimage', 'submitted_at', 'updated_at', 'paid_at', 'rejection_reason'] as const;
+const COLUMNS = [
+  'contribution_id',
+  'session_id',
+  'source',
+  'trajectory_hash',
+  'nostr_event_id',
+  'status',
+  'quality_score',
+  'estimated_reward_sats',
+  'actual_reward_sats',
+  'lightning_address',
+  'payment_preimage',
+  'submitted_at',
+  'updated_at',
+  'paid_at',
+  'rejection_reason',
+] as const;
 
 export class ContributionStore {
   private constructor(private readonly db: Database.Database) {}
@@ -62,8 +78,12 @@ export class ContributionStore {
   /** Inserts the contribution, or replaces what was known of it. */
   save(r: ContributionRecord): void {
     this.db
-      .prepare(`INSERT INTO trajectory_contributions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})
-        ON CONFLICT (contribution_id) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'contribution_id' && c !== 'submitted_at').map((c) => `${c} = excluded.${c}`).join(', ')}`)
+      .prepare(
+        `INSERT INTO trajectory_contributions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})
+        ON CONFLICT (contribution_id) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'contribution_id' && c !== 'submitted_at')
+          .map((c) => `${c} = excluded.${c}`)
+          .join(', ')}`,
+      )
       .run(r);
   }
 

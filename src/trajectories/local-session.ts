@@ -57,7 +57,11 @@ export function prepareContribution(s: LocalSession, minQuality: number): Prepar
   const sent = parsed.data;
   const bytes = Buffer.byteLength(canonicalJson(sent), 'utf8');
   if (bytes > MAX_TRAJECTORY_BYTES) {
-    throw new MarketError('INVALID_INPUT', `Session ${s.file.sessionId} is ${bytes.toLocaleString('en-US')} bytes once redacted; a contribution carries at most ${MAX_TRAJECTORY_BYTES.toLocaleString('en-US')}.`, { max_bytes: MAX_TRAJECTORY_BYTES });
+    throw new MarketError(
+      'INVALID_INPUT',
+      `Session ${s.file.sessionId} is ${bytes.toLocaleString('en-US')} bytes once redacted; a contribution carries at most ${MAX_TRAJECTORY_BYTES.toLocaleString('en-US')}.`,
+      { max_bytes: MAX_TRAJECTORY_BYTES },
+    );
   }
   return { session: s, trajectory: sent, redactions, score: scoreTrajectory(sent, minQuality), hash: canonicalHash(sent) };
 }

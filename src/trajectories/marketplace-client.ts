@@ -34,7 +34,8 @@ export class MarketplaceConnection {
       await client.connect(new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
     } catch (error) {
       const message = (error as Error).message ?? String(error);
-      if (/\b401\b|unauthori[sz]ed/i.test(message)) throw new MarketError('UNAUTHORIZED', `The marketplace at ${url} did not accept the token: use your agent's token (MARKETPLACE_TOKEN or --token).`);
+      if (/\b401\b|unauthori[sz]ed/i.test(message))
+        throw new MarketError('UNAUTHORIZED', `The marketplace at ${url} did not accept the token: use your agent's token (MARKETPLACE_TOKEN or --token).`);
       throw new MarketError('UPSTREAM_UNAVAILABLE', `Could not reach the marketplace at ${url}: ${message}`);
     }
     return new MarketplaceConnection(client, url);
@@ -50,7 +51,7 @@ export class MarketplaceConnection {
       if (/Unknown tool/i.test(message)) throw new MarketError('NOT_FOUND', `The marketplace at ${this.url} does not offer ${name}: it may run an older version.`, { tool: name });
       throw new MarketError('UPSTREAM_UNAVAILABLE', `The marketplace at ${this.url} failed ${name}: ${message}`);
     }
-    const structured = result.structuredContent as Record<string, unknown> | undefined;
+    const structured = result.structuredContent;
     if (result.isError) {
       const e = (structured?.error ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
       const text = result.content?.find((c) => c.type === 'text');
@@ -63,7 +64,11 @@ export class MarketplaceConnection {
 
   async contribute(request: ContributionRequest): Promise<ContributionAnswer> {
     const answer = contributionAnswerSchema.safeParse(await this.call(CONTRIBUTE_TOOL, { ...request }));
-    if (!answer.success) throw new MarketError('UPSTREAM_UNAVAILABLE', `The marketplace at ${this.url} answered ${CONTRIBUTE_TOOL} in a shape this version does not know: ${answer.error.issues[0]?.message}.`);
+    if (!answer.success)
+      throw new MarketError(
+        'UPSTREAM_UNAVAILABLE',
+        `The marketplace at ${this.url} answered ${CONTRIBUTE_TOOL} in a shape this version does not know: ${answer.error.issues[0]?.message}.`,
+      );
     return answer.data;
   }
 

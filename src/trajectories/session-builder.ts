@@ -25,10 +25,13 @@ export function inputJson(input: unknown): string {
   const text = JSON.stringify(input === undefined ? null : input);
   if (text.length <= MAX_FIELD_CHARS) return text;
   const each = (v: unknown): unknown =>
-    typeof v === 'string' ? clip(v, MAX_FIELD_CHARS / 8)
-    : Array.isArray(v) ? v.map(each)
-    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, each(x)]))
-    : v;
+    typeof v === 'string'
+      ? clip(v, MAX_FIELD_CHARS / 8)
+      : Array.isArray(v)
+        ? v.map(each)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, each(x)]))
+          : v;
   const clipped = JSON.stringify(each(input));
   return clipped.length <= MAX_FIELD_CHARS ? clipped : JSON.stringify(`[input of ${text.length.toLocaleString('en-US')} characters cut: too large to keep]`);
 }

@@ -89,12 +89,24 @@ async function findClaude(root: string, notes: string[], now: number): Promise<S
     const list = folder === root ? top : await entries(folder, notes);
     if (!list) continue;
     const flatAgents = list.filter((e) => !e.isDir && AGENT_FILE.test(e.name));
-    const agentsBySession = flatAgents.length > 0 ? await flatAgentsBySession(folder, flatAgents.map((e) => e.name)) : new Map<string, ClaudeSubagentFile[]>();
+    const agentsBySession =
+      flatAgents.length > 0
+        ? await flatAgentsBySession(
+            folder,
+            flatAgents.map((e) => e.name),
+          )
+        : new Map<string, ClaudeSubagentFile[]>();
     for (const e of list) {
       if (e.isDir || !e.name.endsWith('.jsonl') || AGENT_FILE.test(e.name)) continue;
       const sessionId = e.name.slice(0, -'.jsonl'.length);
       const p = path.join(folder, e.name);
-      found.push({ source: 'claude', sessionId, path: p, ...(await fileInfo(p)), subagents: [...(await subagentFiles(path.join(folder, sessionId, 'subagents'))), ...(agentsBySession.get(sessionId) ?? [])] });
+      found.push({
+        source: 'claude',
+        sessionId,
+        path: p,
+        ...(await fileInfo(p)),
+        subagents: [...(await subagentFiles(path.join(folder, sessionId, 'subagents'))), ...(agentsBySession.get(sessionId) ?? [])],
+      });
     }
   }
   if (found.length === 0) notes.push(`No Claude Code sessions in ${root}.`);
@@ -179,7 +191,13 @@ async function findCodex(root: string, notes: string[]): Promise<SessionFile[]> 
       const p = path.join(dir, e.name);
       if (e.isDir && depth < 4) await visit(p, depth + 1);
       else if (!e.isDir && e.name.startsWith('rollout-') && e.name.endsWith('.jsonl')) {
-        const file: SessionFile = { source: 'codex', sessionId: UUID.exec(e.name)?.[1]?.toLowerCase() ?? e.name.slice(0, -'.jsonl'.length), path: p, ...(await fileInfo(p)), subagents: [] };
+        const file: SessionFile = {
+          source: 'codex',
+          sessionId: UUID.exec(e.name)?.[1]?.toLowerCase() ?? e.name.slice(0, -'.jsonl'.length),
+          path: p,
+          ...(await fileInfo(p)),
+          subagents: [],
+        };
         const seen = byId.get(file.sessionId);
         if (!seen || seen.modifiedMs < file.modifiedMs) byId.set(file.sessionId, file);
       }

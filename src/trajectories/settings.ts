@@ -16,7 +16,10 @@ export const settingsSchema = z.object({
   /** `contribute --batch` sends without asking only when this is true. */
   auto: z.boolean().default(false),
   min_quality: z.number().min(0).max(1).default(DEFAULT_MIN_QUALITY),
-  sources: z.array(z.enum(TRAJECTORY_SOURCES)).min(1).default([...TRAJECTORY_SOURCES]),
+  sources: z
+    .array(z.enum(TRAJECTORY_SOURCES))
+    .min(1)
+    .default([...TRAJECTORY_SOURCES]),
   lightning_address: z.string().regex(LIGHTNING_ADDRESS).nullable().default(null),
 });
 
@@ -47,7 +50,10 @@ export function readSettings(file: string): Settings {
   }
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new MarketError('INVALID_INPUT', `The settings file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Fix it or set the values with \`agent-marketplace trajectories config\`.`);
+    throw new MarketError(
+      'INVALID_INPUT',
+      `The settings file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Fix it or set the values with \`agent-marketplace trajectories config\`.`,
+    );
   }
   return parsed.data;
 }
@@ -76,18 +82,27 @@ export function applySettingChanges(current: Settings, c: SettingChanges): Setti
   }
   if (c.minQuality !== undefined) {
     const q = Number(c.minQuality);
-    if (c.minQuality.trim() === '' || !Number.isFinite(q) || q < 0 || q > 1) throw new MarketError('INVALID_INPUT', `--min-quality is a number from 0 to 1 (the seed's default is ${DEFAULT_MIN_QUALITY}), not "${c.minQuality}". Nothing changed.`);
+    if (c.minQuality.trim() === '' || !Number.isFinite(q) || q < 0 || q > 1)
+      throw new MarketError('INVALID_INPUT', `--min-quality is a number from 0 to 1 (the seed's default is ${DEFAULT_MIN_QUALITY}), not "${c.minQuality}". Nothing changed.`);
     next.min_quality = Math.round(q * 1000) / 1000;
   }
   if (c.sources !== undefined) {
-    const names = c.sources.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = c.sources
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = names.filter((n) => !(TRAJECTORY_SOURCES as readonly string[]).includes(n));
-    if (names.length === 0 || unknown.length > 0) throw new MarketError('INVALID_INPUT', `--sources is a comma-separated list of ${TRAJECTORY_SOURCES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}. Nothing changed.`);
+    if (names.length === 0 || unknown.length > 0)
+      throw new MarketError(
+        'INVALID_INPUT',
+        `--sources is a comma-separated list of ${TRAJECTORY_SOURCES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}. Nothing changed.`,
+      );
     next.sources = [...new Set(names)] as Settings['sources'];
   }
   if (c.lightningAddress !== undefined) {
     if (c.lightningAddress === 'none') next.lightning_address = null;
-    else if (!LIGHTNING_ADDRESS.test(c.lightningAddress)) throw new MarketError('INVALID_INPUT', `--lightning-address is an address like name@getalby.com (or none to clear it), not "${c.lightningAddress}". Nothing changed.`);
+    else if (!LIGHTNING_ADDRESS.test(c.lightningAddress))
+      throw new MarketError('INVALID_INPUT', `--lightning-address is an address like name@getalby.com (or none to clear it), not "${c.lightningAddress}". Nothing changed.`);
     else next.lightning_address = c.lightningAddress;
   }
   return next;

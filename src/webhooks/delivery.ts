@@ -19,9 +19,7 @@ export function retryDelayMs(attempts: number): number {
 /** One pass over the due deliveries. Returns how many were attempted. */
 export async function deliverDueWebhooks(ctx: AppContext): Promise<number> {
   const now = ctx.clock.now();
-  const due = ctx.db.write(() =>
-    store.claimDeliveries(ctx.db, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH),
-  );
+  const due = ctx.db.write(() => store.claimDeliveries(ctx.db, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH));
   await Promise.all(due.map((d) => attempt(ctx, d)));
   return due.length;
 }

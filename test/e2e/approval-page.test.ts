@@ -256,7 +256,13 @@ describe('the approval page', () => {
 
     const mcp = await fetch(server.url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokens.agent}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin: 'null', 'sec-fetch-site': 'same-origin' },
+      headers: {
+        authorization: `Bearer ${tokens.agent}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        origin: 'null',
+        'sec-fetch-site': 'same-origin',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(mcp.status).toBe(403);

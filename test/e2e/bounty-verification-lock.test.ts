@@ -31,7 +31,11 @@ describe('a huge phone-number-like submission', () => {
 
     const [aliceServer, bobServer] = await Promise.all([serverProcess(db, alice.token), serverProcess(db, bob.token)]);
     const sample = '+1 415 '.repeat(270_000); // 1.9 MB, under the 2,000,000-character cap of a submission
-    const submitted = callOn(aliceServer, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: [sample], metadata: { format: 'text', sample_count: 1 } });
+    const submitted = callOn(aliceServer, 'marketplace_submit_to_bounty', {
+      bounty_id: created.data.bounty_id,
+      data_samples: [sample],
+      metadata: { format: 'text', sample_count: 1 },
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // Alice's server is verifying by now
     const paid = await callOn(bobServer, 'marketplace_send_payment', { to_agent_id: alice.id, amount_sats: 10 });
     expect(paid.data).toMatchObject({ amount_sats: 10, status: 'completed' });

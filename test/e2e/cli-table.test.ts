@@ -45,7 +45,8 @@ describe('help from the table', () => {
       expect(help.stdout).toMatch(new RegExp(`^ {2}${c.name}( |$)`, 'm'));
       expect(help.stdout).toContain(c.summary.split('\n')[0]);
     }
-    for (const name of ['agents list', 'sponsors list', 'disputes show', 'trajectories scan', 'policy set', 'skills review']) expect(help.stdout).toMatch(new RegExp(`^ {2}${name}`, 'm'));
+    for (const name of ['agents list', 'sponsors list', 'disputes show', 'trajectories scan', 'policy set', 'skills review'])
+      expect(help.stdout).toMatch(new RegExp(`^ {2}${name}`, 'm'));
     const markdown = await runCli(['help', '--markdown']);
     expect(markdown.code).toBe(0);
     expect(markdown.stdout).toBe(renderCommandReference());
@@ -113,7 +114,7 @@ describe('usage errors', () => {
 });
 
 describe('the operator reads who is in the marketplace', () => {
-  it('agents list and sponsors list: every agent with sponsor, status and balance, or one sponsor\'s', async () => {
+  it("agents list and sponsors list: every agent with sponsor, status and balance, or one sponsor's", async () => {
     const ctx = makeContext({ clock: systemClock });
     const { sponsor, agent: hirer } = fundedAgent(ctx, 20_000);
     const worker = agent(ctx, sponsor.id, 'Worker');
@@ -128,7 +129,16 @@ describe('the operator reads who is in the marketplace', () => {
     expect(all.code).toBe(0);
     expect(all.json.items).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ agent_id: hirer.id, name: 'Funded agent', sponsor_id: sponsor.id, sponsor_name: 'Acme sponsor', status: 'Active', balance_sats: 20_000, held_sats: 2_000, available_sats: 18_000 }),
+        expect.objectContaining({
+          agent_id: hirer.id,
+          name: 'Funded agent',
+          sponsor_id: sponsor.id,
+          sponsor_name: 'Acme sponsor',
+          status: 'Active',
+          balance_sats: 20_000,
+          held_sats: 2_000,
+          available_sats: 18_000,
+        }),
         expect.objectContaining({ agent_id: worker.id, sponsor_id: sponsor.id, balance_sats: 0 }),
         expect.objectContaining({ agent_id: outsider.json.id, sponsor_id: other.json.id, sponsor_name: 'Other sponsor', status: 'Suspended' }),
       ]),
@@ -137,7 +147,8 @@ describe('the operator reads who is in the marketplace', () => {
     // The same wallet the sponsor reads over MCP.
     const sponsorClient = await connect(ctx, sponsor.token);
     const wallets = (await call(sponsorClient, 'marketplace_check_balance')).data.agents;
-    for (const w of wallets) expect(all.json.items.find((i: any) => i.agent_id === w.agent_id)).toMatchObject({ balance_sats: w.balance_sats, held_sats: w.held_sats, status: w.status });
+    for (const w of wallets)
+      expect(all.json.items.find((i: any) => i.agent_id === w.agent_id)).toMatchObject({ balance_sats: w.balance_sats, held_sats: w.held_sats, status: w.status });
 
     const own = await cliJson(['agents', 'list', '--sponsor', other.json.id, '--db', db]);
     expect(own.json.items.map((i: any) => i.agent_id)).toEqual([outsider.json.id]);

@@ -29,9 +29,7 @@ describe('two processes hammering one database', () => {
     const dbPath = ctx.db.path;
     closeContexts();
 
-    const workers = await Promise.all(
-      [11, 29].map((seed) => run(process.execPath, [HAMMER, dbPath, JSON.stringify(ids), String(seed), String(OPS)], { maxBuffer: 1 << 20 })),
-    );
+    const workers = await Promise.all([11, 29].map((seed) => run(process.execPath, [HAMMER, dbPath, JSON.stringify(ids), String(seed), String(OPS)], { maxBuffer: 1 << 20 })));
     for (const w of workers) {
       const counts = JSON.parse(w.stdout);
       expect(counts.payments + counts.holds + counts.keyed + counts.refused).toBe(OPS);

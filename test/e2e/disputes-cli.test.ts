@@ -21,7 +21,11 @@ describe('disputes from the command line', () => {
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: { description: 'x', required_skills: [], max_budget_sats: 2_000 }, agent_id: worker.id });
     await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' });
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: hired.data.contract_id, result: 'done' });
-    const filed = await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject: { kind: 'contract', id: hired.data.contract_id }, amount_sats: 2_000 });
+    const filed = await call(hirerClient, 'marketplace_file_dispute', {
+      dispute_type: 'QualityIssue',
+      subject: { kind: 'contract', id: hired.data.contract_id },
+      amount_sats: 2_000,
+    });
 
     const db = ctx.db.path;
     expect((await cliJson(['disputes', 'list', '--status', 'Open', '--db', db])).json.items).toEqual([expect.objectContaining({ dispute_id: filed.data.dispute_id })]);

@@ -28,8 +28,7 @@ it('keeps every acknowledged payment through a SIGKILL in the middle of concurre
   servers.push(first);
 
   const acknowledged = new Map<string, string>();
-  const pay = (c: Client, key: string) =>
-    c.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 1, idempotency_key: key } });
+  const pay = (c: Client, key: string) => c.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 1, idempotency_key: key } });
   const clients = await Promise.all(Array.from({ length: 20 }, () => client(first.url, init.agent.token)));
   let killed = false;
   await Promise.all(

@@ -32,7 +32,13 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<{ st
         port: url.port,
         path: '/mcp',
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', authorization: `Bearer ${agent.token}`, ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+          authorization: `Bearer ${agent.token}`,
+          ...headers,
+        },
       },
       (res) => {
         let data = '';

@@ -34,7 +34,13 @@ function raw(method: string, path: string, headers: Record<string, string>, body
   const url = new URL(path, server.origin);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
       (res) => {
         let data = '';
         res.on('data', (d) => (data += d));
@@ -181,7 +187,11 @@ describe('serve --http', () => {
       expect(await updated).toBe('marketplace://inbox');
       const read = await sponsor.readResource({ uri: 'marketplace://inbox' });
       const page = JSON.parse((read.contents[0] as { text: string }).text);
-      expect(page.items[0]).toMatchObject({ kind: 'approval_waiting', action: 'marketplace_decide_approval', arguments: { approval_id: (asked.structuredContent as { approval_id: string }).approval_id } });
+      expect(page.items[0]).toMatchObject({
+        kind: 'approval_waiting',
+        action: 'marketplace_decide_approval',
+        arguments: { approval_id: (asked.structuredContent as { approval_id: string }).approval_id },
+      });
     } finally {
       await agent.close();
       await sponsor.close();
@@ -247,7 +257,7 @@ describe('serve --http', () => {
 });
 
 describe('serve --http --rate-limit', () => {
-  it('counts every call of a JSON-RPC batch: a batch over the caller\'s remaining burst is refused whole and pays nothing', async () => {
+  it("counts every call of a JSON-RPC batch: a batch over the caller's remaining burst is refused whole and pays nothing", async () => {
     const db = tempDbPath();
     const { json } = await cliJson(['init', '--db', db]);
     const { json: payee } = await cliJson(['agent', 'create', '--sponsor', json.sponsor.id, '--name', 'payee', '--db', db]);
@@ -258,10 +268,19 @@ describe('serve --http --rate-limit', () => {
       const post = (token: string, body: string) =>
         fetch(limited.url, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-03-26' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2025-03-26',
+          },
           body,
         });
-      const payments = (n: number) => batchOf('marketplace_send_payment', Array.from({ length: n }, () => ({ to_agent_id: payee.id, amount_sats: 1 })));
+      const payments = (n: number) =>
+        batchOf(
+          'marketplace_send_payment',
+          Array.from({ length: n }, () => ({ to_agent_id: payee.id, amount_sats: 1 })),
+        );
       const received = async () => {
         const balance = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'marketplace_check_balance', arguments: {} } });
         const answer = (await (await post(payee.token, balance)).json()) as { result: { structuredContent: { balance_sats: number } } };
@@ -298,7 +317,11 @@ describe('serve --http --rate-limit', () => {
     const limited = await startHttpServer(['--db', db, '--rate-limit', '2']); // bursts of 4
     try {
       const post = (token: string) =>
-        fetch(limited.url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: initialize });
+        fetch(limited.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: initialize,
+        });
       const answers = await Promise.all(Array.from({ length: 12 }, () => post(json.agent.token)));
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(4);
@@ -310,7 +333,7 @@ describe('serve --http --rate-limit', () => {
       // Another caller has its own bucket.
       expect((await post(json.sponsor.token)).status).toBe(200);
     } finally {
-      limited.stop();
+      await limited.stop();
     }
   });
 });
@@ -322,7 +345,11 @@ describe('serve --http --public-url (behind a proxy)', () => {
     const proxied = await startHttpServer(['--db', db, '--public-url', 'http://127.0.0.1:1']);
     try {
       const post = (origin: string) =>
-        fetch(proxied.url, { method: 'POST', headers: { authorization: `Bearer ${json.agent.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin }, body: initialize });
+        fetch(proxied.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${json.agent.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin },
+          body: initialize,
+        });
       expect((await post('http://127.0.0.1:1')).status).toBe(200);
       expect((await post(proxied.origin)).status).toBe(200);
       expect((await post('http://127.0.0.1:2')).status).toBe(403);

@@ -74,7 +74,10 @@ it('approvals approve on the nwc rail pays the approved withdrawal and exits as 
     const db = tempDbPath();
     const ctx = makeContext({ clock: systemClock, config: { db, nwcUrl: wallet.nwcUrl, network: 'regtest' } });
     const { sponsor, agent } = fundedAgent(ctx, 10_000);
-    await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', { agent_id: agent.id, policy: { level: 'SemiAutonomous', action_limits: { requires_approval: ['Withdraw'] } } });
+    await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', {
+      agent_id: agent.id,
+      policy: { level: 'SemiAutonomous', action_limits: { requires_approval: ['Withdraw'] } },
+    });
     const invoice = wallet.externalInvoice({ amountSats: 2_000 });
     const asked = await call(await connect(ctx, agent.token), 'marketplace_withdraw', { bolt11: invoice.bolt11 });
     expect(asked.data).toMatchObject({ status: 'pending_approval' });

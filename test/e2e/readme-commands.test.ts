@@ -89,8 +89,8 @@ function startServer(command: string): Promise<string> {
         resolve(out);
       }
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.on('exit', (code) => reject(new Error(`${command} exited ${code}:\n${out}`)));
   });
 }
@@ -110,7 +110,9 @@ async function runAnsweringYes(command: string, extraEnv: Record<string, string>
   const tmux = (args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   const done = path.join(root, 'review.done');
   writeFileSync(done, '');
-  const envs = Object.entries({ ...env, ...extraEnv }).map(([k, v]) => `${k}='${v}'`).join(' ');
+  const envs = Object.entries({ ...env, ...extraEnv })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
   tmux(['new-session', '-d', '-s', 'readme', '-x', '200', '-y', '50', `cd ${ROOT} && env -i ${envs} bash -c "${command.replace(/"/g, '\\"')}"; echo $? > ${done}; sleep 30`]);
   const pane = () => tmux(['capture-pane', '-p', '-J', '-t', 'readme', '-S', '-500']);
   try {
@@ -194,7 +196,11 @@ describe('the README', () => {
       }
       const runnable = written.startsWith('npx agent-marketplace ') || written.startsWith('npx @modelcontextprotocol/inspector');
       expect(runnable, `the README shows a command this test does not run: ${written}`).toBe(true);
-      const exported = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith('env:')).map(([k, v]) => [k.slice(4), v]));
+      const exported = Object.fromEntries(
+        Object.entries(values)
+          .filter(([k]) => k.startsWith('env:'))
+          .map(([k, v]) => [k.slice(4), v]),
+      );
       const command = fill(written);
       const result = written.includes('--review') ? await runAnsweringYes(command, exported) : run(command, exported);
       expect(result.code, `${written}\n${result.out}`).toBe(0);

@@ -58,7 +58,10 @@ class ScriptedAgent {
   private toolsetAbout(topic: RegExp): string {
     const description = this.tools.get('marketplace_enable_toolsets')!.description!;
     const groups = [...description.matchAll(/(\w+) \(([^)]*)\)/g)].filter(([, , says]) => topic.test(says!));
-    expect(groups.map(([, name]) => name), `${this.name}: one group about ${topic} in "${description}"`).toHaveLength(1);
+    expect(
+      groups.map(([, name]) => name),
+      `${this.name}: one group about ${topic} in "${description}"`,
+    ).toHaveLength(1);
     return groups[0]![1]!;
   }
 
@@ -114,7 +117,12 @@ describe('an agent that knows only tools/list', () => {
     const { sponsor, agent: creator } = fundedAgent(ctx, 0);
     const creatorClient = await connect(ctx, creator.token);
     await call(creatorClient, 'marketplace_publish_skill', {
-      slug: 'pr-review', name: 'PR review', description: 'Reviews a pull request.', version: '1.0.0', pricing: { model: 'OneTime', sats: 200 }, files: SKILL_FILES,
+      slug: 'pr-review',
+      name: 'PR review',
+      description: 'Reviews a pull request.',
+      version: '1.0.0',
+      pricing: { model: 'OneTime', sats: 200 },
+      files: SKILL_FILES,
     });
     await call(creatorClient, 'marketplace_submit_skill_for_review', { slug: 'pr-review', version: '1.0.0' });
     expect((await cliJson(['skills', 'review', 'pr-review', '--version', '1.0.0', '--decision', 'approve', '--json', '--db', ctx.db.path])).code).toBe(0);
@@ -151,12 +159,20 @@ describe('an agent that knows only tools/list', () => {
     // The worker finds the offer, accepts, and delivers; the hirer finds the delivery and pays.
     await worker.answer(await worker.waiting('contract_offered'), { action: 'accept', idempotency_key: 'accept-pr-12' });
     await worker.answer(await worker.waiting('contract_to_deliver'), { result: 'Two nits; otherwise good.' });
-    expect(await hirer.answer(await hirer.waiting('delivery_to_review'), { decision: 'accept', rating: 4, idempotency_key: 'review-pr-12' })).toMatchObject({ status: 'Completed' });
+    expect(await hirer.answer(await hirer.waiting('delivery_to_review'), { decision: 'accept', rating: 4, idempotency_key: 'review-pr-12' })).toMatchObject({
+      status: 'Completed',
+    });
 
     // 5. Create a bounty.
     const bounty = await hirer.use(
       'marketplace_create_bounty',
-      { title: 'Labelled reviews', description: 'Code review comments labelled useful or not.', reward_sats: 1_000, requirements: { min_samples: 10, required_format: 'json' }, idempotency_key: 'bounty-1' },
+      {
+        title: 'Labelled reviews',
+        description: 'Code review comments labelled useful or not.',
+        reward_sats: 1_000,
+        requirements: { min_samples: 10, required_format: 'json' },
+        idempotency_key: 'bounty-1',
+      },
       /bount/i,
     );
     expect(bounty).toMatchObject({ status: 'Active', escrow_sats: 1_000 });
@@ -176,15 +192,26 @@ describe('an agent that knows only tools/list', () => {
     // 7. File a dispute over the paid contract; the worker finds it and answers.
     const dispute = await hirer.use(
       'marketplace_file_dispute',
-      { dispute_type: 'QualityIssue', subject: { kind: 'contract', id: hired.contract_id }, amount_sats: 500, evidence: [{ description: 'One of the nits was wrong.' }], idempotency_key: 'dispute-1' },
+      {
+        dispute_type: 'QualityIssue',
+        subject: { kind: 'contract', id: hired.contract_id },
+        amount_sats: 500,
+        evidence: [{ description: 'One of the nits was wrong.' }],
+        idempotency_key: 'dispute-1',
+      },
       /dispute/i,
     );
     expect(dispute).toMatchObject({ status: 'Open', respondent_id: workerIdentity.id });
-    expect(await worker.answer(await worker.waiting('dispute_to_answer'), { response: 'Both nits hold; see the style guide.' })).toMatchObject({ untrusted_response: 'Both nits hold; see the style guide.' });
+    expect(await worker.answer(await worker.waiting('dispute_to_answer'), { response: 'Both nits hold; see the style guide.' })).toMatchObject({
+      untrusted_response: 'Both nits hold; see the style guide.',
+    });
 
     // Nothing was looked up: every id came from an answer or an inbox item.
     for (const a of [hirer, worker, member]) {
-      expect(a.log.filter((t) => LOOKUPS.test(t)), `${a.name}: ${a.log.join(', ')}`).toEqual([]);
+      expect(
+        a.log.filter((t) => LOOKUPS.test(t)),
+        `${a.name}: ${a.log.join(', ')}`,
+      ).toEqual([]);
     }
     expect(await hirer.use('marketplace_check_balance', {})).toMatchObject({ balance_sats: 30_000 - 200 - 2_000 });
   });

@@ -48,7 +48,7 @@ describe('serve over stdio', () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'serve', '--db', db],
-      env: { ...process.env, MARKETPLACE_TOKEN: json.agent.token, MARKETPLACE_LOG_LEVEL: 'warn' } as Record<string, string>,
+      env: { ...process.env, MARKETPLACE_TOKEN: json.agent.token, MARKETPLACE_LOG_LEVEL: 'warn' },
       stderr: 'pipe',
     });
     const client = new Client({ name: 'stdio-revoked', version: '1.0.0' });

@@ -38,7 +38,10 @@ describe('trajectories scan and preview', () => {
     expect(scan.code).toBe(0);
     const bySource = Object.fromEntries(scan.json.items.map((i: any) => [i.source, i]));
     expect(Object.keys(bySource).sort()).toEqual(['claude', 'codex']);
-    for (const [fx, item] of [[claude, bySource.claude], [codex, bySource.codex]] as const) {
+    for (const [fx, item] of [
+      [claude, bySource.claude],
+      [codex, bySource.codex],
+    ] as const) {
       expect(item).toMatchObject({
         session_id: fx.sessionId,
         cwd: repo,
@@ -90,7 +93,10 @@ describe('session files that are broken, huge or missing', () => {
     const dir = path.join(root, 'broken', '-w');
     mkdirSync(dir, { recursive: true });
     const good = { type: 'user', cwd: '/w', timestamp: new Date(T0).toISOString(), sessionId: 'broken', message: { role: 'user', content: 'Fix it' } };
-    writeFileSync(path.join(dir, 'broken.jsonl'), `${JSON.stringify(good)}\n{"type":"assistant","message":{"content":[{"type":"te\n\u0000\u0001garbage\n${JSON.stringify(good).slice(0, 40)}`);
+    writeFileSync(
+      path.join(dir, 'broken.jsonl'),
+      `${JSON.stringify(good)}\n{"type":"assistant","message":{"content":[{"type":"te\n\u0000\u0001garbage\n${JSON.stringify(good).slice(0, 40)}`,
+    );
     writeFileSync(path.join(dir, 'empty.jsonl'), '');
     const scan = await traj(['scan', '--claude-dir', path.dirname(dir), '--codex-dir', path.join(root, 'none')]);
     expect(scan.code).toBe(0);
@@ -106,7 +112,8 @@ describe('session files that are broken, huge or missing', () => {
     const dir = path.join(root, 'huge', '-w');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'huge.jsonl');
-    const line = (text: string) => `${JSON.stringify({ type: 'user', cwd: '/w', sessionId: 'huge', timestamp: new Date(T0).toISOString(), message: { role: 'user', content: text } })}\n`;
+    const line = (text: string) =>
+      `${JSON.stringify({ type: 'user', cwd: '/w', sessionId: 'huge', timestamp: new Date(T0).toISOString(), message: { role: 'user', content: text } })}\n`;
     const fd = openSync(file, 'w');
     const mb = line('lorem ipsum dolor sit amet '.repeat(38_800));
     for (let i = 0; i < 190; i++) writeSync(fd, mb);
@@ -138,7 +145,12 @@ describe('settings and consent', () => {
   it('shows the defaults, validates changes (nothing written on a bad one) and keeps them', async () => {
     const file = path.join(root, 'settings', 'trajectories.json');
     expect((await traj(['config', '--config', file])).json).toEqual({ auto: false, min_quality: 0.5, sources: ['claude', 'codex'], lightning_address: null });
-    for (const bad of [['--auto', 'yes'], ['--min-quality', '1.5'], ['--sources', 'claude,cursor'], ['--lightning-address', 'not an address']]) {
+    for (const bad of [
+      ['--auto', 'yes'],
+      ['--min-quality', '1.5'],
+      ['--sources', 'claude,cursor'],
+      ['--lightning-address', 'not an address'],
+    ]) {
       const r = await traj(['config', '--config', file, ...bad]);
       expect(r.code).toBe(2);
       expect(r.json.error.message).toMatch(/Nothing changed/);
@@ -200,7 +212,12 @@ describe('contributing to a marketplace', () => {
     const buyerClient = await mcpClient(server.url, buyer.token);
     const contributor = await mcpClient(server.url, token);
     try {
-      const bounty = await callHttp(buyerClient, 'marketplace_create_bounty', { title: 'Sessions with green tests', description: 'Coding trajectories', reward_sats: 10_000, requirements: { min_samples: 10, required_format: 'trajectory' } });
+      const bounty = await callHttp(buyerClient, 'marketplace_create_bounty', {
+        title: 'Sessions with green tests',
+        description: 'Coding trajectories',
+        reward_sats: 10_000,
+        requirements: { min_samples: 10, required_format: 'trajectory' },
+      });
       const bountyId = bounty.bounty_id as string;
       const config = path.join(root, 'paid', 'settings.json');
       const scanned = (await traj(['scan', '--config', config])).json.items.find((i: any) => i.session_id === claude.sessionId);
@@ -208,7 +225,12 @@ describe('contributing to a marketplace', () => {
 
       const sent = await traj(['contribute', claude.sessionId, '--bounty', bountyId, '--config', config], market);
       expect(sent.code).toBe(0);
-      expect(sent.json.items[0]).toMatchObject({ session_id: claude.sessionId, status: 'Accepted', quality_score: scanned.quality_score, reward_sats: scanned.estimated_reward_sats });
+      expect(sent.json.items[0]).toMatchObject({
+        session_id: claude.sessionId,
+        status: 'Accepted',
+        quality_score: scanned.quality_score,
+        reward_sats: scanned.estimated_reward_sats,
+      });
       const contributionId = sent.json.items[0].contribution_id;
 
       // What the buyer receives holds none of the planted values.
@@ -224,7 +246,11 @@ describe('contributing to a marketplace', () => {
       // A secret the client missed (here: typed straight into the request) is refused by the server.
       const leaked = { ...sample.untrusted_samples[0], session_id: 'leaky-session', task: 'push with GITHUB_TOKEN=ghp_Q9w8E7r6T5y4U3i2O1p0AsDfGhJkLzXcVbNm' };
       const { canonicalHash } = await import('../../src/core/canonical-json.js');
-      const refused = await callHttp(contributor, 'marketplace_contribute_trajectory', { bounty_id: bountyId, trajectory: leaked, metadata: { source: 'claude', trajectory_hash: canonicalHash(leaked), quality_score: 0.9 } });
+      const refused = await callHttp(contributor, 'marketplace_contribute_trajectory', {
+        bounty_id: bountyId,
+        trajectory: leaked,
+        metadata: { source: 'claude', trajectory_hash: canonicalHash(leaked), quality_score: 0.9 },
+      });
       expect(refused.status).toBe('Rejected');
       expect(refused.verification.checks.find((c: any) => c.name === 'secrets').passed).toBe(false);
 
@@ -248,14 +274,67 @@ describe('status and earnings from the local record', () => {
   it('agree with what was recorded, offline', async () => {
     const file = path.join(root, 'ledger', 'trajectories.json');
     const store = ContributionStore.open(path.join(path.dirname(file), 'trajectory-contributions.db'));
-    const base = { source: 'claude', trajectory_hash: 'h', nostr_event_id: null, lightning_address: null, payment_preimage: null, rejection_reason: null, updated_at: '2026-11-20T10:00:00.000Z' };
-    store.save({ ...base, contribution_id: 'bs_1', session_id: 's1', status: 'Accepted', quality_score: 0.9, estimated_reward_sats: 700, actual_reward_sats: 650, submitted_at: '2026-11-20T10:00:00.000Z', paid_at: '2026-11-20T10:00:00.000Z' });
-    store.save({ ...base, contribution_id: 'bs_2', session_id: 's2', status: 'pending', quality_score: 0.7, estimated_reward_sats: 300, actual_reward_sats: null, submitted_at: '2026-11-20T11:00:00.000Z', paid_at: null });
-    store.save({ ...base, contribution_id: 'bs_3', session_id: 's3', status: 'Rejected', quality_score: 0.6, estimated_reward_sats: 200, actual_reward_sats: 0, submitted_at: '2026-11-20T12:00:00.000Z', paid_at: null, rejection_reason: 'This session was contributed to this bounty already.' });
+    const base = {
+      source: 'claude',
+      trajectory_hash: 'h',
+      nostr_event_id: null,
+      lightning_address: null,
+      payment_preimage: null,
+      rejection_reason: null,
+      updated_at: '2026-11-20T10:00:00.000Z',
+    };
+    store.save({
+      ...base,
+      contribution_id: 'bs_1',
+      session_id: 's1',
+      status: 'Accepted',
+      quality_score: 0.9,
+      estimated_reward_sats: 700,
+      actual_reward_sats: 650,
+      submitted_at: '2026-11-20T10:00:00.000Z',
+      paid_at: '2026-11-20T10:00:00.000Z',
+    });
+    store.save({
+      ...base,
+      contribution_id: 'bs_2',
+      session_id: 's2',
+      status: 'pending',
+      quality_score: 0.7,
+      estimated_reward_sats: 300,
+      actual_reward_sats: null,
+      submitted_at: '2026-11-20T11:00:00.000Z',
+      paid_at: null,
+    });
+    store.save({
+      ...base,
+      contribution_id: 'bs_3',
+      session_id: 's3',
+      status: 'Rejected',
+      quality_score: 0.6,
+      estimated_reward_sats: 200,
+      actual_reward_sats: 0,
+      submitted_at: '2026-11-20T12:00:00.000Z',
+      paid_at: null,
+      rejection_reason: 'This session was contributed to this bounty already.',
+    });
     store.close();
     const status = await traj(['status', '--config', file]);
-    expect(status.json.items.map((i: any) => [i.contribution_id, i.status, i.actual_reward_sats])).toEqual([['bs_3', 'Rejected', 0], ['bs_2', 'pending', null], ['bs_1', 'Accepted', 650]]);
-    expect(Object.keys(status.json.items[0]).sort()).toEqual(['actual_reward_sats', 'contribution_id', 'estimated_reward_sats', 'paid_at', 'quality_score', 'rejection_reason', 'session_id', 'status', 'submitted_at']);
+    expect(status.json.items.map((i: any) => [i.contribution_id, i.status, i.actual_reward_sats])).toEqual([
+      ['bs_3', 'Rejected', 0],
+      ['bs_2', 'pending', null],
+      ['bs_1', 'Accepted', 650],
+    ]);
+    expect(Object.keys(status.json.items[0]).sort()).toEqual([
+      'actual_reward_sats',
+      'contribution_id',
+      'estimated_reward_sats',
+      'paid_at',
+      'quality_score',
+      'rejection_reason',
+      'session_id',
+      'status',
+      'submitted_at',
+    ]);
     expect(status.json.items[0].rejection_reason).toMatch(/already/);
     const earnings = await traj(['earnings', '--config', file]);
     expect(earnings.json).toMatchObject({ total_sats: 950, paid_sats: 650, pending_sats: 300 });
@@ -289,7 +368,9 @@ describe('contribute --review in a terminal', () => {
   it.skipIf(!hasTmux())('asks per session, asks again on a wrong answer, skips on n, stops on q and sends on y', async () => {
     const result = path.join(root, 'review.json');
     const done = path.join(root, 'review.done');
-    const envs = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const envs = Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(' ');
     const command = `env ${envs} ${process.execPath} ${CLI} trajectories contribute --review --bounty bty_1 --url http://127.0.0.1:9/mcp --token t --json > ${result}; echo $? > ${done}`;
     tmux(['new-session', '-d', '-s', 'review', '-x', '200', '-y', '50', command]);
     const pane = () => tmux(['capture-pane', '-p', '-J', '-t', 'review', '-S', '-200']);

@@ -70,7 +70,10 @@ const MATRIX: Record<string, Row> = {
   marketplace_list_approvals: { args: () => ({}), sponsorArgs: (i) => ({ agent_id: i.agent }), allowed: S1_ONLY },
   marketplace_decide_approval: { args: (i) => ({ approval_id: i.approval, decision: 'deny' }), allowed: S1_ONLY },
   marketplace_get_policy: { args: (i) => ({ agent_id: i.agent }), allowed: S1_ONLY },
-  marketplace_set_policy: { args: (i) => ({ agent_id: i.agent, policy: { level: 'Autonomous', action_limits: { max_transaction_sats: TRANSACTION_LIMIT_SATS } } }), allowed: S1_ONLY },
+  marketplace_set_policy: {
+    args: (i) => ({ agent_id: i.agent, policy: { level: 'Autonomous', action_limits: { max_transaction_sats: TRANSACTION_LIMIT_SATS } } }),
+    allowed: S1_ONLY,
+  },
   marketplace_audit_log: { args: (i) => ({ agent_id: i.agent }), allowed: S1_ONLY },
   marketplace_set_agent_status: { args: (i) => ({ agent_id: i.agent, action: 'reactivate' }), allowed: S1_ONLY },
 
@@ -152,7 +155,11 @@ const MATRIX: Record<string, Row> = {
   marketplace_review_submission: { args: (i) => ({ submission_id: i.counterpartySubmission, decision: 'accept' }), allowed: A_ACTS },
   // A's own bounty: refused to A for that reason (not for who A is); any other active agent contributes.
   marketplace_contribute_trajectory: {
-    args: (i) => ({ bounty_id: i.agentTrajectoryBounty, trajectory: { ...minimalTrajectory(), session_id: 'matrix' }, metadata: { source: 'claude', trajectory_hash: '0'.repeat(64), quality_score: 0.5 } }),
+    args: (i) => ({
+      bounty_id: i.agentTrajectoryBounty,
+      trajectory: { ...minimalTrajectory(), session_id: 'matrix' },
+      metadata: { source: 'claude', trajectory_hash: '0'.repeat(64), quality_score: 0.5 },
+    }),
     allowed: ANY_ACTIVE_AGENT,
   },
   // The bounty's creator (A) reads it; the contributor is W, not a role here.
@@ -214,7 +221,17 @@ async function attempt(client: Client, tool: string, args: Record<string, unknow
 
 /** The ids of A's and S1's things no one else may see. */
 function privateIds(ids: Ids): string[] {
-  return [ids.approval, ids.agentTopupHash, ids.sponsorTopupHash, ids.contractHired, ids.contractHiring, ids.agentPurchase, ids.counterpartySubmission, ids.counterpartyContribution, ids.dispute];
+  return [
+    ids.approval,
+    ids.agentTopupHash,
+    ids.sponsorTopupHash,
+    ids.contractHired,
+    ids.contractHiring,
+    ids.agentPurchase,
+    ids.counterpartySubmission,
+    ids.counterpartyContribution,
+    ids.dispute,
+  ];
 }
 
 function tokenFor(role: Role, world: MarketWorld): string {

@@ -47,12 +47,18 @@ describe('bounties', () => {
     expect(sub.data).toMatchObject({ status: 'Pending', verification: { passed: true } });
     expect(sub.data.verification.checks.map((c: { name: string }) => c.name)).toEqual(['sample_count', 'format', 'schema', 'duplicates', 'secrets_pii']);
     expect((await call(creatorClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data.untrusted_samples).toHaveLength(70);
-    expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 71 })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 71 })).data.error.code).toBe(
+      'INVALID_INPUT',
+    );
     const reviewed = await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 60 });
     // The answer says what the contributor received, not only the gross: 3,000 less the 5% fee.
     expect(reviewed.data).toMatchObject({ status: 'PartiallyAccepted', accepted_samples: 60, paid_sats: 3_000, fee_sats: 150, received_sats: 2_850 });
     expect(balance(ctx, alice.id).balanceMsats).toBe(2_850_000);
-    expect((await call(aliceClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data).toMatchObject({ paid_sats: 3_000, fee_sats: 150, received_sats: 2_850 });
+    expect((await call(aliceClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data).toMatchObject({
+      paid_sats: 3_000,
+      fee_sats: 150,
+      received_sats: 2_850,
+    });
     expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
     expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
@@ -73,7 +79,10 @@ describe('bounties', () => {
     const first = await call(creatorClient, 'marketplace_review_submission', { submission_id: a.data.submission_id, decision: 'accept' });
     const second = await call(creatorClient, 'marketplace_review_submission', { submission_id: b.data.submission_id, decision: 'accept' });
     // In whole sats as a balance shows them: received is what the wallet got, and paid − fee = received.
-    for (const [review, payee] of [[first, alice], [second, bob]] as const) {
+    for (const [review, payee] of [
+      [first, alice],
+      [second, bob],
+    ] as const) {
       const { paid_sats, fee_sats, received_sats } = review.data;
       expect(received_sats).toBe(Math.floor(balance(ctx, payee.id).balanceMsats / 1000));
       expect(paid_sats - fee_sats).toBe(received_sats);
@@ -176,11 +185,19 @@ describe('bounty verification', () => {
       requirements: { min_samples: 1, required_format: 'text', schema: { type: 'string', pattern: '^a*a*a*a*a*a*a*a*$' } },
     });
     expect(created.isError).toBe(false);
-    const sub = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: [`${'a'.repeat(40)}b`], metadata: { format: 'text', sample_count: 1 } });
+    const sub = await call(aliceClient, 'marketplace_submit_to_bounty', {
+      bounty_id: created.data.bounty_id,
+      data_samples: [`${'a'.repeat(40)}b`],
+      metadata: { format: 'text', sample_count: 1 },
+    });
     expect(failed(sub.data)).toEqual(['schema']);
     expect(sub.data.verification.checks.find((c: { name: string }) => c.name === 'schema').detail).toMatch(/took longer than 250 ms/);
     expect((await call(aliceClient, 'marketplace_check_balance', {})).isError).toBe(false);
-    const fine = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: created.data.bounty_id, data_samples: ['aaaa'], metadata: { format: 'text', sample_count: 1 } });
+    const fine = await call(aliceClient, 'marketplace_submit_to_bounty', {
+      bounty_id: created.data.bounty_id,
+      data_samples: ['aaaa'],
+      metadata: { format: 'text', sample_count: 1 },
+    });
     expect(fine.data.verification.passed).toBe(true);
   });
 
@@ -189,7 +206,9 @@ describe('bounty verification', () => {
     const miscounted = await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: samples(3), metadata: { format: 'json', sample_count: 4 } });
     expect(failed(miscounted.data)).toEqual(['sample_count']);
     expect(miscounted.data.status).toBe('Rejected');
-    expect(failed((await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: samples(2), metadata: { format: 'csv', sample_count: 2 } })).data)).toEqual(['format']);
+    expect(
+      failed((await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: samples(2), metadata: { format: 'csv', sample_count: 2 } })).data),
+    ).toEqual(['format']);
     expect(failed((await submit(aliceClient, bountyId, ['a plain string', ...samples(1)])).data)).toEqual(['format', 'schema']);
     const off = await submit(aliceClient, bountyId, [{ text: 'fine', label: 'neutral' }]);
     expect(failed(off.data)).toEqual(['schema']);
@@ -221,7 +240,7 @@ describe('bounty verification', () => {
     expect((await call(bobClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data.submissions).toHaveLength(2);
   });
 
-  it('refuses contributions in anyone else\'s name and to one\'s own bounty', async () => {
+  it("refuses contributions in anyone else's name and to one's own bounty", async () => {
     const { creatorClient, aliceClient, bob, bountyId } = await posted();
     expect((await submit(aliceClient, bountyId, samples(1), { contributor_id: bob.id })).data.error.code).toBe('FORBIDDEN');
     expect((await submit(creatorClient, bountyId, samples(1))).data.error.code).toBe('INVALID_INPUT');
@@ -279,8 +298,14 @@ describe('disputes over bounty submissions', () => {
     const { ctx, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
     const sub = await submit(aliceClient, bountyId, samples(10));
     await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'reject', reason: 'not needed any more' });
-    expect((await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
-    const filed = await call(aliceClient, 'marketplace_file_dispute', { dispute_type: 'ServiceNotProvided', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 500 });
+    expect(
+      (await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 1 })).data.error.code,
+    ).toBe('CONFLICT');
+    const filed = await call(aliceClient, 'marketplace_file_dispute', {
+      dispute_type: 'ServiceNotProvided',
+      subject: { kind: 'bounty', id: sub.data.submission_id },
+      amount_sats: 500,
+    });
     expect(filed.data).toMatchObject({ respondent_id: creator.id, at_stake_sats: 500 });
     const operator = await connect(ctx, operatorToken(ctx));
     await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 300 });

@@ -94,7 +94,12 @@ describe('coalitions', () => {
   it('splits Equal with the remainder to the coordinator, and Fixed by the agreed amounts', async () => {
     const { ctx, funder, lead, ada, bo, as } = await team();
     const equal = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 3, payment_structure: 'Equal', coordinator_id: lead.id, pool_sats: 1_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 3,
+      payment_structure: 'Equal',
+      coordinator_id: lead.id,
+      pool_sats: 1_000,
     });
     await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: equal.coalition_id });
     for (const m of [ada, bo]) {
@@ -112,7 +117,11 @@ describe('coalitions', () => {
     expect([msats(lead.id), msats(ada.id), msats(bo.id)]).toEqual([334_000, 333_000, 333_000]);
 
     const fixed = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Standing', task_description: 'y', target_member_count: 2, payment_structure: 'Fixed', pool_sats: 500,
+      coalition_type: 'Standing',
+      task_description: 'y',
+      target_member_count: 2,
+      payment_structure: 'Fixed',
+      pool_sats: 500,
     });
     await ok(as(funder.id), 'marketplace_invite_to_coalition', { coalition_id: fixed.coalition_id, agent_id: ada.id, fixed_sats: 300 });
     await ok(as(funder.id), 'marketplace_invite_to_coalition', { coalition_id: fixed.coalition_id, agent_id: bo.id, fixed_sats: 150 });
@@ -130,7 +139,10 @@ describe('coalitions', () => {
 
     // A Standing coalition takes its next task with the same members; members take subtasks themselves.
     const next = await ok(as(funder.id), 'marketplace_start_next_task', {
-      coalition_id: fixed.coalition_id, task_description: 'the next one', pool_sats: 600, subtasks: [{ key: 'again', title: 'Again' }],
+      coalition_id: fixed.coalition_id,
+      task_description: 'the next one',
+      pool_sats: 600,
+      subtasks: [{ key: 'again', title: 'Again' }],
     });
     expect(next).toMatchObject({ status: 'Active', round: 2, pool_sats: 600, subtasks: [expect.objectContaining({ key: 'again', status: 'open' })] });
     await ok(as(bo.id), 'marketplace_assign_subtask', { coalition_id: fixed.coalition_id, key: 'again', assignee_id: bo.id });
@@ -145,7 +157,12 @@ describe('coalitions', () => {
   it('runs a Market coalition on bids, and dissolving returns the pool', async () => {
     const { ctx, funder, lead, ada, bo, as } = await team();
     const market = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Market', task_description: 'z', target_member_count: 2, payment_structure: 'ProportionalToWork', coordinator_id: lead.id, pool_sats: 2_000,
+      coalition_type: 'Market',
+      task_description: 'z',
+      target_member_count: 2,
+      payment_structure: 'ProportionalToWork',
+      coordinator_id: lead.id,
+      pool_sats: 2_000,
       subtasks: [{ key: 'only', title: 'The job', weight: 1 }],
     });
     await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: market.coalition_id });
@@ -159,7 +176,11 @@ describe('coalitions', () => {
     expect(sats(ctx, ada.id)).toBe(2_000);
 
     const gone = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'w', target_member_count: 5, payment_structure: 'Equal', pool_sats: 5_000,
+      coalition_type: 'AdHoc',
+      task_description: 'w',
+      target_member_count: 5,
+      payment_structure: 'Equal',
+      pool_sats: 5_000,
     });
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(93_000);
     expect((await call(as(bo.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).data.error.code).toBe('NOT_FOUND');
@@ -171,7 +192,11 @@ describe('coalitions', () => {
   it('keeps the pool for the members once work is handed in: the funder cannot dissolve after a submission', async () => {
     const { ctx, funder, ada, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', pool_sats: 1_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      pool_sats: 1_000,
       subtasks: [{ key: 'a', title: 'A' }],
     });
     const id = { coalition_id: c.coalition_id };
@@ -197,8 +222,16 @@ describe('coalitions', () => {
   it('lets the coordinator send work back to redo or to another member, so a bad or missing result still reaches completion', async () => {
     const { ctx, funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 3, payment_structure: 'ProportionalToWork', coordinator_id: lead.id, pool_sats: 1_000,
-      subtasks: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }],
+      coalition_type: 'Hierarchical',
+      task_description: 'x',
+      target_member_count: 3,
+      payment_structure: 'ProportionalToWork',
+      coordinator_id: lead.id,
+      pool_sats: 1_000,
+      subtasks: [
+        { key: 'a', title: 'A' },
+        { key: 'b', title: 'B' },
+      ],
     });
     const id = { coalition_id: c.coalition_id };
     await ok(as(lead.id), 'marketplace_join_coalition', id);
@@ -224,7 +257,10 @@ describe('coalitions', () => {
     await ok(as(lead.id), 'marketplace_accept_subtask', { ...id, key: 'a' });
 
     // Bo never delivers: returning work that is not in yet needs reassign, which frees Bo and the subtask.
-    expect((await call(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'b', reason: 'late' })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'assigned' } });
+    expect((await call(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'b', reason: 'late' })).data.error).toMatchObject({
+      code: 'CONFLICT',
+      details: { status: 'assigned' },
+    });
     expect((await call(as(bo.id), 'marketplace_leave_coalition', id)).data.error.code).toBe('CONFLICT');
     await ok(as(lead.id), 'marketplace_return_subtask', { ...id, key: 'b', reason: 'no word for a week', reassign: true });
     expect(await subtask(lead.id, 'b')).toMatchObject({ status: 'open', assignee_id: null, untrusted_return_reason: 'no word for a week' });
@@ -243,15 +279,24 @@ describe('coalitions', () => {
   it('shows a Market subtask result only to the funder, the coordinator and its assignee', async () => {
     const { ctx, sponsor, funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Market', task_description: 'x', target_member_count: 3, payment_structure: 'ProportionalToWork', coordinator_id: lead.id, pool_sats: 1_000,
-      subtasks: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B', depends_on: ['a'] }],
+      coalition_type: 'Market',
+      task_description: 'x',
+      target_member_count: 3,
+      payment_structure: 'ProportionalToWork',
+      coordinator_id: lead.id,
+      pool_sats: 1_000,
+      subtasks: [
+        { key: 'a', title: 'A' },
+        { key: 'b', title: 'B', depends_on: ['a'] },
+      ],
     });
     const id = { coalition_id: c.coalition_id };
     for (const m of [lead, ada, bo]) await ok(as(m.id), 'marketplace_join_coalition', id);
     await ok(as(ada.id), 'marketplace_bid_on_subtask', { ...id, key: 'a', price_sats: 10 });
     await ok(as(lead.id), 'marketplace_assign_subtask', { ...id, key: 'a', assignee_id: ada.id });
     await ok(as(ada.id), 'marketplace_submit_subtask', { ...id, key: 'a', result: 'secret work' });
-    const resultOf = async (viewer: string, key: string) => (await ok(as(viewer), 'marketplace_get_coalition', id)).subtasks.find((s: { key: string }) => s.key === key).untrusted_result;
+    const resultOf = async (viewer: string, key: string) =>
+      (await ok(as(viewer), 'marketplace_get_coalition', id)).subtasks.find((s: { key: string }) => s.key === key).untrusted_result;
 
     expect(await resultOf(funder.id, 'a')).toBe('secret work');
     expect(await resultOf(lead.id, 'a')).toBe('secret work');
@@ -271,7 +316,11 @@ describe('coalitions', () => {
   it('refuses Fixed amounts the pool cannot pay when inviting and when starting a next task, not after the work', async () => {
     const { ctx, funder, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Standing', task_description: 'x', target_member_count: 2, payment_structure: 'Fixed', pool_sats: 500,
+      coalition_type: 'Standing',
+      task_description: 'x',
+      target_member_count: 2,
+      payment_structure: 'Fixed',
+      pool_sats: 500,
     });
     const id = { coalition_id: c.coalition_id };
     await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id, fixed_sats: 300 });
@@ -295,7 +344,12 @@ describe('coalitions', () => {
   it('checks Merge results when they are submitted, and settles a Vote without a majority all the same', async () => {
     const { ctx, funder, ada, bo, as } = await team();
     const merge = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', pool_sats: 100, aggregation: 'Merge',
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      pool_sats: 100,
+      aggregation: 'Merge',
       subtasks: [{ key: 'a', title: 'A' }],
     });
     const m = { coalition_id: merge.coalition_id };
@@ -310,8 +364,16 @@ describe('coalitions', () => {
     expect((await ok(as(funder.id), 'marketplace_complete_coalition', m)).untrusted_result).toBe('{"a":1}');
 
     const vote = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'y', target_member_count: 2, payment_structure: 'ProportionalToWork', pool_sats: 1_000, aggregation: 'Vote',
-      subtasks: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }],
+      coalition_type: 'AdHoc',
+      task_description: 'y',
+      target_member_count: 2,
+      payment_structure: 'ProportionalToWork',
+      pool_sats: 1_000,
+      aggregation: 'Vote',
+      subtasks: [
+        { key: 'a', title: 'A' },
+        { key: 'b', title: 'B' },
+      ],
     });
     const v = { coalition_id: vote.coalition_id };
     const before = [sats(ctx, ada.id), sats(ctx, bo.id)];
@@ -319,7 +381,10 @@ describe('coalitions', () => {
       await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...v, agent_id: member.id });
       await ok(as(member.id), 'marketplace_join_coalition', v);
     }
-    for (const [member, key, answer] of [[ada, 'a', 'yes'], [bo, 'b', 'no']] as const) {
+    for (const [member, key, answer] of [
+      [ada, 'a', 'yes'],
+      [bo, 'b', 'no'],
+    ] as const) {
       await ok(as(member.id), 'marketplace_assign_subtask', { ...v, key, assignee_id: member.id });
       await ok(as(member.id), 'marketplace_submit_subtask', { ...v, key, result: answer });
       await ok(as(funder.id), 'marketplace_accept_subtask', { ...v, key });
@@ -334,7 +399,12 @@ describe('coalitions', () => {
   it('pays a Market pool to the members who won accepted work, not to an agent who joins afterwards', async () => {
     const { ctx, funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Market', task_description: 'x', target_member_count: 2, payment_structure: 'Equal', coordinator_id: lead.id, pool_sats: 1_000,
+      coalition_type: 'Market',
+      task_description: 'x',
+      target_member_count: 2,
+      payment_structure: 'Equal',
+      coordinator_id: lead.id,
+      pool_sats: 1_000,
       subtasks: [{ key: 'only', title: 'The job' }],
     });
     const id = { coalition_id: c.coalition_id };
@@ -353,7 +423,11 @@ describe('coalitions', () => {
   it('gives the remainder to the member who joined first, whatever the order of invitation or of agent ids', async () => {
     const { ctx, funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 3, payment_structure: 'Equal', pool_sats: 1_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 3,
+      payment_structure: 'Equal',
+      pool_sats: 1_000,
     });
     const id = { coalition_id: c.coalition_id };
     for (const m of [lead, ada, bo]) await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: m.id });
@@ -370,8 +444,14 @@ describe('coalitions', () => {
   it('refuses subtask cycles', async () => {
     const { funder, as } = await team();
     const cyclic = await call(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal',
-      subtasks: [{ key: 'a', title: 'A', depends_on: ['b'] }, { key: 'b', title: 'B', depends_on: ['a'] }],
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      subtasks: [
+        { key: 'a', title: 'A', depends_on: ['b'] },
+        { key: 'b', title: 'B', depends_on: ['a'] },
+      ],
     });
     expect(cyclic.data.error.code).toBe('INVALID_INPUT');
   });
@@ -379,15 +459,26 @@ describe('coalitions', () => {
   it('bounds subtask weights at input, so a pool with work handed in can always be settled', async () => {
     const { ctx, funder, ada, as } = await team();
     const huge = await call(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
-      subtasks: [{ key: 'a', title: 'A', weight: Number.MAX_SAFE_INTEGER }, { key: 'b', title: 'B', weight: Number.MAX_SAFE_INTEGER }],
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'ProportionalToWork',
+      pool_sats: 1_000,
+      subtasks: [
+        { key: 'a', title: 'A', weight: Number.MAX_SAFE_INTEGER },
+        { key: 'b', title: 'B', weight: Number.MAX_SAFE_INTEGER },
+      ],
     });
     expect(huge.data.error).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ path: 'subtasks.0.weight' }, { path: 'subtasks.1.weight' }] } });
     expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(100_000);
 
     // At the bound: completion settles, to the millisat.
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'ProportionalToWork',
+      pool_sats: 1_000,
       subtasks: Array.from({ length: 2 }, (_, i) => ({ key: `k${i}`, title: 'T', weight: 1_000_000 })),
     });
     const id = { coalition_id: c.coalition_id };
@@ -405,7 +496,11 @@ describe('coalitions', () => {
   it('makes the proposer the coordinator of a Hierarchical coalition proposed without coordinator_id', async () => {
     const { ctx, funder, ada, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 2, payment_structure: 'ProportionalToWork', pool_sats: 1_000,
+      coalition_type: 'Hierarchical',
+      task_description: 'x',
+      target_member_count: 2,
+      payment_structure: 'ProportionalToWork',
+      pool_sats: 1_000,
       subtasks: [{ key: 'k', title: 'The job' }],
     });
     expect(c).toMatchObject({ coordinator_id: funder.id, members: [{ agent_id: funder.id, status: 'joined' }], status: 'Forming' });
@@ -428,7 +523,12 @@ describe('coalitions', () => {
   it('lets a named coordinator act only once it accepted, and shows a private coalition to nobody else', async () => {
     const { funder, lead, ada, bo, as } = await team();
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Hierarchical', task_description: 'x', target_member_count: 2, payment_structure: 'Equal', coordinator_id: lead.id, pool_sats: 1_000,
+      coalition_type: 'Hierarchical',
+      task_description: 'x',
+      target_member_count: 2,
+      payment_structure: 'Equal',
+      coordinator_id: lead.id,
+      pool_sats: 1_000,
     });
     const id = { coalition_id: c.coalition_id };
     const early = await call(as(lead.id), 'marketplace_invite_to_coalition', { ...id, agent_id: ada.id });

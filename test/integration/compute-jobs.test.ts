@@ -45,7 +45,13 @@ async function market(providers: { name: string; behaviour: Behaviour; price: nu
     // Providers registered by their own agents, approved automatically for the test.
     const { agent: seller } = fundedAgent(ctx, 0);
     ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
-    const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: p.name, kinds: [5050], price_sats: p.price, regions: [p.region ?? 'eu'], data_residency: p.residency });
+    const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', {
+      name: p.name,
+      kinds: [5050],
+      price_sats: p.price,
+      regions: [p.region ?? 'eu'],
+      data_residency: p.residency,
+    });
     ids[p.name] = r.data.provider_id;
   }
   return { ctx, agent, sponsorClient, client: await connect(ctx, agent.token), ids, machines };
@@ -67,7 +73,14 @@ describe('compute jobs over NIP-90', () => {
       { name: 'answers', behaviour: 'answer', price: 50 },
       { name: 'dear', behaviour: 'answer', price: 400 },
     ]);
-    const done = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'hello', max_price_sats: 500, timeout_seconds: 3, failover_policy: 'Cascade', criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    const done = await call(client, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: 'hello',
+      max_price_sats: 500,
+      timeout_seconds: 3,
+      failover_policy: 'Cascade',
+      criteria: { weights: { reputation: 0, price: 1, latency: 0 } },
+    });
     expect(done.data).toMatchObject({ status: 'completed', provider_id: ids.answers, untrusted_result: 'echo: hello', cost_sats: 0 });
     expect(done.data.attempts.map((a: { provider_id: string; outcome: string }) => [a.provider_id, a.outcome])).toEqual([
       [ids['cheap-but-silent'], 'retry'],
@@ -90,7 +103,13 @@ describe('compute jobs over NIP-90', () => {
       { name: 'greedy', behaviour: { pay: 800_000 }, price: 1 },
       { name: 'fair', behaviour: { pay: 30_000 }, price: 2 },
     ]);
-    const done = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 100, timeout_seconds: 3, criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    const done = await call(client, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: 'x',
+      max_price_sats: 100,
+      timeout_seconds: 3,
+      criteria: { weights: { reputation: 0, price: 1, latency: 0 } },
+    });
     expect(done.data).toMatchObject({ status: 'completed', provider_id: ids.fair, cost_sats: 30 });
     expect(done.data.attempts[0]).toMatchObject({ provider_id: ids.greedy, outcome: 'failed', detail: expect.stringMatching(/more than the job's remaining maximum/) });
     expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_970_000, heldMsats: 0 });
@@ -103,18 +122,32 @@ describe('compute jobs over NIP-90', () => {
       { name: 'broken', behaviour: 'error', price: 2 },
       { name: 'fine', behaviour: 'answer', price: 3 },
     ]);
-    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 4, failover_policy: 'Cascade', criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    const r = await call(client, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: 'x',
+      max_price_sats: 10,
+      timeout_seconds: 4,
+      failover_policy: 'Cascade',
+      criteria: { weights: { reputation: 0, price: 1, latency: 0 } },
+    });
     expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.fine });
     expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.broken)).toMatchObject({ outcome: 'failed', untrusted_provider_message: 'GPU on fire' });
     machines.fine!.behaviour = 'silent';
     const delays: number[] = [];
     const retried = (
-      await client.callTool({ name: 'marketplace_submit_compute_job', arguments: { kind: 5050, input: 'y', max_price_sats: 10, timeout_seconds: 5, failover_policy: 'RetryWithBackoff', criteria: { provider_ids: [ids.fine!] } } }, undefined, {
-        onprogress: (p) => {
-          const retry = /Retrying provider \S+ in (\d+) ms/.exec(p.message ?? '');
-          if (retry) delays.push(Number(retry[1]));
+      await client.callTool(
+        {
+          name: 'marketplace_submit_compute_job',
+          arguments: { kind: 5050, input: 'y', max_price_sats: 10, timeout_seconds: 5, failover_policy: 'RetryWithBackoff', criteria: { provider_ids: [ids.fine!] } },
         },
-      })
+        undefined,
+        {
+          onprogress: (p) => {
+            const retry = /Retrying provider \S+ in (\d+) ms/.exec(p.message ?? '');
+            if (retry) delays.push(Number(retry[1]));
+          },
+        },
+      )
     ).structuredContent as { status: string; attempts: { provider_id: string }[] };
     expect(retried.status).toBe('failed');
     expect(new Set(retried.attempts.map((a) => a.provider_id))).toEqual(new Set([ids.fine]));
@@ -164,12 +197,25 @@ describe('compute jobs over NIP-90', () => {
   it('are ended by the sweep when the process running them stopped, releasing the hold', async () => {
     const { ctx, agent } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
     // Reserved as the gate would, but never run (the server stopped right after).
-    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, { agentId: agent.id, kind: 5050, input: [{ data: 'x', type: 'text' }], params: {}, maxPriceSats: 20, criteria: {}, failoverPolicy: 'Cascade', timeoutSeconds: 60, encrypted: false });
+    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+      agentId: agent.id,
+      kind: 5050,
+      input: [{ data: 'x', type: 'text' }],
+      params: {},
+      maxPriceSats: 20,
+      criteria: {},
+      failoverPolicy: 'Cascade',
+      timeoutSeconds: 60,
+      encrypted: false,
+    });
     expect(wallet(ctx, agent.id).heldMsats).toBe(20_000);
     expect(failStaleJobs(ctx.db, ctx.clock)).toBe(0);
     (ctx.clock as ManualClock).advance(3 * 60_000 + 1);
     expect(failStaleJobs(ctx.db, ctx.clock)).toBe(1);
-    expect((await call(await connect(ctx, agent.token), 'marketplace_get_compute_job', { job_id: job.job_id })).data).toMatchObject({ status: 'failed', error: expect.stringMatching(/Interrupted/) });
+    expect((await call(await connect(ctx, agent.token), 'marketplace_get_compute_job', { job_id: job.job_id })).data).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/Interrupted/),
+    });
     expect(wallet(ctx, agent.id).heldMsats).toBe(0);
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
@@ -179,7 +225,14 @@ describe('compute jobs over NIP-90', () => {
       { name: 'us', behaviour: 'answer', price: 1, region: 'us' },
       { name: 'eu', behaviour: 'silent', price: 50, region: 'eu' },
     ]);
-    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'secret', max_price_sats: 100, timeout_seconds: 1, failover_policy: 'Cascade', criteria: { regions: ['eu'] } });
+    const r = await call(client, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: 'secret',
+      max_price_sats: 100,
+      timeout_seconds: 1,
+      failover_policy: 'Cascade',
+      criteria: { regions: ['eu'] },
+    });
     expect(r.data.status).toBe('failed');
     expect(machines.us!.requests).toHaveLength(0);
   });
@@ -191,7 +244,13 @@ describe('compute jobs over NIP-90', () => {
       { name: 'eu', behaviour: 'answer', price: 50, region: 'eu', residency: ['eu'] },
     ]);
     await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: { ...MAY_BUY, compute_geo: { allowed_regions: ['EU'], data_residency: ['eu'] } } });
-    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'patient records', max_price_sats: 100, timeout_seconds: 3, criteria: { weights: { reputation: 0, price: 1, latency: 0 } } });
+    const r = await call(client, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: 'patient records',
+      max_price_sats: 100,
+      timeout_seconds: 3,
+      criteria: { weights: { reputation: 0, price: 1, latency: 0 } },
+    });
     expect(r.data).toMatchObject({ status: 'completed', provider_id: ids.eu });
     // Cheaper providers outside the region, or in it without promising residency, were never asked.
     expect(machines['us-cheap']!.requests).toHaveLength(0);
@@ -232,12 +291,22 @@ describe('compute jobs over NIP-90', () => {
     const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 50, timeout_seconds: 5, failover_policy: 'Broadcast' });
     expect(r.data).toMatchObject({ status: 'completed', provider_id: ids['prepaid-slow'], cost_sats: 10 });
     expect(paidHashes(ctx)).toEqual(machines['prepaid-slow']!.invoices);
-    expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.postpaid)).toMatchObject({ outcome: 'cancelled', detail: expect.stringMatching(/already paid/) });
+    expect(r.data.attempts.find((a: { provider_id: string }) => a.provider_id === ids.postpaid)).toMatchObject({
+      outcome: 'cancelled',
+      detail: expect.stringMatching(/already paid/),
+    });
   });
 
   it('send encrypted requests only the provider can read, and read its encrypted result', async () => {
     const { client, machines } = await market([{ name: 'private', behaviour: 'answer', price: 1 }]);
-    const r = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'my secret prompt', params: { model: 'llama' }, max_price_sats: 10, timeout_seconds: 3, encrypt: true });
+    const r = await call(client, 'marketplace_submit_compute_job', {
+      kind: 5050,
+      input: 'my secret prompt',
+      params: { model: 'llama' },
+      max_price_sats: 10,
+      timeout_seconds: 3,
+      encrypt: true,
+    });
     expect(r.data).toMatchObject({ status: 'completed', encrypted: true, untrusted_result: 'echo: my secret prompt' });
     const [request] = machines.private!.requests;
     expect(request!.tags.filter((t) => t[0] === 'i' || t[0] === 'param')).toEqual([]);
@@ -290,7 +359,12 @@ describe('compute jobs over NIP-90', () => {
     const pool = new SimplePool();
     const requestId = machines.never!.requests[0]!.id;
     const deletions = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
-    expect(deletions.map((e) => e.tags)).toEqual([[['e', requestId], ['k', '5050']]]);
+    expect(deletions.map((e) => e.tags)).toEqual([
+      [
+        ['e', requestId],
+        ['k', '5050'],
+      ],
+    ]);
     expect(await pool.querySync([relay.url], { ids: [requestId] }, { maxWait: 1_000 })).toEqual([]);
     pool.close([relay.url]);
     // Again: no change. A finished job cannot be cancelled.
@@ -301,7 +375,17 @@ describe('compute jobs over NIP-90', () => {
 
   it('cancel a job no process is running (left queued by a stopped server)', async () => {
     const { ctx, agent, client } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
-    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, { agentId: agent.id, kind: 5050, input: [{ data: 'x', type: 'text' }], params: {}, maxPriceSats: 20, criteria: {}, failoverPolicy: 'Cascade', timeoutSeconds: 60, encrypted: false });
+    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+      agentId: agent.id,
+      kind: 5050,
+      input: [{ data: 'x', type: 'text' }],
+      params: {},
+      maxPriceSats: 20,
+      criteria: {},
+      failoverPolicy: 'Cascade',
+      timeoutSeconds: 60,
+      encrypted: false,
+    });
     expect((await call(client, 'marketplace_cancel_compute_job', { job_id: job.job_id })).data).toMatchObject({ status: 'cancelled' });
     expect(wallet(ctx, agent.id).heldMsats).toBe(0);
     const { agent: other } = fundedAgent(ctx, 0);

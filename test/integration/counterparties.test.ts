@@ -59,14 +59,24 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     block();
     // The reported hole: the blocked agent as coordinator of a one-member coalition.
     await refused(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', coordinator_id: mallory.id, pool_sats: 5_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      coordinator_id: mallory.id,
+      pool_sats: 5_000,
     });
     expect(getBalance(ctx.db, agentAccountId(payer.id)).availableMsats).toBe(100_000_000);
   },
   async marketplace_complete_coalition({ payer, mallory, as, block }) {
     // Blocked after the coordinator joined: completion would pay it the pool.
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', coordinator_id: mallory.id, pool_sats: 5_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      coordinator_id: mallory.id,
+      pool_sats: 5_000,
     });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
     block();
@@ -77,7 +87,12 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   async marketplace_invite_to_coalition({ payer, mallory, carol, as, block }) {
     block();
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 3, payment_structure: 'Equal', coordinator_id: carol.id, pool_sats: 5_000,
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 3,
+      payment_structure: 'Equal',
+      coordinator_id: carol.id,
+      pool_sats: 5_000,
     });
     await refused(as(payer.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
     // A coordinator of another sponsor seats members into the funder's pool only under the funder's rules.
@@ -87,14 +102,23 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   async marketplace_join_coalition({ payer, mallory, as, block }) {
     block();
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Market', task_description: 'x', target_member_count: 2, payment_structure: 'Equal', pool_sats: 5_000,
+      coalition_type: 'Market',
+      task_description: 'x',
+      target_member_count: 2,
+      payment_structure: 'Equal',
+      pool_sats: 5_000,
     });
     // Market coalitions are open to anyone, but not to those the funder blocks.
     await refused(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
   },
   async marketplace_assign_subtask({ payer, mallory, as, block }) {
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'ProportionalToWork', pool_sats: 5_000, subtasks: [{ key: 'k', title: 't' }],
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'ProportionalToWork',
+      pool_sats: 5_000,
+      subtasks: [{ key: 'k', title: 't' }],
     });
     await ok(as(payer.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
@@ -103,7 +127,12 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   },
   async marketplace_accept_subtask({ payer, mallory, as, block }) {
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'AdHoc', task_description: 'x', target_member_count: 1, payment_structure: 'ProportionalToWork', pool_sats: 5_000, subtasks: [{ key: 'k', title: 't' }],
+      coalition_type: 'AdHoc',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'ProportionalToWork',
+      pool_sats: 5_000,
+      subtasks: [{ key: 'k', title: 't' }],
     });
     await ok(as(payer.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
@@ -114,7 +143,11 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   },
   async marketplace_start_next_task({ payer, mallory, as, block }) {
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
-      coalition_type: 'Standing', task_description: 'x', target_member_count: 1, payment_structure: 'Equal', pool_sats: 0,
+      coalition_type: 'Standing',
+      task_description: 'x',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      pool_sats: 0,
     });
     await ok(as(payer.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
@@ -136,12 +169,26 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     await ok(as(payer.id), 'marketplace_review_delivery', { contract_id: hired.contract_id, decision: 'reject', reason: 'blocked' });
   },
   async marketplace_purchase_data({ payer, mallory, as, block }) {
-    const listed = await ok(as(mallory.id), 'marketplace_create_data_listing', { title: 't', description: 'd', listing_type: 'FullDataset', price_sats: 100, sha256: 'a'.repeat(64), format: 'csv' });
+    const listed = await ok(as(mallory.id), 'marketplace_create_data_listing', {
+      title: 't',
+      description: 'd',
+      listing_type: 'FullDataset',
+      price_sats: 100,
+      sha256: 'a'.repeat(64),
+      format: 'csv',
+    });
     block();
     await refused(as(payer.id), 'marketplace_purchase_data', { listing_id: listed.listing_id });
   },
   async marketplace_confirm_purchase({ payer, mallory, as, block }) {
-    const listed = await ok(as(mallory.id), 'marketplace_create_data_listing', { title: 't', description: 'd', listing_type: 'FullDataset', price_sats: 100, sha256: 'a'.repeat(64), format: 'csv' });
+    const listed = await ok(as(mallory.id), 'marketplace_create_data_listing', {
+      title: 't',
+      description: 'd',
+      listing_type: 'FullDataset',
+      price_sats: 100,
+      sha256: 'a'.repeat(64),
+      format: 'csv',
+    });
     const bought = await ok(as(payer.id), 'marketplace_purchase_data', { listing_id: listed.listing_id });
     block();
     await refused(as(payer.id), 'marketplace_confirm_purchase', { purchase_id: bought.purchase_id, received_sha256: 'a'.repeat(64) });
@@ -162,21 +209,35 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   },
   async marketplace_review_submission({ payer, mallory, as, block }) {
     const bounty = await ok(as(payer.id), 'marketplace_create_bounty', {
-      title: 't', description: 'd', reward_sats: 1_000, requirements: { min_samples: 1, required_format: 'json' }, deadline: new Date(Date.now() + 86_400_000).toISOString(),
+      title: 't',
+      description: 'd',
+      reward_sats: 1_000,
+      requirements: { min_samples: 1, required_format: 'json' },
+      deadline: new Date(Date.now() + 86_400_000).toISOString(),
     });
-    const sent = await ok(as(mallory.id), 'marketplace_submit_to_bounty', { bounty_id: bounty.bounty_id, data_samples: [{ text: 'a sample' }], metadata: { format: 'json', sample_count: 1 } });
+    const sent = await ok(as(mallory.id), 'marketplace_submit_to_bounty', {
+      bounty_id: bounty.bounty_id,
+      data_samples: [{ text: 'a sample' }],
+      metadata: { format: 'json', sample_count: 1 },
+    });
     block();
     await refused(as(payer.id), 'marketplace_review_submission', { submission_id: sent.submission_id, decision: 'accept' });
   },
   async marketplace_contribute_trajectory({ ctx, payer, mallory, as, block }) {
     // Paid at once from the creator's escrow, with no review in between: the creator's rules decide before anything moves.
     const bounty = await ok(as(payer.id), 'marketplace_create_bounty', {
-      title: 't', description: 'd', reward_sats: 1_000, requirements: { min_samples: 1, required_format: 'trajectory' }, deadline: new Date(Date.now() + 86_400_000).toISOString(),
+      title: 't',
+      description: 'd',
+      reward_sats: 1_000,
+      requirements: { min_samples: 1, required_format: 'trajectory' },
+      deadline: new Date(Date.now() + 86_400_000).toISOString(),
     });
     block();
     const trajectory = minimalTrajectory();
     await refused(as(mallory.id), 'marketplace_contribute_trajectory', {
-      bounty_id: bounty.bounty_id, trajectory, metadata: { source: 'claude', trajectory_hash: canonicalHash(trajectory), quality_score: 0.5 },
+      bounty_id: bounty.bounty_id,
+      trajectory,
+      metadata: { source: 'claude', trajectory_hash: canonicalHash(trajectory), quality_score: 0.5 },
     });
     expect(getBalance(ctx.db, agentAccountId(payer.id)).heldMsats).toBe(1_000_000);
   },
@@ -228,10 +289,18 @@ const PAYS_NOBODY: Record<string, string> = {
 
 describe('a blocked counterparty receives nothing from the blocking agent', () => {
   it('every acting tool either names whom it pays (and is tried below) or is known to pay nobody', () => {
-    const acting = ALL_TOOLS.filter((t) => isGated(t, 'agent')).map((t) => t.name).sort();
+    const acting = ALL_TOOLS.filter((t) => isGated(t, 'agent'))
+      .map((t) => t.name)
+      .sort();
     const classified = [...Object.keys(SCENARIOS), ...Object.keys(PAYS_NOBODY)].sort();
-    expect(acting.filter((t) => !classified.includes(t)), 'acting tools not classified').toEqual([]);
-    expect(classified.filter((t) => !acting.includes(t)), 'classified tools that do not exist').toEqual([]);
+    expect(
+      acting.filter((t) => !classified.includes(t)),
+      'acting tools not classified',
+    ).toEqual([]);
+    expect(
+      classified.filter((t) => !acting.includes(t)),
+      'classified tools that do not exist',
+    ).toEqual([]);
   });
 
   it.each(Object.keys(SCENARIOS))('%s', async (tool) => {
@@ -246,12 +315,16 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
     const ctx = makeContext();
     const { agent: from } = fundedAgent(ctx, 1_000);
     const to = agent(ctx, sponsor(ctx, 'S').id, 'To');
-    const pay = () => postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
+    const pay = () =>
+      postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
     expect(() => ctx.db.write(() => withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(/a_tool credited agent:.* without naming/);
     expect(sats(ctx, to.id)).toBe(0);
     // Escrow and the caller's own account are not counterparties.
-    ctx.db.write(() => withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
-      postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' })));
+    ctx.db.write(() =>
+      withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
+        postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
+      ),
+    );
     ctx.db.write(() => withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
     expect(sats(ctx, to.id)).toBe(1);
   });

@@ -104,7 +104,11 @@ it('bounty with a flagged contributor, partial acceptance, expiry; then a disput
   expect(mismatch.data.status).toBe('Disputed');
 
   const operator = await connect(ctx, operatorToken(ctx));
-  const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: mismatch.data.dispute_id, resolution: 'RefundFull', reason: 'Delivered content does not match the listed hash.' });
+  const resolved = await call(operator, 'marketplace_resolve_dispute', {
+    dispute_id: mismatch.data.dispute_id,
+    resolution: 'RefundFull',
+    reason: 'Delivered content does not match the listed hash.',
+  });
   expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 1_500, debt_sats: 0 });
   expect(wallet()).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
   expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);

@@ -42,7 +42,14 @@ async function market(clock = new ManualClock()) {
 describe('data listings', () => {
   it('are found by full-text search and filters, hide their location, and leave search when delisted', async () => {
     const { sellerClient, buyerClient, listingId } = await market();
-    await call(sellerClient, 'marketplace_create_data_listing', { title: 'Bird songs', description: 'Recordings of finches', listing_type: 'Sample', price_sats: 50, sha256: 'a'.repeat(64), format: 'wav' });
+    await call(sellerClient, 'marketplace_create_data_listing', {
+      title: 'Bird songs',
+      description: 'Recordings of finches',
+      listing_type: 'Sample',
+      price_sats: 50,
+      sha256: 'a'.repeat(64),
+      format: 'wav',
+    });
     const found = await call(buyerClient, 'marketplace_search_data', { query: 'temperatures cities' });
     expect(found.data.items.map((l: { listing_id: string }) => l.listing_id)).toEqual([listingId]);
     expect(found.data.items[0]).toMatchObject({ untrusted_title: 'European city temperatures', price_sats: 2_000, sha256: SHA });
@@ -77,7 +84,10 @@ describe('purchases', () => {
     expect(JSON.parse(grant.event.content)).toMatchObject({ listing_id: listingId, buyer_id: buyer.id, sha256: SHA, location: 'https://data.example/temps.jsonl' });
     // A retry with the same key returns the same purchase; without one, a second purchase is refused.
     expect((await call(buyerClient, 'marketplace_purchase_data', { listing_id: listingId, idempotency_key: 'buy-1' })).data.purchase_id).toBe(bought.data.purchase_id);
-    expect((await call(buyerClient, 'marketplace_purchase_data', { listing_id: listingId })).data.error).toMatchObject({ code: 'CONFLICT', details: { purchase_id: bought.data.purchase_id } });
+    expect((await call(buyerClient, 'marketplace_purchase_data', { listing_id: listingId })).data.error).toMatchObject({
+      code: 'CONFLICT',
+      details: { purchase_id: bought.data.purchase_id },
+    });
     expect(balance(ctx, buyer.id).heldMsats).toBe(2_000_000);
 
     // The seller checks the grant before serving; a tampered one fails.
@@ -102,7 +112,10 @@ describe('purchases', () => {
     const { ctx, clock, buyer, seller, buyerClient, sellerClient, listingId } = await market();
     const bought = await call(buyerClient, 'marketplace_purchase_data', { listing_id: listingId });
     clock.advance(25 * HOUR);
-    expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: bought.data.access_grant.event })).data).toMatchObject({ valid: false, reason: expect.stringMatching(/Expired/) });
+    expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: bought.data.access_grant.event })).data).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/Expired/),
+    });
     const fresh = await call(buyerClient, 'marketplace_get_purchase', { purchase_id: bought.data.purchase_id });
     expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: fresh.data.access_grant.event })).data.valid).toBe(true);
     clock.advance(48 * HOUR);
@@ -116,7 +129,13 @@ describe('purchases', () => {
 
   it("end a subscription's grants with the subscription, however late in it they were fetched", async () => {
     const { ctx, clock, buyer, buyerClient, sellerClient } = await market();
-    const listed = await call(sellerClient, 'marketplace_create_data_listing', { title: 'Live feed', description: 'd', listing_type: 'Subscription', price_sats: 1_000, sha256: SHA });
+    const listed = await call(sellerClient, 'marketplace_create_data_listing', {
+      title: 'Live feed',
+      description: 'd',
+      listing_type: 'Subscription',
+      price_sats: 1_000,
+      sha256: SHA,
+    });
     const bought = await call(buyerClient, 'marketplace_purchase_data', { listing_id: listed.data.listing_id });
     const purchaseId = bought.data.purchase_id;
     const accessUntil = bought.data.access_until as string;
@@ -179,10 +198,16 @@ describe('purchases', () => {
     const { ctx, buyer, seller, buyerClient, sellerClient, listingId } = await market();
     const bought = await call(buyerClient, 'marketplace_purchase_data', { listing_id: listingId });
     await call(buyerClient, 'marketplace_confirm_purchase', { purchase_id: bought.data.purchase_id });
-    const filed = await call(buyerClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject: { kind: 'purchase', id: bought.data.purchase_id }, amount_sats: 2_000 });
+    const filed = await call(buyerClient, 'marketplace_file_dispute', {
+      dispute_type: 'QualityIssue',
+      subject: { kind: 'purchase', id: bought.data.purchase_id },
+      amount_sats: 2_000,
+    });
     expect(filed.data.at_stake_sats).toBe(2_000);
     const operator = await connect(ctx, operatorToken(ctx));
-    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 2_000 })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 2_000 })).data.error.code).toBe(
+      'INVALID_INPUT',
+    );
     const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 500 });
     expect(resolved.data).toMatchObject({ refund_sats: 500, debt_sats: 0 });
     expect(balance(ctx, seller.id).balanceMsats).toBe(1_400_000);

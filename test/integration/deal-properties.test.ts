@@ -40,14 +40,20 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function endsPerHold(ctx: AppContext): number {
-  const row = ctx.db.sqlite.prepare('SELECT max(n) AS most FROM (SELECT count(*) AS n FROM transfers WHERE pending_id IS NOT NULL GROUP BY pending_id)').get() as { most: number | null };
+  const row = ctx.db.sqlite.prepare('SELECT max(n) AS most FROM (SELECT count(*) AS n FROM transfers WHERE pending_id IS NOT NULL GROUP BY pending_id)').get() as {
+    most: number | null;
+  };
   return row.most ?? 0;
 }
 
 /** What each agent's held balance must be, from the deals' own records: an active bounty's unpaid reward, unsettled purchases' prices. */
 function expectedHeld(ctx: AppContext, agentId: string): number {
-  const bounty = ctx.db.sqlite.prepare("SELECT coalesce(sum(reward_msats - paid_msats), 0) AS m FROM bounties WHERE creator_id = ? AND status = 'Active'").get(agentId) as { m: number };
-  const bought = ctx.db.sqlite.prepare("SELECT coalesce(sum(price_msats), 0) AS m FROM data_purchases WHERE buyer_id = ? AND status IN ('Pending', 'Disputed')").get(agentId) as { m: number };
+  const bounty = ctx.db.sqlite.prepare("SELECT coalesce(sum(reward_msats - paid_msats), 0) AS m FROM bounties WHERE creator_id = ? AND status = 'Active'").get(agentId) as {
+    m: number;
+  };
+  const bought = ctx.db.sqlite.prepare("SELECT coalesce(sum(price_msats), 0) AS m FROM data_purchases WHERE buyer_id = ? AND status IN ('Pending', 'Disputed')").get(agentId) as {
+    m: number;
+  };
   return bounty.m + bought.m;
 }
 
@@ -63,7 +69,14 @@ it('bounties and purchases never lose, create or double-spend money', () => {
       const ctx = makeContext({ clock });
       const { sponsor, agent: creator } = fundedAgent(ctx, 20_000);
       const others = [agent(ctx, sponsor.id, 'A'), agent(ctx, sponsor.id, 'B'), agent(ctx, sponsor.id, 'C')];
-      const bounty = createBounty(ctx.db, ctx.clock, creator.id, { title: 't', description: 'd', rewardSats: 1_001, minSamples: 7, requiredFormat: 'json', deadline: new Date(clock.now().getTime() + 5 * DAY).toISOString() });
+      const bounty = createBounty(ctx.db, ctx.clock, creator.id, {
+        title: 't',
+        description: 'd',
+        rewardSats: 1_001,
+        minSamples: 7,
+        requiredFormat: 'json',
+        deadline: new Date(clock.now().getTime() + 5 * DAY).toISOString(),
+      });
       const listing = createListing(ctx.db, ctx.clock, others[0]!.id, { title: 'x', description: 'y', listingType: 'Subscription', priceSats: 333, sha256: SHA });
       const submissions: { id: string; by: string }[] = [];
       const purchases: { id: string; by: string }[] = [];
@@ -85,7 +98,12 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               const s = pick(submissions, step.nth);
               if (!s) break;
               const accepted = Math.max(1, Math.round(step.fraction * 6));
-              reviewSubmission(ctx.db, ctx.clock, creator.id, step.accept ? { submissionId: s.id, decision: 'accept', acceptedSamples: accepted } : { submissionId: s.id, decision: 'reject', reason: 'no' });
+              reviewSubmission(
+                ctx.db,
+                ctx.clock,
+                creator.id,
+                step.accept ? { submissionId: s.id, decision: 'accept', acceptedSamples: accepted } : { submissionId: s.id, decision: 'reject', reason: 'no' },
+              );
               break;
             }
             case 'cancel':
@@ -100,7 +118,13 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               const p = pick(purchases, step.nth);
               if (!p) break;
               confirmPurchase(ctx.db, ctx.clock, p.by, { purchaseId: p.id, receivedSha256: step.match ? SHA : 'd'.repeat(64) }, (row) => {
-                const d = fileDispute(ctx.db, ctx.clock, { claimantId: p.by, disputeType: 'QualityIssue', subject: { kind: 'purchase', id: row.id }, amountSats: 333, evidence: [] });
+                const d = fileDispute(ctx.db, ctx.clock, {
+                  claimantId: p.by,
+                  disputeType: 'QualityIssue',
+                  subject: { kind: 'purchase', id: row.id },
+                  amountSats: 333,
+                  evidence: [],
+                });
                 disputes.push(d.dispute_id);
                 return d;
               });
@@ -110,7 +134,9 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               const deal = step.kind === 'purchase' ? pick(purchases, step.nth) : pick(submissions, step.nth);
               if (!deal) break;
               const claimant = step.kind === 'purchase' ? deal.by : step.nth % 2 ? creator.id : deal.by;
-              disputes.push(fileDispute(ctx.db, ctx.clock, { claimantId: claimant, disputeType: 'Other', subject: { kind: step.kind, id: deal.id }, amountSats: 1, evidence: [] }).dispute_id);
+              disputes.push(
+                fileDispute(ctx.db, ctx.clock, { claimantId: claimant, disputeType: 'Other', subject: { kind: step.kind, id: deal.id }, amountSats: 1, evidence: [] }).dispute_id,
+              );
               break;
             }
             case 'resolve': {

@@ -29,7 +29,18 @@ it('turns announcements into providers and follows the newest one', async () => 
   const ctx = makeContext({ config: { relays: [relay.url] } });
   const dvm = generateSecretKey();
   const now = Math.floor(Date.now() / 1000);
-  await announce(dvm, [['k', '5050'], ['k', '5100'], ['amount', '15000'], ['region', 'eu'], ['residency', 'eu']], { name: 'Relay DVM', about: 'text generation' }, now - 10);
+  await announce(
+    dvm,
+    [
+      ['k', '5050'],
+      ['k', '5100'],
+      ['amount', '15000'],
+      ['region', 'eu'],
+      ['residency', 'eu'],
+    ],
+    { name: 'Relay DVM', about: 'text generation' },
+    now - 10,
+  );
   await announce(generateSecretKey(), [['k', '1']], { name: 'not a job kind' }, now);
   expect(await discoverProviders(ctx, { maxWaitMs: 1_000 })).toEqual({ added: 1, updated: 0 });
 
@@ -37,7 +48,16 @@ it('turns announcements into providers and follows the newest one', async () => 
   const [p] = (await call(operator, 'marketplace_list_providers', { include_unapproved: true })).data.items;
   expect(p).toMatchObject({ name: 'Relay DVM', kinds: [5050, 5100], price_sats: 15, regions: ['eu'], data_residency: ['eu'], source: 'nip89', approved: false });
 
-  await announce(dvm, [['k', '5050'], ['amount', '9000'], ['region', 'eu']], { name: 'Relay DVM v2' }, now);
+  await announce(
+    dvm,
+    [
+      ['k', '5050'],
+      ['amount', '9000'],
+      ['region', 'eu'],
+    ],
+    { name: 'Relay DVM v2' },
+    now,
+  );
   expect((await discoverProviders(ctx, { maxWaitMs: 1_000 })).updated).toBe(1);
   const after = (await call(operator, 'marketplace_get_provider', { provider_id: p.provider_id })).data;
   expect(after).toMatchObject({ name: 'Relay DVM v2', kinds: [5050], price_sats: 9, data_residency: [] });

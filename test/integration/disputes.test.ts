@@ -49,7 +49,9 @@ describe('disputes over contracts', () => {
     clock.advance(4 * DAY);
     settleDueContracts(ctx.db, ctx.clock);
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' })).data.error.code).toBe('CONFLICT');
-    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
+    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe(
+      'CONFLICT',
+    );
 
     await call(workerClient, 'marketplace_respond_to_dispute', { dispute_id: filed.data.dispute_id, response: 'The spec allowed empty labels.' });
     const resolved = resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull', reason: 'spec says every image' });
@@ -92,14 +94,20 @@ describe('disputes over contracts', () => {
 
   it('only the hirer disputes a contract, within the window; compute jobs cannot be disputed', async () => {
     const { clock, hirerClient, workerClient, contractId } = await delivered();
-    expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
-    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'job', id: 'x' }, amount_sats: 1 })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'job', id: 'x' }, amount_sats: 1 })).data.error.code).toBe(
+      'INVALID_INPUT',
+    );
     const over = (await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 10_001 })).data.error;
     expect(over).toMatchObject({ code: 'INVALID_INPUT', details: { max_sats: 10_000 } });
     expect(over.message).toBe(`amount_sats must be 1–10,000: what is at stake is the agreed price of contract ${contractId}, still held in escrow.`);
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' });
     clock.advance(15 * DAY);
-    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
+    expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe(
+      'CONFLICT',
+    );
   });
 });
 
@@ -111,7 +119,13 @@ describe('disputes over skill payments', () => {
     const userClient = await connect(ctx, user.token);
     const publisherClient = await connect(ctx, publisher === 'agent' ? creator.token : sponsor.token);
     const slug = `summarise-${publisher}`;
-    await call(publisherClient, 'marketplace_publish_skill', { slug, name: 'Summarise', version: '1.0.0', description: 'Summarises.', pricing: { model: 'PerCall', per_call_sats: 100 } });
+    await call(publisherClient, 'marketplace_publish_skill', {
+      slug,
+      name: 'Summarise',
+      version: '1.0.0',
+      description: 'Summarises.',
+      pricing: { model: 'PerCall', per_call_sats: 100 },
+    });
     await call(publisherClient, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
     reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
     await call(userClient, 'marketplace_install_skill', { slug });
@@ -120,7 +134,7 @@ describe('disputes over skill payments', () => {
     return { ctx, creator, user, userClient, creatorClient: await connect(ctx, creator.token), used: used.data };
   }
 
-  it('by the payer, against an agent creator: a full refund takes back the creator\'s share, and what it lacks is owed', async () => {
+  it("by the payer, against an agent creator: a full refund takes back the creator's share, and what it lacks is owed", async () => {
     const { ctx, creator, user, userClient, creatorClient, used } = await paidSkill('agent');
     const share = used.split.creator_sats;
     expect(share).toBeGreaterThan(0);

@@ -35,7 +35,13 @@ describe('escalation to the sponsor', () => {
 
     const queue = await call(sponsorClient, 'marketplace_list_approvals', { status: 'pending' });
     expect(queue.data.items).toEqual([
-      expect.objectContaining({ approval_id: asked.data.approval_id, tool: 'marketplace_send_payment', amount_sats: 15_000, agent_id: payer.id, arguments: { to_agent_id: payee.id, amount_sats: 15_000, memo: 'for the dataset' } }),
+      expect.objectContaining({
+        approval_id: asked.data.approval_id,
+        tool: 'marketplace_send_payment',
+        amount_sats: 15_000,
+        agent_id: payer.id,
+        arguments: { to_agent_id: payee.id, amount_sats: 15_000, memo: 'for the dataset' },
+      }),
     ]);
 
     const decided = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve', reason: 'expected purchase' });
@@ -101,10 +107,12 @@ describe('escalation to the sponsor', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('an agent cannot decide its own request, and a sponsor only its own agents\'', async () => {
+  it("an agent cannot decide its own request, and a sponsor only its own agents'", async () => {
     const { ctx, payee, agentClient } = await scene();
     const asked = await call(agentClient, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 12_000 });
-    await expect(agentClient.callTool({ name: 'marketplace_decide_approval', arguments: { approval_id: asked.data.approval_id, decision: 'approve' } })).rejects.toThrow(/Unknown tool/);
+    await expect(agentClient.callTool({ name: 'marketplace_decide_approval', arguments: { approval_id: asked.data.approval_id, decision: 'approve' } })).rejects.toThrow(
+      /Unknown tool/,
+    );
     const { sponsor: stranger } = fundedAgent(ctx, 0);
     const foreign = await call(await connect(ctx, stranger.token), 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(foreign.data.error.code).toBe('NOT_FOUND');
@@ -134,9 +142,7 @@ describe('the approval as a resource', () => {
     const before = await client.readResource({ uri });
     expect(JSON.parse(String((before.contents[0] as { text: string }).text))).toMatchObject({ status: 'pending', amount_sats: 15_000 });
 
-    const updated = new Promise<string>((resolve) =>
-      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)),
-    );
+    const updated = new Promise<string>((resolve) => client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)));
     await client.subscribeResource({ uri });
     await call(await connect(ctx, sponsor.token), 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(await updated).toBe(uri);

@@ -63,7 +63,11 @@ const SAMPLE_ARGS: Record<string, (payee: string) => Record<string, unknown>> = 
   marketplace_submit_to_bounty: () => ({ bounty_id: 'bo_any', data_samples: [{}], metadata: { format: 'json', sample_count: 1 } }),
   marketplace_review_submission: () => ({ submission_id: 'bs_any', decision: 'accept' }),
   marketplace_cancel_bounty: () => ({ bounty_id: 'bo_any' }),
-  marketplace_contribute_trajectory: () => ({ bounty_id: 'bo_any', trajectory: minimalTrajectory(), metadata: { source: 'claude', trajectory_hash: '0'.repeat(64), quality_score: 0.5 } }),
+  marketplace_contribute_trajectory: () => ({
+    bounty_id: 'bo_any',
+    trajectory: minimalTrajectory(),
+    metadata: { source: 'claude', trajectory_hash: '0'.repeat(64), quality_score: 0.5 },
+  }),
   marketplace_create_topup_invoice: () => ({ amount_sats: 1 }),
   marketplace_register_provider: () => ({ name: 'p', kinds: [5050], price_sats: 1, regions: ['eu'] }),
   marketplace_rate_provider: () => ({ provider_id: 'pv_any', rating: 5 }),
@@ -124,9 +128,7 @@ describe('limits under concurrency', () => {
     const payee = agent(ctx, sponsor.id, 'Payee');
     setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect(ctx, a.token)));
-    const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })),
-    );
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })));
     expect(results.filter((r) => !r.isError)).toHaveLength(25);
     expect(results.filter((r) => r.data.error?.code === 'LIMIT_EXCEEDED')).toHaveLength(15);
     expect(getBalance(ctx.db, agentAccountId(payee.id)).balanceMsats).toBe(50_000_000);
@@ -144,15 +146,17 @@ describe('limits under concurrency', () => {
       [0, 1].map(async () => {
         const client = new Client({ name: 'race', version: '1' });
         await client.connect(
-          new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', dbPath], env: { ...process.env, MARKETPLACE_TOKEN: a.token } as Record<string, string> }),
+          new StdioClientTransport({
+            command: process.execPath,
+            args: [CLI, 'serve', '--db', dbPath],
+            env: { ...process.env, MARKETPLACE_TOKEN: a.token },
+          }),
         );
         return client;
       }),
     );
     try {
-      const results = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => call(servers[i % 2]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })),
-      );
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(servers[i % 2]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })));
       expect(results.filter((r) => !r.isError)).toHaveLength(25);
     } finally {
       await Promise.all(servers.map((c) => c.close()));
@@ -197,11 +201,17 @@ describe('triggers with side effects, end to end', () => {
     const ctx = makeContext();
     const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
     const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, {
-      level: 'SemiAutonomous',
-      action_limits: { max_transaction_sats: 10 },
-      escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
-    }, 'test');
+    setPolicy(
+      ctx.db,
+      ctx.clock,
+      a.id,
+      {
+        level: 'SemiAutonomous',
+        action_limits: { max_transaction_sats: 10 },
+        escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
+      },
+      'test',
+    );
     const client = await connect(ctx, a.token);
     for (let i = 0; i < 2; i++) expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 11 })).data.error.code).toBe('LIMIT_EXCEEDED');
     const third = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });

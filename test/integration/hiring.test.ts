@@ -36,11 +36,17 @@ const task = (over: Record<string, unknown> = {}) => ({ description: 'Review thi
 describe('hiring an agent', () => {
   it('escalates a large hire to the sponsor, then escrow, delivery and acceptance pay the worker exactly once', async () => {
     const { ctx, hirer, worker, hirerClient, workerClient, sponsorClient } = await office();
-    setPolicy(ctx.db, ctx.clock, hirer.id, {
-      level: 'SemiAutonomous',
-      action_limits: { max_transaction_sats: 20_000 },
-      escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
-    }, 'test');
+    setPolicy(
+      ctx.db,
+      ctx.clock,
+      hirer.id,
+      {
+        level: 'SemiAutonomous',
+        action_limits: { max_transaction_sats: 20_000 },
+        escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+      },
+      'test',
+    );
 
     const asked = await call(hirerClient, 'marketplace_hire_agent', { task: task({ max_budget_sats: 25_000 }), agent_id: worker.id, idempotency_key: 'hire-1' });
     expect(asked.data).toMatchObject({ status: 'pending_approval' });
@@ -175,11 +181,19 @@ describe('hiring an agent', () => {
     const { ctx, hirer, worker, hirerClient, workerClient } = await office();
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
     const id = hired.data.contract_id;
-    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 20_000 })).data.error.code).toBe('INVALID_INPUT');
-    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 8_000 })).data).toMatchObject({ status: 'InProgress', agreed_sats: 8_000 });
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 20_000 })).data.error.code).toBe(
+      'INVALID_INPUT',
+    );
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'counter', counter_budget_sats: 8_000 })).data).toMatchObject({
+      status: 'InProgress',
+      agreed_sats: 8_000,
+    });
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v1' });
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject' })).data.error.code).toBe('INVALID_INPUT');
-    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' })).data).toMatchObject({ status: 'Rejected', untrusted_reject_reason: 'missing tests' });
+    expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' })).data).toMatchObject({
+      status: 'Rejected',
+      untrusted_reject_reason: 'missing tests',
+    });
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2 with tests' });
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' });
     expect(wallet(ctx, worker.id).balance).toBe(7_600);
@@ -224,13 +238,20 @@ describe('withdrawing an offer', () => {
 
     clock.advance(HOUR);
     expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
-    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: short.contract_id })).data).toMatchObject({ status: 'Cancelled', escrow_sats: 0, offer_lapses_at: null });
+    expect((await call(workerClient, 'marketplace_get_contract', { contract_id: short.contract_id })).data).toMatchObject({
+      status: 'Cancelled',
+      escrow_sats: 0,
+      offer_lapses_at: null,
+    });
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: short.contract_id, action: 'accept' })).data.error.code).toBe('CONFLICT');
 
     clock.advance(71 * HOUR - 1);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: open.contract_id })).data.status).toBe('Proposed');
     clock.advance(1);
-    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: open.contract_id, action: 'accept' })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'Cancelled' } });
+    expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: open.contract_id, action: 'accept' })).data.error).toMatchObject({
+      code: 'CONFLICT',
+      details: { status: 'Cancelled' },
+    });
     // Reading it lapses it: nobody has to wait for the sweeper.
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: open.contract_id })).data).toMatchObject({ status: 'Cancelled', escrow_sats: 0 });
     expect(wallet(ctx, hirer.id).available).toBe(start);
@@ -308,14 +329,24 @@ describe('a rejected delivery', () => {
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2' })).data.error.code).toBe('CONFLICT');
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
-    const filed = await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 10_000, evidence: [{ description: 'Tests were not asked for.' }] });
+    const filed = await call(workerClient, 'marketplace_file_dispute', {
+      dispute_type: 'Other',
+      subject: { kind: 'contract', id },
+      amount_sats: 10_000,
+      evidence: [{ description: 'Tests were not asked for.' }],
+    });
     expect(filed.data).toMatchObject({ status: 'Open', claimant_id: worker.id, respondent_id: hirer.id, at_stake_sats: 10_000 });
     clock.advance(5 * DAY); // frozen: neither the window nor the deadline moves the money now
     settleDueContracts(ctx.db, ctx.clock);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Disputed', escrow_sats: 10_000 });
 
     const operator = await connect(ctx, operatorToken(ctx));
-    const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 6_000, reason: 'Half the tests were implied.' });
+    const resolved = await call(operator, 'marketplace_resolve_dispute', {
+      dispute_id: filed.data.dispute_id,
+      resolution: 'RefundPartial',
+      refund_sats: 6_000,
+      reason: 'Half the tests were implied.',
+    });
     expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 6_000, debt_sats: 0 });
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Completed', escrow_sats: 0 });
     expect(wallet(ctx, worker.id).balance).toBe(5_700); // 6,000 less the 5% fee
@@ -341,13 +372,15 @@ describe('a rejected delivery', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('stands when the operator upholds it against the worker\'s dispute, and the escrow returns to the hirer', async () => {
+  it("stands when the operator upholds it against the worker's dispute, and the escrow returns to the hirer", async () => {
     const { ctx, hirer, worker, hirerClient, workerClient, id } = await deliveredLate();
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' });
     const filed = await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 10_000 });
     expect(filed.data.status).toBe('Open');
     const operator = await connect(ctx, operatorToken(ctx));
-    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'NoRefund', reason: 'Tests were asked for.' })).data.refund_sats).toBe(0);
+    expect(
+      (await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'NoRefund', reason: 'Tests were asked for.' })).data.refund_sats,
+    ).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect(wallet(ctx, worker.id).balance).toBe(0);

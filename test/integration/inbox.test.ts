@@ -96,12 +96,19 @@ describe('the inbox', () => {
     await ok(c.hirer, 'marketplace_invite_to_coalition', { coalition_id: proposed.coalition_id, agent_id: member.id });
 
     const invitation = await only(c.member, 'coalition_invitation');
-    expect(invitation).toMatchObject({ action: 'marketplace_join_coalition', arguments: { coalition_id: proposed.coalition_id }, counterparty_id: funder.id, untrusted_text: 'Label 100 images.' });
+    expect(invitation).toMatchObject({
+      action: 'marketplace_join_coalition',
+      arguments: { coalition_id: proposed.coalition_id },
+      counterparty_id: funder.id,
+      untrusted_text: 'Label 100 images.',
+    });
     expect((await ok(c.member, 'marketplace_list_coalitions', { role: 'invited' })).items).toEqual([
       { coalition_id: proposed.coalition_id, coalition_type: 'AdHoc', status: 'Forming', funder_id: funder.id, coordinator_id: null, pool_sats: 2_000, member_count: 0 },
     ]);
     await answer(c.member, invitation);
-    expect((await ok(c.member, 'marketplace_list_coalitions', { role: 'member' })).items).toMatchObject([{ coalition_id: proposed.coalition_id, status: 'Active', member_count: 1 }]);
+    expect((await ok(c.member, 'marketplace_list_coalitions', { role: 'member' })).items).toMatchObject([
+      { coalition_id: proposed.coalition_id, status: 'Active', member_count: 1 },
+    ]);
     expect((await ok(c.member, 'marketplace_list_coalitions', { role: 'invited' })).items).toEqual([]);
     expect((await ok(c.hirer, 'marketplace_list_coalitions', { role: 'funder' })).items).toHaveLength(1);
 
@@ -129,7 +136,13 @@ describe('the inbox', () => {
       payment_structure: 'Equal',
       pool_sats: 1_000,
     });
-    await ok(c.hirer, 'marketplace_propose_coalition', { coalition_type: 'AdHoc', task_description: 'Private.', target_member_count: 1, payment_structure: 'Equal', pool_sats: 1_000 });
+    await ok(c.hirer, 'marketplace_propose_coalition', {
+      coalition_type: 'AdHoc',
+      task_description: 'Private.',
+      target_member_count: 1,
+      payment_structure: 'Equal',
+      pool_sats: 1_000,
+    });
     const open = (await ok(c.member, 'marketplace_list_coalitions', { role: 'open' })).items;
     expect(open.map((x: { coalition_id: string }) => x.coalition_id)).toEqual([market.coalition_id]);
     expect((await ok(c.member, 'marketplace_list_coalitions', { role: 'open', status: 'Settled' })).items).toEqual([]);
@@ -142,13 +155,21 @@ describe('the inbox', () => {
 
   it('puts a dispute before its respondent, and a rejected delivery before its worker until it is answered', async () => {
     const { worker, c } = await world();
-    const hired = await ok(c.hirer, 'marketplace_hire_agent', { task: { description: 'Summarise a paper.', required_skills: ['review'], max_budget_sats: 3_000 }, agent_id: worker.id });
+    const hired = await ok(c.hirer, 'marketplace_hire_agent', {
+      task: { description: 'Summarise a paper.', required_skills: ['review'], max_budget_sats: 3_000 },
+      agent_id: worker.id,
+    });
     await ok(c.worker, 'marketplace_respond_to_contract', { contract_id: hired.contract_id, action: 'accept' });
     await ok(c.worker, 'marketplace_submit_delivery', { contract_id: hired.contract_id, result: 'A summary.' });
     await ok(c.hirer, 'marketplace_review_delivery', { contract_id: hired.contract_id, decision: 'reject', reason: 'Too short.' });
 
     const rejected = await only(c.worker, 'delivery_rejected');
-    expect(rejected).toMatchObject({ action: 'marketplace_file_dispute', toolset: 'disputes', arguments: { subject: { kind: 'contract', id: hired.contract_id } }, untrusted_text: 'Too short.' });
+    expect(rejected).toMatchObject({
+      action: 'marketplace_file_dispute',
+      toolset: 'disputes',
+      arguments: { subject: { kind: 'contract', id: hired.contract_id } },
+      untrusted_text: 'Too short.',
+    });
     await answer(c.worker, rejected, { dispute_type: 'ServiceNotProvided', amount_sats: 3_000, evidence: [{ description: 'It answered the brief.' }] });
     expect(await inbox(c.worker)).toEqual([]);
 
@@ -184,7 +205,9 @@ describe('the inbox', () => {
     const { clock, worker, c } = await world();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await ok(c.hirer, 'marketplace_hire_agent', { task: { description: `Task ${i}`, required_skills: ['review'], max_budget_sats: 1_000 }, agent_id: worker.id })).contract_id);
+      ids.push(
+        (await ok(c.hirer, 'marketplace_hire_agent', { task: { description: `Task ${i}`, required_skills: ['review'], max_budget_sats: 1_000 }, agent_id: worker.id })).contract_id,
+      );
       if (i % 2 === 0) clock.advance(1000); // some offers share a timestamp, some do not
     }
     const seen: string[] = [];

@@ -27,9 +27,9 @@ describe('double-entry transfers', () => {
 
   it('refuses to overdraw a wallet and changes nothing', () => {
     const { ctx, payer, payee } = setup();
-    expect(() =>
-      postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(1_001), entryType: 'Payment' }),
-    ).toThrow(expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }));
+    expect(() => postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(1_001), entryType: 'Payment' })).toThrow(
+      expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }),
+    );
     expect(getBalance(ctx.db, payer).balanceMsats).toBe(sats(1_000));
     expect(getBalance(ctx.db, payee).balanceMsats).toBe(0);
   });
@@ -50,9 +50,9 @@ describe('holds (escrow)', () => {
     const { ctx, payer, payee } = setup();
     const hold = createHold(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: ESCROW.id, amountMsats: sats(800), entryType: 'Escrow' });
     expect(getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(1_000), heldMsats: sats(800), availableMsats: sats(200) });
-    expect(() =>
-      postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(201), entryType: 'Payment' }),
-    ).toThrow(expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }));
+    expect(() => postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(201), entryType: 'Payment' })).toThrow(
+      expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }),
+    );
 
     postHold(ctx.db, ctx.clock, hold.id, sats(500));
     expect(getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(500), heldMsats: 0, availableMsats: sats(500) });
@@ -100,8 +100,8 @@ describe('the database itself', () => {
 
   it('refuses an overdraft even from code that skips the domain check', () => {
     const { ctx, payer } = setup();
-    expect(() =>
-      ctx.db.sqlite.prepare('UPDATE accounts SET debits_posted_msats = debits_posted_msats + ? WHERE id = ?').run(sats(1_001), payer),
-    ).toThrow(/CHECK constraint failed/);
+    expect(() => ctx.db.sqlite.prepare('UPDATE accounts SET debits_posted_msats = debits_posted_msats + ? WHERE id = ?').run(sats(1_001), payer)).toThrow(
+      /CHECK constraint failed/,
+    );
   });
 });

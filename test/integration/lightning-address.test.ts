@@ -32,7 +32,11 @@ afterEach(async () => {
   await relay.close();
 });
 
-const MAY_WITHDRAW = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 10_000 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }] };
+const MAY_WITHDRAW = {
+  level: 'SemiAutonomous',
+  action_limits: { max_transaction_sats: 10_000 },
+  escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+};
 
 /** A funded agent on a server that exempts this LNURL server (and nothing else) from the public-address rule. */
 async function setup(o: LnurlOptions = {}) {

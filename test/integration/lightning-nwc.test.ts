@@ -34,7 +34,11 @@ afterEach(async () => {
   await relay.close();
 });
 
-const MAY_WITHDRAW = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 10_000 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }] };
+const MAY_WITHDRAW = {
+  level: 'SemiAutonomous',
+  action_limits: { max_transaction_sats: 10_000 },
+  escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+};
 
 function lightningContext(db = tempDbPath(), clock = new ManualClock(new Date().toISOString())) {
   return makeContext({ clock, config: { db, nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } });
@@ -187,7 +191,7 @@ describe('withdrawals over NWC', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('charge the agent no more than its fee reserve; a fee beyond it is the operator\'s recorded cost', async () => {
+  it("charge the agent no more than its fee reserve; a fee beyond it is the operator's recorded cost", async () => {
     const ctx = lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     const walletBefore = wallet.balanceMsats;
@@ -239,7 +243,7 @@ describe('withdrawals over NWC', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('settle many payouts of unknown outcome from one read of the wallet\'s history, not a search per payout', async () => {
+  it("settle many payouts of unknown outcome from one read of the wallet's history, not a search per payout", async () => {
     const clock = new ManualClock(new Date().toISOString());
     const ctx = lightningContext(tempDbPath(), clock);
     const { agent, client } = await withdrawingAgent(ctx);
@@ -274,7 +278,7 @@ describe('withdrawals over NWC', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('settle from the wallet\'s record when the payment went through but the answer was lost', async () => {
+  it("settle from the wallet's record when the payment went through but the answer was lost", async () => {
     const ctx = lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     wallet.payButNoAnswer = true;
@@ -306,7 +310,12 @@ describe('withdrawals over NWC', () => {
       walletNow += 60_000;
       own.payButNoAnswer = true;
       expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.status).toBe('pending');
-      expect(own.transactions().filter((t) => t.payment_hash === invoice.paymentHash).map((t) => t.state)).toEqual(['failed', 'settled']);
+      expect(
+        own
+          .transactions()
+          .filter((t) => t.payment_hash === invoice.paymentHash)
+          .map((t) => t.state),
+      ).toEqual(['failed', 'settled']);
       expect(await settleWithdrawals(ctx.db, ctx.clock, ctx.rail)).toBe(1);
       const statuses = (await call(client, 'marketplace_list_withdrawals', {})).data.items.map((w: { status: string }) => w.status);
       expect(statuses).toEqual(['completed', 'failed']);
@@ -390,11 +399,17 @@ describe('withdrawals over NWC', () => {
 
 describe('compute payments over NWC', () => {
   async function computeMarket(behaviour: Behaviour) {
-    const ctx = makeContext({ clock: new ManualClock(new Date().toISOString()), config: { nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_000, relays: [relay.url], autoApproveProviders: true } });
+    const ctx = makeContext({
+      clock: new ManualClock(new Date().toISOString()),
+      config: { nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_000, relays: [relay.url], autoApproveProviders: true },
+    });
     const dvm = await startDvm(relay.url, { behaviour, invoice: (msats) => wallet.externalInvoice({ amountSats: msats / 1000 }) });
     dvms.push(dvm);
     const { sponsor, agent } = fundedAgent(ctx, 5_000);
-    await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', { agent_id: agent.id, policy: { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } } });
+    await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', {
+      agent_id: agent.id,
+      policy: { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } },
+    });
     const { agent: seller } = fundedAgent(ctx, 0);
     ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
     await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: 'gpu', kinds: [5050], price_sats: 20, regions: ['eu'] });
@@ -413,7 +428,7 @@ describe('compute payments over NWC', () => {
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
   });
 
-  it('keep the job\'s money held when the wallet\'s answer is lost, until its record settles the charge', async () => {
+  it("keep the job's money held when the wallet's answer is lost, until its record settles the charge", async () => {
     const { ctx, agent, client } = await computeMarket({ pay: 20_000 });
     wallet.payButNoAnswer = true;
     const done = await submit(client);

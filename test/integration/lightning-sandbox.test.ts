@@ -33,7 +33,9 @@ describe('top-ups on the sandbox rail', () => {
     expect(made.data).toMatchObject({ status: 'pending', amount_sats: 2_500 });
     expect(made.data.bolt11).toMatch(/^lnsandbox/);
     // A retried call returns the same invoice.
-    expect((await call(client, 'marketplace_create_topup_invoice', { amount_sats: 2_500, memo: 'more compute', idempotency_key: 'top-1' })).data.payment_hash).toBe(made.data.payment_hash);
+    expect((await call(client, 'marketplace_create_topup_invoice', { amount_sats: 2_500, memo: 'more compute', idempotency_key: 'top-1' })).data.payment_hash).toBe(
+      made.data.payment_hash,
+    );
     expect((await call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash })).data.status).toBe('pending');
 
     expect(paySandboxInvoice(ctx.db, ctx.clock, made.data.payment_hash)).toBe(true);
@@ -44,7 +46,7 @@ describe('top-ups on the sandbox rail', () => {
     expect(verifyLedger(ctx.db).ok).toBe(true);
   });
 
-  it('go to the sponsor\'s funding account when a sponsor asks; others cannot see them; unpaid ones expire', async () => {
+  it("go to the sponsor's funding account when a sponsor asks; others cannot see them; unpaid ones expire", async () => {
     const { ctx, clock, sponsor, client, sponsorClient } = await setup(0);
     const made = await call(sponsorClient, 'marketplace_create_topup_invoice', { amount_sats: 1_000 });
     expect((await call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash })).data.error.code).toBe('NOT_FOUND');
@@ -65,7 +67,11 @@ describe('top-ups on the sandbox rail', () => {
 });
 
 describe('withdrawal fee reserves', () => {
-  const TIGHT = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 100, max_daily_spend_sats: 100 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'Deny' }] };
+  const TIGHT = {
+    level: 'SemiAutonomous',
+    action_limits: { max_transaction_sats: 100, max_daily_spend_sats: 100 },
+    escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'Deny' }],
+  };
 
   it('count against the limits with the amount, and a reserve far above the amount is refused', async () => {
     const { ctx, clock, agent, client, sponsorClient } = await setup(50_000);
@@ -119,7 +125,9 @@ describe('withdrawals', () => {
     const mismatch = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 100, createdAt: now }).bolt11, amount_sats: 90 });
     expect(mismatch.data.error.message).toMatch(/100000 msats, not the 90000/);
     expect((await call(client, 'marketplace_withdraw', { lightning_address: 'not an address', amount_sats: 5 })).data.error.code).toBe('INVALID_INPUT');
-    expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 5, createdAt: now }).bolt11, lightning_address: 'a@b.example' })).data.error.code).toBe('INVALID_INPUT');
+    expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 5, createdAt: now }).bolt11, lightning_address: 'a@b.example' })).data.error.code).toBe(
+      'INVALID_INPUT',
+    );
     expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 50_000, createdAt: now }).bolt11 })).data.error.code).toBe('LIMIT_EXCEEDED');
     // 9,995 sats and the 100-sat default reserve: over the 10,000-sat limit, the reserve counted.
     expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 9_995, createdAt: now }).bolt11 })).data.error.code).toBe('LIMIT_EXCEEDED');
@@ -133,7 +141,10 @@ describe('withdrawals', () => {
     const paid = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, idempotency_key: 'pay-1' });
     expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_000, fee_sats: 0, payment_hash: invoice.paymentHash });
     expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
-    expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, idempotency_key: 'pay-1' })).data).toMatchObject({ withdrawal_id: paid.data.withdrawal_id, status: 'completed' });
+    expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, idempotency_key: 'pay-1' })).data).toMatchObject({
+      withdrawal_id: paid.data.withdrawal_id,
+      status: 'completed',
+    });
     const again = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 });
     expect(again.data.error).toMatchObject({ code: 'CONFLICT', details: { withdrawal_id: paid.data.withdrawal_id } });
     expect(wallet(ctx, agent.id).balanceMsats).toBe(9_000_000);

@@ -45,6 +45,9 @@ describe('compute providers', () => {
     expect((await call(sellerClient, 'marketplace_register_provider', { ...registration, data_residency: ['us'] })).data.error.message).toMatch(/do not run in: us/);
     const first = await call(sellerClient, 'marketplace_register_provider', registration);
     expect(first.data.approved).toBe(true); // --auto-approve-providers
-    expect((await call(sellerClient, 'marketplace_register_provider', registration)).data.error).toMatchObject({ code: 'CONFLICT', details: { provider_id: first.data.provider_id } });
+    expect((await call(sellerClient, 'marketplace_register_provider', registration)).data.error).toMatchObject({
+      code: 'CONFLICT',
+      details: { provider_id: first.data.provider_id },
+    });
   });
 });

@@ -20,7 +20,11 @@ describe('creator analytics', () => {
     const [heavyClient, lightClient, browserClient] = await Promise.all([connect(ctx, heavy.token), connect(ctx, light.token), connect(ctx, browser.token)]);
     for (const slug of ['summarise', 'free-notes']) {
       await call(creatorClient, 'marketplace_publish_skill', {
-        slug, name: slug, version: '1.0.0', description: 'A skill.', pricing: slug === 'summarise' ? { model: 'PerCall', per_call_sats: 100 } : { model: 'Free' },
+        slug,
+        name: slug,
+        version: '1.0.0',
+        description: 'A skill.',
+        pricing: slug === 'summarise' ? { model: 'PerCall', per_call_sats: 100 } : { model: 'Free' },
       });
       await call(creatorClient, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
       reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
@@ -38,7 +42,10 @@ describe('creator analytics', () => {
     expect(before.data).toMatchObject({ total_earnings_sats: 900 + 270, refunded_sats: 0, total_installs: 4 });
 
     const filed = await call(heavyClient, 'marketplace_file_dispute', {
-      dispute_type: 'QualityIssue', subject: { kind: 'skill_usage', id: disputed.data.usage_id }, amount_sats: 300, evidence: [{ description: 'Half the summaries were empty.' }],
+      dispute_type: 'QualityIssue',
+      subject: { kind: 'skill_usage', id: disputed.data.usage_id },
+      amount_sats: 300,
+      evidence: [{ description: 'Half the summaries were empty.' }],
     });
     expect(filed.isError, JSON.stringify(filed.data)).toBe(false);
     expect(resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 300 })).toMatchObject({ refund_sats: 300, debt_sats: 0 });

@@ -88,13 +88,27 @@ describe('the installer gets the files it paid for', () => {
     const onDisk = readFolder(folder);
     expect(withoutMarker(onDisk)).toEqual(FILES);
     expect(skillContentHash(withoutMarker(onDisk))).toBe(content_sha256);
-    expect(JSON.parse(onDisk.find((f) => f.path === INSTALL_MARKER_FILE)!.content)).toEqual({ written_by: 'agent-marketplace', slug: 'pdf-tools', version: '1.0.0', content_sha256 });
+    expect(JSON.parse(onDisk.find((f) => f.path === INSTALL_MARKER_FILE)!.content)).toEqual({
+      written_by: 'agent-marketplace',
+      slug: 'pdf-tools',
+      version: '1.0.0',
+      content_sha256,
+    });
     // Nothing half-written is left beside it: the staging area is empty, and only the skill is a skill folder.
     expect(fs.readdirSync(path.join(installDir!, '.agent-marketplace'))).toEqual([]);
     expect(fs.readdirSync(installDir!).filter((n) => !n.startsWith('.'))).toEqual(['pdf-tools']);
 
     const got = await call(buyerClient, 'marketplace_get_installed_skill', { slug: 'pdf-tools' });
-    expect(got.data).toEqual({ slug: 'pdf-tools', version: '1.0.0', version_range: null, deprecated: false, newer_version: null, content_sha256, files: FILES, installed_path: folder });
+    expect(got.data).toEqual({
+      slug: 'pdf-tools',
+      version: '1.0.0',
+      version_range: null,
+      deprecated: false,
+      newer_version: null,
+      content_sha256,
+      files: FILES,
+      installed_path: folder,
+    });
 
     // A retry of the same install is answered again, charges nothing, and leaves the folder as it is.
     const replay = await call(buyerClient, 'marketplace_install_skill', { slug: 'pdf-tools', idempotency_key: 'i-1' });
@@ -120,7 +134,11 @@ describe('the installer gets the files it paid for', () => {
 
     const listed = await buyerClient.listResources();
     // Beside the caller's inbox, which every agent lists.
-    expect(listed.resources.map((r) => r.uri).sort()).toEqual(['marketplace://inbox', 'marketplace://installed/pdf-tools/SKILL.md', 'marketplace://installed/pdf-tools/scripts/extract.sh']);
+    expect(listed.resources.map((r) => r.uri).sort()).toEqual([
+      'marketplace://inbox',
+      'marketplace://installed/pdf-tools/SKILL.md',
+      'marketplace://installed/pdf-tools/scripts/extract.sh',
+    ]);
     const script = await buyerClient.readResource({ uri: 'marketplace://installed/pdf-tools/scripts/extract.sh' });
     expect(script.contents[0]).toMatchObject({ text: SCRIPT, _meta: { untrusted: true } });
 
@@ -264,7 +282,15 @@ describe('hostile skill files are refused at publish', () => {
     const ctx = makeContext({ config: { skillDirs: [root] } });
     const { agent: creator } = fundedAgent(ctx, 0);
     const client = await connect(ctx, creator.token);
-    const publishLocal = () => call(client, 'marketplace_publish_skill', { slug: 'linked-skill', name: 'Linked', description: 'Has a link.', version: '1.0.0', pricing: { model: 'Free' }, local_skill: 'linked-skill' });
+    const publishLocal = () =>
+      call(client, 'marketplace_publish_skill', {
+        slug: 'linked-skill',
+        name: 'Linked',
+        description: 'Has a link.',
+        version: '1.0.0',
+        pricing: { model: 'Free' },
+        local_skill: 'linked-skill',
+      });
 
     const linked = await publishLocal();
     expect(linked.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/symbolic link/) });

@@ -26,7 +26,14 @@ async function market() {
 }
 
 async function publish(ctx: AppContext, client: Client, slug: string, files: { path: string; content: string }[]) {
-  const published = await call(client, 'marketplace_publish_skill', { slug, name: 'CSV clean', description: 'Cleans CSV files.', version: '1.0.0', pricing: { model: 'Free' }, files });
+  const published = await call(client, 'marketplace_publish_skill', {
+    slug,
+    name: 'CSV clean',
+    description: 'Cleans CSV files.',
+    version: '1.0.0',
+    pricing: { model: 'Free' },
+    files,
+  });
   expect(published.isError, JSON.stringify(published.data)).toBe(false);
   await call(client, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
   reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });

@@ -54,7 +54,10 @@ describe('publishing limits', () => {
     const { sponsor, agent: creator } = fundedAgent(ctx, 0);
     const client = await connect(ctx, creator.token);
     const sponsorClient = await connect(ctx, sponsor.token);
-    const policy = await call(sponsorClient, 'marketplace_set_policy', { agent_id: creator.id, policy: { level: 'SemiAutonomous', action_limits: { requires_approval: ['PublishSkill'] } } });
+    const policy = await call(sponsorClient, 'marketplace_set_policy', {
+      agent_id: creator.id,
+      policy: { level: 'SemiAutonomous', action_limits: { requires_approval: ['PublishSkill'] } },
+    });
     expect(policy.isError).toBe(false);
 
     const files = [{ path: 'SKILL.md', content: '---\nname: admin-helper\ndescription: Helps.\n---\nRun `sudo ls` first.\n' }];

@@ -189,7 +189,20 @@ describe('search', () => {
 
   it('survives hostile queries', async () => {
     const { userClient } = await seeded();
-    for (const query of ['"', 'weather" OR "pdf', 'NEAR(weather pdf)', '*', 'name:weather', '((((', 'weather AND', '-weather', '^weather', 'AND OR NOT', '🌦️', "'; DROP TABLE skills; --"]) {
+    for (const query of [
+      '"',
+      'weather" OR "pdf',
+      'NEAR(weather pdf)',
+      '*',
+      'name:weather',
+      '((((',
+      'weather AND',
+      '-weather',
+      '^weather',
+      'AND OR NOT',
+      '🌦️',
+      "'; DROP TABLE skills; --",
+    ]) {
       const result = await call(userClient, 'marketplace_search_skills', { query });
       expect(result.isError, `${query}: ${JSON.stringify(result.data)}`).toBe(false);
     }
@@ -216,7 +229,12 @@ describe('local skills and readmes', () => {
     expect(local.data.problems).toEqual([expect.objectContaining({ dir: expect.stringContaining('Bad_Name') })]);
 
     const published = await call(client, 'marketplace_publish_skill', {
-      slug: 'csv-clean', name: 'CSV clean', description: 'Cleans CSV files.', version: '1.0.0', pricing: { model: 'Free' }, local_skill: 'csv-clean',
+      slug: 'csv-clean',
+      name: 'CSV clean',
+      description: 'Cleans CSV files.',
+      version: '1.0.0',
+      pricing: { model: 'Free' },
+      local_skill: 'csv-clean',
     });
     expect(published.data.content_sha256).toBe(local.data.items[0].content_sha256);
     await call(client, 'marketplace_submit_skill_for_review', { slug: 'csv-clean', version: '1.0.0' });

@@ -73,12 +73,18 @@ describe('what counts as spending', () => {
   });
 
   it("a refund a dispute ordered does not use up the respondent's daily limit", async () => {
-    const { ctx, seller, buyer, buyerClient, sellerClient, list } = await market({ level: 'SemiAutonomous', action_limits: { max_daily_spend_sats: 3_000 } });
+    const { ctx, buyer, buyerClient, sellerClient, list } = await market({ level: 'SemiAutonomous', action_limits: { max_daily_spend_sats: 3_000 } });
     const bought = await call(buyerClient, 'marketplace_purchase_data', { listing_id: await list('Temperatures', 2_000) });
     await call(buyerClient, 'marketplace_confirm_purchase', { purchase_id: bought.data.purchase_id, received_sha256: SHA });
-    const filed = await call(buyerClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject: { kind: 'purchase', id: bought.data.purchase_id }, amount_sats: 2_000 });
+    const filed = await call(buyerClient, 'marketplace_file_dispute', {
+      dispute_type: 'QualityIssue',
+      subject: { kind: 'purchase', id: bought.data.purchase_id },
+      amount_sats: 2_000,
+    });
     const operator = await connect(ctx, operatorToken(ctx));
-    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({ refund_sats: 2_000 });
+    expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({
+      refund_sats: 2_000,
+    });
     const paid = await call(sellerClient, 'marketplace_send_payment', { to_agent_id: buyer.id, amount_sats: 3_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
     expect(sats(ctx, buyer.id)).toBe(103_000);
@@ -124,7 +130,13 @@ describe('escalations', () => {
     const { ctx, buyer, seller, buyerClient, sellerClient, sponsorClient } = await market({ level: 'Supervised' });
     setPolicy(ctx.db, ctx.clock, seller.id, { level: 'Autonomous' }, 'test');
     const publish = async (version: string, price: number) => {
-      await call(sellerClient, 'marketplace_publish_skill', { slug: 'summarise', name: 'Summarise', description: 'Summaries.', version, pricing: { model: 'OneTime', sats: price } });
+      await call(sellerClient, 'marketplace_publish_skill', {
+        slug: 'summarise',
+        name: 'Summarise',
+        description: 'Summaries.',
+        version,
+        pricing: { model: 'OneTime', sats: price },
+      });
       await call(sellerClient, 'marketplace_submit_skill_for_review', { slug: 'summarise', version });
       reviewSkillVersion(ctx.db, ctx.clock, { slug: 'summarise', version, decision: 'approve' });
     };
@@ -133,7 +145,10 @@ describe('escalations', () => {
     expect(asked.data).toMatchObject({ status: 'pending_approval' });
     await publish('2.0.0', 5_000);
     const decided = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
-    expect(decided.data).toMatchObject({ status: 'failed', result: { error: { code: 'CONFLICT', message: expect.stringMatching(/5,000 sats, more than the 100 sats approved/) } } });
+    expect(decided.data).toMatchObject({
+      status: 'failed',
+      result: { error: { code: 'CONFLICT', message: expect.stringMatching(/5,000 sats, more than the 100 sats approved/) } },
+    });
     expect(sats(ctx, buyer.id)).toBe(100_000);
   });
 });
@@ -143,7 +158,13 @@ describe("a skill's compute share", () => {
     const { ctx, buyer, seller, buyerClient, sellerClient } = await market({ level: 'Autonomous' });
     const runner = agent(ctx, (await call(buyerClient, 'marketplace_whoami')).data.sponsor_id, 'Runner');
     const runnerClient = await connect(ctx, runner.token);
-    await call(sellerClient, 'marketplace_publish_skill', { slug: 'tokens', name: 'Tokens', description: 'Metered.', version: '1.0.0', pricing: { model: 'PerCall', per_call_sats: 1_000 } });
+    await call(sellerClient, 'marketplace_publish_skill', {
+      slug: 'tokens',
+      name: 'Tokens',
+      description: 'Metered.',
+      version: '1.0.0',
+      pricing: { model: 'PerCall', per_call_sats: 1_000 },
+    });
     await call(sellerClient, 'marketplace_submit_skill_for_review', { slug: 'tokens', version: '1.0.0' });
     reviewSkillVersion(ctx.db, ctx.clock, { slug: 'tokens', version: '1.0.0', decision: 'approve' });
     await call(buyerClient, 'marketplace_install_skill', { slug: 'tokens' });
@@ -159,7 +180,10 @@ describe("a skill's compute share", () => {
     expect(sats(ctx, buyer.id)).toBe(100_000);
 
     approveProvider(ctx.db, ctx.clock, provider, true);
-    expect((await use(provider)).data).toMatchObject({ cost_sats: 1_000, split: { creator_sats: 650, compute_sats: 250, platform_sats: 100, referrer_sats: 0 } });
+    expect((await use(provider)).data).toMatchObject({
+      cost_sats: 1_000,
+      split: { creator_sats: 650, compute_sats: 250, platform_sats: 100, referrer_sats: 0 },
+    });
     expect(sats(ctx, buyer.id)).toBe(99_000);
     expect(sats(ctx, runner.id)).toBe(250);
     expect(sats(ctx, seller.id)).toBe(100_650);

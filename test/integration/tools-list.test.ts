@@ -60,8 +60,14 @@ describe('tools/list', () => {
       return;
     }
     const hint = 'UPDATE_TOOLSNAPS=1 npx vitest run test/integration/tools-list.test.ts writes them; review the diff';
-    expect([...snaps.keys()].filter((n) => !onDisk.includes(`${n}.json`)), `tools without a snapshot file (${hint})`).toEqual([]);
-    expect(onDisk.filter((f) => !snaps.has(f.slice(0, -5))), `snapshot files of tools that no longer exist (${hint})`).toEqual([]);
+    expect(
+      [...snaps.keys()].filter((n) => !onDisk.includes(`${n}.json`)),
+      `tools without a snapshot file (${hint})`,
+    ).toEqual([]);
+    expect(
+      onDisk.filter((f) => !snaps.has(f.slice(0, -5))),
+      `snapshot files of tools that no longer exist (${hint})`,
+    ).toEqual([]);
     for (const [name, snap] of snaps) {
       // Compared as JSON, so a failure shows the fields that changed.
       expect(JSON.parse(snap), `${name} differs from __toolsnaps__/${name}.json (${hint})`).toEqual(JSON.parse(fs.readFileSync(path.join(TOOLSNAPS, `${name}.json`), 'utf8')));

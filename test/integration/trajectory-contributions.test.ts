@@ -105,7 +105,15 @@ describe('trajectory contributions', () => {
     const answer = await contribute(aliceClient, bountyId, trajectory);
     expect(answer.isError).toBe(false);
     // The claimed 0.99 is only a claim: the server's own figure decides.
-    expect(answer.data).toMatchObject({ status: 'Accepted', quality_score: 0.742, reward_sats: 444, fee_sats: 22, received_sats: 421, trajectory_hash: canonicalHash(trajectory), rejection_reason: null });
+    expect(answer.data).toMatchObject({
+      status: 'Accepted',
+      quality_score: 0.742,
+      reward_sats: 444,
+      fee_sats: 22,
+      received_sats: 421,
+      trajectory_hash: canonicalHash(trajectory),
+      rejection_reason: null,
+    });
     expect(answer.data.verification.passed).toBe(true);
     expect(answer.data.paid_at).not.toBeNull();
     // 444 sats gross; the 5% fee (22.2 sats) to the platform, 421.8 sats to Alice.
@@ -119,7 +127,13 @@ describe('trajectory contributions', () => {
     // verifyEvent marks the object it checked; check a copy so the answers stay comparable.
     expect(verifyEvent({ ...receipt })).toBe(true);
     expect(verifyEvent({ ...receipt, tags: [...receipt.tags, ['reward_sats', '9999']] })).toBe(false);
-    expect(receipt.tags).toEqual(expect.arrayContaining([['x', canonicalHash(trajectory)], ['quality', '0.742'], ['reward_sats', '444']]));
+    expect(receipt.tags).toEqual(
+      expect.arrayContaining([
+        ['x', canonicalHash(trajectory)],
+        ['quality', '0.742'],
+        ['reward_sats', '444'],
+      ]),
+    );
     expect(JSON.stringify(receipt)).not.toContain('date parser');
 
     // The buyer reads the trajectory like a bounty sample; the contributor and the buyer read the record back.
@@ -153,8 +167,16 @@ describe('trajectory contributions', () => {
     expect(grown.data.rejection_reason).toMatch(/session was contributed to this bounty already/);
 
     // Bob (or the buyer, who has read it) cannot sell Alice's trajectory, here or to another bounty.
-    const other = await call(buyerClient, 'marketplace_create_bounty', { title: 'More sessions', description: 'Another buyer round', reward_sats: 5_000, requirements: { min_samples: 5, required_format: 'trajectory' } });
-    for (const [target, why] of [[bountyId, /contributed to this bounty already/], [other.data.bounty_id, /another agent: only its first contributor/]] as const) {
+    const other = await call(buyerClient, 'marketplace_create_bounty', {
+      title: 'More sessions',
+      description: 'Another buyer round',
+      reward_sats: 5_000,
+      requirements: { min_samples: 5, required_format: 'trajectory' },
+    });
+    for (const [target, why] of [
+      [bountyId, /contributed to this bounty already/],
+      [other.data.bounty_id, /another agent: only its first contributor/],
+    ] as const) {
       const copied = await contribute(bobClient, target, goodTrajectory());
       expect(copied.data.status).toBe('Rejected');
       expect(copied.data.rejection_reason).toMatch(why);
@@ -192,11 +214,27 @@ describe('trajectory contributions', () => {
 
   it('refuse what is not a trajectory bounty or not a trajectory, and hide contributions from third parties', async () => {
     const { ctx, alice, bob, aliceClient, bobClient, buyerClient, bountyId } = await market();
-    const data = await call(buyerClient, 'marketplace_create_bounty', { title: 'Reviews', description: 'Labelled reviews', reward_sats: 1_000, requirements: { min_samples: 10, required_format: 'json' } });
+    const data = await call(buyerClient, 'marketplace_create_bounty', {
+      title: 'Reviews',
+      description: 'Labelled reviews',
+      reward_sats: 1_000,
+      requirements: { min_samples: 10, required_format: 'json' },
+    });
     expect((await contribute(aliceClient, data.data.bounty_id, goodTrajectory())).data.error.code).toBe('INVALID_INPUT');
-    expect((await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: [{ a: 1 }], metadata: { format: 'json', sample_count: 1 } })).data.error.code).toBe('INVALID_INPUT');
+    expect(
+      (await call(aliceClient, 'marketplace_submit_to_bounty', { bounty_id: bountyId, data_samples: [{ a: 1 }], metadata: { format: 'json', sample_count: 1 } })).data.error.code,
+    ).toBe('INVALID_INPUT');
     expect((await contribute(aliceClient, bountyId, { format: 'something else' })).data.error.code).toBe('INVALID_INPUT');
-    expect((await call(buyerClient, 'marketplace_create_bounty', { title: 'x', description: 'y', reward_sats: 10, requirements: { min_samples: 1, required_format: 'json', min_quality: 0.7 } })).data.error.code).toBe('INVALID_INPUT');
+    expect(
+      (
+        await call(buyerClient, 'marketplace_create_bounty', {
+          title: 'x',
+          description: 'y',
+          reward_sats: 10,
+          requirements: { min_samples: 1, required_format: 'json', min_quality: 0.7 },
+        })
+      ).data.error.code,
+    ).toBe('INVALID_INPUT');
     expect((await contribute(aliceClient, 'bo_nope', goodTrajectory())).data.error.code).toBe('NOT_FOUND');
 
     const accepted = await contribute(aliceClient, bountyId, goodTrajectory());

@@ -38,7 +38,7 @@ describe('marketplace_check_balance', () => {
     expect((await call(client, 'marketplace_check_balance')).data).toMatchObject({ runway_days: null, status: 'Active' });
   });
 
-  it('shows a sponsor every one of its agents, and no one else\'s', async () => {
+  it("shows a sponsor every one of its agents, and no one else's", async () => {
     const ctx = makeContext();
     const { sponsor, agent: first } = fundedAgent(ctx, 2_000);
     const second = agent(ctx, sponsor.id, 'Second');
@@ -51,7 +51,7 @@ describe('marketplace_check_balance', () => {
 });
 
 describe('marketplace_ledger_history', () => {
-  it('pages through the caller\'s transfers newest first with an opaque cursor', async () => {
+  it("pages through the caller's transfers newest first with an opaque cursor", async () => {
     const ctx = makeContext();
     const { agent: a } = fundedAgent(ctx, 100);
     for (let i = 0; i < 4; i++) fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: (i + 1) * 1000 });
@@ -74,7 +74,7 @@ describe('marketplace_ledger_history', () => {
     expect(data.items).toEqual([expect.objectContaining({ amount_sats: 5, direction: 'debit', counterparty: agentAccountId(b.id) })]);
   });
 
-  it('lets a sponsor read its agents\' history but not another sponsor\'s agent', async () => {
+  it("lets a sponsor read its agents' history but not another sponsor's agent", async () => {
     const ctx = makeContext();
     const { sponsor, agent: mine } = fundedAgent(ctx, 10);
     const { agent: theirs } = fundedAgent(ctx, 10);

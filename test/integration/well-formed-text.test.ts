@@ -84,7 +84,13 @@ describe('the ledger hashes what SQLite stores', () => {
 
   it('the transfer it returns is the row that was stored', () => {
     const { ctx, payer, payee } = market();
-    const t = postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(payer.id), creditAccountId: agentAccountId(payee.id), amountMsats: 1_000, entryType: 'Payment', memo: 'x\ud800' });
+    const t = postTransfer(ctx.db, ctx.clock, {
+      debitAccountId: agentAccountId(payer.id),
+      creditAccountId: agentAccountId(payee.id),
+      amountMsats: 1_000,
+      entryType: 'Payment',
+      memo: 'x\ud800',
+    });
     const stored = ctx.db.sqlite.prepare('SELECT memo, hash FROM transfers WHERE id = ?').get(t.id) as { memo: string; hash: string };
     expect(stored).toEqual({ memo: t.memo, hash: t.hash });
   });

@@ -24,7 +24,14 @@ export function gitRepo(dir: string, firstAt: number, secondAt: number): { first
     execFileSync('git', args, {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid', ...(at ? { GIT_AUTHOR_DATE: iso(at), GIT_COMMITTER_DATE: iso(at) } : {}) },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'Test',
+        GIT_AUTHOR_EMAIL: 'test@example.invalid',
+        GIT_COMMITTER_NAME: 'Test',
+        GIT_COMMITTER_EMAIL: 'test@example.invalid',
+        ...(at ? { GIT_AUTHOR_DATE: iso(at), GIT_COMMITTER_DATE: iso(at) } : {}),
+      },
     }).trim();
   git(['init', '-q', '-b', 'main']);
   writeFileSync(path.join(dir, 'src', 'parser.ts'), 'export const parse = (s: string) => s.split(",");\n');
@@ -51,24 +58,66 @@ export function writeClaudeSession(projectsDir: string, o: { sessionId: string; 
   const folder = path.join(projectsDir, o.cwd.replace(/[/.]/g, '-'));
   mkdirSync(path.join(folder, o.sessionId, 'subagents'), { recursive: true });
   let minute = 0;
-  const env = () => ({ parentUuid: null, isSidechain: false, userType: 'external', cwd: o.cwd, sessionId: o.sessionId, version: '2.0.14', gitBranch: 'main', uuid: `u${minute}`, timestamp: iso(o.startAt + minute++ * 60_000) });
-  const usage = (input: number, cacheCreation: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: cacheCreation, cache_read_input_tokens: 40_000, output_tokens: output });
-  const assistant = (id: string, block: unknown, u: ReturnType<typeof usage>) => ({ ...env(), type: 'assistant', requestId: `req_${id}`, message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [block], stop_reason: null, usage: u } });
-  const result = (toolUseId: string, content: unknown, isError: boolean, toolUseResult: unknown) => ({ ...env(), type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content, is_error: isError }] }, toolUseResult });
+  const env = () => ({
+    parentUuid: null,
+    isSidechain: false,
+    userType: 'external',
+    cwd: o.cwd,
+    sessionId: o.sessionId,
+    version: '2.0.14',
+    gitBranch: 'main',
+    uuid: `u${minute}`,
+    timestamp: iso(o.startAt + minute++ * 60_000),
+  });
+  const usage = (input: number, cacheCreation: number, output: number) => ({
+    input_tokens: input,
+    cache_creation_input_tokens: cacheCreation,
+    cache_read_input_tokens: 40_000,
+    output_tokens: output,
+  });
+  const assistant = (id: string, block: unknown, u: ReturnType<typeof usage>) => ({
+    ...env(),
+    type: 'assistant',
+    requestId: `req_${id}`,
+    message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [block], stop_reason: null, usage: u },
+  });
+  const result = (toolUseId: string, content: unknown, isError: boolean, toolUseResult: unknown) => ({
+    ...env(),
+    type: 'user',
+    message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content, is_error: isError }] },
+    toolUseResult,
+  });
   const u1 = usage(12, 3_000, 40);
   const u2 = usage(8, 500, 120);
   const u3 = usage(5, 200, 60);
   const u4 = usage(4, 100, 30);
   const lines = [
     { type: 'file-history-snapshot', messageId: 'm0', snapshot: { trackedFileBackups: {} }, isSnapshotUpdate: false },
-    { ...env(), type: 'user', message: { role: 'user', content: `Fix the failing parser test in ${o.cwd}/src/parser.ts. The API key is ${PLANTED.anthropicKey}; mail ${PLANTED.email} when done.` } },
+    {
+      ...env(),
+      type: 'user',
+      message: { role: 'user', content: `Fix the failing parser test in ${o.cwd}/src/parser.ts. The API key is ${PLANTED.anthropicKey}; mail ${PLANTED.email} when done.` },
+    },
     // One reply written as two lines with one message id: its usage counts once.
     assistant('msg_01', { type: 'thinking', thinking: `The test reads ${PLANTED.otherHome} by mistake; run the tests first.`, signature: 'c2lnbmF0dXJl' }, u1),
     assistant('msg_01', { type: 'tool_use', id: 'toolu_01', name: 'Bash', input: { command: 'npm test', description: 'Run the tests' } }, u1),
     result('toolu_01', 'FAIL src/parser.test.ts\n  expected "a" got " a"', true, 'Error: Exit code 1\nFAIL src/parser.test.ts'),
-    assistant('msg_02', { type: 'tool_use', id: 'toolu_02', name: 'Edit', input: { file_path: `${o.cwd}/src/parser.ts`, old_string: 's.split(",")', new_string: 's.split(",").map((x) => x.trim())' } }, u2),
+    assistant(
+      'msg_02',
+      {
+        type: 'tool_use',
+        id: 'toolu_02',
+        name: 'Edit',
+        input: { file_path: `${o.cwd}/src/parser.ts`, old_string: 's.split(",")', new_string: 's.split(",").map((x) => x.trim())' },
+      },
+      u2,
+    ),
     result('toolu_02', `The file ${o.cwd}/src/parser.ts has been updated.`, false, { filePath: `${o.cwd}/src/parser.ts` }),
-    assistant('msg_03', { type: 'tool_use', id: 'toolu_03', name: 'Task', input: { description: 'Find other callers', prompt: 'List callers of parse()', subagent_type: 'Explore' } }, u3),
+    assistant(
+      'msg_03',
+      { type: 'tool_use', id: 'toolu_03', name: 'Task', input: { description: 'Find other callers', prompt: 'List callers of parse()', subagent_type: 'Explore' } },
+      u3,
+    ),
     result('toolu_03', [{ type: 'text', text: 'Only src/cli.ts calls parse().' }], false, { status: 'completed', agentId: 'a7f3e2' }),
     assistant('msg_04', { type: 'tool_use', id: 'toolu_04', name: 'Bash', input: { command: 'git commit -qam "fix parser" && npm test' } }, u4),
     result('toolu_04', `PASS src/parser.test.ts\nAWS_ACCESS_KEY_ID=${PLANTED.awsKey}`, false, { stdout: 'PASS src/parser.test.ts', stderr: '', interrupted: false }),
@@ -83,7 +132,16 @@ export function writeClaudeSession(projectsDir: string, o: { sessionId: string; 
     path.join(folder, o.sessionId, 'subagents', 'agent-a7f3e2.jsonl'),
     jsonl([
       { ...sub, type: 'user', message: { role: 'user', content: 'List callers of parse()' } },
-      { ...sub, type: 'assistant', message: { id: 'msg_s1', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_s1', name: 'Grep', input: { pattern: 'parse\\(', path: o.cwd } }], usage: usage(3, 900, 20) } },
+      {
+        ...sub,
+        type: 'assistant',
+        message: {
+          id: 'msg_s1',
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'toolu_s1', name: 'Grep', input: { pattern: 'parse\\(', path: o.cwd } }],
+          usage: usage(3, 900, 20),
+        },
+      },
       { ...sub, type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_s1', content: 'src/cli.ts:3' }] } },
       { ...sub, type: 'assistant', message: { id: 'msg_s2', role: 'assistant', content: [{ type: 'text', text: 'Only src/cli.ts calls parse().' }], usage: usage(2, 50, 15) } },
     ]),
@@ -120,23 +178,49 @@ export function writeCodexSession(sessionsDir: string, o: { sessionId: string; c
   const line = (type: string, payload: unknown) => ({ timestamp: at(), type, payload });
   const item = (payload: unknown) => line('response_item', payload);
   const lines = [
-    line('session_meta', { id: o.sessionId, timestamp: iso(o.startAt), cwd: o.cwd, originator: 'codex_cli_rs', cli_version: '0.46.0', source: 'cli', model_provider: 'openai', git: { commit_hash: o.commit, branch: 'main', repository_url: 'git@github.com:ana/app.git' } }),
+    line('session_meta', {
+      id: o.sessionId,
+      timestamp: iso(o.startAt),
+      cwd: o.cwd,
+      originator: 'codex_cli_rs',
+      cli_version: '0.46.0',
+      source: 'cli',
+      model_provider: 'openai',
+      git: { commit_hash: o.commit, branch: 'main', repository_url: 'git@github.com:ana/app.git' },
+    }),
     item({ type: 'message', role: 'user', content: [{ type: 'input_text', text: `<environment_context>\n  <cwd>${o.cwd}</cwd>\n</environment_context>` }] }),
     item({ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Add a --verbose flag. Use GITHUB_TOKEN=${PLANTED.githubToken} for the API.` }] }),
     line('event_msg', { type: 'user_message', message: `Add a --verbose flag. Use GITHUB_TOKEN=${PLANTED.githubToken} for the API.`, images: [] }),
     line('turn_context', { cwd: o.cwd, approval_policy: 'on-request', sandbox_policy: { mode: 'workspace-write' }, model: 'gpt-5-codex' }),
     item({ type: 'reasoning', summary: [{ type: 'summary_text', text: `**Planning** Read ${o.cwd}/src/main.rs first.` }], encrypted_content: 'gAAAAB' }),
     item({ type: 'function_call', name: 'shell', arguments: JSON.stringify({ command: ['bash', '-lc', 'cargo test'], workdir: o.cwd }), call_id: 'call_1' }),
-    item({ type: 'function_call_output', call_id: 'call_1', output: JSON.stringify({ output: 'test result: FAILED. 3 passed; 1 failed', metadata: { exit_code: 101, duration_seconds: 2.1 } }) }),
-    line('event_msg', { type: 'token_count', info: { total_token_usage: { input_tokens: 9_000, cached_input_tokens: 6_000, output_tokens: 700, reasoning_output_tokens: 200, total_tokens: 9_700 }, last_token_usage: { input_tokens: 9_000, cached_input_tokens: 6_000, output_tokens: 700 } } }),
+    item({
+      type: 'function_call_output',
+      call_id: 'call_1',
+      output: JSON.stringify({ output: 'test result: FAILED. 3 passed; 1 failed', metadata: { exit_code: 101, duration_seconds: 2.1 } }),
+    }),
+    line('event_msg', {
+      type: 'token_count',
+      info: {
+        total_token_usage: { input_tokens: 9_000, cached_input_tokens: 6_000, output_tokens: 700, reasoning_output_tokens: 200, total_tokens: 9_700 },
+        last_token_usage: { input_tokens: 9_000, cached_input_tokens: 6_000, output_tokens: 700 },
+      },
+    }),
     item({ type: 'custom_tool_call', name: 'apply_patch', input: '*** Begin Patch\n*** Update File: src/main.rs\n+    verbose: bool,\n*** End Patch', call_id: 'call_2' }),
-    item({ type: 'custom_tool_call_output', call_id: 'call_2', output: JSON.stringify({ output: 'Success. Updated the following files:\nM src/main.rs', metadata: { exit_code: 0 } }) }),
+    item({
+      type: 'custom_tool_call_output',
+      call_id: 'call_2',
+      output: JSON.stringify({ output: 'Success. Updated the following files:\nM src/main.rs', metadata: { exit_code: 0 } }),
+    }),
     item({ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd: 'npm test', workdir: o.cwd }), call_id: 'call_3' }),
     item({ type: 'function_call_output', call_id: 'call_3', output: 'Chunk ID: 1f2e\nWall time: 1.2 seconds\nProcess exited with code 0\nOutput:\nall 4 tests passed' }),
     line('event_msg', { type: 'exec_command_end', call_id: 'call_3', exit_code: 0, stdout: 'all 4 tests passed', stderr: '', aggregated_output: 'all 4 tests passed' }),
     item({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Added --verbose; all tests pass.' }] }),
     line('event_msg', { type: 'agent_message', message: 'Added --verbose; all tests pass.' }),
-    line('event_msg', { type: 'token_count', info: { total_token_usage: { input_tokens: 21_000, cached_input_tokens: 13_500, output_tokens: 1_600, reasoning_output_tokens: 500, total_tokens: 22_600 } } }),
+    line('event_msg', {
+      type: 'token_count',
+      info: { total_token_usage: { input_tokens: 21_000, cached_input_tokens: 13_500, output_tokens: 1_600, reasoning_output_tokens: 500, total_tokens: 22_600 } },
+    }),
     line('ghost_snapshot', { ghost_commit: { id: 'abc' } }),
     line('event_msg', { type: 'task_complete', last_agent_message: 'Added --verbose; all tests pass.' }),
   ];

@@ -21,6 +21,6 @@ export function testInvoice(o: { sats?: number; network?: keyof typeof NETWORKS;
       { tagName: 'description', data: 'test invoice' },
       { tagName: 'expire_time', data: o.expirySeconds ?? 3600 },
     ],
-  } as never);
+  });
   return { bolt11: bolt11.sign(encoded, TEST_NODE_KEY).paymentRequest!, paymentHash, preimage };
 }

@@ -47,36 +47,49 @@ export async function startDvm(relayUrl: string, o: { kind?: number; behaviour: 
   };
   // Connected before it is announced ready: no request is missed, and closing never meets a half-open socket.
   await pool.ensureRelay(relayUrl);
-  pool.subscribe([relayUrl], { kinds: [kind], '#p': [pubkey] }, {
-    onevent: async (req) => {
-      dvm.requests.push(req);
-      const b = dvm.behaviour;
-      const encrypted = req.tags.some((t) => t[0] === 'encrypted');
-      const tags = encrypted ? (JSON.parse(nip04.decrypt(secret, req.pubkey, req.content)) as string[][]) : req.tags.filter((t) => t[0] === 'i' || t[0] === 'param');
-      dvm.read.push(tags);
-      const input = tags.find((t) => t[0] === 'i')?.[1] ?? '';
-      const text = `echo: ${input}`;
-      const result = {
-        kind: kind + 1000,
-        tags: [['e', req.id], ['p', req.pubkey], ['request', JSON.stringify(req)], ...(encrypted ? [['encrypted']] : [])],
-        content: encrypted ? nip04.encrypt(secret, req.pubkey, text) : text,
-      };
-      const feedback = (status: string[], extra: string[][] = []) => send({ kind: 7000, tags: [['status', ...status], ...extra, ['e', req.id], ['p', req.pubkey]], content: '' });
-      if (b === 'silent') return;
-      if (b === 'error') return void feedback(['error', 'GPU on fire']);
-      if (b === 'forged') return void send(result, generateSecretKey());
-      if (b === 'wrong-request') return void send({ ...result, tags: [['e', 'f'.repeat(64)], ['p', req.pubkey]] });
-      if (typeof b === 'object' && 'pay' in b) {
-        await feedback(['payment-required'], [['amount', String(b.pay), invoice(b.pay)]]);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      if (typeof b === 'object' && b.delayMs) {
-        await feedback(['processing', 'warming up']);
-        await new Promise((r) => setTimeout(r, b.delayMs));
-      }
-      if (typeof b === 'object' && 'postpaid' in b) result.tags.push(['amount', String(b.postpaid), invoice(b.postpaid)]);
-      await send(result);
+  pool.subscribe(
+    [relayUrl],
+    { kinds: [kind], '#p': [pubkey] },
+    {
+      // A fake provider: an error in it should surface as the unhandled rejection vitest fails on.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      onevent: async (req) => {
+        dvm.requests.push(req);
+        const b = dvm.behaviour;
+        const encrypted = req.tags.some((t) => t[0] === 'encrypted');
+        const tags = encrypted ? (JSON.parse(nip04.decrypt(secret, req.pubkey, req.content)) as string[][]) : req.tags.filter((t) => t[0] === 'i' || t[0] === 'param');
+        dvm.read.push(tags);
+        const input = tags.find((t) => t[0] === 'i')?.[1] ?? '';
+        const text = `echo: ${input}`;
+        const result = {
+          kind: kind + 1000,
+          tags: [['e', req.id], ['p', req.pubkey], ['request', JSON.stringify(req)], ...(encrypted ? [['encrypted']] : [])],
+          content: encrypted ? nip04.encrypt(secret, req.pubkey, text) : text,
+        };
+        const feedback = (status: string[], extra: string[][] = []) => send({ kind: 7000, tags: [['status', ...status], ...extra, ['e', req.id], ['p', req.pubkey]], content: '' });
+        if (b === 'silent') return;
+        if (b === 'error') return void feedback(['error', 'GPU on fire']);
+        if (b === 'forged') return void send(result, generateSecretKey());
+        if (b === 'wrong-request')
+          return void send({
+            ...result,
+            tags: [
+              ['e', 'f'.repeat(64)],
+              ['p', req.pubkey],
+            ],
+          });
+        if (typeof b === 'object' && 'pay' in b) {
+          await feedback(['payment-required'], [['amount', String(b.pay), invoice(b.pay)]]);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        if (typeof b === 'object' && b.delayMs) {
+          await feedback(['processing', 'warming up']);
+          await new Promise((r) => setTimeout(r, b.delayMs));
+        }
+        if (typeof b === 'object' && 'postpaid' in b) result.tags.push(['amount', String(b.postpaid), invoice(b.postpaid)]);
+        await send(result);
+      },
     },
-  });
+  );
   return dvm;
 }

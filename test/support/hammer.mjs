@@ -42,8 +42,11 @@ for (let i = 0; i < Number(opsText); i++) {
     } else {
       // Both workers use the same 40 keys with the same arguments: each must take effect once.
       const n = Math.floor(random() * 40);
-      withIdempotency(db, systemClock, { callerId: 'hammer', tool: 'fund', key: `k${n}`, args: { agent: ids[n % ids.length], sats: 1000 } }, () =>
-        fundAgentFromSandbox(db, systemClock, { agentId: ids[n % ids.length], amountMsats: 1_000_000 }).topUp.id,
+      withIdempotency(
+        db,
+        systemClock,
+        { callerId: 'hammer', tool: 'fund', key: `k${n}`, args: { agent: ids[n % ids.length], sats: 1000 } },
+        () => fundAgentFromSandbox(db, systemClock, { agentId: ids[n % ids.length], amountMsats: 1_000_000 }).topUp.id,
       );
       counts.keyed++;
     }

@@ -31,7 +31,11 @@ export interface SimulatedWallet {
   payFailures: PayFailure[];
   /** Pay, but never answer: the payment happens and the reply is lost. */
   payButNoAnswer: boolean;
-  externalInvoice(o?: { amountSats?: number; expirySeconds?: number; network?: 'regtest' | 'mainnet'; createdAtSeconds?: number }): { bolt11: string; paymentHash: string; preimage: string };
+  externalInvoice(o?: { amountSats?: number; expirySeconds?: number; network?: 'regtest' | 'mainnet'; createdAtSeconds?: number }): {
+    bolt11: string;
+    paymentHash: string;
+    preimage: string;
+  };
   settleIncoming(paymentHash: string): void;
   /** Whether a payment received is announced (a NIP-47 payment_received notification); on by default. */
   notifies: boolean;
@@ -86,7 +90,7 @@ function makeInvoice(o: { msats?: number; description: string; expirySeconds: nu
       { tagName: 'description', data: o.description },
       { tagName: 'expire_time', data: o.expirySeconds },
     ],
-  } as never);
+  });
   return { bolt11: bolt11.sign(encoded, NODE_KEY).paymentRequest!, paymentHash, preimage, timestamp };
 }
 
@@ -180,46 +184,57 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
     if (fault && 'delayMs' in fault) return later(fault.delayMs, () => value) as Promise<never>;
     return Promise.resolve(value) as Promise<never>;
   };
-  const scripted = (method: string, params: unknown, handle: () => Promise<Answer>) =>
-    handle().then((value) => answer(wallet.script(method, params as never), value));
+  const scripted = (method: string, params: unknown, handle: () => Promise<Answer>) => handle().then((value) => answer(wallet.script(method, params as never), value));
 
   const handler: NWCWalletServiceRequestHandler = {
-    getInfo: () => ok({ alias: 'simulated', color: '#000000', pubkey: walletPubkey, network: 'regtest', block_height: 1, block_hash: '00', methods: ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'] } as never),
+    getInfo: () =>
+      ok({
+        alias: 'simulated',
+        color: '#000000',
+        pubkey: walletPubkey,
+        network: 'regtest',
+        block_height: 1,
+        block_hash: '00',
+        methods: ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'],
+      } as never),
     getBalance: () => ok({ balance: wallet.balanceMsats }),
-    makeInvoice: (req) => scripted('make_invoice', req, () => {
-      record('make_invoice', req);
-      const expiry = req.expiry ?? 3600;
-      const made = makeInvoice({ msats: req.amount, description: req.description ?? '', expirySeconds: expiry, network: 'regtest', createdAtSeconds: nowSeconds() });
-      const tx: Tx = {
-        type: 'incoming',
-        state: 'pending',
-        invoice: made.bolt11,
-        description: req.description ?? '',
-        payment_hash: made.paymentHash,
-        preimage: made.preimage,
-        amount: req.amount,
-        fees_paid: 0,
-        created_at: made.timestamp,
-        expires_at: made.timestamp + expiry,
-        settled_at: 0,
-      };
-      txs.push(tx);
-      return ok(view(tx) as never);
-    }),
-    lookupInvoice: (req) => scripted('lookup_invoice', req, () => {
-      record('lookup_invoice', req);
-      const tx = txs.find((t) => t.payment_hash === req.payment_hash || (req.invoice !== undefined && t.invoice === req.invoice));
-      return tx ? ok(view(tx) as never) : err('NOT_FOUND', 'invoice not found');
-    }),
-    listTransactions: (req) => scripted('list_transactions', req, () => {
-      record('list_transactions', req);
-      const list = txs
-        .filter((t) => (req.type ? t.type === req.type : true) && (req.from ? t.created_at >= req.from : true) && (req.until ? t.created_at <= req.until : true))
-        .sort((a, b) => b.created_at - a.created_at)
-        .slice(req.offset ?? 0, (req.offset ?? 0) + (req.limit ?? 1000))
-        .map(view);
-      return ok({ transactions: list, total_count: list.length } as never);
-    }),
+    makeInvoice: (req) =>
+      scripted('make_invoice', req, () => {
+        record('make_invoice', req);
+        const expiry = req.expiry ?? 3600;
+        const made = makeInvoice({ msats: req.amount, description: req.description ?? '', expirySeconds: expiry, network: 'regtest', createdAtSeconds: nowSeconds() });
+        const tx: Tx = {
+          type: 'incoming',
+          state: 'pending',
+          invoice: made.bolt11,
+          description: req.description ?? '',
+          payment_hash: made.paymentHash,
+          preimage: made.preimage,
+          amount: req.amount,
+          fees_paid: 0,
+          created_at: made.timestamp,
+          expires_at: made.timestamp + expiry,
+          settled_at: 0,
+        };
+        txs.push(tx);
+        return ok(view(tx) as never);
+      }),
+    lookupInvoice: (req) =>
+      scripted('lookup_invoice', req, () => {
+        record('lookup_invoice', req);
+        const tx = txs.find((t) => t.payment_hash === req.payment_hash || (req.invoice !== undefined && t.invoice === req.invoice));
+        return tx ? ok(view(tx) as never) : err('NOT_FOUND', 'invoice not found');
+      }),
+    listTransactions: (req) =>
+      scripted('list_transactions', req, () => {
+        record('list_transactions', req);
+        const list = txs
+          .filter((t) => (req.type ? t.type === req.type : true) && (req.from ? t.created_at >= req.from : true) && (req.until ? t.created_at <= req.until : true))
+          .sort((a, b) => b.created_at - a.created_at)
+          .slice(req.offset ?? 0, (req.offset ?? 0) + (req.limit ?? 1000))
+          .map(view);
+        return ok({ transactions: list, total_count: list.length } as never);
+      }),
     payInvoice: (req) => {
       record('pay_invoice', req);
       const decoded = decode(req.invoice);
@@ -248,7 +263,7 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
         if (code === 'PAYMENT_FAILED') attempt('failed');
         return err(code, message);
       };
-      const fault = wallet.script('pay_invoice', req as never);
+      const fault = wallet.script('pay_invoice', req);
       if (fault && 'fail' in fault) {
         if (fault.fail === 'NO_ANSWER') return never;
         return refuse(fault.fail, `simulated ${fault.fail.toLowerCase().replace('_', ' ')}`);
@@ -279,7 +294,11 @@ export async function startSimulatedWallet(o: { relayUrl: string; now?: () => nu
 
   const service = new KeyCachingWalletService({ relayUrl: o.relayUrl });
   const keypair = new NWCWalletServiceKeyPair(walletSecret, clientPubkey);
-  await service.publishWalletServiceInfoEvent(walletSecret, ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'], ['payment_received']);
+  await service.publishWalletServiceInfoEvent(
+    walletSecret,
+    ['get_info', 'get_balance', 'make_invoice', 'pay_invoice', 'lookup_invoice', 'list_transactions'],
+    ['payment_received'],
+  );
   const unsubscribe = await service.subscribe(keypair, handler);
   return wallet;
 }

@@ -113,7 +113,14 @@ export async function buildWorld(): Promise<MarketWorld> {
   await ok(wc, 'marketplace_respond_to_contract', { contract_id: hiring.contract_id, action: 'accept' });
   await ok(wc, 'marketplace_submit_delivery', { contract_id: hiring.contract_id, result: 'done' });
 
-  const coalition = { coalition_type: 'Standing', task_description: 'Build a dataset', target_member_count: 1, payment_structure: 'Equal', pool_sats: 100, subtasks: [{ key: 'k', title: 'Collect' }] };
+  const coalition = {
+    coalition_type: 'Standing',
+    task_description: 'Build a dataset',
+    target_member_count: 1,
+    payment_structure: 'Equal',
+    pool_sats: 100,
+    subtasks: [{ key: 'k', title: 'Collect' }],
+  };
   const agentCoalition = await ok(ac, 'marketplace_propose_coalition', coalition);
   await ok(ac, 'marketplace_invite_to_coalition', { coalition_id: agentCoalition.coalition_id, agent_id: w.id });
   await ok(wc, 'marketplace_join_coalition', { coalition_id: agentCoalition.coalition_id });

@@ -82,7 +82,12 @@ export function startHttpServer(args: string[], env: Record<string, string> = {}
  * `serveArgs` are further flags for `serve` (--install-dir DIR). Close it with `client.close()`.
  */
 export async function stdioServerProcess(db: string, token: string, serveArgs: string[] = []): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--db', db, ...serveArgs], env: { ...process.env, MARKETPLACE_TOKEN: token } as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--db', db, ...serveArgs],
+    env: { ...process.env, MARKETPLACE_TOKEN: token },
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'agent-marketplace-test', version: '1.0.0' });
   await client.connect(transport);
   return client;
@@ -106,4 +111,3 @@ export async function callOnProcess(client: Client, name: string, args: Record<s
   const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
   return { isError: result.isError === true, data: result.structuredContent as any };
 }
-

@@ -43,16 +43,16 @@ export async function startRelay(): Promise<{ url: string; close(): Promise<void
   const validator = new Validator();
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   server.on('connection', (ws) => {
-    relay.handleConnection(ws as never);
+    relay.handleConnection(ws);
     ws.on('message', async (data) => {
       try {
-        const message = await validator.validateIncomingMessage(data as never);
-        await relay.handleMessage(ws as never, message);
+        const message = await validator.validateIncomingMessage(data);
+        await relay.handleMessage(ws, message);
       } catch (error) {
         ws.send(JSON.stringify(['NOTICE', (error as Error).message]));
       }
     });
-    ws.on('close', () => relay.handleDisconnect(ws as never));
+    ws.on('close', () => relay.handleDisconnect(ws));
     ws.on('error', () => {});
   });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -84,7 +84,10 @@ function stringValue(schema: JsonSchema, ids: readonly string[], wellFormed: boo
   const min = schema.minLength ?? 0;
   const max = schema.maxLength ?? 200;
   const fits = HOSTILE_STRINGS.filter((h) => h.length >= min && h.length <= max);
-  const valid: fc.Arbitrary<string>[] = [fc.string({ minLength: min, maxLength: Math.min(max, 40) }), fc.string({ unit: 'grapheme', minLength: min, maxLength: Math.min(max, 20) })];
+  const valid: fc.Arbitrary<string>[] = [
+    fc.string({ minLength: min, maxLength: Math.min(max, 40) }),
+    fc.string({ unit: 'grapheme', minLength: min, maxLength: Math.min(max, 20) }),
+  ];
   if (fits.length) valid.push(fc.constantFrom(...fits));
   if (ids.length) valid.push(fc.constantFrom(...ids));
   if (schema.pattern?.includes('0-9a-fA-F')) valid.push(fc.string({ unit: fc.constantFrom(...HEX), minLength: 64, maxLength: 64 }));
@@ -125,7 +128,9 @@ function shaped(schema: JsonSchema, ids: readonly string[], mode: Mode, depth: n
   const wellFormed = mode === 'well-formed';
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) {
-    return wellFormed ? fc.constantFrom(...schema.enum) : fc.oneof({ arbitrary: fc.constantFrom(...schema.enum), weight: 8 }, { arbitrary: stringValue(schema, ids, false), weight: 1 });
+    return wellFormed
+      ? fc.constantFrom(...schema.enum)
+      : fc.oneof({ arbitrary: fc.constantFrom(...schema.enum), weight: 8 }, { arbitrary: stringValue(schema, ids, false), weight: 1 });
   }
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map((s) => shaped(s, ids, mode, depth)));
   const [type] = types(schema);
@@ -142,7 +147,7 @@ function shaped(schema: JsonSchema, ids: readonly string[], mode: Mode, depth: n
       return fc.constant(null);
     case 'array':
       return fc.array(schema.items && depth < 3 ? valueFor(schema.items, ids, mode, depth + 1) : fc.jsonValue({ maxDepth: 1 }), {
-        minLength: wellFormed ? schema.minItems ?? 0 : 0,
+        minLength: wellFormed ? (schema.minItems ?? 0) : 0,
         maxLength: Math.min(schema.maxItems ?? 4, 4) + (wellFormed ? 0 : 1),
       });
     case 'object':
@@ -156,21 +161,20 @@ function shaped(schema: JsonSchema, ids: readonly string[], mode: Mode, depth: n
 export function objectFor(schema: JsonSchema, ids: readonly string[], mode: Mode, depth = 0): fc.Arbitrary<Record<string, unknown>> {
   const properties = schema.properties ?? {};
   const fields = Object.fromEntries(Object.entries(properties).map(([name, s]) => [name, valueFor(s, ids, mode, depth)]));
-  const declared = fc.record(fields, { requiredKeys: (schema.required ?? []) as never });
+  const declared = fc.record(fields, { requiredKeys: schema.required ?? [] });
   if (mode === 'well-formed') return declared;
   const loose = fc.record(fields, { requiredKeys: [] });
   const extra = fc.dictionary(fc.constantFrom('amount', 'admin', '__proto__', 'constructor', 'agent_id', 'role', 'sponsor_id'), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 });
-  return fc.oneof(
-    { arbitrary: declared, weight: 6 },
-    { arbitrary: loose, weight: 2 },
-    { arbitrary: fc.tuple(declared, extra).map(([a, b]) => ({ ...a, ...b })), weight: 1 },
-  );
+  return fc.oneof({ arbitrary: declared, weight: 6 }, { arbitrary: loose, weight: 2 }, { arbitrary: fc.tuple(declared, extra).map(([a, b]) => ({ ...a, ...b })), weight: 1 });
 }
 
 /** Arguments for a tool: of its input schema's shape, and when hostile sometimes any JSON object at all. */
 export function argumentsFor(schema: JsonSchema, ids: readonly string[], mode: Mode): fc.Arbitrary<Record<string, unknown>> {
   if (mode === 'well-formed') return objectFor(schema, ids, mode);
-  return fc.oneof({ arbitrary: objectFor(schema, ids, mode), weight: 8 }, { arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), weight: 1 });
+  return fc.oneof(
+    { arbitrary: objectFor(schema, ids, mode), weight: 8 },
+    { arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), weight: 1 },
+  );
 }
 
 // ---- what attackers send, field by field ----

@@ -18,9 +18,30 @@ describe('the command table', () => {
   it('keeps the commands scripts rely on (shared/TOOLS.md)', () => {
     const names = COMMANDS.map((c) => c.name);
     for (const name of [
-      'init', 'serve', 'start', 'sponsor create', 'agent create', 'fund', 'policy set', 'approvals list', 'approvals approve', 'approvals deny', 'ledger verify',
-      'providers list', 'providers approve', 'providers suspend', 'skills show', 'trajectories scan', 'trajectories preview', 'trajectories contribute',
-      'trajectories status', 'trajectories earnings', 'trajectories config', 'agents list', 'sponsors list', 'disputes show',
+      'init',
+      'serve',
+      'start',
+      'sponsor create',
+      'agent create',
+      'fund',
+      'policy set',
+      'approvals list',
+      'approvals approve',
+      'approvals deny',
+      'ledger verify',
+      'providers list',
+      'providers approve',
+      'providers suspend',
+      'skills show',
+      'trajectories scan',
+      'trajectories preview',
+      'trajectories contribute',
+      'trajectories status',
+      'trajectories earnings',
+      'trajectories config',
+      'agents list',
+      'sponsors list',
+      'disputes show',
     ]) {
       expect(names).toContain(name);
     }

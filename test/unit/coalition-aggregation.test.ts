@@ -42,7 +42,11 @@ describe('aggregating subtask results (SEED-RULES "Coalitions")', () => {
   });
 
   it('Vote refuses a tie or a mere plurality with CONFLICT', () => {
-    for (const results of [['yes', 'no'], ['a', 'a', 'b', 'b'], ['a', 'a', 'b', 'c', 'd']]) {
+    for (const results of [
+      ['yes', 'no'],
+      ['a', 'a', 'b', 'b'],
+      ['a', 'a', 'b', 'c', 'd'],
+    ]) {
       const error = failure('Vote', results);
       expect(error.code).toBe('CONFLICT');
       expect(error.message).toMatch(/no majority/);

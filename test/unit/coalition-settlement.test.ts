@@ -76,7 +76,10 @@ describe('coalition settlement (SEED-RULES "Coalitions")', () => {
   it('settles in whole units when asked (coalitions: whole sats), the remainder to the coordinator', () => {
     const shares = settleShares({ poolMsats: 1_000_000, structure: 'Equal', members: trio, coordinatorId: 'cat', unitMsats: 1000 });
     expect(amounts(shares)).toEqual([333_000, 333_000, 334_000]);
-    const fixed = [{ agentId: 'ann', fixedMsats: 400_000 }, { agentId: 'bob', fixedMsats: 500_000 }];
+    const fixed = [
+      { agentId: 'ann', fixedMsats: 400_000 },
+      { agentId: 'bob', fixedMsats: 500_000 },
+    ];
     expect(amounts(settleShares({ poolMsats: 1_000_000, structure: 'Fixed', members: fixed, coordinatorId: null, unitMsats: 1000 }))).toEqual([500_000, 500_000]);
     expect(() => settleShares({ poolMsats: 1_000_500, structure: 'Equal', members: trio, coordinatorId: null, unitMsats: 1000 })).toThrow(MarketError);
   });

@@ -35,7 +35,10 @@ describe('provider reputation', () => {
     const fresh = providerReputation({ completed: 98, failed: 0, avgResponseMs: 100, uptimePct: 100, ratings: [5, 5, 5, 5, 5], lastCompletedAt: NOW.toISOString() }, NOW);
     // success 99/100, response 1, uptime 1, rating (5 + 5·0.75)/10 = 0.875
     expect(fresh.score).toBeCloseTo(0.4 * 0.99 + 0.2 + 0.2 + 0.2 * 0.875, 10);
-    const idle = providerReputation({ completed: 98, failed: 0, avgResponseMs: 100, uptimePct: 100, ratings: [5, 5, 5, 5, 5], lastCompletedAt: new Date(NOW.getTime() - 14 * 86_400_000).toISOString() }, NOW);
+    const idle = providerReputation(
+      { completed: 98, failed: 0, avgResponseMs: 100, uptimePct: 100, ratings: [5, 5, 5, 5, 5], lastCompletedAt: new Date(NOW.getTime() - 14 * 86_400_000).toISOString() },
+      NOW,
+    );
     expect(idle.score).toBeCloseTo(fresh.score * 0.95 ** 2, 10);
     expect(responseScore(5_000)).toBe(0);
     expect(responseScore(2_550)).toBeCloseTo(0.5, 10);
@@ -80,10 +83,18 @@ describe('routing', () => {
   });
 
   it('never routes data outside its residency, whatever the providers', () => {
-    const arb = fc.record({ id: fc.uuid(), regions: fc.subarray(['eu', 'us', 'asia'], { minLength: 1 }), residency: fc.subarray(['eu', 'us', 'asia']), reputation: fc.double({ min: 0, max: 1, noNaN: true }) });
+    const arb = fc.record({
+      id: fc.uuid(),
+      regions: fc.subarray(['eu', 'us', 'asia'], { minLength: 1 }),
+      residency: fc.subarray(['eu', 'us', 'asia']),
+      reputation: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.array(arb, { maxLength: 30 }), (ps) => {
-        for (const r of rankProviders(ps.map((p) => provider(p)), { kind: 5050, dataResidency: ['eu'], topN: 30 })) {
+        for (const r of rankProviders(
+          ps.map((p) => provider(p)),
+          { kind: 5050, dataResidency: ['eu'], topN: 30 },
+        )) {
           expect(r.provider.regions.every((x) => x === 'eu')).toBe(true);
           expect(r.provider.residency).toContain('eu');
         }

@@ -89,7 +89,9 @@ describe('--install-dir', () => {
   it('is off by default, taken from MARKETPLACE_INSTALL_DIR or the flag, absolute, with ~ expanded as a shell would', () => {
     expect(loadConfig({ db: ':memory:' }, {}).installDir).toBeNull();
     expect(loadConfig({ db: ':memory:' }, { HOME: '/home/ada', MARKETPLACE_INSTALL_DIR: '~/.codex/skills' }).installDir).toBe('/home/ada/.codex/skills');
-    expect(loadConfig({ db: ':memory:', installDir: '~/.claude/skills' }, { HOME: '/home/ada', MARKETPLACE_INSTALL_DIR: '/elsewhere' }).installDir).toBe('/home/ada/.claude/skills');
+    expect(loadConfig({ db: ':memory:', installDir: '~/.claude/skills' }, { HOME: '/home/ada', MARKETPLACE_INSTALL_DIR: '/elsewhere' }).installDir).toBe(
+      '/home/ada/.claude/skills',
+    );
     expect(loadConfig({ db: ':memory:', installDir: 'skills' }, {}).installDir).toBe(join(process.cwd(), 'skills'));
     expect(() => loadConfig({ db: ':memory:', installDir: ' ' }, {})).toThrow(/install-dir/);
   });

@@ -111,13 +111,18 @@ describe('ledger properties', () => {
               const willRun = op.key === undefined || !firstResult.has(scopeKey);
               const canPay = balance[op.from]! - held[op.from]! >= op.amount;
               try {
-                const outcome = keyed(op.from, 'pay', op.key, { to: op.to, amount: op.amount }, () =>
-                  postTransfer(ctx.db, ctx.clock, {
-                    debitAccountId: agentAccountId(ids[op.from]!),
-                    creditAccountId: agentAccountId(ids[op.to]!),
-                    amountMsats: op.amount,
-                    entryType: 'Payment',
-                  }).id,
+                const outcome = keyed(
+                  op.from,
+                  'pay',
+                  op.key,
+                  { to: op.to, amount: op.amount },
+                  () =>
+                    postTransfer(ctx.db, ctx.clock, {
+                      debitAccountId: agentAccountId(ids[op.from]!),
+                      creditAccountId: agentAccountId(ids[op.to]!),
+                      amountMsats: op.amount,
+                      entryType: 'Payment',
+                    }).id,
                 );
                 if (willRun && outcome !== 'replayed' && outcome !== 'mismatch') {
                   expect(canPay).toBe(true);
@@ -137,14 +142,19 @@ describe('ledger properties', () => {
               const canHold = balance[op.from]! - held[op.from]! >= op.amount;
               const expiresAt = op.ttlMinutes === null ? null : clock.now().getTime() + op.ttlMinutes * 60_000;
               try {
-                const outcome = keyed(op.from, 'hold', op.key, { amount: op.amount, ttl: op.ttlMinutes }, () =>
-                  createHold(ctx.db, ctx.clock, {
-                    debitAccountId: agentAccountId(ids[op.from]!),
-                    creditAccountId: ESCROW.id,
-                    amountMsats: op.amount,
-                    entryType: 'Escrow',
-                    expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
-                  }).id,
+                const outcome = keyed(
+                  op.from,
+                  'hold',
+                  op.key,
+                  { amount: op.amount, ttl: op.ttlMinutes },
+                  () =>
+                    createHold(ctx.db, ctx.clock, {
+                      debitAccountId: agentAccountId(ids[op.from]!),
+                      creditAccountId: ESCROW.id,
+                      amountMsats: op.amount,
+                      entryType: 'Escrow',
+                      expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+                    }).id,
                 );
                 if (willRun && typeof outcome === 'string' && outcome !== 'replayed' && outcome !== 'mismatch') {
                   expect(canHold).toBe(true);

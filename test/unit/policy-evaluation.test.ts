@@ -4,7 +4,11 @@ import { evaluate, type ActionFacts, type UsageFacts } from '../../src/domain/go
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../src/domain/governance/policy.js';
 import { periodStart } from '../../src/domain/governance/periods.js';
 
-const spend = (sats: number, ...counterparties: string[]): ActionFacts => ({ actionType: 'Spend', amountMsats: sats * 1000, counterparties: counterparties.length > 0 ? counterparties : ['ag_payee'] });
+const spend = (sats: number, ...counterparties: string[]): ActionFacts => ({
+  actionType: 'Spend',
+  amountMsats: sats * 1000,
+  counterparties: counterparties.length > 0 ? counterparties : ['ag_payee'],
+});
 const facts = (over: Partial<UsageFacts> = {}): UsageFacts => ({
   agentStatus: 'Active',
   spentTodayMsats: 0,
@@ -46,7 +50,10 @@ describe('limits without a trigger are hard', () => {
 describe('trigger actions', () => {
   const over = (action: string) => policy({ action_limits: { max_transaction_sats: 100 }, escalation_triggers: [{ condition: 'SpendingExceedsLimit', action }] });
   it('NotifySponsor lets the call through and tells the sponsor', () => {
-    expect(evaluate(over('NotifySponsor'), spend(500), facts())).toMatchObject({ outcome: 'allow', notify: [expect.objectContaining({ rule: 'escalation_triggers.SpendingExceedsLimit→NotifySponsor' })] });
+    expect(evaluate(over('NotifySponsor'), spend(500), facts())).toMatchObject({
+      outcome: 'allow',
+      notify: [expect.objectContaining({ rule: 'escalation_triggers.SpendingExceedsLimit→NotifySponsor' })],
+    });
   });
   it('RequireApproval escalates', () => {
     expect(evaluate(over('RequireApproval'), spend(500), facts())).toMatchObject({ outcome: 'escalate' });
@@ -70,8 +77,7 @@ describe('trigger actions', () => {
 });
 
 describe('trigger conditions', () => {
-  const on = (condition: string, extra: Record<string, unknown> = {}) =>
-    policy({ escalation_triggers: [{ condition, action: 'RequireApproval', ...extra }] });
+  const on = (condition: string, extra: Record<string, unknown> = {}) => policy({ escalation_triggers: [{ condition, action: 'RequireApproval', ...extra }] });
 
   it('NewCounterparty: only a first payment to someone', () => {
     expect(evaluate(on('NewCounterparty'), spend(1), facts({ newCounterparties: ['ag_payee'] })).outcome).toBe('escalate');
@@ -81,7 +87,9 @@ describe('trigger conditions', () => {
   it('LowReputationCounterparty: below min_reputation (default 0.5), unknown does not count', () => {
     expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.3 }] })).outcome).toBe('escalate');
     expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.6 }] })).outcome).toBe('allow');
-    expect(evaluate(on('LowReputationCounterparty', { min_reputation: 0.8 }), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.6 }] })).outcome).toBe('escalate');
+    expect(evaluate(on('LowReputationCounterparty', { min_reputation: 0.8 }), spend(1), facts({ counterpartyReputations: [{ id: 'ag_payee', reputation: 0.6 }] })).outcome).toBe(
+      'escalate',
+    );
     expect(evaluate(on('LowReputationCounterparty'), spend(1), facts({ counterpartyReputations: [] })).outcome).toBe('allow');
   });
 
@@ -103,7 +111,11 @@ describe('trigger conditions', () => {
     });
     const budget = p.budgets[0]!;
     const crossing = evaluate(p, spend(100), facts({ budgets: [{ budget, spentMsats: 750_000, alerted: false }] }));
-    expect(crossing).toMatchObject({ outcome: 'allow', budgetAlerts: ['Monthly'], notify: [expect.objectContaining({ rule: 'escalation_triggers.BudgetThresholdReached→NotifySponsor' })] });
+    expect(crossing).toMatchObject({
+      outcome: 'allow',
+      budgetAlerts: ['Monthly'],
+      notify: [expect.objectContaining({ rule: 'escalation_triggers.BudgetThresholdReached→NotifySponsor' })],
+    });
     expect(crossing.warnings[0]).toMatch(/850 sats of the 1,000 sats monthly budget/);
     const again = evaluate(p, spend(10), facts({ budgets: [{ budget, spentMsats: 850_000, alerted: true }] }));
     expect(again).toMatchObject({ outcome: 'allow', budgetAlerts: [], notify: [] });

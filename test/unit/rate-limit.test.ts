@@ -11,7 +11,13 @@ afterEach(() => new Promise<void>((done) => (server ? server.close(() => done())
 
 async function limitedServer(clock: { ms: number }) {
   const app = express();
-  app.use(rateLimit(callLimiter(1, () => clock.ms), (req) => req.header('x-caller'), { costOf: (req) => Number(req.header('x-calls') ?? 1) }));
+  app.use(
+    rateLimit(
+      callLimiter(1, () => clock.ms),
+      (req) => req.header('x-caller'),
+      { costOf: (req) => Number(req.header('x-calls') ?? 1) },
+    ),
+  );
   app.get('/', (_req, res) => res.json({ ok: true }));
   server = app.listen(0, '127.0.0.1');
   await new Promise((ready) => server!.once('listening', ready));

@@ -1,7 +1,6 @@
 // The redaction module: each rule catches a realistic example, ordinary data that looks
 // technical (hashes, npubs, UUIDs, versions, dates, integers) is left alone, redacted
 // text holds nothing a second scan would find, and hostile input cannot stall the scan.
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { nip19 } from 'nostr-tools';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +26,10 @@ const EXAMPLES: [rule: string, text: string][] = [
   ['bearer-token', 'Authorization: Bearer 9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c'],
   ['basic-auth', 'Authorization: Basic YWxpY2U6aHVudGVyMg=='],
   ['nostr-secret-key', 'nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5'],
-  ['wallet-connect-secret', 'nostr+walletconnect://b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0ef42ab558e9d4?relay=wss%3A%2F%2Frelay.example&secret=71a8c14c1407c113601079c4302dab36460f0ccd0ad506f1f2dc73b5100e4f3c'],
+  [
+    'wallet-connect-secret',
+    'nostr+walletconnect://b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0ef42ab558e9d4?relay=wss%3A%2F%2Frelay.example&secret=71a8c14c1407c113601079c4302dab36460f0ccd0ad506f1f2dc73b5100e4f3c',
+  ],
   ['wallet-connect-secret', 'NWC_URL=nostr+walletconnect:b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0ef42ab558e9d4?relay=wss://relay.example&secret=71a8c14c1407c113'],
   ['url-credentials', 'postgres://admin:hunter2pass@db.internal:5432/app'],
   ['url-credentials', 'REDIS_URL=redis://:s3cretpass@cache:6379'],
@@ -143,7 +145,12 @@ describe('redaction', () => {
     });
 
     it('redacts a copy, keys and values, and the copy scans clean', () => {
-      const original = { 'jane@example.com': 'home /home/jane/notes', 'joe@example.com': 1, password: 'letmein', list: ['ok', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'] };
+      const original = {
+        'jane@example.com': 'home /home/jane/notes',
+        'joe@example.com': 1,
+        password: 'letmein',
+        list: ['ok', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'],
+      };
       const { value, findings } = redactValue(original);
       expect(value).toEqual({
         '[REDACTED:email]': 'home [REDACTED:home-path]',

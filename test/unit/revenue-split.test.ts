@@ -14,7 +14,7 @@ describe('revenue split (SEED-RULES "Revenue split")', () => {
     expect(splitRevenue(1000, DEFAULT_SPLIT, { referrer: false, compute: true })).toEqual({ creator_sats: 650, compute_sats: 250, platform_sats: 100, referrer_sats: 0 });
   });
 
-  it("gives the creator the compute share when no compute provider ran the skill", () => {
+  it('gives the creator the compute share when no compute provider ran the skill', () => {
     expect(splitRevenue(1000, DEFAULT_SPLIT, { referrer: true, compute: false })).toEqual({ creator_sats: 850, compute_sats: 0, platform_sats: 100, referrer_sats: 50 });
     expect(splitRevenue(1000, DEFAULT_SPLIT, { referrer: false, compute: false })).toEqual({ creator_sats: 900, compute_sats: 0, platform_sats: 100, referrer_sats: 0 });
   });
@@ -70,12 +70,10 @@ describe('custom split schema', () => {
 });
 
 // Four whole percentages summing to 100: three cut points in 0..100.
-const validSplit: fc.Arbitrary<RevenueSplit> = fc
-  .tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }))
-  .map((cuts) => {
-    const [a, b, c] = [...cuts].sort((x, y) => x - y) as [number, number, number];
-    return { creator_pct: a, compute_pct: b - a, platform_pct: c - b, referrer_pct: 100 - c };
-  });
+const validSplit: fc.Arbitrary<RevenueSplit> = fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })).map((cuts) => {
+  const [a, b, c] = [...cuts].sort((x, y) => x - y) as [number, number, number];
+  return { creator_pct: a, compute_pct: b - a, platform_pct: c - b, referrer_pct: 100 - c };
+});
 
 describe('revenue split properties', () => {
   it('pays whole non-negative parts that sum exactly to the total, each non-creator part floor(total · pct / 100) when its party exists', () => {

@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MarketError } from '../../src/core/errors.js';
-import {
-  defaultSkillDirs,
-  discoverLocalSkills,
-  parseSkillMd,
-  readSkillFolder,
-  skillContentHash,
-  validateSkillName,
-} from '../../src/domain/skills/skill-md.js';
+import { defaultSkillDirs, discoverLocalSkills, parseSkillMd, readSkillFolder, skillContentHash, validateSkillName } from '../../src/domain/skills/skill-md.js';
 
 const temporary: string[] = [];
 afterEach(() => {
@@ -97,7 +90,10 @@ describe('skill content hash', () => {
 
   it('cannot confuse where one file ends and the next begins', () => {
     const one = skillContentHash([{ path: 'a', content: 'b\0c' }]);
-    const two = skillContentHash([{ path: 'a', content: 'b' }, { path: 'c', content: '' }]);
+    const two = skillContentHash([
+      { path: 'a', content: 'b' },
+      { path: 'c', content: '' },
+    ]);
     expect(one).not.toBe(two);
     expect(skillContentHash([{ path: 'ab', content: 'c' }])).not.toBe(skillContentHash([{ path: 'a', content: 'bc' }]));
   });

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MarketError } from '../../src/core/errors.js';
-import {
-  installCostSats,
-  isMetered,
-  MAX_COST_SATS,
-  pricingSchema,
-  referencePriceSats,
-  usageCostSats,
-  type Pricing,
-} from '../../src/domain/skills/pricing.js';
+import { installCostSats, isMetered, MAX_COST_SATS, pricingSchema, referencePriceSats, usageCostSats, type Pricing } from '../../src/domain/skills/pricing.js';
 
 const usage = (calls: number, inputTokens: number, outputTokens: number) => ({ calls, inputTokens, outputTokens });
 

@@ -51,6 +51,8 @@ describe('skill status workflow (SEED-RULES)', () => {
 
   it('speaks to the reader', () => {
     expect(conflictOf('Draft', 'Published').message).toBe('A skill version cannot go from Draft to Published: from Draft the next status can only be PendingReview.');
-    expect(conflictOf('Rejected', 'PendingReview').message).toBe('A skill version cannot go from Rejected to PendingReview: Rejected is a final status; publish a new version instead.');
+    expect(conflictOf('Rejected', 'PendingReview').message).toBe(
+      'A skill version cannot go from Rejected to PendingReview: Rejected is a final status; publish a new version instead.',
+    );
   });
 });

@@ -59,7 +59,13 @@ describe('spend per day', () => {
     clock.advance(2 * DAY);
     createHold(ctx.db, clock, { debitAccountId: agentAccountId(payer.id), creditAccountId: ESCROW.id, amountMsats: 200_000, entryType: 'Escrow' });
     sendPayment(ctx.db, clock, { fromAgentId: payer.id, toAgentId: payee.id, amountMsats: 50_000 });
-    postTransfer(ctx.db, clock, { debitAccountId: agentAccountId(payer.id), creditAccountId: agentAccountId(payee.id), amountMsats: 40_000, entryType: 'Refund', reference: 'dp_x' });
+    postTransfer(ctx.db, clock, {
+      debitAccountId: agentAccountId(payer.id),
+      creditAccountId: agentAccountId(payee.id),
+      amountMsats: 40_000,
+      entryType: 'Refund',
+      reference: 'dp_x',
+    });
     clock.advance(DAY);
 
     const days = dailySpend(ctx.db, clock, payer.id, 5);

@@ -50,16 +50,35 @@ describe('the contribution request', () => {
   });
 });
 
-describe('the marketplace\'s answer', () => {
+describe("the marketplace's answer", () => {
   it('reads an accepted contribution with its receipt and a refused one with its reason', () => {
     const accepted = contributionAnswerSchema.parse({
-      contribution_id: 'bs_1', bounty_id: 'bty_1', status: 'Accepted', quality_score: 0.746, reward_sats: 461, fee_sats: 23, received_sats: 438, trajectory_hash: 'h',
-      verification: { passed: true, checks: [{ name: 'secrets', passed: true, detail: 'No secret found.' }] }, rejection_reason: null, receipt: { id: 'e'.repeat(64), kind: 30078, tags: [] },
+      contribution_id: 'bs_1',
+      bounty_id: 'bty_1',
+      status: 'Accepted',
+      quality_score: 0.746,
+      reward_sats: 461,
+      fee_sats: 23,
+      received_sats: 438,
+      trajectory_hash: 'h',
+      verification: { passed: true, checks: [{ name: 'secrets', passed: true, detail: 'No secret found.' }] },
+      rejection_reason: null,
+      receipt: { id: 'e'.repeat(64), kind: 30078, tags: [] },
     });
     expect([isPaidStatus(accepted.status), accepted.received_sats, accepted.receipt?.id, rejectionReason(accepted)]).toEqual([true, 438, 'e'.repeat(64), null]);
     const refused = contributionAnswerSchema.parse({
-      contribution_id: 'bs_2', status: 'Rejected', quality_score: 0.746, reward_sats: 0,
-      verification: { passed: false, checks: [{ name: 'hash', passed: false, detail: 'wrong hash' }, { name: 'duplicates', passed: false, detail: 'This session was contributed to this bounty already.' }] }, receipt: null,
+      contribution_id: 'bs_2',
+      status: 'Rejected',
+      quality_score: 0.746,
+      reward_sats: 0,
+      verification: {
+        passed: false,
+        checks: [
+          { name: 'hash', passed: false, detail: 'wrong hash' },
+          { name: 'duplicates', passed: false, detail: 'This session was contributed to this bounty already.' },
+        ],
+      },
+      receipt: null,
     });
     expect([isRefusedStatus(refused.status), rejectionReason(refused)]).toEqual([true, 'This session was contributed to this bounty already.']);
   });

@@ -3,10 +3,33 @@ import { describe, expect, it } from 'vitest';
 import { rewardSats, scoreTrajectory, TOKEN_ALLOWANCE } from '../../src/domain/trajectories/quality.js';
 import { TRAJECTORY_FORMAT, type Step, type Trajectory } from '../../src/domain/trajectories/trajectory.js';
 
-const bash = (command: string, exit: number | null, output = 'ok'): Step => ({ kind: 'tool_call', id: `t${Math.random()}`, name: 'Bash', input: JSON.stringify({ command }), output, is_error: exit === null ? null : exit !== 0, exit_code: exit, at: null });
+const bash = (command: string, exit: number | null, output = 'ok'): Step => ({
+  kind: 'tool_call',
+  id: `t${Math.random()}`,
+  name: 'Bash',
+  input: JSON.stringify({ command }),
+  output,
+  is_error: exit === null ? null : exit !== 0,
+  exit_code: exit,
+  at: null,
+});
 
 function trajectory(over: Partial<Trajectory> = {}): Trajectory {
-  return { format: TRAJECTORY_FORMAT, session_id: 's1', source: 'claude', task: 'Fix the parser', cwd: '.', started_at: null, ended_at: null, initial_commit: null, final_commit: null, tokens: { input: 0, output: 0 }, steps: [], subagents: {}, ...over };
+  return {
+    format: TRAJECTORY_FORMAT,
+    session_id: 's1',
+    source: 'claude',
+    task: 'Fix the parser',
+    cwd: '.',
+    started_at: null,
+    ended_at: null,
+    initial_commit: null,
+    final_commit: null,
+    tokens: { input: 0, output: 0 },
+    steps: [],
+    subagents: {},
+    ...over,
+  };
 }
 
 describe('trajectory quality and reward', () => {
@@ -19,12 +42,15 @@ describe('trajectory quality and reward', () => {
     ];
     const s = scoreTrajectory(trajectory({ initial_commit: 'a'.repeat(40), final_commit: 'b'.repeat(40), tokens: { input: 30_000, output: 10_000 }, steps }));
     expect(s).toMatchObject({ tool_calls: 30, tokens: 40_000, tests_passed: true, git_commit_correlation: 1, complexity: 0.9, reward_signal: 1, quality_score: 0.97 });
-    expect(s.tests.map((t) => [t.command, t.passed])).toEqual([['npm test', false], ['npx vitest run', true]]);
+    expect(s.tests.map((t) => [t.command, t.passed])).toEqual([
+      ['npm test', false],
+      ['npx vitest run', true],
+    ]);
     // base 100 + 10·40 + 5·30 = 650; × (1 + 0.47/0.5) = 1.94 → 1,261; + 200 for the passing tests.
     expect(s.estimated_reward_sats).toBe(1_461);
   });
 
-  it('pays nothing below the threshold, and the threshold is the settings\' own', () => {
+  it("pays nothing below the threshold, and the threshold is the settings' own", () => {
     const s = scoreTrajectory(trajectory({ initial_commit: 'a'.repeat(40) }));
     expect(s.quality_score).toBe(0.2);
     expect(s.estimated_reward_sats).toBe(0);

@@ -35,7 +35,12 @@ describe('Claude Code sessions', () => {
     expect(t.task).toMatch(/^Fix the failing parser test/);
 
     const calls = t.steps.filter((s) => s.kind === 'tool_call');
-    expect(calls.map((c) => [c.name, c.exit_code, c.is_error])).toEqual([['Bash', 1, true], ['Edit', null, false], ['Task', null, false], ['Bash', null, false]]);
+    expect(calls.map((c) => [c.name, c.exit_code, c.is_error])).toEqual([
+      ['Bash', 1, true],
+      ['Edit', null, false],
+      ['Task', null, false],
+      ['Bash', null, false],
+    ]);
     expect(calls[2]).toMatchObject({ subagent: fx.expected.subagent, output: 'Only src/cli.ts calls parse().' });
     expect(JSON.parse(calls[0]!.input)).toEqual({ command: 'npm test', description: 'Run the tests' });
     expect(t.steps.filter((s) => s.kind === 'thinking')).toHaveLength(1);
@@ -45,7 +50,11 @@ describe('Claude Code sessions', () => {
     expect(t.subagents.a7f3e2!.filter((s) => s.kind === 'tool_call')).toMatchObject([{ name: 'Grep', output: 'src/cli.ts:3' }]);
 
     const score = scoreTrajectory(t);
-    expect({ messages: score.messages, tool_calls: score.tool_calls, tests_passed: score.tests_passed }).toEqual({ messages: fx.expected.messages, tool_calls: fx.expected.tool_calls, tests_passed: true });
+    expect({ messages: score.messages, tool_calls: score.tool_calls, tests_passed: score.tests_passed }).toEqual({
+      messages: fx.expected.messages,
+      tool_calls: fx.expected.tool_calls,
+      tests_passed: true,
+    });
     expect(score.tests.map((r) => r.passed)).toEqual([false, true]);
   });
 
@@ -92,7 +101,9 @@ describe('Claude Code sessions', () => {
     const root = temp();
     const fx = writeClaudeSession(path.join(root, 'projects'), { sessionId: 'recent', cwd: '/w', startAt: T0 });
     utimesSync(fx.file, new Date(T0), new Date(T0));
-    expect((await readOnly({ claudeDir: path.join(root, 'projects') })).found.notes.join('\n')).toMatch(/Only Claude Code sessions from the last 30 days were found.*cleanupPeriodDays/);
+    expect((await readOnly({ claudeDir: path.join(root, 'projects') })).found.notes.join('\n')).toMatch(
+      /Only Claude Code sessions from the last 30 days were found.*cleanupPeriodDays/,
+    );
     writeFileSync(path.join(root, 'settings.json'), JSON.stringify({ cleanupPeriodDays: 365 }));
     expect((await readOnly({ claudeDir: path.join(root, 'projects') })).found.notes).toEqual([]);
   });
@@ -129,7 +140,10 @@ describe('Codex sessions', () => {
     expect((await readOnly({ codexDir: path.join(root, 'sessions') })).found.notes).toEqual([`No Codex sessions in ${path.join(root, 'sessions')}.`]);
     mkdirSync(path.join(root, 'archived_sessions'));
     const id = '0199a1b2-c3d4-7e5f-8a9b-000000000001';
-    writeFileSync(path.join(root, 'archived_sessions', `rollout-2026-01-02T03-04-05-${id}.jsonl`), jsonl([{ timestamp: new Date(T0).toISOString(), type: 'session_meta', payload: { id, cwd: '/w' } }]));
+    writeFileSync(
+      path.join(root, 'archived_sessions', `rollout-2026-01-02T03-04-05-${id}.jsonl`),
+      jsonl([{ timestamp: new Date(T0).toISOString(), type: 'session_meta', payload: { id, cwd: '/w' } }]),
+    );
     expect((await readOnly({ codexDir: path.join(root, 'sessions') })).reads.map((r) => r.trajectory.session_id)).toEqual([id]);
   });
 });

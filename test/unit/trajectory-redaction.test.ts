@@ -11,9 +11,33 @@ import { TRAJECTORY_FORMAT, trajectorySchema, type Step, type Trajectory } from 
 const CTX: RedactionContext = { home: '/home/ana', repoRoot: '/home/ana/projects/app', userName: 'ana', hostName: 'ana-thinkpad.local' };
 
 function trajectory(steps: Step[], over: Partial<Trajectory> = {}): Trajectory {
-  return { format: TRAJECTORY_FORMAT, session_id: 's1', source: 'claude', task: null, cwd: '/home/ana/projects/app', started_at: null, ended_at: null, initial_commit: null, final_commit: null, tokens: { input: 1, output: 1 }, steps, subagents: {}, ...over };
+  return {
+    format: TRAJECTORY_FORMAT,
+    session_id: 's1',
+    source: 'claude',
+    task: null,
+    cwd: '/home/ana/projects/app',
+    started_at: null,
+    ended_at: null,
+    initial_commit: null,
+    final_commit: null,
+    tokens: { input: 1, output: 1 },
+    steps,
+    subagents: {},
+    ...over,
+  };
 }
-const call = (input: unknown, output: string | null = null, id = 'toolu_1'): Step => ({ kind: 'tool_call', id, name: 'Bash', input: typeof input === 'string' ? input : JSON.stringify(input), output, is_error: false, exit_code: 0, at: null, subagent: null });
+const call = (input: unknown, output: string | null = null, id = 'toolu_1'): Step => ({
+  kind: 'tool_call',
+  id,
+  name: 'Bash',
+  input: typeof input === 'string' ? input : JSON.stringify(input),
+  output,
+  is_error: false,
+  exit_code: 0,
+  at: null,
+  subagent: null,
+});
 
 /** Every string the receiving side scans, and the rest. */
 function strings(t: Trajectory): string[] {
@@ -41,7 +65,15 @@ const SECRETS = [
   'nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5',
   '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',
 ];
-const PII = ['ana.lopez@example.org', 'bob@corp.example.com', '+1 415 555 2671', '(415) 555-2671', '/home/bob/.aws/credentials', '/Users/carol/Desktop/keys.txt', 'C:\\Users\\dave\\secrets.txt'];
+const PII = [
+  'ana.lopez@example.org',
+  'bob@corp.example.com',
+  '+1 415 555 2671',
+  '(415) 555-2671',
+  '/home/bob/.aws/credentials',
+  '/Users/carol/Desktop/keys.txt',
+  'C:\\Users\\dave\\secrets.txt',
+];
 
 describe('redacting a trajectory', () => {
   it('makes paths relative, replaces names and every planted value with markers, keeps inputs JSON, counts per rule', () => {
@@ -49,7 +81,10 @@ describe('redacting a trajectory', () => {
       [
         { kind: 'message', role: 'user', text: `Fix /home/ana/projects/app/src/parser.ts; key ${SECRETS[0]}; mail ana.lopez@example.org`, at: null },
         { kind: 'thinking', text: 'Ana said to call +1 415 555 2671 and read /home/bob/.ssh/id_rsa and ~/notes', at: null },
-        call({ command: `cd /home/ana/projects/app && AWS_ACCESS_KEY_ID=${SECRETS[1]} npm test`, password: 'hunter2x!' }, `ok on ana-thinkpad.local in /home/ana/projects/app/\nsee /home/ana/.config/app.json`),
+        call(
+          { command: `cd /home/ana/projects/app && AWS_ACCESS_KEY_ID=${SECRETS[1]} npm test`, password: 'hunter2x!' },
+          `ok on ana-thinkpad.local in /home/ana/projects/app/\nsee /home/ana/.config/app.json`,
+        ),
         call('not json: token ghp_16C7e42F292c6912E7710c838347Ae178B4a'),
         { kind: 'other', type: 'file-history-snapshot', at: null },
       ],
@@ -58,7 +93,8 @@ describe('redacting a trajectory', () => {
     const { trajectory: r, redactions } = redactTrajectory(t, CTX);
     expect(trajectorySchema.parse(r)).toEqual(r);
     const all = JSON.stringify(r);
-    for (const planted of [SECRETS[0], SECRETS[1], SECRETS[2], 'ana.lopez@example.org', '415 555 2671', '/home/bob', '/home/ana', 'hunter2x!', 'thinkpad']) expect(all).not.toContain(planted);
+    for (const planted of [SECRETS[0], SECRETS[1], SECRETS[2], 'ana.lopez@example.org', '415 555 2671', '/home/bob', '/home/ana', 'hunter2x!', 'thinkpad'])
+      expect(all).not.toContain(planted);
     expect(all).not.toMatch(/\bana\b/i);
     expect(r.cwd).toBe('.');
     expect(r.task).toBe('Fix src/parser.ts; key [REDACTED:anthropic-key]');
@@ -95,7 +131,7 @@ describe('redacting a trajectory', () => {
       fc.constantFrom(...SECRETS, ...PII),
       fc.constantFrom('/home/ana/projects/app', '/home/ana/projects/app/src/a.ts', '/home/ana/.netrc', 'ana', 'Ana', 'ana-thinkpad', 'ana-thinkpad.local', '~/x', './y'),
       fc.string({ maxLength: 12 }),
-      fc.stringMatching(/^[A-Za-z0-9_=:"'\/ .@-]{0,16}$/),
+      fc.stringMatching(/^[A-Za-z0-9_=:"'/ .@-]{0,16}$/),
     );
     const text = fc.tuple(fc.array(piece, { maxLength: 8 }), fc.constantFrom('', ' ', '\n', '=', ':', '"', '/', '@', ',')).map(([parts, sep]) => parts.join(sep));
     const key = fc.oneof(fc.constantFrom('password', 'api_key', 'GITHUB_TOKEN', 'client_secret', 'command', 'file_path', 'ana'), text);
@@ -134,7 +170,7 @@ function isJson(s: string): boolean {
 }
 
 describe('the scan budget of a whole session', () => {
-  it('allows more than one call\'s samples, and the defaults stay as they were', () => {
+  it("allows more than one call's samples, and the defaults stay as they were", () => {
     expect(new ScanBudget().phoneCandidatesLeft).toBe(MAX_PHONE_CANDIDATES);
     expect(LOCAL_PHONE_CANDIDATES).toBeGreaterThan(MAX_PHONE_CANDIDATES);
     // Some 15,000 number-like candidates: more than the default reads, far fewer than a session's budget.

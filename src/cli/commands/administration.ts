@@ -44,7 +44,11 @@ export const administrationCommands = [
     flags: { name: { type: 'string', value: 'N', summary: "the sponsor's name", required: true } },
     run({ ctx, flags }) {
       const sponsor = createSponsor(ctx.db, ctx.clock, { name: flags.name });
-      out(flags, { id: sponsor.id, token: sponsor.token, npub: sponsor.npub }, `Sponsor ${sponsor.id} (${sponsor.name}, ${sponsor.npub})\n  token: ${sponsor.token}\nShown once; stored only as a hash.`);
+      out(
+        flags,
+        { id: sponsor.id, token: sponsor.token, npub: sponsor.npub },
+        `Sponsor ${sponsor.id} (${sponsor.name}, ${sponsor.npub})\n  token: ${sponsor.token}\nShown once; stored only as a hash.`,
+      );
       return 0;
     },
   }),
@@ -63,7 +67,8 @@ export const administrationCommands = [
       out(
         flags,
         { id: agent.id, token: agent.token, npub: agent.npub },
-        `Agent ${agent.id} (${agent.name}, ${agent.npub})\n  token: ${agent.token}\nShown once; stored only as a hash.\n\n` + renderClientConfigs(connectionInfo(ctx.config, agent.token)),
+        `Agent ${agent.id} (${agent.name}, ${agent.npub})\n  token: ${agent.token}\nShown once; stored only as a hash.\n\n` +
+          renderClientConfigs(connectionInfo(ctx.config, agent.token)),
       );
       return 0;
     },
@@ -71,7 +76,7 @@ export const administrationCommands = [
   defineCommand({
     name: 'agents list',
     section: 'Administration',
-    summary: 'every agent (or one sponsor\'s): sponsor, status, balance',
+    summary: "every agent (or one sponsor's): sponsor, status, balance",
     flags: { sponsor: { type: 'string', value: 'ID', summary: "only this sponsor's agents" } },
     run({ ctx, flags }) {
       const items = agentRoster(ctx.db, ctx.clock, flags.sponsor ?? null);
@@ -82,7 +87,9 @@ export const administrationCommands = [
           ? flags.sponsor
             ? `${flags.sponsor} has no agents.`
             : 'No agents.'
-          : items.map((a) => `${a.agent_id}  ${a.status.padEnd(10)}  ${`${a.balance_sats.toLocaleString('en-US')} sats`.padStart(16)}  ${a.sponsor_id}  ${visible(a.name)}`).join('\n'),
+          : items
+              .map((a) => `${a.agent_id}  ${a.status.padEnd(10)}  ${`${a.balance_sats.toLocaleString('en-US')} sats`.padStart(16)}  ${a.sponsor_id}  ${visible(a.name)}`)
+              .join('\n'),
       );
       return 0;
     },
@@ -98,7 +105,9 @@ export const administrationCommands = [
         { items },
         items.length === 0
           ? 'No sponsors.'
-          : items.map((s) => `${s.sponsor_id}  ${`${s.agent_count} agent(s)`.padEnd(11)}  ${`${s.agents_balance_sats.toLocaleString('en-US')} sats`.padStart(16)}  ${visible(s.name)}`).join('\n'),
+          : items
+              .map((s) => `${s.sponsor_id}  ${`${s.agent_count} agent(s)`.padEnd(11)}  ${`${s.agents_balance_sats.toLocaleString('en-US')} sats`.padStart(16)}  ${visible(s.name)}`)
+              .join('\n'),
       );
       return 0;
     },
@@ -185,7 +194,11 @@ export const administrationCommands = [
       try {
         const report = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: Boolean(flags.fix) });
         const lines = report.differences.map((d) => `- [${d.kind}]${d.fixed ? ' (fixed)' : ''} ${d.detail}`);
-        out(flags, { ...report }, report.differences.length === 0 ? `Wallet and ledger agree (${report.checked} wallet transactions).` : `${report.differences.length} difference(s):\n${lines.join('\n')}`);
+        out(
+          flags,
+          { ...report },
+          report.differences.length === 0 ? `Wallet and ledger agree (${report.checked} wallet transactions).` : `${report.differences.length} difference(s):\n${lines.join('\n')}`,
+        );
         return report.ok ? 0 : 1;
       } finally {
         ctx.rail.close();

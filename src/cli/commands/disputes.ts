@@ -50,7 +50,13 @@ export const disputeCommands = [
     },
     run({ ctx, flags }) {
       const items = listDisputeViews(ctx.db, flags.agent ?? null, flags.status);
-      out(flags, { items }, items.length === 0 ? 'No disputes.' : items.map((d) => `${d.dispute_id}  ${d.status.padEnd(11)}  ${d.subject.kind} ${d.subject.id}  ${d.amount_sats} sats  ${d.dispute_type}`).join('\n'));
+      out(
+        flags,
+        { items },
+        items.length === 0
+          ? 'No disputes.'
+          : items.map((d) => `${d.dispute_id}  ${d.status.padEnd(11)}  ${d.subject.kind} ${d.subject.id}  ${d.amount_sats} sats  ${d.dispute_type}`).join('\n'),
+      );
       return 0;
     },
   }),
@@ -82,7 +88,11 @@ export const disputeCommands = [
         refundSats: flags.sats === undefined ? undefined : Number(flags.sats),
         reason: flags.reason,
       });
-      out(flags, { ...view }, `Dispute ${view.dispute_id} resolved: ${view.resolution}, ${view.refund_sats} sats refunded${view.debt_sats ? `, ${view.debt_sats} sats owed` : ''}.`);
+      out(
+        flags,
+        { ...view },
+        `Dispute ${view.dispute_id} resolved: ${view.resolution}, ${view.refund_sats} sats refunded${view.debt_sats ? `, ${view.debt_sats} sats owed` : ''}.`,
+      );
       return 0;
     },
   }),

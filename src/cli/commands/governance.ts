@@ -80,7 +80,9 @@ export const governanceCommands = [
       out(
         flags,
         { ...page },
-        page.items.length === 0 ? 'No approvals.' : page.items.map((a) => `${a.approval_id}  ${a.status.padEnd(8)}  ${a.agent_id}  ${a.tool}  ${a.amount_sats} sats  ${a.reason}`).join('\n'),
+        page.items.length === 0
+          ? 'No approvals.'
+          : page.items.map((a) => `${a.approval_id}  ${a.status.padEnd(8)}  ${a.agent_id}  ${a.tool}  ${a.amount_sats} sats  ${a.reason}`).join('\n'),
       );
       return 0;
     },

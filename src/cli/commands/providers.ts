@@ -33,7 +33,12 @@ export const providerCommands = [
         { ...page },
         page.items.length === 0
           ? 'No providers.'
-          : page.items.map((p) => `${p.provider_id}  ${p.approved ? 'approved ' : 'waiting  '}  ${p.tier.padEnd(11)}  score ${p.score}  ${p.price_sats} sats  kinds ${p.kinds.join(',')}  ${p.name}`).join('\n'),
+          : page.items
+              .map(
+                (p) =>
+                  `${p.provider_id}  ${p.approved ? 'approved ' : 'waiting  '}  ${p.tier.padEnd(11)}  score ${p.score}  ${p.price_sats} sats  kinds ${p.kinds.join(',')}  ${p.name}`,
+              )
+              .join('\n'),
       );
       return 0;
     },

@@ -32,14 +32,12 @@ function consoleUrl(config: Config): string {
  * must keep from their agents. On the first start `init` has just printed that token.
  */
 function consoleNotice(config: Config, firstStart: boolean): string {
-  const where = firstStart
-    ? 'the sponsor token printed above'
-    : `your sponsor token (printed when the database was created; \`token rotate --sponsor ID\` issues a new one)`;
+  const where = firstStart ? 'the sponsor token printed above' : `your sponsor token (printed when the database was created; \`token rotate --sponsor ID\` issues a new one)`;
   return [
     `Sponsor console: ${consoleUrl(config)}`,
     `  Sign in there with ${where}. The sponsor token is yours, not your agents':`,
     '  with it you watch what each agent spends, approve or deny what waits for you, edit their',
-    '  policies and suspend them. Never put it in an agent\'s configuration; agents get agent tokens.',
+    "  policies and suspend them. Never put it in an agent's configuration; agents get agent tokens.",
     '',
   ].join('\n');
 }
@@ -132,7 +130,8 @@ async function bindHttp(ctx: AppContext): Promise<{ http: HttpServer; url: strin
     const details = { host, port };
     if (code === 'EADDRINUSE') throw new MarketError('CONFLICT', `Port ${port} on ${host} is in use (another agent-marketplace, or another program): ${otherPortHint()}.`, details);
     if (code === 'EACCES') throw new MarketError('FORBIDDEN', `Port ${port} on ${host} needs privileges this user lacks: ${otherPortHint()}.`, details);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new MarketError('INVALID_INPUT', `${host} is not an address of this machine: give another with --host H (or MARKETPLACE_HOST); the default is 127.0.0.1.`, details);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new MarketError('INVALID_INPUT', `${host} is not an address of this machine: give another with --host H (or MARKETPLACE_HOST); the default is 127.0.0.1.`, details);
     throw error;
   }
   const address = http.address();
@@ -162,17 +161,15 @@ function keepServing(ctx: AppContext, http: HttpServer, url: string): void {
 }
 
 const names = {
-  'sponsor-name': { type: 'string', value: 'N', summary: 'the first sponsor\'s name', default: 'Default sponsor' },
-  'agent-name': { type: 'string', value: 'N', summary: 'the first agent\'s name', default: 'First agent' },
+  'sponsor-name': { type: 'string', value: 'N', summary: "the first sponsor's name", default: 'Default sponsor' },
+  'agent-name': { type: 'string', value: 'N', summary: "the first agent's name", default: 'First agent' },
 } as const;
 
 export const servingCommands = [
   defineCommand({
     name: 'serve',
     section: 'Serving',
-    summary:
-      "MCP over stdio (the caller's token in MARKETPLACE_TOKEN); with --http,\n" +
-      'Streamable HTTP at /mcp, legacy SSE at /sse, /healthz (bearer tokens)',
+    summary: "MCP over stdio (the caller's token in MARKETPLACE_TOKEN); with --http,\n" + 'Streamable HTTP at /mcp, legacy SSE at /sse, /healthz (bearer tokens)',
     flags: { http: { type: 'boolean', summary: 'serve over HTTP instead of stdio' } },
     shared: ['serve', 'http', 'wallet'],
     async run({ ctx, flags }) {

@@ -52,7 +52,13 @@ export const skillCommands = [
     args: [slug],
     flags: {
       version,
-      decision: { type: 'string', value: 'approve|request-changes|reject', summary: 'approve publishes the version', choices: ['approve', 'request-changes', 'reject'], required: true },
+      decision: {
+        type: 'string',
+        value: 'approve|request-changes|reject',
+        summary: 'approve publishes the version',
+        choices: ['approve', 'request-changes', 'reject'],
+        required: true,
+      },
       reason: { type: 'string', value: 'R', summary: 'what the creator is told' },
     },
     run({ ctx, flags, args }) {

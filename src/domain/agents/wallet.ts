@@ -56,4 +56,3 @@ export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet 
 export function sponsorWallets(db: Db, clock: Clock, sponsorId: string): AgentWallet[] {
   return identity.listSponsorAgents(db, sponsorId).map((agent) => agentWallet(db, clock, agent.id));
 }
-

@@ -156,7 +156,10 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
     }
     requireOpen(b, clock);
     if (isTrajectoryFormat(b.requiredFormat)) {
-      throw new MarketError('INVALID_INPUT', `Bounty ${b.id} wants trajectories: contribute with marketplace_contribute_trajectory (or agent-marketplace trajectories contribute).`);
+      throw new MarketError(
+        'INVALID_INPUT',
+        `Bounty ${b.id} wants trajectories: contribute with marketplace_contribute_trajectory (or agent-marketplace trajectories contribute).`,
+      );
     }
     const req = requirementsOf(b);
     const pre = prechecked?.requirementsKey === requirementsKey(req) ? prechecked : precheckSubmission(input.samples, input.metadata, req);
@@ -287,7 +290,11 @@ function settleDue(db: Db, clock: Clock, b: BountyRow): void {
     if (latest.status !== 'Active') return;
     // Blocked since it submitted: the creator's sponsor did not consent to paying it.
     if (!dealsWith(db, b.creatorId, p.contributorId)) {
-      store.updateSubmission(db, p.id, ['Pending'], { status: 'Rejected', reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.", updatedAt: clock.now().toISOString() });
+      store.updateSubmission(db, p.id, ['Pending'], {
+        status: 'Rejected',
+        reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.",
+        updatedAt: clock.now().toISOString(),
+      });
       continue;
     }
     accept(db, clock, latest, p, p.sampleCount, 'Accepted automatically: not reviewed within the review window.');

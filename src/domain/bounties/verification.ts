@@ -169,7 +169,12 @@ function schemaCheck(samples: unknown[], req: Requirements): Check {
       if (failures.length < SHOWN) failures.push(`#${i}${e ? ` ${e.instancePath || '(root)'} ${e.message}` : ''}`);
     }),
   );
-  if (!finished) return { name: 'schema', passed: false, detail: `Checking the samples against the bounty's schema took longer than ${SCHEMA_CHECK_MS} ms; they cannot be verified against it.` };
+  if (!finished)
+    return {
+      name: 'schema',
+      passed: false,
+      detail: `Checking the samples against the bounty's schema took longer than ${SCHEMA_CHECK_MS} ms; they cannot be verified against it.`,
+    };
   return failed === 0
     ? { name: 'schema', passed: true, detail: 'Every sample matches the schema.' }
     : { name: 'schema', passed: false, detail: `${failed} samples do not match the schema: ${failures.join('; ')}${failed > SHOWN ? '; …' : ''}.` };
@@ -214,7 +219,10 @@ function indexesWhere(samples: unknown[], bad: (s: unknown) => boolean): number[
 }
 
 function list(indexes: number[]): string {
-  const shown = indexes.slice(0, SHOWN).map((i) => `#${i}`).join(', ');
+  const shown = indexes
+    .slice(0, SHOWN)
+    .map((i) => `#${i}`)
+    .join(', ');
   return indexes.length > SHOWN ? `${shown} and ${indexes.length - SHOWN} more` : shown;
 }
 

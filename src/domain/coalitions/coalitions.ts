@@ -105,7 +105,10 @@ export function leadCounterparties(db: Db, callerId: string, coalitionId: string
 }
 
 function joined(db: Db, id: string): string[] {
-  return store.members(db, id).filter((m) => m.status === 'joined').map((m) => m.agentId);
+  return store
+    .members(db, id)
+    .filter((m) => m.status === 'joined')
+    .map((m) => m.agentId);
 }
 
 function requireStatus(c: CoalitionRow, ...statuses: string[]): void {
@@ -130,7 +133,14 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
     const poolMsats = satsToMsats(input.poolSats ?? 0);
     const hold =
       poolMsats > 0
-        ? createHold(db, clock, { debitAccountId: agentAccountId(input.funderId), creditAccountId: ESCROW.id, amountMsats: poolMsats, entryType: 'Escrow', description: `Pool of coalition ${id}`, reference: id })
+        ? createHold(db, clock, {
+            debitAccountId: agentAccountId(input.funderId),
+            creditAccountId: ESCROW.id,
+            amountMsats: poolMsats,
+            entryType: 'Escrow',
+            description: `Pool of coalition ${id}`,
+            reference: id,
+          })
         : null;
     store.insertCoalition(db, {
       id,
@@ -303,9 +313,27 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
     const round = c.round + 1;
     const hold =
       poolMsats > 0
-        ? createHold(db, clock, { debitAccountId: agentAccountId(funderId), creditAccountId: ESCROW.id, amountMsats: poolMsats, entryType: 'Escrow', description: `Pool of coalition ${c.id}, task ${round}`, reference: c.id })
+        ? createHold(db, clock, {
+            debitAccountId: agentAccountId(funderId),
+            creditAccountId: ESCROW.id,
+            amountMsats: poolMsats,
+            entryType: 'Escrow',
+            description: `Pool of coalition ${c.id}, task ${round}`,
+            reference: c.id,
+          })
         : null;
-    if (!store.updateCoalition(db, c.id, 'Settled', { status: 'Active', round, taskDescription: input.taskDescription, poolMsats, holdId: hold?.id ?? null, result: null, aggregationError: null, updatedAt: now(clock) })) {
+    if (
+      !store.updateCoalition(db, c.id, 'Settled', {
+        status: 'Active',
+        round,
+        taskDescription: input.taskDescription,
+        poolMsats,
+        holdId: hold?.id ?? null,
+        result: null,
+        aggregationError: null,
+        updatedAt: now(clock),
+      })
+    ) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     insertSubtasks(db, clock, c.id, round, input.subtasks ?? []);
@@ -412,9 +440,13 @@ export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coali
     const allowed = input.reassign ? ['assigned', 'submitted'] : ['submitted'];
     if (!allowed.includes(s.status)) {
       const hint = s.status === 'assigned' ? ' It is with its assignee already; pass reassign: true to reopen it for another member.' : '';
-      throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}: only ${allowed.join(' or ')} subtasks can be sent back${input.reassign ? ' for reassignment' : ' to redo'}.${hint}`, {
-        status: s.status,
-      });
+      throw new MarketError(
+        'CONFLICT',
+        `Subtask ${s.key} is ${s.status}: only ${allowed.join(' or ')} subtasks can be sent back${input.reassign ? ' for reassignment' : ' to redo'}.${hint}`,
+        {
+          status: s.status,
+        },
+      );
     }
     const back = input.reassign ? { status: 'open', assigneeId: null } : { status: 'assigned' };
     store.updateSubtask(db, c.id, c.round, s.key, { ...back, result: null, returnReason: input.reason, updatedAt: now(clock) });
@@ -473,7 +505,12 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
     if (c.holdId) {
       postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
       const memberRows = payees(c, store.members(db, c.id), all);
-      if (byId !== c.funderId) requireFunderDealsWith(db, c, memberRows.map((m) => m.agentId));
+      if (byId !== c.funderId)
+        requireFunderDealsWith(
+          db,
+          c,
+          memberRows.map((m) => m.agentId),
+        );
       const shares = settleShares({
         poolMsats: c.poolMsats,
         structure: c.paymentStructure as PaymentStructure,
@@ -489,7 +526,14 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
         payouts.push({ agent_id: share.agentId, amount_sats: msatsToSats(share.amountMsats) });
         if (share.amountMsats === 0) continue;
         assertNamedPayee(db, agentAccountId(c.funderId), agentAccountId(share.agentId));
-        postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: agentAccountId(share.agentId), amountMsats: share.amountMsats, entryType: 'CoalitionSplit', description: `Share of coalition ${c.id}`, reference: c.id });
+        postTransfer(db, clock, {
+          debitAccountId: ESCROW.id,
+          creditAccountId: agentAccountId(share.agentId),
+          amountMsats: share.amountMsats,
+          entryType: 'CoalitionSplit',
+          description: `Share of coalition ${c.id}`,
+          reference: c.id,
+        });
       }
     }
     return { ...coalitionView(db, c.id, byId), payouts };

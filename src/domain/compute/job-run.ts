@@ -91,7 +91,10 @@ async function run(ports: JobPorts, jobId: string, signal: AbortSignal, o: RunOp
   const attempt: Attempting = { ports, link, job, key: requesterKey(ports, job.agentId) };
   try {
     const chain = jobChain(db, job);
-    const end = job.failoverPolicy === 'Broadcast' ? await broadcast(attempt, chain, signal, progress) : await walkChain(attempt, chain, signal, progress, o.sleep ?? ((ms) => delay(ms, signal)));
+    const end =
+      job.failoverPolicy === 'Broadcast'
+        ? await broadcast(attempt, chain, signal, progress)
+        : await walkChain(attempt, chain, signal, progress, o.sleep ?? ((ms) => delay(ms, signal)));
     if (end.ok) completeJob(db, clock, jobId, end.providerId, end.result);
     else failJob(db, clock, jobId, end.detail, end.cancelled ? 'cancelled' : 'failed');
     // Requests no longer wanted (a cancelled job's, a Broadcast's losers') are withdrawn.
@@ -180,11 +183,25 @@ async function broadcast(a: Attempting, chain: Provider[], signal: AbortSignal, 
   return { ok: false, detail: ended.stop?.detail ?? 'No provider returned a result.', cancelled: false };
 }
 
-function record(a: Attempting, provider: Provider, outcome: Attempt['outcome'], detail: string, requestId: string | undefined, more: Pick<Attempt, 'response_ms' | 'untrusted_provider_message'> = {}) {
-  noteAttempt(a.ports.db, a.ports.clock, a.job.id, { provider_id: provider.id, outcome, detail, ...(requestId === undefined ? {} : { request_id: requestId }), ...more });
+function record(
+  a: Attempting,
+  provider: Provider,
+  outcome: Attempt['outcome'],
+  detail: string,
+  requestId: string | undefined,
+  more: Pick<Attempt, 'response_ms' | 'untrusted_provider_message'> = {},
+) {
+  noteAttempt(a.ports.db, a.ports.clock, a.job.id, {
+    provider_id: provider.id,
+    outcome,
+    detail,
+    ...(requestId === undefined ? {} : { request_id: requestId }),
+    ...more,
+  });
 }
 
-const providerSaid = (f: Failure): Pick<Attempt, 'untrusted_provider_message'> => ('providerMessage' in f && f.providerMessage !== undefined ? { untrusted_provider_message: f.providerMessage } : {});
+const providerSaid = (f: Failure): Pick<Attempt, 'untrusted_provider_message'> =>
+  'providerMessage' in f && f.providerMessage !== undefined ? { untrusted_provider_message: f.providerMessage } : {};
 
 /** `requestId` is absent only when the attempt was stopped before its request was sent. */
 type AttemptOutcome = Outcome & { requestId: string | undefined };
@@ -200,6 +217,7 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
     let paying = false;
     let stopWhenPaid: Failure | null = null;
     // Set once the request is sent, below; answers cannot come before.
+    // eslint-disable-next-line prefer-const -- assigned below, after the closures that read it are made (a const would be in its dead zone if ask() answered at once)
     let asked: { requestId: string; stop(): void } | undefined;
     const finish = (outcome: Outcome) => {
       if (settled) return;
@@ -219,11 +237,11 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
     const pay = async (amount: ProviderAmount | undefined): Promise<boolean> => {
       const msats = amount?.msats ?? NaN;
       const bolt11 = amount?.bolt11;
-      if (!bolt11 || !Number.isSafeInteger(msats) || msats < 0) return finish({ ok: false, error: 'bad_result', detail: 'payment asked without a usable invoice' }), false;
-      if (msats > remainingMsats(db, job.id)) return finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false;
-      if (!o.lock.claim(provider.id)) return finish({ ok: false, error: 'superseded', detail: 'another provider was already paid for this job' }), false;
+      if (!bolt11 || !Number.isSafeInteger(msats) || msats < 0) return (finish({ ok: false, error: 'bad_result', detail: 'payment asked without a usable invoice' }), false);
+      if (msats > remainingMsats(db, job.id)) return (finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false);
+      if (!o.lock.claim(provider.id)) return (finish({ ok: false, error: 'superseded', detail: 'another provider was already paid for this job' }), false);
       // Another process sharing the database may have cancelled the job: its hold is gone, so nothing more is paid.
-      if (requireJob(db, job.id).status !== 'running') return finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false;
+      if (requireJob(db, job.id).status !== 'running') return (finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false);
       paying = true;
       let payment: ComputePaymentRow | null = null;
       try {
@@ -231,7 +249,12 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
         // Recorded before the wallet is asked: an answer lost from here on is settled from the wallet's record.
         payment = startComputePayment(db, clock, { jobId: job.id, providerId: provider.id, paymentHash: invoice.paymentHash, amountMsats: msats });
         o.progress(`Paying provider ${provider.id} ${Math.ceil(msats / 1000)} sats`);
-        const sent = await ports.rail.payInvoice({ bolt11, paymentHash: invoice.paymentHash, amountMsats: msats, maxFeeMsats: Math.max(0, remainingMsats(db, job.id)) });
+        const sent = await ports.rail.payInvoice({
+          bolt11,
+          paymentHash: invoice.paymentHash,
+          amountMsats: msats,
+          maxFeeMsats: Math.max(0, remainingMsats(db, job.id)),
+        });
         computePaymentPaid(db, clock, payment.id, sent.feeMsats);
         paid = true;
         paying = false;
@@ -240,7 +263,11 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
         paying = false;
         // A definite refusal is recorded as such; an unknown outcome stays sending, and the job's hold with it.
         if (payment && error instanceof RailError && error.outcome === 'failed') computePaymentFailed(db, clock, payment.id, error.message);
-        finish({ ok: false, error: 'payment_failed', detail: error instanceof RailError || isMarketError(error) ? (error as Error).message : 'payment failed' });
+        finish({
+          ok: false,
+          error: 'payment_failed',
+          detail: error instanceof RailError || isMarketError(error) ? (error as Error).message : 'payment failed',
+        });
         return false;
       }
     };
@@ -256,7 +283,16 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
       }
       if (m.status === 'error') {
         const said = m.text;
-        return finish(said ? { ok: false, error: 'offline', detail: "the provider reported an error (its words are in the attempt's untrusted_provider_message)", providerMessage: said } : { ok: false, error: 'offline', detail: 'the provider reported an error without a reason' });
+        return finish(
+          said
+            ? {
+                ok: false,
+                error: 'offline',
+                detail: "the provider reported an error (its words are in the attempt's untrusted_provider_message)",
+                providerMessage: said,
+              }
+            : { ok: false, error: 'offline', detail: 'the provider reported an error without a reason' },
+        );
       }
       if (m.status === 'payment-required' && !paid && !paying) {
         // Paid for work still to come: an abort or timeout that came meanwhile ends the attempt now.

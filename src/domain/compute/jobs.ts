@@ -43,21 +43,24 @@ function routable(db: Db, clock: Clock, agentId: string): RoutableProvider[] {
   const { policy } = currentPolicy(db, agentId);
   // An allow list names agents; a provider found on Nostr is refused only by being blocked.
   const dealtWith = (p: { id: string; agentId: string | null }) => !policy.counterparties.block.includes(p.id) && (p.agentId === null || !refusesCounterparty(policy, p.agentId));
-  return store.listProviders(db, { includeUnapproved: false }).filter(dealtWith).map((p) => {
-    const v = providerView(db, clock, p);
-    return {
-      id: p.id,
-      kinds: v.kinds,
-      reputation: v.score,
-      tier: v.tier,
-      priceMsats: p.priceMsats,
-      latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
-      regions: v.regions,
-      residency: v.data_residency,
-      jobsToday: store.jobsToday(db, p.id, today),
-      approved: p.approved,
-    };
-  });
+  return store
+    .listProviders(db, { includeUnapproved: false })
+    .filter(dealtWith)
+    .map((p) => {
+      const v = providerView(db, clock, p);
+      return {
+        id: p.id,
+        kinds: v.kinds,
+        reputation: v.score,
+        tier: v.tier,
+        priceMsats: p.priceMsats,
+        latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
+        regions: v.regions,
+        residency: v.data_residency,
+        jobsToday: store.jobsToday(db, p.id, today),
+        approved: p.approved,
+      };
+    });
 }
 
 /** The job's criteria with its sponsor's geo policy applied: the policy can only narrow them. */
@@ -66,7 +69,11 @@ function criteriaUnderPolicy(db: Db, input: JobInput): SelectionCriteria {
   const regions = boundByPolicy(input.criteria.regions, geo?.allowed_regions);
   const dataResidency = boundByPolicy(input.criteria.dataResidency, geo?.data_residency);
   if (regions === null || dataResidency === null) {
-    throw new MarketError('POLICY_DENIED', `Your sponsor's policy lets compute jobs run only in ${geo?.allowed_regions?.join(', ') ?? 'any region'} with data kept in ${geo?.data_residency?.join(', ') ?? 'any region'}; the regions you asked for are outside it.`, { rule: 'compute_geo' });
+    throw new MarketError(
+      'POLICY_DENIED',
+      `Your sponsor's policy lets compute jobs run only in ${geo?.allowed_regions?.join(', ') ?? 'any region'} with data kept in ${geo?.data_residency?.join(', ') ?? 'any region'}; the regions you asked for are outside it.`,
+      { rule: 'compute_geo' },
+    );
   }
   return { ...input.criteria, regions, dataResidency, kind: input.kind, maxPriceMsats: satsToMsats(input.maxPriceSats) };
 }
@@ -139,7 +146,8 @@ export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void 
   db.write(() => {
     const j = requireJob(db, id);
     store.updateJob(db, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
-    if (a.outcome === 'completed' || a.outcome === 'failed') store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
+    if (a.outcome === 'completed' || a.outcome === 'failed')
+      store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
   });
 }
 

@@ -22,7 +22,18 @@ export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; pr
     if (store.computePaymentByHash(db, o.paymentHash)) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
     if (o.amountMsats > remainingMsats(db, o.jobId)) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
     const now = clock.now().toISOString();
-    const row: ComputePaymentRow = { id: newId('cp'), jobId: o.jobId, providerId: o.providerId, paymentHash: o.paymentHash, amountMsats: o.amountMsats, feeMsats: null, status: 'sending', error: null, createdAt: now, updatedAt: now };
+    const row: ComputePaymentRow = {
+      id: newId('cp'),
+      jobId: o.jobId,
+      providerId: o.providerId,
+      paymentHash: o.paymentHash,
+      amountMsats: o.amountMsats,
+      feeMsats: null,
+      status: 'sending',
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     store.insertComputePayment(db, row);
     return row;
   });

@@ -125,7 +125,11 @@ export function providerView(db: Db, clock: Clock, p: ProviderRow) {
 export type ProviderView = ReturnType<typeof providerView>;
 
 /** Providers best first (score), filtered; an offset cursor (the order is computed, not stored). */
-export function listProviderViews(db: Db, clock: Clock, f: { kind?: number; region?: string; minReputation?: number; includeUnapproved?: boolean; limit: number; cursor?: string }) {
+export function listProviderViews(
+  db: Db,
+  clock: Clock,
+  f: { kind?: number; region?: string; minReputation?: number; includeUnapproved?: boolean; limit: number; cursor?: string },
+) {
   const offset = f.cursor ? (decodeCursor(f.cursor, { offset: 'number' }).offset as number) : 0;
   const views = store
     .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false })
@@ -177,8 +181,8 @@ export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o
         failed: 0,
         responseMsTotal: 0,
         uptimePct: 100,
-      uptimeChecks: 0,
-      uptimeSeen: 0,
+        uptimeChecks: 0,
+        uptimeSeen: 0,
         lastCompletedAt: null,
         createdAt: now,
       });

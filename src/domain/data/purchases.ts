@@ -165,7 +165,12 @@ export function getPurchase(db: Db, clock: Clock, agentId: string, id: string) {
 export function listPurchasesPage(db: Db, agentId: string, q: { role?: 'buyer' | 'seller'; status?: string; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
   const rows = store.listPurchases(db, agentId, q.role ?? 'either', q.status, beforeId, q.limit + 1);
-  return toPage(rows, q.limit, (p) => purchaseSummary(p), (p) => encodeCursor({ id: p.id }));
+  return toPage(
+    rows,
+    q.limit,
+    (p) => purchaseSummary(p),
+    (p) => encodeCursor({ id: p.id }),
+  );
 }
 
 function purchaseSummary(p: PurchaseRow) {
@@ -203,9 +208,7 @@ export function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: str
   const location = access ? requireListing(db, p.listingId).location : null;
   return {
     ...purchaseSummary(p),
-    access_grant: access
-      ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil)
-      : null,
+    access_grant: access ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil) : null,
   };
 }
 

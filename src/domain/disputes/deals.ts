@@ -60,7 +60,8 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       const p = requirePurchase(db, id);
       if (p.buyerId !== claimantId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
       if (p.priceMsats === 0) throw new MarketError('CONFLICT', `Purchase ${p.id} was free; there is nothing to refund.`);
-      if (p.status === 'Completed') return { respondentId: p.sellerId, maxMsats: p.priceMsats, capReason: `the price of purchase ${p.id}, paid out`, paidAt: p.completedAt, freeze: () => {} };
+      if (p.status === 'Completed')
+        return { respondentId: p.sellerId, maxMsats: p.priceMsats, capReason: `the price of purchase ${p.id}, paid out`, paidAt: p.completedAt, freeze: () => {} };
       if (p.status !== 'Pending') throw new MarketError('CONFLICT', `A ${p.status} purchase cannot be disputed.`);
       return {
         respondentId: p.sellerId,
@@ -107,10 +108,7 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
       return { respondentId: skill.authorId, maxMsats: satsToMsats(u.creatorSats), capReason: skillShareReason(skill.slug, u), paidAt: u.createdAt, freeze: () => {} };
     }
     case 'job':
-      throw new MarketError(
-        'INVALID_INPUT',
-        'Compute jobs cannot be disputed: their providers are paid over Lightning, outside the ledger, so a dispute could recover nothing.',
-      );
+      throw new MarketError('INVALID_INPUT', 'Compute jobs cannot be disputed: their providers are paid over Lightning, outside the ledger, so a dispute could recover nothing.');
   }
 }
 

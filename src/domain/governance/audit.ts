@@ -61,10 +61,7 @@ export interface AuditItem {
   created_at: string;
 }
 
-export function auditPage(
-  db: Db,
-  filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: AuditOutcome; cursor?: string; limit: number },
-): Page<AuditItem> {
+export function auditPage(db: Db, filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: AuditOutcome; cursor?: string; limit: number }): Page<AuditItem> {
   const beforeSeq = filter.cursor ? (decodeCursor(filter.cursor, { seq: 'number' }).seq as number) : undefined;
   const rows = store.listAudit(db, { ...filter, beforeSeq, limit: filter.limit + 1 });
   return toPage(

@@ -131,7 +131,12 @@ export function evaluate(policy: Policy, action: ActionFacts, facts: UsageFacts)
   }
 
   if (policy.level === 'Supervised') {
-    findings.push({ severity: 'escalate', rule: 'level.Supervised', reason: 'a Supervised agent needs approval for every action with a cost or side effect', code: 'POLICY_DENIED' });
+    findings.push({
+      severity: 'escalate',
+      rule: 'level.Supervised',
+      reason: 'a Supervised agent needs approval for every action with a cost or side effect',
+      code: 'POLICY_DENIED',
+    });
   }
   if (policy.level !== 'Autonomous' && policy.action_limits.requires_approval.includes(action.actionType)) {
     condition('ActionRequiresApproval', () => true, 'escalate', 'action_limits.requires_approval', `${action.actionType} always needs your sponsor's approval`);
@@ -141,7 +146,14 @@ export function evaluate(policy: Policy, action: ActionFacts, facts: UsageFacts)
   if (amount > 0) {
     const { max_transaction_sats: maxTx, max_daily_spend_sats: maxDaily } = policy.action_limits;
     if (maxTx !== undefined && amount > maxTx * 1000) {
-      condition('SpendingExceedsLimit', () => true, 'deny', 'action_limits.max_transaction_sats', `${sats(amount)} is over the ${formatSats(maxTx)} per-transaction limit`, 'LIMIT_EXCEEDED');
+      condition(
+        'SpendingExceedsLimit',
+        () => true,
+        'deny',
+        'action_limits.max_transaction_sats',
+        `${sats(amount)} is over the ${formatSats(maxTx)} per-transaction limit`,
+        'LIMIT_EXCEEDED',
+      );
     }
     if (maxDaily !== undefined && facts.spentTodayMsats + amount > maxDaily * 1000) {
       condition(
@@ -173,7 +185,13 @@ export function evaluate(policy: Policy, action: ActionFacts, facts: UsageFacts)
         if (!alerted) budgetAlerts.push(budget.period);
         // The sponsor hears of it once a period; a trigger that asks for approval or refuses
         // applies to every call past the threshold (else a second call walks through).
-        condition('BudgetThresholdReached', (t) => t?.action !== 'NotifySponsor' || !alerted, null, rule, `the ${budget.period.toLowerCase()} budget passed ${budget.alert_threshold_pct}%`);
+        condition(
+          'BudgetThresholdReached',
+          (t) => t?.action !== 'NotifySponsor' || !alerted,
+          null,
+          rule,
+          `the ${budget.period.toLowerCase()} budget passed ${budget.alert_threshold_pct}%`,
+        );
       }
     }
   }

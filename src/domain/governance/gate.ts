@@ -120,9 +120,7 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
 }
 
 function nextStep(code: string): string {
-  return code === 'LIMIT_EXCEEDED'
-    ? ' Lower the amount, wait for the period to reset, or ask your sponsor to raise the limit.'
-    : ' Ask your sponsor if this should be allowed.';
+  return code === 'LIMIT_EXCEEDED' ? ' Lower the amount, wait for the period to reset, or ask your sponsor to raise the limit.' : ' Ask your sponsor if this should be allowed.';
 }
 
 function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>, result: unknown): void {
@@ -160,9 +158,15 @@ function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknow
     case 'executed':
       return { kind: 'result', result: approval.result as T, warnings: [] };
     case 'expired':
-      return { kind: 'refused', error: new MarketError('APPROVAL_EXPIRED', `Approval ${approval.id} expired unanswered; the call did not run. Call again with a new idempotency_key to ask again.`) };
+      return {
+        kind: 'refused',
+        error: new MarketError('APPROVAL_EXPIRED', `Approval ${approval.id} expired unanswered; the call did not run. Call again with a new idempotency_key to ask again.`),
+      };
     case 'denied':
-      return { kind: 'refused', error: new MarketError('POLICY_DENIED', `Your sponsor denied approval ${approval.id}${approval.decisionReason ? `: ${approval.decisionReason}` : ''}.`) };
+      return {
+        kind: 'refused',
+        error: new MarketError('POLICY_DENIED', `Your sponsor denied approval ${approval.id}${approval.decisionReason ? `: ${approval.decisionReason}` : ''}.`),
+      };
     default: {
       const failed = approval.result ?? {};
       const code = (ERROR_CODES as readonly string[]).includes(failed.error?.code ?? '') ? (failed.error!.code as ErrorCode) : 'INTERNAL';
@@ -183,9 +187,7 @@ function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentSt
       return { budget, spentMsats: spentSince(db, account, start), alerted: governance.hasBudgetAlert(db, agentId, budget.period, start) };
     }),
     // Paid directly, or dealt with through escrow (a purchase, a hire) the policy let through.
-    newCounterparties: counterpartyAgents
-      .filter((a) => !hasPaid(db, account, agentAccountId(a.id)) && !governance.hasDealtWith(db, agentId, a.id))
-      .map((a) => a.id),
+    newCounterparties: counterpartyAgents.filter((a) => !hasPaid(db, account, agentAccountId(a.id)) && !governance.hasDealtWith(db, agentId, a.id)).map((a) => a.id),
     counterpartyReputations: counterpartyAgents.flatMap((a) => (a.reputation === null ? [] : [{ id: a.id, reputation: a.reputation }])),
     recentDenials: (minutes) => governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()),
   };

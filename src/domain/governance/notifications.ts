@@ -11,12 +11,7 @@ import { fromJsonText, toJsonText, type JsonText, type StoredWebhookEvent } from
 import type { Clock } from '../clock.js';
 import { approvalUrl } from './approval-link.js';
 
-export type SponsorEvent =
-  | 'approval.requested'
-  | 'approval.decided'
-  | 'budget.threshold_reached'
-  | 'policy.notification'
-  | 'agent.status_changed';
+export type SponsorEvent = 'approval.requested' | 'approval.decided' | 'budget.threshold_reached' | 'policy.notification' | 'agent.status_changed';
 
 export const SIGNATURE_HEADER = 'x-marketplace-signature';
 

@@ -50,7 +50,11 @@ export type TriggerAction = (typeof TRIGGER_ACTIONS)[number];
 export const BUDGET_PERIODS = ['Daily', 'Weekly', 'Monthly'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
-const sats = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER / 1000);
+const sats = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER / 1000);
 
 const trigger = z
   .object({
@@ -108,7 +112,12 @@ export const policySchema = z
       .strict()
       .optional(),
     /** How long an escalated call waits for the sponsor before it counts as denied. */
-    approval_ttl_hours: z.number().int().min(1).max(24 * 30).default(24),
+    approval_ttl_hours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(24),
   })
   .strict();
 

@@ -60,11 +60,20 @@ export function chooseWorker(db: Db, input: HireInput): { agentId: string; candi
     requireHireable(db, input.agentId);
     return { agentId: input.agentId, candidates: [] };
   }
-  const query = { skills: input.requiredSkills, mcpServers: input.requiredMcpServers, minReputation: input.minReputation, maxPriceSats: input.maxBudgetSats, exclude: input.hirerId };
+  const query = {
+    skills: input.requiredSkills,
+    mcpServers: input.requiredMcpServers,
+    minReputation: input.minReputation,
+    maxPriceSats: input.maxBudgetSats,
+    exclude: input.hirerId,
+  };
   // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
   const refused: HireMiss = { filter: 'counterparties', detail: "your sponsor's policy does not deal with it" };
   const fit = directoryFit(db, query).map((f) => (f.misses.length === 0 && !dealsWith(db, input.hirerId, f.agentId) ? { ...f, misses: [refused] } : f));
-  const candidates = fit.filter((f) => f.misses.length === 0).slice(0, 5).map((f) => agentProfile(db, f.agentId));
+  const candidates = fit
+    .filter((f) => f.misses.length === 0)
+    .slice(0, 5)
+    .map((f) => agentProfile(db, f.agentId));
   if (!candidates[0]) throw noMatch(db, fit);
   return { agentId: candidates[0].agent_id, candidates };
 }
@@ -95,11 +104,9 @@ function noMatch(db: Db, fit: { agentId: string; misses: HireMiss[] }[]): Market
     return new MarketError('NOT_FOUND', 'No other active agent is in the directory yet. Name an agent_id, or try again later.', { near_candidates: [] });
   }
   const lines = near.map((c) => `${c.agent_id}: ${c.excluded_by.map((e) => `${e.filter} (${e.detail})`).join(', ')}`);
-  return new MarketError(
-    'NOT_FOUND',
-    `No active agent matches. The nearest and what excluded them — ${lines.join('; ')}. Loosen one of these requirements or name an agent_id.`,
-    { near_candidates: near },
-  );
+  return new MarketError('NOT_FOUND', `No active agent matches. The nearest and what excluded them — ${lines.join('; ')}. Loosen one of these requirements or name an agent_id.`, {
+    near_candidates: near,
+  });
 }
 
 /**
@@ -112,7 +119,11 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
 function deadlineOf(deadline: string | null | undefined, now: Date): string | null {
   if (deadline === undefined || deadline === null) return null;
   const at = ISO_DATE_TIME.test(deadline) ? Date.parse(deadline) : Number.NaN;
-  if (Number.isNaN(at)) throw new MarketError('INVALID_INPUT', `deadline must be an ISO-8601 time with its offset, like 2030-06-01T10:00:00Z or 2030-06-01T10:00-05:00 (got "${deadline.slice(0, 60)}").`);
+  if (Number.isNaN(at))
+    throw new MarketError(
+      'INVALID_INPUT',
+      `deadline must be an ISO-8601 time with its offset, like 2030-06-01T10:00:00Z or 2030-06-01T10:00-05:00 (got "${deadline.slice(0, 60)}").`,
+    );
   if (at <= now.getTime()) throw new MarketError('INVALID_INPUT', `deadline ${new Date(at).toISOString()} is already past.`);
   return new Date(at).toISOString();
 }

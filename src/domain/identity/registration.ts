@@ -67,11 +67,7 @@ export function createSponsor(db: Db, clock: Clock, input: { name: string }): Is
   });
 }
 
-export function createAgent(
-  db: Db,
-  clock: Clock,
-  input: { sponsorId: string; name: string; lightningAddress?: string | null; npub?: string | null },
-): IssuedAgent {
+export function createAgent(db: Db, clock: Clock, input: { sponsorId: string; name: string; lightningAddress?: string | null; npub?: string | null }): IssuedAgent {
   const name = validName(input.name);
   if (input.lightningAddress && !LIGHTNING_ADDRESS.test(input.lightningAddress)) {
     throw new MarketError('INVALID_INPUT', `"${input.lightningAddress}" is not a lightning address (name@domain).`);

@@ -31,10 +31,24 @@ export function payFromEscrow(db: Db, clock: Clock, p: { payerAgentId: string; p
   const { payeeMsats, feeMsats } = settlementShares(p.priceMsats);
   assertNamedPayee(db, agentAccountId(p.payerAgentId), p.payeeAccountId);
   if (payeeMsats > 0) {
-    postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: p.payeeAccountId, amountMsats: payeeMsats, entryType: 'Payment', description: `Pay for ${p.what}`, reference: p.reference });
+    postTransfer(db, clock, {
+      debitAccountId: ESCROW.id,
+      creditAccountId: p.payeeAccountId,
+      amountMsats: payeeMsats,
+      entryType: 'Payment',
+      description: `Pay for ${p.what}`,
+      reference: p.reference,
+    });
   }
   if (feeMsats > 0) {
-    postTransfer(db, clock, { debitAccountId: ESCROW.id, creditAccountId: PLATFORM_REVENUE.id, amountMsats: feeMsats, entryType: 'Fee', description: `Platform fee on ${p.what}`, reference: p.reference });
+    postTransfer(db, clock, {
+      debitAccountId: ESCROW.id,
+      creditAccountId: PLATFORM_REVENUE.id,
+      amountMsats: feeMsats,
+      entryType: 'Fee',
+      description: `Platform fee on ${p.what}`,
+      reference: p.reference,
+    });
   }
   return { payeeMsats, feeMsats };
 }

@@ -24,14 +24,15 @@ export interface HistoryItem {
   created_at: string;
 }
 
-export function accountHistory(
-  db: Db,
-  accountId: string,
-  options: { entryType?: EntryType; cursor?: string; limit: number },
-): Page<HistoryItem> {
+export function accountHistory(db: Db, accountId: string, options: { entryType?: EntryType; cursor?: string; limit: number }): Page<HistoryItem> {
   const beforeSeq = options.cursor ? (decodeCursor(options.cursor, { seq: 'number' }).seq as number) : undefined;
   const rows = listAccountTransfers(db, accountId, { beforeSeq, entryType: options.entryType, limit: options.limit + 1 });
-  return toPage(rows, options.limit, (row) => toItem(accountId, row), (row) => encodeCursor({ seq: row.seq }));
+  return toPage(
+    rows,
+    options.limit,
+    (row) => toItem(accountId, row),
+    (row) => encodeCursor({ seq: row.seq }),
+  );
 }
 
 function toItem(accountId: string, row: TransferRow): HistoryItem {

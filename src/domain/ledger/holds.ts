@@ -20,12 +20,7 @@ export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresA
     expireDueHoldsOf(db, clock, t.debitAccountId);
     const { debit } = loadPair(db, t);
     assertCanDebit(debit, t.amountMsats);
-    const pending = appendTransfer(
-      db,
-      clock,
-      { ...t, phase: 'pending' },
-      { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } },
-    );
+    const pending = appendTransfer(db, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } });
     store.insertHold(db, {
       id: pending.id,
       debitAccountId: t.debitAccountId,
@@ -124,8 +119,6 @@ function endHold(db: Db, clock: Clock, hold: Hold, phase: 'post' | 'void' | 'exp
       // Limits counted the reservation as spent on the day it was made; the payment stays there.
       spentAt: hold.createdAt,
     },
-    phase === 'post'
-      ? { debit: { ...release, debitsPosted: postedMsats }, credit: { ...releaseCredit, creditsPosted: postedMsats } }
-      : { debit: release, credit: releaseCredit },
+    phase === 'post' ? { debit: { ...release, debitsPosted: postedMsats }, credit: { ...releaseCredit, creditsPosted: postedMsats } } : { debit: release, credit: releaseCredit },
   );
 }

@@ -8,5 +8,12 @@ import { openAccount, postTransfer } from './transfers.js';
 
 export function absorbAsOperatorCost(db: Db, clock: Clock, o: { toAccountId: string; amountMsats: number; description: string; reference: string }): void {
   openAccount(db, clock, OPERATOR_COSTS);
-  postTransfer(db, clock, { debitAccountId: OPERATOR_COSTS.id, creditAccountId: o.toAccountId, amountMsats: o.amountMsats, entryType: 'Fee', description: o.description, reference: o.reference });
+  postTransfer(db, clock, {
+    debitAccountId: OPERATOR_COSTS.id,
+    creditAccountId: o.toAccountId,
+    amountMsats: o.amountMsats,
+    entryType: 'Fee',
+    description: o.description,
+    reference: o.reference,
+  });
 }

@@ -144,12 +144,7 @@ export function postTransfer(db: Db, clock: Clock, t: TransferRequest): Transfer
   return db.write(() => {
     const { debit } = loadPair(db, t);
     assertCanDebit(debit, t.amountMsats);
-    return appendTransfer(
-      db,
-      clock,
-      { ...t, phase: 'posted' },
-      { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } },
-    );
+    return appendTransfer(db, clock, { ...t, phase: 'posted' }, { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } });
   });
 }
 

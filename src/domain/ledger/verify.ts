@@ -150,7 +150,11 @@ export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyRe
       const expected = daily.get(key) ?? 0n;
       daily.delete(key);
       if (expected !== BigInt(row.amountMsats)) {
-        report({ kind: 'daily', message: `daily debits of ${row.accountId} on ${row.day} (${row.entryType}) are stored as ${row.amountMsats} msats, the transfers give ${expected}`, row: { ...row } });
+        report({
+          kind: 'daily',
+          message: `daily debits of ${row.accountId} on ${row.day} (${row.entryType}) are stored as ${row.amountMsats} msats, the transfers give ${expected}`,
+          row: { ...row },
+        });
       }
     }
     for (const key of daily.keys()) report({ kind: 'daily', message: `no daily debit total for ${key}` });

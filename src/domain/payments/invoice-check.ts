@@ -25,7 +25,10 @@ function networkOf(prefix: string): Network | null {
 }
 
 export function checkInvoice(bolt11: string, o: { network: Network; now: Date; amountMsats?: number }): CheckedInvoice {
-  const invoice = bolt11.trim().toLowerCase().replace(/^lightning:/, '');
+  const invoice = bolt11
+    .trim()
+    .toLowerCase()
+    .replace(/^lightning:/, '');
   let decoded: ReturnType<typeof decode>;
   try {
     decoded = decode(invoice);
@@ -59,7 +62,12 @@ export function checkInvoice(bolt11: string, o: { network: Network; now: Date; a
 /** The amount an invoice names, or null (no amount, or not an invoice): checkInvoice says which, later. */
 export function invoiceAmountMsats(bolt11: string): number | null {
   try {
-    const amount = decode(bolt11.trim().toLowerCase().replace(/^lightning:/, '')).sections.find((s) => s.name === 'amount') as { value?: unknown } | undefined;
+    const amount = decode(
+      bolt11
+        .trim()
+        .toLowerCase()
+        .replace(/^lightning:/, ''),
+    ).sections.find((s) => s.name === 'amount') as { value?: unknown } | undefined;
     const msats = Number(amount?.value);
     return Number.isSafeInteger(msats) && msats > 0 ? msats : null;
   } catch {

@@ -40,7 +40,9 @@ export async function readPayoutRecords<P extends SentPayout>(
   const payouts = o.sentSince === undefined ? all : all.filter((p) => p.updatedAt >= o.sentSince!);
   if (payouts.length === 0) return [];
   const oldest = payouts.reduce((at, p) => (p.updatedAt < at ? p.updatedAt : at), payouts[0]!.updatedAt);
-  const sent = o.history?.filter((t) => t.direction === 'outgoing') ?? (await rail.sentPayments({ paymentHashes: payouts.map((p) => p.paymentHash), sinceSeconds: Math.floor(Date.parse(oldest) / 1000) }));
+  const sent =
+    o.history?.filter((t) => t.direction === 'outgoing') ??
+    (await rail.sentPayments({ paymentHashes: payouts.map((p) => p.paymentHash), sinceSeconds: Math.floor(Date.parse(oldest) / 1000) }));
   const records = new Map(sent.map((t) => [t.paymentHash, t]));
   const failUnrecorded = o.failUnrecorded ?? false;
   if (failUnrecorded) {

@@ -11,12 +11,7 @@ import type { PaymentRail, RailTransaction } from './rail.js';
 import { settleComputePayments } from '../compute/payments.js';
 import { settleWithdrawals } from './withdrawals.js';
 
-export type DifferenceKind =
-  | 'deposit_not_credited'
-  | 'credited_without_payment'
-  | 'payout_outcome_unknown'
-  | 'payout_not_in_wallet'
-  | 'wallet_payment_unknown_to_ledger';
+export type DifferenceKind = 'deposit_not_credited' | 'credited_without_payment' | 'payout_outcome_unknown' | 'payout_not_in_wallet' | 'wallet_payment_unknown_to_ledger';
 
 export interface Difference {
   kind: DifferenceKind;
@@ -40,9 +35,19 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
     const seen = byHash.get(`incoming:${inv.paymentHash}`);
     if (seen?.state === 'settled' && inv.status !== 'credited') {
       const fixed = o.fix && creditPaidInvoice(db, clock, inv.paymentHash, seen.amountMsats);
-      differences.push({ kind: 'deposit_not_credited', payment_hash: inv.paymentHash, detail: `The wallet received ${seen.amountMsats} msats for invoice ${inv.id}; the ledger has not credited it.`, fixed });
+      differences.push({
+        kind: 'deposit_not_credited',
+        payment_hash: inv.paymentHash,
+        detail: `The wallet received ${seen.amountMsats} msats for invoice ${inv.id}; the ledger has not credited it.`,
+        fixed,
+      });
     } else if (inv.status === 'credited' && seen?.state !== 'settled') {
-      differences.push({ kind: 'credited_without_payment', payment_hash: inv.paymentHash, detail: `Invoice ${inv.id} was credited but the wallet shows it ${seen?.state ?? 'unknown'}.`, fixed: false });
+      differences.push({
+        kind: 'credited_without_payment',
+        payment_hash: inv.paymentHash,
+        detail: `Invoice ${inv.id} was credited but the wallet shows it ${seen?.state ?? 'unknown'}.`,
+        fixed: false,
+      });
     }
   }
 
@@ -77,18 +82,33 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
     if (w.rail !== rail.name) continue;
     if (w.status !== 'failed') ours.add(w.paymentHash);
     if (w.status === 'completed' && byHash.get(`outgoing:${w.paymentHash}`)?.state !== 'settled') {
-      differences.push({ kind: 'payout_not_in_wallet', payment_hash: w.paymentHash, detail: `Withdrawal ${w.id} is completed in the ledger but not settled in the wallet.`, fixed: false });
+      differences.push({
+        kind: 'payout_not_in_wallet',
+        payment_hash: w.paymentHash,
+        detail: `Withdrawal ${w.id} is completed in the ledger but not settled in the wallet.`,
+        fixed: false,
+      });
     }
   }
   for (const p of compute.allComputePayments(db)) {
     if (p.status !== 'failed') ours.add(p.paymentHash);
     if (p.status === 'paid' && byHash.get(`outgoing:${p.paymentHash}`)?.state !== 'settled') {
-      differences.push({ kind: 'payout_not_in_wallet', payment_hash: p.paymentHash, detail: `Compute job ${p.jobId}'s payment is recorded as paid but not settled in the wallet.`, fixed: false });
+      differences.push({
+        kind: 'payout_not_in_wallet',
+        payment_hash: p.paymentHash,
+        detail: `Compute job ${p.jobId}'s payment is recorded as paid but not settled in the wallet.`,
+        fixed: false,
+      });
     }
   }
   for (const t of wallet) {
     if (t.direction === 'outgoing' && t.state === 'settled' && !ours.has(t.paymentHash)) {
-      differences.push({ kind: 'wallet_payment_unknown_to_ledger', payment_hash: t.paymentHash, detail: `The wallet paid ${t.amountMsats} msats that no withdrawal or compute payment accounts for.`, fixed: false });
+      differences.push({
+        kind: 'wallet_payment_unknown_to_ledger',
+        payment_hash: t.paymentHash,
+        detail: `The wallet paid ${t.amountMsats} msats that no withdrawal or compute payment accounts for.`,
+        fixed: false,
+      });
     }
   }
   return { ok: differences.every((d) => d.fixed), checked: wallet.length, differences };

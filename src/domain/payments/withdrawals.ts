@@ -77,7 +77,9 @@ export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; ne
   return db.write(() => {
     const earlier = store.liveWithdrawalFor(db, invoice.paymentHash);
     if (earlier) {
-      throw new MarketError('CONFLICT', `This invoice is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`, { withdrawal_id: earlier.id });
+      throw new MarketError('CONFLICT', `This invoice is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`, {
+        withdrawal_id: earlier.id,
+      });
     }
     return insertHeldWithdrawal(db, clock, rail.name, {
       agentId: input.agentId,
@@ -100,7 +102,15 @@ export function reserveAddressWithdrawal(db: Db, clock: Clock, railName: string,
   const amountMsats = satsToMsats(input.amountSats);
   const maxFeeMsats = feeReserveMsats(amountMsats, input.maxFeeSats);
   return db.write(() =>
-    insertHeldWithdrawal(db, clock, railName, { agentId: input.agentId, bolt11: '', paymentHash: '', lightningAddress: input.lightningAddress, amountMsats, maxFeeMsats, status: 'resolving' }),
+    insertHeldWithdrawal(db, clock, railName, {
+      agentId: input.agentId,
+      bolt11: '',
+      paymentHash: '',
+      lightningAddress: input.lightningAddress,
+      amountMsats,
+      maxFeeMsats,
+      status: 'resolving',
+    }),
   );
 }
 
@@ -145,7 +155,8 @@ export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { networ
   }
   db.write(() => {
     const earlier = store.liveWithdrawalFor(db, paymentHash);
-    if (earlier) return fail(db, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
+    if (earlier)
+      return fail(db, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
     store.updateWithdrawal(db, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
   });
 }
@@ -220,7 +231,10 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
     if (after.status !== 'pending') ended++;
   }
   const sending = open.filter((w) => w.status === 'sending');
-  const retried = store.retriedWithdrawalHashes(db, sending.map((w) => w.paymentHash));
+  const retried = store.retriedWithdrawalHashes(
+    db,
+    sending.map((w) => w.paymentHash),
+  );
   for (const { payout: w, outcome } of await readPayoutRecords(rail, sending, clock.now(), o, retried)) {
     if (outcome?.outcome === 'paid') complete(db, clock, w, outcome.feeMsats, outcome.preimage);
     else if (outcome?.outcome === 'failed') fail(db, clock, w, outcome.reason);

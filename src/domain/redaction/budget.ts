@@ -26,10 +26,14 @@ export class ScanBudget {
   /** Throws once the time is spent: called between pieces of work that are each short. */
   checkTime(): void {
     if (performance.now() > this.deadline) {
-      throw new MarketError('INVALID_INPUT', `Checking this text for secrets and personal data took longer than the scan's limit of ${this.maxMs.toLocaleString('en-US')} ms, so it was not accepted. Send less text per call.`, {
-        limit: 'scan_ms',
-        max: this.maxMs,
-      });
+      throw new MarketError(
+        'INVALID_INPUT',
+        `Checking this text for secrets and personal data took longer than the scan's limit of ${this.maxMs.toLocaleString('en-US')} ms, so it was not accepted. Send less text per call.`,
+        {
+          limit: 'scan_ms',
+          max: this.maxMs,
+        },
+      );
     }
   }
 

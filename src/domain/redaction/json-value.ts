@@ -50,10 +50,7 @@ function visit(value: unknown, path: string, key: string | undefined, out: Locat
 function scanString(s: string, key: string | undefined, budget: ScanBudget): Finding[] {
   const found = scanText(s, budget);
   if (key === undefined || s.startsWith(MARKER) || found.some((f) => f.kind === 'secret')) return found;
-  const rule =
-    PASSWORD_NAME.test(key) && s.length >= 4 && looksLikePassword(s) ? 'password'
-    : SECRET_NAME.test(key) && looksRandom(s) ? 'secret-assignment'
-    : undefined;
+  const rule = PASSWORD_NAME.test(key) && s.length >= 4 && looksLikePassword(s) ? 'password' : SECRET_NAME.test(key) && looksRandom(s) ? 'secret-assignment' : undefined;
   return rule ? withoutOverlaps([...found, { kind: 'secret', rule, start: 0, end: s.length }]) : found;
 }
 

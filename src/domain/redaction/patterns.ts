@@ -32,11 +32,33 @@ export function shannonEntropy(s: string): number {
 }
 
 /** A generated key mixes letters and digits; 3 bits per character keeps out words and ids like `v1-final-draft`. */
-export const looksRandom = (v: string): boolean =>
-  v.length >= 12 && /[0-9]/.test(v) && /[A-Za-z]/.test(v) && shannonEntropy(v) >= 3;
+export const looksRandom = (v: string): boolean => v.length >= 12 && /[0-9]/.test(v) && /[A-Za-z]/.test(v) && shannonEntropy(v) >= 3;
 
 /** Values that stand for a password rather than being one: code, types, templates, masks. */
-const NOT_A_PASSWORD = new Set(['string', 'str', 'text', 'null', 'none', 'nil', 'undefined', 'true', 'false', 'bool', 'boolean', 'number', 'int', 'required', 'optional', 'password', 'passwd', 'secret', 'redacted', 'hidden', 'empty', 'example']);
+const NOT_A_PASSWORD = new Set([
+  'string',
+  'str',
+  'text',
+  'null',
+  'none',
+  'nil',
+  'undefined',
+  'true',
+  'false',
+  'bool',
+  'boolean',
+  'number',
+  'int',
+  'required',
+  'optional',
+  'password',
+  'passwd',
+  'secret',
+  'redacted',
+  'hidden',
+  'empty',
+  'example',
+]);
 
 export function looksLikePassword(v: string): boolean {
   if (NOT_A_PASSWORD.has(v.toLowerCase())) return false;
@@ -70,7 +92,11 @@ const BECH32 = '[02-9ac-hj-np-z]';
 
 export const RULES: readonly Rule[] = [
   // A key cut off before its END line is still a key: the rest of the text goes with it.
-  { rule: 'private-key', kind: 'secret', pattern: /-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----|$)/g },
+  {
+    rule: 'private-key',
+    kind: 'secret',
+    pattern: /-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
   { rule: 'aws-access-key', kind: 'secret', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
   { rule: 'github-token', kind: 'secret', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
   { rule: 'gitlab-token', kind: 'secret', pattern: /\bglpat-[A-Za-z0-9_-]{20,255}/g },

@@ -19,7 +19,6 @@ import { isValidSkillSignature, parseSignature, signSkillVersion } from './signi
 import { checkSkillFiles, skillContentHash, validateSkillName, type SkillFile } from './skill-md.js';
 import { assertTransition, type SkillStatus } from './status.js';
 
-
 /** How a version presents itself in the catalogue (stored with it). */
 export type Listing = StoredListing;
 
@@ -138,9 +137,7 @@ export function publishSkill(
       throw new MarketError('CONFLICT', `${input.slug}@${input.version} is ${existing.status} and can no longer change: publish a new version.`);
     }
     const signed = { slug: input.slug, version: input.version, contentSha256 };
-    const signature = author.secretKeyHex
-      ? signSkillVersion(author.secretKeyHex, signed, Math.floor(clock.now().getTime() / 1000))
-      : parseSignature(input.signature ?? 'null');
+    const signature = author.secretKeyHex ? signSkillVersion(author.secretKeyHex, signed, Math.floor(clock.now().getTime() / 1000)) : parseSignature(input.signature ?? 'null');
     if (!isValidSkillSignature(signature, author.npub, signed)) {
       throw new MarketError(
         'INVALID_INPUT',
@@ -161,7 +158,15 @@ export function publishSkill(
       scanFindings: scan,
       createdAt: now,
     });
-    return { skill_id: skill.id, slug: input.slug, version: input.version, status: 'Draft' as const, content_sha256: contentSha256, scan_findings: scan.findings, scan_findings_omitted: scan.omitted };
+    return {
+      skill_id: skill.id,
+      slug: input.slug,
+      version: input.version,
+      status: 'Draft' as const,
+      content_sha256: contentSha256,
+      scan_findings: scan.findings,
+      scan_findings_omitted: scan.omitted,
+    };
   });
 }
 

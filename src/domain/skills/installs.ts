@@ -50,7 +50,10 @@ function installTarget(db: Db, agentId: string, skill: SkillRow, given: string |
   const active = activeInstall(db, agentId, skill);
   const range = given ?? active?.versionRange ?? null;
   if (range !== null && !semver.validRange(range)) throw new MarketError('INVALID_INPUT', `"${range}" is not a semver range (e.g. ^1.2.0).`);
-  const published = store.skillVersions(db, skill.id).filter((v) => v.status === 'Published').map((v) => v.version);
+  const published = store
+    .skillVersions(db, skill.id)
+    .filter((v) => v.status === 'Published')
+    .map((v) => v.version);
   let version = range === null ? skill.latestVersion : semver.maxSatisfying(published, range);
   const kept = active && (range === null || semver.satisfies(active.version, range)) ? active.version : null;
   if (kept !== null && (version === null || semver.gt(kept, version))) version = kept;
@@ -67,7 +70,10 @@ function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): SkillFile
   const author = authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind });
   const signed = { slug: skill.slug, version: v.version, contentSha256: v.contentSha256 };
   if (skillContentHash(files) !== v.contentSha256 || !isValidSkillSignature(v.signature, author.npub, signed)) {
-    throw new MarketError('CONFLICT', `${skill.slug}@${v.version} failed its integrity check (content hash or publisher signature): refused, nothing was charged. Report it to the operator.`);
+    throw new MarketError(
+      'CONFLICT',
+      `${skill.slug}@${v.version} failed its integrity check (content hash or publisher signature): refused, nothing was charged. Report it to the operator.`,
+    );
   }
   return files;
 }
@@ -235,7 +241,8 @@ export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): Charg
 function computeShareTo(db: Db, payerId: string, providerId: string | null): string | null {
   if (providerId === null) return null;
   const provider = requireProvider(db, providerId);
-  const refuse = (why: string) => new MarketError('INVALID_INPUT', `compute_provider_id ${providerId}: ${why} Leave compute_provider_id out and the compute share goes to the creator.`);
+  const refuse = (why: string) =>
+    new MarketError('INVALID_INPUT', `compute_provider_id ${providerId}: ${why} Leave compute_provider_id out and the compute share goes to the creator.`);
   if (provider.agentId === null) throw refuse('a provider discovered on Nostr is paid per job over Lightning, not from skill payments.');
   if (!provider.approved) throw refuse('the operator has not approved this provider.');
   if (provider.agentId === payerId) throw refuse('this is your own provider; its share would come back to you.');

@@ -24,11 +24,7 @@ const FIELDS_OF: Record<PricingModel, readonly AmountField[]> = {
 /** A cost the ledger can still hold in millisats. */
 export const MAX_COST_SATS = Math.floor(Number.MAX_SAFE_INTEGER / MSATS_PER_SAT);
 
-const wholeSats = z
-  .number()
-  .int('must be a whole number of sats')
-  .min(0, 'must be ≥ 0 sats')
-  .max(MAX_COST_SATS, `must be at most ${MAX_COST_SATS} sats`);
+const wholeSats = z.number().int('must be a whole number of sats').min(0, 'must be ≥ 0 sats').max(MAX_COST_SATS, `must be at most ${MAX_COST_SATS} sats`);
 
 export const pricingSchema = z
   .strictObject({

@@ -110,7 +110,8 @@ const INJECTION_RULES: readonly LineRule[] = [
     rule: 'ignore_previous_instructions',
     category: 'prompt_injection',
     severity: 'high',
-    pattern: /\b(?:ignore|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding)\s+(?:instructions|prompts?|directions|rules)\b/i,
+    pattern:
+      /\b(?:ignore|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding)\s+(?:instructions|prompts?|directions|rules)\b/i,
   },
   {
     rule: 'disregard_system_prompt',
@@ -131,14 +132,16 @@ const INJECTION_RULES: readonly LineRule[] = [
     rule: 'conceal_from_user',
     category: 'prompt_injection',
     severity: 'high',
-    pattern: /\b(?:do\s+not|don['’]t|never)\s+(?:tell|inform|alert|notify|show|mention\s+(?:this\s+|it\s+)?to|reveal\s+(?:this\s+|it\s+)?to)\s+(?:the\s+|your\s+)?(?:user|human|operator|sponsor|owner)\b/i,
+    pattern:
+      /\b(?:do\s+not|don['’]t|never)\s+(?:tell|inform|alert|notify|show|mention\s+(?:this\s+|it\s+)?to|reveal\s+(?:this\s+|it\s+)?to)\s+(?:the\s+|your\s+)?(?:user|human|operator|sponsor|owner)\b/i,
   },
   // The verb must act on the credential itself: "send the request with your API key" is normal API docs.
   {
     rule: 'send_credentials',
     category: 'prompt_injection',
     severity: 'high',
-    pattern: /\b(?:send|post|upload|forward|transmit|email|leak|paste)\s+(?:(?:your|the|my|all|any|their|its|every|user'?s)\s+){0,2}(?:[\w-]+\s+)?(?:api[\s_-]?keys?|(?:access\s+|auth\s+|bearer\s+)?tokens?|secrets?|private[\s_-]?keys?|credentials|passwords?|seed\s+phrases?|mnemonics?|nsec)\b/i,
+    pattern:
+      /\b(?:send|post|upload|forward|transmit|email|leak|paste)\s+(?:(?:your|the|my|all|any|their|its|every|user'?s)\s+){0,2}(?:[\w-]+\s+)?(?:api[\s_-]?keys?|(?:access\s+|auth\s+|bearer\s+)?tokens?|secrets?|private[\s_-]?keys?|credentials|passwords?|seed\s+phrases?|mnemonics?|nsec)\b/i,
   },
   { rule: 'exfiltrate', category: 'prompt_injection', severity: 'medium', pattern: /\bexfiltrat(?:e|es|ed|ing|ion)\b/i },
   { rule: 'new_instructions', category: 'prompt_injection', severity: 'high', pattern: /\b(?:new|updated|real)\s+instructions\s*:/i },
@@ -149,7 +152,9 @@ const INJECTION_RULES: readonly LineRule[] = [
     rule: 'hidden_invisible_characters',
     category: 'prompt_injection',
     severity: 'medium',
-    pattern: /[\u200B\u2060\u180E\u2062-\u2064]|(?<![\p{L}\p{M}])\u200C|(?<![\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F])\u200D|\uFEFF|(?<!\u{1F3F4}[\u{E0020}-\u{E007E}]{0,32})[\u{E0000}-\u{E007F}]/u,
+    pattern:
+      // eslint-disable-next-line no-misleading-character-class -- each invisible joiner is matched on its own, on purpose
+      /[\u200B\u2060\u180E\u2062-\u2064]|(?<![\p{L}\p{M}])\u200C|(?<![\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F])\u200D|\uFEFF|(?<!\u{1F3F4}[\u{E0020}-\u{E007E}]{0,32})[\u{E0000}-\u{E007F}]/u,
   },
 ];
 

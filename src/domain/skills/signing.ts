@@ -18,7 +18,15 @@ export interface SignedContent {
 
 export function signSkillVersion(secretKeyHex: string, c: SignedContent, createdAtSeconds: number): Event {
   return finalizeEvent(
-    { kind: SKILL_SIGNATURE_KIND, created_at: createdAtSeconds, tags: [['d', dTag(c.slug, c.version)], ['x', c.contentSha256]], content: c.contentSha256 },
+    {
+      kind: SKILL_SIGNATURE_KIND,
+      created_at: createdAtSeconds,
+      tags: [
+        ['d', dTag(c.slug, c.version)],
+        ['x', c.contentSha256],
+      ],
+      content: c.contentSha256,
+    },
     Uint8Array.from(Buffer.from(secretKeyHex, 'hex')),
   );
 }

@@ -248,7 +248,9 @@ function collectFiles(root: string): SkillFile[] {
 function readSkillText(path: string): string | null {
   const size = lstatSync(path).size;
   if (size > MAX_SKILL_FILE_BYTES) {
-    throw invalid(`${path} is ${size.toLocaleString('en-US')} bytes; a skill file is limited to ${MAX_SKILL_FILE_BYTES / 1024} KiB. Make it smaller or move it out of the skill folder.`);
+    throw invalid(
+      `${path} is ${size.toLocaleString('en-US')} bytes; a skill file is limited to ${MAX_SKILL_FILE_BYTES / 1024} KiB. Make it smaller or move it out of the skill folder.`,
+    );
   }
   const bytes = readFileSync(path);
   return bytes.includes(0) ? null : bytes.toString('utf8');
@@ -322,7 +324,10 @@ function skillFolders(dir: string, problems: LocalSkillProblem[]): string[] {
     return [];
   }
   // Skill folders are often symlinked in from a checkout, so these links are followed.
-  return names.filter((name) => !name.startsWith('.')).map((name) => join(root, name)).filter((sub) => isDirectory(sub) && exists(join(sub, SKILL_FILE)));
+  return names
+    .filter((name) => !name.startsWith('.'))
+    .map((name) => join(root, name))
+    .filter((sub) => isDirectory(sub) && exists(join(sub, SKILL_FILE)));
 }
 
 function isDirectory(path: string): boolean {

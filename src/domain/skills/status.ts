@@ -2,16 +2,7 @@
 // Only these moves exist; anything else is a CONFLICT that names the moves that do.
 import { MarketError } from '../../core/errors.js';
 
-export const SKILL_STATUSES = [
-  'Draft',
-  'PendingReview',
-  'InReview',
-  'Approved',
-  'Published',
-  'ChangesRequested',
-  'Rejected',
-  'Deprecated',
-] as const;
+export const SKILL_STATUSES = ['Draft', 'PendingReview', 'InReview', 'Approved', 'Published', 'ChangesRequested', 'Rejected', 'Deprecated'] as const;
 
 export type SkillStatus = (typeof SKILL_STATUSES)[number];
 

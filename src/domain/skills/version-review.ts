@@ -31,7 +31,10 @@ export function versionForReview(db: Db, slug: string, version?: string): Versio
   const versions = store.skillVersions(db, skill.id).sort((a, b) => semver.rcompare(a.version, b.version));
   const v = version === undefined ? (versions.find((x) => AWAITING_REVIEW.has(x.status)) ?? versions[0]) : versions.find((x) => x.version === version);
   if (!v) {
-    throw new MarketError('NOT_FOUND', version === undefined ? `Skill "${slug}" has no versions.` : `Skill "${slug}" has no version ${version} (it has: ${versions.map((x) => x.version).join(', ')}).`);
+    throw new MarketError(
+      'NOT_FOUND',
+      version === undefined ? `Skill "${slug}" has no versions.` : `Skill "${slug}" has no version ${version} (it has: ${versions.map((x) => x.version).join(', ')}).`,
+    );
   }
   const scan = storedFindings(v.scanFindings);
   const files = fromJsonText(v.files);

@@ -51,7 +51,6 @@ const SECRETS = new Set(['secret'] as const);
 /** A whole session is long; scanning it for secrets only (no phone parsing) fits in this. */
 const SECRET_SCAN_MS = 5_000;
 
-
 /** Every string of the trajectory, for the secret scan. */
 function* stringsOf(t: Trajectory): Generator<string> {
   if (t.task) yield t.task;
@@ -72,7 +71,11 @@ const check = (name: Check['name'], passed: boolean, detail: string): Check => (
 export function precheckContribution(raw: unknown, metadata: ContributionMetadata, minQualityMilli: number): ContributionPrecheck {
   const size = Buffer.byteLength(canonicalJson(raw), 'utf8');
   if (size > MAX_TRAJECTORY_BYTES) {
-    throw new MarketError('INVALID_INPUT', `The trajectory is ${size.toLocaleString('en-US')} bytes; at most ${MAX_TRAJECTORY_BYTES.toLocaleString('en-US')} are taken. Contribute a shorter session.`, { max_bytes: MAX_TRAJECTORY_BYTES });
+    throw new MarketError(
+      'INVALID_INPUT',
+      `The trajectory is ${size.toLocaleString('en-US')} bytes; at most ${MAX_TRAJECTORY_BYTES.toLocaleString('en-US')} are taken. Contribute a shorter session.`,
+      { max_bytes: MAX_TRAJECTORY_BYTES },
+    );
   }
   const parsed = trajectorySchema.safeParse(raw);
   if (!parsed.success) {
@@ -82,7 +85,13 @@ export function precheckContribution(raw: unknown, metadata: ContributionMetadat
   const t = parsed.data;
   const hash = canonicalHash(raw);
   const checks: Check[] = [];
-  checks.push(check('hash', metadata.trajectory_hash === hash, metadata.trajectory_hash === hash ? 'trajectory_hash is the content hash.' : `trajectory_hash does not match the content (sha256 of its canonical JSON is ${hash}).`));
+  checks.push(
+    check(
+      'hash',
+      metadata.trajectory_hash === hash,
+      metadata.trajectory_hash === hash ? 'trajectory_hash is the content hash.' : `trajectory_hash does not match the content (sha256 of its canonical JSON is ${hash}).`,
+    ),
+  );
 
   const started = performance.now();
   const secrets = new Map<string, number>();
@@ -96,7 +105,9 @@ export function precheckContribution(raw: unknown, metadata: ContributionMetadat
     check(
       'secrets',
       secrets.size === 0,
-      secrets.size === 0 ? 'No secret found.' : `Still holds what looks like a secret (${[...secrets].map(([rule, n]) => `${rule} ×${n}`).join(', ')}): redact it (agent-marketplace trajectories preview shows what is sent) and contribute again.`,
+      secrets.size === 0
+        ? 'No secret found.'
+        : `Still holds what looks like a secret (${[...secrets].map(([rule, n]) => `${rule} ×${n}`).join(', ')}): redact it (agent-marketplace trajectories preview shows what is sent) and contribute again.`,
     ),
   );
 
@@ -137,7 +148,15 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
     const checks = [...pre.checks, check('duplicates', duplicate === null, duplicate ?? 'Not contributed before.')];
     const remaining = b.rewardMsats - b.paidMsats;
     const rewardMsats = Math.min(satsToMsats(pre.score.estimated_reward_sats), remaining);
-    checks.push(check('reward', rewardMsats > 0, rewardMsats > 0 ? `Pays ${msatsToSats(rewardMsats)} sats${rewardMsats < satsToMsats(pre.score.estimated_reward_sats) ? ' (what is left of the reward)' : ''}.` : 'Nothing left to pay in this bounty.'));
+    checks.push(
+      check(
+        'reward',
+        rewardMsats > 0,
+        rewardMsats > 0
+          ? `Pays ${msatsToSats(rewardMsats)} sats${rewardMsats < satsToMsats(pre.score.estimated_reward_sats) ? ' (what is left of the reward)' : ''}.`
+          : 'Nothing left to pay in this bounty.',
+      ),
+    );
     // A wrong claimed hash is reported, not a reason to refuse: the content decides.
     const verification: Verification = { passed: checks.every((c) => c.passed || c.name === 'hash'), checks };
 
@@ -156,7 +175,12 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
       status: verification.passed ? 'Accepted' : 'Rejected',
       acceptedSamples: verification.passed ? 1 : 0,
       paidMsats: 0,
-      reason: verification.passed ? null : checks.filter((c) => !c.passed && c.name !== 'hash').map((c) => c.detail).join(' '),
+      reason: verification.passed
+        ? null
+        : checks
+            .filter((c) => !c.passed && c.name !== 'hash')
+            .map((c) => c.detail)
+            .join(' '),
       receipt: null,
       createdAt: now,
       updatedAt: now,
@@ -189,7 +213,13 @@ function pay(db: Db, clock: Clock, b: BountyRow, submissionId: string, contribut
   const now = clock.now().toISOString();
   const heldSince = requireHold(db, b.holdId!).createdAt;
   postHold(db, clock, b.holdId!, amountMsats, `Bounty ${b.id}: trajectory ${submissionId}`);
-  payFromEscrow(db, clock, { payerAgentId: b.creatorId, payeeAccountId: agentAccountId(contributorId), priceMsats: amountMsats, reference: submissionId, what: `trajectory ${submissionId}` });
+  payFromEscrow(db, clock, {
+    payerAgentId: b.creatorId,
+    payeeAccountId: agentAccountId(contributorId),
+    priceMsats: amountMsats,
+    reference: submissionId,
+    what: `trajectory ${submissionId}`,
+  });
   const paid = b.paidMsats + amountMsats;
   const accepted = b.acceptedSamples + 1;
   const left = b.rewardMsats - paid;

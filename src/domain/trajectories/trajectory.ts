@@ -46,8 +46,14 @@ export const trajectorySchema = z.object({
   cwd: z.string().max(4096).nullable(),
   started_at: at,
   ended_at: at,
-  initial_commit: z.string().regex(/^[0-9a-f]{7,64}$/).nullable(),
-  final_commit: z.string().regex(/^[0-9a-f]{7,64}$/).nullable(),
+  initial_commit: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/)
+    .nullable(),
+  final_commit: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/)
+    .nullable(),
   /** Tokens as the agent's own usage records counted them, each message once. */
   tokens: z.object({ input: z.number().int().min(0).max(1e12), output: z.number().int().min(0).max(1e12) }),
   steps: z.array(stepSchema).max(MAX_STEPS),

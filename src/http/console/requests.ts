@@ -52,10 +52,7 @@ export function pageHeaders(ctx: AppContext) {
     const verdict = judgeOrigin(req.headers.origin, servedAddresses(ctx.config, req.socket.localPort));
     const site = req.headers['sec-fetch-site'];
     const posted = req.method === 'POST';
-    const refused =
-      verdict === 'foreign' ||
-      (verdict === 'opaque' && (!posted || site !== 'same-origin')) ||
-      (posted && site !== undefined && site !== 'same-origin');
+    const refused = verdict === 'foreign' || (verdict === 'opaque' && (!posted || site !== 'same-origin')) || (posted && site !== undefined && site !== 'same-origin');
     if (refused) return send(res, 403, messagePage('Refused', 'This request did not come from a page of this console. Open the console and try again there.'));
     next();
   };
@@ -90,7 +87,17 @@ export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Respon
   return guarded(ctx, (req, res) => {
     const viewer = currentViewer(ctx, req);
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
-    if (viewer.role !== 'sponsor') return send(res, 403, messagePage('Sponsors only', 'This page belongs to a sponsor. Sign out and sign in with the sponsor token.', { href: '/console/operator', label: 'Operator page' }, navOf(viewer)));
+    if (viewer.role !== 'sponsor')
+      return send(
+        res,
+        403,
+        messagePage(
+          'Sponsors only',
+          'This page belongs to a sponsor. Sign out and sign in with the sponsor token.',
+          { href: '/console/operator', label: 'Operator page' },
+          navOf(viewer),
+        ),
+      );
     handler(req, res, viewer);
   });
 }
@@ -99,7 +106,17 @@ export function operatorPage(ctx: AppContext, handler: (req: Request, res: Respo
   return guarded(ctx, (req, res) => {
     const viewer = currentViewer(ctx, req);
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
-    if (viewer.role !== 'operator') return send(res, 403, messagePage('Operator only', 'This page belongs to the operator. Sign out and sign in with the operator token (`agent-marketplace operator token`).', { href: HOME, label: 'Your agents' }, navOf(viewer)));
+    if (viewer.role !== 'operator')
+      return send(
+        res,
+        403,
+        messagePage(
+          'Operator only',
+          'This page belongs to the operator. Sign out and sign in with the operator token (`agent-marketplace operator token`).',
+          { href: HOME, label: 'Your agents' },
+          navOf(viewer),
+        ),
+      );
     handler(req, res, viewer);
   });
 }
@@ -198,7 +215,14 @@ function refusalPage(error: MarketError, req: Request, viewer: Viewer | null): H
   // Back to the page the form was on, when that is one of ours (same origin, per the Referer policy).
   const referer = req.headers.referer ? safeNext(refererPath(req.headers.referer)) : null;
   const back = referer && referer !== req.originalUrl && error.code !== 'NOT_FOUND' ? html`<p><a href="${referer}">Back</a></p>` : null;
-  return layout('Not done', html`<h1>Not done</h1><p class="error" role="alert">${error.message}</p>${back}<p><a href="${HOME}">Console</a></p>`, viewer ? navOf(viewer) : undefined);
+  return layout(
+    'Not done',
+    html`<h1>Not done</h1>
+      <p class="error" role="alert">${error.message}</p>
+      ${back}
+      <p><a href="${HOME}">Console</a></p>`,
+    viewer ? navOf(viewer) : undefined,
+  );
 }
 
 function refererPath(referer: string): string | undefined {
