@@ -105,11 +105,7 @@ function agentPage(ctx: AppContext, req: Request, viewer: SponsorViewer, agentId
   if (entryType !== undefined && !(ENTRY_TYPES as readonly string[]).includes(entryType)) {
     throw new MarketError('INVALID_INPUT', `entry_type is one of ${ENTRY_TYPES.join(', ')}.`);
   }
-  const ledger = accountHistory(ctx.db, agentAccountId(agentId), {
-    entryType: entryType as EntryType | undefined,
-    cursor: queryParam(req, 'ledger_cursor'),
-    limit: PAGE_SIZE,
-  });
+  const ledger = accountHistory(ctx.db, agentAccountId(agentId), { entryType: entryType as EntryType | undefined, cursor: queryParam(req, 'ledger_cursor'), limit: PAGE_SIZE });
   const outcome = queryParam(req, 'outcome');
   if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) throw new MarketError('INVALID_INPUT', `outcome is one of ${OUTCOMES.join(', ')}.`);
   const tool = queryParam(req, 'tool');
@@ -128,70 +124,64 @@ function agentPage(ctx: AppContext, req: Request, viewer: SponsorViewer, agentId
   return layout(
     agent.name,
     html`<h1>${agent.name} <code class="note">${agentId}</code></h1>
-      ${statusLine(o)} ${moneyTiles(o)} ${spendingGauges(o)} ${waitingLine(pending, o.disputes.length, agentId)}
+${statusLine(o)}
+${moneyTiles(o)}
+${spendingGauges(o)}
+${waitingLine(pending, o.disputes.length, agentId)}
 
-      <h2>Spend per day, last ${CHART_DAYS} days</h2>
-      ${spendChart(o.days, o.spending.dailyLimitMsats)}
-      <p class="note">Holds count as spend from the day they were placed, as the policy's limits count them. The dashed line is the daily limit, drawn when it is near the bars.</p>
+<h2>Spend per day, last ${CHART_DAYS} days</h2>
+${spendChart(o.days, o.spending.dailyLimitMsats)}
+<p class="note">Holds count as spend from the day they were placed, as the policy's limits count them. The dashed line is the daily limit, drawn when it is near the bars.</p>
 
-      <h2 id="status">Status</h2>
-      <form method="post" action="${self}/status">
-        <input type="hidden" name="csrf" value="${viewer.session.csrfToken}" />
-        <input type="hidden" name="form_id" value="${newFormId()}" />
-        <label for="status-reason">Reason (kept with the status and in the audit log; needed to suspend or terminate)</label>
-        <input id="status-reason" class="wide" name="reason" maxlength="${MAX_REASON_LENGTH}" autocomplete="off" />
-        ${o.wallet.status === 'Suspended' || o.wallet.status === 'Terminated' ? null : html`<button type="submit" name="action" value="suspend">Suspend</button>`}
-        ${o.wallet.status === 'Suspended' || o.wallet.status === 'Terminated' ? html`<button type="submit" name="action" value="reactivate">Reactivate</button>` : null}
-        ${o.wallet.status === 'Terminated' ? null : html`<button class="danger" type="submit" name="action" value="terminate">Terminate</button>`}
-        <p class="note">A suspended or terminated agent can read but not act; reactivating undoes either.</p>
-      </form>
+<h2 id="status">Status</h2>
+<form method="post" action="${self}/status">
+<input type="hidden" name="csrf" value="${viewer.session.csrfToken}">
+<input type="hidden" name="form_id" value="${newFormId()}">
+<label for="status-reason">Reason (kept with the status and in the audit log; needed to suspend or terminate)</label>
+<input id="status-reason" class="wide" name="reason" maxlength="${MAX_REASON_LENGTH}" autocomplete="off">
+${o.wallet.status === 'Suspended' || o.wallet.status === 'Terminated' ? null : html`<button type="submit" name="action" value="suspend">Suspend</button>`}
+${o.wallet.status === 'Suspended' || o.wallet.status === 'Terminated' ? html`<button type="submit" name="action" value="reactivate">Reactivate</button>` : null}
+${o.wallet.status === 'Terminated' ? null : html`<button class="danger" type="submit" name="action" value="terminate">Terminate</button>`}
+<p class="note">A suspended or terminated agent can read but not act; reactivating undoes either.</p>
+</form>
 
-      <h2 id="policy">Policy v${o.policy.version}</h2>
-      ${saved ? html`<p class="notice" role="status">Policy v${saved} now governs this agent.</p>` : null} ${policySummary(o.policy.policy)}
-      <form method="post" action="${self}/policy">
-        <input type="hidden" name="csrf" value="${viewer.session.csrfToken}" />
-        <input type="hidden" name="form_id" value="${newFormId()}" />
-        <input type="hidden" name="base_version" value="${o.policy.version}" />
-        ${draft ? html`<p class="error" role="alert">${draft.error}</p>` : null}
-        <label for="policy-text">Edit as YAML or JSON (saved as a new version; checked exactly as <code>policy set</code> checks a file)</label>
-        <textarea id="policy-text" name="policy" spellcheck="false" maxlength="${MAX_POLICY_TEXT}">${draft ? draft.text : policyAsYaml(o.policy.policy)}</textarea>
-        <button type="submit">Save policy</button>
-      </form>
+<h2 id="policy">Policy v${o.policy.version}</h2>
+${saved ? html`<p class="notice" role="status">Policy v${saved} now governs this agent.</p>` : null}
+${policySummary(o.policy.policy)}
+<form method="post" action="${self}/policy">
+<input type="hidden" name="csrf" value="${viewer.session.csrfToken}">
+<input type="hidden" name="form_id" value="${newFormId()}">
+<input type="hidden" name="base_version" value="${o.policy.version}">
+${draft ? html`<p class="error" role="alert">${draft.error}</p>` : null}
+<label for="policy-text">Edit as YAML or JSON (saved as a new version; checked exactly as <code>policy set</code> checks a file)</label>
+<textarea id="policy-text" name="policy" spellcheck="false" maxlength="${MAX_POLICY_TEXT}">${draft ? draft.text : policyAsYaml(o.policy.policy)}</textarea>
+<button type="submit">Save policy</button>
+</form>
 
-      <h2 id="ledger">Ledger history</h2>
-      <form class="filters" method="get" action="${self}#ledger">
-        ${hidden({ tool, outcome, audit_cursor: query.audit_cursor })}
-        <label
-          >Entry type
-          <select name="entry_type">
-            <option value="">all</option>
-            ${ENTRY_TYPES.map((t) => html`<option value="${t}" ${t === entryType ? html` selected` : null}>${t}</option>`)}
-          </select></label
-        >
-        <button type="submit">Filter</button>
-      </form>
-      ${ledgerTable(ledger.items)} ${pager(self, query, 'ledger_cursor', ledger.next_cursor, 'ledger')}
+<h2 id="ledger">Ledger history</h2>
+<form class="filters" method="get" action="${self}#ledger">
+${hidden({ tool, outcome, audit_cursor: query.audit_cursor })}
+<label>Entry type <select name="entry_type"><option value="">all</option>${ENTRY_TYPES.map((t) => html`<option value="${t}"${t === entryType ? html` selected` : null}>${t}</option>`)}</select></label>
+<button type="submit">Filter</button>
+</form>
+${ledgerTable(ledger.items)}
+${pager(self, query, 'ledger_cursor', ledger.next_cursor, 'ledger')}
 
-      <h2 id="audit">Audit log</h2>
-      <form class="filters" method="get" action="${self}#audit">
-        ${hidden({ entry_type: entryType, ledger_cursor: query.ledger_cursor })}
-        <label>Tool <input name="tool" value="${tool ?? ''}" maxlength="100" placeholder="marketplace_send_payment" /></label>
-        <label
-          >Outcome
-          <select name="outcome">
-            <option value="">all</option>
-            ${OUTCOMES.map((x) => html`<option value="${x}" ${x === outcome ? html` selected` : null}>${x}</option>`)}
-          </select></label
-        >
-        <button type="submit">Filter</button>
-      </form>
-      ${auditTable(audit.items)} ${pager(self, query, 'audit_cursor', audit.next_cursor, 'audit')}`,
+<h2 id="audit">Audit log</h2>
+<form class="filters" method="get" action="${self}#audit">
+${hidden({ entry_type: entryType, ledger_cursor: query.ledger_cursor })}
+<label>Tool <input name="tool" value="${tool ?? ''}" maxlength="100" placeholder="marketplace_send_payment"></label>
+<label>Outcome <select name="outcome"><option value="">all</option>${OUTCOMES.map((x) => html`<option value="${x}"${x === outcome ? html` selected` : null}>${x}</option>`)}</select></label>
+<button type="submit">Filter</button>
+</form>
+${auditTable(audit.items)}
+${pager(self, query, 'audit_cursor', audit.next_cursor, 'audit')}`,
     navOf(viewer),
   );
 }
 
 function hidden(values: Record<string, string | undefined>): Html[] {
-  return Object.entries(values).flatMap(([k, v]) => (v ? [html`<input type="hidden" name="${k}" value="${v}" />`] : []));
+  return Object.entries(values).flatMap(([k, v]) => (v ? [html`<input type="hidden" name="${k}" value="${v}">`] : []));
 }
 
 function pager(self: string, query: Record<string, string | undefined>, cursorName: string, next: string | null, anchor: string): Html {
@@ -203,108 +193,49 @@ function pager(self: string, query: Record<string, string | undefined>, cursorNa
 function ledgerTable(items: HistoryItem[]): Html {
   if (items.length === 0) return html`<p class="note">No transfers.</p>`;
   return html`<table data-table="ledger">
-    <thead>
-      <tr>
-        <th>When</th>
-        <th>Type</th>
-        <th class="num">Amount</th>
-        <th>Direction</th>
-        <th>Phase</th>
-        <th>Other account</th>
-        <th>Description</th>
-        <th>Memo (written by the payer)</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${items.map(
-        (t) =>
-          html`<tr>
-            <td>${when(t.created_at)}</td>
-            <td>${t.entry_type}</td>
-            <td class="num">${t.direction === 'debit' ? '−' : '+'}${formatSats(t.amount_sats)}</td>
-            <td>${t.direction}</td>
-            <td>${t.phase}</td>
-            <td><code>${t.counterparty}</code></td>
-            <td>${t.description}</td>
-            <td class="memo">${t.untrusted_memo ?? ''}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th>When</th><th>Type</th><th class="num">Amount</th><th>Direction</th><th>Phase</th><th>Other account</th><th>Description</th><th>Memo (written by the payer)</th></tr></thead>
+<tbody>${items.map(
+    (t) => html`<tr>
+<td>${when(t.created_at)}</td><td>${t.entry_type}</td><td class="num">${t.direction === 'debit' ? '−' : '+'}${formatSats(t.amount_sats)}</td><td>${t.direction}</td><td>${t.phase}</td>
+<td><code>${t.counterparty}</code></td><td>${t.description}</td><td class="memo">${t.untrusted_memo ?? ''}</td>
+</tr>`,
+  )}</tbody>
+</table>`;
 }
 
 function auditTable(items: AuditItem[]): Html {
   if (items.length === 0) return html`<p class="note">No decisions recorded.</p>`;
   return html`<table data-table="audit">
-    <thead>
-      <tr>
-        <th>When</th>
-        <th>Tool</th>
-        <th>Action</th>
-        <th class="num">Amount</th>
-        <th>Outcome</th>
-        <th>Rule</th>
-        <th>Policy</th>
-        <th>By</th>
-        <th>Message</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${items.map(
-        (a) =>
-          html`<tr>
-            <td>${when(a.created_at)}</td>
-            <td><code>${a.tool}</code></td>
-            <td>${a.action_type}</td>
-            <td class="num">${formatSats(a.amount_sats)}</td>
-            <td>${a.outcome}</td>
-            <td><code>${a.rule}</code></td>
-            <td>${a.policy_version === null ? '' : `v${a.policy_version}`}</td>
-            <td>${a.caller}</td>
-            <td>${a.message ?? ''}${a.approval_id ? html` <a href="/approvals/${a.approval_id}">approval</a>` : null}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th>When</th><th>Tool</th><th>Action</th><th class="num">Amount</th><th>Outcome</th><th>Rule</th><th>Policy</th><th>By</th><th>Message</th></tr></thead>
+<tbody>${items.map(
+    (a) => html`<tr>
+<td>${when(a.created_at)}</td><td><code>${a.tool}</code></td><td>${a.action_type}</td><td class="num">${formatSats(a.amount_sats)}</td><td>${a.outcome}</td>
+<td><code>${a.rule}</code></td><td>${a.policy_version === null ? '' : `v${a.policy_version}`}</td><td>${a.caller}</td>
+<td>${a.message ?? ''}${a.approval_id ? html` <a href="/approvals/${a.approval_id}">approval</a>` : null}</td>
+</tr>`,
+  )}</tbody>
+</table>`;
 }
 
 function policySummary(p: Policy): Html {
   const limit = (value: number | undefined) => (value === undefined ? 'none' : formatSats(value));
   const list = (values: readonly string[] | undefined, none: string) => (values && values.length ? values.join(', ') : none);
   return html`<dl class="policy">
-    <dt>Autonomy</dt>
-    <dd>${p.level}</dd>
-    <dt>Per transaction</dt>
-    <dd>${limit(p.action_limits.max_transaction_sats)}</dd>
-    <dt>Per day</dt>
-    <dd>${limit(p.action_limits.max_daily_spend_sats)}</dd>
-    <dt>Always needs approval</dt>
-    <dd>${list(p.action_limits.requires_approval, 'nothing')}</dd>
-    <dt>Counterparties allowed</dt>
-    <dd>${p.counterparties.allow ? list(p.counterparties.allow, 'none') : 'anyone not blocked'}</dd>
-    <dt>Counterparties blocked</dt>
-    <dd>${list(p.counterparties.block, 'none')}</dd>
-    <dt>Escalation triggers</dt>
-    <dd>
-      ${list(
-        p.escalation_triggers.map((t) => `${t.condition} → ${t.action}`),
-        'none',
-      )}
-    </dd>
-    <dt>Budgets</dt>
-    <dd>
-      ${list(
-        p.budgets.map((b) => `${b.period} ${formatSats(b.limit_sats)}, alert at ${b.alert_threshold_pct}%, past it: ${b.overage_policy}`),
-        'none',
-      )}
-    </dd>
-    ${
-      p.compute_geo
-        ? html`<dt>Compute regions</dt>
-            <dd>${list(p.compute_geo.allowed_regions, 'any')}; data kept in ${list(p.compute_geo.data_residency, 'any region')}</dd>`
-        : null
-    }
-    <dt>Approvals wait</dt>
-    <dd>${p.approval_ttl_hours} hours, then count as denied</dd>
-  </dl>`;
+<dt>Autonomy</dt><dd>${p.level}</dd>
+<dt>Per transaction</dt><dd>${limit(p.action_limits.max_transaction_sats)}</dd>
+<dt>Per day</dt><dd>${limit(p.action_limits.max_daily_spend_sats)}</dd>
+<dt>Always needs approval</dt><dd>${list(p.action_limits.requires_approval, 'nothing')}</dd>
+<dt>Counterparties allowed</dt><dd>${p.counterparties.allow ? list(p.counterparties.allow, 'none') : 'anyone not blocked'}</dd>
+<dt>Counterparties blocked</dt><dd>${list(p.counterparties.block, 'none')}</dd>
+<dt>Escalation triggers</dt><dd>${list(
+    p.escalation_triggers.map((t) => `${t.condition} → ${t.action}`),
+    'none',
+  )}</dd>
+<dt>Budgets</dt><dd>${list(
+    p.budgets.map((b) => `${b.period} ${formatSats(b.limit_sats)}, alert at ${b.alert_threshold_pct}%, past it: ${b.overage_policy}`),
+    'none',
+  )}</dd>
+${p.compute_geo ? html`<dt>Compute regions</dt><dd>${list(p.compute_geo.allowed_regions, 'any')}; data kept in ${list(p.compute_geo.data_residency, 'any region')}</dd>` : null}
+<dt>Approvals wait</dt><dd>${p.approval_ttl_hours} hours, then count as denied</dd>
+</dl>`;
 }

@@ -78,30 +78,16 @@ function approvalsPage(ctx: AppContext, req: Request, viewer: SponsorViewer): Ht
   return layout(
     'Approvals',
     html`<h1>Approvals</h1>
-      <h2>Waiting for you</h2>
-      ${waiting.length ? approvalTable(waiting, nameOf, 'waiting') : html`<p>No request is waiting for you.</p>`}
-      <h2 id="history">All requests</h2>
-      <form class="filters" method="get" action="/console/approvals#history">
-        <label
-          >Agent
-          <select name="agent">
-            <option value="">all</option>
-            ${[...agents].map(([id, name]) => html`<option value="${id}" ${id === agentId ? html` selected` : null}>${name}</option>`)}
-          </select></label
-        >
-        <label
-          >Status
-          <select name="status">
-            <option value="">all</option>
-            ${STATUSES.map((s) => html`<option value="${s}" ${s === status ? html` selected` : null}>${s}</option>`)}
-          </select></label
-        >
-        <button type="submit">Filter</button>
-      </form>
-      ${history.items.length ? approvalTable(history.items, nameOf, 'history') : html`<p class="note">No requests.</p>`}
-      <p class="pager">
-        ${cursor ? html`<a href="${href('/console/approvals', query)}#history">First page</a> ` : null}${history.next_cursor ? html`<a rel="next" href="${href('/console/approvals', { ...query, cursor: history.next_cursor })}#history">Next page</a>` : null}
-      </p>`,
+<h2>Waiting for you</h2>
+${waiting.length ? approvalTable(waiting, nameOf, 'waiting') : html`<p>No request is waiting for you.</p>`}
+<h2 id="history">All requests</h2>
+<form class="filters" method="get" action="/console/approvals#history">
+<label>Agent <select name="agent"><option value="">all</option>${[...agents].map(([id, name]) => html`<option value="${id}"${id === agentId ? html` selected` : null}>${name}</option>`)}</select></label>
+<label>Status <select name="status"><option value="">all</option>${STATUSES.map((s) => html`<option value="${s}"${s === status ? html` selected` : null}>${s}</option>`)}</select></label>
+<button type="submit">Filter</button>
+</form>
+${history.items.length ? approvalTable(history.items, nameOf, 'history') : html`<p class="note">No requests.</p>`}
+<p class="pager">${cursor ? html`<a href="${href('/console/approvals', query)}#history">First page</a> ` : null}${history.next_cursor ? html`<a rel="next" href="${href('/console/approvals', { ...query, cursor: history.next_cursor })}#history">Next page</a>` : null}</p>`,
     navOf(viewer),
   );
 }
@@ -112,132 +98,54 @@ function amountOf(a: ApprovalRecord['view']): string {
 
 function approvalTable(records: ApprovalRecord[], nameOf: (agentId: string) => string, name: string): Html {
   return html`<table data-table="${name}">
-    <thead>
-      <tr>
-        <th>Request</th>
-        <th>Agent</th>
-        <th>Tool</th>
-        <th class="num">Amount</th>
-        <th>Status</th>
-        <th>Requested</th>
-        <th>Decided</th>
-        <th>Arguments and result</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${records.map(
-        ({ view: a, decidedBy }) =>
-          html`<tr data-approval="${a.approval_id}">
-            <td>
-              <a href="/approvals/${a.approval_id}">${a.approval_id}</a>
-              <div class="note">${a.reason}</div>
-            </td>
-            <td>${nameOf(a.agent_id)}</td>
-            <td><code>${a.tool}</code></td>
-            <td class="num">${amountOf(a)}</td>
-            <td class="status">${a.status}</td>
-            <td>${when(a.created_at)}</td>
-            <td>
-              ${
-                a.decided_at
-                  ? html`${when(a.decided_at)}
-                      <div class="note">${decidedBy ?? (a.status === 'expired' ? 'expired unanswered' : '')}</div>
-                      ${a.decision_reason ? html`<div>${a.decision_reason}</div>` : null}`
-                  : html`expires ${when(a.expires_at)}`
-              }
-            </td>
-            <td>
-              <details>
-                <summary>arguments</summary>
-                <pre>${JSON.stringify(a.arguments, null, 2)}</pre>
-              </details>
-              ${
-                a.result
-                  ? html`<details>
-                      <summary>result</summary>
-                      <pre>${JSON.stringify(a.result, null, 2)}</pre>
-                    </details>`
-                  : null
-              }
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th>Request</th><th>Agent</th><th>Tool</th><th class="num">Amount</th><th>Status</th><th>Requested</th><th>Decided</th><th>Arguments and result</th></tr></thead>
+<tbody>${records.map(
+    ({ view: a, decidedBy }) => html`<tr data-approval="${a.approval_id}">
+<td><a href="/approvals/${a.approval_id}">${a.approval_id}</a><div class="note">${a.reason}</div></td>
+<td>${nameOf(a.agent_id)}</td><td><code>${a.tool}</code></td><td class="num">${amountOf(a)}</td>
+<td class="status">${a.status}</td><td>${when(a.created_at)}</td>
+<td>${a.decided_at ? html`${when(a.decided_at)}<div class="note">${decidedBy ?? (a.status === 'expired' ? 'expired unanswered' : '')}</div>${a.decision_reason ? html`<div>${a.decision_reason}</div>` : null}` : html`expires ${when(a.expires_at)}`}</td>
+<td><details><summary>arguments</summary><pre>${JSON.stringify(a.arguments, null, 2)}</pre></details>${a.result ? html`<details><summary>result</summary><pre>${JSON.stringify(a.result, null, 2)}</pre></details>` : null}</td>
+</tr>`,
+  )}</tbody>
+</table>`;
 }
 
 function approvalPage({ view: a, decidedBy }: ApprovalRecord, agentName: string, viewer: SponsorViewer): Html {
   return layout(
     `Approval ${a.approval_id}`,
     html`<h1>Approval request</h1>
-      <p>Status: <strong class="status">${a.status}</strong></p>
-      <dl>
-        <dt>Agent</dt>
-        <dd><a href="/console/agents/${a.agent_id}">${agentName}</a> <code>${a.agent_id}</code></dd>
-        <dt>Tool</dt>
-        <dd><code>${a.tool}</code></dd>
-        <dt>Amount</dt>
-        <dd>${formatSats(a.amount_sats)}</dd>
-        ${
-          a.fee_reserve_sats === undefined
-            ? null
-            : html`<dt>Of which fee reserve</dt>
-                <dd>${formatSats(a.fee_reserve_sats)} (the most the Lightning fee may take)</dd>`
-        }
-        ${
-          a.counterparty
-            ? html`<dt>Counterparty</dt>
-                <dd><code>${a.counterparty}</code></dd>`
-            : null
-        }
-        <dt>Why it waits</dt>
-        <dd>${a.reason}</dd>
-        <dt>Rule</dt>
-        <dd><code>${a.rule}</code></dd>
-        <dt>Requested</dt>
-        <dd>${a.created_at}</dd>
-        <dt>Expires</dt>
-        <dd>${a.expires_at}</dd>
-        ${
-          a.decided_at
-            ? html`<dt>Decided</dt>
-                <dd>${a.decided_at}</dd>`
-            : null
-        }
-        ${
-          decidedBy
-            ? html`<dt>Decided by</dt>
-                <dd>${decidedBy}</dd>`
-            : null
-        }
-        ${
-          a.decision_reason
-            ? html`<dt>Decision reason</dt>
-                <dd>${a.decision_reason}</dd>`
-            : null
-        }
-      </dl>
-      <h2>Exact arguments</h2>
-      <p class="note">Written by the agent: untrusted text, shown as data. Approving runs the tool with exactly these.</p>
-      <pre>${JSON.stringify(a.arguments, null, 2)}</pre>
-      ${
-        a.result
-          ? html`<h2>Result</h2>
-              <pre>${JSON.stringify(a.result, null, 2)}</pre>`
-          : null
-      }
-      ${a.status === 'pending' ? decisionForm(a.approval_id, viewer) : null}
-      <p><a href="/console/approvals">All approvals</a></p>`,
+<p>Status: <strong class="status">${a.status}</strong></p>
+<dl>
+<dt>Agent</dt><dd><a href="/console/agents/${a.agent_id}">${agentName}</a> <code>${a.agent_id}</code></dd>
+<dt>Tool</dt><dd><code>${a.tool}</code></dd>
+<dt>Amount</dt><dd>${formatSats(a.amount_sats)}</dd>
+${a.fee_reserve_sats === undefined ? null : html`<dt>Of which fee reserve</dt><dd>${formatSats(a.fee_reserve_sats)} (the most the Lightning fee may take)</dd>`}
+${a.counterparty ? html`<dt>Counterparty</dt><dd><code>${a.counterparty}</code></dd>` : null}
+<dt>Why it waits</dt><dd>${a.reason}</dd>
+<dt>Rule</dt><dd><code>${a.rule}</code></dd>
+<dt>Requested</dt><dd>${a.created_at}</dd>
+<dt>Expires</dt><dd>${a.expires_at}</dd>
+${a.decided_at ? html`<dt>Decided</dt><dd>${a.decided_at}</dd>` : null}
+${decidedBy ? html`<dt>Decided by</dt><dd>${decidedBy}</dd>` : null}
+${a.decision_reason ? html`<dt>Decision reason</dt><dd>${a.decision_reason}</dd>` : null}
+</dl>
+<h2>Exact arguments</h2>
+<p class="note">Written by the agent: untrusted text, shown as data. Approving runs the tool with exactly these.</p>
+<pre>${JSON.stringify(a.arguments, null, 2)}</pre>
+${a.result ? html`<h2>Result</h2><pre>${JSON.stringify(a.result, null, 2)}</pre>` : null}
+${a.status === 'pending' ? decisionForm(a.approval_id, viewer) : null}
+<p><a href="/console/approvals">All approvals</a></p>`,
     navOf(viewer),
   );
 }
 
 function decisionForm(approvalId: string, viewer: SponsorViewer): Html {
   return html`<form method="post" action="/approvals/${approvalId}/decision">
-    <input type="hidden" name="csrf" value="${viewer.session.csrfToken}" />
-    <label for="reason">Reason (optional; the agent sees it)</label>
-    <input id="reason" class="wide" name="reason" maxlength="${MAX_REASON_LENGTH}" autocomplete="off" />
-    <button type="submit" name="decision" value="approve">Approve</button>
-    <button type="submit" name="decision" value="deny">Deny</button>
-  </form>`;
+<input type="hidden" name="csrf" value="${viewer.session.csrfToken}">
+<label for="reason">Reason (optional; the agent sees it)</label>
+<input id="reason" class="wide" name="reason" maxlength="${MAX_REASON_LENGTH}" autocomplete="off">
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`;
 }

@@ -30,33 +30,21 @@ export function spendChart(days: DaySpend[], dailyLimitMsats: number | null, opt
     const state: GaugeState = dailyLimitMsats === null ? 'ok' : gaugeState(d.spentMsats, Math.floor((dailyLimitMsats * DAILY_LIMIT_WARNING_PCT) / 100), dailyLimitMsats);
     // A day with no spend still gets a sliver, so 30 days always show 30 bars.
     const barHeight = Math.max(1, plotBottom - top);
-    return html`<rect
-      class="bar ${state === 'ok' ? '' : state}"
-      data-day="${d.day}"
-      x="${(PLOT_LEFT + i * slot + slot * 0.15).toFixed(1)}"
-      y="${(plotBottom - barHeight).toFixed(1)}"
-      width="${(slot * 0.7).toFixed(1)}"
-      height="${barHeight.toFixed(1)}"
-      ><title>${d.day}: ${sats(d.spentMsats)}</title></rect
-    >`;
+    return html`<rect class="bar ${state === 'ok' ? '' : state}" data-day="${d.day}" x="${(PLOT_LEFT + i * slot + slot * 0.15).toFixed(1)}" y="${(plotBottom - barHeight).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${barHeight.toFixed(1)}"><title>${d.day}: ${sats(d.spentMsats)}</title></rect>`;
   });
   const limit =
     dailyLimitMsats === null || !limitShown
       ? null
-      : html`<line class="limit" x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${y(dailyLimitMsats).toFixed(1)}" y2="${y(dailyLimitMsats).toFixed(1)}"
-          ><title>daily limit ${sats(dailyLimitMsats)}</title></line
-        >`;
+      : html`<line class="limit" x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${y(dailyLimitMsats).toFixed(1)}" y2="${y(dailyLimitMsats).toFixed(1)}"><title>daily limit ${sats(dailyLimitMsats)}</title></line>`;
   const labels = options.compact
     ? null
-    : html`<text x="${PLOT_LEFT}" y="${height - 4}">${days[0]?.day}</text
-        ><text x="${WIDTH - PLOT_RIGHT}" y="${height - 4}" text-anchor="end">${days[days.length - 1]?.day} (today)</text
-        ><text x="${PLOT_LEFT}" y="${PLOT_TOP - 5}"
-          >max ${sats(most)}${dailyLimitMsats !== null && !limitShown ? ` (daily limit ${sats(dailyLimitMsats)}, off the scale)` : ''}</text
-        >`;
+    : html`<text x="${PLOT_LEFT}" y="${height - 4}">${days[0]?.day}</text><text x="${WIDTH - PLOT_RIGHT}" y="${height - 4}" text-anchor="end">${days[days.length - 1]?.day} (today)</text><text x="${PLOT_LEFT}" y="${PLOT_TOP - 5}">max ${sats(most)}${dailyLimitMsats !== null && !limitShown ? ` (daily limit ${sats(dailyLimitMsats)}, off the scale)` : ''}</text>`;
   return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Spend per day over the last ${days.length} days: ${sats(total)} in all">
-    <line class="axis" x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${plotBottom}" y2="${plotBottom}"></line>
-    ${bars} ${limit} ${labels}
-  </svg>`;
+<line class="axis" x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${plotBottom}" y2="${plotBottom}"></line>
+${bars}
+${limit}
+${labels}
+</svg>`;
 }
 
 /**
@@ -66,16 +54,10 @@ export function spendChart(days: DaySpend[], dailyLimitMsats: number | null, opt
 export function gauge(spentMsats: number, limitMsats: number, alertMsats: number, state: GaugeState, projectedMsats?: number): Html {
   const scale = Math.max(limitMsats, spentMsats, projectedMsats ?? 0, 1);
   const pct = (msats: number) => ((Math.min(msats, scale) / scale) * 100).toFixed(1);
-  return html`<svg
-    class="gauge gauge-${state}"
-    viewBox="0 0 100 10"
-    preserveAspectRatio="none"
-    role="img"
-    aria-label="${sats(spentMsats)} of ${sats(limitMsats)}${projectedMsats === undefined ? '' : `, projected ${sats(projectedMsats)}`}"
-  >
-    <rect class="track" x="0" y="0" width="${pct(limitMsats)}" height="10"></rect>
-    ${projectedMsats === undefined ? null : html`<rect class="projected" x="0" y="3" width="${pct(projectedMsats)}" height="4"></rect>`}
-    <rect class="fill-${state}" x="0" y="0" width="${pct(spentMsats)}" height="10"></rect>
-    <line class="alert" x1="${pct(alertMsats)}" x2="${pct(alertMsats)}" y1="0" y2="10" vector-effect="non-scaling-stroke"></line>
-  </svg>`;
+  return html`<svg class="gauge gauge-${state}" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="${sats(spentMsats)} of ${sats(limitMsats)}${projectedMsats === undefined ? '' : `, projected ${sats(projectedMsats)}`}">
+<rect class="track" x="0" y="0" width="${pct(limitMsats)}" height="10"></rect>
+${projectedMsats === undefined ? null : html`<rect class="projected" x="0" y="3" width="${pct(projectedMsats)}" height="4"></rect>`}
+<rect class="fill-${state}" x="0" y="0" width="${pct(spentMsats)}" height="10"></rect>
+<line class="alert" x1="${pct(alertMsats)}" x2="${pct(alertMsats)}" y1="0" y2="10" vector-effect="non-scaling-stroke"></line>
+</svg>`;
 }

@@ -35,14 +35,8 @@ function homePage(ctx: AppContext, viewer: SponsorViewer): Html {
   return layout(
     'Your agents',
     html`<h1>Your agents</h1>
-      ${
-        pending.length
-          ? html`<p>
-              <a href="/console/approvals"><b>${pending.length}${pending.length === MAX_PAGE_SIZE ? '+' : ''} approval${pending.length === 1 ? '' : 's'} waiting for you</b></a>
-            </p>`
-          : null
-      }
-      ${agents.length ? html`<div class="cards">${cards}</div>` : html`<p>You have no agents yet. Create one with <code>agent-marketplace agent create --sponsor ${viewer.sponsorId} --name NAME</code>.</p>`}`,
+${pending.length ? html`<p><a href="/console/approvals"><b>${pending.length}${pending.length === MAX_PAGE_SIZE ? '+' : ''} approval${pending.length === 1 ? '' : 's'} waiting for you</b></a></p>` : null}
+${agents.length ? html`<div class="cards">${cards}</div>` : html`<p>You have no agents yet. Create one with <code>agent-marketplace agent create --sponsor ${viewer.sponsorId} --name NAME</code>.</p>`}`,
     navOf(viewer),
   );
 }
@@ -50,12 +44,11 @@ function homePage(ctx: AppContext, viewer: SponsorViewer): Html {
 function agentCard(agentId: string, name: string, o: AgentOverview, pendingApprovals: number): Html {
   const spent30 = o.days.reduce((sum, d) => sum + d.spentMsats, 0);
   return html`<section class="card agent" data-agent="${agentId}">
-    <h2><a href="/console/agents/${agentId}">${name}</a></h2>
-    ${statusLine(o)} ${moneyTiles(o)} ${spendingGauges(o)}
-    <div class="spark">
-      <div class="note">Spent in the last ${CHART_DAYS} days: <b data-field="spent-30">${sats(spent30)}</b></div>
-      ${spendChart(o.days, o.spending.dailyLimitMsats, { compact: true })}
-    </div>
-    ${waitingLine(pendingApprovals, o.disputes.length, agentId)}
-  </section>`;
+<h2><a href="/console/agents/${agentId}">${name}</a></h2>
+${statusLine(o)}
+${moneyTiles(o)}
+${spendingGauges(o)}
+<div class="spark"><div class="note">Spent in the last ${CHART_DAYS} days: <b data-field="spent-30">${sats(spent30)}</b></div>${spendChart(o.days, o.spending.dailyLimitMsats, { compact: true })}</div>
+${waitingLine(pendingApprovals, o.disputes.length, agentId)}
+</section>`;
 }

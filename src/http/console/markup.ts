@@ -92,40 +92,35 @@ export interface Nav {
 
 export function layout(title: string, body: Html, nav?: Nav): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · agent-marketplace</title>
-        <style>
-          ${new Html(STYLE)}
-        </style>
-      </head>
-      <body>
-        ${nav ? header(nav) : html`<header><span class="brand">agent-marketplace console</span></header>`}
-        <main>${body}</main>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · agent-marketplace</title>
+<style>${new Html(STYLE)}</style>
+</head>
+<body>
+${nav ? header(nav) : html`<header><span class="brand">agent-marketplace console</span></header>`}
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
 }
 
 function header(nav: Nav): Html {
   return html`<header>
-    <span class="brand">agent-marketplace console</span>
-    <nav>${nav.links.map((l) => html`<a href="${l.href}">${l.label}</a> `)}</nav>
-    <span class="note">${nav.who}</span>
-    <form class="inline" method="post" action="/console/logout">
-      <input type="hidden" name="csrf" value="${nav.csrf}" />
-      <button type="submit">Sign out</button>
-    </form>
-  </header>`;
+<span class="brand">agent-marketplace console</span>
+<nav>${nav.links.map((l) => html`<a href="${l.href}">${l.label}</a> `)}</nav>
+<span class="note">${nav.who}</span>
+<form class="inline" method="post" action="/console/logout">
+<input type="hidden" name="csrf" value="${nav.csrf}">
+<button type="submit">Sign out</button>
+</form>
+</header>`;
 }
 
 export function messagePage(title: string, message: string, back: { href: string; label: string } = { href: '/console', label: 'Console' }, nav?: Nav): Html {
-  return layout(
-    title,
-    html`<h1>${title}</h1>
-      <p role="alert">${message}</p>
-      <p><a href="${back.href}">${back.label}</a></p>`,
-    nav,
-  );
+  return layout(title, html`<h1>${title}</h1><p role="alert">${message}</p><p><a href="${back.href}">${back.label}</a></p>`, nav);
 }

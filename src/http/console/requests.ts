@@ -217,10 +217,7 @@ function refusalPage(error: MarketError, req: Request, viewer: Viewer | null): H
   const back = referer && referer !== req.originalUrl && error.code !== 'NOT_FOUND' ? html`<p><a href="${referer}">Back</a></p>` : null;
   return layout(
     'Not done',
-    html`<h1>Not done</h1>
-      <p class="error" role="alert">${error.message}</p>
-      ${back}
-      <p><a href="${HOME}">Console</a></p>`,
+    html`<h1>Not done</h1><p class="error" role="alert">${error.message}</p>${back}<p><a href="${HOME}">Console</a></p>`,
     viewer ? navOf(viewer) : undefined,
   );
 }
