@@ -8,7 +8,7 @@
 // calls that asked for progress, anything malformed or unusual) is handed on, with its
 // parsed body, to the SDK's transport, which stays the reference for the protocol.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CallToolRequestSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../context.js';
 import { authenticateRecent } from '../domain/identity/registration.js';
 import { directToolCalls } from '../server.js';
@@ -32,6 +32,13 @@ export interface DirectCalls {
 
 export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { unauthorized: (hadToken: boolean) => Answer }): DirectCalls {
   const toolFor = directToolCalls(ctx);
+  // The names Host may carry change only when the configuration does (the public URL is set once bound).
+  let hostnames: { key: string; names: Set<string> } | null = null;
+  const hostnamesOf = (served: ReturnType<typeof servedAddresses>) => {
+    const key = `${served.publicUrl}\n${served.names.join('\n')}`;
+    if (hostnames?.key !== key) hostnames = { key, names: ownHostnames(served) };
+    return hostnames.names;
+  };
   const send = (res: ServerResponse, a: Answer): Verdict => {
     const text = JSON.stringify(a.body);
     res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...a.headers });
@@ -49,7 +56,7 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { un
       // The checks express runs first on every route, with the same answers.
       const served = servedAddresses(ctx.config, req.socket.localPort);
       const hostname = hostnameOf(req.headers.host);
-      if (hostname === null || !ownHostnames(served).has(hostname)) return send(res, { status: 403, body: rpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`) });
+      if (hostname === null || !hostnamesOf(served).has(hostname)) return send(res, { status: 403, body: rpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`) });
       const origin = judgeOrigin(req.headers.origin, served);
       if (origin !== 'absent' && origin !== 'own') return send(res, { status: 403, body: rpcError(-32000, `Origin not allowed: ${req.headers.origin}`) });
 
@@ -85,10 +92,16 @@ function plainToolCall(body: unknown, headers: IncomingMessage['headers']) {
   const message = body as { jsonrpc?: unknown; id?: unknown; method?: unknown };
   if (message.jsonrpc !== '2.0' || message.method !== 'tools/call') return null;
   if (!(typeof message.id === 'string' || (typeof message.id === 'number' && Number.isInteger(message.id)))) return null;
-  const parsed = CallToolRequestSchema.safeParse(body);
-  if (!parsed.success || parsed.data.params._meta?.progressToken !== undefined || 'task' in parsed.data.params) return null;
-  return { id: message.id, params: parsed.data.params };
+  // The shape CallToolRequestSchema checks (extra fields pass), checked by hand: zod costs
+  // more here than the rest of reading the request.
+  const params = (body as { params?: unknown }).params;
+  if (!isRecord(params) || typeof params.name !== 'string' || 'task' in params) return null;
+  if (params.arguments !== undefined && !isRecord(params.arguments)) return null;
+  if (params._meta !== undefined && (!isRecord(params._meta) || params._meta.progressToken !== undefined)) return null;
+  return { id: message.id, params: { name: params.name, arguments: params.arguments } };
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
