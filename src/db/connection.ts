@@ -55,6 +55,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   // can lose committed transfers on power loss. Money wants FULL.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
+  // Each grouped call is a savepoint, whose undo record (the statement journal) SQLite
+  // keeps in a temporary file by default: three quarters of a payment's system time went
+  // to it. It only ever undoes work not yet committed, so memory loses nothing durable.
+  sqlite.pragma('temp_store = MEMORY');
   const orm = drizzle(sqlite, { schema });
   // One transaction wrapper for every write: better-sqlite3's transaction() builds four
   // wrapped functions on each call, which costs about as much as a small write itself.
