@@ -127,6 +127,10 @@ describe('redacting a trajectory', () => {
   // What the receiving side checks, over many generated trajectories: no finding of any rule
   // in any string, inputs that were JSON still are, and redacting again changes nothing.
   it('is a fixed point of the scanner, for planted values glued together in any order', () => {
+    // Found by this property: a placeholder in a secret-named value once made it look random the second time.
+    const named = trajectory([call('{"client_secret":"0,ana"}', null)]);
+    const first = redactTrajectory(named, CTX);
+    expect(redactTrajectory(first.trajectory, CTX).redactions).toEqual([]);
     const piece = fc.oneof(
       fc.constantFrom(...SECRETS, ...PII),
       fc.constantFrom('/home/ana/projects/app', '/home/ana/projects/app/src/a.ts', '/home/ana/.netrc', 'ana', 'Ana', 'ana-thinkpad', 'ana-thinkpad.local', '~/x', './y'),

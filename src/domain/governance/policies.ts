@@ -16,7 +16,29 @@ export interface VersionedPolicy {
 export function currentPolicy(db: Db, agentId: string): VersionedPolicy {
   const row = store.latestPolicy(db, agentId);
   if (!row) return { agentId, version: 0, policy: DEFAULT_POLICY };
-  return { agentId, version: row.version, policy: parsePolicy(JSON.parse(row.document)) };
+  return { agentId, version: row.version, policy: storedPolicy(row.document) };
+}
+
+/** Policies parsed from their stored text, since every gated call reads one; frozen, as they are shared. */
+const parsedPolicies = new Map<string, Policy>();
+const MAX_PARSED_POLICIES = 1_000;
+
+function storedPolicy(document: string): Policy {
+  let policy = parsedPolicies.get(document);
+  if (!policy) {
+    if (parsedPolicies.size >= MAX_PARSED_POLICIES) parsedPolicies.clear();
+    policy = deepFreeze(parsePolicy(JSON.parse(document)));
+    parsedPolicies.set(document, policy);
+  }
+  return policy;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The policy a new agent of this sponsor starts with. */

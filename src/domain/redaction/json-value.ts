@@ -46,11 +46,17 @@ function visit(value: unknown, path: string, key: string | undefined, out: Locat
   return value;
 }
 
+const PLACEHOLDER = /\[REDACTED:[a-z0-9-]+\]/g;
+
 /** Findings in a string, plus the whole string when its key names a secret and it looks like one. */
 function scanString(s: string, key: string | undefined, budget: ScanBudget): Finding[] {
   const found = scanText(s, budget);
   if (key === undefined || s.startsWith(MARKER) || found.some((f) => f.kind === 'secret')) return found;
-  const rule = PASSWORD_NAME.test(key) && s.length >= 4 && looksLikePassword(s) ? 'password' : SECRET_NAME.test(key) && looksRandom(s) ? 'secret-assignment' : undefined;
+  // Judged without what an earlier pass put in (`0,[REDACTED:user-name]` is as random as `0,`):
+  // a placeholder is never content, so redacting again finds nothing new.
+  const content = s.replaceAll(PLACEHOLDER, '');
+  const rule =
+    PASSWORD_NAME.test(key) && content.length >= 4 && looksLikePassword(content) ? 'password' : SECRET_NAME.test(key) && looksRandom(content) ? 'secret-assignment' : undefined;
   return rule ? withoutOverlaps([...found, { kind: 'secret', rule, start: 0, end: s.length }]) : found;
 }
 
