@@ -19,7 +19,7 @@ async function client(url: string, token: string) {
   return c;
 }
 
-it('keeps every acknowledged payment through a SIGKILL in the middle of concurrent calls', async () => {
+it('keeps every acknowledged payment through a SIGKILL in the middle of 100 concurrent clients, and pays none twice', { timeout: 60_000 }, async () => {
   const db = tempDbPath();
   const { json: init } = await cliJson(['init', '--db', db]);
   const { json: payee } = await cliJson(['agent', 'create', '--sponsor', init.sponsor.id, '--name', 'payee', '--db', db]);
@@ -28,13 +28,15 @@ it('keeps every acknowledged payment through a SIGKILL in the middle of concurre
   servers.push(first);
 
   const acknowledged = new Map<string, string>();
+  let attempted = 0;
   const pay = (c: Client, key: string) => c.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 1, idempotency_key: key } });
-  const clients = await Promise.all(Array.from({ length: 20 }, () => client(first.url, init.agent.token)));
+  const clients = await Promise.all(Array.from({ length: 100 }, () => client(first.url, init.agent.token)));
   let killed = false;
   await Promise.all(
     clients.map(async (c, i) => {
       for (let n = 0; !killed; n++) {
         const key = `c${i}-${n}`;
+        attempted++;
         let r;
         try {
           r = await pay(c, key);
@@ -43,7 +45,7 @@ it('keeps every acknowledged payment through a SIGKILL in the middle of concurre
         }
         expect(r.structuredContent).toMatchObject({ status: 'completed' });
         acknowledged.set(key, (r.structuredContent as { transfer_id: string }).transfer_id);
-        if (acknowledged.size >= 200 && !killed) {
+        if (acknowledged.size >= 1_000 && !killed) {
           killed = true;
           first.process.kill('SIGKILL');
         }
@@ -56,15 +58,19 @@ it('keeps every acknowledged payment through a SIGKILL in the middle of concurre
   const file = new Database(db, { readonly: true });
   const ids = [...acknowledged.values()];
   const found = file.prepare(`SELECT count(*) AS n FROM transfers WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as { n: number };
+  // …and no key paid twice: at most one payment per call attempted (one in flight may have committed unanswered).
+  const paid = file.prepare(`SELECT count(*) AS n FROM transfers WHERE credit_account_id = ? AND entry_type = 'Payment'`).get(`agent:${payee.id}`) as { n: number };
   file.close();
   expect(found.n).toBe(acknowledged.size);
+  expect(paid.n).toBeGreaterThanOrEqual(acknowledged.size);
+  expect(paid.n).toBeLessThanOrEqual(attempted);
 
   // …and a retry of each answers the same transfer, paying nothing more.
   const second = await startHttpServer(['--db', db]);
   servers.push(second);
   const c = await client(second.url, init.agent.token);
   const before = (await c.callTool({ name: 'marketplace_check_balance', arguments: {} })).structuredContent as { balance_sats: number };
-  for (const [key, transferId] of [...acknowledged].slice(0, 50)) {
+  for (const [key, transferId] of [...acknowledged].slice(0, 200)) {
     expect(((await pay(c, key)).structuredContent as { transfer_id: string }).transfer_id).toBe(transferId);
   }
   const after = (await c.callTool({ name: 'marketplace_check_balance', arguments: {} })).structuredContent as { balance_sats: number };
