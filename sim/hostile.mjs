@@ -11,11 +11,22 @@
 // - Idempotency keys replayed with other arguments, on every keyed tool.
 // - JSON-RPC batches over HTTP, larger than the rate limit's burst.
 // - Lightning addresses whose LNURL service is on loopback and names a loopback callback.
+// - tools/call as raw HTTP at the direct path's own checks (src/http/direct-calls.ts), by
+//   an agent of its own: a payment with a token just rotated by another connection or by
+//   `token rotate` in another process; headers the SDK must answer (Accept, revision);
+//   bodies at the edges (1 MB + 1 byte, broken JSON, array arguments, null or fractional
+//   ids); a Host or Origin of another site; and payments both paths run (exactly 1 MB, a
+//   session id, a progress token, gzip) retried under their key over the other path.
 // What each must get is a coded refusal (never INTERNAL, which Simulation.call already
-// fails on); what must not happen to money is checked by the invariants (invariants.mjs:
-// the blocked counterparty, limits with fee reserves, the write lock's bound).
+// fails on; for raw HTTP its status, never a 5xx); what must not happen to money is
+// checked by the invariants (invariants.mjs: the blocked counterparty, limits with fee
+// reserves, the write lock's bound, a refused raw call paying nothing and a key sent over
+// both HTTP paths paying once).
+import { execFile } from 'node:child_process';
 import http from 'node:http';
-import { postBatch } from './server.mjs';
+import { rotateToken } from '../dist/domain/identity/registration.js';
+import { BODY_LIMIT_BYTES } from '../dist/http/direct-calls.js';
+import { CLI, PLAIN_CALL_HEADERS, postBatch, postRaw, ServerGone } from './server.mjs';
 import { contributionArgs, simTrajectory } from './trajectories.mjs';
 
 const HOUR = 3_600_000;
@@ -29,6 +40,7 @@ export const HOSTILE_WEIGHTS = {
   hostileBatch: 1,
   hostileLoopback: 1,
   hostileTrajectory: 2,
+  hostileRawHttp: 3,
 };
 
 /** The server's rate limit: src/config.ts DEFAULT_RATE_LIMIT, 200 calls a second per token in bursts of twice that. */
@@ -61,14 +73,16 @@ function tally(sim, path, answer) {
  */
 function refused(sim, path, what, answer, codes) {
   tally(sim, path, answer);
-  const broken = (message) => {
-    if (!process.env.SIM_HOSTILE_SURVEY) sim.violation('hostile calls are refused', message);
-    (sim.stats.hostileSurvey ??= []).push(`step ${sim.step}: ${message.slice(0, 200)}`);
-  };
+  const broken = (message) => brokenExpectation(sim, 'hostile calls are refused', message);
   if (answer.ok && !answer.pending) broken(`${what} succeeded: ${JSON.stringify(answer.data).slice(0, 300)}`);
   // Refused before the policy is asked because the other agent cannot deal at all (suspended, terminated) is refused all the same.
   const unavailable = answer.code === 'CONFLICT' && /is (Suspended|Terminated)/.test(answer.data.error?.message ?? '');
   if (!answer.ok && codes && !codes.includes(answer.code) && !unavailable) broken(`${what} answered ${answer.code}, not ${codes.join(' or ')}: ${answer.data.error?.message}`);
+}
+
+function brokenExpectation(sim, invariant, message) {
+  if (!process.env.SIM_HOSTILE_SURVEY) sim.violation(invariant, message);
+  (sim.stats.hostileSurvey ??= []).push(`step ${sim.step}: ${message.slice(0, 200)}`);
 }
 
 /**
@@ -413,6 +427,27 @@ export const hostileOperations = {
   },
 
   /**
+   * tools/call sent as raw HTTP by an agent of its own (world.raw), at what the direct path
+   * (src/http/direct-calls.ts) decides by hand before handing a request to the SDK's
+   * transport: a payment with a token rotated a moment ago (by another connection or by
+   * `token rotate` in another process, while the server still remembers the token);
+   * headers the SDK must answer (an Accept without text/event-stream, a revision it does not
+   * support); bodies at the edges (one byte over 1 MB, broken JSON, arguments as an array,
+   * an id that is null or not an integer); a Host or Origin of another site. Each gets its
+   * status (never a 5xx) and pays nothing (its key is kept in world.raw.refused for
+   * checkRawHttp). Calls both paths may run (exactly 1 MB, an mcp-session-id the stateless
+   * SDK ignores, a progress token the SDK answers as SSE, a gzipped body express inflates)
+   * are retried under the same key over the other path: both answers name one transfer.
+   * One at a time: a rotation would otherwise revoke the token another is using.
+   */
+  async hostileRawHttp(sim, r) {
+    const raw = sim.world.raw;
+    const turn = raw.turn.then(() => rawHttp(sim, r));
+    raw.turn = turn.catch(() => {});
+    return turn;
+  },
+
+  /**
    * A withdrawal to a lightning address on loopback: one with no port (its LNURL URL is
    * https://127.0.0.1/…), one naming the simulator's "internal admin" port directly, and,
    * when the server has an exempted LNURL host (--allow-fetch-host), one whose LNURL
@@ -436,6 +471,249 @@ export const hostileOperations = {
       sim.violation('outbound fetches reach only public addresses', `the admin port on loopback was asked ${trap.adminHits} times (last: ${trap.lastAdminRequest})`);
   },
 };
+
+const RAW_HTTP = { revoked: 3, handedOn: 3, body: 4, foreign: 2 };
+
+async function rawHttp(sim, r) {
+  const server = sim.server.child;
+  const kind = r.weighted(RAW_HTTP);
+  try {
+    await RAW_HTTP_CALLS[kind](sim, r, sim.world.raw);
+  } catch (error) {
+    // No answer while the server was neither killed nor dead: it dropped the request.
+    if (error instanceof ServerGone && server && sim.server.child === server && !sim.server.stopping && server.exitCode === null && server.signalCode === null)
+      sim.violation('no call fails unexpectedly', `a raw ${kind} call got no answer from a running server: ${error.message}`);
+    throw error;
+  }
+}
+
+const RAW_HTTP_CALLS = {
+  /** A payment with the token a rotation has just revoked: 401, nothing paid; the new token works at once. */
+  async revoked(sim, r, raw) {
+    const old = raw.token;
+    const by = r.pick(['connection', 'process']);
+    const path = `raw revoked (${by})`;
+    const warm = await rawSend(sim, path, balanceCall(), headersWith(old));
+    expectRaw(sim, path, `a read with ${raw.name}'s live token`, warm, { status: 200, result: true });
+    if (by === 'connection') {
+      // The simulator's own connection: another writer of the file, seen by the server through PRAGMA data_version only.
+      raw.token = rotateToken(sim.ctx.db, sim.ctx.clock, { kind: 'agent', id: raw.id }).token;
+    } else {
+      // `token rotate` from a terminal takes a while to start: the old token is used all along, so the server
+      // remembers it when the rotation commits, and once refused it must stay refused.
+      let exited = false;
+      const rotating = rotateByCli(sim, raw.id).finally(() => (exited = true));
+      rotating.catch(() => {}); // awaited below, also when the server goes away meanwhile
+      try {
+        let refusedOnce = false;
+        while (!exited) {
+          const read = await rawSend(sim, path, balanceCall(), headersWith(old));
+          const polls = (sim.stats.hostile[`${path} while rotating`] ??= {});
+          polls[`HTTP ${read.status}`] = (polls[`HTTP ${read.status}`] ?? 0) + 1;
+          if (read.status === 401) refusedOnce = true;
+          else if (refusedOnce || read.status !== 200) expectRaw(sim, path, 'a read with a token being rotated', read, { status: 401, unauthorized: true });
+          await sleep(25);
+        }
+      } finally {
+        raw.token = await rotating;
+      }
+    }
+    const key = mustNotPay(raw, sim.newKey());
+    const gzip = r.chance(0.3);
+    const answer = await rawSend(sim, path, paymentCall(sim, r, key), headersWith(old), { gzip });
+    expectRaw(sim, path, `a payment with a token rotated by ${by === 'connection' ? 'another connection' : 'another process'}${gzip ? ' (gzipped: express)' : ''}`, answer, {
+      status: 401,
+      unauthorized: true,
+    });
+    checkUnpaid(sim, raw, key);
+    expectRaw(sim, path, 'a read with the rotated-in token', await rawSend(sim, path, balanceCall(), headersWith(raw.token)), { status: 200, result: true });
+  },
+
+  /** Headers the direct path leaves to the SDK: its refusal, or (a session id, which the stateless SDK ignores) the same payment once. */
+  async handedOn(sim, r, raw) {
+    const variant = r.weighted({ accept: 2, revision: 2, twoRevisions: 1, session: 2 });
+    const path = `raw ${variant}`;
+    const key = sim.newKey();
+    const call = paymentCall(sim, r, key);
+    if (variant === 'session') return sharedKey(sim, r, raw, path, call, { headers: { 'mcp-session-id': `sim-${r.int(1, 1e9)}` }, what: 'with an mcp-session-id' });
+    mustNotPay(raw, key);
+    const headers = {
+      accept: () => ({ accept: r.pick(['application/json', 'text/event-stream', '*/*', undefined]) }),
+      revision: () => ({ 'mcp-protocol-version': r.pick(['1999-01-01', '2025-06-19', '', 'latest']) }),
+      twoRevisions: () => ({ 'mcp-protocol-version': ['2025-06-18', r.pick(['2025-06-18', '1999-01-01'])] }),
+    }[variant]();
+    const status = variant === 'accept' ? 406 : 400;
+    expectRaw(sim, path, `a payment with ${JSON.stringify(headers)}`, await rawSend(sim, path, call, headersWith(raw.token, headers)), { status, rpcCode: -32000 });
+    checkUnpaid(sim, raw, key);
+  },
+
+  /** Bodies at the edges of what is read. */
+  async body(sim, r, raw) {
+    const variant = r.weighted({ overLimit: 2, atLimit: 1, brokenJson: 2, argumentsArray: 1, badId: 2, progress: 3 });
+    const path = `raw ${variant}`;
+    const key = sim.newKey();
+    const call = paymentCall(sim, r, key);
+    const gzip = r.chance(0.3);
+    const send = (body, what, expected) =>
+      rawSend(sim, path, body, headersWith(raw.token), { gzip }).then((answer) => expectRaw(sim, path, `${what}${gzip ? ' (gzipped: express)' : ''}`, answer, expected));
+    switch (variant) {
+      case 'atLimit':
+        return sharedKey(sim, r, raw, path, call, { body: padded(call, BODY_LIMIT_BYTES), gzip, direct: !gzip, what: `of exactly 1 MB${gzip ? ' (gzipped: express)' : ''}` });
+      case 'progress':
+        return sharedKey(sim, r, raw, path, call, { body: { ...call, params: { ...call.params, _meta: { progressToken: `p-${key}` } } }, sse: true, what: 'asking for progress' });
+      default:
+    }
+    mustNotPay(raw, key);
+    if (variant === 'overLimit') await send(padded(call, BODY_LIMIT_BYTES + 1), 'a payment one byte over 1 MB', { status: 413, rpcCode: -32600 });
+    if (variant === 'brokenJson') {
+      const text = JSON.stringify(call);
+      const broken = r.pick([text.slice(0, -r.int(1, 3)), `${text}x`, text.replace('{', "{'jsonrpc':'2.0',"), `${text.slice(0, -1)},}`]);
+      await send(broken, `a payment in broken JSON (${broken.slice(-12)})`, { status: 400, rpcCode: -32700 });
+    }
+    if (variant === 'argumentsArray') {
+      await send({ ...call, params: { ...call.params, arguments: [call.params.arguments] } }, 'a payment whose arguments are an array', { status: [200, 400], error: true });
+    }
+    if (variant === 'badId') {
+      const id = r.pick([null, 1.5, -0.25, true, {}, []]);
+      await send({ ...call, id }, `a payment with id ${JSON.stringify(id)}`, { status: 400, rpcCode: -32700 });
+    }
+    checkUnpaid(sim, raw, key);
+  },
+
+  /** A Host naming another site, an Origin of another port or scheme: 403 from either path. */
+  async foreign(sim, r, raw) {
+    const port = Number(new URL(sim.server.url).port);
+    const otherPort = port === 65_535 ? port - 1 : port + 1;
+    const variant = r.pick(['host', 'origin']);
+    const path = `raw ${variant}`;
+    const key = mustNotPay(raw, sim.newKey());
+    const headers =
+      variant === 'host'
+        ? { host: r.pick([`evil.example:${port}`, 'evil.example', `127.0.0.1.nip.io:${port}`, `localhost.evil.example:${port}`]) }
+        : { origin: r.pick([`http://127.0.0.1:${otherPort}`, `http://localhost:${otherPort}`, `https://127.0.0.1:${port}`, 'null', 'http://evil.example']) };
+    const gzip = r.chance(0.3);
+    const answer = await rawSend(sim, path, paymentCall(sim, r, key), headersWith(raw.token, headers), { gzip });
+    expectRaw(sim, path, `a payment with ${JSON.stringify(headers)}${gzip ? ' (gzipped: express)' : ''}`, answer, { status: 403, rpcCode: -32000 });
+    checkUnpaid(sim, raw, key);
+  },
+};
+
+/**
+ * A payment both paths may run, sent as `first` says (`direct`: whether the direct path
+ * takes it) and, under the same key, as a plain call over the other path (the direct path,
+ * or gzipped, which express reads and hands to the SDK), now and then in the other order:
+ * both must answer it, naming the one transfer it made.
+ */
+async function sharedKey(sim, r, raw, path, call, first) {
+  const key = call.params.arguments.idempotency_key;
+  const sendFirst = () => rawSend(sim, path, first.body ?? call, headersWith(raw.token, first.headers), { gzip: first.gzip });
+  const sendOther = () => rawSend(sim, path, call, headersWith(raw.token), { gzip: first.direct });
+  const otherFirst = r.chance(0.3);
+  const answers = otherFirst ? [await sendOther(), await sendFirst()] : [await sendFirst(), await sendOther()];
+  for (const [i, answer] of answers.entries()) {
+    const isFirst = (i === 0) !== otherFirst;
+    expectRaw(sim, path, isFirst ? `a payment ${first.what}` : `the same payment over the ${first.direct ? "SDK's path" : 'direct path'}`, answer, {
+      status: 200,
+      result: true,
+      sse: isFirst && first.sse,
+    });
+  }
+  const [a, b] = answers.map((answer) => answer.message?.result?.structuredContent ?? {});
+  const named = (x) => x.transfer_id ?? x.approval_id ?? x.error?.code;
+  if (named(a) !== named(b)) sim.violation('a key sent over both HTTP paths pays once', `${path}: key ${key} answered ${named(a)}, then over the other path ${named(b)}`);
+  if (a.transfer_id && a.status !== 'pending_approval') raw.paid.push({ key, transfer: a.transfer_id });
+}
+
+/** The body of `call`, padded with whitespace (still JSON) to exactly `bytes`. */
+function padded(call, bytes) {
+  const text = JSON.stringify(call);
+  return text + ' '.repeat(bytes - Buffer.byteLength(text));
+}
+
+let rawId = 0;
+const balanceCall = () => ({ jsonrpc: '2.0', id: ++rawId, method: 'tools/call', params: { name: 'marketplace_check_balance', arguments: {} } });
+
+function paymentCall(sim, r, key) {
+  const to = r.pick(sim.world.agents);
+  return {
+    jsonrpc: '2.0',
+    id: ++rawId,
+    method: 'tools/call',
+    params: { name: 'marketplace_send_payment', arguments: { to_agent_id: to.id, amount_sats: r.int(1, 20), memo: `sim:${key}`, idempotency_key: key } },
+  };
+}
+
+/** A plain call's headers with `token`, changed by `changes` (undefined removes a header). */
+function headersWith(token, changes = {}) {
+  const headers = { ...PLAIN_CALL_HEADERS, authorization: `Bearer ${token}`, ...changes };
+  for (const [name, value] of Object.entries(headers)) if (value === undefined) delete headers[name];
+  return headers;
+}
+
+const mustNotPay = (raw, key) => (raw.refused.push(key), key);
+
+async function rawSend(sim, path, body, headers, options) {
+  const answer = await postRaw(sim.server.url, typeof body === 'string' ? body : JSON.stringify(body), headers, options);
+  sim.stats.calls++;
+  const outcome = `HTTP ${answer.status}`;
+  sim.trace.push({ step: sim.step, actor: sim.world.raw.name, tool: path, args: { headers: { ...headers, authorization: '…' } }, answer: outcome });
+  if (sim.trace.length > 60) sim.trace.shift();
+  if (answer.status >= 500) sim.violation('no call fails unexpectedly', `${path} answered HTTP ${answer.status}: ${answer.text.slice(0, 300)}\n${sim.server.errors ?? ''}`);
+  if (answer.message?.result?.structuredContent?.error?.code === 'INTERNAL')
+    sim.violation('no call fails unexpectedly', `${path} answered INTERNAL: ${JSON.stringify(answer.message).slice(0, 300)}`);
+  return answer;
+}
+
+/**
+ * The answer a raw call must get: its HTTP status (one of them, when a list), a JSON-RPC
+ * error code, a result (a tool's answer, an error of the tool's own included), an error
+ * instead of a result, or the 401 of a token that is unknown or revoked.
+ */
+function expectRaw(sim, path, what, answer, expected) {
+  const byPath = (sim.stats.hostile[path] ??= {});
+  const outcome = `HTTP ${answer.status}${answer.message?.error?.code !== undefined ? ` ${answer.message.error.code}` : ''}${answer.message?.result?.isError ? ` ${answer.message.result.structuredContent?.error?.code}` : ''}`;
+  byPath[outcome] = (byPath[outcome] ?? 0) + 1;
+  const broken = (why) => brokenExpectation(sim, 'hostile calls are refused', `${what}: ${why}; answered HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+  const statuses = [expected.status ?? []].flat();
+  if (statuses.length > 0 && !statuses.includes(answer.status)) return broken(`expected HTTP ${statuses.join(' or ')}`);
+  if (expected.rpcCode !== undefined && answer.message?.error?.code !== expected.rpcCode) return broken(`expected JSON-RPC error ${expected.rpcCode}`);
+  if (expected.result && answer.message?.result === undefined) return broken('expected a tool result');
+  if (expected.error && (answer.message?.result !== undefined || answer.message?.error === undefined)) return broken('expected a JSON-RPC error and no result');
+  if (expected.sse && !/^text\/event-stream/.test(answer.headers['content-type'] ?? '')) return broken('expected an SSE stream');
+  if (expected.unauthorized) {
+    if (answer.message?.error?.code !== 'UNAUTHORIZED') return broken('expected error UNAUTHORIZED');
+    if (!/error="invalid_token"/.test(answer.headers['www-authenticate'] ?? '')) return broken('expected WWW-Authenticate with error="invalid_token"');
+  }
+}
+
+/** What a refused call must not have left: a record of its key, a transfer with its memo (checkRawHttp checks every such key again). */
+function checkUnpaid(sim, raw, key) {
+  const sqlite = sim.ctx.db.sqlite;
+  const keyed = sqlite.prepare(`SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment' AND key = ?`).get(raw.id, key);
+  const paid = sqlite.prepare(`SELECT id FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo = ?`).all(raw.id, `sim:${key}`);
+  if (keyed || paid.length > 0)
+    sim.violation(
+      'a refused HTTP call pays nothing',
+      `key ${key}, refused, ${keyed ? `is recorded (${keyed.result_json.slice(0, 200)})` : ''} ${paid.map((t) => t.id).join(', ')}`,
+    );
+}
+
+/** `token rotate --agent ID` run as another process on the simulation's file; its new token. */
+function rotateByCli(sim, agentId) {
+  const env = { ...process.env, MARKETPLACE_CLOCK_OFFSET_MS: String(sim.offset), MARKETPLACE_LOG_LEVEL: 'error' };
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [CLI, 'token', 'rotate', '--agent', agentId, '--json', '--db', sim.dbPath], { env }, (error, stdout, stderr) => {
+      const line = stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
+      if (error || !line) return reject(new Error(`token rotate failed: ${error?.message ?? ''}\n${stderr}`));
+      resolve(JSON.parse(line).token);
+    }),
+  );
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One argument changed per keyed tool, in a way its prepare step accepts, so only the key can refuse it. */
 const MUTATE = {

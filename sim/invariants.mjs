@@ -40,8 +40,9 @@ const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Dispu
  * `drained`: withdrawals and paid deposits have been settled, so none may be left open.
  * `wallet` (nwc rail): the simulated wallet's own record and how far its balance moved.
  * `progress`: what earlier checks of this run have proven, carried to the next (see checkLimits).
+ * `raw`: the raw HTTP sender's keys (world.raw: refused ones, ones sent over both paths), see checkRawHttp.
  */
-export function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null, lock = null, loopback = null } = {}) {
+export function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null, lock = null, loopback = null, raw = null } = {}) {
   const problems = [];
   const fail = (invariant, message, row) => problems.push({ invariant, message, ...(row ? { row } : {}) });
   const all = (sql, ...params) => db.sqlite.prepare(sql).all(...params);
@@ -78,6 +79,7 @@ export function checkInvariants(db, { now, swept = false, drained = false, walle
     checkPayouts(all, fail);
     checkTrajectories(all, fail);
     checkBlocked(all, fail);
+    if (raw) checkRawHttp(all, fail, raw);
     if (wallet) checkWallet(all, fail, wallet, { drained });
   } finally {
     db.sqlite.exec('COMMIT');
@@ -289,6 +291,38 @@ function checkBlocked(all, fail) {
         );
       }
     }
+  }
+}
+
+/**
+ * The raw HTTP calls (hostile.mjs hostileRawHttp): one refused at the door (a revoked
+ * token, a Host or Origin of another site, a header or body the server does not take)
+ * left no record of its key and no transfer; a key sent over both HTTP paths (the direct
+ * path and the SDK's transport) made one transfer, the one its key answers. The
+ * idempotency check above only sees that every transfer has a key, which a revoked token's
+ * payment would have had as well.
+ */
+function checkRawHttp(all, fail, raw) {
+  const keyed = new Map(all(`SELECT key, result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment'`, raw.id).map((k) => [k.key, k.result_json]));
+  const made = new Map();
+  for (const t of all(`SELECT id, memo FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo LIKE 'sim:%'`, raw.id))
+    made.set(t.memo, new Set([...(made.get(t.memo) ?? []), t.id]));
+  for (const key of raw.refused) {
+    const transfers = [...(made.get(`sim:${key}`) ?? [])];
+    if (keyed.has(key) || transfers.length > 0)
+      fail(
+        'a refused HTTP call pays nothing',
+        `key ${key} of ${raw.id} was refused, yet ${keyed.has(key) ? `its key answers ${keyed.get(key).slice(0, 200)}` : `it made ${transfers.join(', ')}`}`,
+      );
+  }
+  for (const { key, transfer } of raw.paid) {
+    const transfers = [...(made.get(`sim:${key}`) ?? [])];
+    const answers = keyed.has(key) ? JSON.parse(keyed.get(key)).transfer_id : undefined;
+    if (transfers.length !== 1 || transfers[0] !== transfer || answers !== transfer)
+      fail(
+        'a key sent over both HTTP paths pays once',
+        `key ${key} of ${raw.id} answered ${transfer} on both paths; it made ${transfers.join(', ') || 'nothing'} and its key answers ${answers}`,
+      );
   }
 }
 

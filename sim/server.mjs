@@ -3,6 +3,8 @@
 // same file (with a moved clock after a jump), and driven by one real MCP client per token.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -180,4 +182,59 @@ export async function postBatch(url, token, messages, revision) {
     body = data.length > 0 ? data.flat() : text;
   }
   return { status: res.status, body };
+}
+
+/** The headers of a plain tools/call from an MCP client (what the direct path takes), before a hostile call changes them. */
+export const PLAIN_CALL_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+
+/**
+ * POSTs `body` (a string, sent byte for byte) to the Streamable HTTP endpoint as a raw
+ * request, with exactly `headers` (Host and Origin included: fetch would not let them be
+ * set), gzip-compressed when asked (which express, not the direct path, reads). A new
+ * connection each time, so none is left over from a server the schedule killed. Returns
+ * the status, the headers and the JSON-RPC answer (parsed from JSON or from an SSE
+ * stream), or the text when it is neither; throws ServerGone when there was no answer.
+ */
+export function postRaw(url, body, headers, { gzip = false } = {}) {
+  const target = new URL(url);
+  const payload = gzip ? zlib.gzipSync(Buffer.from(body)) : Buffer.from(body);
+  return new Promise((resolve, reject) => {
+    const gone = (error) => reject(isConnectionError(error) ? new ServerGone(`raw POST: ${error.message}`) : error);
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent: false,
+        headers: { ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': payload.length, ...headers },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', gone);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode, headers: res.headers, message: rpcAnswer(text), text });
+        });
+      },
+    );
+    req.on('error', gone);
+    req.end(payload);
+  });
+}
+
+function rpcAnswer(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const messages = [...text.matchAll(/^data: (.+)$/gm)].flatMap((m) => {
+      try {
+        return [JSON.parse(m[1])];
+      } catch {
+        return [];
+      }
+    });
+    return messages.find((m) => 'result' in m || 'error' in m) ?? null;
+  }
 }

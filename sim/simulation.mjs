@@ -380,6 +380,10 @@ export class Simulation {
       // The batch sender: an agent of its own, outside the workload, so its drained rate-limit bucket slows no one else.
       const attacker = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'attacker' });
       this.world.attacker = { id: attacker.id, token: attacker.token, name: 'attacker', sponsorId: this.world.sponsors[0].id };
+      // The raw HTTP sender (hostileRawHttp): funded to pay, its token rotated under it, and no MCP client (its token changes).
+      const rawSender = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'raw sender' });
+      fundAgentFromSandbox(db, clock, { agentId: rawSender.id, amountMsats: 1_000_000 * 1000 });
+      this.world.raw = { id: rawSender.id, token: rawSender.token, name: 'raw sender', refused: [], paid: [], turn: Promise.resolve() };
     }
     await this.server.start(this.offset);
     await this.connectAll();
@@ -514,7 +518,15 @@ export class Simulation {
     const started = performance.now();
     const wallet = this.lightning?.snapshot();
     const progress = options.drained ? null : this.proven;
-    const problems = checkInvariants(this.ctx.db, { now: this.now().toISOString(), wallet, progress, lock: this.server.lock, loopback: this.loopback, ...options });
+    const problems = checkInvariants(this.ctx.db, {
+      now: this.now().toISOString(),
+      wallet,
+      progress,
+      lock: this.server.lock,
+      loopback: this.loopback,
+      raw: this.world.raw,
+      ...options,
+    });
     this.stats.checkSeconds += (performance.now() - started) / 1000;
     if (problems.length > 0) {
       this.problems.push(...problems.map((p) => ({ ...p, step: this.step })));

@@ -79,6 +79,11 @@ export class World {
     this.blocks = [];
     /** The agent that sends JSON-RPC batches (hostile.mjs), not one of the workload's agents. */
     this.attacker = null;
+    /**
+     * The agent that sends tools/call as raw HTTP (hostile.mjs hostileRawHttp), not one of the workload's agents:
+     * { id, token (its current one), refused: keys that must not have paid, paid: [{ key, transfer }] sent over both paths }.
+     */
+    this.raw = null;
   }
 
   agentById(id) {
