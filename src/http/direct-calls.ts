@@ -68,6 +68,7 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { un
 
       const call = plainToolCall(body, req.headers);
       if (!call) return { kind: 'hand-on', body };
+      if ('invalid' in call) return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: call.invalid } } });
       const token = bearerToken(req.headers.authorization);
       const caller = token === null ? null : authenticateRecent(ctx.db, token);
       if (!caller) return send(res, answers.unauthorized(token !== null));
@@ -95,9 +96,11 @@ function plainToolCall(body: unknown, headers: IncomingMessage['headers']) {
   // The shape CallToolRequestSchema checks (extra fields pass), checked by hand: zod costs
   // more here than the rest of reading the request.
   const params = (body as { params?: unknown }).params;
-  if (!isRecord(params) || typeof params.name !== 'string' || 'task' in params) return null;
-  if (params.arguments !== undefined && !isRecord(params.arguments)) return null;
+  if (!isRecord(params) || 'task' in params) return null;
   if (params._meta !== undefined && (!isRecord(params._meta) || params._meta.progressToken !== undefined)) return null;
+  // The SDK answers these with "Internal error"; a caller deserves to hear what is wrong.
+  if (typeof params.name !== 'string') return { id: message.id, invalid: 'Invalid params: tools/call needs params.name, the tool to call (a string).' };
+  if (params.arguments !== undefined && !isRecord(params.arguments)) return { id: message.id, invalid: 'Invalid params: params.arguments must be an object of named arguments.' };
   return { id: message.id, params: { name: params.name, arguments: params.arguments } };
 }
 

@@ -105,7 +105,8 @@ describe('plain tool calls over HTTP', () => {
     const unknown = await post(call(1, 'marketplace_no_such_tool', {}));
     expect(JSON.parse(unknown.body)).toMatchObject({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: expect.stringContaining('Unknown tool') } });
     const listArgs = await post({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'marketplace_check_balance', arguments: [1] } });
-    expect(JSON.parse(listArgs.body)).toMatchObject({ jsonrpc: '2.0', id: 6, error: { code: expect.any(Number) } });
+    // Named, where the SDK would say "Internal error".
+    expect(JSON.parse(listArgs.body)).toMatchObject({ jsonrpc: '2.0', id: 6, error: { code: -32602, message: expect.stringContaining('params.arguments must be an object') } });
     const revision = await post(call(2, 'marketplace_check_balance', {}), { 'mcp-protocol-version': '1999-01-01' });
     expect(revision.status).toBe(400);
     const accept = await post(call(3, 'marketplace_check_balance', {}), { accept: 'application/json' });
