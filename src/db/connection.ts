@@ -35,6 +35,8 @@ export interface Db {
   /** Seals and opens the secrets stored in this database (sealing.ts). */
   readonly secrets: Sealer;
   close(): void;
+  /** Runs fn when the database is closed: what was opened beside it (a search worker) goes with it. */
+  onClose(fn: () => void): void;
 }
 
 const MIGRATIONS_FOLDER = path.join(PACKAGE_ROOT, 'drizzle');
@@ -67,6 +69,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const immediate = trace ? traced(sqlite, plain, trace) : plain;
   const group = groupCommit(sqlite, trace);
   let secrets: Sealer | undefined;
+  const closers: (() => void)[] = [];
   const db: Db = {
     path: file,
     sqlite,
@@ -84,7 +87,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     close: () => {
       group.commit();
       sqlite.close();
+      for (const fn of closers.splice(0)) fn();
     },
+    onClose: (fn) => void closers.push(fn),
   };
   if (options.migrate !== false) migrate(db);
   const keyFile = file === ':memory:' ? null : (options.secretKeyFile ?? defaultSecretKeyFile(file));
@@ -244,6 +249,7 @@ export function readerOf(sqlite: Database.Database): Db {
       return refuse();
     },
     close: () => sqlite.close(),
+    onClose: () => undefined,
   };
 }
 

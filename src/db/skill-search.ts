@@ -50,6 +50,11 @@ function searcherFor(db: Db): Searcher | null {
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`the skill search worker stopped (exit ${code})`)));
   searchers.set(db, searcher);
+  // A closed database's worker would hold a thread and a connection for the life of the process.
+  db.onClose(() => {
+    searchers.delete(db);
+    void worker.terminate();
+  });
   return searcher;
 }
 
