@@ -68,10 +68,11 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { un
 
       const call = plainToolCall(body, req.headers);
       if (!call) return { kind: 'hand-on', body };
-      if ('invalid' in call) return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: call.invalid } } });
+      // Every request is authenticated before anything about it is answered, as on express's routes.
       const token = bearerToken(req.headers.authorization);
       const caller = token === null ? null : authenticateRecent(ctx.db, token);
       if (!caller) return send(res, answers.unauthorized(token !== null));
+      if ('invalid' in call) return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: call.invalid } } });
       const run = toolFor(caller, call.params.name);
       // An unknown tool's JSON-RPC error is the SDK's to word (and its call is counted there).
       if (!run) return { kind: 'hand-on', body };

@@ -99,6 +99,9 @@ describe('plain tool calls over HTTP', () => {
     expect(JSON.parse(after.body).error.code).toBe('UNAUTHORIZED');
     const missing = await post(call(3, 'marketplace_check_balance', {}), { authorization: '' });
     expect(missing.status).toBe(401);
+    // Even a malformed call is answered only once its caller is known.
+    const malformed = await post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'marketplace_check_balance', arguments: [1] } }, { authorization: '' });
+    expect(malformed.status).toBe(401);
   });
 
   it('leave the SDK to answer what they do not take: an unknown tool, a batch, an unsupported revision, a missing Accept', async () => {
