@@ -26,9 +26,9 @@ interface Searcher {
 const searchers = new WeakMap<Db, Searcher>();
 
 function searcherFor(db: Db): Searcher | null {
-  if (db.path === ':memory:' || !fs.existsSync(WORKER_FILE)) return null;
   const known = searchers.get(db);
   if (known) return known;
+  if (db.path === ':memory:' || !fs.existsSync(WORKER_FILE)) return null;
   const worker = new Worker(WORKER_FILE, { workerData: { file: db.path } });
   // A worker must never be what keeps a finished process (a command, a test) alive.
   worker.unref();
