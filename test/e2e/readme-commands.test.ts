@@ -97,7 +97,8 @@ function startServer(command: string): Promise<string> {
 
 function run(command: string, extraEnv: Record<string, string>): { code: number; out: string } {
   try {
-    const out = execFileSync('bash', ['-c', command], { cwd: ROOT, env: { ...env, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    // Long enough for npx to fetch the Inspector on a machine that has never run it.
+    const out = execFileSync('bash', ['-c', command], { cwd: ROOT, env: { ...env, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
     return { code: 0, out };
   } catch (error: any) {
     return { code: error.status ?? -1, out: `${error.stdout ?? ''}${error.stderr ?? ''}` };
@@ -151,7 +152,7 @@ describe('the README', () => {
     expect(commands.some((c) => c.startsWith('npx agent-marketplace trajectories contribute'))).toBe(true);
   });
 
-  it('runs every command as written, on a fresh home, in order', { timeout: 240_000 }, async () => {
+  it('runs every command as written, on a fresh home, in order', { timeout: 480_000 }, async () => {
     const T0 = Date.now() - 2 * 86_400_000;
     mkdirSync(repo, { recursive: true });
     gitRepo(repo, T0 - 3_600_000, T0 + 10 * 60_000);
