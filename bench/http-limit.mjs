@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { closeMarket, openMarket, payerAndPayee } from './market.mjs';
-import { spawnServer } from './mcp.mjs';
+import { rssMb, spawnServer } from './mcp.mjs';
 import { compared } from './report.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -40,14 +40,6 @@ async function load(url, { token, body, connections, seconds = SECONDS, check })
   });
   if (failures > 0 || result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${failures} failed answers, ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { calls_per_s: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99 };
-}
-
-function rssMb(pid) {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-  } catch {
-    return NaN;
-  }
 }
 
 /** CPU seconds the process has used (user + system), from /proc: robust to other load on the machine. */

@@ -187,7 +187,7 @@ export function spawnServer(args, env = {}) {
   });
 }
 
-function rssMb(pid) {
+export function rssMb(pid) {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : NaN;

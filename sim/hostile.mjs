@@ -25,7 +25,7 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { rotateToken } from '../dist/domain/identity/registration.js';
-import { BODY_LIMIT_BYTES } from '../dist/http/direct-calls.js';
+import { BODY_LIMIT_BYTES } from '../dist/http/request-checks.js';
 import { CLI, PLAIN_CALL_HEADERS, postBatch, postRaw, ServerGone } from './server.mjs';
 import { contributionArgs, simTrajectory } from './trajectories.mjs';
 

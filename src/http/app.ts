@@ -1,8 +1,9 @@
-// The HTTP face of the server: Streamable HTTP at /mcp (stateless: a fresh server per
-// request, nothing kept between them), the legacy HTTP+SSE transport at /sse +
-// /messages for older clients, and /healthz. Every MCP request carries a bearer token;
-// Host is checked by name and Origin by scheme, host and port, so neither a page on a
-// DNS-rebound name nor one on another port of this machine can reach a loopback server.
+// The HTTP face of the server: Streamable HTTP at /mcp (stateless: plain tool calls on
+// the direct path, direct-calls.ts; anything else through a fresh SDK server per request),
+// the legacy HTTP+SSE transport at /sse + /messages for older clients, and /healthz.
+// Every MCP request carries a bearer token; Host is checked by name and Origin by scheme,
+// host and port (request-checks.ts), so neither a page on a DNS-rebound name nor one on
+// another port of this machine can reach a loopback server.
 import { createServer as createNodeServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
@@ -14,13 +15,10 @@ import { authenticateRecent } from '../domain/identity/registration.js';
 import { createServer } from '../server.js';
 import { consoleRoutes } from './console.js';
 import { callsCarried, refuseDroppedBatches } from './batches.js';
-import { directCalls, rpcError } from './direct-calls.js';
+import { directCalls } from './direct-calls.js';
 import { callLimiter, rateLimit } from './rate-limit.js';
-import { hostnameOf, judgeOrigin, ownHostnames, servedAddresses } from './served-addresses.js';
+import { bearerToken, BODY_LIMIT_BYTES, BODY_NOT_JSON, BODY_TOO_LARGE, hostRefusal, originRefusal, rpcError, unauthorizedAnswer, type Answer } from './request-checks.js';
 import { VERSION } from '../version.js';
-
-const BODY_LIMIT = '1mb';
-const REALM = 'agent-marketplace';
 
 type AuthedRequest = Request & { caller?: Caller; token?: string };
 
@@ -31,7 +29,7 @@ type AuthedRequest = Request & { caller?: Caller; token?: string };
 export function createHttpApp(ctx: AppContext): RequestListener {
   const limiter = callLimiter(ctx.config.http.rateLimit);
   const app = expressApp(ctx, limiter);
-  const direct = directCalls(ctx, limiter, { unauthorized: unauthorizedAnswer });
+  const direct = directCalls(ctx, limiter);
   return (req: IncomingMessage, res: ServerResponse) => {
     if (!direct.takes(req)) return void app(req, res);
     direct.handle(req, res).then(
@@ -52,9 +50,9 @@ export function createHttpApp(ctx: AppContext): RequestListener {
 function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(hostValidation(ctx));
+  app.use(refusingWith(ctx, hostRefusal));
   app.use(consoleRoutes(ctx));
-  app.use(originValidation(ctx));
+  app.use(refusingWith(ctx, originRefusal));
 
   app.get('/healthz', (_req, res) => {
     ctx.db.sqlite.prepare('SELECT 1').get();
@@ -62,7 +60,7 @@ function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): e
   });
 
   const mcp = express.Router();
-  mcp.use(express.json({ limit: BODY_LIMIT }));
+  mcp.use(express.json({ limit: BODY_LIMIT_BYTES }));
   mcp.use(bearerAuth(ctx));
   mcp.use(refuseDroppedBatches());
   // Every call costs a token, whether it came alone or in a batch.
@@ -72,7 +70,7 @@ function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): e
     // A body express did not parse would be parsed by the transport itself, past the count
     // of its calls above; the transport would refuse its content type anyway.
     if (req.body === undefined) {
-      res.status(415).json(jsonRpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json.'));
+      res.status(415).json(rpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json.'));
       return;
     }
     const token = req.token!;
@@ -89,12 +87,12 @@ function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): e
       await transport.handleRequest(req, res, req.body);
     } catch (error) {
       ctx.logger.error('mcp request failed', { error: String(error) });
-      if (!res.headersSent) res.status(500).json(jsonRpcError(-32603, 'Internal server error'));
+      if (!res.headersSent) res.status(500).json(rpcError(-32603, 'Internal server error'));
     }
   });
   // Stateless Streamable HTTP: no server-initiated stream and no session to delete.
   const notAllowed = (_req: Request, res: Response) => {
-    res.status(405).set('Allow', 'POST').json(jsonRpcError(-32000, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp.'));
+    res.status(405).set('Allow', 'POST').json(rpcError(-32000, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp.'));
   };
   mcp.get('/mcp', notAllowed);
   mcp.delete('/mcp', notAllowed);
@@ -115,7 +113,7 @@ function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): e
     const session = sseSessions.get(String(req.query.sessionId ?? ''));
     // A session belongs to the principal that opened it; another token cannot post into it.
     if (!session || session.principalId !== req.caller!.id) {
-      res.status(404).json(jsonRpcError(-32001, 'Unknown session: open a new one with GET /sse.'));
+      res.status(404).json(rpcError(-32001, 'Unknown session: open a new one with GET /sse.'));
       return;
     }
     await session.transport.handlePostMessage(req, res, req.body);
@@ -135,11 +133,10 @@ function unreadableBody(ctx: AppContext) {
   return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const status = (error as { status?: unknown }).status;
-    if (status === 413) return res.status(413).json(jsonRpcError(-32600, `The request body is over ${BODY_LIMIT}.`));
-    if (typeof status === 'number' && status >= 400 && status < 500)
-      return res.status(status).json(jsonRpcError(-32700, 'Parse error: the body is not a JSON-RPC message in JSON.'));
+    if (status === 413) return answer(res, BODY_TOO_LARGE);
+    if (typeof status === 'number' && status >= 400 && status < 500) return answer(res, { ...BODY_NOT_JSON, status });
     ctx.logger.error('mcp request failed', { error: String(error) });
-    res.status(500).json(jsonRpcError(-32603, 'Internal server error'));
+    res.status(500).json(rpcError(-32603, 'Internal server error'));
   };
 }
 
@@ -175,57 +172,27 @@ function currentCaller(ctx: AppContext, token: string): Caller {
 
 function bearerAuth(ctx: AppContext) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const caller = match ? authenticateRecent(ctx.db, match[1]) : null;
-    if (!caller) {
-      const answer = unauthorizedAnswer(match !== null);
-      res.status(answer.status).set(answer.headers).json(answer.body);
-      return;
-    }
+    const token = bearerToken(req.headers.authorization);
+    const caller = token === null ? null : authenticateRecent(ctx.db, token);
+    if (!caller) return answer(res, unauthorizedAnswer(token !== null));
     req.caller = caller;
-    req.token = match![1];
+    req.token = token!;
     next();
   };
 }
 
-/** 401 with the challenge RFC 6750 asks for, telling a missing token from a bad one. */
-function unauthorizedAnswer(hadToken: boolean) {
-  return {
-    status: 401,
-    headers: { 'WWW-Authenticate': hadToken ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"` },
-    body: {
-      error: {
-        code: 'UNAUTHORIZED',
-        message: hadToken ? 'The bearer token is unknown or revoked.' : 'Send Authorization: Bearer <token>. `agent-marketplace init` or `agent create` prints a token.',
-      },
-    },
-  };
+function answer(res: Response, a: Answer): void {
+  res
+    .status(a.status)
+    .set(a.headers ?? {})
+    .json(a.body);
 }
 
-/**
- * Host must name this server, on every route (a DNS-rebound name is refused before
- * anything else reads the request).
- */
-function hostValidation(ctx: AppContext) {
+/** request-checks.ts's Host and Origin rules as express middleware. */
+function refusingWith(ctx: AppContext, refusal: typeof hostRefusal) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const hostname = hostnameOf(req.headers.host);
-    if (hostname !== null && ownHostnames(servedAddresses(ctx.config, req.socket.localPort)).has(hostname)) return next();
-    res.status(403).json(jsonRpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`));
+    const refused = refusal(ctx.config, req);
+    if (refused) return answer(res, refused);
+    next();
   };
 }
-
-/**
- * Past the console, Origin must be absent or one of this server's own, scheme, host and
- * port compared: a page on another port of the same machine is another site
- * (served-addresses.ts), and an opaque origin ("null") is no origin of ours. The console
- * judges its own requests (console.ts): its forms carry a CSRF token as well.
- */
-function originValidation(ctx: AppContext) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const verdict = judgeOrigin(req.headers.origin, servedAddresses(ctx.config, req.socket.localPort));
-    if (verdict === 'absent' || verdict === 'own') return next();
-    res.status(403).json(jsonRpcError(-32000, `Origin not allowed: ${req.headers.origin}`));
-  };
-}
-
-const jsonRpcError = rpcError;

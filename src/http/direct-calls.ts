@@ -13,12 +13,7 @@ import type { AppContext } from '../context.js';
 import { authenticateRecent } from '../domain/identity/registration.js';
 import { directToolCalls } from '../server.js';
 import type { CallLimiter } from './rate-limit.js';
-import { judgeOrigin, hostnameOf, ownHostnames, servedAddresses } from './served-addresses.js';
-
-/** express.json's limit on the same route ('1mb'), in bytes. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
-
-type Answer = { status: number; headers?: Record<string, string>; body: unknown };
+import { bearerToken, BODY_LIMIT_BYTES, BODY_NOT_JSON, BODY_TOO_LARGE, hostRefusal, originRefusal, unauthorizedAnswer, type Answer } from './request-checks.js';
 
 /** What the request is, once read: answered here, or handed on (with its body, when one was read). */
 type Verdict = { kind: 'answered' } | { kind: 'hand-on'; body?: unknown };
@@ -30,15 +25,8 @@ export interface DirectCalls {
   handle(req: IncomingMessage, res: ServerResponse): Promise<Verdict>;
 }
 
-export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { unauthorized: (hadToken: boolean) => Answer }): DirectCalls {
+export function directCalls(ctx: AppContext, limiter: CallLimiter): DirectCalls {
   const toolFor = directToolCalls(ctx);
-  // The names Host may carry change only when the configuration does (the public URL is set once bound).
-  let hostnames: { key: string; names: Set<string> } | null = null;
-  const hostnamesOf = (served: ReturnType<typeof servedAddresses>) => {
-    const key = `${served.publicUrl}\n${served.names.join('\n')}`;
-    if (hostnames?.key !== key) hostnames = { key, names: ownHostnames(served) };
-    return hostnames.names;
-  };
   const send = (res: ServerResponse, a: Answer): Verdict => {
     const text = JSON.stringify(a.body);
     res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...a.headers });
@@ -54,24 +42,21 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter, answers: { un
     },
     async handle(req, res) {
       // The checks express runs first on every route, with the same answers.
-      const served = servedAddresses(ctx.config, req.socket.localPort);
-      const hostname = hostnameOf(req.headers.host);
-      if (hostname === null || !hostnamesOf(served).has(hostname)) return send(res, { status: 403, body: rpcError(-32000, `Host not allowed: ${req.headers.host ?? '(none)'}`) });
-      const origin = judgeOrigin(req.headers.origin, served);
-      if (origin !== 'absent' && origin !== 'own') return send(res, { status: 403, body: rpcError(-32000, `Origin not allowed: ${req.headers.origin}`) });
+      const refused = hostRefusal(ctx.config, req) ?? originRefusal(ctx.config, req);
+      if (refused) return send(res, refused);
 
       const read = await readBody(req);
-      if (read.kind === 'too-large') return send(res, { status: 413, body: rpcError(-32600, 'The request body is over 1mb.') });
+      if (read.kind === 'too-large') return send(res, BODY_TOO_LARGE);
       if (read.kind === 'empty') return { kind: 'hand-on' };
       const body = parseJson(read.text);
-      if (body === undefined) return send(res, { status: 400, body: rpcError(-32700, 'Parse error: the body is not a JSON-RPC message in JSON.') });
+      if (body === undefined) return send(res, BODY_NOT_JSON);
 
       const call = plainToolCall(body, req.headers);
       if (!call) return { kind: 'hand-on', body };
       // Every request is authenticated before anything about it is answered, as on express's routes.
       const token = bearerToken(req.headers.authorization);
       const caller = token === null ? null : authenticateRecent(ctx.db, token);
-      if (!caller) return send(res, answers.unauthorized(token !== null));
+      if (!caller) return send(res, unauthorizedAnswer(token !== null));
       if ('invalid' in call) return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: call.invalid } } });
       const run = toolFor(caller, call.params.name);
       // An unknown tool's JSON-RPC error is the SDK's to word (and its call is counted there).
@@ -107,11 +92,6 @@ function plainToolCall(body: unknown, headers: IncomingMessage['headers']) {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match ? match[1]! : null;
-}
-
 /** application/json, with at most a UTF-8 charset: what this path decodes exactly as express.json does. */
 function isJson(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -142,8 +122,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-export function rpcError(code: number, message: string) {
-  return { jsonrpc: '2.0', error: { code, message }, id: null };
 }

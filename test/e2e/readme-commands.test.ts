@@ -28,7 +28,7 @@ const NOT_RUN: [RegExp, string][] = [
 ];
 
 /** The README's shell commands in order: code blocks marked sh or bash, continuations joined, comments and `&&` split off. */
-export function readmeCommands(markdown: string): string[] {
+function readmeCommands(markdown: string): string[] {
   const commands: string[] = [];
   for (const block of markdown.matchAll(/^( *)```(?:sh|bash)\n([\s\S]*?)^\1```/gm)) {
     const text = block[2]!.replace(/\\\n\s*/g, '');
@@ -160,6 +160,8 @@ describe('the README', () => {
     writeClaudeSession(path.join(home, '.claude', 'projects'), { sessionId: '3f1c9a7e-0b2d-4c1e-9f00-1a2b3c4d5e6f', cwd: repo, startAt: T0 });
 
     const values: Record<string, string> = {};
+    /** What the README's `export` lines set, for the commands after them (as a shell keeps it). */
+    const exported: Record<string, string> = {};
     const fill = (command: string) =>
       command.replace(/<agent id>|amag_…|bty_…/g, (p) => {
         const v = { '<agent id>': values.agentId, 'amag_…': values.agentToken, 'bty_…': values.bountyId }[p];
@@ -190,18 +192,12 @@ describe('the README', () => {
         continue;
       }
       if (written.startsWith('export ')) {
-        // The walkthrough's environment, kept for the commands after it (as a shell would).
-        for (const [, k, v] of fill(written).matchAll(/(\w+)=(\S+)/g)) values[`env:${k}`] = v!;
+        for (const [, k, v] of fill(written).matchAll(/(\w+)=(\S+)/g)) exported[k!] = v!;
         ran.push(written);
         continue;
       }
       const runnable = written.startsWith('npx agent-marketplace ') || written.startsWith('npx @modelcontextprotocol/inspector');
       expect(runnable, `the README shows a command this test does not run: ${written}`).toBe(true);
-      const exported = Object.fromEntries(
-        Object.entries(values)
-          .filter(([k]) => k.startsWith('env:'))
-          .map(([k, v]) => [k.slice(4), v]),
-      );
       const command = fill(written);
       const result = written.includes('--review') ? await runAnsweringYes(command, exported) : run(command, exported);
       expect(result.code, `${written}\n${result.out}`).toBe(0);
