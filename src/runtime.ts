@@ -1,7 +1,7 @@
 // Building an AppContext from configuration: what the CLI, the servers and the tests share.
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { openDatabase } from './db/connection.js';
+import { openDatabase } from './db/open.js';
 import { offsetClock, systemClock, type Clock } from './domain/clock.js';
 import { ensureSystemAccounts } from './domain/identity/registration.js';
 import { createLogger, type Logger } from './core/logger.js';

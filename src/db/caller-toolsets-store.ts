@@ -3,8 +3,8 @@ import { preparedPerConnection, type Db } from './connection.js';
 import { readJson } from './json-columns.js';
 
 const statements = preparedPerConnection((db) => ({
-  read: db.sqlite.prepare<[string], { toolsets: string }>(`SELECT toolsets FROM caller_toolsets WHERE principal_id = ?`),
-  write: db.sqlite.prepare(
+  read: db.prepare<[string], { toolsets: string }>(`SELECT toolsets FROM caller_toolsets WHERE principal_id = ?`),
+  write: db.prepare(
     `INSERT INTO caller_toolsets (principal_id, toolsets, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (principal_id) DO UPDATE SET toolsets = excluded.toolsets, updated_at = excluded.updated_at`,
   ),

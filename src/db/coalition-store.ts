@@ -78,7 +78,7 @@ export function listCoalitions(db: Db, f: { agentId: string; role?: CoalitionRol
     f.status ? 'c.status = @status' : null,
     f.beforeId ? 'c.id < @beforeId' : null,
   ].filter(Boolean);
-  return db.sqlite
+  return db
     .prepare(
       `SELECT c.id, c.coalition_type AS coalitionType, c.status, c.funder_id AS funderId, c.coordinator_id AS coordinatorId, c.pool_msats AS poolMsats,
          (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS memberCount

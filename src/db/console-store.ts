@@ -19,7 +19,7 @@ export interface LiveConsoleSession extends ConsoleSessionRow {
 }
 
 function prepare(db: Db) {
-  const s = db.sqlite;
+  const s = db;
   return {
     insert: s.prepare(
       `INSERT INTO console_sessions (id_hash, sponsor_id, token_hash, csrf_token, created_at, expires_at)

@@ -35,14 +35,14 @@ export function setListingStatus(db: Db, id: string, status: string, updatedAt: 
   if (row) indexListing(db, row);
 }
 
-export const countPurchase = (db: Db, listingId: string) => void db.sqlite.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
+export const countPurchase = (db: Db, listingId: string) => void db.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
 
 /** Only active listings are in the index, so search never has to filter the others out. */
 function indexListing(db: Db, row: ListingRow): void {
-  const { rowid } = db.sqlite.prepare('SELECT rowid FROM data_listings WHERE id = ?').get(row.id) as { rowid: number };
-  db.sqlite.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
+  const { rowid } = db.prepare('SELECT rowid FROM data_listings WHERE id = ?').get(row.id) as { rowid: number };
+  db.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
   if (row.status !== 'Active') return;
-  db.sqlite
+  db
     .prepare('INSERT INTO data_listings_fts (rowid, title, description, format, license) VALUES (?, ?, ?, ?, ?)')
     .run(rowid, row.title, row.description, row.format ?? '', row.license ?? '');
 }
@@ -93,7 +93,7 @@ export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
     newest: 'l.rowid DESC',
     popular: 'l.purchases DESC, l.rowid DESC',
   }[f.sort];
-  return db.sqlite.prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as ListingRow[];
+  return db.prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as ListingRow[];
 }
 
 export const insertPurchase = (db: Db, row: PurchaseRow) => void db.orm.insert(dataPurchases).values(row).run();

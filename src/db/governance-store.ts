@@ -89,7 +89,7 @@ const DELIVERY_COLUMNS = `id, sponsor_id AS sponsorId, event, payload, status, a
   last_error AS lastError, created_at AS createdAt, delivered_at AS deliveredAt`;
 
 function prepare(db: Db) {
-  const s = db.sqlite;
+  const s = db;
   return {
     latestPolicy: s.prepare(
       `SELECT agent_id AS agentId, version, document, created_by AS createdBy, created_at AS createdAt
@@ -183,7 +183,7 @@ export function listApprovals(db: Db, filter: { sponsorId?: string; agentId?: st
   if (filter.status) where.push('status = @status');
   if (filter.beforeId) where.push('id < @beforeId');
   return (
-    db.sqlite
+    db
       .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
       .all({ ...filter }) as ApprovalSql[]
   ).map(approvalFromSql);
@@ -199,7 +199,7 @@ export function listAudit(db: Db, filter: { sponsorId: string; agentId?: string;
   if (filter.tool) where.push('tool = @tool');
   if (filter.outcome) where.push('outcome = @outcome');
   if (filter.beforeSeq !== undefined) where.push('seq < @beforeSeq');
-  return db.sqlite.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`).all({ ...filter }) as AuditRow[];
+  return db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`).all({ ...filter }) as AuditRow[];
 }
 
 /** Whether a call of the agent naming this counterparty was allowed (or approved) before. */

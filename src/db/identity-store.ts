@@ -45,9 +45,9 @@ function rowColumns(table: typeof agents | typeof sponsors): string {
 // Prepared once per connection: every authenticated call reads its principal.
 function prepare(db: Db) {
   return {
-    sponsor: db.sqlite.prepare(`SELECT ${rowColumns(sponsors)} FROM sponsors WHERE id = ?`),
-    agent: db.sqlite.prepare(`SELECT ${rowColumns(agents)} FROM agents WHERE id = ?`),
-    token: db.sqlite.prepare('SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL'),
+    sponsor: db.prepare(`SELECT ${rowColumns(sponsors)} FROM sponsors WHERE id = ?`),
+    agent: db.prepare(`SELECT ${rowColumns(agents)} FROM agents WHERE id = ?`),
+    token: db.prepare('SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL'),
   };
 }
 
@@ -83,10 +83,9 @@ export function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: 
  * to the database since this connection last looked (SQLite's PRAGMA data_version); this
  * connection's own commits leave it as it is.
  */
-export function dataVersion(db: Db): number {
-  return dataVersionStatement(db).get() as number;
+export async function dataVersion(db: Db): Promise<number> {
+  return (await db.prepare<[], { data_version: number }>('PRAGMA data_version').get())!.data_version;
 }
-const dataVersionStatement = preparedPerConnection((db) => db.sqlite.prepare('PRAGMA data_version').pluck());
 
 export function findActiveToken(db: Db, tokenHash: string): { principalKind: PrincipalKind; principalId: string } | undefined {
   return statements(db).token.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;

@@ -88,7 +88,7 @@ function statement(db: Db, role: 'agent' | 'sponsor', paged: boolean) {
   let cache = statements.get(db);
   if (!cache) statements.set(db, (cache = {}));
   const key = `${role}:${paged}`;
-  return (cache[key] ??= db.sqlite.prepare(inboxSql(role === 'agent' ? AGENT_ARMS : SPONSOR_ARMS, paged)));
+  return (cache[key] ??= db.prepare(inboxSql(role === 'agent' ? AGENT_ARMS : SPONSOR_ARMS, paged)));
 }
 
 /** What waits for this principal, newest first, after the given position; limit rows at most. */

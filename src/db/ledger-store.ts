@@ -65,7 +65,7 @@ const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_account_id 
   expires_at AS expiresAt, created_at AS createdAt, resolved_at AS resolvedAt`;
 
 function statements(db: Db) {
-  const s = db.sqlite;
+  const s = db;
   return {
     insertAccount: s.prepare(`INSERT OR IGNORE INTO accounts (id, kind, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?)`),
     getAccount: s.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`),
@@ -226,7 +226,7 @@ export function pendingHoldsByDay(db: Db, accountId: string, sinceDay: string): 
 }
 
 export function allDailyDebits(db: Db): { accountId: string; day: string; entryType: string; amountMsats: number }[] {
-  return db.sqlite.prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits').all() as {
+  return db.prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits').all() as {
     accountId: string;
     day: string;
     entryType: string;
@@ -257,21 +257,28 @@ export function listAccountTransfers(db: Db, accountId: string, options: { befor
   }) as TransferRow[];
 }
 
-export function iterateTransfers(db: Db): IterableIterator<TransferRow> {
-  return db.sqlite.prepare(`SELECT ${TRANSFER_COLUMNS} FROM transfers ORDER BY seq`).iterate() as IterableIterator<TransferRow>;
+/** Every transfer in order, a page at a time: a whole ledger need not fit in memory. */
+export async function* iterateTransfers(db: Db, pageSize = 1_000): AsyncGenerator<TransferRow> {
+  const page = db.prepare<[number, number], TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE seq > ? ORDER BY seq LIMIT ?`);
+  for (let after = 0; ; ) {
+    const rows = await page.all(after, pageSize);
+    yield* rows;
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.seq;
+  }
 }
 
 export function allAccounts(db: Db): AccountRow[] {
-  return db.sqlite
+  return db
     .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`)
     .all()
     .map((r) => toAccount(r)!);
 }
 
 export function allHolds(db: Db): HoldRow[] {
-  return db.sqlite.prepare(`SELECT ${HOLD_COLUMNS} FROM holds ORDER BY created_at`).all() as HoldRow[];
+  return db.prepare(`SELECT ${HOLD_COLUMNS} FROM holds ORDER BY created_at`).all() as HoldRow[];
 }
 
 export function countTransfers(db: Db): number {
-  return (db.sqlite.prepare('SELECT count(*) AS n FROM transfers').get() as { n: number }).n;
+  return (db.prepare('SELECT count(*) AS n FROM transfers').get() as { n: number }).n;
 }

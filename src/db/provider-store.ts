@@ -78,7 +78,7 @@ export function recordUptimeCheck(db: Db, id: string, up: boolean, at: string): 
 
 // Prepared once: a discovery round runs it for every known provider.
 const uptimeStatements = preparedPerConnection((db) => ({
-  check: db.sqlite.prepare(
+  check: db.prepare(
     `UPDATE compute_providers SET uptime_checks = uptime_checks + 1, uptime_seen = uptime_seen + @seen,
        uptime_pct = 100.0 * (uptime_seen + @seen) / (uptime_checks + 1), updated_at = @at WHERE id = @id`,
   ),
@@ -86,7 +86,7 @@ const uptimeStatements = preparedPerConnection((db) => ({
 
 /** Jobs a provider took today (UTC), for its tier's daily cap. */
 export const jobsToday = (db: Db, providerId: string, dayStartIso: string) =>
-  (db.sqlite.prepare('SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?').get(providerId, dayStartIso) as { n: number }).n;
+  (db.prepare('SELECT count(*) AS n FROM compute_jobs WHERE provider_id = ? AND created_at >= ?').get(providerId, dayStartIso) as { n: number }).n;
 export type ComputePaymentRow = typeof computePayments.$inferSelect;
 export const insertComputePayment = (db: Db, row: ComputePaymentRow) => void db.orm.insert(computePayments).values(row).run();
 export const getComputePayment = (db: Db, id: string) => db.orm.select().from(computePayments).where(eq(computePayments.id, id)).get();

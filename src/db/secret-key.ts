@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type { Db } from './connection.js';
 import { MarketError } from '../core/errors.js';
 import { isSealed, keyFingerprint, SECRET_KEY_BYTES, sealer, type Sealer } from './sealing.js';
 
@@ -35,9 +35,10 @@ export const defaultSecretKeyFile = (dbFile: string) => `${path.resolve(dbFile)}
  * The sealer for this database, under its write lock (two servers starting on a new
  * database agree on one key). Null keyFile: a throwaway key (an in-memory database).
  */
-export function unlockSecrets(sqlite: Database.Database, keyFile: string | null, now: () => string): Sealer {
+export async function unlockSecrets(db: Db, keyFile: string | null, now: () => string): Promise<Sealer> {
   if (keyFile === null) return sealer(randomBytes(SECRET_KEY_BYTES));
-  const known = (sqlite.prepare('SELECT value FROM marketplace_settings WHERE key = ?').get(FINGERPRINT_SETTING) as { value: string } | undefined)?.value;
+  const setting = db.prepare<[string], { value: string }>('SELECT value FROM marketplace_settings WHERE key = ?');
+  const known = (await setting.get(FINGERPRINT_SETTING))?.value;
   if (known !== undefined) {
     const key = readKey(keyFile);
     if (key === null) {
@@ -61,17 +62,17 @@ export function unlockSecrets(sqlite: Database.Database, keyFile: string | null,
   // A new database, or one from before secrets were sealed: take the key (making it if
   // need be), remember it, and seal what is stored in the clear.
   const s = sealer(readKey(keyFile) ?? createKey(keyFile));
-  sqlite.prepare('INSERT INTO marketplace_settings (key, value, created_at) VALUES (?, ?, ?)').run(FINGERPRINT_SETTING, s.fingerprint, now());
+  await db.prepare('INSERT INTO marketplace_settings (key, value, created_at) VALUES (?, ?, ?)').run(FINGERPRINT_SETTING, s.fingerprint, now());
   for (const place of Object.values(SEALED)) {
-    const update = sqlite.prepare(`UPDATE ${place.table} SET ${place.column} = ? WHERE id = ?`);
-    for (const row of sqlite.prepare(`SELECT id, ${place.column} AS value FROM ${place.table} WHERE ${place.column} IS NOT NULL`).all() as { id: string; value: string }[]) {
-      if (!isSealed(row.value)) update.run(s.seal(row.value, sealContext(place, row.id)), row.id);
+    const update = db.prepare(`UPDATE ${place.table} SET ${place.column} = ? WHERE id = ?`);
+    for (const row of await db.prepare<[], { id: string; value: string }>(`SELECT id, ${place.column} AS value FROM ${place.table} WHERE ${place.column} IS NOT NULL`).all()) {
+      if (!isSealed(row.value)) await update.run(s.seal(row.value, sealContext(place, row.id)), row.id);
     }
   }
-  const update = sqlite.prepare('UPDATE marketplace_settings SET value = ? WHERE key = ?');
+  const update = db.prepare('UPDATE marketplace_settings SET value = ? WHERE key = ?');
   for (const key of SEALED_SETTINGS) {
-    const row = sqlite.prepare('SELECT value FROM marketplace_settings WHERE key = ?').get(key) as { value: string } | undefined;
-    if (row && !isSealed(row.value)) update.run(s.seal(row.value, settingContext(key)), key);
+    const row = await setting.get(key);
+    if (row && !isSealed(row.value)) await update.run(s.seal(row.value, settingContext(key)), key);
   }
   return s;
 }

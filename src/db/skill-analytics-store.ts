@@ -26,7 +26,7 @@ const PERIOD_BUCKETS = {
 export type PeriodBucket = keyof typeof PERIOD_BUCKETS;
 
 function prepare(db: Db) {
-  const s = db.sqlite;
+  const s = db;
   const earningsBy = (bucket: PeriodBucket) =>
     s.prepare(
       `WITH ${CREATOR_PAYMENTS}

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { isMarketError } from '../core/errors.js';
-import { readerOf } from './connection.js';
+import { readerOf } from './sqlite-store.js';
 import { searchSkills, type SearchFilter } from './skills-store.js';
 
 const db = readerOf(new Database((workerData as { file: string }).file, { readonly: true, fileMustExist: true }));

@@ -102,7 +102,7 @@ const VERSION_COLUMNS = `skill_id AS skillId, version, status, listing, readme, 
   created_at AS createdAt, published_at AS publishedAt`;
 
 function prepare(db: Db) {
-  const s = db.sqlite;
+  const s = db;
   return {
     bySlug: s.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE slug = ?`),
     byId: s.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE id = ?`),
@@ -236,7 +236,7 @@ export const insertUsage = (db: Db, row: UsageRow) => void sql(db).insertUsage.r
 export const usageById = (db: Db, id: string) => sql(db).usageById.get(id) as UsageRow | undefined;
 
 export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: string; name: string })[] {
-  return db.sqlite
+  return db
     .prepare(
       `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
          i.uninstalled_at AS uninstalledAt, s.slug, s.name
@@ -332,6 +332,6 @@ function searchStatement(db: Db, text: string): Statement {
   let cache = searchStatements.get(db);
   if (!cache) searchStatements.set(db, (cache = new Map()));
   let statement = cache.get(text);
-  if (!statement) cache.set(text, (statement = db.sqlite.prepare(text)));
+  if (!statement) cache.set(text, (statement = db.prepare(text)));
   return statement;
 }

@@ -3,14 +3,12 @@
 // its three WTF-8 bytes and reads those bytes back as three U+FFFD, so text that is not
 // well-formed does not survive a round trip; anything hashed or compared against a stored
 // row must use the stored form (the ledger's hash chain over its transfers).
-import { preparedPerConnection, type Db } from './connection.js';
-
-const roundTrip = preparedPerConnection((db) => db.sqlite.prepare('SELECT ?').pluck());
+import type { Db } from './connection.js';
 
 /** The text exactly as a TEXT column holding `text` will return it. */
-export function storedText(db: Db, text: string): string {
+export async function storedText(db: Db, text: string): Promise<string> {
   // Well-formed text (NUL included) is stored as UTF-8 and returned unchanged.
   if (text.isWellFormed()) return text;
-  // Asked of SQLite itself, not predicted: the driver's encoding is the authority.
-  return roundTrip(db).get(text) as string;
+  // Asked of the engine itself, not predicted: the driver's encoding is the authority.
+  return (await db.prepare<[string], { text: string }>('SELECT ? AS text').get(text))!.text;
 }

@@ -17,10 +17,10 @@ export interface IdempotencyScope {
 }
 
 export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: () => T): { result: T; replayed: boolean } {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const argsHash = canonicalHash(scope.args);
     // What was stored under this caller, tool and key is what this call answered then.
-    const earlier = findIdempotencyRecord<T>(db, scope.callerId, scope.tool, scope.key);
+    const earlier = findIdempotencyRecord<T>(tx, scope.callerId, scope.tool, scope.key);
     if (earlier) {
       if (earlier.argsHash !== argsHash) {
         throw new MarketError(
@@ -32,7 +32,7 @@ export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope
       return { result: earlier.result, replayed: true };
     }
     const result = run();
-    saveIdempotencyRecord(db, {
+    saveIdempotencyRecord(tx, {
       ...scope,
       argsHash,
       result,

@@ -55,7 +55,7 @@ function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): e
   app.use(refusingWith(ctx, originRefusal));
 
   app.get('/healthz', (_req, res) => {
-    ctx.db.sqlite.prepare('SELECT 1').get();
+    await ctx.db.prepare('SELECT 1').get();
     res.json({ status: 'ok', version: VERSION });
   });
 

@@ -80,7 +80,7 @@ async function checkUptime(ctx: AppContext, pool: SimplePool, announced: Set<str
     for (const e of events) active.add(e.pubkey);
   }
   const at = ctx.clock.now().toISOString();
-  ctx.db.write(() => {
-    for (const p of providers) recordUptimeCheck(ctx.db, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
+  ctx.db.write(async (tx) => {
+    for (const p of providers) recordUptimeCheck(tx, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
   });
 }

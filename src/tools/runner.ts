@@ -53,8 +53,8 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
 
     const { idempotency_key: idempotencyKey, ...args } = data as Record<string, unknown>;
     // Group commit: gated calls arriving together share one fsync (src/db/connection.ts).
-    const answer = ctx.db.writeGrouped(() =>
-      passGate(ctx.db, ctx.clock, {
+    const answer = ctx.db.writeGrouped(async (tx) =>
+      passGate(tx, ctx.clock, {
         agentId: caller.id,
         tool: tool.name,
         args,

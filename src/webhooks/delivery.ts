@@ -19,7 +19,7 @@ export function retryDelayMs(attempts: number): number {
 /** One pass over the due deliveries. Returns how many were attempted. */
 export async function deliverDueWebhooks(ctx: AppContext): Promise<number> {
   const now = ctx.clock.now();
-  const due = ctx.db.write(() => store.claimDeliveries(ctx.db, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH));
+  const due = ctx.db.write(async (tx) => store.claimDeliveries(tx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH));
   await Promise.all(due.map((d) => attempt(ctx, d)));
   return due.length;
 }
@@ -54,8 +54,8 @@ async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
   }
   const now = ctx.clock.now();
   const gaveUp = error !== null && (d.attempts >= MAX_ATTEMPTS || !sponsor?.webhookUrl);
-  ctx.db.write(() =>
-    store.finishDelivery(ctx.db, {
+  ctx.db.write(async (tx) =>
+    store.finishDelivery(tx, {
       id: d.id,
       status: error === null ? 'delivered' : gaveUp ? 'failed' : 'pending',
       nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts)).toISOString(),

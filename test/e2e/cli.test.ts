@@ -1,7 +1,7 @@
 // The operator's commands, run as a user runs them.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connection.js';
+import { openDatabase } from '../../src/db/open.js';
 import { authenticate } from '../../src/domain/identity/registration.js';
 import { tempDbPath } from '../support/fixtures.js';
 import { cliJson, runCli } from '../support/processes.js';

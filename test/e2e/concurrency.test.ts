@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connection.js';
+import { openDatabase } from '../../src/db/open.js';
 import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connection.js';
+import { openDatabase } from '../../src/db/open.js';
 import { sendPayment } from '../../src/domain/agents/payments.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { setPolicy } from '../../src/domain/governance/policies.js';

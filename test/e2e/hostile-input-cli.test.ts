@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connection.js';
+import { openDatabase } from '../../src/db/open.js';
 import { agentAccountId, sponsorAccountId } from '../../src/domain/ledger/accounts.js';
 import { postTransfer } from '../../src/domain/ledger/transfers.js';
 import { ManualClock, tempDbPath } from '../support/fixtures.js';

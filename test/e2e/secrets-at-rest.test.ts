@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { nip19 } from 'nostr-tools';
 import { getPublicKey } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connection.js';
+import { openDatabase } from '../../src/db/open.js';
 import * as identity from '../../src/db/identity-store.js';
 import { setSponsorWebhook } from '../../src/domain/governance/webhook-settings.js';
 import { marketplaceNpub, signingKey } from '../../src/domain/data/grants.js';

@@ -317,15 +317,15 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
     const to = agent(ctx, sponsor(ctx, 'S').id, 'To');
     const pay = () =>
       postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
-    expect(() => ctx.db.write(() => withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(/a_tool credited agent:.* without naming/);
+    expect(() => ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(/a_tool credited agent:.* without naming/);
     expect(sats(ctx, to.id)).toBe(0);
     // Escrow and the caller's own account are not counterparties.
-    ctx.db.write(() =>
-      withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
-        postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
+    ctx.db.write(async (tx) =>
+      withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
+        postTransfer(tx, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
       ),
     );
-    ctx.db.write(() => withNamedPayees(ctx.db, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
+    ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
     expect(sats(ctx, to.id)).toBe(1);
   });
 });

@@ -15,7 +15,7 @@ import { testInvoice } from '../support/bolt11.js';
 import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
 import { CLI } from '../support/processes.js';
 import { minimalTrajectory } from '../support/market-world.js';
-import { openDatabase } from '../../src/db/connection.js';
+import { openDatabase } from '../../src/db/open.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { publishSkill, reviewSkillVersion, submitForReview } from '../../src/domain/skills/catalogue.js';

@@ -1,6 +1,6 @@
 // A worker process for the concurrency test: hammers one database file with payments,
 // holds and keyed (idempotent) top-ups while another process does the same.
-import { openDatabase } from '../../dist/db/connection.js';
+import { openDatabase } from '../../dist/db/open.js';
 import { fundAgentFromSandbox } from '../../dist/domain/agents/funding.js';
 import { systemClock } from '../../dist/domain/clock.js';
 import { withIdempotency } from '../../dist/domain/idempotency.js';

@@ -46,9 +46,9 @@ export function initialise(ctx: AppContext, flags: { json?: boolean; 'sponsor-na
   if (!isFreshDatabase(ctx.db)) {
     throw new MarketError('CONFLICT', `${ctx.config.dbPath} is already initialised. Use \`sponsor create\` or \`agent create\` to add more.`);
   }
-  const { sponsor, agent } = ctx.db.write(() => {
-    const sponsor = createSponsor(ctx.db, ctx.clock, { name: flags['sponsor-name'] });
-    const agent = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] });
+  const { sponsor, agent } = ctx.db.write(async (tx) => {
+    const sponsor = createSponsor(tx, ctx.clock, { name: flags['sponsor-name'] });
+    const agent = createAgent(tx, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] });
     return { sponsor, agent };
   });
   const result = { sponsor: { id: sponsor.id, token: sponsor.token }, agent: { id: agent.id, token: agent.token, npub: agent.npub } };

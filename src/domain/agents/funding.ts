@@ -10,23 +10,23 @@ import { requireAgent } from './registry.js';
 
 export function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): { topUp: Transfer; balanceMsats: number } {
   if (input.amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'Fund at least 1 sat.');
-  return db.write(() => {
-    const agent = requireAgent(db, input.agentId);
+  return db.write(async (tx) => {
+    const agent = requireAgent(tx, input.agentId);
     const sponsorAccount = sponsorAccountId(agent.sponsorId);
-    postTransfer(db, clock, {
+    postTransfer(tx, clock, {
       debitAccountId: EXTERNAL_SANDBOX.id,
       creditAccountId: sponsorAccount,
       amountMsats: input.amountMsats,
       entryType: 'Deposit',
       description: 'Sandbox deposit (no real money)',
     });
-    const topUp = postTransfer(db, clock, {
+    const topUp = postTransfer(tx, clock, {
       debitAccountId: sponsorAccount,
       creditAccountId: agentAccountId(agent.id),
       amountMsats: input.amountMsats,
       entryType: 'TopUp',
       description: `Top-up of ${agent.name} by its sponsor`,
     });
-    return { topUp, balanceMsats: getBalance(db, agentAccountId(agent.id)).balanceMsats };
+    return { topUp, balanceMsats: getBalance(tx, agentAccountId(agent.id)).balanceMsats };
   });
 }

@@ -15,12 +15,12 @@ import { requireAgent } from './registry.js';
 export const TERMINATION_GRACE_MS = 72 * 3_600_000;
 
 export function setAgentStatus(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, reason: string): void {
-  db.write(() => {
-    const agent = requireAgent(db, agentId);
+  db.write(async (tx) => {
+    const agent = requireAgent(tx, agentId);
     // Reactivating an already active agent still restarts its zero-balance grace period.
     if (agent.status === status && status !== 'Active') return;
-    identity.updateAgentStatus(db, agentId, status, clock.now().toISOString(), reason);
-    if (agent.status !== status) notifySponsor(db, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
+    identity.updateAgentStatus(tx, agentId, status, clock.now().toISOString(), reason);
+    if (agent.status !== status) notifySponsor(tx, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
   });
 }
 
@@ -34,10 +34,10 @@ export function refreshLifecycle(db: Db, clock: Clock, agentId: string): StoredA
   // Nearly every call finds nothing due: decide on a read, and take the write lock only to terminate.
   const status = terminationDue(db, clock, agentId);
   if (status !== 'due') return status;
-  return db.write(() => {
-    const again = terminationDue(db, clock, agentId);
+  return db.write(async (tx) => {
+    const again = terminationDue(tx, clock, agentId);
     if (again !== 'due') return again;
-    setAgentStatus(db, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
+    setAgentStatus(tx, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
     return 'Terminated';
   });
 }

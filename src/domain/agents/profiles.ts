@@ -37,10 +37,10 @@ export interface AgentProfile {
 }
 
 export function updateProfile(db: Db, clock: Clock, agentId: string, update: ProfileUpdate): AgentProfile {
-  return db.write(() => {
-    requireAgent(db, agentId);
-    const current = hiring.getProfile(db, agentId);
-    hiring.upsertProfile(db, {
+  return db.write(async (tx) => {
+    requireAgent(tx, agentId);
+    const current = hiring.getProfile(tx, agentId);
+    hiring.upsertProfile(tx, {
       agentId,
       description: update.description ?? current?.description ?? '',
       skills: update.skills ?? current?.skills ?? [],
@@ -49,7 +49,7 @@ export function updateProfile(db: Db, clock: Clock, agentId: string, update: Pro
       availability: update.availability ?? current?.availability ?? 'available',
       updatedAt: clock.now().toISOString(),
     });
-    return agentProfile(db, agentId);
+    return agentProfile(tx, agentId);
   });
 }
 

@@ -51,11 +51,11 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
   if (!trajectories && input.minQuality !== undefined) throw new MarketError('INVALID_INPUT', 'min_quality applies to trajectory bounties (required_format "trajectory") only.');
   const rewardMsats = satsToMsats(input.rewardSats);
   if (rewardMsats <= 0) throw new MarketError('INVALID_INPUT', 'reward_sats must be at least 1.');
-  return db.write(() => {
+  return db.write(async (tx) => {
     const id = newId('bo');
-    const hold = holdReward(db, clock, creatorId, id, rewardMsats);
+    const hold = holdReward(tx, clock, creatorId, id, rewardMsats);
     const now = clock.now().toISOString();
-    store.insertBounty(db, {
+    store.insertBounty(tx, {
       id,
       creatorId,
       title: input.title,
@@ -73,7 +73,7 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
       createdAt: now,
       updatedAt: now,
     });
-    return bountyView(requireBounty(db, id));
+    return bountyView(requireBounty(tx, id));
   });
 }
 
@@ -147,11 +147,11 @@ export function precheckForBounty(db: Db, contributorId: string, input: SubmitIn
  * the same bounded checks run here.
  */
 export function submitToBounty(db: Db, clock: Clock, contributorId: string, input: SubmitInput, prechecked?: Precheck) {
-  return db.write(() => {
-    const b = current(db, clock, input.bountyId);
+  return db.write(async (tx) => {
+    const b = current(tx, clock, input.bountyId);
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
     // Contributors choose themselves, and the reward is the creator's money.
-    if (!dealsWith(db, b.creatorId, contributorId)) {
+    if (!dealsWith(tx, b.creatorId, contributorId)) {
       throw new MarketError('POLICY_DENIED', `The creator of bounty ${b.id} may not deal with you under its sponsor's policy (rule: counterparties).`);
     }
     requireOpen(b, clock);
@@ -164,10 +164,10 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
     const req = requirementsOf(b);
     const pre = prechecked?.requirementsKey === requirementsKey(req) ? prechecked : precheckSubmission(input.samples, input.metadata, req);
     const hashes = pre.hashes;
-    const verification = completeVerification(pre, store.knownHashes(db, b.id, [...new Set(hashes)]));
+    const verification = completeVerification(pre, store.knownHashes(tx, b.id, [...new Set(hashes)]));
     const id = newId('bs');
     const now = clock.now().toISOString();
-    store.insertSubmission(db, {
+    store.insertSubmission(tx, {
       id,
       bountyId: b.id,
       contributorId,
@@ -183,8 +183,8 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
       createdAt: now,
       updatedAt: now,
     });
-    if (verification.passed) store.insertHashes(db, b.id, id, hashes);
-    return submissionSummary(requireSubmission(db, id));
+    if (verification.passed) store.insertHashes(tx, b.id, id, hashes);
+    return submissionSummary(requireSubmission(tx, id));
   });
 }
 
@@ -196,24 +196,24 @@ export interface ReviewInput {
 }
 
 export function reviewSubmission(db: Db, clock: Clock, creatorId: string, input: ReviewInput) {
-  return db.write(() => {
-    const s = requireSubmission(db, input.submissionId);
-    const b = current(db, clock, s.bountyId);
+  return db.write(async (tx) => {
+    const s = requireSubmission(tx, input.submissionId);
+    const b = current(tx, clock, s.bountyId);
     if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No submission ${s.id} to a bounty of yours.`);
-    const fresh = requireSubmission(db, s.id);
+    const fresh = requireSubmission(tx, s.id);
     if (fresh.status !== 'Pending') throw new MarketError('CONFLICT', `Submission ${s.id} is already ${fresh.status}.`, { status: fresh.status });
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the submission is rejected (reason).');
       if (input.acceptedSamples !== undefined) throw new MarketError('INVALID_INPUT', 'accepted_samples goes with decision "accept".');
-      store.updateSubmission(db, s.id, ['Pending'], { status: 'Rejected', reason: input.reason, updatedAt: clock.now().toISOString() });
-      return submissionSummary(requireSubmission(db, s.id));
+      store.updateSubmission(tx, s.id, ['Pending'], { status: 'Rejected', reason: input.reason, updatedAt: clock.now().toISOString() });
+      return submissionSummary(requireSubmission(tx, s.id));
     }
     const accepted = input.acceptedSamples ?? fresh.sampleCount;
     if (accepted < 1 || accepted > fresh.sampleCount) {
       throw new MarketError('INVALID_INPUT', `accepted_samples must be 1–${fresh.sampleCount} (the submission's samples); reject it to accept none.`);
     }
-    accept(db, clock, b, fresh, accepted, input.reason ?? null);
-    return submissionSummary(requireSubmission(db, s.id));
+    accept(tx, clock, b, fresh, accepted, input.reason ?? null);
+    return submissionSummary(requireSubmission(tx, s.id));
   });
 }
 
@@ -255,16 +255,16 @@ export function closePending(db: Db, clock: Clock, bountyId: string, reason: str
  * first: the creator has seen them, and cancelling must not be a way to take them unpaid.
  */
 export function cancelBounty(db: Db, clock: Clock, creatorId: string, bountyId: string) {
-  return db.write(() => {
-    const b = current(db, clock, bountyId);
+  return db.write(async (tx) => {
+    const b = current(tx, clock, bountyId);
     if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No bounty ${bountyId} of yours.`);
     if (b.status !== 'Active') throw new MarketError('CONFLICT', `Bounty ${b.id} is already ${b.status}.`, { status: b.status });
-    const pending = store.submissionsOf(db, b.id, { status: 'Pending' });
+    const pending = store.submissionsOf(tx, b.id, { status: 'Pending' });
     if (pending.length > 0) {
       throw new MarketError('CONFLICT', `Review the ${pending.length} pending submissions (accept or reject) before cancelling.`, { pending: pending.map((p) => p.id) });
     }
-    end(db, clock, b, 'Cancelled');
-    return bountyView(requireBounty(db, b.id));
+    end(tx, clock, b, 'Cancelled');
+    return bountyView(requireBounty(tx, b.id));
   });
 }
 
@@ -310,29 +310,29 @@ export function current(db: Db, clock: Clock, id: string): BountyRow {
 }
 
 export function settleDueBounties(db: Db, clock: Clock): number {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const now = clock.now();
-    const due = store.dueBounties(db, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString());
-    for (const b of due) settleDue(db, clock, b);
+    const due = store.dueBounties(tx, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString());
+    for (const b of due) settleDue(tx, clock, b);
     return due.length;
   });
 }
 
 /** The creator sees every submission; anyone else sees the bounty and its own submissions. */
 export function getBounty(db: Db, clock: Clock, agentId: string, id: string) {
-  return db.write(() => {
-    const b = current(db, clock, id);
-    const subs = store.submissionsOf(db, b.id, b.creatorId === agentId ? {} : { contributorId: agentId });
+  return db.write(async (tx) => {
+    const b = current(tx, clock, id);
+    const subs = store.submissionsOf(tx, b.id, b.creatorId === agentId ? {} : { contributorId: agentId });
     return { ...bountyView(b), submissions: subs.map((s) => submissionSummary(s)) };
   });
 }
 
 export function getSubmission(db: Db, clock: Clock, agentId: string, id: string) {
-  return db.write(() => {
-    const s = requireSubmission(db, id);
-    const b = current(db, clock, s.bountyId);
+  return db.write(async (tx) => {
+    const s = requireSubmission(tx, id);
+    const b = current(tx, clock, s.bountyId);
     if (s.contributorId !== agentId && b.creatorId !== agentId) throw new MarketError('NOT_FOUND', `No bounty submission ${id} of yours.`);
-    return submissionView(requireSubmission(db, id));
+    return submissionView(requireSubmission(tx, id));
   });
 }
 

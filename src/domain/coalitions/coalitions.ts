@@ -128,12 +128,12 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
   const coordinatorId = input.coordinatorId ?? (input.coalitionType === 'Hierarchical' ? input.funderId : null);
   const specs = (input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] }));
   validateSubtaskGraph(specs);
-  return db.write(() => {
+  return db.write(async (tx) => {
     const id = newId('co');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
     const hold =
       poolMsats > 0
-        ? createHold(db, clock, {
+        ? createHold(tx, clock, {
             debitAccountId: agentAccountId(input.funderId),
             creditAccountId: ESCROW.id,
             amountMsats: poolMsats,
@@ -142,7 +142,7 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
             reference: id,
           })
         : null;
-    store.insertCoalition(db, {
+    store.insertCoalition(tx, {
       id,
       coalitionType: input.coalitionType,
       taskDescription: input.taskDescription,
@@ -161,31 +161,31 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
       updatedAt: now(clock),
     });
     if (coordinatorId) {
-      requireHireable(db, coordinatorId);
+      requireHireable(tx, coordinatorId);
       // A coordinator other than the proposer is only invited: it must accept the role by joining.
-      store.upsertMember(db, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
+      store.upsertMember(tx, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
     }
-    insertSubtasks(db, clock, id, 1, input.subtasks ?? []);
-    activateIfReady(db, clock, requireCoalition(db, id));
-    return coalitionView(db, id, input.funderId);
+    insertSubtasks(tx, clock, id, 1, input.subtasks ?? []);
+    activateIfReady(tx, clock, requireCoalition(tx, id));
+    return coalitionView(tx, id, input.funderId);
   });
 }
 
 export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { coalitionId: string; agentId: string; fixedSats?: number }) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, byId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, byId);
     if (c.funderId !== byId && c.coordinatorId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator invites.');
-    if (c.funderId !== byId && !joined(db, c.id).includes(byId)) {
+    if (c.funderId !== byId && !joined(tx, c.id).includes(byId)) {
       throw new MarketError('FORBIDDEN', `You are named coordinator of ${c.id} but have not accepted the role: join it (marketplace_join_coalition) before inviting.`);
     }
     requireStatus(c, 'Forming', 'Active');
-    requireHireable(db, input.agentId);
-    requireFunderDealsWith(db, c, [input.agentId]);
-    const current = store.members(db, c.id).find((m) => m.agentId === input.agentId);
+    requireHireable(tx, input.agentId);
+    requireFunderDealsWith(tx, c, [input.agentId]);
+    const current = store.members(tx, c.id).find((m) => m.agentId === input.agentId);
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
     const fixedMsats = input.fixedSats === undefined ? null : satsToMsats(input.fixedSats);
     if (c.paymentStructure === 'Fixed') {
-      const others = promisedMsats(db, c.id, input.agentId);
+      const others = promisedMsats(tx, c.id, input.agentId);
       if (others + (fixedMsats ?? 0) > c.poolMsats) {
         throw new MarketError(
           'INVALID_INPUT',
@@ -195,39 +195,39 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
         );
       }
     }
-    store.upsertMember(db, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats, updatedAt: now(clock) });
-    return coalitionView(db, c.id, byId);
+    store.upsertMember(tx, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats, updatedAt: now(clock) });
+    return coalitionView(tx, c.id, byId);
   });
 }
 
 export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, coalitionId, agentId);
-    const member = store.members(db, c.id).find((m) => m.agentId === agentId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, coalitionId, agentId);
+    const member = store.members(tx, c.id).find((m) => m.agentId === agentId);
     // Market coalitions are open to any agent; the others take the invited.
     if (!member && c.coalitionType !== 'Market' && c.funderId !== agentId) throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
     requireStatus(c, 'Forming', 'Active');
     if (member?.status === 'joined') throw new MarketError('CONFLICT', 'You are already a member.');
     if (!member && c.coalitionType !== 'Market') throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
-    requireHireable(db, agentId);
-    requireFunderDealsWith(db, c, [agentId]);
-    store.upsertMember(db, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
-    activateIfReady(db, clock, requireCoalition(db, c.id));
-    return coalitionView(db, c.id, agentId);
+    requireHireable(tx, agentId);
+    requireFunderDealsWith(tx, c, [agentId]);
+    store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
+    activateIfReady(tx, clock, requireCoalition(tx, c.id));
+    return coalitionView(tx, c.id, agentId);
   });
 }
 
 export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, coalitionId, agentId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, coalitionId, agentId);
     requireStatus(c, 'Forming', 'Active');
     if (c.coordinatorId === agentId) throw new MarketError('CONFLICT', 'The coordinator cannot leave; the funder can dissolve the coalition instead.');
-    if (!joined(db, c.id).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
-    if (store.subtasks(db, c.id, c.round).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
+    if (!joined(tx, c.id).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
+    if (store.subtasks(tx, c.id, c.round).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
       throw new MarketError('CONFLICT', 'You hold assigned work: finish it or have it reassigned first.');
     }
-    store.upsertMember(db, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
-    return coalitionView(db, c.id, agentId);
+    store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
+    return coalitionView(tx, c.id, agentId);
   });
 }
 
@@ -237,12 +237,12 @@ export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionI
  * the members unpaid for it; the task can then only end by completion.
  */
 export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, coalitionId, byId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, coalitionId, byId);
     if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
     requireStatus(c, 'Forming', 'Active');
     // Work sent back still counts: the funder has read it.
-    const delivered = store.subtasks(db, c.id, c.round).filter((s) => s.handedInAt !== null);
+    const delivered = store.subtasks(tx, c.id, c.round).filter((s) => s.handedInAt !== null);
     if (delivered.length > 0) {
       throw new MarketError(
         'CONFLICT',
@@ -251,9 +251,9 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
         { delivered: delivered.map((s) => s.key) },
       );
     }
-    if (!store.updateCoalition(db, c.id, c.status, { status: 'Dissolved', updatedAt: now(clock) })) throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
-    if (c.holdId) voidHold(db, clock, c.holdId, `Coalition ${c.id} dissolved`);
-    return coalitionView(db, c.id, byId);
+    if (!store.updateCoalition(tx, c.id, c.status, { status: 'Dissolved', updatedAt: now(clock) })) throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
+    if (c.holdId) voidHold(tx, clock, c.holdId, `Coalition ${c.id} dissolved`);
+    return coalitionView(tx, c.id, byId);
   });
 }
 
@@ -296,13 +296,13 @@ function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number
 /** A Standing coalition takes its next task: a new round with its own pool and subtasks, same members. */
 export function startNextTask(db: Db, clock: Clock, funderId: string, input: { coalitionId: string; taskDescription: string; poolSats?: number; subtasks?: SubtaskInput[] }) {
   validateSubtaskGraph((input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] })));
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, funderId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, funderId);
     if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
     if (c.coalitionType !== 'Standing') throw new MarketError('CONFLICT', 'Only Standing coalitions take a next task.');
     requireStatus(c, 'Settled');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
-    const promised = c.paymentStructure === 'Fixed' ? promisedMsats(db, c.id) : 0;
+    const promised = c.paymentStructure === 'Fixed' ? promisedMsats(tx, c.id) : 0;
     if (promised > poolMsats) {
       throw new MarketError(
         'INVALID_INPUT',
@@ -313,7 +313,7 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
     const round = c.round + 1;
     const hold =
       poolMsats > 0
-        ? createHold(db, clock, {
+        ? createHold(tx, clock, {
             debitAccountId: agentAccountId(funderId),
             creditAccountId: ESCROW.id,
             amountMsats: poolMsats,
@@ -323,7 +323,7 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
           })
         : null;
     if (
-      !store.updateCoalition(db, c.id, 'Settled', {
+      !store.updateCoalition(tx, c.id, 'Settled', {
         status: 'Active',
         round,
         taskDescription: input.taskDescription,
@@ -336,8 +336,8 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
     ) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
-    insertSubtasks(db, clock, c.id, round, input.subtasks ?? []);
-    return coalitionView(db, c.id, funderId);
+    insertSubtasks(tx, clock, c.id, round, input.subtasks ?? []);
+    return coalitionView(tx, c.id, funderId);
   });
 }
 
@@ -356,16 +356,16 @@ function requireSubtask(db: Db, c: CoalitionRow, key: string) {
 }
 
 export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; priceSats: number }) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, agentId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, agentId);
     requireStatus(c, 'Active');
     if (c.coalitionType !== 'Market') throw new MarketError('CONFLICT', 'Only Market coalitions take bids.');
-    if (!joined(db, c.id).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
-    const s = requireSubtask(db, c, input.key);
+    if (!joined(tx, c.id).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
+    const s = requireSubtask(tx, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const bids = s.bids.filter((b) => b.agent_id !== agentId);
-    store.updateSubtask(db, c.id, c.round, s.key, { bids: [...bids, { agent_id: agentId, price_sats: input.priceSats }], updatedAt: now(clock) });
-    return coalitionView(db, c.id, agentId);
+    store.updateSubtask(tx, c.id, c.round, s.key, { bids: [...bids, { agent_id: agentId, price_sats: input.priceSats }], updatedAt: now(clock) });
+    return coalitionView(tx, c.id, agentId);
   });
 }
 
@@ -374,29 +374,29 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
  * to a bidder); in AdHoc and Standing ones the lead, or a member taking an open subtask.
  */
 export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; assigneeId: string }) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, byId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, byId);
     requireStatus(c, 'Active');
-    const s = requireSubtask(db, c, input.key);
+    const s = requireSubtask(tx, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is already ${s.status}.`);
-    if (!joined(db, c.id).includes(input.assigneeId)) throw new MarketError('CONFLICT', `${input.assigneeId} is not a member.`);
+    if (!joined(tx, c.id).includes(input.assigneeId)) throw new MarketError('CONFLICT', `${input.assigneeId} is not a member.`);
     const strict = c.coalitionType === 'Hierarchical' || c.coalitionType === 'Market';
     const allowed = strict ? c.coordinatorId === byId || (!c.coordinatorId && isLead(c, byId)) : isLead(c, byId) || byId === input.assigneeId;
     if (!allowed) throw new MarketError('FORBIDDEN', strict ? 'Only the coordinator assigns subtasks here.' : 'Assign yourself, or ask the coordinator.');
     if (c.coalitionType === 'Market' && !s.bids.some((b) => b.agent_id === input.assigneeId)) {
       throw new MarketError('CONFLICT', `${input.assigneeId} has not bid on ${s.key}.`);
     }
-    store.updateSubtask(db, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
-    return coalitionView(db, c.id, byId);
+    store.updateSubtask(tx, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
+    return coalitionView(tx, c.id, byId);
   });
 }
 
 export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; result: string }) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, agentId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, agentId);
     requireStatus(c, 'Active');
-    const all = store.subtasks(db, c.id, c.round);
-    const s = requireSubtask(db, c, input.key);
+    const all = store.subtasks(tx, c.id, c.round);
+    const s = requireSubtask(tx, c, input.key);
     if (s.assigneeId !== agentId) throw new MarketError('FORBIDDEN', `Subtask ${s.key} is not assigned to you.`);
     if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: t.dependsOn, status: t.status as 'open' })));
@@ -406,20 +406,20 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
       throw new MarketError('INVALID_INPUT', `Coalition ${c.id} merges its results as JSON objects: submit a JSON object such as {"${s.key}": ...}.`);
     }
     const at = now(clock);
-    store.updateSubtask(db, c.id, c.round, s.key, { status: 'submitted', result: input.result, handedInAt: s.handedInAt ?? at, updatedAt: at });
-    return coalitionView(db, c.id, agentId);
+    store.updateSubtask(tx, c.id, c.round, s.key, { status: 'submitted', result: input.result, handedInAt: s.handedInAt ?? at, updatedAt: at });
+    return coalitionView(tx, c.id, agentId);
   });
 }
 
 export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string }) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, byId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) accepts subtasks.');
-    const s = requireSubtask(db, c, input.key);
+    const s = requireSubtask(tx, c, input.key);
     if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
-    store.updateSubtask(db, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
-    return coalitionView(db, c.id, byId);
+    store.updateSubtask(tx, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
+    return coalitionView(tx, c.id, byId);
   });
 }
 
@@ -432,11 +432,11 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
  * from view, so whoever takes the subtask next cannot copy it.
  */
 export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; reason: string; reassign: boolean }) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, input.coalitionId, byId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, input.coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) sends subtasks back.');
-    const s = requireSubtask(db, c, input.key);
+    const s = requireSubtask(tx, c, input.key);
     const allowed = input.reassign ? ['assigned', 'submitted'] : ['submitted'];
     if (!allowed.includes(s.status)) {
       const hint = s.status === 'assigned' ? ' It is with its assignee already; pass reassign: true to reopen it for another member.' : '';
@@ -449,8 +449,8 @@ export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coali
       );
     }
     const back = input.reassign ? { status: 'open', assigneeId: null } : { status: 'assigned' };
-    store.updateSubtask(db, c.id, c.round, s.key, { ...back, result: null, returnReason: input.reason, updatedAt: now(clock) });
-    return coalitionView(db, c.id, byId);
+    store.updateSubtask(tx, c.id, c.round, s.key, { ...back, result: null, returnReason: input.reason, updatedAt: now(clock) });
+    return coalitionView(tx, c.id, byId);
   });
 }
 
@@ -488,26 +488,26 @@ function aggregate(aggregation: Aggregation, results: string[]): { result: strin
  * summing to the pool; empty for a coalition without a pool).
  */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
-  return db.write(() => {
-    const c = requireCoalitionFor(db, coalitionId, byId);
+  return db.write(async (tx) => {
+    const c = requireCoalitionFor(tx, coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId) && c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator completes a coalition.');
-    const all = store.subtasks(db, c.id, c.round);
+    const all = store.subtasks(tx, c.id, c.round);
     const open = all.filter((s) => s.status !== 'accepted');
     if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
     const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: s.dependsOn })));
     const results = order.map((key) => all.find((s) => s.key === key)!.result ?? '');
     const { result, error } = aggregate(c.aggregation as Aggregation, results);
-    if (!store.updateCoalition(db, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
+    if (!store.updateCoalition(tx, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     const payouts: { agent_id: string; amount_sats: number }[] = [];
     if (c.holdId) {
-      postHold(db, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
-      const memberRows = payees(c, store.members(db, c.id), all);
+      postHold(tx, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
+      const memberRows = payees(c, store.members(tx, c.id), all);
       if (byId !== c.funderId)
         requireFunderDealsWith(
-          db,
+          tx,
           c,
           memberRows.map((m) => m.agentId),
         );
@@ -525,8 +525,8 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
       for (const share of shares) {
         payouts.push({ agent_id: share.agentId, amount_sats: msatsToSats(share.amountMsats) });
         if (share.amountMsats === 0) continue;
-        assertNamedPayee(db, agentAccountId(c.funderId), agentAccountId(share.agentId));
-        postTransfer(db, clock, {
+        assertNamedPayee(tx, agentAccountId(c.funderId), agentAccountId(share.agentId));
+        postTransfer(tx, clock, {
           debitAccountId: ESCROW.id,
           creditAccountId: agentAccountId(share.agentId),
           amountMsats: share.amountMsats,
@@ -536,7 +536,7 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
         });
       }
     }
-    return { ...coalitionView(db, c.id, byId), payouts };
+    return { ...coalitionView(tx, c.id, byId), payouts };
   });
 }
 

@@ -81,11 +81,11 @@ function criteriaUnderPolicy(db: Db, input: JobInput): SelectionCriteria {
 /** In the gate's transaction: route, hold the maximum price, record the job. */
 export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInput) {
   const maxPriceMsats = satsToMsats(input.maxPriceSats);
-  return db.write(() => {
-    const ranked = rankProviders(routable(db, clock, input.agentId), criteriaUnderPolicy(db, input));
+  return db.write(async (tx) => {
+    const ranked = rankProviders(routable(tx, clock, input.agentId), criteriaUnderPolicy(tx, input));
     if (ranked.length === 0) throw new MarketError('NOT_FOUND', `No approved provider serves kind ${input.kind} within ${input.maxPriceSats} sats and these criteria.`);
     const id = newId('jb');
-    const hold = createHold(db, clock, {
+    const hold = createHold(tx, clock, {
       debitAccountId: agentAccountId(input.agentId),
       creditAccountId: externalAccountFor(railName),
       amountMsats: maxPriceMsats,
@@ -94,7 +94,7 @@ export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInp
       reference: id,
     });
     const now = clock.now().toISOString();
-    store.insertJob(db, {
+    store.insertJob(tx, {
       id,
       agentId: input.agentId,
       kind: input.kind,
@@ -115,7 +115,7 @@ export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInp
       createdAt: now,
       updatedAt: now,
     });
-    return jobView(store.getJob(db, id)!);
+    return jobView(store.getJob(tx, id)!);
   });
 }
 
@@ -139,15 +139,15 @@ export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] 
 export type Attempt = StoredAttempt;
 
 export function claimJob(db: Db, clock: Clock, id: string): boolean {
-  return db.write(() => store.updateJob(db, id, ['queued'], { status: 'running', updatedAt: clock.now().toISOString() }));
+  return db.write(async (tx) => store.updateJob(tx, id, ['queued'], { status: 'running', updatedAt: clock.now().toISOString() }));
 }
 
 export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void {
-  db.write(() => {
-    const j = requireJob(db, id);
-    store.updateJob(db, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
+  db.write(async (tx) => {
+    const j = requireJob(tx, id);
+    store.updateJob(tx, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
     if (a.outcome === 'completed' || a.outcome === 'failed')
-      store.recordOutcome(db, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
+      store.recordOutcome(tx, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
   });
 }
 
@@ -164,29 +164,29 @@ export function remainingMsats(db: Db, id: string): number {
  * (src/domain/compute/payments.ts), so what the wallet paid is always charged.
  */
 export function closeJobHold(db: Db, clock: Clock, id: string): void {
-  db.write(() => {
-    const j = requireJob(db, id);
+  db.write(async (tx) => {
+    const j = requireJob(tx, id);
     if (j.status === 'queued' || j.status === 'running') return;
-    if (getHold(db, j.holdId)?.status !== 'pending') return;
-    if (store.computePaymentsOf(db, id).some((p) => p.status === 'sending')) return;
-    if (j.costMsats === 0) return void voidHold(db, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
+    if (getHold(tx, j.holdId)?.status !== 'pending') return;
+    if (store.computePaymentsOf(tx, id).some((p) => p.status === 'sending')) return;
+    if (j.costMsats === 0) return void voidHold(tx, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
     const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
-    postHold(db, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
+    postHold(tx, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
   });
 }
 
 export function completeJob(db: Db, clock: Clock, id: string, providerId: string, result: string): void {
-  db.write(() => {
-    if (!store.updateJob(db, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() })) return;
-    closeJobHold(db, clock, id);
+  db.write(async (tx) => {
+    if (!store.updateJob(tx, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() })) return;
+    closeJobHold(tx, clock, id);
   });
 }
 
 /** What was paid to a provider whose result never came is gone; it stays charged. */
 export function failJob(db: Db, clock: Clock, id: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
-  db.write(() => {
-    if (!store.updateJob(db, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() })) return;
-    closeJobHold(db, clock, id);
+  db.write(async (tx) => {
+    if (!store.updateJob(tx, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() })) return;
+    closeJobHold(tx, clock, id);
   });
 }
 

@@ -17,10 +17,10 @@ import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.j
 
 /** Records a payment about to be asked of the wallet; refuses one that does not fit, or an invoice paid before. */
 export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; providerId: string; paymentHash: string; amountMsats: number }): ComputePaymentRow {
-  return db.write(() => {
-    if (requireJob(db, o.jobId).status !== 'running') throw new MarketError('CONFLICT', `Compute job ${o.jobId} has ended; nothing more is paid for it.`);
-    if (store.computePaymentByHash(db, o.paymentHash)) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
-    if (o.amountMsats > remainingMsats(db, o.jobId)) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
+  return db.write(async (tx) => {
+    if (requireJob(tx, o.jobId).status !== 'running') throw new MarketError('CONFLICT', `Compute job ${o.jobId} has ended; nothing more is paid for it.`);
+    if (store.computePaymentByHash(tx, o.paymentHash)) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
+    if (o.amountMsats > remainingMsats(tx, o.jobId)) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
     const now = clock.now().toISOString();
     const row: ComputePaymentRow = {
       id: newId('cp'),
@@ -34,7 +34,7 @@ export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; pr
       createdAt: now,
       updatedAt: now,
     };
-    store.insertComputePayment(db, row);
+    store.insertComputePayment(tx, row);
     return row;
   });
 }
@@ -44,31 +44,31 @@ export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; pr
  * beyond it is the operator's cost, as with withdrawals). Safe to call more than once.
  */
 export function computePaymentPaid(db: Db, clock: Clock, id: string, feeMsats: number): void {
-  db.write(() => {
+  db.write(async (tx) => {
     const now = clock.now().toISOString();
-    if (!store.updateComputePayment(db, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now })) return;
-    const p = store.getComputePayment(db, id)!;
-    const j = requireJob(db, p.jobId);
+    if (!store.updateComputePayment(tx, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now })) return;
+    const p = store.getComputePayment(tx, id)!;
+    const j = requireJob(tx, p.jobId);
     const charged = Math.min(p.amountMsats + feeMsats, j.maxPriceMsats - j.costMsats);
-    store.updateJob(db, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
+    store.updateJob(tx, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
     const overrun = p.amountMsats + feeMsats - charged;
     if (overrun > 0) {
-      absorbAsOperatorCost(db, clock, {
-        toAccountId: getHold(db, j.holdId)!.creditAccountId,
+      absorbAsOperatorCost(tx, clock, {
+        toAccountId: getHold(tx, j.holdId)!.creditAccountId,
         amountMsats: overrun,
         description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
         reference: j.id,
       });
     }
-    closeJobHold(db, clock, j.id);
+    closeJobHold(tx, clock, j.id);
   });
 }
 
 /** The wallet did not pay (it said so, or has no record of it past the grace). */
 export function computePaymentFailed(db: Db, clock: Clock, id: string, reason: string): void {
-  db.write(() => {
-    if (!store.updateComputePayment(db, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
-    closeJobHold(db, clock, store.getComputePayment(db, id)!.jobId);
+  db.write(async (tx) => {
+    if (!store.updateComputePayment(tx, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
+    closeJobHold(tx, clock, store.getComputePayment(tx, id)!.jobId);
   });
 }
 

@@ -29,8 +29,8 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
   if (input.kinds.some((k) => k < JOB_KIND_MIN || k > JOB_KIND_MAX)) throw new MarketError('INVALID_INPUT', `Job kinds are ${JOB_KIND_MIN}–${JOB_KIND_MAX} (NIP-90).`);
   const unclaimed = input.dataResidency.filter((r) => !input.regions.includes(r));
   if (unclaimed.length) throw new MarketError('INVALID_INPUT', `data_residency names regions you do not run in: ${unclaimed.join(', ')}.`);
-  return db.write(() => {
-    const existing = store.providerByNpub(db, input.npub);
+  return db.write(async (tx) => {
+    const existing = store.providerByNpub(tx, input.npub);
     if (existing) throw new MarketError('CONFLICT', `${input.npub} is already registered as provider ${existing.id}.`, { provider_id: existing.id });
     const now = clock.now().toISOString();
     const row: ProviderRow = {
@@ -55,8 +55,8 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
       createdAt: now,
       updatedAt: now,
     };
-    store.insertProvider(db, row);
-    return providerView(db, clock, row);
+    store.insertProvider(tx, row);
+    return providerView(tx, clock, row);
   });
 }
 
@@ -67,19 +67,19 @@ export function requireProvider(db: Db, id: string): ProviderRow {
 }
 
 export function approveProvider(db: Db, clock: Clock, id: string, approved: boolean) {
-  return db.write(() => {
-    requireProvider(db, id);
-    store.setApproved(db, id, approved, clock.now().toISOString());
-    return providerView(db, clock, requireProvider(db, id));
+  return db.write(async (tx) => {
+    requireProvider(tx, id);
+    store.setApproved(tx, id, approved, clock.now().toISOString());
+    return providerView(tx, clock, requireProvider(tx, id));
   });
 }
 
 export function rateProvider(db: Db, clock: Clock, agentId: string, providerId: string, stars: number) {
-  return db.write(() => {
-    const p = requireProvider(db, providerId);
+  return db.write(async (tx) => {
+    const p = requireProvider(tx, providerId);
     if (p.agentId === agentId) throw new MarketError('INVALID_INPUT', 'You cannot rate your own provider.');
-    store.upsertRating(db, { providerId, agentId, stars, updatedAt: clock.now().toISOString() });
-    return providerView(db, clock, requireProvider(db, providerId));
+    store.upsertRating(tx, { providerId, agentId, stars, updatedAt: clock.now().toISOString() });
+    return providerView(tx, clock, requireProvider(tx, providerId));
   });
 }
 
@@ -155,10 +155,10 @@ export interface Announcement {
  * its own registration; a discovered one follows its newest announcement.
  */
 export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o: { autoApprove: boolean }): 'added' | 'updated' | 'kept' {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const kinds = a.kinds.filter((k) => k >= JOB_KIND_MIN && k <= JOB_KIND_MAX);
     if (kinds.length === 0) return 'kept';
-    const existing = store.providerByNpub(db, a.npub);
+    const existing = store.providerByNpub(tx, a.npub);
     const now = clock.now().toISOString();
     const fields = {
       name: a.name,
@@ -170,7 +170,7 @@ export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o
       updatedAt: now,
     };
     if (!existing) {
-      store.insertProvider(db, {
+      store.insertProvider(tx, {
         id: newId('pv'),
         agentId: null,
         npub: a.npub,
@@ -189,7 +189,7 @@ export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o
       return 'added';
     }
     if (existing.source !== 'nip89') return 'kept';
-    store.updateProvider(db, existing.id, fields);
+    store.updateProvider(tx, existing.id, fields);
     return 'updated';
   });
 }

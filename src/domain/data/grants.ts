@@ -25,9 +25,9 @@ export interface GrantClaims {
 
 /** The marketplace's signing key, made on first use and kept sealed in the database. */
 export function signingKey(db: Db, clock: Clock): Uint8Array {
-  return db.write(() => {
-    let hex = store.getSecretSetting(db, GRANT_SIGNING_KEY);
-    if (!hex) store.insertSecretSetting(db, GRANT_SIGNING_KEY, (hex = randomBytes(32).toString('hex')), clock.now().toISOString());
+  return db.write(async (tx) => {
+    let hex = store.getSecretSetting(tx, GRANT_SIGNING_KEY);
+    if (!hex) store.insertSecretSetting(tx, GRANT_SIGNING_KEY, (hex = randomBytes(32).toString('hex')), clock.now().toISOString());
     return Uint8Array.from(Buffer.from(hex, 'hex'));
   });
 }

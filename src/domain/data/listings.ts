@@ -31,7 +31,7 @@ export interface ListingInput {
 }
 
 export function createListing(db: Db, clock: Clock, sellerId: string, input: ListingInput) {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const now = clock.now().toISOString();
     const row: ListingRow = {
       id: newId('dl'),
@@ -52,7 +52,7 @@ export function createListing(db: Db, clock: Clock, sellerId: string, input: Lis
       createdAt: now,
       updatedAt: now,
     };
-    store.insertListing(db, row);
+    store.insertListing(tx, row);
     return listingView(row);
   });
 }
@@ -65,12 +65,12 @@ export function requireListing(db: Db, id: string): ListingRow {
 
 /** The seller takes a listing off the market; past buyers keep their access. */
 export function delistListing(db: Db, clock: Clock, sellerId: string, id: string) {
-  return db.write(() => {
-    const row = requireListing(db, id);
+  return db.write(async (tx) => {
+    const row = requireListing(tx, id);
     if (row.sellerId !== sellerId) throw new MarketError('NOT_FOUND', `No data listing ${id} of yours.`);
     if (row.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${id} is already ${row.status}.`);
-    store.setListingStatus(db, id, 'Delisted' satisfies ListingStatus, clock.now().toISOString());
-    return listingView(requireListing(db, id));
+    store.setListingStatus(tx, id, 'Delisted' satisfies ListingStatus, clock.now().toISOString());
+    return listingView(requireListing(tx, id));
   });
 }
 

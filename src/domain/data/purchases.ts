@@ -27,12 +27,12 @@ export const PURCHASE_STATUSES = ['Pending', 'Completed', 'Disputed', 'Refunded'
 export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 
 export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: string) {
-  return db.write(() => {
-    const listing = requireListing(db, listingId);
+  return db.write(async (tx) => {
+    const listing = requireListing(tx, listingId);
     if (listing.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${listing.id} is ${listing.status}; it can no longer be bought.`);
     if (listing.sellerId === buyerId) throw new MarketError('INVALID_INPUT', 'You cannot buy your own listing.');
     const now = clock.now();
-    const owned = store.liveAccess(db, listing.id, buyerId).find((p) => p.accessUntil === null || p.accessUntil > now.toISOString());
+    const owned = store.liveAccess(tx, listing.id, buyerId).find((p) => p.accessUntil === null || p.accessUntil > now.toISOString());
     if (owned) {
       throw new MarketError('CONFLICT', `You already have access to ${listing.id} through purchase ${owned.id}; get a fresh grant with marketplace_get_purchase.`, {
         purchase_id: owned.id,
@@ -41,7 +41,7 @@ export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: s
     const id = newId('pu');
     const hold =
       listing.priceMsats > 0
-        ? createHold(db, clock, {
+        ? createHold(tx, clock, {
             debitAccountId: agentAccountId(buyerId),
             creditAccountId: ESCROW.id,
             amountMsats: listing.priceMsats,
@@ -50,7 +50,7 @@ export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: s
             reference: id,
           })
         : null;
-    store.insertPurchase(db, {
+    store.insertPurchase(tx, {
       id,
       listingId: listing.id,
       buyerId,
@@ -67,8 +67,8 @@ export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: s
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     });
-    store.countPurchase(db, listing.id);
-    return purchaseView(db, clock, requirePurchase(db, id), buyerId);
+    store.countPurchase(tx, listing.id);
+    return purchaseView(tx, clock, requirePurchase(tx, id), buyerId);
   });
 }
 
@@ -119,9 +119,9 @@ function current(db: Db, clock: Clock, id: string): PurchaseRow {
 }
 
 export function settleDuePurchases(db: Db, clock: Clock): number {
-  return db.write(() => {
-    const due = store.duePurchases(db, clock.now().toISOString());
-    for (const p of due) settleDue(db, clock, p);
+  return db.write(async (tx) => {
+    const due = store.duePurchases(tx, clock.now().toISOString());
+    for (const p of due) settleDue(tx, clock, p);
     return due.length;
   });
 }
@@ -138,27 +138,27 @@ export function confirmPurchase(
   input: { purchaseId: string; receivedSha256?: string },
   fileMismatch: (p: PurchaseRow, received: string) => { dispute_id: string },
 ) {
-  return db.write(() => {
-    const p = current(db, clock, input.purchaseId);
+  return db.write(async (tx) => {
+    const p = current(tx, clock, input.purchaseId);
     if (p.buyerId !== buyerId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
     const received = input.receivedSha256?.toLowerCase();
     if (received !== undefined && received !== p.sha256) {
       if (p.status !== 'Pending') throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; file a dispute with marketplace_file_dispute instead.`);
-      store.updatePurchase(db, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
-      const dispute = fileMismatch(requirePurchase(db, p.id), received);
-      return { ...purchaseView(db, clock, requirePurchase(db, p.id), buyerId), dispute_id: dispute.dispute_id };
+      store.updatePurchase(tx, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
+      const dispute = fileMismatch(requirePurchase(tx, p.id), received);
+      return { ...purchaseView(tx, clock, requirePurchase(tx, p.id), buyerId), dispute_id: dispute.dispute_id };
     }
-    const done = settlePurchase(db, clock, p, ['Pending'], p.priceMsats);
-    if (received) store.updatePurchase(db, p.id, ['Completed'], { receivedSha256: received });
-    return purchaseView(db, clock, requirePurchase(db, done.id), buyerId);
+    const done = settlePurchase(tx, clock, p, ['Pending'], p.priceMsats);
+    if (received) store.updatePurchase(tx, p.id, ['Completed'], { receivedSha256: received });
+    return purchaseView(tx, clock, requirePurchase(tx, done.id), buyerId);
   });
 }
 
 export function getPurchase(db: Db, clock: Clock, agentId: string, id: string) {
-  return db.write(() => {
-    const p = current(db, clock, id);
+  return db.write(async (tx) => {
+    const p = current(tx, clock, id);
     if (p.buyerId !== agentId && p.sellerId !== agentId) throw new MarketError('NOT_FOUND', `No data purchase ${id} of yours.`);
-    return purchaseView(db, clock, p, agentId);
+    return purchaseView(tx, clock, p, agentId);
   });
 }
 

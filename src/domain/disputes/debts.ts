@@ -35,6 +35,6 @@ export function collectDebtsOf(db: Db, clock: Clock, agentId: string): number {
 /** The sweep's part: every debtor, one transaction each. */
 export function collectDebts(db: Db, clock: Clock): number {
   let collected = 0;
-  for (const agentId of hiring.debtors(db)) collected += db.write(() => collectDebtsOf(db, clock, agentId));
+  for (const agentId of hiring.debtors(db)) collected += db.write(async (tx) => collectDebtsOf(tx, clock, agentId));
   return collected;
 }

@@ -37,10 +37,10 @@ export interface FileInput {
 }
 
 export function fileDispute(db: Db, clock: Clock, input: FileInput) {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const { kind, id: subjectId } = input.subject;
-    const claim = claimFor(db, clock, kind, subjectId, input.claimantId);
-    if (hiring.disputeOf(db, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
+    const claim = claimFor(tx, clock, kind, subjectId, input.claimantId);
+    if (hiring.disputeOf(tx, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
     const amountMsats = satsToMsats(input.amountSats);
     if (amountMsats <= 0 || amountMsats > claim.maxMsats) {
       const max = msatsToSats(claim.maxMsats);
@@ -52,7 +52,7 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     }
     if (claim.paidAt === null) claim.freeze();
     const id = newId('dp');
-    hiring.insertDispute(db, {
+    hiring.insertDispute(tx, {
       id,
       subjectKind: kind,
       subjectId,
@@ -71,7 +71,7 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     });
-    return disputeView(requireDispute(db, id));
+    return disputeView(requireDispute(tx, id));
   });
 }
 
@@ -82,20 +82,20 @@ export function requireDispute(db: Db, id: string): DisputeRow {
 }
 
 export function respondToDispute(db: Db, clock: Clock, respondentId: string, disputeId: string, response: string) {
-  return db.write(() => {
-    const d = requireDispute(db, disputeId);
+  return db.write(async (tx) => {
+    const d = requireDispute(tx, disputeId);
     if (d.respondentId !== respondentId) throw new MarketError('NOT_FOUND', `No dispute ${disputeId} against you.`);
-    if (!hiring.updateDispute(db, d.id, ['Open'], { status: 'UnderReview', response, updatedAt: clock.now().toISOString() })) {
+    if (!hiring.updateDispute(tx, d.id, ['Open'], { status: 'UnderReview', response, updatedAt: clock.now().toISOString() })) {
       throw new MarketError('CONFLICT', `Dispute ${d.id} is ${d.status}; it takes one response.`);
     }
-    return disputeView(requireDispute(db, d.id));
+    return disputeView(requireDispute(tx, d.id));
   });
 }
 
 /** The operator's decision. The money moves in the same transaction, exactly once. */
 export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string; resolution: Resolution; refundSats?: number; reason?: string | null }) {
-  return db.write(() => {
-    const d = requireDispute(db, input.disputeId);
+  return db.write(async (tx) => {
+    const d = requireDispute(tx, input.disputeId);
     if (d.status !== 'Open' && d.status !== 'UnderReview') throw new MarketError('CONFLICT', `Dispute ${d.id} is already ${d.status}.`);
     const refundMsats = input.resolution === 'RefundFull' ? d.maxMsats : input.resolution === 'RefundPartial' ? satsToMsats(input.refundSats ?? 0) : 0;
     if (input.resolution === 'RefundPartial' && (refundMsats <= 0 || refundMsats >= d.maxMsats)) {
@@ -106,13 +106,13 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
     }
     let debtMsats = 0;
     // Still held: the refund never leaves escrow and the respondent is paid the rest.
-    if (!settleFrozen(db, clock, d.subjectKind, d.subjectId, refundMsats, d.id) && refundMsats > 0) {
+    if (!settleFrozen(tx, clock, d.subjectKind, d.subjectId, refundMsats, d.id) && refundMsats > 0) {
       // Already paid out: the respondent pays back what it can; the rest is owed.
-      const available = Math.max(0, getBalance(db, agentAccountId(d.respondentId)).availableMsats);
+      const available = Math.max(0, getBalance(tx, agentAccountId(d.respondentId)).availableMsats);
       const repaid = Math.min(available, refundMsats);
       debtMsats = refundMsats - repaid;
       if (repaid > 0) {
-        postTransfer(db, clock, {
+        postTransfer(tx, clock, {
           debitAccountId: agentAccountId(d.respondentId),
           creditAccountId: agentAccountId(d.claimantId),
           amountMsats: repaid,
@@ -123,10 +123,10 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
       }
       // A fully refunded sale gives no more access.
       if (d.subjectKind === 'purchase' && input.resolution === 'RefundFull') {
-        data.updatePurchase(db, d.subjectId, ['Completed'], { status: 'Refunded', updatedAt: clock.now().toISOString() });
+        data.updatePurchase(tx, d.subjectId, ['Completed'], { status: 'Refunded', updatedAt: clock.now().toISOString() });
       }
     }
-    hiring.updateDispute(db, d.id, [d.status], {
+    hiring.updateDispute(tx, d.id, [d.status], {
       status: 'Resolved',
       resolution: input.resolution,
       refundMsats,
@@ -134,8 +134,8 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
       resolutionReason: input.reason ?? null,
       updatedAt: clock.now().toISOString(),
     });
-    identity.setAgentReputation(db, d.respondentId, agentReputation(hiring.workerRecord(db, d.respondentId), clock.now()));
-    return disputeView(requireDispute(db, d.id));
+    identity.setAgentReputation(tx, d.respondentId, agentReputation(hiring.workerRecord(tx, d.respondentId), clock.now()));
+    return disputeView(requireDispute(tx, d.id));
   });
 }
 

@@ -106,11 +106,11 @@ export function approvalView(a: ApprovalRow): ApprovalView {
 
 /** Reads an approval, ending it first if it has expired unanswered. */
 export function loadApproval(db: Db, clock: Clock, approvalId: string): ApprovalRow {
-  return db.write(() => {
-    const a = store.getApproval(db, approvalId);
+  return db.write(async (tx) => {
+    const a = store.getApproval(tx, approvalId);
     if (!a) throw new MarketError('NOT_FOUND', `No approval ${approvalId}.`);
-    if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) expire(db, clock, a);
-    return store.getApproval(db, approvalId)!;
+    if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) expire(tx, clock, a);
+    return store.getApproval(tx, approvalId)!;
   });
 }
 
@@ -120,12 +120,12 @@ export function loadApproval(db: Db, clock: Clock, approvalId: string): Approval
  * only a watcher checking for changes (marksSeen false).
  */
 export function readOwnApproval(db: Db, clock: Clock, approvalId: string, caller: Caller, marksSeen = true): ApprovalRow {
-  return db.write(() => {
-    const a = loadApproval(db, clock, approvalId);
+  return db.write(async (tx) => {
+    const a = loadApproval(tx, clock, approvalId);
     const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
     if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approvalId} of yours.`);
     if (marksSeen && caller.role === 'agent' && a.agentSeenAt === null && a.status !== 'pending') {
-      store.markApprovalSeen(db, a.id, clock.now().toISOString());
+      store.markApprovalSeen(tx, a.id, clock.now().toISOString());
     }
     return a;
   });
@@ -137,9 +137,9 @@ function expire(db: Db, clock: Clock, a: ApprovalRow): void {
 }
 
 export function expireDueApprovals(db: Db, clock: Clock, batch = 200): number {
-  return db.write(() => {
-    const due = store.dueApprovals(db, clock.now().toISOString(), batch);
-    for (const a of due) expire(db, clock, a);
+  return db.write(async (tx) => {
+    const due = store.dueApprovals(tx, clock.now().toISOString(), batch);
+    for (const a of due) expire(tx, clock, a);
     return due.length;
   });
 }
@@ -187,15 +187,15 @@ export function decideApproval(
   clock: Clock,
   input: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | null; decider: Decider; run: ApprovedCallRunner },
 ): ApprovalView {
-  const outcome = db.write((): { view: ApprovalView } | { error: MarketError } => {
-    const a = store.getApproval(db, input.approvalId);
+  const outcome = db.write(async (tx): { view: ApprovalView } | { error: MarketError } => {
+    const a = store.getApproval(tx, input.approvalId);
     if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
       // Another sponsor's approval is reported as missing: its existence is not theirs to know.
       throw new MarketError('NOT_FOUND', `No approval ${input.approvalId} among your agents' requests.`);
     }
     const now = clock.now().toISOString();
     if (a.status === 'pending' && a.expiresAt <= now) {
-      expire(db, clock, a);
+      expire(tx, clock, a);
       return { error: new MarketError('APPROVAL_EXPIRED', `Approval ${a.id} expired at ${a.expiresAt} unanswered; the call did not run. The agent may ask again.`) };
     }
     if (a.status !== 'pending') {
@@ -211,7 +211,7 @@ export function decideApproval(
       policyVersion: a.policyVersion,
       approvalId: a.id,
     };
-    recordAudit(db, clock, {
+    recordAudit(tx, clock, {
       ...auditBase,
       caller: input.decider,
       tool: 'marketplace_decide_approval',
@@ -220,18 +220,18 @@ export function decideApproval(
       message: input.reason ?? null,
     });
     if (input.decision === 'deny') {
-      store.finishApproval(db, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
+      store.finishApproval(tx, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
     } else {
       let status: ApprovalStatus = 'executed';
       let result: Record<string, unknown>;
       try {
-        if (requireAgent(db, a.agentId).status !== 'Active') {
+        if (requireAgent(tx, a.agentId).status !== 'Active') {
           throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
         }
         // A savepoint: if the call fails, its partial effects go and the decision stays.
         // As at the gate, what the agent owes after a lost dispute comes first.
-        result = db.write(() => {
-          collectDebtsOf(db, clock, a.agentId);
+        result = tx.write(async (tx) => {
+          collectDebtsOf(tx, clock, a.agentId);
           return input.run(a);
         });
       } catch (error) {
@@ -239,8 +239,8 @@ export function decideApproval(
         status = 'failed';
         result = { error: error.toJSON() };
       }
-      store.finishApproval(db, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
-      recordAudit(db, clock, {
+      store.finishApproval(tx, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
+      recordAudit(tx, clock, {
         ...auditBase,
         caller: { role: 'agent', id: a.agentId },
         tool: a.tool,
@@ -248,10 +248,10 @@ export function decideApproval(
         rule: 'approval.granted',
         message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
       });
-      if (a.idempotencyKey && status === 'executed') updateIdempotencyResult(db, a.agentId, a.tool, a.idempotencyKey, result);
+      if (a.idempotencyKey && status === 'executed') updateIdempotencyResult(tx, a.agentId, a.tool, a.idempotencyKey, result);
     }
-    notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
-    return { view: approvalView(store.getApproval(db, a.id)!) };
+    notifySponsor(tx, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
+    return { view: approvalView(store.getApproval(tx, a.id)!) };
   });
   if ('error' in outcome) throw outcome.error;
   return outcome.view;

@@ -44,19 +44,19 @@ export interface GatedCall<T extends Record<string, unknown>> {
 export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | { kind: 'pending'; pending: PendingApproval };
 
 export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): GateAnswer<T> {
-  const answer = db.write((): GateAnswer<T> | { kind: 'refused'; error: MarketError } => {
-    const replay = call.idempotencyKey ? replayed<T>(db, clock, call) : undefined;
+  const answer = db.write(async (tx): GateAnswer<T> | { kind: 'refused'; error: MarketError } => {
+    const replay = call.idempotencyKey ? replayed<T>(tx, clock, call) : undefined;
     if (replay) return replay;
 
     const declared = call.action();
     // An agent is never its own counterparty (a coordinator completing its own coalition).
     const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
-    const agent = requireAgent(db, call.agentId);
+    const agent = requireAgent(tx, call.agentId);
     // What the agent owes after a lost dispute comes before anything it spends now.
-    collectDebtsOf(db, clock, call.agentId);
-    const status = refreshLifecycle(db, clock, call.agentId);
-    const { version, policy } = currentPolicy(db, call.agentId);
-    const facts = usageFacts(db, clock, call.agentId, status, policy, action);
+    collectDebtsOf(tx, clock, call.agentId);
+    const status = refreshLifecycle(tx, clock, call.agentId);
+    const { version, policy } = currentPolicy(tx, call.agentId);
+    const facts = usageFacts(tx, clock, call.agentId, status, policy, action);
     const decision = evaluate(policy, action, facts);
     const audit = {
       sponsorId: agent.sponsorId,
@@ -70,17 +70,17 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
     };
 
     for (const period of decision.budgetAlerts) {
-      if (governance.recordBudgetAlert(db, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString())) {
-        notifySponsor(db, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
+      if (governance.recordBudgetAlert(tx, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString())) {
+        notifySponsor(tx, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
       }
     }
     for (const n of decision.notify) {
-      notifySponsor(db, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
+      notifySponsor(tx, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
     }
-    if (decision.suspend) setAgentStatus(db, clock, call.agentId, 'Suspended', decision.reason);
+    if (decision.suspend) setAgentStatus(tx, clock, call.agentId, 'Suspended', decision.reason);
 
     if (decision.outcome === 'deny') {
-      recordAudit(db, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
+      recordAudit(tx, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
       const error = new MarketError(decision.code, `${decision.reason} (rule: ${decision.rule}, policy v${version}).${nextStep(decision.code)}`, {
         rule: decision.rule,
         policy_version: version,
@@ -89,7 +89,7 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
     }
 
     if (decision.outcome === 'escalate') {
-      const approval = createApproval(db, clock, {
+      const approval = createApproval(tx, clock, {
         agentId: call.agentId,
         sponsorId: agent.sponsorId,
         tool: call.tool,
@@ -103,16 +103,16 @@ export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock
         policyVersion: version,
         ttlHours: policy.approval_ttl_hours,
       });
-      recordAudit(db, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
-      notifySponsor(db, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
+      recordAudit(tx, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
+      notifySponsor(tx, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
       const pending = pendingAnswer(approval);
-      remember(db, clock, call, pending);
+      remember(tx, clock, call, pending);
       return { kind: 'pending', pending };
     }
 
-    recordAudit(db, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
-    const result = db.write(() => withNamedPayees(db, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, call.execute));
-    remember(db, clock, call, result);
+    recordAudit(tx, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
+    const result = tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, call.execute));
+    remember(tx, clock, call, result);
     return { kind: 'result', result, warnings: decision.warnings };
   });
   if (answer.kind === 'refused') throw answer.error;

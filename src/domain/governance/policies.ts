@@ -49,10 +49,10 @@ export function sponsorDefaultPolicy(db: Db, sponsorId: string): Policy {
 
 export function setPolicy(db: Db, clock: Clock, agentId: string, document: unknown, createdBy: string): VersionedPolicy {
   const policy = parsePolicy(document);
-  return db.write(() => {
-    if (!identity.getAgent(db, agentId)) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
-    const version = (store.latestPolicy(db, agentId)?.version ?? 0) + 1;
-    store.insertPolicy(db, { agentId, version, document: JSON.stringify(policy), createdBy, createdAt: clock.now().toISOString() });
+  return db.write(async (tx) => {
+    if (!identity.getAgent(tx, agentId)) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
+    const version = (store.latestPolicy(tx, agentId)?.version ?? 0) + 1;
+    store.insertPolicy(tx, { agentId, version, document: JSON.stringify(policy), createdBy, createdAt: clock.now().toISOString() });
     return { agentId, version, policy };
   });
 }
@@ -60,9 +60,9 @@ export function setPolicy(db: Db, clock: Clock, agentId: string, document: unkno
 /** The policy new agents of this sponsor start with (existing agents keep theirs). */
 export function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unknown): Policy {
   const policy = parsePolicy(document);
-  db.write(() => {
-    if (!identity.getSponsor(db, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
-    identity.updateSponsorDefaultPolicy(db, sponsorId, JSON.stringify(policy));
+  db.write(async (tx) => {
+    if (!identity.getSponsor(tx, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
+    identity.updateSponsorDefaultPolicy(tx, sponsorId, JSON.stringify(policy));
   });
   return policy;
 }

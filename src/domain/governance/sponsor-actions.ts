@@ -38,10 +38,10 @@ export function getAgentPolicy(db: Db, sponsorId: string, agentId: string): Vers
 }
 
 export function setAgentPolicy(db: Db, clock: Clock, sponsorId: string, agentId: string, document: unknown): VersionedPolicy {
-  return db.write(() => {
-    requireOwnAgent(db, sponsorId, agentId);
-    const set = setPolicy(db, clock, agentId, document, `sponsor:${sponsorId}`);
-    auditSponsor(db, clock, sponsorId, agentId, 'marketplace_set_policy', 'SetPolicy', `policy v${set.version}`, set.version);
+  return db.write(async (tx) => {
+    requireOwnAgent(tx, sponsorId, agentId);
+    const set = setPolicy(tx, clock, agentId, document, `sponsor:${sponsorId}`);
+    auditSponsor(tx, clock, sponsorId, agentId, 'marketplace_set_policy', 'SetPolicy', `policy v${set.version}`, set.version);
     return set;
   });
 }
@@ -56,11 +56,11 @@ export function changeAgentStatus(
   action: keyof typeof STATUS_ACTIONS,
   reason: string | null,
 ): { agent_id: string; status: StoredAgentStatus } {
-  return db.write(() => {
-    requireOwnAgent(db, sponsorId, agentId);
+  return db.write(async (tx) => {
+    requireOwnAgent(tx, sponsorId, agentId);
     const status = STATUS_ACTIONS[action];
-    setAgentStatus(db, clock, agentId, status, reason ?? `${action} by sponsor`);
-    auditSponsor(db, clock, sponsorId, agentId, 'marketplace_set_agent_status', 'SetAgentStatus', `${action}${reason ? `: ${reason}` : ''}`, null);
+    setAgentStatus(tx, clock, agentId, status, reason ?? `${action} by sponsor`);
+    auditSponsor(tx, clock, sponsorId, agentId, 'marketplace_set_agent_status', 'SetAgentStatus', `${action}${reason ? `: ${reason}` : ''}`, null);
     return { agent_id: agentId, status };
   });
 }

@@ -14,11 +14,11 @@ export function setSponsorWebhook(db: Db, sponsorId: string, url: string | null)
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new MarketError('INVALID_INPUT', 'A webhook URL must be http(s).');
   }
-  return db.write(() => {
-    if (!identity.getSponsor(db, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
+  return db.write(async (tx) => {
+    if (!identity.getSponsor(tx, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
     // A new URL gets a new secret: whoever held the old one must not sign for the new receiver.
     const secret = url === null ? null : `whsec_${randomBytes(32).toString('base64url')}`;
-    identity.updateSponsorWebhook(db, sponsorId, url, secret);
+    identity.updateSponsorWebhook(tx, sponsorId, url, secret);
     return { sponsor_id: sponsorId, url, secret };
   });
 }

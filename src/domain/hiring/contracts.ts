@@ -130,11 +130,11 @@ function deadlineOf(deadline: string | null | undefined, now: Date): string | nu
 
 export function hireAgent(db: Db, clock: Clock, input: HireInput) {
   const deadline = deadlineOf(input.deadline, clock.now());
-  return db.write(() => {
-    const { agentId, candidates } = chooseWorker(db, input);
+  return db.write(async (tx) => {
+    const { agentId, candidates } = chooseWorker(tx, input);
     const id = newId('ct');
     const budgetMsats = satsToMsats(input.maxBudgetSats);
-    const hold = createHold(db, clock, {
+    const hold = createHold(tx, clock, {
       debitAccountId: agentAccountId(input.hirerId),
       creditAccountId: ESCROW.id,
       amountMsats: budgetMsats,
@@ -143,7 +143,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       reference: id,
     });
     const now = clock.now().toISOString();
-    hiring.insertContract(db, {
+    hiring.insertContract(tx, {
       id,
       hirerId: input.hirerId,
       agentId,
@@ -165,7 +165,7 @@ export function hireAgent(db: Db, clock: Clock, input: HireInput) {
       createdAt: now,
       updatedAt: now,
     });
-    return { contract: contractView(requireContract(db, id)), candidates };
+    return { contract: contractView(requireContract(tx, id)), candidates };
   });
 }
 
@@ -197,11 +197,11 @@ export function currentContract(db: Db, clock: Clock, id: string): ContractRow {
 }
 
 export function respondToContract(db: Db, clock: Clock, workerId: string, input: { contractId: string; action: 'accept' | 'decline' | 'counter'; counterBudgetSats?: number }) {
-  return db.write(() => {
-    const c = currentContract(db, clock, input.contractId);
+  return db.write(async (tx) => {
+    const c = currentContract(tx, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     if (input.action === 'decline') {
-      return contractView(cancelOffer(db, clock, c, 'declined'));
+      return contractView(cancelOffer(tx, clock, c, 'declined'));
     }
     let agreedMsats = c.agreedMsats;
     if (input.action === 'counter') {
@@ -212,7 +212,7 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
       }
     }
     // Accepting (at the budget or at a lower counter the hirer's escrow already covers) starts the work.
-    return contractView(move(db, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats }));
+    return contractView(move(tx, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats }));
   });
 }
 
@@ -221,8 +221,8 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
  * deadline would hold the budget for as long as the worker stays silent.
  */
 export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId: string) {
-  return db.write(() => {
-    const c = currentContract(db, clock, contractId);
+  return db.write(async (tx) => {
+    const c = currentContract(tx, clock, contractId);
     requireParty(c, hirerId, 'hirer');
     if (c.status !== 'Proposed') {
       const started = ['InProgress', 'Delivered', 'Rejected'].includes(c.status);
@@ -233,15 +233,15 @@ export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId
         { status: c.status },
       );
     }
-    return contractView(cancelOffer(db, clock, c, 'withdrawn by its hirer'));
+    return contractView(cancelOffer(tx, clock, c, 'withdrawn by its hirer'));
   });
 }
 
 export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { contractId: string; result?: string; sha256?: string; url?: string }) {
   if (!input.result && !input.sha256) throw new MarketError('INVALID_INPUT', 'A delivery needs result text, or a sha256 of the content (with a url).');
   if (input.sha256 && !/^[0-9a-f]{64}$/i.test(input.sha256)) throw new MarketError('INVALID_INPUT', 'sha256 must be 64 hex characters.');
-  return db.write(() => {
-    const c = currentContract(db, clock, input.contractId);
+  return db.write(async (tx) => {
+    const c = currentContract(tx, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     const now = clock.now();
     if (c.status === 'Rejected' && pastDeadline(c, now)) {
@@ -253,7 +253,7 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
       );
     }
     return contractView(
-      move(db, clock, c, ['InProgress', 'Rejected'], {
+      move(tx, clock, c, ['InProgress', 'Rejected'], {
         status: 'Delivered',
         deliveryResult: input.result ?? null,
         deliverySha256: input.sha256?.toLowerCase() ?? null,
@@ -267,8 +267,8 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
 }
 
 export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { contractId: string; decision: 'accept' | 'reject'; reason?: string; rating?: number }) {
-  return db.write(() => {
-    const c = currentContract(db, clock, input.contractId);
+  return db.write(async (tx) => {
+    const c = currentContract(tx, clock, input.contractId);
     requireParty(c, hirerId, 'hirer');
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the delivery is rejected (reason): the worker may fix it, or you may file a dispute.');
@@ -283,9 +283,9 @@ export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { c
       }
       // The worker has until then to deliver again (before the deadline) or to dispute the rejection.
       const answerBy = new Date(Math.max(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS, c.deadline === null ? 0 : Date.parse(c.deadline))).toISOString();
-      return contractView(move(db, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy }));
+      return contractView(move(tx, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy }));
     }
-    return contractView(complete(db, clock, c, input.rating ?? null));
+    return contractView(complete(tx, clock, c, input.rating ?? null));
   });
 }
 
@@ -363,27 +363,27 @@ function settleDue(db: Db, clock: Clock, c: ContractRow): void {
 }
 
 export function settleDueContracts(db: Db, clock: Clock): number {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const now = clock.now();
-    const due = hiring.dueContracts(db, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString());
-    for (const c of due) settleDue(db, clock, c);
+    const due = hiring.dueContracts(tx, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString());
+    for (const c of due) settleDue(tx, clock, c);
     return due.length;
   });
 }
 
 export function rateHirer(db: Db, clock: Clock, workerId: string, contractId: string, rating: number) {
-  return db.write(() => {
-    const c = currentContract(db, clock, contractId);
+  return db.write(async (tx) => {
+    const c = currentContract(tx, clock, contractId);
     requireParty(c, workerId, 'worker');
     if (c.status !== 'Completed') throw new MarketError('CONFLICT', 'Rate the hirer once the contract is Completed.');
-    hiring.updateContract(db, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
-    return contractView(requireContract(db, c.id));
+    hiring.updateContract(tx, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
+    return contractView(requireContract(tx, c.id));
   });
 }
 
 export function getContract(db: Db, clock: Clock, agentId: string, id: string) {
-  return db.write(() => {
-    const c = currentContract(db, clock, id);
+  return db.write(async (tx) => {
+    const c = currentContract(tx, clock, id);
     requireParty(c, agentId, 'either');
     return contractView(c);
   });

@@ -52,18 +52,18 @@ function issueToken(db: Db, clock: Clock, kind: PrincipalKind, principalId: stri
 }
 
 export function ensureSystemAccounts(db: Db, clock: Clock): void {
-  db.write(() => SYSTEM_ACCOUNTS.forEach((spec) => openAccount(db, clock, spec)));
+  db.write(async (tx) => SYSTEM_ACCOUNTS.forEach((spec) => openAccount(tx, clock, spec)));
 }
 
 export function createSponsor(db: Db, clock: Clock, input: { name: string }): IssuedSponsor {
   const name = validName(input.name);
-  return db.write(() => {
-    ensureSystemAccounts(db, clock);
+  return db.write(async (tx) => {
+    ensureSystemAccounts(tx, clock);
     const id = newId('sp');
     const nostr = generateNostrIdentity();
-    store.insertSponsor(db, { id, name, npub: nostr.npub, nostrSecretKey: nostr.secretKeyHex, createdAt: clock.now().toISOString() });
-    openAccount(db, clock, sponsorAccount(id));
-    return { id, name, npub: nostr.npub, token: issueToken(db, clock, 'sponsor', id) };
+    store.insertSponsor(tx, { id, name, npub: nostr.npub, nostrSecretKey: nostr.secretKeyHex, createdAt: clock.now().toISOString() });
+    openAccount(tx, clock, sponsorAccount(id));
+    return { id, name, npub: nostr.npub, token: issueToken(tx, clock, 'sponsor', id) };
   });
 }
 
@@ -73,12 +73,12 @@ export function createAgent(db: Db, clock: Clock, input: { sponsorId: string; na
     throw new MarketError('INVALID_INPUT', `"${input.lightningAddress}" is not a lightning address (name@domain).`);
   }
   const identity = input.npub ? importNpub(input.npub) : generateNostrIdentity();
-  return db.write(() => {
-    if (!store.getSponsor(db, input.sponsorId)) {
+  return db.write(async (tx) => {
+    if (!store.getSponsor(tx, input.sponsorId)) {
       throw new MarketError('NOT_FOUND', `No sponsor ${input.sponsorId}. Create one with \`agent-marketplace sponsor create\`.`);
     }
     const id = newId('ag');
-    store.insertAgent(db, {
+    store.insertAgent(tx, {
       id,
       sponsorId: input.sponsorId,
       name,
@@ -87,29 +87,29 @@ export function createAgent(db: Db, clock: Clock, input: { sponsorId: string; na
       lightningAddress: input.lightningAddress ?? null,
       createdAt: clock.now().toISOString(),
     });
-    openAccount(db, clock, agentAccount(id));
-    setPolicy(db, clock, id, sponsorDefaultPolicy(db, input.sponsorId), 'default');
-    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: issueToken(db, clock, 'agent', id) };
+    openAccount(tx, clock, agentAccount(id));
+    setPolicy(tx, clock, id, sponsorDefaultPolicy(tx, input.sponsorId), 'default');
+    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: issueToken(tx, clock, 'agent', id) };
   });
 }
 
 /** Revokes every live token of the principal and issues a new one. */
 export function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' | 'agent'; id: string }): { id: string; token: string } {
-  return db.write(() => {
-    const exists = principal.kind === 'sponsor' ? store.getSponsor(db, principal.id) : store.getAgent(db, principal.id);
+  return db.write(async (tx) => {
+    const exists = principal.kind === 'sponsor' ? store.getSponsor(tx, principal.id) : store.getAgent(tx, principal.id);
     if (!exists) throw new MarketError('NOT_FOUND', `No ${principal.kind} ${principal.id}.`);
-    store.revokeTokens(db, principal.kind, principal.id, clock.now().toISOString());
-    recentLookups.delete(db);
-    return { id: principal.id, token: issueToken(db, clock, principal.kind, principal.id) };
+    store.revokeTokens(tx, principal.kind, principal.id, clock.now().toISOString());
+    recentLookups.delete(tx);
+    return { id: principal.id, token: issueToken(tx, clock, principal.kind, principal.id) };
   });
 }
 
 /** Revokes the operator's live tokens and issues a new one (the operator has no other record). */
 export function rotateOperatorToken(db: Db, clock: Clock): { id: string; token: string } {
-  return db.write(() => {
-    store.revokeTokens(db, 'operator', OPERATOR_ID, clock.now().toISOString());
-    recentLookups.delete(db);
-    return { id: OPERATOR_ID, token: issueToken(db, clock, 'operator', OPERATOR_ID) };
+  return db.write(async (tx) => {
+    store.revokeTokens(tx, 'operator', OPERATOR_ID, clock.now().toISOString());
+    recentLookups.delete(tx);
+    return { id: OPERATOR_ID, token: issueToken(tx, clock, 'operator', OPERATOR_ID) };
   });
 }
 

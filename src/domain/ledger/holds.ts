@@ -16,12 +16,12 @@ export type Hold = HoldRow;
  * so they go on counting it there, not again today.
  */
 export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null; heldSince?: string }): Hold {
-  return db.write(() => {
-    expireDueHoldsOf(db, clock, t.debitAccountId);
-    const { debit } = loadPair(db, t);
+  return db.write(async (tx) => {
+    expireDueHoldsOf(tx, clock, t.debitAccountId);
+    const { debit } = loadPair(tx, t);
     assertCanDebit(debit, t.amountMsats);
-    const pending = appendTransfer(db, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } });
-    store.insertHold(db, {
+    const pending = appendTransfer(tx, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } });
+    store.insertHold(tx, {
       id: pending.id,
       debitAccountId: t.debitAccountId,
       creditAccountId: t.creditAccountId,
@@ -31,7 +31,7 @@ export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresA
       expiresAt: t.expiresAt ?? null,
       createdAt: t.heldSince ?? pending.createdAt,
     });
-    return requireHold(db, pending.id);
+    return requireHold(tx, pending.id);
   });
 }
 
@@ -57,28 +57,28 @@ function requirePending(db: Db, clock: Clock, holdId: string): Hold {
  * rest is released back to the debit account.
  */
 export function postHold(db: Db, clock: Clock, holdId: string, amountMsats?: number, description?: string): Transfer {
-  return db.write(() => {
-    const hold = requirePending(db, clock, holdId);
+  return db.write(async (tx) => {
+    const hold = requirePending(tx, clock, holdId);
     const amount = amountMsats ?? hold.amountMsats;
     if (!Number.isSafeInteger(amount) || amount <= 0 || amount > hold.amountMsats) {
       throw new MarketError('INVALID_INPUT', `A hold of ${hold.amountMsats} msats can be posted for 1..${hold.amountMsats} msats, not ${amount}.`);
     }
-    return endHold(db, clock, hold, 'post', amount, description);
+    return endHold(tx, clock, hold, 'post', amount, description);
   });
 }
 
 export function voidHold(db: Db, clock: Clock, holdId: string, description?: string): Transfer {
-  return db.write(() => {
-    const hold = requirePending(db, clock, holdId);
-    return endHold(db, clock, hold, 'void', 0, description);
+  return db.write(async (tx) => {
+    const hold = requirePending(tx, clock, holdId);
+    return endHold(tx, clock, hold, 'void', 0, description);
   });
 }
 
 /** Ends every hold whose time has passed. Returns how many ended. */
 export function expireDueHolds(db: Db, clock: Clock, batch = 500): number {
-  return db.write(() => {
-    const due = store.dueHolds(db, clock.now().toISOString(), batch);
-    for (const hold of due) endHold(db, clock, hold, 'expire', 0);
+  return db.write(async (tx) => {
+    const due = store.dueHolds(tx, clock.now().toISOString(), batch);
+    for (const hold of due) endHold(tx, clock, hold, 'expire', 0);
     return due.length;
   });
 }
@@ -87,8 +87,8 @@ export function expireDueHolds(db: Db, clock: Clock, batch = 500): number {
 export function expireDueHoldsOf(db: Db, clock: Clock, accountId: string): void {
   // Read first: a wallet read almost never finds a hold due, and then needs no write lock.
   if (store.dueHoldsForAccount(db, accountId, clock.now().toISOString()).length === 0) return;
-  db.write(() => {
-    for (const hold of store.dueHoldsForAccount(db, accountId, clock.now().toISOString())) endHold(db, clock, hold, 'expire', 0);
+  db.write(async (tx) => {
+    for (const hold of store.dueHoldsForAccount(tx, accountId, clock.now().toISOString())) endHold(tx, clock, hold, 'expire', 0);
   });
 }
 

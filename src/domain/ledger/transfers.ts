@@ -141,10 +141,10 @@ export function loadPair(db: Db, t: TransferRequest): { debit: AccountRow; credi
 
 /** A completed transfer: money leaves one account and arrives in the other. */
 export function postTransfer(db: Db, clock: Clock, t: TransferRequest): Transfer {
-  return db.write(() => {
-    const { debit } = loadPair(db, t);
+  return db.write(async (tx) => {
+    const { debit } = loadPair(tx, t);
     assertCanDebit(debit, t.amountMsats);
-    return appendTransfer(db, clock, { ...t, phase: 'posted' }, { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } });
+    return appendTransfer(tx, clock, { ...t, phase: 'posted' }, { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } });
   });
 }
 
@@ -154,13 +154,13 @@ export function postTransfer(db: Db, clock: Clock, t: TransferRequest): Transfer
  * already spent the money.
  */
 export function reverseTransfer(db: Db, clock: Clock, transferId: string, description?: string): Transfer {
-  return db.write(() => {
-    const original = store.getTransfer(db, transferId);
+  return db.write(async (tx) => {
+    const original = store.getTransfer(tx, transferId);
     if (!original) throw new MarketError('NOT_FOUND', `No transfer ${transferId}.`);
     if (original.phase !== 'posted' && original.phase !== 'post') {
       throw new MarketError('CONFLICT', `Transfer ${transferId} is a ${original.phase} entry; only posted transfers can be reversed.`);
     }
-    return postTransfer(db, clock, {
+    return postTransfer(tx, clock, {
       debitAccountId: original.creditAccountId,
       creditAccountId: original.debitAccountId,
       amountMsats: original.amountMsats,

@@ -61,12 +61,11 @@ export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyRe
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   // A read transaction gives one consistent snapshot even while a server keeps writing.
-  db.sqlite.exec('BEGIN');
-  try {
+  return db.read(async (db) => {
     const holds = store.allHolds(db);
     // A posted hold counts as spent from when its money was first reserved (holds.ts).
     const heldSince = new Map(holds.map((h) => [h.id, h.createdAt]));
-    for (const t of store.iterateTransfers(db)) {
+    for await (const t of store.iterateTransfers(db)) {
       count++;
       if (t.seq !== expectedSeq) report({ kind: 'chain', message: `expected transfer #${expectedSeq}, found #${t.seq}: rows are missing`, row: { ...t } });
       expectedSeq = t.seq + 1;
@@ -161,7 +160,5 @@ export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyRe
 
     const ok = PROBLEM_KINDS.every((k) => problemCounts[k] === 0);
     return { ok, accounts: accounts.length, transfers: count, problems, problemCounts };
-  } finally {
-    db.sqlite.exec('COMMIT');
-  }
+  });
 }

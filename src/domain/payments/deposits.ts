@@ -46,7 +46,7 @@ export function requestTopup(db: Db, clock: Clock, railName: string, owner: Owne
     transferId: null,
     createdAt: clock.now().toISOString(),
   };
-  db.write(() => store.insertInvoice(db, row));
+  db.write(async (tx) => store.insertInvoice(tx, row));
   // The top-up as requested: its invoice is asked of the wallet once the call has committed (makeTopupInvoice).
   return invoiceView(row);
 }
@@ -57,7 +57,7 @@ export async function makeTopupInvoice(db: Db, clock: Clock, rail: PaymentRail, 
   if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${invoiceId}.`);
   if (row.status !== 'requested') return invoiceView(row);
   const made = await rail.createInvoice({ amountMsats: row.amountMsats, memo: row.memo, expirySeconds: INVOICE_EXPIRY_SECONDS });
-  db.write(() => store.fillInvoice(db, row.id, { bolt11: made.bolt11, paymentHash: made.paymentHash, expiresAt: made.expiresAt }));
+  db.write(async (tx) => store.fillInvoice(tx, row.id, { bolt11: made.bolt11, paymentHash: made.paymentHash, expiresAt: made.expiresAt }));
   return invoiceView(store.invoiceById(db, row.id)!);
 }
 
@@ -66,12 +66,12 @@ export async function makeTopupInvoice(db: Db, clock: Clock, rail: PaymentRail, 
  * call that moves the row from pending to credited posts the transfer.
  */
 export function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amountMsats: number): boolean {
-  return db.write(() => {
-    const row = store.invoiceByHash(db, paymentHash);
+  return db.write(async (tx) => {
+    const row = store.invoiceByHash(tx, paymentHash);
     if (!row || row.status === 'credited' || row.status === 'requested') return false;
     // A payment that arrives after we called the invoice expired still counts.
-    if (!store.updateInvoice(db, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() })) return false;
-    const transfer = postTransfer(db, clock, {
+    if (!store.updateInvoice(tx, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() })) return false;
+    const transfer = postTransfer(tx, clock, {
       debitAccountId: externalAccountFor(row.rail),
       creditAccountId: ownerAccount(row),
       // What the payer paid, which a wallet may let exceed what was asked.
@@ -80,7 +80,7 @@ export function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amo
       description: `Lightning deposit ${row.id}`,
       reference: row.paymentHash,
     });
-    store.updateInvoice(db, paymentHash, 'credited', { transferId: transfer.id });
+    store.updateInvoice(tx, paymentHash, 'credited', { transferId: transfer.id });
     return true;
   });
 }
@@ -92,7 +92,7 @@ export async function refreshInvoice(db: Db, clock: Clock, rail: PaymentRail, ro
   const seen = await rail.lookupInvoice(hash);
   if (seen?.state === 'settled') creditPaidInvoice(db, clock, hash, seen.amountMsats);
   else if (row.status === 'pending' && (seen?.state === 'expired' || (row.expiresAt ?? '') <= clock.now().toISOString())) {
-    db.write(() => store.updateInvoice(db, hash, 'pending', { status: 'expired' }));
+    db.write(async (tx) => store.updateInvoice(tx, hash, 'pending', { status: 'expired' }));
   }
   return store.invoiceByHash(db, hash)!;
 }
@@ -121,7 +121,7 @@ export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, lim
   const now = clock.now().toISOString();
   const paidHashes = new Set(paid.map((t) => t.paymentHash));
   const expired = pending.filter((r) => !paidHashes.has(r.paymentHash!) && (r.expiresAt ?? '') <= now);
-  if (expired.length > 0) db.write(() => expired.forEach((r) => store.updateInvoice(db, r.paymentHash!, 'pending', { status: 'expired' })));
+  if (expired.length > 0) db.write(async (tx) => expired.forEach((r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' })));
   return credited;
 }
 

@@ -74,14 +74,14 @@ export interface ReserveInput {
 export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; network: Network }, input: ReserveInput) {
   const invoice = checkInvoice(input.bolt11, { network: rail.network, now: clock.now(), amountMsats: input.amountSats === undefined ? undefined : satsToMsats(input.amountSats) });
   const maxFeeMsats = feeReserveMsats(invoice.amountMsats, input.maxFeeSats);
-  return db.write(() => {
-    const earlier = store.liveWithdrawalFor(db, invoice.paymentHash);
+  return db.write(async (tx) => {
+    const earlier = store.liveWithdrawalFor(tx, invoice.paymentHash);
     if (earlier) {
       throw new MarketError('CONFLICT', `This invoice is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`, {
         withdrawal_id: earlier.id,
       });
     }
-    return insertHeldWithdrawal(db, clock, rail.name, {
+    return insertHeldWithdrawal(tx, clock, rail.name, {
       agentId: input.agentId,
       bolt11: input.bolt11.trim(),
       paymentHash: invoice.paymentHash,
@@ -101,8 +101,8 @@ export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; ne
 export function reserveAddressWithdrawal(db: Db, clock: Clock, railName: string, input: { agentId: string; lightningAddress: string; amountSats: number; maxFeeSats?: number }) {
   const amountMsats = satsToMsats(input.amountSats);
   const maxFeeMsats = feeReserveMsats(amountMsats, input.maxFeeSats);
-  return db.write(() =>
-    insertHeldWithdrawal(db, clock, railName, {
+  return db.write(async (tx) =>
+    insertHeldWithdrawal(tx, clock, railName, {
       agentId: input.agentId,
       bolt11: '',
       paymentHash: '',
@@ -153,11 +153,11 @@ export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { networ
     if (!isMarketError(error)) throw error;
     return fail(db, clock, w, error.message);
   }
-  db.write(() => {
-    const earlier = store.liveWithdrawalFor(db, paymentHash);
+  db.write(async (tx) => {
+    const earlier = store.liveWithdrawalFor(tx, paymentHash);
     if (earlier)
-      return fail(db, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
-    store.updateWithdrawal(db, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
+      return fail(tx, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
+    store.updateWithdrawal(tx, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
   });
 }
 
@@ -169,7 +169,7 @@ export function requireWithdrawal(db: Db, id: string): WithdrawalRow {
 
 /** Pays a queued withdrawal. Only the caller that moves it to sending pays, so it is paid at most once. */
 export async function sendWithdrawal(db: Db, clock: Clock, rail: PaymentRail, id: string) {
-  const claimed = db.write(() => store.updateWithdrawal(db, id, ['queued'], { status: 'sending', updatedAt: clock.now().toISOString() }));
+  const claimed = db.write(async (tx) => store.updateWithdrawal(tx, id, ['queued'], { status: 'sending', updatedAt: clock.now().toISOString() }));
   const w = requireWithdrawal(db, id);
   if (!claimed) return withdrawalView(w);
   try {
@@ -179,19 +179,19 @@ export async function sendWithdrawal(db: Db, clock: Clock, rail: PaymentRail, id
     if (error instanceof RailError && error.outcome === 'failed') fail(db, clock, w, error.message);
     else if (!(error instanceof RailError)) throw error;
     // Unknown: stays sending, and held, until the wallet's record says what happened.
-    else db.write(() => store.updateWithdrawal(db, id, ['sending'], { error: error.message, updatedAt: clock.now().toISOString() }));
+    else db.write(async (tx) => store.updateWithdrawal(tx, id, ['sending'], { error: error.message, updatedAt: clock.now().toISOString() }));
   }
   return withdrawalView(requireWithdrawal(db, id));
 }
 
 function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, preimage: string | null): void {
-  db.write(() => {
-    if (!store.updateWithdrawal(db, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() })) return;
+  db.write(async (tx) => {
+    if (!store.updateWithdrawal(tx, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() })) return;
     // The agent pays at most its reserve; a fee beyond it is the operator's cost, recorded so the ledger moves as the wallet did.
     const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
-    postHold(db, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
+    postHold(tx, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
     if (overrun > 0) {
-      absorbAsOperatorCost(db, clock, {
+      absorbAsOperatorCost(tx, clock, {
         toAccountId: externalAccountFor(w.rail),
         amountMsats: overrun,
         description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
@@ -202,9 +202,9 @@ function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, prei
 }
 
 function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): void {
-  db.write(() => {
-    if (!store.updateWithdrawal(db, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
-    voidHold(db, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
+  db.write(async (tx) => {
+    if (!store.updateWithdrawal(tx, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
+    voidHold(tx, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
   });
 }
 

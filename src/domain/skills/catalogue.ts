@@ -109,13 +109,13 @@ export function publishSkill(
   const split = input.revenueSplit === undefined ? DEFAULT_SPLIT : parseWith(revenueSplitSchema, input.revenueSplit, 'revenue_split');
   const { files, contentSha256, scan } = prepared ?? prepareVersion({ slug: input.slug, description: input.listing.description, readme: input.readme, files: input.files });
 
-  return db.write(() => {
-    const author = authorOf(db, by);
+  return db.write(async (tx) => {
+    const author = authorOf(tx, by);
     const now = clock.now().toISOString();
-    let skill = store.skillBySlug(db, input.slug);
+    let skill = store.skillBySlug(tx, input.slug);
     if (skill && skill.authorId !== author.id) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
     if (!skill) {
-      store.insertSkill(db, {
+      store.insertSkill(tx, {
         id: newId('sk'),
         slug: input.slug,
         name: input.listing.name,
@@ -130,9 +130,9 @@ export function publishSkill(
         revenueSplit: split,
         createdAt: now,
       });
-      skill = store.skillBySlug(db, input.slug)!;
+      skill = store.skillBySlug(tx, input.slug)!;
     }
-    const existing = store.skillVersion(db, skill.id, input.version);
+    const existing = store.skillVersion(tx, skill.id, input.version);
     if (existing && existing.status !== 'Draft' && existing.status !== 'ChangesRequested') {
       throw new MarketError('CONFLICT', `${input.slug}@${input.version} is ${existing.status} and can no longer change: publish a new version.`);
     }
@@ -144,7 +144,7 @@ export function publishSkill(
         `This version needs your Nostr signature: a kind 30078 event by ${author.npub} with content ${contentSha256} and d tag agent-marketplace/skill/${input.slug}@${input.version}, as JSON in signature.`,
       );
     }
-    store.upsertDraftVersion(db, {
+    store.upsertDraftVersion(tx, {
       skillId: skill.id,
       version: input.version,
       listing: input.listing,
@@ -176,11 +176,11 @@ function moveVersion(db: Db, skill: SkillRow, v: SkillVersionRow, to: SkillStatu
 }
 
 export function submitForReview(db: Db, authorId: string, slug: string, version: string): { slug: string; version: string; status: 'PendingReview'; scan_findings: ScanFinding[] } {
-  return db.write(() => {
-    const skill = requireSkill(db, slug);
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, slug);
     if (skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `Only the creator of "${slug}" can submit it.`);
-    const v = requireVersion(db, skill, version);
-    moveVersion(db, skill, v, 'PendingReview', null);
+    const v = requireVersion(tx, skill, version);
+    moveVersion(tx, skill, v, 'PendingReview', null);
     return { slug, version, status: 'PendingReview' as const, scan_findings: storedFindings(v.scanFindings).findings };
   });
 }
@@ -193,31 +193,31 @@ export function reviewSkillVersion(
   clock: Clock,
   input: { slug: string; version: string; decision: ReviewDecision; reason?: string | null },
 ): { slug: string; version: string; status: SkillStatus; scan_findings: ScanFinding[] } {
-  return db.write(() => {
-    const skill = requireSkill(db, input.slug);
-    let v = requireVersion(db, skill, input.version);
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, input.slug);
+    let v = requireVersion(tx, skill, input.version);
     if (v.status === 'PendingReview') {
-      moveVersion(db, skill, v, 'InReview', null);
-      v = requireVersion(db, skill, input.version);
+      moveVersion(tx, skill, v, 'InReview', null);
+      v = requireVersion(tx, skill, input.version);
     }
     const reason = input.reason ?? null;
     if (input.decision === 'approve') {
-      moveVersion(db, skill, v, 'Approved', reason);
-      moveVersion(db, skill, requireVersion(db, skill, input.version), 'Published', reason, clock.now().toISOString());
-      refreshListing(db, clock, skill.id);
+      moveVersion(tx, skill, v, 'Approved', reason);
+      moveVersion(tx, skill, requireVersion(tx, skill, input.version), 'Published', reason, clock.now().toISOString());
+      refreshListing(tx, clock, skill.id);
     } else {
-      moveVersion(db, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
+      moveVersion(tx, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
     }
-    const after = requireVersion(db, skill, input.version);
+    const after = requireVersion(tx, skill, input.version);
     return { slug: input.slug, version: input.version, status: after.status as SkillStatus, scan_findings: storedFindings(after.scanFindings).findings };
   });
 }
 
 export function deprecateSkillVersion(db: Db, clock: Clock, slug: string, version: string): { slug: string; version: string; status: SkillStatus } {
-  return db.write(() => {
-    const skill = requireSkill(db, slug);
-    moveVersion(db, skill, requireVersion(db, skill, version), 'Deprecated', null);
-    refreshListing(db, clock, skill.id);
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, slug);
+    moveVersion(tx, skill, requireVersion(tx, skill, version), 'Deprecated', null);
+    refreshListing(tx, clock, skill.id);
     return { slug, version, status: 'Deprecated' as const };
   });
 }

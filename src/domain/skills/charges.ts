@@ -32,13 +32,13 @@ export interface ChargeResult {
 }
 
 export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
-  return db.write(() => {
+  return db.write(async (tx) => {
     const parts = splitRevenue(c.costSats, c.split, { referrer: c.referrerId !== null, compute: c.computeAgentId !== null });
     const payer = agentAccountId(c.payerAgentId);
     const pay = (creditAccountId: string, sats: number, to: string) => {
       // A creator using its own skill keeps its share: nothing to move.
       if (sats === 0 || creditAccountId === payer) return;
-      postTransfer(db, clock, {
+      postTransfer(tx, clock, {
         debitAccountId: payer,
         creditAccountId,
         amountMsats: satsToMsats(sats),
@@ -52,7 +52,7 @@ export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
     pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
     if (c.referrerId) pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
     const usageId = newId('su');
-    store.insertUsage(db, {
+    store.insertUsage(tx, {
       id: usageId,
       skillId: c.skill.id,
       agentId: c.payerAgentId,

@@ -79,7 +79,7 @@ function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): SkillFile
 }
 
 function hasPaidOnce(db: Db, agentId: string, skillId: string): boolean {
-  return db.sqlite.prepare("SELECT 1 FROM skill_usage WHERE agent_id = ? AND skill_id = ? AND kind = 'install' LIMIT 1").get(agentId, skillId) !== undefined;
+  return db.prepare("SELECT 1 FROM skill_usage WHERE agent_id = ? AND skill_id = ? AND kind = 'install' LIMIT 1").get(agentId, skillId) !== undefined;
 }
 
 /** What an install costs and whom it pays: the creator and, when named, the referrer (OneTime skills are paid once). */
@@ -90,21 +90,21 @@ export function quoteInstall(db: Db, agentId: string, slug: string, range?: stri
 }
 
 export function installSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; range?: string; referrerId?: string | null }): InstallResult {
-  return db.write(() => {
-    const skill = requireSkill(db, input.slug);
-    const { version: v, range } = installTarget(db, input.agentId, skill, input.range);
-    verifyIntegrity(db, skill, v);
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, input.slug);
+    const { version: v, range } = installTarget(tx, input.agentId, skill, input.range);
+    verifyIntegrity(tx, skill, v);
     const referrerId = input.referrerId ?? null;
-    if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !getAgent(db, referrerId))) {
+    if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !getAgent(tx, referrerId))) {
       throw new MarketError('INVALID_INPUT', 'referrer_id must be another existing agent, not you or the creator.');
     }
     const { pricing } = v;
-    const before = store.findInstall(db, input.agentId, skill.id);
-    const { costSats } = quoteInstall(db, input.agentId, input.slug, input.range, referrerId);
+    const before = store.findInstall(tx, input.agentId, skill.id);
+    const { costSats } = quoteInstall(tx, input.agentId, input.slug, input.range, referrerId);
     const charged =
       costSats === 0
         ? null
-        : chargeForSkill(db, clock, {
+        : chargeForSkill(tx, clock, {
             payerAgentId: input.agentId,
             skill,
             costSats,
@@ -114,8 +114,8 @@ export function installSkill(db: Db, clock: Clock, input: { agentId: string; slu
             kind: 'install',
             usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
           });
-    store.upsertInstall(db, { agentId: input.agentId, skillId: skill.id, version: v.version, versionRange: range, referrerId, installedAt: clock.now().toISOString() });
-    if (!before || before.uninstalledAt !== null) store.addInstalls(db, skill.id, 1);
+    store.upsertInstall(tx, { agentId: input.agentId, skillId: skill.id, version: v.version, versionRange: range, referrerId, installedAt: clock.now().toISOString() });
+    if (!before || before.uninstalledAt !== null) store.addInstalls(tx, skill.id, 1);
     return {
       skill_id: skill.id,
       slug: skill.slug,
@@ -213,19 +213,19 @@ export function quoteUsage(db: Db, input: UsageInput): { costSats: number; payee
 }
 
 export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): ChargeResult {
-  return db.write(() => {
-    const skill = requireSkill(db, input.slug);
-    const install = requireInstalled(db, input.agentId, skill);
-    const v = requireVersion(db, skill, install.version);
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, input.slug);
+    const install = requireInstalled(tx, input.agentId, skill);
+    const v = requireVersion(tx, skill, install.version);
     const { pricing } = v;
     const usage = usageOf(input, pricing);
-    return chargeForSkill(db, clock, {
+    return chargeForSkill(tx, clock, {
       payerAgentId: input.agentId,
       skill,
       costSats: usageCostSats(pricing, usage),
       split: v.revenueSplit,
       referrerId: install.referrerId,
-      computeAgentId: computeShareTo(db, input.agentId, input.computeProviderId ?? null),
+      computeAgentId: computeShareTo(tx, input.agentId, input.computeProviderId ?? null),
       kind: 'usage',
       usage,
     });
@@ -250,11 +250,11 @@ function computeShareTo(db: Db, payerId: string, providerId: string | null): str
 }
 
 export function uninstallSkill(db: Db, clock: Clock, agentId: string, slug: string): { slug: string; installed: false } {
-  return db.write(() => {
-    const skill = requireSkill(db, slug);
-    requireInstalled(db, agentId, skill);
-    store.markUninstalled(db, agentId, skill.id, clock.now().toISOString());
-    store.addInstalls(db, skill.id, -1);
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, slug);
+    requireInstalled(tx, agentId, skill);
+    store.markUninstalled(tx, agentId, skill.id, clock.now().toISOString());
+    store.addInstalls(tx, skill.id, -1);
     return { slug, installed: false as const };
   });
 }
@@ -266,13 +266,13 @@ export function listInstalledSkills(db: Db, agentId: string) {
 /** One rating per agent per skill, editable; only from agents that installed it. */
 export function rateSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; rating: number; text?: string | null }) {
   if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) throw new MarketError('INVALID_INPUT', 'rating is a whole number from 1 to 5.');
-  return db.write(() => {
-    const skill = requireSkill(db, input.slug);
-    if (!store.findInstall(db, input.agentId, skill.id)) throw new MarketError('FORBIDDEN', `Only agents that installed "${input.slug}" can rate it.`);
-    const earlier = store.findReviewRating(db, skill.id, input.agentId);
-    store.upsertReview(db, { skillId: skill.id, agentId: input.agentId, rating: input.rating, text: input.text ?? null, at: clock.now().toISOString() });
-    store.addRating(db, skill.id, input.rating - (earlier ?? 0), earlier === undefined ? 1 : 0);
-    const after = store.skillBySlug(db, input.slug)!;
+  return db.write(async (tx) => {
+    const skill = requireSkill(tx, input.slug);
+    if (!store.findInstall(tx, input.agentId, skill.id)) throw new MarketError('FORBIDDEN', `Only agents that installed "${input.slug}" can rate it.`);
+    const earlier = store.findReviewRating(tx, skill.id, input.agentId);
+    store.upsertReview(tx, { skillId: skill.id, agentId: input.agentId, rating: input.rating, text: input.text ?? null, at: clock.now().toISOString() });
+    store.addRating(tx, skill.id, input.rating - (earlier ?? 0), earlier === undefined ? 1 : 0);
+    const after = store.skillBySlug(tx, input.slug)!;
     return { slug: input.slug, rating: input.rating, average_rating: rating(after), rating_count: after.ratingCount };
   });
 }

@@ -132,19 +132,19 @@ export const contributionCounterparty = (db: Db, bountyId: string): string | und
  * (or records why not), in one transaction. `pre` is what precheckContribution found.
  */
 export function contributeTrajectory(db: Db, clock: Clock, contributorId: string, input: { bountyId: string; metadata: ContributionMetadata }, pre: ContributionPrecheck) {
-  return db.write(() => {
-    const b = current(db, clock, input.bountyId);
+  return db.write(async (tx) => {
+    const b = current(tx, clock, input.bountyId);
     if (!isTrajectoryFormat(b.requiredFormat)) {
       throw new MarketError('INVALID_INPUT', `Bounty ${b.id} wants ${b.requiredFormat} samples, not trajectories: use marketplace_submit_to_bounty.`);
     }
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
-    if (!dealsWith(db, b.creatorId, contributorId)) {
+    if (!dealsWith(tx, b.creatorId, contributorId)) {
       throw new MarketError('POLICY_DENIED', `The creator of bounty ${b.id} may not deal with you under its sponsor's policy (rule: counterparties).`);
     }
     requireOpen(b, clock);
     if (pre.minQualityMilli !== minQualityOf(b)) throw new MarketError('CONFLICT', `Bounty ${b.id} changed while the contribution was checked; send it again.`);
 
-    const duplicate = duplicateOf(db, b.id, contributorId, pre);
+    const duplicate = duplicateOf(tx, b.id, contributorId, pre);
     const checks = [...pre.checks, check('duplicates', duplicate === null, duplicate ?? 'Not contributed before.')];
     const remaining = b.rewardMsats - b.paidMsats;
     const rewardMsats = Math.min(satsToMsats(pre.score.estimated_reward_sats), remaining);
@@ -162,7 +162,7 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
 
     const id = newId('bs');
     const now = clock.now().toISOString();
-    store.insertSubmission(db, {
+    store.insertSubmission(tx, {
       id,
       bountyId: b.id,
       contributorId,
@@ -185,12 +185,12 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
       createdAt: now,
       updatedAt: now,
     });
-    if (!verification.passed) return contributionView(requireSubmission(db, id));
-    store.insertHashes(db, b.id, id, [pre.hash, pre.sessionKey]);
-    pay(db, clock, b, id, contributorId, rewardMsats);
-    const receipt = signReceipt(db, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) });
-    store.updateSubmission(db, id, ['Accepted'], { receipt });
-    return contributionView(requireSubmission(db, id));
+    if (!verification.passed) return contributionView(requireSubmission(tx, id));
+    store.insertHashes(tx, b.id, id, [pre.hash, pre.sessionKey]);
+    pay(tx, clock, b, id, contributorId, rewardMsats);
+    const receipt = signReceipt(tx, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) });
+    store.updateSubmission(tx, id, ['Accepted'], { receipt });
+    return contributionView(requireSubmission(tx, id));
   });
 }
 

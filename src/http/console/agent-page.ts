@@ -53,17 +53,17 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
       const baseVersion = Number(field(req, 'base_version'));
       try {
         const set = once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, () =>
-          ctx.db.write(() => {
+          ctx.db.write(async (tx) => {
             if (text.length > MAX_POLICY_TEXT) throw new MarketError('INVALID_INPUT', `A policy is at most ${MAX_POLICY_TEXT.toLocaleString('en-US')} characters.`);
             // Versioned edits: an edit made on an older version would silently undo what changed since.
-            const current = getAgentPolicy(ctx.db, viewer.sponsorId, agentId);
+            const current = getAgentPolicy(tx, viewer.sponsorId, agentId);
             if (current.version !== baseVersion) {
               throw new MarketError(
                 'CONFLICT',
                 `The policy changed since this page was opened (now v${current.version}, the page had v${baseVersion}). Your text is below; reload to see the new version, then edit again.`,
               );
             }
-            const p = setAgentPolicy(ctx.db, ctx.clock, viewer.sponsorId, agentId, parsePolicyText(text, 'yaml', 'the policy'));
+            const p = setAgentPolicy(tx, ctx.clock, viewer.sponsorId, agentId, parsePolicyText(text, 'yaml', 'the policy'));
             return { version: p.version };
           }),
         );

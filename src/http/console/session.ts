@@ -36,9 +36,9 @@ export function startSession(ctx: AppContext, req: Request, res: Response, calle
   endSession(ctx, req);
   const id = randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
-  ctx.db.write(() => {
-    sessions.deleteExpiredConsoleSessions(ctx.db, now.toISOString());
-    sessions.insertConsoleSession(ctx.db, {
+  ctx.db.write(async (tx) => {
+    sessions.deleteExpiredConsoleSessions(tx, now.toISOString());
+    sessions.insertConsoleSession(tx, {
       idHash: sha256Hex(id),
       sponsorId: caller.role === 'sponsor' ? caller.id : null,
       tokenHash: hashToken(token),
@@ -52,7 +52,7 @@ export function startSession(ctx: AppContext, req: Request, res: Response, calle
 
 export function endSession(ctx: AppContext, req: Request, res?: Response): void {
   const id = cookieValue(req, SESSION_COOKIE);
-  if (id) ctx.db.write(() => sessions.deleteConsoleSession(ctx.db, sha256Hex(id)));
+  if (id) ctx.db.write(async (tx) => sessions.deleteConsoleSession(tx, sha256Hex(id)));
   if (res) res.append('Set-Cookie', sessionCookie('', 0, req.secure));
 }
 
