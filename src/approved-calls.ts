@@ -40,10 +40,10 @@ export interface TrackedCallRunner extends ApprovedCallRunner {
 
 export function approvedCallRunner(ctx: AppContext): TrackedCallRunner {
   const outside = new Set<Promise<void>>();
-  const run: ApprovedCallRunner = (approval) => {
+  const run: ApprovedCallRunner = async (approval) => {
     const tool = ALL_TOOLS.find((t) => t.name === approval.tool);
     if (!tool) throw new MarketError('INTERNAL', `Tool ${approval.tool} no longer exists.`);
-    const agent = requireAgent(ctx.db, approval.agentId);
+    const agent = (await requireAgent(ctx.db, approval.agentId));
     const args = { ...approval.args, ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);

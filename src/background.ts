@@ -28,14 +28,14 @@ export const LIGHTNING_WATCH_MS = 5_000;
  */
 const ROUNDS_PER_FULL_SETTLE = 12;
 /** Ends what is due: deals first, since each ends its own hold with its own description. */
-export function sweepDue(ctx: AppContext): void {
-  settleDueContracts(ctx.db, ctx.clock);
-  settleDuePurchases(ctx.db, ctx.clock);
-  settleDueBounties(ctx.db, ctx.clock);
-  expireDueHolds(ctx.db, ctx.clock);
-  expireDueApprovals(ctx.db, ctx.clock);
-  failStaleJobs(ctx.db, ctx.clock);
-  collectDebts(ctx.db, ctx.clock);
+export async function sweepDue(ctx: AppContext): Promise<void> {
+  await settleDueContracts(ctx.db, ctx.clock);
+  await settleDuePurchases(ctx.db, ctx.clock);
+  await settleDueBounties(ctx.db, ctx.clock);
+  await expireDueHolds(ctx.db, ctx.clock);
+  await expireDueApprovals(ctx.db, ctx.clock);
+  await failStaleJobs(ctx.db, ctx.clock);
+  await collectDebts(ctx.db, ctx.clock);
 }
 
 export function startBackgroundWork(ctx: AppContext): () => void {
@@ -103,10 +103,10 @@ export function startBackgroundWork(ctx: AppContext): () => void {
  */
 export function creditAnnouncedDeposits(ctx: AppContext): () => void {
   if (!ctx.rail.watchReceived) return () => {};
-  return ctx.rail.watchReceived((t) => {
+  return ctx.rail.watchReceived(async (t) => {
     if (t.direction !== 'incoming' || t.state !== 'settled') return;
     try {
-      creditPaidInvoice(ctx.db, ctx.clock, t.paymentHash, t.amountMsats);
+      await creditPaidInvoice(ctx.db, ctx.clock, t.paymentHash, t.amountMsats);
     } catch (error) {
       ctx.logger.error('crediting an announced deposit failed', { error: String(error) });
     }

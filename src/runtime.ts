@@ -9,10 +9,10 @@ import { nostrComputeTransport } from './nostr/dvm-transport.js';
 import { nwcRail } from './rails/nwc-rail.js';
 import { sandboxRail } from './rails/sandbox-rail.js';
 
-export function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): AppContext {
-  const db = openDatabase(config.dbPath, { secretKeyFile: config.secretKeyFile });
+export async function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): Promise<AppContext> {
+  const db = (await openDatabase(config.dbPath, { secretKeyFile: config.secretKeyFile }));
   const clock = overrides.clock ?? (config.clockOffsetMs ? offsetClock(config.clockOffsetMs) : systemClock);
-  ensureSystemAccounts(db, clock);
+  await ensureSystemAccounts(db, clock);
   const rail = config.nwcUrl ? nwcRail(config.nwcUrl, { timeoutMs: config.paymentTimeoutMs }) : sandboxRail(db, clock);
   return { db, clock, logger: overrides.logger ?? createLogger(config.logLevel), config, rail, compute: nostrComputeTransport(config.relays) };
 }

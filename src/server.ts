@@ -60,8 +60,8 @@ export interface ToolSurface {
 export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'toolsets' | 'readOnly'> = {}): ToolSurface {
   const fixed = options.toolsets !== undefined ? (options.toolsets === null ? null : parseToolsetsSetting(options.toolsets)) : ctx.config.toolsets;
   const readOnly = options.readOnly ?? ctx.config.readOnly;
-  const active = (caller: Caller): Toolset[] => activeToolsets(caller.role, fixed, fixed === null ? chosenToolsets(ctx, caller) : null);
-  const listed = (caller: Caller): ToolDefinition[] => visibleTools(caller.role, active(caller), readOnly);
+  const active = async (caller: Caller): Promise<Toolset[]> => activeToolsets(caller.role, fixed, fixed === null ? (await chosenToolsets(ctx, caller)) : null);
+  const listed = async (caller: Caller): Promise<ToolDefinition[]> => visibleTools(caller.role, (await active(caller)), readOnly);
   return {
     listed,
     // What is listed is what a model pays for; what can be called is everything its role has,
@@ -69,8 +69,8 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
     // inbox item, the docs, a script) need not open its toolset first.
     callable: (caller) => (fixed === null ? visibleTools(caller.role, null, readOnly) : listed(caller)),
     control: (caller, onChange) => ({
-      list: () => {
-        const on = active(caller);
+      list: async () => {
+        const on = (await active(caller));
         return TOOLSETS.map((name) => ({
           name,
           description: TOOLSET_DESCRIPTIONS[name],
@@ -78,14 +78,14 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
           tool_count: visibleTools(caller.role, [name], readOnly).length,
         })).filter((t) => t.tool_count > 0);
       },
-      change: (names, open) => {
+      change: async (names, open) => {
         if (fixed !== null) {
           throw new MarketError('FORBIDDEN', `This server's toolsets are fixed (${fixed.join(', ')}); the operator chose them with --toolsets. Nothing changed.`);
         }
-        const before = active(caller);
+        const before = (await active(caller));
         const after = open ? [...new Set([...before, ...names])] : before.filter((t) => ALWAYS_ON_TOOLSETS.includes(t) || !names.includes(t));
         if (after.length !== before.length) {
-          writeCallerToolsets(ctx.db, caller.id, after, ctx.clock.now().toISOString());
+          await writeCallerToolsets(ctx.db, caller.id, after, ctx.clock.now().toISOString());
           onChange();
         }
         return after;
@@ -169,8 +169,8 @@ function progressReporter(token: string | number | undefined, send: (n: ServerNo
 }
 
 /** The toolsets a caller chose, or null while it has not changed its role's defaults; names no longer known are dropped. */
-function chosenToolsets(ctx: AppContext, caller: Caller): Toolset[] | null {
-  return readCallerToolsets(ctx.db, caller.id)?.filter(isToolset) ?? null;
+async function chosenToolsets(ctx: AppContext, caller: Caller): Promise<Toolset[] | null> {
+  return (await readCallerToolsets(ctx.db, caller.id))?.filter(isToolset) ?? null;
 }
 
 const selections = new Map<string, ToolDefinition[]>();

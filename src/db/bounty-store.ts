@@ -6,20 +6,20 @@ import { bounties, bountySampleHashes, bountySubmissions } from './schema.js';
 export type BountyRow = typeof bounties.$inferSelect;
 export type SubmissionRow = typeof bountySubmissions.$inferSelect;
 
-export const insertBounty = (db: Db, row: BountyRow) => void db.orm.insert(bounties).values(row).run();
+export const insertBounty = async (db: Db, row: BountyRow) => await db.orm.insert(bounties).values(row).run();
 export const getBounty = (db: Db, id: string) => db.orm.select().from(bounties).where(eq(bounties.id, id)).get();
 
-export function updateBounty(db: Db, id: string, fromStatuses: string[], set: Partial<BountyRow>): boolean {
+export async function updateBounty(db: Db, id: string, fromStatuses: string[], set: Partial<BountyRow>): Promise<boolean> {
   return (
-    db.orm
-      .update(bounties)
-      .set(set)
-      .where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses)))
-      .run().changes === 1
+    (await db.orm
+            .update(bounties)
+            .set(set)
+            .where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses)))
+            .run()).changes === 1
   );
 }
 
-export function listBounties(db: Db, f: { status?: string; creatorId?: string; minRewardMsats?: number; beforeId?: string; limit: number }): BountyRow[] {
+export async function listBounties(db: Db, f: { status?: string; creatorId?: string; minRewardMsats?: number; beforeId?: string; limit: number }): Promise<BountyRow[]> {
   const filters = [
     f.status ? eq(bounties.status, f.status) : undefined,
     f.creatorId ? eq(bounties.creatorId, f.creatorId) : undefined,
@@ -62,21 +62,21 @@ export const dueBounties = (db: Db, nowIso: string, reviewCutoffIso: string) =>
     .limit(200)
     .all();
 
-export const insertSubmission = (db: Db, row: SubmissionRow) => void db.orm.insert(bountySubmissions).values(row).run();
+export const insertSubmission = async (db: Db, row: SubmissionRow) => await db.orm.insert(bountySubmissions).values(row).run();
 export const getSubmission = (db: Db, id: string) => db.orm.select().from(bountySubmissions).where(eq(bountySubmissions.id, id)).get();
 
-export function updateSubmission(db: Db, id: string, fromStatuses: string[], set: Partial<SubmissionRow>): boolean {
+export async function updateSubmission(db: Db, id: string, fromStatuses: string[], set: Partial<SubmissionRow>): Promise<boolean> {
   return (
-    db.orm
-      .update(bountySubmissions)
-      .set(set)
-      .where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses)))
-      .run().changes === 1
+    (await db.orm
+            .update(bountySubmissions)
+            .set(set)
+            .where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses)))
+            .run()).changes === 1
   );
 }
 
 /** A bounty's submissions in the order they arrived; the creator may see them all, a contributor its own. */
-export function submissionsOf(db: Db, bountyId: string, f: { status?: string; contributorId?: string } = {}): SubmissionRow[] {
+export async function submissionsOf(db: Db, bountyId: string, f: { status?: string; contributorId?: string } = {}): Promise<SubmissionRow[]> {
   const filters = [
     eq(bountySubmissions.bountyId, bountyId),
     f.status ? eq(bountySubmissions.status, f.status) : undefined,
@@ -91,22 +91,22 @@ export function submissionsOf(db: Db, bountyId: string, f: { status?: string; co
 }
 
 /** Which of these hashes an earlier submission to the bounty already contributed. */
-export function knownHashes(db: Db, bountyId: string, hashes: string[]): Set<string> {
+export async function knownHashes(db: Db, bountyId: string, hashes: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   // SQLite caps bound parameters; 500 per query stays well inside it.
   for (let i = 0; i < hashes.length; i += 500) {
-    const rows = db.orm
-      .select({ sha256: bountySampleHashes.sha256 })
-      .from(bountySampleHashes)
-      .where(and(eq(bountySampleHashes.bountyId, bountyId), inArray(bountySampleHashes.sha256, hashes.slice(i, i + 500))))
-      .all();
+    const rows = (await db.orm
+          .select({ sha256: bountySampleHashes.sha256 })
+          .from(bountySampleHashes)
+          .where(and(eq(bountySampleHashes.bountyId, bountyId), inArray(bountySampleHashes.sha256, hashes.slice(i, i + 500))))
+          .all());
     for (const r of rows) found.add(r.sha256);
   }
   return found;
 }
 
 /** Who contributed any of these hashes, to any bounty (each hash with its contributors). */
-export function contributorsOfHashes(db: Db, hashes: string[]): { sha256: string; contributorId: string }[] {
+export async function contributorsOfHashes(db: Db, hashes: string[]): Promise<{ sha256: string; contributorId: string }[]> {
   if (hashes.length === 0) return [];
   return db.orm
     .selectDistinct({ sha256: bountySampleHashes.sha256, contributorId: bountySubmissions.contributorId })
@@ -116,11 +116,11 @@ export function contributorsOfHashes(db: Db, hashes: string[]): { sha256: string
     .all();
 }
 
-export function insertHashes(db: Db, bountyId: string, submissionId: string, hashes: string[]): void {
+export async function insertHashes(db: Db, bountyId: string, submissionId: string, hashes: string[]): Promise<void> {
   for (let i = 0; i < hashes.length; i += 300) {
-    db.orm
-      .insert(bountySampleHashes)
-      .values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId })))
-      .run();
+    await db.orm
+            .insert(bountySampleHashes)
+            .values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId })))
+            .run();
   }
 }

@@ -11,11 +11,11 @@ const statements = preparedPerConnection((db) => ({
 }));
 
 /** The names stored for this caller, or null when it never chose. */
-export function readCallerToolsets(db: Db, principalId: string): string[] | null {
-  const row = statements(db).read.get(principalId);
+export async function readCallerToolsets(db: Db, principalId: string): Promise<string[] | null> {
+  const row = (await statements(db).read.get(principalId));
   return row ? readJson<string[]>(row.toolsets) : null;
 }
 
-export function writeCallerToolsets(db: Db, principalId: string, toolsets: readonly string[], now: string): void {
-  statements(db).write.run(principalId, JSON.stringify(toolsets), now);
+export async function writeCallerToolsets(db: Db, principalId: string, toolsets: readonly string[], now: string): Promise<void> {
+  await statements(db).write.run(principalId, JSON.stringify(toolsets), now);
 }

@@ -39,20 +39,20 @@ function prepare(db: Db) {
 
 const sql = preparedPerConnection(prepare);
 
-export function insertConsoleSession(db: Db, row: ConsoleSessionRow): void {
-  sql(db).insert.run(row);
+export async function insertConsoleSession(db: Db, row: ConsoleSessionRow): Promise<void> {
+  await sql(db).insert.run(row);
 }
 
 /** The session with this id hash, unless it has expired by nowIso or its token was revoked. */
-export function findLiveConsoleSession(db: Db, idHash: string, nowIso: string): LiveConsoleSession | undefined {
-  return sql(db).findLive.get(idHash, nowIso) as LiveConsoleSession | undefined;
+export async function findLiveConsoleSession(db: Db, idHash: string, nowIso: string): Promise<LiveConsoleSession | undefined> {
+  return (await sql(db).findLive.get(idHash, nowIso)) as LiveConsoleSession | undefined;
 }
 
-export function deleteConsoleSession(db: Db, idHash: string): void {
-  sql(db).delete.run(idHash);
+export async function deleteConsoleSession(db: Db, idHash: string): Promise<void> {
+  await sql(db).delete.run(idHash);
 }
 
 /** Housekeeping: sessions nobody signed out of would otherwise stay forever. */
-export function deleteExpiredConsoleSessions(db: Db, nowIso: string): number {
-  return sql(db).deleteExpired.run(nowIso).changes;
+export async function deleteExpiredConsoleSessions(db: Db, nowIso: string): Promise<number> {
+  return (await sql(db).deleteExpired.run(nowIso)).changes;
 }

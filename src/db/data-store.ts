@@ -10,41 +10,41 @@ export type ListingRow = typeof dataListings.$inferSelect;
 export type PurchaseRow = typeof dataPurchases.$inferSelect;
 
 /** A secret setting's plain value (it is stored sealed). */
-export function getSecretSetting(db: Db, key: string): string | undefined {
-  const row = db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get();
+export async function getSecretSetting(db: Db, key: string): Promise<string | undefined> {
+  const row = (await db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get());
   return row && db.secrets.open(row.value, settingContext(key));
 }
 
-export const insertSecretSetting = (db: Db, key: string, plain: string, createdAt: string) =>
-  void db.orm
-    .insert(marketplaceSettings)
-    .values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt })
-    .onConflictDoNothing()
-    .run();
+export const insertSecretSetting = async (db: Db, key: string, plain: string, createdAt: string) =>
+  await db.orm
+        .insert(marketplaceSettings)
+        .values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt })
+        .onConflictDoNothing()
+        .run();
 
-export function insertListing(db: Db, row: ListingRow): void {
-  db.orm.insert(dataListings).values(row).run();
-  indexListing(db, row);
+export async function insertListing(db: Db, row: ListingRow): Promise<void> {
+  await db.orm.insert(dataListings).values(row).run();
+  await indexListing(db, row);
 }
 
 export const getListing = (db: Db, id: string) => db.orm.select().from(dataListings).where(eq(dataListings.id, id)).get();
 
-export function setListingStatus(db: Db, id: string, status: string, updatedAt: string): void {
-  db.orm.update(dataListings).set({ status, updatedAt }).where(eq(dataListings.id, id)).run();
-  const row = getListing(db, id);
-  if (row) indexListing(db, row);
+export async function setListingStatus(db: Db, id: string, status: string, updatedAt: string): Promise<void> {
+  await db.orm.update(dataListings).set({ status, updatedAt }).where(eq(dataListings.id, id)).run();
+  const row = (await getListing(db, id));
+  if (row) await indexListing(db, row);
 }
 
-export const countPurchase = (db: Db, listingId: string) => void db.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
+export const countPurchase = async (db: Db, listingId: string) => await db.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
 
 /** Only active listings are in the index, so search never has to filter the others out. */
-function indexListing(db: Db, row: ListingRow): void {
-  const { rowid } = db.prepare('SELECT rowid FROM data_listings WHERE id = ?').get(row.id) as { rowid: number };
-  db.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
+async function indexListing(db: Db, row: ListingRow): Promise<void> {
+  const { rowid } = (await db.prepare('SELECT rowid FROM data_listings WHERE id = ?').get(row.id)) as { rowid: number };
+  await db.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
   if (row.status !== 'Active') return;
-  db
-    .prepare('INSERT INTO data_listings_fts (rowid, title, description, format, license) VALUES (?, ?, ?, ?, ?)')
-    .run(rowid, row.title, row.description, row.format ?? '', row.license ?? '');
+  await db
+        .prepare('INSERT INTO data_listings_fts (rowid, title, description, format, license) VALUES (?, ?, ?, ?, ?)')
+        .run(rowid, row.title, row.description, row.format ?? '', row.license ?? '');
 }
 
 export interface ListingFilter {
@@ -65,7 +65,7 @@ const LISTING_COLUMNS = `l.id, l.seller_id AS sellerId, l.title, l.description, 
   l.sample, l.status, l.purchases, l.created_at AS createdAt, l.updated_at AS updatedAt`;
 
 /** Active listings matching the filter. Relevance is bm25 (title weighs most), then popularity. */
-export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
+export async function searchListings(db: Db, f: ListingFilter): Promise<ListingRow[]> {
   const match = f.text ? toFtsQuery(f.text) : null;
   // Text with no word in it matches nothing (rather than everything).
   if (f.text && match === null) return [];
@@ -93,19 +93,19 @@ export function searchListings(db: Db, f: ListingFilter): ListingRow[] {
     newest: 'l.rowid DESC',
     popular: 'l.purchases DESC, l.rowid DESC',
   }[f.sort];
-  return db.prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params) as ListingRow[];
+  return (await db.prepare(`SELECT ${LISTING_COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all(params)) as ListingRow[];
 }
 
-export const insertPurchase = (db: Db, row: PurchaseRow) => void db.orm.insert(dataPurchases).values(row).run();
+export const insertPurchase = async (db: Db, row: PurchaseRow) => await db.orm.insert(dataPurchases).values(row).run();
 export const getPurchase = (db: Db, id: string) => db.orm.select().from(dataPurchases).where(eq(dataPurchases.id, id)).get();
 
-export function updatePurchase(db: Db, id: string, fromStatuses: string[], set: Partial<PurchaseRow>): boolean {
+export async function updatePurchase(db: Db, id: string, fromStatuses: string[], set: Partial<PurchaseRow>): Promise<boolean> {
   return (
-    db.orm
-      .update(dataPurchases)
-      .set(set)
-      .where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses)))
-      .run().changes === 1
+    (await db.orm
+            .update(dataPurchases)
+            .set(set)
+            .where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses)))
+            .run()).changes === 1
   );
 }
 
@@ -118,14 +118,14 @@ export const liveAccess = (db: Db, listingId: string, buyerId: string) =>
     .orderBy(desc(dataPurchases.id))
     .all();
 
-export function listPurchases(
+export async function listPurchases(
   db: Db,
   agentId: string,
   role: 'buyer' | 'seller' | 'either',
   status: string | undefined,
   beforeId: string | undefined,
   limit: number,
-): PurchaseRow[] {
+): Promise<PurchaseRow[]> {
   const mine = {
     buyer: eq(dataPurchases.buyerId, agentId),
     seller: eq(dataPurchases.sellerId, agentId),

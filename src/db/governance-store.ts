@@ -139,100 +139,100 @@ function prepare(db: Db) {
 
 const sql = preparedPerConnection(prepare);
 
-export function latestPolicy(db: Db, agentId: string): PolicyRow | undefined {
-  return sql(db).latestPolicy.get(agentId) as PolicyRow | undefined;
+export async function latestPolicy(db: Db, agentId: string): Promise<PolicyRow | undefined> {
+  return (await sql(db).latestPolicy.get(agentId)) as PolicyRow | undefined;
 }
 
-export function insertPolicy(db: Db, row: PolicyRow): void {
-  sql(db).insertPolicy.run(row);
+export async function insertPolicy(db: Db, row: PolicyRow): Promise<void> {
+  await sql(db).insertPolicy.run(row);
 }
 
-export function insertApproval(
+export async function insertApproval(
   db: Db,
   { args, ...row }: Omit<ApprovalRow, 'status' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'result' | 'updatedAt' | 'agentSeenAt'>,
-): void {
-  sql(db).insertApproval.run({ ...row, argsJson: canonicalJson(args) });
+): Promise<void> {
+  await sql(db).insertApproval.run({ ...row, argsJson: canonicalJson(args) });
 }
 
-export function getApproval(db: Db, id: string): ApprovalRow | undefined {
-  const row = sql(db).getApproval.get(id) as ApprovalSql | undefined;
+export async function getApproval(db: Db, id: string): Promise<ApprovalRow | undefined> {
+  const row = (await sql(db).getApproval.get(id)) as ApprovalSql | undefined;
   return row && approvalFromSql(row);
 }
 
 /** The agent has read a decided approval: it leaves the agent's inbox. */
-export function markApprovalSeen(db: Db, id: string, at: string): void {
-  sql(db).markApprovalSeen.run({ id, at });
+export async function markApprovalSeen(db: Db, id: string, at: string): Promise<void> {
+  await sql(db).markApprovalSeen.run({ id, at });
 }
 
 /** Moves a pending approval to its final state; false when it was no longer pending. */
-export function finishApproval(
+export async function finishApproval(
   db: Db,
   { result, ...r }: { id: string; status: string; at: string; by: string | null; reason: string | null; result: StoredCallResult | null },
-): boolean {
-  return sql(db).finishApproval.run({ ...r, resultJson: result === null ? null : JSON.stringify(result) }).changes === 1;
+): Promise<boolean> {
+  return (await sql(db).finishApproval.run({ ...r, resultJson: result === null ? null : JSON.stringify(result) })).changes === 1;
 }
 
-export function dueApprovals(db: Db, nowIso: string, limit: number): ApprovalRow[] {
-  return (sql(db).dueApprovals.all(nowIso, limit) as ApprovalSql[]).map(approvalFromSql);
+export async function dueApprovals(db: Db, nowIso: string, limit: number): Promise<ApprovalRow[]> {
+  return ((await sql(db).dueApprovals.all(nowIso, limit)) as ApprovalSql[]).map(approvalFromSql);
 }
 
-export function listApprovals(db: Db, filter: { sponsorId?: string; agentId?: string; status?: string; beforeId?: string; limit: number }): ApprovalRow[] {
+export async function listApprovals(db: Db, filter: { sponsorId?: string; agentId?: string; status?: string; beforeId?: string; limit: number }): Promise<ApprovalRow[]> {
   const where: string[] = [];
   if (filter.sponsorId) where.push('sponsor_id = @sponsorId');
   if (filter.agentId) where.push('agent_id = @agentId');
   if (filter.status) where.push('status = @status');
   if (filter.beforeId) where.push('id < @beforeId');
   return (
-    db
-      .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
-      .all({ ...filter }) as ApprovalSql[]
+    (await db
+            .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
+            .all({ ...filter })) as ApprovalSql[]
   ).map(approvalFromSql);
 }
 
-export function insertAudit(db: Db, row: Omit<AuditRow, 'seq'>): void {
-  sql(db).insertAudit.run(row);
+export async function insertAudit(db: Db, row: Omit<AuditRow, 'seq'>): Promise<void> {
+  await sql(db).insertAudit.run(row);
 }
 
-export function listAudit(db: Db, filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: string; beforeSeq?: number; limit: number }): AuditRow[] {
+export async function listAudit(db: Db, filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: string; beforeSeq?: number; limit: number }): Promise<AuditRow[]> {
   const where = ['sponsor_id = @sponsorId'];
   if (filter.agentId) where.push('agent_id = @agentId');
   if (filter.tool) where.push('tool = @tool');
   if (filter.outcome) where.push('outcome = @outcome');
   if (filter.beforeSeq !== undefined) where.push('seq < @beforeSeq');
-  return db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`).all({ ...filter }) as AuditRow[];
+  return (await db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`).all({ ...filter })) as AuditRow[];
 }
 
 /** Whether a call of the agent naming this counterparty was allowed (or approved) before. */
-export function hasDealtWith(db: Db, agentId: string, counterparty: string): boolean {
-  return sql(db).dealtWith.get(agentId, counterparty) !== undefined;
+export async function hasDealtWith(db: Db, agentId: string, counterparty: string): Promise<boolean> {
+  return (await sql(db).dealtWith.get(agentId, counterparty)) !== undefined;
 }
 
-export function countDenialsSince(db: Db, agentId: string, sinceIso: string): number {
-  return (sql(db).countDenials.get(agentId, sinceIso) as { n: number }).n;
+export async function countDenialsSince(db: Db, agentId: string, sinceIso: string): Promise<number> {
+  return ((await sql(db).countDenials.get(agentId, sinceIso)) as { n: number }).n;
 }
 
-export function hasBudgetAlert(db: Db, agentId: string, period: string, periodStart: string): boolean {
-  return sql(db).hasBudgetAlert.get(agentId, period, periodStart) !== undefined;
+export async function hasBudgetAlert(db: Db, agentId: string, period: string, periodStart: string): Promise<boolean> {
+  return (await sql(db).hasBudgetAlert.get(agentId, period, periodStart)) !== undefined;
 }
 
 /** Records the period's alert; false when one was already sent. */
-export function recordBudgetAlert(db: Db, agentId: string, period: string, periodStart: string, at: string): boolean {
-  return sql(db).insertBudgetAlert.run(agentId, period, periodStart, at).changes === 1;
+export async function recordBudgetAlert(db: Db, agentId: string, period: string, periodStart: string, at: string): Promise<boolean> {
+  return (await sql(db).insertBudgetAlert.run(agentId, period, periodStart, at)).changes === 1;
 }
 
-export function insertDelivery(db: Db, row: { id: string; sponsorId: string; event: string; payload: JsonText<StoredWebhookEvent>; createdAt: string }): void {
-  sql(db).insertDelivery.run(row);
+export async function insertDelivery(db: Db, row: { id: string; sponsorId: string; event: string; payload: JsonText<StoredWebhookEvent>; createdAt: string }): Promise<void> {
+  await sql(db).insertDelivery.run(row);
 }
 
 /** Takes up to `limit` due deliveries, leasing them so another server does not send them too. */
-export function claimDeliveries(db: Db, nowIso: string, leaseUntilIso: string, limit: number): DeliveryRow[] {
-  return sql(db).claimDeliveries.all({ now: nowIso, leaseUntil: leaseUntilIso, limit }) as DeliveryRow[];
+export async function claimDeliveries(db: Db, nowIso: string, leaseUntilIso: string, limit: number): Promise<DeliveryRow[]> {
+  return (await sql(db).claimDeliveries.all({ now: nowIso, leaseUntil: leaseUntilIso, limit })) as DeliveryRow[];
 }
 
-export function finishDelivery(db: Db, r: { id: string; status: string; nextAttemptAt: string; lastError: string | null; deliveredAt: string | null }): void {
-  sql(db).finishDelivery.run(r);
+export async function finishDelivery(db: Db, r: { id: string; status: string; nextAttemptAt: string; lastError: string | null; deliveredAt: string | null }): Promise<void> {
+  await sql(db).finishDelivery.run(r);
 }
 
-export function getDelivery(db: Db, id: string): DeliveryRow | undefined {
-  return sql(db).getDelivery.get(id) as DeliveryRow | undefined;
+export async function getDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
+  return (await sql(db).getDelivery.get(id)) as DeliveryRow | undefined;
 }

@@ -6,16 +6,16 @@ import { agentProfiles, agents, contracts, disputes } from './schema.js';
 export type ProfileRow = typeof agentProfiles.$inferSelect;
 export type ContractRow = typeof contracts.$inferSelect;
 
-export function getProfile(db: Db, agentId: string): ProfileRow | undefined {
+export async function getProfile(db: Db, agentId: string): Promise<ProfileRow | undefined> {
   return db.orm.select().from(agentProfiles).where(eq(agentProfiles.agentId, agentId)).get();
 }
 
-export function upsertProfile(db: Db, row: ProfileRow): void {
-  db.orm.insert(agentProfiles).values(row).onConflictDoUpdate({ target: agentProfiles.agentId, set: row }).run();
+export async function upsertProfile(db: Db, row: ProfileRow): Promise<void> {
+  await db.orm.insert(agentProfiles).values(row).onConflictDoUpdate({ target: agentProfiles.agentId, set: row }).run();
 }
 
 /** Every active agent with a profile, and its reputation: the directory filters and ranks in the domain. */
-export function directory(db: Db): (ProfileRow & { name: string; status: string; reputation: number | null; npub: string; lightningAddress: string | null })[] {
+export async function directory(db: Db): Promise<(ProfileRow & { name: string; status: string; reputation: number | null; npub: string; lightningAddress: string | null })[]> {
   return db.orm
     .select({
       agentId: agentProfiles.agentId,
@@ -36,25 +36,25 @@ export function directory(db: Db): (ProfileRow & { name: string; status: string;
     .all();
 }
 
-export function insertContract(db: Db, row: ContractRow): void {
-  db.orm.insert(contracts).values(row).run();
+export async function insertContract(db: Db, row: ContractRow): Promise<void> {
+  await db.orm.insert(contracts).values(row).run();
 }
 
-export function getContract(db: Db, id: string): ContractRow | undefined {
+export async function getContract(db: Db, id: string): Promise<ContractRow | undefined> {
   return db.orm.select().from(contracts).where(eq(contracts.id, id)).get();
 }
 
-export function updateContract(db: Db, id: string, fromStatuses: string[], set: Partial<ContractRow>): boolean {
+export async function updateContract(db: Db, id: string, fromStatuses: string[], set: Partial<ContractRow>): Promise<boolean> {
   return (
-    db.orm
-      .update(contracts)
-      .set(set)
-      .where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses)))
-      .run().changes === 1
+    (await db.orm
+            .update(contracts)
+            .set(set)
+            .where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses)))
+            .run()).changes === 1
   );
 }
 
-export function listContracts(db: Db, agentId: string, status: string | undefined, beforeId: string | undefined, limit: number): ContractRow[] {
+export async function listContracts(db: Db, agentId: string, status: string | undefined, beforeId: string | undefined, limit: number): Promise<ContractRow[]> {
   const mine = or(eq(contracts.hirerId, agentId), eq(contracts.agentId, agentId));
   const filters = [mine, status ? eq(contracts.status, status) : undefined, beforeId ? lt(contracts.id, beforeId) : undefined].filter(Boolean);
   return db.orm
@@ -72,7 +72,7 @@ export function listContracts(db: Db, agentId: string, status: string | undefine
  * past the review window, and rejections the worker left unanswered past both the
  * deadline and its time to answer (kept in review_deadline while Rejected).
  */
-export function dueContracts(db: Db, nowIso: string, offersMadeBefore: string): ContractRow[] {
+export async function dueContracts(db: Db, nowIso: string, offersMadeBefore: string): Promise<ContractRow[]> {
   return db.orm
     .select()
     .from(contracts)
@@ -89,19 +89,19 @@ export function dueContracts(db: Db, nowIso: string, offersMadeBefore: string): 
 }
 
 /** Completed contracts and ratings received as the hired agent: the inputs of its reputation. */
-export function workerRecord(db: Db, agentId: string): { completed: number; failed: number; ratings: number[]; lastCompletedAt: string | null } {
-  const rows = db.orm
-    .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt, claimantId: disputes.claimantId })
-    .from(contracts)
-    .leftJoin(disputes, and(eq(disputes.subjectKind, 'contract'), eq(disputes.subjectId, contracts.id)))
-    .where(eq(contracts.agentId, agentId))
-    .all();
+export async function workerRecord(db: Db, agentId: string): Promise<{ completed: number; failed: number; ratings: number[]; lastCompletedAt: string | null }> {
+  const rows = (await db.orm
+      .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt, claimantId: disputes.claimantId })
+      .from(contracts)
+      .leftJoin(disputes, and(eq(disputes.subjectKind, 'contract'), eq(disputes.subjectId, contracts.id)))
+      .where(eq(contracts.agentId, agentId))
+      .all());
   const completed = rows.filter((r) => r.status === 'Completed');
-  const lost = db.orm
-    .select({ id: disputes.id })
-    .from(disputes)
-    .where(and(eq(disputes.respondentId, agentId), inArray(disputes.resolution, ['RefundFull', 'RefundPartial'])))
-    .all().length;
+  const lost = (await db.orm
+      .select({ id: disputes.id })
+      .from(disputes)
+      .where(and(eq(disputes.respondentId, agentId), inArray(disputes.resolution, ['RefundFull', 'RefundPartial'])))
+      .all()).length;
   return {
     completed: completed.length,
     // A lost dispute counts as a failed job: SEED-RULES "A lost dispute lowers the respondent's reputation".
@@ -117,7 +117,7 @@ export function workerRecord(db: Db, agentId: string): { completed: number; fail
 }
 
 export type DisputeRow = typeof disputes.$inferSelect;
-export const insertDispute = (db: Db, row: DisputeRow) => void db.orm.insert(disputes).values(row).run();
+export const insertDispute = async (db: Db, row: DisputeRow) => await db.orm.insert(disputes).values(row).run();
 export const getDispute = (db: Db, id: string) => db.orm.select().from(disputes).where(eq(disputes.id, id)).get();
 export const disputeOf = (db: Db, kind: string, subjectId: string) =>
   db.orm
@@ -125,12 +125,12 @@ export const disputeOf = (db: Db, kind: string, subjectId: string) =>
     .from(disputes)
     .where(and(eq(disputes.subjectKind, kind), eq(disputes.subjectId, subjectId)))
     .get();
-export const updateDispute = (db: Db, id: string, fromStatuses: string[], set: Partial<DisputeRow>) =>
-  db.orm
-    .update(disputes)
-    .set(set)
-    .where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses)))
-    .run().changes === 1;
+export const updateDispute = async (db: Db, id: string, fromStatuses: string[], set: Partial<DisputeRow>) =>
+  (await db.orm
+        .update(disputes)
+        .set(set)
+        .where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses)))
+        .run()).changes === 1;
 /** Debts left by resolved disputes. Raw statements: the gate asks on every agent's call. */
 const debtStatements = preparedPerConnection((db) => ({
   owedBy: db.prepare<[string], { id: string; claimantId: string; debtMsats: number }>(
@@ -140,12 +140,12 @@ const debtStatements = preparedPerConnection((db) => ({
   reduce: db.prepare<[number, string, string, number]>('UPDATE disputes SET debt_msats = debt_msats - ?, updated_at = ? WHERE id = ? AND debt_msats = ?'),
 }));
 export const debtsOwedBy = (db: Db, respondentId: string) => debtStatements(db).owedBy.all(respondentId);
-export const debtors = (db: Db) =>
-  debtStatements(db)
-    .debtors.all()
+export const debtors = async (db: Db) =>
+  (await debtStatements(db)
+        .debtors.all())
     .map((r) => r.respondentId);
 /** Lowers a debt that still stands at `fromMsats`; false when someone else collected first. */
-export const reduceDebt = (db: Db, id: string, fromMsats: number, byMsats: number, at: string) => debtStatements(db).reduce.run(byMsats, at, id, fromMsats).changes === 1;
+export const reduceDebt = async (db: Db, id: string, fromMsats: number, byMsats: number, at: string) => (await debtStatements(db).reduce.run(byMsats, at, id, fromMsats)).changes === 1;
 export const listDisputes = (db: Db, agentId: string | null, status: string | undefined) =>
   db.orm
     .select()

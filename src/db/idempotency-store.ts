@@ -16,16 +16,16 @@ const sql = preparedPerConnection((db: Db) => ({
   update: db.prepare('UPDATE idempotency_keys SET result_json = ? WHERE caller_id = ? AND tool = ? AND key = ?'),
 }));
 
-export function findIdempotencyRecord<T>(db: Db, callerId: string, tool: string, key: string): IdempotencyRecord<T> | undefined {
-  const row = sql(db).find.get(callerId, tool, key) as { argsHash: string; resultJson: string } | undefined;
+export async function findIdempotencyRecord<T>(db: Db, callerId: string, tool: string, key: string): Promise<IdempotencyRecord<T> | undefined> {
+  const row = (await sql(db).find.get(callerId, tool, key)) as { argsHash: string; resultJson: string } | undefined;
   return row && { argsHash: row.argsHash, result: readJson<T>(row.resultJson) };
 }
 
-export function saveIdempotencyRecord<T>(db: Db, { result, ...r }: { callerId: string; tool: string; key: string; argsHash: string; result: T; createdAt: string }): void {
-  sql(db).save.run({ ...r, resultJson: JSON.stringify(result) });
+export async function saveIdempotencyRecord<T>(db: Db, { result, ...r }: { callerId: string; tool: string; key: string; argsHash: string; result: T; createdAt: string }): Promise<void> {
+  await sql(db).save.run({ ...r, resultJson: JSON.stringify(result) });
 }
 
 /** An approved call's result replaces the pending answer its key first got. */
-export function updateIdempotencyResult(db: Db, callerId: string, tool: string, key: string, result: Record<string, unknown>): void {
-  sql(db).update.run(JSON.stringify(result), callerId, tool, key);
+export async function updateIdempotencyResult(db: Db, callerId: string, tool: string, key: string, result: Record<string, unknown>): Promise<void> {
+  await sql(db).update.run(JSON.stringify(result), callerId, tool, key);
 }

@@ -12,18 +12,18 @@ type WithSecretKey<Row> = Omit<Row, 'nostrSecretKeySealed' | 'webhookSecretSeale
 const sealIn = (db: Db, place: SealedColumn, id: string, plain: string | null) => (plain === null ? null : db.secrets.seal(plain, sealContext(place, id)));
 const openFrom = (db: Db, place: SealedColumn, id: string, sealed: string | null) => (sealed === null ? null : db.secrets.open(sealed, sealContext(place, id)));
 
-export function insertSponsor(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof sponsors.$inferInsert>): void {
-  db.orm
-    .insert(sponsors)
-    .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) })
-    .run();
+export async function insertSponsor(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof sponsors.$inferInsert>): Promise<void> {
+  await db.orm
+        .insert(sponsors)
+        .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) })
+        .run();
 }
 
-export function insertAgent(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof agents.$inferInsert>): void {
-  db.orm
-    .insert(agents)
-    .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) })
-    .run();
+export async function insertAgent(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof agents.$inferInsert>): Promise<void> {
+  await db.orm
+        .insert(agents)
+        .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) })
+        .run();
 }
 
 /** The hex Nostr secret key the marketplace holds for this agent; null for an imported npub. */
@@ -53,28 +53,28 @@ function prepare(db: Db) {
 
 const statements = preparedPerConnection(prepare);
 
-export function getSponsor(db: Db, id: string): SponsorRow | undefined {
-  return statements(db).sponsor.get(id) as SponsorRow | undefined;
+export async function getSponsor(db: Db, id: string): Promise<SponsorRow | undefined> {
+  return (await statements(db).sponsor.get(id)) as SponsorRow | undefined;
 }
 
-export function getAgent(db: Db, id: string): AgentRow | undefined {
-  return statements(db).agent.get(id) as AgentRow | undefined;
+export async function getAgent(db: Db, id: string): Promise<AgentRow | undefined> {
+  return (await statements(db).agent.get(id)) as AgentRow | undefined;
 }
 
-export function listSponsorAgents(db: Db, sponsorId: string): AgentRow[] {
+export async function listSponsorAgents(db: Db, sponsorId: string): Promise<AgentRow[]> {
   return db.orm.select().from(agents).where(eq(agents.sponsorId, sponsorId)).orderBy(asc(agents.id)).all();
 }
 
-export function insertToken(db: Db, row: { id: string; principalKind: PrincipalKind; principalId: string; tokenHash: string; createdAt: string }): void {
-  db.orm.insert(tokens).values(row).run();
+export async function insertToken(db: Db, row: { id: string; principalKind: PrincipalKind; principalId: string; tokenHash: string; createdAt: string }): Promise<void> {
+  await db.orm.insert(tokens).values(row).run();
 }
 
-export function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: string, revokedAt: string): number {
-  return db.orm
-    .update(tokens)
-    .set({ revokedAt })
-    .where(and(eq(tokens.principalKind, principalKind), eq(tokens.principalId, principalId), isNull(tokens.revokedAt)))
-    .run().changes;
+export async function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: string, revokedAt: string): Promise<number> {
+  return (await db.orm
+      .update(tokens)
+      .set({ revokedAt })
+      .where(and(eq(tokens.principalKind, principalKind), eq(tokens.principalId, principalId), isNull(tokens.revokedAt)))
+      .run()).changes;
 }
 
 /** Hot path: every MCP request looks its bearer token up. */
@@ -87,26 +87,26 @@ export async function dataVersion(db: Db): Promise<number> {
   return (await db.prepare<[], { data_version: number }>('PRAGMA data_version').get())!.data_version;
 }
 
-export function findActiveToken(db: Db, tokenHash: string): { principalKind: PrincipalKind; principalId: string } | undefined {
-  return statements(db).token.get(tokenHash) as { principalKind: PrincipalKind; principalId: string } | undefined;
+export async function findActiveToken(db: Db, tokenHash: string): Promise<{ principalKind: PrincipalKind; principalId: string } | undefined> {
+  return (await statements(db).token.get(tokenHash)) as { principalKind: PrincipalKind; principalId: string } | undefined;
 }
 
-export function updateAgentStatus(db: Db, id: string, status: string, at: string, reason: string): void {
-  db.orm.update(agents).set({ status, statusChangedAt: at, statusReason: reason }).where(eq(agents.id, id)).run();
+export async function updateAgentStatus(db: Db, id: string, status: string, at: string, reason: string): Promise<void> {
+  await db.orm.update(agents).set({ status, statusChangedAt: at, statusReason: reason }).where(eq(agents.id, id)).run();
 }
 
-export function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): void {
-  db.orm
-    .update(sponsors)
-    .set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) })
-    .where(eq(sponsors.id, id))
-    .run();
+export async function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): Promise<void> {
+  await db.orm
+        .update(sponsors)
+        .set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) })
+        .where(eq(sponsors.id, id))
+        .run();
 }
 
-export function setAgentReputation(db: Db, id: string, reputation: number | null): void {
-  db.orm.update(agents).set({ reputation }).where(eq(agents.id, id)).run();
+export async function setAgentReputation(db: Db, id: string, reputation: number | null): Promise<void> {
+  await db.orm.update(agents).set({ reputation }).where(eq(agents.id, id)).run();
 }
 
-export function updateSponsorDefaultPolicy(db: Db, id: string, defaultPolicy: string): void {
-  db.orm.update(sponsors).set({ defaultPolicy }).where(eq(sponsors.id, id)).run();
+export async function updateSponsorDefaultPolicy(db: Db, id: string, defaultPolicy: string): Promise<void> {
+  await db.orm.update(sponsors).set({ defaultPolicy }).where(eq(sponsors.id, id)).run();
 }

@@ -138,95 +138,95 @@ function toAccount(row: unknown): AccountRow | undefined {
   return { ...r, allowNegative: r.allowNegative === 1 };
 }
 
-export function insertAccount(db: Db, a: { id: string; kind: string; ownerId: string | null; allowNegative: boolean }, createdAt: string): void {
-  sql(db).insertAccount.run(a.id, a.kind, a.ownerId, a.allowNegative ? 1 : 0, createdAt);
+export async function insertAccount(db: Db, a: { id: string; kind: string; ownerId: string | null; allowNegative: boolean }, createdAt: string): Promise<void> {
+  await sql(db).insertAccount.run(a.id, a.kind, a.ownerId, a.allowNegative ? 1 : 0, createdAt);
 }
 
-export function getAccount(db: Db, id: string): AccountRow | undefined {
-  return toAccount(sql(db).getAccount.get(id));
+export async function getAccount(db: Db, id: string): Promise<AccountRow | undefined> {
+  return toAccount((await sql(db).getAccount.get(id)));
 }
 
-export function applyDelta(db: Db, accountId: string, delta: BalanceDelta): void {
-  sql(db).applyDelta.run({
-    id: accountId,
-    debitsPosted: delta.debitsPosted ?? 0,
-    creditsPosted: delta.creditsPosted ?? 0,
-    debitsPending: delta.debitsPending ?? 0,
-    creditsPending: delta.creditsPending ?? 0,
-  });
+export async function applyDelta(db: Db, accountId: string, delta: BalanceDelta): Promise<void> {
+  await sql(db).applyDelta.run({
+        id: accountId,
+        debitsPosted: delta.debitsPosted ?? 0,
+        creditsPosted: delta.creditsPosted ?? 0,
+        debitsPending: delta.debitsPending ?? 0,
+        creditsPending: delta.creditsPending ?? 0,
+      });
 }
 
-export function lastTransfer(db: Db): { seq: number; hash: string } | undefined {
-  return sql(db).lastTransfer.get() as { seq: number; hash: string } | undefined;
+export async function lastTransfer(db: Db): Promise<{ seq: number; hash: string } | undefined> {
+  return (await sql(db).lastTransfer.get()) as { seq: number; hash: string } | undefined;
 }
 
-export function insertTransfer(db: Db, row: TransferRow): void {
-  sql(db).insertTransfer.run(row);
+export async function insertTransfer(db: Db, row: TransferRow): Promise<void> {
+  await sql(db).insertTransfer.run(row);
 }
 
-export function getTransfer(db: Db, id: string): TransferRow | undefined {
-  return sql(db).getTransfer.get(id) as TransferRow | undefined;
+export async function getTransfer(db: Db, id: string): Promise<TransferRow | undefined> {
+  return (await sql(db).getTransfer.get(id)) as TransferRow | undefined;
 }
 
-export function insertHold(db: Db, row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>): void {
-  sql(db).insertHold.run(row);
+export async function insertHold(db: Db, row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>): Promise<void> {
+  await sql(db).insertHold.run(row);
 }
 
-export function getHold(db: Db, id: string): HoldRow | undefined {
-  return sql(db).getHold.get(id) as HoldRow | undefined;
+export async function getHold(db: Db, id: string): Promise<HoldRow | undefined> {
+  return (await sql(db).getHold.get(id)) as HoldRow | undefined;
 }
 
 /** Returns false when the hold was no longer pending (someone else resolved it first). */
-export function resolveHold(db: Db, id: string, status: 'posted' | 'voided' | 'expired', postedMsats: number, resolvedAt: string): boolean {
-  return sql(db).resolveHold.run({ id, status, postedMsats, resolvedAt }).changes === 1;
+export async function resolveHold(db: Db, id: string, status: 'posted' | 'voided' | 'expired', postedMsats: number, resolvedAt: string): Promise<boolean> {
+  return (await sql(db).resolveHold.run({ id, status, postedMsats, resolvedAt })).changes === 1;
 }
 
-export function dueHolds(db: Db, nowIso: string, limit: number): HoldRow[] {
-  return sql(db).dueHolds.all(nowIso, limit) as HoldRow[];
+export async function dueHolds(db: Db, nowIso: string, limit: number): Promise<HoldRow[]> {
+  return (await sql(db).dueHolds.all(nowIso, limit)) as HoldRow[];
 }
 
-export function dueHoldsForAccount(db: Db, accountId: string, nowIso: string): HoldRow[] {
-  return sql(db).dueHoldsForAccount.all(accountId, nowIso) as HoldRow[];
+export async function dueHoldsForAccount(db: Db, accountId: string, nowIso: string): Promise<HoldRow[]> {
+  return (await sql(db).dueHoldsForAccount.all(accountId, nowIso)) as HoldRow[];
 }
 
 /** Reserved (still pending) holds on the account opened at or after sinceIso. */
-export function pendingHoldsSince(db: Db, accountId: string, sinceIso: string): number {
-  return (sql(db).pendingHoldsSince.get(accountId, sinceIso) as { total: number }).total;
+export async function pendingHoldsSince(db: Db, accountId: string, sinceIso: string): Promise<number> {
+  return ((await sql(db).pendingHoldsSince.get(accountId, sinceIso)) as { total: number }).total;
 }
 
-export function hasPaid(db: Db, debitAccountId: string, creditAccountId: string): boolean {
-  return sql(db).hasPaid.get(debitAccountId, creditAccountId) !== undefined;
+export async function hasPaid(db: Db, debitAccountId: string, creditAccountId: string): Promise<boolean> {
+  return (await sql(db).hasPaid.get(debitAccountId, creditAccountId)) !== undefined;
 }
 
 /** When a transfer last touched the account, or null if none ever did. */
-export function lastTouchedAt(db: Db, accountId: string): string | null {
-  return (sql(db).lastTouched.get({ id: accountId }) as { at: string | null }).at;
+export async function lastTouchedAt(db: Db, accountId: string): Promise<string | null> {
+  return ((await sql(db).lastTouched.get({ id: accountId })) as { at: string | null }).at;
 }
 
 /** day is the UTC date, YYYY-MM-DD. */
-export function addDailyDebit(db: Db, accountId: string, day: string, entryType: string, amountMsats: number): void {
-  sql(db).addDailyDebit.run(accountId, day, entryType, amountMsats);
+export async function addDailyDebit(db: Db, accountId: string, day: string, entryType: string, amountMsats: number): Promise<void> {
+  await sql(db).addDailyDebit.run(accountId, day, entryType, amountMsats);
 }
 
 /** Posted debits of the account from sinceDay (inclusive) on, by entry type. */
-export function dailyDebitsSince(db: Db, accountId: string, sinceDay: string): Map<string, number> {
-  const rows = sql(db).dailyDebitsSince.all(accountId, sinceDay) as { entryType: string; total: number }[];
+export async function dailyDebitsSince(db: Db, accountId: string, sinceDay: string): Promise<Map<string, number>> {
+  const rows = (await sql(db).dailyDebitsSince.all(accountId, sinceDay)) as { entryType: string; total: number }[];
   return new Map(rows.map((r) => [r.entryType, r.total]));
 }
 
 /** Posted debits of the account from sinceDay (inclusive) on, one row per day and entry type. */
-export function dailyDebitsByDay(db: Db, accountId: string, sinceDay: string): { day: string; entryType: string; total: number }[] {
-  return sql(db).dailyDebitsByDay.all(accountId, sinceDay) as { day: string; entryType: string; total: number }[];
+export async function dailyDebitsByDay(db: Db, accountId: string, sinceDay: string): Promise<{ day: string; entryType: string; total: number }[]> {
+  return (await sql(db).dailyDebitsByDay.all(accountId, sinceDay)) as { day: string; entryType: string; total: number }[];
 }
 
 /** Still-pending holds on the account opened from sinceDay on, summed by the UTC day they were opened. */
-export function pendingHoldsByDay(db: Db, accountId: string, sinceDay: string): Map<string, number> {
-  const rows = sql(db).pendingHoldsByDay.all(accountId, `${sinceDay}T00:00:00.000Z`) as { day: string; total: number }[];
+export async function pendingHoldsByDay(db: Db, accountId: string, sinceDay: string): Promise<Map<string, number>> {
+  const rows = (await sql(db).pendingHoldsByDay.all(accountId, `${sinceDay}T00:00:00.000Z`)) as { day: string; total: number }[];
   return new Map(rows.map((r) => [r.day, r.total]));
 }
 
-export function allDailyDebits(db: Db): { accountId: string; day: string; entryType: string; amountMsats: number }[] {
-  return db.prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits').all() as {
+export async function allDailyDebits(db: Db): Promise<{ accountId: string; day: string; entryType: string; amountMsats: number }[]> {
+  return (await db.prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits').all()) as {
     accountId: string;
     day: string;
     entryType: string;
@@ -247,14 +247,14 @@ function historyQuery(withEntryType: boolean): string {
     ) ORDER BY seq DESC LIMIT @limit`;
 }
 
-export function listAccountTransfers(db: Db, accountId: string, options: { beforeSeq?: number; entryType?: string; limit: number }): TransferRow[] {
+export async function listAccountTransfers(db: Db, accountId: string, options: { beforeSeq?: number; entryType?: string; limit: number }): Promise<TransferRow[]> {
   const statement = options.entryType ? sql(db).historyByType : sql(db).history;
-  return statement.all({
-    accountId,
-    beforeSeq: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
-    ...(options.entryType ? { entryType: options.entryType } : {}),
-    limit: options.limit,
-  }) as TransferRow[];
+  return (await statement.all({
+      accountId,
+      beforeSeq: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      ...(options.entryType ? { entryType: options.entryType } : {}),
+      limit: options.limit,
+    })) as TransferRow[];
 }
 
 /** Every transfer in order, a page at a time: a whole ledger need not fit in memory. */
@@ -268,17 +268,17 @@ export async function* iterateTransfers(db: Db, pageSize = 1_000): AsyncGenerato
   }
 }
 
-export function allAccounts(db: Db): AccountRow[] {
-  return db
-    .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`)
-    .all()
+export async function allAccounts(db: Db): Promise<AccountRow[]> {
+  return (await db
+      .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`)
+      .all())
     .map((r) => toAccount(r)!);
 }
 
-export function allHolds(db: Db): HoldRow[] {
-  return db.prepare(`SELECT ${HOLD_COLUMNS} FROM holds ORDER BY created_at`).all() as HoldRow[];
+export async function allHolds(db: Db): Promise<HoldRow[]> {
+  return (await db.prepare(`SELECT ${HOLD_COLUMNS} FROM holds ORDER BY created_at`).all()) as HoldRow[];
 }
 
-export function countTransfers(db: Db): number {
-  return (db.prepare('SELECT count(*) AS n FROM transfers').get() as { n: number }).n;
+export async function countTransfers(db: Db): Promise<number> {
+  return ((await db.prepare('SELECT count(*) AS n FROM transfers').get()) as { n: number }).n;
 }

@@ -6,23 +6,23 @@ import { lightningInvoices, sandboxInvoices, withdrawals } from './schema.js';
 export type InvoiceRow = typeof lightningInvoices.$inferSelect;
 export type WithdrawalRow = typeof withdrawals.$inferSelect;
 
-export const insertInvoice = (db: Db, row: InvoiceRow) => void db.orm.insert(lightningInvoices).values(row).run();
+export const insertInvoice = async (db: Db, row: InvoiceRow) => await db.orm.insert(lightningInvoices).values(row).run();
 export const invoiceById = (db: Db, id: string) => db.orm.select().from(lightningInvoices).where(eq(lightningInvoices.id, id)).get();
-export const fillInvoice = (db: Db, id: string, set: { bolt11: string; paymentHash: string; expiresAt: string }) =>
-  void db.orm
-    .update(lightningInvoices)
-    .set({ ...set, status: 'pending' })
-    .where(and(eq(lightningInvoices.id, id), eq(lightningInvoices.status, 'requested')))
-    .run();
+export const fillInvoice = async (db: Db, id: string, set: { bolt11: string; paymentHash: string; expiresAt: string }) =>
+  await db.orm
+        .update(lightningInvoices)
+        .set({ ...set, status: 'pending' })
+        .where(and(eq(lightningInvoices.id, id), eq(lightningInvoices.status, 'requested')))
+        .run();
 export const invoiceByHash = (db: Db, paymentHash: string) => db.orm.select().from(lightningInvoices).where(eq(lightningInvoices.paymentHash, paymentHash)).get();
 
-export function updateInvoice(db: Db, paymentHash: string, fromStatus: string, set: Partial<InvoiceRow>): boolean {
+export async function updateInvoice(db: Db, paymentHash: string, fromStatus: string, set: Partial<InvoiceRow>): Promise<boolean> {
   return (
-    db.orm
-      .update(lightningInvoices)
-      .set(set)
-      .where(and(eq(lightningInvoices.paymentHash, paymentHash), eq(lightningInvoices.status, fromStatus)))
-      .run().changes === 1
+    (await db.orm
+            .update(lightningInvoices)
+            .set(set)
+            .where(and(eq(lightningInvoices.paymentHash, paymentHash), eq(lightningInvoices.status, fromStatus)))
+            .run()).changes === 1
   );
 }
 
@@ -32,16 +32,16 @@ export const pendingInvoices = (db: Db, limit: number) =>
 
 export const allInvoices = (db: Db) => db.orm.select().from(lightningInvoices).all();
 
-export const insertWithdrawal = (db: Db, row: WithdrawalRow) => void db.orm.insert(withdrawals).values(row).run();
+export const insertWithdrawal = async (db: Db, row: WithdrawalRow) => await db.orm.insert(withdrawals).values(row).run();
 export const getWithdrawal = (db: Db, id: string) => db.orm.select().from(withdrawals).where(eq(withdrawals.id, id)).get();
 
-export function updateWithdrawal(db: Db, id: string, fromStatuses: string[], set: Partial<WithdrawalRow>): boolean {
+export async function updateWithdrawal(db: Db, id: string, fromStatuses: string[], set: Partial<WithdrawalRow>): Promise<boolean> {
   return (
-    db.orm
-      .update(withdrawals)
-      .set(set)
-      .where(and(eq(withdrawals.id, id), inArray(withdrawals.status, fromStatuses)))
-      .run().changes === 1
+    (await db.orm
+            .update(withdrawals)
+            .set(set)
+            .where(and(eq(withdrawals.id, id), inArray(withdrawals.status, fromStatuses)))
+            .run()).changes === 1
   );
 }
 
@@ -54,15 +54,15 @@ export const liveWithdrawalFor = (db: Db, paymentHash: string) =>
     .get();
 
 /** Of these payment hashes, those a failed withdrawal tried before: the invoice is being paid again. */
-export const retriedWithdrawalHashes = (db: Db, paymentHashes: string[]) =>
+export const retriedWithdrawalHashes = async (db: Db, paymentHashes: string[]) =>
   new Set(
     paymentHashes.length === 0
       ? []
-      : db.orm
-          .selectDistinct({ paymentHash: withdrawals.paymentHash })
-          .from(withdrawals)
-          .where(and(inArray(withdrawals.paymentHash, paymentHashes), eq(withdrawals.status, 'failed')))
-          .all()
+      : (await db.orm
+                    .selectDistinct({ paymentHash: withdrawals.paymentHash })
+                    .from(withdrawals)
+                    .where(and(inArray(withdrawals.paymentHash, paymentHashes), eq(withdrawals.status, 'failed')))
+                    .all())
           .map((r) => r.paymentHash),
   );
 
@@ -78,8 +78,8 @@ export const listWithdrawals = (db: Db, agentId: string, beforeId: string | unde
     .limit(limit)
     .all();
 
-export const insertSandboxInvoice = (db: Db, row: typeof sandboxInvoices.$inferInsert) => void db.orm.insert(sandboxInvoices).values(row).run();
+export const insertSandboxInvoice = async (db: Db, row: typeof sandboxInvoices.$inferInsert) => await db.orm.insert(sandboxInvoices).values(row).run();
 export const sandboxInvoice = (db: Db, paymentHash: string) => db.orm.select().from(sandboxInvoices).where(eq(sandboxInvoices.paymentHash, paymentHash)).get();
-export const paySandboxInvoice = (db: Db, paymentHash: string, paidAt: string) =>
-  db.orm.update(sandboxInvoices).set({ paidAt }).where(eq(sandboxInvoices.paymentHash, paymentHash)).run().changes === 1;
+export const paySandboxInvoice = async (db: Db, paymentHash: string, paidAt: string) =>
+  (await db.orm.update(sandboxInvoices).set({ paidAt }).where(eq(sandboxInvoices.paymentHash, paymentHash)).run()).changes === 1;
 export const allSandboxInvoices = (db: Db) => db.orm.select().from(sandboxInvoices).all();

@@ -83,13 +83,13 @@ export interface CreatorTotals {
   earnings: number;
   refunded: number;
 }
-export const creatorTotals = (db: Db, authorId: string) => sql(db).totals.get({ author: authorId }) as CreatorTotals;
+export const creatorTotals = async (db: Db, authorId: string) => (await sql(db).totals.get({ author: authorId })) as CreatorTotals;
 
-export const creatorEarnings = (db: Db, authorId: string, bucket: PeriodBucket) =>
-  sql(db).earnings[bucket].all({ author: authorId }) as { period: string; amount: number; refunded: number }[];
+export const creatorEarnings = async (db: Db, authorId: string, bucket: PeriodBucket) =>
+  (await sql(db).earnings[bucket].all({ author: authorId })) as { period: string; amount: number; refunded: number }[];
 
-export const topSkills = (db: Db, authorId: string, limit: number) =>
-  sql(db).topSkills.all({ author: authorId, limit }) as { slug: string; earnings: number; refunded: number; installs: number }[];
+export const topSkills = async (db: Db, authorId: string, limit: number) =>
+  (await sql(db).topSkills.all({ author: authorId, limit })) as { slug: string; earnings: number; refunded: number; installs: number }[];
 
 export interface AgentUsage {
   agentId: string;
@@ -103,4 +103,4 @@ export interface AgentUsage {
   /** How many agents there are in all, listed or not. */
   listed: number;
 }
-export const usageByAgent = (db: Db, authorId: string, limit: number) => sql(db).byAgent.all({ author: authorId, limit }) as AgentUsage[];
+export const usageByAgent = async (db: Db, authorId: string, limit: number) => (await sql(db).byAgent.all({ author: authorId, limit })) as AgentUsage[];

@@ -173,49 +173,49 @@ const sql = preparedPerConnection(prepare);
 function skillWhere(row: unknown): SkillRow | undefined {
   return row === undefined ? undefined : skillFromSql(row as SkillSql);
 }
-export const skillBySlug = (db: Db, slug: string) => skillWhere(sql(db).bySlug.get(slug));
-export const skillById = (db: Db, id: string) => skillWhere(sql(db).byId.get(id));
-export const insertSkill = (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion' | 'ratingSum' | 'ratingCount' | 'installs' | 'updatedAt'>) =>
-  void sql(db).insertSkill.run(skillToSql(row));
-export const updateListing = (
+export const skillBySlug = async (db: Db, slug: string) => skillWhere((await sql(db).bySlug.get(slug)));
+export const skillById = async (db: Db, id: string) => skillWhere((await sql(db).byId.get(id)));
+export const insertSkill = async (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion' | 'ratingSum' | 'ratingCount' | 'installs' | 'updatedAt'>) =>
+  await sql(db).insertSkill.run(skillToSql(row));
+export const updateListing = async (
   db: Db,
   row: Pick<
     SkillRow,
     'id' | 'name' | 'description' | 'tags' | 'iconUrl' | 'requiredMcpServers' | 'pricing' | 'referencePriceSats' | 'revenueSplit' | 'latestVersion' | 'updatedAt'
   >,
-) => void sql(db).updateListing.run(skillToSql(row));
-export function skillVersion(db: Db, skillId: string, version: string): SkillVersionRow | undefined {
-  const row = sql(db).version.get(skillId, version) as VersionSql | undefined;
+) => await sql(db).updateListing.run(skillToSql(row));
+export async function skillVersion(db: Db, skillId: string, version: string): Promise<SkillVersionRow | undefined> {
+  const row = (await sql(db).version.get(skillId, version)) as VersionSql | undefined;
   return row && versionFromSql(row);
 }
-export const skillVersions = (db: Db, skillId: string) => (sql(db).versions.all(skillId) as VersionSql[]).map(versionFromSql);
-export const upsertDraftVersion = (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) =>
-  void sql(db).upsertVersion.run({
-    ...row,
-    listing: JSON.stringify(row.listing),
-    pricing: JSON.stringify(row.pricing),
-    revenueSplit: JSON.stringify(row.revenueSplit),
-    signature: JSON.stringify(row.signature),
-    scanFindings: JSON.stringify(row.scanFindings),
-  });
-export const setVersionStatus = (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
-  void sql(db).setVersionStatus.run(r);
+export const skillVersions = async (db: Db, skillId: string) => ((await sql(db).versions.all(skillId)) as VersionSql[]).map(versionFromSql);
+export const upsertDraftVersion = async (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) =>
+  await sql(db).upsertVersion.run({
+        ...row,
+        listing: JSON.stringify(row.listing),
+        pricing: JSON.stringify(row.pricing),
+        revenueSplit: JSON.stringify(row.revenueSplit),
+        signature: JSON.stringify(row.signature),
+        scanFindings: JSON.stringify(row.scanFindings),
+      });
+export const setVersionStatus = async (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
+  await sql(db).setVersionStatus.run(r);
 
 /** Replaces the skill's entry in the search index (or removes it when it is no longer offered). */
-export function indexSkill(db: Db, skill: { rowid: number; name: string; description: string; tags: string[]; readme: string } | { rowid: number; remove: true }): void {
-  sql(db).ftsDelete.run(skill.rowid);
+export async function indexSkill(db: Db, skill: { rowid: number; name: string; description: string; tags: string[]; readme: string } | { rowid: number; remove: true }): Promise<void> {
+  await sql(db).ftsDelete.run(skill.rowid);
   if ('remove' in skill) return;
-  sql(db).ftsInsert.run(skill.rowid, skill.name, skill.description, skill.tags.join(' '), skill.readme);
+  await sql(db).ftsInsert.run(skill.rowid, skill.name, skill.description, skill.tags.join(' '), skill.readme);
 }
 
-export const findInstall = (db: Db, agentId: string, skillId: string) => sql(db).install.get(agentId, skillId) as InstallRow | undefined;
-export const upsertInstall = (db: Db, row: Omit<InstallRow, 'uninstalledAt'>) => void sql(db).upsertInstall.run(row);
-export const markUninstalled = (db: Db, agentId: string, skillId: string, at: string) => sql(db).uninstall.run(at, agentId, skillId).changes === 1;
-export const addInstalls = (db: Db, skillId: string, delta: number) => void sql(db).addInstalls.run(delta, skillId);
+export const findInstall = async (db: Db, agentId: string, skillId: string) => (await sql(db).install.get(agentId, skillId)) as InstallRow | undefined;
+export const upsertInstall = async (db: Db, row: Omit<InstallRow, 'uninstalledAt'>) => await sql(db).upsertInstall.run(row);
+export const markUninstalled = async (db: Db, agentId: string, skillId: string, at: string) => (await sql(db).uninstall.run(at, agentId, skillId)).changes === 1;
+export const addInstalls = async (db: Db, skillId: string, delta: number) => await sql(db).addInstalls.run(delta, skillId);
 
-export const findReviewRating = (db: Db, skillId: string, agentId: string) => (sql(db).review.get(skillId, agentId) as { rating: number } | undefined)?.rating;
-export const upsertReview = (db: Db, r: { skillId: string; agentId: string; rating: number; text: string | null; at: string }) => void sql(db).upsertReview.run(r);
-export const addRating = (db: Db, skillId: string, sumDelta: number, countDelta: number) => void sql(db).addRating.run(sumDelta, countDelta, skillId);
+export const findReviewRating = async (db: Db, skillId: string, agentId: string) => ((await sql(db).review.get(skillId, agentId)) as { rating: number } | undefined)?.rating;
+export const upsertReview = async (db: Db, r: { skillId: string; agentId: string; rating: number; text: string | null; at: string }) => await sql(db).upsertReview.run(r);
+export const addRating = async (db: Db, skillId: string, sumDelta: number, countDelta: number) => await sql(db).addRating.run(sumDelta, countDelta, skillId);
 
 export interface UsageRow {
   id: string;
@@ -232,17 +232,17 @@ export interface UsageRow {
   referrerSats: number;
   createdAt: string;
 }
-export const insertUsage = (db: Db, row: UsageRow) => void sql(db).insertUsage.run(row);
-export const usageById = (db: Db, id: string) => sql(db).usageById.get(id) as UsageRow | undefined;
+export const insertUsage = async (db: Db, row: UsageRow) => await sql(db).insertUsage.run(row);
+export const usageById = async (db: Db, id: string) => (await sql(db).usageById.get(id)) as UsageRow | undefined;
 
-export function listInstalled(db: Db, agentId: string): (InstallRow & { slug: string; name: string })[] {
-  return db
-    .prepare(
-      `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
+export async function listInstalled(db: Db, agentId: string): Promise<(InstallRow & { slug: string; name: string })[]> {
+  return (await db
+      .prepare(
+        `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
          i.uninstalled_at AS uninstalledAt, s.slug, s.name
        FROM skill_installs i JOIN skills s ON s.id = i.skill_id WHERE i.agent_id = ? AND i.uninstalled_at IS NULL ORDER BY s.slug`,
-    )
-    .all(agentId) as (InstallRow & { slug: string; name: string })[];
+      )
+      .all(agentId)) as (InstallRow & { slug: string; name: string })[];
 }
 
 export interface SearchFilter {

@@ -16,11 +16,11 @@ export interface IdempotencyScope {
   args: unknown;
 }
 
-export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: () => T): { result: T; replayed: boolean } {
+export async function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: () => T): Promise<{ result: T; replayed: boolean }> {
   return db.write(async (tx) => {
     const argsHash = canonicalHash(scope.args);
     // What was stored under this caller, tool and key is what this call answered then.
-    const earlier = findIdempotencyRecord<T>(tx, scope.callerId, scope.tool, scope.key);
+    const earlier = (await findIdempotencyRecord<T>(tx, scope.callerId, scope.tool, scope.key));
     if (earlier) {
       if (earlier.argsHash !== argsHash) {
         throw new MarketError(
@@ -32,12 +32,12 @@ export function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope
       return { result: earlier.result, replayed: true };
     }
     const result = run();
-    saveIdempotencyRecord(tx, {
-      ...scope,
-      argsHash,
-      result,
-      createdAt: clock.now().toISOString(),
-    });
+    await saveIdempotencyRecord(tx, {
+            ...scope,
+            argsHash,
+            result,
+            createdAt: clock.now().toISOString(),
+          });
     return { result, replayed: false };
   });
 }

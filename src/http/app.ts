@@ -164,16 +164,16 @@ export function listen(listener: RequestListener, host: string, port: number): P
   });
 }
 
-function currentCaller(ctx: AppContext, token: string): Caller {
-  const caller = authenticateRecent(ctx.db, token);
+async function currentCaller(ctx: AppContext, token: string): Promise<Caller> {
+  const caller = (await authenticateRecent(ctx.db, token));
   if (!caller) throw new MarketError('UNAUTHORIZED', 'This token was revoked. Ask the sponsor for a new one.');
   return caller;
 }
 
 function bearerAuth(ctx: AppContext) {
-  return (req: AuthedRequest, res: Response, next: NextFunction) => {
+  return async (req: AuthedRequest, res: Response, next: NextFunction) => {
     const token = bearerToken(req.headers.authorization);
-    const caller = token === null ? null : authenticateRecent(ctx.db, token);
+    const caller = token === null ? null : (await authenticateRecent(ctx.db, token));
     if (!caller) return answer(res, unauthorizedAnswer(token !== null));
     req.caller = caller;
     req.token = token!;

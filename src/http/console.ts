@@ -28,15 +28,15 @@ export function consoleRoutes(ctx: AppContext): express.Router {
     '/console/login',
     headers,
     form,
-    guarded(ctx, (req, res) => {
+    guarded(ctx, async (req, res) => {
       const next = safeNext(field(req, 'next'));
       const token = (field(req, 'token') ?? '').trim();
-      const caller = authenticate(ctx.db, token);
+      const caller = (await authenticate(ctx.db, token));
       if (!caller) return send(res, 401, signInPage(next, 'That token is unknown or revoked. Paste the token exactly as it was printed.'));
       if (caller.role === 'agent') {
         return send(res, 403, signInPage(next, 'That is an agent token. An agent can never decide its own request: sign in with the sponsor token.'));
       }
-      startSession(ctx, req, res, caller, token);
+      await startSession(ctx, req, res, caller, token);
       res.redirect(303, next ?? (caller.role === 'operator' ? '/console/operator' : HOME));
     }),
   );
@@ -44,10 +44,10 @@ export function consoleRoutes(ctx: AppContext): express.Router {
     '/console/logout',
     headers,
     form,
-    guarded(ctx, (req, res) => {
-      const viewer = currentViewer(ctx, req);
+    guarded(ctx, async (req, res) => {
+      const viewer = (await currentViewer(ctx, req));
       if (viewer && !carriesCsrf(viewer.session, field(req, 'csrf'))) return send(res, 403, staleFormPage());
-      endSession(ctx, req, res);
+      await endSession(ctx, req, res);
       res.redirect(303, HOME);
     }),
   );

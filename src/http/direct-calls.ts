@@ -55,7 +55,7 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter): DirectCalls 
       if (!call) return { kind: 'hand-on', body };
       // Every request is authenticated before anything about it is answered, as on express's routes.
       const token = bearerToken(req.headers.authorization);
-      const caller = token === null ? null : authenticateRecent(ctx.db, token);
+      const caller = token === null ? null : (await authenticateRecent(ctx.db, token));
       if (!caller) return send(res, unauthorizedAnswer(token !== null));
       if ('invalid' in call) return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: call.invalid } } });
       const run = toolFor(caller, call.params.name);

@@ -56,7 +56,7 @@ export async function discoverProviders(ctx: AppContext, o: { maxWaitMs?: number
     for (const e of latest.values()) {
       const a = parseAnnouncement(e);
       if (!a) continue;
-      const outcome = upsertAnnouncedProvider(ctx.db, ctx.clock, a, { autoApprove: ctx.config.autoApproveProviders });
+      const outcome = (await upsertAnnouncedProvider(ctx.db, ctx.clock, a, { autoApprove: ctx.config.autoApproveProviders }));
       if (outcome === 'added') added++;
       if (outcome === 'updated') updated++;
     }
@@ -68,7 +68,7 @@ export async function discoverProviders(ctx: AppContext, o: { maxWaitMs?: number
 }
 
 async function checkUptime(ctx: AppContext, pool: SimplePool, announced: Set<string>, o: { maxWaitMs?: number; activityWindowMs?: number }) {
-  const providers = listProviders(ctx.db, { includeUnapproved: true }).flatMap((p) => {
+  const providers = (await listProviders(ctx.db, { includeUnapproved: true })).flatMap((p) => {
     const decoded = nip19.decode(p.npub);
     return decoded.type === 'npub' ? [{ id: p.id, pubkey: decoded.data }] : [];
   });
@@ -80,7 +80,7 @@ async function checkUptime(ctx: AppContext, pool: SimplePool, announced: Set<str
     for (const e of events) active.add(e.pubkey);
   }
   const at = ctx.clock.now().toISOString();
-  ctx.db.write(async (tx) => {
-    for (const p of providers) recordUptimeCheck(tx, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
-  });
+  await ctx.db.write(async (tx) => {
+        for (const p of providers) await recordUptimeCheck(tx, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
+      });
 }

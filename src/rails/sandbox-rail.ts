@@ -20,8 +20,8 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     preimage: null,
     settledAt: row.paidAt,
   });
-  const sent = (paymentHash: string): RailTransaction | null => {
-    const row = store.sandboxInvoice(db, paymentHash);
+  const sent = async (paymentHash: string): Promise<RailTransaction | null> => {
+    const row = (await store.sandboxInvoice(db, paymentHash));
     return row?.direction === 'outgoing' ? view(row) : null;
   };
   return {
@@ -29,11 +29,11 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     async createInvoice(o) {
       const paymentHash = createHash('sha256').update(randomBytes(32)).digest('hex');
       const expiresAt = new Date(clock.now().getTime() + o.expirySeconds * 1000).toISOString();
-      store.insertSandboxInvoice(db, { paymentHash, amountMsats: o.amountMsats, expiresAt });
+      await store.insertSandboxInvoice(db, { paymentHash, amountMsats: o.amountMsats, expiresAt });
       return { bolt11: `${SANDBOX_INVOICE_PREFIX}${o.amountMsats}m1${paymentHash}`, paymentHash, expiresAt };
     },
     async lookupInvoice(paymentHash) {
-      const row = store.sandboxInvoice(db, paymentHash);
+      const row = (await store.sandboxInvoice(db, paymentHash));
       return row?.direction === 'incoming' ? view(row) : null;
     },
     async paidInvoices({ paymentHashes }) {
@@ -42,7 +42,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     },
     async payInvoice({ paymentHash, amountMsats }) {
       const now = clock.now().toISOString();
-      store.insertSandboxInvoice(db, { paymentHash, direction: 'outgoing', amountMsats, expiresAt: now, paidAt: now });
+      await store.insertSandboxInvoice(db, { paymentHash, direction: 'outgoing', amountMsats, expiresAt: now, paidAt: now });
       return { preimage: null, feeMsats: 0 };
     },
     async lookupPayment(paymentHash) {
@@ -52,7 +52,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
       return paymentHashes.map(sent).filter((t) => t !== null);
     },
     async listTransactions() {
-      return store.allSandboxInvoices(db).map(view);
+      return (await store.allSandboxInvoices(db)).map(view);
     },
     async balanceMsats() {
       return 0;
@@ -62,8 +62,8 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
 }
 
 /** What `agent-marketplace sandbox pay` does: an outside payer pays a pretend invoice. */
-export function paySandboxInvoice(db: Db, clock: Clock, paymentHash: string): boolean {
-  const row = store.sandboxInvoice(db, paymentHash);
+export async function paySandboxInvoice(db: Db, clock: Clock, paymentHash: string): Promise<boolean> {
+  const row = (await store.sandboxInvoice(db, paymentHash));
   if (!row || row.direction !== 'incoming' || row.paidAt || row.expiresAt <= clock.now().toISOString()) return false;
   return store.paySandboxInvoice(db, paymentHash, clock.now().toISOString());
 }

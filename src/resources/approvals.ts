@@ -20,16 +20,16 @@ export function registerApprovalResource(server: McpServer, ctx: AppContext, cal
       description: 'The state of one approval request (pending, executed with its result, denied, expired, failed). Subscribe to hear when it changes.',
       mimeType: 'application/json',
     },
-    (uri, { approval_id }) => ({
-      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(approvalView(asResourceError(() => read(String(approval_id))))) }],
+    async (uri, { approval_id }) => ({
+      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(approvalView((await asResourceError(() => read(String(approval_id)))))) }],
     }),
   );
 
   subscriptions.add({
     template: `${PREFIX}{approval_id}`,
     matches: (uri) => uri.startsWith(PREFIX),
-    stateOf: (uri) => {
-      const a = read(uri.slice(PREFIX.length), false);
+    stateOf: async (uri) => {
+      const a = (await read(uri.slice(PREFIX.length), false));
       return `${a.status}@${a.updatedAt}`;
     },
   });

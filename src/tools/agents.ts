@@ -134,14 +134,14 @@ export const agentTools = [
     }),
     output: z.object({ items: z.array(profile) }),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => ({
-      items: findAgents(ctx.db, {
-        skills: args.skills,
-        mcpServers: args.mcp_servers,
-        minReputation: args.min_reputation,
-        maxPriceSats: args.max_price_sats,
-        exclude: caller.id,
-      }).slice(0, args.limit),
+    handler: async (args, { ctx, caller }) => ({
+      items: (await findAgents(ctx.db, {
+                skills: args.skills,
+                mcpServers: args.mcp_servers,
+                minReputation: args.min_reputation,
+                maxPriceSats: args.max_price_sats,
+                exclude: caller.id,
+              })).slice(0, args.limit),
     }),
   }),
   defineTool({
@@ -178,13 +178,13 @@ export const agentTools = [
       candidates: z.array(profile),
     }),
     annotations: ACTING,
-    action: (args, { ctx, caller }) => ({
+    action: async (args, { ctx, caller }) => ({
       actionType: 'Hire',
       amountMsats: satsToMsats(args.task.max_budget_sats),
-      counterparties: [chooseWorker(ctx.db, hireArgs(caller.id, args)).agentId],
+      counterparties: [(await chooseWorker(ctx.db, hireArgs(caller.id, args))).agentId],
     }),
-    handler: (args, { ctx, caller }) => {
-      const { contract: c, candidates } = hireAgent(ctx.db, ctx.clock, hireArgs(caller.id, args));
+    handler: async (args, { ctx, caller }) => {
+      const { contract: c, candidates } = (await hireAgent(ctx.db, ctx.clock, hireArgs(caller.id, args)));
       return { contract_id: c.contract_id, status: c.status, escrow_sats: c.escrow_sats, offer_lapses_at: c.offer_lapses_at, agent_id: c.agent_id, candidates };
     },
   }),
@@ -258,10 +258,10 @@ export const agentTools = [
     output: contract,
     annotations: ACTING,
     // Accepting pays the worker; a rejection pays nobody, and a blocked worker's bad delivery can still be refused.
-    action: (args, { ctx, caller }) => ({
+    action: async (args, { ctx, caller }) => ({
       actionType: 'ReviewWork',
       amountMsats: 0,
-      counterparties: deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision),
+      counterparties: (await deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision)),
     }),
     handler: (args, { ctx, caller }) =>
       reviewDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, decision: args.decision, reason: args.reason, rating: args.rating }),

@@ -47,8 +47,8 @@ export const approvalTools = [
     input: z.object({ approval_id: approvalId }),
     output: waitingSchema,
     annotations: READ_ONLY,
-    handler: ({ approval_id }, { ctx, caller }) => {
-      const view = approvalView(readOwnApproval(ctx.db, ctx.clock, approval_id, caller));
+    handler: async ({ approval_id }, { ctx, caller }) => {
+      const view = approvalView((await readOwnApproval(ctx.db, ctx.clock, approval_id, caller)));
       return view.status === 'pending' ? { ...view, ...approvalPointers(view.approval_id, approvalWhere(ctx)) } : view;
     },
   }),
@@ -64,10 +64,10 @@ export const approvalTools = [
     input: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), agent_id: z.string().optional(), cursor: cursorField, limit: limitField }),
     output: pageOf(approvalSchema),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => {
-      if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
+    handler: async (args, { ctx, caller }) => {
+      if (args.agent_id) await requireOwnAgent(ctx.db, caller.id, args.agent_id);
       return {
-        ...listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit }),
+        ...(await listApprovalsPage(ctx.db, ctx.clock, { sponsorId: caller.id, agentId: args.agent_id, status: args.status, cursor: args.cursor, limit: args.limit })),
       };
     },
   }),

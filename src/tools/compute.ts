@@ -149,14 +149,14 @@ export const computeTools = [
     output: job,
     annotations: DESTRUCTIVE_IDEMPOTENT,
     action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) =>
+    handler: async (args, { ctx, caller }) =>
       // A job this process is running is stopped by its runner (after), which settles it once any payment in flight is done.
-      isRunningHere(args.job_id) ? jobView(requireOwnJob(ctx.db, caller.id, args.job_id)) : cancelJob(ctx.db, ctx.clock, caller.id, args.job_id),
+      isRunningHere(args.job_id) ? jobView((await requireOwnJob(ctx.db, caller.id, args.job_id))) : (await cancelJob(ctx.db, ctx.clock, caller.id, args.job_id)),
     after: async (result, { ctx }) => {
       const id = String(result.job_id);
       if (isRunningHere(id)) await stopRunningJob(id);
       else await withdrawCancelledJob(jobPorts(ctx), id);
-      return jobView(requireJob(ctx.db, id));
+      return jobView((await requireJob(ctx.db, id)));
     },
   }),
   defineTool({
@@ -195,13 +195,13 @@ export const computeTools = [
     output: provider,
     annotations: ACTING,
     action: () => ({ actionType: 'UpdateProfile', amountMsats: 0, counterparties: [] }),
-    handler: (args, { ctx, caller }) =>
+    handler: async (args, { ctx, caller }) =>
       registerProvider(
         ctx.db,
         ctx.clock,
         {
           agentId: caller.id,
-          npub: requireAgent(ctx.db, caller.id).npub,
+          npub: (await requireAgent(ctx.db, caller.id)).npub,
           name: args.name,
           about: args.about,
           kinds: args.kinds,
@@ -247,7 +247,7 @@ export const computeTools = [
     input: z.object({ provider_id: providerId }),
     output: provider,
     annotations: READ_ONLY,
-    handler: (args, { ctx }) => providerView(ctx.db, ctx.clock, requireProvider(ctx.db, args.provider_id)),
+    handler: async (args, { ctx }) => providerView(ctx.db, ctx.clock, (await requireProvider(ctx.db, args.provider_id))),
   }),
   defineTool({
     name: 'marketplace_rate_provider',

@@ -160,7 +160,7 @@ export const dataTools = [
     input: z.object({ listing_id: listingId }),
     output: listing,
     annotations: READ_ONLY,
-    handler: (args, { ctx }) => listingView(requireListing(ctx.db, args.listing_id)),
+    handler: async (args, { ctx }) => listingView((await requireListing(ctx.db, args.listing_id))),
   }),
   defineTool({
     name: 'marketplace_delist_data',
@@ -188,7 +188,7 @@ export const dataTools = [
     output: purchase,
     annotations: ACTING,
     // An unknown listing passes the gate as a zero-sats action; the handler then says NOT_FOUND.
-    action: (args, { ctx }) => ({ actionType: 'PurchaseData', ...purchaseTerms(ctx.db, args.listing_id) }),
+    action: async (args, { ctx }) => ({ actionType: 'PurchaseData', ...(await purchaseTerms(ctx.db, args.listing_id)) }),
     handler: (args, { ctx, caller }) => purchaseData(ctx.db, ctx.clock, caller.id, args.listing_id),
   }),
   defineTool({
@@ -205,10 +205,10 @@ export const dataTools = [
     // Reviewing what arrived, not buying again: a policy that asks approval for purchases
     // must not hold back a buyer's report of a wrong hash until the window has paid the seller.
     // It names the seller when it would pay them: a matching hash, or none given.
-    action: (args, { ctx, caller }) => ({
+    action: async (args, { ctx, caller }) => ({
       actionType: 'ReviewWork',
       amountMsats: 0,
-      counterparties: confirmationCounterparties(ctx.db, caller.id, args.purchase_id, args.received_sha256),
+      counterparties: (await confirmationCounterparties(ctx.db, caller.id, args.purchase_id, args.received_sha256)),
     }),
     handler: (args, { ctx, caller }) =>
       confirmPurchase(ctx.db, ctx.clock, caller.id, { purchaseId: args.purchase_id, receivedSha256: args.received_sha256 }, (p, received) =>
@@ -268,11 +268,11 @@ export const dataTools = [
       expires_at: z.string().nullable(),
     }),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => {
+    handler: async (args, { ctx, caller }) => {
       const none = { purchase_id: null, listing_id: null, buyer_id: null, sha256: null, expires_at: null };
-      const check = checkGrant(ctx.db, ctx.clock, args.grant);
+      const check = (await checkGrant(ctx.db, ctx.clock, args.grant));
       if (!check.valid) return { valid: false, reason: check.reason, ...none };
-      const p = requirePurchase(ctx.db, check.claims.purchase_id);
+      const p = (await requirePurchase(ctx.db, check.claims.purchase_id));
       // Only the two parties learn anything about a purchase.
       if (p.sellerId !== caller.id && p.buyerId !== caller.id) return { valid: false, reason: 'Not a grant for a sale of yours.', ...none };
       const reason = noAccessReason(p, ctx.clock.now());

@@ -20,8 +20,8 @@ export const governanceTools = [
     input: z.object({ agent_id: agentId }),
     output: versionedPolicy,
     annotations: READ_ONLY,
-    handler: ({ agent_id }, { ctx, caller }) => {
-      const p = getAgentPolicy(ctx.db, caller.id, agent_id);
+    handler: async ({ agent_id }, { ctx, caller }) => {
+      const p = (await getAgentPolicy(ctx.db, caller.id, agent_id));
       return { agent_id, version: p.version, policy: p.policy };
     },
   }),
@@ -36,8 +36,8 @@ export const governanceTools = [
     input: z.object({ agent_id: agentId, policy: policySchema }),
     output: versionedPolicy,
     annotations: ACTING_IDEMPOTENT,
-    handler: ({ agent_id, policy }, { ctx, caller }) => {
-      const p = setAgentPolicy(ctx.db, ctx.clock, caller.id, agent_id, policy);
+    handler: async ({ agent_id, policy }, { ctx, caller }) => {
+      const p = (await setAgentPolicy(ctx.db, ctx.clock, caller.id, agent_id, policy));
       return { agent_id, version: p.version, policy: p.policy };
     },
   }),
@@ -75,9 +75,9 @@ export const governanceTools = [
       }),
     ),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => {
-      if (args.agent_id) requireOwnAgent(ctx.db, caller.id, args.agent_id);
-      return { ...auditPage(ctx.db, { sponsorId: caller.id, agentId: args.agent_id, tool: args.tool, outcome: args.outcome, cursor: args.cursor, limit: args.limit }) };
+    handler: async (args, { ctx, caller }) => {
+      if (args.agent_id) await requireOwnAgent(ctx.db, caller.id, args.agent_id);
+      return { ...(await auditPage(ctx.db, { sponsorId: caller.id, agentId: args.agent_id, tool: args.tool, outcome: args.outcome, cursor: args.cursor, limit: args.limit })) };
     },
   }),
   defineTool({

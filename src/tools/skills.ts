@@ -61,14 +61,14 @@ const installedPath = z
  * answer says: the answer may be an idempotent replay of an older call. Runs after the
  * call is durable, so the folder never shows an install that did not happen.
  */
-function syncInstallFolder(ctx: AppContext, agentId: string, slug: string): string | null {
+async function syncInstallFolder(ctx: AppContext, agentId: string, slug: string): Promise<string | null> {
   const dir = ctx.config.installDir;
   if (!dir) return null;
-  if (!isInstalled(ctx.db, agentId, slug)) {
+  if (!(await isInstalled(ctx.db, agentId, slug))) {
     removeInstallFolder(dir, slug);
     return null;
   }
-  const skill = installedSkill(ctx.db, agentId, slug);
+  const skill = (await installedSkill(ctx.db, agentId, slug));
   return writeInstallFolder(dir, { slug: skill.slug, version: skill.version, contentSha256: skill.content_sha256, files: skill.files });
 }
 
@@ -77,9 +77,9 @@ function syncInstallFolder(ctx: AppContext, agentId: string, slug: string): stri
  * stands (and was paid, if it cost anything); a failure here says so, where the generic
  * "nothing was changed" would misreport it.
  */
-function afterCommit(ctx: AppContext, agentId: string, result: Record<string, unknown>, done: string, folder: string, next: string): string | null {
+async function afterCommit(ctx: AppContext, agentId: string, result: Record<string, unknown>, done: string, folder: string, next: string): Promise<string | null> {
   try {
-    return syncInstallFolder(ctx, agentId, String(result.slug));
+    return await syncInstallFolder(ctx, agentId, String(result.slug));
   } catch (error) {
     const coded = error instanceof MarketError ? error : new MarketError('INTERNAL', `the file system said: ${(error as Error).message}.`);
     throw new MarketError(coded.code, `"${String(result.slug)}" is ${done}, but its folder was not ${folder}: ${coded.message} ${next}`, coded.details);
@@ -336,8 +336,8 @@ export const skillTools = [
       ...result,
       installed_path: afterCommit(ctx, caller.id, result, 'installed', 'written', 'Calling marketplace_install_skill again finishes it without charging again.'),
     }),
-    action: (args, { ctx, caller }) => {
-      const quote = quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id);
+    action: async (args, { ctx, caller }) => {
+      const quote = (await quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id));
       return { actionType: 'InstallSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
     },
     handler: (args, { ctx, caller }) => installSkill(ctx.db, ctx.clock, { agentId: caller.id, slug: args.slug, range: args.version, referrerId: args.referrer_id }),
@@ -369,8 +369,8 @@ export const skillTools = [
     }),
     output: z.object({ usage_id: z.string().optional().describe('What a dispute over this payment names.'), cost_sats: z.number().int(), split }),
     annotations: ACTING,
-    action: (args, { ctx, caller }) => {
-      const quote = quoteUsage(ctx.db, usageInput(caller.id, args));
+    action: async (args, { ctx, caller }) => {
+      const quote = (await quoteUsage(ctx.db, usageInput(caller.id, args)));
       return { actionType: 'UseSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
     },
     handler: (args, { ctx, caller }) => recordSkillUsage(ctx.db, ctx.clock, usageInput(caller.id, args)),
@@ -399,7 +399,7 @@ export const skillTools = [
     input: z.object({}),
     output: z.object({ items: z.array(z.object({ slug: z.string(), name: z.string(), version: z.string(), installed_at: z.string() })) }),
     annotations: READ_ONLY,
-    handler: (_args, { ctx, caller }) => ({ items: listInstalledSkills(ctx.db, caller.id) }),
+    handler: async (_args, { ctx, caller }) => ({ items: (await listInstalledSkills(ctx.db, caller.id)) }),
   }),
   defineTool({
     name: 'marketplace_get_installed_skill',
@@ -426,8 +426,8 @@ export const skillTools = [
       installed_path: installedPath,
     }),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => {
-      const skill = installedSkill(ctx.db, caller.id, args.slug);
+    handler: async (args, { ctx, caller }) => {
+      const skill = (await installedSkill(ctx.db, caller.id, args.slug));
       return { ...skill, installed_path: ctx.config.installDir ? installedFolder(ctx.config.installDir, skill.slug, skill.content_sha256) : null };
     },
   }),

@@ -71,19 +71,19 @@ export const trajectoryTools = [
     annotations: ACTING,
     prepare: async (args, { ctx }) => {
       // An unknown bounty is reported by the handler, after the gate has judged the caller.
-      if (contributionCounterparty(ctx.db, args.bounty_id) === undefined) return args;
+      if ((await contributionCounterparty(ctx.db, args.bounty_id)) === undefined) return args;
       const handedOn = { ...args };
-      prechecked.set(handedOn, precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata));
+      prechecked.set(handedOn, (await precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata)));
       return handedOn;
     },
-    action: (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(contributionCounterparty(ctx.db, args.bounty_id)) }),
-    handler: (args, { ctx, caller }) =>
+    action: async (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties((await contributionCounterparty(ctx.db, args.bounty_id))) }),
+    handler: async (args, { ctx, caller }) =>
       contributeTrajectory(
         ctx.db,
         ctx.clock,
         caller.id,
         { bountyId: args.bounty_id, metadata: args.metadata },
-        prechecked.get(args) ?? precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata),
+        prechecked.get(args) ?? (await precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata)),
       ),
   }),
   defineTool({

@@ -67,8 +67,8 @@ export const walletTools = [
     input: z.object({}),
     output: { agent: walletSchema, sponsor: z.object({ agents: z.array(walletSchema) }) },
     annotations: READ_ONLY,
-    handler: (_args, { ctx, caller }) =>
-      caller.role === 'agent' ? walletResult(agentWallet(ctx.db, ctx.clock, caller.id)) : { agents: sponsorWallets(ctx.db, ctx.clock, caller.id).map(walletResult) },
+    handler: async (_args, { ctx, caller }) =>
+      caller.role === 'agent' ? walletResult((await agentWallet(ctx.db, ctx.clock, caller.id))) : { agents: (await sponsorWallets(ctx.db, ctx.clock, caller.id)).map(walletResult) },
   }),
   defineTool({
     name: 'marketplace_ledger_history',
@@ -88,7 +88,7 @@ export const walletTools = [
     }),
     output: pageOf(historyItem),
     annotations: READ_ONLY,
-    handler: (args, { ctx, caller }) => {
+    handler: async (args, { ctx, caller }) => {
       let accountId: string;
       if (caller.role === 'agent') {
         if (args.agent_id && args.agent_id !== caller.id) {
@@ -96,14 +96,14 @@ export const walletTools = [
         }
         accountId = agentAccountId(caller.id);
       } else if (args.agent_id) {
-        if (requireAgent(ctx.db, args.agent_id).sponsorId !== caller.id) {
+        if ((await requireAgent(ctx.db, args.agent_id)).sponsorId !== caller.id) {
           throw new MarketError('FORBIDDEN', `Agent ${args.agent_id} is not one of your agents.`);
         }
         accountId = agentAccountId(args.agent_id);
       } else {
         accountId = sponsorAccountId(caller.id);
       }
-      return { ...accountHistory(ctx.db, accountId, { entryType: args.entry_type, cursor: args.cursor, limit: args.limit }) };
+      return { ...(await accountHistory(ctx.db, accountId, { entryType: args.entry_type, cursor: args.cursor, limit: args.limit })) };
     },
   }),
   defineTool({
@@ -131,13 +131,13 @@ export const walletTools = [
     output: z.object({ transfer_id: z.string(), amount_sats: z.number().int(), status: z.literal('completed'), to_agent_id: z.string() }),
     annotations: ACTING,
     action: (args) => ({ actionType: 'Spend', amountMsats: satsToMsats(args.amount_sats), counterparties: [args.to_agent_id] }),
-    handler: (args, { ctx, caller }) => {
-      const transfer = sendPayment(ctx.db, ctx.clock, {
-        fromAgentId: caller.id,
-        toAgentId: args.to_agent_id,
-        amountMsats: satsToMsats(args.amount_sats),
-        memo: args.memo,
-      });
+    handler: async (args, { ctx, caller }) => {
+      const transfer = (await sendPayment(ctx.db, ctx.clock, {
+              fromAgentId: caller.id,
+              toAgentId: args.to_agent_id,
+              amountMsats: satsToMsats(args.amount_sats),
+              memo: args.memo,
+            }));
       return { transfer_id: transfer.id, amount_sats: args.amount_sats, status: 'completed' as const, to_agent_id: args.to_agent_id };
     },
   }),

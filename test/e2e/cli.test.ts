@@ -47,13 +47,13 @@ describe('agent-marketplace command line', () => {
     const rotated = await cliJson(['token', 'rotate', '--agent', agent.json.id, '--db', db]);
     expect(rotated.json.token).not.toBe(agent.json.token);
 
-    const handle = openDatabase(db);
+    const handle = (await openDatabase(db));
     try {
-      expect(authenticate(handle, agent.json.token)).toBeNull();
-      expect(authenticate(handle, rotated.json.token)).toMatchObject({ role: 'agent', id: agent.json.id });
-      expect(authenticate(handle, sponsor.json.token)).toMatchObject({ role: 'sponsor', id: sponsor.json.id });
+      expect((await authenticate(handle, agent.json.token))).toBeNull();
+      expect((await authenticate(handle, rotated.json.token))).toMatchObject({ role: 'agent', id: agent.json.id });
+      expect((await authenticate(handle, sponsor.json.token))).toMatchObject({ role: 'sponsor', id: sponsor.json.id });
     } finally {
-      handle.close();
+      await handle.close();
     }
     const bytes = fs.readFileSync(db).toString('latin1') + (fs.existsSync(`${db}-wal`) ? fs.readFileSync(`${db}-wal`).toString('latin1') : '');
     for (const token of [init.json.sponsor.token, init.json.agent.token, sponsor.json.token, rotated.json.token]) expect(bytes).not.toContain(token);
@@ -67,13 +67,13 @@ describe('agent-marketplace command line', () => {
     const ok = await cliJson(['ledger', 'verify', '--db', db]);
     expect(ok).toMatchObject({ code: 0, json: { ok: true, accounts: 7, transfers: 4 } });
 
-    const handle = openDatabase(db);
+    const handle = (await openDatabase(db));
     expect(() => handle.sqlite.prepare('UPDATE transfers SET amount_msats = 9 WHERE seq = 2').run()).toThrow(/immutable/);
     // An attacker with write access drops the guard and inflates a top-up.
     handle.sqlite.exec('DROP TRIGGER transfers_no_update');
     const { id } = handle.sqlite.prepare('SELECT id FROM transfers WHERE seq = 2').get() as { id: string };
     handle.sqlite.prepare('UPDATE transfers SET amount_msats = 99000000 WHERE seq = 2').run();
-    handle.close();
+    await handle.close();
 
     const bad = await cliJson(['ledger', 'verify', '--db', db]);
     expect(bad.code).toBe(1);

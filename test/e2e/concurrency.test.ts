@@ -18,16 +18,16 @@ const OPS = 1500;
 
 describe('two processes hammering one database', () => {
   it('break no invariant of the ledger', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: first } = fundedAgent(ctx, 100_000);
+    const ctx = (await makeContext());
+    const { sponsor, agent: first } = (await fundedAgent(ctx, 100_000));
     const ids = [first.id];
     for (let i = 0; i < 4; i++) {
-      const a = agent(ctx, sponsor.id, `agent ${i}`);
-      fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: 100_000_000 });
+      const a = (await agent(ctx, sponsor.id, `agent ${i}`));
+      await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: 100_000_000 });
       ids.push(a.id);
     }
     const dbPath = ctx.db.path;
-    closeContexts();
+    await closeContexts();
 
     const workers = await Promise.all([11, 29].map((seed) => run(process.execPath, [HAMMER, dbPath, JSON.stringify(ids), String(seed), String(OPS)], { maxBuffer: 1 << 20 })));
     for (const w of workers) {
@@ -37,15 +37,15 @@ describe('two processes hammering one database', () => {
       expect(counts.refused).toBeGreaterThan(0); // the workers did push wallets to their limits
     }
 
-    const db = openDatabase(dbPath);
+    const db = (await openDatabase(dbPath));
     try {
-      for (const id of ids) expect(getBalance(db, agentAccountId(id)).availableMsats).toBeGreaterThanOrEqual(0);
+      for (const id of ids) expect((await getBalance(db, agentAccountId(id))).availableMsats).toBeGreaterThanOrEqual(0);
       const keys = db.sqlite.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE caller_id = 'hammer'").get() as { n: number };
       const deposits = db.sqlite.prepare("SELECT count(*) AS n FROM transfers WHERE entry_type = 'Deposit'").get() as { n: number };
       expect(deposits.n).toBe(ids.length + keys.n); // one deposit per agent at set-up, one per distinct key
-      expect(verifyLedger(db)).toMatchObject({ ok: true, problems: [] });
+      expect((await verifyLedger(db))).toMatchObject({ ok: true, problems: [] });
     } finally {
-      db.close();
+      await db.close();
     }
     expect((await cliJson(['ledger', 'verify', '--db', dbPath])).json).toMatchObject({ ok: true });
   });

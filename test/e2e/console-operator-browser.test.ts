@@ -27,9 +27,9 @@ let tokens: { operator: string; sponsor: string };
 let ids: { hirer: string; worker: string; provider: string; dispute: string };
 
 beforeAll(async () => {
-  ctx = makeContext();
-  const { sponsor, agent: hirer } = fundedAgent(ctx, 50_000);
-  const worker = agent(ctx, sponsor.id, 'Worker');
+  ctx = (await makeContext());
+  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 50_000));
+  const worker = (await agent(ctx, sponsor.id, 'Worker'));
   const [hirerClient, workerClient] = await Promise.all([connect(ctx, hirer.token), connect(ctx, worker.token)]);
 
   // A skill waiting for review, one line of it an injection the scanner flags.
@@ -77,7 +77,7 @@ beforeAll(async () => {
   await Promise.all([hirerClient.close(), workerClient.close()]);
 
   ids = { hirer: hirer.id, worker: worker.id, provider: provider.data.provider_id, dispute: filed.data.dispute_id };
-  tokens = { operator: operatorToken(ctx), sponsor: sponsor.token };
+  tokens = { operator: (await operatorToken(ctx)), sponsor: sponsor.token };
   http = await listen(createHttpApp(ctx), '127.0.0.1', 0);
   origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   browser = await launchBrowser();
@@ -88,7 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise<void>((done) => (http ? http.close(() => done()) : done()));
-  closeContexts();
+  await closeContexts();
 });
 
 async function signIn(page: Page, token: string): Promise<void> {
@@ -122,7 +122,7 @@ describe("the operator's review queues", () => {
     await operatorPage.getByLabel('Reason (the creator sees it)').fill('checked the injection line: documentation');
     await operatorPage.getByRole('button', { name: 'Approve and publish' }).click();
     await operatorPage.locator('h1', { hasText: 'Published' }).waitFor();
-    expect(skillView(ctx.db, 'csv-clean').versions.find((v) => v.version === '1.0.0')?.status).toBe('Published');
+    expect((await skillView(ctx.db, 'csv-clean')).versions.find((v) => v.version === '1.0.0')?.status).toBe('Published');
     await operatorPage.goto(`${origin}/console/operator`);
     expect(await operatorPage.locator('#skills').textContent()).toBe('Skills waiting for review (0)');
   });
@@ -134,16 +134,16 @@ describe("the operator's review queues", () => {
       .getByRole('button', { name: /Approve/ })
       .click();
     await operatorPage.locator('#providers', { hasText: '(0)' }).waitFor();
-    expect(requireProvider(ctx.db, ids.provider).approved).toBe(true);
+    expect((await requireProvider(ctx.db, ids.provider)).approved).toBe(true);
 
-    const before = getBalance(ctx.db, agentAccountId(ids.hirer));
+    const before = (await getBalance(ctx.db, agentAccountId(ids.hirer)));
     const card = operatorPage.locator(`[data-dispute="${ids.dispute}"]`);
     await card.getByLabel('Resolution').selectOption('RefundFull');
     await card.getByLabel('Reason').fill('the labels are empty');
     await card.getByRole('button', { name: /Resolve/ }).click();
     await operatorPage.locator('#disputes', { hasText: '(0)' }).waitFor();
-    expect(requireDispute(ctx.db, ids.dispute)).toMatchObject({ status: 'Resolved', resolution: 'RefundFull', resolutionReason: 'the labels are empty' });
-    const after = getBalance(ctx.db, agentAccountId(ids.hirer));
+    expect((await requireDispute(ctx.db, ids.dispute))).toMatchObject({ status: 'Resolved', resolution: 'RefundFull', resolutionReason: 'the labels are empty' });
+    const after = (await getBalance(ctx.db, agentAccountId(ids.hirer)));
     expect(after.heldMsats).toBe(before.heldMsats - 10_000_000);
     expect(after.balanceMsats).toBe(before.balanceMsats);
   });
@@ -161,6 +161,6 @@ describe("the operator's review queues", () => {
       maxRedirects: 0,
     });
     expect(posted.status()).toBe(403);
-    expect(requireProvider(ctx.db, ids.provider).approved).toBe(true);
+    expect((await requireProvider(ctx.db, ids.provider)).approved).toBe(true);
   });
 });

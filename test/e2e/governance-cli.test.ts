@@ -29,9 +29,9 @@ budgets:
 
 describe('governance from the command line', () => {
   it('sets a policy from YAML, lists the approval queue and decides it', async () => {
-    const ctx = makeContext({ clock: systemClock });
-    const { sponsor, agent: a } = fundedAgent(ctx, 10_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
+    const ctx = (await makeContext({ clock: systemClock }));
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 10_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
     const db = ctx.db.path;
     const file = path.join(path.dirname(db), 'policy.yaml');
     fs.writeFileSync(file, POLICY_YAML);
@@ -53,7 +53,7 @@ describe('governance from the command line', () => {
     expect(racers.map((r) => r.code).sort()).toEqual([0, 1]);
     expect(racers.find((r) => r.code === 0)!.json).toMatchObject({ status: 'executed', result: { amount_sats: 500 } });
     expect(racers.find((r) => r.code === 1)!.json.error.code).toBe('CONFLICT');
-    expect(getBalance(ctx.db, agentAccountId(payee.id)).balanceMsats).toBe(500_000);
+    expect((await getBalance(ctx.db, agentAccountId(payee.id))).balanceMsats).toBe(500_000);
 
     expect((await runCli(['approvals', 'deny', second.data.approval_id, '--db', db])).code).toBe(2);
     const denied = await cliJson(['approvals', 'deny', second.data.approval_id, '--reason', 'too much', '--db', db]);
@@ -62,8 +62,8 @@ describe('governance from the command line', () => {
   });
 
   it('suspends and reactivates agents and points notifications at a webhook', async () => {
-    const ctx = makeContext({ clock: systemClock });
-    const { sponsor, agent: a } = fundedAgent(ctx, 0);
+    const ctx = (await makeContext({ clock: systemClock }));
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 0));
     const db = ctx.db.path;
     expect((await cliJson(['agent', 'suspend', '--agent', a.id, '--reason', 'audit', '--db', db])).json).toEqual({ agent_id: a.id, status: 'Suspended' });
     expect((await cliJson(['agent', 'reactivate', '--agent', a.id, '--db', db])).json.status).toBe('Active');

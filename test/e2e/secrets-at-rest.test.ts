@@ -17,16 +17,16 @@ import { cliJson } from '../support/processes.js';
 const clock = new ManualClock();
 
 /** A database with a sponsor (webhook set), an agent and the marketplace's signing key; returns the plain secrets. */
-function populated(dbPath: string) {
-  const db = openDatabase(dbPath);
-  const sponsor = createSponsor(db, clock, { name: 'Acme' });
-  const agent = createAgent(db, clock, { sponsorId: sponsor.id, name: 'Scout' });
-  const webhook = setSponsorWebhook(db, sponsor.id, 'https://example.com/hooks').secret!;
+async function populated(dbPath: string) {
+  const db = (await openDatabase(dbPath));
+  const sponsor = (await createSponsor(db, clock, { name: 'Acme' }));
+  const agent = (await createAgent(db, clock, { sponsorId: sponsor.id, name: 'Scout' }));
+  const webhook = (await setSponsorWebhook(db, sponsor.id, 'https://example.com/hooks')).secret!;
   const secrets = {
-    agentKey: authorOf(db, { id: agent.id, kind: 'agent' }).secretKeyHex!,
-    sponsorKey: authorOf(db, { id: sponsor.id, kind: 'sponsor' }).secretKeyHex!,
+    agentKey: (await authorOf(db, { id: agent.id, kind: 'agent' })).secretKeyHex!,
+    sponsorKey: (await authorOf(db, { id: sponsor.id, kind: 'sponsor' })).secretKeyHex!,
     webhook,
-    grantKey: Buffer.from(signingKey(db, clock)).toString('hex'),
+    grantKey: Buffer.from((await signingKey(db, clock))).toString('hex'),
   };
   return { db, sponsor, agent, secrets };
 }
@@ -34,15 +34,15 @@ function populated(dbPath: string) {
 const npubOf = (hex: string) => nip19.npubEncode(getPublicKey(Uint8Array.from(Buffer.from(hex, 'hex'))));
 
 describe('secrets at rest', () => {
-  it('keeps every secret sealed in the database file and the key beside it, readable by its owner only', () => {
+  it('keeps every secret sealed in the database file and the key beside it, readable by its owner only', async () => {
     const dbPath = tempDbPath();
-    const { db, sponsor, agent, secrets } = populated(dbPath);
+    const { db, sponsor, agent, secrets } = (await populated(dbPath));
     // The secrets are the real ones: each signs as its owner.
     expect(npubOf(secrets.agentKey)).toBe(agent.npub);
     expect(npubOf(secrets.sponsorKey)).toBe(sponsor.npub);
-    expect(marketplaceNpub(db, clock)).toBe(npubOf(secrets.grantKey));
+    expect((await marketplaceNpub(db, clock))).toBe(npubOf(secrets.grantKey));
     db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    await db.close();
 
     const bytes = fs.readFileSync(dbPath).toString('latin1');
     for (const secret of Object.values(secrets)) expect(bytes).not.toContain(secret);
@@ -50,16 +50,16 @@ describe('secrets at rest', () => {
     expect(fs.statSync(`${dbPath}.key`).mode & 0o777).toBe(0o600);
 
     // Opened again with its key, everything is as it was.
-    const again = openDatabase(dbPath);
-    expect(authorOf(again, { id: agent.id, kind: 'agent' }).secretKeyHex).toBe(secrets.agentKey);
-    expect(identity.sponsorWebhookSecret(again, identity.getSponsor(again, sponsor.id)!)).toBe(secrets.webhook);
-    again.close();
+    const again = (await openDatabase(dbPath));
+    expect((await authorOf(again, { id: agent.id, kind: 'agent' })).secretKeyHex).toBe(secrets.agentKey);
+    expect(identity.sponsorWebhookSecret(again, (await identity.getSponsor(again, sponsor.id))!)).toBe(secrets.webhook);
+    await again.close();
   });
 
   it('refuses to start with another key or with its key file gone, and makes no new key', async () => {
     const dbPath = tempDbPath();
-    const { db } = populated(dbPath);
-    db.close();
+    const { db } = (await populated(dbPath));
+    await db.close();
     const other = `${dbPath}.other-key`;
     fs.writeFileSync(other, `${Buffer.alloc(32, 7).toString('base64url')}\n`);
 
@@ -78,41 +78,41 @@ describe('secrets at rest', () => {
     // Pointed at the moved key, the same command works, and nothing was created meanwhile.
     const moved = await cliJson(['sponsor', 'create', '--name', 'Second', '--db', dbPath], { MARKETPLACE_SECRET_KEY_FILE: `${dbPath}.key.moved` });
     expect(moved.code).toBe(0);
-    const check = openDatabase(dbPath, { secretKeyFile: `${dbPath}.key.moved` });
+    const check = (await openDatabase(dbPath, { secretKeyFile: `${dbPath}.key.moved` }));
     expect((check.sqlite.prepare('SELECT count(*) AS n FROM sponsors').get() as { n: number }).n).toBe(2);
-    check.close();
+    await check.close();
   });
 
-  it('seals in place the secrets of a database from before sealing, keeping every identity', () => {
+  it('seals in place the secrets of a database from before sealing, keeping every identity', async () => {
     const dbPath = tempDbPath();
-    const { db, sponsor, agent, secrets } = populated(dbPath);
+    const { db, sponsor, agent, secrets } = (await populated(dbPath));
     // Back to how an older version stored them: in the clear, no key, no fingerprint.
     db.sqlite.prepare('UPDATE agents SET nostr_secret_key = ? WHERE id = ?').run(secrets.agentKey, agent.id);
     db.sqlite.prepare('UPDATE sponsors SET nostr_secret_key = ?, webhook_secret = ? WHERE id = ?').run(secrets.sponsorKey, secrets.webhook, sponsor.id);
     db.sqlite.prepare("UPDATE marketplace_settings SET value = ? WHERE key = 'grant_signing_key'").run(secrets.grantKey);
     db.sqlite.prepare("DELETE FROM marketplace_settings WHERE key = 'secret_key_fingerprint'").run();
-    db.close();
+    await db.close();
     fs.rmSync(`${dbPath}.key`);
 
-    const upgraded = openDatabase(dbPath);
+    const upgraded = (await openDatabase(dbPath));
     const raw = upgraded.sqlite.prepare('SELECT nostr_secret_key AS k FROM agents WHERE id = ?').get(agent.id) as { k: string };
     expect(raw.k.startsWith('sealed:v1:')).toBe(true);
-    expect(authorOf(upgraded, { id: agent.id, kind: 'agent' }).secretKeyHex).toBe(secrets.agentKey);
-    expect(authorOf(upgraded, { id: sponsor.id, kind: 'sponsor' }).secretKeyHex).toBe(secrets.sponsorKey);
-    expect(identity.sponsorWebhookSecret(upgraded, identity.getSponsor(upgraded, sponsor.id)!)).toBe(secrets.webhook);
-    expect(marketplaceNpub(upgraded, clock)).toBe(npubOf(secrets.grantKey));
+    expect((await authorOf(upgraded, { id: agent.id, kind: 'agent' })).secretKeyHex).toBe(secrets.agentKey);
+    expect((await authorOf(upgraded, { id: sponsor.id, kind: 'sponsor' })).secretKeyHex).toBe(secrets.sponsorKey);
+    expect(identity.sponsorWebhookSecret(upgraded, (await identity.getSponsor(upgraded, sponsor.id))!)).toBe(secrets.webhook);
+    expect((await marketplaceNpub(upgraded, clock))).toBe(npubOf(secrets.grantKey));
     expect(fs.existsSync(`${dbPath}.key`)).toBe(true);
-    upgraded.close();
+    await upgraded.close();
   });
 
-  it('does not open a sealed secret moved into another row', () => {
-    const { db, sponsor } = populated(tempDbPath());
-    const victim = createAgent(db, clock, { sponsorId: sponsor.id, name: 'Victim' });
-    const thief = createAgent(db, clock, { sponsorId: sponsor.id, name: 'Thief' });
+  it('does not open a sealed secret moved into another row', async () => {
+    const { db, sponsor } = (await populated(tempDbPath()));
+    const victim = (await createAgent(db, clock, { sponsorId: sponsor.id, name: 'Victim' }));
+    const thief = (await createAgent(db, clock, { sponsorId: sponsor.id, name: 'Thief' }));
     // Someone with write access to the file copies the victim's sealed key into the thief's row.
     db.sqlite.prepare('UPDATE agents SET nostr_secret_key = (SELECT nostr_secret_key FROM agents WHERE id = ?) WHERE id = ?').run(victim.id, thief.id);
     expect(() => authorOf(db, { id: thief.id, kind: 'agent' })).toThrow(expect.objectContaining({ code: 'INTERNAL', message: expect.stringContaining('altered or moved') }));
-    expect(npubOf(authorOf(db, { id: victim.id, kind: 'agent' }).secretKeyHex!)).toBe(victim.npub);
-    db.close();
+    expect(npubOf((await authorOf(db, { id: victim.id, kind: 'agent' })).secretKeyHex!)).toBe(victim.npub);
+    await db.close();
   });
 });

@@ -17,10 +17,10 @@ const FILES = [
 
 describe('serve --install-dir over stdio', () => {
   it('an install writes the verified skill into the folder, get and the prompt return the same files to the installer only, uninstall removes both', async () => {
-    const ctx = makeContext({ clock: systemClock });
-    const { agent: creator } = fundedAgent(ctx, 0);
-    const { agent: buyer } = fundedAgent(ctx, 1_000);
-    const { agent: outsider } = fundedAgent(ctx, 1_000);
+    const ctx = (await makeContext({ clock: systemClock }));
+    const { agent: creator } = (await fundedAgent(ctx, 0));
+    const { agent: buyer } = (await fundedAgent(ctx, 1_000));
+    const { agent: outsider } = (await fundedAgent(ctx, 1_000));
     const creatorClient = await connect(ctx, creator.token);
     const published = await call(creatorClient, 'marketplace_publish_skill', {
       slug: 'csv-report',

@@ -10,7 +10,7 @@ import { callOnProcess, closeServerProcesses, serverProcess } from '../support/p
 
 afterEach(async () => {
   await closeServerProcesses();
-  closeContexts();
+  await closeContexts();
 });
 const callOn = callOnProcess;
 
@@ -22,11 +22,11 @@ const fields = { name: 'Notes', description: 'Notes.', version: '1.0.0', pricing
 
 describe('publishing a skill whose scan is slow', () => {
   it('does not keep a payment by another server process on the same database waiting, and stops at the scan limit', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: bob } = fundedAgent(ctx, 1_000);
-    const alice = agent(ctx, sponsor.id, 'Alice');
+    const ctx = (await makeContext());
+    const { sponsor, agent: bob } = (await fundedAgent(ctx, 1_000));
+    const alice = (await agent(ctx, sponsor.id, 'Alice'));
     const db = ctx.db.path;
-    closeContexts();
+    await closeContexts();
 
     const [aliceServer, bobServer] = await Promise.all([serverProcess(db, alice.token), serverProcess(db, bob.token)]);
     // 7 files of 256 KiB: 1,835,008 bytes, within every limit; scanning them takes about a
@@ -54,8 +54,8 @@ describe('publishing a skill whose scan is slow', () => {
   }, 180_000);
 
   it('is refused at once, naming the size limit, when its files hold more than a version may', async () => {
-    const ctx = makeContext();
-    const { agent: alice } = fundedAgent(ctx, 0);
+    const ctx = (await makeContext());
+    const { agent: alice } = (await fundedAgent(ctx, 0));
     const client = await connect(ctx, alice.token);
     // 8 files of 256 KiB: 2,097,152 bytes, within the file count and the size of each file.
     const files = Array.from({ length: 8 }, (_, i) => ({ path: `notes/${i}.md`, content: 'a\n'.repeat(MAX_SKILL_FILE_BYTES / 2) }));

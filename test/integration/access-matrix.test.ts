@@ -234,10 +234,10 @@ function privateIds(ids: Ids): string[] {
   ];
 }
 
-function tokenFor(role: Role, world: MarketWorld): string {
+async function tokenFor(role: Role, world: MarketWorld): Promise<string> {
   const t = world.tokens;
   if (role === 'suspended') {
-    setAgentStatus(world.ctx.db, world.ctx.clock, world.ids.agent, 'Suspended', 'access matrix');
+    await setAgentStatus(world.ctx.db, world.ctx.clock, world.ids.agent, 'Suspended', 'access matrix');
     return t.agent;
   }
   return { agent: t.agent, otherAgent: t.otherAgent, sponsor: t.sponsor, otherSponsor: t.otherSponsor, operator: t.operator }[role];
@@ -264,7 +264,7 @@ describe('the access matrix', () => {
   it.each(ROLES)('as %s, exactly the tools in the table get through', async (role) => {
     const world = role === 'agent' ? anyWorld : await buildWorld();
     if (world !== anyWorld) worlds.push(world);
-    const client = await connect(world.ctx, tokenFor(role, world));
+    const client = await connect(world.ctx, (await tokenFor(role, world)));
     const outcomes: Record<string, Outcome> = {};
     for (const [tool, row] of Object.entries(MATRIX).filter(([name]) => toolNames.includes(name))) {
       const args = (role === 'sponsor' || role === 'otherSponsor') && row.sponsorArgs ? row.sponsorArgs(world.ids) : row.args(world.ids);
@@ -293,7 +293,7 @@ describe('at the HTTP door', () => {
     world = await buildWorld();
     worlds.push(world);
     revoked = world.tokens.counterparty;
-    rotateToken(world.ctx.db, world.ctx.clock, { kind: 'agent', id: world.ids.counterparty });
+    await rotateToken(world.ctx.db, world.ctx.clock, { kind: 'agent', id: world.ids.counterparty });
     http = await listen(createHttpApp(world.ctx), '127.0.0.1', 0);
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
   });

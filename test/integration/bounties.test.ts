@@ -18,10 +18,10 @@ const samples = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ 
 const SCHEMA = { type: 'object', required: ['text', 'label'], properties: { text: { type: 'string' }, label: { enum: ['positive', 'negative'] } } };
 
 async function posted(clock = new ManualClock(), reward = 5_000, minSamples = 100) {
-  const ctx = makeContext({ clock });
-  const { sponsor, agent: creator } = fundedAgent(ctx, 10_000);
-  const alice = agent(ctx, sponsor.id, 'Alice');
-  const bob = agent(ctx, sponsor.id, 'Bob');
+  const ctx = (await makeContext({ clock }));
+  const { sponsor, agent: creator } = (await fundedAgent(ctx, 10_000));
+  const alice = (await agent(ctx, sponsor.id, 'Alice'));
+  const bob = (await agent(ctx, sponsor.id, 'Bob'));
   const creatorClient = await connect(ctx, creator.token);
   const aliceClient = await connect(ctx, alice.token);
   const bobClient = await connect(ctx, bob.token);
@@ -42,7 +42,7 @@ const submit = (client: Awaited<ReturnType<typeof connect>>, bountyId: string, d
 describe('bounties', () => {
   it('hold the reward, pay pro rata, and return the unpaid remainder when the deadline passes', async () => {
     const { ctx, clock, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
-    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 5_000_000 });
+    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 5_000_000 });
     const sub = await submit(aliceClient, bountyId, samples(70));
     expect(sub.data).toMatchObject({ status: 'Pending', verification: { passed: true } });
     expect(sub.data.verification.checks.map((c: { name: string }) => c.name)).toEqual(['sample_count', 'format', 'schema', 'duplicates', 'secrets_pii']);
@@ -53,22 +53,22 @@ describe('bounties', () => {
     const reviewed = await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept', accepted_samples: 60 });
     // The answer says what the contributor received, not only the gross: 3,000 less the 5% fee.
     expect(reviewed.data).toMatchObject({ status: 'PartiallyAccepted', accepted_samples: 60, paid_sats: 3_000, fee_sats: 150, received_sats: 2_850 });
-    expect(balance(ctx, alice.id).balanceMsats).toBe(2_850_000);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(2_850_000);
     expect((await call(aliceClient, 'marketplace_get_submission', { submission_id: sub.data.submission_id })).data).toMatchObject({
       paid_sats: 3_000,
       fee_sats: 150,
       received_sats: 2_850,
     });
-    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
+    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
     expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
     clock.advance(7 * DAY + HOUR);
     expect((await submit(aliceClient, bountyId, samples(5, 500))).data.error.code).toBe('CONFLICT');
-    settleDueBounties(ctx.db, ctx.clock);
+    await settleDueBounties(ctx.db, ctx.clock);
     expect((await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data).toMatchObject({ status: 'Expired', escrow_sats: 0, paid_sats: 3_000 });
-    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 0, availableMsats: 7_000_000 });
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 0, availableMsats: 7_000_000 });
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('become Fulfilled when enough samples are accepted, paying exactly the reward across contributors', async () => {
@@ -84,7 +84,7 @@ describe('bounties', () => {
       [second, bob],
     ] as const) {
       const { paid_sats, fee_sats, received_sats } = review.data;
-      expect(received_sats).toBe(Math.floor(balance(ctx, payee.id).balanceMsats / 1000));
+      expect(received_sats).toBe(Math.floor((await balance(ctx, payee.id)).balanceMsats / 1000));
       expect(paid_sats - fee_sats).toBe(received_sats);
     }
     expect(first.data).toMatchObject({ paid_sats: 666, fee_sats: 33, received_sats: 633 });
@@ -94,11 +94,11 @@ describe('bounties', () => {
     expect(bounty).toMatchObject({ status: 'Fulfilled', paid_sats: 1_000, escrow_sats: 0, accepted_samples: 4 });
     expect(bounty.submissions.find((s: { submission_id: string }) => s.submission_id === late.data.submission_id).status).toBe('Closed');
     // 666,666 msats for Alice's two, 333,334 for Bob's one; each less its own floored 5% fee.
-    expect(balance(ctx, alice.id).balanceMsats).toBe(666_666 - 33_333);
-    expect(balance(ctx, bob.id).balanceMsats).toBe(333_334 - 16_666);
-    expect(balance(ctx, alice.id).balanceMsats + balance(ctx, bob.id).balanceMsats + getBalance(ctx.db, PLATFORM_REVENUE.id).balanceMsats).toBe(1_000_000);
-    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(666_666 - 33_333);
+    expect((await balance(ctx, bob.id)).balanceMsats).toBe(333_334 - 16_666);
+    expect((await balance(ctx, alice.id)).balanceMsats + (await balance(ctx, bob.id)).balanceMsats + (await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(1_000_000);
+    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('cancelled with an accepted submission return only what is still held', async () => {
@@ -111,28 +111,28 @@ describe('bounties', () => {
     await call(creatorClient, 'marketplace_review_submission', { submission_id: b.data.submission_id, decision: 'reject', reason: 'Labels are swapped' });
     const cancelled = await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId });
     expect(cancelled.data).toMatchObject({ status: 'Cancelled', paid_sats: 1_000, escrow_sats: 0 });
-    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
     expect((await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId })).data.error.code).toBe('CONFLICT');
     expect((await submit(aliceClient, bountyId, samples(1, 900))).data.error.code).toBe('CONFLICT');
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('accept waiting submissions in full when the creator lets the review window lapse', async () => {
     const { ctx, clock, alice, creator, aliceClient, bountyId } = await posted();
     await submit(aliceClient, bountyId, samples(10));
     clock.advance(7 * DAY + HOUR);
-    expect(settleDueBounties(ctx.db, ctx.clock)).toBe(0); // still inside the 72 h review window
-    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
+    expect((await settleDueBounties(ctx.db, ctx.clock))).toBe(0); // still inside the 72 h review window
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
     clock.advance(3 * DAY);
-    expect(settleDueBounties(ctx.db, ctx.clock)).toBe(1);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(475_000);
-    expect(balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_500_000, heldMsats: 0 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await settleDueBounties(ctx.db, ctx.clock))).toBe(1);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(475_000);
+    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 9_500_000, heldMsats: 0 });
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('refuse to hold a reward the creator cannot cover, and a bad schema, changing nothing', async () => {
-    const ctx = makeContext();
-    const { agent: creator } = fundedAgent(ctx, 100);
+    const ctx = (await makeContext());
+    const { agent: creator } = (await fundedAgent(ctx, 100));
     const client = await connect(ctx, creator.token);
     const base = { title: 't', description: 'd', reward_sats: 500, requirements: { min_samples: 5, required_format: 'json' } };
     expect((await call(client, 'marketplace_create_bounty', base)).data.error.code).toBe('INSUFFICIENT_FUNDS');
@@ -143,12 +143,12 @@ describe('bounties', () => {
     const refused = await call(client, 'marketplace_create_bounty', catastrophic);
     expect(refused.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/exponential time.*\^\(a\+\)\+\$/) });
     expect((await call(client, 'marketplace_list_bounties', {})).data.items).toHaveLength(0);
-    expect(balance(ctx, creator.id).heldMsats).toBe(0);
+    expect((await balance(ctx, creator.id)).heldMsats).toBe(0);
   });
 
   it('refuse a schema whose pattern repeats overlapping alternatives, as ^(a|a)*$ does, changing nothing', async () => {
-    const ctx = makeContext();
-    const { agent: creator } = fundedAgent(ctx, 1_000);
+    const ctx = (await makeContext());
+    const { agent: creator } = (await fundedAgent(ctx, 1_000));
     const client = await connect(ctx, creator.token);
     const withPattern = (pattern: string) => ({
       title: 't',
@@ -161,7 +161,7 @@ describe('bounties', () => {
       expect(refused.data.error, pattern).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/repeated group with alternatives/) });
     }
     expect((await call(client, 'marketplace_list_bounties', {})).data.items).toHaveLength(0);
-    expect(balance(ctx, creator.id).heldMsats).toBe(0);
+    expect((await balance(ctx, creator.id)).heldMsats).toBe(0);
     // Distinct single characters may alternate under repetition, and any alternation outside one.
     for (const pattern of ['^(a|b|c)*$', '^(?:https?|ftp)://[a-z.]+$', '^(\\.|-)+$']) {
       expect((await call(client, 'marketplace_create_bounty', withPattern(pattern))).isError, pattern).toBe(false);
@@ -173,9 +173,9 @@ describe('bounty verification', () => {
   const failed = (data: { verification: { checks: { name: string; passed: boolean }[] } }) => data.verification.checks.filter((c) => !c.passed).map((c) => c.name);
 
   it('gives up on a schema that backtracks too long, and the server keeps answering', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: creator } = fundedAgent(ctx, 1_000);
-    const alice = agent(ctx, sponsor.id, 'Alice');
+    const ctx = (await makeContext());
+    const { sponsor, agent: creator } = (await fundedAgent(ctx, 1_000));
+    const alice = (await agent(ctx, sponsor.id, 'Alice'));
     const aliceClient = await connect(ctx, alice.token);
     // Eight stars side by side: no nesting, no alternation, so allowed at creation, yet n^8 steps on "aaa…b".
     const created = await call(await connect(ctx, creator.token), 'marketplace_create_bounty', {
@@ -252,15 +252,15 @@ describe('disputes over bounty submissions', () => {
     const { ctx, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
     const sub = await submit(aliceClient, bountyId, samples(40));
     await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' });
-    expect(balance(ctx, alice.id).balanceMsats).toBe(1_900_000);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(1_900_000);
     await call(aliceClient, 'marketplace_send_payment', { to_agent_id: creator.id, amount_sats: 1_500 });
     const filed = await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 2_000 });
     expect(filed.data).toMatchObject({ respondent_id: alice.id, at_stake_sats: 2_000 });
-    const operator = await connect(ctx, operatorToken(ctx));
+    const operator = await connect(ctx, (await operatorToken(ctx)));
     const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' });
     expect(resolved.data).toMatchObject({ refund_sats: 2_000, debt_sats: 1_600 });
-    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('collect a debt from what the debtor receives later, before it can spend it', async () => {
@@ -269,29 +269,29 @@ describe('disputes over bounty submissions', () => {
     await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' });
     await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 1_900 });
     const filed = await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 2_000 });
-    const operator = await connect(ctx, operatorToken(ctx));
+    const operator = await connect(ctx, (await operatorToken(ctx)));
     expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({ debt_sats: 2_000 });
-    const creatorBefore = balance(ctx, creator.id).balanceMsats;
+    const creatorBefore = (await balance(ctx, creator.id)).balanceMsats;
     const debt = async () => (await call(creatorClient, 'marketplace_get_dispute', { dispute_id: filed.data.dispute_id })).data.debt_sats;
 
     // Money arrives; the debtor's next spend finds it already owed.
-    fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: alice.id, amountMsats: 1_200_000 });
+    await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: alice.id, amountMsats: 1_200_000 });
     expect((await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 500 })).data.error.code).toBe('INSUFFICIENT_FUNDS');
-    expect(balance(ctx, bob.id).balanceMsats).toBe(1_900_000);
+    expect((await balance(ctx, bob.id)).balanceMsats).toBe(1_900_000);
     // The sweep collects from a debtor that is idle.
-    sweepDue(ctx);
+    await sweepDue(ctx);
     expect(await debt()).toBe(800);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
-    expect(balance(ctx, creator.id).balanceMsats).toBe(creatorBefore + 1_200_000);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
+    expect((await balance(ctx, creator.id)).balanceMsats).toBe(creatorBefore + 1_200_000);
 
-    fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: alice.id, amountMsats: 5_000_000 });
+    await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: alice.id, amountMsats: 5_000_000 });
     expect((await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 100 })).isError).toBe(false);
     expect(await debt()).toBe(0);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(4_100_000);
-    expect(balance(ctx, creator.id).balanceMsats).toBe(creatorBefore + 2_000_000);
-    sweepDue(ctx);
-    expect(balance(ctx, creator.id).balanceMsats).toBe(creatorBefore + 2_000_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(4_100_000);
+    expect((await balance(ctx, creator.id)).balanceMsats).toBe(creatorBefore + 2_000_000);
+    await sweepDue(ctx);
+    expect((await balance(ctx, creator.id)).balanceMsats).toBe(creatorBefore + 2_000_000);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('let a contributor claim for samples rejected after review, paid by the creator', async () => {
@@ -307,10 +307,10 @@ describe('disputes over bounty submissions', () => {
       amount_sats: 500,
     });
     expect(filed.data).toMatchObject({ respondent_id: creator.id, at_stake_sats: 500 });
-    const operator = await connect(ctx, operatorToken(ctx));
+    const operator = await connect(ctx, (await operatorToken(ctx)));
     await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 300 });
-    expect(balance(ctx, alice.id).balanceMsats).toBe(300_000);
-    expect(balance(ctx, creator.id).balanceMsats).toBe(9_700_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(300_000);
+    expect((await balance(ctx, creator.id)).balanceMsats).toBe(9_700_000);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

@@ -10,11 +10,11 @@ import { agent, call, closeContexts, connect, fundedAgent, makeContext, ManualCl
 
 afterEach(closeContexts);
 
-const sats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats / 1000;
+const sats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats / 1000;
 
 async function team() {
-  const ctx = makeContext();
-  const { sponsor, agent: funder } = fundedAgent(ctx, 100_000);
+  const ctx = (await makeContext());
+  const { sponsor, agent: funder } = (await fundedAgent(ctx, 100_000));
   const names = ['Lead', 'Ada', 'Bo'];
   const members = names.map((n) => agent(ctx, sponsor.id, n));
   const clients = new Map<string, Client>();
@@ -50,7 +50,7 @@ describe('coalitions', () => {
     expect(proposed).toMatchObject({ status: 'Forming', untrusted_task_description: 'Write, test and document a parser.' });
     expect(proposed.subtasks.find((s: { key: string }) => s.key === 'write')).toMatchObject({ untrusted_title: 'Write the parser' });
     expect(proposed).not.toHaveProperty('task_description');
-    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(90_000);
+    expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(90_000);
 
     await ok(as(lead.id), 'marketplace_join_coalition', { coalition_id: id });
     expect((await call(as(ada.id), 'marketplace_join_coalition', { coalition_id: id })).data.error.code).toBe('NOT_FOUND');
@@ -86,9 +86,9 @@ describe('coalitions', () => {
     // Weights: Ada 5 + 2 = 7, Bo 3, the coordinator 0 → 7,000 / 3,000 / 0.
     expect([sats(ctx, ada.id), sats(ctx, bo.id), sats(ctx, lead.id)]).toEqual([7_000, 3_000, 0]);
     expect(sats(ctx, funder.id)).toBe(90_000);
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await call(as(funder.id), 'marketplace_complete_coalition', { coalition_id: id })).data.error.code).toBe('CONFLICT');
-    expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
+    expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true });
   });
 
   it('splits Equal with the remainder to the coordinator, and Fixed by the agreed amounts', async () => {
@@ -107,7 +107,7 @@ describe('coalitions', () => {
       await ok(as(m.id), 'marketplace_join_coalition', { coalition_id: equal.coalition_id });
     }
     const settled = await ok(as(lead.id), 'marketplace_complete_coalition', { coalition_id: equal.coalition_id });
-    const msats = (id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats;
+    const msats = async (id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats;
     // Shares are whole sats, so what each member is told is exactly what it holds, and the three add up to the pool.
     expect(settled.payouts).toEqual([
       { agent_id: lead.id, amount_sats: 334 },
@@ -151,7 +151,7 @@ describe('coalitions', () => {
     const second = [msats(ada.id), msats(bo.id)];
     expect((await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id })).untrusted_result).toBe('done again');
     expect([msats(ada.id) - second[0]!, msats(bo.id) - second[1]!]).toEqual([450_000, 150_000]);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('runs a Market coalition on bids, and dissolving returns the pool', async () => {
@@ -182,11 +182,11 @@ describe('coalitions', () => {
       payment_structure: 'Equal',
       pool_sats: 5_000,
     });
-    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(93_000);
+    expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(93_000);
     expect((await call(as(bo.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).data.error.code).toBe('NOT_FOUND');
     expect((await ok(as(funder.id), 'marketplace_dissolve_coalition', { coalition_id: gone.coalition_id })).status).toBe('Dissolved');
-    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(98_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(98_000);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('keeps the pool for the members once work is handed in: the funder cannot dissolve after a submission', async () => {
@@ -211,12 +211,12 @@ describe('coalitions', () => {
     expect(submitted.data.error.message).toMatch(/work was handed in on subtask a/);
     await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: 'a' });
     expect((await call(as(funder.id), 'marketplace_dissolve_coalition', id)).data.error.code).toBe('CONFLICT');
-    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(99_000);
+    expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(99_000);
 
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
     expect(sats(ctx, ada.id)).toBe(1_000);
     expect(sats(ctx, funder.id)).toBe(99_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('lets the coordinator send work back to redo or to another member, so a bad or missing result still reaches completion', async () => {
@@ -273,7 +273,7 @@ describe('coalitions', () => {
     const done = await ok(as(funder.id), 'marketplace_complete_coalition', id);
     expect(done.untrusted_result).toBe('draft with tests\n\nb done');
     expect([sats(ctx, ada.id), sats(ctx, bo.id), sats(ctx, funder.id)]).toEqual([1_000, 0, 99_000]);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('shows a Market subtask result only to the funder, the coordinator and its assignee', async () => {
@@ -303,7 +303,7 @@ describe('coalitions', () => {
     expect(await resultOf(ada.id, 'a')).toBe('secret work');
     // Bo, a rival member, and Cy, who has not even joined, see that work was submitted but not the work.
     expect(await resultOf(bo.id, 'a')).toBeNull();
-    const cy = await connect(ctx, agent(ctx, sponsor.id, 'Cy').token);
+    const cy = await connect(ctx, (await agent(ctx, sponsor.id, 'Cy')).token);
     expect((await ok(cy, 'marketplace_get_coalition', id)).subtasks[0]).toMatchObject({ key: 'a', status: 'submitted', untrusted_result: null });
     const bid = await ok(as(bo.id), 'marketplace_bid_on_subtask', { ...id, key: 'b', price_sats: 5 });
     expect(bid.subtasks.find((s: { key: string }) => s.key === 'a')).toMatchObject({ status: 'submitted', untrusted_result: null });
@@ -337,7 +337,7 @@ describe('coalitions', () => {
     const next = await call(as(funder.id), 'marketplace_start_next_task', { ...id, task_description: 'again', pool_sats: 400 });
     expect(next.data.error.code).toBe('INVALID_INPUT');
     expect(next.data.error.message).toMatch(/pool_sats 400 is less than the 500 sats the members were promised/);
-    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(99_500);
+    expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(99_500);
     expect((await ok(as(funder.id), 'marketplace_start_next_task', { ...id, task_description: 'again', pool_sats: 500 })).status).toBe('Active');
   });
 
@@ -392,8 +392,8 @@ describe('coalitions', () => {
     const done = await ok(as(funder.id), 'marketplace_complete_coalition', v);
     expect(done).toMatchObject({ status: 'Dissolved', untrusted_result: null, aggregation_error: expect.stringMatching(/no majority/) });
     expect([sats(ctx, ada.id) - before[0]!, sats(ctx, bo.id) - before[1]!]).toEqual([500, 500]);
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('pays a Market pool to the members who won accepted work, not to an agent who joins afterwards', async () => {
@@ -417,7 +417,7 @@ describe('coalitions', () => {
     await ok(as(bo.id), 'marketplace_join_coalition', id);
     await ok(as(lead.id), 'marketplace_complete_coalition', id);
     expect([sats(ctx, ada.id), sats(ctx, lead.id), sats(ctx, bo.id)]).toEqual([500, 500, 0]);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('gives the remainder to the member who joined first, whatever the order of invitation or of agent ids', async () => {
@@ -437,7 +437,7 @@ describe('coalitions', () => {
     }
     expect((await ok(as(funder.id), 'marketplace_get_coalition', id)).members.map((m: { agent_id: string }) => m.agent_id)).toEqual([bo.id, ada.id, lead.id]);
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
-    const msats = (a: { id: string }) => getBalance(ctx.db, agentAccountId(a.id)).balanceMsats;
+    const msats = async (a: { id: string }) => (await getBalance(ctx.db, agentAccountId(a.id))).balanceMsats;
     expect([msats(bo), msats(ada), msats(lead)]).toEqual([334_000, 333_000, 333_000]);
   });
 
@@ -470,7 +470,7 @@ describe('coalitions', () => {
       ],
     });
     expect(huge.data.error).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ path: 'subtasks.0.weight' }, { path: 'subtasks.1.weight' }] } });
-    expect(getBalance(ctx.db, agentAccountId(funder.id)).availableMsats / 1000).toBe(100_000);
+    expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(100_000);
 
     // At the bound: completion settles, to the millisat.
     const c = await ok(as(funder.id), 'marketplace_propose_coalition', {

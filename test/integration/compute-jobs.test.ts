@@ -24,7 +24,7 @@ beforeEach(async () => {
   relay = await startRelay();
 });
 afterEach(async () => {
-  closeContexts();
+  await closeContexts();
   for (const d of dvms.splice(0)) d.close();
   await relay.close();
 });
@@ -32,8 +32,8 @@ afterEach(async () => {
 const MAY_BUY = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } };
 
 async function market(providers: { name: string; behaviour: Behaviour; price: number; region?: string; residency?: string[] }[]) {
-  const ctx = makeContext({ clock: new ManualClock(new Date().toISOString()), config: { relays: [relay.url], network: 'regtest', autoApproveProviders: true } });
-  const { sponsor, agent } = fundedAgent(ctx, 5_000);
+  const ctx = (await makeContext({ clock: new ManualClock(new Date().toISOString()), config: { relays: [relay.url], network: 'regtest', autoApproveProviders: true } }));
+  const { sponsor, agent } = (await fundedAgent(ctx, 5_000));
   const sponsorClient = await connect(ctx, sponsor.token);
   await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_BUY });
   const ids: Record<string, string> = {};
@@ -43,7 +43,7 @@ async function market(providers: { name: string; behaviour: Behaviour; price: nu
     dvms.push(dvm);
     machines[p.name] = dvm;
     // Providers registered by their own agents, approved automatically for the test.
-    const { agent: seller } = fundedAgent(ctx, 0);
+    const { agent: seller } = (await fundedAgent(ctx, 0));
     ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
     const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', {
       name: p.name,
@@ -88,7 +88,7 @@ describe('compute jobs over NIP-90', () => {
       [ids.answers, 'completed'],
     ]);
     expect(machines.dear!.requests).toHaveLength(0);
-    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     // Outcomes move reputation: the silent provider has a failure, the other a success.
     const silent = (await call(client, 'marketplace_get_provider', { provider_id: ids['cheap-but-silent'] })).data;
     const good = (await call(client, 'marketplace_get_provider', { provider_id: ids.answers })).data;
@@ -112,8 +112,8 @@ describe('compute jobs over NIP-90', () => {
     });
     expect(done.data).toMatchObject({ status: 'completed', provider_id: ids.fair, cost_sats: 30 });
     expect(done.data.attempts[0]).toMatchObject({ provider_id: ids.greedy, outcome: 'failed', detail: expect.stringMatching(/more than the job's remaining maximum/) });
-    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_970_000, heldMsats: 0 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 4_970_000, heldMsats: 0 });
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('reject a result for another request, and a provider error, moving on; retry with backoff stays with one provider', async () => {
@@ -169,7 +169,7 @@ describe('compute jobs over NIP-90', () => {
       expect(text).toMatch(/the provider reported an error/);
       expect(text).not.toMatch(/GPU on fire/);
     }
-    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
   });
 
   it('ask at least 1 sat of maximum price, and run on a free provider for nothing', async () => {
@@ -181,43 +181,43 @@ describe('compute jobs over NIP-90', () => {
     // One sat is held while the job runs; the free provider is paid nothing, so it all comes back.
     const one = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 1, timeout_seconds: 3 });
     expect(one.data).toMatchObject({ status: 'completed', provider_id: ids.free, cost_sats: 0, untrusted_result: 'echo: x' });
-    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('reject a forged result and stop with NoFailover', async () => {
     const { ctx, agent, client } = await market([{ name: 'forger', behaviour: 'forged', price: 1 }]);
     const forged = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 1, failover_policy: 'NoFailover' });
     expect(forged.data).toMatchObject({ status: 'failed', untrusted_result: null });
-    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
-    const op = await connect(ctx, operatorToken(ctx));
+    expect((await wallet(ctx, agent.id)).heldMsats).toBe(0);
+    const op = await connect(ctx, (await operatorToken(ctx)));
     expect((await call(op, 'marketplace_list_providers', {})).data.items[0].reputation.jobs_failed).toBe(1);
   });
 
   it('are ended by the sweep when the process running them stopped, releasing the hold', async () => {
     const { ctx, agent } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
     // Reserved as the gate would, but never run (the server stopped right after).
-    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
-      agentId: agent.id,
-      kind: 5050,
-      input: [{ data: 'x', type: 'text' }],
-      params: {},
-      maxPriceSats: 20,
-      criteria: {},
-      failoverPolicy: 'Cascade',
-      timeoutSeconds: 60,
-      encrypted: false,
-    });
-    expect(wallet(ctx, agent.id).heldMsats).toBe(20_000);
-    expect(failStaleJobs(ctx.db, ctx.clock)).toBe(0);
+    const job = (await reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+          agentId: agent.id,
+          kind: 5050,
+          input: [{ data: 'x', type: 'text' }],
+          params: {},
+          maxPriceSats: 20,
+          criteria: {},
+          failoverPolicy: 'Cascade',
+          timeoutSeconds: 60,
+          encrypted: false,
+        }));
+    expect((await wallet(ctx, agent.id)).heldMsats).toBe(20_000);
+    expect((await failStaleJobs(ctx.db, ctx.clock))).toBe(0);
     (ctx.clock as ManualClock).advance(3 * 60_000 + 1);
-    expect(failStaleJobs(ctx.db, ctx.clock)).toBe(1);
+    expect((await failStaleJobs(ctx.db, ctx.clock))).toBe(1);
     expect((await call(await connect(ctx, agent.token), 'marketplace_get_compute_job', { job_id: job.job_id })).data).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/Interrupted/),
     });
-    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await wallet(ctx, agent.id)).heldMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('keep data in its region: no provider outside it is asked', async () => {
@@ -271,16 +271,16 @@ describe('compute jobs over NIP-90', () => {
     for (const m of Object.values(machines)) expect(m.requests).toHaveLength(1);
     expect(paidHashes(ctx)).toEqual(machines.fast!.invoices);
     expect(outcomes(r.data)).toEqual({ [ids.fast!]: 'completed', [ids.slow!]: 'cancelled', [ids['free-but-slower']!]: 'cancelled' });
-    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
+    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
     // The losers' requests are withdrawn (NIP-09), the winner's stays.
     const pool = new SimplePool();
     const [deletion] = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
     pool.close([relay.url]);
     expect(new Set(deletion!.tags.filter((t) => t[0] === 'e').map((t) => t[1]))).toEqual(new Set([machines.slow!.requests[0]!.id, machines['free-but-slower']!.requests[0]!.id]));
     // Losing a race is not a failure: the others' reputations are untouched.
-    const op = await connect(ctx, operatorToken(ctx));
+    const op = await connect(ctx, (await operatorToken(ctx)));
     expect((await call(op, 'marketplace_get_provider', { provider_id: ids.slow })).data.reputation).toMatchObject({ jobs_completed: 0, jobs_failed: 0 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('broadcast commits to the provider it paid first and never pays a second', async () => {
@@ -355,7 +355,7 @@ describe('compute jobs over NIP-90', () => {
     const cancelled = await call(await connect(ctx, agent.token), 'marketplace_cancel_compute_job', { job_id: jobId });
     expect(cancelled.data).toMatchObject({ status: 'cancelled', cost_sats: 0 });
     expect((await submitted).data).toMatchObject({ status: 'cancelled' });
-    expect(wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     const pool = new SimplePool();
     const requestId = machines.never!.requests[0]!.id;
     const deletions = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
@@ -375,20 +375,20 @@ describe('compute jobs over NIP-90', () => {
 
   it('cancel a job no process is running (left queued by a stopped server)', async () => {
     const { ctx, agent, client } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
-    const job = reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
-      agentId: agent.id,
-      kind: 5050,
-      input: [{ data: 'x', type: 'text' }],
-      params: {},
-      maxPriceSats: 20,
-      criteria: {},
-      failoverPolicy: 'Cascade',
-      timeoutSeconds: 60,
-      encrypted: false,
-    });
+    const job = (await reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+          agentId: agent.id,
+          kind: 5050,
+          input: [{ data: 'x', type: 'text' }],
+          params: {},
+          maxPriceSats: 20,
+          criteria: {},
+          failoverPolicy: 'Cascade',
+          timeoutSeconds: 60,
+          encrypted: false,
+        }));
     expect((await call(client, 'marketplace_cancel_compute_job', { job_id: job.job_id })).data).toMatchObject({ status: 'cancelled' });
-    expect(wallet(ctx, agent.id).heldMsats).toBe(0);
-    const { agent: other } = fundedAgent(ctx, 0);
+    expect((await wallet(ctx, agent.id)).heldMsats).toBe(0);
+    const { agent: other } = (await fundedAgent(ctx, 0));
     expect((await call(await connect(ctx, other.token), 'marketplace_cancel_compute_job', { job_id: job.job_id })).data.error.code).toBe('NOT_FOUND');
   });
 });

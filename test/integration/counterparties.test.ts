@@ -19,15 +19,15 @@ import { canonicalHash } from '../../src/core/canonical-json.js';
 
 afterEach(closeContexts);
 
-const sats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats / 1000;
+const sats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats / 1000;
 
 /** A funded payer whose sponsor blocks `mallory`; `carol` is an unrelated agent of another sponsor. */
 async function world() {
-  const ctx = makeContext({ config: { autoApproveProviders: true } });
-  const { agent: payer } = fundedAgent(ctx, 100_000);
-  const other = sponsor(ctx, 'Other sponsor');
-  const mallory = agent(ctx, other.id, 'Mallory');
-  const carol = agent(ctx, other.id, 'Carol');
+  const ctx = (await makeContext({ config: { autoApproveProviders: true } }));
+  const { agent: payer } = (await fundedAgent(ctx, 100_000));
+  const other = (await sponsor(ctx, 'Other sponsor'));
+  const mallory = (await agent(ctx, other.id, 'Mallory'));
+  const carol = (await agent(ctx, other.id, 'Carol'));
   const clients = new Map<string, Client>();
   for (const a of [payer, mallory, carol]) clients.set(a.id, await connect(ctx, a.token));
   const as = (id: string) => clients.get(id)!;
@@ -52,11 +52,11 @@ type World = Awaited<ReturnType<typeof world>>;
 /** Every money path, tried against a blocked agent. Each ends with the blocked agent no richer. */
 const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   async marketplace_send_payment({ payer, mallory, as, block }) {
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_send_payment', { to_agent_id: mallory.id, amount_sats: 10 });
   },
   async marketplace_propose_coalition({ ctx, payer, mallory, as, block }) {
-    block();
+    await block();
     // The reported hole: the blocked agent as coordinator of a one-member coalition.
     await refused(as(payer.id), 'marketplace_propose_coalition', {
       coalition_type: 'AdHoc',
@@ -66,7 +66,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
       coordinator_id: mallory.id,
       pool_sats: 5_000,
     });
-    expect(getBalance(ctx.db, agentAccountId(payer.id)).availableMsats).toBe(100_000_000);
+    expect((await getBalance(ctx.db, agentAccountId(payer.id))).availableMsats).toBe(100_000_000);
   },
   async marketplace_complete_coalition({ payer, mallory, as, block }) {
     // Blocked after the coordinator joined: completion would pay it the pool.
@@ -79,13 +79,13 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
       pool_sats: 5_000,
     });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_complete_coalition', { coalition_id: c.coalition_id });
     // The coordinator completing it is judged by the funder's rules too.
     await refused(as(mallory.id), 'marketplace_complete_coalition', { coalition_id: c.coalition_id });
   },
   async marketplace_invite_to_coalition({ payer, mallory, carol, as, block }) {
-    block();
+    await block();
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
       coalition_type: 'AdHoc',
       task_description: 'x',
@@ -100,7 +100,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     await refused(as(carol.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
   },
   async marketplace_join_coalition({ payer, mallory, as, block }) {
-    block();
+    await block();
     const c = await ok(as(payer.id), 'marketplace_propose_coalition', {
       coalition_type: 'Market',
       task_description: 'x',
@@ -122,7 +122,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     });
     await ok(as(payer.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_assign_subtask', { coalition_id: c.coalition_id, key: 'k', assignee_id: mallory.id });
   },
   async marketplace_accept_subtask({ payer, mallory, as, block }) {
@@ -138,7 +138,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
     await ok(as(mallory.id), 'marketplace_assign_subtask', { coalition_id: c.coalition_id, key: 'k', assignee_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_submit_subtask', { coalition_id: c.coalition_id, key: 'k', result: 'done' });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_accept_subtask', { coalition_id: c.coalition_id, key: 'k' });
   },
   async marketplace_start_next_task({ payer, mallory, as, block }) {
@@ -152,18 +152,18 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
     await ok(as(payer.id), 'marketplace_invite_to_coalition', { coalition_id: c.coalition_id, agent_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_join_coalition', { coalition_id: c.coalition_id });
     await ok(as(payer.id), 'marketplace_complete_coalition', { coalition_id: c.coalition_id });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_start_next_task', { coalition_id: c.coalition_id, task_description: 'y', pool_sats: 1_000 });
   },
   async marketplace_hire_agent({ payer, mallory, as, block }) {
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_hire_agent', { task: { description: 'x', required_skills: [], max_budget_sats: 1_000 }, agent_id: mallory.id });
   },
   async marketplace_review_delivery({ payer, mallory, as, block }) {
     const hired = await ok(as(payer.id), 'marketplace_hire_agent', { task: { description: 'x', required_skills: [], max_budget_sats: 1_000 }, agent_id: mallory.id });
     await ok(as(mallory.id), 'marketplace_respond_to_contract', { contract_id: hired.contract_id, action: 'accept' });
     await ok(as(mallory.id), 'marketplace_submit_delivery', { contract_id: hired.contract_id, result: 'done' });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_review_delivery', { contract_id: hired.contract_id, decision: 'accept' });
     // Refusing the work pays nobody, so it stays open to the blocking agent.
     await ok(as(payer.id), 'marketplace_review_delivery', { contract_id: hired.contract_id, decision: 'reject', reason: 'blocked' });
@@ -177,7 +177,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
       sha256: 'a'.repeat(64),
       format: 'csv',
     });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_purchase_data', { listing_id: listed.listing_id });
   },
   async marketplace_confirm_purchase({ payer, mallory, as, block }) {
@@ -190,12 +190,12 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
       format: 'csv',
     });
     const bought = await ok(as(payer.id), 'marketplace_purchase_data', { listing_id: listed.listing_id });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_confirm_purchase', { purchase_id: bought.purchase_id, received_sha256: 'a'.repeat(64) });
   },
   async marketplace_install_skill({ ctx, payer, mallory, carol, as, block }) {
     await publishPaidSkill(ctx, as(carol.id), 'carols-skill');
-    block();
+    await block();
     // The creator is fine; the referrer named with the install is the blocked one.
     await refused(as(payer.id), 'marketplace_install_skill', { slug: 'carols-skill', referrer_id: mallory.id });
     await publishPaidSkill(ctx, as(mallory.id), 'mallorys-skill');
@@ -204,7 +204,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
   async marketplace_record_skill_usage({ ctx, payer, mallory, as, block }) {
     await publishPaidSkill(ctx, as(mallory.id), 'metered', { model: 'PerCall', per_call_sats: 10 });
     await ok(as(payer.id), 'marketplace_install_skill', { slug: 'metered' });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_record_skill_usage', { slug: 'metered', calls: 1 });
   },
   async marketplace_review_submission({ payer, mallory, as, block }) {
@@ -220,7 +220,7 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
       data_samples: [{ text: 'a sample' }],
       metadata: { format: 'json', sample_count: 1 },
     });
-    block();
+    await block();
     await refused(as(payer.id), 'marketplace_review_submission', { submission_id: sent.submission_id, decision: 'accept' });
   },
   async marketplace_contribute_trajectory({ ctx, payer, mallory, as, block }) {
@@ -232,29 +232,29 @@ const SCENARIOS: Record<string, (w: World) => Promise<void>> = {
       requirements: { min_samples: 1, required_format: 'trajectory' },
       deadline: new Date(Date.now() + 86_400_000).toISOString(),
     });
-    block();
+    await block();
     const trajectory = minimalTrajectory();
     await refused(as(mallory.id), 'marketplace_contribute_trajectory', {
       bounty_id: bounty.bounty_id,
       trajectory,
       metadata: { source: 'claude', trajectory_hash: canonicalHash(trajectory), quality_score: 0.5 },
     });
-    expect(getBalance(ctx.db, agentAccountId(payer.id)).heldMsats).toBe(1_000_000);
+    expect((await getBalance(ctx.db, agentAccountId(payer.id))).heldMsats).toBe(1_000_000);
   },
   async marketplace_submit_compute_job({ ctx, payer, mallory, as, block }) {
     // Jobs are paid over Lightning, to the provider routing picks: it never picks one run by a refused agent.
     await ok(as(mallory.id), 'marketplace_register_provider', { name: 'm', kinds: [5050], price_sats: 1, regions: ['eu'] });
-    block();
+    await block();
     const r = await call(as(payer.id), 'marketplace_submit_compute_job', { kind: 5050, input: 'hi', max_price_sats: 10, timeout_seconds: 1 });
     expect(r.data.error?.code, JSON.stringify(r.data)).toBe('NOT_FOUND');
-    expect(getBalance(ctx.db, agentAccountId(payer.id)).heldMsats).toBe(0);
+    expect((await getBalance(ctx.db, agentAccountId(payer.id))).heldMsats).toBe(0);
   },
 };
 
 async function publishPaidSkill(ctx: AppContext, client: Client, slug: string, pricing: Record<string, unknown> = { model: 'OneTime', sats: 100 }) {
   await ok(client, 'marketplace_publish_skill', { slug, name: slug, version: '1.0.0', description: 'A skill.', pricing });
   await ok(client, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
-  reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
+  await reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
 }
 
 /** Acting tools that move no money to another agent, with why. A new acting tool must be put here or in SCENARIOS. */
@@ -308,24 +308,24 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
     const before = sats(w.ctx, w.mallory.id);
     await SCENARIOS[tool]!(w);
     expect(sats(w.ctx, w.mallory.id)).toBe(before);
-    expect(verifyLedger(w.ctx.db)).toMatchObject({ ok: true });
+    expect((await verifyLedger(w.ctx.db))).toMatchObject({ ok: true });
   });
 
-  it('the ledger refuses, during a gated call, to credit an agent the call did not name', () => {
-    const ctx = makeContext();
-    const { agent: from } = fundedAgent(ctx, 1_000);
-    const to = agent(ctx, sponsor(ctx, 'S').id, 'To');
+  it('the ledger refuses, during a gated call, to credit an agent the call did not name', async () => {
+    const ctx = (await makeContext());
+    const { agent: from } = (await fundedAgent(ctx, 1_000));
+    const to = (await agent(ctx, (await sponsor(ctx, 'S')).id, 'To'));
     const pay = () =>
       postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
     expect(() => ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(/a_tool credited agent:.* without naming/);
     expect(sats(ctx, to.id)).toBe(0);
     // Escrow and the caller's own account are not counterparties.
-    ctx.db.write(async (tx) =>
-      withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
-        postTransfer(tx, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
-      ),
-    );
-    ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
+    await ctx.db.write(async (tx) =>
+            withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
+              postTransfer(tx, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
+            ),
+          );
+    await ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
     expect(sats(ctx, to.id)).toBe(1);
   });
 });

@@ -64,20 +64,20 @@ function total(ctx: AppContext): number {
 
 it('bounties and purchases never lose, create or double-spend money', () => {
   fc.assert(
-    fc.property(fc.array(ops, { minLength: 5, maxLength: 30 }), (script) => {
+    fc.property(fc.array(ops, { minLength: 5, maxLength: 30 }), async (script) => {
       const clock = new ManualClock();
-      const ctx = makeContext({ clock });
-      const { sponsor, agent: creator } = fundedAgent(ctx, 20_000);
-      const others = [agent(ctx, sponsor.id, 'A'), agent(ctx, sponsor.id, 'B'), agent(ctx, sponsor.id, 'C')];
-      const bounty = createBounty(ctx.db, ctx.clock, creator.id, {
-        title: 't',
-        description: 'd',
-        rewardSats: 1_001,
-        minSamples: 7,
-        requiredFormat: 'json',
-        deadline: new Date(clock.now().getTime() + 5 * DAY).toISOString(),
-      });
-      const listing = createListing(ctx.db, ctx.clock, others[0]!.id, { title: 'x', description: 'y', listingType: 'Subscription', priceSats: 333, sha256: SHA });
+      const ctx = (await makeContext({ clock }));
+      const { sponsor, agent: creator } = (await fundedAgent(ctx, 20_000));
+      const others = [(await agent(ctx, sponsor.id, 'A')), (await agent(ctx, sponsor.id, 'B')), (await agent(ctx, sponsor.id, 'C'))];
+      const bounty = (await createBounty(ctx.db, ctx.clock, creator.id, {
+              title: 't',
+              description: 'd',
+              rewardSats: 1_001,
+              minSamples: 7,
+              requiredFormat: 'json',
+              deadline: new Date(clock.now().getTime() + 5 * DAY).toISOString(),
+            }));
+      const listing = (await createListing(ctx.db, ctx.clock, others[0]!.id, { title: 'x', description: 'y', listingType: 'Subscription', priceSats: 333, sha256: SHA }));
       const submissions: { id: string; by: string }[] = [];
       const purchases: { id: string; by: string }[] = [];
       const disputes: string[] = [];
@@ -90,7 +90,7 @@ it('bounties and purchases never lose, create or double-spend money', () => {
             case 'submit': {
               const by = others[step.who]!.id;
               const samples = Array.from({ length: step.n }, (_, i) => ({ v: step.offset + i }));
-              const s = submitToBounty(ctx.db, ctx.clock, by, { bountyId: bounty.bounty_id, samples, metadata: { format: 'json', sample_count: step.n } });
+              const s = (await submitToBounty(ctx.db, ctx.clock, by, { bountyId: bounty.bounty_id, samples, metadata: { format: 'json', sample_count: step.n } }));
               submissions.push({ id: s.submission_id, by });
               break;
             }
@@ -98,36 +98,36 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               const s = pick(submissions, step.nth);
               if (!s) break;
               const accepted = Math.max(1, Math.round(step.fraction * 6));
-              reviewSubmission(
-                ctx.db,
-                ctx.clock,
-                creator.id,
-                step.accept ? { submissionId: s.id, decision: 'accept', acceptedSamples: accepted } : { submissionId: s.id, decision: 'reject', reason: 'no' },
-              );
+              await reviewSubmission(
+                                  ctx.db,
+                                  ctx.clock,
+                                  creator.id,
+                                  step.accept ? { submissionId: s.id, decision: 'accept', acceptedSamples: accepted } : { submissionId: s.id, decision: 'reject', reason: 'no' },
+                                );
               break;
             }
             case 'cancel':
-              cancelBounty(ctx.db, ctx.clock, creator.id, bounty.bounty_id);
+              await cancelBounty(ctx.db, ctx.clock, creator.id, bounty.bounty_id);
               break;
             case 'buy': {
               const by = step.who === 0 ? creator.id : others[step.who]!.id;
-              purchases.push({ id: purchaseData(ctx.db, ctx.clock, by, listing.listing_id).purchase_id, by });
+              purchases.push({ id: (await purchaseData(ctx.db, ctx.clock, by, listing.listing_id)).purchase_id, by });
               break;
             }
             case 'confirm': {
               const p = pick(purchases, step.nth);
               if (!p) break;
-              confirmPurchase(ctx.db, ctx.clock, p.by, { purchaseId: p.id, receivedSha256: step.match ? SHA : 'd'.repeat(64) }, (row) => {
-                const d = fileDispute(ctx.db, ctx.clock, {
-                  claimantId: p.by,
-                  disputeType: 'QualityIssue',
-                  subject: { kind: 'purchase', id: row.id },
-                  amountSats: 333,
-                  evidence: [],
-                });
-                disputes.push(d.dispute_id);
-                return d;
-              });
+              await confirmPurchase(ctx.db, ctx.clock, p.by, { purchaseId: p.id, receivedSha256: step.match ? SHA : 'd'.repeat(64) }, async (row) => {
+                                  const d = (await fileDispute(ctx.db, ctx.clock, {
+                                                    claimantId: p.by,
+                                                    disputeType: 'QualityIssue',
+                                                    subject: { kind: 'purchase', id: row.id },
+                                                    amountSats: 333,
+                                                    evidence: [],
+                                                  }));
+                                  disputes.push(d.dispute_id);
+                                  return d;
+                                });
               break;
             }
             case 'dispute': {
@@ -135,33 +135,33 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               if (!deal) break;
               const claimant = step.kind === 'purchase' ? deal.by : step.nth % 2 ? creator.id : deal.by;
               disputes.push(
-                fileDispute(ctx.db, ctx.clock, { claimantId: claimant, disputeType: 'Other', subject: { kind: step.kind, id: deal.id }, amountSats: 1, evidence: [] }).dispute_id,
+                (await fileDispute(ctx.db, ctx.clock, { claimantId: claimant, disputeType: 'Other', subject: { kind: step.kind, id: deal.id }, amountSats: 1, evidence: [] })).dispute_id,
               );
               break;
             }
             case 'resolve': {
               const id = pick(disputes, step.nth);
               if (!id) break;
-              resolveDispute(ctx.db, ctx.clock, { disputeId: id, resolution: step.resolution, refundSats: step.resolution === 'RefundPartial' ? 1 : undefined });
+              await resolveDispute(ctx.db, ctx.clock, { disputeId: id, resolution: step.resolution, refundSats: step.resolution === 'RefundPartial' ? 1 : undefined });
               break;
             }
             case 'advance':
               clock.advance(step.hours * HOUR);
-              settleDuePurchases(ctx.db, ctx.clock);
-              settleDueBounties(ctx.db, ctx.clock);
+              await settleDuePurchases(ctx.db, ctx.clock);
+              await settleDueBounties(ctx.db, ctx.clock);
               break;
           }
         } catch (error) {
           // Refusals are part of the game; anything else is a bug.
           if (!isMarketError(error)) throw error;
         }
-        expect(verifyLedger(ctx.db).ok).toBe(true);
+        expect((await verifyLedger(ctx.db)).ok).toBe(true);
         expect(endsPerHold(ctx)).toBeLessThanOrEqual(1);
-        expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+        expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
         expect(total(ctx)).toBe(startTotal);
-        for (const a of [creator, ...others]) expect(getBalance(ctx.db, agentAccountId(a.id)).heldMsats).toBe(expectedHeld(ctx, a.id));
+        for (const a of [creator, ...others]) expect((await getBalance(ctx.db, agentAccountId(a.id))).heldMsats).toBe(expectedHeld(ctx, a.id));
       }
-      closeContexts();
+      await closeContexts();
     }),
     { numRuns: 60 },
   );

@@ -13,12 +13,12 @@ import { agent, call, closeContexts, connect, DAY, fundedAgent, makeContext, Man
 
 afterEach(closeContexts);
 
-const msats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats;
+const msats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats;
 
 async function delivered(clock = new ManualClock()) {
-  const ctx = makeContext({ clock });
-  const { sponsor, agent: hirer } = fundedAgent(ctx, 50_000);
-  const worker = agent(ctx, sponsor.id, 'Worker');
+  const ctx = (await makeContext({ clock }));
+  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 50_000));
+  const worker = (await agent(ctx, sponsor.id, 'Worker'));
   const hirerClient = await connect(ctx, hirer.token);
   const workerClient = await connect(ctx, worker.token);
   const hired = await call(hirerClient, 'marketplace_hire_agent', {
@@ -47,31 +47,31 @@ describe('disputes over contracts', () => {
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: contractId })).data.status).toBe('Disputed');
     // Frozen: neither the review window nor the deadline moves the money now.
     clock.advance(4 * DAY);
-    settleDueContracts(ctx.db, ctx.clock);
+    await settleDueContracts(ctx.db, ctx.clock);
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' })).data.error.code).toBe('CONFLICT');
     expect((await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id: contractId }, amount_sats: 1 })).data.error.code).toBe(
       'CONFLICT',
     );
 
     await call(workerClient, 'marketplace_respond_to_dispute', { dispute_id: filed.data.dispute_id, response: 'The spec allowed empty labels.' });
-    const resolved = resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull', reason: 'spec says every image' });
+    const resolved = (await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull', reason: 'spec says every image' }));
     expect(resolved).toMatchObject({ status: 'Resolved', resolution: 'RefundFull', refund_sats: 10_000, debt_sats: 0 });
     expect(msats(ctx, hirer.id)).toBe(50_000_000);
-    expect(getBalance(ctx.db, agentAccountId(hirer.id)).heldMsats).toBe(0);
+    expect((await getBalance(ctx.db, agentAccountId(hirer.id))).heldMsats).toBe(0);
     expect(msats(ctx, worker.id)).toBe(0);
     expect((await call(workerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBeLessThan(0.6);
     expect(() => resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'NoRefund' })).toThrow(/already Resolved/);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('settles a partial refund from the hold: the worker is paid the rest less the fee', async () => {
     const { ctx, hirer, worker, hirerClient, contractId } = await delivered();
     const filed = await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Overcharge', subject: { kind: 'contract', id: contractId }, amount_sats: 4_000 });
-    resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 4_000 });
+    await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 4_000 });
     expect(msats(ctx, worker.id)).toBe(5_700_000); // 6,000 less 5%
     expect(msats(ctx, hirer.id)).toBe(44_000_000);
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('after payout, takes the refund back from the worker and records what it cannot cover as a debt', async () => {
@@ -82,14 +82,14 @@ describe('disputes over contracts', () => {
     await call(workerClient, 'marketplace_send_payment', { to_agent_id: hirer.id, amount_sats: 8_000 });
     const filed = await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'contract', id: contractId }, amount_sats: 10_000 });
     expect(filed.isError).toBe(false);
-    const resolved = resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' });
+    const resolved = (await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' }));
     expect(resolved).toMatchObject({ refund_sats: 10_000, debt_sats: 8_500 });
     expect(msats(ctx, worker.id)).toBe(0);
     expect((await call(hirerClient, 'marketplace_list_disputes', { status: 'Resolved' })).data.items).toHaveLength(1);
     const typo = (await call(hirerClient, 'marketplace_list_disputes', { status: 'Closed' })).data.error;
     expect(typo.code).toBe('INVALID_INPUT');
     for (const status of DISPUTE_STATUSES) expect(typo.message).toContain(`"${status}"`);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('only the hirer disputes a contract, within the window; compute jobs cannot be disputed', async () => {
@@ -113,9 +113,9 @@ describe('disputes over contracts', () => {
 
 describe('disputes over skill payments', () => {
   async function paidSkill(publisher: 'agent' | 'sponsor') {
-    const ctx = makeContext();
-    const { sponsor, agent: creator } = fundedAgent(ctx, 1_000);
-    const { agent: user } = fundedAgent(ctx, 10_000);
+    const ctx = (await makeContext());
+    const { sponsor, agent: creator } = (await fundedAgent(ctx, 1_000));
+    const { agent: user } = (await fundedAgent(ctx, 10_000));
     const userClient = await connect(ctx, user.token);
     const publisherClient = await connect(ctx, publisher === 'agent' ? creator.token : sponsor.token);
     const slug = `summarise-${publisher}`;
@@ -127,7 +127,7 @@ describe('disputes over skill payments', () => {
       pricing: { model: 'PerCall', per_call_sats: 100 },
     });
     await call(publisherClient, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
-    reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
+    await reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
     await call(userClient, 'marketplace_install_skill', { slug });
     const used = await call(userClient, 'marketplace_record_skill_usage', { slug, calls: 10, idempotency_key: 'use-1' });
     expect(used.data).toMatchObject({ usage_id: expect.stringMatching(/^su/), cost_sats: 1_000 });
@@ -153,11 +153,11 @@ describe('disputes over skill payments', () => {
     expect(filed.data).toMatchObject({ status: 'Open', respondent_id: creator.id, at_stake_sats: share });
     expect((await call(userClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
     const before = msats(ctx, user.id);
-    const resolved = resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' });
+    const resolved = (await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' }));
     expect(resolved).toMatchObject({ refund_sats: share, debt_sats: share - 100 });
     expect(msats(ctx, user.id) - before).toBe(100_000);
     expect(msats(ctx, creator.id)).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('not against a sponsor who published the skill: sponsors answer no disputes', async () => {

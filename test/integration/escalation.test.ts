@@ -10,12 +10,12 @@ import { agent, call, closeContexts, connect, fundedAgent, HOUR, makeContext, Ma
 afterEach(closeContexts);
 
 async function scene(clock = new ManualClock()) {
-  const ctx = makeContext({ clock });
-  const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
-  const payee = agent(ctx, sponsor.id, 'Payee');
+  const ctx = (await makeContext({ clock }));
+  const { sponsor, agent: payer } = (await fundedAgent(ctx, 100_000));
+  const payee = (await agent(ctx, sponsor.id, 'Payee'));
   const agentClient = await connect(ctx, payer.token);
   const sponsorClient = await connect(ctx, sponsor.token);
-  const balance = (id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats / 1000;
+  const balance = async (id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats / 1000;
   return { ctx, clock, sponsor, payer, payee, agentClient, sponsorClient, balance };
 }
 
@@ -104,7 +104,7 @@ describe('escalation to the sponsor', () => {
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
     expect(results.filter((r) => r.data.error?.code === 'CONFLICT')).toHaveLength(3);
     expect(balance(payee.id)).toBe(12_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it("an agent cannot decide its own request, and a sponsor only its own agents'", async () => {
@@ -113,7 +113,7 @@ describe('escalation to the sponsor', () => {
     await expect(agentClient.callTool({ name: 'marketplace_decide_approval', arguments: { approval_id: asked.data.approval_id, decision: 'approve' } })).rejects.toThrow(
       /Unknown tool/,
     );
-    const { sponsor: stranger } = fundedAgent(ctx, 0);
+    const { sponsor: stranger } = (await fundedAgent(ctx, 0));
     const foreign = await call(await connect(ctx, stranger.token), 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(foreign.data.error.code).toBe('NOT_FOUND');
   });
@@ -126,15 +126,15 @@ describe('escalation to the sponsor', () => {
     const decided = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(decided.data).toMatchObject({ status: 'failed', result: { error: { code: 'INSUFFICIENT_FUNDS' } } });
     expect(balance(payer.id)).toBe(55_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
 
 describe('the approval as a resource', () => {
   it('lets the agent read its approval and hear when the sponsor decides', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
+    const ctx = (await makeContext());
+    const { sponsor, agent: payer } = (await fundedAgent(ctx, 100_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
     const client = await connect(ctx, payer.token, { watchIntervalMs: 20 });
     const asked = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
     const uri = `marketplace://approvals/${asked.data.approval_id}`;
@@ -150,25 +150,25 @@ describe('the approval as a resource', () => {
     expect(JSON.parse(String((after.contents[0] as { text: string }).text))).toMatchObject({ status: 'executed', result: { status: 'completed' } });
 
     // Another sponsor's agent cannot read it.
-    const { agent: stranger } = fundedAgent(ctx, 0);
+    const { agent: stranger } = (await fundedAgent(ctx, 0));
     await expect((await connect(ctx, stranger.token)).readResource({ uri })).rejects.toThrow(/No approval/);
   });
 });
 
 describe('pointing the human to the approval page', () => {
   it('adds the page of the request when the server has a public address', async () => {
-    const ctx = makeContext({ config: { publicUrl: 'https://market.example/' } });
-    const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
+    const ctx = (await makeContext({ config: { publicUrl: 'https://market.example/' } }));
+    const { sponsor, agent: payer } = (await fundedAgent(ctx, 100_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
     const asked = await call(await connect(ctx, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
     expect(asked.data.approval_url).toBe(`https://market.example/approvals/${asked.data.approval_id}`);
     expect(asked.data).not.toHaveProperty('how_to_approve');
   });
 
   it('says how the sponsor approves when there is no page to link: the command (with this database), the sponsor tool, the console', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: payer } = fundedAgent(ctx, 100_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
+    const ctx = (await makeContext());
+    const { sponsor, agent: payer } = (await fundedAgent(ctx, 100_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
     const asked = await call(await connect(ctx, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000 });
     const id = asked.data.approval_id;
     expect(asked.data).not.toHaveProperty('approval_url');

@@ -157,7 +157,7 @@ describe.each(['agent', 'sponsor', 'operator'] as const)('every tool, fuzzed as 
     // Both kinds of answer came up: the generated arguments reach past validation as well as fail it.
     expect(successes).toBeGreaterThan(tools.length / 2);
     expect(failures.get('INVALID_INPUT')).toBeGreaterThan(0);
-    expect(verifyLedger(world.ctx.db).ok).toBe(true);
+    expect((await verifyLedger(world.ctx.db)).ok).toBe(true);
   });
 
   it('every string, number and free-form field, sent what attackers send, gets a coded answer', async () => {
@@ -178,7 +178,7 @@ describe.each(['agent', 'sponsor', 'operator'] as const)('every tool, fuzzed as 
     }
     expect(calls).toBeGreaterThan(tools.length * 5);
     expect((await client.callTool({ name: 'marketplace_whoami', arguments: {} })).isError).toBeFalsy();
-    expect(verifyLedger(world.ctx.db)).toMatchObject({ ok: true, problems: [] });
+    expect((await verifyLedger(world.ctx.db))).toMatchObject({ ok: true, problems: [] });
   });
 });
 
@@ -298,7 +298,7 @@ describe('malformed JSON-RPC over HTTP', () => {
       if (kind === 'string') expect(code, `${tool.name}${what}`).toBe('INVALID_INPUT');
     }
     expect(attacks.length).toBeGreaterThan(tools.length);
-    expect(verifyLedger(world.ctx.db)).toMatchObject({ ok: true, problems: [] });
+    expect((await verifyLedger(world.ctx.db))).toMatchObject({ ok: true, problems: [] });
   });
 
   it('any JSON or any text as a body: a 4xx or a JSON-RPC answer, and the server keeps serving', async () => {

@@ -94,16 +94,16 @@ describe('every acting tool passes the gate', () => {
   });
 
   it('denies every acting tool to a suspended agent and audits each refusal', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
+    const ctx = (await makeContext());
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
     // A published metered skill the agent has installed, so every skill tool has something to act on.
     const sample = { slug: 'sample', version: '1.0.0', listing: { name: 'Sample', description: 'x', tags: [], icon_url: null, required_mcp_servers: [] } };
-    publishSkill(ctx.db, ctx.clock, { id: payee.id, kind: 'agent' }, { ...sample, pricing: { model: 'PerCall', per_call_sats: 1 } });
-    submitForReview(ctx.db, payee.id, 'sample', '1.0.0');
-    reviewSkillVersion(ctx.db, ctx.clock, { slug: 'sample', version: '1.0.0', decision: 'approve' });
-    installSkill(ctx.db, ctx.clock, { agentId: a.id, slug: 'sample' });
-    setAgentStatus(ctx.db, ctx.clock, a.id, 'Suspended', 'test');
+    await publishSkill(ctx.db, ctx.clock, { id: payee.id, kind: 'agent' }, { ...sample, pricing: { model: 'PerCall', per_call_sats: 1 } });
+    await submitForReview(ctx.db, payee.id, 'sample', '1.0.0');
+    await reviewSkillVersion(ctx.db, ctx.clock, { slug: 'sample', version: '1.0.0', decision: 'approve' });
+    await installSkill(ctx.db, ctx.clock, { agentId: a.id, slug: 'sample' });
+    await setAgentStatus(ctx.db, ctx.clock, a.id, 'Suspended', 'test');
     const client = await connect(ctx, a.token);
     const acting = ALL_TOOLS.filter((t) => t.roles.includes('agent') && !t.annotations.readOnlyHint);
     expect(acting.length).toBeGreaterThan(0);
@@ -123,24 +123,24 @@ describe('every acting tool passes the gate', () => {
 
 describe('limits under concurrency', () => {
   it('40 concurrent spends never pass one daily limit', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: a } = fundedAgent(ctx, 200_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    const ctx = (await makeContext());
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 200_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect(ctx, a.token)));
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })));
     expect(results.filter((r) => !r.isError)).toHaveLength(25);
     expect(results.filter((r) => r.data.error?.code === 'LIMIT_EXCEEDED')).toHaveLength(15);
-    expect(getBalance(ctx.db, agentAccountId(payee.id)).balanceMsats).toBe(50_000_000);
+    expect((await getBalance(ctx.db, agentAccountId(payee.id))).balanceMsats).toBe(50_000_000);
   });
 
   it('across two server processes on one database file, too', async () => {
-    const ctx = makeContext({ clock: systemClock });
-    const { sponsor, agent: a } = fundedAgent(ctx, 200_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    const ctx = (await makeContext({ clock: systemClock }));
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 200_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const dbPath = ctx.db.path;
-    closeContexts();
+    await closeContexts();
 
     const servers = await Promise.all(
       [0, 1].map(async () => {
@@ -161,21 +161,21 @@ describe('limits under concurrency', () => {
     } finally {
       await Promise.all(servers.map((c) => c.close()));
     }
-    const db = openDatabase(dbPath);
+    const db = (await openDatabase(dbPath));
     try {
-      expect(getBalance(db, agentAccountId(payee.id)).balanceMsats).toBe(50_000_000);
-      expect(verifyLedger(db).ok).toBe(true);
+      expect((await getBalance(db, agentAccountId(payee.id))).balanceMsats).toBe(50_000_000);
+      expect((await verifyLedger(db)).ok).toBe(true);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
   it('counts held funds as spend', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: a } = fundedAgent(ctx, 100_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
-    createHold(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: ESCROW.id, amountMsats: 45_000_000, entryType: 'Escrow' });
+    const ctx = (await makeContext());
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 100_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    await createHold(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: ESCROW.id, amountMsats: 45_000_000, entryType: 'Escrow' });
     const client = await connect(ctx, a.token);
     expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 5_000 })).isError).toBe(false);
     const over = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });
@@ -184,10 +184,10 @@ describe('limits under concurrency', () => {
 
   it('the daily limit starts afresh at UTC midnight', async () => {
     const clock = new ManualClock('2026-11-23T23:00:00.000Z');
-    const ctx = makeContext({ clock });
-    const { sponsor, agent: a } = fundedAgent(ctx, 100_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
+    const ctx = (await makeContext({ clock }));
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 100_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const client = await connect(ctx, a.token);
     expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 50_000 })).isError).toBe(false);
     expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 })).isError).toBe(true);
@@ -198,20 +198,20 @@ describe('limits under concurrency', () => {
 
 describe('triggers with side effects, end to end', () => {
   it('RepeatedFailures → SuspendAgent suspends the agent; the sponsor reactivates it', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(
-      ctx.db,
-      ctx.clock,
-      a.id,
-      {
-        level: 'SemiAutonomous',
-        action_limits: { max_transaction_sats: 10 },
-        escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
-      },
-      'test',
-    );
+    const ctx = (await makeContext());
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(
+            ctx.db,
+            ctx.clock,
+            a.id,
+            {
+              level: 'SemiAutonomous',
+              action_limits: { max_transaction_sats: 10 },
+              escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
+            },
+            'test',
+          );
     const client = await connect(ctx, a.token);
     for (let i = 0; i < 2; i++) expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 11 })).data.error.code).toBe('LIMIT_EXCEEDED');
     const third = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });
@@ -224,10 +224,10 @@ describe('triggers with side effects, end to end', () => {
   });
 
   it('NewCounterparty → RequireApproval asks only for the first payment to someone', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: a } = fundedAgent(ctx, 1_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', escalation_triggers: [{ condition: 'NewCounterparty', action: 'RequireApproval' }] }, 'test');
+    const ctx = (await makeContext());
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', escalation_triggers: [{ condition: 'NewCounterparty', action: 'RequireApproval' }] }, 'test');
     const client = await connect(ctx, a.token);
     const first = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 5 });
     expect(first.data.status).toBe('pending_approval');
@@ -236,10 +236,10 @@ describe('triggers with side effects, end to end', () => {
   });
 
   it('a budget warning reaches the agent as text and the sponsor once per period', async () => {
-    const ctx = makeContext();
-    const { sponsor, agent: a } = fundedAgent(ctx, 10_000);
-    const payee = agent(ctx, sponsor.id, 'Payee');
-    setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', budgets: [{ period: 'Monthly', limit_sats: 1_000, alert_threshold_pct: 50 }] }, 'test');
+    const ctx = (await makeContext());
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 10_000));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    await setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', budgets: [{ period: 'Monthly', limit_sats: 1_000, alert_threshold_pct: 50 }] }, 'test');
     const client = await connect(ctx, a.token);
     const result = await client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 600 } });
     expect((result.content as { text: string }[])[1]!.text).toMatch(/^Warning: 600 sats of the 1,000 sats monthly budget used/);
@@ -253,9 +253,9 @@ describe('triggers with side effects, end to end', () => {
 describe('agent lifecycle as money moves', () => {
   it('terminates an agent whose balance stayed at zero past 72 hours; reactivation restarts the grace period', async () => {
     const clock = new ManualClock();
-    const ctx = makeContext({ clock });
-    const { sponsor, agent: a } = fundedAgent(ctx, 100);
-    const payee = agent(ctx, sponsor.id, 'Payee');
+    const ctx = (await makeContext({ clock }));
+    const { sponsor, agent: a } = (await fundedAgent(ctx, 100));
+    const payee = (await agent(ctx, sponsor.id, 'Payee'));
     const client = await connect(ctx, a.token);
     await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 100 });
     clock.advance(71 * HOUR);

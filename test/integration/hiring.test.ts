@@ -12,16 +12,16 @@ import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContex
 
 afterEach(closeContexts);
 
-const wallet = (ctx: AppContext, id: string) => {
-  const b = getBalance(ctx.db, agentAccountId(id));
+const wallet = async (ctx: AppContext, id: string) => {
+  const b = (await getBalance(ctx.db, agentAccountId(id)));
   return { balance: b.balanceMsats / 1000, available: b.availableMsats / 1000 };
 };
 
 async function office(clock = new ManualClock()) {
-  const ctx = makeContext({ clock });
-  const { sponsor, agent: hirer } = fundedAgent(ctx, 100_000);
-  const worker = agent(ctx, sponsor.id, 'Worker');
-  const rival = agent(ctx, sponsor.id, 'Rival');
+  const ctx = (await makeContext({ clock }));
+  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 100_000));
+  const worker = (await agent(ctx, sponsor.id, 'Worker'));
+  const rival = (await agent(ctx, sponsor.id, 'Rival'));
   const hirerClient = await connect(ctx, hirer.token);
   const workerClient = await connect(ctx, worker.token);
   const rivalClient = await connect(ctx, rival.token);
@@ -36,17 +36,17 @@ const task = (over: Record<string, unknown> = {}) => ({ description: 'Review thi
 describe('hiring an agent', () => {
   it('escalates a large hire to the sponsor, then escrow, delivery and acceptance pay the worker exactly once', async () => {
     const { ctx, hirer, worker, hirerClient, workerClient, sponsorClient } = await office();
-    setPolicy(
-      ctx.db,
-      ctx.clock,
-      hirer.id,
-      {
-        level: 'SemiAutonomous',
-        action_limits: { max_transaction_sats: 20_000 },
-        escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
-      },
-      'test',
-    );
+    await setPolicy(
+            ctx.db,
+            ctx.clock,
+            hirer.id,
+            {
+              level: 'SemiAutonomous',
+              action_limits: { max_transaction_sats: 20_000 },
+              escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+            },
+            'test',
+          );
 
     const asked = await call(hirerClient, 'marketplace_hire_agent', { task: task({ max_budget_sats: 25_000 }), agent_id: worker.id, idempotency_key: 'hire-1' });
     expect(asked.data).toMatchObject({ status: 'pending_approval' });
@@ -65,9 +65,9 @@ describe('hiring an agent', () => {
 
     // 25,000 less the 5% fee.
     expect(wallet(ctx, worker.id).balance).toBe(23_750);
-    expect(getBalance(ctx.db, PLATFORM_REVENUE.id).balanceMsats).toBe(1_250_000);
+    expect((await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(1_250_000);
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 75_000, available: 75_000 });
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
     const audit = await call(sponsorClient, 'marketplace_audit_log', { agent_id: hirer.id, tool: 'marketplace_hire_agent' });
@@ -82,7 +82,7 @@ describe('hiring an agent', () => {
     expect(own.reputation).toBeGreaterThan(0.6);
     expect({ reputation: own.reputation, score: own.score }).toEqual({ reputation: listed.reputation, score: listed.score });
     expect((await call(workerClient, 'marketplace_rate_hirer', { contract_id: contractId, rating: 4 })).data.worker_rating).toBe(4);
-    expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
+    expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true });
   });
 
   it('picks the best match when no agent is named, and lists the others', async () => {
@@ -125,7 +125,7 @@ describe('hiring an agent', () => {
     ]);
     expect(near.data.error.message).toContain(`${worker.id}: requirements.min_reputation (its score 0.6 is below 0.7)`);
     expect(near.data.error.message).toContain(`${rival.id}: task.required_skills (lacks review), task.max_budget_sats`);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('returns the escrow when the worker declines', async () => {
@@ -134,7 +134,7 @@ describe('hiring an agent', () => {
     expect(wallet(ctx, hirer.id).available).toBe(90_000);
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'decline' })).data.status).toBe('Cancelled');
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('expires undelivered work at the deadline and returns the escrow', async () => {
@@ -143,11 +143,11 @@ describe('hiring an agent', () => {
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline }), agent_id: worker.id });
     await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' });
     clock.advance(DAY);
-    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
+    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Expired');
     expect(wallet(ctx, hirer.id).available).toBe(100_000);
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: hired.data.contract_id, result: 'late' })).data.error.code).toBe('CONFLICT');
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('reads a deadline as an instant whatever its offset, and refuses one that is not an ISO-8601 time', async () => {
@@ -174,7 +174,7 @@ describe('hiring an agent', () => {
     // Reading the contract settles it: nobody has to wait for the sweeper.
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Completed');
     expect(wallet(ctx, worker.id).balance).toBe(9_500);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('lets the worker fix a rejected delivery, and pays a counter-offer with the rest of the budget returned', async () => {
@@ -203,7 +203,7 @@ describe('hiring an agent', () => {
     const typo = (await call(workerClient, 'marketplace_list_contracts', { status: 'completed' })).data.error;
     expect(typo.code).toBe('INVALID_INPUT');
     for (const status of CONTRACT_STATUSES) expect(typo.message).toContain(`"${status}"`);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('refuses to hire a terminated agent, and keeps strangers out of contracts', async () => {
@@ -211,9 +211,9 @@ describe('hiring an agent', () => {
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
     expect((await call(rivalClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.error.code).toBe('NOT_FOUND');
     expect((await call(rivalClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' })).data.error.code).toBe('NOT_FOUND');
-    setAgentStatus(ctx.db, ctx.clock, rival.id, 'Terminated', 'test');
+    await setAgentStatus(ctx.db, ctx.clock, rival.id, 'Terminated', 'test');
     expect((await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: rival.id })).data.error.code).toBe('CONFLICT');
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
 
@@ -237,7 +237,7 @@ describe('withdrawing an offer', () => {
     expect(wallet(ctx, hirer.id).available).toBe(start - 20_000);
 
     clock.advance(HOUR);
-    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
+    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: short.contract_id })).data).toMatchObject({
       status: 'Cancelled',
       escrow_sats: 0,
@@ -256,7 +256,7 @@ describe('withdrawing an offer', () => {
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: open.contract_id })).data).toMatchObject({ status: 'Cancelled', escrow_sats: 0 });
     expect(wallet(ctx, hirer.id).available).toBe(start);
     expect((await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBe(reputation);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('returns the escrow of an unanswered offer with no deadline, and the worker can no longer accept it', async () => {
@@ -274,7 +274,7 @@ describe('withdrawing an offer', () => {
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('CONFLICT');
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' })).data.error.code).toBe('CONFLICT');
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('refuses once the worker has accepted, and the escrow stays for the work', async () => {
@@ -284,7 +284,7 @@ describe('withdrawing an offer', () => {
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'InProgress' } });
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'InProgress', escrow_sats: 10_000 });
     expect(wallet(ctx, hirer.id).available).toBe(90_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
 
@@ -305,7 +305,7 @@ describe('a rejected delivery', () => {
     clock.advance(2 * HOUR); // an hour past the deadline
     const refused = await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'too late for me' });
     expect(refused.data.error.code).toBe('CONFLICT');
-    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(0);
+    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Delivered', escrow_sats: 10_000 });
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
 
@@ -313,7 +313,7 @@ describe('a rejected delivery', () => {
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data.status).toBe('Completed');
     expect(wallet(ctx, worker.id).balance).toBe(9_500);
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 90_000, available: 90_000 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('is not refunded when the deadline passes: the worker disputes it and the operator decides its pay', async () => {
@@ -323,7 +323,7 @@ describe('a rejected delivery', () => {
     expect(rejected.data).toMatchObject({ status: 'Rejected', rejection_stands_at: new Date(clock.now().getTime() + 72 * HOUR).toISOString() });
 
     clock.advance(2 * HOUR); // past the deadline, within the worker's 72 hours to answer
-    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(0);
+    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Rejected', escrow_sats: 10_000 });
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2' })).data.error.code).toBe('CONFLICT');
@@ -337,10 +337,10 @@ describe('a rejected delivery', () => {
     });
     expect(filed.data).toMatchObject({ status: 'Open', claimant_id: worker.id, respondent_id: hirer.id, at_stake_sats: 10_000 });
     clock.advance(5 * DAY); // frozen: neither the window nor the deadline moves the money now
-    settleDueContracts(ctx.db, ctx.clock);
+    await settleDueContracts(ctx.db, ctx.clock);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Disputed', escrow_sats: 10_000 });
 
-    const operator = await connect(ctx, operatorToken(ctx));
+    const operator = await connect(ctx, (await operatorToken(ctx)));
     const resolved = await call(operator, 'marketplace_resolve_dispute', {
       dispute_id: filed.data.dispute_id,
       resolution: 'RefundPartial',
@@ -351,8 +351,8 @@ describe('a rejected delivery', () => {
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Completed', escrow_sats: 0 });
     expect(wallet(ctx, worker.id).balance).toBe(5_700); // 6,000 less the 5% fee
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 94_000, available: 94_000 });
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('stands when the worker neither delivers again nor disputes, 72 hours after it even with no deadline', async () => {
@@ -362,14 +362,14 @@ describe('a rejected delivery', () => {
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v1' });
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'wrong repository' });
     clock.advance(72 * HOUR - 1);
-    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(0);
+    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
     expect(wallet(ctx, hirer.id).available).toBe(90_000);
     clock.advance(1);
-    expect(settleDueContracts(ctx.db, ctx.clock)).toBe(1);
+    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it("stands when the operator upholds it against the worker's dispute, and the escrow returns to the hirer", async () => {
@@ -377,14 +377,14 @@ describe('a rejected delivery', () => {
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' });
     const filed = await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 10_000 });
     expect(filed.data.status).toBe('Open');
-    const operator = await connect(ctx, operatorToken(ctx));
+    const operator = await connect(ctx, (await operatorToken(ctx)));
     expect(
       (await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'NoRefund', reason: 'Tests were asked for.' })).data.refund_sats,
     ).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
     expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect(wallet(ctx, worker.id).balance).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
 
@@ -408,6 +408,6 @@ describe('retrying a review', () => {
     // Without a key a second review is refused as before: nothing is paid twice either way.
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
     expect(wallet(ctx, worker.id).balance).toBe(9_500);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

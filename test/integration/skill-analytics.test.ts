@@ -11,11 +11,11 @@ afterEach(closeContexts);
 
 describe('creator analytics', () => {
   it('subtracts a dispute refund from earnings and counts each paying agent', async () => {
-    const ctx = makeContext();
-    const { agent: creator } = fundedAgent(ctx, 0);
-    const { agent: heavy } = fundedAgent(ctx, 10_000);
-    const { agent: light } = fundedAgent(ctx, 10_000);
-    const { agent: browser } = fundedAgent(ctx, 10_000);
+    const ctx = (await makeContext());
+    const { agent: creator } = (await fundedAgent(ctx, 0));
+    const { agent: heavy } = (await fundedAgent(ctx, 10_000));
+    const { agent: light } = (await fundedAgent(ctx, 10_000));
+    const { agent: browser } = (await fundedAgent(ctx, 10_000));
     const creatorClient = await connect(ctx, creator.token);
     const [heavyClient, lightClient, browserClient] = await Promise.all([connect(ctx, heavy.token), connect(ctx, light.token), connect(ctx, browser.token)]);
     for (const slug of ['summarise', 'free-notes']) {
@@ -27,7 +27,7 @@ describe('creator analytics', () => {
         pricing: slug === 'summarise' ? { model: 'PerCall', per_call_sats: 100 } : { model: 'Free' },
       });
       await call(creatorClient, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
-      reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
+      await reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
     }
     await call(heavyClient, 'marketplace_install_skill', { slug: 'summarise' });
     await call(heavyClient, 'marketplace_install_skill', { slug: 'free-notes' });
@@ -48,7 +48,7 @@ describe('creator analytics', () => {
       evidence: [{ description: 'Half the summaries were empty.' }],
     });
     expect(filed.isError, JSON.stringify(filed.data)).toBe(false);
-    expect(resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 300 })).toMatchObject({ refund_sats: 300, debt_sats: 0 });
+    expect((await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 300 }))).toMatchObject({ refund_sats: 300, debt_sats: 0 });
 
     const after = await call(creatorClient, 'marketplace_creator_analytics', { period: 'day' });
     expect(after.isError, JSON.stringify(after.data)).toBe(false);
@@ -70,7 +70,7 @@ describe('creator analytics', () => {
       { agent_id: browser.id, installs: 1, calls: 0, input_tokens: 0, output_tokens: 0, paid_sats: 0, refunded_sats: 0, earnings_sats: 0 },
     ]);
     // The dashboard agrees with the creator's wallet to the sat.
-    expect(getBalance(ctx.db, agentAccountId(creator.id)).balanceMsats / 1000).toBe(after.data.total_earnings_sats);
+    expect((await getBalance(ctx.db, agentAccountId(creator.id))).balanceMsats / 1000).toBe(after.data.total_earnings_sats);
     // Another creator sees none of it.
     const other = await call(lightClient, 'marketplace_creator_analytics');
     expect(other.data).toMatchObject({ total_earnings_sats: 0, refunded_sats: 0, by_agent: [], by_agent_omitted: 0 });

@@ -21,14 +21,14 @@ const FILES: SkillFile[] = [
   { path: 'scripts/extract.sh', content: SCRIPT },
 ];
 
-const sats = (ctx: AppContext, agentId: string) => getBalance(ctx.db, agentAccountId(agentId)).balanceMsats / 1000;
+const sats = async (ctx: AppContext, agentId: string) => (await getBalance(ctx.db, agentAccountId(agentId))).balanceMsats / 1000;
 
 async function market(options: { installDir?: string | null } = {}) {
   const installDir = options.installDir === undefined ? path.join(tempDir(), 'skills') : options.installDir;
-  const ctx = makeContext({ config: installDir === null ? {} : { installDir } });
-  const { agent: creator } = fundedAgent(ctx, 0);
-  const { agent: buyer } = fundedAgent(ctx, 10_000);
-  const { agent: stranger } = fundedAgent(ctx, 10_000);
+  const ctx = (await makeContext({ config: installDir === null ? {} : { installDir } }));
+  const { agent: creator } = (await fundedAgent(ctx, 0));
+  const { agent: buyer } = (await fundedAgent(ctx, 10_000));
+  const { agent: stranger } = (await fundedAgent(ctx, 10_000));
   return {
     ctx,
     installDir,
@@ -54,7 +54,7 @@ async function publish(client: Client, ctx: AppContext, fields: { slug?: string;
   });
   expect(published.isError, JSON.stringify(published.data)).toBe(false);
   await call(client, 'marketplace_submit_skill_for_review', { slug, version });
-  reviewSkillVersion(ctx.db, ctx.clock, { slug, version, decision: 'approve' });
+  await reviewSkillVersion(ctx.db, ctx.clock, { slug, version, decision: 'approve' });
   return published.data as { content_sha256: string };
 }
 
@@ -234,7 +234,7 @@ describe('versions: a range is recorded, installing again moves inside it, depre
     expect(withoutMarker(readFolder(folder))).toEqual(v11Files); // the old script is gone, not merged
     expect(fs.readdirSync(path.join(installDir!, '.agent-marketplace'))).toEqual([]);
 
-    deprecateSkillVersion(ctx.db, ctx.clock, 'pdf-tools', '1.1.0');
+    await deprecateSkillVersion(ctx.db, ctx.clock, 'pdf-tools', '1.1.0');
     const got = await call(buyerClient, 'marketplace_get_installed_skill', { slug: 'pdf-tools' });
     expect(got.data).toMatchObject({ version: '1.1.0', deprecated: true, newer_version: null, files: v11Files });
     const again = await call(buyerClient, 'marketplace_install_skill', { slug: 'pdf-tools' });
@@ -279,8 +279,8 @@ describe('hostile skill files are refused at publish', () => {
     fs.mkdirSync(skill);
     fs.writeFileSync(path.join(skill, 'SKILL.md'), '---\nname: linked-skill\ndescription: Has a link.\n---\n');
     fs.symlinkSync(path.join(process.env.HOME ?? '/', '.bashrc'), path.join(skill, 'bashrc'));
-    const ctx = makeContext({ config: { skillDirs: [root] } });
-    const { agent: creator } = fundedAgent(ctx, 0);
+    const ctx = (await makeContext({ config: { skillDirs: [root] } }));
+    const { agent: creator } = (await fundedAgent(ctx, 0));
     const client = await connect(ctx, creator.token);
     const publishLocal = () =>
       call(client, 'marketplace_publish_skill', {

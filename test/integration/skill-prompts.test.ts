@@ -14,10 +14,10 @@ const SKILL_MD = '---\nname: csv-clean\ndescription: Cleans CSV files.\n---\n# C
 const SCRIPT = 'import sys\nprint(open(sys.argv[1]).read().strip())\n';
 
 async function market() {
-  const ctx = makeContext();
-  const { sponsor, agent: creator } = fundedAgent(ctx, 0);
-  const { agent: user } = fundedAgent(ctx, 10_000);
-  const { agent: stranger } = fundedAgent(ctx, 10_000);
+  const ctx = (await makeContext());
+  const { sponsor, agent: creator } = (await fundedAgent(ctx, 0));
+  const { agent: user } = (await fundedAgent(ctx, 10_000));
+  const { agent: stranger } = (await fundedAgent(ctx, 10_000));
   const creatorClient = await connect(ctx, creator.token);
   const userClient = await connect(ctx, user.token);
   const strangerClient = await connect(ctx, stranger.token);
@@ -36,7 +36,7 @@ async function publish(ctx: AppContext, client: Client, slug: string, files: { p
   });
   expect(published.isError, JSON.stringify(published.data)).toBe(false);
   await call(client, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
-  reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
+  await reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
   return published.data as { content_sha256: string };
 }
 

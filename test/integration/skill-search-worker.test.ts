@@ -23,13 +23,13 @@ async function until(check: () => boolean, ms = 5_000) {
 describe('skill search off the main thread', () => {
   it('finds what was approved a moment ago, answers as the main thread would, and stops with the marketplace', async () => {
     const before = threads();
-    const ctx = makeContext();
-    const { agent } = fundedAgent(ctx, 0);
+    const ctx = (await makeContext());
+    const { agent } = (await fundedAgent(ctx, 0));
     const client = await connect(ctx, agent.token);
     for (const slug of ['weather-forecast', 'weather-radar', 'sql-helper']) {
       await call(client, 'marketplace_publish_skill', { slug, name: slug, version: '1.0.0', description: `The ${slug} skill.`, pricing: { model: 'Free' } });
       await call(client, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
-      reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
+      await reviewSkillVersion(ctx.db, ctx.clock, { slug, version: '1.0.0', decision: 'approve' });
     }
     const found = await call(client, 'marketplace_search_skills', { query: 'weather', limit: 1 });
     expect(found.data.items.map((i: { slug: string }) => i.slug)).toHaveLength(1);
@@ -38,7 +38,7 @@ describe('skill search off the main thread', () => {
     expect([...found.data.items, ...next.data.items].map((i: { slug: string }) => i.slug).sort()).toEqual(['weather-forecast', 'weather-radar']);
     expect(threads()).toBeGreaterThan(before);
 
-    closeContexts();
+    await closeContexts();
     await until(() => threads() <= before);
   });
 });

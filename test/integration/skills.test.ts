@@ -13,12 +13,12 @@ import { agent, call, closeContexts, connect, fundedAgent, makeContext, tempDir 
 
 afterEach(closeContexts);
 
-const sats = (ctx: AppContext, accountId: string) => getBalance(ctx.db, accountId).balanceMsats / 1000;
+const sats = async (ctx: AppContext, accountId: string) => (await getBalance(ctx.db, accountId)).balanceMsats / 1000;
 
 async function market() {
-  const ctx = makeContext();
-  const { sponsor, agent: creator } = fundedAgent(ctx, 0);
-  const { agent: user } = fundedAgent(ctx, 100_000);
+  const ctx = (await makeContext());
+  const { sponsor, agent: creator } = (await fundedAgent(ctx, 0));
+  const { agent: user } = (await fundedAgent(ctx, 100_000));
   const creatorClient = await connect(ctx, creator.token);
   const userClient = await connect(ctx, user.token);
   return { ctx, sponsor, creator, user, creatorClient, userClient };
@@ -29,7 +29,7 @@ async function publish(client: Client, ctx: AppContext, fields: Record<string, u
   const published = await call(client, 'marketplace_publish_skill', { name: String(base.slug), ...base });
   expect(published.isError, JSON.stringify(published.data)).toBe(false);
   await call(client, 'marketplace_submit_skill_for_review', { slug: base.slug, version: base.version });
-  if (approve) reviewSkillVersion(ctx.db, ctx.clock, { slug: String(base.slug), version: String(base.version), decision: 'approve' });
+  if (approve) await reviewSkillVersion(ctx.db, ctx.clock, { slug: String(base.slug), version: String(base.version), decision: 'approve' });
   return published.data;
 }
 
@@ -52,7 +52,7 @@ describe('a skill from publication to payout', () => {
     expect(draft).toMatchObject({ status: 'Draft', content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), scan_findings: [] });
     expect((await call(userClient, 'marketplace_search_skills', { query: 'weather' })).data.items).toEqual([]); // not yet offered
 
-    expect(reviewSkillVersion(ctx.db, ctx.clock, { slug: 'weather-forecast', version: '1.0.0', decision: 'approve' }).status).toBe('Published');
+    expect((await reviewSkillVersion(ctx.db, ctx.clock, { slug: 'weather-forecast', version: '1.0.0', decision: 'approve' })).status).toBe('Published');
     const found = await call(userClient, 'marketplace_search_skills', { query: 'weather' });
     expect(found.data.items[0]).toMatchObject({ slug: 'weather-forecast', latest_version: '1.0.0', pricing: { model: 'PerToken' } });
 
@@ -82,7 +82,7 @@ describe('a skill from publication to payout', () => {
     expect(sats(ctx, agentAccountId(creator.id))).toBe(2800);
     expect(sats(ctx, PLATFORM_REVENUE.id)).toBe(300);
     expect(sats(ctx, agentAccountId(user.id))).toBe(100_000 - 3100);
-    expect(verifyLedger(ctx.db)).toMatchObject({ ok: true });
+    expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true });
 
     // A retry answers what the first call did even after the facts it was judged on changed
     // (found by the simulation: after an uninstall it used to answer CONFLICT).
@@ -94,7 +94,7 @@ describe('a skill from publication to payout', () => {
 
   it('charges a OneTime skill once, shares it with the referrer, and lets installers rate it', async () => {
     const { ctx, sponsor, creator, user, creatorClient, userClient } = await market();
-    const referrer = agent(ctx, sponsor.id, 'Referrer');
+    const referrer = (await agent(ctx, sponsor.id, 'Referrer'));
     await publish(creatorClient, ctx, { slug: 'pdf-tools', pricing: { model: 'OneTime', sats: 1000 } });
     const first = await call(userClient, 'marketplace_install_skill', { slug: 'pdf-tools', referrer_id: referrer.id });
     expect(first.data).toMatchObject({ cost_sats: 1000, requires_payment: false });
@@ -220,8 +220,8 @@ describe('local skills and readmes', () => {
     fs.writeFileSync(path.join(dir, 'csv-clean', 'scripts', 'clean.py'), 'print("clean")\n');
     fs.mkdirSync(path.join(dir, 'Bad_Name'));
     fs.writeFileSync(path.join(dir, 'Bad_Name', 'SKILL.md'), '---\nname: Bad_Name\ndescription: x\n---\n');
-    const ctx = makeContext({ config: { skillDirs: [dir] } });
-    const { agent: creator } = fundedAgent(ctx, 0);
+    const ctx = (await makeContext({ config: { skillDirs: [dir] } }));
+    const { agent: creator } = (await fundedAgent(ctx, 0));
     const client = await connect(ctx, creator.token);
 
     const local = await call(client, 'marketplace_list_local_skills');
@@ -238,7 +238,7 @@ describe('local skills and readmes', () => {
     });
     expect(published.data.content_sha256).toBe(local.data.items[0].content_sha256);
     await call(client, 'marketplace_submit_skill_for_review', { slug: 'csv-clean', version: '1.0.0' });
-    reviewSkillVersion(ctx.db, ctx.clock, { slug: 'csv-clean', version: '1.0.0', decision: 'approve' });
+    await reviewSkillVersion(ctx.db, ctx.clock, { slug: 'csv-clean', version: '1.0.0', decision: 'approve' });
     const readme = await client.readResource({ uri: 'marketplace://skills/csv-clean' });
     expect((readme.contents[0] as { text: string }).text).toContain('Normalises headers.');
     expect(readme.contents[0]!._meta).toMatchObject({ untrusted: true });
@@ -256,6 +256,6 @@ describe('sponsors as creators', () => {
     // 200 → creator 120 + compute 50 (none: creator) + platform 20 + referrer 10 (none: creator) = 180 to the sponsor.
     expect(sats(ctx, sponsorAccountId(sponsor.id))).toBe(180);
     expect((await call(sponsorClient, 'marketplace_creator_analytics')).data).toMatchObject({ total_earnings_sats: 180, active_skill_count: 1 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

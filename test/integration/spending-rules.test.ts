@@ -18,15 +18,15 @@ import { agent, call, closeContexts, connect, DAY, fundedAgent, makeContext, Man
 afterEach(closeContexts);
 
 const SHA = createHash('sha256').update('the data').digest('hex');
-const sats = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id)).balanceMsats / 1000;
+const sats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats / 1000;
 
 async function market(policy: Record<string, unknown>) {
   const clock = new ManualClock('2030-03-04T10:00:00.000Z');
-  const ctx = makeContext({ clock });
-  const { sponsor, agent: buyer } = fundedAgent(ctx, 100_000);
-  const seller = agent(ctx, sponsor.id, 'Seller');
-  fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: seller.id, amountMsats: satsToMsats(100_000) });
-  for (const id of [buyer.id, seller.id]) setPolicy(ctx.db, ctx.clock, id, policy, 'test');
+  const ctx = (await makeContext({ clock }));
+  const { sponsor, agent: buyer } = (await fundedAgent(ctx, 100_000));
+  const seller = (await agent(ctx, sponsor.id, 'Seller'));
+  await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: seller.id, amountMsats: satsToMsats(100_000) });
+  for (const id of [buyer.id, seller.id]) await setPolicy(ctx.db, ctx.clock, id, policy, 'test');
   const buyerClient = await connect(ctx, buyer.token);
   const sellerClient = await connect(ctx, seller.token);
   const sponsorClient = await connect(ctx, sponsor.token);
@@ -48,7 +48,7 @@ describe('what counts as spending', () => {
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
     expect(sats(ctx, buyer.id)).toBe(95_000);
     // Yesterday still shows the purchase: one more sat then would have been over.
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it("what is left of a bounty's reward after a payment stays counted on the day the reward was held", async () => {
@@ -68,8 +68,8 @@ describe('what counts as spending', () => {
     expect((await call(buyerClient, 'marketplace_review_submission', { submission_id: submitted.data.submission_id, decision: 'accept' })).data.paid_sats).toBe(2_000);
     const paid = await call(buyerClient, 'marketplace_send_payment', { to_agent_id: seller.id, amount_sats: 5_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
-    expect(getBalance(ctx.db, agentAccountId(buyer.id))).toMatchObject({ balanceMsats: 93_000_000, heldMsats: 2_000_000 });
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await getBalance(ctx.db, agentAccountId(buyer.id)))).toMatchObject({ balanceMsats: 93_000_000, heldMsats: 2_000_000 });
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it("a refund a dispute ordered does not use up the respondent's daily limit", async () => {
@@ -81,14 +81,14 @@ describe('what counts as spending', () => {
       subject: { kind: 'purchase', id: bought.data.purchase_id },
       amount_sats: 2_000,
     });
-    const operator = await connect(ctx, operatorToken(ctx));
+    const operator = await connect(ctx, (await operatorToken(ctx)));
     expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({
       refund_sats: 2_000,
     });
     const paid = await call(sellerClient, 'marketplace_send_payment', { to_agent_id: buyer.id, amount_sats: 3_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
     expect(sats(ctx, buyer.id)).toBe(103_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
 
@@ -128,7 +128,7 @@ describe('escalations', () => {
 
   it('an approved install does not run when the skill now costs more than the sponsor approved', async () => {
     const { ctx, buyer, seller, buyerClient, sellerClient, sponsorClient } = await market({ level: 'Supervised' });
-    setPolicy(ctx.db, ctx.clock, seller.id, { level: 'Autonomous' }, 'test');
+    await setPolicy(ctx.db, ctx.clock, seller.id, { level: 'Autonomous' }, 'test');
     const publish = async (version: string, price: number) => {
       await call(sellerClient, 'marketplace_publish_skill', {
         slug: 'summarise',
@@ -138,7 +138,7 @@ describe('escalations', () => {
         pricing: { model: 'OneTime', sats: price },
       });
       await call(sellerClient, 'marketplace_submit_skill_for_review', { slug: 'summarise', version });
-      reviewSkillVersion(ctx.db, ctx.clock, { slug: 'summarise', version, decision: 'approve' });
+      await reviewSkillVersion(ctx.db, ctx.clock, { slug: 'summarise', version, decision: 'approve' });
     };
     await publish('1.0.0', 100);
     const asked = await call(buyerClient, 'marketplace_install_skill', { slug: 'summarise' });
@@ -156,7 +156,7 @@ describe('escalations', () => {
 describe("a skill's compute share", () => {
   it('goes to the agent behind an approved provider; an empty, unknown, unapproved or own provider is refused and charges nothing', async () => {
     const { ctx, buyer, seller, buyerClient, sellerClient } = await market({ level: 'Autonomous' });
-    const runner = agent(ctx, (await call(buyerClient, 'marketplace_whoami')).data.sponsor_id, 'Runner');
+    const runner = (await agent(ctx, (await call(buyerClient, 'marketplace_whoami')).data.sponsor_id, 'Runner'));
     const runnerClient = await connect(ctx, runner.token);
     await call(sellerClient, 'marketplace_publish_skill', {
       slug: 'tokens',
@@ -166,11 +166,11 @@ describe("a skill's compute share", () => {
       pricing: { model: 'PerCall', per_call_sats: 1_000 },
     });
     await call(sellerClient, 'marketplace_submit_skill_for_review', { slug: 'tokens', version: '1.0.0' });
-    reviewSkillVersion(ctx.db, ctx.clock, { slug: 'tokens', version: '1.0.0', decision: 'approve' });
+    await reviewSkillVersion(ctx.db, ctx.clock, { slug: 'tokens', version: '1.0.0', decision: 'approve' });
     await call(buyerClient, 'marketplace_install_skill', { slug: 'tokens' });
     const provider = (await call(runnerClient, 'marketplace_register_provider', { name: 'Runner compute', kinds: [5050], price_sats: 1, regions: ['eu'] })).data.provider_id;
     const own = (await call(buyerClient, 'marketplace_register_provider', { name: 'My compute', kinds: [5050], price_sats: 1, regions: ['eu'] })).data.provider_id;
-    approveProvider(ctx.db, ctx.clock, own, true);
+    await approveProvider(ctx.db, ctx.clock, own, true);
     const use = (compute_provider_id: string) => call(buyerClient, 'marketplace_record_skill_usage', { slug: 'tokens', compute_provider_id });
 
     expect((await use('')).data.error.code).toBe('INVALID_INPUT');
@@ -179,7 +179,7 @@ describe("a skill's compute share", () => {
     expect((await use(own)).data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/your own provider/) });
     expect(sats(ctx, buyer.id)).toBe(100_000);
 
-    approveProvider(ctx.db, ctx.clock, provider, true);
+    await approveProvider(ctx.db, ctx.clock, provider, true);
     expect((await use(provider)).data).toMatchObject({
       cost_sats: 1_000,
       split: { creator_sats: 650, compute_sats: 250, platform_sats: 100, referrer_sats: 0 },
@@ -187,6 +187,6 @@ describe("a skill's compute share", () => {
     expect(sats(ctx, buyer.id)).toBe(99_000);
     expect(sats(ctx, runner.id)).toBe(250);
     expect(sats(ctx, seller.id)).toBe(100_650);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

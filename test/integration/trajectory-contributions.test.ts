@@ -78,10 +78,10 @@ const contribute = (client: Awaited<ReturnType<typeof connect>>, bountyId: strin
   });
 
 async function market(reward = 10_000, requirements: Record<string, unknown> = {}) {
-  const ctx = makeContext();
-  const { sponsor, agent: buyer } = fundedAgent(ctx, 20_000);
-  const alice = agent(ctx, sponsor.id, 'Alice');
-  const bob = agent(ctx, sponsor.id, 'Bob');
+  const ctx = (await makeContext());
+  const { sponsor, agent: buyer } = (await fundedAgent(ctx, 20_000));
+  const alice = (await agent(ctx, sponsor.id, 'Alice'));
+  const bob = (await agent(ctx, sponsor.id, 'Bob'));
   const buyerClient = await connect(ctx, buyer.token);
   const aliceClient = await connect(ctx, alice.token);
   const bobClient = await connect(ctx, bob.token);
@@ -99,7 +99,7 @@ describe('trajectory contributions', () => {
   it('pay an accepted trajectory exactly the formula from escrow, less the fee, with a signed receipt', async () => {
     const { ctx, buyer, alice, buyerClient, aliceClient, bountyId, bounty } = await market();
     expect(bounty.requirements).toMatchObject({ required_format: 'trajectory', min_quality: 0.5 });
-    expect(balance(ctx, buyer.id)).toMatchObject({ balanceMsats: 20_000_000, heldMsats: 10_000_000 });
+    expect((await balance(ctx, buyer.id))).toMatchObject({ balanceMsats: 20_000_000, heldMsats: 10_000_000 });
 
     const trajectory = goodTrajectory();
     const answer = await contribute(aliceClient, bountyId, trajectory);
@@ -117,11 +117,11 @@ describe('trajectory contributions', () => {
     expect(answer.data.verification.passed).toBe(true);
     expect(answer.data.paid_at).not.toBeNull();
     // 444 sats gross; the 5% fee (22.2 sats) to the platform, 421.8 sats to Alice.
-    expect(balance(ctx, alice.id).balanceMsats).toBe(421_800);
-    expect(balance(ctx, buyer.id)).toMatchObject({ balanceMsats: 20_000_000 - 444_000, heldMsats: 10_000_000 - 444_000 });
-    expect(getBalance(ctx.db, PLATFORM_REVENUE.id).balanceMsats).toBe(22_200);
-    expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(0);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(421_800);
+    expect((await balance(ctx, buyer.id))).toMatchObject({ balanceMsats: 20_000_000 - 444_000, heldMsats: 10_000_000 - 444_000 });
+    expect((await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(22_200);
+    expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
 
     const receipt = answer.data.receipt;
     // verifyEvent marks the object it checked; check a copy so the answers stay comparable.
@@ -152,7 +152,7 @@ describe('trajectory contributions', () => {
     const first = await contribute(aliceClient, bountyId, goodTrajectory(), { idempotency_key: 'contrib-1' });
     const again = await contribute(aliceClient, bountyId, goodTrajectory(), { idempotency_key: 'contrib-1' });
     expect(again.data).toEqual(first.data);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(421_800);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(421_800);
   });
 
   it('refuse the same session twice in a bounty, and a copy sent by anyone else anywhere', async () => {
@@ -183,10 +183,10 @@ describe('trajectory contributions', () => {
     }
     // Its own contributor may still offer it to the second buyer round.
     expect((await contribute(aliceClient, other.data.bounty_id, goodTrajectory())).data.status).toBe('Accepted');
-    expect(balance(ctx, bob.id).balanceMsats).toBe(0);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(2 * 421_800);
-    expect(balance(ctx, buyer.id).balanceMsats).toBe(20_000_000 - 2 * 444_000);
-    expect(verifyLedger(ctx.db).ok).toBe(true);
+    expect((await balance(ctx, bob.id)).balanceMsats).toBe(0);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(2 * 421_800);
+    expect((await balance(ctx, buyer.id)).balanceMsats).toBe(20_000_000 - 2 * 444_000);
+    expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('refuse a trajectory that still holds a secret, keeping none of it', async () => {
@@ -199,7 +199,7 @@ describe('trajectory contributions', () => {
     expect(JSON.stringify(answer.data)).not.toContain('ghp_1234567890');
     const sub = await call(buyerClient, 'marketplace_get_submission', { submission_id: answer.data.contribution_id });
     expect(sub.data.untrusted_samples).toBeNull();
-    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
   });
 
   it("reject one below the bounty's minimum quality, whatever quality it claims", async () => {
@@ -209,7 +209,7 @@ describe('trajectory contributions', () => {
     expect(good.data.rejection_reason).toMatch(/Quality 0\.742.*pays from 0\.8/);
     const weak = await contribute(aliceClient, bountyId, weakTrajectory());
     expect(weak.data.status).toBe('Rejected');
-    expect(balance(ctx, alice.id).balanceMsats).toBe(0);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
   });
 
   it('refuse what is not a trajectory bounty or not a trajectory, and hide contributions from third parties', async () => {
@@ -239,7 +239,7 @@ describe('trajectory contributions', () => {
 
     const accepted = await contribute(aliceClient, bountyId, goodTrajectory());
     expect((await call(bobClient, 'marketplace_get_trajectory_contribution', { contribution_id: accepted.data.contribution_id })).data.error.code).toBe('NOT_FOUND');
-    expect(balance(ctx, bob.id).balanceMsats).toBe(0);
-    expect(balance(ctx, alice.id).balanceMsats).toBe(421_800);
+    expect((await balance(ctx, bob.id)).balanceMsats).toBe(0);
+    expect((await balance(ctx, alice.id)).balanceMsats).toBe(421_800);
   });
 });

@@ -43,17 +43,17 @@ export const DAY = 24 * HOUR;
 
 const opened: AppContext[] = [];
 
-export function makeContext(options: { clock?: Clock; config?: ConfigInput } = {}): AppContext {
+export async function makeContext(options: { clock?: Clock; config?: ConfigInput } = {}): Promise<AppContext> {
   const config = loadConfig({ db: tempDbPath(), ...options.config }, {});
-  const ctx = openContext(config, { clock: options.clock ?? new ManualClock(), logger: silentLogger });
+  const ctx = (await openContext(config, { clock: options.clock ?? new ManualClock(), logger: silentLogger }));
   opened.push(ctx);
   return ctx;
 }
 
-export function closeContexts(): void {
+export async function closeContexts(): Promise<void> {
   for (const ctx of opened.splice(0)) {
     ctx.rail.close();
-    if (ctx.db.sqlite.open) ctx.db.close();
+    if (ctx.db.sqlite.open) await ctx.db.close();
   }
 }
 
@@ -66,23 +66,23 @@ export function agent(ctx: AppContext, sponsorId: string, name = 'Agent') {
 }
 
 /** The operator's token (resolves disputes). */
-export function operatorToken(ctx: AppContext): string {
-  return rotateOperatorToken(ctx.db, ctx.clock).token;
+export async function operatorToken(ctx: AppContext): Promise<string> {
+  return (await rotateOperatorToken(ctx.db, ctx.clock)).token;
 }
 
 /** A sponsor and one agent funded with `sats` on the sandbox rail. */
-export function fundedAgent(ctx: AppContext, sats = 10_000) {
-  const s = sponsor(ctx);
-  const a = agent(ctx, s.id, 'Funded agent');
-  if (sats > 0) fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: satsToMsats(sats) });
+export async function fundedAgent(ctx: AppContext, sats = 10_000) {
+  const s = (await sponsor(ctx));
+  const a = (await agent(ctx, s.id, 'Funded agent'));
+  if (sats > 0) await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: satsToMsats(sats) });
   return { sponsor: s, agent: a };
 }
 
 export async function connect(ctx: AppContext, token: string, options: { toolsets?: string[] | null; readOnly?: boolean; watchIntervalMs?: number } = {}): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = createServer(ctx, {
-    caller: () => {
-      const caller = authenticate(ctx.db, token);
+    caller: async () => {
+      const caller = (await authenticate(ctx.db, token));
       if (!caller) throw new Error('test token is not valid');
       return caller;
     },

@@ -77,25 +77,25 @@ async function ok(client: Client, tool: string, args: Record<string, unknown>): 
 export async function buildWorld(): Promise<MarketWorld> {
   const logs: string[] = [];
   const config = loadConfig({ db: tempDbPath() }, {});
-  const ctx = openContext(config, { clock: new ManualClock(), logger: createLogger('debug', (line) => logs.push(line)) });
+  const ctx = (await openContext(config, { clock: new ManualClock(), logger: createLogger('debug', (line) => logs.push(line)) }));
 
-  const s1 = sponsor(ctx, 'Sponsor One');
-  const s2 = sponsor(ctx, 'Sponsor Two');
-  const a = agent(ctx, s1.id, 'Alice');
-  const w = agent(ctx, s1.id, 'Walter');
-  const x = agent(ctx, s2.id, 'Xavier');
+  const s1 = (await sponsor(ctx, 'Sponsor One'));
+  const s2 = (await sponsor(ctx, 'Sponsor Two'));
+  const a = (await agent(ctx, s1.id, 'Alice'));
+  const w = (await agent(ctx, s1.id, 'Walter'));
+  const x = (await agent(ctx, s2.id, 'Xavier'));
   for (const id of [a.id, w.id, x.id]) {
-    fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: id, amountMsats: satsToMsats(100_000) });
-    setPolicy(ctx.db, ctx.clock, id, AUTONOMOUS, 'test');
+    await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: id, amountMsats: satsToMsats(100_000) });
+    await setPolicy(ctx.db, ctx.clock, id, AUTONOMOUS, 'test');
   }
-  const operator = operatorToken(ctx);
+  const operator = (await operatorToken(ctx));
   const ac = await connect(ctx, a.token);
   const wc = await connect(ctx, w.token);
   const sc = await connect(ctx, s1.token);
 
-  setPolicy(ctx.db, ctx.clock, a.id, { level: 'Supervised' }, 'test');
+  await setPolicy(ctx.db, ctx.clock, a.id, { level: 'Supervised' }, 'test');
   const pending = await ok(ac, 'marketplace_send_payment', { to_agent_id: w.id, amount_sats: 1 });
-  setPolicy(ctx.db, ctx.clock, a.id, AUTONOMOUS, 'test');
+  await setPolicy(ctx.db, ctx.clock, a.id, AUTONOMOUS, 'test');
 
   const agentTopup = await ok(ac, 'marketplace_create_topup_invoice', { amount_sats: 10 });
   const sponsorTopup = await ok(sc, 'marketplace_create_topup_invoice', { amount_sats: 10 });
@@ -104,7 +104,7 @@ export async function buildWorld(): Promise<MarketWorld> {
   await ok(ac, 'marketplace_publish_skill', skill('alice-skill'));
   await ok(wc, 'marketplace_publish_skill', skill('walter-skill'));
   await ok(wc, 'marketplace_submit_skill_for_review', { slug: 'walter-skill', version: '1.0.0' });
-  reviewSkillVersion(ctx.db, ctx.clock, { slug: 'walter-skill', version: '1.0.0', decision: 'approve' });
+  await reviewSkillVersion(ctx.db, ctx.clock, { slug: 'walter-skill', version: '1.0.0', decision: 'approve' });
   await ok(ac, 'marketplace_install_skill', { slug: 'walter-skill' });
 
   const task = { description: 'Summarise a paper', required_skills: [], max_budget_sats: 100 };
@@ -202,9 +202,9 @@ export async function buildWorld(): Promise<MarketWorld> {
   };
 }
 
-export function closeWorld(world: MarketWorld): void {
+export async function closeWorld(world: MarketWorld): Promise<void> {
   world.ctx.rail.close();
-  if (world.ctx.db.sqlite.open) world.ctx.db.close();
+  if (world.ctx.db.sqlite.open) await world.ctx.db.close();
 }
 
 /** The smallest well-formed trajectory: scored far below any bounty's minimum, so it is recorded and rejected. */

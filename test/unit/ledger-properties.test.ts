@@ -49,12 +49,12 @@ interface ModelHold {
 describe('ledger properties', () => {
   it('keeps the total at zero, never lets available go negative, and gives each idempotency key one effect', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => {
-        closeContexts();
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), async (ops) => {
+        await closeContexts();
         const clock = new ManualClock();
-        const ctx = makeContext({ clock });
-        const s = sponsor(ctx);
-        const ids = Array.from({ length: AGENTS }, (_, i) => agent(ctx, s.id, `a${i}`).id);
+        const ctx = (await makeContext({ clock }));
+        const s = (await sponsor(ctx));
+        const ids = Array.from({ length: AGENTS }, async (_, i) => (await agent(ctx, s.id, `a${i}`)).id);
         ids.forEach((agentId) => fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: INITIAL_MSATS }));
         const balance = new Array<number>(AGENTS).fill(INITIAL_MSATS);
         const held = new Array<number>(AGENTS).fill(0);
@@ -72,18 +72,18 @@ describe('ledger properties', () => {
         };
 
         /** Runs a keyed call the way the tool layer does, checking replay and mismatch. */
-        const keyed = <T>(caller: number, tool: string, k: string | undefined, args: object, run: () => T): T | 'replayed' | 'mismatch' => {
+        const keyed = async <T>(caller: number, tool: string, k: string | undefined, args: object, run: () => T): Promise<T | 'replayed' | 'mismatch'> => {
           if (k === undefined) return run();
           const scopeKey = `${caller}/${tool}/${k}`;
-          const before = countTransfers(ctx.db);
+          const before = (await countTransfers(ctx.db));
           try {
-            const { result, replayed } = withIdempotency(ctx.db, ctx.clock, { callerId: ids[caller]!, tool, key: k, args }, run);
+            const { result, replayed } = (await withIdempotency(ctx.db, ctx.clock, { callerId: ids[caller]!, tool, key: k, args }, run));
             const earlier = firstResult.get(scopeKey);
             if (earlier) {
               expect(replayed).toBe(true);
               expect(JSON.stringify(args)).toBe(earlier.args); // only identical arguments replay
               expect(result).toEqual(earlier.result);
-              expect(countTransfers(ctx.db)).toBe(before); // a retry never moves money again
+              expect((await countTransfers(ctx.db))).toBe(before); // a retry never moves money again
               return 'replayed';
             }
             firstResult.set(scopeKey, { args: JSON.stringify(args), result });
@@ -92,7 +92,7 @@ describe('ledger properties', () => {
             const earlier = firstResult.get(scopeKey);
             if ((error as { code?: string }).code === 'IDEMPOTENCY_MISMATCH') {
               expect(earlier && earlier.args !== JSON.stringify(args)).toBe(true);
-              expect(countTransfers(ctx.db)).toBe(before);
+              expect((await countTransfers(ctx.db))).toBe(before);
               return 'mismatch';
             }
             throw error;
@@ -102,7 +102,7 @@ describe('ledger properties', () => {
         for (const op of ops) {
           switch (op.op) {
             case 'fund':
-              fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: ids[op.to]!, amountMsats: op.amount });
+              await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: ids[op.to]!, amountMsats: op.amount });
               balance[op.to]! += op.amount;
               break;
             case 'pay': {
@@ -111,19 +111,19 @@ describe('ledger properties', () => {
               const willRun = op.key === undefined || !firstResult.has(scopeKey);
               const canPay = balance[op.from]! - held[op.from]! >= op.amount;
               try {
-                const outcome = keyed(
-                  op.from,
-                  'pay',
-                  op.key,
-                  { to: op.to, amount: op.amount },
-                  () =>
-                    postTransfer(ctx.db, ctx.clock, {
-                      debitAccountId: agentAccountId(ids[op.from]!),
-                      creditAccountId: agentAccountId(ids[op.to]!),
-                      amountMsats: op.amount,
-                      entryType: 'Payment',
-                    }).id,
-                );
+                const outcome = (await keyed(
+                                  op.from,
+                                  'pay',
+                                  op.key,
+                                  { to: op.to, amount: op.amount },
+                                  async () =>
+                                    (await postTransfer(ctx.db, ctx.clock, {
+                                                            debitAccountId: agentAccountId(ids[op.from]!),
+                                                            creditAccountId: agentAccountId(ids[op.to]!),
+                                                            amountMsats: op.amount,
+                                                            entryType: 'Payment',
+                                                          })).id,
+                                ));
                 if (willRun && outcome !== 'replayed' && outcome !== 'mismatch') {
                   expect(canPay).toBe(true);
                   balance[op.from]! -= op.amount;
@@ -142,20 +142,20 @@ describe('ledger properties', () => {
               const canHold = balance[op.from]! - held[op.from]! >= op.amount;
               const expiresAt = op.ttlMinutes === null ? null : clock.now().getTime() + op.ttlMinutes * 60_000;
               try {
-                const outcome = keyed(
-                  op.from,
-                  'hold',
-                  op.key,
-                  { amount: op.amount, ttl: op.ttlMinutes },
-                  () =>
-                    createHold(ctx.db, ctx.clock, {
-                      debitAccountId: agentAccountId(ids[op.from]!),
-                      creditAccountId: ESCROW.id,
-                      amountMsats: op.amount,
-                      entryType: 'Escrow',
-                      expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
-                    }).id,
-                );
+                const outcome = (await keyed(
+                                  op.from,
+                                  'hold',
+                                  op.key,
+                                  { amount: op.amount, ttl: op.ttlMinutes },
+                                  async () =>
+                                    (await createHold(ctx.db, ctx.clock, {
+                                                            debitAccountId: agentAccountId(ids[op.from]!),
+                                                            creditAccountId: ESCROW.id,
+                                                            amountMsats: op.amount,
+                                                            entryType: 'Escrow',
+                                                            expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+                                                          })).id,
+                                ));
                 if (willRun && typeof outcome === 'string' && outcome !== 'replayed' && outcome !== 'mismatch') {
                   expect(canHold).toBe(true);
                   held[op.from]! += op.amount;
@@ -174,8 +174,8 @@ describe('ledger properties', () => {
               const due = h.expiresAt !== null && h.expiresAt <= clock.now().getTime();
               const amount = op.op === 'post' ? Math.max(1, Math.floor(h.amount * op.fraction)) : 0;
               try {
-                if (op.op === 'post') postHold(ctx.db, ctx.clock, h.id, amount);
-                else voidHold(ctx.db, ctx.clock, h.id);
+                if (op.op === 'post') await postHold(ctx.db, ctx.clock, h.id, amount);
+                else await voidHold(ctx.db, ctx.clock, h.id);
                 expect(h.open && !due).toBe(true);
                 h.open = false;
                 held[h.from]! -= h.amount;
@@ -189,7 +189,7 @@ describe('ledger properties', () => {
             }
             case 'advance':
               clock.advance(op.minutes * 60_000);
-              expireDueHolds(ctx.db, ctx.clock);
+              await expireDueHolds(ctx.db, ctx.clock);
               expireModel();
               break;
           }
@@ -201,12 +201,12 @@ describe('ledger properties', () => {
             expect(b.heldMsats).toBe(held[i]);
             expect(b.availableMsats).toBeGreaterThanOrEqual(0);
           });
-          expect(getBalance(ctx.db, ESCROW.id).balanceMsats).toBe(escrow);
+          expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(escrow);
           // …and with double entry: every account summed is zero.
-          const total = allAccounts(ctx.db).reduce((sum, a) => sum + a.creditsPostedMsats - a.debitsPostedMsats, 0);
+          const total = (await allAccounts(ctx.db)).reduce((sum, a) => sum + a.creditsPostedMsats - a.debitsPostedMsats, 0);
           expect(total).toBe(0);
         }
-        expect(verifyLedger(ctx.db)).toMatchObject({ ok: true, problems: [] });
+        expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true, problems: [] });
       }),
       { numRuns: 60 },
     );

@@ -27,9 +27,9 @@ function statusCommand(action: keyof typeof STATUS_ACTIONS, summary: string) {
     section: 'Administration',
     summary,
     flags: { agent: agentFlag, reason: { type: 'string', value: 'R', summary: "why: kept with the status and in the sponsor's notification" } },
-    run({ ctx, flags }) {
-      const agent = requireAgent(ctx.db, flags.agent);
-      const changed = changeAgentStatus(ctx.db, ctx.clock, agent.sponsorId, agent.id, action, flags.reason ?? null);
+    async run({ ctx, flags }) {
+      const agent = (await requireAgent(ctx.db, flags.agent));
+      const changed = (await changeAgentStatus(ctx.db, ctx.clock, agent.sponsorId, agent.id, action, flags.reason ?? null));
       out(flags, changed, `${changed.agent_id} is now ${changed.status}.`);
       return 0;
     },
@@ -42,8 +42,8 @@ export const administrationCommands = [
     section: 'Administration',
     summary: 'a new sponsor; prints its token once',
     flags: { name: { type: 'string', value: 'N', summary: "the sponsor's name", required: true } },
-    run({ ctx, flags }) {
-      const sponsor = createSponsor(ctx.db, ctx.clock, { name: flags.name });
+    async run({ ctx, flags }) {
+      const sponsor = (await createSponsor(ctx.db, ctx.clock, { name: flags.name }));
       out(
         flags,
         { id: sponsor.id, token: sponsor.token, npub: sponsor.npub },
@@ -62,8 +62,8 @@ export const administrationCommands = [
       'lightning-address': { type: 'string', value: 'A', summary: 'where its withdrawals and earnings may be paid (name@domain)' },
       npub: { type: 'string', value: 'NPUB', summary: 'a Nostr identity of its own (default: one is generated and its key sealed)' },
     },
-    run({ ctx, flags }) {
-      const agent = createAgent(ctx.db, ctx.clock, { sponsorId: flags.sponsor, name: flags.name, lightningAddress: flags['lightning-address'], npub: flags.npub });
+    async run({ ctx, flags }) {
+      const agent = (await createAgent(ctx.db, ctx.clock, { sponsorId: flags.sponsor, name: flags.name, lightningAddress: flags['lightning-address'], npub: flags.npub }));
       out(
         flags,
         { id: agent.id, token: agent.token, npub: agent.npub },
@@ -78,8 +78,8 @@ export const administrationCommands = [
     section: 'Administration',
     summary: "every agent (or one sponsor's): sponsor, status, balance",
     flags: { sponsor: { type: 'string', value: 'ID', summary: "only this sponsor's agents" } },
-    run({ ctx, flags }) {
-      const items = agentRoster(ctx.db, ctx.clock, flags.sponsor ?? null);
+    async run({ ctx, flags }) {
+      const items = (await agentRoster(ctx.db, ctx.clock, flags.sponsor ?? null));
       out(
         flags,
         { items },
@@ -98,8 +98,8 @@ export const administrationCommands = [
     name: 'sponsors list',
     section: 'Administration',
     summary: 'every sponsor, with its agents and what they hold',
-    run({ ctx, flags }) {
-      const items = sponsorRoster(ctx.db, ctx.clock);
+    async run({ ctx, flags }) {
+      const items = (await sponsorRoster(ctx.db, ctx.clock));
       out(
         flags,
         { items },
@@ -118,8 +118,8 @@ export const administrationCommands = [
     summary: 'a new token for an agent or a sponsor; every earlier one of it is revoked',
     flags: { agent: { type: 'string', value: 'ID', summary: 'the agent' }, sponsor: { type: 'string', value: 'ID', summary: 'the sponsor' } },
     exactlyOne: ['agent', 'sponsor'],
-    run({ ctx, flags }) {
-      const rotated = rotateToken(ctx.db, ctx.clock, flags.agent ? { kind: 'agent', id: flags.agent } : { kind: 'sponsor', id: flags.sponsor! });
+    async run({ ctx, flags }) {
+      const rotated = (await rotateToken(ctx.db, ctx.clock, flags.agent ? { kind: 'agent', id: flags.agent } : { kind: 'sponsor', id: flags.sponsor! }));
       out(flags, rotated, `New token for ${rotated.id}: ${rotated.token}\nEvery earlier token of ${rotated.id} is revoked.`);
       return 0;
     },
@@ -128,8 +128,8 @@ export const administrationCommands = [
     name: 'operator token',
     section: 'Administration',
     summary: 'a new operator token (resolves disputes over MCP); revokes the old one',
-    run({ ctx, flags }) {
-      const rotated = rotateOperatorToken(ctx.db, ctx.clock);
+    async run({ ctx, flags }) {
+      const rotated = (await rotateOperatorToken(ctx.db, ctx.clock));
       out(flags, rotated, `Operator token: ${rotated.token}\nIt is shown once; any earlier operator token is revoked.`);
       return 0;
     },
@@ -147,16 +147,16 @@ export const administrationCommands = [
       'idempotency-key': { type: 'string', value: 'K', summary: 'the same key again answers with the first result and funds nothing more' },
     },
     example: 'fund --agent ag_… --sats 10000',
-    run({ ctx, flags }) {
+    async run({ ctx, flags }) {
       const agentId = flags.agent;
       const sats = Number(flags.sats);
       if (!Number.isSafeInteger(sats) || sats <= 0) throw new UsageError('--sats must be a whole number of sats greater than zero');
-      const fund = () => {
-        const { topUp, balanceMsats } = fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) });
+      const fund = async () => {
+        const { topUp, balanceMsats } = (await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) }));
         return { transfer_id: topUp.id, balance_sats: msatsToSats(balanceMsats) };
       };
       const key = flags['idempotency-key'];
-      const result = key ? withIdempotency(ctx.db, ctx.clock, { callerId: 'cli', tool: 'fund', key, args: { agentId, sats } }, fund).result : fund();
+      const result = key ? (await withIdempotency(ctx.db, ctx.clock, { callerId: 'cli', tool: 'fund', key, args: { agentId, sats } }, fund)).result : (await fund());
       out(flags, result, `Funded ${agentId} with ${sats} sats (sandbox). Balance: ${result.balance_sats} sats. Transfer ${result.transfer_id}.`);
       return 0;
     },
@@ -165,8 +165,8 @@ export const administrationCommands = [
     name: 'ledger verify',
     section: 'Administration',
     summary: 'check the hash chain, every balance and every hold (exit 1 on a problem)',
-    run({ ctx, flags }) {
-      const report = verifyLedger(ctx.db);
+    async run({ ctx, flags }) {
+      const report = (await verifyLedger(ctx.db));
       const json = report.ok
         ? { ok: true, accounts: report.accounts, transfers: report.transfers }
         : { ok: false, accounts: report.accounts, transfers: report.transfers, problems: report.problems, problem_counts: report.problemCounts };
@@ -214,7 +214,7 @@ export const administrationCommands = [
     async run({ ctx, flags, args }) {
       const hash = args[0]!;
       if (ctx.rail.name !== 'sandbox') throw new UsageError('sandbox pay works on the sandbox rail only (no --nwc-url)');
-      if (!paySandboxInvoice(ctx.db, ctx.clock, hash)) throw new MarketError('NOT_FOUND', `No unpaid, unexpired sandbox invoice ${hash}.`);
+      if (!(await paySandboxInvoice(ctx.db, ctx.clock, hash))) throw new MarketError('NOT_FOUND', `No unpaid, unexpired sandbox invoice ${hash}.`);
       const credited = await refreshTopup(ctx.db, ctx.clock, ctx.rail, hash);
       out(flags, credited, `Sandbox invoice ${hash} paid; ${credited.amount_sats} sats credited.`);
       return 0;

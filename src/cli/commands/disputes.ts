@@ -48,8 +48,8 @@ export const disputeCommands = [
       status: { type: 'string', value: 'S', summary: 'only disputes in this status', choices: DISPUTE_STATUSES },
       agent: { type: 'string', value: 'ID', summary: 'only those this agent filed or faces' },
     },
-    run({ ctx, flags }) {
-      const items = listDisputeViews(ctx.db, flags.agent ?? null, flags.status);
+    async run({ ctx, flags }) {
+      const items = (await listDisputeViews(ctx.db, flags.agent ?? null, flags.status));
       out(
         flags,
         { items },
@@ -65,8 +65,8 @@ export const disputeCommands = [
     section: 'Disputes',
     summary: 'one dispute in full: parties, amounts, evidence, the response, status,\nresolution',
     args: [disputeId],
-    run({ ctx, flags, args }) {
-      const d = disputeDetail(ctx.db, args[0]!);
+    async run({ ctx, flags, args }) {
+      const d = (await disputeDetail(ctx.db, args[0]!));
       out(flags, d, detailText(d, dbOption(flags)));
       return 0;
     },
@@ -81,13 +81,13 @@ export const disputeCommands = [
       sats: { type: 'string', value: 'N', summary: 'the refund, with RefundPartial' },
       reason: { type: 'string', value: 'R', summary: 'why; kept with the resolution, which both parties see' },
     },
-    run({ ctx, flags, args }) {
-      const view = resolveDispute(ctx.db, ctx.clock, {
-        disputeId: args[0]!,
-        resolution: flags.resolution,
-        refundSats: flags.sats === undefined ? undefined : Number(flags.sats),
-        reason: flags.reason,
-      });
+    async run({ ctx, flags, args }) {
+      const view = (await resolveDispute(ctx.db, ctx.clock, {
+              disputeId: args[0]!,
+              resolution: flags.resolution,
+              refundSats: flags.sats === undefined ? undefined : Number(flags.sats),
+              reason: flags.reason,
+            }));
       out(
         flags,
         { ...view },

@@ -20,7 +20,7 @@ async function decide(ctx: AppContext, flags: { json?: boolean; reason?: string 
   const runner = approvedCallRunner(ctx);
   let view: ReturnType<typeof decideApproval>;
   try {
-    view = decideApproval(ctx.db, ctx.clock, { approvalId, decision, reason: flags.reason, decider: { role: 'operator', id: 'cli' }, run: runner });
+    view = (await decideApproval(ctx.db, ctx.clock, { approvalId, decision, reason: flags.reason, decider: { role: 'operator', id: 'cli' }, run: runner }));
     // The approved call's outside work (paying a withdrawal) runs after the decision
     // commits: wait for it, then close the wallet's relay sockets, so the command ends.
     await runner.settled();
@@ -37,9 +37,9 @@ export const governanceCommands = [
     section: 'Governance',
     summary: "the agent's autonomy policy and its version",
     flags: { agent },
-    run({ ctx, flags }) {
-      const a = requireAgent(ctx.db, flags.agent);
-      const p = getAgentPolicy(ctx.db, a.sponsorId, a.id);
+    async run({ ctx, flags }) {
+      const a = (await requireAgent(ctx.db, flags.agent));
+      const p = (await getAgentPolicy(ctx.db, a.sponsorId, a.id));
       out(flags, { agent_id: a.id, version: p.version, policy: p.policy }, `Policy v${p.version} of ${a.id}:\n${JSON.stringify(p.policy, null, 2)}`);
       return 0;
     },
@@ -49,9 +49,9 @@ export const governanceCommands = [
     section: 'Governance',
     summary: 'a new policy version from a JSON or YAML file',
     flags: { agent, file: policyFile },
-    run({ ctx, flags }) {
-      const a = requireAgent(ctx.db, flags.agent);
-      const p = setAgentPolicy(ctx.db, ctx.clock, a.sponsorId, a.id, readPolicyFile(flags.file));
+    async run({ ctx, flags }) {
+      const a = (await requireAgent(ctx.db, flags.agent));
+      const p = (await setAgentPolicy(ctx.db, ctx.clock, a.sponsorId, a.id, readPolicyFile(flags.file)));
       out(flags, { agent_id: a.id, version: p.version }, `Policy v${p.version} now governs ${a.id}.`);
       return 0;
     },
@@ -61,8 +61,8 @@ export const governanceCommands = [
     section: 'Governance',
     summary: "the policy the sponsor's new agents start with",
     flags: { sponsor: { type: 'string', value: 'ID', summary: 'the sponsor', required: true }, file: policyFile },
-    run({ ctx, flags }) {
-      const policy = setSponsorDefaultPolicy(ctx.db, flags.sponsor, readPolicyFile(flags.file));
+    async run({ ctx, flags }) {
+      const policy = (await setSponsorDefaultPolicy(ctx.db, flags.sponsor, readPolicyFile(flags.file)));
       out(flags, { sponsor_id: flags.sponsor, policy }, `New agents of ${flags.sponsor} start with this policy:\n${JSON.stringify(policy, null, 2)}`);
       return 0;
     },
@@ -75,8 +75,8 @@ export const governanceCommands = [
       status: { type: 'string', value: 'S', summary: 'only approvals in this status', choices: APPROVAL_STATUSES },
       agent: { type: 'string', value: 'ID', summary: "only this agent's" },
     },
-    run({ ctx, flags }) {
-      const page = listApprovalsPage(ctx.db, ctx.clock, { status: flags.status, agentId: flags.agent, limit: MAX_PAGE_SIZE });
+    async run({ ctx, flags }) {
+      const page = (await listApprovalsPage(ctx.db, ctx.clock, { status: flags.status, agentId: flags.agent, limit: MAX_PAGE_SIZE }));
       out(
         flags,
         { ...page },
@@ -113,9 +113,9 @@ export const governanceCommands = [
       sponsor: { type: 'string', value: 'ID', summary: 'the sponsor', required: true },
       url: { type: 'string', value: 'URL|none', summary: 'an http(s) URL, or none to stop notifications', required: true },
     },
-    run({ ctx, flags }) {
+    async run({ ctx, flags }) {
       const url = flags.url;
-      const set = setSponsorWebhook(ctx.db, flags.sponsor, url === 'none' ? null : url);
+      const set = (await setSponsorWebhook(ctx.db, flags.sponsor, url === 'none' ? null : url));
       out(
         flags,
         set,

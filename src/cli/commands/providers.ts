@@ -12,8 +12,8 @@ function approval(name: 'providers approve' | 'providers suspend', approved: boo
     section: 'Compute providers',
     summary,
     args: [providerId],
-    run({ ctx, flags, args }) {
-      const view = approveProvider(ctx.db, ctx.clock, args[0]!, approved);
+    async run({ ctx, flags, args }) {
+      const view = (await approveProvider(ctx.db, ctx.clock, args[0]!, approved));
       out(flags, view, `Provider ${view.provider_id} (${view.name}) is ${view.approved ? 'approved: jobs may be routed to it' : 'suspended: no job is routed to it'}.`);
       return 0;
     },
@@ -26,8 +26,8 @@ export const providerCommands = [
     section: 'Compute providers',
     summary: 'approved providers, best score first (--all: also those waiting)',
     flags: { all: { type: 'boolean', summary: 'also the providers waiting for approval' } },
-    run({ ctx, flags }) {
-      const page = listProviderViews(ctx.db, ctx.clock, { includeUnapproved: flags.all === true, limit: MAX_PAGE_SIZE });
+    async run({ ctx, flags }) {
+      const page = (await listProviderViews(ctx.db, ctx.clock, { includeUnapproved: flags.all === true, limit: MAX_PAGE_SIZE }));
       out(
         flags,
         { ...page },

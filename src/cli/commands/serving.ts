@@ -42,15 +42,15 @@ function consoleNotice(config: Config, firstStart: boolean): string {
   ].join('\n');
 }
 
-export function initialise(ctx: AppContext, flags: { json?: boolean; 'sponsor-name': string; 'agent-name': string }): Record<string, unknown> {
-  if (!isFreshDatabase(ctx.db)) {
+export async function initialise(ctx: AppContext, flags: { json?: boolean; 'sponsor-name': string; 'agent-name': string }): Promise<Record<string, unknown>> {
+  if (!(await isFreshDatabase(ctx.db))) {
     throw new MarketError('CONFLICT', `${ctx.config.dbPath} is already initialised. Use \`sponsor create\` or \`agent create\` to add more.`);
   }
-  const { sponsor, agent } = ctx.db.write(async (tx) => {
-    const sponsor = createSponsor(tx, ctx.clock, { name: flags['sponsor-name'] });
-    const agent = createAgent(tx, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] });
-    return { sponsor, agent };
-  });
+  const { sponsor, agent } = (await ctx.db.write(async (tx) => {
+      const sponsor = (await createSponsor(tx, ctx.clock, { name: flags['sponsor-name'] }));
+      const agent = (await createAgent(tx, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] }));
+      return { sponsor, agent };
+    }));
   const result = { sponsor: { id: sponsor.id, token: sponsor.token }, agent: { id: agent.id, token: agent.token, npub: agent.npub } };
   // The next steps are printed to be pasted: run from a clone, a bare name would not be found.
   const run = commandPrefix();
@@ -83,15 +83,15 @@ export function initialise(ctx: AppContext, flags: { json?: boolean; 'sponsor-na
 async function serveStdio(ctx: AppContext): Promise<void> {
   routeLibraryConsole(ctx.logger);
   const token = process.env.MARKETPLACE_TOKEN;
-  if (!authenticate(ctx.db, token)) {
+  if (!(await authenticate(ctx.db, token))) {
     throw new MarketError(
       'UNAUTHORIZED',
       token ? 'MARKETPLACE_TOKEN is unknown or revoked.' : `Set MARKETPLACE_TOKEN to an agent or sponsor token (\`${commandPrefix()} init\` prints one).`,
     );
   }
   const server = createServer(ctx, {
-    caller: () => {
-      const caller = authenticate(ctx.db, token);
+    caller: async () => {
+      const caller = (await authenticate(ctx.db, token));
       if (!caller) throw new MarketError('UNAUTHORIZED', 'MARKETPLACE_TOKEN was revoked. Ask the sponsor for a new token.');
       return caller;
     },
@@ -101,9 +101,9 @@ async function serveStdio(ctx: AppContext): Promise<void> {
   ctx.logger.info('serving MCP over stdio', { db: ctx.config.dbPath });
   const stop = () => {
     stopBackground();
-    void server.close().finally(() => {
+    void server.close().finally(async () => {
       ctx.rail.close();
-      ctx.db.close();
+      await ctx.db.close();
       process.exit(0);
     });
   };
@@ -149,9 +149,9 @@ function keepServing(ctx: AppContext, http: HttpServer, url: string): void {
   const stopBackground = startBackgroundWork(ctx);
   const stop = () => {
     stopBackground();
-    http.close(() => {
+    http.close(async () => {
       ctx.rail.close();
-      ctx.db.close();
+      await ctx.db.close();
       process.exit(0);
     });
     http.closeAllConnections();
@@ -191,10 +191,10 @@ export const servingCommands = [
     shared: ['serve', 'http', 'wallet'],
     example: 'start --port 8790',
     async run({ ctx, flags }) {
-      const first = isFreshDatabase(ctx.db);
+      const first = (await isFreshDatabase(ctx.db));
       // The port first: a busy one must not leave a database initialised behind a failed start.
       const { http, url } = await bindHttp(ctx);
-      if (first) initialise(ctx, { ...flags, json: false });
+      if (first) await initialise(ctx, { ...flags, json: false });
       process.stdout.write(
         `\nagent-marketplace ${VERSION} is serving MCP at ${url} (health: ${url.replace(/\/mcp$/, '/healthz')})\n\n` +
           consoleNotice(ctx.config, first) +
@@ -210,8 +210,8 @@ export const servingCommands = [
     section: 'Administration',
     summary: 'create the first sponsor and agent; prints their tokens once',
     flags: names,
-    run({ ctx, flags }) {
-      initialise(ctx, flags);
+    async run({ ctx, flags }) {
+      await initialise(ctx, flags);
       return 0;
     },
   }),

@@ -39,8 +39,8 @@ export const skillCommands = [
     summary: 'every file of a version, each finding under its line\n(default: the newest awaiting review, else the newest)',
     args: [slug],
     flags: { version: { type: 'string', value: 'V', summary: 'the version to show', defaultText: 'the newest awaiting review, else the newest' } },
-    run({ ctx, flags, args }) {
-      const v = versionForReview(ctx.db, args[0]!, flags.version);
+    async run({ ctx, flags, args }) {
+      const v = (await versionForReview(ctx.db, args[0]!, flags.version));
       out(flags, { ...v }, renderVersionForReview(v, dbOption(flags)));
       return 0;
     },
@@ -61,8 +61,8 @@ export const skillCommands = [
       },
       reason: { type: 'string', value: 'R', summary: 'what the creator is told' },
     },
-    run({ ctx, flags, args }) {
-      const result = reviewSkillVersion(ctx.db, ctx.clock, { slug: args[0]!, version: flags.version, decision: flags.decision, reason: flags.reason });
+    async run({ ctx, flags, args }) {
+      const result = (await reviewSkillVersion(ctx.db, ctx.clock, { slug: args[0]!, version: flags.version, decision: flags.decision, reason: flags.reason }));
       out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
       return 0;
     },
@@ -73,8 +73,8 @@ export const skillCommands = [
     summary: 'mark a version Deprecated; the listing moves to the newest published one',
     args: [slug],
     flags: { version },
-    run({ ctx, flags, args }) {
-      const result = deprecateSkillVersion(ctx.db, ctx.clock, args[0]!, flags.version);
+    async run({ ctx, flags, args }) {
+      const result = (await deprecateSkillVersion(ctx.db, ctx.clock, args[0]!, flags.version));
       out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
       return 0;
     },

@@ -8,25 +8,25 @@ import { getBalance, postTransfer, type Transfer } from '../ledger/transfers.js'
 import { MarketError } from '../../core/errors.js';
 import { requireAgent } from './registry.js';
 
-export function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): { topUp: Transfer; balanceMsats: number } {
+export async function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): Promise<{ topUp: Transfer; balanceMsats: number }> {
   if (input.amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'Fund at least 1 sat.');
   return db.write(async (tx) => {
-    const agent = requireAgent(tx, input.agentId);
+    const agent = (await requireAgent(tx, input.agentId));
     const sponsorAccount = sponsorAccountId(agent.sponsorId);
-    postTransfer(tx, clock, {
-      debitAccountId: EXTERNAL_SANDBOX.id,
-      creditAccountId: sponsorAccount,
-      amountMsats: input.amountMsats,
-      entryType: 'Deposit',
-      description: 'Sandbox deposit (no real money)',
-    });
-    const topUp = postTransfer(tx, clock, {
-      debitAccountId: sponsorAccount,
-      creditAccountId: agentAccountId(agent.id),
-      amountMsats: input.amountMsats,
-      entryType: 'TopUp',
-      description: `Top-up of ${agent.name} by its sponsor`,
-    });
-    return { topUp, balanceMsats: getBalance(tx, agentAccountId(agent.id)).balanceMsats };
+    await postTransfer(tx, clock, {
+            debitAccountId: EXTERNAL_SANDBOX.id,
+            creditAccountId: sponsorAccount,
+            amountMsats: input.amountMsats,
+            entryType: 'Deposit',
+            description: 'Sandbox deposit (no real money)',
+          });
+    const topUp = (await postTransfer(tx, clock, {
+          debitAccountId: sponsorAccount,
+          creditAccountId: agentAccountId(agent.id),
+          amountMsats: input.amountMsats,
+          entryType: 'TopUp',
+          description: `Top-up of ${agent.name} by its sponsor`,
+        }));
+    return { topUp, balanceMsats: (await getBalance(tx, agentAccountId(agent.id))).balanceMsats };
   });
 }

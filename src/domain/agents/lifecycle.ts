@@ -14,14 +14,14 @@ import { requireAgent } from './registry.js';
 
 export const TERMINATION_GRACE_MS = 72 * 3_600_000;
 
-export function setAgentStatus(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, reason: string): void {
-  db.write(async (tx) => {
-    const agent = requireAgent(tx, agentId);
-    // Reactivating an already active agent still restarts its zero-balance grace period.
-    if (agent.status === status && status !== 'Active') return;
-    identity.updateAgentStatus(tx, agentId, status, clock.now().toISOString(), reason);
-    if (agent.status !== status) notifySponsor(tx, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
-  });
+export async function setAgentStatus(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, reason: string): Promise<void> {
+  await db.write(async (tx) => {
+        const agent = (await requireAgent(tx, agentId));
+        // Reactivating an already active agent still restarts its zero-balance grace period.
+        if (agent.status === status && status !== 'Active') return;
+        await identity.updateAgentStatus(tx, agentId, status, clock.now().toISOString(), reason);
+        if (agent.status !== status) await notifySponsor(tx, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
+      });
 }
 
 /**
@@ -30,31 +30,31 @@ export function setAgentStatus(db: Db, clock: Clock, agentId: string, status: St
  * changed it since), or the last reactivation if that came later. An agent that was
  * never funded has not started yet and is left alone.
  */
-export function refreshLifecycle(db: Db, clock: Clock, agentId: string): StoredAgentStatus {
+export async function refreshLifecycle(db: Db, clock: Clock, agentId: string): Promise<StoredAgentStatus> {
   // Nearly every call finds nothing due: decide on a read, and take the write lock only to terminate.
-  const status = terminationDue(db, clock, agentId);
+  const status = (await terminationDue(db, clock, agentId));
   if (status !== 'due') return status;
   return db.write(async (tx) => {
-    const again = terminationDue(tx, clock, agentId);
+    const again = (await terminationDue(tx, clock, agentId));
     if (again !== 'due') return again;
-    setAgentStatus(tx, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
+    await setAgentStatus(tx, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
     return 'Terminated';
   });
 }
 
-function terminationDue(db: Db, clock: Clock, agentId: string): StoredAgentStatus | 'due' {
-  const agent = requireAgent(db, agentId);
+async function terminationDue(db: Db, clock: Clock, agentId: string): Promise<StoredAgentStatus | 'due'> {
+  const agent = (await requireAgent(db, agentId));
   if (agent.status !== 'Active') return agent.status as StoredAgentStatus;
   const account = agentAccountId(agentId);
-  if (getBalance(db, account).availableMsats > 0) return 'Active';
-  const touched = lastTouchedAt(db, account);
+  if ((await getBalance(db, account)).availableMsats > 0) return 'Active';
+  const touched = (await lastTouchedAt(db, account));
   if (touched === null) return 'Active';
   const since = agent.statusChangedAt && agent.statusChangedAt > touched ? agent.statusChangedAt : touched;
   return clock.now().getTime() - Date.parse(since) < TERMINATION_GRACE_MS ? 'Active' : 'due';
 }
 
-export function requireActive(db: Db, agentId: string): void {
-  const status = requireAgent(db, agentId).status;
+export async function requireActive(db: Db, agentId: string): Promise<void> {
+  const status = (await requireAgent(db, agentId)).status;
   if (status !== 'Active') {
     throw new MarketError('POLICY_DENIED', `This agent is ${status}: it can read but not act until its sponsor reactivates it.`);
   }

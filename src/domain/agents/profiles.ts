@@ -36,26 +36,26 @@ export interface AgentProfile {
   status: string;
 }
 
-export function updateProfile(db: Db, clock: Clock, agentId: string, update: ProfileUpdate): AgentProfile {
+export async function updateProfile(db: Db, clock: Clock, agentId: string, update: ProfileUpdate): Promise<AgentProfile> {
   return db.write(async (tx) => {
-    requireAgent(tx, agentId);
-    const current = hiring.getProfile(tx, agentId);
-    hiring.upsertProfile(tx, {
-      agentId,
-      description: update.description ?? current?.description ?? '',
-      skills: update.skills ?? current?.skills ?? [],
-      mcpServers: update.mcp_servers ?? current?.mcpServers ?? [],
-      priceHintSats: update.price_hint_sats !== undefined ? update.price_hint_sats : (current?.priceHintSats ?? null),
-      availability: update.availability ?? current?.availability ?? 'available',
-      updatedAt: clock.now().toISOString(),
-    });
+    await requireAgent(tx, agentId);
+    const current = (await hiring.getProfile(tx, agentId));
+    await hiring.upsertProfile(tx, {
+            agentId,
+            description: update.description ?? current?.description ?? '',
+            skills: update.skills ?? current?.skills ?? [],
+            mcpServers: update.mcp_servers ?? current?.mcpServers ?? [],
+            priceHintSats: update.price_hint_sats !== undefined ? update.price_hint_sats : (current?.priceHintSats ?? null),
+            availability: update.availability ?? current?.availability ?? 'available',
+            updatedAt: clock.now().toISOString(),
+          });
     return agentProfile(tx, agentId);
   });
 }
 
-export function agentProfile(db: Db, agentId: string): AgentProfile {
-  const agent = requireAgent(db, agentId);
-  const profile = hiring.getProfile(db, agentId);
+export async function agentProfile(db: Db, agentId: string): Promise<AgentProfile> {
+  const agent = (await requireAgent(db, agentId));
+  const profile = (await hiring.getProfile(db, agentId));
   return {
     agent_id: agent.id,
     name: agent.name,
@@ -112,9 +112,9 @@ function missesOf(a: DirectoryRow, q: AgentQuery): FilterMiss[] {
  * match); best first: reputation, then price. An agent with no record yet counts with the
  * neutral score a first job would start from.
  */
-export function directoryFit(db: Db, q: AgentQuery): { agentId: string; misses: FilterMiss[] }[] {
-  return hiring
-    .directory(db)
+export async function directoryFit(db: Db, q: AgentQuery): Promise<{ agentId: string; misses: FilterMiss[] }[]> {
+  return (await hiring
+      .directory(db))
     .filter((a) => a.status === 'Active' && a.agentId !== q.exclude)
     .map((a) => ({ a, score: rankingScore(a.reputation) }))
     .sort((x, y) => y.score - x.score || (x.a.priceHintSats ?? 0) - (y.a.priceHintSats ?? 0) || (x.a.agentId < y.a.agentId ? -1 : 1))
@@ -122,8 +122,8 @@ export function directoryFit(db: Db, q: AgentQuery): { agentId: string; misses: 
 }
 
 /** Active, available agents that have every required skill and MCP server, within the price and reputation asked; best first. */
-export function findAgents(db: Db, q: AgentQuery): AgentProfile[] {
-  return directoryFit(db, q)
+export async function findAgents(db: Db, q: AgentQuery): Promise<AgentProfile[]> {
+  return (await directoryFit(db, q))
     .filter((f) => f.misses.length === 0)
     .map((f) => agentProfile(db, f.agentId));
 }
@@ -133,8 +133,8 @@ export const NEUTRAL_REPUTATION = 0.6;
 
 const rankingScore = (reputation: number | null): number => reputation ?? NEUTRAL_REPUTATION;
 
-export function requireHireable(db: Db, agentId: string): void {
-  const agent = identity.getAgent(db, agentId);
+export async function requireHireable(db: Db, agentId: string): Promise<void> {
+  const agent = (await identity.getAgent(db, agentId));
   if (!agent) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
   if (agent.status !== 'Active') throw new MarketError('CONFLICT', `Agent ${agentId} is ${agent.status} and cannot be hired.`);
 }

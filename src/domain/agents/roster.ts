@@ -9,15 +9,15 @@ import { MarketError } from '../../core/errors.js';
 import { msatsToSats } from '../money.js';
 import { agentWallet } from './wallet.js';
 
-export function requireSponsor(db: Db, sponsorId: string): identity.SponsorRow {
-  const sponsor = identity.getSponsor(db, sponsorId);
+export async function requireSponsor(db: Db, sponsorId: string): Promise<identity.SponsorRow> {
+  const sponsor = (await identity.getSponsor(db, sponsorId));
   if (!sponsor) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}. \`sponsors list\` shows them.`);
   return sponsor;
 }
 
 /** The agents of one sponsor, or of every sponsor when sponsorId is null. */
-export function agentRoster(db: Db, clock: Clock, sponsorId: string | null) {
-  const rows = sponsorId === null ? roster.listAgents(db) : (requireSponsor(db, sponsorId), identity.listSponsorAgents(db, sponsorId));
+export async function agentRoster(db: Db, clock: Clock, sponsorId: string | null) {
+  const rows = sponsorId === null ? (await roster.listAgents(db)) : ((await requireSponsor(db, sponsorId)), (await identity.listSponsorAgents(db, sponsorId)));
   const sponsorNames = new Map<string, string>();
   return rows.map((agent) => {
     const wallet = agentWallet(db, clock, agent.id);
@@ -40,9 +40,9 @@ export function agentRoster(db: Db, clock: Clock, sponsorId: string | null) {
 }
 
 /** Every sponsor, with how many agents it has and what they hold between them. */
-export function sponsorRoster(db: Db, clock: Clock) {
-  const agents = agentRoster(db, clock, null);
-  return roster.listSponsors(db).map((sponsor) => {
+export async function sponsorRoster(db: Db, clock: Clock) {
+  const agents = (await agentRoster(db, clock, null));
+  return (await roster.listSponsors(db)).map((sponsor) => {
     const own = agents.filter((a) => a.sponsor_id === sponsor.id);
     return {
       sponsor_id: sponsor.id,

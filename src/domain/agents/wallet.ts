@@ -24,24 +24,24 @@ export interface AgentWallet {
 }
 
 /** Spending over the window: today and the BURN_WINDOW_DAYS − 1 UTC days before it. */
-function spentInWindow(db: Db, clock: Clock, accountId: string): number {
+async function spentInWindow(db: Db, clock: Clock, accountId: string): Promise<number> {
   const since = utcDay(new Date(clock.now().getTime() - (BURN_WINDOW_DAYS - 1) * DAY_MS).toISOString());
   let spent = 0;
-  for (const [entryType, total] of dailyDebitsSince(db, accountId, since)) {
+  for (const [entryType, total] of (await dailyDebitsSince(db, accountId, since))) {
     if (!(NON_SPEND_ENTRY_TYPES as readonly string[]).includes(entryType)) spent += total;
   }
   return spent;
 }
 
-export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet {
+export async function agentWallet(db: Db, clock: Clock, agentId: string): Promise<AgentWallet> {
   const accountId = agentAccountId(agentId);
-  expireDueHoldsOf(db, clock, accountId);
-  let agent = requireAgent(db, agentId);
-  const balance = getBalance(db, accountId);
+  await expireDueHoldsOf(db, clock, accountId);
+  let agent = (await requireAgent(db, agentId));
+  const balance = (await getBalance(db, accountId));
   // Only an active agent with nothing available can be due for termination (every wallet read is hot).
-  if (agent.status === 'Active' && balance.availableMsats === 0 && refreshLifecycle(db, clock, agentId) !== 'Active') agent = requireAgent(db, agentId);
-  const sponsor = identity.getSponsor(db, agent.sponsorId);
-  const runway = runwayDays(balance.availableMsats, spentInWindow(db, clock, accountId));
+  if (agent.status === 'Active' && balance.availableMsats === 0 && (await refreshLifecycle(db, clock, agentId)) !== 'Active') agent = (await requireAgent(db, agentId));
+  const sponsor = (await identity.getSponsor(db, agent.sponsorId));
+  const runway = runwayDays(balance.availableMsats, (await spentInWindow(db, clock, accountId)));
   return {
     agentId,
     name: agent.name,
@@ -53,6 +53,6 @@ export function agentWallet(db: Db, clock: Clock, agentId: string): AgentWallet 
   };
 }
 
-export function sponsorWallets(db: Db, clock: Clock, sponsorId: string): AgentWallet[] {
-  return identity.listSponsorAgents(db, sponsorId).map((agent) => agentWallet(db, clock, agent.id));
+export async function sponsorWallets(db: Db, clock: Clock, sponsorId: string): Promise<AgentWallet[]> {
+  return (await identity.listSponsorAgents(db, sponsorId)).map((agent) => agentWallet(db, clock, agent.id));
 }

@@ -53,27 +53,27 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
   if (rewardMsats <= 0) throw new MarketError('INVALID_INPUT', 'reward_sats must be at least 1.');
   return db.write(async (tx) => {
     const id = newId('bo');
-    const hold = holdReward(tx, clock, creatorId, id, rewardMsats);
+    const hold = (await holdReward(tx, clock, creatorId, id, rewardMsats));
     const now = clock.now().toISOString();
-    store.insertBounty(tx, {
-      id,
-      creatorId,
-      title: input.title,
-      description: input.description,
-      rewardMsats,
-      minSamples: input.minSamples,
-      requiredFormat: input.requiredFormat.toLowerCase(),
-      schema: input.schema ?? null,
-      minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
-      deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
-      holdId: hold.id,
-      paidMsats: 0,
-      acceptedSamples: 0,
-      status: 'Active',
-      createdAt: now,
-      updatedAt: now,
-    });
-    return bountyView(requireBounty(tx, id));
+    await store.insertBounty(tx, {
+            id,
+            creatorId,
+            title: input.title,
+            description: input.description,
+            rewardMsats,
+            minSamples: input.minSamples,
+            requiredFormat: input.requiredFormat.toLowerCase(),
+            schema: input.schema ?? null,
+            minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
+            deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
+            holdId: hold.id,
+            paidMsats: 0,
+            acceptedSamples: 0,
+            status: 'Active',
+            createdAt: now,
+            updatedAt: now,
+          });
+    return bountyView((await requireBounty(tx, id)));
   });
 }
 
@@ -89,14 +89,14 @@ export function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: st
   });
 }
 
-export function requireBounty(db: Db, id: string): BountyRow {
-  const b = store.getBounty(db, id);
+export async function requireBounty(db: Db, id: string): Promise<BountyRow> {
+  const b = (await store.getBounty(db, id));
   if (!b) throw new MarketError('NOT_FOUND', `No bounty ${id}.`);
   return b;
 }
 
-export function requireSubmission(db: Db, id: string): SubmissionRow {
-  const s = store.getSubmission(db, id);
+export async function requireSubmission(db: Db, id: string): Promise<SubmissionRow> {
+  const s = (await store.getSubmission(db, id));
   if (!s) throw new MarketError('NOT_FOUND', `No bounty submission ${id}.`);
   return s;
 }
@@ -133,8 +133,8 @@ export const requirementsOf = (b: BountyRow): Requirements => ({
  * only: a bounty's requirements never change). Undefined when there is nothing to check
  * against; submitToBounty then gives the reason.
  */
-export function precheckForBounty(db: Db, contributorId: string, input: SubmitInput): Precheck | undefined {
-  const b = store.getBounty(db, input.bountyId);
+export async function precheckForBounty(db: Db, contributorId: string, input: SubmitInput): Promise<Precheck | undefined> {
+  const b = (await store.getBounty(db, input.bountyId));
   if (!b || b.creatorId === contributorId || b.status !== 'Active') return undefined;
   return precheckSubmission(input.samples, input.metadata, requirementsOf(b));
 }
@@ -148,10 +148,10 @@ export function precheckForBounty(db: Db, contributorId: string, input: SubmitIn
  */
 export function submitToBounty(db: Db, clock: Clock, contributorId: string, input: SubmitInput, prechecked?: Precheck) {
   return db.write(async (tx) => {
-    const b = current(tx, clock, input.bountyId);
+    const b = (await current(tx, clock, input.bountyId));
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
     // Contributors choose themselves, and the reward is the creator's money.
-    if (!dealsWith(tx, b.creatorId, contributorId)) {
+    if (!(await dealsWith(tx, b.creatorId, contributorId))) {
       throw new MarketError('POLICY_DENIED', `The creator of bounty ${b.id} may not deal with you under its sponsor's policy (rule: counterparties).`);
     }
     requireOpen(b, clock);
@@ -164,27 +164,27 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
     const req = requirementsOf(b);
     const pre = prechecked?.requirementsKey === requirementsKey(req) ? prechecked : precheckSubmission(input.samples, input.metadata, req);
     const hashes = pre.hashes;
-    const verification = completeVerification(pre, store.knownHashes(tx, b.id, [...new Set(hashes)]));
+    const verification = completeVerification(pre, (await store.knownHashes(tx, b.id, [...new Set(hashes)])));
     const id = newId('bs');
     const now = clock.now().toISOString();
-    store.insertSubmission(tx, {
-      id,
-      bountyId: b.id,
-      contributorId,
-      samples: verification.passed ? toJsonText(input.samples) : null,
-      sampleCount: input.samples.length,
-      metadata: input.metadata,
-      verification,
-      status: verification.passed ? 'Pending' : 'Rejected',
-      acceptedSamples: 0,
-      paidMsats: 0,
-      reason: verification.passed ? null : 'Automatic verification failed.',
-      receipt: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    if (verification.passed) store.insertHashes(tx, b.id, id, hashes);
-    return submissionSummary(requireSubmission(tx, id));
+    await store.insertSubmission(tx, {
+            id,
+            bountyId: b.id,
+            contributorId,
+            samples: verification.passed ? toJsonText(input.samples) : null,
+            sampleCount: input.samples.length,
+            metadata: input.metadata,
+            verification,
+            status: verification.passed ? 'Pending' : 'Rejected',
+            acceptedSamples: 0,
+            paidMsats: 0,
+            reason: verification.passed ? null : 'Automatic verification failed.',
+            receipt: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+    if (verification.passed) await store.insertHashes(tx, b.id, id, hashes);
+    return submissionSummary((await requireSubmission(tx, id)));
   });
 }
 
@@ -197,28 +197,28 @@ export interface ReviewInput {
 
 export function reviewSubmission(db: Db, clock: Clock, creatorId: string, input: ReviewInput) {
   return db.write(async (tx) => {
-    const s = requireSubmission(tx, input.submissionId);
-    const b = current(tx, clock, s.bountyId);
+    const s = (await requireSubmission(tx, input.submissionId));
+    const b = (await current(tx, clock, s.bountyId));
     if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No submission ${s.id} to a bounty of yours.`);
-    const fresh = requireSubmission(tx, s.id);
+    const fresh = (await requireSubmission(tx, s.id));
     if (fresh.status !== 'Pending') throw new MarketError('CONFLICT', `Submission ${s.id} is already ${fresh.status}.`, { status: fresh.status });
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the submission is rejected (reason).');
       if (input.acceptedSamples !== undefined) throw new MarketError('INVALID_INPUT', 'accepted_samples goes with decision "accept".');
-      store.updateSubmission(tx, s.id, ['Pending'], { status: 'Rejected', reason: input.reason, updatedAt: clock.now().toISOString() });
-      return submissionSummary(requireSubmission(tx, s.id));
+      await store.updateSubmission(tx, s.id, ['Pending'], { status: 'Rejected', reason: input.reason, updatedAt: clock.now().toISOString() });
+      return submissionSummary((await requireSubmission(tx, s.id)));
     }
     const accepted = input.acceptedSamples ?? fresh.sampleCount;
     if (accepted < 1 || accepted > fresh.sampleCount) {
       throw new MarketError('INVALID_INPUT', `accepted_samples must be 1–${fresh.sampleCount} (the submission's samples); reject it to accept none.`);
     }
-    accept(tx, clock, b, fresh, accepted, input.reason ?? null);
-    return submissionSummary(requireSubmission(tx, s.id));
+    await accept(tx, clock, b, fresh, accepted, input.reason ?? null);
+    return submissionSummary((await requireSubmission(tx, s.id)));
   });
 }
 
 /** Pays for accepted samples out of the held reward and holds what is left again. */
-function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: number, reason: string | null): void {
+async function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: number, reason: string | null): Promise<void> {
   const now = clock.now().toISOString();
   const pay = paymentFor(b.rewardMsats, b.minSamples, b.acceptedSamples, accepted);
   const totalAccepted = b.acceptedSamples + accepted;
@@ -226,26 +226,26 @@ function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, accepted: 
   const fulfilled = totalAccepted >= b.minSamples;
   let holdId = b.holdId;
   if (pay > 0 && holdId) {
-    const heldSince = requireHold(db, holdId).createdAt;
-    postHold(db, clock, holdId, pay, `Bounty ${b.id}: ${accepted} samples of submission ${s.id}`);
-    payFromEscrow(db, clock, { payerAgentId: b.creatorId, payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
+    const heldSince = (await requireHold(db, holdId)).createdAt;
+    await postHold(db, clock, holdId, pay, `Bounty ${b.id}: ${accepted} samples of submission ${s.id}`);
+    await payFromEscrow(db, clock, { payerAgentId: b.creatorId, payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
     const remaining = b.rewardMsats - paid;
-    holdId = remaining > 0 ? holdReward(db, clock, b.creatorId, b.id, remaining, heldSince).id : null;
+    holdId = remaining > 0 ? (await holdReward(db, clock, b.creatorId, b.id, remaining, heldSince)).id : null;
   }
-  store.updateSubmission(db, s.id, ['Pending'], {
-    status: accepted === s.sampleCount ? 'Accepted' : 'PartiallyAccepted',
-    acceptedSamples: accepted,
-    paidMsats: pay,
-    reason,
-    updatedAt: now,
-  });
-  store.updateBounty(db, b.id, ['Active'], { paidMsats: paid, acceptedSamples: totalAccepted, holdId, updatedAt: now, ...(fulfilled ? { status: 'Fulfilled' } : {}) });
-  if (fulfilled) closePending(db, clock, b.id, 'The bounty was fulfilled before this submission was reviewed.');
+  await store.updateSubmission(db, s.id, ['Pending'], {
+        status: accepted === s.sampleCount ? 'Accepted' : 'PartiallyAccepted',
+        acceptedSamples: accepted,
+        paidMsats: pay,
+        reason,
+        updatedAt: now,
+      });
+  await store.updateBounty(db, b.id, ['Active'], { paidMsats: paid, acceptedSamples: totalAccepted, holdId, updatedAt: now, ...(fulfilled ? { status: 'Fulfilled' } : {}) });
+  if (fulfilled) await closePending(db, clock, b.id, 'The bounty was fulfilled before this submission was reviewed.');
 }
 
-export function closePending(db: Db, clock: Clock, bountyId: string, reason: string): void {
-  for (const p of store.submissionsOf(db, bountyId, { status: 'Pending' })) {
-    store.updateSubmission(db, p.id, ['Pending'], { status: 'Closed', reason, updatedAt: clock.now().toISOString() });
+export async function closePending(db: Db, clock: Clock, bountyId: string, reason: string): Promise<void> {
+  for (const p of (await store.submissionsOf(db, bountyId, { status: 'Pending' }))) {
+    await store.updateSubmission(db, p.id, ['Pending'], { status: 'Closed', reason, updatedAt: clock.now().toISOString() });
   }
 }
 
@@ -256,23 +256,23 @@ export function closePending(db: Db, clock: Clock, bountyId: string, reason: str
  */
 export function cancelBounty(db: Db, clock: Clock, creatorId: string, bountyId: string) {
   return db.write(async (tx) => {
-    const b = current(tx, clock, bountyId);
+    const b = (await current(tx, clock, bountyId));
     if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No bounty ${bountyId} of yours.`);
     if (b.status !== 'Active') throw new MarketError('CONFLICT', `Bounty ${b.id} is already ${b.status}.`, { status: b.status });
-    const pending = store.submissionsOf(tx, b.id, { status: 'Pending' });
+    const pending = (await store.submissionsOf(tx, b.id, { status: 'Pending' }));
     if (pending.length > 0) {
       throw new MarketError('CONFLICT', `Review the ${pending.length} pending submissions (accept or reject) before cancelling.`, { pending: pending.map((p) => p.id) });
     }
-    end(tx, clock, b, 'Cancelled');
-    return bountyView(requireBounty(tx, b.id));
+    await end(tx, clock, b, 'Cancelled');
+    return bountyView((await requireBounty(tx, b.id)));
   });
 }
 
-function end(db: Db, clock: Clock, b: BountyRow, status: 'Expired' | 'Cancelled'): void {
-  if (!store.updateBounty(db, b.id, ['Active'], { status, holdId: null, updatedAt: clock.now().toISOString() })) {
+async function end(db: Db, clock: Clock, b: BountyRow, status: 'Expired' | 'Cancelled'): Promise<void> {
+  if (!(await store.updateBounty(db, b.id, ['Active'], { status, holdId: null, updatedAt: clock.now().toISOString() }))) {
     throw new MarketError('CONFLICT', `Bounty ${b.id} changed meanwhile; read it again.`);
   }
-  if (b.holdId) voidHold(db, clock, b.holdId, `Bounty ${b.id} ${status.toLowerCase()}: unpaid reward returned`);
+  if (b.holdId) await voidHold(db, clock, b.holdId, `Bounty ${b.id} ${status.toLowerCase()}: unpaid reward returned`);
 }
 
 /**
@@ -280,40 +280,40 @@ function end(db: Db, clock: Clock, b: BountyRow, status: 'Expired' | 'Cancelled'
  * expires and the rest of the reward returns. Submissions the creator leaves unreviewed
  * past the review window are accepted in full, as an unreviewed contract delivery is.
  */
-function settleDue(db: Db, clock: Clock, b: BountyRow): void {
+async function settleDue(db: Db, clock: Clock, b: BountyRow): Promise<void> {
   if (b.status !== 'Active' || !pastDeadline(b, clock)) return;
-  const pending = store.submissionsOf(db, b.id, { status: 'Pending' });
+  const pending = (await store.submissionsOf(db, b.id, { status: 'Pending' }));
   const reviewEnds = Date.parse(b.deadline!) + BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS;
   if (pending.length > 0 && clock.now().getTime() < reviewEnds) return;
   for (const p of pending) {
-    const latest = requireBounty(db, b.id);
+    const latest = (await requireBounty(db, b.id));
     if (latest.status !== 'Active') return;
     // Blocked since it submitted: the creator's sponsor did not consent to paying it.
-    if (!dealsWith(db, b.creatorId, p.contributorId)) {
-      store.updateSubmission(db, p.id, ['Pending'], {
-        status: 'Rejected',
-        reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.",
-        updatedAt: clock.now().toISOString(),
-      });
+    if (!(await dealsWith(db, b.creatorId, p.contributorId))) {
+      await store.updateSubmission(db, p.id, ['Pending'], {
+                status: 'Rejected',
+                reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.",
+                updatedAt: clock.now().toISOString(),
+              });
       continue;
     }
-    accept(db, clock, latest, p, p.sampleCount, 'Accepted automatically: not reviewed within the review window.');
+    await accept(db, clock, latest, p, p.sampleCount, 'Accepted automatically: not reviewed within the review window.');
   }
-  const latest = requireBounty(db, b.id);
-  if (latest.status === 'Active') end(db, clock, latest, 'Expired');
+  const latest = (await requireBounty(db, b.id));
+  if (latest.status === 'Active') await end(db, clock, latest, 'Expired');
 }
 
 /** The bounty after settling what its deadline made due. */
-export function current(db: Db, clock: Clock, id: string): BountyRow {
-  settleDue(db, clock, requireBounty(db, id));
+export async function current(db: Db, clock: Clock, id: string): Promise<BountyRow> {
+  await settleDue(db, clock, (await requireBounty(db, id)));
   return requireBounty(db, id);
 }
 
-export function settleDueBounties(db: Db, clock: Clock): number {
+export async function settleDueBounties(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
     const now = clock.now();
-    const due = store.dueBounties(tx, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString());
-    for (const b of due) settleDue(tx, clock, b);
+    const due = (await store.dueBounties(tx, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString()));
+    for (const b of due) await settleDue(tx, clock, b);
     return due.length;
   });
 }
@@ -321,30 +321,30 @@ export function settleDueBounties(db: Db, clock: Clock): number {
 /** The creator sees every submission; anyone else sees the bounty and its own submissions. */
 export function getBounty(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const b = current(tx, clock, id);
-    const subs = store.submissionsOf(tx, b.id, b.creatorId === agentId ? {} : { contributorId: agentId });
+    const b = (await current(tx, clock, id));
+    const subs = (await store.submissionsOf(tx, b.id, b.creatorId === agentId ? {} : { contributorId: agentId }));
     return { ...bountyView(b), submissions: subs.map((s) => submissionSummary(s)) };
   });
 }
 
 export function getSubmission(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const s = requireSubmission(tx, id);
-    const b = current(tx, clock, s.bountyId);
+    const s = (await requireSubmission(tx, id));
+    const b = (await current(tx, clock, s.bountyId));
     if (s.contributorId !== agentId && b.creatorId !== agentId) throw new MarketError('NOT_FOUND', `No bounty submission ${id} of yours.`);
-    return submissionView(requireSubmission(tx, id));
+    return submissionView((await requireSubmission(tx, id)));
   });
 }
 
-export function listBountiesPage(db: Db, q: { status?: BountyStatus; creatorId?: string; minRewardSats?: number; cursor?: string; limit: number }) {
+export async function listBountiesPage(db: Db, q: { status?: BountyStatus; creatorId?: string; minRewardSats?: number; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = store.listBounties(db, {
-    status: q.status,
-    creatorId: q.creatorId,
-    minRewardMsats: q.minRewardSats === undefined ? undefined : satsToMsats(q.minRewardSats),
-    beforeId,
-    limit: q.limit + 1,
-  });
+  const rows = (await store.listBounties(db, {
+      status: q.status,
+      creatorId: q.creatorId,
+      minRewardMsats: q.minRewardSats === undefined ? undefined : satsToMsats(q.minRewardSats),
+      beforeId,
+      limit: q.limit + 1,
+    }));
   return toPage(rows, q.limit, bountyView, (b) => encodeCursor({ id: b.id }));
 }
 
@@ -396,7 +396,7 @@ export function submissionView(s: SubmissionRow) {
 // bounty or submission is unknown (the handler then says NOT_FOUND).
 
 /** Contributing to a bounty deals with its creator, who pays. */
-export const contributionCounterparties = (db: Db, bountyId: string): string[] => parties(store.getBounty(db, bountyId)?.creatorId);
+export const contributionCounterparties = async (db: Db, bountyId: string): Promise<string[]> => parties((await store.getBounty(db, bountyId))?.creatorId);
 
 /** Reviewing a submission deals with its contributor, who is paid on acceptance. */
-export const submissionReviewCounterparties = (db: Db, submissionId: string): string[] => parties(store.getSubmission(db, submissionId)?.contributorId);
+export const submissionReviewCounterparties = async (db: Db, submissionId: string): Promise<string[]> => parties((await store.getSubmission(db, submissionId))?.contributorId);

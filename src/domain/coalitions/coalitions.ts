@@ -49,8 +49,8 @@ export interface ProposeInput {
 
 const now = (clock: Clock) => clock.now().toISOString();
 
-export function requireCoalition(db: Db, id: string): CoalitionRow {
-  const c = store.getCoalition(db, id);
+export async function requireCoalition(db: Db, id: string): Promise<CoalitionRow> {
+  const c = (await store.getCoalition(db, id));
   if (!c) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
   return c;
 }
@@ -61,9 +61,9 @@ export function requireCoalition(db: Db, id: string): CoalitionRow {
  * everyone else it does not exist, so no answer (a CONFLICT naming its status, say) tells
  * an outsider what a private coalition is doing.
  */
-export function requireCoalitionFor(db: Db, id: string, agentId: string): CoalitionRow {
-  const c = store.getCoalition(db, id);
-  const party = c && (c.coalitionType === 'Market' || c.funderId === agentId || c.coordinatorId === agentId || store.members(db, c.id).some((m) => m.agentId === agentId));
+export async function requireCoalitionFor(db: Db, id: string, agentId: string): Promise<CoalitionRow> {
+  const c = (await store.getCoalition(db, id));
+  const party = c && (c.coalitionType === 'Market' || c.funderId === agentId || c.coordinatorId === agentId || (await store.members(db, c.id)).some((m) => m.agentId === agentId));
   if (!c || !party) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
   return c;
 }
@@ -74,18 +74,18 @@ export function requireCoalitionFor(db: Db, id: string, agentId: string): Coalit
  * under the funder's counterparty rules too; the gate only judged the caller's own.
  * With no one to ask for approval here, an agent outside the funder's allow list is refused.
  */
-function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonly string[]): void {
+async function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonly string[]): Promise<void> {
   for (const id of agentIds) {
-    if (!dealsWith(db, c.funderId, id)) {
+    if (!(await dealsWith(db, c.funderId, id))) {
       throw new MarketError('POLICY_DENIED', `The funder of coalition ${c.id} may not deal with ${id} under its sponsor's policy (rule: counterparties).`);
     }
   }
 }
 
 /** Who would share the pool if the coalition completed now: what a completion names to the gate. */
-export function settlementPayees(db: Db, coalitionId: string): string[] {
-  const c = requireCoalition(db, coalitionId);
-  return payees(c, store.members(db, c.id), store.subtasks(db, c.id, c.round)).map((m) => m.agentId);
+export async function settlementPayees(db: Db, coalitionId: string): Promise<string[]> {
+  const c = (await requireCoalition(db, coalitionId));
+  return payees(c, (await store.members(db, c.id)), (await store.subtasks(db, c.id, c.round))).map((m) => m.agentId);
 }
 
 /** What a lead's call names: an agent it seats, the holder of a subtask it judges, or the pool's payees. */
@@ -96,17 +96,17 @@ export type LeadAction = { agentId: string } | { subtaskKey: string } | 'settlem
  * them. Asked of anyone else it names nobody: the handler refuses them, and the gate must
  * not first answer "your sponsor blocks X" about a coalition they cannot see.
  */
-export function leadCounterparties(db: Db, callerId: string, coalitionId: string, action: LeadAction): string[] {
-  const c = store.getCoalition(db, coalitionId);
+export async function leadCounterparties(db: Db, callerId: string, coalitionId: string, action: LeadAction): Promise<string[]> {
+  const c = (await store.getCoalition(db, coalitionId));
   if (!c || (c.funderId !== callerId && c.coordinatorId !== callerId)) return [];
-  if (action === 'settlement') return parties(...settlementPayees(db, c.id));
+  if (action === 'settlement') return parties(...(await settlementPayees(db, c.id)));
   if ('agentId' in action) return parties(action.agentId);
-  return parties(store.subtasks(db, c.id, c.round).find((s) => s.key === action.subtaskKey)?.assigneeId);
+  return parties((await store.subtasks(db, c.id, c.round)).find((s) => s.key === action.subtaskKey)?.assigneeId);
 }
 
-function joined(db: Db, id: string): string[] {
-  return store
-    .members(db, id)
+async function joined(db: Db, id: string): Promise<string[]> {
+  return (await store
+      .members(db, id))
     .filter((m) => m.status === 'joined')
     .map((m) => m.agentId);
 }
@@ -133,59 +133,59 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
     const poolMsats = satsToMsats(input.poolSats ?? 0);
     const hold =
       poolMsats > 0
-        ? createHold(tx, clock, {
-            debitAccountId: agentAccountId(input.funderId),
-            creditAccountId: ESCROW.id,
-            amountMsats: poolMsats,
-            entryType: 'Escrow',
-            description: `Pool of coalition ${id}`,
-            reference: id,
-          })
+        ? (await createHold(tx, clock, {
+                        debitAccountId: agentAccountId(input.funderId),
+                        creditAccountId: ESCROW.id,
+                        amountMsats: poolMsats,
+                        entryType: 'Escrow',
+                        description: `Pool of coalition ${id}`,
+                        reference: id,
+                      }))
         : null;
-    store.insertCoalition(tx, {
-      id,
-      coalitionType: input.coalitionType,
-      taskDescription: input.taskDescription,
-      funderId: input.funderId,
-      coordinatorId,
-      targetMemberCount: input.targetMemberCount,
-      paymentStructure: input.paymentStructure,
-      aggregation: input.aggregation ?? 'Concatenate',
-      poolMsats,
-      holdId: hold?.id ?? null,
-      status: 'Forming',
-      round: 1,
-      result: null,
-      aggregationError: null,
-      createdAt: now(clock),
-      updatedAt: now(clock),
-    });
+    await store.insertCoalition(tx, {
+            id,
+            coalitionType: input.coalitionType,
+            taskDescription: input.taskDescription,
+            funderId: input.funderId,
+            coordinatorId,
+            targetMemberCount: input.targetMemberCount,
+            paymentStructure: input.paymentStructure,
+            aggregation: input.aggregation ?? 'Concatenate',
+            poolMsats,
+            holdId: hold?.id ?? null,
+            status: 'Forming',
+            round: 1,
+            result: null,
+            aggregationError: null,
+            createdAt: now(clock),
+            updatedAt: now(clock),
+          });
     if (coordinatorId) {
-      requireHireable(tx, coordinatorId);
+      await requireHireable(tx, coordinatorId);
       // A coordinator other than the proposer is only invited: it must accept the role by joining.
-      store.upsertMember(tx, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
+      await store.upsertMember(tx, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
     }
-    insertSubtasks(tx, clock, id, 1, input.subtasks ?? []);
-    activateIfReady(tx, clock, requireCoalition(tx, id));
+    await insertSubtasks(tx, clock, id, 1, input.subtasks ?? []);
+    await activateIfReady(tx, clock, (await requireCoalition(tx, id)));
     return coalitionView(tx, id, input.funderId);
   });
 }
 
 export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { coalitionId: string; agentId: string; fixedSats?: number }) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, byId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
     if (c.funderId !== byId && c.coordinatorId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator invites.');
-    if (c.funderId !== byId && !joined(tx, c.id).includes(byId)) {
+    if (c.funderId !== byId && !(await joined(tx, c.id)).includes(byId)) {
       throw new MarketError('FORBIDDEN', `You are named coordinator of ${c.id} but have not accepted the role: join it (marketplace_join_coalition) before inviting.`);
     }
     requireStatus(c, 'Forming', 'Active');
-    requireHireable(tx, input.agentId);
+    await requireHireable(tx, input.agentId);
     requireFunderDealsWith(tx, c, [input.agentId]);
-    const current = store.members(tx, c.id).find((m) => m.agentId === input.agentId);
+    const current = (await store.members(tx, c.id)).find((m) => m.agentId === input.agentId);
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
     const fixedMsats = input.fixedSats === undefined ? null : satsToMsats(input.fixedSats);
     if (c.paymentStructure === 'Fixed') {
-      const others = promisedMsats(tx, c.id, input.agentId);
+      const others = (await promisedMsats(tx, c.id, input.agentId));
       if (others + (fixedMsats ?? 0) > c.poolMsats) {
         throw new MarketError(
           'INVALID_INPUT',
@@ -195,38 +195,38 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
         );
       }
     }
-    store.upsertMember(tx, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats, updatedAt: now(clock) });
+    await store.upsertMember(tx, { coalitionId: c.id, agentId: input.agentId, status: 'invited', fixedMsats, updatedAt: now(clock) });
     return coalitionView(tx, c.id, byId);
   });
 }
 
 export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, coalitionId, agentId);
-    const member = store.members(tx, c.id).find((m) => m.agentId === agentId);
+    const c = (await requireCoalitionFor(tx, coalitionId, agentId));
+    const member = (await store.members(tx, c.id)).find((m) => m.agentId === agentId);
     // Market coalitions are open to any agent; the others take the invited.
     if (!member && c.coalitionType !== 'Market' && c.funderId !== agentId) throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
     requireStatus(c, 'Forming', 'Active');
     if (member?.status === 'joined') throw new MarketError('CONFLICT', 'You are already a member.');
     if (!member && c.coalitionType !== 'Market') throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
-    requireHireable(tx, agentId);
+    await requireHireable(tx, agentId);
     requireFunderDealsWith(tx, c, [agentId]);
-    store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
-    activateIfReady(tx, clock, requireCoalition(tx, c.id));
+    await store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
+    await activateIfReady(tx, clock, (await requireCoalition(tx, c.id)));
     return coalitionView(tx, c.id, agentId);
   });
 }
 
 export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, coalitionId, agentId);
+    const c = (await requireCoalitionFor(tx, coalitionId, agentId));
     requireStatus(c, 'Forming', 'Active');
     if (c.coordinatorId === agentId) throw new MarketError('CONFLICT', 'The coordinator cannot leave; the funder can dissolve the coalition instead.');
-    if (!joined(tx, c.id).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
-    if (store.subtasks(tx, c.id, c.round).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
+    if (!(await joined(tx, c.id)).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
+    if ((await store.subtasks(tx, c.id, c.round)).some((s) => s.assigneeId === agentId && s.status !== 'open')) {
       throw new MarketError('CONFLICT', 'You hold assigned work: finish it or have it reassigned first.');
     }
-    store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
+    await store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'left', fixedMsats: null, updatedAt: now(clock) });
     return coalitionView(tx, c.id, agentId);
   });
 }
@@ -238,11 +238,11 @@ export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionI
  */
 export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, coalitionId, byId);
+    const c = (await requireCoalitionFor(tx, coalitionId, byId));
     if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
     requireStatus(c, 'Forming', 'Active');
     // Work sent back still counts: the funder has read it.
-    const delivered = store.subtasks(tx, c.id, c.round).filter((s) => s.handedInAt !== null);
+    const delivered = (await store.subtasks(tx, c.id, c.round)).filter((s) => s.handedInAt !== null);
     if (delivered.length > 0) {
       throw new MarketError(
         'CONFLICT',
@@ -251,8 +251,8 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
         { delivered: delivered.map((s) => s.key) },
       );
     }
-    if (!store.updateCoalition(tx, c.id, c.status, { status: 'Dissolved', updatedAt: now(clock) })) throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
-    if (c.holdId) voidHold(tx, clock, c.holdId, `Coalition ${c.id} dissolved`);
+    if (!(await store.updateCoalition(tx, c.id, c.status, { status: 'Dissolved', updatedAt: now(clock) }))) throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
+    if (c.holdId) await voidHold(tx, clock, c.holdId, `Coalition ${c.id} dissolved`);
     return coalitionView(tx, c.id, byId);
   });
 }
@@ -262,34 +262,34 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
  * Invitations are checked against the pool, because at completion it is too late: the
  * work is done and a pool that cannot pay the promises could never be settled.
  */
-function promisedMsats(db: Db, coalitionId: string, except?: string): number {
-  return store
-    .members(db, coalitionId)
+async function promisedMsats(db: Db, coalitionId: string, except?: string): Promise<number> {
+  return (await store
+      .members(db, coalitionId))
     .filter((m) => m.agentId !== except && (m.status === 'joined' || m.status === 'invited'))
     .reduce((sum, m) => sum + (m.fixedMsats ?? 0), 0);
 }
 
-function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number, subtasks: SubtaskInput[]): void {
+async function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number, subtasks: SubtaskInput[]): Promise<void> {
   for (const s of subtasks) {
     const weight = s.weight ?? 1;
     if (!Number.isInteger(weight) || weight < 0 || weight > MAX_SUBTASK_WEIGHT) {
       throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number from 0 to ${MAX_SUBTASK_WEIGHT.toLocaleString('en-US')}.`);
     }
-    store.insertSubtask(db, {
-      coalitionId,
-      round,
-      key: s.key,
-      title: s.title,
-      weight: s.weight ?? 1,
-      dependsOn: s.depends_on ?? [],
-      assigneeId: null,
-      bids: [],
-      status: 'open',
-      result: null,
-      handedInAt: null,
-      returnReason: null,
-      updatedAt: now(clock),
-    });
+    await store.insertSubtask(db, {
+            coalitionId,
+            round,
+            key: s.key,
+            title: s.title,
+            weight: s.weight ?? 1,
+            dependsOn: s.depends_on ?? [],
+            assigneeId: null,
+            bids: [],
+            status: 'open',
+            result: null,
+            handedInAt: null,
+            returnReason: null,
+            updatedAt: now(clock),
+          });
   }
 }
 
@@ -297,12 +297,12 @@ function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: number
 export function startNextTask(db: Db, clock: Clock, funderId: string, input: { coalitionId: string; taskDescription: string; poolSats?: number; subtasks?: SubtaskInput[] }) {
   validateSubtaskGraph((input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] })));
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, funderId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, funderId));
     if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
     if (c.coalitionType !== 'Standing') throw new MarketError('CONFLICT', 'Only Standing coalitions take a next task.');
     requireStatus(c, 'Settled');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
-    const promised = c.paymentStructure === 'Fixed' ? promisedMsats(tx, c.id) : 0;
+    const promised = c.paymentStructure === 'Fixed' ? (await promisedMsats(tx, c.id)) : 0;
     if (promised > poolMsats) {
       throw new MarketError(
         'INVALID_INPUT',
@@ -313,58 +313,58 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
     const round = c.round + 1;
     const hold =
       poolMsats > 0
-        ? createHold(tx, clock, {
-            debitAccountId: agentAccountId(funderId),
-            creditAccountId: ESCROW.id,
-            amountMsats: poolMsats,
-            entryType: 'Escrow',
-            description: `Pool of coalition ${c.id}, task ${round}`,
-            reference: c.id,
-          })
+        ? (await createHold(tx, clock, {
+                        debitAccountId: agentAccountId(funderId),
+                        creditAccountId: ESCROW.id,
+                        amountMsats: poolMsats,
+                        entryType: 'Escrow',
+                        description: `Pool of coalition ${c.id}, task ${round}`,
+                        reference: c.id,
+                      }))
         : null;
     if (
-      !store.updateCoalition(tx, c.id, 'Settled', {
-        status: 'Active',
-        round,
-        taskDescription: input.taskDescription,
-        poolMsats,
-        holdId: hold?.id ?? null,
-        result: null,
-        aggregationError: null,
-        updatedAt: now(clock),
-      })
+      !(await store.updateCoalition(tx, c.id, 'Settled', {
+                status: 'Active',
+                round,
+                taskDescription: input.taskDescription,
+                poolMsats,
+                holdId: hold?.id ?? null,
+                result: null,
+                aggregationError: null,
+                updatedAt: now(clock),
+              }))
     ) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
-    insertSubtasks(tx, clock, c.id, round, input.subtasks ?? []);
+    await insertSubtasks(tx, clock, c.id, round, input.subtasks ?? []);
     return coalitionView(tx, c.id, funderId);
   });
 }
 
-function activateIfReady(db: Db, clock: Clock, c: CoalitionRow): void {
+async function activateIfReady(db: Db, clock: Clock, c: CoalitionRow): Promise<void> {
   if (c.status !== 'Forming') return;
-  const members = joined(db, c.id);
+  const members = (await joined(db, c.id));
   if (members.length >= c.targetMemberCount && (!c.coordinatorId || members.includes(c.coordinatorId))) {
-    store.updateCoalition(db, c.id, 'Forming', { status: 'Active', updatedAt: now(clock) });
+    await store.updateCoalition(db, c.id, 'Forming', { status: 'Active', updatedAt: now(clock) });
   }
 }
 
-function requireSubtask(db: Db, c: CoalitionRow, key: string) {
-  const s = store.subtasks(db, c.id, c.round).find((t) => t.key === key);
+async function requireSubtask(db: Db, c: CoalitionRow, key: string) {
+  const s = (await store.subtasks(db, c.id, c.round)).find((t) => t.key === key);
   if (!s) throw new MarketError('NOT_FOUND', `Coalition ${c.id} has no subtask "${key}".`);
   return s;
 }
 
 export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; priceSats: number }) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, agentId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, agentId));
     requireStatus(c, 'Active');
     if (c.coalitionType !== 'Market') throw new MarketError('CONFLICT', 'Only Market coalitions take bids.');
-    if (!joined(tx, c.id).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
-    const s = requireSubtask(tx, c, input.key);
+    if (!(await joined(tx, c.id)).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
+    const s = (await requireSubtask(tx, c, input.key));
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const bids = s.bids.filter((b) => b.agent_id !== agentId);
-    store.updateSubtask(tx, c.id, c.round, s.key, { bids: [...bids, { agent_id: agentId, price_sats: input.priceSats }], updatedAt: now(clock) });
+    await store.updateSubtask(tx, c.id, c.round, s.key, { bids: [...bids, { agent_id: agentId, price_sats: input.priceSats }], updatedAt: now(clock) });
     return coalitionView(tx, c.id, agentId);
   });
 }
@@ -375,28 +375,28 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
  */
 export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; assigneeId: string }) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, byId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
     requireStatus(c, 'Active');
-    const s = requireSubtask(tx, c, input.key);
+    const s = (await requireSubtask(tx, c, input.key));
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is already ${s.status}.`);
-    if (!joined(tx, c.id).includes(input.assigneeId)) throw new MarketError('CONFLICT', `${input.assigneeId} is not a member.`);
+    if (!(await joined(tx, c.id)).includes(input.assigneeId)) throw new MarketError('CONFLICT', `${input.assigneeId} is not a member.`);
     const strict = c.coalitionType === 'Hierarchical' || c.coalitionType === 'Market';
     const allowed = strict ? c.coordinatorId === byId || (!c.coordinatorId && isLead(c, byId)) : isLead(c, byId) || byId === input.assigneeId;
     if (!allowed) throw new MarketError('FORBIDDEN', strict ? 'Only the coordinator assigns subtasks here.' : 'Assign yourself, or ask the coordinator.');
     if (c.coalitionType === 'Market' && !s.bids.some((b) => b.agent_id === input.assigneeId)) {
       throw new MarketError('CONFLICT', `${input.assigneeId} has not bid on ${s.key}.`);
     }
-    store.updateSubtask(tx, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
+    await store.updateSubtask(tx, c.id, c.round, s.key, { assigneeId: input.assigneeId, status: 'assigned', updatedAt: now(clock) });
     return coalitionView(tx, c.id, byId);
   });
 }
 
 export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; result: string }) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, agentId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, agentId));
     requireStatus(c, 'Active');
-    const all = store.subtasks(tx, c.id, c.round);
-    const s = requireSubtask(tx, c, input.key);
+    const all = (await store.subtasks(tx, c.id, c.round));
+    const s = (await requireSubtask(tx, c, input.key));
     if (s.assigneeId !== agentId) throw new MarketError('FORBIDDEN', `Subtask ${s.key} is not assigned to you.`);
     if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: t.dependsOn, status: t.status as 'open' })));
@@ -406,19 +406,19 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
       throw new MarketError('INVALID_INPUT', `Coalition ${c.id} merges its results as JSON objects: submit a JSON object such as {"${s.key}": ...}.`);
     }
     const at = now(clock);
-    store.updateSubtask(tx, c.id, c.round, s.key, { status: 'submitted', result: input.result, handedInAt: s.handedInAt ?? at, updatedAt: at });
+    await store.updateSubtask(tx, c.id, c.round, s.key, { status: 'submitted', result: input.result, handedInAt: s.handedInAt ?? at, updatedAt: at });
     return coalitionView(tx, c.id, agentId);
   });
 }
 
 export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string }) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, byId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) accepts subtasks.');
-    const s = requireSubtask(tx, c, input.key);
+    const s = (await requireSubtask(tx, c, input.key));
     if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
-    store.updateSubtask(tx, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
+    await store.updateSubtask(tx, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
     return coalitionView(tx, c.id, byId);
   });
 }
@@ -433,10 +433,10 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
  */
 export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; reason: string; reassign: boolean }) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, input.coalitionId, byId);
+    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) sends subtasks back.');
-    const s = requireSubtask(tx, c, input.key);
+    const s = (await requireSubtask(tx, c, input.key));
     const allowed = input.reassign ? ['assigned', 'submitted'] : ['submitted'];
     if (!allowed.includes(s.status)) {
       const hint = s.status === 'assigned' ? ' It is with its assignee already; pass reassign: true to reopen it for another member.' : '';
@@ -449,7 +449,7 @@ export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coali
       );
     }
     const back = input.reassign ? { status: 'open', assigneeId: null } : { status: 'assigned' };
-    store.updateSubtask(tx, c.id, c.round, s.key, { ...back, result: null, returnReason: input.reason, updatedAt: now(clock) });
+    await store.updateSubtask(tx, c.id, c.round, s.key, { ...back, result: null, returnReason: input.reason, updatedAt: now(clock) });
     return coalitionView(tx, c.id, byId);
   });
 }
@@ -489,22 +489,22 @@ function aggregate(aggregation: Aggregation, results: string[]): { result: strin
  */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = requireCoalitionFor(tx, coalitionId, byId);
+    const c = (await requireCoalitionFor(tx, coalitionId, byId));
     requireStatus(c, 'Active');
     if (!isLead(c, byId) && c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator completes a coalition.');
-    const all = store.subtasks(tx, c.id, c.round);
+    const all = (await store.subtasks(tx, c.id, c.round));
     const open = all.filter((s) => s.status !== 'accepted');
     if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
     const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: s.dependsOn })));
     const results = order.map((key) => all.find((s) => s.key === key)!.result ?? '');
     const { result, error } = aggregate(c.aggregation as Aggregation, results);
-    if (!store.updateCoalition(tx, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) })) {
+    if (!(await store.updateCoalition(tx, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) }))) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     const payouts: { agent_id: string; amount_sats: number }[] = [];
     if (c.holdId) {
-      postHold(tx, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
-      const memberRows = payees(c, store.members(tx, c.id), all);
+      await postHold(tx, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
+      const memberRows = payees(c, (await store.members(tx, c.id)), all);
       if (byId !== c.funderId)
         requireFunderDealsWith(
           tx,
@@ -526,17 +526,17 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
         payouts.push({ agent_id: share.agentId, amount_sats: msatsToSats(share.amountMsats) });
         if (share.amountMsats === 0) continue;
         assertNamedPayee(tx, agentAccountId(c.funderId), agentAccountId(share.agentId));
-        postTransfer(tx, clock, {
-          debitAccountId: ESCROW.id,
-          creditAccountId: agentAccountId(share.agentId),
-          amountMsats: share.amountMsats,
-          entryType: 'CoalitionSplit',
-          description: `Share of coalition ${c.id}`,
-          reference: c.id,
-        });
+        await postTransfer(tx, clock, {
+                    debitAccountId: ESCROW.id,
+                    creditAccountId: agentAccountId(share.agentId),
+                    amountMsats: share.amountMsats,
+                    entryType: 'CoalitionSplit',
+                    description: `Share of coalition ${c.id}`,
+                    reference: c.id,
+                  });
       }
     }
-    return { ...coalitionView(tx, c.id, byId), payouts };
+    return { ...(await coalitionView(tx, c.id, byId)), payouts };
   });
 }
 
@@ -552,9 +552,9 @@ function resultReader(lead: boolean, all: SubtaskRow[], viewerId: string): (s: S
 }
 
 /** The coalition as `viewerId` may see it (see resultReader). */
-export function coalitionView(db: Db, id: string, viewerId: string) {
-  const c = requireCoalition(db, id);
-  const subtasks = store.subtasks(db, c.id, c.round);
+export async function coalitionView(db: Db, id: string, viewerId: string) {
+  const c = (await requireCoalition(db, id));
+  const subtasks = (await store.subtasks(db, c.id, c.round));
   const lead = c.funderId === viewerId || c.coordinatorId === viewerId;
   const reads = resultReader(lead, subtasks, viewerId);
   return {
@@ -569,7 +569,7 @@ export function coalitionView(db: Db, id: string, viewerId: string) {
     aggregation: c.aggregation,
     pool_sats: msatsToSats(c.poolMsats),
     round: c.round,
-    members: store.members(db, c.id).map((m) => ({ agent_id: m.agentId, status: m.status as MemberStatus, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
+    members: (await store.members(db, c.id)).map((m) => ({ agent_id: m.agentId, status: m.status as MemberStatus, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
     subtasks: subtasks.map((s) => ({
       key: s.key,
       untrusted_title: s.title,

@@ -17,8 +17,8 @@ const view = (r: CoalitionListRow) => ({
   member_count: r.memberCount,
 });
 
-export function listCoalitionsPage(db: Db, agentId: string, q: { role?: CoalitionRole; status?: CoalitionStatus; cursor?: string; limit: number }) {
+export async function listCoalitionsPage(db: Db, agentId: string, q: { role?: CoalitionRole; status?: CoalitionStatus; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = listCoalitions(db, { agentId, role: q.role, status: q.status, beforeId, limit: q.limit + 1 });
+  const rows = (await listCoalitions(db, { agentId, role: q.role, status: q.status, beforeId, limit: q.limit + 1 }));
   return toPage(rows, q.limit, view, (r) => encodeCursor({ id: r.id }));
 }

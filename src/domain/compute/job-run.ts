@@ -55,10 +55,10 @@ export async function stopRunningJob(jobId: string): Promise<void> {
 }
 
 /** The key requests are signed with: the agent's own, or the marketplace's for an imported npub. */
-function requesterKey(ports: JobPorts, agentId: string): Uint8Array {
-  const agent = identity.getAgent(ports.db, agentId);
+async function requesterKey(ports: JobPorts, agentId: string): Promise<Uint8Array> {
+  const agent = (await identity.getAgent(ports.db, agentId));
   const secret = agent && identity.agentSecretKey(ports.db, agent);
-  return secret ? Uint8Array.from(Buffer.from(secret, 'hex')) : signingKey(ports.db, ports.clock);
+  return secret ? Uint8Array.from(Buffer.from(secret, 'hex')) : (await signingKey(ports.db, ports.clock));
 }
 
 export interface RunOptions {
@@ -67,7 +67,7 @@ export interface RunOptions {
 }
 
 export async function runJob(ports: JobPorts, jobId: string, o: RunOptions = {}) {
-  if (!claimJob(ports.db, ports.clock, jobId)) return jobView(requireJob(ports.db, jobId));
+  if (!(await claimJob(ports.db, ports.clock, jobId))) return jobView((await requireJob(ports.db, jobId)));
   const abort = new AbortController();
   const done = run(ports, jobId, abort.signal, o);
   running.set(jobId, { abort, done });
@@ -80,28 +80,28 @@ export async function runJob(ports: JobPorts, jobId: string, o: RunOptions = {})
 
 async function run(ports: JobPorts, jobId: string, signal: AbortSignal, o: RunOptions) {
   const { db, clock } = ports;
-  const job = requireJob(db, jobId);
+  const job = (await requireJob(db, jobId));
   const unreachable = ports.transport.unreachable();
   if (unreachable !== null) {
-    failJob(db, clock, jobId, unreachable);
-    return jobView(requireJob(db, jobId));
+    await failJob(db, clock, jobId, unreachable);
+    return jobView((await requireJob(db, jobId)));
   }
   const link = ports.transport.open();
   const progress = o.progress ?? (() => undefined);
-  const attempt: Attempting = { ports, link, job, key: requesterKey(ports, job.agentId) };
+  const attempt: Attempting = { ports, link, job, key: (await requesterKey(ports, job.agentId)) };
   try {
     const chain = jobChain(db, job);
     const end =
       job.failoverPolicy === 'Broadcast'
         ? await broadcast(attempt, chain, signal, progress)
         : await walkChain(attempt, chain, signal, progress, o.sleep ?? ((ms) => delay(ms, signal)));
-    if (end.ok) completeJob(db, clock, jobId, end.providerId, end.result);
-    else failJob(db, clock, jobId, end.detail, end.cancelled ? 'cancelled' : 'failed');
+    if (end.ok) await completeJob(db, clock, jobId, end.providerId, end.result);
+    else await failJob(db, clock, jobId, end.detail, end.cancelled ? 'cancelled' : 'failed');
     // Requests no longer wanted (a cancelled job's, a Broadcast's losers') are withdrawn.
     await withdrawRequests(ports, link, jobId, (a) => (!end.ok && end.cancelled) || a.outcome === 'cancelled');
-    return jobView(requireJob(db, jobId));
+    return jobView((await requireJob(db, jobId)));
   } catch (error) {
-    failJob(db, clock, jobId, isMarketError(error) ? error.message : 'The job failed unexpectedly.');
+    await failJob(db, clock, jobId, isMarketError(error) ? error.message : 'The job failed unexpectedly.');
     throw error;
   } finally {
     link.close();
@@ -133,15 +133,15 @@ async function walkChain(a: Attempting, chain: Provider[], signal: AbortSignal, 
       progress(`Asking provider ${provider.id} (attempt ${attempt})`);
       const outcome = await attemptAt(a, provider, Math.max(0, deadline - Date.now()) / slots, { signal, progress, lock: new PaymentLock(false) });
       if (outcome.ok) {
-        record(a, provider, 'completed', 'result received', outcome.requestId, { response_ms: outcome.responseMs });
+        await record(a, provider, 'completed', 'result received', outcome.requestId, { response_ms: outcome.responseMs });
         return { ok: true, providerId: provider.id, result: outcome.result };
       }
       if (outcome.error === 'cancelled' || outcome.error === 'superseded') {
-        record(a, provider, 'cancelled', outcome.detail, outcome.requestId);
+        await record(a, provider, 'cancelled', outcome.detail, outcome.requestId);
         return CANCELLED;
       }
       const next = afterFailure(policy, outcome.error, attempt);
-      record(a, provider, next.action === 'retry' ? 'retry' : 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId, providerSaid(outcome));
+      await record(a, provider, next.action === 'retry' ? 'retry' : 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId, providerSaid(outcome));
       if (next.action === 'stop') return { ok: false, detail: outcome.detail, cancelled: false };
       if (next.action === 'next_provider' || Date.now() >= deadline) break;
       progress(`Retrying provider ${provider.id} in ${next.delayMs} ms`);
@@ -173,17 +173,17 @@ async function broadcast(a: Attempting, chain: Provider[], signal: AbortSignal, 
   signal.removeEventListener('abort', stop);
   const { winner } = ended;
   for (const { provider, outcome } of outcomes) {
-    if (outcome.ok && winner?.id === provider.id) record(a, provider, 'completed', 'result received and used', outcome.requestId, { response_ms: outcome.responseMs });
-    else if (outcome.ok) record(a, provider, 'cancelled', 'another provider answered first', outcome.requestId);
-    else if (outcome.error === 'cancelled' || outcome.error === 'superseded') record(a, provider, 'cancelled', outcome.detail, outcome.requestId);
-    else record(a, provider, 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId, providerSaid(outcome));
+    if (outcome.ok && winner?.id === provider.id) await record(a, provider, 'completed', 'result received and used', outcome.requestId, { response_ms: outcome.responseMs });
+    else if (outcome.ok) await record(a, provider, 'cancelled', 'another provider answered first', outcome.requestId);
+    else if (outcome.error === 'cancelled' || outcome.error === 'superseded') await record(a, provider, 'cancelled', outcome.detail, outcome.requestId);
+    else await record(a, provider, 'failed', `${outcome.error}: ${outcome.detail}`, outcome.requestId, providerSaid(outcome));
   }
   if (winner) return { ok: true, providerId: winner.id, result: winner.result };
   if (signal.aborted) return CANCELLED;
   return { ok: false, detail: ended.stop?.detail ?? 'No provider returned a result.', cancelled: false };
 }
 
-function record(
+async function record(
   a: Attempting,
   provider: Provider,
   outcome: Attempt['outcome'],
@@ -191,13 +191,13 @@ function record(
   requestId: string | undefined,
   more: Pick<Attempt, 'response_ms' | 'untrusted_provider_message'> = {},
 ) {
-  noteAttempt(a.ports.db, a.ports.clock, a.job.id, {
-    provider_id: provider.id,
-    outcome,
-    detail,
-    ...(requestId === undefined ? {} : { request_id: requestId }),
-    ...more,
-  });
+  await noteAttempt(a.ports.db, a.ports.clock, a.job.id, {
+        provider_id: provider.id,
+        outcome,
+        detail,
+        ...(requestId === undefined ? {} : { request_id: requestId }),
+        ...more,
+      });
 }
 
 const providerSaid = (f: Failure): Pick<Attempt, 'untrusted_provider_message'> =>
@@ -211,7 +211,7 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
   const { db, clock } = ports;
   const started = Date.now();
   if (o.signal.aborted) return { ok: false, error: 'cancelled', detail: 'stopped before it was asked', requestId: undefined };
-  return new Promise<AttemptOutcome>((resolve) => {
+  return new Promise<AttemptOutcome>(async (resolve) => {
     let settled = false;
     let paid = false;
     let paying = false;
@@ -238,31 +238,31 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
       const msats = amount?.msats ?? NaN;
       const bolt11 = amount?.bolt11;
       if (!bolt11 || !Number.isSafeInteger(msats) || msats < 0) return (finish({ ok: false, error: 'bad_result', detail: 'payment asked without a usable invoice' }), false);
-      if (msats > remainingMsats(db, job.id)) return (finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false);
+      if (msats > (await remainingMsats(db, job.id))) return (finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false);
       if (!o.lock.claim(provider.id)) return (finish({ ok: false, error: 'superseded', detail: 'another provider was already paid for this job' }), false);
       // Another process sharing the database may have cancelled the job: its hold is gone, so nothing more is paid.
-      if (requireJob(db, job.id).status !== 'running') return (finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false);
+      if ((await requireJob(db, job.id)).status !== 'running') return (finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false);
       paying = true;
       let payment: ComputePaymentRow | null = null;
       try {
         const invoice = checkInvoice(bolt11, { network: ports.network, now: clock.now(), amountMsats: msats });
         // Recorded before the wallet is asked: an answer lost from here on is settled from the wallet's record.
-        payment = startComputePayment(db, clock, { jobId: job.id, providerId: provider.id, paymentHash: invoice.paymentHash, amountMsats: msats });
+        payment = (await startComputePayment(db, clock, { jobId: job.id, providerId: provider.id, paymentHash: invoice.paymentHash, amountMsats: msats }));
         o.progress(`Paying provider ${provider.id} ${Math.ceil(msats / 1000)} sats`);
         const sent = await ports.rail.payInvoice({
           bolt11,
           paymentHash: invoice.paymentHash,
           amountMsats: msats,
-          maxFeeMsats: Math.max(0, remainingMsats(db, job.id)),
+          maxFeeMsats: Math.max(0, (await remainingMsats(db, job.id))),
         });
-        computePaymentPaid(db, clock, payment.id, sent.feeMsats);
+        await computePaymentPaid(db, clock, payment.id, sent.feeMsats);
         paid = true;
         paying = false;
         return true;
       } catch (error) {
         paying = false;
         // A definite refusal is recorded as such; an unknown outcome stays sending, and the job's hold with it.
-        if (payment && error instanceof RailError && error.outcome === 'failed') computePaymentFailed(db, clock, payment.id, error.message);
+        if (payment && error instanceof RailError && error.outcome === 'failed') await computePaymentFailed(db, clock, payment.id, error.message);
         finish({
           ok: false,
           error: 'payment_failed',
@@ -306,7 +306,7 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
         kind: job.kind,
         inputs: job.input,
         params: job.params,
-        bidMsats: remainingMsats(db, job.id),
+        bidMsats: (await remainingMsats(db, job.id)),
         providerPubkey: provider.pubkey,
         encrypted: job.encrypted,
         secretKey: a.key,
@@ -319,10 +319,10 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
 
 /** Asks the providers to drop the job's requests that `which` picks (all of them by default). */
 async function withdrawRequests(ports: JobPorts, link: ComputeLink, jobId: string, which: (a: Attempt) => boolean = () => true): Promise<void> {
-  const job = requireJob(ports.db, jobId);
+  const job = (await requireJob(ports.db, jobId));
   const requestIds = [...new Set(job.attempts.flatMap((a) => (a.request_id && which(a) ? [a.request_id] : [])))];
   if (requestIds.length === 0) return;
-  await link.withdraw({ requestIds, kind: job.kind, secretKey: requesterKey(ports, job.agentId), reason: 'Job cancelled by the requester.' });
+  await link.withdraw({ requestIds, kind: job.kind, secretKey: (await requesterKey(ports, job.agentId)), reason: 'Job cancelled by the requester.' });
 }
 
 /** For a job that no process was running: withdraw its requests on a short-lived link. */

@@ -38,13 +38,13 @@ export interface JobInput {
  * Every approved provider as routing sees it for this agent: those run by an agent (or
  * known by an id) its sponsor's counterparty rules refuse are never asked, so never paid.
  */
-function routable(db: Db, clock: Clock, agentId: string): RoutableProvider[] {
+async function routable(db: Db, clock: Clock, agentId: string): Promise<RoutableProvider[]> {
   const today = `${utcDay(clock.now().toISOString())}T00:00:00.000Z`;
-  const { policy } = currentPolicy(db, agentId);
+  const { policy } = (await currentPolicy(db, agentId));
   // An allow list names agents; a provider found on Nostr is refused only by being blocked.
   const dealtWith = (p: { id: string; agentId: string | null }) => !policy.counterparties.block.includes(p.id) && (p.agentId === null || !refusesCounterparty(policy, p.agentId));
-  return store
-    .listProviders(db, { includeUnapproved: false })
+  return (await store
+      .listProviders(db, { includeUnapproved: false }))
     .filter(dealtWith)
     .map((p) => {
       const v = providerView(db, clock, p);
@@ -64,8 +64,8 @@ function routable(db: Db, clock: Clock, agentId: string): RoutableProvider[] {
 }
 
 /** The job's criteria with its sponsor's geo policy applied: the policy can only narrow them. */
-function criteriaUnderPolicy(db: Db, input: JobInput): SelectionCriteria {
-  const geo = currentPolicy(db, input.agentId).policy.compute_geo;
+async function criteriaUnderPolicy(db: Db, input: JobInput): Promise<SelectionCriteria> {
+  const geo = (await currentPolicy(db, input.agentId)).policy.compute_geo;
   const regions = boundByPolicy(input.criteria.regions, geo?.allowed_regions);
   const dataResidency = boundByPolicy(input.criteria.dataResidency, geo?.data_residency);
   if (regions === null || dataResidency === null) {
@@ -82,45 +82,45 @@ function criteriaUnderPolicy(db: Db, input: JobInput): SelectionCriteria {
 export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInput) {
   const maxPriceMsats = satsToMsats(input.maxPriceSats);
   return db.write(async (tx) => {
-    const ranked = rankProviders(routable(tx, clock, input.agentId), criteriaUnderPolicy(tx, input));
+    const ranked = rankProviders((await routable(tx, clock, input.agentId)), (await criteriaUnderPolicy(tx, input)));
     if (ranked.length === 0) throw new MarketError('NOT_FOUND', `No approved provider serves kind ${input.kind} within ${input.maxPriceSats} sats and these criteria.`);
     const id = newId('jb');
-    const hold = createHold(tx, clock, {
-      debitAccountId: agentAccountId(input.agentId),
-      creditAccountId: externalAccountFor(railName),
-      amountMsats: maxPriceMsats,
-      entryType: 'Hold',
-      description: `Compute job ${id} (up to its maximum price)`,
-      reference: id,
-    });
+    const hold = (await createHold(tx, clock, {
+          debitAccountId: agentAccountId(input.agentId),
+          creditAccountId: externalAccountFor(railName),
+          amountMsats: maxPriceMsats,
+          entryType: 'Hold',
+          description: `Compute job ${id} (up to its maximum price)`,
+          reference: id,
+        }));
     const now = clock.now().toISOString();
-    store.insertJob(tx, {
-      id,
-      agentId: input.agentId,
-      kind: input.kind,
-      input: input.input,
-      params: input.params,
-      maxPriceMsats,
-      failoverPolicy: input.failoverPolicy,
-      chain: ranked.map((r) => r.provider.id),
-      timeoutSeconds: input.timeoutSeconds,
-      encrypted: input.encrypted,
-      holdId: hold.id,
-      status: 'queued',
-      providerId: null,
-      costMsats: 0,
-      result: null,
-      attempts: [],
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    return jobView(store.getJob(tx, id)!);
+    await store.insertJob(tx, {
+            id,
+            agentId: input.agentId,
+            kind: input.kind,
+            input: input.input,
+            params: input.params,
+            maxPriceMsats,
+            failoverPolicy: input.failoverPolicy,
+            chain: ranked.map((r) => r.provider.id),
+            timeoutSeconds: input.timeoutSeconds,
+            encrypted: input.encrypted,
+            holdId: hold.id,
+            status: 'queued',
+            providerId: null,
+            costMsats: 0,
+            result: null,
+            attempts: [],
+            error: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+    return jobView((await store.getJob(tx, id))!);
   });
 }
 
-export function requireJob(db: Db, id: string): JobRow {
-  const j = store.getJob(db, id);
+export async function requireJob(db: Db, id: string): Promise<JobRow> {
+  const j = (await store.getJob(db, id));
   if (!j) throw new MarketError('NOT_FOUND', `No compute job ${id}.`);
   return j;
 }
@@ -138,23 +138,23 @@ export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] 
 /** One provider asked, and how it went (stored with the job). */
 export type Attempt = StoredAttempt;
 
-export function claimJob(db: Db, clock: Clock, id: string): boolean {
+export async function claimJob(db: Db, clock: Clock, id: string): Promise<boolean> {
   return db.write(async (tx) => store.updateJob(tx, id, ['queued'], { status: 'running', updatedAt: clock.now().toISOString() }));
 }
 
-export function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): void {
-  db.write(async (tx) => {
-    const j = requireJob(tx, id);
-    store.updateJob(tx, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
-    if (a.outcome === 'completed' || a.outcome === 'failed')
-      store.recordOutcome(tx, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
-  });
+export async function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): Promise<void> {
+  await db.write(async (tx) => {
+        const j = (await requireJob(tx, id));
+        await store.updateJob(tx, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
+        if (a.outcome === 'completed' || a.outcome === 'failed')
+          await store.recordOutcome(tx, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
+      });
 }
 
 /** What the job may still pay: the maximum held, less what was paid and what is on its way. */
-export function remainingMsats(db: Db, id: string): number {
-  const j = requireJob(db, id);
-  const sending = store.computePaymentsOf(db, id).reduce((sum, p) => sum + (p.status === 'sending' ? p.amountMsats : 0), 0);
+export async function remainingMsats(db: Db, id: string): Promise<number> {
+  const j = (await requireJob(db, id));
+  const sending = (await store.computePaymentsOf(db, id)).reduce((sum, p) => sum + (p.status === 'sending' ? p.amountMsats : 0), 0);
   return j.maxPriceMsats - j.costMsats - sending;
 }
 
@@ -163,51 +163,51 @@ export function remainingMsats(db: Db, id: string): number {
  * payment's outcome is unknown: its settlement from the wallet's record ends the hold
  * (src/domain/compute/payments.ts), so what the wallet paid is always charged.
  */
-export function closeJobHold(db: Db, clock: Clock, id: string): void {
-  db.write(async (tx) => {
-    const j = requireJob(tx, id);
-    if (j.status === 'queued' || j.status === 'running') return;
-    if (getHold(tx, j.holdId)?.status !== 'pending') return;
-    if (store.computePaymentsOf(tx, id).some((p) => p.status === 'sending')) return;
-    if (j.costMsats === 0) return void voidHold(tx, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
-    const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
-    postHold(tx, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
-  });
+export async function closeJobHold(db: Db, clock: Clock, id: string): Promise<void> {
+  await db.write(async (tx) => {
+        const j = (await requireJob(tx, id));
+        if (j.status === 'queued' || j.status === 'running') return;
+        if ((await getHold(tx, j.holdId))?.status !== 'pending') return;
+        if ((await store.computePaymentsOf(tx, id)).some((p) => p.status === 'sending')) return;
+        if (j.costMsats === 0) return await voidHold(tx, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
+        const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
+        await postHold(tx, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
+      });
 }
 
-export function completeJob(db: Db, clock: Clock, id: string, providerId: string, result: string): void {
-  db.write(async (tx) => {
-    if (!store.updateJob(tx, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() })) return;
-    closeJobHold(tx, clock, id);
-  });
+export async function completeJob(db: Db, clock: Clock, id: string, providerId: string, result: string): Promise<void> {
+  await db.write(async (tx) => {
+        if (!(await store.updateJob(tx, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() }))) return;
+        await closeJobHold(tx, clock, id);
+      });
 }
 
 /** What was paid to a provider whose result never came is gone; it stays charged. */
-export function failJob(db: Db, clock: Clock, id: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
-  db.write(async (tx) => {
-    if (!store.updateJob(tx, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() })) return;
-    closeJobHold(tx, clock, id);
-  });
+export async function failJob(db: Db, clock: Clock, id: string, error: string, status: 'failed' | 'cancelled' = 'failed'): Promise<void> {
+  await db.write(async (tx) => {
+        if (!(await store.updateJob(tx, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() }))) return;
+        await closeJobHold(tx, clock, id);
+      });
 }
 
-export function requireOwnJob(db: Db, agentId: string, id: string): JobRow {
-  const j = requireJob(db, id);
+export async function requireOwnJob(db: Db, agentId: string, id: string): Promise<JobRow> {
+  const j = (await requireJob(db, id));
   if (j.agentId !== agentId) throw new MarketError('NOT_FOUND', `No compute job ${id} of yours.`);
   return j;
 }
 
-export const getJobView = (db: Db, agentId: string, id: string) => jobView(requireOwnJob(db, agentId, id));
+export const getJobView = async (db: Db, agentId: string, id: string) => jobView((await requireOwnJob(db, agentId, id)));
 
 /**
  * Cancels a job no process is running (a running one is stopped by its runner, which
  * settles it the same way): what was paid stays charged, the rest is released. Cancelling
  * a cancelled job changes nothing.
  */
-export function cancelJob(db: Db, clock: Clock, agentId: string, id: string) {
-  const j = requireOwnJob(db, agentId, id);
+export async function cancelJob(db: Db, clock: Clock, agentId: string, id: string) {
+  const j = (await requireOwnJob(db, agentId, id));
   if (j.status === 'completed' || j.status === 'failed') throw new MarketError('CONFLICT', `Compute job ${id} already ${j.status}; there is nothing to cancel.`);
-  if (j.status !== 'cancelled') failJob(db, clock, id, 'Cancelled by the agent.', 'cancelled');
-  return jobView(requireJob(db, id));
+  if (j.status !== 'cancelled') await failJob(db, clock, id, 'Cancelled by the agent.', 'cancelled');
+  return jobView((await requireJob(db, id)));
 }
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -237,12 +237,12 @@ export const STALE_GRACE_MS = 2 * 60_000;
  * Ends jobs that outlived their timeout without finishing (the process running them
  * stopped): what was paid stays charged, the rest of the hold is released.
  */
-export function failStaleJobs(db: Db, clock: Clock): number {
+export async function failStaleJobs(db: Db, clock: Clock): Promise<number> {
   const now = clock.now().getTime();
   let ended = 0;
-  for (const j of store.unfinishedJobs(db)) {
+  for (const j of (await store.unfinishedJobs(db))) {
     if (Date.parse(j.createdAt) + j.timeoutSeconds * 1000 + STALE_GRACE_MS > now) continue;
-    failJob(db, clock, j.id, 'Interrupted: the job outlived its timeout without finishing.');
+    await failJob(db, clock, j.id, 'Interrupted: the job outlived its timeout without finishing.');
     ended++;
   }
   return ended;

@@ -16,11 +16,11 @@ import { readPayoutRecords, type SettleOptions } from '../payments/payout-record
 import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.js';
 
 /** Records a payment about to be asked of the wallet; refuses one that does not fit, or an invoice paid before. */
-export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; providerId: string; paymentHash: string; amountMsats: number }): ComputePaymentRow {
+export async function startComputePayment(db: Db, clock: Clock, o: { jobId: string; providerId: string; paymentHash: string; amountMsats: number }): Promise<ComputePaymentRow> {
   return db.write(async (tx) => {
-    if (requireJob(tx, o.jobId).status !== 'running') throw new MarketError('CONFLICT', `Compute job ${o.jobId} has ended; nothing more is paid for it.`);
-    if (store.computePaymentByHash(tx, o.paymentHash)) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
-    if (o.amountMsats > remainingMsats(tx, o.jobId)) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
+    if ((await requireJob(tx, o.jobId)).status !== 'running') throw new MarketError('CONFLICT', `Compute job ${o.jobId} has ended; nothing more is paid for it.`);
+    if ((await store.computePaymentByHash(tx, o.paymentHash))) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
+    if (o.amountMsats > (await remainingMsats(tx, o.jobId))) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
     const now = clock.now().toISOString();
     const row: ComputePaymentRow = {
       id: newId('cp'),
@@ -34,7 +34,7 @@ export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; pr
       createdAt: now,
       updatedAt: now,
     };
-    store.insertComputePayment(tx, row);
+    await store.insertComputePayment(tx, row);
     return row;
   });
 }
@@ -43,33 +43,33 @@ export function startComputePayment(db: Db, clock: Clock, o: { jobId: string; pr
  * The wallet paid: the job is charged the amount and the fee, up to its maximum (a fee
  * beyond it is the operator's cost, as with withdrawals). Safe to call more than once.
  */
-export function computePaymentPaid(db: Db, clock: Clock, id: string, feeMsats: number): void {
-  db.write(async (tx) => {
-    const now = clock.now().toISOString();
-    if (!store.updateComputePayment(tx, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now })) return;
-    const p = store.getComputePayment(tx, id)!;
-    const j = requireJob(tx, p.jobId);
-    const charged = Math.min(p.amountMsats + feeMsats, j.maxPriceMsats - j.costMsats);
-    store.updateJob(tx, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
-    const overrun = p.amountMsats + feeMsats - charged;
-    if (overrun > 0) {
-      absorbAsOperatorCost(tx, clock, {
-        toAccountId: getHold(tx, j.holdId)!.creditAccountId,
-        amountMsats: overrun,
-        description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
-        reference: j.id,
+export async function computePaymentPaid(db: Db, clock: Clock, id: string, feeMsats: number): Promise<void> {
+  await db.write(async (tx) => {
+        const now = clock.now().toISOString();
+        if (!(await store.updateComputePayment(tx, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now }))) return;
+        const p = (await store.getComputePayment(tx, id))!;
+        const j = (await requireJob(tx, p.jobId));
+        const charged = Math.min(p.amountMsats + feeMsats, j.maxPriceMsats - j.costMsats);
+        await store.updateJob(tx, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
+        const overrun = p.amountMsats + feeMsats - charged;
+        if (overrun > 0) {
+          await absorbAsOperatorCost(tx, clock, {
+                        toAccountId: (await getHold(tx, j.holdId))!.creditAccountId,
+                        amountMsats: overrun,
+                        description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
+                        reference: j.id,
+                      });
+        }
+        await closeJobHold(tx, clock, j.id);
       });
-    }
-    closeJobHold(tx, clock, j.id);
-  });
 }
 
 /** The wallet did not pay (it said so, or has no record of it past the grace). */
-export function computePaymentFailed(db: Db, clock: Clock, id: string, reason: string): void {
-  db.write(async (tx) => {
-    if (!store.updateComputePayment(tx, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
-    closeJobHold(tx, clock, store.getComputePayment(tx, id)!.jobId);
-  });
+export async function computePaymentFailed(db: Db, clock: Clock, id: string, reason: string): Promise<void> {
+  await db.write(async (tx) => {
+        if (!(await store.updateComputePayment(tx, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() }))) return;
+        await closeJobHold(tx, clock, (await store.getComputePayment(tx, id))!.jobId);
+      });
 }
 
 /**
@@ -79,9 +79,9 @@ export function computePaymentFailed(db: Db, clock: Clock, id: string, reason: s
  */
 export async function settleComputePayments(db: Db, clock: Clock, rail: PaymentRail, o: SettleOptions = {}): Promise<number> {
   let ended = 0;
-  for (const { payout: p, outcome } of await readPayoutRecords(rail, store.computePaymentsIn(db, 'sending'), clock.now(), o)) {
-    if (outcome?.outcome === 'paid') computePaymentPaid(db, clock, p.id, outcome.feeMsats);
-    else if (outcome?.outcome === 'failed') computePaymentFailed(db, clock, p.id, outcome.reason);
+  for (const { payout: p, outcome } of await readPayoutRecords(rail, (await store.computePaymentsIn(db, 'sending')), clock.now(), o)) {
+    if (outcome?.outcome === 'paid') await computePaymentPaid(db, clock, p.id, outcome.feeMsats);
+    else if (outcome?.outcome === 'failed') await computePaymentFailed(db, clock, p.id, outcome.reason);
     else continue;
     ended++;
   }

@@ -30,7 +30,7 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
   const unclaimed = input.dataResidency.filter((r) => !input.regions.includes(r));
   if (unclaimed.length) throw new MarketError('INVALID_INPUT', `data_residency names regions you do not run in: ${unclaimed.join(', ')}.`);
   return db.write(async (tx) => {
-    const existing = store.providerByNpub(tx, input.npub);
+    const existing = (await store.providerByNpub(tx, input.npub));
     if (existing) throw new MarketError('CONFLICT', `${input.npub} is already registered as provider ${existing.id}.`, { provider_id: existing.id });
     const now = clock.now().toISOString();
     const row: ProviderRow = {
@@ -55,36 +55,36 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
       createdAt: now,
       updatedAt: now,
     };
-    store.insertProvider(tx, row);
+    await store.insertProvider(tx, row);
     return providerView(tx, clock, row);
   });
 }
 
-export function requireProvider(db: Db, id: string): ProviderRow {
-  const p = store.getProvider(db, id);
+export async function requireProvider(db: Db, id: string): Promise<ProviderRow> {
+  const p = (await store.getProvider(db, id));
   if (!p) throw new MarketError('NOT_FOUND', `No compute provider ${id}.`);
   return p;
 }
 
 export function approveProvider(db: Db, clock: Clock, id: string, approved: boolean) {
   return db.write(async (tx) => {
-    requireProvider(tx, id);
-    store.setApproved(tx, id, approved, clock.now().toISOString());
-    return providerView(tx, clock, requireProvider(tx, id));
+    await requireProvider(tx, id);
+    await store.setApproved(tx, id, approved, clock.now().toISOString());
+    return providerView(tx, clock, (await requireProvider(tx, id)));
   });
 }
 
 export function rateProvider(db: Db, clock: Clock, agentId: string, providerId: string, stars: number) {
   return db.write(async (tx) => {
-    const p = requireProvider(tx, providerId);
+    const p = (await requireProvider(tx, providerId));
     if (p.agentId === agentId) throw new MarketError('INVALID_INPUT', 'You cannot rate your own provider.');
-    store.upsertRating(tx, { providerId, agentId, stars, updatedAt: clock.now().toISOString() });
-    return providerView(tx, clock, requireProvider(tx, providerId));
+    await store.upsertRating(tx, { providerId, agentId, stars, updatedAt: clock.now().toISOString() });
+    return providerView(tx, clock, (await requireProvider(tx, providerId)));
   });
 }
 
 /** Reputation with its components, tier and tier benefits: why a provider ranks where it does. */
-export function providerView(db: Db, clock: Clock, p: ProviderRow) {
+export async function providerView(db: Db, clock: Clock, p: ProviderRow) {
   const jobs = p.completed + p.failed;
   const { score, components } = providerReputation(
     {
@@ -92,7 +92,7 @@ export function providerView(db: Db, clock: Clock, p: ProviderRow) {
       failed: p.failed,
       avgResponseMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
       uptimePct: p.uptimePct,
-      ratings: store.ratingsOf(db, p.id),
+      ratings: (await store.ratingsOf(db, p.id)),
       lastCompletedAt: p.lastCompletedAt,
     },
     clock.now(),
@@ -125,14 +125,14 @@ export function providerView(db: Db, clock: Clock, p: ProviderRow) {
 export type ProviderView = ReturnType<typeof providerView>;
 
 /** Providers best first (score), filtered; an offset cursor (the order is computed, not stored). */
-export function listProviderViews(
+export async function listProviderViews(
   db: Db,
   clock: Clock,
   f: { kind?: number; region?: string; minReputation?: number; includeUnapproved?: boolean; limit: number; cursor?: string },
 ) {
   const offset = f.cursor ? (decodeCursor(f.cursor, { offset: 'number' }).offset as number) : 0;
-  const views = store
-    .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false })
+  const views = (await store
+      .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false }))
     .map((p) => providerView(db, clock, p))
     .filter((v) => f.minReputation === undefined || v.score >= f.minReputation)
     .sort((a, b) => b.score - a.score || (a.provider_id < b.provider_id ? -1 : 1));
@@ -154,11 +154,11 @@ export interface Announcement {
  * Records or refreshes a provider from its announcement. A provider registered here keeps
  * its own registration; a discovered one follows its newest announcement.
  */
-export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o: { autoApprove: boolean }): 'added' | 'updated' | 'kept' {
+export async function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o: { autoApprove: boolean }): Promise<'added' | 'updated' | 'kept'> {
   return db.write(async (tx) => {
     const kinds = a.kinds.filter((k) => k >= JOB_KIND_MIN && k <= JOB_KIND_MAX);
     if (kinds.length === 0) return 'kept';
-    const existing = store.providerByNpub(tx, a.npub);
+    const existing = (await store.providerByNpub(tx, a.npub));
     const now = clock.now().toISOString();
     const fields = {
       name: a.name,
@@ -170,26 +170,26 @@ export function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcement, o
       updatedAt: now,
     };
     if (!existing) {
-      store.insertProvider(tx, {
-        id: newId('pv'),
-        agentId: null,
-        npub: a.npub,
-        ...fields,
-        source: 'nip89',
-        approved: o.autoApprove,
-        completed: 0,
-        failed: 0,
-        responseMsTotal: 0,
-        uptimePct: 100,
-        uptimeChecks: 0,
-        uptimeSeen: 0,
-        lastCompletedAt: null,
-        createdAt: now,
-      });
+      await store.insertProvider(tx, {
+                id: newId('pv'),
+                agentId: null,
+                npub: a.npub,
+                ...fields,
+                source: 'nip89',
+                approved: o.autoApprove,
+                completed: 0,
+                failed: 0,
+                responseMsTotal: 0,
+                uptimePct: 100,
+                uptimeChecks: 0,
+                uptimeSeen: 0,
+                lastCompletedAt: null,
+                createdAt: now,
+              });
       return 'added';
     }
     if (existing.source !== 'nip89') return 'kept';
-    store.updateProvider(tx, existing.id, fields);
+    await store.updateProvider(tx, existing.id, fields);
     return 'updated';
   });
 }

@@ -24,16 +24,16 @@ export interface GrantClaims {
 }
 
 /** The marketplace's signing key, made on first use and kept sealed in the database. */
-export function signingKey(db: Db, clock: Clock): Uint8Array {
+export async function signingKey(db: Db, clock: Clock): Promise<Uint8Array> {
   return db.write(async (tx) => {
-    let hex = store.getSecretSetting(tx, GRANT_SIGNING_KEY);
-    if (!hex) store.insertSecretSetting(tx, GRANT_SIGNING_KEY, (hex = randomBytes(32).toString('hex')), clock.now().toISOString());
+    let hex = (await store.getSecretSetting(tx, GRANT_SIGNING_KEY));
+    if (!hex) await store.insertSecretSetting(tx, GRANT_SIGNING_KEY, (hex = randomBytes(32).toString('hex')), clock.now().toISOString());
     return Uint8Array.from(Buffer.from(hex, 'hex'));
   });
 }
 
-export function marketplaceNpub(db: Db, clock: Clock): string {
-  return nip19.npubEncode(getPublicKey(signingKey(db, clock)));
+export async function marketplaceNpub(db: Db, clock: Clock): Promise<string> {
+  return nip19.npubEncode(getPublicKey((await signingKey(db, clock))));
 }
 
 /** A grant as tools return it: the signed event (what a seller verifies) and, for convenience, when it lapses and who signed. */
@@ -44,7 +44,7 @@ export interface AccessGrant {
 }
 
 /** Lasts GRANT_TTL_HOURS, or until `accessUntil` (a subscription's end) if sooner: a grant never outlives the access it proves. */
-export function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims, 'expires_at'>, accessUntil: string | null): AccessGrant {
+export async function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims, 'expires_at'>, accessUntil: string | null): Promise<AccessGrant> {
   const now = clock.now();
   const ttlEnd = now.getTime() + GRANT_TTL_HOURS * 3_600_000;
   const expires = new Date(accessUntil === null ? ttlEnd : Math.min(ttlEnd, Date.parse(accessUntil)));
@@ -60,7 +60,7 @@ export function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims, 'expi
       ],
       content: JSON.stringify(full),
     },
-    signingKey(db, clock),
+    (await signingKey(db, clock)),
   );
   return { event, expires_at: full.expires_at, signer_npub: nip19.npubEncode(event.pubkey) };
 }
@@ -68,7 +68,7 @@ export function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims, 'expi
 export type GrantCheck = { valid: true; claims: GrantClaims } | { valid: false; reason: string };
 
 /** Checks signature, signer and expiry. Whether the purchase still stands is the caller's question. */
-export function checkGrant(db: Db, clock: Clock, grant: unknown): GrantCheck {
+export async function checkGrant(db: Db, clock: Clock, grant: unknown): Promise<GrantCheck> {
   const event = grant as Event;
   let claims: GrantClaims;
   try {
@@ -77,7 +77,7 @@ export function checkGrant(db: Db, clock: Clock, grant: unknown): GrantCheck {
   } catch {
     return { valid: false, reason: 'Not a signed access grant.' };
   }
-  if (event.pubkey !== getPublicKey(signingKey(db, clock))) return { valid: false, reason: 'Not signed by this marketplace.' };
+  if (event.pubkey !== getPublicKey((await signingKey(db, clock)))) return { valid: false, reason: 'Not signed by this marketplace.' };
   if (!(Date.parse(claims.expires_at) > clock.now().getTime())) return { valid: false, reason: `Expired at ${claims.expires_at}.` };
   return { valid: true, claims };
 }

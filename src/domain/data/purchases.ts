@@ -28,11 +28,11 @@ export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 
 export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: string) {
   return db.write(async (tx) => {
-    const listing = requireListing(tx, listingId);
+    const listing = (await requireListing(tx, listingId));
     if (listing.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${listing.id} is ${listing.status}; it can no longer be bought.`);
     if (listing.sellerId === buyerId) throw new MarketError('INVALID_INPUT', 'You cannot buy your own listing.');
     const now = clock.now();
-    const owned = store.liveAccess(tx, listing.id, buyerId).find((p) => p.accessUntil === null || p.accessUntil > now.toISOString());
+    const owned = (await store.liveAccess(tx, listing.id, buyerId)).find((p) => p.accessUntil === null || p.accessUntil > now.toISOString());
     if (owned) {
       throw new MarketError('CONFLICT', `You already have access to ${listing.id} through purchase ${owned.id}; get a fresh grant with marketplace_get_purchase.`, {
         purchase_id: owned.id,
@@ -41,48 +41,48 @@ export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: s
     const id = newId('pu');
     const hold =
       listing.priceMsats > 0
-        ? createHold(tx, clock, {
-            debitAccountId: agentAccountId(buyerId),
-            creditAccountId: ESCROW.id,
-            amountMsats: listing.priceMsats,
-            entryType: 'Escrow',
-            description: `Escrow for data purchase ${id}`,
-            reference: id,
-          })
+        ? (await createHold(tx, clock, {
+                        debitAccountId: agentAccountId(buyerId),
+                        creditAccountId: ESCROW.id,
+                        amountMsats: listing.priceMsats,
+                        entryType: 'Escrow',
+                        description: `Escrow for data purchase ${id}`,
+                        reference: id,
+                      }))
         : null;
-    store.insertPurchase(tx, {
-      id,
-      listingId: listing.id,
-      buyerId,
-      sellerId: listing.sellerId,
-      priceMsats: listing.priceMsats,
-      sha256: listing.sha256,
-      holdId: hold?.id ?? null,
-      // Nothing to confirm for a free listing.
-      status: hold ? 'Pending' : 'Completed',
-      confirmDeadline: new Date(now.getTime() + CONFIRMATION_WINDOW_HOURS * HOUR_MS).toISOString(),
-      accessUntil: listing.listingType === 'Subscription' ? new Date(now.getTime() + SUBSCRIPTION_DAYS * 24 * HOUR_MS).toISOString() : null,
-      receivedSha256: null,
-      completedAt: hold ? null : now.toISOString(),
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    });
-    store.countPurchase(tx, listing.id);
-    return purchaseView(tx, clock, requirePurchase(tx, id), buyerId);
+    await store.insertPurchase(tx, {
+            id,
+            listingId: listing.id,
+            buyerId,
+            sellerId: listing.sellerId,
+            priceMsats: listing.priceMsats,
+            sha256: listing.sha256,
+            holdId: hold?.id ?? null,
+            // Nothing to confirm for a free listing.
+            status: hold ? 'Pending' : 'Completed',
+            confirmDeadline: new Date(now.getTime() + CONFIRMATION_WINDOW_HOURS * HOUR_MS).toISOString(),
+            accessUntil: listing.listingType === 'Subscription' ? new Date(now.getTime() + SUBSCRIPTION_DAYS * 24 * HOUR_MS).toISOString() : null,
+            receivedSha256: null,
+            completedAt: hold ? null : now.toISOString(),
+            createdAt: now.toISOString(),
+            updatedAt: now.toISOString(),
+          });
+    await store.countPurchase(tx, listing.id);
+    return purchaseView(tx, clock, (await requirePurchase(tx, id)), buyerId);
   });
 }
 
-export function requirePurchase(db: Db, id: string): PurchaseRow {
-  const p = store.getPurchase(db, id);
+export async function requirePurchase(db: Db, id: string): Promise<PurchaseRow> {
+  const p = (await store.getPurchase(db, id));
   if (!p) throw new MarketError('NOT_FOUND', `No data purchase ${id}.`);
   return p;
 }
 
-function move(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], set: Partial<PurchaseRow> & { status: PurchaseStatus }): PurchaseRow {
+async function move(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], set: Partial<PurchaseRow> & { status: PurchaseStatus }): Promise<PurchaseRow> {
   if (!from.includes(p.status as PurchaseStatus)) {
     throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; this needs it ${from.join(' or ')}.`, { status: p.status });
   }
-  if (!store.updatePurchase(db, p.id, from, { ...set, updatedAt: clock.now().toISOString() })) {
+  if (!(await store.updatePurchase(db, p.id, from, { ...set, updatedAt: clock.now().toISOString() }))) {
     throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile; read it again.`);
   }
   return requirePurchase(db, p.id);
@@ -92,35 +92,35 @@ function move(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], set:
  * Pays the seller priceMsats out of the held price (a dispute may settle below it; the
  * rest returns to the buyer). Exactly once: the status move fails a second time.
  */
-export function settlePurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], priceMsats: number): PurchaseRow {
-  const done = move(db, clock, p, from, { status: 'Completed', completedAt: clock.now().toISOString() });
+export async function settlePurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], priceMsats: number): Promise<PurchaseRow> {
+  const done = (await move(db, clock, p, from, { status: 'Completed', completedAt: clock.now().toISOString() }));
   if (p.holdId) {
-    postHold(db, clock, p.holdId, priceMsats, `Data purchase ${p.id} settled`);
-    payFromEscrow(db, clock, { payerAgentId: p.buyerId, payeeAccountId: agentAccountId(p.sellerId), priceMsats, reference: p.id, what: `data purchase ${p.id}` });
+    await postHold(db, clock, p.holdId, priceMsats, `Data purchase ${p.id} settled`);
+    await payFromEscrow(db, clock, { payerAgentId: p.buyerId, payeeAccountId: agentAccountId(p.sellerId), priceMsats, reference: p.id, what: `data purchase ${p.id}` });
   }
   return done;
 }
 
 /** A full refund of a purchase whose price is still held. */
-export function refundHeldPurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], why: string): PurchaseRow {
-  const done = move(db, clock, p, from, { status: 'Refunded' });
-  if (p.holdId) voidHold(db, clock, p.holdId, why);
+export async function refundHeldPurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], why: string): Promise<PurchaseRow> {
+  const done = (await move(db, clock, p, from, { status: 'Refunded' }));
+  if (p.holdId) await voidHold(db, clock, p.holdId, why);
   return done;
 }
 
 /** Pays every purchase whose confirmation window has passed. */
-function settleDue(db: Db, clock: Clock, p: PurchaseRow): void {
-  if (p.status === 'Pending' && p.confirmDeadline <= clock.now().toISOString()) settlePurchase(db, clock, p, ['Pending'], p.priceMsats);
+async function settleDue(db: Db, clock: Clock, p: PurchaseRow): Promise<void> {
+  if (p.status === 'Pending' && p.confirmDeadline <= clock.now().toISOString()) await settlePurchase(db, clock, p, ['Pending'], p.priceMsats);
 }
 
-function current(db: Db, clock: Clock, id: string): PurchaseRow {
-  settleDue(db, clock, requirePurchase(db, id));
+async function current(db: Db, clock: Clock, id: string): Promise<PurchaseRow> {
+  settleDue(db, clock, (await requirePurchase(db, id)));
   return requirePurchase(db, id);
 }
 
-export function settleDuePurchases(db: Db, clock: Clock): number {
+export async function settleDuePurchases(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
-    const due = store.duePurchases(tx, clock.now().toISOString());
+    const due = (await store.duePurchases(tx, clock.now().toISOString()));
     for (const p of due) settleDue(tx, clock, p);
     return due.length;
   });
@@ -139,32 +139,32 @@ export function confirmPurchase(
   fileMismatch: (p: PurchaseRow, received: string) => { dispute_id: string },
 ) {
   return db.write(async (tx) => {
-    const p = current(tx, clock, input.purchaseId);
+    const p = (await current(tx, clock, input.purchaseId));
     if (p.buyerId !== buyerId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
     const received = input.receivedSha256?.toLowerCase();
     if (received !== undefined && received !== p.sha256) {
       if (p.status !== 'Pending') throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; file a dispute with marketplace_file_dispute instead.`);
-      store.updatePurchase(tx, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
-      const dispute = fileMismatch(requirePurchase(tx, p.id), received);
-      return { ...purchaseView(tx, clock, requirePurchase(tx, p.id), buyerId), dispute_id: dispute.dispute_id };
+      await store.updatePurchase(tx, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
+      const dispute = fileMismatch((await requirePurchase(tx, p.id)), received);
+      return { ...(await purchaseView(tx, clock, (await requirePurchase(tx, p.id)), buyerId)), dispute_id: dispute.dispute_id };
     }
-    const done = settlePurchase(tx, clock, p, ['Pending'], p.priceMsats);
-    if (received) store.updatePurchase(tx, p.id, ['Completed'], { receivedSha256: received });
-    return purchaseView(tx, clock, requirePurchase(tx, done.id), buyerId);
+    const done = (await settlePurchase(tx, clock, p, ['Pending'], p.priceMsats));
+    if (received) await store.updatePurchase(tx, p.id, ['Completed'], { receivedSha256: received });
+    return purchaseView(tx, clock, (await requirePurchase(tx, done.id)), buyerId);
   });
 }
 
 export function getPurchase(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const p = current(tx, clock, id);
+    const p = (await current(tx, clock, id));
     if (p.buyerId !== agentId && p.sellerId !== agentId) throw new MarketError('NOT_FOUND', `No data purchase ${id} of yours.`);
     return purchaseView(tx, clock, p, agentId);
   });
 }
 
-export function listPurchasesPage(db: Db, agentId: string, q: { role?: 'buyer' | 'seller'; status?: string; cursor?: string; limit: number }) {
+export async function listPurchasesPage(db: Db, agentId: string, q: { role?: 'buyer' | 'seller'; status?: string; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = store.listPurchases(db, agentId, q.role ?? 'either', q.status, beforeId, q.limit + 1);
+  const rows = (await store.listPurchases(db, agentId, q.role ?? 'either', q.status, beforeId, q.limit + 1));
   return toPage(
     rows,
     q.limit,
@@ -203,12 +203,12 @@ export function noAccessReason(p: PurchaseRow, now: Date): string | null {
 }
 
 /** The buyer gets a fresh access grant while the purchase gives access; the seller never does. */
-export function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: string) {
+export async function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: string) {
   const access = p.buyerId === viewerId && noAccessReason(p, clock.now()) === null;
-  const location = access ? requireListing(db, p.listingId).location : null;
+  const location = access ? (await requireListing(db, p.listingId)).location : null;
   return {
     ...purchaseSummary(p),
-    access_grant: access ? issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil) : null,
+    access_grant: access ? (await issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil)) : null,
   };
 }
 
@@ -216,8 +216,8 @@ export function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerId: str
  * How the gate sees buying a listing: its price, paid to its seller. An unknown listing
  * passes as a zero-sats action with nobody; the handler then says NOT_FOUND.
  */
-export function purchaseTerms(db: Db, listingId: string): { amountMsats: number; counterparties: string[] } {
-  const l = store.getListing(db, listingId);
+export async function purchaseTerms(db: Db, listingId: string): Promise<{ amountMsats: number; counterparties: string[] }> {
+  const l = (await store.getListing(db, listingId));
   return { amountMsats: l?.priceMsats ?? 0, counterparties: parties(l?.sellerId) };
 }
 
@@ -225,8 +225,8 @@ export function purchaseTerms(db: Db, listingId: string): { amountMsats: number;
  * Whom confirming a purchase pays: its seller, when the buyer confirms its own purchase
  * with a matching hash or none. A mismatch pays nobody (it opens a dispute).
  */
-export function confirmationCounterparties(db: Db, buyerId: string, purchaseId: string, receivedSha256: string | undefined): string[] {
-  const p = store.getPurchase(db, purchaseId);
+export async function confirmationCounterparties(db: Db, buyerId: string, purchaseId: string, receivedSha256: string | undefined): Promise<string[]> {
+  const p = (await store.getPurchase(db, purchaseId));
   const pays = p !== undefined && p.buyerId === buyerId && (receivedSha256 === undefined || receivedSha256.toLowerCase() === p.sha256.toLowerCase());
   return pays ? [p.sellerId] : [];
 }

@@ -31,12 +31,12 @@ export interface Claim {
 }
 
 /** Who the claimant may dispute over this deal, and on what terms. */
-export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, claimantId: string): Claim {
+export async function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, claimantId: string): Promise<Claim> {
   const now = () => clock.now().toISOString();
   switch (kind) {
     case 'contract': {
       // Settled first: a delivery whose review window closed is paid, a rejection left unanswered stands.
-      const c = currentContract(db, clock, id);
+      const c = (await currentContract(db, clock, id));
       // The worker contests a rejection: the hirer answers, and what is "refunded" to the worker is its pay out of the escrow.
       const workerContests = c.agentId === claimantId && c.status === 'Rejected';
       if (!workerContests && c.hirerId !== claimantId) {
@@ -51,13 +51,13 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
         capReason: workerContests ? `${price} (your pay), still held in escrow` : `${price}, still held in escrow`,
         paidAt: null,
         // A disputed contract neither settles nor expires until resolved.
-        freeze: () => {
-          if (!hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
+        freeze: async () => {
+          if (!(await hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now() }))) throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
         },
       };
     }
     case 'purchase': {
-      const p = requirePurchase(db, id);
+      const p = (await requirePurchase(db, id));
       if (p.buyerId !== claimantId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
       if (p.priceMsats === 0) throw new MarketError('CONFLICT', `Purchase ${p.id} was free; there is nothing to refund.`);
       if (p.status === 'Completed')
@@ -68,15 +68,15 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
         maxMsats: p.priceMsats,
         capReason: `the price of purchase ${p.id}, still held in escrow`,
         paidAt: null,
-        freeze: () => {
-          if (!data.updatePurchase(db, p.id, ['Pending'], { status: 'Disputed', updatedAt: now() })) throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile.`);
+        freeze: async () => {
+          if (!(await data.updatePurchase(db, p.id, ['Pending'], { status: 'Disputed', updatedAt: now() }))) throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile.`);
         },
       };
     }
     case 'bounty': {
       // A bounty is many deals: the one disputed is a submission.
-      const s = requireSubmission(db, id);
-      const b = requireBounty(db, s.bountyId);
+      const s = (await requireSubmission(db, id));
+      const b = (await requireBounty(db, s.bountyId));
       if (claimantId === b.creatorId) {
         // The creator paid for samples that turned out bad: the contributor pays back.
         if (s.paidMsats === 0) throw new MarketError('CONFLICT', `Nothing was paid for submission ${s.id}.`);
@@ -100,9 +100,9 @@ export function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: string, cl
     }
     case 'skill_usage': {
       // A skill's price (an install or a use) was paid out at once; what the creator got can be claimed back.
-      const u = skills.usageById(db, id);
+      const u = (await skills.usageById(db, id));
       if (!u || u.agentId !== claimantId) throw new MarketError('NOT_FOUND', `No skill payment ${id} of yours.`);
-      const skill = skills.skillById(db, u.skillId)!;
+      const skill = (await skills.skillById(db, u.skillId))!;
       if (skill.authorKind !== 'agent') throw new MarketError('CONFLICT', `Skill ${skill.slug} was published by a sponsor, not an agent; only agents answer disputes.`);
       if (u.creatorSats === 0 || skill.authorId === claimantId) throw new MarketError('CONFLICT', `Nothing was paid to the creator of ${skill.slug} for ${u.id}.`);
       return { respondentId: skill.authorId, maxMsats: satsToMsats(u.creatorSats), capReason: skillShareReason(skill.slug, u), paidAt: u.createdAt, freeze: () => {} };
@@ -131,27 +131,27 @@ function skillShareReason(slug: string, u: { costSats: number; platformSats: num
  * Settles a frozen deal out of its hold: the claimant gets refundMsats back, the
  * respondent the rest. Returns false when the deal's money was not held (already paid).
  */
-export function settleFrozen(db: Db, clock: Clock, kind: string, id: string, refundMsats: number, disputeId: string): boolean {
+export async function settleFrozen(db: Db, clock: Clock, kind: string, id: string, refundMsats: number, disputeId: string): Promise<boolean> {
   if (kind === 'contract') {
-    const c = requireContract(db, id);
+    const c = (await requireContract(db, id));
     if (c.status !== 'Disputed') return false;
     // The claimant is the hirer (refunded out of the escrow) or the worker contesting a rejection (paid out of it).
-    if (hiring.getDispute(db, disputeId)?.claimantId === c.agentId) {
-      if (refundMsats === 0) expireContract(db, clock, c, ['Disputed'], `ended: dispute ${disputeId} upheld its rejection`);
-      else settleContract(db, clock, c, ['Disputed'], refundMsats);
+    if ((await hiring.getDispute(db, disputeId))?.claimantId === c.agentId) {
+      if (refundMsats === 0) await expireContract(db, clock, c, ['Disputed'], `ended: dispute ${disputeId} upheld its rejection`);
+      else await settleContract(db, clock, c, ['Disputed'], refundMsats);
     } else if (refundMsats === c.agreedMsats) {
-      voidHold(db, clock, c.holdId, `Dispute ${disputeId}: full refund`);
-      hiring.updateContract(db, c.id, ['Disputed'], { status: 'Cancelled', updatedAt: clock.now().toISOString() });
+      await voidHold(db, clock, c.holdId, `Dispute ${disputeId}: full refund`);
+      await hiring.updateContract(db, c.id, ['Disputed'], { status: 'Cancelled', updatedAt: clock.now().toISOString() });
     } else {
-      settleContract(db, clock, c, ['Disputed'], c.agreedMsats - refundMsats);
+      await settleContract(db, clock, c, ['Disputed'], c.agreedMsats - refundMsats);
     }
     return true;
   }
   if (kind === 'purchase') {
-    const p = requirePurchase(db, id);
+    const p = (await requirePurchase(db, id));
     if (p.status !== 'Disputed') return false;
-    if (refundMsats === p.priceMsats) refundHeldPurchase(db, clock, p, ['Disputed'], `Dispute ${disputeId}: full refund`);
-    else settlePurchase(db, clock, p, ['Disputed'], p.priceMsats - refundMsats);
+    if (refundMsats === p.priceMsats) await refundHeldPurchase(db, clock, p, ['Disputed'], `Dispute ${disputeId}: full refund`);
+    else await settlePurchase(db, clock, p, ['Disputed'], p.priceMsats - refundMsats);
     return true;
   }
   return false;

@@ -9,23 +9,23 @@ import { agentAccountId } from '../ledger/accounts.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 
 /** Collects what `agentId` owes, as far as its available balance goes; returns the msats collected. Runs in the caller's transaction. */
-export function collectDebtsOf(db: Db, clock: Clock, agentId: string): number {
-  const owed = hiring.debtsOwedBy(db, agentId);
+export async function collectDebtsOf(db: Db, clock: Clock, agentId: string): Promise<number> {
+  const owed = (await hiring.debtsOwedBy(db, agentId));
   if (owed.length === 0) return 0;
-  let available = getBalance(db, agentAccountId(agentId)).availableMsats;
+  let available = (await getBalance(db, agentAccountId(agentId))).availableMsats;
   let collected = 0;
   for (const debt of owed) {
     if (available <= 0) break;
     const amountMsats = Math.min(available, debt.debtMsats);
-    if (!hiring.reduceDebt(db, debt.id, debt.debtMsats, amountMsats, clock.now().toISOString())) continue;
-    postTransfer(db, clock, {
-      debitAccountId: agentAccountId(agentId),
-      creditAccountId: agentAccountId(debt.claimantId),
-      amountMsats,
-      entryType: 'Refund',
-      description: `Debt collected for dispute ${debt.id}`,
-      reference: debt.id,
-    });
+    if (!(await hiring.reduceDebt(db, debt.id, debt.debtMsats, amountMsats, clock.now().toISOString()))) continue;
+    await postTransfer(db, clock, {
+            debitAccountId: agentAccountId(agentId),
+            creditAccountId: agentAccountId(debt.claimantId),
+            amountMsats,
+            entryType: 'Refund',
+            description: `Debt collected for dispute ${debt.id}`,
+            reference: debt.id,
+          });
     available -= amountMsats;
     collected += amountMsats;
   }
@@ -33,8 +33,8 @@ export function collectDebtsOf(db: Db, clock: Clock, agentId: string): number {
 }
 
 /** The sweep's part: every debtor, one transaction each. */
-export function collectDebts(db: Db, clock: Clock): number {
+export async function collectDebts(db: Db, clock: Clock): Promise<number> {
   let collected = 0;
-  for (const agentId of hiring.debtors(db)) collected += db.write(async (tx) => collectDebtsOf(tx, clock, agentId));
+  for (const agentId of (await hiring.debtors(db))) collected += (await db.write(async (tx) => collectDebtsOf(tx, clock, agentId)));
   return collected;
 }

@@ -5,12 +5,12 @@ import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
 import { disputeView, requireDispute } from './disputes.js';
 
-function party(db: Db, agentId: string) {
-  const agent = identity.getAgent(db, agentId);
+async function party(db: Db, agentId: string) {
+  const agent = (await identity.getAgent(db, agentId));
   return { agent_id: agentId, name: agent?.name ?? null, sponsor_id: agent?.sponsorId ?? null };
 }
 
-export function disputeDetail(db: Db, disputeId: string) {
-  const d = requireDispute(db, disputeId);
-  return { ...disputeView(d), parties: { claimant: party(db, d.claimantId), respondent: party(db, d.respondentId) } };
+export async function disputeDetail(db: Db, disputeId: string) {
+  const d = (await requireDispute(db, disputeId));
+  return { ...disputeView(d), parties: { claimant: (await party(db, d.claimantId)), respondent: (await party(db, d.respondentId)) } };
 }

@@ -39,8 +39,8 @@ export interface FileInput {
 export function fileDispute(db: Db, clock: Clock, input: FileInput) {
   return db.write(async (tx) => {
     const { kind, id: subjectId } = input.subject;
-    const claim = claimFor(tx, clock, kind, subjectId, input.claimantId);
-    if (hiring.disputeOf(tx, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
+    const claim = (await claimFor(tx, clock, kind, subjectId, input.claimantId));
+    if ((await hiring.disputeOf(tx, kind, subjectId))) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
     const amountMsats = satsToMsats(input.amountSats);
     if (amountMsats <= 0 || amountMsats > claim.maxMsats) {
       const max = msatsToSats(claim.maxMsats);
@@ -52,50 +52,50 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     }
     if (claim.paidAt === null) claim.freeze();
     const id = newId('dp');
-    hiring.insertDispute(tx, {
-      id,
-      subjectKind: kind,
-      subjectId,
-      claimantId: input.claimantId,
-      respondentId: claim.respondentId,
-      disputeType: input.disputeType,
-      amountMsats,
-      maxMsats: claim.maxMsats,
-      evidence: input.evidence,
-      response: null,
-      status: 'Open',
-      resolution: null,
-      refundMsats: 0,
-      debtMsats: 0,
-      resolutionReason: null,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    });
-    return disputeView(requireDispute(tx, id));
+    await hiring.insertDispute(tx, {
+            id,
+            subjectKind: kind,
+            subjectId,
+            claimantId: input.claimantId,
+            respondentId: claim.respondentId,
+            disputeType: input.disputeType,
+            amountMsats,
+            maxMsats: claim.maxMsats,
+            evidence: input.evidence,
+            response: null,
+            status: 'Open',
+            resolution: null,
+            refundMsats: 0,
+            debtMsats: 0,
+            resolutionReason: null,
+            createdAt: now.toISOString(),
+            updatedAt: now.toISOString(),
+          });
+    return disputeView((await requireDispute(tx, id)));
   });
 }
 
-export function requireDispute(db: Db, id: string): DisputeRow {
-  const d = hiring.getDispute(db, id);
+export async function requireDispute(db: Db, id: string): Promise<DisputeRow> {
+  const d = (await hiring.getDispute(db, id));
   if (!d) throw new MarketError('NOT_FOUND', `No dispute ${id}.`);
   return d;
 }
 
 export function respondToDispute(db: Db, clock: Clock, respondentId: string, disputeId: string, response: string) {
   return db.write(async (tx) => {
-    const d = requireDispute(tx, disputeId);
+    const d = (await requireDispute(tx, disputeId));
     if (d.respondentId !== respondentId) throw new MarketError('NOT_FOUND', `No dispute ${disputeId} against you.`);
-    if (!hiring.updateDispute(tx, d.id, ['Open'], { status: 'UnderReview', response, updatedAt: clock.now().toISOString() })) {
+    if (!(await hiring.updateDispute(tx, d.id, ['Open'], { status: 'UnderReview', response, updatedAt: clock.now().toISOString() }))) {
       throw new MarketError('CONFLICT', `Dispute ${d.id} is ${d.status}; it takes one response.`);
     }
-    return disputeView(requireDispute(tx, d.id));
+    return disputeView((await requireDispute(tx, d.id)));
   });
 }
 
 /** The operator's decision. The money moves in the same transaction, exactly once. */
 export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string; resolution: Resolution; refundSats?: number; reason?: string | null }) {
   return db.write(async (tx) => {
-    const d = requireDispute(tx, input.disputeId);
+    const d = (await requireDispute(tx, input.disputeId));
     if (d.status !== 'Open' && d.status !== 'UnderReview') throw new MarketError('CONFLICT', `Dispute ${d.id} is already ${d.status}.`);
     const refundMsats = input.resolution === 'RefundFull' ? d.maxMsats : input.resolution === 'RefundPartial' ? satsToMsats(input.refundSats ?? 0) : 0;
     if (input.resolution === 'RefundPartial' && (refundMsats <= 0 || refundMsats >= d.maxMsats)) {
@@ -106,36 +106,36 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
     }
     let debtMsats = 0;
     // Still held: the refund never leaves escrow and the respondent is paid the rest.
-    if (!settleFrozen(tx, clock, d.subjectKind, d.subjectId, refundMsats, d.id) && refundMsats > 0) {
+    if (!(await settleFrozen(tx, clock, d.subjectKind, d.subjectId, refundMsats, d.id)) && refundMsats > 0) {
       // Already paid out: the respondent pays back what it can; the rest is owed.
-      const available = Math.max(0, getBalance(tx, agentAccountId(d.respondentId)).availableMsats);
+      const available = Math.max(0, (await getBalance(tx, agentAccountId(d.respondentId))).availableMsats);
       const repaid = Math.min(available, refundMsats);
       debtMsats = refundMsats - repaid;
       if (repaid > 0) {
-        postTransfer(tx, clock, {
-          debitAccountId: agentAccountId(d.respondentId),
-          creditAccountId: agentAccountId(d.claimantId),
-          amountMsats: repaid,
-          entryType: 'Refund',
-          description: `Refund ordered by dispute ${d.id}`,
-          reference: d.id,
-        });
+        await postTransfer(tx, clock, {
+                    debitAccountId: agentAccountId(d.respondentId),
+                    creditAccountId: agentAccountId(d.claimantId),
+                    amountMsats: repaid,
+                    entryType: 'Refund',
+                    description: `Refund ordered by dispute ${d.id}`,
+                    reference: d.id,
+                  });
       }
       // A fully refunded sale gives no more access.
       if (d.subjectKind === 'purchase' && input.resolution === 'RefundFull') {
-        data.updatePurchase(tx, d.subjectId, ['Completed'], { status: 'Refunded', updatedAt: clock.now().toISOString() });
+        await data.updatePurchase(tx, d.subjectId, ['Completed'], { status: 'Refunded', updatedAt: clock.now().toISOString() });
       }
     }
-    hiring.updateDispute(tx, d.id, [d.status], {
-      status: 'Resolved',
-      resolution: input.resolution,
-      refundMsats,
-      debtMsats,
-      resolutionReason: input.reason ?? null,
-      updatedAt: clock.now().toISOString(),
-    });
-    identity.setAgentReputation(tx, d.respondentId, agentReputation(hiring.workerRecord(tx, d.respondentId), clock.now()));
-    return disputeView(requireDispute(tx, d.id));
+    await hiring.updateDispute(tx, d.id, [d.status], {
+            status: 'Resolved',
+            resolution: input.resolution,
+            refundMsats,
+            debtMsats,
+            resolutionReason: input.reason ?? null,
+            updatedAt: clock.now().toISOString(),
+          });
+    await identity.setAgentReputation(tx, d.respondentId, agentReputation((await hiring.workerRecord(tx, d.respondentId)), clock.now()));
+    return disputeView((await requireDispute(tx, d.id)));
   });
 }
 
@@ -161,15 +161,15 @@ export function disputeView(d: DisputeRow) {
   };
 }
 
-export function visibleDispute(db: Db, agentId: string, id: string) {
-  const d = requireDispute(db, id);
+export async function visibleDispute(db: Db, agentId: string, id: string) {
+  const d = (await requireDispute(db, id));
   if (d.claimantId !== agentId && d.respondentId !== agentId) throw new MarketError('NOT_FOUND', `No dispute ${id} of yours.`);
   return disputeView(d);
 }
 
 /** Disputes an agent filed or faces (or every dispute, for the operator), newest first. */
-export function listDisputeViews(db: Db, agentId: string | null, status?: DisputeStatus) {
-  return hiring.listDisputes(db, agentId, status).map(disputeView);
+export async function listDisputeViews(db: Db, agentId: string | null, status?: DisputeStatus) {
+  return (await hiring.listDisputes(db, agentId, status)).map(disputeView);
 }
 
 /** The statuses in which a dispute waits for the operator: filed (Open) or answered (UnderReview). */

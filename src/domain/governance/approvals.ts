@@ -56,16 +56,16 @@ export interface Decider {
 /** Runs an approved call as its agent; provided by the composition root (src/approved-calls.ts), which knows the tools. */
 export type ApprovedCallRunner = (approval: ApprovalRow) => Record<string, unknown>;
 
-export function createApproval(
+export async function createApproval(
   db: Db,
   clock: Clock,
   a: Omit<ApprovalRow, 'id' | 'status' | 'createdAt' | 'expiresAt' | 'decidedAt' | 'decidedBy' | 'decisionReason' | 'result' | 'updatedAt' | 'agentSeenAt'> & { ttlHours: number },
-): ApprovalRow {
+): Promise<ApprovalRow> {
   const now = clock.now();
   const id = newId('ap');
   const { ttlHours, ...row } = a;
-  store.insertApproval(db, { ...row, id, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlHours * 3_600_000).toISOString() });
-  return store.getApproval(db, id)!;
+  await store.insertApproval(db, { ...row, id, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlHours * 3_600_000).toISOString() });
+  return (await store.getApproval(db, id))!;
 }
 
 export function pendingAnswer(a: ApprovalRow): PendingApproval {
@@ -105,12 +105,12 @@ export function approvalView(a: ApprovalRow): ApprovalView {
 }
 
 /** Reads an approval, ending it first if it has expired unanswered. */
-export function loadApproval(db: Db, clock: Clock, approvalId: string): ApprovalRow {
+export async function loadApproval(db: Db, clock: Clock, approvalId: string): Promise<ApprovalRow> {
   return db.write(async (tx) => {
-    const a = store.getApproval(tx, approvalId);
+    const a = (await store.getApproval(tx, approvalId));
     if (!a) throw new MarketError('NOT_FOUND', `No approval ${approvalId}.`);
-    if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) expire(tx, clock, a);
-    return store.getApproval(tx, approvalId)!;
+    if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) await expire(tx, clock, a);
+    return (await store.getApproval(tx, approvalId))!;
   });
 }
 
@@ -119,27 +119,27 @@ export function loadApproval(db: Db, clock: Clock, approvalId: string): Approval
  * exist). The agent reading a decided one takes it out of its inbox, unless the read is
  * only a watcher checking for changes (marksSeen false).
  */
-export function readOwnApproval(db: Db, clock: Clock, approvalId: string, caller: Caller, marksSeen = true): ApprovalRow {
+export async function readOwnApproval(db: Db, clock: Clock, approvalId: string, caller: Caller, marksSeen = true): Promise<ApprovalRow> {
   return db.write(async (tx) => {
-    const a = loadApproval(tx, clock, approvalId);
+    const a = (await loadApproval(tx, clock, approvalId));
     const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
     if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approvalId} of yours.`);
     if (marksSeen && caller.role === 'agent' && a.agentSeenAt === null && a.status !== 'pending') {
-      store.markApprovalSeen(tx, a.id, clock.now().toISOString());
+      await store.markApprovalSeen(tx, a.id, clock.now().toISOString());
     }
     return a;
   });
 }
 
-function expire(db: Db, clock: Clock, a: ApprovalRow): void {
-  if (!store.finishApproval(db, { id: a.id, status: 'expired', at: clock.now().toISOString(), by: null, reason: 'expired unanswered', result: null })) return;
-  notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, status: 'expired' });
+async function expire(db: Db, clock: Clock, a: ApprovalRow): Promise<void> {
+  if (!(await store.finishApproval(db, { id: a.id, status: 'expired', at: clock.now().toISOString(), by: null, reason: 'expired unanswered', result: null }))) return;
+  await notifySponsor(db, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, status: 'expired' });
 }
 
-export function expireDueApprovals(db: Db, clock: Clock, batch = 200): number {
+export async function expireDueApprovals(db: Db, clock: Clock, batch = 200): Promise<number> {
   return db.write(async (tx) => {
-    const due = store.dueApprovals(tx, clock.now().toISOString(), batch);
-    for (const a of due) expire(tx, clock, a);
+    const due = (await store.dueApprovals(tx, clock.now().toISOString(), batch));
+    for (const a of due) await expire(tx, clock, a);
     return due.length;
   });
 }
@@ -152,7 +152,7 @@ export interface ApprovalFilter {
   limit: number;
 }
 
-export function listApprovalsPage(db: Db, clock: Clock, filter: ApprovalFilter): Page<ApprovalView> {
+export async function listApprovalsPage(db: Db, clock: Clock, filter: ApprovalFilter): Promise<Page<ApprovalView>> {
   return approvalRowsPage(db, clock, filter, approvalView);
 }
 
@@ -162,7 +162,7 @@ export interface ApprovalRecord {
   decidedBy: string | null;
 }
 
-export function listApprovalRecords(db: Db, clock: Clock, filter: ApprovalFilter): Page<ApprovalRecord> {
+export async function listApprovalRecords(db: Db, clock: Clock, filter: ApprovalFilter): Promise<Page<ApprovalRecord>> {
   return approvalRowsPage(db, clock, filter, approvalRecord);
 }
 
@@ -170,10 +170,10 @@ export function approvalRecord(a: ApprovalRow): ApprovalRecord {
   return { view: approvalView(a), decidedBy: a.decidedBy };
 }
 
-function approvalRowsPage<T>(db: Db, clock: Clock, filter: ApprovalFilter, toItem: (row: ApprovalRow) => T): Page<T> {
-  expireDueApprovals(db, clock);
+async function approvalRowsPage<T>(db: Db, clock: Clock, filter: ApprovalFilter, toItem: (row: ApprovalRow) => T): Promise<Page<T>> {
+  await expireDueApprovals(db, clock);
   const beforeId = filter.cursor ? (decodeCursor(filter.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = store.listApprovals(db, { ...filter, beforeId, limit: filter.limit + 1 });
+  const rows = (await store.listApprovals(db, { ...filter, beforeId, limit: filter.limit + 1 }));
   return toPage(rows, filter.limit, toItem, (r) => encodeCursor({ id: r.id }));
 }
 
@@ -182,77 +182,77 @@ function approvalRowsPage<T>(db: Db, clock: Clock, filter: ApprovalFilter, toIte
  * exactly once however many times (or however concurrently) it is approved; a second
  * decision finds it no longer pending and changes nothing.
  */
-export function decideApproval(
+export async function decideApproval(
   db: Db,
   clock: Clock,
   input: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | null; decider: Decider; run: ApprovedCallRunner },
-): ApprovalView {
-  const outcome = db.write(async (tx): { view: ApprovalView } | { error: MarketError } => {
-    const a = store.getApproval(tx, input.approvalId);
-    if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
-      // Another sponsor's approval is reported as missing: its existence is not theirs to know.
-      throw new MarketError('NOT_FOUND', `No approval ${input.approvalId} among your agents' requests.`);
-    }
-    const now = clock.now().toISOString();
-    if (a.status === 'pending' && a.expiresAt <= now) {
-      expire(tx, clock, a);
-      return { error: new MarketError('APPROVAL_EXPIRED', `Approval ${a.id} expired at ${a.expiresAt} unanswered; the call did not run. The agent may ask again.`) };
-    }
-    if (a.status !== 'pending') {
-      throw new MarketError('CONFLICT', `Approval ${a.id} is already ${a.status}; nothing changed.`, { status: a.status });
-    }
-    const by = `${input.decider.role}:${input.decider.id}`;
-    const auditBase = {
-      sponsorId: a.sponsorId,
-      agentId: a.agentId,
-      actionType: a.actionType,
-      amountMsats: a.amountMsats,
-      counterparty: a.counterparty,
-      policyVersion: a.policyVersion,
-      approvalId: a.id,
-    };
-    recordAudit(tx, clock, {
-      ...auditBase,
-      caller: input.decider,
-      tool: 'marketplace_decide_approval',
-      outcome: input.decision === 'approve' ? 'allowed' : 'denied',
-      rule: `sponsor.decision.${input.decision}`,
-      message: input.reason ?? null,
-    });
-    if (input.decision === 'deny') {
-      store.finishApproval(tx, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
-    } else {
-      let status: ApprovalStatus = 'executed';
-      let result: Record<string, unknown>;
-      try {
-        if (requireAgent(tx, a.agentId).status !== 'Active') {
-          throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
-        }
-        // A savepoint: if the call fails, its partial effects go and the decision stays.
-        // As at the gate, what the agent owes after a lost dispute comes first.
-        result = tx.write(async (tx) => {
-          collectDebtsOf(tx, clock, a.agentId);
-          return input.run(a);
-        });
-      } catch (error) {
-        if (!isMarketError(error)) throw error;
-        status = 'failed';
-        result = { error: error.toJSON() };
+): Promise<ApprovalView> {
+  const outcome = (await db.write(async (tx): { view: ApprovalView } | { error: MarketError } => {
+      const a = (await store.getApproval(tx, input.approvalId));
+      if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
+        // Another sponsor's approval is reported as missing: its existence is not theirs to know.
+        throw new MarketError('NOT_FOUND', `No approval ${input.approvalId} among your agents' requests.`);
       }
-      store.finishApproval(tx, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
-      recordAudit(tx, clock, {
-        ...auditBase,
-        caller: { role: 'agent', id: a.agentId },
-        tool: a.tool,
-        outcome: 'allowed',
-        rule: 'approval.granted',
-        message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
-      });
-      if (a.idempotencyKey && status === 'executed') updateIdempotencyResult(tx, a.agentId, a.tool, a.idempotencyKey, result);
-    }
-    notifySponsor(tx, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
-    return { view: approvalView(store.getApproval(tx, a.id)!) };
-  });
+      const now = clock.now().toISOString();
+      if (a.status === 'pending' && a.expiresAt <= now) {
+        await expire(tx, clock, a);
+        return { error: new MarketError('APPROVAL_EXPIRED', `Approval ${a.id} expired at ${a.expiresAt} unanswered; the call did not run. The agent may ask again.`) };
+      }
+      if (a.status !== 'pending') {
+        throw new MarketError('CONFLICT', `Approval ${a.id} is already ${a.status}; nothing changed.`, { status: a.status });
+      }
+      const by = `${input.decider.role}:${input.decider.id}`;
+      const auditBase = {
+        sponsorId: a.sponsorId,
+        agentId: a.agentId,
+        actionType: a.actionType,
+        amountMsats: a.amountMsats,
+        counterparty: a.counterparty,
+        policyVersion: a.policyVersion,
+        approvalId: a.id,
+      };
+      await recordAudit(tx, clock, {
+              ...auditBase,
+              caller: input.decider,
+              tool: 'marketplace_decide_approval',
+              outcome: input.decision === 'approve' ? 'allowed' : 'denied',
+              rule: `sponsor.decision.${input.decision}`,
+              message: input.reason ?? null,
+            });
+      if (input.decision === 'deny') {
+        await store.finishApproval(tx, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
+      } else {
+        let status: ApprovalStatus = 'executed';
+        let result: Record<string, unknown>;
+        try {
+          if ((await requireAgent(tx, a.agentId)).status !== 'Active') {
+            throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
+          }
+          // A savepoint: if the call fails, its partial effects go and the decision stays.
+          // As at the gate, what the agent owes after a lost dispute comes first.
+          result = (await tx.write(async (tx) => {
+                    await collectDebtsOf(tx, clock, a.agentId);
+                    return input.run(a);
+                  }));
+        } catch (error) {
+          if (!isMarketError(error)) throw error;
+          status = 'failed';
+          result = { error: error.toJSON() };
+        }
+        await store.finishApproval(tx, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
+        await recordAudit(tx, clock, {
+                    ...auditBase,
+                    caller: { role: 'agent', id: a.agentId },
+                    tool: a.tool,
+                    outcome: 'allowed',
+                    rule: 'approval.granted',
+                    message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
+                  });
+        if (a.idempotencyKey && status === 'executed') await updateIdempotencyResult(tx, a.agentId, a.tool, a.idempotencyKey, result);
+      }
+      await notifySponsor(tx, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
+      return { view: approvalView((await store.getApproval(tx, a.id))!) };
+    }));
   if ('error' in outcome) throw outcome.error;
   return outcome.view;
 }

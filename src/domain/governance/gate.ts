@@ -43,78 +43,78 @@ export interface GatedCall<T extends Record<string, unknown>> {
 
 export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | { kind: 'pending'; pending: PendingApproval };
 
-export function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): GateAnswer<T> {
-  const answer = db.write(async (tx): GateAnswer<T> | { kind: 'refused'; error: MarketError } => {
-    const replay = call.idempotencyKey ? replayed<T>(tx, clock, call) : undefined;
-    if (replay) return replay;
+export async function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): Promise<GateAnswer<T>> {
+  const answer = (await db.write(async (tx): GateAnswer<T> | { kind: 'refused'; error: MarketError } => {
+      const replay = call.idempotencyKey ? (await replayed<T>(tx, clock, call)) : undefined;
+      if (replay) return replay;
 
-    const declared = call.action();
-    // An agent is never its own counterparty (a coordinator completing its own coalition).
-    const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
-    const agent = requireAgent(tx, call.agentId);
-    // What the agent owes after a lost dispute comes before anything it spends now.
-    collectDebtsOf(tx, clock, call.agentId);
-    const status = refreshLifecycle(tx, clock, call.agentId);
-    const { version, policy } = currentPolicy(tx, call.agentId);
-    const facts = usageFacts(tx, clock, call.agentId, status, policy, action);
-    const decision = evaluate(policy, action, facts);
-    const audit = {
-      sponsorId: agent.sponsorId,
-      agentId: call.agentId,
-      caller: { role: 'agent', id: call.agentId },
-      tool: call.tool,
-      actionType: action.actionType,
-      amountMsats: action.amountMsats,
-      counterparty: action.counterparties[0] ?? null,
-      policyVersion: version,
-    };
-
-    for (const period of decision.budgetAlerts) {
-      if (governance.recordBudgetAlert(tx, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString())) {
-        notifySponsor(tx, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
-      }
-    }
-    for (const n of decision.notify) {
-      notifySponsor(tx, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
-    }
-    if (decision.suspend) setAgentStatus(tx, clock, call.agentId, 'Suspended', decision.reason);
-
-    if (decision.outcome === 'deny') {
-      recordAudit(tx, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
-      const error = new MarketError(decision.code, `${decision.reason} (rule: ${decision.rule}, policy v${version}).${nextStep(decision.code)}`, {
-        rule: decision.rule,
-        policy_version: version,
-      });
-      return { kind: 'refused', error };
-    }
-
-    if (decision.outcome === 'escalate') {
-      const approval = createApproval(tx, clock, {
-        agentId: call.agentId,
+      const declared = call.action();
+      // An agent is never its own counterparty (a coordinator completing its own coalition).
+      const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
+      const agent = (await requireAgent(tx, call.agentId));
+      // What the agent owes after a lost dispute comes before anything it spends now.
+      await collectDebtsOf(tx, clock, call.agentId);
+      const status = (await refreshLifecycle(tx, clock, call.agentId));
+      const { version, policy } = (await currentPolicy(tx, call.agentId));
+      const facts = (await usageFacts(tx, clock, call.agentId, status, policy, action));
+      const decision = evaluate(policy, action, facts);
+      const audit = {
         sponsorId: agent.sponsorId,
+        agentId: call.agentId,
+        caller: { role: 'agent', id: call.agentId },
         tool: call.tool,
-        args: call.args,
-        idempotencyKey: call.idempotencyKey ?? null,
         actionType: action.actionType,
         amountMsats: action.amountMsats,
-        counterparty: counterpartyLabel(action.counterparties),
-        reason: `${decision.reason} (rule: ${decision.rule})`,
-        rule: decision.rule,
+        counterparty: action.counterparties[0] ?? null,
         policyVersion: version,
-        ttlHours: policy.approval_ttl_hours,
-      });
-      recordAudit(tx, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
-      notifySponsor(tx, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
-      const pending = pendingAnswer(approval);
-      remember(tx, clock, call, pending);
-      return { kind: 'pending', pending };
-    }
+      };
 
-    recordAudit(tx, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
-    const result = tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, call.execute));
-    remember(tx, clock, call, result);
-    return { kind: 'result', result, warnings: decision.warnings };
-  });
+      for (const period of decision.budgetAlerts) {
+        if ((await governance.recordBudgetAlert(tx, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString()))) {
+          await notifySponsor(tx, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
+        }
+      }
+      for (const n of decision.notify) {
+        await notifySponsor(tx, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
+      }
+      if (decision.suspend) await setAgentStatus(tx, clock, call.agentId, 'Suspended', decision.reason);
+
+      if (decision.outcome === 'deny') {
+        await recordAudit(tx, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
+        const error = new MarketError(decision.code, `${decision.reason} (rule: ${decision.rule}, policy v${version}).${nextStep(decision.code)}`, {
+          rule: decision.rule,
+          policy_version: version,
+        });
+        return { kind: 'refused', error };
+      }
+
+      if (decision.outcome === 'escalate') {
+        const approval = (await createApproval(tx, clock, {
+                agentId: call.agentId,
+                sponsorId: agent.sponsorId,
+                tool: call.tool,
+                args: call.args,
+                idempotencyKey: call.idempotencyKey ?? null,
+                actionType: action.actionType,
+                amountMsats: action.amountMsats,
+                counterparty: counterpartyLabel(action.counterparties),
+                reason: `${decision.reason} (rule: ${decision.rule})`,
+                rule: decision.rule,
+                policyVersion: version,
+                ttlHours: policy.approval_ttl_hours,
+              }));
+        await recordAudit(tx, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
+        await notifySponsor(tx, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
+        const pending = pendingAnswer(approval);
+        await remember(tx, clock, call, pending);
+        return { kind: 'pending', pending };
+      }
+
+      await recordAudit(tx, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
+      const result = (await tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, call.execute)));
+      await remember(tx, clock, call, result);
+      return { kind: 'result', result, warnings: decision.warnings };
+    }));
   if (answer.kind === 'refused') throw answer.error;
   return answer;
 }
@@ -123,24 +123,24 @@ function nextStep(code: string): string {
   return code === 'LIMIT_EXCEEDED' ? ' Lower the amount, wait for the period to reset, or ask your sponsor to raise the limit.' : ' Ask your sponsor if this should be allowed.';
 }
 
-function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>, result: unknown): void {
+async function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>, result: unknown): Promise<void> {
   if (!call.idempotencyKey) return;
-  saveIdempotencyRecord(db, {
-    callerId: call.agentId,
-    tool: call.tool,
-    key: call.idempotencyKey,
-    argsHash: canonicalHash(call.args),
-    result,
-    createdAt: clock.now().toISOString(),
-  });
+  await saveIdempotencyRecord(db, {
+        callerId: call.agentId,
+        tool: call.tool,
+        key: call.idempotencyKey,
+        argsHash: canonicalHash(call.args),
+        result,
+        createdAt: clock.now().toISOString(),
+      });
 }
 
 /**
  * A retried call: the first answer again, or, when that answer was "pending approval",
  * what became of the approval since. Other arguments under the same key are refused.
  */
-function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>): GateAnswer<T> | { kind: 'refused'; error: MarketError } | undefined {
-  const earlier = findIdempotencyRecord<Record<string, unknown>>(db, call.agentId, call.tool, call.idempotencyKey!);
+async function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError } | undefined> {
+  const earlier = (await findIdempotencyRecord<Record<string, unknown>>(db, call.agentId, call.tool, call.idempotencyKey!));
   if (!earlier) return undefined;
   if (earlier.argsHash !== canonicalHash(call.args)) {
     throw new MarketError(
@@ -151,7 +151,7 @@ function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknow
   }
   const first = earlier.result;
   if (first.status !== 'pending_approval') return { kind: 'result', result: first as T, warnings: [] };
-  const approval = loadApproval(db, clock, first.approval_id as string);
+  const approval = (await loadApproval(db, clock, first.approval_id as string));
   switch (approval.status) {
     case 'pending':
       return { kind: 'pending', pending: pendingAnswer(approval) };
@@ -175,13 +175,13 @@ function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknow
   }
 }
 
-function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): UsageFacts {
+async function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): Promise<UsageFacts> {
   const account = agentAccountId(agentId);
   const now = clock.now();
   const counterpartyAgents = action.counterparties.flatMap((id) => identity.getAgent(db, id) ?? []);
   return {
     agentStatus: status,
-    spentTodayMsats: action.amountMsats > 0 ? spentSince(db, account, utcDay(now.toISOString())) : 0,
+    spentTodayMsats: action.amountMsats > 0 ? (await spentSince(db, account, utcDay(now.toISOString()))) : 0,
     budgets: policy.budgets.map((budget) => {
       const start = periodStart(budget.period, now);
       return { budget, spentMsats: spentSince(db, account, start), alerted: governance.hasBudgetAlert(db, agentId, budget.period, start) };

@@ -32,12 +32,12 @@ export function deliveredBody(payload: JsonText<StoredWebhookEvent>, publicUrl: 
 }
 
 /** Queues an event for the sponsor's webhook; nothing is queued when it has none. */
-export function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: SponsorEvent, data: Record<string, unknown>): void {
-  const sponsor = identity.getSponsor(db, sponsorId);
+export async function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: SponsorEvent, data: Record<string, unknown>): Promise<void> {
+  const sponsor = (await identity.getSponsor(db, sponsorId));
   if (!sponsor?.webhookUrl) return;
   const id = newId('wh');
   const createdAt = clock.now().toISOString();
-  store.insertDelivery(db, { id, sponsorId, event, payload: toJsonText({ id, event, created_at: createdAt, data }), createdAt });
+  await store.insertDelivery(db, { id, sponsorId, event, payload: toJsonText({ id, event, created_at: createdAt, data }), createdAt });
 }
 
 /**

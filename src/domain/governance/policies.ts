@@ -13,8 +13,8 @@ export interface VersionedPolicy {
   policy: Policy;
 }
 
-export function currentPolicy(db: Db, agentId: string): VersionedPolicy {
-  const row = store.latestPolicy(db, agentId);
+export async function currentPolicy(db: Db, agentId: string): Promise<VersionedPolicy> {
+  const row = (await store.latestPolicy(db, agentId));
   if (!row) return { agentId, version: 0, policy: DEFAULT_POLICY };
   return { agentId, version: row.version, policy: storedPolicy(row.document) };
 }
@@ -42,28 +42,28 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The policy a new agent of this sponsor starts with. */
-export function sponsorDefaultPolicy(db: Db, sponsorId: string): Policy {
-  const sponsor = identity.getSponsor(db, sponsorId);
+export async function sponsorDefaultPolicy(db: Db, sponsorId: string): Promise<Policy> {
+  const sponsor = (await identity.getSponsor(db, sponsorId));
   return sponsor?.defaultPolicy ? parsePolicy(JSON.parse(sponsor.defaultPolicy)) : DEFAULT_POLICY;
 }
 
-export function setPolicy(db: Db, clock: Clock, agentId: string, document: unknown, createdBy: string): VersionedPolicy {
+export async function setPolicy(db: Db, clock: Clock, agentId: string, document: unknown, createdBy: string): Promise<VersionedPolicy> {
   const policy = parsePolicy(document);
   return db.write(async (tx) => {
-    if (!identity.getAgent(tx, agentId)) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
-    const version = (store.latestPolicy(tx, agentId)?.version ?? 0) + 1;
-    store.insertPolicy(tx, { agentId, version, document: JSON.stringify(policy), createdBy, createdAt: clock.now().toISOString() });
+    if (!(await identity.getAgent(tx, agentId))) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
+    const version = ((await store.latestPolicy(tx, agentId))?.version ?? 0) + 1;
+    await store.insertPolicy(tx, { agentId, version, document: JSON.stringify(policy), createdBy, createdAt: clock.now().toISOString() });
     return { agentId, version, policy };
   });
 }
 
 /** The policy new agents of this sponsor start with (existing agents keep theirs). */
-export function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unknown): Policy {
+export async function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unknown): Promise<Policy> {
   const policy = parsePolicy(document);
-  db.write(async (tx) => {
-    if (!identity.getSponsor(tx, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
-    identity.updateSponsorDefaultPolicy(tx, sponsorId, JSON.stringify(policy));
-  });
+  await db.write(async (tx) => {
+        if (!(await identity.getSponsor(tx, sponsorId))) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
+        await identity.updateSponsorDefaultPolicy(tx, sponsorId, JSON.stringify(policy));
+      });
   return policy;
 }
 
@@ -72,6 +72,6 @@ export function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unk
  * (see refusesCounterparty): used where one agent's money can reach an agent that chose
  * itself (an open coalition, a bounty contribution) or that a third party seated.
  */
-export function dealsWith(db: Db, agentId: string, otherId: string): boolean {
-  return agentId === otherId || !refusesCounterparty(currentPolicy(db, agentId).policy, otherId);
+export async function dealsWith(db: Db, agentId: string, otherId: string): Promise<boolean> {
+  return agentId === otherId || !refusesCounterparty((await currentPolicy(db, agentId)).policy, otherId);
 }

@@ -23,10 +23,10 @@ const DAY_MS = 86_400_000;
 export const DAILY_LIMIT_WARNING_PCT = 80;
 
 /** Spending from the start of `day` (YYYY-MM-DD, UTC) until now, holds included. */
-export function spentSince(db: Db, accountId: string, day: string): number {
+export async function spentSince(db: Db, accountId: string, day: string): Promise<number> {
   let posted = 0;
-  for (const [entryType, total] of dailyDebitsSince(db, accountId, day)) if (!NOT_SPENDING.has(entryType)) posted += total;
-  return posted + pendingHoldsSince(db, accountId, `${day}T00:00:00.000Z`);
+  for (const [entryType, total] of (await dailyDebitsSince(db, accountId, day))) if (!NOT_SPENDING.has(entryType)) posted += total;
+  return posted + (await pendingHoldsSince(db, accountId, `${day}T00:00:00.000Z`));
 }
 
 export interface DaySpend {
@@ -35,17 +35,17 @@ export interface DaySpend {
 }
 
 /** Spending on each of the last `days` UTC days, oldest first and today last; days without any are 0. */
-export function dailySpend(db: Db, clock: Clock, agentId: string, days: number): DaySpend[] {
+export async function dailySpend(db: Db, clock: Clock, agentId: string, days: number): Promise<DaySpend[]> {
   const account = agentAccountId(agentId);
   const now = clock.now().getTime();
   const series = Array.from({ length: days }, (_, i) => ({ day: utcDay(new Date(now - (days - 1 - i) * DAY_MS).toISOString()), spentMsats: 0 }));
   const byDay = new Map(series.map((d) => [d.day, d]));
   const first = series[0]!.day;
-  for (const row of dailyDebitsByDay(db, account, first)) {
+  for (const row of (await dailyDebitsByDay(db, account, first))) {
     const entry = byDay.get(row.day);
     if (entry && !NOT_SPENDING.has(row.entryType)) entry.spentMsats += row.total;
   }
-  for (const [day, total] of pendingHoldsByDay(db, account, first)) {
+  for (const [day, total] of (await pendingHoldsByDay(db, account, first))) {
     const entry = byDay.get(day);
     if (entry) entry.spentMsats += total;
   }
@@ -87,11 +87,11 @@ export interface SpendingSummary {
 }
 
 /** Today's spend against the daily limit and each budget of the policy, with its projection. */
-export function spendingSummary(db: Db, clock: Clock, agentId: string, policy: Policy): SpendingSummary {
+export async function spendingSummary(db: Db, clock: Clock, agentId: string, policy: Policy): Promise<SpendingSummary> {
   const account = agentAccountId(agentId);
   const now = clock.now();
-  const burnWindowMsats = dailySpend(db, clock, agentId, BURN_WINDOW_DAYS).reduce((sum, d) => sum + d.spentMsats, 0);
-  const spentTodayMsats = spentSince(db, account, utcDay(now.toISOString()));
+  const burnWindowMsats = (await dailySpend(db, clock, agentId, BURN_WINDOW_DAYS)).reduce((sum, d) => sum + d.spentMsats, 0);
+  const spentTodayMsats = (await spentSince(db, account, utcDay(now.toISOString())));
   const daily = policy.action_limits.max_daily_spend_sats;
   const dailyLimitMsats = daily === undefined ? null : daily * 1000;
   return {

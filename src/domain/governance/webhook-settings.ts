@@ -4,7 +4,7 @@ import type { Db } from '../../db/connection.js';
 import * as identity from '../../db/identity-store.js';
 import { MarketError } from '../../core/errors.js';
 
-export function setSponsorWebhook(db: Db, sponsorId: string, url: string | null): { sponsor_id: string; url: string | null; secret: string | null } {
+export async function setSponsorWebhook(db: Db, sponsorId: string, url: string | null): Promise<{ sponsor_id: string; url: string | null; secret: string | null }> {
   if (url !== null) {
     let parsed: URL;
     try {
@@ -15,10 +15,10 @@ export function setSponsorWebhook(db: Db, sponsorId: string, url: string | null)
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new MarketError('INVALID_INPUT', 'A webhook URL must be http(s).');
   }
   return db.write(async (tx) => {
-    if (!identity.getSponsor(tx, sponsorId)) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
+    if (!(await identity.getSponsor(tx, sponsorId))) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
     // A new URL gets a new secret: whoever held the old one must not sign for the new receiver.
     const secret = url === null ? null : `whsec_${randomBytes(32).toString('base64url')}`;
-    identity.updateSponsorWebhook(tx, sponsorId, url, secret);
+    await identity.updateSponsorWebhook(tx, sponsorId, url, secret);
     return { sponsor_id: sponsorId, url, secret };
   });
 }

@@ -54,10 +54,10 @@ export interface HireInput {
 }
 
 /** Who would be hired: the chosen agent, or the best match for the task. */
-export function chooseWorker(db: Db, input: HireInput): { agentId: string; candidates: AgentProfile[] } {
+export async function chooseWorker(db: Db, input: HireInput): Promise<{ agentId: string; candidates: AgentProfile[] }> {
   if (input.agentId) {
     if (input.agentId === input.hirerId) throw new MarketError('INVALID_INPUT', 'An agent cannot hire itself.');
-    requireHireable(db, input.agentId);
+    await requireHireable(db, input.agentId);
     return { agentId: input.agentId, candidates: [] };
   }
   const query = {
@@ -69,7 +69,7 @@ export function chooseWorker(db: Db, input: HireInput): { agentId: string; candi
   };
   // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
   const refused: HireMiss = { filter: 'counterparties', detail: "your sponsor's policy does not deal with it" };
-  const fit = directoryFit(db, query).map((f) => (f.misses.length === 0 && !dealsWith(db, input.hirerId, f.agentId) ? { ...f, misses: [refused] } : f));
+  const fit = (await directoryFit(db, query)).map((f) => (f.misses.length === 0 && !dealsWith(db, input.hirerId, f.agentId) ? { ...f, misses: [refused] } : f));
   const candidates = fit
     .filter((f) => f.misses.length === 0)
     .slice(0, 5)
@@ -131,46 +131,46 @@ function deadlineOf(deadline: string | null | undefined, now: Date): string | nu
 export function hireAgent(db: Db, clock: Clock, input: HireInput) {
   const deadline = deadlineOf(input.deadline, clock.now());
   return db.write(async (tx) => {
-    const { agentId, candidates } = chooseWorker(tx, input);
+    const { agentId, candidates } = (await chooseWorker(tx, input));
     const id = newId('ct');
     const budgetMsats = satsToMsats(input.maxBudgetSats);
-    const hold = createHold(tx, clock, {
-      debitAccountId: agentAccountId(input.hirerId),
-      creditAccountId: ESCROW.id,
-      amountMsats: budgetMsats,
-      entryType: 'Escrow',
-      description: `Escrow for contract ${id}`,
-      reference: id,
-    });
+    const hold = (await createHold(tx, clock, {
+          debitAccountId: agentAccountId(input.hirerId),
+          creditAccountId: ESCROW.id,
+          amountMsats: budgetMsats,
+          entryType: 'Escrow',
+          description: `Escrow for contract ${id}`,
+          reference: id,
+        }));
     const now = clock.now().toISOString();
-    hiring.insertContract(tx, {
-      id,
-      hirerId: input.hirerId,
-      agentId,
-      description: input.description,
-      requiredSkills: input.requiredSkills,
-      budgetMsats,
-      agreedMsats: budgetMsats,
-      holdId: hold.id,
-      status: 'Proposed',
-      deadline,
-      deliveryResult: null,
-      deliverySha256: null,
-      deliveryUrl: null,
-      deliveredAt: null,
-      reviewDeadline: null,
-      rejectReason: null,
-      hirerRating: null,
-      workerRating: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    return { contract: contractView(requireContract(tx, id)), candidates };
+    await hiring.insertContract(tx, {
+            id,
+            hirerId: input.hirerId,
+            agentId,
+            description: input.description,
+            requiredSkills: input.requiredSkills,
+            budgetMsats,
+            agreedMsats: budgetMsats,
+            holdId: hold.id,
+            status: 'Proposed',
+            deadline,
+            deliveryResult: null,
+            deliverySha256: null,
+            deliveryUrl: null,
+            deliveredAt: null,
+            reviewDeadline: null,
+            rejectReason: null,
+            hirerRating: null,
+            workerRating: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+    return { contract: contractView((await requireContract(tx, id))), candidates };
   });
 }
 
-export function requireContract(db: Db, id: string): ContractRow {
-  const c = hiring.getContract(db, id);
+export async function requireContract(db: Db, id: string): Promise<ContractRow> {
+  const c = (await hiring.getContract(db, id));
   if (!c) throw new MarketError('NOT_FOUND', `No contract ${id}.`);
   return c;
 }
@@ -180,28 +180,28 @@ function requireParty(c: ContractRow, agentId: string, as: 'hirer' | 'worker' | 
   if (!ok) throw new MarketError('NOT_FOUND', `No contract ${c.id} of yours${as === 'either' ? '' : ` as the ${as}`}.`);
 }
 
-function move(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], set: Partial<ContractRow> & { status: ContractStatus }): ContractRow {
+async function move(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], set: Partial<ContractRow> & { status: ContractStatus }): Promise<ContractRow> {
   if (!from.includes(c.status as ContractStatus)) {
     throw new MarketError('CONFLICT', `Contract ${c.id} is ${c.status}; this needs it ${from.join(' or ')}.`, { status: c.status });
   }
-  if (!hiring.updateContract(db, c.id, from, { ...set, updatedAt: clock.now().toISOString() })) {
+  if (!(await hiring.updateContract(db, c.id, from, { ...set, updatedAt: clock.now().toISOString() }))) {
     throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile; read it again.`);
   }
   return requireContract(db, c.id);
 }
 
 /** Ends a contract due for it (deadline or a window passed) before anyone acts on it, or disputes it. */
-export function currentContract(db: Db, clock: Clock, id: string): ContractRow {
-  settleDue(db, clock, requireContract(db, id));
+export async function currentContract(db: Db, clock: Clock, id: string): Promise<ContractRow> {
+  await settleDue(db, clock, (await requireContract(db, id)));
   return requireContract(db, id);
 }
 
 export function respondToContract(db: Db, clock: Clock, workerId: string, input: { contractId: string; action: 'accept' | 'decline' | 'counter'; counterBudgetSats?: number }) {
   return db.write(async (tx) => {
-    const c = currentContract(tx, clock, input.contractId);
+    const c = (await currentContract(tx, clock, input.contractId));
     requireParty(c, workerId, 'worker');
     if (input.action === 'decline') {
-      return contractView(cancelOffer(tx, clock, c, 'declined'));
+      return contractView((await cancelOffer(tx, clock, c, 'declined')));
     }
     let agreedMsats = c.agreedMsats;
     if (input.action === 'counter') {
@@ -212,7 +212,7 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
       }
     }
     // Accepting (at the budget or at a lower counter the hirer's escrow already covers) starts the work.
-    return contractView(move(tx, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats }));
+    return contractView((await move(tx, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats })));
   });
 }
 
@@ -222,7 +222,7 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
  */
 export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId: string) {
   return db.write(async (tx) => {
-    const c = currentContract(tx, clock, contractId);
+    const c = (await currentContract(tx, clock, contractId));
     requireParty(c, hirerId, 'hirer');
     if (c.status !== 'Proposed') {
       const started = ['InProgress', 'Delivered', 'Rejected'].includes(c.status);
@@ -233,7 +233,7 @@ export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId
         { status: c.status },
       );
     }
-    return contractView(cancelOffer(tx, clock, c, 'withdrawn by its hirer'));
+    return contractView((await cancelOffer(tx, clock, c, 'withdrawn by its hirer')));
   });
 }
 
@@ -241,7 +241,7 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
   if (!input.result && !input.sha256) throw new MarketError('INVALID_INPUT', 'A delivery needs result text, or a sha256 of the content (with a url).');
   if (input.sha256 && !/^[0-9a-f]{64}$/i.test(input.sha256)) throw new MarketError('INVALID_INPUT', 'sha256 must be 64 hex characters.');
   return db.write(async (tx) => {
-    const c = currentContract(tx, clock, input.contractId);
+    const c = (await currentContract(tx, clock, input.contractId));
     requireParty(c, workerId, 'worker');
     const now = clock.now();
     if (c.status === 'Rejected' && pastDeadline(c, now)) {
@@ -253,22 +253,22 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
       );
     }
     return contractView(
-      move(tx, clock, c, ['InProgress', 'Rejected'], {
-        status: 'Delivered',
-        deliveryResult: input.result ?? null,
-        deliverySha256: input.sha256?.toLowerCase() ?? null,
-        deliveryUrl: input.url ?? null,
-        deliveredAt: now.toISOString(),
-        reviewDeadline: new Date(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS).toISOString(),
-        rejectReason: null,
-      }),
+      (await move(tx, clock, c, ['InProgress', 'Rejected'], {
+                status: 'Delivered',
+                deliveryResult: input.result ?? null,
+                deliverySha256: input.sha256?.toLowerCase() ?? null,
+                deliveryUrl: input.url ?? null,
+                deliveredAt: now.toISOString(),
+                reviewDeadline: new Date(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS).toISOString(),
+                rejectReason: null,
+              })),
     );
   });
 }
 
 export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { contractId: string; decision: 'accept' | 'reject'; reason?: string; rating?: number }) {
   return db.write(async (tx) => {
-    const c = currentContract(tx, clock, input.contractId);
+    const c = (await currentContract(tx, clock, input.contractId));
     requireParty(c, hirerId, 'hirer');
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the delivery is rejected (reason): the worker may fix it, or you may file a dispute.');
@@ -283,14 +283,14 @@ export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { c
       }
       // The worker has until then to deliver again (before the deadline) or to dispute the rejection.
       const answerBy = new Date(Math.max(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS, c.deadline === null ? 0 : Date.parse(c.deadline))).toISOString();
-      return contractView(move(tx, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy }));
+      return contractView((await move(tx, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy })));
     }
-    return contractView(complete(tx, clock, c, input.rating ?? null));
+    return contractView((await complete(tx, clock, c, input.rating ?? null)));
   });
 }
 
 /** Settles a delivered contract at its agreed price. */
-function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | null): ContractRow {
+async function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | null): Promise<ContractRow> {
   return settleContract(db, clock, c, ['Delivered'], c.agreedMsats, hirerRating);
 }
 
@@ -298,16 +298,16 @@ function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: number | nu
  * Pays priceMsats out of the contract's escrow: the worker gets it less the platform fee
  * and the rest of the budget returns to the hirer (a dispute may settle below the price).
  */
-export function settleContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], priceMsats: number, hirerRating: number | null = null): ContractRow {
-  const done = move(db, clock, c, from, { status: 'Completed', hirerRating });
-  postHold(db, clock, c.holdId, priceMsats, `Contract ${c.id} settled`);
-  payFromEscrow(db, clock, { payerAgentId: c.hirerId, payeeAccountId: agentAccountId(c.agentId), priceMsats, reference: c.id, what: `contract ${c.id}` });
-  refreshWorkerReputation(db, clock, c.agentId);
+export async function settleContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], priceMsats: number, hirerRating: number | null = null): Promise<ContractRow> {
+  const done = (await move(db, clock, c, from, { status: 'Completed', hirerRating }));
+  await postHold(db, clock, c.holdId, priceMsats, `Contract ${c.id} settled`);
+  await payFromEscrow(db, clock, { payerAgentId: c.hirerId, payeeAccountId: agentAccountId(c.agentId), priceMsats, reference: c.id, what: `contract ${c.id}` });
+  await refreshWorkerReputation(db, clock, c.agentId);
   return done;
 }
 
-function refreshWorkerReputation(db: Db, clock: Clock, agentId: string): void {
-  identity.setAgentReputation(db, agentId, agentReputation(hiring.workerRecord(db, agentId), clock.now()));
+async function refreshWorkerReputation(db: Db, clock: Clock, agentId: string): Promise<void> {
+  await identity.setAgentReputation(db, agentId, agentReputation((await hiring.workerRecord(db, agentId)), clock.now()));
 }
 
 const pastDeadline = (c: ContractRow, now: Date) => c.deadline !== null && Date.parse(c.deadline) <= now.getTime();
@@ -327,10 +327,10 @@ function rejectionStands(c: ContractRow, nowIso: string): boolean {
  * Ends a contract whose work did not come (in time, or good enough: a rejection that
  * stands): the escrow returns to the hirer and it counts against the worker.
  */
-export function expireContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], why: string): ContractRow {
-  const ended = move(db, clock, c, from, { status: 'Expired' });
-  voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
-  refreshWorkerReputation(db, clock, c.agentId);
+export async function expireContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], why: string): Promise<ContractRow> {
+  const ended = (await move(db, clock, c, from, { status: 'Expired' }));
+  await voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
+  await refreshWorkerReputation(db, clock, c.agentId);
   return ended;
 }
 
@@ -338,9 +338,9 @@ export function expireContract(db: Db, clock: Clock, c: ContractRow, from: Contr
  * Ends an offer before any work (declined, withdrawn or lapsed): the escrow returns to the
  * hirer, and nothing counts against the worker, who never took the job.
  */
-function cancelOffer(db: Db, clock: Clock, c: ContractRow, why: string): ContractRow {
-  const ended = move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
-  voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
+async function cancelOffer(db: Db, clock: Clock, c: ContractRow, why: string): Promise<ContractRow> {
+  const ended = (await move(db, clock, c, ['Proposed'], { status: 'Cancelled' }));
+  await voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
   return ended;
 }
 
@@ -349,41 +349,41 @@ function cancelOffer(db: Db, clock: Clock, c: ContractRow, why: string): Contrac
  * undelivered at its deadline expires, the escrow returning to the hirer either way; a
  * delivery left unreviewed past the window is accepted; a rejection left unanswered stands.
  */
-function settleDue(db: Db, clock: Clock, c: ContractRow): void {
+async function settleDue(db: Db, clock: Clock, c: ContractRow): Promise<void> {
   const now = clock.now().toISOString();
   if (c.status === 'Delivered' && c.reviewDeadline !== null && c.reviewDeadline <= now) {
-    complete(db, clock, c, null);
+    await complete(db, clock, c, null);
   } else if (rejectionStands(c, now)) {
-    expireContract(db, clock, c, ['Rejected'], 'ended: its rejection stood unanswered');
+    await expireContract(db, clock, c, ['Rejected'], 'ended: its rejection stood unanswered');
   } else if (c.status === 'Proposed' && offerLapsesAt(c) <= now) {
-    cancelOffer(db, clock, c, 'lapsed: the offer was not answered');
+    await cancelOffer(db, clock, c, 'lapsed: the offer was not answered');
   } else if (c.status === 'InProgress' && c.deadline !== null && c.deadline <= now) {
-    expireContract(db, clock, c, ['InProgress'], 'expired undelivered');
+    await expireContract(db, clock, c, ['InProgress'], 'expired undelivered');
   }
 }
 
-export function settleDueContracts(db: Db, clock: Clock): number {
+export async function settleDueContracts(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
     const now = clock.now();
-    const due = hiring.dueContracts(tx, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString());
-    for (const c of due) settleDue(tx, clock, c);
+    const due = (await hiring.dueContracts(tx, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString()));
+    for (const c of due) await settleDue(tx, clock, c);
     return due.length;
   });
 }
 
 export function rateHirer(db: Db, clock: Clock, workerId: string, contractId: string, rating: number) {
   return db.write(async (tx) => {
-    const c = currentContract(tx, clock, contractId);
+    const c = (await currentContract(tx, clock, contractId));
     requireParty(c, workerId, 'worker');
     if (c.status !== 'Completed') throw new MarketError('CONFLICT', 'Rate the hirer once the contract is Completed.');
-    hiring.updateContract(tx, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
-    return contractView(requireContract(tx, c.id));
+    await hiring.updateContract(tx, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
+    return contractView((await requireContract(tx, c.id)));
   });
 }
 
 export function getContract(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const c = currentContract(tx, clock, id);
+    const c = (await currentContract(tx, clock, id));
     requireParty(c, agentId, 'either');
     return contractView(c);
   });
@@ -421,7 +421,7 @@ export function contractView(c: ContractRow) {
 export type ContractView = ReturnType<typeof contractView>;
 
 /** Whom reviewing a delivery pays: the worker, when its hirer accepts; a rejection pays nobody. */
-export function deliveryReviewCounterparties(db: Db, hirerId: string, contractId: string, decision: 'accept' | 'reject'): string[] {
-  const c = hiring.getContract(db, contractId);
+export async function deliveryReviewCounterparties(db: Db, hirerId: string, contractId: string, decision: 'accept' | 'reject'): Promise<string[]> {
+  const c = (await hiring.getContract(db, contractId));
   return c?.hirerId === hirerId && decision === 'accept' ? [c.agentId] : [];
 }

@@ -39,91 +39,91 @@ function validName(name: string): string {
   return trimmed;
 }
 
-function issueToken(db: Db, clock: Clock, kind: PrincipalKind, principalId: string): string {
+async function issueToken(db: Db, clock: Clock, kind: PrincipalKind, principalId: string): Promise<string> {
   const token = generateToken(kind);
-  store.insertToken(db, {
-    id: newId('tk'),
-    principalKind: kind,
-    principalId,
-    tokenHash: hashToken(token),
-    createdAt: clock.now().toISOString(),
-  });
+  await store.insertToken(db, {
+        id: newId('tk'),
+        principalKind: kind,
+        principalId,
+        tokenHash: hashToken(token),
+        createdAt: clock.now().toISOString(),
+      });
   return token;
 }
 
-export function ensureSystemAccounts(db: Db, clock: Clock): void {
-  db.write(async (tx) => SYSTEM_ACCOUNTS.forEach((spec) => openAccount(tx, clock, spec)));
+export async function ensureSystemAccounts(db: Db, clock: Clock): Promise<void> {
+  await db.write(async (tx) => SYSTEM_ACCOUNTS.forEach((spec) => openAccount(tx, clock, spec)));
 }
 
-export function createSponsor(db: Db, clock: Clock, input: { name: string }): IssuedSponsor {
+export async function createSponsor(db: Db, clock: Clock, input: { name: string }): Promise<IssuedSponsor> {
   const name = validName(input.name);
   return db.write(async (tx) => {
-    ensureSystemAccounts(tx, clock);
+    await ensureSystemAccounts(tx, clock);
     const id = newId('sp');
     const nostr = generateNostrIdentity();
-    store.insertSponsor(tx, { id, name, npub: nostr.npub, nostrSecretKey: nostr.secretKeyHex, createdAt: clock.now().toISOString() });
-    openAccount(tx, clock, sponsorAccount(id));
-    return { id, name, npub: nostr.npub, token: issueToken(tx, clock, 'sponsor', id) };
+    await store.insertSponsor(tx, { id, name, npub: nostr.npub, nostrSecretKey: nostr.secretKeyHex, createdAt: clock.now().toISOString() });
+    await openAccount(tx, clock, sponsorAccount(id));
+    return { id, name, npub: nostr.npub, token: (await issueToken(tx, clock, 'sponsor', id)) };
   });
 }
 
-export function createAgent(db: Db, clock: Clock, input: { sponsorId: string; name: string; lightningAddress?: string | null; npub?: string | null }): IssuedAgent {
+export async function createAgent(db: Db, clock: Clock, input: { sponsorId: string; name: string; lightningAddress?: string | null; npub?: string | null }): Promise<IssuedAgent> {
   const name = validName(input.name);
   if (input.lightningAddress && !LIGHTNING_ADDRESS.test(input.lightningAddress)) {
     throw new MarketError('INVALID_INPUT', `"${input.lightningAddress}" is not a lightning address (name@domain).`);
   }
   const identity = input.npub ? importNpub(input.npub) : generateNostrIdentity();
   return db.write(async (tx) => {
-    if (!store.getSponsor(tx, input.sponsorId)) {
+    if (!(await store.getSponsor(tx, input.sponsorId))) {
       throw new MarketError('NOT_FOUND', `No sponsor ${input.sponsorId}. Create one with \`agent-marketplace sponsor create\`.`);
     }
     const id = newId('ag');
-    store.insertAgent(tx, {
-      id,
-      sponsorId: input.sponsorId,
-      name,
-      npub: identity.npub,
-      nostrSecretKey: identity.secretKeyHex,
-      lightningAddress: input.lightningAddress ?? null,
-      createdAt: clock.now().toISOString(),
-    });
-    openAccount(tx, clock, agentAccount(id));
-    setPolicy(tx, clock, id, sponsorDefaultPolicy(tx, input.sponsorId), 'default');
-    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: issueToken(tx, clock, 'agent', id) };
+    await store.insertAgent(tx, {
+            id,
+            sponsorId: input.sponsorId,
+            name,
+            npub: identity.npub,
+            nostrSecretKey: identity.secretKeyHex,
+            lightningAddress: input.lightningAddress ?? null,
+            createdAt: clock.now().toISOString(),
+          });
+    await openAccount(tx, clock, agentAccount(id));
+    await setPolicy(tx, clock, id, (await sponsorDefaultPolicy(tx, input.sponsorId)), 'default');
+    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: (await issueToken(tx, clock, 'agent', id)) };
   });
 }
 
 /** Revokes every live token of the principal and issues a new one. */
-export function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' | 'agent'; id: string }): { id: string; token: string } {
+export async function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' | 'agent'; id: string }): Promise<{ id: string; token: string }> {
   return db.write(async (tx) => {
-    const exists = principal.kind === 'sponsor' ? store.getSponsor(tx, principal.id) : store.getAgent(tx, principal.id);
+    const exists = principal.kind === 'sponsor' ? (await store.getSponsor(tx, principal.id)) : (await store.getAgent(tx, principal.id));
     if (!exists) throw new MarketError('NOT_FOUND', `No ${principal.kind} ${principal.id}.`);
-    store.revokeTokens(tx, principal.kind, principal.id, clock.now().toISOString());
+    await store.revokeTokens(tx, principal.kind, principal.id, clock.now().toISOString());
     recentLookups.delete(tx);
-    return { id: principal.id, token: issueToken(tx, clock, principal.kind, principal.id) };
+    return { id: principal.id, token: (await issueToken(tx, clock, principal.kind, principal.id)) };
   });
 }
 
 /** Revokes the operator's live tokens and issues a new one (the operator has no other record). */
-export function rotateOperatorToken(db: Db, clock: Clock): { id: string; token: string } {
+export async function rotateOperatorToken(db: Db, clock: Clock): Promise<{ id: string; token: string }> {
   return db.write(async (tx) => {
-    store.revokeTokens(tx, 'operator', OPERATOR_ID, clock.now().toISOString());
+    await store.revokeTokens(tx, 'operator', OPERATOR_ID, clock.now().toISOString());
     recentLookups.delete(tx);
-    return { id: OPERATOR_ID, token: issueToken(tx, clock, 'operator', OPERATOR_ID) };
+    return { id: OPERATOR_ID, token: (await issueToken(tx, clock, 'operator', OPERATOR_ID)) };
   });
 }
 
 /** The caller a token stands for, or null for an unknown or revoked token. */
-export function authenticate(db: Db, token: string | undefined | null): Caller | null {
+export async function authenticate(db: Db, token: string | undefined | null): Promise<Caller | null> {
   if (!token) return null;
-  const found = store.findActiveToken(db, hashToken(token.trim()));
+  const found = (await store.findActiveToken(db, hashToken(token.trim())));
   if (!found) return null;
   if (found.principalKind === 'operator') return { role: 'operator', id: OPERATOR_ID, name: 'operator' };
   if (found.principalKind === 'sponsor') {
-    const sponsor = store.getSponsor(db, found.principalId);
+    const sponsor = (await store.getSponsor(db, found.principalId));
     return sponsor ? { role: 'sponsor', id: sponsor.id, name: sponsor.name } : null;
   }
-  const agent = store.getAgent(db, found.principalId);
+  const agent = (await store.getAgent(db, found.principalId));
   return agent ? { role: 'agent', id: agent.id, name: agent.name, sponsorId: agent.sponsorId } : null;
 }
 
@@ -146,9 +146,9 @@ const recentLookups = new WeakMap<Db, RecentLookups>();
  * database's data version, which is checked on every lookup. Unknown tokens are never
  * remembered, so random ones cannot fill the memory.
  */
-export function authenticateRecent(db: Db, token: string | undefined | null, now = performance.now()): Caller | null {
+export async function authenticateRecent(db: Db, token: string | undefined | null, now = performance.now()): Promise<Caller | null> {
   if (!token) return null;
-  const version = store.dataVersion(db);
+  const version = (await store.dataVersion(db));
   let recent = recentLookups.get(db);
   if (!recent || recent.version !== version || recent.callers.size >= MAX_RECENT_LOOKUPS) {
     recent = { version, callers: new Map() };
@@ -156,7 +156,7 @@ export function authenticateRecent(db: Db, token: string | undefined | null, now
   }
   const hit = recent.callers.get(token);
   if (hit && now - hit.at < TOKEN_LOOKUP_TTL_MS) return hit.caller;
-  const caller = authenticate(db, token);
+  const caller = (await authenticate(db, token));
   if (caller) recent.callers.set(token, { caller, at: now });
   else recent.callers.delete(token);
   return caller;

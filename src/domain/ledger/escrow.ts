@@ -27,28 +27,28 @@ export function paidAfterFee(priceMsats: number): { paid_sats: number; fee_sats:
 }
 
 /** Moves priceMsats, already posted to escrow, to the payee and the platform. */
-export function payFromEscrow(db: Db, clock: Clock, p: { payerAgentId: string; payeeAccountId: string; priceMsats: number; reference: string; what: string }) {
+export async function payFromEscrow(db: Db, clock: Clock, p: { payerAgentId: string; payeeAccountId: string; priceMsats: number; reference: string; what: string }) {
   const { payeeMsats, feeMsats } = settlementShares(p.priceMsats);
   assertNamedPayee(db, agentAccountId(p.payerAgentId), p.payeeAccountId);
   if (payeeMsats > 0) {
-    postTransfer(db, clock, {
-      debitAccountId: ESCROW.id,
-      creditAccountId: p.payeeAccountId,
-      amountMsats: payeeMsats,
-      entryType: 'Payment',
-      description: `Pay for ${p.what}`,
-      reference: p.reference,
-    });
+    await postTransfer(db, clock, {
+            debitAccountId: ESCROW.id,
+            creditAccountId: p.payeeAccountId,
+            amountMsats: payeeMsats,
+            entryType: 'Payment',
+            description: `Pay for ${p.what}`,
+            reference: p.reference,
+          });
   }
   if (feeMsats > 0) {
-    postTransfer(db, clock, {
-      debitAccountId: ESCROW.id,
-      creditAccountId: PLATFORM_REVENUE.id,
-      amountMsats: feeMsats,
-      entryType: 'Fee',
-      description: `Platform fee on ${p.what}`,
-      reference: p.reference,
-    });
+    await postTransfer(db, clock, {
+            debitAccountId: ESCROW.id,
+            creditAccountId: PLATFORM_REVENUE.id,
+            amountMsats: feeMsats,
+            entryType: 'Fee',
+            description: `Platform fee on ${p.what}`,
+            reference: p.reference,
+          });
   }
   return { payeeMsats, feeMsats };
 }

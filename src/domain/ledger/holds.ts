@@ -15,35 +15,35 @@ export type Hold = HoldRow;
  * left of a bounty's reward after a payment): limits and budgets counted it from then,
  * so they go on counting it there, not again today.
  */
-export function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null; heldSince?: string }): Hold {
+export async function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null; heldSince?: string }): Promise<Hold> {
   return db.write(async (tx) => {
-    expireDueHoldsOf(tx, clock, t.debitAccountId);
-    const { debit } = loadPair(tx, t);
+    await expireDueHoldsOf(tx, clock, t.debitAccountId);
+    const { debit } = (await loadPair(tx, t));
     assertCanDebit(debit, t.amountMsats);
-    const pending = appendTransfer(tx, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } });
-    store.insertHold(tx, {
-      id: pending.id,
-      debitAccountId: t.debitAccountId,
-      creditAccountId: t.creditAccountId,
-      amountMsats: t.amountMsats,
-      entryType: t.entryType,
-      reference: t.reference ?? null,
-      expiresAt: t.expiresAt ?? null,
-      createdAt: t.heldSince ?? pending.createdAt,
-    });
+    const pending = (await appendTransfer(tx, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } }));
+    await store.insertHold(tx, {
+            id: pending.id,
+            debitAccountId: t.debitAccountId,
+            creditAccountId: t.creditAccountId,
+            amountMsats: t.amountMsats,
+            entryType: t.entryType,
+            reference: t.reference ?? null,
+            expiresAt: t.expiresAt ?? null,
+            createdAt: t.heldSince ?? pending.createdAt,
+          });
     return requireHold(tx, pending.id);
   });
 }
 
-export function requireHold(db: Db, holdId: string): Hold {
-  const hold = store.getHold(db, holdId);
+export async function requireHold(db: Db, holdId: string): Promise<Hold> {
+  const hold = (await store.getHold(db, holdId));
   if (!hold) throw new MarketError('NOT_FOUND', `No hold ${holdId}.`);
   return hold;
 }
 
 /** A hold past its expiry is treated as expired even before the sweep has ended it. */
-function requirePending(db: Db, clock: Clock, holdId: string): Hold {
-  const hold = requireHold(db, holdId);
+async function requirePending(db: Db, clock: Clock, holdId: string): Promise<Hold> {
+  const hold = (await requireHold(db, holdId));
   const due = hold.status === 'pending' && hold.expiresAt !== null && hold.expiresAt <= clock.now().toISOString();
   const status = due ? 'expired' : hold.status;
   if (status !== 'pending') {
@@ -56,9 +56,9 @@ function requirePending(db: Db, clock: Clock, holdId: string): Hold {
  * Settles a hold: amountMsats (default: all of it) moves to the credit account and the
  * rest is released back to the debit account.
  */
-export function postHold(db: Db, clock: Clock, holdId: string, amountMsats?: number, description?: string): Transfer {
+export async function postHold(db: Db, clock: Clock, holdId: string, amountMsats?: number, description?: string): Promise<Transfer> {
   return db.write(async (tx) => {
-    const hold = requirePending(tx, clock, holdId);
+    const hold = (await requirePending(tx, clock, holdId));
     const amount = amountMsats ?? hold.amountMsats;
     if (!Number.isSafeInteger(amount) || amount <= 0 || amount > hold.amountMsats) {
       throw new MarketError('INVALID_INPUT', `A hold of ${hold.amountMsats} msats can be posted for 1..${hold.amountMsats} msats, not ${amount}.`);
@@ -67,39 +67,39 @@ export function postHold(db: Db, clock: Clock, holdId: string, amountMsats?: num
   });
 }
 
-export function voidHold(db: Db, clock: Clock, holdId: string, description?: string): Transfer {
+export async function voidHold(db: Db, clock: Clock, holdId: string, description?: string): Promise<Transfer> {
   return db.write(async (tx) => {
-    const hold = requirePending(tx, clock, holdId);
+    const hold = (await requirePending(tx, clock, holdId));
     return endHold(tx, clock, hold, 'void', 0, description);
   });
 }
 
 /** Ends every hold whose time has passed. Returns how many ended. */
-export function expireDueHolds(db: Db, clock: Clock, batch = 500): number {
+export async function expireDueHolds(db: Db, clock: Clock, batch = 500): Promise<number> {
   return db.write(async (tx) => {
-    const due = store.dueHolds(tx, clock.now().toISOString(), batch);
-    for (const hold of due) endHold(tx, clock, hold, 'expire', 0);
+    const due = (await store.dueHolds(tx, clock.now().toISOString(), batch));
+    for (const hold of due) await endHold(tx, clock, hold, 'expire', 0);
     return due.length;
   });
 }
 
 /** Lazily expires one account's due holds before its balance is read or spent. */
-export function expireDueHoldsOf(db: Db, clock: Clock, accountId: string): void {
+export async function expireDueHoldsOf(db: Db, clock: Clock, accountId: string): Promise<void> {
   // Read first: a wallet read almost never finds a hold due, and then needs no write lock.
-  if (store.dueHoldsForAccount(db, accountId, clock.now().toISOString()).length === 0) return;
-  db.write(async (tx) => {
-    for (const hold of store.dueHoldsForAccount(tx, accountId, clock.now().toISOString())) endHold(tx, clock, hold, 'expire', 0);
-  });
+  if ((await store.dueHoldsForAccount(db, accountId, clock.now().toISOString())).length === 0) return;
+  await db.write(async (tx) => {
+        for (const hold of (await store.dueHoldsForAccount(tx, accountId, clock.now().toISOString()))) await endHold(tx, clock, hold, 'expire', 0);
+      });
 }
 
 /**
  * One row records how a hold ended. A post row carries the posted amount (moved to
  * the credit account); void and expire rows carry the whole reservation (released).
  */
-function endHold(db: Db, clock: Clock, hold: Hold, phase: 'post' | 'void' | 'expire', postedMsats: number, description?: string): Transfer {
+async function endHold(db: Db, clock: Clock, hold: Hold, phase: 'post' | 'void' | 'expire', postedMsats: number, description?: string): Promise<Transfer> {
   const status = phase === 'post' ? 'posted' : phase === 'void' ? 'voided' : 'expired';
   const now = clock.now().toISOString();
-  if (!store.resolveHold(db, hold.id, status, postedMsats, now)) {
+  if (!(await store.resolveHold(db, hold.id, status, postedMsats, now))) {
     throw new MarketError('CONFLICT', `Hold ${hold.id} was resolved concurrently.`);
   }
   const release = { debitsPending: -hold.amountMsats };

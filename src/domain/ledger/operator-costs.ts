@@ -6,14 +6,14 @@ import type { Clock } from '../clock.js';
 import { OPERATOR_COSTS } from './accounts.js';
 import { openAccount, postTransfer } from './transfers.js';
 
-export function absorbAsOperatorCost(db: Db, clock: Clock, o: { toAccountId: string; amountMsats: number; description: string; reference: string }): void {
-  openAccount(db, clock, OPERATOR_COSTS);
-  postTransfer(db, clock, {
-    debitAccountId: OPERATOR_COSTS.id,
-    creditAccountId: o.toAccountId,
-    amountMsats: o.amountMsats,
-    entryType: 'Fee',
-    description: o.description,
-    reference: o.reference,
-  });
+export async function absorbAsOperatorCost(db: Db, clock: Clock, o: { toAccountId: string; amountMsats: number; description: string; reference: string }): Promise<void> {
+  await openAccount(db, clock, OPERATOR_COSTS);
+  await postTransfer(db, clock, {
+        debitAccountId: OPERATOR_COSTS.id,
+        creditAccountId: o.toAccountId,
+        amountMsats: o.amountMsats,
+        entryType: 'Fee',
+        description: o.description,
+        reference: o.reference,
+      });
 }

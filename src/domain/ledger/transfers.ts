@@ -35,12 +35,12 @@ export function utcDay(iso: string): string {
   return iso.slice(0, 10);
 }
 
-export function openAccount(db: Db, clock: Clock, spec: AccountSpec): void {
-  store.insertAccount(db, spec, clock.now().toISOString());
+export async function openAccount(db: Db, clock: Clock, spec: AccountSpec): Promise<void> {
+  await store.insertAccount(db, spec, clock.now().toISOString());
 }
 
-export function requireAccount(db: Db, accountId: string): AccountRow {
-  const account = store.getAccount(db, accountId);
+export async function requireAccount(db: Db, accountId: string): Promise<AccountRow> {
+  const account = (await store.getAccount(db, accountId));
   if (!account) throw new MarketError('NOT_FOUND', `No ledger account ${accountId}.`);
   return account;
 }
@@ -55,8 +55,8 @@ export function balanceOf(account: AccountRow): AccountBalance {
   };
 }
 
-export function getBalance(db: Db, accountId: string): AccountBalance {
-  return balanceOf(requireAccount(db, accountId));
+export async function getBalance(db: Db, accountId: string): Promise<AccountBalance> {
+  return balanceOf((await requireAccount(db, accountId)));
 }
 
 /** Throws INSUFFICIENT_FUNDS unless the account can give amountMsats now. */
@@ -79,7 +79,7 @@ function validateAmount(amountMsats: number): void {
 }
 
 /** Appends one row to the chain and applies its effect on both balances. */
-export function appendTransfer(
+export async function appendTransfer(
   db: Db,
   clock: Clock,
   t: TransferRequest & {
@@ -89,9 +89,9 @@ export function appendTransfer(
     spentAt?: string;
   },
   effect: { debit: BalanceDelta; credit: BalanceDelta },
-): Transfer {
+): Promise<Transfer> {
   assertNamedPayee(db, t.debitAccountId, t.creditAccountId);
-  const last = store.lastTransfer(db);
+  const last = (await store.lastTransfer(db));
   // Hashed as stored: free text SQLite would give back otherwise (a lone surrogate) is taken
   // in its stored form, so `ledger verify` recomputes the same hash from the row. Ids and
   // entry types come from the ledger's own rows and constants.
@@ -105,18 +105,18 @@ export function appendTransfer(
     entryType: t.entryType,
     phase: t.phase,
     pendingId: t.pendingId ?? null,
-    reference: t.reference == null ? null : text(t.reference),
-    description: text(t.description ?? ''),
-    memo: t.memo == null ? null : text(t.memo),
+    reference: t.reference == null ? null : (await text(t.reference)),
+    description: (await text(t.description ?? '')),
+    memo: t.memo == null ? null : (await text(t.memo)),
     createdAt: clock.now().toISOString(),
   };
   const prevHash = last?.hash ?? GENESIS_HASH;
   const row: TransferRow = { ...fields, prevHash, hash: transferHash(prevHash, fields) };
-  store.insertTransfer(db, row);
-  store.applyDelta(db, t.debitAccountId, effect.debit);
-  store.applyDelta(db, t.creditAccountId, effect.credit);
+  await store.insertTransfer(db, row);
+  await store.applyDelta(db, t.debitAccountId, effect.debit);
+  await store.applyDelta(db, t.creditAccountId, effect.credit);
   if (effect.debit.debitsPosted) {
-    store.addDailyDebit(db, t.debitAccountId, utcDay(t.spentAt ?? row.createdAt), t.entryType, effect.debit.debitsPosted);
+    await store.addDailyDebit(db, t.debitAccountId, utcDay(t.spentAt ?? row.createdAt), t.entryType, effect.debit.debitsPosted);
   }
   return row;
 }
@@ -128,21 +128,21 @@ function checkBalancesStaySafe(debit: AccountRow, credit: AccountRow, amountMsat
   addMsats(credit.creditsPendingMsats, amountMsats);
 }
 
-export function loadPair(db: Db, t: TransferRequest): { debit: AccountRow; credit: AccountRow } {
+export async function loadPair(db: Db, t: TransferRequest): Promise<{ debit: AccountRow; credit: AccountRow }> {
   validateAmount(t.amountMsats);
   if (t.debitAccountId === t.creditAccountId) {
     throw new MarketError('INVALID_INPUT', 'A transfer needs two different accounts.');
   }
-  const debit = requireAccount(db, t.debitAccountId);
-  const credit = requireAccount(db, t.creditAccountId);
+  const debit = (await requireAccount(db, t.debitAccountId));
+  const credit = (await requireAccount(db, t.creditAccountId));
   checkBalancesStaySafe(debit, credit, t.amountMsats);
   return { debit, credit };
 }
 
 /** A completed transfer: money leaves one account and arrives in the other. */
-export function postTransfer(db: Db, clock: Clock, t: TransferRequest): Transfer {
+export async function postTransfer(db: Db, clock: Clock, t: TransferRequest): Promise<Transfer> {
   return db.write(async (tx) => {
-    const { debit } = loadPair(tx, t);
+    const { debit } = (await loadPair(tx, t));
     assertCanDebit(debit, t.amountMsats);
     return appendTransfer(tx, clock, { ...t, phase: 'posted' }, { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } });
   });
@@ -153,9 +153,9 @@ export function postTransfer(db: Db, clock: Clock, t: TransferRequest): Transfer
  * stays in the chain untouched. Fails with INSUFFICIENT_FUNDS if the receiver has
  * already spent the money.
  */
-export function reverseTransfer(db: Db, clock: Clock, transferId: string, description?: string): Transfer {
+export async function reverseTransfer(db: Db, clock: Clock, transferId: string, description?: string): Promise<Transfer> {
   return db.write(async (tx) => {
-    const original = store.getTransfer(tx, transferId);
+    const original = (await store.getTransfer(tx, transferId));
     if (!original) throw new MarketError('NOT_FOUND', `No transfer ${transferId}.`);
     if (original.phase !== 'posted' && original.phase !== 'post') {
       throw new MarketError('CONFLICT', `Transfer ${transferId} is a ${original.phase} entry; only posted transfers can be reversed.`);

@@ -36,7 +36,7 @@ interface Totals {
 
 const zero = (): Totals => ({ debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n });
 
-export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyReport {
+export async function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): Promise<VerifyReport> {
   const problems: LedgerProblem[] = [];
   // Capped per kind, never overall: a flood of one kind (say, altered transfers) must not
   // hide another (a forged balance) from the operator (issue 19).
@@ -62,7 +62,7 @@ export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyRe
   let expectedSeq = 1;
   // A read transaction gives one consistent snapshot even while a server keeps writing.
   return db.read(async (db) => {
-    const holds = store.allHolds(db);
+    const holds = (await store.allHolds(db));
     // A posted hold counts as spent from when its money was first reserved (holds.ts).
     const heldSince = new Map(holds.map((h) => [h.id, h.createdAt]));
     for await (const t of store.iterateTransfers(db)) {
@@ -106,7 +106,7 @@ export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyRe
       }
     }
 
-    const accounts = store.allAccounts(db);
+    const accounts = (await store.allAccounts(db));
     let sum = 0n;
     for (const a of accounts) {
       const t = totals.get(a.id) ?? zero();
@@ -144,7 +144,7 @@ export function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): VerifyRe
     }
     for (const id of pendingHolds.keys()) report({ kind: 'hold', message: `pending transfer ${id} has no hold record` });
 
-    for (const row of store.allDailyDebits(db)) {
+    for (const row of (await store.allDailyDebits(db))) {
       const key = JSON.stringify([row.accountId, row.day, row.entryType]);
       const expected = daily.get(key) ?? 0n;
       daily.delete(key);

@@ -28,7 +28,7 @@ const ownerAccount = (o: { ownerKind: string; ownerId: string }) => (o.ownerKind
  * Records an allowed top-up (inside the gate's transaction); the wallet makes the invoice
  * afterwards (makeTopupInvoice), so a retried call finds the same row and the same invoice.
  */
-export function requestTopup(db: Db, clock: Clock, railName: string, owner: Owner, input: { amountSats: number; memo?: string }) {
+export async function requestTopup(db: Db, clock: Clock, railName: string, owner: Owner, input: { amountSats: number; memo?: string }) {
   const amountMsats = satsToMsats(input.amountSats);
   if (amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'amount_sats must be at least 1.');
   const row: InvoiceRow = {
@@ -46,41 +46,41 @@ export function requestTopup(db: Db, clock: Clock, railName: string, owner: Owne
     transferId: null,
     createdAt: clock.now().toISOString(),
   };
-  db.write(async (tx) => store.insertInvoice(tx, row));
+  await db.write(async (tx) => store.insertInvoice(tx, row));
   // The top-up as requested: its invoice is asked of the wallet once the call has committed (makeTopupInvoice).
   return invoiceView(row);
 }
 
 /** Asks the wallet for the invoice of a requested top-up, once. */
 export async function makeTopupInvoice(db: Db, clock: Clock, rail: PaymentRail, invoiceId: string) {
-  const row = store.invoiceById(db, invoiceId);
+  const row = (await store.invoiceById(db, invoiceId));
   if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${invoiceId}.`);
   if (row.status !== 'requested') return invoiceView(row);
   const made = await rail.createInvoice({ amountMsats: row.amountMsats, memo: row.memo, expirySeconds: INVOICE_EXPIRY_SECONDS });
-  db.write(async (tx) => store.fillInvoice(tx, row.id, { bolt11: made.bolt11, paymentHash: made.paymentHash, expiresAt: made.expiresAt }));
-  return invoiceView(store.invoiceById(db, row.id)!);
+  await db.write(async (tx) => store.fillInvoice(tx, row.id, { bolt11: made.bolt11, paymentHash: made.paymentHash, expiresAt: made.expiresAt }));
+  return invoiceView((await store.invoiceById(db, row.id))!);
 }
 
 /**
  * Credits a paid invoice. Safe to call any number of times from any process: only the
  * call that moves the row from pending to credited posts the transfer.
  */
-export function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amountMsats: number): boolean {
+export async function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amountMsats: number): Promise<boolean> {
   return db.write(async (tx) => {
-    const row = store.invoiceByHash(tx, paymentHash);
+    const row = (await store.invoiceByHash(tx, paymentHash));
     if (!row || row.status === 'credited' || row.status === 'requested') return false;
     // A payment that arrives after we called the invoice expired still counts.
-    if (!store.updateInvoice(tx, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() })) return false;
-    const transfer = postTransfer(tx, clock, {
-      debitAccountId: externalAccountFor(row.rail),
-      creditAccountId: ownerAccount(row),
-      // What the payer paid, which a wallet may let exceed what was asked.
-      amountMsats: Math.max(amountMsats, row.amountMsats),
-      entryType: 'Deposit',
-      description: `Lightning deposit ${row.id}`,
-      reference: row.paymentHash,
-    });
-    store.updateInvoice(tx, paymentHash, 'credited', { transferId: transfer.id });
+    if (!(await store.updateInvoice(tx, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() }))) return false;
+    const transfer = (await postTransfer(tx, clock, {
+          debitAccountId: externalAccountFor(row.rail),
+          creditAccountId: ownerAccount(row),
+          // What the payer paid, which a wallet may let exceed what was asked.
+          amountMsats: Math.max(amountMsats, row.amountMsats),
+          entryType: 'Deposit',
+          description: `Lightning deposit ${row.id}`,
+          reference: row.paymentHash,
+        }));
+    await store.updateInvoice(tx, paymentHash, 'credited', { transferId: transfer.id });
     return true;
   });
 }
@@ -90,15 +90,15 @@ export async function refreshInvoice(db: Db, clock: Clock, rail: PaymentRail, ro
   const hash = row.paymentHash;
   if (row.status === 'credited' || hash === null) return row;
   const seen = await rail.lookupInvoice(hash);
-  if (seen?.state === 'settled') creditPaidInvoice(db, clock, hash, seen.amountMsats);
+  if (seen?.state === 'settled') await creditPaidInvoice(db, clock, hash, seen.amountMsats);
   else if (row.status === 'pending' && (seen?.state === 'expired' || (row.expiresAt ?? '') <= clock.now().toISOString())) {
-    db.write(async (tx) => store.updateInvoice(tx, hash, 'pending', { status: 'expired' }));
+    await db.write(async (tx) => store.updateInvoice(tx, hash, 'pending', { status: 'expired' }));
   }
-  return store.invoiceByHash(db, hash)!;
+  return (await store.invoiceByHash(db, hash))!;
 }
 
 export async function checkTopup(db: Db, clock: Clock, rail: PaymentRail, owner: Owner, paymentHash: string) {
-  const row = store.invoiceByHash(db, paymentHash.toLowerCase());
+  const row = (await store.invoiceByHash(db, paymentHash.toLowerCase()));
   if (!row || row.ownerKind !== owner.kind || row.ownerId !== owner.id) throw new MarketError('NOT_FOUND', `No top-up invoice ${paymentHash} of yours.`);
   if (row.rail !== rail.name) throw new MarketError('CONFLICT', `Invoice ${paymentHash} was issued on the ${row.rail} rail; this server runs the ${rail.name} rail.`);
   return invoiceView(await refreshInvoice(db, clock, rail, row));
@@ -112,16 +112,16 @@ export async function checkTopup(db: Db, clock: Clock, rail: PaymentRail, owner:
  * owner checks it, or by `ledger reconcile --fix`.)
  */
 export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, limit = 1_000): Promise<number> {
-  const pending = store.pendingInvoices(db, limit).filter((r) => r.rail === rail.name && r.paymentHash !== null);
+  const pending = (await store.pendingInvoices(db, limit)).filter((r) => r.rail === rail.name && r.paymentHash !== null);
   if (pending.length === 0) return 0;
   const oldest = pending.reduce((at, r) => (r.createdAt < at ? r.createdAt : at), pending[0]!.createdAt);
   const paid = await rail.paidInvoices({ paymentHashes: pending.map((r) => r.paymentHash!), sinceSeconds: Math.floor(Date.parse(oldest) / 1000) });
   let credited = 0;
-  for (const t of paid) if (creditPaidInvoice(db, clock, t.paymentHash, t.amountMsats)) credited++;
+  for (const t of paid) if ((await creditPaidInvoice(db, clock, t.paymentHash, t.amountMsats))) credited++;
   const now = clock.now().toISOString();
   const paidHashes = new Set(paid.map((t) => t.paymentHash));
   const expired = pending.filter((r) => !paidHashes.has(r.paymentHash!) && (r.expiresAt ?? '') <= now);
-  if (expired.length > 0) db.write(async (tx) => expired.forEach((r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' })));
+  if (expired.length > 0) await db.write(async (tx) => expired.forEach((r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' })));
   return credited;
 }
 
@@ -139,7 +139,7 @@ export function invoiceView(r: InvoiceRow) {
 
 /** The operator's view: any invoice by its hash, refreshed from the rail. */
 export async function refreshTopup(db: Db, clock: Clock, rail: PaymentRail, paymentHash: string) {
-  const row = store.invoiceByHash(db, paymentHash.toLowerCase());
+  const row = (await store.invoiceByHash(db, paymentHash.toLowerCase()));
   if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${paymentHash}.`);
   return invoiceView(await refreshInvoice(db, clock, rail, row));
 }

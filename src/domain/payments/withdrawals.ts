@@ -75,7 +75,7 @@ export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; ne
   const invoice = checkInvoice(input.bolt11, { network: rail.network, now: clock.now(), amountMsats: input.amountSats === undefined ? undefined : satsToMsats(input.amountSats) });
   const maxFeeMsats = feeReserveMsats(invoice.amountMsats, input.maxFeeSats);
   return db.write(async (tx) => {
-    const earlier = store.liveWithdrawalFor(tx, invoice.paymentHash);
+    const earlier = (await store.liveWithdrawalFor(tx, invoice.paymentHash));
     if (earlier) {
       throw new MarketError('CONFLICT', `This invoice is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`, {
         withdrawal_id: earlier.id,
@@ -114,24 +114,24 @@ export function reserveAddressWithdrawal(db: Db, clock: Clock, railName: string,
   );
 }
 
-function insertHeldWithdrawal(
+async function insertHeldWithdrawal(
   db: Db,
   clock: Clock,
   railName: string,
   w: Pick<WithdrawalRow, 'agentId' | 'bolt11' | 'paymentHash' | 'lightningAddress' | 'amountMsats' | 'maxFeeMsats' | 'status'>,
 ) {
   const id = newId('wd');
-  const hold = createHold(db, clock, {
-    debitAccountId: agentAccountId(w.agentId),
-    creditAccountId: externalAccountFor(railName),
-    amountMsats: w.amountMsats + w.maxFeeMsats,
-    entryType: 'Withdrawal',
-    description: `Withdrawal ${id} (amount and fee reserve)`,
-    reference: id,
-  });
+  const hold = (await createHold(db, clock, {
+      debitAccountId: agentAccountId(w.agentId),
+      creditAccountId: externalAccountFor(railName),
+      amountMsats: w.amountMsats + w.maxFeeMsats,
+      entryType: 'Withdrawal',
+      description: `Withdrawal ${id} (amount and fee reserve)`,
+      reference: id,
+    }));
   const now = clock.now().toISOString();
-  store.insertWithdrawal(db, { ...w, id, holdId: hold.id, rail: railName, feeMsats: null, preimage: null, error: null, createdAt: now, updatedAt: now });
-  return withdrawalView(store.getWithdrawal(db, id)!);
+  await store.insertWithdrawal(db, { ...w, id, holdId: hold.id, rail: railName, feeMsats: null, preimage: null, error: null, createdAt: now, updatedAt: now });
+  return withdrawalView((await store.getWithdrawal(db, id))!);
 }
 
 /**
@@ -142,7 +142,7 @@ function insertHeldWithdrawal(
  * more than once: only the first invoice to arrive is kept.
  */
 export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { network: Network; fetch: FetchPolicy }, id: string): Promise<void> {
-  const w = requireWithdrawal(db, id);
+  const w = (await requireWithdrawal(db, id));
   if (w.status !== 'resolving') return;
   let bolt11: string;
   let paymentHash: string;
@@ -153,59 +153,59 @@ export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { networ
     if (!isMarketError(error)) throw error;
     return fail(db, clock, w, error.message);
   }
-  db.write(async (tx) => {
-    const earlier = store.liveWithdrawalFor(tx, paymentHash);
-    if (earlier)
-      return fail(tx, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
-    store.updateWithdrawal(tx, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
-  });
+  await db.write(async (tx) => {
+        const earlier = (await store.liveWithdrawalFor(tx, paymentHash));
+        if (earlier)
+          return fail(tx, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
+        await store.updateWithdrawal(tx, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
+      });
 }
 
-export function requireWithdrawal(db: Db, id: string): WithdrawalRow {
-  const w = store.getWithdrawal(db, id);
+export async function requireWithdrawal(db: Db, id: string): Promise<WithdrawalRow> {
+  const w = (await store.getWithdrawal(db, id));
   if (!w) throw new MarketError('NOT_FOUND', `No withdrawal ${id}.`);
   return w;
 }
 
 /** Pays a queued withdrawal. Only the caller that moves it to sending pays, so it is paid at most once. */
 export async function sendWithdrawal(db: Db, clock: Clock, rail: PaymentRail, id: string) {
-  const claimed = db.write(async (tx) => store.updateWithdrawal(tx, id, ['queued'], { status: 'sending', updatedAt: clock.now().toISOString() }));
-  const w = requireWithdrawal(db, id);
+  const claimed = (await db.write(async (tx) => store.updateWithdrawal(tx, id, ['queued'], { status: 'sending', updatedAt: clock.now().toISOString() })));
+  const w = (await requireWithdrawal(db, id));
   if (!claimed) return withdrawalView(w);
   try {
     const paid = await rail.payInvoice({ bolt11: w.bolt11, paymentHash: w.paymentHash, amountMsats: w.amountMsats, maxFeeMsats: w.maxFeeMsats });
-    complete(db, clock, w, paid.feeMsats, paid.preimage);
+    await complete(db, clock, w, paid.feeMsats, paid.preimage);
   } catch (error) {
-    if (error instanceof RailError && error.outcome === 'failed') fail(db, clock, w, error.message);
+    if (error instanceof RailError && error.outcome === 'failed') await fail(db, clock, w, error.message);
     else if (!(error instanceof RailError)) throw error;
     // Unknown: stays sending, and held, until the wallet's record says what happened.
-    else db.write(async (tx) => store.updateWithdrawal(tx, id, ['sending'], { error: error.message, updatedAt: clock.now().toISOString() }));
+    else await db.write(async (tx) => store.updateWithdrawal(tx, id, ['sending'], { error: error.message, updatedAt: clock.now().toISOString() }));
   }
-  return withdrawalView(requireWithdrawal(db, id));
+  return withdrawalView((await requireWithdrawal(db, id)));
 }
 
-function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, preimage: string | null): void {
-  db.write(async (tx) => {
-    if (!store.updateWithdrawal(tx, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() })) return;
-    // The agent pays at most its reserve; a fee beyond it is the operator's cost, recorded so the ledger moves as the wallet did.
-    const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
-    postHold(tx, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
-    if (overrun > 0) {
-      absorbAsOperatorCost(tx, clock, {
-        toAccountId: externalAccountFor(w.rail),
-        amountMsats: overrun,
-        description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
-        reference: w.id,
+async function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, preimage: string | null): Promise<void> {
+  await db.write(async (tx) => {
+        if (!(await store.updateWithdrawal(tx, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() }))) return;
+        // The agent pays at most its reserve; a fee beyond it is the operator's cost, recorded so the ledger moves as the wallet did.
+        const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
+        await postHold(tx, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
+        if (overrun > 0) {
+          await absorbAsOperatorCost(tx, clock, {
+                        toAccountId: externalAccountFor(w.rail),
+                        amountMsats: overrun,
+                        description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
+                        reference: w.id,
+                      });
+        }
       });
-    }
-  });
 }
 
-function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): void {
-  db.write(async (tx) => {
-    if (!store.updateWithdrawal(tx, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() })) return;
-    voidHold(tx, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
-  });
+async function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): Promise<void> {
+  await db.write(async (tx) => {
+        if (!(await store.updateWithdrawal(tx, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() }))) return;
+        await voidHold(tx, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
+      });
 }
 
 /**
@@ -213,7 +213,7 @@ function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): void {
  * queued ones (approved later, or interrupted before sending). Returns how many ended.
  */
 export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail, o: SettleOptions = {}): Promise<number> {
-  const open = store.withdrawalsIn(db, ['resolving', 'queued', 'sending']).filter((w) => w.rail === rail.name);
+  const open = (await store.withdrawalsIn(db, ['resolving', 'queued', 'sending'])).filter((w) => w.rail === rail.name);
   let ended = 0;
   const abandoned = new Date(clock.now().getTime() - RESOLVING_GRACE_MS).toISOString();
   for (const w of open) {
@@ -222,7 +222,7 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
       // Its call asks the address itself, right after the gate; one still resolving long after
       // was interrupted. No invoice was known, so nothing can have been paid: release it.
       if (w.updatedAt < abandoned) {
-        fail(db, clock, w, `The invoice of ${w.lightningAddress} was never received (interrupted); nothing was paid. Ask again.`);
+        await fail(db, clock, w, `The invoice of ${w.lightningAddress} was never received (interrupted); nothing was paid. Ask again.`);
         ended++;
       }
       continue;
@@ -231,22 +231,22 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
     if (after.status !== 'pending') ended++;
   }
   const sending = open.filter((w) => w.status === 'sending');
-  const retried = store.retriedWithdrawalHashes(
-    db,
-    sending.map((w) => w.paymentHash),
-  );
+  const retried = (await store.retriedWithdrawalHashes(
+      db,
+      sending.map((w) => w.paymentHash),
+    ));
   for (const { payout: w, outcome } of await readPayoutRecords(rail, sending, clock.now(), o, retried)) {
-    if (outcome?.outcome === 'paid') complete(db, clock, w, outcome.feeMsats, outcome.preimage);
-    else if (outcome?.outcome === 'failed') fail(db, clock, w, outcome.reason);
+    if (outcome?.outcome === 'paid') await complete(db, clock, w, outcome.feeMsats, outcome.preimage);
+    else if (outcome?.outcome === 'failed') await fail(db, clock, w, outcome.reason);
     else continue;
     ended++;
   }
   return ended;
 }
 
-export function listWithdrawalsPage(db: Db, agentId: string, q: { cursor?: string; limit: number }) {
+export async function listWithdrawalsPage(db: Db, agentId: string, q: { cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  return toPage(store.listWithdrawals(db, agentId, beforeId, q.limit + 1), q.limit, withdrawalView, (w) => encodeCursor({ id: w.id }));
+  return toPage((await store.listWithdrawals(db, agentId, beforeId, q.limit + 1)), q.limit, withdrawalView, (w) => encodeCursor({ id: w.id }));
 }
 
 /** What a withdrawal shows: completed, pending (queued, or sent with the outcome not known yet), failed. */

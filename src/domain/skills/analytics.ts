@@ -12,17 +12,17 @@ export type AnalyticsPeriod = store.PeriodBucket;
 export const MAX_LISTED_AGENTS = 100;
 const TOP_SKILLS = 5;
 
-export function creatorAnalytics(db: Db, authorId: string, period: AnalyticsPeriod = 'day') {
-  const totals = store.creatorTotals(db, authorId);
-  const byAgent = store.usageByAgent(db, authorId, MAX_LISTED_AGENTS);
+export async function creatorAnalytics(db: Db, authorId: string, period: AnalyticsPeriod = 'day') {
+  const totals = (await store.creatorTotals(db, authorId));
+  const byAgent = (await store.usageByAgent(db, authorId, MAX_LISTED_AGENTS));
   return {
     total_earnings_sats: totals.earnings,
     refunded_sats: totals.refunded,
     active_skill_count: totals.activeSkills,
     total_installs: totals.installs,
     average_rating: totals.ratingCount === 0 ? null : Math.round((totals.ratingSum / totals.ratingCount) * 100) / 100,
-    earnings_by_period: store.creatorEarnings(db, authorId, period).map((e) => ({ period: e.period, amount_sats: e.amount, refunded_sats: e.refunded })),
-    top_skills: store.topSkills(db, authorId, TOP_SKILLS).map((s) => ({ slug: s.slug, earnings_sats: s.earnings, refunded_sats: s.refunded, installs: s.installs })),
+    earnings_by_period: (await store.creatorEarnings(db, authorId, period)).map((e) => ({ period: e.period, amount_sats: e.amount, refunded_sats: e.refunded })),
+    top_skills: (await store.topSkills(db, authorId, TOP_SKILLS)).map((s) => ({ slug: s.slug, earnings_sats: s.earnings, refunded_sats: s.refunded, installs: s.installs })),
     by_agent: byAgent.map((a) => ({
       agent_id: a.agentId,
       installs: a.installs,

@@ -42,14 +42,14 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   throw new MarketError('INVALID_INPUT', `Invalid ${what}: ${first.path.join('.') || what}: ${first.message}.`);
 }
 
-export function requireSkill(db: Db, slug: string): SkillRow {
-  const skill = store.skillBySlug(db, slug);
+export async function requireSkill(db: Db, slug: string): Promise<SkillRow> {
+  const skill = (await store.skillBySlug(db, slug));
   if (!skill) throw new MarketError('NOT_FOUND', `No skill "${slug}". Search with marketplace_search_skills.`);
   return skill;
 }
 
-export function requireVersion(db: Db, skill: SkillRow, version: string): SkillVersionRow {
-  const row = store.skillVersion(db, skill.id, version);
+export async function requireVersion(db: Db, skill: SkillRow, version: string): Promise<SkillVersionRow> {
+  const row = (await store.skillVersion(db, skill.id, version));
   if (!row) throw new MarketError('NOT_FOUND', `Skill "${skill.slug}" has no version ${version}.`);
   return row;
 }
@@ -93,14 +93,14 @@ export function storedFindings(stored: StoredScan): VersionScan {
   return Array.isArray(stored) ? { findings: stored, omitted: 0 } : stored;
 }
 
-export function publishSkill(
+export async function publishSkill(
   db: Db,
   clock: Clock,
   by: { id: string; kind: AuthorKind },
   input: PublishInput,
   /** prepareVersion(input), when the caller ran it before taking the lock; computed here otherwise. */
   prepared?: PreparedVersion,
-): { skill_id: string; slug: string; version: string; status: 'Draft'; content_sha256: string; scan_findings: ScanFinding[]; scan_findings_omitted: number } {
+): Promise<{ skill_id: string; slug: string; version: string; status: 'Draft'; content_sha256: string; scan_findings: ScanFinding[]; scan_findings_omitted: number }> {
   validateSkillName(input.slug);
   if (semver.valid(input.version) !== input.version) {
     throw new MarketError('INVALID_INPUT', `version "${input.version}" is not a semantic version like 1.0.0.`);
@@ -110,29 +110,29 @@ export function publishSkill(
   const { files, contentSha256, scan } = prepared ?? prepareVersion({ slug: input.slug, description: input.listing.description, readme: input.readme, files: input.files });
 
   return db.write(async (tx) => {
-    const author = authorOf(tx, by);
+    const author = (await authorOf(tx, by));
     const now = clock.now().toISOString();
-    let skill = store.skillBySlug(tx, input.slug);
+    let skill = (await store.skillBySlug(tx, input.slug));
     if (skill && skill.authorId !== author.id) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
     if (!skill) {
-      store.insertSkill(tx, {
-        id: newId('sk'),
-        slug: input.slug,
-        name: input.listing.name,
-        description: input.listing.description,
-        tags: input.listing.tags,
-        authorId: author.id,
-        authorKind: author.kind,
-        iconUrl: input.listing.icon_url,
-        requiredMcpServers: input.listing.required_mcp_servers,
-        pricing,
-        referencePriceSats: referencePriceSats(pricing),
-        revenueSplit: split,
-        createdAt: now,
-      });
-      skill = store.skillBySlug(tx, input.slug)!;
+      await store.insertSkill(tx, {
+                id: newId('sk'),
+                slug: input.slug,
+                name: input.listing.name,
+                description: input.listing.description,
+                tags: input.listing.tags,
+                authorId: author.id,
+                authorKind: author.kind,
+                iconUrl: input.listing.icon_url,
+                requiredMcpServers: input.listing.required_mcp_servers,
+                pricing,
+                referencePriceSats: referencePriceSats(pricing),
+                revenueSplit: split,
+                createdAt: now,
+              });
+      skill = (await store.skillBySlug(tx, input.slug))!;
     }
-    const existing = store.skillVersion(tx, skill.id, input.version);
+    const existing = (await store.skillVersion(tx, skill.id, input.version));
     if (existing && existing.status !== 'Draft' && existing.status !== 'ChangesRequested') {
       throw new MarketError('CONFLICT', `${input.slug}@${input.version} is ${existing.status} and can no longer change: publish a new version.`);
     }
@@ -144,20 +144,20 @@ export function publishSkill(
         `This version needs your Nostr signature: a kind 30078 event by ${author.npub} with content ${contentSha256} and d tag agent-marketplace/skill/${input.slug}@${input.version}, as JSON in signature.`,
       );
     }
-    store.upsertDraftVersion(tx, {
-      skillId: skill.id,
-      version: input.version,
-      listing: input.listing,
-      readme: input.readme ?? '',
-      changelog: input.changelog ?? null,
-      pricing,
-      revenueSplit: split,
-      files: toJsonText(files),
-      contentSha256,
-      signature,
-      scanFindings: scan,
-      createdAt: now,
-    });
+    await store.upsertDraftVersion(tx, {
+            skillId: skill.id,
+            version: input.version,
+            listing: input.listing,
+            readme: input.readme ?? '',
+            changelog: input.changelog ?? null,
+            pricing,
+            revenueSplit: split,
+            files: toJsonText(files),
+            contentSha256,
+            signature,
+            scanFindings: scan,
+            createdAt: now,
+          });
     return {
       skill_id: skill.id,
       slug: input.slug,
@@ -170,17 +170,17 @@ export function publishSkill(
   });
 }
 
-function moveVersion(db: Db, skill: SkillRow, v: SkillVersionRow, to: SkillStatus, reason: string | null, publishedAt: string | null = null): void {
+async function moveVersion(db: Db, skill: SkillRow, v: SkillVersionRow, to: SkillStatus, reason: string | null, publishedAt: string | null = null): Promise<void> {
   assertTransition(v.status as SkillStatus, to);
-  store.setVersionStatus(db, { skillId: skill.id, version: v.version, status: to, reason, publishedAt });
+  await store.setVersionStatus(db, { skillId: skill.id, version: v.version, status: to, reason, publishedAt });
 }
 
-export function submitForReview(db: Db, authorId: string, slug: string, version: string): { slug: string; version: string; status: 'PendingReview'; scan_findings: ScanFinding[] } {
+export async function submitForReview(db: Db, authorId: string, slug: string, version: string): Promise<{ slug: string; version: string; status: 'PendingReview'; scan_findings: ScanFinding[] }> {
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, slug);
+    const skill = (await requireSkill(tx, slug));
     if (skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `Only the creator of "${slug}" can submit it.`);
-    const v = requireVersion(tx, skill, version);
-    moveVersion(tx, skill, v, 'PendingReview', null);
+    const v = (await requireVersion(tx, skill, version));
+    await moveVersion(tx, skill, v, 'PendingReview', null);
     return { slug, version, status: 'PendingReview' as const, scan_findings: storedFindings(v.scanFindings).findings };
   });
 }
@@ -188,65 +188,65 @@ export function submitForReview(db: Db, authorId: string, slug: string, version:
 export type ReviewDecision = 'approve' | 'request-changes' | 'reject';
 
 /** The operator's review. Approving publishes the version. */
-export function reviewSkillVersion(
+export async function reviewSkillVersion(
   db: Db,
   clock: Clock,
   input: { slug: string; version: string; decision: ReviewDecision; reason?: string | null },
-): { slug: string; version: string; status: SkillStatus; scan_findings: ScanFinding[] } {
+): Promise<{ slug: string; version: string; status: SkillStatus; scan_findings: ScanFinding[] }> {
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, input.slug);
-    let v = requireVersion(tx, skill, input.version);
+    const skill = (await requireSkill(tx, input.slug));
+    let v = (await requireVersion(tx, skill, input.version));
     if (v.status === 'PendingReview') {
-      moveVersion(tx, skill, v, 'InReview', null);
-      v = requireVersion(tx, skill, input.version);
+      await moveVersion(tx, skill, v, 'InReview', null);
+      v = (await requireVersion(tx, skill, input.version));
     }
     const reason = input.reason ?? null;
     if (input.decision === 'approve') {
-      moveVersion(tx, skill, v, 'Approved', reason);
-      moveVersion(tx, skill, requireVersion(tx, skill, input.version), 'Published', reason, clock.now().toISOString());
-      refreshListing(tx, clock, skill.id);
+      await moveVersion(tx, skill, v, 'Approved', reason);
+      await moveVersion(tx, skill, (await requireVersion(tx, skill, input.version)), 'Published', reason, clock.now().toISOString());
+      await refreshListing(tx, clock, skill.id);
     } else {
-      moveVersion(tx, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
+      await moveVersion(tx, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
     }
-    const after = requireVersion(tx, skill, input.version);
+    const after = (await requireVersion(tx, skill, input.version));
     return { slug: input.slug, version: input.version, status: after.status as SkillStatus, scan_findings: storedFindings(after.scanFindings).findings };
   });
 }
 
-export function deprecateSkillVersion(db: Db, clock: Clock, slug: string, version: string): { slug: string; version: string; status: SkillStatus } {
+export async function deprecateSkillVersion(db: Db, clock: Clock, slug: string, version: string): Promise<{ slug: string; version: string; status: SkillStatus }> {
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, slug);
-    moveVersion(tx, skill, requireVersion(tx, skill, version), 'Deprecated', null);
-    refreshListing(tx, clock, skill.id);
+    const skill = (await requireSkill(tx, slug));
+    await moveVersion(tx, skill, (await requireVersion(tx, skill, version)), 'Deprecated', null);
+    await refreshListing(tx, clock, skill.id);
     return { slug, version, status: 'Deprecated' as const };
   });
 }
 
 /** Points the listing and the search index at the newest Published version (or withdraws it). */
-function refreshListing(db: Db, clock: Clock, skillId: string): void {
-  const skill = store.skillById(db, skillId)!;
-  const published = store.skillVersions(db, skillId).filter((v) => v.status === 'Published');
+async function refreshListing(db: Db, clock: Clock, skillId: string): Promise<void> {
+  const skill = (await store.skillById(db, skillId))!;
+  const published = (await store.skillVersions(db, skillId)).filter((v) => v.status === 'Published');
   const latest = published.sort((a, b) => semver.rcompare(a.version, b.version))[0];
   if (!latest) {
-    store.updateListing(db, { ...skill, latestVersion: null, updatedAt: clock.now().toISOString() });
-    store.indexSkill(db, { rowid: skill.rowid, remove: true });
+    await store.updateListing(db, { ...skill, latestVersion: null, updatedAt: clock.now().toISOString() });
+    await store.indexSkill(db, { rowid: skill.rowid, remove: true });
     return;
   }
   const { listing, pricing } = latest;
-  store.updateListing(db, {
-    id: skillId,
-    name: listing.name,
-    description: listing.description,
-    tags: listing.tags,
-    iconUrl: listing.icon_url,
-    requiredMcpServers: listing.required_mcp_servers,
-    pricing,
-    referencePriceSats: referencePriceSats(pricing),
-    revenueSplit: latest.revenueSplit,
-    latestVersion: latest.version,
-    updatedAt: clock.now().toISOString(),
-  });
-  store.indexSkill(db, { rowid: skill.rowid, name: listing.name, description: listing.description, tags: listing.tags, readme: latest.readme });
+  await store.updateListing(db, {
+        id: skillId,
+        name: listing.name,
+        description: listing.description,
+        tags: listing.tags,
+        iconUrl: listing.icon_url,
+        requiredMcpServers: listing.required_mcp_servers,
+        pricing,
+        referencePriceSats: referencePriceSats(pricing),
+        revenueSplit: latest.revenueSplit,
+        latestVersion: latest.version,
+        updatedAt: clock.now().toISOString(),
+      });
+  await store.indexSkill(db, { rowid: skill.rowid, name: listing.name, description: listing.description, tags: listing.tags, readme: latest.readme });
 }
 
 export interface SkillView {
@@ -274,9 +274,9 @@ export function rating(skill: SkillRow): number | null {
   return skill.ratingCount === 0 ? null : Math.round((skill.ratingSum / skill.ratingCount) * 100) / 100;
 }
 
-export function skillView(db: Db, slug: string): SkillView {
-  const skill = requireSkill(db, slug);
-  const versions = store.skillVersions(db, skill.id).sort((a, b) => semver.rcompare(a.version, b.version));
+export async function skillView(db: Db, slug: string): Promise<SkillView> {
+  const skill = (await requireSkill(db, slug));
+  const versions = (await store.skillVersions(db, skill.id)).sort((a, b) => semver.rcompare(a.version, b.version));
   const shown = versions.find((v) => v.version === skill.latestVersion) ?? versions[0];
   return {
     skill_id: skill.id,
@@ -301,7 +301,7 @@ export function skillView(db: Db, slug: string): SkillView {
     tags: skill.tags,
     author_id: skill.authorId,
     author_kind: skill.authorKind as AuthorKind,
-    author_npub: authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind }).npub,
+    author_npub: (await authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind })).npub,
     required_mcp_servers: skill.requiredMcpServers,
     scan_findings: shown ? storedFindings(shown.scanFindings).findings : [],
   };
@@ -312,8 +312,8 @@ function countOf(scan: VersionScan): number {
   return scan.findings.length + scan.omitted;
 }
 
-export function skillReadme(db: Db, slug: string): { slug: string; version: string | null; readme: string } {
-  const skill = requireSkill(db, slug);
+export async function skillReadme(db: Db, slug: string): Promise<{ slug: string; version: string | null; readme: string }> {
+  const skill = (await requireSkill(db, slug));
   if (!skill.latestVersion) throw new MarketError('NOT_FOUND', `Skill "${slug}" has no published version yet.`);
-  return { slug, version: skill.latestVersion, readme: requireVersion(db, skill, skill.latestVersion).readme };
+  return { slug, version: skill.latestVersion, readme: (await requireVersion(db, skill, skill.latestVersion)).readme };
 }

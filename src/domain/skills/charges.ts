@@ -31,42 +31,42 @@ export interface ChargeResult {
   split: { creator_sats: number; compute_sats: number; platform_sats: number; referrer_sats: number };
 }
 
-export function chargeForSkill(db: Db, clock: Clock, c: Charge): ChargeResult {
+export async function chargeForSkill(db: Db, clock: Clock, c: Charge): Promise<ChargeResult> {
   return db.write(async (tx) => {
     const parts = splitRevenue(c.costSats, c.split, { referrer: c.referrerId !== null, compute: c.computeAgentId !== null });
     const payer = agentAccountId(c.payerAgentId);
-    const pay = (creditAccountId: string, sats: number, to: string) => {
+    const pay = async (creditAccountId: string, sats: number, to: string) => {
       // A creator using its own skill keeps its share: nothing to move.
       if (sats === 0 || creditAccountId === payer) return;
-      postTransfer(tx, clock, {
-        debitAccountId: payer,
-        creditAccountId,
-        amountMsats: satsToMsats(sats),
-        entryType: 'SkillUsage',
-        description: `${c.kind === 'install' ? 'Purchase' : 'Use'} of skill ${c.skill.slug}: ${to} share`,
-        reference: c.skill.id,
-      });
+      await postTransfer(tx, clock, {
+                debitAccountId: payer,
+                creditAccountId,
+                amountMsats: satsToMsats(sats),
+                entryType: 'SkillUsage',
+                description: `${c.kind === 'install' ? 'Purchase' : 'Use'} of skill ${c.skill.slug}: ${to} share`,
+                reference: c.skill.id,
+              });
     };
-    pay(authorAccountId(c.skill), parts.creator_sats, 'creator');
-    if (c.computeAgentId !== null) pay(agentAccountId(c.computeAgentId), parts.compute_sats, 'compute');
-    pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
-    if (c.referrerId) pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
+    await pay(authorAccountId(c.skill), parts.creator_sats, 'creator');
+    if (c.computeAgentId !== null) await pay(agentAccountId(c.computeAgentId), parts.compute_sats, 'compute');
+    await pay(PLATFORM_REVENUE.id, parts.platform_sats, 'platform');
+    if (c.referrerId) await pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
     const usageId = newId('su');
-    store.insertUsage(tx, {
-      id: usageId,
-      skillId: c.skill.id,
-      agentId: c.payerAgentId,
-      kind: c.kind,
-      calls: c.usage.calls,
-      inputTokens: c.usage.inputTokens,
-      outputTokens: c.usage.outputTokens,
-      costSats: c.costSats,
-      creatorSats: parts.creator_sats,
-      computeSats: parts.compute_sats,
-      platformSats: parts.platform_sats,
-      referrerSats: parts.referrer_sats,
-      createdAt: clock.now().toISOString(),
-    });
+    await store.insertUsage(tx, {
+            id: usageId,
+            skillId: c.skill.id,
+            agentId: c.payerAgentId,
+            kind: c.kind,
+            calls: c.usage.calls,
+            inputTokens: c.usage.inputTokens,
+            outputTokens: c.usage.outputTokens,
+            costSats: c.costSats,
+            creatorSats: parts.creator_sats,
+            computeSats: parts.compute_sats,
+            platformSats: parts.platform_sats,
+            referrerSats: parts.referrer_sats,
+            createdAt: clock.now().toISOString(),
+          });
     return { usage_id: usageId, cost_sats: c.costSats, split: parts };
   });
 }

@@ -25,18 +25,18 @@ export interface InstalledFiles extends InstalledSkill {
 }
 
 /** The skills the agent has installed now, by slug. */
-export function installedSkills(db: Db, agentId: string): InstalledSkill[] {
-  return store.listInstalled(db, agentId).map((i) => {
+export async function installedSkills(db: Db, agentId: string): Promise<InstalledSkill[]> {
+  return (await store.listInstalled(db, agentId)).map((i) => {
     const skill = store.skillById(db, i.skillId)!;
     return describe(requireVersion(db, skill, i.version), skill);
   });
 }
 
 /** The installed version's files, verified as install verifies them (installs.ts); NOT_FOUND for an agent that has not installed the skill. */
-export function installedSkillFiles(db: Db, agentId: string, slug: string): InstalledFiles {
-  const installed = installedSkill(db, agentId, slug);
-  const skill = store.skillBySlug(db, slug)!;
-  return { ...describe(requireVersion(db, skill, installed.version), skill), contentSha256: installed.content_sha256, files: installed.files };
+export async function installedSkillFiles(db: Db, agentId: string, slug: string): Promise<InstalledFiles> {
+  const installed = (await installedSkill(db, agentId, slug));
+  const skill = (await store.skillBySlug(db, slug))!;
+  return { ...describe((await requireVersion(db, skill, installed.version)), skill), contentSha256: installed.content_sha256, files: installed.files };
 }
 
 function describe(v: SkillVersionRow, skill: SkillRow): InstalledSkill {

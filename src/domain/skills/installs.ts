@@ -35,8 +35,8 @@ export interface InstallResult {
 }
 
 /** The agent's install while it is installed (an uninstalled row only remembers the payment). */
-function activeInstall(db: Db, agentId: string, skill: SkillRow): InstallRow | undefined {
-  const install = store.findInstall(db, agentId, skill.id);
+async function activeInstall(db: Db, agentId: string, skill: SkillRow): Promise<InstallRow | undefined> {
+  const install = (await store.findInstall(db, agentId, skill.id));
   return install && install.uninstalledAt === null ? install : undefined;
 }
 
@@ -46,12 +46,12 @@ function activeInstall(db: Db, agentId: string, skill: SkillRow): InstallRow | u
  * installing again never moves an agent back: the version it has (deprecated since,
  * perhaps) counts too, and keeps working until a newer one is published in the range.
  */
-function installTarget(db: Db, agentId: string, skill: SkillRow, given: string | undefined): { version: SkillVersionRow; range: string | null } {
-  const active = activeInstall(db, agentId, skill);
+async function installTarget(db: Db, agentId: string, skill: SkillRow, given: string | undefined): Promise<{ version: SkillVersionRow; range: string | null }> {
+  const active = (await activeInstall(db, agentId, skill));
   const range = given ?? active?.versionRange ?? null;
   if (range !== null && !semver.validRange(range)) throw new MarketError('INVALID_INPUT', `"${range}" is not a semver range (e.g. ^1.2.0).`);
-  const published = store
-    .skillVersions(db, skill.id)
+  const published = (await store
+      .skillVersions(db, skill.id))
     .filter((v) => v.status === 'Published')
     .map((v) => v.version);
   let version = range === null ? skill.latestVersion : semver.maxSatisfying(published, range);
@@ -61,13 +61,13 @@ function installTarget(db: Db, agentId: string, skill: SkillRow, given: string |
     if (range === null) throw new MarketError('CONFLICT', `"${skill.slug}" has no published version on offer.`);
     throw new MarketError('NOT_FOUND', `No published version of "${skill.slug}" satisfies ${range} (published: ${published.join(', ') || 'none'}).`);
   }
-  return { version: requireVersion(db, skill, version), range };
+  return { version: (await requireVersion(db, skill, version)), range };
 }
 
 /** Refuses a version whose files or signature no longer match what its publisher signed. */
-function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): SkillFile[] {
+async function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): Promise<SkillFile[]> {
   const files = fromJsonText(v.files);
-  const author = authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind });
+  const author = (await authorOf(db, { id: skill.authorId, kind: skill.authorKind as AuthorKind }));
   const signed = { slug: skill.slug, version: v.version, contentSha256: v.contentSha256 };
   if (skillContentHash(files) !== v.contentSha256 || !isValidSkillSignature(v.signature, author.npub, signed)) {
     throw new MarketError(
@@ -78,44 +78,44 @@ function verifyIntegrity(db: Db, skill: SkillRow, v: SkillVersionRow): SkillFile
   return files;
 }
 
-function hasPaidOnce(db: Db, agentId: string, skillId: string): boolean {
-  return db.prepare("SELECT 1 FROM skill_usage WHERE agent_id = ? AND skill_id = ? AND kind = 'install' LIMIT 1").get(agentId, skillId) !== undefined;
+async function hasPaidOnce(db: Db, agentId: string, skillId: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 FROM skill_usage WHERE agent_id = ? AND skill_id = ? AND kind = 'install' LIMIT 1").get(agentId, skillId)) !== undefined;
 }
 
 /** What an install costs and whom it pays: the creator and, when named, the referrer (OneTime skills are paid once). */
-export function quoteInstall(db: Db, agentId: string, slug: string, range?: string, referrerId?: string | null): { costSats: number; payees: string[] } {
-  const skill = requireSkill(db, slug);
-  const { pricing } = installTarget(db, agentId, skill, range).version;
-  return { costSats: hasPaidOnce(db, agentId, skill.id) ? 0 : installCostSats(pricing), payees: parties(skill.authorId, referrerId ?? null, null) };
+export async function quoteInstall(db: Db, agentId: string, slug: string, range?: string, referrerId?: string | null): Promise<{ costSats: number; payees: string[] }> {
+  const skill = (await requireSkill(db, slug));
+  const { pricing } = (await installTarget(db, agentId, skill, range)).version;
+  return { costSats: (await hasPaidOnce(db, agentId, skill.id)) ? 0 : installCostSats(pricing), payees: parties(skill.authorId, referrerId ?? null, null) };
 }
 
-export function installSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; range?: string; referrerId?: string | null }): InstallResult {
+export async function installSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; range?: string; referrerId?: string | null }): Promise<InstallResult> {
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, input.slug);
-    const { version: v, range } = installTarget(tx, input.agentId, skill, input.range);
-    verifyIntegrity(tx, skill, v);
+    const skill = (await requireSkill(tx, input.slug));
+    const { version: v, range } = (await installTarget(tx, input.agentId, skill, input.range));
+    await verifyIntegrity(tx, skill, v);
     const referrerId = input.referrerId ?? null;
-    if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !getAgent(tx, referrerId))) {
+    if (referrerId !== null && (referrerId === input.agentId || referrerId === skill.authorId || !(await getAgent(tx, referrerId)))) {
       throw new MarketError('INVALID_INPUT', 'referrer_id must be another existing agent, not you or the creator.');
     }
     const { pricing } = v;
-    const before = store.findInstall(tx, input.agentId, skill.id);
-    const { costSats } = quoteInstall(tx, input.agentId, input.slug, input.range, referrerId);
+    const before = (await store.findInstall(tx, input.agentId, skill.id));
+    const { costSats } = (await quoteInstall(tx, input.agentId, input.slug, input.range, referrerId));
     const charged =
       costSats === 0
         ? null
-        : chargeForSkill(tx, clock, {
-            payerAgentId: input.agentId,
-            skill,
-            costSats,
-            split: v.revenueSplit,
-            referrerId: before?.referrerId ?? referrerId,
-            computeAgentId: null,
-            kind: 'install',
-            usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
-          });
-    store.upsertInstall(tx, { agentId: input.agentId, skillId: skill.id, version: v.version, versionRange: range, referrerId, installedAt: clock.now().toISOString() });
-    if (!before || before.uninstalledAt !== null) store.addInstalls(tx, skill.id, 1);
+        : (await chargeForSkill(tx, clock, {
+                        payerAgentId: input.agentId,
+                        skill,
+                        costSats,
+                        split: v.revenueSplit,
+                        referrerId: before?.referrerId ?? referrerId,
+                        computeAgentId: null,
+                        kind: 'install',
+                        usage: { calls: 0, inputTokens: 0, outputTokens: 0 },
+                      }));
+    await store.upsertInstall(tx, { agentId: input.agentId, skillId: skill.id, version: v.version, versionRange: range, referrerId, installedAt: clock.now().toISOString() });
+    if (!before || before.uninstalledAt !== null) await store.addInstalls(tx, skill.id, 1);
     return {
       skill_id: skill.id,
       slug: skill.slug,
@@ -148,17 +148,17 @@ export interface InstalledSkill {
  * The files of the version the agent installed, only for that agent, and only after the
  * same check install makes: the version stored now is the version its publisher signed.
  */
-export function installedSkill(db: Db, agentId: string, slug: string): InstalledSkill {
-  const skill = store.skillBySlug(db, slug);
-  const install = skill ? activeInstall(db, agentId, skill) : undefined;
+export async function installedSkill(db: Db, agentId: string, slug: string): Promise<InstalledSkill> {
+  const skill = (await store.skillBySlug(db, slug));
+  const install = skill ? (await activeInstall(db, agentId, skill)) : undefined;
   if (!skill || !install) {
     throw new MarketError('NOT_FOUND', `You have not installed "${slug}": install it with marketplace_install_skill first (find skills with marketplace_search_skills).`);
   }
-  const v = requireVersion(db, skill, install.version);
-  const files = verifyIntegrity(db, skill, v);
+  const v = (await requireVersion(db, skill, install.version));
+  const files = (await verifyIntegrity(db, skill, v));
   let newer: string | null = null;
   try {
-    const target = installTarget(db, agentId, skill, undefined).version.version;
+    const target = (await installTarget(db, agentId, skill, undefined)).version.version;
     newer = semver.gt(target, v.version) ? target : null;
   } catch {
     newer = null; // nothing on offer in the range: the installed version is the one there is
@@ -175,13 +175,13 @@ export function installedSkill(db: Db, agentId: string, slug: string): Installed
 }
 
 /** Whether the agent has the skill installed now (an install folder follows this). */
-export function isInstalled(db: Db, agentId: string, slug: string): boolean {
-  const skill = store.skillBySlug(db, slug);
-  return skill !== undefined && activeInstall(db, agentId, skill) !== undefined;
+export async function isInstalled(db: Db, agentId: string, slug: string): Promise<boolean> {
+  const skill = (await store.skillBySlug(db, slug));
+  return skill !== undefined && (await activeInstall(db, agentId, skill)) !== undefined;
 }
 
-function requireInstalled(db: Db, agentId: string, skill: SkillRow) {
-  const install = store.findInstall(db, agentId, skill.id);
+async function requireInstalled(db: Db, agentId: string, skill: SkillRow) {
+  const install = (await store.findInstall(db, agentId, skill.id));
   if (!install || install.uninstalledAt !== null) {
     throw new MarketError('CONFLICT', `"${skill.slug}" is not installed: install it with marketplace_install_skill first.`);
   }
@@ -204,19 +204,19 @@ function usageOf(input: UsageInput, pricing: Pricing) {
 
 /** The price of a usage report under the installed version's pricing, for the gate. */
 /** What a use costs and whom it pays: the creator, the referrer of the install, the compute provider's agent. */
-export function quoteUsage(db: Db, input: UsageInput): { costSats: number; payees: string[] } {
-  const skill = requireSkill(db, input.slug);
-  const install = requireInstalled(db, input.agentId, skill);
-  const { pricing } = requireVersion(db, skill, install.version);
-  const computeAgentId = computeShareTo(db, input.agentId, input.computeProviderId ?? null);
+export async function quoteUsage(db: Db, input: UsageInput): Promise<{ costSats: number; payees: string[] }> {
+  const skill = (await requireSkill(db, input.slug));
+  const install = (await requireInstalled(db, input.agentId, skill));
+  const { pricing } = (await requireVersion(db, skill, install.version));
+  const computeAgentId = (await computeShareTo(db, input.agentId, input.computeProviderId ?? null));
   return { costSats: usageCostSats(pricing, usageOf(input, pricing)), payees: parties(skill.authorId, install.referrerId, computeAgentId) };
 }
 
-export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): ChargeResult {
+export async function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): Promise<ChargeResult> {
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, input.slug);
-    const install = requireInstalled(tx, input.agentId, skill);
-    const v = requireVersion(tx, skill, install.version);
+    const skill = (await requireSkill(tx, input.slug));
+    const install = (await requireInstalled(tx, input.agentId, skill));
+    const v = (await requireVersion(tx, skill, install.version));
     const { pricing } = v;
     const usage = usageOf(input, pricing);
     return chargeForSkill(tx, clock, {
@@ -225,7 +225,7 @@ export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): Charg
       costSats: usageCostSats(pricing, usage),
       split: v.revenueSplit,
       referrerId: install.referrerId,
-      computeAgentId: computeShareTo(tx, input.agentId, input.computeProviderId ?? null),
+      computeAgentId: (await computeShareTo(tx, input.agentId, input.computeProviderId ?? null)),
       kind: 'usage',
       usage,
     });
@@ -238,9 +238,9 @@ export function recordSkillUsage(db: Db, clock: Clock, input: UsageInput): Charg
  * over Lightning and has no wallet here; naming one's own provider would hand the share
  * back to the payer, at the creator's expense.
  */
-function computeShareTo(db: Db, payerId: string, providerId: string | null): string | null {
+async function computeShareTo(db: Db, payerId: string, providerId: string | null): Promise<string | null> {
   if (providerId === null) return null;
-  const provider = requireProvider(db, providerId);
+  const provider = (await requireProvider(db, providerId));
   const refuse = (why: string) =>
     new MarketError('INVALID_INPUT', `compute_provider_id ${providerId}: ${why} Leave compute_provider_id out and the compute share goes to the creator.`);
   if (provider.agentId === null) throw refuse('a provider discovered on Nostr is paid per job over Lightning, not from skill payments.');
@@ -249,30 +249,30 @@ function computeShareTo(db: Db, payerId: string, providerId: string | null): str
   return provider.agentId;
 }
 
-export function uninstallSkill(db: Db, clock: Clock, agentId: string, slug: string): { slug: string; installed: false } {
+export async function uninstallSkill(db: Db, clock: Clock, agentId: string, slug: string): Promise<{ slug: string; installed: false }> {
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, slug);
-    requireInstalled(tx, agentId, skill);
-    store.markUninstalled(tx, agentId, skill.id, clock.now().toISOString());
-    store.addInstalls(tx, skill.id, -1);
+    const skill = (await requireSkill(tx, slug));
+    await requireInstalled(tx, agentId, skill);
+    await store.markUninstalled(tx, agentId, skill.id, clock.now().toISOString());
+    await store.addInstalls(tx, skill.id, -1);
     return { slug, installed: false as const };
   });
 }
 
-export function listInstalledSkills(db: Db, agentId: string) {
-  return store.listInstalled(db, agentId).map((i) => ({ slug: i.slug, name: i.name, version: i.version, installed_at: i.installedAt }));
+export async function listInstalledSkills(db: Db, agentId: string) {
+  return (await store.listInstalled(db, agentId)).map((i) => ({ slug: i.slug, name: i.name, version: i.version, installed_at: i.installedAt }));
 }
 
 /** One rating per agent per skill, editable; only from agents that installed it. */
 export function rateSkill(db: Db, clock: Clock, input: { agentId: string; slug: string; rating: number; text?: string | null }) {
   if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) throw new MarketError('INVALID_INPUT', 'rating is a whole number from 1 to 5.');
   return db.write(async (tx) => {
-    const skill = requireSkill(tx, input.slug);
-    if (!store.findInstall(tx, input.agentId, skill.id)) throw new MarketError('FORBIDDEN', `Only agents that installed "${input.slug}" can rate it.`);
-    const earlier = store.findReviewRating(tx, skill.id, input.agentId);
-    store.upsertReview(tx, { skillId: skill.id, agentId: input.agentId, rating: input.rating, text: input.text ?? null, at: clock.now().toISOString() });
-    store.addRating(tx, skill.id, input.rating - (earlier ?? 0), earlier === undefined ? 1 : 0);
-    const after = store.skillBySlug(tx, input.slug)!;
+    const skill = (await requireSkill(tx, input.slug));
+    if (!(await store.findInstall(tx, input.agentId, skill.id))) throw new MarketError('FORBIDDEN', `Only agents that installed "${input.slug}" can rate it.`);
+    const earlier = (await store.findReviewRating(tx, skill.id, input.agentId));
+    await store.upsertReview(tx, { skillId: skill.id, agentId: input.agentId, rating: input.rating, text: input.text ?? null, at: clock.now().toISOString() });
+    await store.addRating(tx, skill.id, input.rating - (earlier ?? 0), earlier === undefined ? 1 : 0);
+    const after = (await store.skillBySlug(tx, input.slug))!;
     return { slug: input.slug, rating: input.rating, average_rating: rating(after), rating_count: after.ratingCount };
   });
 }

@@ -26,9 +26,9 @@ export interface VersionForReview {
   findings_omitted: number;
 }
 
-export function versionForReview(db: Db, slug: string, version?: string): VersionForReview {
-  const skill = requireSkill(db, slug);
-  const versions = store.skillVersions(db, skill.id).sort((a, b) => semver.rcompare(a.version, b.version));
+export async function versionForReview(db: Db, slug: string, version?: string): Promise<VersionForReview> {
+  const skill = (await requireSkill(db, slug));
+  const versions = (await store.skillVersions(db, skill.id)).sort((a, b) => semver.rcompare(a.version, b.version));
   const v = version === undefined ? (versions.find((x) => AWAITING_REVIEW.has(x.status)) ?? versions[0]) : versions.find((x) => x.version === version);
   if (!v) {
     throw new MarketError(

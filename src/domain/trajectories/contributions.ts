@@ -118,14 +118,14 @@ export function precheckContribution(raw: unknown, metadata: ContributionMetadat
 }
 
 /** precheckContribution against a bounty's own minimum quality (read without the write lock). */
-export function precheckForBounty(db: Db, bountyId: string, raw: unknown, metadata: ContributionMetadata): ContributionPrecheck {
-  const b = store.getBounty(db, bountyId);
+export async function precheckForBounty(db: Db, bountyId: string, raw: unknown, metadata: ContributionMetadata): Promise<ContributionPrecheck> {
+  const b = (await store.getBounty(db, bountyId));
   if (!b) throw new MarketError('NOT_FOUND', `No bounty ${bountyId}.`);
   return precheckContribution(raw, metadata, minQualityOf(b));
 }
 
 /** Who a contribution deals with, for the gate: the bounty's creator (none for an unknown bounty). */
-export const contributionCounterparty = (db: Db, bountyId: string): string | undefined => store.getBounty(db, bountyId)?.creatorId;
+export const contributionCounterparty = async (db: Db, bountyId: string): Promise<string | undefined> => (await store.getBounty(db, bountyId))?.creatorId;
 
 /**
  * Checks a contribution against the bounty and its earlier contributions, then pays it
@@ -133,18 +133,18 @@ export const contributionCounterparty = (db: Db, bountyId: string): string | und
  */
 export function contributeTrajectory(db: Db, clock: Clock, contributorId: string, input: { bountyId: string; metadata: ContributionMetadata }, pre: ContributionPrecheck) {
   return db.write(async (tx) => {
-    const b = current(tx, clock, input.bountyId);
+    const b = (await current(tx, clock, input.bountyId));
     if (!isTrajectoryFormat(b.requiredFormat)) {
       throw new MarketError('INVALID_INPUT', `Bounty ${b.id} wants ${b.requiredFormat} samples, not trajectories: use marketplace_submit_to_bounty.`);
     }
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
-    if (!dealsWith(tx, b.creatorId, contributorId)) {
+    if (!(await dealsWith(tx, b.creatorId, contributorId))) {
       throw new MarketError('POLICY_DENIED', `The creator of bounty ${b.id} may not deal with you under its sponsor's policy (rule: counterparties).`);
     }
     requireOpen(b, clock);
     if (pre.minQualityMilli !== minQualityOf(b)) throw new MarketError('CONFLICT', `Bounty ${b.id} changed while the contribution was checked; send it again.`);
 
-    const duplicate = duplicateOf(tx, b.id, contributorId, pre);
+    const duplicate = (await duplicateOf(tx, b.id, contributorId, pre));
     const checks = [...pre.checks, check('duplicates', duplicate === null, duplicate ?? 'Not contributed before.')];
     const remaining = b.rewardMsats - b.paidMsats;
     const rewardMsats = Math.min(satsToMsats(pre.score.estimated_reward_sats), remaining);
@@ -162,35 +162,35 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
 
     const id = newId('bs');
     const now = clock.now().toISOString();
-    store.insertSubmission(tx, {
-      id,
-      bountyId: b.id,
-      contributorId,
-      // Nothing of a refused contribution is kept but its report.
-      samples: verification.passed ? toJsonText<unknown[]>([pre.trajectory]) : null,
-      sampleCount: 1,
-      // The contributor's claims beside what the marketplace found, for the creator and the read-back.
-      metadata: { ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } },
-      verification,
-      status: verification.passed ? 'Accepted' : 'Rejected',
-      acceptedSamples: verification.passed ? 1 : 0,
-      paidMsats: 0,
-      reason: verification.passed
-        ? null
-        : checks
-            .filter((c) => !c.passed && c.name !== 'hash')
-            .map((c) => c.detail)
-            .join(' '),
-      receipt: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    if (!verification.passed) return contributionView(requireSubmission(tx, id));
-    store.insertHashes(tx, b.id, id, [pre.hash, pre.sessionKey]);
-    pay(tx, clock, b, id, contributorId, rewardMsats);
-    const receipt = signReceipt(tx, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) });
-    store.updateSubmission(tx, id, ['Accepted'], { receipt });
-    return contributionView(requireSubmission(tx, id));
+    await store.insertSubmission(tx, {
+            id,
+            bountyId: b.id,
+            contributorId,
+            // Nothing of a refused contribution is kept but its report.
+            samples: verification.passed ? toJsonText<unknown[]>([pre.trajectory]) : null,
+            sampleCount: 1,
+            // The contributor's claims beside what the marketplace found, for the creator and the read-back.
+            metadata: { ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } },
+            verification,
+            status: verification.passed ? 'Accepted' : 'Rejected',
+            acceptedSamples: verification.passed ? 1 : 0,
+            paidMsats: 0,
+            reason: verification.passed
+              ? null
+              : checks
+                  .filter((c) => !c.passed && c.name !== 'hash')
+                  .map((c) => c.detail)
+                  .join(' '),
+            receipt: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+    if (!verification.passed) return contributionView((await requireSubmission(tx, id)));
+    await store.insertHashes(tx, b.id, id, [pre.hash, pre.sessionKey]);
+    await pay(tx, clock, b, id, contributorId, rewardMsats);
+    const receipt = (await signReceipt(tx, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) }));
+    await store.updateSubmission(tx, id, ['Accepted'], { receipt });
+    return contributionView((await requireSubmission(tx, id)));
   });
 }
 
@@ -200,43 +200,43 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
  * sent it first: a creator who read one (or anyone handed a copy) cannot sell it elsewhere
  * as its own, while its contributor may offer it to other buyers.
  */
-function duplicateOf(db: Db, bountyId: string, contributorId: string, pre: ContributionPrecheck): string | null {
-  const known = store.knownHashes(db, bountyId, [pre.hash, pre.sessionKey]);
+async function duplicateOf(db: Db, bountyId: string, contributorId: string, pre: ContributionPrecheck): Promise<string | null> {
+  const known = (await store.knownHashes(db, bountyId, [pre.hash, pre.sessionKey]));
   if (known.has(pre.hash)) return 'This trajectory was contributed to this bounty already.';
   if (known.has(pre.sessionKey)) return 'This session was contributed to this bounty already.';
-  const others = store.contributorsOfHashes(db, [pre.hash]).filter((r) => r.contributorId !== contributorId);
+  const others = (await store.contributorsOfHashes(db, [pre.hash])).filter((r) => r.contributorId !== contributorId);
   return others.length > 0 ? 'This trajectory was contributed by another agent: only its first contributor can offer it.' : null;
 }
 
 /** Pays the contribution out of the held reward and holds the rest again; the bounty is fulfilled when the reward or the wanted count runs out. */
-function pay(db: Db, clock: Clock, b: BountyRow, submissionId: string, contributorId: string, amountMsats: number): void {
+async function pay(db: Db, clock: Clock, b: BountyRow, submissionId: string, contributorId: string, amountMsats: number): Promise<void> {
   const now = clock.now().toISOString();
-  const heldSince = requireHold(db, b.holdId!).createdAt;
-  postHold(db, clock, b.holdId!, amountMsats, `Bounty ${b.id}: trajectory ${submissionId}`);
-  payFromEscrow(db, clock, {
-    payerAgentId: b.creatorId,
-    payeeAccountId: agentAccountId(contributorId),
-    priceMsats: amountMsats,
-    reference: submissionId,
-    what: `trajectory ${submissionId}`,
-  });
+  const heldSince = (await requireHold(db, b.holdId!)).createdAt;
+  await postHold(db, clock, b.holdId!, amountMsats, `Bounty ${b.id}: trajectory ${submissionId}`);
+  await payFromEscrow(db, clock, {
+        payerAgentId: b.creatorId,
+        payeeAccountId: agentAccountId(contributorId),
+        priceMsats: amountMsats,
+        reference: submissionId,
+        what: `trajectory ${submissionId}`,
+      });
   const paid = b.paidMsats + amountMsats;
   const accepted = b.acceptedSamples + 1;
   const left = b.rewardMsats - paid;
   const fulfilled = left === 0 || accepted >= b.minSamples;
-  let holdId = left > 0 ? holdReward(db, clock, b.creatorId, b.id, left, heldSince).id : null;
+  let holdId = left > 0 ? (await holdReward(db, clock, b.creatorId, b.id, left, heldSince)).id : null;
   // Enough trajectories: what was not paid goes back to the creator.
   if (fulfilled && holdId) {
-    voidHold(db, clock, holdId, `Bounty ${b.id} fulfilled: unpaid reward returned`);
+    await voidHold(db, clock, holdId, `Bounty ${b.id} fulfilled: unpaid reward returned`);
     holdId = null;
   }
-  store.updateSubmission(db, submissionId, ['Accepted'], { paidMsats: amountMsats, updatedAt: now });
-  store.updateBounty(db, b.id, ['Active'], { paidMsats: paid, acceptedSamples: accepted, holdId, updatedAt: now, ...(fulfilled ? { status: 'Fulfilled' } : {}) });
+  await store.updateSubmission(db, submissionId, ['Accepted'], { paidMsats: amountMsats, updatedAt: now });
+  await store.updateBounty(db, b.id, ['Active'], { paidMsats: paid, acceptedSamples: accepted, holdId, updatedAt: now, ...(fulfilled ? { status: 'Fulfilled' } : {}) });
 }
 
 export const RECEIPT_D_PREFIX = 'agent-marketplace/trajectory-receipt/';
 
-function signReceipt(db: Db, clock: Clock, r: { contributionId: string; bountyId: string; hash: string; quality: number; rewardSats: number }): Event {
+async function signReceipt(db: Db, clock: Clock, r: { contributionId: string; bountyId: string; hash: string; quality: number; rewardSats: number }): Promise<Event> {
   return finalizeEvent(
     {
       kind: GRANT_KIND,
@@ -249,7 +249,7 @@ function signReceipt(db: Db, clock: Clock, r: { contributionId: string; bountyId
       ],
       content: JSON.stringify({ contribution_id: r.contributionId, bounty_id: r.bountyId, trajectory_hash: r.hash, quality_score: r.quality, reward_sats: r.rewardSats }),
     },
-    signingKey(db, clock),
+    (await signingKey(db, clock)),
   );
 }
 
@@ -281,9 +281,9 @@ function contributionView(s: SubmissionRow) {
 export type ContributionView = ReturnType<typeof contributionView>;
 
 /** One contribution, for its contributor or the bounty's creator; anyone else is told there is none. */
-export function getContribution(db: Db, agentId: string, id: string): ContributionView {
-  const s = store.getSubmission(db, id);
-  const b = s ? store.getBounty(db, s.bountyId) : undefined;
+export async function getContribution(db: Db, agentId: string, id: string): Promise<ContributionView> {
+  const s = (await store.getSubmission(db, id));
+  const b = s ? (await store.getBounty(db, s.bountyId)) : undefined;
   if (!s || !b || !isTrajectoryFormat(b.requiredFormat) || (s.contributorId !== agentId && b.creatorId !== agentId)) {
     throw new MarketError('NOT_FOUND', `No trajectory contribution ${id} of yours.`);
   }

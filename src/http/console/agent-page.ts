@@ -41,37 +41,37 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
   router.get(
     '/console/agents/:id',
     pageHeaders,
-    sponsorPage(ctx, (req, res, viewer) => send(res, 200, agentPage(ctx, req, viewer, agentIdParam(req)))),
+    sponsorPage(ctx, async (req, res, viewer) => send(res, 200, (await agentPage(ctx, req, viewer, agentIdParam(req))))),
   );
   router.post(
     '/console/agents/:id/policy',
     pageHeaders,
     form,
-    sponsorAction(ctx, (req, res, viewer) => {
+    sponsorAction(ctx, async (req, res, viewer) => {
       const agentId = agentIdParam(req);
       const text = field(req, 'policy') ?? '';
       const baseVersion = Number(field(req, 'base_version'));
       try {
-        const set = once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, () =>
-          ctx.db.write(async (tx) => {
-            if (text.length > MAX_POLICY_TEXT) throw new MarketError('INVALID_INPUT', `A policy is at most ${MAX_POLICY_TEXT.toLocaleString('en-US')} characters.`);
-            // Versioned edits: an edit made on an older version would silently undo what changed since.
-            const current = getAgentPolicy(tx, viewer.sponsorId, agentId);
-            if (current.version !== baseVersion) {
-              throw new MarketError(
-                'CONFLICT',
-                `The policy changed since this page was opened (now v${current.version}, the page had v${baseVersion}). Your text is below; reload to see the new version, then edit again.`,
-              );
-            }
-            const p = setAgentPolicy(tx, ctx.clock, viewer.sponsorId, agentId, parsePolicyText(text, 'yaml', 'the policy'));
-            return { version: p.version };
-          }),
-        );
+        const set = (await once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, () =>
+                  ctx.db.write(async (tx) => {
+                    if (text.length > MAX_POLICY_TEXT) throw new MarketError('INVALID_INPUT', `A policy is at most ${MAX_POLICY_TEXT.toLocaleString('en-US')} characters.`);
+                    // Versioned edits: an edit made on an older version would silently undo what changed since.
+                    const current = (await getAgentPolicy(tx, viewer.sponsorId, agentId));
+                    if (current.version !== baseVersion) {
+                      throw new MarketError(
+                        'CONFLICT',
+                        `The policy changed since this page was opened (now v${current.version}, the page had v${baseVersion}). Your text is below; reload to see the new version, then edit again.`,
+                      );
+                    }
+                    const p = (await setAgentPolicy(tx, ctx.clock, viewer.sponsorId, agentId, parsePolicyText(text, 'yaml', 'the policy')));
+                    return { version: p.version };
+                  }),
+                ));
         res.redirect(303, `/console/agents/${agentId}?policy_saved=${set.version}#policy`);
       } catch (error) {
         if (!isMarketError(error) || (error.code !== 'INVALID_INPUT' && error.code !== 'CONFLICT')) throw error;
-        requireOwnAgent(ctx.db, viewer.sponsorId, agentId);
-        send(res, error.code === 'CONFLICT' ? 409 : 400, agentPage(ctx, req, viewer, agentId, { text, error: error.message }));
+        await requireOwnAgent(ctx.db, viewer.sponsorId, agentId);
+        send(res, error.code === 'CONFLICT' ? 409 : 400, (await agentPage(ctx, req, viewer, agentId, { text, error: error.message })));
       }
     }),
   );
@@ -79,14 +79,14 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
     '/console/agents/:id/status',
     pageHeaders,
     form,
-    sponsorAction(ctx, (req, res, viewer) => {
+    sponsorAction(ctx, async (req, res, viewer) => {
       const agentId = agentIdParam(req);
       const action = field(req, 'action');
       if (action !== 'suspend' && action !== 'reactivate' && action !== 'terminate') throw new MarketError('INVALID_INPUT', 'Choose Suspend, Reactivate or Terminate.');
       const reason = field(req, 'reason')?.trim() || null;
       if (reason && reason.length > MAX_REASON_LENGTH) throw new MarketError('INVALID_INPUT', `A reason is at most ${MAX_REASON_LENGTH} characters.`);
       if (!reason && action !== 'reactivate') throw new MarketError('INVALID_INPUT', `Give a reason to ${action} the agent: it is kept with its status and in the audit log.`);
-      once(ctx, viewer, req, 'set_agent_status', { agent_id: agentId, action, reason }, () => changeAgentStatus(ctx.db, ctx.clock, viewer.sponsorId, agentId, action, reason));
+      await once(ctx, viewer, req, 'set_agent_status', { agent_id: agentId, action, reason }, () => changeAgentStatus(ctx.db, ctx.clock, viewer.sponsorId, agentId, action, reason));
       res.redirect(303, `/console/agents/${agentId}`);
     }),
   );
@@ -96,27 +96,27 @@ function agentIdParam(req: Request): string {
   return pathParam(req, 'id', AGENT_ID, 'agent');
 }
 
-function agentPage(ctx: AppContext, req: Request, viewer: SponsorViewer, agentId: string, draft?: PolicyDraft): Html {
-  const agent = requireOwnAgent(ctx.db, viewer.sponsorId, agentId);
-  const o = agentOverview(ctx, viewer.sponsorId, agentId);
-  const pending = listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: 'pending', limit: MAX_PAGE_SIZE }).items.length;
+async function agentPage(ctx: AppContext, req: Request, viewer: SponsorViewer, agentId: string, draft?: PolicyDraft): Promise<Html> {
+  const agent = (await requireOwnAgent(ctx.db, viewer.sponsorId, agentId));
+  const o = (await agentOverview(ctx, viewer.sponsorId, agentId));
+  const pending = (await listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: 'pending', limit: MAX_PAGE_SIZE })).items.length;
 
   const entryType = queryParam(req, 'entry_type');
   if (entryType !== undefined && !(ENTRY_TYPES as readonly string[]).includes(entryType)) {
     throw new MarketError('INVALID_INPUT', `entry_type is one of ${ENTRY_TYPES.join(', ')}.`);
   }
-  const ledger = accountHistory(ctx.db, agentAccountId(agentId), { entryType: entryType as EntryType | undefined, cursor: queryParam(req, 'ledger_cursor'), limit: PAGE_SIZE });
+  const ledger = (await accountHistory(ctx.db, agentAccountId(agentId), { entryType: entryType as EntryType | undefined, cursor: queryParam(req, 'ledger_cursor'), limit: PAGE_SIZE }));
   const outcome = queryParam(req, 'outcome');
   if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) throw new MarketError('INVALID_INPUT', `outcome is one of ${OUTCOMES.join(', ')}.`);
   const tool = queryParam(req, 'tool');
-  const audit = auditPage(ctx.db, {
-    sponsorId: viewer.sponsorId,
-    agentId,
-    tool,
-    outcome: outcome as AuditOutcome | undefined,
-    cursor: queryParam(req, 'audit_cursor'),
-    limit: PAGE_SIZE,
-  });
+  const audit = (await auditPage(ctx.db, {
+      sponsorId: viewer.sponsorId,
+      agentId,
+      tool,
+      outcome: outcome as AuditOutcome | undefined,
+      cursor: queryParam(req, 'audit_cursor'),
+      limit: PAGE_SIZE,
+    }));
   const saved = /^\d{1,9}$/.test(queryParam(req, 'policy_saved') ?? '') ? queryParam(req, 'policy_saved') : null;
   const query = { entry_type: entryType, ledger_cursor: queryParam(req, 'ledger_cursor'), tool, outcome, audit_cursor: queryParam(req, 'audit_cursor') };
   const self = `/console/agents/${agentId}`;

@@ -25,30 +25,30 @@ export function approvalRoutes(router: express.Router, ctx: AppContext, pageHead
   router.get(
     '/console/approvals',
     pageHeaders,
-    sponsorPage(ctx, (req, res, viewer) => send(res, 200, approvalsPage(ctx, req, viewer))),
+    sponsorPage(ctx, async (req, res, viewer) => send(res, 200, (await approvalsPage(ctx, req, viewer)))),
   );
   router.get(
     '/approvals/:id',
     pageHeaders,
-    sponsorPage(ctx, (req, res, viewer) => {
+    sponsorPage(ctx, async (req, res, viewer) => {
       const id = approvalIdParam(req);
-      const approval = loadApproval(ctx.db, ctx.clock, id);
+      const approval = (await loadApproval(ctx.db, ctx.clock, id));
       // Another sponsor's approval is reported as missing: its existence is not theirs to know.
       if (approval.sponsorId !== viewer.sponsorId) throw notFound(id);
-      send(res, 200, approvalPage(approvalRecord(approval), requireAgent(ctx.db, approval.agentId).name, viewer));
+      send(res, 200, approvalPage(approvalRecord(approval), (await requireAgent(ctx.db, approval.agentId)).name, viewer));
     }),
   );
   router.post(
     '/approvals/:id/decision',
     pageHeaders,
     formBody(),
-    sponsorAction(ctx, (req, res, viewer) => {
+    sponsorAction(ctx, async (req, res, viewer) => {
       const id = approvalIdParam(req);
       const decision = field(req, 'decision');
       if (decision !== 'approve' && decision !== 'deny') throw new MarketError('INVALID_INPUT', 'Choose Approve or Deny.');
       const reason = field(req, 'reason')?.trim() || null;
       if (reason && reason.length > MAX_REASON_LENGTH) throw new MarketError('INVALID_INPUT', `A reason is at most ${MAX_REASON_LENGTH} characters.`);
-      decideApproval(ctx.db, ctx.clock, { approvalId: id, decision, reason, decider: { role: 'sponsor', id: viewer.sponsorId }, run: approvedCallRunner(ctx) });
+      await decideApproval(ctx.db, ctx.clock, { approvalId: id, decision, reason, decider: { role: 'sponsor', id: viewer.sponsorId }, run: approvedCallRunner(ctx) });
       res.redirect(303, `/approvals/${id}`);
     }),
   );
@@ -64,15 +64,15 @@ function notFound(id: string): MarketError {
   return new MarketError('NOT_FOUND', `No approval ${id} among your agents' requests.`);
 }
 
-function approvalsPage(ctx: AppContext, req: Request, viewer: SponsorViewer): Html {
-  const agents = new Map(listSponsorAgents(ctx.db, viewer.sponsorId).map((a) => [a.id, a.name]));
+async function approvalsPage(ctx: AppContext, req: Request, viewer: SponsorViewer): Promise<Html> {
+  const agents = new Map((await listSponsorAgents(ctx.db, viewer.sponsorId)).map((a) => [a.id, a.name]));
   const agentId = queryParam(req, 'agent');
   if (agentId !== undefined && !agents.has(agentId)) throw new MarketError('NOT_FOUND', `No agent ${agentId} among your agents.`);
   const status = queryParam(req, 'status');
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new MarketError('INVALID_INPUT', `status is one of ${STATUSES.join(', ')}.`);
   const cursor = queryParam(req, 'cursor');
-  const waiting = listApprovalRecords(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: 'pending', limit: MAX_PAGE_SIZE }).items;
-  const history = listApprovalRecords(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: status as ApprovalStatus | undefined, cursor, limit: HISTORY_PAGE_SIZE });
+  const waiting = (await listApprovalRecords(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: 'pending', limit: MAX_PAGE_SIZE })).items;
+  const history = (await listApprovalRecords(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: status as ApprovalStatus | undefined, cursor, limit: HISTORY_PAGE_SIZE }));
   const nameOf = (id: string) => agents.get(id) ?? id;
   const query = { agent: agentId, status };
   return layout(

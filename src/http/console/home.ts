@@ -17,18 +17,18 @@ export function homeRoutes(router: express.Router, ctx: AppContext, pageHeaders:
   router.get(
     HOME,
     pageHeaders,
-    guarded(ctx, (req, res) => {
-      const viewer = currentViewer(ctx, req);
+    guarded(ctx, async (req, res) => {
+      const viewer = (await currentViewer(ctx, req));
       if (!viewer) return send(res, 200, signInPage(null));
       if (viewer.role === 'operator') return res.redirect(303, '/console/operator');
-      send(res, 200, homePage(ctx, viewer));
+      send(res, 200, (await homePage(ctx, viewer)));
     }),
   );
 }
 
-function homePage(ctx: AppContext, viewer: SponsorViewer): Html {
-  const agents = listSponsorAgents(ctx.db, viewer.sponsorId);
-  const pending = listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, status: 'pending', limit: MAX_PAGE_SIZE }).items;
+async function homePage(ctx: AppContext, viewer: SponsorViewer): Promise<Html> {
+  const agents = (await listSponsorAgents(ctx.db, viewer.sponsorId));
+  const pending = (await listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, status: 'pending', limit: MAX_PAGE_SIZE })).items;
   const waiting = new Map<string, number>();
   for (const a of pending) waiting.set(a.agent_id, (waiting.get(a.agent_id) ?? 0) + 1);
   const cards = agents.map((agent) => agentCard(agent.id, agent.name, agentOverview(ctx, viewer.sponsorId, agent.id), waiting.get(agent.id) ?? 0));

@@ -31,24 +31,24 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
   router.get(
     OPERATOR_HOME,
     pageHeaders,
-    operatorPage(ctx, (_req, res, viewer) => send(res, 200, queuesPage(ctx, viewer))),
+    operatorPage(ctx, async (_req, res, viewer) => send(res, 200, (await queuesPage(ctx, viewer)))),
   );
   router.get(
     '/console/operator/skills/:slug/:version',
     pageHeaders,
-    operatorPage(ctx, (req, res, viewer) => send(res, 200, versionPage(versionForReview(ctx.db, slugParam(req), versionParam(req)), viewer))),
+    operatorPage(ctx, async (req, res, viewer) => send(res, 200, versionPage((await versionForReview(ctx.db, slugParam(req), versionParam(req))), viewer))),
   );
   router.post(
     '/console/operator/skills/:slug/:version/review',
     pageHeaders,
     form,
-    operatorAction(ctx, (req, res, viewer) => {
+    operatorAction(ctx, async (req, res, viewer) => {
       const slug = slugParam(req);
       const version = versionParam(req);
       const decision = field(req, 'decision') as ReviewDecision;
       if (!REVIEW_DECISIONS.includes(decision)) throw new MarketError('INVALID_INPUT', 'Choose Approve and publish, Request changes or Reject.');
       const reason = reasonField(req);
-      once(ctx, viewer, req, 'skills_review', { slug, version, decision, reason }, () => reviewSkillVersion(ctx.db, ctx.clock, { slug, version, decision, reason }));
+      await once(ctx, viewer, req, 'skills_review', { slug, version, decision, reason }, () => reviewSkillVersion(ctx.db, ctx.clock, { slug, version, decision, reason }));
       res.redirect(303, `/console/operator/skills/${slug}/${version}`);
     }),
   );
@@ -56,10 +56,10 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
     '/console/operator/providers/:id/approval',
     pageHeaders,
     form,
-    operatorAction(ctx, (req, res, viewer) => {
+    operatorAction(ctx, async (req, res, viewer) => {
       const id = pathParam(req, 'id', ID, 'compute provider');
       const approved = field(req, 'approved') === 'true';
-      once(ctx, viewer, req, 'providers_approve', { id, approved }, () => approveProvider(ctx.db, ctx.clock, id, approved));
+      await once(ctx, viewer, req, 'providers_approve', { id, approved }, () => approveProvider(ctx.db, ctx.clock, id, approved));
       res.redirect(303, `${OPERATOR_HOME}#providers`);
     }),
   );
@@ -67,7 +67,7 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
     '/console/operator/disputes/:id/resolution',
     pageHeaders,
     form,
-    operatorAction(ctx, (req, res, viewer) => {
+    operatorAction(ctx, async (req, res, viewer) => {
       const disputeId = pathParam(req, 'id', ID, 'dispute');
       const resolution = field(req, 'resolution') as Resolution;
       if (!RESOLUTIONS.includes(resolution)) throw new MarketError('INVALID_INPUT', `Choose a resolution: ${RESOLUTIONS.join(', ')}.`);
@@ -76,9 +76,9 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
       // The refund field goes with RefundPartial only; left filled in for another resolution it is ignored, not refused.
       const refundSats = resolution === 'RefundPartial' && satsText !== '' ? Number(satsText) : undefined;
       const reason = reasonField(req);
-      once(ctx, viewer, req, 'disputes_resolve', { disputeId, resolution, refundSats: refundSats ?? null, reason }, () =>
-        resolveDispute(ctx.db, ctx.clock, { disputeId, resolution, refundSats, reason }),
-      );
+      await once(ctx, viewer, req, 'disputes_resolve', { disputeId, resolution, refundSats: refundSats ?? null, reason }, () =>
+                resolveDispute(ctx.db, ctx.clock, { disputeId, resolution, refundSats, reason }),
+              );
       res.redirect(303, `${OPERATOR_HOME}#disputes`);
     }),
   );
@@ -102,9 +102,9 @@ function hiddenFields(viewer: OperatorViewer): Html {
   return html`<input type="hidden" name="csrf" value="${viewer.session.csrfToken}"><input type="hidden" name="form_id" value="${newFormId()}">`;
 }
 
-function queuesPage(ctx: AppContext, viewer: OperatorViewer): Html {
+async function queuesPage(ctx: AppContext, viewer: OperatorViewer): Promise<Html> {
   const skills = reviewQueue(ctx.db);
-  const providers = listProviderViews(ctx.db, ctx.clock, { includeUnapproved: true, limit: MAX_PAGE_SIZE }).items.filter((p) => !p.approved);
+  const providers = (await listProviderViews(ctx.db, ctx.clock, { includeUnapproved: true, limit: MAX_PAGE_SIZE })).items.filter((p) => !p.approved);
   const disputes = unresolvedDisputeViews(ctx.db, null);
   return layout(
     'Review queues',

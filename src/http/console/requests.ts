@@ -71,11 +71,11 @@ export function formBody() {
 
 /** Domain refusals become pages with their HTTP status; anything else is logged, never shown. */
 export function guarded(ctx: AppContext, handler: Handler) {
-  return (req: Request, res: Response) => {
+  return async (req: Request, res: Response) => {
     try {
       handler(req, res);
     } catch (error) {
-      if (isMarketError(error)) return send(res, ERROR_STATUS[error.code] ?? 400, refusalPage(error, req, currentViewer(ctx, req)));
+      if (isMarketError(error)) return send(res, ERROR_STATUS[error.code] ?? 400, refusalPage(error, req, (await currentViewer(ctx, req))));
       ctx.logger.error('console request failed', { path: req.path, error: String(error) });
       send(res, 500, messagePage('Something went wrong', 'The server could not finish this request. The details are in its log.'));
     }
@@ -84,8 +84,8 @@ export function guarded(ctx: AppContext, handler: Handler) {
 
 /** A page for a signed-in sponsor: others get the sign-in form (and come back here after), the operator a refusal. */
 export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void) {
-  return guarded(ctx, (req, res) => {
-    const viewer = currentViewer(ctx, req);
+  return guarded(ctx, async (req, res) => {
+    const viewer = (await currentViewer(ctx, req));
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
     if (viewer.role !== 'sponsor')
       return send(
@@ -103,8 +103,8 @@ export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Respon
 }
 
 export function operatorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void) {
-  return guarded(ctx, (req, res) => {
-    const viewer = currentViewer(ctx, req);
+  return guarded(ctx, async (req, res) => {
+    const viewer = (await currentViewer(ctx, req));
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
     if (viewer.role !== 'operator')
       return send(
@@ -123,8 +123,8 @@ export function operatorPage(ctx: AppContext, handler: (req: Request, res: Respo
 
 /** A form post of a signed-in sponsor, carrying this session's CSRF token. */
 export function sponsorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void) {
-  return guarded(ctx, (req, res) => {
-    const viewer = postingViewer(ctx, req);
+  return guarded(ctx, async (req, res) => {
+    const viewer = (await postingViewer(ctx, req));
     if (!viewer) return send(res, 403, staleFormPage());
     if (viewer.role !== 'sponsor') throw new MarketError('FORBIDDEN', 'Only a sponsor can do this: sign in with the sponsor token.');
     handler(req, res, viewer);
@@ -132,16 +132,16 @@ export function sponsorAction(ctx: AppContext, handler: (req: Request, res: Resp
 }
 
 export function operatorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void) {
-  return guarded(ctx, (req, res) => {
-    const viewer = postingViewer(ctx, req);
+  return guarded(ctx, async (req, res) => {
+    const viewer = (await postingViewer(ctx, req));
     if (!viewer) return send(res, 403, staleFormPage());
     if (viewer.role !== 'operator') throw new MarketError('FORBIDDEN', 'Only the operator can do this: sign in with the operator token.');
     handler(req, res, viewer);
   });
 }
 
-function postingViewer(ctx: AppContext, req: Request): Viewer | null {
-  const viewer = currentViewer(ctx, req);
+async function postingViewer(ctx: AppContext, req: Request): Promise<Viewer | null> {
+  const viewer = (await currentViewer(ctx, req));
   return viewer && carriesCsrf(viewer.session, field(req, 'csrf')) ? viewer : null;
 }
 
@@ -159,11 +159,11 @@ export function newFormId(): string {
  * the tools: a double click, a reload that re-posts, or Back-and-submit return the first
  * result and do nothing more.
  */
-export function once<T>(ctx: AppContext, viewer: Viewer, req: Request, action: string, args: Record<string, unknown>, run: () => T): T {
+export async function once<T>(ctx: AppContext, viewer: Viewer, req: Request, action: string, args: Record<string, unknown>, run: () => T): Promise<T> {
   const key = field(req, 'form_id');
   if (!key || !FORM_ID.test(key)) throw new MarketError('INVALID_INPUT', 'This form has no valid form_id: reload the page and submit it again.');
   const principal = viewer.role === 'sponsor' ? `sponsor:${viewer.sponsorId}` : 'operator';
-  return withIdempotency(ctx.db, ctx.clock, { callerId: `console:${principal}`, tool: `console.${action}`, key, args }, run).result;
+  return (await withIdempotency(ctx.db, ctx.clock, { callerId: `console:${principal}`, tool: `console.${action}`, key, args }, run)).result;
 }
 
 export function navOf(viewer: Viewer): Nav {

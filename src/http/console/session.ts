@@ -19,40 +19,40 @@ export type SponsorViewer = { role: 'sponsor'; sponsorId: string; name: string; 
 export type OperatorViewer = { role: 'operator'; session: Session };
 export type Viewer = SponsorViewer | OperatorViewer;
 
-export function currentViewer(ctx: AppContext, req: Request): Viewer | null {
+export async function currentViewer(ctx: AppContext, req: Request): Promise<Viewer | null> {
   const id = cookieValue(req, SESSION_COOKIE);
   if (!id) return null;
-  const session = sessions.findLiveConsoleSession(ctx.db, sha256Hex(id), ctx.clock.now().toISOString());
+  const session = (await sessions.findLiveConsoleSession(ctx.db, sha256Hex(id), ctx.clock.now().toISOString()));
   if (!session) return null;
   if (session.principalKind === 'operator') return { role: 'operator', session };
   if (session.principalKind !== 'sponsor' || session.sponsorId === null) return null;
-  const sponsor = getSponsor(ctx.db, session.sponsorId);
+  const sponsor = (await getSponsor(ctx.db, session.sponsorId));
   return sponsor ? { role: 'sponsor', sponsorId: sponsor.id, name: sponsor.name, session } : null;
 }
 
 /** Opens a session for a sponsor or the operator who gave `token`, and sets its cookie. */
-export function startSession(ctx: AppContext, req: Request, res: Response, caller: Caller & { role: 'sponsor' | 'operator' }, token: string): void {
+export async function startSession(ctx: AppContext, req: Request, res: Response, caller: Caller & { role: 'sponsor' | 'operator' }, token: string): Promise<void> {
   // A fresh session id on every sign-in, so an id planted before it never becomes a signed-in one.
-  endSession(ctx, req);
+  await endSession(ctx, req);
   const id = randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
-  ctx.db.write(async (tx) => {
-    sessions.deleteExpiredConsoleSessions(tx, now.toISOString());
-    sessions.insertConsoleSession(tx, {
-      idHash: sha256Hex(id),
-      sponsorId: caller.role === 'sponsor' ? caller.id : null,
-      tokenHash: hashToken(token),
-      csrfToken: randomBytes(32).toString('base64url'),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString(),
-    });
-  });
+  await ctx.db.write(async (tx) => {
+        await sessions.deleteExpiredConsoleSessions(tx, now.toISOString());
+        await sessions.insertConsoleSession(tx, {
+                idHash: sha256Hex(id),
+                sponsorId: caller.role === 'sponsor' ? caller.id : null,
+                tokenHash: hashToken(token),
+                csrfToken: randomBytes(32).toString('base64url'),
+                createdAt: now.toISOString(),
+                expiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString(),
+              });
+      });
   res.append('Set-Cookie', sessionCookie(id, SESSION_TTL_SECONDS, req.secure));
 }
 
-export function endSession(ctx: AppContext, req: Request, res?: Response): void {
+export async function endSession(ctx: AppContext, req: Request, res?: Response): Promise<void> {
   const id = cookieValue(req, SESSION_COOKIE);
-  if (id) ctx.db.write(async (tx) => sessions.deleteConsoleSession(tx, sha256Hex(id)));
+  if (id) await ctx.db.write(async (tx) => sessions.deleteConsoleSession(tx, sha256Hex(id)));
   if (res) res.append('Set-Cookie', sessionCookie('', 0, req.secure));
 }
 
