@@ -8,7 +8,6 @@ import { formatSats, msatsToSats } from './domain/money.js';
 import { requireAgent } from './domain/agents/registry.js';
 import { MarketError } from './core/errors.js';
 import { ALL_TOOLS } from './tools/index.js';
-import { synchronously } from './tools/runner.js';
 
 /**
  * The sponsor approved an amount and a counterparty. The same arguments can mean more by
@@ -40,19 +39,20 @@ export interface TrackedCallRunner extends ApprovedCallRunner {
 
 export function approvedCallRunner(ctx: AppContext): TrackedCallRunner {
   const outside = new Set<Promise<void>>();
-  const run: ApprovedCallRunner = async (approval) => {
+  const run: ApprovedCallRunner = async (approval, tx) => {
     const tool = ALL_TOOLS.find((t) => t.name === approval.tool);
     if (!tool) throw new MarketError('INTERNAL', `Tool ${approval.tool} no longer exists.`);
-    const agent = (await requireAgent(ctx.db, approval.agentId));
+    const agent = await requireAgent(tx, approval.agentId);
     const args = { ...approval.args, ...(approval.idempotencyKey ? { idempotency_key: approval.idempotencyKey } : {}) };
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new MarketError('INVALID_INPUT', `The approved arguments no longer fit ${tool.name}.`);
     const caller = { role: 'agent' as const, id: agent.id, name: agent.name, sponsorId: agent.sponsorId };
-    const call = { ctx, caller, approvedCalls: run };
-    const facts = tool.action?.(parsed.data, call);
+    // The call's own work runs in the decision's transaction: its context's database is that transaction.
+    const call = { ctx: { ...ctx, db: tx }, caller, approvedCalls: run };
+    const facts = await tool.action?.(parsed.data, call);
     if (facts) holdToApproval(approval, facts);
     const counterparties = facts?.counterparties ?? [];
-    const result = withNamedPayees(ctx.db, { tool: tool.name, callerId: agent.id, counterparties }, () => synchronously(tool, tool.handler(parsed.data, call)));
+    const result = await withNamedPayees(tx, { tool: tool.name, callerId: agent.id, counterparties }, () => tool.handler(parsed.data, call));
     // What the call does outside the database (paying an invoice) waits until the
     // decision's transaction has committed (this runs inside it), then follows on its
     // own; the background sweep retries it if it fails.

@@ -67,7 +67,7 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
     // What is listed is what a model pays for; what can be called is everything its role has,
     // unless the operator fixed the toolsets: a client that knows a tool's name (from an
     // inbox item, the docs, a script) need not open its toolset first.
-    callable: (caller) => (fixed === null ? visibleTools(caller.role, null, readOnly) : listed(caller)),
+    callable: async (caller) => (fixed === null ? visibleTools(caller.role, null, readOnly) : (await listed(caller))),
     control: (caller, onChange) => ({
       list: async () => {
         const on = (await active(caller));

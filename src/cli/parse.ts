@@ -89,7 +89,7 @@ function unknownFlag(raw: string, command: Command, allowed: Record<string, Flag
   return new UsageError(`unknown flag ${raw} (${takes}${command.shared.length > 0 ? ` and the ${command.shared.join(', ')} options` : ''})`, command.name);
 }
 
-type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never;
+type Token = Awaited<ReturnType<typeof parseArgs>>['tokens'] extends (infer T)[] | undefined ? T : never;
 
 function readFlags(tokens: readonly Token[], command: Command, allowed: Record<string, FlagSpec>): Record<string, unknown> {
   const values: Record<string, unknown> = {};

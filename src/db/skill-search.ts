@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import type { Db } from './connection.js';
 import { searchSkills, type SearchFilter } from './skills-store.js';
 
-type Rows = ReturnType<typeof searchSkills>;
+type Rows = Awaited<ReturnType<typeof searchSkills>>;
 type Pending = { resolve: (rows: Rows) => void; reject: (error: unknown) => void };
 
 /** tsc's module beside this one: the bundled command (dist/cli.js) has no file of its own to hand a worker. */

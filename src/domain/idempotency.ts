@@ -16,7 +16,7 @@ export interface IdempotencyScope {
   args: unknown;
 }
 
-export async function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: () => T): Promise<{ result: T; replayed: boolean }> {
+export async function withIdempotency<T>(db: Db, clock: Clock, scope: IdempotencyScope, run: (tx: Db) => T | Promise<T>): Promise<{ result: T; replayed: boolean }> {
   return db.write(async (tx) => {
     const argsHash = canonicalHash(scope.args);
     // What was stored under this caller, tool and key is what this call answered then.
@@ -31,7 +31,7 @@ export async function withIdempotency<T>(db: Db, clock: Clock, scope: Idempotenc
       }
       return { result: earlier.result, replayed: true };
     }
-    const result = run();
+    const result = await run(tx);
     await saveIdempotencyRecord(tx, {
             ...scope,
             argsHash,

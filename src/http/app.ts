@@ -47,7 +47,7 @@ export function createHttpApp(ctx: AppContext): RequestListener {
   };
 }
 
-function expressApp(ctx: AppContext, limiter: ReturnType<typeof callLimiter>): express.Express {
+function expressApp(ctx: AppContext, limiter: Awaited<ReturnType<typeof callLimiter>>): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(refusingWith(ctx, hostRefusal));

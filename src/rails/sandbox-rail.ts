@@ -11,7 +11,7 @@ import type { PaymentRail, RailTransaction } from '../domain/payments/rail.js';
 export const SANDBOX_INVOICE_PREFIX = 'lnsandbox';
 
 export function sandboxRail(db: Db, clock: Clock): PaymentRail {
-  const view = (row: NonNullable<ReturnType<typeof store.sandboxInvoice>>): RailTransaction => ({
+  const view = (row: NonNullable<Awaited<ReturnType<typeof store.sandboxInvoice>>>): RailTransaction => ({
     direction: row.direction === 'outgoing' ? 'outgoing' : 'incoming',
     paymentHash: row.paymentHash,
     state: row.paidAt ? 'settled' : row.expiresAt <= clock.now().toISOString() ? 'expired' : 'pending',

@@ -4,6 +4,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/connection.js';
 import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
@@ -47,7 +48,7 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
       // Sponsors' keyed calls (a top-up invoice) pass no gate, but their key must still mean one effect.
       const { idempotency_key: key, ...keyless } = data as Record<string, unknown>;
       if (typeof key !== 'string') return success(await finish(await tool.handler(data, call)));
-      const { result } = (await withIdempotency(ctx.db, ctx.clock, { callerId: caller.id, tool: tool.name, key, args: keyless }, () => synchronously(tool, tool.handler(data, call))));
+      const { result } = (await withIdempotency(ctx.db, ctx.clock, { callerId: caller.id, tool: tool.name, key, args: keyless }, (tx) => tool.handler(data, inTransaction(call, tx))));
       return success(await finish(result));
     }
 
@@ -59,8 +60,8 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
             tool: tool.name,
             args,
             idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-            action: () => tool.action!(data, call),
-            execute: () => synchronously(tool, tool.handler(data, call)),
+            action: (tx) => tool.action!(data, inTransaction(call, tx)),
+            execute: (tx) => tool.handler(data, inTransaction(call, tx)),
           }),
         ));
     // Work outside the database (paying an invoice, publishing to relays) starts only once the call is durable.
@@ -86,10 +87,9 @@ function unexpected(ctx: AppContext, tool: ToolDefinition, error: unknown): Call
   return failure(new MarketError('INTERNAL', 'The marketplace failed unexpectedly; nothing was changed. Try again, and report it if it persists.'));
 }
 
-/** A gated handler runs inside the gate's SQLite transaction, which cannot wait for a promise. */
-export function synchronously(tool: ToolDefinition, result: Record<string, unknown> | Promise<Record<string, unknown>>): Record<string, unknown> {
-  if (result instanceof Promise) throw new Error(`${tool.name} is gated but its handler is asynchronous`);
-  return result;
+/** The call as the gate's transaction runs it: everything it reads and writes goes through that transaction. */
+function inTransaction(call: ToolCall, tx: Db): ToolCall {
+  return { ...call, ctx: { ...call.ctx, db: tx } };
 }
 
 function invalidInput(error: z.ZodError): MarketError {

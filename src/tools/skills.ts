@@ -334,7 +334,7 @@ export const skillTools = [
     },
     after: async (result, { ctx, caller }) => ({
       ...result,
-      installed_path: afterCommit(ctx, caller.id, result, 'installed', 'written', 'Calling marketplace_install_skill again finishes it without charging again.'),
+      installed_path: (await afterCommit(ctx, caller.id, result, 'installed', 'written', 'Calling marketplace_install_skill again finishes it without charging again.')),
     }),
     action: async (args, { ctx, caller }) => {
       const quote = (await quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id));
@@ -388,7 +388,7 @@ export const skillTools = [
     annotations: DESTRUCTIVE,
     action: () => ({ actionType: 'UninstallSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => uninstallSkill(ctx.db, ctx.clock, caller.id, args.slug),
-    after: async (result, { ctx, caller }) => ({ ...result, installed_path: afterCommit(ctx, caller.id, result, 'uninstalled', 'removed', 'Remove the folder by hand.') }),
+    after: async (result, { ctx, caller }) => ({ ...result, installed_path: (await afterCommit(ctx, caller.id, result, 'uninstalled', 'removed', 'Remove the folder by hand.')) }),
   }),
   defineTool({
     name: 'marketplace_list_installed_skills',

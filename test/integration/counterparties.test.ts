@@ -305,9 +305,9 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
 
   it.each(Object.keys(SCENARIOS))('%s', async (tool) => {
     const w = await world();
-    const before = sats(w.ctx, w.mallory.id);
+    const before = (await sats(w.ctx, w.mallory.id));
     await SCENARIOS[tool]!(w);
-    expect(sats(w.ctx, w.mallory.id)).toBe(before);
+    expect((await sats(w.ctx, w.mallory.id))).toBe(before);
     expect((await verifyLedger(w.ctx.db))).toMatchObject({ ok: true });
   });
 
@@ -318,7 +318,7 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
     const pay = () =>
       postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
     expect(() => ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(/a_tool credited agent:.* without naming/);
-    expect(sats(ctx, to.id)).toBe(0);
+    expect((await sats(ctx, to.id))).toBe(0);
     // Escrow and the caller's own account are not counterparties.
     await ctx.db.write(async (tx) =>
             withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
@@ -326,6 +326,6 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
             ),
           );
     await ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
-    expect(sats(ctx, to.id)).toBe(1);
+    expect((await sats(ctx, to.id))).toBe(1);
   });
 });

@@ -28,7 +28,7 @@ describe('escalation to the sponsor', () => {
     expect(asked.isError).toBe(false);
     expect(asked.data).toMatchObject({ status: 'pending_approval', approval_id: expect.stringMatching(/^ap_/), expires_at: expect.any(String) });
     expect(asked.data.reason).toMatch(/15,000 sats is over the 10,000 sats per-transaction limit/);
-    expect(balance(payee.id)).toBe(0);
+    expect((await balance(payee.id))).toBe(0);
 
     // The agent retries: still the same pending approval, still nothing paid.
     expect((await call(agentClient, 'marketplace_send_payment', pay)).data).toMatchObject({ status: 'pending_approval', approval_id: asked.data.approval_id });
@@ -46,15 +46,15 @@ describe('escalation to the sponsor', () => {
 
     const decided = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve', reason: 'expected purchase' });
     expect(decided.data).toMatchObject({ status: 'executed', result: { status: 'completed', amount_sats: 15_000 } });
-    expect(balance(payee.id)).toBe(15_000);
-    expect(balance(payer.id)).toBe(85_000);
+    expect((await balance(payee.id))).toBe(15_000);
+    expect((await balance(payer.id))).toBe(85_000);
 
     // Approving again changes nothing; the agent's retry now gets the payment's result.
     expect((await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' })).data.error.code).toBe('CONFLICT');
     const retried = await call(agentClient, 'marketplace_send_payment', pay);
     expect(retried.data).toEqual(decided.data.result);
     expect((await call(agentClient, 'marketplace_get_approval', { approval_id: asked.data.approval_id })).data.status).toBe('executed');
-    expect(balance(payee.id)).toBe(15_000);
+    expect((await balance(payee.id))).toBe(15_000);
 
     const audit = await call(sponsorClient, 'marketplace_audit_log', { agent_id: payer.id });
     const steps = audit.data.items.reverse().map((e: Record<string, unknown>) => [e.tool, e.outcome, e.rule, e.approval_id]);
@@ -79,7 +79,7 @@ describe('escalation to the sponsor', () => {
     const asked = await call(agentClient, 'marketplace_send_payment', pay);
     const denied = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'deny', reason: 'not in the plan' });
     expect(denied.data).toMatchObject({ status: 'denied', decision_reason: 'not in the plan' });
-    expect(balance(payee.id)).toBe(0);
+    expect((await balance(payee.id))).toBe(0);
     const retried = await call(agentClient, 'marketplace_send_payment', pay);
     expect(retried.data.error).toMatchObject({ code: 'POLICY_DENIED' });
     expect(retried.data.error.message).toMatch(/not in the plan/);
@@ -91,7 +91,7 @@ describe('escalation to the sponsor', () => {
     clock.advance(24 * HOUR);
     const late = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(late.data.error.code).toBe('APPROVAL_EXPIRED');
-    expect(balance(payee.id)).toBe(0);
+    expect((await balance(payee.id))).toBe(0);
     expect((await call(agentClient, 'marketplace_get_approval', { approval_id: asked.data.approval_id })).data.status).toBe('expired');
     expect((await call(agentClient, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 20_000, idempotency_key: 'late' })).data.error.code).toBe('APPROVAL_EXPIRED');
   });
@@ -103,7 +103,7 @@ describe('escalation to the sponsor', () => {
     const results = await Promise.all([a, b, a, b].map((c) => call(c, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' })));
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
     expect(results.filter((r) => r.data.error?.code === 'CONFLICT')).toHaveLength(3);
-    expect(balance(payee.id)).toBe(12_000);
+    expect((await balance(payee.id))).toBe(12_000);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -125,7 +125,7 @@ describe('escalation to the sponsor', () => {
     for (let i = 0; i < 5; i++) await call(agentClient, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 9_000 });
     const decided = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(decided.data).toMatchObject({ status: 'failed', result: { error: { code: 'INSUFFICIENT_FUNDS' } } });
-    expect(balance(payer.id)).toBe(55_000);
+    expect((await balance(payer.id))).toBe(55_000);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

@@ -50,12 +50,12 @@ describe('hiring an agent', () => {
 
     const asked = await call(hirerClient, 'marketplace_hire_agent', { task: task({ max_budget_sats: 25_000 }), agent_id: worker.id, idempotency_key: 'hire-1' });
     expect(asked.data).toMatchObject({ status: 'pending_approval' });
-    expect(wallet(ctx, hirer.id).available).toBe(100_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(100_000);
 
     const approved = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(approved.data).toMatchObject({ status: 'executed', result: { status: 'Proposed', escrow_sats: 25_000, agent_id: worker.id } });
     const contractId = approved.data.result.contract_id;
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 75_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 75_000 });
 
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: contractId, action: 'accept' })).data.status).toBe('InProgress');
     const delivered = await call(workerClient, 'marketplace_submit_delivery', { contract_id: contractId, result: 'LGTM with two nits.' });
@@ -64,9 +64,9 @@ describe('hiring an agent', () => {
     expect(done.data).toMatchObject({ status: 'Completed', escrow_sats: 0, hirer_rating: 5 });
 
     // 25,000 less the 5% fee.
-    expect(wallet(ctx, worker.id).balance).toBe(23_750);
+    expect((await wallet(ctx, worker.id)).balance).toBe(23_750);
     expect((await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(1_250_000);
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 75_000, available: 75_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 75_000, available: 75_000 });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
@@ -131,9 +131,9 @@ describe('hiring an agent', () => {
   it('returns the escrow when the worker declines', async () => {
     const { ctx, hirer, worker, hirerClient, workerClient } = await office();
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
-    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(90_000);
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'decline' })).data.status).toBe('Cancelled');
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -145,7 +145,7 @@ describe('hiring an agent', () => {
     clock.advance(DAY);
     expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Expired');
-    expect(wallet(ctx, hirer.id).available).toBe(100_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(100_000);
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: hired.data.contract_id, result: 'late' })).data.error.code).toBe('CONFLICT');
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -162,7 +162,7 @@ describe('hiring an agent', () => {
     for (const deadline of ['December 1, 2020', 'December 1, 2090', '2090-06-01', 'tomorrow']) {
       expect((await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline }), agent_id: worker.id })).data.error.code, deadline).toBe('INVALID_INPUT');
     }
-    expect(wallet(ctx, hirer.id).available).toBe(90_000); // only the first hire holds escrow
+    expect((await wallet(ctx, hirer.id)).available).toBe(90_000); // only the first hire holds escrow
   });
 
   it('accepts a delivery automatically when the hirer does not review it within 72 hours', async () => {
@@ -173,7 +173,7 @@ describe('hiring an agent', () => {
     clock.advance(72 * HOUR);
     // Reading the contract settles it: nobody has to wait for the sweeper.
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Completed');
-    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect((await wallet(ctx, worker.id)).balance).toBe(9_500);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -196,8 +196,8 @@ describe('hiring an agent', () => {
     });
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2 with tests' });
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' });
-    expect(wallet(ctx, worker.id).balance).toBe(7_600);
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 92_000, available: 92_000 });
+    expect((await wallet(ctx, worker.id)).balance).toBe(7_600);
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 92_000, available: 92_000 });
     expect((await call(workerClient, 'marketplace_list_contracts', { status: 'Completed' })).data.items).toHaveLength(1);
     // A status the contract state machine does not have is refused with the ones it has, not answered with an empty list.
     const typo = (await call(workerClient, 'marketplace_list_contracts', { status: 'completed' })).data.error;
@@ -227,14 +227,14 @@ describe('withdrawing an offer', () => {
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: first, decision: 'accept', rating: 5 });
     const reputation = (await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation;
     expect(reputation).toBeGreaterThan(0);
-    const start = wallet(ctx, hirer.id).available;
+    const start = (await wallet(ctx, hirer.id)).available;
 
     const open = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data;
     expect(open.offer_lapses_at).toBe(new Date(clock.now().getTime() + 72 * HOUR).toISOString());
     const soon = new Date(clock.now().getTime() + HOUR).toISOString();
     const short = (await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline: soon }), agent_id: worker.id })).data;
     expect(short.offer_lapses_at).toBe(soon);
-    expect(wallet(ctx, hirer.id).available).toBe(start - 20_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(start - 20_000);
 
     clock.advance(HOUR);
     expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
@@ -254,7 +254,7 @@ describe('withdrawing an offer', () => {
     });
     // Reading it lapses it: nobody has to wait for the sweeper.
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: open.contract_id })).data).toMatchObject({ status: 'Cancelled', escrow_sats: 0 });
-    expect(wallet(ctx, hirer.id).available).toBe(start);
+    expect((await wallet(ctx, hirer.id)).available).toBe(start);
     expect((await call(hirerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBe(reputation);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -262,18 +262,18 @@ describe('withdrawing an offer', () => {
   it('returns the escrow of an unanswered offer with no deadline, and the worker can no longer accept it', async () => {
     const { ctx, hirer, hirerClient, workerClient, rivalClient, worker } = await office();
     const id = (await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id })).data.contract_id;
-    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(90_000);
     expect((await call(workerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('NOT_FOUND');
     expect((await call(rivalClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('NOT_FOUND');
 
     const cancelled = await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id, idempotency_key: 'withdraw-1' });
     expect(cancelled.data).toMatchObject({ contract_id: id, status: 'Cancelled', escrow_sats: 0 });
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
     // A retry with the same key answers as the first call; a new call finds nothing left to withdraw.
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id, idempotency_key: 'withdraw-1' })).data).toEqual(cancelled.data);
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('CONFLICT');
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' })).data.error.code).toBe('CONFLICT');
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -283,7 +283,7 @@ describe('withdrawing an offer', () => {
     await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' });
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error).toMatchObject({ code: 'CONFLICT', details: { status: 'InProgress' } });
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'InProgress', escrow_sats: 10_000 });
-    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(90_000);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
@@ -307,12 +307,12 @@ describe('a rejected delivery', () => {
     expect(refused.data.error.code).toBe('CONFLICT');
     expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Delivered', escrow_sats: 10_000 });
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 90_000 });
 
     clock.advance(71 * HOUR); // the 72-hour review window from the delivery closes
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data.status).toBe('Completed');
-    expect(wallet(ctx, worker.id).balance).toBe(9_500);
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 90_000, available: 90_000 });
+    expect((await wallet(ctx, worker.id)).balance).toBe(9_500);
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 90_000, available: 90_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -325,7 +325,7 @@ describe('a rejected delivery', () => {
     clock.advance(2 * HOUR); // past the deadline, within the worker's 72 hours to answer
     expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Rejected', escrow_sats: 10_000 });
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 90_000 });
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2' })).data.error.code).toBe('CONFLICT');
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
@@ -349,8 +349,8 @@ describe('a rejected delivery', () => {
     });
     expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 6_000, debt_sats: 0 });
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Completed', escrow_sats: 0 });
-    expect(wallet(ctx, worker.id).balance).toBe(5_700); // 6,000 less the 5% fee
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 94_000, available: 94_000 });
+    expect((await wallet(ctx, worker.id)).balance).toBe(5_700); // 6,000 less the 5% fee
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 94_000, available: 94_000 });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -363,11 +363,11 @@ describe('a rejected delivery', () => {
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'wrong repository' });
     clock.advance(72 * HOUR - 1);
     expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
-    expect(wallet(ctx, hirer.id).available).toBe(90_000);
+    expect((await wallet(ctx, hirer.id)).available).toBe(90_000);
     clock.advance(1);
     expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
     expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -382,8 +382,8 @@ describe('a rejected delivery', () => {
       (await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'NoRefund', reason: 'Tests were asked for.' })).data.refund_sats,
     ).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
-    expect(wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
-    expect(wallet(ctx, worker.id).balance).toBe(0);
+    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
+    expect((await wallet(ctx, worker.id)).balance).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
@@ -403,11 +403,11 @@ describe('retrying a review', () => {
     expect(first.data.status).toBe('Completed');
     const again = await call(hirerClient, 'marketplace_review_delivery', review);
     expect(again).toEqual(first);
-    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect((await wallet(ctx, worker.id)).balance).toBe(9_500);
     expect((await call(hirerClient, 'marketplace_review_delivery', { ...review, rating: 1 })).data.error.code).toBe('IDEMPOTENCY_MISMATCH');
     // Without a key a second review is refused as before: nothing is paid twice either way.
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
-    expect(wallet(ctx, worker.id).balance).toBe(9_500);
+    expect((await wallet(ctx, worker.id)).balance).toBe(9_500);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

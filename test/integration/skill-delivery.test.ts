@@ -83,7 +83,7 @@ describe('the installer gets the files it paid for', () => {
     const installed = await call(buyerClient, 'marketplace_install_skill', { slug: 'pdf-tools', idempotency_key: 'i-1' });
     const folder = path.join(installDir!, 'pdf-tools');
     expect(installed.data).toMatchObject({ installed: true, version: '1.0.0', cost_sats: 500, content_sha256, deprecated: false, installed_path: folder });
-    expect(sats(ctx, buyer.id)).toBe(9_500);
+    expect((await sats(ctx, buyer.id))).toBe(9_500);
 
     const onDisk = readFolder(folder);
     expect(withoutMarker(onDisk)).toEqual(FILES);
@@ -113,7 +113,7 @@ describe('the installer gets the files it paid for', () => {
     // A retry of the same install is answered again, charges nothing, and leaves the folder as it is.
     const replay = await call(buyerClient, 'marketplace_install_skill', { slug: 'pdf-tools', idempotency_key: 'i-1' });
     expect(replay.data).toMatchObject({ cost_sats: 500, installed_path: folder });
-    expect(sats(ctx, buyer.id)).toBe(9_500);
+    expect((await sats(ctx, buyer.id))).toBe(9_500);
 
     const refused = await call(strangerClient, 'marketplace_get_installed_skill', { slug: 'pdf-tools' });
     expect(refused.isError).toBe(true);
@@ -163,8 +163,8 @@ describe('a tampered version is never delivered', () => {
 
     const install = await call(strangerClient, 'marketplace_install_skill', { slug: 'pdf-tools' });
     expect(install.data.error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/integrity check.*nothing was charged/) });
-    expect(sats(ctx, stranger.id)).toBe(10_000);
-    expect(sats(ctx, buyer.id)).toBe(9_500);
+    expect((await sats(ctx, stranger.id))).toBe(10_000);
+    expect((await sats(ctx, buyer.id))).toBe(9_500);
     expect((await call(strangerClient, 'marketplace_list_installed_skills')).data.items).toEqual([]);
     // The folder written before the tampering still holds what the publisher signed.
     expect(withoutMarker(readFolder(path.join(installDir!, 'pdf-tools')))).toEqual(FILES);
@@ -182,7 +182,7 @@ describe('the install folder is the user’s: only what the marketplace wrote is
     const refused = await call(buyerClient, 'marketplace_install_skill', { slug: 'pdf-tools' });
     expect(refused.data.error.code).toBe('CONFLICT');
     expect(refused.data.error.message).toContain(mine);
-    expect(sats(ctx, buyer.id)).toBe(10_000);
+    expect((await sats(ctx, buyer.id))).toBe(10_000);
     expect((await call(buyerClient, 'marketplace_list_installed_skills')).data.items).toEqual([]);
     expect(readFolder(mine)).toEqual([{ path: 'SKILL.md', content: 'my own pdf skill\n' }]);
   });
@@ -229,7 +229,7 @@ describe('versions: a range is recorded, installing again moves inside it, depre
 
     const moved = await call(buyerClient, 'marketplace_install_skill', { slug: 'pdf-tools' });
     expect(moved.data).toMatchObject({ version: '1.1.0', version_range: '^1.0.0', cost_sats: 0, content_sha256: v11.content_sha256 });
-    expect(sats(ctx, buyer.id)).toBe(9_500);
+    expect((await sats(ctx, buyer.id))).toBe(9_500);
     const folder = path.join(installDir!, 'pdf-tools');
     expect(withoutMarker(readFolder(folder))).toEqual(v11Files); // the old script is gone, not merged
     expect(fs.readdirSync(path.join(installDir!, '.agent-marketplace'))).toEqual([]);

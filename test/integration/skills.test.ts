@@ -79,9 +79,9 @@ describe('a skill from publication to payout', () => {
       earnings_by_period: [{ period: ctx.clock.now().toISOString().slice(0, 10), amount_sats: 2800 }],
       top_skills: [{ slug: 'weather-forecast', earnings_sats: 2800, installs: 1 }],
     });
-    expect(sats(ctx, agentAccountId(creator.id))).toBe(2800);
-    expect(sats(ctx, PLATFORM_REVENUE.id)).toBe(300);
-    expect(sats(ctx, agentAccountId(user.id))).toBe(100_000 - 3100);
+    expect((await sats(ctx, agentAccountId(creator.id)))).toBe(2800);
+    expect((await sats(ctx, PLATFORM_REVENUE.id))).toBe(300);
+    expect((await sats(ctx, agentAccountId(user.id)))).toBe(100_000 - 3100);
     expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true });
 
     // A retry answers what the first call did even after the facts it was judged on changed
@@ -89,7 +89,7 @@ describe('a skill from publication to payout', () => {
     await call(userClient, 'marketplace_uninstall_skill', { slug: 'weather-forecast' });
     const retried = await call(userClient, 'marketplace_record_skill_usage', { slug: 'weather-forecast', input_tokens: 1500, output_tokens: 800, idempotency_key: 'use-1' });
     expect(retried).toMatchObject({ isError: false, data: { cost_sats: 31 } });
-    expect(sats(ctx, agentAccountId(user.id))).toBe(100_000 - 3100);
+    expect((await sats(ctx, agentAccountId(user.id)))).toBe(100_000 - 3100);
   });
 
   it('charges a OneTime skill once, shares it with the referrer, and lets installers rate it', async () => {
@@ -99,12 +99,12 @@ describe('a skill from publication to payout', () => {
     const first = await call(userClient, 'marketplace_install_skill', { slug: 'pdf-tools', referrer_id: referrer.id });
     expect(first.data).toMatchObject({ cost_sats: 1000, requires_payment: false });
     // 1000 → 600 / 250 / 100 / 50; no compute provider, so its 250 goes to the creator.
-    expect(sats(ctx, agentAccountId(creator.id))).toBe(850);
-    expect(sats(ctx, agentAccountId(referrer.id))).toBe(50);
-    expect(sats(ctx, PLATFORM_REVENUE.id)).toBe(100);
+    expect((await sats(ctx, agentAccountId(creator.id)))).toBe(850);
+    expect((await sats(ctx, agentAccountId(referrer.id)))).toBe(50);
+    expect((await sats(ctx, PLATFORM_REVENUE.id))).toBe(100);
     await call(userClient, 'marketplace_uninstall_skill', { slug: 'pdf-tools' });
     expect((await call(userClient, 'marketplace_install_skill', { slug: 'pdf-tools' })).data.cost_sats).toBe(0);
-    expect(sats(ctx, agentAccountId(user.id))).toBe(99_000);
+    expect((await sats(ctx, agentAccountId(user.id)))).toBe(99_000);
 
     expect((await call(creatorClient, 'marketplace_rate_skill', { slug: 'pdf-tools', rating: 5 })).data.error.code).toBe('FORBIDDEN');
     await call(userClient, 'marketplace_rate_skill', { slug: 'pdf-tools', rating: 2, text: 'slow' });
@@ -136,7 +136,7 @@ describe('a skill from publication to payout', () => {
     const refused = await call(userClient, 'marketplace_install_skill', { slug: 'tampered' });
     expect(refused.data.error).toMatchObject({ code: 'CONFLICT' });
     expect(refused.data.error.message).toMatch(/integrity check/);
-    expect(sats(ctx, agentAccountId(user.id))).toBe(100_000);
+    expect((await sats(ctx, agentAccountId(user.id)))).toBe(100_000);
   });
 
   it('shows scanner findings to the author, the reviewer and on the listing', async () => {
@@ -254,7 +254,7 @@ describe('sponsors as creators', () => {
     expect(listing.data).toMatchObject({ author_id: sponsor.id, author_kind: 'sponsor', author_npub: expect.stringMatching(/^npub1/) });
     expect((await call(userClient, 'marketplace_install_skill', { slug: 'house-style' })).data.cost_sats).toBe(200);
     // 200 → creator 120 + compute 50 (none: creator) + platform 20 + referrer 10 (none: creator) = 180 to the sponsor.
-    expect(sats(ctx, sponsorAccountId(sponsor.id))).toBe(180);
+    expect((await sats(ctx, sponsorAccountId(sponsor.id)))).toBe(180);
     expect((await call(sponsorClient, 'marketplace_creator_analytics')).data).toMatchObject({ total_earnings_sats: 180, active_skill_count: 1 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });

@@ -46,7 +46,7 @@ describe('what counts as spending', () => {
     // Today nothing was spent yet: the whole daily limit is there.
     const paid = await call(buyerClient, 'marketplace_send_payment', { to_agent_id: seller.id, amount_sats: 3_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
-    expect(sats(ctx, buyer.id)).toBe(95_000);
+    expect((await sats(ctx, buyer.id))).toBe(95_000);
     // Yesterday still shows the purchase: one more sat then would have been over.
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -87,7 +87,7 @@ describe('what counts as spending', () => {
     });
     const paid = await call(sellerClient, 'marketplace_send_payment', { to_agent_id: buyer.id, amount_sats: 3_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
-    expect(sats(ctx, buyer.id)).toBe(103_000);
+    expect((await sats(ctx, buyer.id))).toBe(103_000);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
@@ -149,7 +149,7 @@ describe('escalations', () => {
       status: 'failed',
       result: { error: { code: 'CONFLICT', message: expect.stringMatching(/5,000 sats, more than the 100 sats approved/) } },
     });
-    expect(sats(ctx, buyer.id)).toBe(100_000);
+    expect((await sats(ctx, buyer.id))).toBe(100_000);
   });
 });
 
@@ -177,16 +177,16 @@ describe("a skill's compute share", () => {
     expect((await use('cp_nobody')).data.error.code).toBe('NOT_FOUND');
     expect((await use(provider)).data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/not approved/) });
     expect((await use(own)).data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/your own provider/) });
-    expect(sats(ctx, buyer.id)).toBe(100_000);
+    expect((await sats(ctx, buyer.id))).toBe(100_000);
 
     await approveProvider(ctx.db, ctx.clock, provider, true);
     expect((await use(provider)).data).toMatchObject({
       cost_sats: 1_000,
       split: { creator_sats: 650, compute_sats: 250, platform_sats: 100, referrer_sats: 0 },
     });
-    expect(sats(ctx, buyer.id)).toBe(99_000);
-    expect(sats(ctx, runner.id)).toBe(250);
-    expect(sats(ctx, seller.id)).toBe(100_650);
+    expect((await sats(ctx, buyer.id))).toBe(99_000);
+    expect((await sats(ctx, runner.id))).toBe(250);
+    expect((await sats(ctx, seller.id))).toBe(100_650);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

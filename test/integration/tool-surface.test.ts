@@ -26,7 +26,7 @@ async function world() {
 describe('the tool surface', () => {
   it('costs an agent at most 40,000 characters and 6,000 tokens by default, a sponsor at most 25,000 characters', async () => {
     const { ctx, sponsor, agent, operator } = await world();
-    const figures: Record<string, ReturnType<typeof cost>> = {};
+    const figures: Record<string, Awaited<ReturnType<typeof cost>>> = {};
     figures['agent (default)'] = cost((await (await connect(ctx, agent.token)).listTools()).tools);
     figures['sponsor (default)'] = cost((await (await connect(ctx, sponsor.token)).listTools()).tools);
     figures['operator'] = cost((await (await connect(ctx, operator)).listTools()).tools);

@@ -75,7 +75,7 @@ export function writeClaudeSession(projectsDir: string, o: { sessionId: string; 
     cache_read_input_tokens: 40_000,
     output_tokens: output,
   });
-  const assistant = (id: string, block: unknown, u: ReturnType<typeof usage>) => ({
+  const assistant = (id: string, block: unknown, u: Awaited<ReturnType<typeof usage>>) => ({
     ...env(),
     type: 'assistant',
     requestId: `req_${id}`,

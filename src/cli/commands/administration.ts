@@ -151,8 +151,8 @@ export const administrationCommands = [
       const agentId = flags.agent;
       const sats = Number(flags.sats);
       if (!Number.isSafeInteger(sats) || sats <= 0) throw new UsageError('--sats must be a whole number of sats greater than zero');
-      const fund = async () => {
-        const { topUp, balanceMsats } = (await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) }));
+      const fund = async (db = ctx.db) => {
+        const { topUp, balanceMsats } = (await fundAgentFromSandbox(db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) }));
         return { transfer_id: topUp.id, balance_sats: msatsToSats(balanceMsats) };
       };
       const key = flags['idempotency-key'];

@@ -7,7 +7,7 @@ import { dbOption, out } from '../output.js';
 
 const disputeId = { name: 'ID', summary: 'the dispute (disputes list shows them)' } as const;
 
-type Detail = ReturnType<typeof disputeDetail>;
+type Detail = Awaited<ReturnType<typeof disputeDetail>>;
 
 function partyText(p: Detail['parties']['claimant']): string {
   return `${p.agent_id}${p.name === null ? '' : ` (${visible(p.name)}, sponsor ${p.sponsor_id})`}`;

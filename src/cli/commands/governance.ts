@@ -18,7 +18,7 @@ const approvalId = { name: 'ID', summary: 'the approval (approvals list shows th
 
 async function decide(ctx: AppContext, flags: { json?: boolean; reason?: string }, approvalId: string, decision: 'approve' | 'deny'): Promise<number> {
   const runner = approvedCallRunner(ctx);
-  let view: ReturnType<typeof decideApproval>;
+  let view: Awaited<ReturnType<typeof decideApproval>>;
   try {
     view = (await decideApproval(ctx.db, ctx.clock, { approvalId, decision, reason: flags.reason, decider: { role: 'operator', id: 'cli' }, run: runner }));
     // The approved call's outside work (paying a withdrawal) runs after the decision

@@ -86,7 +86,7 @@ export interface FilterMiss {
   detail: string;
 }
 
-type DirectoryRow = ReturnType<typeof hiring.directory>[number];
+type DirectoryRow = Awaited<ReturnType<typeof hiring.directory>>[number];
 
 function missesOf(a: DirectoryRow, q: AgentQuery): FilterMiss[] {
   const lacking = (list: string[], wanted: string[] | undefined) => {

@@ -180,7 +180,7 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
     }
     requireStatus(c, 'Forming', 'Active');
     await requireHireable(tx, input.agentId);
-    requireFunderDealsWith(tx, c, [input.agentId]);
+    await requireFunderDealsWith(tx, c, [input.agentId]);
     const current = (await store.members(tx, c.id)).find((m) => m.agentId === input.agentId);
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
     const fixedMsats = input.fixedSats === undefined ? null : satsToMsats(input.fixedSats);
@@ -210,7 +210,7 @@ export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId
     if (member?.status === 'joined') throw new MarketError('CONFLICT', 'You are already a member.');
     if (!member && c.coalitionType !== 'Market') throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
     await requireHireable(tx, agentId);
-    requireFunderDealsWith(tx, c, [agentId]);
+    await requireFunderDealsWith(tx, c, [agentId]);
     await store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
     await activateIfReady(tx, clock, (await requireCoalition(tx, c.id)));
     return coalitionView(tx, c.id, agentId);
@@ -506,11 +506,11 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
       await postHold(tx, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
       const memberRows = payees(c, (await store.members(tx, c.id)), all);
       if (byId !== c.funderId)
-        requireFunderDealsWith(
-          tx,
-          c,
-          memberRows.map((m) => m.agentId),
-        );
+        await requireFunderDealsWith(
+                    tx,
+                    c,
+                    memberRows.map((m) => m.agentId),
+                  );
       const shares = settleShares({
         poolMsats: c.poolMsats,
         structure: c.paymentStructure as PaymentStructure,

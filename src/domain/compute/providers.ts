@@ -122,7 +122,7 @@ export async function providerView(db: Db, clock: Clock, p: ProviderRow) {
   };
 }
 
-export type ProviderView = ReturnType<typeof providerView>;
+export type ProviderView = Awaited<ReturnType<typeof providerView>>;
 
 /** Providers best first (score), filtered; an offset cursor (the order is computed, not stored). */
 export async function listProviderViews(

@@ -86,7 +86,7 @@ export interface ListingSearch {
   limit: number;
 }
 
-export async function searchListings(db: Db, q: ListingSearch): Promise<Page<ReturnType<typeof listingView>>> {
+export async function searchListings(db: Db, q: ListingSearch): Promise<Page<Awaited<ReturnType<typeof listingView>>>> {
   const offset = q.cursor ? (decodeCursor(q.cursor, { offset: 'number' }).offset as number) : 0;
   const rows = (await store.searchListings(db, {
       text: q.query,

@@ -114,14 +114,14 @@ async function settleDue(db: Db, clock: Clock, p: PurchaseRow): Promise<void> {
 }
 
 async function current(db: Db, clock: Clock, id: string): Promise<PurchaseRow> {
-  settleDue(db, clock, (await requirePurchase(db, id)));
+  await settleDue(db, clock, (await requirePurchase(db, id)));
   return requirePurchase(db, id);
 }
 
 export async function settleDuePurchases(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
     const due = (await store.duePurchases(tx, clock.now().toISOString()));
-    for (const p of due) settleDue(tx, clock, p);
+    for (const p of due) await settleDue(tx, clock, p);
     return due.length;
   });
 }

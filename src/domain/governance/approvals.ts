@@ -54,7 +54,8 @@ export interface Decider {
 }
 
 /** Runs an approved call as its agent; provided by the composition root (src/approved-calls.ts), which knows the tools. */
-export type ApprovedCallRunner = (approval: ApprovalRow) => Record<string, unknown>;
+/** Runs an approved call inside the decision's transaction, which it is handed. */
+export type ApprovedCallRunner = (approval: ApprovalRow, tx: Db) => Promise<Record<string, unknown>>;
 
 export async function createApproval(
   db: Db,
@@ -187,7 +188,7 @@ export async function decideApproval(
   clock: Clock,
   input: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | null; decider: Decider; run: ApprovedCallRunner },
 ): Promise<ApprovalView> {
-  const outcome = (await db.write(async (tx): { view: ApprovalView } | { error: MarketError } => {
+  const outcome = (await db.write(async (tx): Promise<{ view: ApprovalView } | { error: MarketError }> => {
       const a = (await store.getApproval(tx, input.approvalId));
       if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
         // Another sponsor's approval is reported as missing: its existence is not theirs to know.
@@ -232,7 +233,7 @@ export async function decideApproval(
           // As at the gate, what the agent owes after a lost dispute comes first.
           result = (await tx.write(async (tx) => {
                     await collectDebtsOf(tx, clock, a.agentId);
-                    return input.run(a);
+                    return input.run(a, tx);
                   }));
         } catch (error) {
           if (!isMarketError(error)) throw error;

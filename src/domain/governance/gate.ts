@@ -3,6 +3,7 @@
 // BEGIN IMMEDIATE transaction, so concurrent calls cannot together pass a limit that
 // each alone respects.
 import type { Db } from '../../db/connection.js';
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 import * as governance from '../../db/governance-store.js';
 import * as identity from '../../db/identity-store.js';
 import { findIdempotencyRecord, saveIdempotencyRecord } from '../../db/idempotency-store.js';
@@ -19,7 +20,7 @@ import { withNamedPayees } from '../ledger/payee-scope.js';
 import { utcDay } from '../ledger/transfers.js';
 import { approvalView, createApproval, loadApproval, pendingAnswer, type PendingApproval } from './approvals.js';
 import { recordAudit } from './audit.js';
-import { counterpartyLabel, evaluate, type ActionFacts, type UsageFacts } from './evaluate.js';
+import { counterpartyLabel, DEFAULT_FAILURE_WINDOW_MINUTES, evaluate, type ActionFacts, type UsageFacts } from './evaluate.js';
 import { notifySponsor } from './notifications.js';
 import { periodStart } from './periods.js';
 import type { Policy } from './policy.js';
@@ -36,19 +37,19 @@ export interface GatedCall<T extends Record<string, unknown>> {
    * How the policy sees the call. Asked only after a retry was ruled out: a retry answers
    * what the first call did, even when the facts it was judged on no longer hold.
    */
-  action: () => ActionFacts;
-  /** The domain operation; it runs inside the gate's transaction. */
-  execute: () => T;
+  action: (tx: Db) => ActionFacts | Promise<ActionFacts>;
+  /** The domain operation; it runs inside the gate's transaction, which it is handed. */
+  execute: (tx: Db) => T | Promise<T>;
 }
 
 export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | { kind: 'pending'; pending: PendingApproval };
 
 export async function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): Promise<GateAnswer<T>> {
-  const answer = (await db.write(async (tx): GateAnswer<T> | { kind: 'refused'; error: MarketError } => {
+  const answer = (await db.write(async (tx): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError }> => {
       const replay = call.idempotencyKey ? (await replayed<T>(tx, clock, call)) : undefined;
       if (replay) return replay;
 
-      const declared = call.action();
+      const declared = await call.action(tx);
       // An agent is never its own counterparty (a coordinator completing its own coalition).
       const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
       const agent = (await requireAgent(tx, call.agentId));
@@ -111,7 +112,7 @@ export async function passGate<T extends Record<string, unknown>>(db: Db, clock:
       }
 
       await recordAudit(tx, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
-      const result = (await tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, call.execute)));
+      const result = (await tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, () => call.execute(tx))));
       await remember(tx, clock, call, result);
       return { kind: 'result', result, warnings: decision.warnings };
     }));
@@ -178,17 +179,23 @@ async function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, 
 async function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, policy: Policy, action: ActionFacts): Promise<UsageFacts> {
   const account = agentAccountId(agentId);
   const now = clock.now();
-  const counterpartyAgents = action.counterparties.flatMap((id) => identity.getAgent(db, id) ?? []);
+  const counterpartyAgents = (await mapInOrder(action.counterparties, (id) => identity.getAgent(db, id))).filter((a) => a !== undefined);
+  // The policy's own failure windows, counted here so evaluate() stays a pure function of facts.
+  const windows = new Set(policy.escalation_triggers.filter((t) => t.condition === 'RepeatedFailures').map((t) => t.window_minutes ?? DEFAULT_FAILURE_WINDOW_MINUTES));
+  const denials = new Map<number, number>();
+  for (const minutes of windows) denials.set(minutes, await governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()));
   return {
     agentStatus: status,
-    spentTodayMsats: action.amountMsats > 0 ? (await spentSince(db, account, utcDay(now.toISOString()))) : 0,
-    budgets: policy.budgets.map((budget) => {
+    spentTodayMsats: action.amountMsats > 0 ? await spentSince(db, account, utcDay(now.toISOString())) : 0,
+    budgets: await mapInOrder(policy.budgets, async (budget) => {
       const start = periodStart(budget.period, now);
-      return { budget, spentMsats: spentSince(db, account, start), alerted: governance.hasBudgetAlert(db, agentId, budget.period, start) };
+      return { budget, spentMsats: await spentSince(db, account, start), alerted: await governance.hasBudgetAlert(db, agentId, budget.period, start) };
     }),
     // Paid directly, or dealt with through escrow (a purchase, a hire) the policy let through.
-    newCounterparties: counterpartyAgents.filter((a) => !hasPaid(db, account, agentAccountId(a.id)) && !governance.hasDealtWith(db, agentId, a.id)).map((a) => a.id),
+    newCounterparties: (await filterInOrder(counterpartyAgents, async (a) => !(await hasPaid(db, account, agentAccountId(a.id))) && !(await governance.hasDealtWith(db, agentId, a.id)))).map(
+      (a) => a.id,
+    ),
     counterpartyReputations: counterpartyAgents.flatMap((a) => (a.reputation === null ? [] : [{ id: a.id, reputation: a.reputation }])),
-    recentDenials: (minutes) => governance.countDenialsSince(db, agentId, new Date(now.getTime() - minutes * 60_000).toISOString()),
+    recentDenials: (minutes) => denials.get(minutes) ?? 0,
   };
 }

@@ -418,7 +418,7 @@ export function contractView(c: ContractRow) {
   };
 }
 
-export type ContractView = ReturnType<typeof contractView>;
+export type ContractView = Awaited<ReturnType<typeof contractView>>;
 
 /** Whom reviewing a delivery pays: the worker, when its hirer accepts; a rejection pays nobody. */
 export async function deliveryReviewCounterparties(db: Db, hirerId: string, contractId: string, decision: 'accept' | 'reject'): Promise<string[]> {

@@ -12,17 +12,17 @@ interface Scope {
   accounts: ReadonlySet<string>;
 }
 
-// Keyed by database: a gated call's work is synchronous inside its transaction, so at
-// most one scope per database is open at a time.
+// Keyed by transaction: a gated call's work runs inside its own transaction (SQLite's
+// transactions take turns on one handle), so at most one scope per handle is open at a time.
 const scopes = new WeakMap<Db, Scope>();
 
 /** Runs fn with the ledger accepting credits to agents only for the caller and the named counterparties. */
-export function withNamedPayees<T>(db: Db, input: { tool: string; callerId: string; counterparties: readonly string[] }, fn: () => T): T {
+export async function withNamedPayees<T>(db: Db, input: { tool: string; callerId: string; counterparties: readonly string[] }, fn: () => T | Promise<T>): Promise<T> {
   const outer = scopes.get(db);
   const accounts = new Set([input.callerId, ...input.counterparties].map(agentAccountId));
   scopes.set(db, { tool: input.tool, callerAccount: agentAccountId(input.callerId), accounts });
   try {
-    return fn();
+    return await fn();
   } finally {
     if (outer) scopes.set(db, outer);
     else scopes.delete(db);

@@ -29,7 +29,7 @@ export function checkInvoice(bolt11: string, o: { network: Network; now: Date; a
     .trim()
     .toLowerCase()
     .replace(/^lightning:/, '');
-  let decoded: ReturnType<typeof decode>;
+  let decoded: Awaited<ReturnType<typeof decode>>;
   try {
     decoded = decode(invoice);
   } catch {

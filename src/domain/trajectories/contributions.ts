@@ -278,7 +278,7 @@ function contributionView(s: SubmissionRow) {
   };
 }
 
-export type ContributionView = ReturnType<typeof contributionView>;
+export type ContributionView = Awaited<ReturnType<typeof contributionView>>;
 
 /** One contribution, for its contributor or the bounty's creator; anyone else is told there is none. */
 export async function getContribution(db: Db, agentId: string, id: string): Promise<ContributionView> {

@@ -22,7 +22,7 @@ export interface AgentOverview {
   days: DaySpend[];
   /** The UTC day the available balance runs out at the last 7 days' rate, when it is spending. */
   runsOutOn: string | null;
-  disputes: ReturnType<typeof unresolvedDisputeViews>;
+  disputes: Awaited<ReturnType<typeof unresolvedDisputeViews>>;
 }
 
 export async function agentOverview(ctx: AppContext, sponsorId: string, agentId: string): Promise<AgentOverview> {

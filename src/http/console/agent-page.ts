@@ -52,8 +52,8 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
       const text = field(req, 'policy') ?? '';
       const baseVersion = Number(field(req, 'base_version'));
       try {
-        const set = (await once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, () =>
-                  ctx.db.write(async (tx) => {
+        const set = (await once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, (tx) =>
+                  tx.write(async (tx) => {
                     if (text.length > MAX_POLICY_TEXT) throw new MarketError('INVALID_INPUT', `A policy is at most ${MAX_POLICY_TEXT.toLocaleString('en-US')} characters.`);
                     // Versioned edits: an edit made on an older version would silently undo what changed since.
                     const current = (await getAgentPolicy(tx, viewer.sponsorId, agentId));
@@ -86,7 +86,7 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
       const reason = field(req, 'reason')?.trim() || null;
       if (reason && reason.length > MAX_REASON_LENGTH) throw new MarketError('INVALID_INPUT', `A reason is at most ${MAX_REASON_LENGTH} characters.`);
       if (!reason && action !== 'reactivate') throw new MarketError('INVALID_INPUT', `Give a reason to ${action} the agent: it is kept with its status and in the audit log.`);
-      await once(ctx, viewer, req, 'set_agent_status', { agent_id: agentId, action, reason }, () => changeAgentStatus(ctx.db, ctx.clock, viewer.sponsorId, agentId, action, reason));
+      await once(ctx, viewer, req, 'set_agent_status', { agent_id: agentId, action, reason }, (tx) => changeAgentStatus(tx, ctx.clock, viewer.sponsorId, agentId, action, reason));
       res.redirect(303, `/console/agents/${agentId}`);
     }),
   );

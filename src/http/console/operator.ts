@@ -24,7 +24,7 @@ const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
 const MAX_REASON_LENGTH = 2000;
 const REVIEW_DECISIONS: readonly ReviewDecision[] = ['approve', 'request-changes', 'reject'];
 
-type Dispute = ReturnType<typeof unresolvedDisputeViews>[number];
+type Dispute = Awaited<ReturnType<typeof unresolvedDisputeViews>>[number];
 
 export function operatorRoutes(router: express.Router, ctx: AppContext, pageHeaders: express.RequestHandler): void {
   const form = formBody();
@@ -48,7 +48,7 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
       const decision = field(req, 'decision') as ReviewDecision;
       if (!REVIEW_DECISIONS.includes(decision)) throw new MarketError('INVALID_INPUT', 'Choose Approve and publish, Request changes or Reject.');
       const reason = reasonField(req);
-      await once(ctx, viewer, req, 'skills_review', { slug, version, decision, reason }, () => reviewSkillVersion(ctx.db, ctx.clock, { slug, version, decision, reason }));
+      await once(ctx, viewer, req, 'skills_review', { slug, version, decision, reason }, (tx) => reviewSkillVersion(tx, ctx.clock, { slug, version, decision, reason }));
       res.redirect(303, `/console/operator/skills/${slug}/${version}`);
     }),
   );
@@ -59,7 +59,7 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
     operatorAction(ctx, async (req, res, viewer) => {
       const id = pathParam(req, 'id', ID, 'compute provider');
       const approved = field(req, 'approved') === 'true';
-      await once(ctx, viewer, req, 'providers_approve', { id, approved }, () => approveProvider(ctx.db, ctx.clock, id, approved));
+      await once(ctx, viewer, req, 'providers_approve', { id, approved }, (tx) => approveProvider(tx, ctx.clock, id, approved));
       res.redirect(303, `${OPERATOR_HOME}#providers`);
     }),
   );
@@ -76,8 +76,8 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
       // The refund field goes with RefundPartial only; left filled in for another resolution it is ignored, not refused.
       const refundSats = resolution === 'RefundPartial' && satsText !== '' ? Number(satsText) : undefined;
       const reason = reasonField(req);
-      await once(ctx, viewer, req, 'disputes_resolve', { disputeId, resolution, refundSats: refundSats ?? null, reason }, () =>
-                resolveDispute(ctx.db, ctx.clock, { disputeId, resolution, refundSats, reason }),
+      await once(ctx, viewer, req, 'disputes_resolve', { disputeId, resolution, refundSats: refundSats ?? null, reason }, (tx) =>
+                resolveDispute(tx, ctx.clock, { disputeId, resolution, refundSats, reason }),
               );
       res.redirect(303, `${OPERATOR_HOME}#disputes`);
     }),

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
+import type { Db } from '../../db/connection.js';
 import { isMarketError, MarketError, type ErrorCode } from '../../core/errors.js';
 import { withIdempotency } from '../../domain/idempotency.js';
 import { judgeOrigin, servedAddresses } from '../served-addresses.js';
@@ -159,7 +160,7 @@ export function newFormId(): string {
  * the tools: a double click, a reload that re-posts, or Back-and-submit return the first
  * result and do nothing more.
  */
-export async function once<T>(ctx: AppContext, viewer: Viewer, req: Request, action: string, args: Record<string, unknown>, run: () => T): Promise<T> {
+export async function once<T>(ctx: AppContext, viewer: Viewer, req: Request, action: string, args: Record<string, unknown>, run: (tx: Db) => T | Promise<T>): Promise<T> {
   const key = field(req, 'form_id');
   if (!key || !FORM_ID.test(key)) throw new MarketError('INVALID_INPUT', 'This form has no valid form_id: reload the page and submit it again.');
   const principal = viewer.role === 'sponsor' ? `sponsor:${viewer.sponsorId}` : 'operator';
