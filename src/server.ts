@@ -24,7 +24,7 @@ import { VERSION } from './version.js';
 
 export interface ServerOptions {
   /** Resolves the caller for each call; throws UNAUTHORIZED when its token is no longer valid. */
-  caller: () => Caller;
+  caller: () => Caller | Promise<Caller>;
   /** Overrides ctx.config.toolsets for this server: names fix the set ("all" = every one); null = each role's defaults, and callers open more. */
   toolsets?: readonly string[] | null;
   readOnly?: boolean;
@@ -52,8 +52,8 @@ const SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
 
 /** What callers may list and call under a server's settings, and the toolsets they can open: the same for every transport. */
 export interface ToolSurface {
-  listed(caller: Caller): ToolDefinition[];
-  callable(caller: Caller): ToolDefinition[];
+  listed(caller: Caller): Promise<ToolDefinition[]>;
+  callable(caller: Caller): Promise<ToolDefinition[]>;
   control(caller: Caller, onChange: () => void): ToolsetControl;
 }
 
@@ -118,17 +118,17 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
   const surface = toolSurface(ctx, options);
   const approvedCalls = approvedCallRunner(ctx);
 
-  server.server.setRequestHandler(ListToolsRequestSchema, () => {
-    const caller = options.caller();
-    return { tools: surface.listed(caller).map((tool) => describeTool(tool, caller.role)) };
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const caller = await options.caller();
+    return { tools: (await surface.listed(caller)).map((tool) => describeTool(tool, caller.role)) };
   });
-  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     // One token lookup per call: the tool list and the tool's run see the same caller.
-    const caller = resolveCaller(options.caller);
+    const caller = await resolveCaller(options.caller);
     // A token revoked mid-session (stdio, an SSE session) is refused like every other
     // refusal: a coded result the model can read, not a JSON-RPC "internal error".
     if (isMarketError(caller)) return failure(caller);
-    const tool = surface.callable(caller).find((t) => t.name === request.params.name);
+    const tool = (await surface.callable(caller)).find((t) => t.name === request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}. Call tools/list to see the tools available to you.`);
     const extras = {
       progress: progressReporter(request.params._meta?.progressToken, extra.sendNotification),
@@ -149,9 +149,9 @@ export function createServer(ctx: AppContext, options: ServerOptions): McpServer
 }
 
 /** The caller, or the coded refusal (UNAUTHORIZED) that resolving it raised. */
-function resolveCaller(caller: () => Caller): Caller | MarketError {
+async function resolveCaller(caller: () => Caller | Promise<Caller>): Promise<Caller | MarketError> {
   try {
-    return caller();
+    return await caller();
   } catch (error) {
     if (isMarketError(error)) return error;
     throw error;

@@ -32,7 +32,7 @@ const CHANGES_PROMPTS = new Set(['marketplace_install_skill', 'marketplace_unins
 
 const UNTRUSTED_META = { untrusted: true, author: 'skill creator' } as const;
 
-export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext, caller: () => Caller): void {
+export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext, caller: () => Caller | Promise<Caller>): void {
   server.server.registerCapabilities({ prompts: { listChanged: true } });
   server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
     prompts: (await answering(async () => {

@@ -7,6 +7,7 @@ import type { Db } from '../db/connection.js';
 import * as store from '../db/payments-store.js';
 import type { Clock } from '../domain/clock.js';
 import type { PaymentRail, RailTransaction } from '../domain/payments/rail.js';
+import { filterInOrder, mapInOrder } from "../core/in-order.js";
 
 export const SANDBOX_INVOICE_PREFIX = 'lnsandbox';
 
@@ -38,7 +39,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     },
     async paidInvoices({ paymentHashes }) {
       // Local rows: one indexed read each.
-      return paymentHashes.map((hash) => store.sandboxInvoice(db, hash)).flatMap((row) => (row?.direction === 'incoming' && row.paidAt ? [view(row)] : []));
+      return (await mapInOrder(paymentHashes, async (hash) => store.sandboxInvoice(db, hash))).flatMap((row) => (row?.direction === 'incoming' && row.paidAt ? [view(row)] : []));
     },
     async payInvoice({ paymentHash, amountMsats }) {
       const now = clock.now().toISOString();

@@ -9,7 +9,7 @@ import { asResourceError, type Subscriptions } from './subscriptions.js';
 
 export const INBOX_URI = 'marketplace://inbox';
 
-export function registerInboxResource(server: McpServer, ctx: AppContext, caller: () => Caller, subscriptions: Subscriptions): void {
+export function registerInboxResource(server: McpServer, ctx: AppContext, caller: () => Caller | Promise<Caller>, subscriptions: Subscriptions): void {
   server.registerResource(
     'inbox',
     INBOX_URI,

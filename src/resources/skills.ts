@@ -8,6 +8,7 @@ import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { skillReadme } from '../domain/skills/catalogue.js';
 import { installedSkill, listInstalledSkills } from '../domain/skills/installs.js';
+import { filterInOrder, mapInOrder } from "../core/in-order.js";
 
 export const INSTALLED_FILE_URI = 'marketplace://installed/{slug}/{path}';
 const INSTALLED_PREFIX = 'marketplace://installed/';
@@ -17,7 +18,7 @@ function asResourceError(error: unknown): never {
   throw error;
 }
 
-export function registerSkillResource(server: McpServer, ctx: AppContext, caller: () => Caller): void {
+export function registerSkillResource(server: McpServer, ctx: AppContext, caller: () => Caller | Promise<Caller>): void {
   server.registerResource(
     'skill-readme',
     new ResourceTemplate('marketplace://skills/{slug}', { list: undefined }),
@@ -55,13 +56,13 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
         } catch {
           return { resources: [] };
         }
-        const resources = (await listInstalledSkills(ctx.db, id)).flatMap((s) => {
-          try {
-            return installedSkill(ctx.db, id, s.slug).files.map((f) => ({ uri: `${INSTALLED_PREFIX}${s.slug}/${f.path}`, name: `${s.slug}/${f.path}`, mimeType: mimeOf(f.path) }));
-          } catch {
-            return []; // a version failing its integrity check is refused when read, not listed
-          }
-        });
+        const resources = (await mapInOrder((await listInstalledSkills(ctx.db, id)), async (s) => {
+                  try {
+                    return installedSkill(ctx.db, id, s.slug).files.map((f) => ({ uri: `${INSTALLED_PREFIX}${s.slug}/${f.path}`, name: `${s.slug}/${f.path}`, mimeType: mimeOf(f.path) }));
+                  } catch {
+                    return []; // a version failing its integrity check is refused when read, not listed
+                  }
+                })).flat();
         return { resources };
       },
     }),

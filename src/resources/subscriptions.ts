@@ -12,7 +12,7 @@ export interface Watchable {
   template: string;
   matches: (uri: string) => boolean;
   /** A string that changes whenever the resource does; throws when the caller may not read it. */
-  stateOf: (uri: string) => string;
+  stateOf: (uri: string) => Promise<string>;
 }
 
 export interface Subscriptions {
@@ -24,10 +24,10 @@ export function registerSubscriptions(server: McpServer, logger: Logger, interva
   const watched = new Map<string, { family: Watchable; seen: string }>();
   let timer: NodeJS.Timeout | undefined;
 
-  const poll = () => {
+  const poll = async () => {
     for (const [uri, w] of watched) {
       try {
-        const now = w.family.stateOf(uri);
+        const now = await w.family.stateOf(uri);
         if (now !== w.seen) {
           w.seen = now;
           void server.server.sendResourceUpdated({ uri });
@@ -44,11 +44,11 @@ export function registerSubscriptions(server: McpServer, logger: Logger, interva
   };
 
   server.server.registerCapabilities({ resources: { subscribe: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, (request) => {
+  server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const { uri } = request.params;
     const family = families.find((f) => f.matches(uri));
     if (!family) throw new McpError(ErrorCode.InvalidParams, `${uri} cannot be subscribed to; these can: ${families.map((f) => f.template).join(', ')}.`);
-    watched.set(uri, { family, seen: asResourceError(() => family.stateOf(uri)) });
+    watched.set(uri, { family, seen: await asResourceError(() => family.stateOf(uri)) });
     timer ??= setInterval(poll, intervalMs);
     timer.unref();
     return {};
@@ -66,9 +66,9 @@ export function registerSubscriptions(server: McpServer, logger: Logger, interva
 }
 
 /** Runs a read, turning a coded refusal into the JSON-RPC error resources answer with. */
-export function asResourceError<T>(read: () => T): T {
+export async function asResourceError<T>(read: () => T | Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (error) {
     if (isMarketError(error)) throw new McpError(ErrorCode.InvalidParams, error.message);
     throw error;

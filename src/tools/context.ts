@@ -15,7 +15,7 @@ function controlOf({ toolsets }: ToolCall): ToolsetControl {
 
 /** Refuses names the caller's role has no tools in, so "enabled" never means "nothing happened". */
 function ownToolsets(control: ToolsetControl, names: readonly string[], caller: ToolCall['caller']) {
-  const mine = new Set(control.list().map((t) => t.name as string));
+  const mine = new Set((await control.list()).map((t) => t.name as string));
   const foreign = names.filter((n) => !mine.has(n));
   if (foreign.length > 0) {
     throw new MarketError('INVALID_INPUT', `No tools for ${caller.role}s in ${foreign.join(', ')}. Yours: ${[...mine].join(', ')}.`, { valid: [...mine] });
@@ -55,7 +55,7 @@ export const contextTools = [
     input: z.object({}),
     output: z.object({ items: z.array(z.object({ name: z.string(), description: z.string(), enabled: z.boolean(), tool_count: z.number().int() })) }),
     annotations: READ_ONLY,
-    handler: (_args, call) => ({ items: controlOf(call).list() }),
+    handler: async (_args, call) => ({ items: await controlOf(call).list() }),
   }),
   defineTool({
     name: 'marketplace_enable_toolsets',

@@ -32,7 +32,7 @@ export interface ToolCall {
 
 /** What the toolset tools may see and change of the serving connection (implemented in src/server.ts). */
 export interface ToolsetControl {
-  list(): { name: Toolset; description: string; enabled: boolean; tool_count: number }[];
+  list(): Promise<{ name: Toolset; description: string; enabled: boolean; tool_count: number }[]>;
   /** Opens (or closes) toolsets for this caller; answers the toolsets now enabled. */
   change(names: readonly Toolset[], open: boolean): Toolset[];
 }
@@ -64,7 +64,7 @@ export interface ToolDefinition<In extends ObjectSchema = ObjectSchema, Out exte
    * can call that is not read-only must say; such calls pass the gate, and their handler
    * must be synchronous because it runs inside the gate's transaction.
    */
-  action?(args: z.output<In>, call: ToolCall): ActionFacts;
+  action?(args: z.output<In>, call: ToolCall): ActionFacts | Promise<ActionFacts>;
   /** Typed by the output schema: a domain view that drifts from it does not compile. */
   handler(args: z.output<In>, call: ToolCall): ToolResult<Out> | Promise<ToolResult<Out>>;
   /**

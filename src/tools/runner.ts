@@ -18,7 +18,7 @@ import { isGated, type ToolCall, type ToolDefinition } from './inventory.js';
 export type CallExtras = Pick<ToolCall, 'progress' | 'toolsets' | 'approvedCalls'>;
 import { failure, success } from './results.js';
 
-export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, extras: CallExtras): Promise<CallToolResult> {
+export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller | Promise<Caller>, extras: CallExtras): Promise<CallToolResult> {
   const answer = await answerCall(ctx, tool, rawArgs, resolveCaller, extras);
   // No answer leaves before what it reports (or could have read) is durable: a crash can
   // lose only calls nobody was told about, and their retries run them once.
@@ -30,9 +30,9 @@ export async function runTool(ctx: AppContext, tool: ToolDefinition, rawArgs: un
   return answer;
 }
 
-async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller, extras: CallExtras): Promise<CallToolResult> {
+async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknown, resolveCaller: () => Caller | Promise<Caller>, extras: CallExtras): Promise<CallToolResult> {
   try {
-    const caller = resolveCaller();
+    const caller = await resolveCaller();
     if (!tool.roles.includes(caller.role)) {
       throw new MarketError('FORBIDDEN', `${tool.name} is not available to ${caller.role}s.`);
     }

@@ -7,6 +7,7 @@ import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext, ManualClock } from '../support/fixtures.js';
+import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
 
 afterEach(closeContexts);
 
@@ -16,7 +17,7 @@ async function team() {
   const ctx = (await makeContext());
   const { sponsor, agent: funder } = (await fundedAgent(ctx, 100_000));
   const names = ['Lead', 'Ada', 'Bo'];
-  const members = names.map((n) => agent(ctx, sponsor.id, n));
+  const members = (await mapInOrder(names, async (n) => agent(ctx, sponsor.id, n)));
   const clients = new Map<string, Client>();
   for (const a of [funder, ...members]) clients.set(a.id, await connect(ctx, a.token));
   const as = (id: string) => clients.get(id)!;

@@ -12,6 +12,7 @@ import { getBalance, postTransfer } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { allAccounts } from '../../src/db/ledger-store.js';
 import { agent, closeContexts, makeContext, ManualClock, sponsor } from '../support/fixtures.js';
+import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
 
 afterEach(closeContexts);
 
@@ -55,7 +56,7 @@ describe('ledger properties', () => {
         const ctx = (await makeContext({ clock }));
         const s = (await sponsor(ctx));
         const ids = Array.from({ length: AGENTS }, async (_, i) => (await agent(ctx, s.id, `a${i}`)).id);
-        ids.forEach((agentId) => fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: INITIAL_MSATS }));
+        (await mapInOrder(ids, async (agentId) => fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: INITIAL_MSATS })));
         const balance = new Array<number>(AGENTS).fill(INITIAL_MSATS);
         const held = new Array<number>(AGENTS).fill(0);
         let escrow = 0;
@@ -195,12 +196,12 @@ describe('ledger properties', () => {
           }
 
           // The ledger agrees with the model after every step…
-          ids.forEach((id, i) => {
-            const b = getBalance(ctx.db, agentAccountId(id));
-            expect(b.balanceMsats).toBe(balance[i]);
-            expect(b.heldMsats).toBe(held[i]);
-            expect(b.availableMsats).toBeGreaterThanOrEqual(0);
-          });
+          (await mapInOrder(ids, async (id, i) => {
+                        const b = getBalance(ctx.db, agentAccountId(id));
+                        expect(b.balanceMsats).toBe(balance[i]);
+                        expect(b.heldMsats).toBe(held[i]);
+                        expect(b.availableMsats).toBeGreaterThanOrEqual(0);
+                      }));
           expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(escrow);
           // …and with double entry: every account summed is zero.
           const total = (await allAccounts(ctx.db)).reduce((sum, a) => sum + a.creditsPostedMsats - a.debitsPostedMsats, 0);

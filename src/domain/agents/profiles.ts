@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const;
 export type Availability = (typeof AVAILABILITY)[number];
@@ -123,9 +124,8 @@ export async function directoryFit(db: Db, q: AgentQuery): Promise<{ agentId: st
 
 /** Active, available agents that have every required skill and MCP server, within the price and reputation asked; best first. */
 export async function findAgents(db: Db, q: AgentQuery): Promise<AgentProfile[]> {
-  return (await directoryFit(db, q))
-    .filter((f) => f.misses.length === 0)
-    .map((f) => agentProfile(db, f.agentId));
+  return (await mapInOrder((await directoryFit(db, q))
+      .filter((f) => f.misses.length === 0), async (f) => agentProfile(db, f.agentId)));
 }
 
 /** agentReputation of an empty record: (0.6 · 1/2 + 0.4 · 0.75). */

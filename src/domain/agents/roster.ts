@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { msatsToSats } from '../money.js';
 import { agentWallet } from './wallet.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export async function requireSponsor(db: Db, sponsorId: string): Promise<identity.SponsorRow> {
   const sponsor = (await identity.getSponsor(db, sponsorId));
@@ -19,24 +20,24 @@ export async function requireSponsor(db: Db, sponsorId: string): Promise<identit
 export async function agentRoster(db: Db, clock: Clock, sponsorId: string | null) {
   const rows = sponsorId === null ? (await roster.listAgents(db)) : ((await requireSponsor(db, sponsorId)), (await identity.listSponsorAgents(db, sponsorId)));
   const sponsorNames = new Map<string, string>();
-  return rows.map((agent) => {
-    const wallet = agentWallet(db, clock, agent.id);
-    if (!sponsorNames.has(agent.sponsorId)) sponsorNames.set(agent.sponsorId, identity.getSponsor(db, agent.sponsorId)?.name ?? '');
-    return {
-      agent_id: agent.id,
-      name: agent.name,
-      sponsor_id: agent.sponsorId,
-      sponsor_name: sponsorNames.get(agent.sponsorId)!,
-      status: wallet.status,
-      balance_sats: msatsToSats(wallet.balanceMsats),
-      held_sats: msatsToSats(wallet.heldMsats),
-      available_sats: msatsToSats(wallet.availableMsats),
-      runway_days: wallet.runwayDays,
-      npub: agent.npub,
-      lightning_address: agent.lightningAddress,
-      created_at: agent.createdAt,
-    };
-  });
+  return (await mapInOrder(rows, async (agent) => {
+      const wallet = agentWallet(db, clock, agent.id);
+      if (!sponsorNames.has(agent.sponsorId)) sponsorNames.set(agent.sponsorId, identity.getSponsor(db, agent.sponsorId)?.name ?? '');
+      return {
+        agent_id: agent.id,
+        name: agent.name,
+        sponsor_id: agent.sponsorId,
+        sponsor_name: sponsorNames.get(agent.sponsorId)!,
+        status: wallet.status,
+        balance_sats: msatsToSats(wallet.balanceMsats),
+        held_sats: msatsToSats(wallet.heldMsats),
+        available_sats: msatsToSats(wallet.availableMsats),
+        runway_days: wallet.runwayDays,
+        npub: agent.npub,
+        lightning_address: agent.lightningAddress,
+        created_at: agent.createdAt,
+      };
+    }));
 }
 
 /** Every sponsor, with how many agents it has and what they hold between them. */

@@ -10,6 +10,7 @@ import { getBalance, utcDay } from '../ledger/transfers.js';
 import { refreshLifecycle } from './lifecycle.js';
 import { requireAgent } from './registry.js';
 import { BURN_WINDOW_DAYS, lifecycleStatus, runwayDays, type AgentStatus, type StoredAgentStatus } from './runway.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 const DAY_MS = 86_400_000;
 
@@ -54,5 +55,5 @@ export async function agentWallet(db: Db, clock: Clock, agentId: string): Promis
 }
 
 export async function sponsorWallets(db: Db, clock: Clock, sponsorId: string): Promise<AgentWallet[]> {
-  return (await identity.listSponsorAgents(db, sponsorId)).map((agent) => agentWallet(db, clock, agent.id));
+  return (await mapInOrder((await identity.listSponsorAgents(db, sponsorId)), async (agent) => agentWallet(db, clock, agent.id)));
 }

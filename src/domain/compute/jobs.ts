@@ -20,6 +20,7 @@ import { providerView } from './providers.js';
 import { refusesCounterparty } from '../governance/evaluate.js';
 import { currentPolicy } from '../governance/policies.js';
 import { boundByPolicy, rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export interface JobInput {
   agentId: string;
@@ -43,24 +44,23 @@ async function routable(db: Db, clock: Clock, agentId: string): Promise<Routable
   const { policy } = (await currentPolicy(db, agentId));
   // An allow list names agents; a provider found on Nostr is refused only by being blocked.
   const dealtWith = (p: { id: string; agentId: string | null }) => !policy.counterparties.block.includes(p.id) && (p.agentId === null || !refusesCounterparty(policy, p.agentId));
-  return (await store
-      .listProviders(db, { includeUnapproved: false }))
-    .filter(dealtWith)
-    .map((p) => {
-      const v = providerView(db, clock, p);
-      return {
-        id: p.id,
-        kinds: v.kinds,
-        reputation: v.score,
-        tier: v.tier,
-        priceMsats: p.priceMsats,
-        latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
-        regions: v.regions,
-        residency: v.data_residency,
-        jobsToday: store.jobsToday(db, p.id, today),
-        approved: p.approved,
-      };
-    });
+  return (await mapInOrder((await store
+        .listProviders(db, { includeUnapproved: false }))
+      .filter(dealtWith), async (p) => {
+        const v = providerView(db, clock, p);
+        return {
+          id: p.id,
+          kinds: v.kinds,
+          reputation: v.score,
+          tier: v.tier,
+          priceMsats: p.priceMsats,
+          latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
+          regions: v.regions,
+          residency: v.data_residency,
+          jobsToday: store.jobsToday(db, p.id, today),
+          approved: p.approved,
+        };
+      }));
 }
 
 /** The job's criteria with its sponsor's geo policy applied: the policy can only narrow them. */
@@ -126,13 +126,13 @@ export async function requireJob(db: Db, id: string): Promise<JobRow> {
 }
 
 /** The chain with what the Nostr side needs: each provider's public key. */
-export function jobChain(db: Db, job: JobRow): { id: string; pubkey: string }[] {
-  return job.chain.flatMap((id) => {
-    const p = store.getProvider(db, id);
-    if (!p) return [];
-    const decoded = nip19.decode(p.npub);
-    return decoded.type === 'npub' ? [{ id, pubkey: decoded.data }] : [];
-  });
+export async function jobChain(db: Db, job: JobRow): Promise<{ id: string; pubkey: string }[]> {
+  return (await mapInOrder(job.chain, async (id) => {
+      const p = store.getProvider(db, id);
+      if (!p) return [];
+      const decoded = nip19.decode(p.npub);
+      return decoded.type === 'npub' ? [{ id, pubkey: decoded.data }] : [];
+    })).flat();
 }
 
 /** One provider asked, and how it went (stored with the job). */

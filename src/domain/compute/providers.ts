@@ -10,6 +10,7 @@ import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { providerReputation, providerTier, TIER_BENEFITS } from './reputation.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export const JOB_KIND_MIN = 5000;
 export const JOB_KIND_MAX = 5999;
@@ -131,9 +132,8 @@ export async function listProviderViews(
   f: { kind?: number; region?: string; minReputation?: number; includeUnapproved?: boolean; limit: number; cursor?: string },
 ) {
   const offset = f.cursor ? (decodeCursor(f.cursor, { offset: 'number' }).offset as number) : 0;
-  const views = (await store
-      .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false }))
-    .map((p) => providerView(db, clock, p))
+  const views = (await mapInOrder((await store
+        .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false })), async (p) => providerView(db, clock, p)))
     .filter((v) => f.minReputation === undefined || v.score >= f.minReputation)
     .sort((a, b) => b.score - a.score || (a.provider_id < b.provider_id ? -1 : 1));
   return { items: views.slice(offset, offset + f.limit), next_cursor: views.length > offset + f.limit ? encodeCursor({ offset: offset + f.limit }) : null };

@@ -16,6 +16,7 @@ import { agentAccountId } from '../ledger/accounts.js';
 import { claimFor, settleFrozen, type SubjectKind } from './deals.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge', 'Fraud', 'Other'] as const;
 export type DisputeType = (typeof DISPUTE_TYPES)[number];
@@ -176,6 +177,6 @@ export async function listDisputeViews(db: Db, agentId: string | null, status?: 
 export const UNRESOLVED_STATUSES = ['Open', 'UnderReview'] as const;
 
 /** Disputes still to resolve, an agent's (or every one, for the operator), newest first. */
-export function unresolvedDisputeViews(db: Db, agentId: string | null) {
-  return UNRESOLVED_STATUSES.flatMap((status) => listDisputeViews(db, agentId, status)).sort((a, b) => (a.dispute_id < b.dispute_id ? 1 : -1));
+export async function unresolvedDisputeViews(db: Db, agentId: string | null) {
+  return (await mapInOrder(UNRESOLVED_STATUSES, async (status) => listDisputeViews(db, agentId, status))).flat().sort((a, b) => (a.dispute_id < b.dispute_id ? 1 : -1));
 }

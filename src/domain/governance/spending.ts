@@ -12,6 +12,7 @@ import { NOT_LIMITED_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { utcDay } from '../ledger/transfers.js';
 import { periodEnd, periodStart } from './periods.js';
 import type { Budget, BudgetPeriod, Policy } from './policy.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 const NOT_SPENDING = new Set<string>(NOT_LIMITED_ENTRY_TYPES);
 const DAY_MS = 86_400_000;
@@ -99,7 +100,7 @@ export async function spendingSummary(db: Db, clock: Clock, agentId: string, pol
     dailyLimitMsats,
     dailyState: dailyLimitMsats === null ? 'ok' : gaugeState(spentTodayMsats, percentOf(dailyLimitMsats, DAILY_LIMIT_WARNING_PCT), dailyLimitMsats),
     burnWindowMsats,
-    budgets: policy.budgets.map((budget) => budgetUsage(budget, spentSince(db, account, periodStart(budget.period, now)), burnWindowMsats, now)),
+    budgets: (await mapInOrder(policy.budgets, async (budget) => budgetUsage(budget, spentSince(db, account, periodStart(budget.period, now)), burnWindowMsats, now))),
   };
 }
 

@@ -12,6 +12,7 @@ import { setPolicy, sponsorDefaultPolicy } from '../governance/policies.js';
 import { OPERATOR_ID, type Caller } from './caller.js';
 import { generateNostrIdentity, importNpub } from './nostr-identity.js';
 import { generateToken, hashToken } from './tokens.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 const LIGHTNING_ADDRESS = /^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
 const MAX_NAME_LENGTH = 100;
@@ -52,7 +53,7 @@ async function issueToken(db: Db, clock: Clock, kind: PrincipalKind, principalId
 }
 
 export async function ensureSystemAccounts(db: Db, clock: Clock): Promise<void> {
-  await db.write(async (tx) => SYSTEM_ACCOUNTS.forEach((spec) => openAccount(tx, clock, spec)));
+  await db.write(async (tx) => (await mapInOrder(SYSTEM_ACCOUNTS, async (spec) => openAccount(tx, clock, spec))));
 }
 
 export async function createSponsor(db: Db, clock: Clock, input: { name: string }): Promise<IssuedSponsor> {

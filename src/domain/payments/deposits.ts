@@ -11,6 +11,7 @@ import { agentAccountId, externalAccountFor, sponsorAccountId } from '../ledger/
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import type { PaymentRail } from './rail.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export const INVOICE_EXPIRY_SECONDS = 3_600;
 /** requested (no bolt11 yet) → pending → credited, or expired. */
@@ -121,7 +122,7 @@ export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, lim
   const now = clock.now().toISOString();
   const paidHashes = new Set(paid.map((t) => t.paymentHash));
   const expired = pending.filter((r) => !paidHashes.has(r.paymentHash!) && (r.expiresAt ?? '') <= now);
-  if (expired.length > 0) await db.write(async (tx) => expired.forEach((r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' })));
+  if (expired.length > 0) await db.write(async (tx) => (await mapInOrder(expired, async (r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' }))));
   return credited;
 }
 

@@ -9,6 +9,7 @@ import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import { requireVersion } from './catalogue.js';
 import { installedSkill } from './installs.js';
 import type { SkillFile } from './skill-md.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 export interface InstalledSkill {
   slug: string;
@@ -26,10 +27,10 @@ export interface InstalledFiles extends InstalledSkill {
 
 /** The skills the agent has installed now, by slug. */
 export async function installedSkills(db: Db, agentId: string): Promise<InstalledSkill[]> {
-  return (await store.listInstalled(db, agentId)).map((i) => {
-    const skill = store.skillById(db, i.skillId)!;
-    return describe(requireVersion(db, skill, i.version), skill);
-  });
+  return (await mapInOrder((await store.listInstalled(db, agentId)), async (i) => {
+      const skill = store.skillById(db, i.skillId)!;
+      return describe(requireVersion(db, skill, i.version), skill);
+    }));
 }
 
 /** The installed version's files, verified as install verifies them (installs.ts); NOT_FOUND for an agent that has not installed the skill. */

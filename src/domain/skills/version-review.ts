@@ -11,6 +11,7 @@ import { requireSkill, skillView, storedFindings } from './catalogue.js';
 import { searchCatalogueNow } from './search.js';
 import type { ScanFinding } from './scanner.js';
 import { skillContentHash, type SkillFile } from './skill-md.js';
+import { filterInOrder, mapInOrder } from "../../core/in-order.js";
 
 const AWAITING_REVIEW = new Set(['PendingReview', 'InReview']);
 
@@ -59,11 +60,11 @@ export interface ReviewQueueItem {
 }
 
 /** What waits for the operator's review (`skills queue`, the console's operator page), newest first. */
-export function reviewQueue(db: Db): ReviewQueueItem[] {
+export async function reviewQueue(db: Db): Promise<ReviewQueueItem[]> {
   const page = searchCatalogueNow(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
-  return page.items.map((s) => {
-    const view = skillView(db, s.slug);
-    const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
-    return { slug: s.slug, name: s.name, author_id: s.author_id, versions, scan_findings: view.scan_findings };
-  });
+  return (await mapInOrder(page.items, async (s) => {
+      const view = skillView(db, s.slug);
+      const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
+      return { slug: s.slug, name: s.name, author_id: s.author_id, versions, scan_findings: view.scan_findings };
+    }));
 }
