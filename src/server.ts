@@ -102,8 +102,8 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
 export function directToolCalls(ctx: AppContext, options: Pick<ServerOptions, 'toolsets' | 'readOnly'> = {}) {
   const surface = toolSurface(ctx, options);
   const approvedCalls = approvedCallRunner(ctx);
-  return (caller: Caller, name: string): ((args: unknown) => Promise<CallToolResult>) | undefined => {
-    const tool = surface.callable(caller).find((t) => t.name === name);
+  return async (caller: Caller, name: string): Promise<((args: unknown) => Promise<CallToolResult>) | undefined> => {
+    const tool = (await surface.callable(caller)).find((t) => t.name === name);
     if (!tool) return undefined;
     // A stateless answer has no stream to tell of a changed list: the next tools/list shows it.
     return (args) => runTool(ctx, tool, args, () => caller, { toolsets: surface.control(caller, () => undefined), approvedCalls });

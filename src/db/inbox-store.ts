@@ -1,7 +1,7 @@
 // SQL for the inbox: one row per thing that waits for a principal's move, gathered from
 // every market into one list ordered newest first. Each arm reads one table through an
 // index on the principal; the outer WHERE is the keyset cursor, pushed into each arm.
-import type { Db } from './connection.js';
+import type { Db, Statement } from './connection.js';
 
 export interface InboxRow {
   kind: string;
@@ -82,7 +82,7 @@ function inboxSql(arms: string[], paged: boolean): string {
    ORDER BY at DESC, kind DESC, id DESC LIMIT @limit`;
 }
 
-const statements = new WeakMap<Db, Record<string, ReturnType<Db['sqlite']['prepare']>>>();
+const statements = new WeakMap<Db, Record<string, Statement>>();
 
 function statement(db: Db, role: 'agent' | 'sponsor', paged: boolean) {
   let cache = statements.get(db);
@@ -92,6 +92,6 @@ function statement(db: Db, role: 'agent' | 'sponsor', paged: boolean) {
 }
 
 /** What waits for this principal, newest first, after the given position; limit rows at most. */
-export function inboxRows(db: Db, who: { role: 'agent' | 'sponsor'; id: string }, nowIso: string, after: InboxPosition | null, limit: number): InboxRow[] {
-  return statement(db, who.role, after !== null).all({ me: who.id, now: nowIso, limit, ...(after ?? {}) }) as InboxRow[];
+export async function inboxRows(db: Db, who: { role: 'agent' | 'sponsor'; id: string }, nowIso: string, after: InboxPosition | null, limit: number): Promise<InboxRow[]> {
+  return (await statement(db, who.role, after !== null).all({ me: who.id, now: nowIso, limit, ...(after ?? {}) })) as InboxRow[];
 }

@@ -10,9 +10,9 @@ import { searchSkills, type SearchFilter } from './skills-store.js';
 
 const db = readerOf(new Database((workerData as { file: string }).file, { readonly: true, fileMustExist: true }));
 
-parentPort!.on('message', ({ id, filter }: { id: number; filter: SearchFilter }) => {
+parentPort!.on('message', async ({ id, filter }: { id: number; filter: SearchFilter }) => {
   try {
-    parentPort!.postMessage({ id, rows: searchSkills(db, filter) });
+    parentPort!.postMessage({ id, rows: (await searchSkills(db, filter)) });
   } catch (error) {
     const coded = isMarketError(error) ? { code: error.code, message: error.message, details: error.details } : null;
     parentPort!.postMessage({ id, error: coded ?? { message: error instanceof Error ? error.message : String(error) } });

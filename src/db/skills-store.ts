@@ -1,6 +1,6 @@
 // SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
 // FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
-import { preparedPerConnection, type Db } from './connection.js';
+import { preparedPerConnection, type Db, type Statement } from './connection.js';
 import { toFtsQuery } from './fts-query.js';
 import {
   readJson,
@@ -265,7 +265,7 @@ export interface SearchFilter {
  * readme) blended with rating and installs, so a well-used, well-rated match outranks an
  * equally relevant unknown one. bm25 is negative: smaller is better.
  */
-export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: number | null })[] {
+export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow & { rank: number | null })[]> {
   const match = f.text ? toFtsQuery(f.text) : null;
   // Text with no word in it matches nothing (rather than everything).
   if (f.text && match === null) return [];
@@ -312,15 +312,14 @@ export function searchSkills(db: Db, f: SearchFilter): (SkillRow & { rank: numbe
     newest: 's.created_at DESC, s.rowid DESC',
   }[f.sort];
   return (
-    searchStatement(
-      db,
-      `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+    (await searchStatement(
+            db,
+            `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-    ).all(params) as (SkillSql & { rank: number | null })[]
+          ).all(params)) as (SkillSql & { rank: number | null })[]
   ).map(skillFromSql);
 }
 
-type Statement = ReturnType<Db['sqlite']['prepare']>;
 const searchStatements = new WeakMap<Db, Map<string, Statement>>();
 
 /**

@@ -54,7 +54,7 @@ function expressApp(ctx: AppContext, limiter: Awaited<ReturnType<typeof callLimi
   app.use(consoleRoutes(ctx));
   app.use(refusingWith(ctx, originRefusal));
 
-  app.get('/healthz', (_req, res) => {
+  app.get('/healthz', async (_req, res) => {
     await ctx.db.prepare('SELECT 1').get();
     res.json({ status: 'ok', version: VERSION });
   });

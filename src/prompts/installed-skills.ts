@@ -36,7 +36,7 @@ export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext
   server.server.registerCapabilities({ prompts: { listChanged: true } });
   server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
     prompts: (await answering(async () => {
-            const who = caller();
+            const who = await caller();
             // Sponsors and the operator install nothing: they have no skill prompts.
             return who.role === 'agent' ? (await installedSkills(ctx.db, who.id)).map(listing) : [];
           })),
@@ -44,7 +44,7 @@ export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext
   server.server.setRequestHandler(GetPromptRequestSchema, (request) =>
     answering(async () => {
       const { name } = request.params;
-      const who = caller();
+      const who = await caller();
       if (!name.startsWith(PROMPT_PREFIX) || who.role !== 'agent') {
         throw new McpError(ErrorCode.InvalidParams, `No prompt ${name}. Call prompts/list: each skill you installed is a prompt named ${PROMPT_PREFIX}<slug>.`);
       }

@@ -50,7 +50,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
       return sent(paymentHash);
     },
     async sentPayments({ paymentHashes }) {
-      return paymentHashes.map(sent).filter((t) => t !== null);
+      return (await mapInOrder(paymentHashes, sent)).filter((t) => t !== null);
     },
     async listTransactions() {
       return (await store.allSandboxInvoices(db)).map(view);

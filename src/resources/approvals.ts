@@ -10,7 +10,7 @@ import { asResourceError, type Subscriptions } from './subscriptions.js';
 const PREFIX = 'marketplace://approvals/';
 
 export function registerApprovalResource(server: McpServer, ctx: AppContext, caller: () => Caller | Promise<Caller>, subscriptions: Subscriptions): void {
-  const read = (approvalId: string, marksSeen = true) => readOwnApproval(ctx.db, ctx.clock, approvalId, caller(), marksSeen);
+  const read = async (approvalId: string, marksSeen = true) => readOwnApproval(ctx.db, ctx.clock, approvalId, await caller(), marksSeen);
 
   server.registerResource(
     'approval',

@@ -18,14 +18,14 @@ export function registerInboxResource(server: McpServer, ctx: AppContext, caller
       description: `What waits for your move, newest first (up to ${MAX_PAGE_SIZE} items), as marketplace_inbox returns it. Subscribe to hear when it changes.`,
       mimeType: 'application/json',
     },
-    (uri) => {
-      const page = asResourceError(() => inbox(ctx.db, ctx.clock, inboxOwner(caller()), { limit: MAX_PAGE_SIZE }));
+    async (uri) => {
+      const page = await asResourceError(async () => inbox(ctx.db, ctx.clock, inboxOwner(await caller()), { limit: MAX_PAGE_SIZE }));
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(page) }] };
     },
   );
   subscriptions.add({
     template: INBOX_URI,
     matches: (uri) => uri === INBOX_URI,
-    stateOf: () => inboxFingerprint(ctx.db, ctx.clock, inboxOwner(caller()), MAX_PAGE_SIZE),
+    stateOf: async () => inboxFingerprint(ctx.db, ctx.clock, inboxOwner(await caller()), MAX_PAGE_SIZE),
   });
 }

@@ -39,8 +39,8 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
     },
   );
 
-  const agentId = () => {
-    const who = caller();
+  const agentId = async () => {
+    const who = await caller();
     if (who.role !== 'agent') throw new MarketError('FORBIDDEN', 'Installed skills belong to agents: sponsors read skills with marketplace_get_skill.');
     return who.id;
   };
@@ -52,13 +52,13 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
       list: async () => {
         let id: string;
         try {
-          id = agentId();
+          id = (await agentId());
         } catch {
           return { resources: [] };
         }
         const resources = (await mapInOrder((await listInstalledSkills(ctx.db, id)), async (s) => {
                   try {
-                    return installedSkill(ctx.db, id, s.slug).files.map((f) => ({ uri: `${INSTALLED_PREFIX}${s.slug}/${f.path}`, name: `${s.slug}/${f.path}`, mimeType: mimeOf(f.path) }));
+                    return (await installedSkill(ctx.db, id, s.slug)).files.map((f) => ({ uri: `${INSTALLED_PREFIX}${s.slug}/${f.path}`, name: `${s.slug}/${f.path}`, mimeType: mimeOf(f.path) }));
                   } catch {
                     return []; // a version failing its integrity check is refused when read, not listed
                   }
@@ -72,7 +72,7 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
     },
     async (uri, { slug, path }) => {
       try {
-        const skill = (await installedSkill(ctx.db, agentId(), String(slug)));
+        const skill = (await installedSkill(ctx.db, (await agentId()), String(slug)));
         const file = skill.files.find((f) => f.path === String(path));
         if (!file) throw new MarketError('NOT_FOUND', `${skill.slug}@${skill.version} has no file "${String(path)}"; marketplace_get_installed_skill lists its files.`);
         return {

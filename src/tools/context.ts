@@ -14,7 +14,7 @@ function controlOf({ toolsets }: ToolCall): ToolsetControl {
 }
 
 /** Refuses names the caller's role has no tools in, so "enabled" never means "nothing happened". */
-function ownToolsets(control: ToolsetControl, names: readonly string[], caller: ToolCall['caller']) {
+async function ownToolsets(control: ToolsetControl, names: readonly string[], caller: ToolCall['caller']) {
   const mine = new Set((await control.list()).map((t) => t.name as string));
   const foreign = names.filter((n) => !mine.has(n));
   if (foreign.length > 0) {
@@ -71,9 +71,9 @@ export const contextTools = [
     input: z.object({ toolsets: toolsetNames }),
     output: z.object({ enabled: z.array(z.string()) }),
     annotations: CHANGES_ONLY_THE_LISTING,
-    handler: ({ toolsets }, call) => {
+    handler: async ({ toolsets }, call) => {
       const control = controlOf(call);
-      return { enabled: control.change(ownToolsets(control, toolsets, call.caller), true) };
+      return { enabled: (await control.change((await ownToolsets(control, toolsets, call.caller)), true)) };
     },
   }),
   defineTool({
@@ -85,9 +85,9 @@ export const contextTools = [
     input: z.object({ toolsets: toolsetNames }),
     output: z.object({ enabled: z.array(z.string()) }),
     annotations: CHANGES_ONLY_THE_LISTING,
-    handler: ({ toolsets }, call) => {
+    handler: async ({ toolsets }, call) => {
       const control = controlOf(call);
-      return { enabled: control.change(ownToolsets(control, toolsets, call.caller), false) };
+      return { enabled: (await control.change((await ownToolsets(control, toolsets, call.caller)), false)) };
     },
   }),
 ];

@@ -34,7 +34,7 @@ export interface ToolCall {
 export interface ToolsetControl {
   list(): Promise<{ name: Toolset; description: string; enabled: boolean; tool_count: number }[]>;
   /** Opens (or closes) toolsets for this caller; answers the toolsets now enabled. */
-  change(names: readonly Toolset[], open: boolean): Toolset[];
+  change(names: readonly Toolset[], open: boolean): Promise<Toolset[]>;
 }
 
 export type ObjectSchema = z.ZodObject<z.ZodRawShape>;

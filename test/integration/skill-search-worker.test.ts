@@ -33,7 +33,7 @@ describe('skill search off the main thread', () => {
     }
     const found = await call(client, 'marketplace_search_skills', { query: 'weather', limit: 1 });
     expect(found.data.items.map((i: { slug: string }) => i.slug)).toHaveLength(1);
-    expect(found.data).toEqual(searchCatalogueNow(ctx.db, { query: 'weather', limit: 1 }));
+    expect(found.data).toEqual((await searchCatalogueNow(ctx.db, { query: 'weather', limit: 1 })));
     const next = await call(client, 'marketplace_search_skills', { query: 'weather', limit: 1, cursor: found.data.next_cursor });
     expect([...found.data.items, ...next.data.items].map((i: { slug: string }) => i.slug).sort()).toEqual(['weather-forecast', 'weather-radar']);
     expect(threads()).toBeGreaterThan(before);

@@ -197,7 +197,7 @@ describe('ledger properties', () => {
 
           // The ledger agrees with the model after every step…
           (await mapInOrder(ids, async (id, i) => {
-                        const b = getBalance(ctx.db, agentAccountId(id));
+                        const b = (await getBalance(ctx.db, agentAccountId(id)));
                         expect(b.balanceMsats).toBe(balance[i]);
                         expect(b.heldMsats).toBe(held[i]);
                         expect(b.availableMsats).toBeGreaterThanOrEqual(0);

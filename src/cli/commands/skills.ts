@@ -14,8 +14,8 @@ export const skillCommands = [
     name: 'skills queue',
     section: 'Skills',
     summary: 'versions waiting for review, with scanner findings',
-    run({ ctx, flags }) {
-      const items = reviewQueue(ctx.db);
+    async run({ ctx, flags }) {
+      const items = (await reviewQueue(ctx.db));
       out(
         flags,
         { items },

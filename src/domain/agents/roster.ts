@@ -21,8 +21,8 @@ export async function agentRoster(db: Db, clock: Clock, sponsorId: string | null
   const rows = sponsorId === null ? (await roster.listAgents(db)) : ((await requireSponsor(db, sponsorId)), (await identity.listSponsorAgents(db, sponsorId)));
   const sponsorNames = new Map<string, string>();
   return (await mapInOrder(rows, async (agent) => {
-      const wallet = agentWallet(db, clock, agent.id);
-      if (!sponsorNames.has(agent.sponsorId)) sponsorNames.set(agent.sponsorId, identity.getSponsor(db, agent.sponsorId)?.name ?? '');
+      const wallet = (await agentWallet(db, clock, agent.id));
+      if (!sponsorNames.has(agent.sponsorId)) sponsorNames.set(agent.sponsorId, (await identity.getSponsor(db, agent.sponsorId))?.name ?? '');
       return {
         agent_id: agent.id,
         name: agent.name,

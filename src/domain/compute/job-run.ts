@@ -90,7 +90,7 @@ async function run(ports: JobPorts, jobId: string, signal: AbortSignal, o: RunOp
   const progress = o.progress ?? (() => undefined);
   const attempt: Attempting = { ports, link, job, key: (await requesterKey(ports, job.agentId)) };
   try {
-    const chain = jobChain(db, job);
+    const chain = (await jobChain(db, job));
     const end =
       job.failoverPolicy === 'Broadcast'
         ? await broadcast(attempt, chain, signal, progress)

@@ -47,7 +47,7 @@ async function routable(db: Db, clock: Clock, agentId: string): Promise<Routable
   return (await mapInOrder((await store
         .listProviders(db, { includeUnapproved: false }))
       .filter(dealtWith), async (p) => {
-        const v = providerView(db, clock, p);
+        const v = (await providerView(db, clock, p));
         return {
           id: p.id,
           kinds: v.kinds,
@@ -57,7 +57,7 @@ async function routable(db: Db, clock: Clock, agentId: string): Promise<Routable
           latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
           regions: v.regions,
           residency: v.data_residency,
-          jobsToday: store.jobsToday(db, p.id, today),
+          jobsToday: (await store.jobsToday(db, p.id, today)),
           approved: p.approved,
         };
       }));
@@ -128,7 +128,7 @@ export async function requireJob(db: Db, id: string): Promise<JobRow> {
 /** The chain with what the Nostr side needs: each provider's public key. */
 export async function jobChain(db: Db, job: JobRow): Promise<{ id: string; pubkey: string }[]> {
   return (await mapInOrder(job.chain, async (id) => {
-      const p = store.getProvider(db, id);
+      const p = (await store.getProvider(db, id));
       if (!p) return [];
       const decoded = nip19.decode(p.npub);
       return decoded.type === 'npub' ? [{ id, pubkey: decoded.data }] : [];

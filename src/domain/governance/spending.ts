@@ -100,7 +100,7 @@ export async function spendingSummary(db: Db, clock: Clock, agentId: string, pol
     dailyLimitMsats,
     dailyState: dailyLimitMsats === null ? 'ok' : gaugeState(spentTodayMsats, percentOf(dailyLimitMsats, DAILY_LIMIT_WARNING_PCT), dailyLimitMsats),
     burnWindowMsats,
-    budgets: (await mapInOrder(policy.budgets, async (budget) => budgetUsage(budget, spentSince(db, account, periodStart(budget.period, now)), burnWindowMsats, now))),
+    budgets: (await mapInOrder(policy.budgets, async (budget) => budgetUsage(budget, (await spentSince(db, account, periodStart(budget.period, now))), burnWindowMsats, now))),
   };
 }
 

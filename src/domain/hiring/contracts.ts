@@ -70,11 +70,11 @@ export async function chooseWorker(db: Db, input: HireInput): Promise<{ agentId:
   };
   // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
   const refused: HireMiss = { filter: 'counterparties', detail: "your sponsor's policy does not deal with it" };
-  const fit = (await mapInOrder((await directoryFit(db, query)), async (f) => (f.misses.length === 0 && !dealsWith(db, input.hirerId, f.agentId) ? { ...f, misses: [refused] } : f)));
+  const fit = (await mapInOrder((await directoryFit(db, query)), async (f) => (f.misses.length === 0 && !(await dealsWith(db, input.hirerId, f.agentId)) ? { ...f, misses: [refused] } : f)));
   const candidates = (await mapInOrder(fit
       .filter((f) => f.misses.length === 0)
       .slice(0, 5), async (f) => agentProfile(db, f.agentId)));
-  if (!candidates[0]) throw noMatch(db, fit);
+  if (!candidates[0]) throw (await noMatch(db, fit));
   return { agentId: candidates[0].agent_id, candidates };
 }
 
@@ -98,7 +98,7 @@ const NEAR_CANDIDATES = 5;
 async function noMatch(db: Db, fit: { agentId: string; misses: HireMiss[] }[]): Promise<MarketError> {
   const near = (await mapInOrder([...fit]
       .sort((x, y) => x.misses.length - y.misses.length)
-      .slice(0, NEAR_CANDIDATES), async (f) => ({ agent_id: f.agentId, name: agentProfile(db, f.agentId).name, excluded_by: f.misses.map((m) => ({ filter: HIRE_FILTERS[m.filter], detail: m.detail })) })));
+      .slice(0, NEAR_CANDIDATES), async (f) => ({ agent_id: f.agentId, name: (await agentProfile(db, f.agentId)).name, excluded_by: f.misses.map((m) => ({ filter: HIRE_FILTERS[m.filter], detail: m.detail })) })));
   if (near.length === 0) {
     return new MarketError('NOT_FOUND', 'No other active agent is in the directory yet. Name an agent_id, or try again later.', { near_candidates: [] });
   }

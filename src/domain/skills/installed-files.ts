@@ -28,8 +28,8 @@ export interface InstalledFiles extends InstalledSkill {
 /** The skills the agent has installed now, by slug. */
 export async function installedSkills(db: Db, agentId: string): Promise<InstalledSkill[]> {
   return (await mapInOrder((await store.listInstalled(db, agentId)), async (i) => {
-      const skill = store.skillById(db, i.skillId)!;
-      return describe(requireVersion(db, skill, i.version), skill);
+      const skill = (await store.skillById(db, i.skillId))!;
+      return describe((await requireVersion(db, skill, i.version)), skill);
     }));
 }
 

@@ -61,9 +61,9 @@ export interface ReviewQueueItem {
 
 /** What waits for the operator's review (`skills queue`, the console's operator page), newest first. */
 export async function reviewQueue(db: Db): Promise<ReviewQueueItem[]> {
-  const page = searchCatalogueNow(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
+  const page = (await searchCatalogueNow(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE }));
   return (await mapInOrder(page.items, async (s) => {
-      const view = skillView(db, s.slug);
+      const view = (await skillView(db, s.slug));
       const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
       return { slug: s.slug, name: s.name, author_id: s.author_id, versions, scan_findings: view.scan_findings };
     }));

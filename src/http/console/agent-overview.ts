@@ -39,6 +39,6 @@ export async function agentOverview(ctx: AppContext, sponsorId: string, agentId:
     spending: (await spendingSummary(ctx.db, ctx.clock, agentId, policy.policy)),
     days: (await dailySpend(ctx.db, ctx.clock, agentId, CHART_DAYS)),
     runsOutOn: wallet.runwayDays === null ? null : utcDay(new Date(now + wallet.runwayDays * DAY_MS).toISOString()),
-    disputes: unresolvedDisputeViews(ctx.db, agentId),
+    disputes: (await unresolvedDisputeViews(ctx.db, agentId)),
   };
 }

@@ -32,7 +32,7 @@ async function homePage(ctx: AppContext, viewer: SponsorViewer): Promise<Html> {
   const pending = (await listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, status: 'pending', limit: MAX_PAGE_SIZE })).items;
   const waiting = new Map<string, number>();
   for (const a of pending) waiting.set(a.agent_id, (waiting.get(a.agent_id) ?? 0) + 1);
-  const cards = (await mapInOrder(agents, async (agent) => agentCard(agent.id, agent.name, agentOverview(ctx, viewer.sponsorId, agent.id), waiting.get(agent.id) ?? 0)));
+  const cards = (await mapInOrder(agents, async (agent) => agentCard(agent.id, agent.name, (await agentOverview(ctx, viewer.sponsorId, agent.id)), waiting.get(agent.id) ?? 0)));
   return layout(
     'Your agents',
     html`<h1>Your agents</h1>

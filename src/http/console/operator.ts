@@ -103,9 +103,9 @@ function hiddenFields(viewer: OperatorViewer): Html {
 }
 
 async function queuesPage(ctx: AppContext, viewer: OperatorViewer): Promise<Html> {
-  const skills = reviewQueue(ctx.db);
+  const skills = (await reviewQueue(ctx.db));
   const providers = (await listProviderViews(ctx.db, ctx.clock, { includeUnapproved: true, limit: MAX_PAGE_SIZE })).items.filter((p) => !p.approved);
-  const disputes = unresolvedDisputeViews(ctx.db, null);
+  const disputes = (await unresolvedDisputeViews(ctx.db, null));
   return layout(
     'Review queues',
     html`<h1>Review queues</h1>
