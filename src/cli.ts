@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const { command, flags, args } = invocation;
   running = command.name;
   if (!command.database) return command.run({ flags, args });
-  const ctx = (await openContext(configFromFlags(flags)));
+  const ctx = await openContext(configFromFlags(flags));
   return command.run({ ctx, flags, args });
 }
 

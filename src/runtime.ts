@@ -10,7 +10,7 @@ import { nwcRail } from './rails/nwc-rail.js';
 import { sandboxRail } from './rails/sandbox-rail.js';
 
 export async function openContext(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): Promise<AppContext> {
-  const db = (await openDatabase(config.dbPath, { secretKeyFile: config.secretKeyFile }));
+  const db = await openDatabase(config.dbPath, { secretKeyFile: config.secretKeyFile });
   const clock = overrides.clock ?? (config.clockOffsetMs ? offsetClock(config.clockOffsetMs) : systemClock);
   await ensureSystemAccounts(db, clock);
   const rail = config.nwcUrl ? nwcRail(config.nwcUrl, { timeoutMs: config.paymentTimeoutMs }) : sandboxRail(db, clock);

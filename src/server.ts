@@ -60,17 +60,17 @@ export interface ToolSurface {
 export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'toolsets' | 'readOnly'> = {}): ToolSurface {
   const fixed = options.toolsets !== undefined ? (options.toolsets === null ? null : parseToolsetsSetting(options.toolsets)) : ctx.config.toolsets;
   const readOnly = options.readOnly ?? ctx.config.readOnly;
-  const active = async (caller: Caller): Promise<Toolset[]> => activeToolsets(caller.role, fixed, fixed === null ? (await chosenToolsets(ctx, caller)) : null);
-  const listed = async (caller: Caller): Promise<ToolDefinition[]> => visibleTools(caller.role, (await active(caller)), readOnly);
+  const active = async (caller: Caller): Promise<Toolset[]> => activeToolsets(caller.role, fixed, fixed === null ? await chosenToolsets(ctx, caller) : null);
+  const listed = async (caller: Caller): Promise<ToolDefinition[]> => visibleTools(caller.role, await active(caller), readOnly);
   return {
     listed,
     // What is listed is what a model pays for; what can be called is everything its role has,
     // unless the operator fixed the toolsets: a client that knows a tool's name (from an
     // inbox item, the docs, a script) need not open its toolset first.
-    callable: async (caller) => (fixed === null ? visibleTools(caller.role, null, readOnly) : (await listed(caller))),
+    callable: async (caller) => (fixed === null ? visibleTools(caller.role, null, readOnly) : await listed(caller)),
     control: (caller, onChange) => ({
       list: async () => {
-        const on = (await active(caller));
+        const on = await active(caller);
         return TOOLSETS.map((name) => ({
           name,
           description: TOOLSET_DESCRIPTIONS[name],
@@ -82,7 +82,7 @@ export function toolSurface(ctx: AppContext, options: Pick<ServerOptions, 'tools
         if (fixed !== null) {
           throw new MarketError('FORBIDDEN', `This server's toolsets are fixed (${fixed.join(', ')}); the operator chose them with --toolsets. Nothing changed.`);
         }
-        const before = (await active(caller));
+        const before = await active(caller);
         const after = open ? [...new Set([...before, ...names])] : before.filter((t) => ALWAYS_ON_TOOLSETS.includes(t) || !names.includes(t));
         if (after.length !== before.length) {
           await writeCallerToolsets(ctx.db, caller.id, after, ctx.clock.now().toISOString());

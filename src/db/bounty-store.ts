@@ -11,11 +11,13 @@ export const getBounty = (db: Db, id: string) => db.orm.select().from(bounties).
 
 export async function updateBounty(db: Db, id: string, fromStatuses: string[], set: Partial<BountyRow>): Promise<boolean> {
   return (
-    (await db.orm
-            .update(bounties)
-            .set(set)
-            .where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses)))
-            .run()).changes === 1
+    (
+      await db.orm
+        .update(bounties)
+        .set(set)
+        .where(and(eq(bounties.id, id), inArray(bounties.status, fromStatuses)))
+        .run()
+    ).changes === 1
   );
 }
 
@@ -67,11 +69,13 @@ export const getSubmission = (db: Db, id: string) => db.orm.select().from(bounty
 
 export async function updateSubmission(db: Db, id: string, fromStatuses: string[], set: Partial<SubmissionRow>): Promise<boolean> {
   return (
-    (await db.orm
-            .update(bountySubmissions)
-            .set(set)
-            .where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses)))
-            .run()).changes === 1
+    (
+      await db.orm
+        .update(bountySubmissions)
+        .set(set)
+        .where(and(eq(bountySubmissions.id, id), inArray(bountySubmissions.status, fromStatuses)))
+        .run()
+    ).changes === 1
   );
 }
 
@@ -95,11 +99,11 @@ export async function knownHashes(db: Db, bountyId: string, hashes: string[]): P
   const found = new Set<string>();
   // SQLite caps bound parameters; 500 per query stays well inside it.
   for (let i = 0; i < hashes.length; i += 500) {
-    const rows = (await db.orm
-          .select({ sha256: bountySampleHashes.sha256 })
-          .from(bountySampleHashes)
-          .where(and(eq(bountySampleHashes.bountyId, bountyId), inArray(bountySampleHashes.sha256, hashes.slice(i, i + 500))))
-          .all());
+    const rows = await db.orm
+      .select({ sha256: bountySampleHashes.sha256 })
+      .from(bountySampleHashes)
+      .where(and(eq(bountySampleHashes.bountyId, bountyId), inArray(bountySampleHashes.sha256, hashes.slice(i, i + 500))))
+      .all();
     for (const r of rows) found.add(r.sha256);
   }
   return found;
@@ -119,8 +123,8 @@ export async function contributorsOfHashes(db: Db, hashes: string[]): Promise<{ 
 export async function insertHashes(db: Db, bountyId: string, submissionId: string, hashes: string[]): Promise<void> {
   for (let i = 0; i < hashes.length; i += 300) {
     await db.orm
-            .insert(bountySampleHashes)
-            .values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId })))
-            .run();
+      .insert(bountySampleHashes)
+      .values(hashes.slice(i, i + 300).map((sha256) => ({ bountyId, sha256, submissionId })))
+      .run();
   }
 }

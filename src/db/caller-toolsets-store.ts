@@ -12,7 +12,7 @@ const statements = preparedPerConnection((db) => ({
 
 /** The names stored for this caller, or null when it never chose. */
 export async function readCallerToolsets(db: Db, principalId: string): Promise<string[] | null> {
-  const row = (await statements(db).read.get(principalId));
+  const row = await statements(db).read.get(principalId);
   return row ? readJson<string[]>(row.toolsets) : null;
 }
 

@@ -10,11 +10,13 @@ export type SubtaskRow = typeof coalitionSubtasks.$inferSelect;
 export const insertCoalition = async (db: Db, row: CoalitionRow) => await db.orm.insert(coalitions).values(row).run();
 export const getCoalition = (db: Db, id: string) => db.orm.select().from(coalitions).where(eq(coalitions.id, id)).get();
 export const updateCoalition = async (db: Db, id: string, fromStatus: string, set: Partial<CoalitionRow>) =>
-  (await db.orm
-        .update(coalitions)
-        .set(set)
-        .where(and(eq(coalitions.id, id), eq(coalitions.status, fromStatus)))
-        .run()).changes === 1;
+  (
+    await db.orm
+      .update(coalitions)
+      .set(set)
+      .where(and(eq(coalitions.id, id), eq(coalitions.status, fromStatus)))
+      .run()
+  ).changes === 1;
 
 // In the order they joined: a member's row changes only when it is invited, joins or leaves,
 // so a joined member's updated_at is when it joined; rowid (insertion order) breaks ties.
@@ -28,10 +30,10 @@ export const members = (db: Db, coalitionId: string) =>
     .all();
 export const upsertMember = async (db: Db, row: MemberRow) =>
   await db.orm
-        .insert(coalitionMembers)
-        .values(row)
-        .onConflictDoUpdate({ target: [coalitionMembers.coalitionId, coalitionMembers.agentId], set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt } })
-        .run();
+    .insert(coalitionMembers)
+    .values(row)
+    .onConflictDoUpdate({ target: [coalitionMembers.coalitionId, coalitionMembers.agentId], set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt } })
+    .run();
 
 export const subtasks = (db: Db, coalitionId: string, round: number) =>
   db.orm
@@ -42,10 +44,10 @@ export const subtasks = (db: Db, coalitionId: string, round: number) =>
 export const insertSubtask = async (db: Db, row: SubtaskRow) => await db.orm.insert(coalitionSubtasks).values(row).run();
 export const updateSubtask = async (db: Db, coalitionId: string, round: number, key: string, set: Partial<SubtaskRow>) =>
   await db.orm
-        .update(coalitionSubtasks)
-        .set(set)
-        .where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round), eq(coalitionSubtasks.key, key)))
-        .run();
+    .update(coalitionSubtasks)
+    .set(set)
+    .where(and(eq(coalitionSubtasks.coalitionId, coalitionId), eq(coalitionSubtasks.round, round), eq(coalitionSubtasks.key, key)))
+    .run();
 
 export type CoalitionRole = 'funder' | 'coordinator' | 'member' | 'invited' | 'open';
 
@@ -79,10 +81,10 @@ export async function listCoalitions(db: Db, f: { agentId: string; role?: Coalit
     f.beforeId ? 'c.id < @beforeId' : null,
   ].filter(Boolean);
   return (await db
-      .prepare(
-        `SELECT c.id, c.coalition_type AS coalitionType, c.status, c.funder_id AS funderId, c.coordinator_id AS coordinatorId, c.pool_msats AS poolMsats,
+    .prepare(
+      `SELECT c.id, c.coalition_type AS coalitionType, c.status, c.funder_id AS funderId, c.coordinator_id AS coordinatorId, c.pool_msats AS poolMsats,
          (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS memberCount
        FROM coalitions c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT @limit`,
-      )
-      .all({ agentId: f.agentId, status: f.status ?? null, beforeId: f.beforeId ?? null, limit: f.limit })) as CoalitionListRow[];
+    )
+    .all({ agentId: f.agentId, status: f.status ?? null, beforeId: f.beforeId ?? null, limit: f.limit })) as CoalitionListRow[];
 }

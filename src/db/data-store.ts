@@ -11,16 +11,16 @@ export type PurchaseRow = typeof dataPurchases.$inferSelect;
 
 /** A secret setting's plain value (it is stored sealed). */
 export async function getSecretSetting(db: Db, key: string): Promise<string | undefined> {
-  const row = (await db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get());
+  const row = await db.orm.select().from(marketplaceSettings).where(eq(marketplaceSettings.key, key)).get();
   return row && db.secrets.open(row.value, settingContext(key));
 }
 
 export const insertSecretSetting = async (db: Db, key: string, plain: string, createdAt: string) =>
   await db.orm
-        .insert(marketplaceSettings)
-        .values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt })
-        .onConflictDoNothing()
-        .run();
+    .insert(marketplaceSettings)
+    .values({ key, value: db.secrets.seal(plain, settingContext(key)), createdAt })
+    .onConflictDoNothing()
+    .run();
 
 export async function insertListing(db: Db, row: ListingRow): Promise<void> {
   await db.orm.insert(dataListings).values(row).run();
@@ -31,7 +31,7 @@ export const getListing = (db: Db, id: string) => db.orm.select().from(dataListi
 
 export async function setListingStatus(db: Db, id: string, status: string, updatedAt: string): Promise<void> {
   await db.orm.update(dataListings).set({ status, updatedAt }).where(eq(dataListings.id, id)).run();
-  const row = (await getListing(db, id));
+  const row = await getListing(db, id);
   if (row) await indexListing(db, row);
 }
 
@@ -43,8 +43,8 @@ async function indexListing(db: Db, row: ListingRow): Promise<void> {
   await db.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
   if (row.status !== 'Active') return;
   await db
-        .prepare('INSERT INTO data_listings_fts (rowid, title, description, format, license) VALUES (?, ?, ?, ?, ?)')
-        .run(rowid, row.title, row.description, row.format ?? '', row.license ?? '');
+    .prepare('INSERT INTO data_listings_fts (rowid, title, description, format, license) VALUES (?, ?, ?, ?, ?)')
+    .run(rowid, row.title, row.description, row.format ?? '', row.license ?? '');
 }
 
 export interface ListingFilter {
@@ -101,11 +101,13 @@ export const getPurchase = (db: Db, id: string) => db.orm.select().from(dataPurc
 
 export async function updatePurchase(db: Db, id: string, fromStatuses: string[], set: Partial<PurchaseRow>): Promise<boolean> {
   return (
-    (await db.orm
-            .update(dataPurchases)
-            .set(set)
-            .where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses)))
-            .run()).changes === 1
+    (
+      await db.orm
+        .update(dataPurchases)
+        .set(set)
+        .where(and(eq(dataPurchases.id, id), inArray(dataPurchases.status, fromStatuses)))
+        .run()
+    ).changes === 1
   );
 }
 

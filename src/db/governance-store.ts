@@ -184,8 +184,8 @@ export async function listApprovals(db: Db, filter: { sponsorId?: string; agentI
   if (filter.beforeId) where.push('id < @beforeId');
   return (
     (await db
-            .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
-            .all({ ...filter })) as ApprovalSql[]
+      .prepare(`SELECT ${APPROVAL_COLUMNS} FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
+      .all({ ...filter })) as ApprovalSql[]
   ).map(approvalFromSql);
 }
 

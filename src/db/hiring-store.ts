@@ -46,11 +46,13 @@ export async function getContract(db: Db, id: string): Promise<ContractRow | und
 
 export async function updateContract(db: Db, id: string, fromStatuses: string[], set: Partial<ContractRow>): Promise<boolean> {
   return (
-    (await db.orm
-            .update(contracts)
-            .set(set)
-            .where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses)))
-            .run()).changes === 1
+    (
+      await db.orm
+        .update(contracts)
+        .set(set)
+        .where(and(eq(contracts.id, id), inArray(contracts.status, fromStatuses)))
+        .run()
+    ).changes === 1
   );
 }
 
@@ -90,18 +92,20 @@ export async function dueContracts(db: Db, nowIso: string, offersMadeBefore: str
 
 /** Completed contracts and ratings received as the hired agent: the inputs of its reputation. */
 export async function workerRecord(db: Db, agentId: string): Promise<{ completed: number; failed: number; ratings: number[]; lastCompletedAt: string | null }> {
-  const rows = (await db.orm
-      .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt, claimantId: disputes.claimantId })
-      .from(contracts)
-      .leftJoin(disputes, and(eq(disputes.subjectKind, 'contract'), eq(disputes.subjectId, contracts.id)))
-      .where(eq(contracts.agentId, agentId))
-      .all());
+  const rows = await db.orm
+    .select({ status: contracts.status, rating: contracts.hirerRating, updatedAt: contracts.updatedAt, claimantId: disputes.claimantId })
+    .from(contracts)
+    .leftJoin(disputes, and(eq(disputes.subjectKind, 'contract'), eq(disputes.subjectId, contracts.id)))
+    .where(eq(contracts.agentId, agentId))
+    .all();
   const completed = rows.filter((r) => r.status === 'Completed');
-  const lost = (await db.orm
+  const lost = (
+    await db.orm
       .select({ id: disputes.id })
       .from(disputes)
       .where(and(eq(disputes.respondentId, agentId), inArray(disputes.resolution, ['RefundFull', 'RefundPartial'])))
-      .all()).length;
+      .all()
+  ).length;
   return {
     completed: completed.length,
     // A lost dispute counts as a failed job: SEED-RULES "A lost dispute lowers the respondent's reputation".
@@ -126,11 +130,13 @@ export const disputeOf = (db: Db, kind: string, subjectId: string) =>
     .where(and(eq(disputes.subjectKind, kind), eq(disputes.subjectId, subjectId)))
     .get();
 export const updateDispute = async (db: Db, id: string, fromStatuses: string[], set: Partial<DisputeRow>) =>
-  (await db.orm
-        .update(disputes)
-        .set(set)
-        .where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses)))
-        .run()).changes === 1;
+  (
+    await db.orm
+      .update(disputes)
+      .set(set)
+      .where(and(eq(disputes.id, id), inArray(disputes.status, fromStatuses)))
+      .run()
+  ).changes === 1;
 /** Debts left by resolved disputes. Raw statements: the gate asks on every agent's call. */
 const debtStatements = preparedPerConnection((db) => ({
   owedBy: db.prepare<[string], { id: string; claimantId: string; debtMsats: number }>(
@@ -140,12 +146,10 @@ const debtStatements = preparedPerConnection((db) => ({
   reduce: db.prepare<[number, string, string, number]>('UPDATE disputes SET debt_msats = debt_msats - ?, updated_at = ? WHERE id = ? AND debt_msats = ?'),
 }));
 export const debtsOwedBy = (db: Db, respondentId: string) => debtStatements(db).owedBy.all(respondentId);
-export const debtors = async (db: Db) =>
-  (await debtStatements(db)
-        .debtors.all())
-    .map((r) => r.respondentId);
+export const debtors = async (db: Db) => (await debtStatements(db).debtors.all()).map((r) => r.respondentId);
 /** Lowers a debt that still stands at `fromMsats`; false when someone else collected first. */
-export const reduceDebt = async (db: Db, id: string, fromMsats: number, byMsats: number, at: string) => (await debtStatements(db).reduce.run(byMsats, at, id, fromMsats)).changes === 1;
+export const reduceDebt = async (db: Db, id: string, fromMsats: number, byMsats: number, at: string) =>
+  (await debtStatements(db).reduce.run(byMsats, at, id, fromMsats)).changes === 1;
 export const listDisputes = (db: Db, agentId: string | null, status: string | undefined) =>
   db.orm
     .select()

@@ -10,9 +10,7 @@ export interface IdempotencyRecord<T> {
 // Every keyed call reads its key first: prepared once per connection.
 const sql = preparedPerConnection((db: Db) => ({
   find: db.prepare('SELECT args_hash AS argsHash, result_json AS resultJson FROM idempotency_keys WHERE caller_id = ? AND tool = ? AND key = ?'),
-  save: db.prepare(
-    'INSERT INTO idempotency_keys (caller_id, tool, key, args_hash, result_json, created_at) VALUES (@callerId, @tool, @key, @argsHash, @resultJson, @createdAt)',
-  ),
+  save: db.prepare('INSERT INTO idempotency_keys (caller_id, tool, key, args_hash, result_json, created_at) VALUES (@callerId, @tool, @key, @argsHash, @resultJson, @createdAt)'),
   update: db.prepare('UPDATE idempotency_keys SET result_json = ? WHERE caller_id = ? AND tool = ? AND key = ?'),
 }));
 
@@ -21,7 +19,10 @@ export async function findIdempotencyRecord<T>(db: Db, callerId: string, tool: s
   return row && { argsHash: row.argsHash, result: readJson<T>(row.resultJson) };
 }
 
-export async function saveIdempotencyRecord<T>(db: Db, { result, ...r }: { callerId: string; tool: string; key: string; argsHash: string; result: T; createdAt: string }): Promise<void> {
+export async function saveIdempotencyRecord<T>(
+  db: Db,
+  { result, ...r }: { callerId: string; tool: string; key: string; argsHash: string; result: T; createdAt: string },
+): Promise<void> {
   await sql(db).save.run({ ...r, resultJson: JSON.stringify(result) });
 }
 

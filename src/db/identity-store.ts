@@ -14,16 +14,16 @@ const openFrom = (db: Db, place: SealedColumn, id: string, sealed: string | null
 
 export async function insertSponsor(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof sponsors.$inferInsert>): Promise<void> {
   await db.orm
-        .insert(sponsors)
-        .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) })
-        .run();
+    .insert(sponsors)
+    .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.sponsorNostrKey, row.id, nostrSecretKey) })
+    .run();
 }
 
 export async function insertAgent(db: Db, { nostrSecretKey, ...row }: WithSecretKey<typeof agents.$inferInsert>): Promise<void> {
   await db.orm
-        .insert(agents)
-        .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) })
-        .run();
+    .insert(agents)
+    .values({ ...row, nostrSecretKeySealed: sealIn(db, SEALED.agentNostrKey, row.id, nostrSecretKey) })
+    .run();
 }
 
 /** The hex Nostr secret key the marketplace holds for this agent; null for an imported npub. */
@@ -70,11 +70,13 @@ export async function insertToken(db: Db, row: { id: string; principalKind: Prin
 }
 
 export async function revokeTokens(db: Db, principalKind: PrincipalKind, principalId: string, revokedAt: string): Promise<number> {
-  return (await db.orm
+  return (
+    await db.orm
       .update(tokens)
       .set({ revokedAt })
       .where(and(eq(tokens.principalKind, principalKind), eq(tokens.principalId, principalId), isNull(tokens.revokedAt)))
-      .run()).changes;
+      .run()
+  ).changes;
 }
 
 /** Hot path: every MCP request looks its bearer token up. */
@@ -97,10 +99,10 @@ export async function updateAgentStatus(db: Db, id: string, status: string, at: 
 
 export async function updateSponsorWebhook(db: Db, id: string, webhookUrl: string | null, webhookSecret: string | null): Promise<void> {
   await db.orm
-        .update(sponsors)
-        .set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) })
-        .where(eq(sponsors.id, id))
-        .run();
+    .update(sponsors)
+    .set({ webhookUrl, webhookSecretSealed: sealIn(db, SEALED.sponsorWebhookSecret, id, webhookSecret) })
+    .where(eq(sponsors.id, id))
+    .run();
 }
 
 export async function setAgentReputation(db: Db, id: string, reputation: number | null): Promise<void> {

@@ -143,17 +143,17 @@ export async function insertAccount(db: Db, a: { id: string; kind: string; owner
 }
 
 export async function getAccount(db: Db, id: string): Promise<AccountRow | undefined> {
-  return toAccount((await sql(db).getAccount.get(id)));
+  return toAccount(await sql(db).getAccount.get(id));
 }
 
 export async function applyDelta(db: Db, accountId: string, delta: BalanceDelta): Promise<void> {
   await sql(db).applyDelta.run({
-        id: accountId,
-        debitsPosted: delta.debitsPosted ?? 0,
-        creditsPosted: delta.creditsPosted ?? 0,
-        debitsPending: delta.debitsPending ?? 0,
-        creditsPending: delta.creditsPending ?? 0,
-      });
+    id: accountId,
+    debitsPosted: delta.debitsPosted ?? 0,
+    creditsPosted: delta.creditsPosted ?? 0,
+    debitsPending: delta.debitsPending ?? 0,
+    creditsPending: delta.creditsPending ?? 0,
+  });
 }
 
 export async function lastTransfer(db: Db): Promise<{ seq: number; hash: string } | undefined> {
@@ -168,7 +168,10 @@ export async function getTransfer(db: Db, id: string): Promise<TransferRow | und
   return (await sql(db).getTransfer.get(id)) as TransferRow | undefined;
 }
 
-export async function insertHold(db: Db, row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>): Promise<void> {
+export async function insertHold(
+  db: Db,
+  row: Pick<HoldRow, 'id' | 'debitAccountId' | 'creditAccountId' | 'amountMsats' | 'entryType' | 'reference' | 'expiresAt' | 'createdAt'>,
+): Promise<void> {
   await sql(db).insertHold.run(row);
 }
 
@@ -250,17 +253,17 @@ function historyQuery(withEntryType: boolean): string {
 export async function listAccountTransfers(db: Db, accountId: string, options: { beforeSeq?: number; entryType?: string; limit: number }): Promise<TransferRow[]> {
   const statement = options.entryType ? sql(db).historyByType : sql(db).history;
   return (await statement.all({
-      accountId,
-      beforeSeq: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
-      ...(options.entryType ? { entryType: options.entryType } : {}),
-      limit: options.limit,
-    })) as TransferRow[];
+    accountId,
+    beforeSeq: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+    ...(options.entryType ? { entryType: options.entryType } : {}),
+    limit: options.limit,
+  })) as TransferRow[];
 }
 
 /** Every transfer in order, a page at a time: a whole ledger need not fit in memory. */
 export async function* iterateTransfers(db: Db, pageSize = 1_000): AsyncGenerator<TransferRow> {
   const page = db.prepare<[number, number], TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE seq > ? ORDER BY seq LIMIT ?`);
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const rows = await page.all(after, pageSize);
     yield* rows;
     if (rows.length < pageSize) return;
@@ -269,10 +272,7 @@ export async function* iterateTransfers(db: Db, pageSize = 1_000): AsyncGenerato
 }
 
 export async function allAccounts(db: Db): Promise<AccountRow[]> {
-  return (await db
-      .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`)
-      .all())
-    .map((r) => toAccount(r)!);
+  return (await db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY id`).all()).map((r) => toAccount(r)!);
 }
 
 export async function allHolds(db: Db): Promise<HoldRow[]> {

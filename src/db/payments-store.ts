@@ -10,19 +10,21 @@ export const insertInvoice = async (db: Db, row: InvoiceRow) => await db.orm.ins
 export const invoiceById = (db: Db, id: string) => db.orm.select().from(lightningInvoices).where(eq(lightningInvoices.id, id)).get();
 export const fillInvoice = async (db: Db, id: string, set: { bolt11: string; paymentHash: string; expiresAt: string }) =>
   await db.orm
-        .update(lightningInvoices)
-        .set({ ...set, status: 'pending' })
-        .where(and(eq(lightningInvoices.id, id), eq(lightningInvoices.status, 'requested')))
-        .run();
+    .update(lightningInvoices)
+    .set({ ...set, status: 'pending' })
+    .where(and(eq(lightningInvoices.id, id), eq(lightningInvoices.status, 'requested')))
+    .run();
 export const invoiceByHash = (db: Db, paymentHash: string) => db.orm.select().from(lightningInvoices).where(eq(lightningInvoices.paymentHash, paymentHash)).get();
 
 export async function updateInvoice(db: Db, paymentHash: string, fromStatus: string, set: Partial<InvoiceRow>): Promise<boolean> {
   return (
-    (await db.orm
-            .update(lightningInvoices)
-            .set(set)
-            .where(and(eq(lightningInvoices.paymentHash, paymentHash), eq(lightningInvoices.status, fromStatus)))
-            .run()).changes === 1
+    (
+      await db.orm
+        .update(lightningInvoices)
+        .set(set)
+        .where(and(eq(lightningInvoices.paymentHash, paymentHash), eq(lightningInvoices.status, fromStatus)))
+        .run()
+    ).changes === 1
   );
 }
 
@@ -37,11 +39,13 @@ export const getWithdrawal = (db: Db, id: string) => db.orm.select().from(withdr
 
 export async function updateWithdrawal(db: Db, id: string, fromStatuses: string[], set: Partial<WithdrawalRow>): Promise<boolean> {
   return (
-    (await db.orm
-            .update(withdrawals)
-            .set(set)
-            .where(and(eq(withdrawals.id, id), inArray(withdrawals.status, fromStatuses)))
-            .run()).changes === 1
+    (
+      await db.orm
+        .update(withdrawals)
+        .set(set)
+        .where(and(eq(withdrawals.id, id), inArray(withdrawals.status, fromStatuses)))
+        .run()
+    ).changes === 1
   );
 }
 
@@ -58,12 +62,13 @@ export const retriedWithdrawalHashes = async (db: Db, paymentHashes: string[]) =
   new Set(
     paymentHashes.length === 0
       ? []
-      : (await db.orm
-                    .selectDistinct({ paymentHash: withdrawals.paymentHash })
-                    .from(withdrawals)
-                    .where(and(inArray(withdrawals.paymentHash, paymentHashes), eq(withdrawals.status, 'failed')))
-                    .all())
-          .map((r) => r.paymentHash),
+      : (
+          await db.orm
+            .selectDistinct({ paymentHash: withdrawals.paymentHash })
+            .from(withdrawals)
+            .where(and(inArray(withdrawals.paymentHash, paymentHashes), eq(withdrawals.status, 'failed')))
+            .all()
+        ).map((r) => r.paymentHash),
   );
 
 export const withdrawalsIn = (db: Db, statuses: string[]) => db.orm.select().from(withdrawals).where(inArray(withdrawals.status, statuses)).orderBy(asc(withdrawals.id)).all();

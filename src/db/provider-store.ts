@@ -28,47 +28,44 @@ export async function listProviders(db: Db, f: { kind?: number; region?: string;
 }
 
 export const ratingsOf = async (db: Db, providerId: string) =>
-  (await db.orm
-        .select({ stars: providerRatings.stars })
-        .from(providerRatings)
-        .where(eq(providerRatings.providerId, providerId))
-        .all())
-    .map((r) => r.stars);
+  (await db.orm.select({ stars: providerRatings.stars }).from(providerRatings).where(eq(providerRatings.providerId, providerId)).all()).map((r) => r.stars);
 
 export const upsertRating = async (db: Db, row: typeof providerRatings.$inferSelect) =>
   await db.orm
-        .insert(providerRatings)
-        .values(row)
-        .onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } })
-        .run();
+    .insert(providerRatings)
+    .values(row)
+    .onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } })
+    .run();
 export const updateProvider = async (db: Db, id: string, set: Partial<ProviderRow>) => await db.orm.update(computeProviders).set(set).where(eq(computeProviders.id, id)).run();
 
 export type JobRow = typeof computeJobs.$inferSelect;
 export const insertJob = async (db: Db, row: JobRow) => await db.orm.insert(computeJobs).values(row).run();
 export const getJob = (db: Db, id: string) => db.orm.select().from(computeJobs).where(eq(computeJobs.id, id)).get();
 export const updateJob = async (db: Db, id: string, fromStatuses: string[], set: Partial<JobRow>) =>
-  (await db.orm
-        .update(computeJobs)
-        .set(set)
-        .where(and(eq(computeJobs.id, id), inArray(computeJobs.status, fromStatuses)))
-        .run()).changes === 1;
+  (
+    await db.orm
+      .update(computeJobs)
+      .set(set)
+      .where(and(eq(computeJobs.id, id), inArray(computeJobs.status, fromStatuses)))
+      .run()
+  ).changes === 1;
 
 /** Folds one attempt's outcome into the provider's record (its reputation reads these). */
 export async function recordOutcome(db: Db, id: string, o: { ok: boolean; responseMs: number; at: string }): Promise<void> {
   await db.orm
-        .update(computeProviders)
-        .set(
-          o.ok
-            ? {
-                completed: sql`${computeProviders.completed} + 1`,
-                responseMsTotal: sql`${computeProviders.responseMsTotal} + ${Math.round(o.responseMs)}`,
-                lastCompletedAt: o.at,
-                updatedAt: o.at,
-              }
-            : { failed: sql`${computeProviders.failed} + 1`, updatedAt: o.at },
-        )
-        .where(eq(computeProviders.id, id))
-        .run();
+    .update(computeProviders)
+    .set(
+      o.ok
+        ? {
+            completed: sql`${computeProviders.completed} + 1`,
+            responseMsTotal: sql`${computeProviders.responseMsTotal} + ${Math.round(o.responseMs)}`,
+            lastCompletedAt: o.at,
+            updatedAt: o.at,
+          }
+        : { failed: sql`${computeProviders.failed} + 1`, updatedAt: o.at },
+    )
+    .where(eq(computeProviders.id, id))
+    .run();
 }
 
 /** One discovery round's look at a provider: up when it announced itself or was active since the last round. */
@@ -95,11 +92,13 @@ export const computePaymentsOf = (db: Db, jobId: string) => db.orm.select().from
 export const computePaymentsIn = (db: Db, status: string) => db.orm.select().from(computePayments).where(eq(computePayments.status, status)).orderBy(asc(computePayments.id)).all();
 export const allComputePayments = (db: Db) => db.orm.select().from(computePayments).all();
 export const updateComputePayment = async (db: Db, id: string, fromStatus: string, set: Partial<ComputePaymentRow>) =>
-  (await db.orm
-        .update(computePayments)
-        .set(set)
-        .where(and(eq(computePayments.id, id), eq(computePayments.status, fromStatus)))
-        .run()).changes === 1;
+  (
+    await db.orm
+      .update(computePayments)
+      .set(set)
+      .where(and(eq(computePayments.id, id), eq(computePayments.status, fromStatus)))
+      .run()
+  ).changes === 1;
 
 export const unfinishedJobs = (db: Db) =>
   db.orm

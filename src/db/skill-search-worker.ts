@@ -12,7 +12,7 @@ const db = readerOf(new Database((workerData as { file: string }).file, { readon
 
 parentPort!.on('message', async ({ id, filter }: { id: number; filter: SearchFilter }) => {
   try {
-    parentPort!.postMessage({ id, rows: (await searchSkills(db, filter)) });
+    parentPort!.postMessage({ id, rows: await searchSkills(db, filter) });
   } catch (error) {
     const coded = isMarketError(error) ? { code: error.code, message: error.message, details: error.details } : null;
     parentPort!.postMessage({ id, error: coded ?? { message: error instanceof Error ? error.message : String(error) } });

@@ -173,8 +173,8 @@ const sql = preparedPerConnection(prepare);
 function skillWhere(row: unknown): SkillRow | undefined {
   return row === undefined ? undefined : skillFromSql(row as SkillSql);
 }
-export const skillBySlug = async (db: Db, slug: string) => skillWhere((await sql(db).bySlug.get(slug)));
-export const skillById = async (db: Db, id: string) => skillWhere((await sql(db).byId.get(id)));
+export const skillBySlug = async (db: Db, slug: string) => skillWhere(await sql(db).bySlug.get(slug));
+export const skillById = async (db: Db, id: string) => skillWhere(await sql(db).byId.get(id));
 export const insertSkill = async (db: Db, row: Omit<SkillRow, 'rowid' | 'latestVersion' | 'ratingSum' | 'ratingCount' | 'installs' | 'updatedAt'>) =>
   await sql(db).insertSkill.run(skillToSql(row));
 export const updateListing = async (
@@ -191,18 +191,21 @@ export async function skillVersion(db: Db, skillId: string, version: string): Pr
 export const skillVersions = async (db: Db, skillId: string) => ((await sql(db).versions.all(skillId)) as VersionSql[]).map(versionFromSql);
 export const upsertDraftVersion = async (db: Db, row: Omit<SkillVersionRow, 'status' | 'reviewReason' | 'publishedAt'>) =>
   await sql(db).upsertVersion.run({
-        ...row,
-        listing: JSON.stringify(row.listing),
-        pricing: JSON.stringify(row.pricing),
-        revenueSplit: JSON.stringify(row.revenueSplit),
-        signature: JSON.stringify(row.signature),
-        scanFindings: JSON.stringify(row.scanFindings),
-      });
+    ...row,
+    listing: JSON.stringify(row.listing),
+    pricing: JSON.stringify(row.pricing),
+    revenueSplit: JSON.stringify(row.revenueSplit),
+    signature: JSON.stringify(row.signature),
+    scanFindings: JSON.stringify(row.scanFindings),
+  });
 export const setVersionStatus = async (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
   await sql(db).setVersionStatus.run(r);
 
 /** Replaces the skill's entry in the search index (or removes it when it is no longer offered). */
-export async function indexSkill(db: Db, skill: { rowid: number; name: string; description: string; tags: string[]; readme: string } | { rowid: number; remove: true }): Promise<void> {
+export async function indexSkill(
+  db: Db,
+  skill: { rowid: number; name: string; description: string; tags: string[]; readme: string } | { rowid: number; remove: true },
+): Promise<void> {
   await sql(db).ftsDelete.run(skill.rowid);
   if ('remove' in skill) return;
   await sql(db).ftsInsert.run(skill.rowid, skill.name, skill.description, skill.tags.join(' '), skill.readme);
@@ -237,12 +240,12 @@ export const usageById = async (db: Db, id: string) => (await sql(db).usageById.
 
 export async function listInstalled(db: Db, agentId: string): Promise<(InstallRow & { slug: string; name: string })[]> {
   return (await db
-      .prepare(
-        `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
+    .prepare(
+      `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
          i.uninstalled_at AS uninstalledAt, s.slug, s.name
        FROM skill_installs i JOIN skills s ON s.id = i.skill_id WHERE i.agent_id = ? AND i.uninstalled_at IS NULL ORDER BY s.slug`,
-      )
-      .all(agentId)) as (InstallRow & { slug: string; name: string })[];
+    )
+    .all(agentId)) as (InstallRow & { slug: string; name: string })[];
 }
 
 export interface SearchFilter {
@@ -313,10 +316,10 @@ export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow &
   }[f.sort];
   return (
     (await searchStatement(
-            db,
-            `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+      db,
+      `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-          ).all(params)) as (SkillSql & { rank: number | null })[]
+    ).all(params)) as (SkillSql & { rank: number | null })[]
   ).map(skillFromSql);
 }
 

@@ -20,7 +20,7 @@ export async function withIdempotency<T>(db: Db, clock: Clock, scope: Idempotenc
   return db.write(async (tx) => {
     const argsHash = canonicalHash(scope.args);
     // What was stored under this caller, tool and key is what this call answered then.
-    const earlier = (await findIdempotencyRecord<T>(tx, scope.callerId, scope.tool, scope.key));
+    const earlier = await findIdempotencyRecord<T>(tx, scope.callerId, scope.tool, scope.key);
     if (earlier) {
       if (earlier.argsHash !== argsHash) {
         throw new MarketError(
@@ -33,11 +33,11 @@ export async function withIdempotency<T>(db: Db, clock: Clock, scope: Idempotenc
     }
     const result = await run(tx);
     await saveIdempotencyRecord(tx, {
-            ...scope,
-            argsHash,
-            result,
-            createdAt: clock.now().toISOString(),
-          });
+      ...scope,
+      argsHash,
+      result,
+      createdAt: clock.now().toISOString(),
+    });
     return { result, replayed: false };
   });
 }

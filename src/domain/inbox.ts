@@ -124,13 +124,11 @@ export function inboxOwner(caller: Caller): { role: 'agent' | 'sponsor'; id: str
 
 export async function inbox(db: Db, clock: Clock, who: { role: 'agent' | 'sponsor'; id: string }, page: { cursor?: string; limit: number }): Promise<Page<InboxItem>> {
   const after = page.cursor ? decodeCursor(page.cursor, { at: 'string', kind: 'string', id: 'string' }) : null;
-  const rows = (await inboxRows(db, who, clock.now().toISOString(), after as InboxPosition | null, page.limit + 1));
+  const rows = await inboxRows(db, who, clock.now().toISOString(), after as InboxPosition | null, page.limit + 1);
   return toPage(rows, page.limit, toItem, (r) => encodeCursor({ at: r.at, kind: r.kind, id: r.id }));
 }
 
 /** Changes whenever an item enters or leaves the first page: what a subscription compares. */
 export async function inboxFingerprint(db: Db, clock: Clock, who: { role: 'agent' | 'sponsor'; id: string }, limit: number): Promise<string> {
-  return (await inboxRows(db, who, clock.now().toISOString(), null, limit))
-    .map((r) => `${r.kind}:${r.id}:${r.at}`)
-    .join('|');
+  return (await inboxRows(db, who, clock.now().toISOString(), null, limit)).map((r) => `${r.kind}:${r.id}:${r.at}`).join('|');
 }

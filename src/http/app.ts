@@ -165,7 +165,7 @@ export function listen(listener: RequestListener, host: string, port: number): P
 }
 
 async function currentCaller(ctx: AppContext, token: string): Promise<Caller> {
-  const caller = (await authenticateRecent(ctx.db, token));
+  const caller = await authenticateRecent(ctx.db, token);
   if (!caller) throw new MarketError('UNAUTHORIZED', 'This token was revoked. Ask the sponsor for a new one.');
   return caller;
 }
@@ -173,7 +173,7 @@ async function currentCaller(ctx: AppContext, token: string): Promise<Caller> {
 function bearerAuth(ctx: AppContext) {
   return async (req: AuthedRequest, res: Response, next: NextFunction) => {
     const token = bearerToken(req.headers.authorization);
-    const caller = token === null ? null : (await authenticateRecent(ctx.db, token));
+    const caller = token === null ? null : await authenticateRecent(ctx.db, token);
     if (!caller) return answer(res, unauthorizedAnswer(token !== null));
     req.caller = caller;
     req.token = token!;

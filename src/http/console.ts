@@ -31,7 +31,7 @@ export function consoleRoutes(ctx: AppContext): express.Router {
     guarded(ctx, async (req, res) => {
       const next = safeNext(field(req, 'next'));
       const token = (field(req, 'token') ?? '').trim();
-      const caller = (await authenticate(ctx.db, token));
+      const caller = await authenticate(ctx.db, token);
       if (!caller) return send(res, 401, signInPage(next, 'That token is unknown or revoked. Paste the token exactly as it was printed.'));
       if (caller.role === 'agent') {
         return send(res, 403, signInPage(next, 'That is an agent token. An agent can never decide its own request: sign in with the sponsor token.'));
@@ -45,7 +45,7 @@ export function consoleRoutes(ctx: AppContext): express.Router {
     headers,
     form,
     guarded(ctx, async (req, res) => {
-      const viewer = (await currentViewer(ctx, req));
+      const viewer = await currentViewer(ctx, req);
       if (viewer && !carriesCsrf(viewer.session, field(req, 'csrf'))) return send(res, 403, staleFormPage());
       await endSession(ctx, req, res);
       res.redirect(303, HOME);

@@ -55,10 +55,10 @@ export function directCalls(ctx: AppContext, limiter: CallLimiter): DirectCalls 
       if (!call) return { kind: 'hand-on', body };
       // Every request is authenticated before anything about it is answered, as on express's routes.
       const token = bearerToken(req.headers.authorization);
-      const caller = token === null ? null : (await authenticateRecent(ctx.db, token));
+      const caller = token === null ? null : await authenticateRecent(ctx.db, token);
       if (!caller) return send(res, unauthorizedAnswer(token !== null));
       if ('invalid' in call) return send(res, { status: 200, body: { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: call.invalid } } });
-      const run = (await toolFor(caller, call.params.name));
+      const run = await toolFor(caller, call.params.name);
       // An unknown tool's JSON-RPC error is the SDK's to word (and its call is counted there).
       if (!run) return { kind: 'hand-on', body };
       const refusal = limiter.take(caller.id, 1);

@@ -56,7 +56,7 @@ export async function discoverProviders(ctx: AppContext, o: { maxWaitMs?: number
     for (const e of latest.values()) {
       const a = parseAnnouncement(e);
       if (!a) continue;
-      const outcome = (await upsertAnnouncedProvider(ctx.db, ctx.clock, a, { autoApprove: ctx.config.autoApproveProviders }));
+      const outcome = await upsertAnnouncedProvider(ctx.db, ctx.clock, a, { autoApprove: ctx.config.autoApproveProviders });
       if (outcome === 'added') added++;
       if (outcome === 'updated') updated++;
     }
@@ -81,6 +81,6 @@ async function checkUptime(ctx: AppContext, pool: SimplePool, announced: Set<str
   }
   const at = ctx.clock.now().toISOString();
   await ctx.db.write(async (tx) => {
-        for (const p of providers) await recordUptimeCheck(tx, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
-      });
+    for (const p of providers) await recordUptimeCheck(tx, p.id, announced.has(p.pubkey) || active.has(p.pubkey), at);
+  });
 }

@@ -35,11 +35,11 @@ const UNTRUSTED_META = { untrusted: true, author: 'skill creator' } as const;
 export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext, caller: () => Caller | Promise<Caller>): void {
   server.server.registerCapabilities({ prompts: { listChanged: true } });
   server.server.setRequestHandler(ListPromptsRequestSchema, async () => ({
-    prompts: (await answering(async () => {
-            const who = await caller();
-            // Sponsors and the operator install nothing: they have no skill prompts.
-            return who.role === 'agent' ? (await installedSkills(ctx.db, who.id)).map(listing) : [];
-          })),
+    prompts: await answering(async () => {
+      const who = await caller();
+      // Sponsors and the operator install nothing: they have no skill prompts.
+      return who.role === 'agent' ? (await installedSkills(ctx.db, who.id)).map(listing) : [];
+    }),
   }));
   server.server.setRequestHandler(GetPromptRequestSchema, (request) =>
     answering(async () => {
@@ -48,7 +48,7 @@ export function registerInstalledSkillPrompts(server: McpServer, ctx: AppContext
       if (!name.startsWith(PROMPT_PREFIX) || who.role !== 'agent') {
         throw new McpError(ErrorCode.InvalidParams, `No prompt ${name}. Call prompts/list: each skill you installed is a prompt named ${PROMPT_PREFIX}<slug>.`);
       }
-      return skillPrompt((await installedSkillFiles(ctx.db, who.id, name.slice(PROMPT_PREFIX.length))));
+      return skillPrompt(await installedSkillFiles(ctx.db, who.id, name.slice(PROMPT_PREFIX.length)));
     }),
   );
 }

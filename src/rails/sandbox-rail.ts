@@ -7,7 +7,7 @@ import type { Db } from '../db/connection.js';
 import * as store from '../db/payments-store.js';
 import type { Clock } from '../domain/clock.js';
 import type { PaymentRail, RailTransaction } from '../domain/payments/rail.js';
-import { filterInOrder, mapInOrder } from "../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../core/in-order.js';
 
 export const SANDBOX_INVOICE_PREFIX = 'lnsandbox';
 
@@ -22,7 +22,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
     settledAt: row.paidAt,
   });
   const sent = async (paymentHash: string): Promise<RailTransaction | null> => {
-    const row = (await store.sandboxInvoice(db, paymentHash));
+    const row = await store.sandboxInvoice(db, paymentHash);
     return row?.direction === 'outgoing' ? view(row) : null;
   };
   return {
@@ -34,7 +34,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
       return { bolt11: `${SANDBOX_INVOICE_PREFIX}${o.amountMsats}m1${paymentHash}`, paymentHash, expiresAt };
     },
     async lookupInvoice(paymentHash) {
-      const row = (await store.sandboxInvoice(db, paymentHash));
+      const row = await store.sandboxInvoice(db, paymentHash);
       return row?.direction === 'incoming' ? view(row) : null;
     },
     async paidInvoices({ paymentHashes }) {
@@ -64,7 +64,7 @@ export function sandboxRail(db: Db, clock: Clock): PaymentRail {
 
 /** What `agent-marketplace sandbox pay` does: an outside payer pays a pretend invoice. */
 export async function paySandboxInvoice(db: Db, clock: Clock, paymentHash: string): Promise<boolean> {
-  const row = (await store.sandboxInvoice(db, paymentHash));
+  const row = await store.sandboxInvoice(db, paymentHash);
   if (!row || row.direction !== 'incoming' || row.paidAt || row.expiresAt <= clock.now().toISOString()) return false;
   return store.paySandboxInvoice(db, paymentHash, clock.now().toISOString());
 }

@@ -21,7 +21,7 @@ export function registerApprovalResource(server: McpServer, ctx: AppContext, cal
       mimeType: 'application/json',
     },
     async (uri, { approval_id }) => ({
-      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(approvalView((await asResourceError(() => read(String(approval_id)))))) }],
+      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(approvalView(await asResourceError(() => read(String(approval_id))))) }],
     }),
   );
 
@@ -29,7 +29,7 @@ export function registerApprovalResource(server: McpServer, ctx: AppContext, cal
     template: `${PREFIX}{approval_id}`,
     matches: (uri) => uri.startsWith(PREFIX),
     stateOf: async (uri) => {
-      const a = (await read(uri.slice(PREFIX.length), false));
+      const a = await read(uri.slice(PREFIX.length), false);
       return `${a.status}@${a.updatedAt}`;
     },
   });

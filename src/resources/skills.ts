@@ -8,7 +8,7 @@ import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { skillReadme } from '../domain/skills/catalogue.js';
 import { installedSkill, listInstalledSkills } from '../domain/skills/installs.js';
-import { filterInOrder, mapInOrder } from "../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../core/in-order.js';
 
 export const INSTALLED_FILE_URI = 'marketplace://installed/{slug}/{path}';
 const INSTALLED_PREFIX = 'marketplace://installed/';
@@ -29,7 +29,7 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
     },
     async (uri, { slug }) => {
       try {
-        const { version, readme } = (await skillReadme(ctx.db, String(slug)));
+        const { version, readme } = await skillReadme(ctx.db, String(slug));
         return {
           contents: [{ uri: uri.href, mimeType: 'text/markdown', text: readme, _meta: { untrusted: true, author: 'skill creator', version } }],
         };
@@ -52,17 +52,23 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
       list: async () => {
         let id: string;
         try {
-          id = (await agentId());
+          id = await agentId();
         } catch {
           return { resources: [] };
         }
-        const resources = (await mapInOrder((await listInstalledSkills(ctx.db, id)), async (s) => {
-                  try {
-                    return (await installedSkill(ctx.db, id, s.slug)).files.map((f) => ({ uri: `${INSTALLED_PREFIX}${s.slug}/${f.path}`, name: `${s.slug}/${f.path}`, mimeType: mimeOf(f.path) }));
-                  } catch {
-                    return []; // a version failing its integrity check is refused when read, not listed
-                  }
-                })).flat();
+        const resources = (
+          await mapInOrder(await listInstalledSkills(ctx.db, id), async (s) => {
+            try {
+              return (await installedSkill(ctx.db, id, s.slug)).files.map((f) => ({
+                uri: `${INSTALLED_PREFIX}${s.slug}/${f.path}`,
+                name: `${s.slug}/${f.path}`,
+                mimeType: mimeOf(f.path),
+              }));
+            } catch {
+              return []; // a version failing its integrity check is refused when read, not listed
+            }
+          })
+        ).flat();
         return { resources };
       },
     }),
@@ -72,7 +78,7 @@ export function registerSkillResource(server: McpServer, ctx: AppContext, caller
     },
     async (uri, { slug, path }) => {
       try {
-        const skill = (await installedSkill(ctx.db, (await agentId()), String(slug)));
+        const skill = await installedSkill(ctx.db, await agentId(), String(slug));
         const file = skill.files.find((f) => f.path === String(path));
         if (!file) throw new MarketError('NOT_FOUND', `${skill.slug}@${skill.version} has no file "${String(path)}"; marketplace_get_installed_skill lists its files.`);
         return {

@@ -135,13 +135,15 @@ export const agentTools = [
     output: z.object({ items: z.array(profile) }),
     annotations: READ_ONLY,
     handler: async (args, { ctx, caller }) => ({
-      items: (await findAgents(ctx.db, {
-                skills: args.skills,
-                mcpServers: args.mcp_servers,
-                minReputation: args.min_reputation,
-                maxPriceSats: args.max_price_sats,
-                exclude: caller.id,
-              })).slice(0, args.limit),
+      items: (
+        await findAgents(ctx.db, {
+          skills: args.skills,
+          mcpServers: args.mcp_servers,
+          minReputation: args.min_reputation,
+          maxPriceSats: args.max_price_sats,
+          exclude: caller.id,
+        })
+      ).slice(0, args.limit),
     }),
   }),
   defineTool({
@@ -184,7 +186,7 @@ export const agentTools = [
       counterparties: [(await chooseWorker(ctx.db, hireArgs(caller.id, args))).agentId],
     }),
     handler: async (args, { ctx, caller }) => {
-      const { contract: c, candidates } = (await hireAgent(ctx.db, ctx.clock, hireArgs(caller.id, args)));
+      const { contract: c, candidates } = await hireAgent(ctx.db, ctx.clock, hireArgs(caller.id, args));
       return { contract_id: c.contract_id, status: c.status, escrow_sats: c.escrow_sats, offer_lapses_at: c.offer_lapses_at, agent_id: c.agent_id, candidates };
     },
   }),
@@ -261,7 +263,7 @@ export const agentTools = [
     action: async (args, { ctx, caller }) => ({
       actionType: 'ReviewWork',
       amountMsats: 0,
-      counterparties: (await deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision)),
+      counterparties: await deliveryReviewCounterparties(ctx.db, caller.id, args.contract_id, args.decision),
     }),
     handler: (args, { ctx, caller }) =>
       reviewDelivery(ctx.db, ctx.clock, caller.id, { contractId: args.contract_id, decision: args.decision, reason: args.reason, rating: args.rating }),

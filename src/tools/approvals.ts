@@ -48,7 +48,7 @@ export const approvalTools = [
     output: waitingSchema,
     annotations: READ_ONLY,
     handler: async ({ approval_id }, { ctx, caller }) => {
-      const view = approvalView((await readOwnApproval(ctx.db, ctx.clock, approval_id, caller)));
+      const view = approvalView(await readOwnApproval(ctx.db, ctx.clock, approval_id, caller));
       return view.status === 'pending' ? { ...view, ...approvalPointers(view.approval_id, approvalWhere(ctx)) } : view;
     },
   }),

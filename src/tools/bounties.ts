@@ -147,11 +147,11 @@ export const bountyTools = [
       refuseOversized(args.data_samples);
       if (args.contributor_id !== undefined && args.contributor_id !== caller.id) return args; // the handler refuses it
       const handedOn = { ...args };
-      const pre = (await precheckForBounty(ctx.db, caller.id, { bountyId: args.bounty_id, samples: args.data_samples, metadata: args.metadata }));
+      const pre = await precheckForBounty(ctx.db, caller.id, { bountyId: args.bounty_id, samples: args.data_samples, metadata: args.metadata });
       if (pre) prechecked.set(handedOn, pre);
       return handedOn;
     },
-    action: async (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: (await contributionCounterparties(ctx.db, args.bounty_id)) }),
+    action: async (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: await contributionCounterparties(ctx.db, args.bounty_id) }),
     handler: (args, { ctx, caller }) => {
       if (args.contributor_id !== undefined && args.contributor_id !== caller.id) {
         throw new MarketError('FORBIDDEN', 'contributor_id must be you: an agent contributes only as itself.');
@@ -179,7 +179,7 @@ export const bountyTools = [
     }),
     output: submission,
     annotations: ACTING,
-    action: async (args, { ctx }) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: (await submissionReviewCounterparties(ctx.db, args.submission_id)) }),
+    action: async (args, { ctx }) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: await submissionReviewCounterparties(ctx.db, args.submission_id) }),
     handler: (args, { ctx, caller }) =>
       reviewSubmission(ctx.db, ctx.clock, caller.id, { submissionId: args.submission_id, decision: args.decision, acceptedSamples: args.accepted_samples, reason: args.reason }),
   }),

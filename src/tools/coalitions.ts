@@ -142,7 +142,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, agent_id: z.string().min(1), fixed_sats: z.number().int().min(0).optional() }),
     output: view,
     annotations: ACTING,
-    action: async (args, call) => manage((await leadNames(args.coalition_id, call, { agentId: args.agent_id }))),
+    action: async (args, call) => manage(await leadNames(args.coalition_id, call, { agentId: args.agent_id })),
     handler: (args, { ctx, caller }) => inviteToCoalition(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, agentId: args.agent_id, fixedSats: args.fixed_sats }),
   }),
   defineTool({
@@ -205,7 +205,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey, assignee_id: z.string().min(1) }),
     output: view,
     annotations: ACTING,
-    action: async (args, call) => manage((await leadNames(args.coalition_id, call, { agentId: args.assignee_id }))),
+    action: async (args, call) => manage(await leadNames(args.coalition_id, call, { agentId: args.assignee_id })),
     handler: (args, { ctx, caller }) => assignSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key, assigneeId: args.assignee_id }),
   }),
   defineTool({
@@ -229,7 +229,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, key: subtaskKey }),
     output: view,
     annotations: ACTING,
-    action: async (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: (await leadNames(args.coalition_id, call, { subtaskKey: args.key })) }),
+    action: async (args, call) => ({ actionType: 'ReviewWork', amountMsats: 0, counterparties: await leadNames(args.coalition_id, call, { subtaskKey: args.key }) }),
     handler: (args, { ctx, caller }) => acceptSubtask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, key: args.key }),
   }),
   defineTool({
@@ -267,7 +267,7 @@ export const coalitionTools = [
     input: z.object({ coalition_id: coalitionId, idempotency_key: idempotencyKeyField }),
     output: view.extend({ payouts: z.array(z.object({ agent_id: z.string(), amount_sats: z.number().int() })) }),
     annotations: ACTING,
-    action: async (args, call) => manage((await leadNames(args.coalition_id, call, 'settlement'))),
+    action: async (args, call) => manage(await leadNames(args.coalition_id, call, 'settlement')),
     handler: (args, { ctx, caller }) => completeCoalition(ctx.db, ctx.clock, caller.id, args.coalition_id),
   }),
   defineTool({
@@ -290,7 +290,7 @@ export const coalitionTools = [
     action: async (args, call) => ({
       actionType: 'FundCoalition',
       amountMsats: satsToMsats(args.pool_sats ?? 0),
-      counterparties: (await leadNames(args.coalition_id, call, 'settlement')),
+      counterparties: await leadNames(args.coalition_id, call, 'settlement'),
     }),
     handler: (args, { ctx, caller }) =>
       startNextTask(ctx.db, ctx.clock, caller.id, { coalitionId: args.coalition_id, taskDescription: args.task_description, poolSats: args.pool_sats, subtasks: args.subtasks }),
@@ -306,7 +306,7 @@ export const coalitionTools = [
     output: view,
     annotations: READ_ONLY,
     handler: async (args, { ctx, caller }) => {
-      const c = (await requireCoalitionFor(ctx.db, args.coalition_id, caller.id));
+      const c = await requireCoalitionFor(ctx.db, args.coalition_id, caller.id);
       return { ...(await coalitionView(ctx.db, c.id, caller.id)) };
     },
   }),

@@ -151,12 +151,12 @@ export const computeTools = [
     action: () => ({ actionType: 'DeleteResource', amountMsats: 0, counterparties: [] }),
     handler: async (args, { ctx, caller }) =>
       // A job this process is running is stopped by its runner (after), which settles it once any payment in flight is done.
-      isRunningHere(args.job_id) ? jobView((await requireOwnJob(ctx.db, caller.id, args.job_id))) : (await cancelJob(ctx.db, ctx.clock, caller.id, args.job_id)),
+      isRunningHere(args.job_id) ? jobView(await requireOwnJob(ctx.db, caller.id, args.job_id)) : await cancelJob(ctx.db, ctx.clock, caller.id, args.job_id),
     after: async (result, { ctx }) => {
       const id = String(result.job_id);
       if (isRunningHere(id)) await stopRunningJob(id);
       else await withdrawCancelledJob(jobPorts(ctx), id);
-      return jobView((await requireJob(ctx.db, id)));
+      return jobView(await requireJob(ctx.db, id));
     },
   }),
   defineTool({
@@ -247,7 +247,7 @@ export const computeTools = [
     input: z.object({ provider_id: providerId }),
     output: provider,
     annotations: READ_ONLY,
-    handler: async (args, { ctx }) => providerView(ctx.db, ctx.clock, (await requireProvider(ctx.db, args.provider_id))),
+    handler: async (args, { ctx }) => providerView(ctx.db, ctx.clock, await requireProvider(ctx.db, args.provider_id)),
   }),
   defineTool({
     name: 'marketplace_rate_provider',

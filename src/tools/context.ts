@@ -73,7 +73,7 @@ export const contextTools = [
     annotations: CHANGES_ONLY_THE_LISTING,
     handler: async ({ toolsets }, call) => {
       const control = controlOf(call);
-      return { enabled: (await control.change((await ownToolsets(control, toolsets, call.caller)), true)) };
+      return { enabled: await control.change(await ownToolsets(control, toolsets, call.caller), true) };
     },
   }),
   defineTool({
@@ -87,7 +87,7 @@ export const contextTools = [
     annotations: CHANGES_ONLY_THE_LISTING,
     handler: async ({ toolsets }, call) => {
       const control = controlOf(call);
-      return { enabled: (await control.change((await ownToolsets(control, toolsets, call.caller)), false)) };
+      return { enabled: await control.change(await ownToolsets(control, toolsets, call.caller), false) };
     },
   }),
 ];

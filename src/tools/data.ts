@@ -160,7 +160,7 @@ export const dataTools = [
     input: z.object({ listing_id: listingId }),
     output: listing,
     annotations: READ_ONLY,
-    handler: async (args, { ctx }) => listingView((await requireListing(ctx.db, args.listing_id))),
+    handler: async (args, { ctx }) => listingView(await requireListing(ctx.db, args.listing_id)),
   }),
   defineTool({
     name: 'marketplace_delist_data',
@@ -208,7 +208,7 @@ export const dataTools = [
     action: async (args, { ctx, caller }) => ({
       actionType: 'ReviewWork',
       amountMsats: 0,
-      counterparties: (await confirmationCounterparties(ctx.db, caller.id, args.purchase_id, args.received_sha256)),
+      counterparties: await confirmationCounterparties(ctx.db, caller.id, args.purchase_id, args.received_sha256),
     }),
     handler: (args, { ctx, caller }) =>
       confirmPurchase(ctx.db, ctx.clock, caller.id, { purchaseId: args.purchase_id, receivedSha256: args.received_sha256 }, (p, received) =>
@@ -270,9 +270,9 @@ export const dataTools = [
     annotations: READ_ONLY,
     handler: async (args, { ctx, caller }) => {
       const none = { purchase_id: null, listing_id: null, buyer_id: null, sha256: null, expires_at: null };
-      const check = (await checkGrant(ctx.db, ctx.clock, args.grant));
+      const check = await checkGrant(ctx.db, ctx.clock, args.grant);
       if (!check.valid) return { valid: false, reason: check.reason, ...none };
-      const p = (await requirePurchase(ctx.db, check.claims.purchase_id));
+      const p = await requirePurchase(ctx.db, check.claims.purchase_id);
       // Only the two parties learn anything about a purchase.
       if (p.sellerId !== caller.id && p.buyerId !== caller.id) return { valid: false, reason: 'Not a grant for a sale of yours.', ...none };
       const reason = noAccessReason(p, ctx.clock.now());

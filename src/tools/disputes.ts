@@ -93,7 +93,8 @@ export const disputeTools = [
     input: z.object({ dispute_id: disputeId }),
     output: view,
     annotations: READ_ONLY,
-    handler: async (args, { ctx, caller }) => (caller.role === 'operator' ? disputeView((await requireDispute(ctx.db, args.dispute_id))) : (await visibleDispute(ctx.db, caller.id, args.dispute_id))),
+    handler: async (args, { ctx, caller }) =>
+      caller.role === 'operator' ? disputeView(await requireDispute(ctx.db, args.dispute_id)) : await visibleDispute(ctx.db, caller.id, args.dispute_id),
   }),
   defineTool({
     name: 'marketplace_list_disputes',
@@ -104,7 +105,7 @@ export const disputeTools = [
     input: z.object({ status: z.enum(DISPUTE_STATUSES).optional() }),
     output: z.object({ items: z.array(view) }),
     annotations: READ_ONLY,
-    handler: async (args, { ctx, caller }) => ({ items: (await listDisputeViews(ctx.db, caller.role === 'operator' ? null : caller.id, args.status)) }),
+    handler: async (args, { ctx, caller }) => ({ items: await listDisputeViews(ctx.db, caller.role === 'operator' ? null : caller.id, args.status) }),
   }),
   defineTool({
     name: 'marketplace_resolve_dispute',

@@ -21,7 +21,7 @@ export const governanceTools = [
     output: versionedPolicy,
     annotations: READ_ONLY,
     handler: async ({ agent_id }, { ctx, caller }) => {
-      const p = (await getAgentPolicy(ctx.db, caller.id, agent_id));
+      const p = await getAgentPolicy(ctx.db, caller.id, agent_id);
       return { agent_id, version: p.version, policy: p.policy };
     },
   }),
@@ -37,7 +37,7 @@ export const governanceTools = [
     output: versionedPolicy,
     annotations: ACTING_IDEMPOTENT,
     handler: async ({ agent_id, policy }, { ctx, caller }) => {
-      const p = (await setAgentPolicy(ctx.db, ctx.clock, caller.id, agent_id, policy));
+      const p = await setAgentPolicy(ctx.db, ctx.clock, caller.id, agent_id, policy);
       return { agent_id, version: p.version, policy: p.policy };
     },
   }),

@@ -129,23 +129,23 @@ export const lightningTools = [
     },
     handler: async (args, { ctx, caller }) =>
       args.lightning_address !== undefined
-        ? (await reserveAddressWithdrawal(ctx.db, ctx.clock, ctx.rail.name, {
-                        agentId: caller.id,
-                        lightningAddress: args.lightning_address,
-                        amountSats: args.amount_sats!,
-                        maxFeeSats: args.max_fee_sats,
-                      }))
-        : (await reserveWithdrawal(
-                        ctx.db,
-                        ctx.clock,
-                        { name: ctx.rail.name, network: ctx.config.network },
-                        {
-                          agentId: caller.id,
-                          bolt11: args.bolt11!,
-                          amountSats: args.amount_sats,
-                          maxFeeSats: args.max_fee_sats,
-                        },
-                      )),
+        ? await reserveAddressWithdrawal(ctx.db, ctx.clock, ctx.rail.name, {
+            agentId: caller.id,
+            lightningAddress: args.lightning_address,
+            amountSats: args.amount_sats!,
+            maxFeeSats: args.max_fee_sats,
+          })
+        : await reserveWithdrawal(
+            ctx.db,
+            ctx.clock,
+            { name: ctx.rail.name, network: ctx.config.network },
+            {
+              agentId: caller.id,
+              bolt11: args.bolt11!,
+              amountSats: args.amount_sats,
+              maxFeeSats: args.max_fee_sats,
+            },
+          ),
     // Also on a retry: asks the address if that is still to do, pays if that is, else reports.
     after: async (result, { ctx }) => {
       const id = String(result.withdrawal_id);

@@ -48,22 +48,24 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
       // Sponsors' keyed calls (a top-up invoice) pass no gate, but their key must still mean one effect.
       const { idempotency_key: key, ...keyless } = data as Record<string, unknown>;
       if (typeof key !== 'string') return success(await finish(await tool.handler(data, call)));
-      const { result } = (await withIdempotency(ctx.db, ctx.clock, { callerId: caller.id, tool: tool.name, key, args: keyless }, (tx) => tool.handler(data, inTransaction(call, tx))));
+      const { result } = await withIdempotency(ctx.db, ctx.clock, { callerId: caller.id, tool: tool.name, key, args: keyless }, (tx) =>
+        tool.handler(data, inTransaction(call, tx)),
+      );
       return success(await finish(result));
     }
 
     const { idempotency_key: idempotencyKey, ...args } = data as Record<string, unknown>;
     // Group commit: gated calls arriving together share one fsync (src/db/connection.ts).
-    const answer = (await ctx.db.writeGrouped(async (tx) =>
-          passGate(tx, ctx.clock, {
-            agentId: caller.id,
-            tool: tool.name,
-            args,
-            idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-            action: (tx) => tool.action!(data, inTransaction(call, tx)),
-            execute: (tx) => tool.handler(data, inTransaction(call, tx)),
-          }),
-        ));
+    const answer = await ctx.db.writeGrouped(async (tx) =>
+      passGate(tx, ctx.clock, {
+        agentId: caller.id,
+        tool: tool.name,
+        args,
+        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        action: (tx) => tool.action!(data, inTransaction(call, tx)),
+        execute: (tx) => tool.handler(data, inTransaction(call, tx)),
+      }),
+    );
     // Work outside the database (paying an invoice, publishing to relays) starts only once the call is durable.
     await ctx.db.durable();
     if (answer.kind === 'result') return success(await finish(answer.result), answer.warnings);

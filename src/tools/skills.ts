@@ -68,7 +68,7 @@ async function syncInstallFolder(ctx: AppContext, agentId: string, slug: string)
     removeInstallFolder(dir, slug);
     return null;
   }
-  const skill = (await installedSkill(ctx.db, agentId, slug));
+  const skill = await installedSkill(ctx.db, agentId, slug);
   return writeInstallFolder(dir, { slug: skill.slug, version: skill.version, contentSha256: skill.content_sha256, files: skill.files });
 }
 
@@ -334,10 +334,10 @@ export const skillTools = [
     },
     after: async (result, { ctx, caller }) => ({
       ...result,
-      installed_path: (await afterCommit(ctx, caller.id, result, 'installed', 'written', 'Calling marketplace_install_skill again finishes it without charging again.')),
+      installed_path: await afterCommit(ctx, caller.id, result, 'installed', 'written', 'Calling marketplace_install_skill again finishes it without charging again.'),
     }),
     action: async (args, { ctx, caller }) => {
-      const quote = (await quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id));
+      const quote = await quoteInstall(ctx.db, caller.id, args.slug, args.version, args.referrer_id);
       return { actionType: 'InstallSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
     },
     handler: (args, { ctx, caller }) => installSkill(ctx.db, ctx.clock, { agentId: caller.id, slug: args.slug, range: args.version, referrerId: args.referrer_id }),
@@ -370,7 +370,7 @@ export const skillTools = [
     output: z.object({ usage_id: z.string().optional().describe('What a dispute over this payment names.'), cost_sats: z.number().int(), split }),
     annotations: ACTING,
     action: async (args, { ctx, caller }) => {
-      const quote = (await quoteUsage(ctx.db, usageInput(caller.id, args)));
+      const quote = await quoteUsage(ctx.db, usageInput(caller.id, args));
       return { actionType: 'UseSkill', amountMsats: satsToMsats(quote.costSats), counterparties: quote.payees };
     },
     handler: (args, { ctx, caller }) => recordSkillUsage(ctx.db, ctx.clock, usageInput(caller.id, args)),
@@ -388,7 +388,7 @@ export const skillTools = [
     annotations: DESTRUCTIVE,
     action: () => ({ actionType: 'UninstallSkill', amountMsats: 0, counterparties: [] }),
     handler: (args, { ctx, caller }) => uninstallSkill(ctx.db, ctx.clock, caller.id, args.slug),
-    after: async (result, { ctx, caller }) => ({ ...result, installed_path: (await afterCommit(ctx, caller.id, result, 'uninstalled', 'removed', 'Remove the folder by hand.')) }),
+    after: async (result, { ctx, caller }) => ({ ...result, installed_path: await afterCommit(ctx, caller.id, result, 'uninstalled', 'removed', 'Remove the folder by hand.') }),
   }),
   defineTool({
     name: 'marketplace_list_installed_skills',
@@ -399,7 +399,7 @@ export const skillTools = [
     input: z.object({}),
     output: z.object({ items: z.array(z.object({ slug: z.string(), name: z.string(), version: z.string(), installed_at: z.string() })) }),
     annotations: READ_ONLY,
-    handler: async (_args, { ctx, caller }) => ({ items: (await listInstalledSkills(ctx.db, caller.id)) }),
+    handler: async (_args, { ctx, caller }) => ({ items: await listInstalledSkills(ctx.db, caller.id) }),
   }),
   defineTool({
     name: 'marketplace_get_installed_skill',
@@ -427,7 +427,7 @@ export const skillTools = [
     }),
     annotations: READ_ONLY,
     handler: async (args, { ctx, caller }) => {
-      const skill = (await installedSkill(ctx.db, caller.id, args.slug));
+      const skill = await installedSkill(ctx.db, caller.id, args.slug);
       return { ...skill, installed_path: ctx.config.installDir ? installedFolder(ctx.config.installDir, skill.slug, skill.content_sha256) : null };
     },
   }),

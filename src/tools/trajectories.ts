@@ -73,10 +73,10 @@ export const trajectoryTools = [
       // An unknown bounty is reported by the handler, after the gate has judged the caller.
       if ((await contributionCounterparty(ctx.db, args.bounty_id)) === undefined) return args;
       const handedOn = { ...args };
-      prechecked.set(handedOn, (await precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata)));
+      prechecked.set(handedOn, await precheckForBounty(ctx.db, args.bounty_id, args.trajectory, args.metadata));
       return handedOn;
     },
-    action: async (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties((await contributionCounterparty(ctx.db, args.bounty_id))) }),
+    action: async (args, { ctx }) => ({ actionType: 'SubmitWork', amountMsats: 0, counterparties: parties(await contributionCounterparty(ctx.db, args.bounty_id)) }),
     handler: async (args, { ctx, caller }) =>
       contributeTrajectory(
         ctx.db,

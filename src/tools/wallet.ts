@@ -68,7 +68,7 @@ export const walletTools = [
     output: { agent: walletSchema, sponsor: z.object({ agents: z.array(walletSchema) }) },
     annotations: READ_ONLY,
     handler: async (_args, { ctx, caller }) =>
-      caller.role === 'agent' ? walletResult((await agentWallet(ctx.db, ctx.clock, caller.id))) : { agents: (await sponsorWallets(ctx.db, ctx.clock, caller.id)).map(walletResult) },
+      caller.role === 'agent' ? walletResult(await agentWallet(ctx.db, ctx.clock, caller.id)) : { agents: (await sponsorWallets(ctx.db, ctx.clock, caller.id)).map(walletResult) },
   }),
   defineTool({
     name: 'marketplace_ledger_history',
@@ -132,12 +132,12 @@ export const walletTools = [
     annotations: ACTING,
     action: (args) => ({ actionType: 'Spend', amountMsats: satsToMsats(args.amount_sats), counterparties: [args.to_agent_id] }),
     handler: async (args, { ctx, caller }) => {
-      const transfer = (await sendPayment(ctx.db, ctx.clock, {
-              fromAgentId: caller.id,
-              toAgentId: args.to_agent_id,
-              amountMsats: satsToMsats(args.amount_sats),
-              memo: args.memo,
-            }));
+      const transfer = await sendPayment(ctx.db, ctx.clock, {
+        fromAgentId: caller.id,
+        toAgentId: args.to_agent_id,
+        amountMsats: satsToMsats(args.amount_sats),
+        memo: args.memo,
+      });
       return { transfer_id: transfer.id, amount_sats: args.amount_sats, status: 'completed' as const, to_agent_id: args.to_agent_id };
     },
   }),

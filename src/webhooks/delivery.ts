@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 import * as store from '../db/governance-store.js';
 import * as identity from '../db/identity-store.js';
 import { deliveredBody, SIGNATURE_HEADER, signPayload } from '../domain/governance/notifications.js';
-import { filterInOrder, mapInOrder } from "../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../core/in-order.js';
 
 export const MAX_ATTEMPTS = 8;
 const LEASE_MS = 60_000;
@@ -20,13 +20,13 @@ export function retryDelayMs(attempts: number): number {
 /** One pass over the due deliveries. Returns how many were attempted. */
 export async function deliverDueWebhooks(ctx: AppContext): Promise<number> {
   const now = ctx.clock.now();
-  const due = (await ctx.db.write(async (tx) => store.claimDeliveries(tx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH)));
-  await Promise.all((await mapInOrder(due, async (d) => attempt(ctx, d))));
+  const due = await ctx.db.write(async (tx) => store.claimDeliveries(tx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH));
+  await Promise.all(await mapInOrder(due, async (d) => attempt(ctx, d)));
   return due.length;
 }
 
 async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
-  const sponsor = (await identity.getSponsor(ctx.db, d.sponsorId));
+  const sponsor = await identity.getSponsor(ctx.db, d.sponsorId);
   let error: string | null = null;
   const secret = sponsor && identity.sponsorWebhookSecret(ctx.db, sponsor);
   if (!sponsor?.webhookUrl || !secret) {
@@ -56,13 +56,13 @@ async function attempt(ctx: AppContext, d: store.DeliveryRow): Promise<void> {
   const now = ctx.clock.now();
   const gaveUp = error !== null && (d.attempts >= MAX_ATTEMPTS || !sponsor?.webhookUrl);
   await ctx.db.write(async (tx) =>
-        store.finishDelivery(tx, {
-          id: d.id,
-          status: error === null ? 'delivered' : gaveUp ? 'failed' : 'pending',
-          nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts)).toISOString(),
-          lastError: error,
-          deliveredAt: error === null ? now.toISOString() : null,
-        }),
-      );
+    store.finishDelivery(tx, {
+      id: d.id,
+      status: error === null ? 'delivered' : gaveUp ? 'failed' : 'pending',
+      nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts)).toISOString(),
+      lastError: error,
+      deliveredAt: error === null ? now.toISOString() : null,
+    }),
+  );
   if (error !== null) ctx.logger.warn('webhook delivery failed', { delivery: d.id, event: d.event, attempts: d.attempts, error, gave_up: gaveUp });
 }

@@ -28,19 +28,19 @@ beforeAll(async () => {
   tokens = { sponsor: init.sponsor.token, agent: init.agent.token, otherSponsor: other.token };
 
   // Anything over 100 sats waits for the sponsor.
-  const handle = (await openDatabase(db));
+  const handle = await openDatabase(db);
   try {
     await setPolicy(
-            handle,
-            systemClock,
-            ids.agent,
-            {
-              level: 'SemiAutonomous',
-              action_limits: { max_transaction_sats: 100, requires_approval: [] },
-              escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
-            },
-            `sponsor:${ids.sponsor}`,
-          );
+      handle,
+      systemClock,
+      ids.agent,
+      {
+        level: 'SemiAutonomous',
+        action_limits: { max_transaction_sats: 100, requires_approval: [] },
+        escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+      },
+      `sponsor:${ids.sponsor}`,
+    );
   } finally {
     await handle.close();
   }

@@ -115,9 +115,9 @@ describe('usage errors', () => {
 
 describe('the operator reads who is in the marketplace', () => {
   it("agents list and sponsors list: every agent with sponsor, status and balance, or one sponsor's", async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: hirer } = (await fundedAgent(ctx, 20_000));
-    const worker = (await agent(ctx, sponsor.id, 'Worker'));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: hirer } = await fundedAgent(ctx, 20_000);
+    const worker = await agent(ctx, sponsor.id, 'Worker');
     const hirerClient = await connect(ctx, hirer.token);
     await call(hirerClient, 'marketplace_hire_agent', { task: { description: 'x', required_skills: [], max_budget_sats: 2_000 }, agent_id: worker.id });
     const db = ctx.db.path;
@@ -172,9 +172,9 @@ describe('the operator reads who is in the marketplace', () => {
   });
 
   it('disputes show: parties, amounts, evidence and response (hidden characters spelled out), then the resolution', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: hirer } = (await fundedAgent(ctx, 20_000));
-    const worker = (await agent(ctx, sponsor.id, 'Worker'));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: hirer } = await fundedAgent(ctx, 20_000);
+    const worker = await agent(ctx, sponsor.id, 'Worker');
     const hirerClient = await connect(ctx, hirer.token);
     const workerClient = await connect(ctx, worker.token);
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: { description: 'x', required_skills: [], max_budget_sats: 2_000 }, agent_id: worker.id });
@@ -208,7 +208,7 @@ describe('the operator reads who is in the marketplace', () => {
       parties: { claimant: { agent_id: hirer.id, name: 'Funded agent', sponsor_id: sponsor.id }, respondent: { agent_id: worker.id, name: 'Worker', sponsor_id: sponsor.id } },
     });
     // The operator's MCP tool answers the same dispute, but for the parties added here.
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     const { parties: _parties, ...view } = shown.json;
     expect(view).toEqual((await call(operator, 'marketplace_get_dispute', { dispute_id: id })).data);
 

@@ -47,11 +47,11 @@ describe('agent-marketplace command line', () => {
     const rotated = await cliJson(['token', 'rotate', '--agent', agent.json.id, '--db', db]);
     expect(rotated.json.token).not.toBe(agent.json.token);
 
-    const handle = (await openDatabase(db));
+    const handle = await openDatabase(db);
     try {
-      expect((await authenticate(handle, agent.json.token))).toBeNull();
-      expect((await authenticate(handle, rotated.json.token))).toMatchObject({ role: 'agent', id: agent.json.id });
-      expect((await authenticate(handle, sponsor.json.token))).toMatchObject({ role: 'sponsor', id: sponsor.json.id });
+      expect(await authenticate(handle, agent.json.token)).toBeNull();
+      expect(await authenticate(handle, rotated.json.token)).toMatchObject({ role: 'agent', id: agent.json.id });
+      expect(await authenticate(handle, sponsor.json.token)).toMatchObject({ role: 'sponsor', id: sponsor.json.id });
     } finally {
       await handle.close();
     }
@@ -67,12 +67,12 @@ describe('agent-marketplace command line', () => {
     const ok = await cliJson(['ledger', 'verify', '--db', db]);
     expect(ok).toMatchObject({ code: 0, json: { ok: true, accounts: 7, transfers: 4 } });
 
-    const handle = (await openDatabase(db));
-    expect(() => handle.sqlite.prepare('UPDATE transfers SET amount_msats = 9 WHERE seq = 2').run()).toThrow(/immutable/);
+    const handle = await openDatabase(db);
+    expect(() => handle.sqlite!.prepare('UPDATE transfers SET amount_msats = 9 WHERE seq = 2').run()).toThrow(/immutable/);
     // An attacker with write access drops the guard and inflates a top-up.
-    handle.sqlite.exec('DROP TRIGGER transfers_no_update');
-    const { id } = handle.sqlite.prepare('SELECT id FROM transfers WHERE seq = 2').get() as { id: string };
-    handle.sqlite.prepare('UPDATE transfers SET amount_msats = 99000000 WHERE seq = 2').run();
+    handle.sqlite!.exec('DROP TRIGGER transfers_no_update');
+    const { id } = handle.sqlite!.prepare('SELECT id FROM transfers WHERE seq = 2').get() as { id: string };
+    handle.sqlite!.prepare('UPDATE transfers SET amount_msats = 99000000 WHERE seq = 2').run();
     await handle.close();
 
     const bad = await cliJson(['ledger', 'verify', '--db', db]);

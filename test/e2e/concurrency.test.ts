@@ -18,11 +18,11 @@ const OPS = 1500;
 
 describe('two processes hammering one database', () => {
   it('break no invariant of the ledger', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: first } = (await fundedAgent(ctx, 100_000));
+    const ctx = await makeContext();
+    const { sponsor, agent: first } = await fundedAgent(ctx, 100_000);
     const ids = [first.id];
     for (let i = 0; i < 4; i++) {
-      const a = (await agent(ctx, sponsor.id, `agent ${i}`));
+      const a = await agent(ctx, sponsor.id, `agent ${i}`);
       await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: 100_000_000 });
       ids.push(a.id);
     }
@@ -37,13 +37,13 @@ describe('two processes hammering one database', () => {
       expect(counts.refused).toBeGreaterThan(0); // the workers did push wallets to their limits
     }
 
-    const db = (await openDatabase(dbPath));
+    const db = await openDatabase(dbPath);
     try {
       for (const id of ids) expect((await getBalance(db, agentAccountId(id))).availableMsats).toBeGreaterThanOrEqual(0);
-      const keys = db.sqlite.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE caller_id = 'hammer'").get() as { n: number };
-      const deposits = db.sqlite.prepare("SELECT count(*) AS n FROM transfers WHERE entry_type = 'Deposit'").get() as { n: number };
+      const keys = db.sqlite!.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE caller_id = 'hammer'").get() as { n: number };
+      const deposits = db.sqlite!.prepare("SELECT count(*) AS n FROM transfers WHERE entry_type = 'Deposit'").get() as { n: number };
       expect(deposits.n).toBe(ids.length + keys.n); // one deposit per agent at set-up, one per distinct key
-      expect((await verifyLedger(db))).toMatchObject({ ok: true, problems: [] });
+      expect(await verifyLedger(db)).toMatchObject({ ok: true, problems: [] });
     } finally {
       await db.close();
     }

@@ -15,7 +15,7 @@ import { setPolicy } from '../../src/domain/governance/policies.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { DAY, ManualClock, tempDbPath } from '../support/fixtures.js';
 import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 const HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
 
@@ -44,27 +44,31 @@ beforeAll(async () => {
   await cliJson(['fund', '--agent', ids.researcher, '--sats', '100000', '--db', db]);
   await cliJson(['fund', '--agent', ids.courier, '--sats', '1000', '--db', db]);
 
-  const handle = (await openDatabase(db));
+  const handle = await openDatabase(db);
   try {
     // Over 300 sats a payment waits for the sponsor; the Daily budget warns from 1,000 sats.
     await setPolicy(
-            handle,
-            systemClock,
-            ids.researcher,
-            {
-              level: 'SemiAutonomous',
-              action_limits: { max_transaction_sats: 300, max_daily_spend_sats: 5000 },
-              escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
-              budgets: [
-                { period: 'Daily', limit_sats: 4000, alert_threshold_pct: 25 },
-                { period: 'Monthly', limit_sats: 200000 },
-              ],
-            },
-            `sponsor:${ids.sponsor}`,
-          );
+      handle,
+      systemClock,
+      ids.researcher,
+      {
+        level: 'SemiAutonomous',
+        action_limits: { max_transaction_sats: 300, max_daily_spend_sats: 5000 },
+        escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+        budgets: [
+          { period: 'Daily', limit_sats: 4000, alert_threshold_pct: 25 },
+          { period: 'Monthly', limit_sats: 200000 },
+        ],
+      },
+      `sponsor:${ids.sponsor}`,
+    );
     // Four weeks of history: 100 + 10·d sats on each of the last 29 days, then 1,200 today.
     for (let d = 29; d >= 1; d--) {
-      await sendPayment(handle, new ManualClock(new Date(Date.now() - d * DAY).toISOString()), { fromAgentId: ids.researcher, toAgentId: ids.payee, amountMsats: (100 + 10 * d) * 1000 });
+      await sendPayment(handle, new ManualClock(new Date(Date.now() - d * DAY).toISOString()), {
+        fromAgentId: ids.researcher,
+        toAgentId: ids.payee,
+        amountMsats: (100 + 10 * d) * 1000,
+      });
     }
     await sendPayment(handle, systemClock, { fromAgentId: ids.researcher, toAgentId: ids.payee, amountMsats: 1_200_000, memo: 'today so far' });
   } finally {
@@ -79,7 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all((await mapInOrder(clients, async (c) => c.close())));
+  await Promise.all(await mapInOrder(clients, async (c) => c.close()));
   await browser?.close();
   await attacker?.close();
   await server?.stop();

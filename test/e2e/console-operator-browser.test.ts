@@ -27,9 +27,9 @@ let tokens: { operator: string; sponsor: string };
 let ids: { hirer: string; worker: string; provider: string; dispute: string };
 
 beforeAll(async () => {
-  ctx = (await makeContext());
-  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 50_000));
-  const worker = (await agent(ctx, sponsor.id, 'Worker'));
+  ctx = await makeContext();
+  const { sponsor, agent: hirer } = await fundedAgent(ctx, 50_000);
+  const worker = await agent(ctx, sponsor.id, 'Worker');
   const [hirerClient, workerClient] = await Promise.all([connect(ctx, hirer.token), connect(ctx, worker.token)]);
 
   // A skill waiting for review, one line of it an injection the scanner flags.
@@ -77,7 +77,7 @@ beforeAll(async () => {
   await Promise.all([hirerClient.close(), workerClient.close()]);
 
   ids = { hirer: hirer.id, worker: worker.id, provider: provider.data.provider_id, dispute: filed.data.dispute_id };
-  tokens = { operator: (await operatorToken(ctx)), sponsor: sponsor.token };
+  tokens = { operator: await operatorToken(ctx), sponsor: sponsor.token };
   http = await listen(createHttpApp(ctx), '127.0.0.1', 0);
   origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   browser = await launchBrowser();
@@ -136,14 +136,14 @@ describe("the operator's review queues", () => {
     await operatorPage.locator('#providers', { hasText: '(0)' }).waitFor();
     expect((await requireProvider(ctx.db, ids.provider)).approved).toBe(true);
 
-    const before = (await getBalance(ctx.db, agentAccountId(ids.hirer)));
+    const before = await getBalance(ctx.db, agentAccountId(ids.hirer));
     const card = operatorPage.locator(`[data-dispute="${ids.dispute}"]`);
     await card.getByLabel('Resolution').selectOption('RefundFull');
     await card.getByLabel('Reason').fill('the labels are empty');
     await card.getByRole('button', { name: /Resolve/ }).click();
     await operatorPage.locator('#disputes', { hasText: '(0)' }).waitFor();
-    expect((await requireDispute(ctx.db, ids.dispute))).toMatchObject({ status: 'Resolved', resolution: 'RefundFull', resolutionReason: 'the labels are empty' });
-    const after = (await getBalance(ctx.db, agentAccountId(ids.hirer)));
+    expect(await requireDispute(ctx.db, ids.dispute)).toMatchObject({ status: 'Resolved', resolution: 'RefundFull', resolutionReason: 'the labels are empty' });
+    const after = await getBalance(ctx.db, agentAccountId(ids.hirer));
     expect(after.heldMsats).toBe(before.heldMsats - 10_000_000);
     expect(after.balanceMsats).toBe(before.balanceMsats);
   });

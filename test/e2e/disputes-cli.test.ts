@@ -13,9 +13,9 @@ afterEach(closeContexts);
 
 describe('disputes from the command line', () => {
   it('lists open disputes and resolves one with NoRefund: the worker is paid as agreed', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: hirer } = (await fundedAgent(ctx, 20_000));
-    const worker = (await agent(ctx, sponsor.id, 'Worker'));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: hirer } = await fundedAgent(ctx, 20_000);
+    const worker = await agent(ctx, sponsor.id, 'Worker');
     const hirerClient = await connect(ctx, hirer.token);
     const workerClient = await connect(ctx, worker.token);
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: { description: 'x', required_skills: [], max_budget_sats: 2_000 }, agent_id: worker.id });
@@ -37,9 +37,9 @@ describe('disputes from the command line', () => {
   });
 
   it('an operator token from the CLI resolves a purchase dispute over Streamable HTTP', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: buyer } = (await fundedAgent(ctx, 5_000));
-    const seller = (await agent(ctx, sponsor.id, 'Seller'));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: buyer } = await fundedAgent(ctx, 5_000);
+    const seller = await agent(ctx, sponsor.id, 'Seller');
     const sellerClient = await connect(ctx, seller.token);
     const buyerClient = await connect(ctx, buyer.token);
     const listing = await call(sellerClient, 'marketplace_create_data_listing', {
@@ -74,7 +74,7 @@ describe('disputes from the command line', () => {
     } finally {
       await server.stop();
     }
-    expect((await getBalance(ctx.db, agentAccountId(buyer.id)))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(await getBalance(ctx.db, agentAccountId(buyer.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     expect((await cliJson(['ledger', 'verify', '--db', db])).json.ok).toBe(true);
   });
 });

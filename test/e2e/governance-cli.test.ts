@@ -8,7 +8,7 @@ import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
 import { cliJson, runCli } from '../support/processes.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
@@ -30,9 +30,9 @@ budgets:
 
 describe('governance from the command line', () => {
   it('sets a policy from YAML, lists the approval queue and decides it', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 10_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 10_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     const db = ctx.db.path;
     const file = path.join(path.dirname(db), 'policy.yaml');
     fs.writeFileSync(file, POLICY_YAML);
@@ -50,7 +50,7 @@ describe('governance from the command line', () => {
     expect(queue.json.items.map((i: { approval_id: string }) => i.approval_id).sort()).toEqual([first.data.approval_id, second.data.approval_id].sort());
 
     // Two operators approve at the same moment: the payment runs once.
-    const racers = await Promise.all((await mapInOrder([0, 1], async () => cliJson(['approvals', 'approve', first.data.approval_id, '--db', db]))));
+    const racers = await Promise.all(await mapInOrder([0, 1], async () => cliJson(['approvals', 'approve', first.data.approval_id, '--db', db])));
     expect(racers.map((r) => r.code).sort()).toEqual([0, 1]);
     expect(racers.find((r) => r.code === 0)!.json).toMatchObject({ status: 'executed', result: { amount_sats: 500 } });
     expect(racers.find((r) => r.code === 1)!.json.error.code).toBe('CONFLICT');
@@ -63,8 +63,8 @@ describe('governance from the command line', () => {
   });
 
   it('suspends and reactivates agents and points notifications at a webhook', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 0);
     const db = ctx.db.path;
     expect((await cliJson(['agent', 'suspend', '--agent', a.id, '--reason', 'audit', '--db', db])).json).toEqual({ agent_id: a.id, status: 'Suspended' });
     expect((await cliJson(['agent', 'reactivate', '--agent', a.id, '--db', db])).json.status).toBe('Active');

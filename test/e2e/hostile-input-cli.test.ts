@@ -19,14 +19,15 @@ describe('ledger verify reports every kind of problem', () => {
     await cliJson(['fund', '--agent', json.agent.id, '--sats', '1000', '--db', db]);
     const wallet = agentAccountId(json.agent.id);
 
-    const handle = (await openDatabase(db));
+    const handle = await openDatabase(db);
     const clock = new ManualClock();
     const target = sponsorAccountId(json.sponsor.id);
-    for (let i = 0; i < ALTERED; i++) await postTransfer(handle, clock, { debitAccountId: wallet, creditAccountId: target, amountMsats: 1_000, entryType: 'Payment', memo: `note ${i}` });
+    for (let i = 0; i < ALTERED; i++)
+      await postTransfer(handle, clock, { debitAccountId: wallet, creditAccountId: target, amountMsats: 1_000, entryType: 'Payment', memo: `note ${i}` });
     // The attacker drops the guard, rewrites every memo, and then forges the wallet's balance.
-    handle.sqlite.exec('DROP TRIGGER transfers_no_update');
-    handle.sqlite.prepare("UPDATE transfers SET memo = 'rewritten' WHERE memo LIKE 'note %'").run();
-    handle.sqlite.prepare('UPDATE accounts SET credits_posted_msats = credits_posted_msats + 5000000000 WHERE id = ?').run(wallet);
+    handle.sqlite!.exec('DROP TRIGGER transfers_no_update');
+    handle.sqlite!.prepare("UPDATE transfers SET memo = 'rewritten' WHERE memo LIKE 'note %'").run();
+    handle.sqlite!.prepare('UPDATE accounts SET credits_posted_msats = credits_posted_msats + 5000000000 WHERE id = ?').run(wallet);
     await handle.close();
 
     const bad = await cliJson(['ledger', 'verify', '--db', db]);

@@ -17,8 +17,8 @@ import { testInvoice } from '../support/bolt11.js';
 afterEach(closeContexts);
 
 it('sandbox pay credits a top-up once; after a payout too, reconcile agrees', async () => {
-  const ctx = (await makeContext({ clock: systemClock }));
-  const { sponsor, agent } = (await fundedAgent(ctx, 0));
+  const ctx = await makeContext({ clock: systemClock });
+  const { sponsor, agent } = await fundedAgent(ctx, 0);
   const client = await connect(ctx, agent.token);
   const sponsorClient = await connect(ctx, sponsor.token);
   const made = await call(client, 'marketplace_create_topup_invoice', { amount_sats: 700 });
@@ -72,8 +72,8 @@ it('approvals approve on the nwc rail pays the approved withdrawal and exits as 
   const wallet = await startSimulatedWallet({ relayUrl: relay.url });
   try {
     const db = tempDbPath();
-    const ctx = (await makeContext({ clock: systemClock, config: { db, nwcUrl: wallet.nwcUrl, network: 'regtest' } }));
-    const { sponsor, agent } = (await fundedAgent(ctx, 10_000));
+    const ctx = await makeContext({ clock: systemClock, config: { db, nwcUrl: wallet.nwcUrl, network: 'regtest' } });
+    const { sponsor, agent } = await fundedAgent(ctx, 10_000);
     await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', {
       agent_id: agent.id,
       policy: { level: 'SemiAutonomous', action_limits: { requires_approval: ['Withdraw'] } },
@@ -98,8 +98,8 @@ it('approvals approve on the nwc rail pays the approved withdrawal and exits as 
     expect(JSON.parse(stdout)).toMatchObject({ approval_id: asked.data.approval_id, status: 'executed' });
     // The payment was made before it exited, once.
     expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(1);
-    const after = (await makeContext({ clock: systemClock, config: { db } }));
-    expect((await getBalance(after.db, agentAccountId(agent.id)))).toMatchObject({ balanceMsats: 8_000_000, heldMsats: 0 });
+    const after = await makeContext({ clock: systemClock, config: { db } });
+    expect(await getBalance(after.db, agentAccountId(agent.id))).toMatchObject({ balanceMsats: 8_000_000, heldMsats: 0 });
   } finally {
     await wallet.close();
     await relay.close();

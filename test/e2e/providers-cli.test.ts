@@ -8,8 +8,8 @@ import { cliJson, runCli } from '../support/processes.js';
 afterEach(closeContexts);
 
 it('lists waiting providers, approves and suspends them', async () => {
-  const ctx = (await makeContext({ clock: systemClock }));
-  const { agent } = (await fundedAgent(ctx, 0));
+  const ctx = await makeContext({ clock: systemClock });
+  const { agent } = await fundedAgent(ctx, 0);
   const client = await connect(ctx, agent.token);
   const registered = await call(client, 'marketplace_register_provider', { name: 'GPU box', kinds: [5050], price_sats: 3, regions: ['eu'] });
   const id = registered.data.provider_id;

@@ -113,8 +113,8 @@ const SKILL_FILES = [{ path: 'SKILL.md', content: '---\nname: pr-review\ndescrip
 describe('an agent that knows only tools/list', () => {
   it('does the seven card tasks and each counterpart answers from its inbox, with no failing call and no lookups', async () => {
     // The world a session finds: a reviewed skill on sale, and three agents of one sponsor.
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: creator } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: creator } = await fundedAgent(ctx, 0);
     const creatorClient = await connect(ctx, creator.token);
     await call(creatorClient, 'marketplace_publish_skill', {
       slug: 'pr-review',
@@ -126,9 +126,9 @@ describe('an agent that knows only tools/list', () => {
     });
     await call(creatorClient, 'marketplace_submit_skill_for_review', { slug: 'pr-review', version: '1.0.0' });
     expect((await cliJson(['skills', 'review', 'pr-review', '--version', '1.0.0', '--decision', 'approve', '--json', '--db', ctx.db.path])).code).toBe(0);
-    const { agent: hirerIdentity } = (await fundedAgent(ctx, 30_000));
-    const workerIdentity = (await newAgent(ctx, sponsor.id, 'Worker'));
-    const memberIdentity = (await newAgent(ctx, sponsor.id, 'Member'));
+    const { agent: hirerIdentity } = await fundedAgent(ctx, 30_000);
+    const workerIdentity = await newAgent(ctx, sponsor.id, 'Worker');
+    const memberIdentity = await newAgent(ctx, sponsor.id, 'Member');
     const db = ctx.db.path;
     const [hirer, worker, member] = await Promise.all([
       ScriptedAgent.start('hirer', db, hirerIdentity.token),

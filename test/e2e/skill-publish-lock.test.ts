@@ -22,9 +22,9 @@ const fields = { name: 'Notes', description: 'Notes.', version: '1.0.0', pricing
 
 describe('publishing a skill whose scan is slow', () => {
   it('does not keep a payment by another server process on the same database waiting, and stops at the scan limit', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: bob } = (await fundedAgent(ctx, 1_000));
-    const alice = (await agent(ctx, sponsor.id, 'Alice'));
+    const ctx = await makeContext();
+    const { sponsor, agent: bob } = await fundedAgent(ctx, 1_000);
+    const alice = await agent(ctx, sponsor.id, 'Alice');
     const db = ctx.db.path;
     await closeContexts();
 
@@ -54,8 +54,8 @@ describe('publishing a skill whose scan is slow', () => {
   }, 180_000);
 
   it('is refused at once, naming the size limit, when its files hold more than a version may', async () => {
-    const ctx = (await makeContext());
-    const { agent: alice } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext();
+    const { agent: alice } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, alice.token);
     // 8 files of 256 KiB: 2,097,152 bytes, within the file count and the size of each file.
     const files = Array.from({ length: 8 }, (_, i) => ({ path: `notes/${i}.md`, content: 'a\n'.repeat(MAX_SKILL_FILE_BYTES / 2) }));

@@ -8,8 +8,8 @@ afterEach(closeContexts);
 
 describe('skills review from the command line', () => {
   it('queues a submitted version with its findings, requests changes, approves the fix and deprecates it', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { agent: creator } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext({ clock: systemClock });
+    const { agent: creator } = await fundedAgent(ctx, 0);
     const db = ctx.db.path;
     const client = await connect(ctx, creator.token);
     const skill = { slug: 'deploy-helper', name: 'Deploy helper', description: 'Deploys your app.', version: '0.1.0', pricing: { model: 'Free' } };
@@ -47,8 +47,8 @@ describe('skills review from the command line', () => {
 
 describe('skills show: the reviewer reads what it approves', () => {
   it('prints every file with each finding under its line, escapes what would hide text, and answers --json', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { agent: creator } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext({ clock: systemClock });
+    const { agent: creator } = await fundedAgent(ctx, 0);
     const db = ctx.db.path;
     const client = await connect(ctx, creator.token);
     const skillMd = '---\nname: sync-notes\ndescription: Syncs notes.\n---\n# Sync notes\nRun scripts/sync.sh.\n';

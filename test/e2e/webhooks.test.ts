@@ -33,12 +33,12 @@ async function receiver(answers: number[]): Promise<{ url: string; received: Rec
 describe('sponsor webhooks', () => {
   it('deliver an approval request signed with HMAC-SHA256, retrying after a failure', async () => {
     const clock = new ManualClock();
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 50_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 50_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     const hook = await receiver([500, 200]);
     try {
-      const { secret } = (await setSponsorWebhook(ctx.db, sponsor.id, hook.url));
+      const { secret } = await setSponsorWebhook(ctx.db, sponsor.id, hook.url);
       const asked = await call(await connect(ctx, a.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 20_000 });
       expect(asked.data.status).toBe('pending_approval');
 
@@ -59,19 +59,19 @@ describe('sponsor webhooks', () => {
       expect(event).toMatchObject({ event: 'approval.requested', data: { approval: { approval_id: asked.data.approval_id, amount_sats: 20_000 } } });
       // No public address is known here, so there is no page to link.
       expect(event.data).not.toHaveProperty('approval_url');
-      expect((await getDelivery(ctx.db, String(headers['x-marketplace-delivery'])))).toMatchObject({ status: 'delivered', attempts: 2 });
+      expect(await getDelivery(ctx.db, String(headers['x-marketplace-delivery']))).toMatchObject({ status: 'delivered', attempts: 2 });
     } finally {
       hook.close();
     }
   });
 
   it('link the approval page in approval events, signed with the link, when the server has a public address', async () => {
-    const ctx = (await makeContext({ config: { publicUrl: 'https://market.example' } }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 50_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ config: { publicUrl: 'https://market.example' } });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 50_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     const hook = await receiver([]);
     try {
-      const { secret } = (await setSponsorWebhook(ctx.db, sponsor.id, hook.url));
+      const { secret } = await setSponsorWebhook(ctx.db, sponsor.id, hook.url);
       const asked = await call(await connect(ctx, a.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 20_000 });
       const page = `https://market.example/approvals/${asked.data.approval_id}`;
       expect(asked.data.approval_url).toBe(page);
@@ -92,9 +92,9 @@ describe('sponsor webhooks', () => {
 
   it('gives up after the last attempt and says so', async () => {
     const clock = new ManualClock();
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 50_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 50_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     const hook = await receiver(new Array(20).fill(503));
     try {
       await setSponsorWebhook(ctx.db, sponsor.id, hook.url);
@@ -104,7 +104,7 @@ describe('sponsor webhooks', () => {
         clock.advance(3_600_000);
       }
       expect(hook.received).toHaveLength(MAX_ATTEMPTS);
-      const row = ctx.db.sqlite.prepare('SELECT status, last_error AS lastError FROM webhook_deliveries').get();
+      const row = ctx.db.sqlite!.prepare('SELECT status, last_error AS lastError FROM webhook_deliveries').get();
       expect(row).toEqual({ status: 'failed', lastError: 'HTTP 503' });
     } finally {
       hook.close();

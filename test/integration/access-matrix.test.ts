@@ -264,7 +264,7 @@ describe('the access matrix', () => {
   it.each(ROLES)('as %s, exactly the tools in the table get through', async (role) => {
     const world = role === 'agent' ? anyWorld : await buildWorld();
     if (world !== anyWorld) worlds.push(world);
-    const client = await connect(world.ctx, (await tokenFor(role, world)));
+    const client = await connect(world.ctx, await tokenFor(role, world));
     const outcomes: Record<string, Outcome> = {};
     for (const [tool, row] of Object.entries(MATRIX).filter(([name]) => toolNames.includes(name))) {
       const args = (role === 'sponsor' || role === 'otherSponsor') && row.sponsorArgs ? row.sponsorArgs(world.ids) : row.args(world.ids);

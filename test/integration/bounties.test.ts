@@ -18,10 +18,10 @@ const samples = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ 
 const SCHEMA = { type: 'object', required: ['text', 'label'], properties: { text: { type: 'string' }, label: { enum: ['positive', 'negative'] } } };
 
 async function posted(clock = new ManualClock(), reward = 5_000, minSamples = 100) {
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: creator } = (await fundedAgent(ctx, 10_000));
-  const alice = (await agent(ctx, sponsor.id, 'Alice'));
-  const bob = (await agent(ctx, sponsor.id, 'Bob'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: creator } = await fundedAgent(ctx, 10_000);
+  const alice = await agent(ctx, sponsor.id, 'Alice');
+  const bob = await agent(ctx, sponsor.id, 'Bob');
   const creatorClient = await connect(ctx, creator.token);
   const aliceClient = await connect(ctx, alice.token);
   const bobClient = await connect(ctx, bob.token);
@@ -42,7 +42,7 @@ const submit = (client: Awaited<ReturnType<typeof connect>>, bountyId: string, d
 describe('bounties', () => {
   it('hold the reward, pay pro rata, and return the unpaid remainder when the deadline passes', async () => {
     const { ctx, clock, creator, alice, creatorClient, aliceClient, bountyId } = await posted();
-    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 5_000_000 });
+    expect(await balance(ctx, creator.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 5_000_000 });
     const sub = await submit(aliceClient, bountyId, samples(70));
     expect(sub.data).toMatchObject({ status: 'Pending', verification: { passed: true } });
     expect(sub.data.verification.checks.map((c: { name: string }) => c.name)).toEqual(['sample_count', 'format', 'schema', 'duplicates', 'secrets_pii']);
@@ -59,14 +59,14 @@ describe('bounties', () => {
       fee_sats: 150,
       received_sats: 2_850,
     });
-    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
+    expect(await balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 2_000_000 });
     expect((await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
     clock.advance(7 * DAY + HOUR);
     expect((await submit(aliceClient, bountyId, samples(5, 500))).data.error.code).toBe('CONFLICT');
     await settleDueBounties(ctx.db, ctx.clock);
     expect((await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId })).data).toMatchObject({ status: 'Expired', escrow_sats: 0, paid_sats: 3_000 });
-    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 0, availableMsats: 7_000_000 });
+    expect(await balance(ctx, creator.id)).toMatchObject({ balanceMsats: 7_000_000, heldMsats: 0, availableMsats: 7_000_000 });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -97,7 +97,7 @@ describe('bounties', () => {
     expect((await balance(ctx, alice.id)).balanceMsats).toBe(666_666 - 33_333);
     expect((await balance(ctx, bob.id)).balanceMsats).toBe(333_334 - 16_666);
     expect((await balance(ctx, alice.id)).balanceMsats + (await balance(ctx, bob.id)).balanceMsats + (await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(1_000_000);
-    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect(await balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -111,7 +111,7 @@ describe('bounties', () => {
     await call(creatorClient, 'marketplace_review_submission', { submission_id: b.data.submission_id, decision: 'reject', reason: 'Labels are swapped' });
     const cancelled = await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId });
     expect(cancelled.data).toMatchObject({ status: 'Cancelled', paid_sats: 1_000, escrow_sats: 0 });
-    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect(await balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
     expect((await call(creatorClient, 'marketplace_cancel_bounty', { bounty_id: bountyId })).data.error.code).toBe('CONFLICT');
     expect((await submit(aliceClient, bountyId, samples(1, 900))).data.error.code).toBe('CONFLICT');
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
@@ -121,18 +121,18 @@ describe('bounties', () => {
     const { ctx, clock, alice, creator, aliceClient, bountyId } = await posted();
     await submit(aliceClient, bountyId, samples(10));
     clock.advance(7 * DAY + HOUR);
-    expect((await settleDueBounties(ctx.db, ctx.clock))).toBe(0); // still inside the 72 h review window
+    expect(await settleDueBounties(ctx.db, ctx.clock)).toBe(0); // still inside the 72 h review window
     expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
     clock.advance(3 * DAY);
-    expect((await settleDueBounties(ctx.db, ctx.clock))).toBe(1);
+    expect(await settleDueBounties(ctx.db, ctx.clock)).toBe(1);
     expect((await balance(ctx, alice.id)).balanceMsats).toBe(475_000);
-    expect((await balance(ctx, creator.id))).toMatchObject({ balanceMsats: 9_500_000, heldMsats: 0 });
+    expect(await balance(ctx, creator.id)).toMatchObject({ balanceMsats: 9_500_000, heldMsats: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('refuse to hold a reward the creator cannot cover, and a bad schema, changing nothing', async () => {
-    const ctx = (await makeContext());
-    const { agent: creator } = (await fundedAgent(ctx, 100));
+    const ctx = await makeContext();
+    const { agent: creator } = await fundedAgent(ctx, 100);
     const client = await connect(ctx, creator.token);
     const base = { title: 't', description: 'd', reward_sats: 500, requirements: { min_samples: 5, required_format: 'json' } };
     expect((await call(client, 'marketplace_create_bounty', base)).data.error.code).toBe('INSUFFICIENT_FUNDS');
@@ -147,8 +147,8 @@ describe('bounties', () => {
   });
 
   it('refuse a schema whose pattern repeats overlapping alternatives, as ^(a|a)*$ does, changing nothing', async () => {
-    const ctx = (await makeContext());
-    const { agent: creator } = (await fundedAgent(ctx, 1_000));
+    const ctx = await makeContext();
+    const { agent: creator } = await fundedAgent(ctx, 1_000);
     const client = await connect(ctx, creator.token);
     const withPattern = (pattern: string) => ({
       title: 't',
@@ -173,9 +173,9 @@ describe('bounty verification', () => {
   const failed = (data: { verification: { checks: { name: string; passed: boolean }[] } }) => data.verification.checks.filter((c) => !c.passed).map((c) => c.name);
 
   it('gives up on a schema that backtracks too long, and the server keeps answering', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: creator } = (await fundedAgent(ctx, 1_000));
-    const alice = (await agent(ctx, sponsor.id, 'Alice'));
+    const ctx = await makeContext();
+    const { sponsor, agent: creator } = await fundedAgent(ctx, 1_000);
+    const alice = await agent(ctx, sponsor.id, 'Alice');
     const aliceClient = await connect(ctx, alice.token);
     // Eight stars side by side: no nesting, no alternation, so allowed at creation, yet n^8 steps on "aaa…b".
     const created = await call(await connect(ctx, creator.token), 'marketplace_create_bounty', {
@@ -256,7 +256,7 @@ describe('disputes over bounty submissions', () => {
     await call(aliceClient, 'marketplace_send_payment', { to_agent_id: creator.id, amount_sats: 1_500 });
     const filed = await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 2_000 });
     expect(filed.data).toMatchObject({ respondent_id: alice.id, at_stake_sats: 2_000 });
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' });
     expect(resolved.data).toMatchObject({ refund_sats: 2_000, debt_sats: 1_600 });
     expect((await balance(ctx, alice.id)).balanceMsats).toBe(0);
@@ -269,7 +269,7 @@ describe('disputes over bounty submissions', () => {
     await call(creatorClient, 'marketplace_review_submission', { submission_id: sub.data.submission_id, decision: 'accept' });
     await call(aliceClient, 'marketplace_send_payment', { to_agent_id: bob.id, amount_sats: 1_900 });
     const filed = await call(creatorClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'bounty', id: sub.data.submission_id }, amount_sats: 2_000 });
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({ debt_sats: 2_000 });
     const creatorBefore = (await balance(ctx, creator.id)).balanceMsats;
     const debt = async () => (await call(creatorClient, 'marketplace_get_dispute', { dispute_id: filed.data.dispute_id })).data.debt_sats;
@@ -307,7 +307,7 @@ describe('disputes over bounty submissions', () => {
       amount_sats: 500,
     });
     expect(filed.data).toMatchObject({ respondent_id: creator.id, at_stake_sats: 500 });
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 300 });
     expect((await balance(ctx, alice.id)).balanceMsats).toBe(300_000);
     expect((await balance(ctx, creator.id)).balanceMsats).toBe(9_700_000);

@@ -7,17 +7,17 @@ import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext, ManualClock } from '../support/fixtures.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
 const sats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats / 1000;
 
 async function team() {
-  const ctx = (await makeContext());
-  const { sponsor, agent: funder } = (await fundedAgent(ctx, 100_000));
+  const ctx = await makeContext();
+  const { sponsor, agent: funder } = await fundedAgent(ctx, 100_000);
   const names = ['Lead', 'Ada', 'Bo'];
-  const members = (await mapInOrder(names, async (n) => agent(ctx, sponsor.id, n)));
+  const members = await mapInOrder(names, async (n) => agent(ctx, sponsor.id, n));
   const clients = new Map<string, Client>();
   for (const a of [funder, ...members]) clients.set(a.id, await connect(ctx, a.token));
   const as = (id: string) => clients.get(id)!;
@@ -85,11 +85,11 @@ describe('coalitions', () => {
     expect(done.payouts.reduce((sum: number, p: { amount_sats: number }) => sum + p.amount_sats, 0)).toBe(proposed.pool_sats);
     expect(done.untrusted_result.split('\n\n').sort()).toEqual(['README.md', 'parser.test.ts', 'parser.ts']);
     // Weights: Ada 5 + 2 = 7, Bo 3, the coordinator 0 → 7,000 / 3,000 / 0.
-    expect([(await sats(ctx, ada.id)), (await sats(ctx, bo.id)), (await sats(ctx, lead.id))]).toEqual([7_000, 3_000, 0]);
-    expect((await sats(ctx, funder.id))).toBe(90_000);
+    expect([await sats(ctx, ada.id), await sats(ctx, bo.id), await sats(ctx, lead.id)]).toEqual([7_000, 3_000, 0]);
+    expect(await sats(ctx, funder.id)).toBe(90_000);
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await call(as(funder.id), 'marketplace_complete_coalition', { coalition_id: id })).data.error.code).toBe('CONFLICT');
-    expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true });
+    expect(await verifyLedger(ctx.db)).toMatchObject({ ok: true });
   });
 
   it('splits Equal with the remainder to the coordinator, and Fixed by the agreed amounts', async () => {
@@ -115,7 +115,7 @@ describe('coalitions', () => {
       { agent_id: ada.id, amount_sats: 333 },
       { agent_id: bo.id, amount_sats: 333 },
     ]);
-    expect([(await msats(lead.id)), (await msats(ada.id)), (await msats(bo.id))]).toEqual([334_000, 333_000, 333_000]);
+    expect([await msats(lead.id), await msats(ada.id), await msats(bo.id)]).toEqual([334_000, 333_000, 333_000]);
 
     const fixed = await ok(as(funder.id), 'marketplace_propose_coalition', {
       coalition_type: 'Standing',
@@ -128,7 +128,7 @@ describe('coalitions', () => {
     await ok(as(funder.id), 'marketplace_invite_to_coalition', { coalition_id: fixed.coalition_id, agent_id: bo.id, fixed_sats: 150 });
     await ok(as(ada.id), 'marketplace_join_coalition', { coalition_id: fixed.coalition_id });
     await ok(as(bo.id), 'marketplace_join_coalition', { coalition_id: fixed.coalition_id });
-    const before = [(await msats(ada.id)), (await msats(bo.id))];
+    const before = [await msats(ada.id), await msats(bo.id)];
     const fixedDone = await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id });
     expect(fixedDone.status).toBe('Settled');
     expect(fixedDone.payouts).toEqual([
@@ -149,7 +149,7 @@ describe('coalitions', () => {
     await ok(as(bo.id), 'marketplace_assign_subtask', { coalition_id: fixed.coalition_id, key: 'again', assignee_id: bo.id });
     await ok(as(bo.id), 'marketplace_submit_subtask', { coalition_id: fixed.coalition_id, key: 'again', result: 'done again' });
     await ok(as(funder.id), 'marketplace_accept_subtask', { coalition_id: fixed.coalition_id, key: 'again' });
-    const second = [(await msats(ada.id)), (await msats(bo.id))];
+    const second = [await msats(ada.id), await msats(bo.id)];
     expect((await ok(as(funder.id), 'marketplace_complete_coalition', { coalition_id: fixed.coalition_id })).untrusted_result).toBe('done again');
     expect([(await msats(ada.id)) - second[0]!, (await msats(bo.id)) - second[1]!]).toEqual([450_000, 150_000]);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
@@ -174,7 +174,7 @@ describe('coalitions', () => {
     await ok(as(ada.id), 'marketplace_submit_subtask', { coalition_id: market.coalition_id, key: 'only', result: 'done' });
     await ok(as(lead.id), 'marketplace_accept_subtask', { coalition_id: market.coalition_id, key: 'only' });
     await ok(as(lead.id), 'marketplace_complete_coalition', { coalition_id: market.coalition_id });
-    expect((await sats(ctx, ada.id))).toBe(2_000);
+    expect(await sats(ctx, ada.id)).toBe(2_000);
 
     const gone = await ok(as(funder.id), 'marketplace_propose_coalition', {
       coalition_type: 'AdHoc',
@@ -215,8 +215,8 @@ describe('coalitions', () => {
     expect((await getBalance(ctx.db, agentAccountId(funder.id))).availableMsats / 1000).toBe(99_000);
 
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
-    expect((await sats(ctx, ada.id))).toBe(1_000);
-    expect((await sats(ctx, funder.id))).toBe(99_000);
+    expect(await sats(ctx, ada.id)).toBe(1_000);
+    expect(await sats(ctx, funder.id)).toBe(99_000);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -273,7 +273,7 @@ describe('coalitions', () => {
 
     const done = await ok(as(funder.id), 'marketplace_complete_coalition', id);
     expect(done.untrusted_result).toBe('draft with tests\n\nb done');
-    expect([(await sats(ctx, ada.id)), (await sats(ctx, bo.id)), (await sats(ctx, funder.id))]).toEqual([1_000, 0, 99_000]);
+    expect([await sats(ctx, ada.id), await sats(ctx, bo.id), await sats(ctx, funder.id)]).toEqual([1_000, 0, 99_000]);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -333,7 +333,7 @@ describe('coalitions', () => {
     await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...id, agent_id: bo.id, fixed_sats: 250 });
     for (const m of [ada, bo]) await ok(as(m.id), 'marketplace_join_coalition', id);
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
-    expect([(await sats(ctx, ada.id)), (await sats(ctx, bo.id))]).toEqual([250, 250]);
+    expect([await sats(ctx, ada.id), await sats(ctx, bo.id)]).toEqual([250, 250]);
 
     const next = await call(as(funder.id), 'marketplace_start_next_task', { ...id, task_description: 'again', pool_sats: 400 });
     expect(next.data.error.code).toBe('INVALID_INPUT');
@@ -377,7 +377,7 @@ describe('coalitions', () => {
       ],
     });
     const v = { coalition_id: vote.coalition_id };
-    const before = [(await sats(ctx, ada.id)), (await sats(ctx, bo.id))];
+    const before = [await sats(ctx, ada.id), await sats(ctx, bo.id)];
     for (const member of [ada, bo]) {
       await ok(as(funder.id), 'marketplace_invite_to_coalition', { ...v, agent_id: member.id });
       await ok(as(member.id), 'marketplace_join_coalition', v);
@@ -417,7 +417,7 @@ describe('coalitions', () => {
     // Bo may still join an Active Market (there could be open subtasks to bid on), but wins nothing here.
     await ok(as(bo.id), 'marketplace_join_coalition', id);
     await ok(as(lead.id), 'marketplace_complete_coalition', id);
-    expect([(await sats(ctx, ada.id)), (await sats(ctx, lead.id)), (await sats(ctx, bo.id))]).toEqual([500, 500, 0]);
+    expect([await sats(ctx, ada.id), await sats(ctx, lead.id), await sats(ctx, bo.id)]).toEqual([500, 500, 0]);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -439,7 +439,7 @@ describe('coalitions', () => {
     expect((await ok(as(funder.id), 'marketplace_get_coalition', id)).members.map((m: { agent_id: string }) => m.agent_id)).toEqual([bo.id, ada.id, lead.id]);
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
     const msats = async (a: { id: string }) => (await getBalance(ctx.db, agentAccountId(a.id))).balanceMsats;
-    expect([(await msats(bo)), (await msats(ada)), (await msats(lead))]).toEqual([334_000, 333_000, 333_000]);
+    expect([await msats(bo), await msats(ada), await msats(lead)]).toEqual([334_000, 333_000, 333_000]);
   });
 
   it('refuses subtask cycles', async () => {
@@ -491,7 +491,7 @@ describe('coalitions', () => {
       await ok(as(funder.id), 'marketplace_accept_subtask', { ...id, key: `k${i}` });
     }
     await ok(as(funder.id), 'marketplace_complete_coalition', id);
-    expect((await sats(ctx, ada.id))).toBe(1_000);
+    expect(await sats(ctx, ada.id)).toBe(1_000);
   });
 
   it('makes the proposer the coordinator of a Hierarchical coalition proposed without coordinator_id', async () => {
@@ -518,7 +518,7 @@ describe('coalitions', () => {
       { agent_id: funder.id, amount_sats: 0 },
       { agent_id: ada.id, amount_sats: 1_000 },
     ]);
-    expect((await sats(ctx, ada.id))).toBe(1_000);
+    expect(await sats(ctx, ada.id)).toBe(1_000);
   });
 
   it('lets a named coordinator act only once it accepted, and shows a private coalition to nobody else', async () => {

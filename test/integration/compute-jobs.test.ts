@@ -32,8 +32,8 @@ afterEach(async () => {
 const MAY_BUY = { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } };
 
 async function market(providers: { name: string; behaviour: Behaviour; price: number; region?: string; residency?: string[] }[]) {
-  const ctx = (await makeContext({ clock: new ManualClock(new Date().toISOString()), config: { relays: [relay.url], network: 'regtest', autoApproveProviders: true } }));
-  const { sponsor, agent } = (await fundedAgent(ctx, 5_000));
+  const ctx = await makeContext({ clock: new ManualClock(new Date().toISOString()), config: { relays: [relay.url], network: 'regtest', autoApproveProviders: true } });
+  const { sponsor, agent } = await fundedAgent(ctx, 5_000);
   const sponsorClient = await connect(ctx, sponsor.token);
   await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_BUY });
   const ids: Record<string, string> = {};
@@ -43,8 +43,8 @@ async function market(providers: { name: string; behaviour: Behaviour; price: nu
     dvms.push(dvm);
     machines[p.name] = dvm;
     // Providers registered by their own agents, approved automatically for the test.
-    const { agent: seller } = (await fundedAgent(ctx, 0));
-    ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
+    const { agent: seller } = await fundedAgent(ctx, 0);
+    ctx.db.sqlite!.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
     const r = await call(await connect(ctx, seller.token), 'marketplace_register_provider', {
       name: p.name,
       kinds: [5050],
@@ -60,7 +60,7 @@ async function market(providers: { name: string; behaviour: Behaviour; price: nu
 const wallet = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
 /** Invoices the marketplace paid on the sandbox rail (payment hashes). */
 const paidHashes = (ctx: AppContext) =>
-  (ctx.db.sqlite.prepare("SELECT payment_hash AS h FROM sandbox_invoices WHERE direction = 'outgoing'").all() as { h: string }[]).map((r) => r.h);
+  (ctx.db.sqlite!.prepare("SELECT payment_hash AS h FROM sandbox_invoices WHERE direction = 'outgoing'").all() as { h: string }[]).map((r) => r.h);
 const outcomes = (job: { attempts: { provider_id: string; outcome: string }[] }) => Object.fromEntries(job.attempts.map((a) => [a.provider_id, a.outcome]));
 const until = async (check: () => boolean) => {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
@@ -88,7 +88,7 @@ describe('compute jobs over NIP-90', () => {
       [ids.answers, 'completed'],
     ]);
     expect(machines.dear!.requests).toHaveLength(0);
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     // Outcomes move reputation: the silent provider has a failure, the other a success.
     const silent = (await call(client, 'marketplace_get_provider', { provider_id: ids['cheap-but-silent'] })).data;
     const good = (await call(client, 'marketplace_get_provider', { provider_id: ids.answers })).data;
@@ -112,7 +112,7 @@ describe('compute jobs over NIP-90', () => {
     });
     expect(done.data).toMatchObject({ status: 'completed', provider_id: ids.fair, cost_sats: 30 });
     expect(done.data.attempts[0]).toMatchObject({ provider_id: ids.greedy, outcome: 'failed', detail: expect.stringMatching(/more than the job's remaining maximum/) });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 4_970_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_970_000, heldMsats: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -169,7 +169,7 @@ describe('compute jobs over NIP-90', () => {
       expect(text).toMatch(/the provider reported an error/);
       expect(text).not.toMatch(/GPU on fire/);
     }
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
   });
 
   it('ask at least 1 sat of maximum price, and run on a free provider for nothing', async () => {
@@ -177,11 +177,11 @@ describe('compute jobs over NIP-90', () => {
     const zero = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 0, timeout_seconds: 3 });
     expect(zero.data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/max_price_sats: must be at least 1 sat.*free providers/) });
     expect(zero.data.error.details.issues.map((i: { path: string }) => i.path)).toEqual(['max_price_sats']);
-    expect(ctx.db.sqlite.prepare('SELECT COUNT(*) AS n FROM compute_jobs').get()).toEqual({ n: 0 });
+    expect(ctx.db.sqlite!.prepare('SELECT COUNT(*) AS n FROM compute_jobs').get()).toEqual({ n: 0 });
     // One sat is held while the job runs; the free provider is paid nothing, so it all comes back.
     const one = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 1, timeout_seconds: 3 });
     expect(one.data).toMatchObject({ status: 'completed', provider_id: ids.free, cost_sats: 0, untrusted_result: 'echo: x' });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -190,28 +190,28 @@ describe('compute jobs over NIP-90', () => {
     const forged = await call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 10, timeout_seconds: 1, failover_policy: 'NoFailover' });
     expect(forged.data).toMatchObject({ status: 'failed', untrusted_result: null });
     expect((await wallet(ctx, agent.id)).heldMsats).toBe(0);
-    const op = await connect(ctx, (await operatorToken(ctx)));
+    const op = await connect(ctx, await operatorToken(ctx));
     expect((await call(op, 'marketplace_list_providers', {})).data.items[0].reputation.jobs_failed).toBe(1);
   });
 
   it('are ended by the sweep when the process running them stopped, releasing the hold', async () => {
     const { ctx, agent } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
     // Reserved as the gate would, but never run (the server stopped right after).
-    const job = (await reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
-          agentId: agent.id,
-          kind: 5050,
-          input: [{ data: 'x', type: 'text' }],
-          params: {},
-          maxPriceSats: 20,
-          criteria: {},
-          failoverPolicy: 'Cascade',
-          timeoutSeconds: 60,
-          encrypted: false,
-        }));
+    const job = await reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+      agentId: agent.id,
+      kind: 5050,
+      input: [{ data: 'x', type: 'text' }],
+      params: {},
+      maxPriceSats: 20,
+      criteria: {},
+      failoverPolicy: 'Cascade',
+      timeoutSeconds: 60,
+      encrypted: false,
+    });
     expect((await wallet(ctx, agent.id)).heldMsats).toBe(20_000);
-    expect((await failStaleJobs(ctx.db, ctx.clock))).toBe(0);
+    expect(await failStaleJobs(ctx.db, ctx.clock)).toBe(0);
     (ctx.clock as ManualClock).advance(3 * 60_000 + 1);
-    expect((await failStaleJobs(ctx.db, ctx.clock))).toBe(1);
+    expect(await failStaleJobs(ctx.db, ctx.clock)).toBe(1);
     expect((await call(await connect(ctx, agent.token), 'marketplace_get_compute_job', { job_id: job.job_id })).data).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/Interrupted/),
@@ -271,14 +271,14 @@ describe('compute jobs over NIP-90', () => {
     for (const m of Object.values(machines)) expect(m.requests).toHaveLength(1);
     expect(paidHashes(ctx)).toEqual(machines.fast!.invoices);
     expect(outcomes(r.data)).toEqual({ [ids.fast!]: 'completed', [ids.slow!]: 'cancelled', [ids['free-but-slower']!]: 'cancelled' });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
     // The losers' requests are withdrawn (NIP-09), the winner's stays.
     const pool = new SimplePool();
     const [deletion] = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
     pool.close([relay.url]);
     expect(new Set(deletion!.tags.filter((t) => t[0] === 'e').map((t) => t[1]))).toEqual(new Set([machines.slow!.requests[0]!.id, machines['free-but-slower']!.requests[0]!.id]));
     // Losing a race is not a failure: the others' reputations are untouched.
-    const op = await connect(ctx, (await operatorToken(ctx)));
+    const op = await connect(ctx, await operatorToken(ctx));
     expect((await call(op, 'marketplace_get_provider', { provider_id: ids.slow })).data.reputation).toMatchObject({ jobs_completed: 0, jobs_failed: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -351,11 +351,11 @@ describe('compute jobs over NIP-90', () => {
     const { ctx, agent, client, machines } = await market([{ name: 'never', behaviour: 'silent', price: 1 }]);
     const submitted = call(client, 'marketplace_submit_compute_job', { kind: 5050, input: 'x', max_price_sats: 40, timeout_seconds: 60, failover_policy: 'NoFailover' });
     await until(() => machines.never!.requests.length === 1);
-    const jobId = (ctx.db.sqlite.prepare('SELECT id FROM compute_jobs').get() as { id: string }).id;
+    const jobId = (ctx.db.sqlite!.prepare('SELECT id FROM compute_jobs').get() as { id: string }).id;
     const cancelled = await call(await connect(ctx, agent.token), 'marketplace_cancel_compute_job', { job_id: jobId });
     expect(cancelled.data).toMatchObject({ status: 'cancelled', cost_sats: 0 });
     expect((await submitted).data).toMatchObject({ status: 'cancelled' });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     const pool = new SimplePool();
     const requestId = machines.never!.requests[0]!.id;
     const deletions = await pool.querySync([relay.url], { kinds: [5] }, { maxWait: 1_000 });
@@ -375,20 +375,20 @@ describe('compute jobs over NIP-90', () => {
 
   it('cancel a job no process is running (left queued by a stopped server)', async () => {
     const { ctx, agent, client } = await market([{ name: 'any', behaviour: 'answer', price: 1 }]);
-    const job = (await reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
-          agentId: agent.id,
-          kind: 5050,
-          input: [{ data: 'x', type: 'text' }],
-          params: {},
-          maxPriceSats: 20,
-          criteria: {},
-          failoverPolicy: 'Cascade',
-          timeoutSeconds: 60,
-          encrypted: false,
-        }));
+    const job = await reserveJob(ctx.db, ctx.clock, ctx.rail.name, {
+      agentId: agent.id,
+      kind: 5050,
+      input: [{ data: 'x', type: 'text' }],
+      params: {},
+      maxPriceSats: 20,
+      criteria: {},
+      failoverPolicy: 'Cascade',
+      timeoutSeconds: 60,
+      encrypted: false,
+    });
     expect((await call(client, 'marketplace_cancel_compute_job', { job_id: job.job_id })).data).toMatchObject({ status: 'cancelled' });
     expect((await wallet(ctx, agent.id)).heldMsats).toBe(0);
-    const { agent: other } = (await fundedAgent(ctx, 0));
+    const { agent: other } = await fundedAgent(ctx, 0);
     expect((await call(await connect(ctx, other.token), 'marketplace_cancel_compute_job', { job_id: job.job_id })).data.error.code).toBe('NOT_FOUND');
   });
 });

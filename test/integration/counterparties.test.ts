@@ -23,11 +23,11 @@ const sats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, ag
 
 /** A funded payer whose sponsor blocks `mallory`; `carol` is an unrelated agent of another sponsor. */
 async function world() {
-  const ctx = (await makeContext({ config: { autoApproveProviders: true } }));
-  const { agent: payer } = (await fundedAgent(ctx, 100_000));
-  const other = (await sponsor(ctx, 'Other sponsor'));
-  const mallory = (await agent(ctx, other.id, 'Mallory'));
-  const carol = (await agent(ctx, other.id, 'Carol'));
+  const ctx = await makeContext({ config: { autoApproveProviders: true } });
+  const { agent: payer } = await fundedAgent(ctx, 100_000);
+  const other = await sponsor(ctx, 'Other sponsor');
+  const mallory = await agent(ctx, other.id, 'Mallory');
+  const carol = await agent(ctx, other.id, 'Carol');
   const clients = new Map<string, Client>();
   for (const a of [payer, mallory, carol]) clients.set(a.id, await connect(ctx, a.token));
   const as = (id: string) => clients.get(id)!;
@@ -305,27 +305,29 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
 
   it.each(Object.keys(SCENARIOS))('%s', async (tool) => {
     const w = await world();
-    const before = (await sats(w.ctx, w.mallory.id));
+    const before = await sats(w.ctx, w.mallory.id);
     await SCENARIOS[tool]!(w);
-    expect((await sats(w.ctx, w.mallory.id))).toBe(before);
-    expect((await verifyLedger(w.ctx.db))).toMatchObject({ ok: true });
+    expect(await sats(w.ctx, w.mallory.id)).toBe(before);
+    expect(await verifyLedger(w.ctx.db)).toMatchObject({ ok: true });
   });
 
   it('the ledger refuses, during a gated call, to credit an agent the call did not name', async () => {
-    const ctx = (await makeContext());
-    const { agent: from } = (await fundedAgent(ctx, 1_000));
-    const to = (await agent(ctx, (await sponsor(ctx, 'S')).id, 'To'));
+    const ctx = await makeContext();
+    const { agent: from } = await fundedAgent(ctx, 1_000);
+    const to = await agent(ctx, (await sponsor(ctx, 'S')).id, 'To');
     const pay = () =>
       postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
-    expect(() => ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(/a_tool credited agent:.* without naming/);
-    expect((await sats(ctx, to.id))).toBe(0);
+    expect(() => ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).toThrow(
+      /a_tool credited agent:.* without naming/,
+    );
+    expect(await sats(ctx, to.id)).toBe(0);
     // Escrow and the caller's own account are not counterparties.
     await ctx.db.write(async (tx) =>
-            withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
-              postTransfer(tx, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
-            ),
-          );
+      withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () =>
+        postTransfer(tx, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
+      ),
+    );
     await ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
-    expect((await sats(ctx, to.id))).toBe(1);
+    expect(await sats(ctx, to.id)).toBe(1);
   });
 });

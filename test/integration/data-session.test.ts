@@ -14,10 +14,10 @@ afterEach(closeContexts);
 
 it('bounty with a flagged contributor, partial acceptance, expiry; then a disputed purchase refunded in full', async () => {
   const clock = new ManualClock();
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: creator } = (await fundedAgent(ctx, 12_000));
-  const alice = (await agent(ctx, sponsor.id, 'Alice'));
-  const mallory = (await agent(ctx, sponsor.id, 'Mallory'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: creator } = await fundedAgent(ctx, 12_000);
+  const alice = await agent(ctx, sponsor.id, 'Alice');
+  const mallory = await agent(ctx, sponsor.id, 'Mallory');
   const sponsorClient = await connect(ctx, sponsor.token);
   const creatorClient = await connect(ctx, creator.token);
   const aliceClient = await connect(ctx, alice.token);
@@ -51,7 +51,7 @@ it('bounty with a flagged contributor, partial acceptance, expiry; then a disput
   const posted = await call(creatorClient, 'marketplace_create_bounty', { ...bountyArgs, reward_sats: 5_000, idempotency_key: 'bounty-1' });
   expect(posted.data).toMatchObject({ status: 'Active', escrow_sats: 5_000, sats_per_sample: 50 });
   const bountyId = posted.data.bounty_id;
-  expect((await wallet())).toMatchObject({ balanceMsats: 12_000_000, heldMsats: 5_000_000 });
+  expect(await wallet()).toMatchObject({ balanceMsats: 12_000_000, heldMsats: 5_000_000 });
   // A retried post holds nothing more.
   expect((await call(creatorClient, 'marketplace_create_bounty', { ...bountyArgs, reward_sats: 5_000, idempotency_key: 'bounty-1' })).data.bounty_id).toBe(bountyId);
   expect((await wallet()).heldMsats).toBe(5_000_000);
@@ -76,14 +76,14 @@ it('bounty with a flagged contributor, partial acceptance, expiry; then a disput
 
   const accepted = await call(creatorClient, 'marketplace_review_submission', { submission_id: good.data.submission_id, decision: 'accept', accepted_samples: 60 });
   expect(accepted.data).toMatchObject({ status: 'Accepted', paid_sats: 3_000 });
-  expect((await wallet())).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 2_000_000 });
+  expect(await wallet()).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 2_000_000 });
 
   clock.advance(5 * DAY + HOUR);
   await settleDueBounties(ctx.db, ctx.clock);
   const ended = await call(creatorClient, 'marketplace_get_bounty', { bounty_id: bountyId });
   expect(ended.data).toMatchObject({ status: 'Expired', paid_sats: 3_000, escrow_sats: 0 });
   // The 2,000 sats not earned are back: nothing held, all available.
-  expect((await wallet())).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0, availableMsats: 9_000_000 });
+  expect(await wallet()).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0, availableMsats: 9_000_000 });
   expect((await getBalance(ctx.db, agentAccountId(alice.id))).balanceMsats).toBe(2_850_000);
 
   // Alice sells the data set she built; the creator buys it and finds the content is not what was listed.
@@ -103,17 +103,17 @@ it('bounty with a flagged contributor, partial acceptance, expiry; then a disput
   const mismatch = await call(creatorClient, 'marketplace_confirm_purchase', { purchase_id: bought.data.purchase_id, received_sha256: received });
   expect(mismatch.data.status).toBe('Disputed');
 
-  const operator = await connect(ctx, (await operatorToken(ctx)));
+  const operator = await connect(ctx, await operatorToken(ctx));
   const resolved = await call(operator, 'marketplace_resolve_dispute', {
     dispute_id: mismatch.data.dispute_id,
     resolution: 'RefundFull',
     reason: 'Delivered content does not match the listed hash.',
   });
   expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 1_500, debt_sats: 0 });
-  expect((await wallet())).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+  expect(await wallet()).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
   expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
   // Below the 0.6 of an agent with no record: a lost dispute counts as a failed deal.
   expect((await call(aliceClient, 'marketplace_get_agent', { agent_id: alice.id })).data.reputation).toBeLessThan(0.6);
-  const report = (await verifyLedger(ctx.db));
+  const report = await verifyLedger(ctx.db);
   expect(report.ok).toBe(true);
 });

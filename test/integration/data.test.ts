@@ -18,9 +18,9 @@ const SHA = createHash('sha256').update(CONTENT).digest('hex');
 const balance = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccountId(id));
 
 async function market(clock = new ManualClock()) {
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: buyer } = (await fundedAgent(ctx, 10_000));
-  const seller = (await agent(ctx, sponsor.id, 'Seller'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: buyer } = await fundedAgent(ctx, 10_000);
+  const seller = await agent(ctx, sponsor.id, 'Seller');
   const buyerClient = await connect(ctx, buyer.token);
   const sellerClient = await connect(ctx, seller.token);
   const listed = await call(sellerClient, 'marketplace_create_data_listing', {
@@ -100,7 +100,7 @@ describe('purchases', () => {
     expect(confirmed.data).toMatchObject({ status: 'Completed', held_sats: 0 });
     expect((await balance(ctx, seller.id)).balanceMsats).toBe(1_900_000);
     expect((await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(100_000);
-    expect((await balance(ctx, buyer.id))).toMatchObject({ balanceMsats: 8_000_000, heldMsats: 0 });
+    expect(await balance(ctx, buyer.id)).toMatchObject({ balanceMsats: 8_000_000, heldMsats: 0 });
     expect((await call(buyerClient, 'marketplace_confirm_purchase', { purchase_id: bought.data.purchase_id })).data.error.code).toBe('CONFLICT');
     expect((await balance(ctx, seller.id)).balanceMsats).toBe(1_900_000);
     expect((await call(sellerClient, 'marketplace_list_purchases', { role: 'seller' })).data.items).toHaveLength(1);
@@ -119,11 +119,11 @@ describe('purchases', () => {
     const fresh = await call(buyerClient, 'marketplace_get_purchase', { purchase_id: bought.data.purchase_id });
     expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: fresh.data.access_grant.event })).data.valid).toBe(true);
     clock.advance(48 * HOUR);
-    expect((await settleDuePurchases(ctx.db, ctx.clock))).toBe(1);
+    expect(await settleDuePurchases(ctx.db, ctx.clock)).toBe(1);
     expect((await balance(ctx, seller.id)).balanceMsats).toBe(1_900_000);
     expect((await balance(ctx, buyer.id)).heldMsats).toBe(0);
     expect((await call(buyerClient, 'marketplace_get_purchase', { purchase_id: bought.data.purchase_id })).data.status).toBe('Completed');
-    expect((await settleDuePurchases(ctx.db, ctx.clock))).toBe(0);
+    expect(await settleDuePurchases(ctx.db, ctx.clock)).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -146,7 +146,7 @@ describe('purchases', () => {
     expect(late.expires_at).toBe(accessUntil);
     expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: late.event })).data).toMatchObject({ valid: true, expires_at: accessUntil });
     // A grant issued without that cap (as before it existed) still lapses with the subscription.
-    const uncapped = (await issueGrant(ctx.db, ctx.clock, { purchase_id: purchaseId, listing_id: listed.data.listing_id, buyer_id: buyer.id, sha256: SHA, location: null }, null));
+    const uncapped = await issueGrant(ctx.db, ctx.clock, { purchase_id: purchaseId, listing_id: listed.data.listing_id, buyer_id: buyer.id, sha256: SHA, location: null }, null);
     clock.advance(13 * HOUR);
     expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: late.event })).data).toMatchObject({ valid: false, reason: expect.stringMatching(/Expired/) });
     expect((await call(sellerClient, 'marketplace_verify_access_grant', { grant: uncapped.event })).data).toMatchObject({
@@ -180,13 +180,13 @@ describe('purchases', () => {
     expect((await balance(ctx, seller.id)).balanceMsats).toBe(0);
     await call(sellerClient, 'marketplace_respond_to_dispute', { dispute_id: disputeId, response: 'I uploaded the wrong file.' });
 
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     expect((await call(operator, 'marketplace_list_disputes', { status: 'UnderReview' })).data.items.map((d: { dispute_id: string }) => d.dispute_id)).toEqual([disputeId]);
     // Only the operator resolves.
     await expect(buyerClient.callTool({ name: 'marketplace_resolve_dispute', arguments: { dispute_id: disputeId, resolution: 'RefundFull' } })).rejects.toThrow(/Unknown tool/);
     const resolved = await call(operator, 'marketplace_resolve_dispute', { dispute_id: disputeId, resolution: 'RefundFull', reason: 'Hash does not match' });
     expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 2_000, debt_sats: 0 });
-    expect((await balance(ctx, buyer.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect(await balance(ctx, buyer.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     const after = await call(buyerClient, 'marketplace_get_purchase', { purchase_id: bought.data.purchase_id });
     expect(after.data).toMatchObject({ status: 'Refunded', access_grant: null });
@@ -204,7 +204,7 @@ describe('purchases', () => {
       amount_sats: 2_000,
     });
     expect(filed.data.at_stake_sats).toBe(2_000);
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundPartial', refund_sats: 2_000 })).data.error.code).toBe(
       'INVALID_INPUT',
     );
@@ -224,9 +224,9 @@ describe('purchases', () => {
 
   it('is refused when the buyer cannot cover the price, changing nothing', async () => {
     const clock = new ManualClock();
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: poor } = (await fundedAgent(ctx, 100));
-    const seller = (await agent(ctx, sponsor.id, 'Seller'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: poor } = await fundedAgent(ctx, 100);
+    const seller = await agent(ctx, sponsor.id, 'Seller');
     const sellerClient = await connect(ctx, seller.token);
     const listed = await call(sellerClient, 'marketplace_create_data_listing', { title: 'Big', description: 'd', listing_type: 'FullDataset', price_sats: 5_000, sha256: SHA });
     const poorClient = await connect(ctx, poor.token);

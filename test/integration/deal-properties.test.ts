@@ -40,7 +40,7 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function endsPerHold(ctx: AppContext): number {
-  const row = ctx.db.sqlite.prepare('SELECT max(n) AS most FROM (SELECT count(*) AS n FROM transfers WHERE pending_id IS NOT NULL GROUP BY pending_id)').get() as {
+  const row = ctx.db.sqlite!.prepare('SELECT max(n) AS most FROM (SELECT count(*) AS n FROM transfers WHERE pending_id IS NOT NULL GROUP BY pending_id)').get() as {
     most: number | null;
   };
   return row.most ?? 0;
@@ -48,36 +48,36 @@ function endsPerHold(ctx: AppContext): number {
 
 /** What each agent's held balance must be, from the deals' own records: an active bounty's unpaid reward, unsettled purchases' prices. */
 function expectedHeld(ctx: AppContext, agentId: string): number {
-  const bounty = ctx.db.sqlite.prepare("SELECT coalesce(sum(reward_msats - paid_msats), 0) AS m FROM bounties WHERE creator_id = ? AND status = 'Active'").get(agentId) as {
+  const bounty = ctx.db.sqlite!.prepare("SELECT coalesce(sum(reward_msats - paid_msats), 0) AS m FROM bounties WHERE creator_id = ? AND status = 'Active'").get(agentId) as {
     m: number;
   };
-  const bought = ctx.db.sqlite.prepare("SELECT coalesce(sum(price_msats), 0) AS m FROM data_purchases WHERE buyer_id = ? AND status IN ('Pending', 'Disputed')").get(agentId) as {
+  const bought = ctx.db.sqlite!.prepare("SELECT coalesce(sum(price_msats), 0) AS m FROM data_purchases WHERE buyer_id = ? AND status IN ('Pending', 'Disputed')").get(agentId) as {
     m: number;
   };
   return bounty.m + bought.m;
 }
 
 function total(ctx: AppContext): number {
-  const row = ctx.db.sqlite.prepare("SELECT sum(credits_posted_msats - debits_posted_msats) AS s FROM accounts WHERE kind <> 'external'").get() as { s: number };
+  const row = ctx.db.sqlite!.prepare("SELECT sum(credits_posted_msats - debits_posted_msats) AS s FROM accounts WHERE kind <> 'external'").get() as { s: number };
   return row.s;
 }
 
-it('bounties and purchases never lose, create or double-spend money', () => {
-  fc.assert(
-    fc.property(fc.array(ops, { minLength: 5, maxLength: 30 }), async (script) => {
+it('bounties and purchases never lose, create or double-spend money', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(ops, { minLength: 5, maxLength: 30 }), async (script) => {
       const clock = new ManualClock();
-      const ctx = (await makeContext({ clock }));
-      const { sponsor, agent: creator } = (await fundedAgent(ctx, 20_000));
-      const others = [(await agent(ctx, sponsor.id, 'A')), (await agent(ctx, sponsor.id, 'B')), (await agent(ctx, sponsor.id, 'C'))];
-      const bounty = (await createBounty(ctx.db, ctx.clock, creator.id, {
-              title: 't',
-              description: 'd',
-              rewardSats: 1_001,
-              minSamples: 7,
-              requiredFormat: 'json',
-              deadline: new Date(clock.now().getTime() + 5 * DAY).toISOString(),
-            }));
-      const listing = (await createListing(ctx.db, ctx.clock, others[0]!.id, { title: 'x', description: 'y', listingType: 'Subscription', priceSats: 333, sha256: SHA }));
+      const ctx = await makeContext({ clock });
+      const { sponsor, agent: creator } = await fundedAgent(ctx, 20_000);
+      const others = [await agent(ctx, sponsor.id, 'A'), await agent(ctx, sponsor.id, 'B'), await agent(ctx, sponsor.id, 'C')];
+      const bounty = await createBounty(ctx.db, ctx.clock, creator.id, {
+        title: 't',
+        description: 'd',
+        rewardSats: 1_001,
+        minSamples: 7,
+        requiredFormat: 'json',
+        deadline: new Date(clock.now().getTime() + 5 * DAY).toISOString(),
+      });
+      const listing = await createListing(ctx.db, ctx.clock, others[0]!.id, { title: 'x', description: 'y', listingType: 'Subscription', priceSats: 333, sha256: SHA });
       const submissions: { id: string; by: string }[] = [];
       const purchases: { id: string; by: string }[] = [];
       const disputes: string[] = [];
@@ -90,7 +90,7 @@ it('bounties and purchases never lose, create or double-spend money', () => {
             case 'submit': {
               const by = others[step.who]!.id;
               const samples = Array.from({ length: step.n }, (_, i) => ({ v: step.offset + i }));
-              const s = (await submitToBounty(ctx.db, ctx.clock, by, { bountyId: bounty.bounty_id, samples, metadata: { format: 'json', sample_count: step.n } }));
+              const s = await submitToBounty(ctx.db, ctx.clock, by, { bountyId: bounty.bounty_id, samples, metadata: { format: 'json', sample_count: step.n } });
               submissions.push({ id: s.submission_id, by });
               break;
             }
@@ -99,11 +99,11 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               if (!s) break;
               const accepted = Math.max(1, Math.round(step.fraction * 6));
               await reviewSubmission(
-                                  ctx.db,
-                                  ctx.clock,
-                                  creator.id,
-                                  step.accept ? { submissionId: s.id, decision: 'accept', acceptedSamples: accepted } : { submissionId: s.id, decision: 'reject', reason: 'no' },
-                                );
+                ctx.db,
+                ctx.clock,
+                creator.id,
+                step.accept ? { submissionId: s.id, decision: 'accept', acceptedSamples: accepted } : { submissionId: s.id, decision: 'reject', reason: 'no' },
+              );
               break;
             }
             case 'cancel':
@@ -118,16 +118,16 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               const p = pick(purchases, step.nth);
               if (!p) break;
               await confirmPurchase(ctx.db, ctx.clock, p.by, { purchaseId: p.id, receivedSha256: step.match ? SHA : 'd'.repeat(64) }, async (row) => {
-                                  const d = (await fileDispute(ctx.db, ctx.clock, {
-                                                    claimantId: p.by,
-                                                    disputeType: 'QualityIssue',
-                                                    subject: { kind: 'purchase', id: row.id },
-                                                    amountSats: 333,
-                                                    evidence: [],
-                                                  }));
-                                  disputes.push(d.dispute_id);
-                                  return d;
-                                });
+                const d = await fileDispute(ctx.db, ctx.clock, {
+                  claimantId: p.by,
+                  disputeType: 'QualityIssue',
+                  subject: { kind: 'purchase', id: row.id },
+                  amountSats: 333,
+                  evidence: [],
+                });
+                disputes.push(d.dispute_id);
+                return d;
+              });
               break;
             }
             case 'dispute': {
@@ -135,7 +135,8 @@ it('bounties and purchases never lose, create or double-spend money', () => {
               if (!deal) break;
               const claimant = step.kind === 'purchase' ? deal.by : step.nth % 2 ? creator.id : deal.by;
               disputes.push(
-                (await fileDispute(ctx.db, ctx.clock, { claimantId: claimant, disputeType: 'Other', subject: { kind: step.kind, id: deal.id }, amountSats: 1, evidence: [] })).dispute_id,
+                (await fileDispute(ctx.db, ctx.clock, { claimantId: claimant, disputeType: 'Other', subject: { kind: step.kind, id: deal.id }, amountSats: 1, evidence: [] }))
+                  .dispute_id,
               );
               break;
             }

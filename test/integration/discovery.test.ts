@@ -26,7 +26,7 @@ async function announce(secret: Uint8Array, tags: string[][], content: object, c
 }
 
 it('turns announcements into providers and follows the newest one', async () => {
-  const ctx = (await makeContext({ config: { relays: [relay.url] } }));
+  const ctx = await makeContext({ config: { relays: [relay.url] } });
   const dvm = generateSecretKey();
   const now = Math.floor(Date.now() / 1000);
   await announce(
@@ -44,7 +44,7 @@ it('turns announcements into providers and follows the newest one', async () => 
   await announce(generateSecretKey(), [['k', '1']], { name: 'not a job kind' }, now);
   expect(await discoverProviders(ctx, { maxWaitMs: 1_000 })).toEqual({ added: 1, updated: 0 });
 
-  const operator = await connect(ctx, (await operatorToken(ctx)));
+  const operator = await connect(ctx, await operatorToken(ctx));
   const [p] = (await call(operator, 'marketplace_list_providers', { include_unapproved: true })).data.items;
   expect(p).toMatchObject({ name: 'Relay DVM', kinds: [5050, 5100], price_sats: 15, regions: ['eu'], data_residency: ['eu'], source: 'nip89', approved: false });
 
@@ -64,17 +64,17 @@ it('turns announcements into providers and follows the newest one', async () => 
 });
 
 it('measures uptime each round: announced or active since the last round is up, silent is down', async () => {
-  const ctx = (await makeContext({ config: { relays: [relay.url] } }));
+  const ctx = await makeContext({ config: { relays: [relay.url] } });
   const announced = generateSecretKey();
   await announce(announced, [['k', '5050']], { name: 'Announced DVM' }, Math.floor(Date.now() / 1000));
   // A provider registered by its agent, which never announces itself on the relays.
   const quiet = generateSecretKey();
-  const { agent } = (await fundedAgent(ctx, 0));
-  ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(nip19.npubEncode(getPublicKey(quiet)), agent.id);
+  const { agent } = await fundedAgent(ctx, 0);
+  ctx.db.sqlite!.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(nip19.npubEncode(getPublicKey(quiet)), agent.id);
   const local = (await call(await connect(ctx, agent.token), 'marketplace_register_provider', { name: 'Quiet DVM', kinds: [5050], price_sats: 1, regions: ['eu'] })).data;
 
   await discoverProviders(ctx, { maxWaitMs: 1_000 });
-  const operator = await connect(ctx, (await operatorToken(ctx)));
+  const operator = await connect(ctx, await operatorToken(ctx));
   const view = async (id: string) => (await call(operator, 'marketplace_get_provider', { provider_id: id })).data;
   const [a] = (await call(operator, 'marketplace_list_providers', { include_unapproved: true, kind: 5050 })).data.items.filter((p: { name: string }) => p.name === 'Announced DVM');
   expect((await view(a.provider_id)).reputation).toMatchObject({ uptime_checks: 1, uptime_seen: 1, components: { uptime: 1 } });

@@ -16,9 +16,9 @@ afterEach(closeContexts);
 const msats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, agentAccountId(id))).balanceMsats;
 
 async function delivered(clock = new ManualClock()) {
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 50_000));
-  const worker = (await agent(ctx, sponsor.id, 'Worker'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: hirer } = await fundedAgent(ctx, 50_000);
+  const worker = await agent(ctx, sponsor.id, 'Worker');
   const hirerClient = await connect(ctx, hirer.token);
   const workerClient = await connect(ctx, worker.token);
   const hired = await call(hirerClient, 'marketplace_hire_agent', {
@@ -54,11 +54,11 @@ describe('disputes over contracts', () => {
     );
 
     await call(workerClient, 'marketplace_respond_to_dispute', { dispute_id: filed.data.dispute_id, response: 'The spec allowed empty labels.' });
-    const resolved = (await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull', reason: 'spec says every image' }));
+    const resolved = await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull', reason: 'spec says every image' });
     expect(resolved).toMatchObject({ status: 'Resolved', resolution: 'RefundFull', refund_sats: 10_000, debt_sats: 0 });
-    expect((await msats(ctx, hirer.id))).toBe(50_000_000);
+    expect(await msats(ctx, hirer.id)).toBe(50_000_000);
     expect((await getBalance(ctx.db, agentAccountId(hirer.id))).heldMsats).toBe(0);
-    expect((await msats(ctx, worker.id))).toBe(0);
+    expect(await msats(ctx, worker.id)).toBe(0);
     expect((await call(workerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBeLessThan(0.6);
     expect(() => resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'NoRefund' })).toThrow(/already Resolved/);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
@@ -68,8 +68,8 @@ describe('disputes over contracts', () => {
     const { ctx, hirer, worker, hirerClient, contractId } = await delivered();
     const filed = await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Overcharge', subject: { kind: 'contract', id: contractId }, amount_sats: 4_000 });
     await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 4_000 });
-    expect((await msats(ctx, worker.id))).toBe(5_700_000); // 6,000 less 5%
-    expect((await msats(ctx, hirer.id))).toBe(44_000_000);
+    expect(await msats(ctx, worker.id)).toBe(5_700_000); // 6,000 less 5%
+    expect(await msats(ctx, hirer.id)).toBe(44_000_000);
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -77,14 +77,14 @@ describe('disputes over contracts', () => {
   it('after payout, takes the refund back from the worker and records what it cannot cover as a debt', async () => {
     const { ctx, hirer, worker, hirerClient, workerClient, contractId } = await delivered();
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' });
-    expect((await msats(ctx, worker.id))).toBe(9_500_000);
+    expect(await msats(ctx, worker.id)).toBe(9_500_000);
     // The worker spends most of it.
     await call(workerClient, 'marketplace_send_payment', { to_agent_id: hirer.id, amount_sats: 8_000 });
     const filed = await call(hirerClient, 'marketplace_file_dispute', { dispute_type: 'Fraud', subject: { kind: 'contract', id: contractId }, amount_sats: 10_000 });
     expect(filed.isError).toBe(false);
-    const resolved = (await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' }));
+    const resolved = await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' });
     expect(resolved).toMatchObject({ refund_sats: 10_000, debt_sats: 8_500 });
-    expect((await msats(ctx, worker.id))).toBe(0);
+    expect(await msats(ctx, worker.id)).toBe(0);
     expect((await call(hirerClient, 'marketplace_list_disputes', { status: 'Resolved' })).data.items).toHaveLength(1);
     const typo = (await call(hirerClient, 'marketplace_list_disputes', { status: 'Closed' })).data.error;
     expect(typo.code).toBe('INVALID_INPUT');
@@ -113,9 +113,9 @@ describe('disputes over contracts', () => {
 
 describe('disputes over skill payments', () => {
   async function paidSkill(publisher: 'agent' | 'sponsor') {
-    const ctx = (await makeContext());
-    const { sponsor, agent: creator } = (await fundedAgent(ctx, 1_000));
-    const { agent: user } = (await fundedAgent(ctx, 10_000));
+    const ctx = await makeContext();
+    const { sponsor, agent: creator } = await fundedAgent(ctx, 1_000);
+    const { agent: user } = await fundedAgent(ctx, 10_000);
     const userClient = await connect(ctx, user.token);
     const publisherClient = await connect(ctx, publisher === 'agent' ? creator.token : sponsor.token);
     const slug = `summarise-${publisher}`;
@@ -152,11 +152,11 @@ describe('disputes over skill payments', () => {
     const filed = await call(userClient, 'marketplace_file_dispute', { dispute_type: 'QualityIssue', subject, amount_sats: share });
     expect(filed.data).toMatchObject({ status: 'Open', respondent_id: creator.id, at_stake_sats: share });
     expect((await call(userClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject, amount_sats: 1 })).data.error.code).toBe('CONFLICT');
-    const before = (await msats(ctx, user.id));
-    const resolved = (await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' }));
+    const before = await msats(ctx, user.id);
+    const resolved = await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundFull' });
     expect(resolved).toMatchObject({ refund_sats: share, debt_sats: share - 100 });
     expect((await msats(ctx, user.id)) - before).toBe(100_000);
-    expect((await msats(ctx, creator.id))).toBe(0);
+    expect(await msats(ctx, creator.id)).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 

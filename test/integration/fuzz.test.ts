@@ -51,12 +51,12 @@ const tableReaders = new WeakMap<Db, [string, Statement][]>();
 /** The content of every table (FTS5 shadow tables aside: their virtual table is included). */
 function fingerprint(db: Db): Record<string, string> {
   if (!tableReaders.has(db)) {
-    const tables = db.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT GLOB '*_fts_*' ORDER BY name").all() as {
+    const tables = db.sqlite!.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT GLOB '*_fts_*' ORDER BY name").all() as {
       name: string;
     }[];
     tableReaders.set(
       db,
-      tables.filter((t) => !WRITTEN_ON_REFUSAL.has(t.name)).map((t) => [t.name, db.sqlite.prepare(`SELECT * FROM "${t.name}"`).raw()]),
+      tables.filter((t) => !WRITTEN_ON_REFUSAL.has(t.name)).map((t) => [t.name, db.sqlite!.prepare(`SELECT * FROM "${t.name}"`).raw()]),
     );
   }
   return Object.fromEntries(tableReaders.get(db)!.map(([name, read]) => [name, createHash('sha256').update(JSON.stringify(read.all())).digest('hex')]));
@@ -178,7 +178,7 @@ describe.each(['agent', 'sponsor', 'operator'] as const)('every tool, fuzzed as 
     }
     expect(calls).toBeGreaterThan(tools.length * 5);
     expect((await client.callTool({ name: 'marketplace_whoami', arguments: {} })).isError).toBeFalsy();
-    expect((await verifyLedger(world.ctx.db))).toMatchObject({ ok: true, problems: [] });
+    expect(await verifyLedger(world.ctx.db)).toMatchObject({ ok: true, problems: [] });
   });
 });
 
@@ -298,7 +298,7 @@ describe('malformed JSON-RPC over HTTP', () => {
       if (kind === 'string') expect(code, `${tool.name}${what}`).toBe('INVALID_INPUT');
     }
     expect(attacks.length).toBeGreaterThan(tools.length);
-    expect((await verifyLedger(world.ctx.db))).toMatchObject({ ok: true, problems: [] });
+    expect(await verifyLedger(world.ctx.db)).toMatchObject({ ok: true, problems: [] });
   });
 
   it('any JSON or any text as a body: a 4xx or a JSON-RPC answer, and the server keeps serving', async () => {

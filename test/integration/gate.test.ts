@@ -20,7 +20,7 @@ import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { publishSkill, reviewSkillVersion, submitForReview } from '../../src/domain/skills/catalogue.js';
 import { installSkill } from '../../src/domain/skills/installs.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
@@ -95,9 +95,9 @@ describe('every acting tool passes the gate', () => {
   });
 
   it('denies every acting tool to a suspended agent and audits each refusal', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 1_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     // A published metered skill the agent has installed, so every skill tool has something to act on.
     const sample = { slug: 'sample', version: '1.0.0', listing: { name: 'Sample', description: 'x', tags: [], icon_url: null, required_mcp_servers: [] } };
     await publishSkill(ctx.db, ctx.clock, { id: payee.id, kind: 'agent' }, { ...sample, pricing: { model: 'PerCall', per_call_sats: 1 } });
@@ -124,9 +124,9 @@ describe('every acting tool passes the gate', () => {
 
 describe('limits under concurrency', () => {
   it('40 concurrent spends never pass one daily limit', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 200_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 200_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect(ctx, a.token)));
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(clients[i % 4]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })));
@@ -136,9 +136,9 @@ describe('limits under concurrency', () => {
   });
 
   it('across two server processes on one database file, too', async () => {
-    const ctx = (await makeContext({ clock: systemClock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 200_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock: systemClock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 200_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const dbPath = ctx.db.path;
     await closeContexts();
@@ -160,9 +160,9 @@ describe('limits under concurrency', () => {
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(servers[i % 2]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })));
       expect(results.filter((r) => !r.isError)).toHaveLength(25);
     } finally {
-      await Promise.all((await mapInOrder(servers, async (c) => c.close())));
+      await Promise.all(await mapInOrder(servers, async (c) => c.close()));
     }
-    const db = (await openDatabase(dbPath));
+    const db = await openDatabase(dbPath);
     try {
       expect((await getBalance(db, agentAccountId(payee.id))).balanceMsats).toBe(50_000_000);
       expect((await verifyLedger(db)).ok).toBe(true);
@@ -172,9 +172,9 @@ describe('limits under concurrency', () => {
   });
 
   it('counts held funds as spend', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 100_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 100_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     await createHold(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: ESCROW.id, amountMsats: 45_000_000, entryType: 'Escrow' });
     const client = await connect(ctx, a.token);
@@ -185,9 +185,9 @@ describe('limits under concurrency', () => {
 
   it('the daily limit starts afresh at UTC midnight', async () => {
     const clock = new ManualClock('2026-11-23T23:00:00.000Z');
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 100_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 100_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(ctx.db, ctx.clock, a.id, DAILY_LIMIT, 'test');
     const client = await connect(ctx, a.token);
     expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 50_000 })).isError).toBe(false);
@@ -199,20 +199,20 @@ describe('limits under concurrency', () => {
 
 describe('triggers with side effects, end to end', () => {
   it('RepeatedFailures → SuspendAgent suspends the agent; the sponsor reactivates it', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 1_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(
-            ctx.db,
-            ctx.clock,
-            a.id,
-            {
-              level: 'SemiAutonomous',
-              action_limits: { max_transaction_sats: 10 },
-              escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
-            },
-            'test',
-          );
+      ctx.db,
+      ctx.clock,
+      a.id,
+      {
+        level: 'SemiAutonomous',
+        action_limits: { max_transaction_sats: 10 },
+        escalation_triggers: [{ condition: 'RepeatedFailures', action: 'SuspendAgent', threshold: 2, window_minutes: 60 }],
+      },
+      'test',
+    );
     const client = await connect(ctx, a.token);
     for (let i = 0; i < 2; i++) expect((await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 11 })).data.error.code).toBe('LIMIT_EXCEEDED');
     const third = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1 });
@@ -225,9 +225,9 @@ describe('triggers with side effects, end to end', () => {
   });
 
   it('NewCounterparty → RequireApproval asks only for the first payment to someone', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 1_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', escalation_triggers: [{ condition: 'NewCounterparty', action: 'RequireApproval' }] }, 'test');
     const client = await connect(ctx, a.token);
     const first = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 5 });
@@ -237,16 +237,16 @@ describe('triggers with side effects, end to end', () => {
   });
 
   it('a budget warning reaches the agent as text and the sponsor once per period', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 10_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 10_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await setPolicy(ctx.db, ctx.clock, a.id, { level: 'SemiAutonomous', budgets: [{ period: 'Monthly', limit_sats: 1_000, alert_threshold_pct: 50 }] }, 'test');
     const client = await connect(ctx, a.token);
     const result = await client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: payee.id, amount_sats: 600 } });
     expect((result.content as { text: string }[])[1]!.text).toMatch(/^Warning: 600 sats of the 1,000 sats monthly budget used/);
     const blocked = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 401 });
     expect(blocked.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { rule: 'budgets.Monthly' } });
-    const alerts = ctx.db.sqlite.prepare('SELECT count(*) AS n FROM budget_alerts WHERE agent_id = ?').get(a.id) as { n: number };
+    const alerts = ctx.db.sqlite!.prepare('SELECT count(*) AS n FROM budget_alerts WHERE agent_id = ?').get(a.id) as { n: number };
     expect(alerts.n).toBe(1);
   });
 });
@@ -254,9 +254,9 @@ describe('triggers with side effects, end to end', () => {
 describe('agent lifecycle as money moves', () => {
   it('terminates an agent whose balance stayed at zero past 72 hours; reactivation restarts the grace period', async () => {
     const clock = new ManualClock();
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 100));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 100);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     const client = await connect(ctx, a.token);
     await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 100 });
     clock.advance(71 * HOUR);

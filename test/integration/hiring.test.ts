@@ -13,15 +13,15 @@ import { agent, call, closeContexts, connect, DAY, fundedAgent, HOUR, makeContex
 afterEach(closeContexts);
 
 const wallet = async (ctx: AppContext, id: string) => {
-  const b = (await getBalance(ctx.db, agentAccountId(id)));
+  const b = await getBalance(ctx.db, agentAccountId(id));
   return { balance: b.balanceMsats / 1000, available: b.availableMsats / 1000 };
 };
 
 async function office(clock = new ManualClock()) {
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 100_000));
-  const worker = (await agent(ctx, sponsor.id, 'Worker'));
-  const rival = (await agent(ctx, sponsor.id, 'Rival'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: hirer } = await fundedAgent(ctx, 100_000);
+  const worker = await agent(ctx, sponsor.id, 'Worker');
+  const rival = await agent(ctx, sponsor.id, 'Rival');
   const hirerClient = await connect(ctx, hirer.token);
   const workerClient = await connect(ctx, worker.token);
   const rivalClient = await connect(ctx, rival.token);
@@ -37,16 +37,16 @@ describe('hiring an agent', () => {
   it('escalates a large hire to the sponsor, then escrow, delivery and acceptance pay the worker exactly once', async () => {
     const { ctx, hirer, worker, hirerClient, workerClient, sponsorClient } = await office();
     await setPolicy(
-            ctx.db,
-            ctx.clock,
-            hirer.id,
-            {
-              level: 'SemiAutonomous',
-              action_limits: { max_transaction_sats: 20_000 },
-              escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
-            },
-            'test',
-          );
+      ctx.db,
+      ctx.clock,
+      hirer.id,
+      {
+        level: 'SemiAutonomous',
+        action_limits: { max_transaction_sats: 20_000 },
+        escalation_triggers: [{ condition: 'SpendingExceedsLimit', action: 'RequireApproval' }],
+      },
+      'test',
+    );
 
     const asked = await call(hirerClient, 'marketplace_hire_agent', { task: task({ max_budget_sats: 25_000 }), agent_id: worker.id, idempotency_key: 'hire-1' });
     expect(asked.data).toMatchObject({ status: 'pending_approval' });
@@ -55,7 +55,7 @@ describe('hiring an agent', () => {
     const approved = await call(sponsorClient, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' });
     expect(approved.data).toMatchObject({ status: 'executed', result: { status: 'Proposed', escrow_sats: 25_000, agent_id: worker.id } });
     const contractId = approved.data.result.contract_id;
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 75_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 75_000 });
 
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: contractId, action: 'accept' })).data.status).toBe('InProgress');
     const delivered = await call(workerClient, 'marketplace_submit_delivery', { contract_id: contractId, result: 'LGTM with two nits.' });
@@ -66,7 +66,7 @@ describe('hiring an agent', () => {
     // 25,000 less the 5% fee.
     expect((await wallet(ctx, worker.id)).balance).toBe(23_750);
     expect((await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(1_250_000);
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 75_000, available: 75_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 75_000, available: 75_000 });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: contractId, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
@@ -82,7 +82,7 @@ describe('hiring an agent', () => {
     expect(own.reputation).toBeGreaterThan(0.6);
     expect({ reputation: own.reputation, score: own.score }).toEqual({ reputation: listed.reputation, score: listed.score });
     expect((await call(workerClient, 'marketplace_rate_hirer', { contract_id: contractId, rating: 4 })).data.worker_rating).toBe(4);
-    expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true });
+    expect(await verifyLedger(ctx.db)).toMatchObject({ ok: true });
   });
 
   it('picks the best match when no agent is named, and lists the others', async () => {
@@ -133,7 +133,7 @@ describe('hiring an agent', () => {
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task(), agent_id: worker.id });
     expect((await wallet(ctx, hirer.id)).available).toBe(90_000);
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'decline' })).data.status).toBe('Cancelled');
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -143,7 +143,7 @@ describe('hiring an agent', () => {
     const hired = await call(hirerClient, 'marketplace_hire_agent', { task: task({ deadline }), agent_id: worker.id });
     await call(workerClient, 'marketplace_respond_to_contract', { contract_id: hired.data.contract_id, action: 'accept' });
     clock.advance(DAY);
-    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
+    expect(await settleDueContracts(ctx.db, ctx.clock)).toBe(1);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: hired.data.contract_id })).data.status).toBe('Expired');
     expect((await wallet(ctx, hirer.id)).available).toBe(100_000);
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: hired.data.contract_id, result: 'late' })).data.error.code).toBe('CONFLICT');
@@ -197,7 +197,7 @@ describe('hiring an agent', () => {
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2 with tests' });
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' });
     expect((await wallet(ctx, worker.id)).balance).toBe(7_600);
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 92_000, available: 92_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 92_000, available: 92_000 });
     expect((await call(workerClient, 'marketplace_list_contracts', { status: 'Completed' })).data.items).toHaveLength(1);
     // A status the contract state machine does not have is refused with the ones it has, not answered with an empty list.
     const typo = (await call(workerClient, 'marketplace_list_contracts', { status: 'completed' })).data.error;
@@ -237,7 +237,7 @@ describe('withdrawing an offer', () => {
     expect((await wallet(ctx, hirer.id)).available).toBe(start - 20_000);
 
     clock.advance(HOUR);
-    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
+    expect(await settleDueContracts(ctx.db, ctx.clock)).toBe(1);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: short.contract_id })).data).toMatchObject({
       status: 'Cancelled',
       escrow_sats: 0,
@@ -268,12 +268,12 @@ describe('withdrawing an offer', () => {
 
     const cancelled = await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id, idempotency_key: 'withdraw-1' });
     expect(cancelled.data).toMatchObject({ contract_id: id, status: 'Cancelled', escrow_sats: 0 });
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     // A retry with the same key answers as the first call; a new call finds nothing left to withdraw.
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id, idempotency_key: 'withdraw-1' })).data).toEqual(cancelled.data);
     expect((await call(hirerClient, 'marketplace_cancel_contract', { contract_id: id })).data.error.code).toBe('CONFLICT');
     expect((await call(workerClient, 'marketplace_respond_to_contract', { contract_id: id, action: 'accept' })).data.error.code).toBe('CONFLICT');
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -305,14 +305,14 @@ describe('a rejected delivery', () => {
     clock.advance(2 * HOUR); // an hour past the deadline
     const refused = await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'too late for me' });
     expect(refused.data.error.code).toBe('CONFLICT');
-    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
+    expect(await settleDueContracts(ctx.db, ctx.clock)).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Delivered', escrow_sats: 10_000 });
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 90_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
 
     clock.advance(71 * HOUR); // the 72-hour review window from the delivery closes
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data.status).toBe('Completed');
     expect((await wallet(ctx, worker.id)).balance).toBe(9_500);
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 90_000, available: 90_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 90_000, available: 90_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -323,9 +323,9 @@ describe('a rejected delivery', () => {
     expect(rejected.data).toMatchObject({ status: 'Rejected', rejection_stands_at: new Date(clock.now().getTime() + 72 * HOUR).toISOString() });
 
     clock.advance(2 * HOUR); // past the deadline, within the worker's 72 hours to answer
-    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
+    expect(await settleDueContracts(ctx.db, ctx.clock)).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Rejected', escrow_sats: 10_000 });
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 90_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 90_000 });
     expect((await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v2' })).data.error.code).toBe('CONFLICT');
     expect((await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'accept' })).data.error.code).toBe('CONFLICT');
 
@@ -340,7 +340,7 @@ describe('a rejected delivery', () => {
     await settleDueContracts(ctx.db, ctx.clock);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Disputed', escrow_sats: 10_000 });
 
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     const resolved = await call(operator, 'marketplace_resolve_dispute', {
       dispute_id: filed.data.dispute_id,
       resolution: 'RefundPartial',
@@ -350,7 +350,7 @@ describe('a rejected delivery', () => {
     expect(resolved.data).toMatchObject({ status: 'Resolved', refund_sats: 6_000, debt_sats: 0 });
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Completed', escrow_sats: 0 });
     expect((await wallet(ctx, worker.id)).balance).toBe(5_700); // 6,000 less the 5% fee
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 94_000, available: 94_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 94_000, available: 94_000 });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -362,12 +362,12 @@ describe('a rejected delivery', () => {
     await call(workerClient, 'marketplace_submit_delivery', { contract_id: id, result: 'v1' });
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'wrong repository' });
     clock.advance(72 * HOUR - 1);
-    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(0);
+    expect(await settleDueContracts(ctx.db, ctx.clock)).toBe(0);
     expect((await wallet(ctx, hirer.id)).available).toBe(90_000);
     clock.advance(1);
-    expect((await settleDueContracts(ctx.db, ctx.clock))).toBe(1);
+    expect(await settleDueContracts(ctx.db, ctx.clock)).toBe(1);
     expect((await call(workerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect((await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 1 })).data.error.code).toBe('NOT_FOUND');
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -377,12 +377,12 @@ describe('a rejected delivery', () => {
     await call(hirerClient, 'marketplace_review_delivery', { contract_id: id, decision: 'reject', reason: 'missing tests' });
     const filed = await call(workerClient, 'marketplace_file_dispute', { dispute_type: 'Other', subject: { kind: 'contract', id }, amount_sats: 10_000 });
     expect(filed.data.status).toBe('Open');
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     expect(
       (await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'NoRefund', reason: 'Tests were asked for.' })).data.refund_sats,
     ).toBe(0);
     expect((await call(hirerClient, 'marketplace_get_contract', { contract_id: id })).data).toMatchObject({ status: 'Expired', escrow_sats: 0 });
-    expect((await wallet(ctx, hirer.id))).toEqual({ balance: 100_000, available: 100_000 });
+    expect(await wallet(ctx, hirer.id)).toEqual({ balance: 100_000, available: 100_000 });
     expect((await wallet(ctx, worker.id)).balance).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });

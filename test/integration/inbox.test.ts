@@ -40,10 +40,10 @@ async function only(client: Client, kind: string): Promise<Item> {
 const answer = (client: Client, item: Item, extra: Record<string, unknown> = {}) => ok(client, item.action, { ...item.arguments, ...extra });
 
 async function world(clock = new ManualClock()) {
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: hirer } = (await fundedAgent(ctx, 100_000));
-  const worker = (await agent(ctx, sponsor.id, 'Worker'));
-  const member = (await agent(ctx, sponsor.id, 'Member'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: hirer } = await fundedAgent(ctx, 100_000);
+  const worker = await agent(ctx, sponsor.id, 'Worker');
+  const member = await agent(ctx, sponsor.id, 'Member');
   const c = {
     hirer: await connect(ctx, hirer.token),
     worker: await connect(ctx, worker.token),

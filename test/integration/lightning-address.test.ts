@@ -42,11 +42,11 @@ const MAY_WITHDRAW = {
 async function setup(o: LnurlOptions = {}) {
   const lnurl = await startLnurlServer(wallet, o);
   closing.push(lnurl.close);
-  const ctx = (await makeContext({
-      clock: new ManualClock(new Date().toISOString()),
-      config: { db: tempDbPath(), nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500, allowFetchHosts: [lnurl.host] },
-    }));
-  const { sponsor, agent } = (await fundedAgent(ctx, 10_000));
+  const ctx = await makeContext({
+    clock: new ManualClock(new Date().toISOString()),
+    config: { db: tempDbPath(), nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500, allowFetchHosts: [lnurl.host] },
+  });
+  const { sponsor, agent } = await fundedAgent(ctx, 10_000);
   const sponsorClient = await connect(ctx, sponsor.token);
   await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_WITHDRAW });
   return { ctx, lnurl, agent, sponsorClient, client: await connect(ctx, agent.token) };
@@ -61,11 +61,11 @@ describe('withdrawals to a lightning address', () => {
     const done = await call(client, 'marketplace_withdraw', { lightning_address: lnurl.address('alice'), amount_sats: 1_500 });
     expect(done.data).toMatchObject({ status: 'completed', amount_sats: 1_500, max_fee_sats: 15, lightning_address: lnurl.address('alice') });
     expect(done.data.preimage).toMatch(/^[0-9a-f]{64}$/);
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 8_500_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 8_500_000, heldMsats: 0 });
 
     const tooMuch = await call(client, 'marketplace_withdraw', { lightning_address: lnurl.address('alice'), amount_sats: 6_000 });
     expect(tooMuch.data).toMatchObject({ status: 'failed', error: expect.stringMatching(/1–5000 sats/) });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 8_500_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 8_500_000, heldMsats: 0 });
     expect((await call(client, 'marketplace_withdraw', { lightning_address: lnurl.address('alice') })).data.error.code).toBe('INVALID_INPUT');
     expect(paid()).toBe(1);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
@@ -80,7 +80,7 @@ describe('withdrawals to a lightning address', () => {
     expect(again.data).toEqual(first.data);
     expect(paid()).toBe(1);
     expect(lnurl.requests.filter((r) => r.startsWith('/callback'))).toHaveLength(1);
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 9_300_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 9_300_000, heldMsats: 0 });
     // The same key with other arguments is still a mismatch.
     expect((await call(client, 'marketplace_withdraw', { ...args, amount_sats: 701 })).data.error.code).toBe('IDEMPOTENCY_MISMATCH');
   });
@@ -91,7 +91,7 @@ describe('withdrawals to a lightning address', () => {
     expect(refused.data).toMatchObject({ status: 'failed', error: expect.stringMatching(/not a public internet address/) });
     expect(JSON.stringify(refused)).not.toMatch(/INTERNAL-SECRET|admin_token/);
     expect(internal.hits).toEqual([]);
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     expect(paid()).toBe(0);
   });
 
@@ -137,6 +137,6 @@ describe('withdrawals to a lightning address', () => {
       [w] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
     }
     expect(w).toMatchObject({ status: 'completed', amount_sats: 995 });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 9_005_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 9_005_000, heldMsats: 0 });
   });
 });

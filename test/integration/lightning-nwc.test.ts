@@ -17,7 +17,7 @@ import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, te
 import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
 import { startDvm, type Behaviour } from '../support/dvm.js';
 import { startRelay } from '../support/relay.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 let relay: Awaited<ReturnType<typeof startRelay>>;
 let wallet: SimulatedWallet;
@@ -46,7 +46,7 @@ function lightningContext(db = tempDbPath(), clock = new ManualClock(new Date().
 }
 
 async function withdrawingAgent(ctx: AppContext, sats = 10_000) {
-  const { sponsor, agent } = (await fundedAgent(ctx, sats));
+  const { sponsor, agent } = await fundedAgent(ctx, sats);
   const sponsorClient = await connect(ctx, sponsor.token);
   await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_WITHDRAW });
   return { agent, sponsorClient, client: await connect(ctx, agent.token) };
@@ -57,15 +57,15 @@ const balance = (ctx: AppContext, id: string) => getBalance(ctx.db, agentAccount
 describe('deposits over NWC', () => {
   it('are credited once, under concurrent checks and across a restart', async () => {
     const db = tempDbPath();
-    const first = (await lightningContext(db));
-    const { agent } = (await fundedAgent(first, 0));
+    const first = await lightningContext(db);
+    const { agent } = await fundedAgent(first, 0);
     const made = await call(await connect(first, agent.token), 'marketplace_create_topup_invoice', { amount_sats: 3_000, memo: 'top up' });
     expect(made.data).toMatchObject({ status: 'pending', amount_sats: 3_000 });
     expect(made.data.bolt11).toMatch(/^lnbcrt30u1/);
     await closeContexts(); // the server stops before the payment arrives
 
     wallet.settleIncoming(made.data.payment_hash);
-    const second = (await lightningContext(db));
+    const second = await lightningContext(db);
     const client = await connect(second, agent.token);
     const [checks, watched] = await Promise.all([
       Promise.all(Array.from({ length: 5 }, () => call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash }))),
@@ -80,8 +80,8 @@ describe('deposits over NWC', () => {
   });
 
   it('are checked again when the wallet leaves a lookup unanswered, not reported unavailable', async () => {
-    const ctx = (await lightningContext());
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await lightningContext();
+    const { agent } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, agent.token);
     const made = await call(client, 'marketplace_create_topup_invoice', { amount_sats: 500 });
     let dropped = 0;
@@ -92,8 +92,8 @@ describe('deposits over NWC', () => {
   });
 
   it('are credited as the wallet announces them (NIP-47 notifications), once, with no read of its history', async () => {
-    const ctx = (await lightningContext());
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await lightningContext();
+    const { agent } = await fundedAgent(ctx, 0);
     const stop = creditAnnouncedDeposits(ctx);
     try {
       const made = (await call(await connect(ctx, agent.token), 'marketplace_create_topup_invoice', { amount_sats: 700 })).data;
@@ -119,8 +119,8 @@ describe('deposits over NWC', () => {
 
   it('are found by the watcher in one wallet request a round, and unpaid ones expire', async () => {
     const clock = new ManualClock(new Date().toISOString());
-    const ctx = (await lightningContext(tempDbPath(), clock));
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await lightningContext(tempDbPath(), clock);
+    const { agent } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, agent.token);
     const made = [];
     for (let i = 0; i < 5; i++) made.push((await call(client, 'marketplace_create_topup_invoice', { amount_sats: 100 + i })).data);
@@ -144,8 +144,8 @@ describe('deposits over NWC', () => {
 
 describe('reconcile over NWC', () => {
   it('reports a payment the ledger missed, and credits it once with fix', async () => {
-    const ctx = (await lightningContext());
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await lightningContext();
+    const { agent } = await fundedAgent(ctx, 0);
     const made = await call(await connect(ctx, agent.token), 'marketplace_create_topup_invoice', { amount_sats: 1_200 });
     wallet.settleIncoming(made.data.payment_hash);
     const seen = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
@@ -157,8 +157,8 @@ describe('reconcile over NWC', () => {
   });
 
   it('reads a history longer than one encrypted wallet answer can carry', async () => {
-    const ctx = (await lightningContext());
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await lightningContext();
+    const { agent } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, agent.token);
     // ~130 invoices with long memos: well past the 64 KB a NIP-44 message holds.
     const hashes: string[] = [];
@@ -177,14 +177,14 @@ describe('reconcile over NWC', () => {
 
 describe('withdrawals over NWC', () => {
   it('pay a real invoice: the preimage proves it, the real fee is charged and the reserve returns', async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     wallet.feeMsats = 2_000;
     const invoice = wallet.externalInvoice({ amountSats: 1_000 });
     const paid = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, max_fee_sats: 20 });
     expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_000, fee_sats: 2, preimage: invoice.preimage });
     expect(createHash('sha256').update(Buffer.from(paid.data.preimage, 'hex')).digest('hex')).toBe(invoice.paymentHash);
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 8_998_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 8_998_000, heldMsats: 0 });
     // Already paid: refused, and the wallet is not asked again.
     expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 })).data.error.code).toBe('CONFLICT');
     expect(wallet.requests.filter((r) => r.method === 'pay_invoice')).toHaveLength(1);
@@ -193,14 +193,14 @@ describe('withdrawals over NWC', () => {
   });
 
   it("charge the agent no more than its fee reserve; a fee beyond it is the operator's recorded cost", async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     const walletBefore = wallet.balanceMsats;
     wallet.feeMsats = 25_000;
     const invoice = wallet.externalInvoice({ amountSats: 1_000 });
     const paid = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, max_fee_sats: 10 });
     expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_000, fee_sats: 25, max_fee_sats: 10 });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 8_990_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 8_990_000, heldMsats: 0 });
     expect((await getBalance(ctx.db, OPERATOR_COSTS.id)).balanceMsats).toBe(-15_000);
     // The ledger's Lightning account moved exactly as the wallet's balance did.
     expect((await getBalance(ctx.db, EXTERNAL_LIGHTNING.id)).balanceMsats).toBe(walletBefore - wallet.balanceMsats);
@@ -209,7 +209,7 @@ describe('withdrawals over NWC', () => {
   });
 
   it('release the hold when the wallet refuses', async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     for (const failure of ['PAYMENT_FAILED', 'INSUFFICIENT_BALANCE', 'QUOTA_EXCEEDED'] as const) {
       wallet.payFailures = [failure];
@@ -217,13 +217,13 @@ describe('withdrawals over NWC', () => {
       expect(failed.data).toMatchObject({ status: 'failed' });
       expect(failed.data.error).toMatch(new RegExp(failure === 'PAYMENT_FAILED' ? '' : '.'));
     }
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it('keep the money held when the wallet does not answer, until reconcile settles it', async () => {
     const clock = new ManualClock(new Date().toISOString());
-    const ctx = (await lightningContext(tempDbPath(), clock));
+    const ctx = await lightningContext(tempDbPath(), clock);
     const { agent, client } = await withdrawingAgent(ctx);
     wallet.payFailures = ['NO_ANSWER'];
     const invoice = wallet.externalInvoice({ amountSats: 800 });
@@ -239,20 +239,20 @@ describe('withdrawals over NWC', () => {
     clock.advance(11 * 60_000);
     const fixed = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true });
     expect(fixed.ok).toBe(true);
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     expect((await call(client, 'marketplace_list_withdrawals', {})).data.items[0].status).toBe('failed');
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it("settle many payouts of unknown outcome from one read of the wallet's history, not a search per payout", async () => {
     const clock = new ManualClock(new Date().toISOString());
-    const ctx = (await lightningContext(tempDbPath(), clock));
+    const ctx = await lightningContext(tempDbPath(), clock);
     const { agent, client } = await withdrawingAgent(ctx);
     // Three payments the wallet never makes and three it makes: no answer for any of them.
     wallet.payFailures = ['NO_ANSWER', 'NO_ANSWER', 'NO_ANSWER'];
     wallet.payButNoAnswer = true;
     const invoices = Array.from({ length: 6 }, () => wallet.externalInvoice({ amountSats: 100 }));
-    const sent = await Promise.all((await mapInOrder(invoices, async (i) => call(client, 'marketplace_withdraw', { bolt11: i.bolt11 }))));
+    const sent = await Promise.all(await mapInOrder(invoices, async (i) => call(client, 'marketplace_withdraw', { bolt11: i.bolt11 })));
     expect(sent.map((s) => s.data.status)).toEqual(Array(6).fill('pending'));
     const requests = (method: string) => wallet.requests.filter((r) => r.method === method).length;
     const asked = (work: () => Promise<unknown>) => async () => {
@@ -274,13 +274,13 @@ describe('withdrawals over NWC', () => {
     expect(fixed!.ok).toBe(true);
     const statuses = (await call(client, 'marketplace_list_withdrawals', {})).data.items.map((w: { status: string }) => w.status).sort();
     expect(statuses).toEqual(['completed', 'completed', 'completed', 'failed', 'failed', 'failed']);
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 10_000_000 - 3 * 100_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000 - 3 * 100_000, heldMsats: 0 });
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
   it("settle from the wallet's record when the payment went through but the answer was lost", async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     wallet.payButNoAnswer = true;
     wallet.feeMsats = 1_000;
@@ -292,7 +292,7 @@ describe('withdrawals over NWC', () => {
     expect(await settleWithdrawals(ctx.db, ctx.clock, ctx.rail)).toBe(1);
     const [w] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
     expect(w).toMatchObject({ status: 'completed', fee_sats: 1, preimage: invoice.preimage });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 7_999_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 7_999_000, heldMsats: 0 });
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -302,7 +302,7 @@ describe('withdrawals over NWC', () => {
     let walletNow = Date.now();
     const own = await startSimulatedWallet({ relayUrl: relay.url, now: () => walletNow });
     try {
-      const ctx = (await makeContext({ config: { db: tempDbPath(), nwcUrl: own.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } }));
+      const ctx = await makeContext({ config: { db: tempDbPath(), nwcUrl: own.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } });
       const { agent, client } = await withdrawingAgent(ctx);
       const invoice = own.externalInvoice({ amountSats: 1_000 });
       own.payFailures = ['PAYMENT_FAILED'];
@@ -320,7 +320,7 @@ describe('withdrawals over NWC', () => {
       expect(await settleWithdrawals(ctx.db, ctx.clock, ctx.rail)).toBe(1);
       const statuses = (await call(client, 'marketplace_list_withdrawals', {})).data.items.map((w: { status: string }) => w.status);
       expect(statuses).toEqual(['completed', 'failed']);
-      expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+      expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
       expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
       expect((await verifyLedger(ctx.db)).ok).toBe(true);
     } finally {
@@ -332,7 +332,7 @@ describe('withdrawals over NWC', () => {
     const own = await startSimulatedWallet({ relayUrl: relay.url });
     try {
       const clock = new ManualClock(new Date().toISOString());
-      const ctx = (await makeContext({ clock, config: { db: tempDbPath(), nwcUrl: own.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } }));
+      const ctx = await makeContext({ clock, config: { db: tempDbPath(), nwcUrl: own.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_500 } });
       const { agent, client } = await withdrawingAgent(ctx);
       const invoice = own.externalInvoice({ amountSats: 1_000 });
       own.payFailures = ['PAYMENT_FAILED', 'NO_ANSWER'];
@@ -345,14 +345,14 @@ describe('withdrawals over NWC', () => {
       expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: true })).ok).toBe(true);
       const [latest] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
       expect(latest).toMatchObject({ status: 'failed', error: expect.stringMatching(/no record/) });
-      expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+      expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     } finally {
       await own.close();
     }
   });
 
   it('that failed in the ledger but were paid from the wallet all the same are reported by reconcile', async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { client } = await withdrawingAgent(ctx);
     const invoice = wallet.externalInvoice({ amountSats: 500 });
     wallet.payFailures = ['PAYMENT_FAILED'];
@@ -366,7 +366,7 @@ describe('withdrawals over NWC', () => {
   });
 
   it('over the policy limit wait for the sponsor; once approved the wallet pays', async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { agent, client, sponsorClient } = await withdrawingAgent(ctx, 30_000);
     const invoice = wallet.externalInvoice({ amountSats: 12_000 });
     const asked = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11 });
@@ -380,11 +380,11 @@ describe('withdrawals over NWC', () => {
       [w] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
     }
     expect(w).toMatchObject({ status: 'completed', preimage: invoice.preimage });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 18_000_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 18_000_000, heldMsats: 0 });
   });
 
   it('refuse hostile invoices before holding anything or asking the wallet', async () => {
-    const ctx = (await lightningContext());
+    const ctx = await lightningContext();
     const { agent, client } = await withdrawingAgent(ctx);
     const hostile = [
       wallet.externalInvoice({}).bolt11, // amountless
@@ -400,19 +400,19 @@ describe('withdrawals over NWC', () => {
 
 describe('compute payments over NWC', () => {
   async function computeMarket(behaviour: Behaviour) {
-    const ctx = (await makeContext({
-          clock: new ManualClock(new Date().toISOString()),
-          config: { nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_000, relays: [relay.url], autoApproveProviders: true },
-        }));
+    const ctx = await makeContext({
+      clock: new ManualClock(new Date().toISOString()),
+      config: { nwcUrl: wallet.nwcUrl, network: 'regtest', paymentTimeoutMs: 1_000, relays: [relay.url], autoApproveProviders: true },
+    });
     const dvm = await startDvm(relay.url, { behaviour, invoice: (msats) => wallet.externalInvoice({ amountSats: msats / 1000 }) });
     dvms.push(dvm);
-    const { sponsor, agent } = (await fundedAgent(ctx, 5_000));
+    const { sponsor, agent } = await fundedAgent(ctx, 5_000);
     await call(await connect(ctx, sponsor.token), 'marketplace_set_policy', {
       agent_id: agent.id,
       policy: { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 1_000 } },
     });
-    const { agent: seller } = (await fundedAgent(ctx, 0));
-    ctx.db.sqlite.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
+    const { agent: seller } = await fundedAgent(ctx, 0);
+    ctx.db.sqlite!.prepare('UPDATE agents SET npub = ? WHERE id = ?').run(dvm.npub, seller.id);
     await call(await connect(ctx, seller.token), 'marketplace_register_provider', { name: 'gpu', kinds: [5050], price_sats: 20, regions: ['eu'] });
     return { ctx, agent, client: await connect(ctx, agent.token) };
   }
@@ -424,7 +424,7 @@ describe('compute payments over NWC', () => {
     wallet.feeMsats = 1_000;
     const done = await submit(client);
     expect(done.data).toMatchObject({ status: 'completed', untrusted_result: 'echo: hello', cost_sats: 21 });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 4_979_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 4_979_000, heldMsats: 0 });
     // The wallet's payment is the job's: reconcile finds nothing unaccounted for.
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
   });
@@ -436,7 +436,7 @@ describe('compute payments over NWC', () => {
     // This provider delivers without waiting for its money; the payment's outcome is still unknown.
     expect(done.data).toMatchObject({ status: 'completed', cost_sats: 0 });
     // The wallet paid; nobody was told. The hold stays until that is known.
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 100_000 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 100_000 });
     expect(wallet.transactions().filter((t) => t.type === 'outgoing' && t.state === 'settled')).toHaveLength(1);
     const report = await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false });
     expect(report.differences).toMatchObject([{ kind: 'payout_outcome_unknown', fixed: false }]);
@@ -444,7 +444,7 @@ describe('compute payments over NWC', () => {
     wallet.payButNoAnswer = false;
     expect(await settleComputePayments(ctx.db, ctx.clock, ctx.rail)).toBe(1);
     expect((await call(client, 'marketplace_get_compute_job', { job_id: done.data.job_id })).data).toMatchObject({ status: 'completed', cost_sats: 20 });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 4_980_000, heldMsats: 0 });
     expect((await reconcile(ctx.db, ctx.clock, ctx.rail, { fix: false })).differences).toEqual([]);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -453,7 +453,7 @@ describe('compute payments over NWC', () => {
     const { ctx, agent, client } = await computeMarket({ pay: 20_000 });
     wallet.payFailures.push('PAYMENT_FAILED');
     expect((await submit(client)).data).toMatchObject({ status: 'failed', cost_sats: 0 });
-    expect((await balance(ctx, agent.id))).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
+    expect(await balance(ctx, agent.id)).toMatchObject({ balanceMsats: 5_000_000, heldMsats: 0 });
     expect(wallet.transactions().filter((t) => t.type === 'outgoing' && t.state === 'settled')).toHaveLength(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });

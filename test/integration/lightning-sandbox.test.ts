@@ -19,8 +19,8 @@ const MAY_WITHDRAW = { level: 'SemiAutonomous', action_limits: { max_transaction
 
 async function setup(sats = 10_000) {
   const clock = new ManualClock();
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent } = (await fundedAgent(ctx, sats));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent } = await fundedAgent(ctx, sats);
   const sponsorClient = await connect(ctx, sponsor.token);
   await call(sponsorClient, 'marketplace_set_policy', { agent_id: agent.id, policy: MAY_WITHDRAW });
   return { ctx, clock, sponsor, agent, client: await connect(ctx, agent.token), sponsorClient };
@@ -38,7 +38,7 @@ describe('top-ups on the sandbox rail', () => {
     );
     expect((await call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash })).data.status).toBe('pending');
 
-    expect((await paySandboxInvoice(ctx.db, ctx.clock, made.data.payment_hash))).toBe(true);
+    expect(await paySandboxInvoice(ctx.db, ctx.clock, made.data.payment_hash)).toBe(true);
     const checks = await Promise.all(Array.from({ length: 8 }, () => call(client, 'marketplace_check_topup', { payment_hash: made.data.payment_hash })));
     expect(checks.every((c) => c.data.status === 'credited')).toBe(true);
     expect((await wallet(ctx, agent.id)).balanceMsats).toBe(2_500_000);
@@ -62,7 +62,7 @@ describe('top-ups on the sandbox rail', () => {
     const late = await call(sponsorClient, 'marketplace_create_topup_invoice', { amount_sats: 1_000 });
     clock.advance(2 * HOUR);
     expect((await call(sponsorClient, 'marketplace_check_topup', { payment_hash: late.data.payment_hash })).data.status).toBe('expired');
-    expect((await paySandboxInvoice(ctx.db, ctx.clock, late.data.payment_hash))).toBe(false);
+    expect(await paySandboxInvoice(ctx.db, ctx.clock, late.data.payment_hash)).toBe(false);
   });
 });
 
@@ -82,11 +82,11 @@ describe('withdrawal fee reserves', () => {
     // A reserve within the cap still counts: 95 sats + 10 sats of reserve is over the 100-sat limit.
     const over = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 95, createdAt: clock.now() }).bolt11, max_fee_sats: 10 });
     expect(over.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED' });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 50_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 50_000_000, heldMsats: 0 });
     // Within the limit with its reserve: paid, and charged the amount and the real fee (none on the sandbox).
     const paid = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 80, createdAt: clock.now() }).bolt11, max_fee_sats: 10 });
     expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 80, fee_sats: 0, max_fee_sats: 10 });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 49_920_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 49_920_000, heldMsats: 0 });
     // The daily limit counts what was spent (80) and the next call's amount and reserve (11 + 10).
     const daily = await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 11, createdAt: clock.now() }).bolt11 });
     expect(daily.data.error).toMatchObject({ code: 'LIMIT_EXCEEDED' });
@@ -131,7 +131,7 @@ describe('withdrawals', () => {
     expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 50_000, createdAt: now }).bolt11 })).data.error.code).toBe('LIMIT_EXCEEDED');
     // 9,995 sats and the 100-sat default reserve: over the 10,000-sat limit, the reserve counted.
     expect((await call(client, 'marketplace_withdraw', { bolt11: testInvoice({ sats: 9_995, createdAt: now }).bolt11 })).data.error.code).toBe('LIMIT_EXCEEDED');
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 10_000_000, heldMsats: 0 });
     expect((await call(client, 'marketplace_list_withdrawals', {})).data.items).toHaveLength(0);
   });
 
@@ -140,7 +140,7 @@ describe('withdrawals', () => {
     const invoice = testInvoice({ sats: 1_000, createdAt: clock.now() });
     const paid = await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, idempotency_key: 'pay-1' });
     expect(paid.data).toMatchObject({ status: 'completed', amount_sats: 1_000, fee_sats: 0, payment_hash: invoice.paymentHash });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 9_000_000, heldMsats: 0 });
     expect((await call(client, 'marketplace_withdraw', { bolt11: invoice.bolt11, idempotency_key: 'pay-1' })).data).toMatchObject({
       withdrawal_id: paid.data.withdrawal_id,
       status: 'completed',
@@ -167,7 +167,7 @@ describe('withdrawals', () => {
     await new Promise((r) => setTimeout(r, 50));
     const [w] = (await call(client, 'marketplace_list_withdrawals', {})).data.items;
     expect(w).toMatchObject({ status: 'completed', amount_sats: 5_000 });
-    expect((await wallet(ctx, agent.id))).toMatchObject({ balanceMsats: 15_000_000, heldMsats: 0 });
+    expect(await wallet(ctx, agent.id)).toMatchObject({ balanceMsats: 15_000_000, heldMsats: 0 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

@@ -6,10 +6,10 @@ import { agent, call, closeContexts, connect, fundedAgent, makeContext, operator
 afterEach(closeContexts);
 
 async function registry(config = {}) {
-  const ctx = (await makeContext({ config }));
-  const { sponsor, agent: seller } = (await fundedAgent(ctx, 0));
-  const buyer = (await agent(ctx, sponsor.id, 'Buyer'));
-  return { ctx, seller, sellerClient: await connect(ctx, seller.token), buyerClient: await connect(ctx, buyer.token), operator: await connect(ctx, (await operatorToken(ctx))) };
+  const ctx = await makeContext({ config });
+  const { sponsor, agent: seller } = await fundedAgent(ctx, 0);
+  const buyer = await agent(ctx, sponsor.id, 'Buyer');
+  return { ctx, seller, sellerClient: await connect(ctx, seller.token), buyerClient: await connect(ctx, buyer.token), operator: await connect(ctx, await operatorToken(ctx)) };
 }
 
 const registration = { name: 'Fast LLM', about: 'Llama on GPUs', kinds: [5050, 5100], price_sats: 20, regions: ['eu'], data_residency: ['eu'] };

@@ -11,11 +11,11 @@ afterEach(closeContexts);
 
 describe('creator analytics', () => {
   it('subtracts a dispute refund from earnings and counts each paying agent', async () => {
-    const ctx = (await makeContext());
-    const { agent: creator } = (await fundedAgent(ctx, 0));
-    const { agent: heavy } = (await fundedAgent(ctx, 10_000));
-    const { agent: light } = (await fundedAgent(ctx, 10_000));
-    const { agent: browser } = (await fundedAgent(ctx, 10_000));
+    const ctx = await makeContext();
+    const { agent: creator } = await fundedAgent(ctx, 0);
+    const { agent: heavy } = await fundedAgent(ctx, 10_000);
+    const { agent: light } = await fundedAgent(ctx, 10_000);
+    const { agent: browser } = await fundedAgent(ctx, 10_000);
     const creatorClient = await connect(ctx, creator.token);
     const [heavyClient, lightClient, browserClient] = await Promise.all([connect(ctx, heavy.token), connect(ctx, light.token), connect(ctx, browser.token)]);
     for (const slug of ['summarise', 'free-notes']) {
@@ -48,7 +48,10 @@ describe('creator analytics', () => {
       evidence: [{ description: 'Half the summaries were empty.' }],
     });
     expect(filed.isError, JSON.stringify(filed.data)).toBe(false);
-    expect((await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 300 }))).toMatchObject({ refund_sats: 300, debt_sats: 0 });
+    expect(await resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'RefundPartial', refundSats: 300 })).toMatchObject({
+      refund_sats: 300,
+      debt_sats: 0,
+    });
 
     const after = await call(creatorClient, 'marketplace_creator_analytics', { period: 'day' });
     expect(after.isError, JSON.stringify(after.data)).toBe(false);

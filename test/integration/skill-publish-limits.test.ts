@@ -14,8 +14,8 @@ const fields = { name: 'Admin helper', description: 'Helps with admin.', version
 
 describe('publishing limits', () => {
   it(`keeps the first ${MAX_STORED_FINDINGS} findings of a version, counts the rest, and shows the reviewer the count`, async () => {
-    const ctx = (await makeContext());
-    const { agent: creator } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext();
+    const { agent: creator } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, creator.token);
     const published = await call(client, 'marketplace_publish_skill', { ...fields, slug: 'admin-helper', files: [{ path: 'SKILL.md', content: 'sudo ls\n'.repeat(300) }] });
     expect(published.isError).toBe(false);
@@ -37,8 +37,8 @@ describe('publishing limits', () => {
     fs.mkdirSync(skill);
     fs.writeFileSync(path.join(skill, 'SKILL.md'), '---\nname: big-skill\ndescription: Big.\n---\nBig.\n');
     for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(skill, `part-${i}.md`), 'x'.repeat(MAX_SKILL_FILE_BYTES));
-    const ctx = (await makeContext({ config: { skillDirs: [dir] } }));
-    const { agent: creator } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext({ config: { skillDirs: [dir] } });
+    const { agent: creator } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, creator.token);
 
     const local = await call(client, 'marketplace_list_local_skills');
@@ -50,8 +50,8 @@ describe('publishing limits', () => {
   });
 
   it('hashes and scans a publish the sponsor approved later when it runs', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: creator } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext();
+    const { sponsor, agent: creator } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, creator.token);
     const sponsorClient = await connect(ctx, sponsor.token);
     const policy = await call(sponsorClient, 'marketplace_set_policy', {

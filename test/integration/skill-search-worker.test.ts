@@ -23,8 +23,8 @@ async function until(check: () => boolean, ms = 5_000) {
 describe('skill search off the main thread', () => {
   it('finds what was approved a moment ago, answers as the main thread would, and stops with the marketplace', async () => {
     const before = threads();
-    const ctx = (await makeContext());
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext();
+    const { agent } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, agent.token);
     for (const slug of ['weather-forecast', 'weather-radar', 'sql-helper']) {
       await call(client, 'marketplace_publish_skill', { slug, name: slug, version: '1.0.0', description: `The ${slug} skill.`, pricing: { model: 'Free' } });
@@ -33,7 +33,7 @@ describe('skill search off the main thread', () => {
     }
     const found = await call(client, 'marketplace_search_skills', { query: 'weather', limit: 1 });
     expect(found.data.items.map((i: { slug: string }) => i.slug)).toHaveLength(1);
-    expect(found.data).toEqual((await searchCatalogueNow(ctx.db, { query: 'weather', limit: 1 })));
+    expect(found.data).toEqual(await searchCatalogueNow(ctx.db, { query: 'weather', limit: 1 }));
     const next = await call(client, 'marketplace_search_skills', { query: 'weather', limit: 1, cursor: found.data.next_cursor });
     expect([...found.data.items, ...next.data.items].map((i: { slug: string }) => i.slug).sort()).toEqual(['weather-forecast', 'weather-radar']);
     expect(threads()).toBeGreaterThan(before);

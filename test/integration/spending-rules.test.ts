@@ -22,9 +22,9 @@ const sats = async (ctx: AppContext, id: string) => (await getBalance(ctx.db, ag
 
 async function market(policy: Record<string, unknown>) {
   const clock = new ManualClock('2030-03-04T10:00:00.000Z');
-  const ctx = (await makeContext({ clock }));
-  const { sponsor, agent: buyer } = (await fundedAgent(ctx, 100_000));
-  const seller = (await agent(ctx, sponsor.id, 'Seller'));
+  const ctx = await makeContext({ clock });
+  const { sponsor, agent: buyer } = await fundedAgent(ctx, 100_000);
+  const seller = await agent(ctx, sponsor.id, 'Seller');
   await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: seller.id, amountMsats: satsToMsats(100_000) });
   for (const id of [buyer.id, seller.id]) await setPolicy(ctx.db, ctx.clock, id, policy, 'test');
   const buyerClient = await connect(ctx, buyer.token);
@@ -46,7 +46,7 @@ describe('what counts as spending', () => {
     // Today nothing was spent yet: the whole daily limit is there.
     const paid = await call(buyerClient, 'marketplace_send_payment', { to_agent_id: seller.id, amount_sats: 3_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
-    expect((await sats(ctx, buyer.id))).toBe(95_000);
+    expect(await sats(ctx, buyer.id)).toBe(95_000);
     // Yesterday still shows the purchase: one more sat then would have been over.
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
@@ -68,7 +68,7 @@ describe('what counts as spending', () => {
     expect((await call(buyerClient, 'marketplace_review_submission', { submission_id: submitted.data.submission_id, decision: 'accept' })).data.paid_sats).toBe(2_000);
     const paid = await call(buyerClient, 'marketplace_send_payment', { to_agent_id: seller.id, amount_sats: 5_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
-    expect((await getBalance(ctx.db, agentAccountId(buyer.id)))).toMatchObject({ balanceMsats: 93_000_000, heldMsats: 2_000_000 });
+    expect(await getBalance(ctx.db, agentAccountId(buyer.id))).toMatchObject({ balanceMsats: 93_000_000, heldMsats: 2_000_000 });
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -81,13 +81,13 @@ describe('what counts as spending', () => {
       subject: { kind: 'purchase', id: bought.data.purchase_id },
       amount_sats: 2_000,
     });
-    const operator = await connect(ctx, (await operatorToken(ctx)));
+    const operator = await connect(ctx, await operatorToken(ctx));
     expect((await call(operator, 'marketplace_resolve_dispute', { dispute_id: filed.data.dispute_id, resolution: 'RefundFull' })).data).toMatchObject({
       refund_sats: 2_000,
     });
     const paid = await call(sellerClient, 'marketplace_send_payment', { to_agent_id: buyer.id, amount_sats: 3_000 });
     expect(paid).toMatchObject({ isError: false, data: { status: 'completed' } });
-    expect((await sats(ctx, buyer.id))).toBe(103_000);
+    expect(await sats(ctx, buyer.id)).toBe(103_000);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });
@@ -149,14 +149,14 @@ describe('escalations', () => {
       status: 'failed',
       result: { error: { code: 'CONFLICT', message: expect.stringMatching(/5,000 sats, more than the 100 sats approved/) } },
     });
-    expect((await sats(ctx, buyer.id))).toBe(100_000);
+    expect(await sats(ctx, buyer.id)).toBe(100_000);
   });
 });
 
 describe("a skill's compute share", () => {
   it('goes to the agent behind an approved provider; an empty, unknown, unapproved or own provider is refused and charges nothing', async () => {
     const { ctx, buyer, seller, buyerClient, sellerClient } = await market({ level: 'Autonomous' });
-    const runner = (await agent(ctx, (await call(buyerClient, 'marketplace_whoami')).data.sponsor_id, 'Runner'));
+    const runner = await agent(ctx, (await call(buyerClient, 'marketplace_whoami')).data.sponsor_id, 'Runner');
     const runnerClient = await connect(ctx, runner.token);
     await call(sellerClient, 'marketplace_publish_skill', {
       slug: 'tokens',
@@ -177,16 +177,16 @@ describe("a skill's compute share", () => {
     expect((await use('cp_nobody')).data.error.code).toBe('NOT_FOUND');
     expect((await use(provider)).data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/not approved/) });
     expect((await use(own)).data.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/your own provider/) });
-    expect((await sats(ctx, buyer.id))).toBe(100_000);
+    expect(await sats(ctx, buyer.id)).toBe(100_000);
 
     await approveProvider(ctx.db, ctx.clock, provider, true);
     expect((await use(provider)).data).toMatchObject({
       cost_sats: 1_000,
       split: { creator_sats: 650, compute_sats: 250, platform_sats: 100, referrer_sats: 0 },
     });
-    expect((await sats(ctx, buyer.id))).toBe(99_000);
-    expect((await sats(ctx, runner.id))).toBe(250);
-    expect((await sats(ctx, seller.id))).toBe(100_650);
+    expect(await sats(ctx, buyer.id)).toBe(99_000);
+    expect(await sats(ctx, runner.id)).toBe(250);
+    expect(await sats(ctx, seller.id)).toBe(100_650);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 });

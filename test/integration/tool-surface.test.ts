@@ -18,9 +18,9 @@ function cost(tools: Tool[]) {
 }
 
 async function world() {
-  const ctx = (await makeContext());
-  const { sponsor, agent } = (await fundedAgent(ctx, 1_000));
-  return { ctx, sponsor, agent, operator: (await operatorToken(ctx)) };
+  const ctx = await makeContext();
+  const { sponsor, agent } = await fundedAgent(ctx, 1_000);
+  return { ctx, sponsor, agent, operator: await operatorToken(ctx) };
 }
 
 describe('the tool surface', () => {

@@ -12,9 +12,9 @@ import { closeContexts, connect, fundedAgent, makeContext, operatorToken } from 
 afterEach(closeContexts);
 
 async function toolsFor(role: 'agent' | 'sponsor' | 'operator', options: Parameters<typeof connect>[2] = {}) {
-  const ctx = (await makeContext());
-  const { sponsor, agent } = (await fundedAgent(ctx, 0));
-  const token = { agent: agent.token, sponsor: sponsor.token, operator: (await operatorToken(ctx)) }[role];
+  const ctx = await makeContext();
+  const { sponsor, agent } = await fundedAgent(ctx, 0);
+  const token = { agent: agent.token, sponsor: sponsor.token, operator: await operatorToken(ctx) }[role];
   const client = await connect(ctx, token, options);
   const { tools } = await client.listTools();
   return tools;
@@ -23,8 +23,8 @@ async function toolsFor(role: 'agent' | 'sponsor' | 'operator', options: Paramet
 describe('tools/list', () => {
   it('publishes the error shape, so an SDK client that listed the tools still receives coded errors', async () => {
     // The SDK client checks every structuredContent against the listed output schema, errors included.
-    const ctx = (await makeContext());
-    const { agent } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext();
+    const { agent } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, agent.token);
     await client.listTools();
     const refused = await client.callTool({ name: 'marketplace_send_payment', arguments: { to_agent_id: 'ag_nobody', amount_sats: 5 } });

@@ -78,10 +78,10 @@ const contribute = (client: Awaited<ReturnType<typeof connect>>, bountyId: strin
   });
 
 async function market(reward = 10_000, requirements: Record<string, unknown> = {}) {
-  const ctx = (await makeContext());
-  const { sponsor, agent: buyer } = (await fundedAgent(ctx, 20_000));
-  const alice = (await agent(ctx, sponsor.id, 'Alice'));
-  const bob = (await agent(ctx, sponsor.id, 'Bob'));
+  const ctx = await makeContext();
+  const { sponsor, agent: buyer } = await fundedAgent(ctx, 20_000);
+  const alice = await agent(ctx, sponsor.id, 'Alice');
+  const bob = await agent(ctx, sponsor.id, 'Bob');
   const buyerClient = await connect(ctx, buyer.token);
   const aliceClient = await connect(ctx, alice.token);
   const bobClient = await connect(ctx, bob.token);
@@ -99,7 +99,7 @@ describe('trajectory contributions', () => {
   it('pay an accepted trajectory exactly the formula from escrow, less the fee, with a signed receipt', async () => {
     const { ctx, buyer, alice, buyerClient, aliceClient, bountyId, bounty } = await market();
     expect(bounty.requirements).toMatchObject({ required_format: 'trajectory', min_quality: 0.5 });
-    expect((await balance(ctx, buyer.id))).toMatchObject({ balanceMsats: 20_000_000, heldMsats: 10_000_000 });
+    expect(await balance(ctx, buyer.id)).toMatchObject({ balanceMsats: 20_000_000, heldMsats: 10_000_000 });
 
     const trajectory = goodTrajectory();
     const answer = await contribute(aliceClient, bountyId, trajectory);
@@ -118,7 +118,7 @@ describe('trajectory contributions', () => {
     expect(answer.data.paid_at).not.toBeNull();
     // 444 sats gross; the 5% fee (22.2 sats) to the platform, 421.8 sats to Alice.
     expect((await balance(ctx, alice.id)).balanceMsats).toBe(421_800);
-    expect((await balance(ctx, buyer.id))).toMatchObject({ balanceMsats: 20_000_000 - 444_000, heldMsats: 10_000_000 - 444_000 });
+    expect(await balance(ctx, buyer.id)).toMatchObject({ balanceMsats: 20_000_000 - 444_000, heldMsats: 10_000_000 - 444_000 });
     expect((await getBalance(ctx.db, PLATFORM_REVENUE.id)).balanceMsats).toBe(22_200);
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(0);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);

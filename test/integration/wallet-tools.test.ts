@@ -12,8 +12,8 @@ afterEach(closeContexts);
 
 describe('marketplace_check_balance', () => {
   it('shows an agent its balance, what is held and what it can spend', async () => {
-    const ctx = (await makeContext());
-    const { agent: a } = (await fundedAgent(ctx, 5_000));
+    const ctx = await makeContext();
+    const { agent: a } = await fundedAgent(ctx, 5_000);
     await createHold(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: ESCROW.id, amountMsats: 1_200_000, entryType: 'Escrow' });
     const client = await connect(ctx, a.token);
     const { isError, data } = await call(client, 'marketplace_check_balance');
@@ -23,9 +23,9 @@ describe('marketplace_check_balance', () => {
 
   it('derives runway from the last 7 days of spending and flags LowBalance', async () => {
     const clock = new ManualClock();
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 1_000));
-    const other = (await agent(ctx, sponsor.id, 'Seller'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: a } = await fundedAgent(ctx, 1_000);
+    const other = await agent(ctx, sponsor.id, 'Seller');
     // 700 sats over the window = 100 sats a day; 300 left → 3 days.
     for (let day = 0; day < 7; day++) {
       await postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: agentAccountId(other.id), amountMsats: 100_000, entryType: 'Payment' });
@@ -39,9 +39,9 @@ describe('marketplace_check_balance', () => {
   });
 
   it("shows a sponsor every one of its agents, and no one else's", async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: first } = (await fundedAgent(ctx, 2_000));
-    const second = (await agent(ctx, sponsor.id, 'Second'));
+    const ctx = await makeContext();
+    const { sponsor, agent: first } = await fundedAgent(ctx, 2_000);
+    const second = await agent(ctx, sponsor.id, 'Second');
     await fundedAgent(ctx, 9_999); // another sponsor's agent
     const client = await connect(ctx, sponsor.token);
     const { data } = await call(client, 'marketplace_check_balance');
@@ -52,8 +52,8 @@ describe('marketplace_check_balance', () => {
 
 describe('marketplace_ledger_history', () => {
   it("pages through the caller's transfers newest first with an opaque cursor", async () => {
-    const ctx = (await makeContext());
-    const { agent: a } = (await fundedAgent(ctx, 100));
+    const ctx = await makeContext();
+    const { agent: a } = await fundedAgent(ctx, 100);
     for (let i = 0; i < 4; i++) await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: (i + 1) * 1000 });
     const client = await connect(ctx, a.token);
     const first = await call(client, 'marketplace_ledger_history', { limit: 3 });
@@ -65,9 +65,9 @@ describe('marketplace_ledger_history', () => {
   });
 
   it('filters by entry type', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 100));
-    const b = (await agent(ctx, sponsor.id, 'B'));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 100);
+    const b = await agent(ctx, sponsor.id, 'B');
     await postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(a.id), creditAccountId: agentAccountId(b.id), amountMsats: 5000, entryType: 'Payment' });
     const client = await connect(ctx, a.token);
     const { data } = await call(client, 'marketplace_ledger_history', { entry_type: 'Payment' });
@@ -75,9 +75,9 @@ describe('marketplace_ledger_history', () => {
   });
 
   it("lets a sponsor read its agents' history but not another sponsor's agent", async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: mine } = (await fundedAgent(ctx, 10));
-    const { agent: theirs } = (await fundedAgent(ctx, 10));
+    const ctx = await makeContext();
+    const { sponsor, agent: mine } = await fundedAgent(ctx, 10);
+    const { agent: theirs } = await fundedAgent(ctx, 10);
     const client = await connect(ctx, sponsor.token);
     expect((await call(client, 'marketplace_ledger_history', { agent_id: mine.id })).data.items).toHaveLength(1);
     expect((await call(client, 'marketplace_ledger_history')).data.items.map((i: { entry_type: string }) => i.entry_type)).toEqual(['TopUp', 'Deposit']);
@@ -86,8 +86,8 @@ describe('marketplace_ledger_history', () => {
   });
 
   it('answers bad input with INVALID_INPUT and a message that says what to fix', async () => {
-    const ctx = (await makeContext());
-    const { agent: a } = (await fundedAgent(ctx, 10));
+    const ctx = await makeContext();
+    const { agent: a } = await fundedAgent(ctx, 10);
     const client = await connect(ctx, a.token);
     const badCursor = await call(client, 'marketplace_ledger_history', { cursor: 'not-a-cursor' });
     expect(badCursor).toMatchObject({ isError: true, data: { error: { code: 'INVALID_INPUT' } } });
@@ -102,8 +102,8 @@ describe('marketplace_ledger_history', () => {
 
 describe('identity', () => {
   it('marketplace_whoami names the caller, and a rotated token stops working mid-session', async () => {
-    const ctx = (await makeContext());
-    const { sponsor, agent: a } = (await fundedAgent(ctx, 0));
+    const ctx = await makeContext();
+    const { sponsor, agent: a } = await fundedAgent(ctx, 0);
     const client = await connect(ctx, a.token);
     expect((await call(client, 'marketplace_whoami')).data).toEqual({ role: 'agent', id: a.id, name: 'Funded agent', sponsor_id: sponsor.id });
     await rotateToken(ctx.db, ctx.clock, { kind: 'agent', id: a.id });

@@ -10,9 +10,9 @@ import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '.
 afterEach(closeContexts);
 
 async function market() {
-  const ctx = (await makeContext());
-  const { sponsor, agent: payer } = (await fundedAgent(ctx, 1_000));
-  const payee = (await agent(ctx, sponsor.id, 'Payee'));
+  const ctx = await makeContext();
+  const { sponsor, agent: payer } = await fundedAgent(ctx, 1_000);
+  const payee = await agent(ctx, sponsor.id, 'Payee');
   return { ctx, sponsor, payer, payee };
 }
 
@@ -20,7 +20,7 @@ const issuePaths = (data: { error: { details?: { issues?: { path: string }[] } }
 
 describe('text that is not well-formed is refused at every tool', () => {
   it('a payment whose memo is a lone surrogate gets INVALID_INPUT naming memo and pays nothing', async () => {
-    const { ctx, payer, payee } = (await market());
+    const { ctx, payer, payee } = await market();
     const client = await connect(ctx, payer.token);
     const { isError, data } = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1, memo: '\ud800' });
     expect(isError).toBe(true);
@@ -33,7 +33,7 @@ describe('text that is not well-formed is refused at every tool', () => {
   });
 
   it('a NUL in a memo is refused the same way', async () => {
-    const { ctx, payer, payee } = (await market());
+    const { ctx, payer, payee } = await market();
     const client = await connect(ctx, payer.token);
     const { data } = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1, memo: 'ok\u0000then' });
     expect(data.error.code).toBe('INVALID_INPUT');
@@ -42,7 +42,7 @@ describe('text that is not well-formed is refused at every tool', () => {
   });
 
   it('a well-formed memo, emoji and all, still pays', async () => {
-    const { ctx, payer, payee } = (await market());
+    const { ctx, payer, payee } = await market();
     const client = await connect(ctx, payer.token);
     const { isError } = await call(client, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 1, memo: 'thanks 🧨 ｄｏｎｅ' });
     expect(isError).toBe(false);
@@ -50,7 +50,7 @@ describe('text that is not well-formed is refused at every tool', () => {
   });
 
   it('looks inside free-form JSON: a bad key or value deep in a policy is named by its path', async () => {
-    const { ctx, sponsor, payer } = (await market());
+    const { ctx, sponsor, payer } = await market();
     const client = await connect(ctx, sponsor.token);
     const badValue = await call(client, 'marketplace_set_policy', { agent_id: payer.id, policy: { level: 'Autonomous', counterparties: { block: ['ag_ok', 'x\udfff'] } } });
     expect(badValue.data.error.code).toBe('INVALID_INPUT');
@@ -61,7 +61,7 @@ describe('text that is not well-formed is refused at every tool', () => {
   });
 
   it('refuses arguments nested 10,000 deep with INVALID_INPUT, not a crash', async () => {
-    const { ctx, sponsor, payer } = (await market());
+    const { ctx, sponsor, payer } = await market();
     let deep: unknown = 'bottom';
     for (let i = 0; i < 10_000; i++) deep = { x: deep };
     const client = await connect(ctx, sponsor.token);
@@ -73,25 +73,25 @@ describe('text that is not well-formed is refused at every tool', () => {
 
 describe('the ledger hashes what SQLite stores', () => {
   it('a transfer written with a lone surrogate or a NUL through the domain verifies clean', async () => {
-    const { ctx, payer, payee } = (await market());
+    const { ctx, payer, payee } = await market();
     const from = agentAccountId(payer.id);
     const to = agentAccountId(payee.id);
     for (const memo of ['\ud800', 'a\udc00b', 'end\ud83d', '\udc00\ud800', 'a\u0000b']) {
       await postTransfer(ctx.db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1_000, entryType: 'Payment', memo, description: `memo ${memo}` });
     }
-    expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true, problems: [] });
+    expect(await verifyLedger(ctx.db)).toMatchObject({ ok: true, problems: [] });
   });
 
   it('the transfer it returns is the row that was stored', async () => {
-    const { ctx, payer, payee } = (await market());
-    const t = (await postTransfer(ctx.db, ctx.clock, {
-          debitAccountId: agentAccountId(payer.id),
-          creditAccountId: agentAccountId(payee.id),
-          amountMsats: 1_000,
-          entryType: 'Payment',
-          memo: 'x\ud800',
-        }));
-    const stored = ctx.db.sqlite.prepare('SELECT memo, hash FROM transfers WHERE id = ?').get(t.id) as { memo: string; hash: string };
+    const { ctx, payer, payee } = await market();
+    const t = await postTransfer(ctx.db, ctx.clock, {
+      debitAccountId: agentAccountId(payer.id),
+      creditAccountId: agentAccountId(payee.id),
+      amountMsats: 1_000,
+      entryType: 'Payment',
+      memo: 'x\ud800',
+    });
+    const stored = ctx.db.sqlite!.prepare('SELECT memo, hash FROM transfers WHERE id = ?').get(t.id) as { memo: string; hash: string };
     expect(stored).toEqual({ memo: t.memo, hash: t.hash });
   });
 });

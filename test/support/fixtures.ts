@@ -45,7 +45,7 @@ const opened: AppContext[] = [];
 
 export async function makeContext(options: { clock?: Clock; config?: ConfigInput } = {}): Promise<AppContext> {
   const config = loadConfig({ db: tempDbPath(), ...options.config }, {});
-  const ctx = (await openContext(config, { clock: options.clock ?? new ManualClock(), logger: silentLogger }));
+  const ctx = await openContext(config, { clock: options.clock ?? new ManualClock(), logger: silentLogger });
   opened.push(ctx);
   return ctx;
 }
@@ -53,7 +53,7 @@ export async function makeContext(options: { clock?: Clock; config?: ConfigInput
 export async function closeContexts(): Promise<void> {
   for (const ctx of opened.splice(0)) {
     ctx.rail.close();
-    if (ctx.db.sqlite.open) await ctx.db.close();
+    if (ctx.db.sqlite!.open) await ctx.db.close();
   }
 }
 
@@ -72,8 +72,8 @@ export async function operatorToken(ctx: AppContext): Promise<string> {
 
 /** A sponsor and one agent funded with `sats` on the sandbox rail. */
 export async function fundedAgent(ctx: AppContext, sats = 10_000) {
-  const s = (await sponsor(ctx));
-  const a = (await agent(ctx, s.id, 'Funded agent'));
+  const s = await sponsor(ctx);
+  const a = await agent(ctx, s.id, 'Funded agent');
   if (sats > 0) await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: a.id, amountMsats: satsToMsats(sats) });
   return { sponsor: s, agent: a };
 }
@@ -82,7 +82,7 @@ export async function connect(ctx: AppContext, token: string, options: { toolset
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = createServer(ctx, {
     caller: async () => {
-      const caller = (await authenticate(ctx.db, token));
+      const caller = await authenticate(ctx.db, token);
       if (!caller) throw new Error('test token is not valid');
       return caller;
     },

@@ -77,18 +77,18 @@ async function ok(client: Client, tool: string, args: Record<string, unknown>): 
 export async function buildWorld(): Promise<MarketWorld> {
   const logs: string[] = [];
   const config = loadConfig({ db: tempDbPath() }, {});
-  const ctx = (await openContext(config, { clock: new ManualClock(), logger: createLogger('debug', (line) => logs.push(line)) }));
+  const ctx = await openContext(config, { clock: new ManualClock(), logger: createLogger('debug', (line) => logs.push(line)) });
 
-  const s1 = (await sponsor(ctx, 'Sponsor One'));
-  const s2 = (await sponsor(ctx, 'Sponsor Two'));
-  const a = (await agent(ctx, s1.id, 'Alice'));
-  const w = (await agent(ctx, s1.id, 'Walter'));
-  const x = (await agent(ctx, s2.id, 'Xavier'));
+  const s1 = await sponsor(ctx, 'Sponsor One');
+  const s2 = await sponsor(ctx, 'Sponsor Two');
+  const a = await agent(ctx, s1.id, 'Alice');
+  const w = await agent(ctx, s1.id, 'Walter');
+  const x = await agent(ctx, s2.id, 'Xavier');
   for (const id of [a.id, w.id, x.id]) {
     await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: id, amountMsats: satsToMsats(100_000) });
     await setPolicy(ctx.db, ctx.clock, id, AUTONOMOUS, 'test');
   }
-  const operator = (await operatorToken(ctx));
+  const operator = await operatorToken(ctx);
   const ac = await connect(ctx, a.token);
   const wc = await connect(ctx, w.token);
   const sc = await connect(ctx, s1.token);
@@ -204,7 +204,7 @@ export async function buildWorld(): Promise<MarketWorld> {
 
 export async function closeWorld(world: MarketWorld): Promise<void> {
   world.ctx.rail.close();
-  if (world.ctx.db.sqlite.open) await world.ctx.db.close();
+  if (world.ctx.db.sqlite!.open) await world.ctx.db.close();
 }
 
 /** The smallest well-formed trajectory: scored far below any bounty's minimum, so it is recorded and rejected. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -104,7 +104,7 @@ export async function serverProcess(db: string, token: string): Promise<Client> 
 }
 
 export async function closeServerProcesses(): Promise<void> {
-  await Promise.all((await mapInOrder(openProcesses.splice(0), async (c) => c.close())));
+  await Promise.all(await mapInOrder(openProcesses.splice(0), async (c) => c.close()));
 }
 
 /** A tool call on such a client, waiting up to two minutes; its structured result. */

@@ -12,7 +12,7 @@ import { getBalance, postTransfer } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { allAccounts } from '../../src/db/ledger-store.js';
 import { agent, closeContexts, makeContext, ManualClock, sponsor } from '../support/fixtures.js';
-import { filterInOrder, mapInOrder } from "../../src/core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
@@ -48,15 +48,18 @@ interface ModelHold {
 }
 
 describe('ledger properties', () => {
-  it('keeps the total at zero, never lets available go negative, and gives each idempotency key one effect', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), async (ops) => {
+  it('keeps the total at zero, never lets available go negative, and gives each idempotency key one effect', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 80 }), async (ops) => {
         await closeContexts();
         const clock = new ManualClock();
-        const ctx = (await makeContext({ clock }));
-        const s = (await sponsor(ctx));
-        const ids = Array.from({ length: AGENTS }, async (_, i) => (await agent(ctx, s.id, `a${i}`)).id);
-        (await mapInOrder(ids, async (agentId) => fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: INITIAL_MSATS })));
+        const ctx = await makeContext({ clock });
+        const s = await sponsor(ctx);
+        const ids = await mapInOrder(
+          Array.from({ length: AGENTS }, (_, i) => i),
+          async (i) => (await agent(ctx, s.id, `a${i}`)).id,
+        );
+        await mapInOrder(ids, async (agentId) => fundAgentFromSandbox(ctx.db, ctx.clock, { agentId, amountMsats: INITIAL_MSATS }));
         const balance = new Array<number>(AGENTS).fill(INITIAL_MSATS);
         const held = new Array<number>(AGENTS).fill(0);
         let escrow = 0;
@@ -76,15 +79,15 @@ describe('ledger properties', () => {
         const keyed = async <T>(caller: number, tool: string, k: string | undefined, args: object, run: () => T): Promise<T | 'replayed' | 'mismatch'> => {
           if (k === undefined) return run();
           const scopeKey = `${caller}/${tool}/${k}`;
-          const before = (await countTransfers(ctx.db));
+          const before = await countTransfers(ctx.db);
           try {
-            const { result, replayed } = (await withIdempotency(ctx.db, ctx.clock, { callerId: ids[caller]!, tool, key: k, args }, run));
+            const { result, replayed } = await withIdempotency(ctx.db, ctx.clock, { callerId: ids[caller]!, tool, key: k, args }, run);
             const earlier = firstResult.get(scopeKey);
             if (earlier) {
               expect(replayed).toBe(true);
               expect(JSON.stringify(args)).toBe(earlier.args); // only identical arguments replay
               expect(result).toEqual(earlier.result);
-              expect((await countTransfers(ctx.db))).toBe(before); // a retry never moves money again
+              expect(await countTransfers(ctx.db)).toBe(before); // a retry never moves money again
               return 'replayed';
             }
             firstResult.set(scopeKey, { args: JSON.stringify(args), result });
@@ -93,7 +96,7 @@ describe('ledger properties', () => {
             const earlier = firstResult.get(scopeKey);
             if ((error as { code?: string }).code === 'IDEMPOTENCY_MISMATCH') {
               expect(earlier && earlier.args !== JSON.stringify(args)).toBe(true);
-              expect((await countTransfers(ctx.db))).toBe(before);
+              expect(await countTransfers(ctx.db)).toBe(before);
               return 'mismatch';
             }
             throw error;
@@ -112,19 +115,21 @@ describe('ledger properties', () => {
               const willRun = op.key === undefined || !firstResult.has(scopeKey);
               const canPay = balance[op.from]! - held[op.from]! >= op.amount;
               try {
-                const outcome = (await keyed(
-                                  op.from,
-                                  'pay',
-                                  op.key,
-                                  { to: op.to, amount: op.amount },
-                                  async () =>
-                                    (await postTransfer(ctx.db, ctx.clock, {
-                                                            debitAccountId: agentAccountId(ids[op.from]!),
-                                                            creditAccountId: agentAccountId(ids[op.to]!),
-                                                            amountMsats: op.amount,
-                                                            entryType: 'Payment',
-                                                          })).id,
-                                ));
+                const outcome = await keyed(
+                  op.from,
+                  'pay',
+                  op.key,
+                  { to: op.to, amount: op.amount },
+                  async () =>
+                    (
+                      await postTransfer(ctx.db, ctx.clock, {
+                        debitAccountId: agentAccountId(ids[op.from]!),
+                        creditAccountId: agentAccountId(ids[op.to]!),
+                        amountMsats: op.amount,
+                        entryType: 'Payment',
+                      })
+                    ).id,
+                );
                 if (willRun && outcome !== 'replayed' && outcome !== 'mismatch') {
                   expect(canPay).toBe(true);
                   balance[op.from]! -= op.amount;
@@ -143,20 +148,22 @@ describe('ledger properties', () => {
               const canHold = balance[op.from]! - held[op.from]! >= op.amount;
               const expiresAt = op.ttlMinutes === null ? null : clock.now().getTime() + op.ttlMinutes * 60_000;
               try {
-                const outcome = (await keyed(
-                                  op.from,
-                                  'hold',
-                                  op.key,
-                                  { amount: op.amount, ttl: op.ttlMinutes },
-                                  async () =>
-                                    (await createHold(ctx.db, ctx.clock, {
-                                                            debitAccountId: agentAccountId(ids[op.from]!),
-                                                            creditAccountId: ESCROW.id,
-                                                            amountMsats: op.amount,
-                                                            entryType: 'Escrow',
-                                                            expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
-                                                          })).id,
-                                ));
+                const outcome = await keyed(
+                  op.from,
+                  'hold',
+                  op.key,
+                  { amount: op.amount, ttl: op.ttlMinutes },
+                  async () =>
+                    (
+                      await createHold(ctx.db, ctx.clock, {
+                        debitAccountId: agentAccountId(ids[op.from]!),
+                        creditAccountId: ESCROW.id,
+                        amountMsats: op.amount,
+                        entryType: 'Escrow',
+                        expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+                      })
+                    ).id,
+                );
                 if (willRun && typeof outcome === 'string' && outcome !== 'replayed' && outcome !== 'mismatch') {
                   expect(canHold).toBe(true);
                   held[op.from]! += op.amount;
@@ -196,18 +203,18 @@ describe('ledger properties', () => {
           }
 
           // The ledger agrees with the model after every step…
-          (await mapInOrder(ids, async (id, i) => {
-                        const b = (await getBalance(ctx.db, agentAccountId(id)));
-                        expect(b.balanceMsats).toBe(balance[i]);
-                        expect(b.heldMsats).toBe(held[i]);
-                        expect(b.availableMsats).toBeGreaterThanOrEqual(0);
-                      }));
+          await mapInOrder(ids, async (id, i) => {
+            const b = await getBalance(ctx.db, agentAccountId(id));
+            expect(b.balanceMsats).toBe(balance[i]);
+            expect(b.heldMsats).toBe(held[i]);
+            expect(b.availableMsats).toBeGreaterThanOrEqual(0);
+          });
           expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(escrow);
           // …and with double entry: every account summed is zero.
           const total = (await allAccounts(ctx.db)).reduce((sum, a) => sum + a.creditsPostedMsats - a.debitsPostedMsats, 0);
           expect(total).toBe(0);
         }
-        expect((await verifyLedger(ctx.db))).toMatchObject({ ok: true, problems: [] });
+        expect(await verifyLedger(ctx.db)).toMatchObject({ ok: true, problems: [] });
       }),
       { numRuns: 60 },
     );

@@ -52,23 +52,23 @@ describe('a budget gauge', () => {
 describe('spend per day', () => {
   it('counts payments on their day and holds from the day they were placed, never refunds, with a zero for quiet days', async () => {
     const clock = new ManualClock('2026-11-20T10:00:00.000Z');
-    const ctx = (await makeContext({ clock }));
-    const { sponsor, agent: payer } = (await fundedAgent(ctx, 10_000));
-    const payee = (await agent(ctx, sponsor.id, 'Payee'));
+    const ctx = await makeContext({ clock });
+    const { sponsor, agent: payer } = await fundedAgent(ctx, 10_000);
+    const payee = await agent(ctx, sponsor.id, 'Payee');
     await sendPayment(ctx.db, clock, { fromAgentId: payer.id, toAgentId: payee.id, amountMsats: 300_000 });
     clock.advance(2 * DAY);
     await createHold(ctx.db, clock, { debitAccountId: agentAccountId(payer.id), creditAccountId: ESCROW.id, amountMsats: 200_000, entryType: 'Escrow' });
     await sendPayment(ctx.db, clock, { fromAgentId: payer.id, toAgentId: payee.id, amountMsats: 50_000 });
     await postTransfer(ctx.db, clock, {
-            debitAccountId: agentAccountId(payer.id),
-            creditAccountId: agentAccountId(payee.id),
-            amountMsats: 40_000,
-            entryType: 'Refund',
-            reference: 'dp_x',
-          });
+      debitAccountId: agentAccountId(payer.id),
+      creditAccountId: agentAccountId(payee.id),
+      amountMsats: 40_000,
+      entryType: 'Refund',
+      reference: 'dp_x',
+    });
     clock.advance(DAY);
 
-    const days = (await dailySpend(ctx.db, clock, payer.id, 5));
+    const days = await dailySpend(ctx.db, clock, payer.id, 5);
     expect(days).toEqual([
       { day: '2026-11-19', spentMsats: 0 },
       { day: '2026-11-20', spentMsats: 300_000 },
@@ -77,7 +77,7 @@ describe('spend per day', () => {
       { day: '2026-11-23', spentMsats: 0 },
     ]);
     const policy = policySchema.parse({ level: 'Autonomous', action_limits: { max_daily_spend_sats: 100 }, budgets: [{ period: 'Monthly', limit_sats: 600 }] });
-    const summary = (await spendingSummary(ctx.db, clock, payer.id, policy));
+    const summary = await spendingSummary(ctx.db, clock, payer.id, policy);
     expect(summary).toMatchObject({ spentTodayMsats: 0, dailyLimitMsats: 100_000, dailyState: 'ok', burnWindowMsats: 550_000 });
     expect(summary.budgets[0]).toMatchObject({ spentMsats: 550_000, state: 'warning' });
   });

@@ -28,8 +28,8 @@ function statusCommand(action: keyof typeof STATUS_ACTIONS, summary: string) {
     summary,
     flags: { agent: agentFlag, reason: { type: 'string', value: 'R', summary: "why: kept with the status and in the sponsor's notification" } },
     async run({ ctx, flags }) {
-      const agent = (await requireAgent(ctx.db, flags.agent));
-      const changed = (await changeAgentStatus(ctx.db, ctx.clock, agent.sponsorId, agent.id, action, flags.reason ?? null));
+      const agent = await requireAgent(ctx.db, flags.agent);
+      const changed = await changeAgentStatus(ctx.db, ctx.clock, agent.sponsorId, agent.id, action, flags.reason ?? null);
       out(flags, changed, `${changed.agent_id} is now ${changed.status}.`);
       return 0;
     },
@@ -43,7 +43,7 @@ export const administrationCommands = [
     summary: 'a new sponsor; prints its token once',
     flags: { name: { type: 'string', value: 'N', summary: "the sponsor's name", required: true } },
     async run({ ctx, flags }) {
-      const sponsor = (await createSponsor(ctx.db, ctx.clock, { name: flags.name }));
+      const sponsor = await createSponsor(ctx.db, ctx.clock, { name: flags.name });
       out(
         flags,
         { id: sponsor.id, token: sponsor.token, npub: sponsor.npub },
@@ -63,7 +63,7 @@ export const administrationCommands = [
       npub: { type: 'string', value: 'NPUB', summary: 'a Nostr identity of its own (default: one is generated and its key sealed)' },
     },
     async run({ ctx, flags }) {
-      const agent = (await createAgent(ctx.db, ctx.clock, { sponsorId: flags.sponsor, name: flags.name, lightningAddress: flags['lightning-address'], npub: flags.npub }));
+      const agent = await createAgent(ctx.db, ctx.clock, { sponsorId: flags.sponsor, name: flags.name, lightningAddress: flags['lightning-address'], npub: flags.npub });
       out(
         flags,
         { id: agent.id, token: agent.token, npub: agent.npub },
@@ -79,7 +79,7 @@ export const administrationCommands = [
     summary: "every agent (or one sponsor's): sponsor, status, balance",
     flags: { sponsor: { type: 'string', value: 'ID', summary: "only this sponsor's agents" } },
     async run({ ctx, flags }) {
-      const items = (await agentRoster(ctx.db, ctx.clock, flags.sponsor ?? null));
+      const items = await agentRoster(ctx.db, ctx.clock, flags.sponsor ?? null);
       out(
         flags,
         { items },
@@ -99,7 +99,7 @@ export const administrationCommands = [
     section: 'Administration',
     summary: 'every sponsor, with its agents and what they hold',
     async run({ ctx, flags }) {
-      const items = (await sponsorRoster(ctx.db, ctx.clock));
+      const items = await sponsorRoster(ctx.db, ctx.clock);
       out(
         flags,
         { items },
@@ -119,7 +119,7 @@ export const administrationCommands = [
     flags: { agent: { type: 'string', value: 'ID', summary: 'the agent' }, sponsor: { type: 'string', value: 'ID', summary: 'the sponsor' } },
     exactlyOne: ['agent', 'sponsor'],
     async run({ ctx, flags }) {
-      const rotated = (await rotateToken(ctx.db, ctx.clock, flags.agent ? { kind: 'agent', id: flags.agent } : { kind: 'sponsor', id: flags.sponsor! }));
+      const rotated = await rotateToken(ctx.db, ctx.clock, flags.agent ? { kind: 'agent', id: flags.agent } : { kind: 'sponsor', id: flags.sponsor! });
       out(flags, rotated, `New token for ${rotated.id}: ${rotated.token}\nEvery earlier token of ${rotated.id} is revoked.`);
       return 0;
     },
@@ -129,7 +129,7 @@ export const administrationCommands = [
     section: 'Administration',
     summary: 'a new operator token (resolves disputes over MCP); revokes the old one',
     async run({ ctx, flags }) {
-      const rotated = (await rotateOperatorToken(ctx.db, ctx.clock));
+      const rotated = await rotateOperatorToken(ctx.db, ctx.clock);
       out(flags, rotated, `Operator token: ${rotated.token}\nIt is shown once; any earlier operator token is revoked.`);
       return 0;
     },
@@ -152,11 +152,11 @@ export const administrationCommands = [
       const sats = Number(flags.sats);
       if (!Number.isSafeInteger(sats) || sats <= 0) throw new UsageError('--sats must be a whole number of sats greater than zero');
       const fund = async (db = ctx.db) => {
-        const { topUp, balanceMsats } = (await fundAgentFromSandbox(db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) }));
+        const { topUp, balanceMsats } = await fundAgentFromSandbox(db, ctx.clock, { agentId, amountMsats: satsToMsats(sats) });
         return { transfer_id: topUp.id, balance_sats: msatsToSats(balanceMsats) };
       };
       const key = flags['idempotency-key'];
-      const result = key ? (await withIdempotency(ctx.db, ctx.clock, { callerId: 'cli', tool: 'fund', key, args: { agentId, sats } }, fund)).result : (await fund());
+      const result = key ? (await withIdempotency(ctx.db, ctx.clock, { callerId: 'cli', tool: 'fund', key, args: { agentId, sats } }, fund)).result : await fund();
       out(flags, result, `Funded ${agentId} with ${sats} sats (sandbox). Balance: ${result.balance_sats} sats. Transfer ${result.transfer_id}.`);
       return 0;
     },
@@ -166,7 +166,7 @@ export const administrationCommands = [
     section: 'Administration',
     summary: 'check the hash chain, every balance and every hold (exit 1 on a problem)',
     async run({ ctx, flags }) {
-      const report = (await verifyLedger(ctx.db));
+      const report = await verifyLedger(ctx.db);
       const json = report.ok
         ? { ok: true, accounts: report.accounts, transfers: report.transfers }
         : { ok: false, accounts: report.accounts, transfers: report.transfers, problems: report.problems, problem_counts: report.problemCounts };

@@ -49,7 +49,7 @@ export const disputeCommands = [
       agent: { type: 'string', value: 'ID', summary: 'only those this agent filed or faces' },
     },
     async run({ ctx, flags }) {
-      const items = (await listDisputeViews(ctx.db, flags.agent ?? null, flags.status));
+      const items = await listDisputeViews(ctx.db, flags.agent ?? null, flags.status);
       out(
         flags,
         { items },
@@ -66,7 +66,7 @@ export const disputeCommands = [
     summary: 'one dispute in full: parties, amounts, evidence, the response, status,\nresolution',
     args: [disputeId],
     async run({ ctx, flags, args }) {
-      const d = (await disputeDetail(ctx.db, args[0]!));
+      const d = await disputeDetail(ctx.db, args[0]!);
       out(flags, d, detailText(d, dbOption(flags)));
       return 0;
     },
@@ -82,12 +82,12 @@ export const disputeCommands = [
       reason: { type: 'string', value: 'R', summary: 'why; kept with the resolution, which both parties see' },
     },
     async run({ ctx, flags, args }) {
-      const view = (await resolveDispute(ctx.db, ctx.clock, {
-              disputeId: args[0]!,
-              resolution: flags.resolution,
-              refundSats: flags.sats === undefined ? undefined : Number(flags.sats),
-              reason: flags.reason,
-            }));
+      const view = await resolveDispute(ctx.db, ctx.clock, {
+        disputeId: args[0]!,
+        resolution: flags.resolution,
+        refundSats: flags.sats === undefined ? undefined : Number(flags.sats),
+        reason: flags.reason,
+      });
       out(
         flags,
         { ...view },

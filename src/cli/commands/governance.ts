@@ -20,7 +20,7 @@ async function decide(ctx: AppContext, flags: { json?: boolean; reason?: string 
   const runner = approvedCallRunner(ctx);
   let view: Awaited<ReturnType<typeof decideApproval>>;
   try {
-    view = (await decideApproval(ctx.db, ctx.clock, { approvalId, decision, reason: flags.reason, decider: { role: 'operator', id: 'cli' }, run: runner }));
+    view = await decideApproval(ctx.db, ctx.clock, { approvalId, decision, reason: flags.reason, decider: { role: 'operator', id: 'cli' }, run: runner });
     // The approved call's outside work (paying a withdrawal) runs after the decision
     // commits: wait for it, then close the wallet's relay sockets, so the command ends.
     await runner.settled();
@@ -38,8 +38,8 @@ export const governanceCommands = [
     summary: "the agent's autonomy policy and its version",
     flags: { agent },
     async run({ ctx, flags }) {
-      const a = (await requireAgent(ctx.db, flags.agent));
-      const p = (await getAgentPolicy(ctx.db, a.sponsorId, a.id));
+      const a = await requireAgent(ctx.db, flags.agent);
+      const p = await getAgentPolicy(ctx.db, a.sponsorId, a.id);
       out(flags, { agent_id: a.id, version: p.version, policy: p.policy }, `Policy v${p.version} of ${a.id}:\n${JSON.stringify(p.policy, null, 2)}`);
       return 0;
     },
@@ -50,8 +50,8 @@ export const governanceCommands = [
     summary: 'a new policy version from a JSON or YAML file',
     flags: { agent, file: policyFile },
     async run({ ctx, flags }) {
-      const a = (await requireAgent(ctx.db, flags.agent));
-      const p = (await setAgentPolicy(ctx.db, ctx.clock, a.sponsorId, a.id, readPolicyFile(flags.file)));
+      const a = await requireAgent(ctx.db, flags.agent);
+      const p = await setAgentPolicy(ctx.db, ctx.clock, a.sponsorId, a.id, readPolicyFile(flags.file));
       out(flags, { agent_id: a.id, version: p.version }, `Policy v${p.version} now governs ${a.id}.`);
       return 0;
     },
@@ -62,7 +62,7 @@ export const governanceCommands = [
     summary: "the policy the sponsor's new agents start with",
     flags: { sponsor: { type: 'string', value: 'ID', summary: 'the sponsor', required: true }, file: policyFile },
     async run({ ctx, flags }) {
-      const policy = (await setSponsorDefaultPolicy(ctx.db, flags.sponsor, readPolicyFile(flags.file)));
+      const policy = await setSponsorDefaultPolicy(ctx.db, flags.sponsor, readPolicyFile(flags.file));
       out(flags, { sponsor_id: flags.sponsor, policy }, `New agents of ${flags.sponsor} start with this policy:\n${JSON.stringify(policy, null, 2)}`);
       return 0;
     },
@@ -76,7 +76,7 @@ export const governanceCommands = [
       agent: { type: 'string', value: 'ID', summary: "only this agent's" },
     },
     async run({ ctx, flags }) {
-      const page = (await listApprovalsPage(ctx.db, ctx.clock, { status: flags.status, agentId: flags.agent, limit: MAX_PAGE_SIZE }));
+      const page = await listApprovalsPage(ctx.db, ctx.clock, { status: flags.status, agentId: flags.agent, limit: MAX_PAGE_SIZE });
       out(
         flags,
         { ...page },
@@ -115,7 +115,7 @@ export const governanceCommands = [
     },
     async run({ ctx, flags }) {
       const url = flags.url;
-      const set = (await setSponsorWebhook(ctx.db, flags.sponsor, url === 'none' ? null : url));
+      const set = await setSponsorWebhook(ctx.db, flags.sponsor, url === 'none' ? null : url);
       out(
         flags,
         set,

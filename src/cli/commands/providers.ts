@@ -13,7 +13,7 @@ function approval(name: 'providers approve' | 'providers suspend', approved: boo
     summary,
     args: [providerId],
     async run({ ctx, flags, args }) {
-      const view = (await approveProvider(ctx.db, ctx.clock, args[0]!, approved));
+      const view = await approveProvider(ctx.db, ctx.clock, args[0]!, approved);
       out(flags, view, `Provider ${view.provider_id} (${view.name}) is ${view.approved ? 'approved: jobs may be routed to it' : 'suspended: no job is routed to it'}.`);
       return 0;
     },
@@ -27,7 +27,7 @@ export const providerCommands = [
     summary: 'approved providers, best score first (--all: also those waiting)',
     flags: { all: { type: 'boolean', summary: 'also the providers waiting for approval' } },
     async run({ ctx, flags }) {
-      const page = (await listProviderViews(ctx.db, ctx.clock, { includeUnapproved: flags.all === true, limit: MAX_PAGE_SIZE }));
+      const page = await listProviderViews(ctx.db, ctx.clock, { includeUnapproved: flags.all === true, limit: MAX_PAGE_SIZE });
       out(
         flags,
         { ...page },

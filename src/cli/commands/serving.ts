@@ -46,11 +46,11 @@ export async function initialise(ctx: AppContext, flags: { json?: boolean; 'spon
   if (!(await isFreshDatabase(ctx.db))) {
     throw new MarketError('CONFLICT', `${ctx.config.dbPath} is already initialised. Use \`sponsor create\` or \`agent create\` to add more.`);
   }
-  const { sponsor, agent } = (await ctx.db.write(async (tx) => {
-      const sponsor = (await createSponsor(tx, ctx.clock, { name: flags['sponsor-name'] }));
-      const agent = (await createAgent(tx, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] }));
-      return { sponsor, agent };
-    }));
+  const { sponsor, agent } = await ctx.db.write(async (tx) => {
+    const sponsor = await createSponsor(tx, ctx.clock, { name: flags['sponsor-name'] });
+    const agent = await createAgent(tx, ctx.clock, { sponsorId: sponsor.id, name: flags['agent-name'] });
+    return { sponsor, agent };
+  });
   const result = { sponsor: { id: sponsor.id, token: sponsor.token }, agent: { id: agent.id, token: agent.token, npub: agent.npub } };
   // The next steps are printed to be pasted: run from a clone, a bare name would not be found.
   const run = commandPrefix();
@@ -91,7 +91,7 @@ async function serveStdio(ctx: AppContext): Promise<void> {
   }
   const server = createServer(ctx, {
     caller: async () => {
-      const caller = (await authenticate(ctx.db, token));
+      const caller = await authenticate(ctx.db, token);
       if (!caller) throw new MarketError('UNAUTHORIZED', 'MARKETPLACE_TOKEN was revoked. Ask the sponsor for a new token.');
       return caller;
     },
@@ -191,7 +191,7 @@ export const servingCommands = [
     shared: ['serve', 'http', 'wallet'],
     example: 'start --port 8790',
     async run({ ctx, flags }) {
-      const first = (await isFreshDatabase(ctx.db));
+      const first = await isFreshDatabase(ctx.db);
       // The port first: a busy one must not leave a database initialised behind a failed start.
       const { http, url } = await bindHttp(ctx);
       if (first) await initialise(ctx, { ...flags, json: false });

@@ -15,7 +15,7 @@ export const skillCommands = [
     section: 'Skills',
     summary: 'versions waiting for review, with scanner findings',
     async run({ ctx, flags }) {
-      const items = (await reviewQueue(ctx.db));
+      const items = await reviewQueue(ctx.db);
       out(
         flags,
         { items },
@@ -40,7 +40,7 @@ export const skillCommands = [
     args: [slug],
     flags: { version: { type: 'string', value: 'V', summary: 'the version to show', defaultText: 'the newest awaiting review, else the newest' } },
     async run({ ctx, flags, args }) {
-      const v = (await versionForReview(ctx.db, args[0]!, flags.version));
+      const v = await versionForReview(ctx.db, args[0]!, flags.version);
       out(flags, { ...v }, renderVersionForReview(v, dbOption(flags)));
       return 0;
     },
@@ -62,7 +62,7 @@ export const skillCommands = [
       reason: { type: 'string', value: 'R', summary: 'what the creator is told' },
     },
     async run({ ctx, flags, args }) {
-      const result = (await reviewSkillVersion(ctx.db, ctx.clock, { slug: args[0]!, version: flags.version, decision: flags.decision, reason: flags.reason }));
+      const result = await reviewSkillVersion(ctx.db, ctx.clock, { slug: args[0]!, version: flags.version, decision: flags.decision, reason: flags.reason });
       out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
       return 0;
     },
@@ -74,7 +74,7 @@ export const skillCommands = [
     args: [slug],
     flags: { version },
     async run({ ctx, flags, args }) {
-      const result = (await deprecateSkillVersion(ctx.db, ctx.clock, args[0]!, flags.version));
+      const result = await deprecateSkillVersion(ctx.db, ctx.clock, args[0]!, flags.version);
       out(flags, { ...result }, `${result.slug}@${result.version} is now ${result.status}.`);
       return 0;
     },

@@ -11,22 +11,22 @@ import { requireAgent } from './registry.js';
 export async function fundAgentFromSandbox(db: Db, clock: Clock, input: { agentId: string; amountMsats: number }): Promise<{ topUp: Transfer; balanceMsats: number }> {
   if (input.amountMsats <= 0) throw new MarketError('INVALID_INPUT', 'Fund at least 1 sat.');
   return db.write(async (tx) => {
-    const agent = (await requireAgent(tx, input.agentId));
+    const agent = await requireAgent(tx, input.agentId);
     const sponsorAccount = sponsorAccountId(agent.sponsorId);
     await postTransfer(tx, clock, {
-            debitAccountId: EXTERNAL_SANDBOX.id,
-            creditAccountId: sponsorAccount,
-            amountMsats: input.amountMsats,
-            entryType: 'Deposit',
-            description: 'Sandbox deposit (no real money)',
-          });
-    const topUp = (await postTransfer(tx, clock, {
-          debitAccountId: sponsorAccount,
-          creditAccountId: agentAccountId(agent.id),
-          amountMsats: input.amountMsats,
-          entryType: 'TopUp',
-          description: `Top-up of ${agent.name} by its sponsor`,
-        }));
+      debitAccountId: EXTERNAL_SANDBOX.id,
+      creditAccountId: sponsorAccount,
+      amountMsats: input.amountMsats,
+      entryType: 'Deposit',
+      description: 'Sandbox deposit (no real money)',
+    });
+    const topUp = await postTransfer(tx, clock, {
+      debitAccountId: sponsorAccount,
+      creditAccountId: agentAccountId(agent.id),
+      amountMsats: input.amountMsats,
+      entryType: 'TopUp',
+      description: `Top-up of ${agent.name} by its sponsor`,
+    });
     return { topUp, balanceMsats: (await getBalance(tx, agentAccountId(agent.id))).balanceMsats };
   });
 }

@@ -16,12 +16,12 @@ export const TERMINATION_GRACE_MS = 72 * 3_600_000;
 
 export async function setAgentStatus(db: Db, clock: Clock, agentId: string, status: StoredAgentStatus, reason: string): Promise<void> {
   await db.write(async (tx) => {
-        const agent = (await requireAgent(tx, agentId));
-        // Reactivating an already active agent still restarts its zero-balance grace period.
-        if (agent.status === status && status !== 'Active') return;
-        await identity.updateAgentStatus(tx, agentId, status, clock.now().toISOString(), reason);
-        if (agent.status !== status) await notifySponsor(tx, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
-      });
+    const agent = await requireAgent(tx, agentId);
+    // Reactivating an already active agent still restarts its zero-balance grace period.
+    if (agent.status === status && status !== 'Active') return;
+    await identity.updateAgentStatus(tx, agentId, status, clock.now().toISOString(), reason);
+    if (agent.status !== status) await notifySponsor(tx, clock, agent.sponsorId, 'agent.status_changed', { agent_id: agentId, from: agent.status, to: status, reason });
+  });
 }
 
 /**
@@ -32,10 +32,10 @@ export async function setAgentStatus(db: Db, clock: Clock, agentId: string, stat
  */
 export async function refreshLifecycle(db: Db, clock: Clock, agentId: string): Promise<StoredAgentStatus> {
   // Nearly every call finds nothing due: decide on a read, and take the write lock only to terminate.
-  const status = (await terminationDue(db, clock, agentId));
+  const status = await terminationDue(db, clock, agentId);
   if (status !== 'due') return status;
   return db.write(async (tx) => {
-    const again = (await terminationDue(tx, clock, agentId));
+    const again = await terminationDue(tx, clock, agentId);
     if (again !== 'due') return again;
     await setAgentStatus(tx, clock, agentId, 'Terminated', 'available balance stayed at zero past the 72 h grace period');
     return 'Terminated';
@@ -43,11 +43,11 @@ export async function refreshLifecycle(db: Db, clock: Clock, agentId: string): P
 }
 
 async function terminationDue(db: Db, clock: Clock, agentId: string): Promise<StoredAgentStatus | 'due'> {
-  const agent = (await requireAgent(db, agentId));
+  const agent = await requireAgent(db, agentId);
   if (agent.status !== 'Active') return agent.status as StoredAgentStatus;
   const account = agentAccountId(agentId);
   if ((await getBalance(db, account)).availableMsats > 0) return 'Active';
-  const touched = (await lastTouchedAt(db, account));
+  const touched = await lastTouchedAt(db, account);
   if (touched === null) return 'Active';
   const since = agent.statusChangedAt && agent.statusChangedAt > touched ? agent.statusChangedAt : touched;
   return clock.now().getTime() - Date.parse(since) < TERMINATION_GRACE_MS ? 'Active' : 'due';

@@ -13,8 +13,8 @@ export async function sendPayment(db: Db, clock: Clock, p: { fromAgentId: string
   if (p.fromAgentId === p.toAgentId) throw new MarketError('INVALID_INPUT', 'An agent cannot pay itself.');
   if (p.memo && p.memo.length > MAX_MEMO_LENGTH) throw new MarketError('INVALID_INPUT', `memo is limited to ${MAX_MEMO_LENGTH} characters.`);
   return db.write(async (tx) => {
-    const payer = (await requireAgent(tx, p.fromAgentId));
-    const payee = (await requireAgent(tx, p.toAgentId));
+    const payer = await requireAgent(tx, p.fromAgentId);
+    const payee = await requireAgent(tx, p.toAgentId);
     if (payee.status === 'Terminated') throw new MarketError('CONFLICT', `Agent ${payee.id} is terminated and cannot receive payments.`);
     return postTransfer(tx, clock, {
       debitAccountId: agentAccountId(payer.id),

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const;
 export type Availability = (typeof AVAILABILITY)[number];
@@ -40,23 +40,23 @@ export interface AgentProfile {
 export async function updateProfile(db: Db, clock: Clock, agentId: string, update: ProfileUpdate): Promise<AgentProfile> {
   return db.write(async (tx) => {
     await requireAgent(tx, agentId);
-    const current = (await hiring.getProfile(tx, agentId));
+    const current = await hiring.getProfile(tx, agentId);
     await hiring.upsertProfile(tx, {
-            agentId,
-            description: update.description ?? current?.description ?? '',
-            skills: update.skills ?? current?.skills ?? [],
-            mcpServers: update.mcp_servers ?? current?.mcpServers ?? [],
-            priceHintSats: update.price_hint_sats !== undefined ? update.price_hint_sats : (current?.priceHintSats ?? null),
-            availability: update.availability ?? current?.availability ?? 'available',
-            updatedAt: clock.now().toISOString(),
-          });
+      agentId,
+      description: update.description ?? current?.description ?? '',
+      skills: update.skills ?? current?.skills ?? [],
+      mcpServers: update.mcp_servers ?? current?.mcpServers ?? [],
+      priceHintSats: update.price_hint_sats !== undefined ? update.price_hint_sats : (current?.priceHintSats ?? null),
+      availability: update.availability ?? current?.availability ?? 'available',
+      updatedAt: clock.now().toISOString(),
+    });
     return agentProfile(tx, agentId);
   });
 }
 
 export async function agentProfile(db: Db, agentId: string): Promise<AgentProfile> {
-  const agent = (await requireAgent(db, agentId));
-  const profile = (await hiring.getProfile(db, agentId));
+  const agent = await requireAgent(db, agentId);
+  const profile = await hiring.getProfile(db, agentId);
   return {
     agent_id: agent.id,
     name: agent.name,
@@ -114,8 +114,7 @@ function missesOf(a: DirectoryRow, q: AgentQuery): FilterMiss[] {
  * neutral score a first job would start from.
  */
 export async function directoryFit(db: Db, q: AgentQuery): Promise<{ agentId: string; misses: FilterMiss[] }[]> {
-  return (await hiring
-      .directory(db))
+  return (await hiring.directory(db))
     .filter((a) => a.status === 'Active' && a.agentId !== q.exclude)
     .map((a) => ({ a, score: rankingScore(a.reputation) }))
     .sort((x, y) => y.score - x.score || (x.a.priceHintSats ?? 0) - (y.a.priceHintSats ?? 0) || (x.a.agentId < y.a.agentId ? -1 : 1))
@@ -124,8 +123,10 @@ export async function directoryFit(db: Db, q: AgentQuery): Promise<{ agentId: st
 
 /** Active, available agents that have every required skill and MCP server, within the price and reputation asked; best first. */
 export async function findAgents(db: Db, q: AgentQuery): Promise<AgentProfile[]> {
-  return (await mapInOrder((await directoryFit(db, q))
-      .filter((f) => f.misses.length === 0), async (f) => agentProfile(db, f.agentId)));
+  return await mapInOrder(
+    (await directoryFit(db, q)).filter((f) => f.misses.length === 0),
+    async (f) => agentProfile(db, f.agentId),
+  );
 }
 
 /** agentReputation of an empty record: (0.6 · 1/2 + 0.4 · 0.75). */
@@ -134,7 +135,7 @@ export const NEUTRAL_REPUTATION = 0.6;
 const rankingScore = (reputation: number | null): number => reputation ?? NEUTRAL_REPUTATION;
 
 export async function requireHireable(db: Db, agentId: string): Promise<void> {
-  const agent = (await identity.getAgent(db, agentId));
+  const agent = await identity.getAgent(db, agentId);
   if (!agent) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
   if (agent.status !== 'Active') throw new MarketError('CONFLICT', `Agent ${agentId} is ${agent.status} and cannot be hired.`);
 }

@@ -3,7 +3,7 @@ import * as identity from '../../db/identity-store.js';
 import { MarketError } from '../../core/errors.js';
 
 export async function requireAgent(db: Db, agentId: string): Promise<identity.AgentRow> {
-  const agent = (await identity.getAgent(db, agentId));
+  const agent = await identity.getAgent(db, agentId);
   if (!agent) throw new MarketError('NOT_FOUND', `No agent ${agentId}.`);
   return agent;
 }

@@ -8,41 +8,41 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { msatsToSats } from '../money.js';
 import { agentWallet } from './wallet.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export async function requireSponsor(db: Db, sponsorId: string): Promise<identity.SponsorRow> {
-  const sponsor = (await identity.getSponsor(db, sponsorId));
+  const sponsor = await identity.getSponsor(db, sponsorId);
   if (!sponsor) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}. \`sponsors list\` shows them.`);
   return sponsor;
 }
 
 /** The agents of one sponsor, or of every sponsor when sponsorId is null. */
 export async function agentRoster(db: Db, clock: Clock, sponsorId: string | null) {
-  const rows = sponsorId === null ? (await roster.listAgents(db)) : ((await requireSponsor(db, sponsorId)), (await identity.listSponsorAgents(db, sponsorId)));
+  const rows = sponsorId === null ? await roster.listAgents(db) : (await requireSponsor(db, sponsorId), await identity.listSponsorAgents(db, sponsorId));
   const sponsorNames = new Map<string, string>();
-  return (await mapInOrder(rows, async (agent) => {
-      const wallet = (await agentWallet(db, clock, agent.id));
-      if (!sponsorNames.has(agent.sponsorId)) sponsorNames.set(agent.sponsorId, (await identity.getSponsor(db, agent.sponsorId))?.name ?? '');
-      return {
-        agent_id: agent.id,
-        name: agent.name,
-        sponsor_id: agent.sponsorId,
-        sponsor_name: sponsorNames.get(agent.sponsorId)!,
-        status: wallet.status,
-        balance_sats: msatsToSats(wallet.balanceMsats),
-        held_sats: msatsToSats(wallet.heldMsats),
-        available_sats: msatsToSats(wallet.availableMsats),
-        runway_days: wallet.runwayDays,
-        npub: agent.npub,
-        lightning_address: agent.lightningAddress,
-        created_at: agent.createdAt,
-      };
-    }));
+  return await mapInOrder(rows, async (agent) => {
+    const wallet = await agentWallet(db, clock, agent.id);
+    if (!sponsorNames.has(agent.sponsorId)) sponsorNames.set(agent.sponsorId, (await identity.getSponsor(db, agent.sponsorId))?.name ?? '');
+    return {
+      agent_id: agent.id,
+      name: agent.name,
+      sponsor_id: agent.sponsorId,
+      sponsor_name: sponsorNames.get(agent.sponsorId)!,
+      status: wallet.status,
+      balance_sats: msatsToSats(wallet.balanceMsats),
+      held_sats: msatsToSats(wallet.heldMsats),
+      available_sats: msatsToSats(wallet.availableMsats),
+      runway_days: wallet.runwayDays,
+      npub: agent.npub,
+      lightning_address: agent.lightningAddress,
+      created_at: agent.createdAt,
+    };
+  });
 }
 
 /** Every sponsor, with how many agents it has and what they hold between them. */
 export async function sponsorRoster(db: Db, clock: Clock) {
-  const agents = (await agentRoster(db, clock, null));
+  const agents = await agentRoster(db, clock, null);
   return (await roster.listSponsors(db)).map((sponsor) => {
     const own = agents.filter((a) => a.sponsor_id === sponsor.id);
     return {

@@ -10,7 +10,7 @@ import { getBalance, utcDay } from '../ledger/transfers.js';
 import { refreshLifecycle } from './lifecycle.js';
 import { requireAgent } from './registry.js';
 import { BURN_WINDOW_DAYS, lifecycleStatus, runwayDays, type AgentStatus, type StoredAgentStatus } from './runway.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 const DAY_MS = 86_400_000;
 
@@ -28,7 +28,7 @@ export interface AgentWallet {
 async function spentInWindow(db: Db, clock: Clock, accountId: string): Promise<number> {
   const since = utcDay(new Date(clock.now().getTime() - (BURN_WINDOW_DAYS - 1) * DAY_MS).toISOString());
   let spent = 0;
-  for (const [entryType, total] of (await dailyDebitsSince(db, accountId, since))) {
+  for (const [entryType, total] of await dailyDebitsSince(db, accountId, since)) {
     if (!(NON_SPEND_ENTRY_TYPES as readonly string[]).includes(entryType)) spent += total;
   }
   return spent;
@@ -37,12 +37,12 @@ async function spentInWindow(db: Db, clock: Clock, accountId: string): Promise<n
 export async function agentWallet(db: Db, clock: Clock, agentId: string): Promise<AgentWallet> {
   const accountId = agentAccountId(agentId);
   await expireDueHoldsOf(db, clock, accountId);
-  let agent = (await requireAgent(db, agentId));
-  const balance = (await getBalance(db, accountId));
+  let agent = await requireAgent(db, agentId);
+  const balance = await getBalance(db, accountId);
   // Only an active agent with nothing available can be due for termination (every wallet read is hot).
-  if (agent.status === 'Active' && balance.availableMsats === 0 && (await refreshLifecycle(db, clock, agentId)) !== 'Active') agent = (await requireAgent(db, agentId));
-  const sponsor = (await identity.getSponsor(db, agent.sponsorId));
-  const runway = runwayDays(balance.availableMsats, (await spentInWindow(db, clock, accountId)));
+  if (agent.status === 'Active' && balance.availableMsats === 0 && (await refreshLifecycle(db, clock, agentId)) !== 'Active') agent = await requireAgent(db, agentId);
+  const sponsor = await identity.getSponsor(db, agent.sponsorId);
+  const runway = runwayDays(balance.availableMsats, await spentInWindow(db, clock, accountId));
   return {
     agentId,
     name: agent.name,
@@ -55,5 +55,5 @@ export async function agentWallet(db: Db, clock: Clock, agentId: string): Promis
 }
 
 export async function sponsorWallets(db: Db, clock: Clock, sponsorId: string): Promise<AgentWallet[]> {
-  return (await mapInOrder((await identity.listSponsorAgents(db, sponsorId)), async (agent) => agentWallet(db, clock, agent.id)));
+  return await mapInOrder(await identity.listSponsorAgents(db, sponsorId), async (agent) => agentWallet(db, clock, agent.id));
 }

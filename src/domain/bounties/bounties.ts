@@ -53,27 +53,27 @@ export function createBounty(db: Db, clock: Clock, creatorId: string, input: Bou
   if (rewardMsats <= 0) throw new MarketError('INVALID_INPUT', 'reward_sats must be at least 1.');
   return db.write(async (tx) => {
     const id = newId('bo');
-    const hold = (await holdReward(tx, clock, creatorId, id, rewardMsats));
+    const hold = await holdReward(tx, clock, creatorId, id, rewardMsats);
     const now = clock.now().toISOString();
     await store.insertBounty(tx, {
-            id,
-            creatorId,
-            title: input.title,
-            description: input.description,
-            rewardMsats,
-            minSamples: input.minSamples,
-            requiredFormat: input.requiredFormat.toLowerCase(),
-            schema: input.schema ?? null,
-            minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
-            deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
-            holdId: hold.id,
-            paidMsats: 0,
-            acceptedSamples: 0,
-            status: 'Active',
-            createdAt: now,
-            updatedAt: now,
-          });
-    return bountyView((await requireBounty(tx, id)));
+      id,
+      creatorId,
+      title: input.title,
+      description: input.description,
+      rewardMsats,
+      minSamples: input.minSamples,
+      requiredFormat: input.requiredFormat.toLowerCase(),
+      schema: input.schema ?? null,
+      minQualityMilli: input.minQuality === undefined ? null : Math.round(input.minQuality * 1000),
+      deadline: input.deadline ? new Date(input.deadline).toISOString() : null,
+      holdId: hold.id,
+      paidMsats: 0,
+      acceptedSamples: 0,
+      status: 'Active',
+      createdAt: now,
+      updatedAt: now,
+    });
+    return bountyView(await requireBounty(tx, id));
   });
 }
 
@@ -90,13 +90,13 @@ export function holdReward(db: Db, clock: Clock, creatorId: string, bountyId: st
 }
 
 export async function requireBounty(db: Db, id: string): Promise<BountyRow> {
-  const b = (await store.getBounty(db, id));
+  const b = await store.getBounty(db, id);
   if (!b) throw new MarketError('NOT_FOUND', `No bounty ${id}.`);
   return b;
 }
 
 export async function requireSubmission(db: Db, id: string): Promise<SubmissionRow> {
-  const s = (await store.getSubmission(db, id));
+  const s = await store.getSubmission(db, id);
   if (!s) throw new MarketError('NOT_FOUND', `No bounty submission ${id}.`);
   return s;
 }
@@ -134,7 +134,7 @@ export const requirementsOf = (b: BountyRow): Requirements => ({
  * against; submitToBounty then gives the reason.
  */
 export async function precheckForBounty(db: Db, contributorId: string, input: SubmitInput): Promise<Precheck | undefined> {
-  const b = (await store.getBounty(db, input.bountyId));
+  const b = await store.getBounty(db, input.bountyId);
   if (!b || b.creatorId === contributorId || b.status !== 'Active') return undefined;
   return precheckSubmission(input.samples, input.metadata, requirementsOf(b));
 }
@@ -148,7 +148,7 @@ export async function precheckForBounty(db: Db, contributorId: string, input: Su
  */
 export function submitToBounty(db: Db, clock: Clock, contributorId: string, input: SubmitInput, prechecked?: Precheck) {
   return db.write(async (tx) => {
-    const b = (await current(tx, clock, input.bountyId));
+    const b = await current(tx, clock, input.bountyId);
     if (b.creatorId === contributorId) throw new MarketError('INVALID_INPUT', 'You cannot contribute to your own bounty.');
     // Contributors choose themselves, and the reward is the creator's money.
     if (!(await dealsWith(tx, b.creatorId, contributorId))) {
@@ -164,27 +164,27 @@ export function submitToBounty(db: Db, clock: Clock, contributorId: string, inpu
     const req = requirementsOf(b);
     const pre = prechecked?.requirementsKey === requirementsKey(req) ? prechecked : precheckSubmission(input.samples, input.metadata, req);
     const hashes = pre.hashes;
-    const verification = completeVerification(pre, (await store.knownHashes(tx, b.id, [...new Set(hashes)])));
+    const verification = completeVerification(pre, await store.knownHashes(tx, b.id, [...new Set(hashes)]));
     const id = newId('bs');
     const now = clock.now().toISOString();
     await store.insertSubmission(tx, {
-            id,
-            bountyId: b.id,
-            contributorId,
-            samples: verification.passed ? toJsonText(input.samples) : null,
-            sampleCount: input.samples.length,
-            metadata: input.metadata,
-            verification,
-            status: verification.passed ? 'Pending' : 'Rejected',
-            acceptedSamples: 0,
-            paidMsats: 0,
-            reason: verification.passed ? null : 'Automatic verification failed.',
-            receipt: null,
-            createdAt: now,
-            updatedAt: now,
-          });
+      id,
+      bountyId: b.id,
+      contributorId,
+      samples: verification.passed ? toJsonText(input.samples) : null,
+      sampleCount: input.samples.length,
+      metadata: input.metadata,
+      verification,
+      status: verification.passed ? 'Pending' : 'Rejected',
+      acceptedSamples: 0,
+      paidMsats: 0,
+      reason: verification.passed ? null : 'Automatic verification failed.',
+      receipt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     if (verification.passed) await store.insertHashes(tx, b.id, id, hashes);
-    return submissionSummary((await requireSubmission(tx, id)));
+    return submissionSummary(await requireSubmission(tx, id));
   });
 }
 
@@ -197,23 +197,23 @@ export interface ReviewInput {
 
 export function reviewSubmission(db: Db, clock: Clock, creatorId: string, input: ReviewInput) {
   return db.write(async (tx) => {
-    const s = (await requireSubmission(tx, input.submissionId));
-    const b = (await current(tx, clock, s.bountyId));
+    const s = await requireSubmission(tx, input.submissionId);
+    const b = await current(tx, clock, s.bountyId);
     if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No submission ${s.id} to a bounty of yours.`);
-    const fresh = (await requireSubmission(tx, s.id));
+    const fresh = await requireSubmission(tx, s.id);
     if (fresh.status !== 'Pending') throw new MarketError('CONFLICT', `Submission ${s.id} is already ${fresh.status}.`, { status: fresh.status });
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the submission is rejected (reason).');
       if (input.acceptedSamples !== undefined) throw new MarketError('INVALID_INPUT', 'accepted_samples goes with decision "accept".');
       await store.updateSubmission(tx, s.id, ['Pending'], { status: 'Rejected', reason: input.reason, updatedAt: clock.now().toISOString() });
-      return submissionSummary((await requireSubmission(tx, s.id)));
+      return submissionSummary(await requireSubmission(tx, s.id));
     }
     const accepted = input.acceptedSamples ?? fresh.sampleCount;
     if (accepted < 1 || accepted > fresh.sampleCount) {
       throw new MarketError('INVALID_INPUT', `accepted_samples must be 1–${fresh.sampleCount} (the submission's samples); reject it to accept none.`);
     }
     await accept(tx, clock, b, fresh, accepted, input.reason ?? null);
-    return submissionSummary((await requireSubmission(tx, s.id)));
+    return submissionSummary(await requireSubmission(tx, s.id));
   });
 }
 
@@ -228,23 +228,29 @@ async function accept(db: Db, clock: Clock, b: BountyRow, s: SubmissionRow, acce
   if (pay > 0 && holdId) {
     const heldSince = (await requireHold(db, holdId)).createdAt;
     await postHold(db, clock, holdId, pay, `Bounty ${b.id}: ${accepted} samples of submission ${s.id}`);
-    await payFromEscrow(db, clock, { payerAgentId: b.creatorId, payeeAccountId: agentAccountId(s.contributorId), priceMsats: pay, reference: s.id, what: `bounty submission ${s.id}` });
+    await payFromEscrow(db, clock, {
+      payerAgentId: b.creatorId,
+      payeeAccountId: agentAccountId(s.contributorId),
+      priceMsats: pay,
+      reference: s.id,
+      what: `bounty submission ${s.id}`,
+    });
     const remaining = b.rewardMsats - paid;
     holdId = remaining > 0 ? (await holdReward(db, clock, b.creatorId, b.id, remaining, heldSince)).id : null;
   }
   await store.updateSubmission(db, s.id, ['Pending'], {
-        status: accepted === s.sampleCount ? 'Accepted' : 'PartiallyAccepted',
-        acceptedSamples: accepted,
-        paidMsats: pay,
-        reason,
-        updatedAt: now,
-      });
+    status: accepted === s.sampleCount ? 'Accepted' : 'PartiallyAccepted',
+    acceptedSamples: accepted,
+    paidMsats: pay,
+    reason,
+    updatedAt: now,
+  });
   await store.updateBounty(db, b.id, ['Active'], { paidMsats: paid, acceptedSamples: totalAccepted, holdId, updatedAt: now, ...(fulfilled ? { status: 'Fulfilled' } : {}) });
   if (fulfilled) await closePending(db, clock, b.id, 'The bounty was fulfilled before this submission was reviewed.');
 }
 
 export async function closePending(db: Db, clock: Clock, bountyId: string, reason: string): Promise<void> {
-  for (const p of (await store.submissionsOf(db, bountyId, { status: 'Pending' }))) {
+  for (const p of await store.submissionsOf(db, bountyId, { status: 'Pending' })) {
     await store.updateSubmission(db, p.id, ['Pending'], { status: 'Closed', reason, updatedAt: clock.now().toISOString() });
   }
 }
@@ -256,15 +262,15 @@ export async function closePending(db: Db, clock: Clock, bountyId: string, reaso
  */
 export function cancelBounty(db: Db, clock: Clock, creatorId: string, bountyId: string) {
   return db.write(async (tx) => {
-    const b = (await current(tx, clock, bountyId));
+    const b = await current(tx, clock, bountyId);
     if (b.creatorId !== creatorId) throw new MarketError('NOT_FOUND', `No bounty ${bountyId} of yours.`);
     if (b.status !== 'Active') throw new MarketError('CONFLICT', `Bounty ${b.id} is already ${b.status}.`, { status: b.status });
-    const pending = (await store.submissionsOf(tx, b.id, { status: 'Pending' }));
+    const pending = await store.submissionsOf(tx, b.id, { status: 'Pending' });
     if (pending.length > 0) {
       throw new MarketError('CONFLICT', `Review the ${pending.length} pending submissions (accept or reject) before cancelling.`, { pending: pending.map((p) => p.id) });
     }
     await end(tx, clock, b, 'Cancelled');
-    return bountyView((await requireBounty(tx, b.id)));
+    return bountyView(await requireBounty(tx, b.id));
   });
 }
 
@@ -282,37 +288,37 @@ async function end(db: Db, clock: Clock, b: BountyRow, status: 'Expired' | 'Canc
  */
 async function settleDue(db: Db, clock: Clock, b: BountyRow): Promise<void> {
   if (b.status !== 'Active' || !pastDeadline(b, clock)) return;
-  const pending = (await store.submissionsOf(db, b.id, { status: 'Pending' }));
+  const pending = await store.submissionsOf(db, b.id, { status: 'Pending' });
   const reviewEnds = Date.parse(b.deadline!) + BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS;
   if (pending.length > 0 && clock.now().getTime() < reviewEnds) return;
   for (const p of pending) {
-    const latest = (await requireBounty(db, b.id));
+    const latest = await requireBounty(db, b.id);
     if (latest.status !== 'Active') return;
     // Blocked since it submitted: the creator's sponsor did not consent to paying it.
     if (!(await dealsWith(db, b.creatorId, p.contributorId))) {
       await store.updateSubmission(db, p.id, ['Pending'], {
-                status: 'Rejected',
-                reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.",
-                updatedAt: clock.now().toISOString(),
-              });
+        status: 'Rejected',
+        reason: "Not accepted: the bounty creator's sponsor does not deal with this contributor.",
+        updatedAt: clock.now().toISOString(),
+      });
       continue;
     }
     await accept(db, clock, latest, p, p.sampleCount, 'Accepted automatically: not reviewed within the review window.');
   }
-  const latest = (await requireBounty(db, b.id));
+  const latest = await requireBounty(db, b.id);
   if (latest.status === 'Active') await end(db, clock, latest, 'Expired');
 }
 
 /** The bounty after settling what its deadline made due. */
 export async function current(db: Db, clock: Clock, id: string): Promise<BountyRow> {
-  await settleDue(db, clock, (await requireBounty(db, id)));
+  await settleDue(db, clock, await requireBounty(db, id));
   return requireBounty(db, id);
 }
 
 export async function settleDueBounties(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
     const now = clock.now();
-    const due = (await store.dueBounties(tx, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString()));
+    const due = await store.dueBounties(tx, now.toISOString(), new Date(now.getTime() - BOUNTY_REVIEW_WINDOW_HOURS * HOUR_MS).toISOString());
     for (const b of due) await settleDue(tx, clock, b);
     return due.length;
   });
@@ -321,30 +327,30 @@ export async function settleDueBounties(db: Db, clock: Clock): Promise<number> {
 /** The creator sees every submission; anyone else sees the bounty and its own submissions. */
 export function getBounty(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const b = (await current(tx, clock, id));
-    const subs = (await store.submissionsOf(tx, b.id, b.creatorId === agentId ? {} : { contributorId: agentId }));
+    const b = await current(tx, clock, id);
+    const subs = await store.submissionsOf(tx, b.id, b.creatorId === agentId ? {} : { contributorId: agentId });
     return { ...bountyView(b), submissions: subs.map((s) => submissionSummary(s)) };
   });
 }
 
 export function getSubmission(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const s = (await requireSubmission(tx, id));
-    const b = (await current(tx, clock, s.bountyId));
+    const s = await requireSubmission(tx, id);
+    const b = await current(tx, clock, s.bountyId);
     if (s.contributorId !== agentId && b.creatorId !== agentId) throw new MarketError('NOT_FOUND', `No bounty submission ${id} of yours.`);
-    return submissionView((await requireSubmission(tx, id)));
+    return submissionView(await requireSubmission(tx, id));
   });
 }
 
 export async function listBountiesPage(db: Db, q: { status?: BountyStatus; creatorId?: string; minRewardSats?: number; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = (await store.listBounties(db, {
-      status: q.status,
-      creatorId: q.creatorId,
-      minRewardMsats: q.minRewardSats === undefined ? undefined : satsToMsats(q.minRewardSats),
-      beforeId,
-      limit: q.limit + 1,
-    }));
+  const rows = await store.listBounties(db, {
+    status: q.status,
+    creatorId: q.creatorId,
+    minRewardMsats: q.minRewardSats === undefined ? undefined : satsToMsats(q.minRewardSats),
+    beforeId,
+    limit: q.limit + 1,
+  });
   return toPage(rows, q.limit, bountyView, (b) => encodeCursor({ id: b.id }));
 }
 

@@ -50,7 +50,7 @@ export interface ProposeInput {
 const now = (clock: Clock) => clock.now().toISOString();
 
 export async function requireCoalition(db: Db, id: string): Promise<CoalitionRow> {
-  const c = (await store.getCoalition(db, id));
+  const c = await store.getCoalition(db, id);
   if (!c) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
   return c;
 }
@@ -62,7 +62,7 @@ export async function requireCoalition(db: Db, id: string): Promise<CoalitionRow
  * an outsider what a private coalition is doing.
  */
 export async function requireCoalitionFor(db: Db, id: string, agentId: string): Promise<CoalitionRow> {
-  const c = (await store.getCoalition(db, id));
+  const c = await store.getCoalition(db, id);
   const party = c && (c.coalitionType === 'Market' || c.funderId === agentId || c.coordinatorId === agentId || (await store.members(db, c.id)).some((m) => m.agentId === agentId));
   if (!c || !party) throw new MarketError('NOT_FOUND', `No coalition ${id}.`);
   return c;
@@ -84,8 +84,8 @@ async function requireFunderDealsWith(db: Db, c: CoalitionRow, agentIds: readonl
 
 /** Who would share the pool if the coalition completed now: what a completion names to the gate. */
 export async function settlementPayees(db: Db, coalitionId: string): Promise<string[]> {
-  const c = (await requireCoalition(db, coalitionId));
-  return payees(c, (await store.members(db, c.id)), (await store.subtasks(db, c.id, c.round))).map((m) => m.agentId);
+  const c = await requireCoalition(db, coalitionId);
+  return payees(c, await store.members(db, c.id), await store.subtasks(db, c.id, c.round)).map((m) => m.agentId);
 }
 
 /** What a lead's call names: an agent it seats, the holder of a subtask it judges, or the pool's payees. */
@@ -97,7 +97,7 @@ export type LeadAction = { agentId: string } | { subtaskKey: string } | 'settlem
  * not first answer "your sponsor blocks X" about a coalition they cannot see.
  */
 export async function leadCounterparties(db: Db, callerId: string, coalitionId: string, action: LeadAction): Promise<string[]> {
-  const c = (await store.getCoalition(db, coalitionId));
+  const c = await store.getCoalition(db, coalitionId);
   if (!c || (c.funderId !== callerId && c.coordinatorId !== callerId)) return [];
   if (action === 'settlement') return parties(...(await settlementPayees(db, c.id)));
   if ('agentId' in action) return parties(action.agentId);
@@ -105,10 +105,7 @@ export async function leadCounterparties(db: Db, callerId: string, coalitionId: 
 }
 
 async function joined(db: Db, id: string): Promise<string[]> {
-  return (await store
-      .members(db, id))
-    .filter((m) => m.status === 'joined')
-    .map((m) => m.agentId);
+  return (await store.members(db, id)).filter((m) => m.status === 'joined').map((m) => m.agentId);
 }
 
 function requireStatus(c: CoalitionRow, ...statuses: string[]): void {
@@ -133,47 +130,53 @@ export function proposeCoalition(db: Db, clock: Clock, input: ProposeInput) {
     const poolMsats = satsToMsats(input.poolSats ?? 0);
     const hold =
       poolMsats > 0
-        ? (await createHold(tx, clock, {
-                        debitAccountId: agentAccountId(input.funderId),
-                        creditAccountId: ESCROW.id,
-                        amountMsats: poolMsats,
-                        entryType: 'Escrow',
-                        description: `Pool of coalition ${id}`,
-                        reference: id,
-                      }))
+        ? await createHold(tx, clock, {
+            debitAccountId: agentAccountId(input.funderId),
+            creditAccountId: ESCROW.id,
+            amountMsats: poolMsats,
+            entryType: 'Escrow',
+            description: `Pool of coalition ${id}`,
+            reference: id,
+          })
         : null;
     await store.insertCoalition(tx, {
-            id,
-            coalitionType: input.coalitionType,
-            taskDescription: input.taskDescription,
-            funderId: input.funderId,
-            coordinatorId,
-            targetMemberCount: input.targetMemberCount,
-            paymentStructure: input.paymentStructure,
-            aggregation: input.aggregation ?? 'Concatenate',
-            poolMsats,
-            holdId: hold?.id ?? null,
-            status: 'Forming',
-            round: 1,
-            result: null,
-            aggregationError: null,
-            createdAt: now(clock),
-            updatedAt: now(clock),
-          });
+      id,
+      coalitionType: input.coalitionType,
+      taskDescription: input.taskDescription,
+      funderId: input.funderId,
+      coordinatorId,
+      targetMemberCount: input.targetMemberCount,
+      paymentStructure: input.paymentStructure,
+      aggregation: input.aggregation ?? 'Concatenate',
+      poolMsats,
+      holdId: hold?.id ?? null,
+      status: 'Forming',
+      round: 1,
+      result: null,
+      aggregationError: null,
+      createdAt: now(clock),
+      updatedAt: now(clock),
+    });
     if (coordinatorId) {
       await requireHireable(tx, coordinatorId);
       // A coordinator other than the proposer is only invited: it must accept the role by joining.
-      await store.upsertMember(tx, { coalitionId: id, agentId: coordinatorId, status: coordinatorId === input.funderId ? 'joined' : 'invited', fixedMsats: null, updatedAt: now(clock) });
+      await store.upsertMember(tx, {
+        coalitionId: id,
+        agentId: coordinatorId,
+        status: coordinatorId === input.funderId ? 'joined' : 'invited',
+        fixedMsats: null,
+        updatedAt: now(clock),
+      });
     }
     await insertSubtasks(tx, clock, id, 1, input.subtasks ?? []);
-    await activateIfReady(tx, clock, (await requireCoalition(tx, id)));
+    await activateIfReady(tx, clock, await requireCoalition(tx, id));
     return coalitionView(tx, id, input.funderId);
   });
 }
 
 export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { coalitionId: string; agentId: string; fixedSats?: number }) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, byId);
     if (c.funderId !== byId && c.coordinatorId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator invites.');
     if (c.funderId !== byId && !(await joined(tx, c.id)).includes(byId)) {
       throw new MarketError('FORBIDDEN', `You are named coordinator of ${c.id} but have not accepted the role: join it (marketplace_join_coalition) before inviting.`);
@@ -185,7 +188,7 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
     if (current?.status === 'joined') throw new MarketError('CONFLICT', `${input.agentId} is already a member.`);
     const fixedMsats = input.fixedSats === undefined ? null : satsToMsats(input.fixedSats);
     if (c.paymentStructure === 'Fixed') {
-      const others = (await promisedMsats(tx, c.id, input.agentId));
+      const others = await promisedMsats(tx, c.id, input.agentId);
       if (others + (fixedMsats ?? 0) > c.poolMsats) {
         throw new MarketError(
           'INVALID_INPUT',
@@ -202,7 +205,7 @@ export function inviteToCoalition(db: Db, clock: Clock, byId: string, input: { c
 
 export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, coalitionId, agentId));
+    const c = await requireCoalitionFor(tx, coalitionId, agentId);
     const member = (await store.members(tx, c.id)).find((m) => m.agentId === agentId);
     // Market coalitions are open to any agent; the others take the invited.
     if (!member && c.coalitionType !== 'Market' && c.funderId !== agentId) throw new MarketError('FORBIDDEN', `Coalition ${c.id} is by invitation.`);
@@ -212,14 +215,14 @@ export function joinCoalition(db: Db, clock: Clock, agentId: string, coalitionId
     await requireHireable(tx, agentId);
     await requireFunderDealsWith(tx, c, [agentId]);
     await store.upsertMember(tx, { coalitionId: c.id, agentId, status: 'joined', fixedMsats: member?.fixedMsats ?? null, updatedAt: now(clock) });
-    await activateIfReady(tx, clock, (await requireCoalition(tx, c.id)));
+    await activateIfReady(tx, clock, await requireCoalition(tx, c.id));
     return coalitionView(tx, c.id, agentId);
   });
 }
 
 export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, coalitionId, agentId));
+    const c = await requireCoalitionFor(tx, coalitionId, agentId);
     requireStatus(c, 'Forming', 'Active');
     if (c.coordinatorId === agentId) throw new MarketError('CONFLICT', 'The coordinator cannot leave; the funder can dissolve the coalition instead.');
     if (!(await joined(tx, c.id)).includes(agentId)) throw new MarketError('NOT_FOUND', 'You are not a member.');
@@ -238,7 +241,7 @@ export function leaveCoalition(db: Db, clock: Clock, agentId: string, coalitionI
  */
 export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, coalitionId, byId));
+    const c = await requireCoalitionFor(tx, coalitionId, byId);
     if (c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder dissolves a coalition.');
     requireStatus(c, 'Forming', 'Active');
     // Work sent back still counts: the funder has read it.
@@ -263,8 +266,7 @@ export function dissolveCoalition(db: Db, clock: Clock, byId: string, coalitionI
  * work is done and a pool that cannot pay the promises could never be settled.
  */
 async function promisedMsats(db: Db, coalitionId: string, except?: string): Promise<number> {
-  return (await store
-      .members(db, coalitionId))
+  return (await store.members(db, coalitionId))
     .filter((m) => m.agentId !== except && (m.status === 'joined' || m.status === 'invited'))
     .reduce((sum, m) => sum + (m.fixedMsats ?? 0), 0);
 }
@@ -276,20 +278,20 @@ async function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: 
       throw new MarketError('INVALID_INPUT', `Subtask ${s.key}: weight is a whole number from 0 to ${MAX_SUBTASK_WEIGHT.toLocaleString('en-US')}.`);
     }
     await store.insertSubtask(db, {
-            coalitionId,
-            round,
-            key: s.key,
-            title: s.title,
-            weight: s.weight ?? 1,
-            dependsOn: s.depends_on ?? [],
-            assigneeId: null,
-            bids: [],
-            status: 'open',
-            result: null,
-            handedInAt: null,
-            returnReason: null,
-            updatedAt: now(clock),
-          });
+      coalitionId,
+      round,
+      key: s.key,
+      title: s.title,
+      weight: s.weight ?? 1,
+      dependsOn: s.depends_on ?? [],
+      assigneeId: null,
+      bids: [],
+      status: 'open',
+      result: null,
+      handedInAt: null,
+      returnReason: null,
+      updatedAt: now(clock),
+    });
   }
 }
 
@@ -297,12 +299,12 @@ async function insertSubtasks(db: Db, clock: Clock, coalitionId: string, round: 
 export function startNextTask(db: Db, clock: Clock, funderId: string, input: { coalitionId: string; taskDescription: string; poolSats?: number; subtasks?: SubtaskInput[] }) {
   validateSubtaskGraph((input.subtasks ?? []).map((s) => ({ key: s.key, dependsOn: s.depends_on ?? [] })));
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, funderId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, funderId);
     if (c.funderId !== funderId) throw new MarketError('FORBIDDEN', 'Only the funder gives a Standing coalition its next task.');
     if (c.coalitionType !== 'Standing') throw new MarketError('CONFLICT', 'Only Standing coalitions take a next task.');
     requireStatus(c, 'Settled');
     const poolMsats = satsToMsats(input.poolSats ?? 0);
-    const promised = c.paymentStructure === 'Fixed' ? (await promisedMsats(tx, c.id)) : 0;
+    const promised = c.paymentStructure === 'Fixed' ? await promisedMsats(tx, c.id) : 0;
     if (promised > poolMsats) {
       throw new MarketError(
         'INVALID_INPUT',
@@ -313,26 +315,26 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
     const round = c.round + 1;
     const hold =
       poolMsats > 0
-        ? (await createHold(tx, clock, {
-                        debitAccountId: agentAccountId(funderId),
-                        creditAccountId: ESCROW.id,
-                        amountMsats: poolMsats,
-                        entryType: 'Escrow',
-                        description: `Pool of coalition ${c.id}, task ${round}`,
-                        reference: c.id,
-                      }))
+        ? await createHold(tx, clock, {
+            debitAccountId: agentAccountId(funderId),
+            creditAccountId: ESCROW.id,
+            amountMsats: poolMsats,
+            entryType: 'Escrow',
+            description: `Pool of coalition ${c.id}, task ${round}`,
+            reference: c.id,
+          })
         : null;
     if (
       !(await store.updateCoalition(tx, c.id, 'Settled', {
-                status: 'Active',
-                round,
-                taskDescription: input.taskDescription,
-                poolMsats,
-                holdId: hold?.id ?? null,
-                result: null,
-                aggregationError: null,
-                updatedAt: now(clock),
-              }))
+        status: 'Active',
+        round,
+        taskDescription: input.taskDescription,
+        poolMsats,
+        holdId: hold?.id ?? null,
+        result: null,
+        aggregationError: null,
+        updatedAt: now(clock),
+      }))
     ) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
@@ -343,7 +345,7 @@ export function startNextTask(db: Db, clock: Clock, funderId: string, input: { c
 
 async function activateIfReady(db: Db, clock: Clock, c: CoalitionRow): Promise<void> {
   if (c.status !== 'Forming') return;
-  const members = (await joined(db, c.id));
+  const members = await joined(db, c.id);
   if (members.length >= c.targetMemberCount && (!c.coordinatorId || members.includes(c.coordinatorId))) {
     await store.updateCoalition(db, c.id, 'Forming', { status: 'Active', updatedAt: now(clock) });
   }
@@ -357,11 +359,11 @@ async function requireSubtask(db: Db, c: CoalitionRow, key: string) {
 
 export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; priceSats: number }) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, agentId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, agentId);
     requireStatus(c, 'Active');
     if (c.coalitionType !== 'Market') throw new MarketError('CONFLICT', 'Only Market coalitions take bids.');
     if (!(await joined(tx, c.id)).includes(agentId)) throw new MarketError('FORBIDDEN', 'Join the coalition before bidding.');
-    const s = (await requireSubtask(tx, c, input.key));
+    const s = await requireSubtask(tx, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const bids = s.bids.filter((b) => b.agent_id !== agentId);
     await store.updateSubtask(tx, c.id, c.round, s.key, { bids: [...bids, { agent_id: agentId, price_sats: input.priceSats }], updatedAt: now(clock) });
@@ -375,9 +377,9 @@ export function bidOnSubtask(db: Db, clock: Clock, agentId: string, input: { coa
  */
 export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; assigneeId: string }) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, byId);
     requireStatus(c, 'Active');
-    const s = (await requireSubtask(tx, c, input.key));
+    const s = await requireSubtask(tx, c, input.key);
     if (s.status !== 'open') throw new MarketError('CONFLICT', `Subtask ${s.key} is already ${s.status}.`);
     if (!(await joined(tx, c.id)).includes(input.assigneeId)) throw new MarketError('CONFLICT', `${input.assigneeId} is not a member.`);
     const strict = c.coalitionType === 'Hierarchical' || c.coalitionType === 'Market';
@@ -393,10 +395,10 @@ export function assignSubtask(db: Db, clock: Clock, byId: string, input: { coali
 
 export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { coalitionId: string; key: string; result: string }) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, agentId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, agentId);
     requireStatus(c, 'Active');
-    const all = (await store.subtasks(tx, c.id, c.round));
-    const s = (await requireSubtask(tx, c, input.key));
+    const all = await store.subtasks(tx, c.id, c.round);
+    const s = await requireSubtask(tx, c, input.key);
     if (s.assigneeId !== agentId) throw new MarketError('FORBIDDEN', `Subtask ${s.key} is not assigned to you.`);
     if (s.status !== 'assigned') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}.`);
     const ready = readySubtasks(all.map((t) => ({ key: t.key, dependsOn: t.dependsOn, status: t.status as 'open' })));
@@ -413,10 +415,10 @@ export function submitSubtask(db: Db, clock: Clock, agentId: string, input: { co
 
 export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string }) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) accepts subtasks.');
-    const s = (await requireSubtask(tx, c, input.key));
+    const s = await requireSubtask(tx, c, input.key);
     if (s.status !== 'submitted') throw new MarketError('CONFLICT', `Subtask ${s.key} is ${s.status}, not submitted.`);
     await store.updateSubtask(tx, c.id, c.round, s.key, { status: 'accepted', updatedAt: now(clock) });
     return coalitionView(tx, c.id, byId);
@@ -433,10 +435,10 @@ export function acceptSubtask(db: Db, clock: Clock, byId: string, input: { coali
  */
 export function returnSubtask(db: Db, clock: Clock, byId: string, input: { coalitionId: string; key: string; reason: string; reassign: boolean }) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, input.coalitionId, byId));
+    const c = await requireCoalitionFor(tx, input.coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId)) throw new MarketError('FORBIDDEN', 'Only the coordinator (or the funder, without one) sends subtasks back.');
-    const s = (await requireSubtask(tx, c, input.key));
+    const s = await requireSubtask(tx, c, input.key);
     const allowed = input.reassign ? ['assigned', 'submitted'] : ['submitted'];
     if (!allowed.includes(s.status)) {
       const hint = s.status === 'assigned' ? ' It is with its assignee already; pass reassign: true to reopen it for another member.' : '';
@@ -489,28 +491,35 @@ function aggregate(aggregation: Aggregation, results: string[]): { result: strin
  */
 export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionId: string) {
   return db.write(async (tx) => {
-    const c = (await requireCoalitionFor(tx, coalitionId, byId));
+    const c = await requireCoalitionFor(tx, coalitionId, byId);
     requireStatus(c, 'Active');
     if (!isLead(c, byId) && c.funderId !== byId) throw new MarketError('FORBIDDEN', 'Only the funder or the coordinator completes a coalition.');
-    const all = (await store.subtasks(tx, c.id, c.round));
+    const all = await store.subtasks(tx, c.id, c.round);
     const open = all.filter((s) => s.status !== 'accepted');
     if (open.length > 0) throw new MarketError('CONFLICT', `Subtasks not accepted yet: ${open.map((s) => s.key).join(', ')}.`);
     const order = validateSubtaskGraph(all.map((s) => ({ key: s.key, dependsOn: s.dependsOn })));
     const results = order.map((key) => all.find((s) => s.key === key)!.result ?? '');
     const { result, error } = aggregate(c.aggregation as Aggregation, results);
-    if (!(await store.updateCoalition(tx, c.id, 'Active', { status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved', result, aggregationError: error, updatedAt: now(clock) }))) {
+    if (
+      !(await store.updateCoalition(tx, c.id, 'Active', {
+        status: c.coalitionType === 'Standing' ? 'Settled' : 'Dissolved',
+        result,
+        aggregationError: error,
+        updatedAt: now(clock),
+      }))
+    ) {
       throw new MarketError('CONFLICT', 'The coalition changed meanwhile.');
     }
     const payouts: { agent_id: string; amount_sats: number }[] = [];
     if (c.holdId) {
       await postHold(tx, clock, c.holdId, c.poolMsats, `Coalition ${c.id} settled`);
-      const memberRows = payees(c, (await store.members(tx, c.id)), all);
+      const memberRows = payees(c, await store.members(tx, c.id), all);
       if (byId !== c.funderId)
         await requireFunderDealsWith(
-                    tx,
-                    c,
-                    memberRows.map((m) => m.agentId),
-                  );
+          tx,
+          c,
+          memberRows.map((m) => m.agentId),
+        );
       const shares = settleShares({
         poolMsats: c.poolMsats,
         structure: c.paymentStructure as PaymentStructure,
@@ -527,13 +536,13 @@ export function completeCoalition(db: Db, clock: Clock, byId: string, coalitionI
         if (share.amountMsats === 0) continue;
         assertNamedPayee(tx, agentAccountId(c.funderId), agentAccountId(share.agentId));
         await postTransfer(tx, clock, {
-                    debitAccountId: ESCROW.id,
-                    creditAccountId: agentAccountId(share.agentId),
-                    amountMsats: share.amountMsats,
-                    entryType: 'CoalitionSplit',
-                    description: `Share of coalition ${c.id}`,
-                    reference: c.id,
-                  });
+          debitAccountId: ESCROW.id,
+          creditAccountId: agentAccountId(share.agentId),
+          amountMsats: share.amountMsats,
+          entryType: 'CoalitionSplit',
+          description: `Share of coalition ${c.id}`,
+          reference: c.id,
+        });
       }
     }
     return { ...(await coalitionView(tx, c.id, byId)), payouts };
@@ -553,8 +562,8 @@ function resultReader(lead: boolean, all: SubtaskRow[], viewerId: string): (s: S
 
 /** The coalition as `viewerId` may see it (see resultReader). */
 export async function coalitionView(db: Db, id: string, viewerId: string) {
-  const c = (await requireCoalition(db, id));
-  const subtasks = (await store.subtasks(db, c.id, c.round));
+  const c = await requireCoalition(db, id);
+  const subtasks = await store.subtasks(db, c.id, c.round);
   const lead = c.funderId === viewerId || c.coordinatorId === viewerId;
   const reads = resultReader(lead, subtasks, viewerId);
   return {
@@ -569,7 +578,11 @@ export async function coalitionView(db: Db, id: string, viewerId: string) {
     aggregation: c.aggregation,
     pool_sats: msatsToSats(c.poolMsats),
     round: c.round,
-    members: (await store.members(db, c.id)).map((m) => ({ agent_id: m.agentId, status: m.status as MemberStatus, fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats) })),
+    members: (await store.members(db, c.id)).map((m) => ({
+      agent_id: m.agentId,
+      status: m.status as MemberStatus,
+      fixed_sats: m.fixedMsats === null ? null : msatsToSats(m.fixedMsats),
+    })),
     subtasks: subtasks.map((s) => ({
       key: s.key,
       untrusted_title: s.title,

@@ -19,6 +19,6 @@ const view = (r: CoalitionListRow) => ({
 
 export async function listCoalitionsPage(db: Db, agentId: string, q: { role?: CoalitionRole; status?: CoalitionStatus; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = (await listCoalitions(db, { agentId, role: q.role, status: q.status, beforeId, limit: q.limit + 1 }));
+  const rows = await listCoalitions(db, { agentId, role: q.role, status: q.status, beforeId, limit: q.limit + 1 });
   return toPage(rows, q.limit, view, (r) => encodeCursor({ id: r.id }));
 }

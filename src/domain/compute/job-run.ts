@@ -56,9 +56,9 @@ export async function stopRunningJob(jobId: string): Promise<void> {
 
 /** The key requests are signed with: the agent's own, or the marketplace's for an imported npub. */
 async function requesterKey(ports: JobPorts, agentId: string): Promise<Uint8Array> {
-  const agent = (await identity.getAgent(ports.db, agentId));
+  const agent = await identity.getAgent(ports.db, agentId);
   const secret = agent && identity.agentSecretKey(ports.db, agent);
-  return secret ? Uint8Array.from(Buffer.from(secret, 'hex')) : (await signingKey(ports.db, ports.clock));
+  return secret ? Uint8Array.from(Buffer.from(secret, 'hex')) : await signingKey(ports.db, ports.clock);
 }
 
 export interface RunOptions {
@@ -67,7 +67,7 @@ export interface RunOptions {
 }
 
 export async function runJob(ports: JobPorts, jobId: string, o: RunOptions = {}) {
-  if (!(await claimJob(ports.db, ports.clock, jobId))) return jobView((await requireJob(ports.db, jobId)));
+  if (!(await claimJob(ports.db, ports.clock, jobId))) return jobView(await requireJob(ports.db, jobId));
   const abort = new AbortController();
   const done = run(ports, jobId, abort.signal, o);
   running.set(jobId, { abort, done });
@@ -80,17 +80,17 @@ export async function runJob(ports: JobPorts, jobId: string, o: RunOptions = {})
 
 async function run(ports: JobPorts, jobId: string, signal: AbortSignal, o: RunOptions) {
   const { db, clock } = ports;
-  const job = (await requireJob(db, jobId));
+  const job = await requireJob(db, jobId);
   const unreachable = ports.transport.unreachable();
   if (unreachable !== null) {
     await failJob(db, clock, jobId, unreachable);
-    return jobView((await requireJob(db, jobId)));
+    return jobView(await requireJob(db, jobId));
   }
   const link = ports.transport.open();
   const progress = o.progress ?? (() => undefined);
-  const attempt: Attempting = { ports, link, job, key: (await requesterKey(ports, job.agentId)) };
+  const attempt: Attempting = { ports, link, job, key: await requesterKey(ports, job.agentId) };
   try {
-    const chain = (await jobChain(db, job));
+    const chain = await jobChain(db, job);
     const end =
       job.failoverPolicy === 'Broadcast'
         ? await broadcast(attempt, chain, signal, progress)
@@ -99,7 +99,7 @@ async function run(ports: JobPorts, jobId: string, signal: AbortSignal, o: RunOp
     else await failJob(db, clock, jobId, end.detail, end.cancelled ? 'cancelled' : 'failed');
     // Requests no longer wanted (a cancelled job's, a Broadcast's losers') are withdrawn.
     await withdrawRequests(ports, link, jobId, (a) => (!end.ok && end.cancelled) || a.outcome === 'cancelled');
-    return jobView((await requireJob(db, jobId)));
+    return jobView(await requireJob(db, jobId));
   } catch (error) {
     await failJob(db, clock, jobId, isMarketError(error) ? error.message : 'The job failed unexpectedly.');
     throw error;
@@ -192,12 +192,12 @@ async function record(
   more: Pick<Attempt, 'response_ms' | 'untrusted_provider_message'> = {},
 ) {
   await noteAttempt(a.ports.db, a.ports.clock, a.job.id, {
-        provider_id: provider.id,
-        outcome,
-        detail,
-        ...(requestId === undefined ? {} : { request_id: requestId }),
-        ...more,
-      });
+    provider_id: provider.id,
+    outcome,
+    detail,
+    ...(requestId === undefined ? {} : { request_id: requestId }),
+    ...more,
+  });
 }
 
 const providerSaid = (f: Failure): Pick<Attempt, 'untrusted_provider_message'> =>
@@ -238,7 +238,8 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
       const msats = amount?.msats ?? NaN;
       const bolt11 = amount?.bolt11;
       if (!bolt11 || !Number.isSafeInteger(msats) || msats < 0) return (finish({ ok: false, error: 'bad_result', detail: 'payment asked without a usable invoice' }), false);
-      if (msats > (await remainingMsats(db, job.id))) return (finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false);
+      if (msats > (await remainingMsats(db, job.id)))
+        return (finish({ ok: false, error: 'over_capacity', detail: `asked ${msats} msats, more than the job's remaining maximum` }), false);
       if (!o.lock.claim(provider.id)) return (finish({ ok: false, error: 'superseded', detail: 'another provider was already paid for this job' }), false);
       // Another process sharing the database may have cancelled the job: its hold is gone, so nothing more is paid.
       if ((await requireJob(db, job.id)).status !== 'running') return (finish({ ok: false, error: 'cancelled', detail: 'the job was ended elsewhere' }), false);
@@ -247,13 +248,13 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
       try {
         const invoice = checkInvoice(bolt11, { network: ports.network, now: clock.now(), amountMsats: msats });
         // Recorded before the wallet is asked: an answer lost from here on is settled from the wallet's record.
-        payment = (await startComputePayment(db, clock, { jobId: job.id, providerId: provider.id, paymentHash: invoice.paymentHash, amountMsats: msats }));
+        payment = await startComputePayment(db, clock, { jobId: job.id, providerId: provider.id, paymentHash: invoice.paymentHash, amountMsats: msats });
         o.progress(`Paying provider ${provider.id} ${Math.ceil(msats / 1000)} sats`);
         const sent = await ports.rail.payInvoice({
           bolt11,
           paymentHash: invoice.paymentHash,
           amountMsats: msats,
-          maxFeeMsats: Math.max(0, (await remainingMsats(db, job.id))),
+          maxFeeMsats: Math.max(0, await remainingMsats(db, job.id)),
         });
         await computePaymentPaid(db, clock, payment.id, sent.feeMsats);
         paid = true;
@@ -306,7 +307,7 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
         kind: job.kind,
         inputs: job.input,
         params: job.params,
-        bidMsats: (await remainingMsats(db, job.id)),
+        bidMsats: await remainingMsats(db, job.id),
         providerPubkey: provider.pubkey,
         encrypted: job.encrypted,
         secretKey: a.key,
@@ -319,10 +320,10 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
 
 /** Asks the providers to drop the job's requests that `which` picks (all of them by default). */
 async function withdrawRequests(ports: JobPorts, link: ComputeLink, jobId: string, which: (a: Attempt) => boolean = () => true): Promise<void> {
-  const job = (await requireJob(ports.db, jobId));
+  const job = await requireJob(ports.db, jobId);
   const requestIds = [...new Set(job.attempts.flatMap((a) => (a.request_id && which(a) ? [a.request_id] : [])))];
   if (requestIds.length === 0) return;
-  await link.withdraw({ requestIds, kind: job.kind, secretKey: (await requesterKey(ports, job.agentId)), reason: 'Job cancelled by the requester.' });
+  await link.withdraw({ requestIds, kind: job.kind, secretKey: await requesterKey(ports, job.agentId), reason: 'Job cancelled by the requester.' });
 }
 
 /** For a job that no process was running: withdraw its requests on a short-lived link. */

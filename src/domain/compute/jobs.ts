@@ -20,7 +20,7 @@ import { providerView } from './providers.js';
 import { refusesCounterparty } from '../governance/evaluate.js';
 import { currentPolicy } from '../governance/policies.js';
 import { boundByPolicy, rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export interface JobInput {
   agentId: string;
@@ -41,26 +41,24 @@ export interface JobInput {
  */
 async function routable(db: Db, clock: Clock, agentId: string): Promise<RoutableProvider[]> {
   const today = `${utcDay(clock.now().toISOString())}T00:00:00.000Z`;
-  const { policy } = (await currentPolicy(db, agentId));
+  const { policy } = await currentPolicy(db, agentId);
   // An allow list names agents; a provider found on Nostr is refused only by being blocked.
   const dealtWith = (p: { id: string; agentId: string | null }) => !policy.counterparties.block.includes(p.id) && (p.agentId === null || !refusesCounterparty(policy, p.agentId));
-  return (await mapInOrder((await store
-        .listProviders(db, { includeUnapproved: false }))
-      .filter(dealtWith), async (p) => {
-        const v = (await providerView(db, clock, p));
-        return {
-          id: p.id,
-          kinds: v.kinds,
-          reputation: v.score,
-          tier: v.tier,
-          priceMsats: p.priceMsats,
-          latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
-          regions: v.regions,
-          residency: v.data_residency,
-          jobsToday: (await store.jobsToday(db, p.id, today)),
-          approved: p.approved,
-        };
-      }));
+  return await mapInOrder((await store.listProviders(db, { includeUnapproved: false })).filter(dealtWith), async (p) => {
+    const v = await providerView(db, clock, p);
+    return {
+      id: p.id,
+      kinds: v.kinds,
+      reputation: v.score,
+      tier: v.tier,
+      priceMsats: p.priceMsats,
+      latencyMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
+      regions: v.regions,
+      residency: v.data_residency,
+      jobsToday: await store.jobsToday(db, p.id, today),
+      approved: p.approved,
+    };
+  });
 }
 
 /** The job's criteria with its sponsor's geo policy applied: the policy can only narrow them. */
@@ -82,57 +80,59 @@ async function criteriaUnderPolicy(db: Db, input: JobInput): Promise<SelectionCr
 export function reserveJob(db: Db, clock: Clock, railName: string, input: JobInput) {
   const maxPriceMsats = satsToMsats(input.maxPriceSats);
   return db.write(async (tx) => {
-    const ranked = rankProviders((await routable(tx, clock, input.agentId)), (await criteriaUnderPolicy(tx, input)));
+    const ranked = rankProviders(await routable(tx, clock, input.agentId), await criteriaUnderPolicy(tx, input));
     if (ranked.length === 0) throw new MarketError('NOT_FOUND', `No approved provider serves kind ${input.kind} within ${input.maxPriceSats} sats and these criteria.`);
     const id = newId('jb');
-    const hold = (await createHold(tx, clock, {
-          debitAccountId: agentAccountId(input.agentId),
-          creditAccountId: externalAccountFor(railName),
-          amountMsats: maxPriceMsats,
-          entryType: 'Hold',
-          description: `Compute job ${id} (up to its maximum price)`,
-          reference: id,
-        }));
+    const hold = await createHold(tx, clock, {
+      debitAccountId: agentAccountId(input.agentId),
+      creditAccountId: externalAccountFor(railName),
+      amountMsats: maxPriceMsats,
+      entryType: 'Hold',
+      description: `Compute job ${id} (up to its maximum price)`,
+      reference: id,
+    });
     const now = clock.now().toISOString();
     await store.insertJob(tx, {
-            id,
-            agentId: input.agentId,
-            kind: input.kind,
-            input: input.input,
-            params: input.params,
-            maxPriceMsats,
-            failoverPolicy: input.failoverPolicy,
-            chain: ranked.map((r) => r.provider.id),
-            timeoutSeconds: input.timeoutSeconds,
-            encrypted: input.encrypted,
-            holdId: hold.id,
-            status: 'queued',
-            providerId: null,
-            costMsats: 0,
-            result: null,
-            attempts: [],
-            error: null,
-            createdAt: now,
-            updatedAt: now,
-          });
+      id,
+      agentId: input.agentId,
+      kind: input.kind,
+      input: input.input,
+      params: input.params,
+      maxPriceMsats,
+      failoverPolicy: input.failoverPolicy,
+      chain: ranked.map((r) => r.provider.id),
+      timeoutSeconds: input.timeoutSeconds,
+      encrypted: input.encrypted,
+      holdId: hold.id,
+      status: 'queued',
+      providerId: null,
+      costMsats: 0,
+      result: null,
+      attempts: [],
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     return jobView((await store.getJob(tx, id))!);
   });
 }
 
 export async function requireJob(db: Db, id: string): Promise<JobRow> {
-  const j = (await store.getJob(db, id));
+  const j = await store.getJob(db, id);
   if (!j) throw new MarketError('NOT_FOUND', `No compute job ${id}.`);
   return j;
 }
 
 /** The chain with what the Nostr side needs: each provider's public key. */
 export async function jobChain(db: Db, job: JobRow): Promise<{ id: string; pubkey: string }[]> {
-  return (await mapInOrder(job.chain, async (id) => {
-      const p = (await store.getProvider(db, id));
+  return (
+    await mapInOrder(job.chain, async (id) => {
+      const p = await store.getProvider(db, id);
       if (!p) return [];
       const decoded = nip19.decode(p.npub);
       return decoded.type === 'npub' ? [{ id, pubkey: decoded.data }] : [];
-    })).flat();
+    })
+  ).flat();
 }
 
 /** One provider asked, and how it went (stored with the job). */
@@ -144,16 +144,16 @@ export async function claimJob(db: Db, clock: Clock, id: string): Promise<boolea
 
 export async function noteAttempt(db: Db, clock: Clock, id: string, a: Attempt): Promise<void> {
   await db.write(async (tx) => {
-        const j = (await requireJob(tx, id));
-        await store.updateJob(tx, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
-        if (a.outcome === 'completed' || a.outcome === 'failed')
-          await store.recordOutcome(tx, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
-      });
+    const j = await requireJob(tx, id);
+    await store.updateJob(tx, id, ['running'], { attempts: [...j.attempts, a], updatedAt: clock.now().toISOString() });
+    if (a.outcome === 'completed' || a.outcome === 'failed')
+      await store.recordOutcome(tx, a.provider_id, { ok: a.outcome === 'completed', responseMs: a.response_ms ?? 0, at: clock.now().toISOString() });
+  });
 }
 
 /** What the job may still pay: the maximum held, less what was paid and what is on its way. */
 export async function remainingMsats(db: Db, id: string): Promise<number> {
-  const j = (await requireJob(db, id));
+  const j = await requireJob(db, id);
   const sending = (await store.computePaymentsOf(db, id)).reduce((sum, p) => sum + (p.status === 'sending' ? p.amountMsats : 0), 0);
   return j.maxPriceMsats - j.costMsats - sending;
 }
@@ -165,38 +165,38 @@ export async function remainingMsats(db: Db, id: string): Promise<number> {
  */
 export async function closeJobHold(db: Db, clock: Clock, id: string): Promise<void> {
   await db.write(async (tx) => {
-        const j = (await requireJob(tx, id));
-        if (j.status === 'queued' || j.status === 'running') return;
-        if ((await getHold(tx, j.holdId))?.status !== 'pending') return;
-        if ((await store.computePaymentsOf(tx, id)).some((p) => p.status === 'sending')) return;
-        if (j.costMsats === 0) return await voidHold(tx, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
-        const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
-        await postHold(tx, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
-      });
+    const j = await requireJob(tx, id);
+    if (j.status === 'queued' || j.status === 'running') return;
+    if ((await getHold(tx, j.holdId))?.status !== 'pending') return;
+    if ((await store.computePaymentsOf(tx, id)).some((p) => p.status === 'sending')) return;
+    if (j.costMsats === 0) return await voidHold(tx, clock, j.holdId, `Compute job ${id} ${j.status}: nothing was charged`);
+    const why = j.status === 'completed' ? `paid to provider ${j.providerId}` : `${j.status} after paying ${j.costMsats} msats`;
+    await postHold(tx, clock, j.holdId, j.costMsats, `Compute job ${id}: ${why}`);
+  });
 }
 
 export async function completeJob(db: Db, clock: Clock, id: string, providerId: string, result: string): Promise<void> {
   await db.write(async (tx) => {
-        if (!(await store.updateJob(tx, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() }))) return;
-        await closeJobHold(tx, clock, id);
-      });
+    if (!(await store.updateJob(tx, id, ['running'], { status: 'completed', providerId, result, error: null, updatedAt: clock.now().toISOString() }))) return;
+    await closeJobHold(tx, clock, id);
+  });
 }
 
 /** What was paid to a provider whose result never came is gone; it stays charged. */
 export async function failJob(db: Db, clock: Clock, id: string, error: string, status: 'failed' | 'cancelled' = 'failed'): Promise<void> {
   await db.write(async (tx) => {
-        if (!(await store.updateJob(tx, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() }))) return;
-        await closeJobHold(tx, clock, id);
-      });
+    if (!(await store.updateJob(tx, id, ['running', 'queued'], { status, error, updatedAt: clock.now().toISOString() }))) return;
+    await closeJobHold(tx, clock, id);
+  });
 }
 
 export async function requireOwnJob(db: Db, agentId: string, id: string): Promise<JobRow> {
-  const j = (await requireJob(db, id));
+  const j = await requireJob(db, id);
   if (j.agentId !== agentId) throw new MarketError('NOT_FOUND', `No compute job ${id} of yours.`);
   return j;
 }
 
-export const getJobView = async (db: Db, agentId: string, id: string) => jobView((await requireOwnJob(db, agentId, id)));
+export const getJobView = async (db: Db, agentId: string, id: string) => jobView(await requireOwnJob(db, agentId, id));
 
 /**
  * Cancels a job no process is running (a running one is stopped by its runner, which
@@ -204,10 +204,10 @@ export const getJobView = async (db: Db, agentId: string, id: string) => jobView
  * a cancelled job changes nothing.
  */
 export async function cancelJob(db: Db, clock: Clock, agentId: string, id: string) {
-  const j = (await requireOwnJob(db, agentId, id));
+  const j = await requireOwnJob(db, agentId, id);
   if (j.status === 'completed' || j.status === 'failed') throw new MarketError('CONFLICT', `Compute job ${id} already ${j.status}; there is nothing to cancel.`);
   if (j.status !== 'cancelled') await failJob(db, clock, id, 'Cancelled by the agent.', 'cancelled');
-  return jobView((await requireJob(db, id)));
+  return jobView(await requireJob(db, id));
 }
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -240,7 +240,7 @@ export const STALE_GRACE_MS = 2 * 60_000;
 export async function failStaleJobs(db: Db, clock: Clock): Promise<number> {
   const now = clock.now().getTime();
   let ended = 0;
-  for (const j of (await store.unfinishedJobs(db))) {
+  for (const j of await store.unfinishedJobs(db)) {
     if (Date.parse(j.createdAt) + j.timeoutSeconds * 1000 + STALE_GRACE_MS > now) continue;
     await failJob(db, clock, j.id, 'Interrupted: the job outlived its timeout without finishing.');
     ended++;

@@ -19,8 +19,9 @@ import { closeJobHold, JOB_STATUSES, remainingMsats, requireJob } from './jobs.j
 export async function startComputePayment(db: Db, clock: Clock, o: { jobId: string; providerId: string; paymentHash: string; amountMsats: number }): Promise<ComputePaymentRow> {
   return db.write(async (tx) => {
     if ((await requireJob(tx, o.jobId)).status !== 'running') throw new MarketError('CONFLICT', `Compute job ${o.jobId} has ended; nothing more is paid for it.`);
-    if ((await store.computePaymentByHash(tx, o.paymentHash))) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
-    if (o.amountMsats > (await remainingMsats(tx, o.jobId))) throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
+    if (await store.computePaymentByHash(tx, o.paymentHash)) throw new MarketError('CONFLICT', 'This invoice was already paid or is being paid; an invoice is never paid twice.');
+    if (o.amountMsats > (await remainingMsats(tx, o.jobId)))
+      throw new MarketError('LIMIT_EXCEEDED', `The provider asked ${o.amountMsats} msats, more than the job's remaining maximum.`);
     const now = clock.now().toISOString();
     const row: ComputePaymentRow = {
       id: newId('cp'),
@@ -45,31 +46,31 @@ export async function startComputePayment(db: Db, clock: Clock, o: { jobId: stri
  */
 export async function computePaymentPaid(db: Db, clock: Clock, id: string, feeMsats: number): Promise<void> {
   await db.write(async (tx) => {
-        const now = clock.now().toISOString();
-        if (!(await store.updateComputePayment(tx, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now }))) return;
-        const p = (await store.getComputePayment(tx, id))!;
-        const j = (await requireJob(tx, p.jobId));
-        const charged = Math.min(p.amountMsats + feeMsats, j.maxPriceMsats - j.costMsats);
-        await store.updateJob(tx, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
-        const overrun = p.amountMsats + feeMsats - charged;
-        if (overrun > 0) {
-          await absorbAsOperatorCost(tx, clock, {
-                        toAccountId: (await getHold(tx, j.holdId))!.creditAccountId,
-                        amountMsats: overrun,
-                        description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
-                        reference: j.id,
-                      });
-        }
-        await closeJobHold(tx, clock, j.id);
+    const now = clock.now().toISOString();
+    if (!(await store.updateComputePayment(tx, id, 'sending', { status: 'paid', feeMsats, error: null, updatedAt: now }))) return;
+    const p = (await store.getComputePayment(tx, id))!;
+    const j = await requireJob(tx, p.jobId);
+    const charged = Math.min(p.amountMsats + feeMsats, j.maxPriceMsats - j.costMsats);
+    await store.updateJob(tx, j.id, [...JOB_STATUSES], { costMsats: j.costMsats + charged, updatedAt: now });
+    const overrun = p.amountMsats + feeMsats - charged;
+    if (overrun > 0) {
+      await absorbAsOperatorCost(tx, clock, {
+        toAccountId: (await getHold(tx, j.holdId))!.creditAccountId,
+        amountMsats: overrun,
+        description: `Compute job ${j.id}: the wallet's fee took the payment ${overrun} msats past the job's maximum (the operator's cost)`,
+        reference: j.id,
       });
+    }
+    await closeJobHold(tx, clock, j.id);
+  });
 }
 
 /** The wallet did not pay (it said so, or has no record of it past the grace). */
 export async function computePaymentFailed(db: Db, clock: Clock, id: string, reason: string): Promise<void> {
   await db.write(async (tx) => {
-        if (!(await store.updateComputePayment(tx, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() }))) return;
-        await closeJobHold(tx, clock, (await store.getComputePayment(tx, id))!.jobId);
-      });
+    if (!(await store.updateComputePayment(tx, id, 'sending', { status: 'failed', error: reason, updatedAt: clock.now().toISOString() }))) return;
+    await closeJobHold(tx, clock, (await store.getComputePayment(tx, id))!.jobId);
+  });
 }
 
 /**
@@ -79,7 +80,7 @@ export async function computePaymentFailed(db: Db, clock: Clock, id: string, rea
  */
 export async function settleComputePayments(db: Db, clock: Clock, rail: PaymentRail, o: SettleOptions = {}): Promise<number> {
   let ended = 0;
-  for (const { payout: p, outcome } of await readPayoutRecords(rail, (await store.computePaymentsIn(db, 'sending')), clock.now(), o)) {
+  for (const { payout: p, outcome } of await readPayoutRecords(rail, await store.computePaymentsIn(db, 'sending'), clock.now(), o)) {
     if (outcome?.outcome === 'paid') await computePaymentPaid(db, clock, p.id, outcome.feeMsats);
     else if (outcome?.outcome === 'failed') await computePaymentFailed(db, clock, p.id, outcome.reason);
     else continue;

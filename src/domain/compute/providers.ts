@@ -10,7 +10,7 @@ import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { providerReputation, providerTier, TIER_BENEFITS } from './reputation.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export const JOB_KIND_MIN = 5000;
 export const JOB_KIND_MAX = 5999;
@@ -31,7 +31,7 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
   const unclaimed = input.dataResidency.filter((r) => !input.regions.includes(r));
   if (unclaimed.length) throw new MarketError('INVALID_INPUT', `data_residency names regions you do not run in: ${unclaimed.join(', ')}.`);
   return db.write(async (tx) => {
-    const existing = (await store.providerByNpub(tx, input.npub));
+    const existing = await store.providerByNpub(tx, input.npub);
     if (existing) throw new MarketError('CONFLICT', `${input.npub} is already registered as provider ${existing.id}.`, { provider_id: existing.id });
     const now = clock.now().toISOString();
     const row: ProviderRow = {
@@ -62,7 +62,7 @@ export function registerProvider(db: Db, clock: Clock, input: RegisterInput, o: 
 }
 
 export async function requireProvider(db: Db, id: string): Promise<ProviderRow> {
-  const p = (await store.getProvider(db, id));
+  const p = await store.getProvider(db, id);
   if (!p) throw new MarketError('NOT_FOUND', `No compute provider ${id}.`);
   return p;
 }
@@ -71,16 +71,16 @@ export function approveProvider(db: Db, clock: Clock, id: string, approved: bool
   return db.write(async (tx) => {
     await requireProvider(tx, id);
     await store.setApproved(tx, id, approved, clock.now().toISOString());
-    return providerView(tx, clock, (await requireProvider(tx, id)));
+    return providerView(tx, clock, await requireProvider(tx, id));
   });
 }
 
 export function rateProvider(db: Db, clock: Clock, agentId: string, providerId: string, stars: number) {
   return db.write(async (tx) => {
-    const p = (await requireProvider(tx, providerId));
+    const p = await requireProvider(tx, providerId);
     if (p.agentId === agentId) throw new MarketError('INVALID_INPUT', 'You cannot rate your own provider.');
     await store.upsertRating(tx, { providerId, agentId, stars, updatedAt: clock.now().toISOString() });
-    return providerView(tx, clock, (await requireProvider(tx, providerId)));
+    return providerView(tx, clock, await requireProvider(tx, providerId));
   });
 }
 
@@ -93,7 +93,7 @@ export async function providerView(db: Db, clock: Clock, p: ProviderRow) {
       failed: p.failed,
       avgResponseMs: p.completed > 0 ? p.responseMsTotal / p.completed : null,
       uptimePct: p.uptimePct,
-      ratings: (await store.ratingsOf(db, p.id)),
+      ratings: await store.ratingsOf(db, p.id),
       lastCompletedAt: p.lastCompletedAt,
     },
     clock.now(),
@@ -132,8 +132,9 @@ export async function listProviderViews(
   f: { kind?: number; region?: string; minReputation?: number; includeUnapproved?: boolean; limit: number; cursor?: string },
 ) {
   const offset = f.cursor ? (decodeCursor(f.cursor, { offset: 'number' }).offset as number) : 0;
-  const views = (await mapInOrder((await store
-        .listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false })), async (p) => providerView(db, clock, p)))
+  const views = (
+    await mapInOrder(await store.listProviders(db, { kind: f.kind, region: f.region, includeUnapproved: f.includeUnapproved ?? false }), async (p) => providerView(db, clock, p))
+  )
     .filter((v) => f.minReputation === undefined || v.score >= f.minReputation)
     .sort((a, b) => b.score - a.score || (a.provider_id < b.provider_id ? -1 : 1));
   return { items: views.slice(offset, offset + f.limit), next_cursor: views.length > offset + f.limit ? encodeCursor({ offset: offset + f.limit }) : null };
@@ -158,7 +159,7 @@ export async function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcem
   return db.write(async (tx) => {
     const kinds = a.kinds.filter((k) => k >= JOB_KIND_MIN && k <= JOB_KIND_MAX);
     if (kinds.length === 0) return 'kept';
-    const existing = (await store.providerByNpub(tx, a.npub));
+    const existing = await store.providerByNpub(tx, a.npub);
     const now = clock.now().toISOString();
     const fields = {
       name: a.name,
@@ -171,21 +172,21 @@ export async function upsertAnnouncedProvider(db: Db, clock: Clock, a: Announcem
     };
     if (!existing) {
       await store.insertProvider(tx, {
-                id: newId('pv'),
-                agentId: null,
-                npub: a.npub,
-                ...fields,
-                source: 'nip89',
-                approved: o.autoApprove,
-                completed: 0,
-                failed: 0,
-                responseMsTotal: 0,
-                uptimePct: 100,
-                uptimeChecks: 0,
-                uptimeSeen: 0,
-                lastCompletedAt: null,
-                createdAt: now,
-              });
+        id: newId('pv'),
+        agentId: null,
+        npub: a.npub,
+        ...fields,
+        source: 'nip89',
+        approved: o.autoApprove,
+        completed: 0,
+        failed: 0,
+        responseMsTotal: 0,
+        uptimePct: 100,
+        uptimeChecks: 0,
+        uptimeSeen: 0,
+        lastCompletedAt: null,
+        createdAt: now,
+      });
       return 'added';
     }
     if (existing.source !== 'nip89') return 'kept';

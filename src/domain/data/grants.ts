@@ -26,14 +26,14 @@ export interface GrantClaims {
 /** The marketplace's signing key, made on first use and kept sealed in the database. */
 export async function signingKey(db: Db, clock: Clock): Promise<Uint8Array> {
   return db.write(async (tx) => {
-    let hex = (await store.getSecretSetting(tx, GRANT_SIGNING_KEY));
+    let hex = await store.getSecretSetting(tx, GRANT_SIGNING_KEY);
     if (!hex) await store.insertSecretSetting(tx, GRANT_SIGNING_KEY, (hex = randomBytes(32).toString('hex')), clock.now().toISOString());
     return Uint8Array.from(Buffer.from(hex, 'hex'));
   });
 }
 
 export async function marketplaceNpub(db: Db, clock: Clock): Promise<string> {
-  return nip19.npubEncode(getPublicKey((await signingKey(db, clock))));
+  return nip19.npubEncode(getPublicKey(await signingKey(db, clock)));
 }
 
 /** A grant as tools return it: the signed event (what a seller verifies) and, for convenience, when it lapses and who signed. */
@@ -60,7 +60,7 @@ export async function issueGrant(db: Db, clock: Clock, claims: Omit<GrantClaims,
       ],
       content: JSON.stringify(full),
     },
-    (await signingKey(db, clock)),
+    await signingKey(db, clock),
   );
   return { event, expires_at: full.expires_at, signer_npub: nip19.npubEncode(event.pubkey) };
 }
@@ -77,7 +77,7 @@ export async function checkGrant(db: Db, clock: Clock, grant: unknown): Promise<
   } catch {
     return { valid: false, reason: 'Not a signed access grant.' };
   }
-  if (event.pubkey !== getPublicKey((await signingKey(db, clock)))) return { valid: false, reason: 'Not signed by this marketplace.' };
+  if (event.pubkey !== getPublicKey(await signingKey(db, clock))) return { valid: false, reason: 'Not signed by this marketplace.' };
   if (!(Date.parse(claims.expires_at) > clock.now().getTime())) return { valid: false, reason: `Expired at ${claims.expires_at}.` };
   return { valid: true, claims };
 }

@@ -58,7 +58,7 @@ export function createListing(db: Db, clock: Clock, sellerId: string, input: Lis
 }
 
 export async function requireListing(db: Db, id: string): Promise<ListingRow> {
-  const row = (await store.getListing(db, id));
+  const row = await store.getListing(db, id);
   if (!row) throw new MarketError('NOT_FOUND', `No data listing ${id}.`);
   return row;
 }
@@ -66,11 +66,11 @@ export async function requireListing(db: Db, id: string): Promise<ListingRow> {
 /** The seller takes a listing off the market; past buyers keep their access. */
 export function delistListing(db: Db, clock: Clock, sellerId: string, id: string) {
   return db.write(async (tx) => {
-    const row = (await requireListing(tx, id));
+    const row = await requireListing(tx, id);
     if (row.sellerId !== sellerId) throw new MarketError('NOT_FOUND', `No data listing ${id} of yours.`);
     if (row.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${id} is already ${row.status}.`);
     await store.setListingStatus(tx, id, 'Delisted' satisfies ListingStatus, clock.now().toISOString());
-    return listingView((await requireListing(tx, id)));
+    return listingView(await requireListing(tx, id));
   });
 }
 
@@ -88,17 +88,17 @@ export interface ListingSearch {
 
 export async function searchListings(db: Db, q: ListingSearch): Promise<Page<Awaited<ReturnType<typeof listingView>>>> {
   const offset = q.cursor ? (decodeCursor(q.cursor, { offset: 'number' }).offset as number) : 0;
-  const rows = (await store.searchListings(db, {
-      text: q.query,
-      listingType: q.listingType,
-      format: q.format,
-      license: q.license,
-      maxPriceMsats: q.maxPriceSats === undefined ? undefined : satsToMsats(q.maxPriceSats),
-      sellerId: q.sellerId,
-      sort: q.sort ?? 'relevance',
-      offset,
-      limit: q.limit + 1,
-    }));
+  const rows = await store.searchListings(db, {
+    text: q.query,
+    listingType: q.listingType,
+    format: q.format,
+    license: q.license,
+    maxPriceMsats: q.maxPriceSats === undefined ? undefined : satsToMsats(q.maxPriceSats),
+    sellerId: q.sellerId,
+    sort: q.sort ?? 'relevance',
+    offset,
+    limit: q.limit + 1,
+  });
   return { items: rows.slice(0, q.limit).map(listingView), next_cursor: rows.length > q.limit ? encodeCursor({ offset: offset + q.limit }) : null };
 }
 

@@ -28,7 +28,7 @@ export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 
 export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: string) {
   return db.write(async (tx) => {
-    const listing = (await requireListing(tx, listingId));
+    const listing = await requireListing(tx, listingId);
     if (listing.status !== 'Active') throw new MarketError('CONFLICT', `Listing ${listing.id} is ${listing.status}; it can no longer be bought.`);
     if (listing.sellerId === buyerId) throw new MarketError('INVALID_INPUT', 'You cannot buy your own listing.');
     const now = clock.now();
@@ -41,39 +41,39 @@ export function purchaseData(db: Db, clock: Clock, buyerId: string, listingId: s
     const id = newId('pu');
     const hold =
       listing.priceMsats > 0
-        ? (await createHold(tx, clock, {
-                        debitAccountId: agentAccountId(buyerId),
-                        creditAccountId: ESCROW.id,
-                        amountMsats: listing.priceMsats,
-                        entryType: 'Escrow',
-                        description: `Escrow for data purchase ${id}`,
-                        reference: id,
-                      }))
+        ? await createHold(tx, clock, {
+            debitAccountId: agentAccountId(buyerId),
+            creditAccountId: ESCROW.id,
+            amountMsats: listing.priceMsats,
+            entryType: 'Escrow',
+            description: `Escrow for data purchase ${id}`,
+            reference: id,
+          })
         : null;
     await store.insertPurchase(tx, {
-            id,
-            listingId: listing.id,
-            buyerId,
-            sellerId: listing.sellerId,
-            priceMsats: listing.priceMsats,
-            sha256: listing.sha256,
-            holdId: hold?.id ?? null,
-            // Nothing to confirm for a free listing.
-            status: hold ? 'Pending' : 'Completed',
-            confirmDeadline: new Date(now.getTime() + CONFIRMATION_WINDOW_HOURS * HOUR_MS).toISOString(),
-            accessUntil: listing.listingType === 'Subscription' ? new Date(now.getTime() + SUBSCRIPTION_DAYS * 24 * HOUR_MS).toISOString() : null,
-            receivedSha256: null,
-            completedAt: hold ? null : now.toISOString(),
-            createdAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-          });
+      id,
+      listingId: listing.id,
+      buyerId,
+      sellerId: listing.sellerId,
+      priceMsats: listing.priceMsats,
+      sha256: listing.sha256,
+      holdId: hold?.id ?? null,
+      // Nothing to confirm for a free listing.
+      status: hold ? 'Pending' : 'Completed',
+      confirmDeadline: new Date(now.getTime() + CONFIRMATION_WINDOW_HOURS * HOUR_MS).toISOString(),
+      accessUntil: listing.listingType === 'Subscription' ? new Date(now.getTime() + SUBSCRIPTION_DAYS * 24 * HOUR_MS).toISOString() : null,
+      receivedSha256: null,
+      completedAt: hold ? null : now.toISOString(),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
     await store.countPurchase(tx, listing.id);
-    return purchaseView(tx, clock, (await requirePurchase(tx, id)), buyerId);
+    return purchaseView(tx, clock, await requirePurchase(tx, id), buyerId);
   });
 }
 
 export async function requirePurchase(db: Db, id: string): Promise<PurchaseRow> {
-  const p = (await store.getPurchase(db, id));
+  const p = await store.getPurchase(db, id);
   if (!p) throw new MarketError('NOT_FOUND', `No data purchase ${id}.`);
   return p;
 }
@@ -93,7 +93,7 @@ async function move(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[]
  * rest returns to the buyer). Exactly once: the status move fails a second time.
  */
 export async function settlePurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], priceMsats: number): Promise<PurchaseRow> {
-  const done = (await move(db, clock, p, from, { status: 'Completed', completedAt: clock.now().toISOString() }));
+  const done = await move(db, clock, p, from, { status: 'Completed', completedAt: clock.now().toISOString() });
   if (p.holdId) {
     await postHold(db, clock, p.holdId, priceMsats, `Data purchase ${p.id} settled`);
     await payFromEscrow(db, clock, { payerAgentId: p.buyerId, payeeAccountId: agentAccountId(p.sellerId), priceMsats, reference: p.id, what: `data purchase ${p.id}` });
@@ -103,7 +103,7 @@ export async function settlePurchase(db: Db, clock: Clock, p: PurchaseRow, from:
 
 /** A full refund of a purchase whose price is still held. */
 export async function refundHeldPurchase(db: Db, clock: Clock, p: PurchaseRow, from: PurchaseStatus[], why: string): Promise<PurchaseRow> {
-  const done = (await move(db, clock, p, from, { status: 'Refunded' }));
+  const done = await move(db, clock, p, from, { status: 'Refunded' });
   if (p.holdId) await voidHold(db, clock, p.holdId, why);
   return done;
 }
@@ -114,13 +114,13 @@ async function settleDue(db: Db, clock: Clock, p: PurchaseRow): Promise<void> {
 }
 
 async function current(db: Db, clock: Clock, id: string): Promise<PurchaseRow> {
-  await settleDue(db, clock, (await requirePurchase(db, id)));
+  await settleDue(db, clock, await requirePurchase(db, id));
   return requirePurchase(db, id);
 }
 
 export async function settleDuePurchases(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
-    const due = (await store.duePurchases(tx, clock.now().toISOString()));
+    const due = await store.duePurchases(tx, clock.now().toISOString());
     for (const p of due) await settleDue(tx, clock, p);
     return due.length;
   });
@@ -139,24 +139,24 @@ export function confirmPurchase(
   fileMismatch: (p: PurchaseRow, received: string) => Promise<{ dispute_id: string }>,
 ) {
   return db.write(async (tx) => {
-    const p = (await current(tx, clock, input.purchaseId));
+    const p = await current(tx, clock, input.purchaseId);
     if (p.buyerId !== buyerId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
     const received = input.receivedSha256?.toLowerCase();
     if (received !== undefined && received !== p.sha256) {
       if (p.status !== 'Pending') throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; file a dispute with marketplace_file_dispute instead.`);
       await store.updatePurchase(tx, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
       const dispute = await fileMismatch(await requirePurchase(tx, p.id), received);
-      return { ...(await purchaseView(tx, clock, (await requirePurchase(tx, p.id)), buyerId)), dispute_id: dispute.dispute_id };
+      return { ...(await purchaseView(tx, clock, await requirePurchase(tx, p.id), buyerId)), dispute_id: dispute.dispute_id };
     }
-    const done = (await settlePurchase(tx, clock, p, ['Pending'], p.priceMsats));
+    const done = await settlePurchase(tx, clock, p, ['Pending'], p.priceMsats);
     if (received) await store.updatePurchase(tx, p.id, ['Completed'], { receivedSha256: received });
-    return purchaseView(tx, clock, (await requirePurchase(tx, done.id)), buyerId);
+    return purchaseView(tx, clock, await requirePurchase(tx, done.id), buyerId);
   });
 }
 
 export function getPurchase(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const p = (await current(tx, clock, id));
+    const p = await current(tx, clock, id);
     if (p.buyerId !== agentId && p.sellerId !== agentId) throw new MarketError('NOT_FOUND', `No data purchase ${id} of yours.`);
     return purchaseView(tx, clock, p, agentId);
   });
@@ -164,7 +164,7 @@ export function getPurchase(db: Db, clock: Clock, agentId: string, id: string) {
 
 export async function listPurchasesPage(db: Db, agentId: string, q: { role?: 'buyer' | 'seller'; status?: string; cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = (await store.listPurchases(db, agentId, q.role ?? 'either', q.status, beforeId, q.limit + 1));
+  const rows = await store.listPurchases(db, agentId, q.role ?? 'either', q.status, beforeId, q.limit + 1);
   return toPage(
     rows,
     q.limit,
@@ -208,7 +208,7 @@ export async function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerI
   const location = access ? (await requireListing(db, p.listingId)).location : null;
   return {
     ...purchaseSummary(p),
-    access_grant: access ? (await issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil)) : null,
+    access_grant: access ? await issueGrant(db, clock, { purchase_id: p.id, listing_id: p.listingId, buyer_id: p.buyerId, sha256: p.sha256, location }, p.accessUntil) : null,
   };
 }
 
@@ -217,7 +217,7 @@ export async function purchaseView(db: Db, clock: Clock, p: PurchaseRow, viewerI
  * passes as a zero-sats action with nobody; the handler then says NOT_FOUND.
  */
 export async function purchaseTerms(db: Db, listingId: string): Promise<{ amountMsats: number; counterparties: string[] }> {
-  const l = (await store.getListing(db, listingId));
+  const l = await store.getListing(db, listingId);
   return { amountMsats: l?.priceMsats ?? 0, counterparties: parties(l?.sellerId) };
 }
 
@@ -226,7 +226,7 @@ export async function purchaseTerms(db: Db, listingId: string): Promise<{ amount
  * with a matching hash or none. A mismatch pays nobody (it opens a dispute).
  */
 export async function confirmationCounterparties(db: Db, buyerId: string, purchaseId: string, receivedSha256: string | undefined): Promise<string[]> {
-  const p = (await store.getPurchase(db, purchaseId));
+  const p = await store.getPurchase(db, purchaseId);
   const pays = p !== undefined && p.buyerId === buyerId && (receivedSha256 === undefined || receivedSha256.toLowerCase() === p.sha256.toLowerCase());
   return pays ? [p.sellerId] : [];
 }

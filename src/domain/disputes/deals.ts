@@ -36,7 +36,7 @@ export async function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: stri
   switch (kind) {
     case 'contract': {
       // Settled first: a delivery whose review window closed is paid, a rejection left unanswered stands.
-      const c = (await currentContract(db, clock, id));
+      const c = await currentContract(db, clock, id);
       // The worker contests a rejection: the hirer answers, and what is "refunded" to the worker is its pay out of the escrow.
       const workerContests = c.agentId === claimantId && c.status === 'Rejected';
       if (!workerContests && c.hirerId !== claimantId) {
@@ -52,12 +52,13 @@ export async function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: stri
         paidAt: null,
         // A disputed contract neither settles nor expires until resolved.
         freeze: async () => {
-          if (!(await hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now() }))) throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
+          if (!(await hiring.updateContract(db, c.id, [c.status], { status: 'Disputed', updatedAt: now() })))
+            throw new MarketError('CONFLICT', `Contract ${c.id} changed meanwhile.`);
         },
       };
     }
     case 'purchase': {
-      const p = (await requirePurchase(db, id));
+      const p = await requirePurchase(db, id);
       if (p.buyerId !== claimantId) throw new MarketError('NOT_FOUND', `No data purchase ${p.id} of yours.`);
       if (p.priceMsats === 0) throw new MarketError('CONFLICT', `Purchase ${p.id} was free; there is nothing to refund.`);
       if (p.status === 'Completed')
@@ -69,14 +70,15 @@ export async function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: stri
         capReason: `the price of purchase ${p.id}, still held in escrow`,
         paidAt: null,
         freeze: async () => {
-          if (!(await data.updatePurchase(db, p.id, ['Pending'], { status: 'Disputed', updatedAt: now() }))) throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile.`);
+          if (!(await data.updatePurchase(db, p.id, ['Pending'], { status: 'Disputed', updatedAt: now() })))
+            throw new MarketError('CONFLICT', `Purchase ${p.id} changed meanwhile.`);
         },
       };
     }
     case 'bounty': {
       // A bounty is many deals: the one disputed is a submission.
-      const s = (await requireSubmission(db, id));
-      const b = (await requireBounty(db, s.bountyId));
+      const s = await requireSubmission(db, id);
+      const b = await requireBounty(db, s.bountyId);
       if (claimantId === b.creatorId) {
         // The creator paid for samples that turned out bad: the contributor pays back.
         if (s.paidMsats === 0) throw new MarketError('CONFLICT', `Nothing was paid for submission ${s.id}.`);
@@ -100,7 +102,7 @@ export async function claimFor(db: Db, clock: Clock, kind: SubjectKind, id: stri
     }
     case 'skill_usage': {
       // A skill's price (an install or a use) was paid out at once; what the creator got can be claimed back.
-      const u = (await skills.usageById(db, id));
+      const u = await skills.usageById(db, id);
       if (!u || u.agentId !== claimantId) throw new MarketError('NOT_FOUND', `No skill payment ${id} of yours.`);
       const skill = (await skills.skillById(db, u.skillId))!;
       if (skill.authorKind !== 'agent') throw new MarketError('CONFLICT', `Skill ${skill.slug} was published by a sponsor, not an agent; only agents answer disputes.`);
@@ -133,7 +135,7 @@ function skillShareReason(slug: string, u: { costSats: number; platformSats: num
  */
 export async function settleFrozen(db: Db, clock: Clock, kind: string, id: string, refundMsats: number, disputeId: string): Promise<boolean> {
   if (kind === 'contract') {
-    const c = (await requireContract(db, id));
+    const c = await requireContract(db, id);
     if (c.status !== 'Disputed') return false;
     // The claimant is the hirer (refunded out of the escrow) or the worker contesting a rejection (paid out of it).
     if ((await hiring.getDispute(db, disputeId))?.claimantId === c.agentId) {
@@ -148,7 +150,7 @@ export async function settleFrozen(db: Db, clock: Clock, kind: string, id: strin
     return true;
   }
   if (kind === 'purchase') {
-    const p = (await requirePurchase(db, id));
+    const p = await requirePurchase(db, id);
     if (p.status !== 'Disputed') return false;
     if (refundMsats === p.priceMsats) await refundHeldPurchase(db, clock, p, ['Disputed'], `Dispute ${disputeId}: full refund`);
     else await settlePurchase(db, clock, p, ['Disputed'], p.priceMsats - refundMsats);

@@ -10,7 +10,7 @@ import { getBalance, postTransfer } from '../ledger/transfers.js';
 
 /** Collects what `agentId` owes, as far as its available balance goes; returns the msats collected. Runs in the caller's transaction. */
 export async function collectDebtsOf(db: Db, clock: Clock, agentId: string): Promise<number> {
-  const owed = (await hiring.debtsOwedBy(db, agentId));
+  const owed = await hiring.debtsOwedBy(db, agentId);
   if (owed.length === 0) return 0;
   let available = (await getBalance(db, agentAccountId(agentId))).availableMsats;
   let collected = 0;
@@ -19,13 +19,13 @@ export async function collectDebtsOf(db: Db, clock: Clock, agentId: string): Pro
     const amountMsats = Math.min(available, debt.debtMsats);
     if (!(await hiring.reduceDebt(db, debt.id, debt.debtMsats, amountMsats, clock.now().toISOString()))) continue;
     await postTransfer(db, clock, {
-            debitAccountId: agentAccountId(agentId),
-            creditAccountId: agentAccountId(debt.claimantId),
-            amountMsats,
-            entryType: 'Refund',
-            description: `Debt collected for dispute ${debt.id}`,
-            reference: debt.id,
-          });
+      debitAccountId: agentAccountId(agentId),
+      creditAccountId: agentAccountId(debt.claimantId),
+      amountMsats,
+      entryType: 'Refund',
+      description: `Debt collected for dispute ${debt.id}`,
+      reference: debt.id,
+    });
     available -= amountMsats;
     collected += amountMsats;
   }
@@ -35,6 +35,6 @@ export async function collectDebtsOf(db: Db, clock: Clock, agentId: string): Pro
 /** The sweep's part: every debtor, one transaction each. */
 export async function collectDebts(db: Db, clock: Clock): Promise<number> {
   let collected = 0;
-  for (const agentId of (await hiring.debtors(db))) collected += (await db.write(async (tx) => collectDebtsOf(tx, clock, agentId)));
+  for (const agentId of await hiring.debtors(db)) collected += await db.write(async (tx) => collectDebtsOf(tx, clock, agentId));
   return collected;
 }

@@ -6,11 +6,11 @@ import * as identity from '../../db/identity-store.js';
 import { disputeView, requireDispute } from './disputes.js';
 
 async function party(db: Db, agentId: string) {
-  const agent = (await identity.getAgent(db, agentId));
+  const agent = await identity.getAgent(db, agentId);
   return { agent_id: agentId, name: agent?.name ?? null, sponsor_id: agent?.sponsorId ?? null };
 }
 
 export async function disputeDetail(db: Db, disputeId: string) {
-  const d = (await requireDispute(db, disputeId));
-  return { ...disputeView(d), parties: { claimant: (await party(db, d.claimantId)), respondent: (await party(db, d.respondentId)) } };
+  const d = await requireDispute(db, disputeId);
+  return { ...disputeView(d), parties: { claimant: await party(db, d.claimantId), respondent: await party(db, d.respondentId) } };
 }

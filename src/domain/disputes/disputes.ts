@@ -16,7 +16,7 @@ import { agentAccountId } from '../ledger/accounts.js';
 import { claimFor, settleFrozen, type SubjectKind } from './deals.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge', 'Fraud', 'Other'] as const;
 export type DisputeType = (typeof DISPUTE_TYPES)[number];
@@ -40,8 +40,8 @@ export interface FileInput {
 export function fileDispute(db: Db, clock: Clock, input: FileInput) {
   return db.write(async (tx) => {
     const { kind, id: subjectId } = input.subject;
-    const claim = (await claimFor(tx, clock, kind, subjectId, input.claimantId));
-    if ((await hiring.disputeOf(tx, kind, subjectId))) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
+    const claim = await claimFor(tx, clock, kind, subjectId, input.claimantId);
+    if (await hiring.disputeOf(tx, kind, subjectId)) throw new MarketError('CONFLICT', `This ${kind} has already been disputed; a deal can be disputed once.`);
     const amountMsats = satsToMsats(input.amountSats);
     if (amountMsats <= 0 || amountMsats > claim.maxMsats) {
       const max = msatsToSats(claim.maxMsats);
@@ -54,49 +54,49 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     if (claim.paidAt === null) claim.freeze();
     const id = newId('dp');
     await hiring.insertDispute(tx, {
-            id,
-            subjectKind: kind,
-            subjectId,
-            claimantId: input.claimantId,
-            respondentId: claim.respondentId,
-            disputeType: input.disputeType,
-            amountMsats,
-            maxMsats: claim.maxMsats,
-            evidence: input.evidence,
-            response: null,
-            status: 'Open',
-            resolution: null,
-            refundMsats: 0,
-            debtMsats: 0,
-            resolutionReason: null,
-            createdAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-          });
-    return disputeView((await requireDispute(tx, id)));
+      id,
+      subjectKind: kind,
+      subjectId,
+      claimantId: input.claimantId,
+      respondentId: claim.respondentId,
+      disputeType: input.disputeType,
+      amountMsats,
+      maxMsats: claim.maxMsats,
+      evidence: input.evidence,
+      response: null,
+      status: 'Open',
+      resolution: null,
+      refundMsats: 0,
+      debtMsats: 0,
+      resolutionReason: null,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
+    return disputeView(await requireDispute(tx, id));
   });
 }
 
 export async function requireDispute(db: Db, id: string): Promise<DisputeRow> {
-  const d = (await hiring.getDispute(db, id));
+  const d = await hiring.getDispute(db, id);
   if (!d) throw new MarketError('NOT_FOUND', `No dispute ${id}.`);
   return d;
 }
 
 export function respondToDispute(db: Db, clock: Clock, respondentId: string, disputeId: string, response: string) {
   return db.write(async (tx) => {
-    const d = (await requireDispute(tx, disputeId));
+    const d = await requireDispute(tx, disputeId);
     if (d.respondentId !== respondentId) throw new MarketError('NOT_FOUND', `No dispute ${disputeId} against you.`);
     if (!(await hiring.updateDispute(tx, d.id, ['Open'], { status: 'UnderReview', response, updatedAt: clock.now().toISOString() }))) {
       throw new MarketError('CONFLICT', `Dispute ${d.id} is ${d.status}; it takes one response.`);
     }
-    return disputeView((await requireDispute(tx, d.id)));
+    return disputeView(await requireDispute(tx, d.id));
   });
 }
 
 /** The operator's decision. The money moves in the same transaction, exactly once. */
 export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string; resolution: Resolution; refundSats?: number; reason?: string | null }) {
   return db.write(async (tx) => {
-    const d = (await requireDispute(tx, input.disputeId));
+    const d = await requireDispute(tx, input.disputeId);
     if (d.status !== 'Open' && d.status !== 'UnderReview') throw new MarketError('CONFLICT', `Dispute ${d.id} is already ${d.status}.`);
     const refundMsats = input.resolution === 'RefundFull' ? d.maxMsats : input.resolution === 'RefundPartial' ? satsToMsats(input.refundSats ?? 0) : 0;
     if (input.resolution === 'RefundPartial' && (refundMsats <= 0 || refundMsats >= d.maxMsats)) {
@@ -114,13 +114,13 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
       debtMsats = refundMsats - repaid;
       if (repaid > 0) {
         await postTransfer(tx, clock, {
-                    debitAccountId: agentAccountId(d.respondentId),
-                    creditAccountId: agentAccountId(d.claimantId),
-                    amountMsats: repaid,
-                    entryType: 'Refund',
-                    description: `Refund ordered by dispute ${d.id}`,
-                    reference: d.id,
-                  });
+          debitAccountId: agentAccountId(d.respondentId),
+          creditAccountId: agentAccountId(d.claimantId),
+          amountMsats: repaid,
+          entryType: 'Refund',
+          description: `Refund ordered by dispute ${d.id}`,
+          reference: d.id,
+        });
       }
       // A fully refunded sale gives no more access.
       if (d.subjectKind === 'purchase' && input.resolution === 'RefundFull') {
@@ -128,15 +128,15 @@ export function resolveDispute(db: Db, clock: Clock, input: { disputeId: string;
       }
     }
     await hiring.updateDispute(tx, d.id, [d.status], {
-            status: 'Resolved',
-            resolution: input.resolution,
-            refundMsats,
-            debtMsats,
-            resolutionReason: input.reason ?? null,
-            updatedAt: clock.now().toISOString(),
-          });
-    await identity.setAgentReputation(tx, d.respondentId, agentReputation((await hiring.workerRecord(tx, d.respondentId)), clock.now()));
-    return disputeView((await requireDispute(tx, d.id)));
+      status: 'Resolved',
+      resolution: input.resolution,
+      refundMsats,
+      debtMsats,
+      resolutionReason: input.reason ?? null,
+      updatedAt: clock.now().toISOString(),
+    });
+    await identity.setAgentReputation(tx, d.respondentId, agentReputation(await hiring.workerRecord(tx, d.respondentId), clock.now()));
+    return disputeView(await requireDispute(tx, d.id));
   });
 }
 
@@ -163,7 +163,7 @@ export function disputeView(d: DisputeRow) {
 }
 
 export async function visibleDispute(db: Db, agentId: string, id: string) {
-  const d = (await requireDispute(db, id));
+  const d = await requireDispute(db, id);
   if (d.claimantId !== agentId && d.respondentId !== agentId) throw new MarketError('NOT_FOUND', `No dispute ${id} of yours.`);
   return disputeView(d);
 }

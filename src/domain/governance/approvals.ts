@@ -108,7 +108,7 @@ export function approvalView(a: ApprovalRow): ApprovalView {
 /** Reads an approval, ending it first if it has expired unanswered. */
 export async function loadApproval(db: Db, clock: Clock, approvalId: string): Promise<ApprovalRow> {
   return db.write(async (tx) => {
-    const a = (await store.getApproval(tx, approvalId));
+    const a = await store.getApproval(tx, approvalId);
     if (!a) throw new MarketError('NOT_FOUND', `No approval ${approvalId}.`);
     if (a.status === 'pending' && a.expiresAt <= clock.now().toISOString()) await expire(tx, clock, a);
     return (await store.getApproval(tx, approvalId))!;
@@ -122,7 +122,7 @@ export async function loadApproval(db: Db, clock: Clock, approvalId: string): Pr
  */
 export async function readOwnApproval(db: Db, clock: Clock, approvalId: string, caller: Caller, marksSeen = true): Promise<ApprovalRow> {
   return db.write(async (tx) => {
-    const a = (await loadApproval(tx, clock, approvalId));
+    const a = await loadApproval(tx, clock, approvalId);
     const mine = caller.role === 'agent' ? a.agentId === caller.id : a.sponsorId === caller.id;
     if (!mine) throw new MarketError('NOT_FOUND', `No approval ${approvalId} of yours.`);
     if (marksSeen && caller.role === 'agent' && a.agentSeenAt === null && a.status !== 'pending') {
@@ -139,7 +139,7 @@ async function expire(db: Db, clock: Clock, a: ApprovalRow): Promise<void> {
 
 export async function expireDueApprovals(db: Db, clock: Clock, batch = 200): Promise<number> {
   return db.write(async (tx) => {
-    const due = (await store.dueApprovals(tx, clock.now().toISOString(), batch));
+    const due = await store.dueApprovals(tx, clock.now().toISOString(), batch);
     for (const a of due) await expire(tx, clock, a);
     return due.length;
   });
@@ -174,7 +174,7 @@ export function approvalRecord(a: ApprovalRow): ApprovalRecord {
 async function approvalRowsPage<T>(db: Db, clock: Clock, filter: ApprovalFilter, toItem: (row: ApprovalRow) => T): Promise<Page<T>> {
   await expireDueApprovals(db, clock);
   const beforeId = filter.cursor ? (decodeCursor(filter.cursor, { id: 'string' }).id as string) : undefined;
-  const rows = (await store.listApprovals(db, { ...filter, beforeId, limit: filter.limit + 1 }));
+  const rows = await store.listApprovals(db, { ...filter, beforeId, limit: filter.limit + 1 });
   return toPage(rows, filter.limit, toItem, (r) => encodeCursor({ id: r.id }));
 }
 
@@ -188,72 +188,72 @@ export async function decideApproval(
   clock: Clock,
   input: { approvalId: string; decision: 'approve' | 'deny'; reason?: string | null; decider: Decider; run: ApprovedCallRunner },
 ): Promise<ApprovalView> {
-  const outcome = (await db.write(async (tx): Promise<{ view: ApprovalView } | { error: MarketError }> => {
-      const a = (await store.getApproval(tx, input.approvalId));
-      if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
-        // Another sponsor's approval is reported as missing: its existence is not theirs to know.
-        throw new MarketError('NOT_FOUND', `No approval ${input.approvalId} among your agents' requests.`);
-      }
-      const now = clock.now().toISOString();
-      if (a.status === 'pending' && a.expiresAt <= now) {
-        await expire(tx, clock, a);
-        return { error: new MarketError('APPROVAL_EXPIRED', `Approval ${a.id} expired at ${a.expiresAt} unanswered; the call did not run. The agent may ask again.`) };
-      }
-      if (a.status !== 'pending') {
-        throw new MarketError('CONFLICT', `Approval ${a.id} is already ${a.status}; nothing changed.`, { status: a.status });
-      }
-      const by = `${input.decider.role}:${input.decider.id}`;
-      const auditBase = {
-        sponsorId: a.sponsorId,
-        agentId: a.agentId,
-        actionType: a.actionType,
-        amountMsats: a.amountMsats,
-        counterparty: a.counterparty,
-        policyVersion: a.policyVersion,
-        approvalId: a.id,
-      };
-      await recordAudit(tx, clock, {
-              ...auditBase,
-              caller: input.decider,
-              tool: 'marketplace_decide_approval',
-              outcome: input.decision === 'approve' ? 'allowed' : 'denied',
-              rule: `sponsor.decision.${input.decision}`,
-              message: input.reason ?? null,
-            });
-      if (input.decision === 'deny') {
-        await store.finishApproval(tx, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
-      } else {
-        let status: ApprovalStatus = 'executed';
-        let result: Record<string, unknown>;
-        try {
-          if ((await requireAgent(tx, a.agentId)).status !== 'Active') {
-            throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
-          }
-          // A savepoint: if the call fails, its partial effects go and the decision stays.
-          // As at the gate, what the agent owes after a lost dispute comes first.
-          result = (await tx.write(async (tx) => {
-                    await collectDebtsOf(tx, clock, a.agentId);
-                    return input.run(a, tx);
-                  }));
-        } catch (error) {
-          if (!isMarketError(error)) throw error;
-          status = 'failed';
-          result = { error: error.toJSON() };
+  const outcome = await db.write(async (tx): Promise<{ view: ApprovalView } | { error: MarketError }> => {
+    const a = await store.getApproval(tx, input.approvalId);
+    if (!a || (input.decider.role === 'sponsor' && a.sponsorId !== input.decider.id)) {
+      // Another sponsor's approval is reported as missing: its existence is not theirs to know.
+      throw new MarketError('NOT_FOUND', `No approval ${input.approvalId} among your agents' requests.`);
+    }
+    const now = clock.now().toISOString();
+    if (a.status === 'pending' && a.expiresAt <= now) {
+      await expire(tx, clock, a);
+      return { error: new MarketError('APPROVAL_EXPIRED', `Approval ${a.id} expired at ${a.expiresAt} unanswered; the call did not run. The agent may ask again.`) };
+    }
+    if (a.status !== 'pending') {
+      throw new MarketError('CONFLICT', `Approval ${a.id} is already ${a.status}; nothing changed.`, { status: a.status });
+    }
+    const by = `${input.decider.role}:${input.decider.id}`;
+    const auditBase = {
+      sponsorId: a.sponsorId,
+      agentId: a.agentId,
+      actionType: a.actionType,
+      amountMsats: a.amountMsats,
+      counterparty: a.counterparty,
+      policyVersion: a.policyVersion,
+      approvalId: a.id,
+    };
+    await recordAudit(tx, clock, {
+      ...auditBase,
+      caller: input.decider,
+      tool: 'marketplace_decide_approval',
+      outcome: input.decision === 'approve' ? 'allowed' : 'denied',
+      rule: `sponsor.decision.${input.decision}`,
+      message: input.reason ?? null,
+    });
+    if (input.decision === 'deny') {
+      await store.finishApproval(tx, { id: a.id, status: 'denied', at: now, by, reason: input.reason ?? null, result: null });
+    } else {
+      let status: ApprovalStatus = 'executed';
+      let result: Record<string, unknown>;
+      try {
+        if ((await requireAgent(tx, a.agentId)).status !== 'Active') {
+          throw new MarketError('POLICY_DENIED', 'The agent is no longer active; the approved call did not run.');
         }
-        await store.finishApproval(tx, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
-        await recordAudit(tx, clock, {
-                    ...auditBase,
-                    caller: { role: 'agent', id: a.agentId },
-                    tool: a.tool,
-                    outcome: 'allowed',
-                    rule: 'approval.granted',
-                    message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
-                  });
-        if (a.idempotencyKey && status === 'executed') await updateIdempotencyResult(tx, a.agentId, a.tool, a.idempotencyKey, result);
+        // A savepoint: if the call fails, its partial effects go and the decision stays.
+        // As at the gate, what the agent owes after a lost dispute comes first.
+        result = await tx.write(async (tx) => {
+          await collectDebtsOf(tx, clock, a.agentId);
+          return input.run(a, tx);
+        });
+      } catch (error) {
+        if (!isMarketError(error)) throw error;
+        status = 'failed';
+        result = { error: error.toJSON() };
       }
-      await notifySponsor(tx, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
-      return { view: approvalView((await store.getApproval(tx, a.id))!) };
-    }));
+      await store.finishApproval(tx, { id: a.id, status, at: now, by, reason: input.reason ?? null, result });
+      await recordAudit(tx, clock, {
+        ...auditBase,
+        caller: { role: 'agent', id: a.agentId },
+        tool: a.tool,
+        outcome: 'allowed',
+        rule: 'approval.granted',
+        message: status === 'failed' ? `failed: ${(result.error as { code: string }).code}` : null,
+      });
+      if (a.idempotencyKey && status === 'executed') await updateIdempotencyResult(tx, a.agentId, a.tool, a.idempotencyKey, result);
+    }
+    await notifySponsor(tx, clock, a.sponsorId, 'approval.decided', { approval_id: a.id, agent_id: a.agentId, decision: input.decision, by });
+    return { view: approvalView((await store.getApproval(tx, a.id))!) };
+  });
   if ('error' in outcome) throw outcome.error;
   return outcome.view;
 }

@@ -27,22 +27,22 @@ export interface AuditEntry {
 
 export async function recordAudit(db: Db, clock: Clock, e: AuditEntry): Promise<void> {
   await store.insertAudit(db, {
-        id: newId('au'),
-        sponsorId: e.sponsorId,
-        agentId: e.agentId,
-        callerRole: e.caller.role,
-        callerId: e.caller.id,
-        tool: e.tool,
-        actionType: e.actionType,
-        amountMsats: e.amountMsats,
-        counterparty: e.counterparty,
-        outcome: e.outcome,
-        rule: e.rule,
-        policyVersion: e.policyVersion,
-        approvalId: e.approvalId ?? null,
-        message: e.message ?? null,
-        createdAt: clock.now().toISOString(),
-      });
+    id: newId('au'),
+    sponsorId: e.sponsorId,
+    agentId: e.agentId,
+    callerRole: e.caller.role,
+    callerId: e.caller.id,
+    tool: e.tool,
+    actionType: e.actionType,
+    amountMsats: e.amountMsats,
+    counterparty: e.counterparty,
+    outcome: e.outcome,
+    rule: e.rule,
+    policyVersion: e.policyVersion,
+    approvalId: e.approvalId ?? null,
+    message: e.message ?? null,
+    createdAt: clock.now().toISOString(),
+  });
 }
 
 export interface AuditItem {
@@ -61,9 +61,12 @@ export interface AuditItem {
   created_at: string;
 }
 
-export async function auditPage(db: Db, filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: AuditOutcome; cursor?: string; limit: number }): Promise<Page<AuditItem>> {
+export async function auditPage(
+  db: Db,
+  filter: { sponsorId: string; agentId?: string; tool?: string; outcome?: AuditOutcome; cursor?: string; limit: number },
+): Promise<Page<AuditItem>> {
   const beforeSeq = filter.cursor ? (decodeCursor(filter.cursor, { seq: 'number' }).seq as number) : undefined;
-  const rows = (await store.listAudit(db, { ...filter, beforeSeq, limit: filter.limit + 1 }));
+  const rows = await store.listAudit(db, { ...filter, beforeSeq, limit: filter.limit + 1 });
   return toPage(
     rows,
     filter.limit,

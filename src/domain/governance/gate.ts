@@ -45,77 +45,77 @@ export interface GatedCall<T extends Record<string, unknown>> {
 export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | { kind: 'pending'; pending: PendingApproval };
 
 export async function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): Promise<GateAnswer<T>> {
-  const answer = (await db.write(async (tx): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError }> => {
-      const replay = call.idempotencyKey ? (await replayed<T>(tx, clock, call)) : undefined;
-      if (replay) return replay;
+  const answer = await db.write(async (tx): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError }> => {
+    const replay = call.idempotencyKey ? await replayed<T>(tx, clock, call) : undefined;
+    if (replay) return replay;
 
-      const declared = await call.action(tx);
-      // An agent is never its own counterparty (a coordinator completing its own coalition).
-      const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
-      const agent = (await requireAgent(tx, call.agentId));
-      // What the agent owes after a lost dispute comes before anything it spends now.
-      await collectDebtsOf(tx, clock, call.agentId);
-      const status = (await refreshLifecycle(tx, clock, call.agentId));
-      const { version, policy } = (await currentPolicy(tx, call.agentId));
-      const facts = (await usageFacts(tx, clock, call.agentId, status, policy, action));
-      const decision = evaluate(policy, action, facts);
-      const audit = {
-        sponsorId: agent.sponsorId,
+    const declared = await call.action(tx);
+    // An agent is never its own counterparty (a coordinator completing its own coalition).
+    const action = { ...declared, counterparties: declared.counterparties.filter((id) => id !== call.agentId) };
+    const agent = await requireAgent(tx, call.agentId);
+    // What the agent owes after a lost dispute comes before anything it spends now.
+    await collectDebtsOf(tx, clock, call.agentId);
+    const status = await refreshLifecycle(tx, clock, call.agentId);
+    const { version, policy } = await currentPolicy(tx, call.agentId);
+    const facts = await usageFacts(tx, clock, call.agentId, status, policy, action);
+    const decision = evaluate(policy, action, facts);
+    const audit = {
+      sponsorId: agent.sponsorId,
+      agentId: call.agentId,
+      caller: { role: 'agent', id: call.agentId },
+      tool: call.tool,
+      actionType: action.actionType,
+      amountMsats: action.amountMsats,
+      counterparty: action.counterparties[0] ?? null,
+      policyVersion: version,
+    };
+
+    for (const period of decision.budgetAlerts) {
+      if (await governance.recordBudgetAlert(tx, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString())) {
+        await notifySponsor(tx, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
+      }
+    }
+    for (const n of decision.notify) {
+      await notifySponsor(tx, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
+    }
+    if (decision.suspend) await setAgentStatus(tx, clock, call.agentId, 'Suspended', decision.reason);
+
+    if (decision.outcome === 'deny') {
+      await recordAudit(tx, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
+      const error = new MarketError(decision.code, `${decision.reason} (rule: ${decision.rule}, policy v${version}).${nextStep(decision.code)}`, {
+        rule: decision.rule,
+        policy_version: version,
+      });
+      return { kind: 'refused', error };
+    }
+
+    if (decision.outcome === 'escalate') {
+      const approval = await createApproval(tx, clock, {
         agentId: call.agentId,
-        caller: { role: 'agent', id: call.agentId },
+        sponsorId: agent.sponsorId,
         tool: call.tool,
+        args: call.args,
+        idempotencyKey: call.idempotencyKey ?? null,
         actionType: action.actionType,
         amountMsats: action.amountMsats,
-        counterparty: action.counterparties[0] ?? null,
+        counterparty: counterpartyLabel(action.counterparties),
+        reason: `${decision.reason} (rule: ${decision.rule})`,
+        rule: decision.rule,
         policyVersion: version,
-      };
+        ttlHours: policy.approval_ttl_hours,
+      });
+      await recordAudit(tx, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
+      await notifySponsor(tx, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
+      const pending = pendingAnswer(approval);
+      await remember(tx, clock, call, pending);
+      return { kind: 'pending', pending };
+    }
 
-      for (const period of decision.budgetAlerts) {
-        if ((await governance.recordBudgetAlert(tx, call.agentId, period, periodStart(period, clock.now()), clock.now().toISOString()))) {
-          await notifySponsor(tx, clock, agent.sponsorId, 'budget.threshold_reached', { agent_id: call.agentId, period, warnings: decision.warnings });
-        }
-      }
-      for (const n of decision.notify) {
-        await notifySponsor(tx, clock, agent.sponsorId, 'policy.notification', { agent_id: call.agentId, tool: call.tool, rule: n.rule, reason: n.reason });
-      }
-      if (decision.suspend) await setAgentStatus(tx, clock, call.agentId, 'Suspended', decision.reason);
-
-      if (decision.outcome === 'deny') {
-        await recordAudit(tx, clock, { ...audit, outcome: 'denied', rule: decision.rule, message: decision.reason });
-        const error = new MarketError(decision.code, `${decision.reason} (rule: ${decision.rule}, policy v${version}).${nextStep(decision.code)}`, {
-          rule: decision.rule,
-          policy_version: version,
-        });
-        return { kind: 'refused', error };
-      }
-
-      if (decision.outcome === 'escalate') {
-        const approval = (await createApproval(tx, clock, {
-                agentId: call.agentId,
-                sponsorId: agent.sponsorId,
-                tool: call.tool,
-                args: call.args,
-                idempotencyKey: call.idempotencyKey ?? null,
-                actionType: action.actionType,
-                amountMsats: action.amountMsats,
-                counterparty: counterpartyLabel(action.counterparties),
-                reason: `${decision.reason} (rule: ${decision.rule})`,
-                rule: decision.rule,
-                policyVersion: version,
-                ttlHours: policy.approval_ttl_hours,
-              }));
-        await recordAudit(tx, clock, { ...audit, outcome: 'escalated', rule: decision.rule, approvalId: approval.id, message: decision.reason });
-        await notifySponsor(tx, clock, agent.sponsorId, 'approval.requested', { approval: approvalView(approval) });
-        const pending = pendingAnswer(approval);
-        await remember(tx, clock, call, pending);
-        return { kind: 'pending', pending };
-      }
-
-      await recordAudit(tx, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
-      const result = (await tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, () => call.execute(tx))));
-      await remember(tx, clock, call, result);
-      return { kind: 'result', result, warnings: decision.warnings };
-    }));
+    await recordAudit(tx, clock, { ...audit, outcome: 'allowed', rule: decision.rule });
+    const result = await tx.write(async (tx) => withNamedPayees(tx, { tool: call.tool, callerId: call.agentId, counterparties: action.counterparties }, () => call.execute(tx)));
+    await remember(tx, clock, call, result);
+    return { kind: 'result', result, warnings: decision.warnings };
+  });
   if (answer.kind === 'refused') throw answer.error;
   return answer;
 }
@@ -127,13 +127,13 @@ function nextStep(code: string): string {
 async function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>, result: unknown): Promise<void> {
   if (!call.idempotencyKey) return;
   await saveIdempotencyRecord(db, {
-        callerId: call.agentId,
-        tool: call.tool,
-        key: call.idempotencyKey,
-        argsHash: canonicalHash(call.args),
-        result,
-        createdAt: clock.now().toISOString(),
-      });
+    callerId: call.agentId,
+    tool: call.tool,
+    key: call.idempotencyKey,
+    argsHash: canonicalHash(call.args),
+    result,
+    createdAt: clock.now().toISOString(),
+  });
 }
 
 /**
@@ -141,7 +141,7 @@ async function remember(db: Db, clock: Clock, call: GatedCall<Record<string, unk
  * what became of the approval since. Other arguments under the same key are refused.
  */
 async function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, unknown>>): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError } | undefined> {
-  const earlier = (await findIdempotencyRecord<Record<string, unknown>>(db, call.agentId, call.tool, call.idempotencyKey!));
+  const earlier = await findIdempotencyRecord<Record<string, unknown>>(db, call.agentId, call.tool, call.idempotencyKey!);
   if (!earlier) return undefined;
   if (earlier.argsHash !== canonicalHash(call.args)) {
     throw new MarketError(
@@ -152,7 +152,7 @@ async function replayed<T>(db: Db, clock: Clock, call: GatedCall<Record<string, 
   }
   const first = earlier.result;
   if (first.status !== 'pending_approval') return { kind: 'result', result: first as T, warnings: [] };
-  const approval = (await loadApproval(db, clock, first.approval_id as string));
+  const approval = await loadApproval(db, clock, first.approval_id as string);
   switch (approval.status) {
     case 'pending':
       return { kind: 'pending', pending: pendingAnswer(approval) };
@@ -192,9 +192,9 @@ async function usageFacts(db: Db, clock: Clock, agentId: string, status: StoredA
       return { budget, spentMsats: await spentSince(db, account, start), alerted: await governance.hasBudgetAlert(db, agentId, budget.period, start) };
     }),
     // Paid directly, or dealt with through escrow (a purchase, a hire) the policy let through.
-    newCounterparties: (await filterInOrder(counterpartyAgents, async (a) => !(await hasPaid(db, account, agentAccountId(a.id))) && !(await governance.hasDealtWith(db, agentId, a.id)))).map(
-      (a) => a.id,
-    ),
+    newCounterparties: (
+      await filterInOrder(counterpartyAgents, async (a) => !(await hasPaid(db, account, agentAccountId(a.id))) && !(await governance.hasDealtWith(db, agentId, a.id)))
+    ).map((a) => a.id),
     counterpartyReputations: counterpartyAgents.flatMap((a) => (a.reputation === null ? [] : [{ id: a.id, reputation: a.reputation }])),
     recentDenials: (minutes) => denials.get(minutes) ?? 0,
   };

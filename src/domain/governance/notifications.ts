@@ -33,7 +33,7 @@ export function deliveredBody(payload: JsonText<StoredWebhookEvent>, publicUrl: 
 
 /** Queues an event for the sponsor's webhook; nothing is queued when it has none. */
 export async function notifySponsor(db: Db, clock: Clock, sponsorId: string, event: SponsorEvent, data: Record<string, unknown>): Promise<void> {
-  const sponsor = (await identity.getSponsor(db, sponsorId));
+  const sponsor = await identity.getSponsor(db, sponsorId);
   if (!sponsor?.webhookUrl) return;
   const id = newId('wh');
   const createdAt = clock.now().toISOString();

@@ -14,7 +14,7 @@ export interface VersionedPolicy {
 }
 
 export async function currentPolicy(db: Db, agentId: string): Promise<VersionedPolicy> {
-  const row = (await store.latestPolicy(db, agentId));
+  const row = await store.latestPolicy(db, agentId);
   if (!row) return { agentId, version: 0, policy: DEFAULT_POLICY };
   return { agentId, version: row.version, policy: storedPolicy(row.document) };
 }
@@ -43,7 +43,7 @@ function deepFreeze<T>(value: T): T {
 
 /** The policy a new agent of this sponsor starts with. */
 export async function sponsorDefaultPolicy(db: Db, sponsorId: string): Promise<Policy> {
-  const sponsor = (await identity.getSponsor(db, sponsorId));
+  const sponsor = await identity.getSponsor(db, sponsorId);
   return sponsor?.defaultPolicy ? parsePolicy(JSON.parse(sponsor.defaultPolicy)) : DEFAULT_POLICY;
 }
 
@@ -61,9 +61,9 @@ export async function setPolicy(db: Db, clock: Clock, agentId: string, document:
 export async function setSponsorDefaultPolicy(db: Db, sponsorId: string, document: unknown): Promise<Policy> {
   const policy = parsePolicy(document);
   await db.write(async (tx) => {
-        if (!(await identity.getSponsor(tx, sponsorId))) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
-        await identity.updateSponsorDefaultPolicy(tx, sponsorId, JSON.stringify(policy));
-      });
+    if (!(await identity.getSponsor(tx, sponsorId))) throw new MarketError('NOT_FOUND', `No sponsor ${sponsorId}.`);
+    await identity.updateSponsorDefaultPolicy(tx, sponsorId, JSON.stringify(policy));
+  });
   return policy;
 }
 

@@ -12,7 +12,7 @@ import { NOT_LIMITED_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { utcDay } from '../ledger/transfers.js';
 import { periodEnd, periodStart } from './periods.js';
 import type { Budget, BudgetPeriod, Policy } from './policy.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 const NOT_SPENDING = new Set<string>(NOT_LIMITED_ENTRY_TYPES);
 const DAY_MS = 86_400_000;
@@ -26,7 +26,7 @@ export const DAILY_LIMIT_WARNING_PCT = 80;
 /** Spending from the start of `day` (YYYY-MM-DD, UTC) until now, holds included. */
 export async function spentSince(db: Db, accountId: string, day: string): Promise<number> {
   let posted = 0;
-  for (const [entryType, total] of (await dailyDebitsSince(db, accountId, day))) if (!NOT_SPENDING.has(entryType)) posted += total;
+  for (const [entryType, total] of await dailyDebitsSince(db, accountId, day)) if (!NOT_SPENDING.has(entryType)) posted += total;
   return posted + (await pendingHoldsSince(db, accountId, `${day}T00:00:00.000Z`));
 }
 
@@ -42,11 +42,11 @@ export async function dailySpend(db: Db, clock: Clock, agentId: string, days: nu
   const series = Array.from({ length: days }, (_, i) => ({ day: utcDay(new Date(now - (days - 1 - i) * DAY_MS).toISOString()), spentMsats: 0 }));
   const byDay = new Map(series.map((d) => [d.day, d]));
   const first = series[0]!.day;
-  for (const row of (await dailyDebitsByDay(db, account, first))) {
+  for (const row of await dailyDebitsByDay(db, account, first)) {
     const entry = byDay.get(row.day);
     if (entry && !NOT_SPENDING.has(row.entryType)) entry.spentMsats += row.total;
   }
-  for (const [day, total] of (await pendingHoldsByDay(db, account, first))) {
+  for (const [day, total] of await pendingHoldsByDay(db, account, first)) {
     const entry = byDay.get(day);
     if (entry) entry.spentMsats += total;
   }
@@ -92,7 +92,7 @@ export async function spendingSummary(db: Db, clock: Clock, agentId: string, pol
   const account = agentAccountId(agentId);
   const now = clock.now();
   const burnWindowMsats = (await dailySpend(db, clock, agentId, BURN_WINDOW_DAYS)).reduce((sum, d) => sum + d.spentMsats, 0);
-  const spentTodayMsats = (await spentSince(db, account, utcDay(now.toISOString())));
+  const spentTodayMsats = await spentSince(db, account, utcDay(now.toISOString()));
   const daily = policy.action_limits.max_daily_spend_sats;
   const dailyLimitMsats = daily === undefined ? null : daily * 1000;
   return {
@@ -100,7 +100,7 @@ export async function spendingSummary(db: Db, clock: Clock, agentId: string, pol
     dailyLimitMsats,
     dailyState: dailyLimitMsats === null ? 'ok' : gaugeState(spentTodayMsats, percentOf(dailyLimitMsats, DAILY_LIMIT_WARNING_PCT), dailyLimitMsats),
     burnWindowMsats,
-    budgets: (await mapInOrder(policy.budgets, async (budget) => budgetUsage(budget, (await spentSince(db, account, periodStart(budget.period, now))), burnWindowMsats, now))),
+    budgets: await mapInOrder(policy.budgets, async (budget) => budgetUsage(budget, await spentSince(db, account, periodStart(budget.period, now)), burnWindowMsats, now)),
   };
 }
 

@@ -11,25 +11,25 @@ import { recordAudit } from './audit.js';
 import { currentPolicy, setPolicy, type VersionedPolicy } from './policies.js';
 
 export async function requireOwnAgent(db: Db, sponsorId: string, agentId: string): Promise<AgentRow> {
-  const agent = (await requireAgent(db, agentId));
+  const agent = await requireAgent(db, agentId);
   if (agent.sponsorId !== sponsorId) throw new MarketError('NOT_FOUND', `No agent ${agentId} among your agents.`);
   return agent;
 }
 
 async function auditSponsor(db: Db, clock: Clock, sponsorId: string, agentId: string, tool: string, actionType: string, message: string, policyVersion: number | null) {
   await recordAudit(db, clock, {
-        sponsorId,
-        agentId,
-        caller: { role: 'sponsor', id: sponsorId },
-        tool,
-        actionType,
-        amountMsats: 0,
-        counterparty: null,
-        outcome: 'allowed',
-        rule: 'sponsor',
-        policyVersion,
-        message,
-      });
+    sponsorId,
+    agentId,
+    caller: { role: 'sponsor', id: sponsorId },
+    tool,
+    actionType,
+    amountMsats: 0,
+    counterparty: null,
+    outcome: 'allowed',
+    rule: 'sponsor',
+    policyVersion,
+    message,
+  });
 }
 
 export async function getAgentPolicy(db: Db, sponsorId: string, agentId: string): Promise<VersionedPolicy> {
@@ -40,7 +40,7 @@ export async function getAgentPolicy(db: Db, sponsorId: string, agentId: string)
 export async function setAgentPolicy(db: Db, clock: Clock, sponsorId: string, agentId: string, document: unknown): Promise<VersionedPolicy> {
   return db.write(async (tx) => {
     await requireOwnAgent(tx, sponsorId, agentId);
-    const set = (await setPolicy(tx, clock, agentId, document, `sponsor:${sponsorId}`));
+    const set = await setPolicy(tx, clock, agentId, document, `sponsor:${sponsorId}`);
     await auditSponsor(tx, clock, sponsorId, agentId, 'marketplace_set_policy', 'SetPolicy', `policy v${set.version}`, set.version);
     return set;
   });

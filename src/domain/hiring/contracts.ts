@@ -28,7 +28,7 @@ import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export const REVIEW_WINDOW_HOURS = 72;
 /**
@@ -70,11 +70,11 @@ export async function chooseWorker(db: Db, input: HireInput): Promise<{ agentId:
   };
   // Never offered a worker its sponsor's policy refuses: the hire would only be denied.
   const refused: HireMiss = { filter: 'counterparties', detail: "your sponsor's policy does not deal with it" };
-  const fit = (await mapInOrder((await directoryFit(db, query)), async (f) => (f.misses.length === 0 && !(await dealsWith(db, input.hirerId, f.agentId)) ? { ...f, misses: [refused] } : f)));
-  const candidates = (await mapInOrder(fit
-      .filter((f) => f.misses.length === 0)
-      .slice(0, 5), async (f) => agentProfile(db, f.agentId)));
-  if (!candidates[0]) throw (await noMatch(db, fit));
+  const fit = await mapInOrder(await directoryFit(db, query), async (f) =>
+    f.misses.length === 0 && !(await dealsWith(db, input.hirerId, f.agentId)) ? { ...f, misses: [refused] } : f,
+  );
+  const candidates = await mapInOrder(fit.filter((f) => f.misses.length === 0).slice(0, 5), async (f) => agentProfile(db, f.agentId));
+  if (!candidates[0]) throw await noMatch(db, fit);
   return { agentId: candidates[0].agent_id, candidates };
 }
 
@@ -96,9 +96,11 @@ const NEAR_CANDIDATES = 5;
  * that excluded them, so the hirer knows which requirement to loosen instead of guessing.
  */
 async function noMatch(db: Db, fit: { agentId: string; misses: HireMiss[] }[]): Promise<MarketError> {
-  const near = (await mapInOrder([...fit]
-      .sort((x, y) => x.misses.length - y.misses.length)
-      .slice(0, NEAR_CANDIDATES), async (f) => ({ agent_id: f.agentId, name: (await agentProfile(db, f.agentId)).name, excluded_by: f.misses.map((m) => ({ filter: HIRE_FILTERS[m.filter], detail: m.detail })) })));
+  const near = await mapInOrder([...fit].sort((x, y) => x.misses.length - y.misses.length).slice(0, NEAR_CANDIDATES), async (f) => ({
+    agent_id: f.agentId,
+    name: (await agentProfile(db, f.agentId)).name,
+    excluded_by: f.misses.map((m) => ({ filter: HIRE_FILTERS[m.filter], detail: m.detail })),
+  }));
   if (near.length === 0) {
     return new MarketError('NOT_FOUND', 'No other active agent is in the directory yet. Name an agent_id, or try again later.', { near_candidates: [] });
   }
@@ -130,46 +132,46 @@ function deadlineOf(deadline: string | null | undefined, now: Date): string | nu
 export function hireAgent(db: Db, clock: Clock, input: HireInput) {
   const deadline = deadlineOf(input.deadline, clock.now());
   return db.write(async (tx) => {
-    const { agentId, candidates } = (await chooseWorker(tx, input));
+    const { agentId, candidates } = await chooseWorker(tx, input);
     const id = newId('ct');
     const budgetMsats = satsToMsats(input.maxBudgetSats);
-    const hold = (await createHold(tx, clock, {
-          debitAccountId: agentAccountId(input.hirerId),
-          creditAccountId: ESCROW.id,
-          amountMsats: budgetMsats,
-          entryType: 'Escrow',
-          description: `Escrow for contract ${id}`,
-          reference: id,
-        }));
+    const hold = await createHold(tx, clock, {
+      debitAccountId: agentAccountId(input.hirerId),
+      creditAccountId: ESCROW.id,
+      amountMsats: budgetMsats,
+      entryType: 'Escrow',
+      description: `Escrow for contract ${id}`,
+      reference: id,
+    });
     const now = clock.now().toISOString();
     await hiring.insertContract(tx, {
-            id,
-            hirerId: input.hirerId,
-            agentId,
-            description: input.description,
-            requiredSkills: input.requiredSkills,
-            budgetMsats,
-            agreedMsats: budgetMsats,
-            holdId: hold.id,
-            status: 'Proposed',
-            deadline,
-            deliveryResult: null,
-            deliverySha256: null,
-            deliveryUrl: null,
-            deliveredAt: null,
-            reviewDeadline: null,
-            rejectReason: null,
-            hirerRating: null,
-            workerRating: null,
-            createdAt: now,
-            updatedAt: now,
-          });
-    return { contract: contractView((await requireContract(tx, id))), candidates };
+      id,
+      hirerId: input.hirerId,
+      agentId,
+      description: input.description,
+      requiredSkills: input.requiredSkills,
+      budgetMsats,
+      agreedMsats: budgetMsats,
+      holdId: hold.id,
+      status: 'Proposed',
+      deadline,
+      deliveryResult: null,
+      deliverySha256: null,
+      deliveryUrl: null,
+      deliveredAt: null,
+      reviewDeadline: null,
+      rejectReason: null,
+      hirerRating: null,
+      workerRating: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return { contract: contractView(await requireContract(tx, id)), candidates };
   });
 }
 
 export async function requireContract(db: Db, id: string): Promise<ContractRow> {
-  const c = (await hiring.getContract(db, id));
+  const c = await hiring.getContract(db, id);
   if (!c) throw new MarketError('NOT_FOUND', `No contract ${id}.`);
   return c;
 }
@@ -191,16 +193,16 @@ async function move(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[]
 
 /** Ends a contract due for it (deadline or a window passed) before anyone acts on it, or disputes it. */
 export async function currentContract(db: Db, clock: Clock, id: string): Promise<ContractRow> {
-  await settleDue(db, clock, (await requireContract(db, id)));
+  await settleDue(db, clock, await requireContract(db, id));
   return requireContract(db, id);
 }
 
 export function respondToContract(db: Db, clock: Clock, workerId: string, input: { contractId: string; action: 'accept' | 'decline' | 'counter'; counterBudgetSats?: number }) {
   return db.write(async (tx) => {
-    const c = (await currentContract(tx, clock, input.contractId));
+    const c = await currentContract(tx, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     if (input.action === 'decline') {
-      return contractView((await cancelOffer(tx, clock, c, 'declined')));
+      return contractView(await cancelOffer(tx, clock, c, 'declined'));
     }
     let agreedMsats = c.agreedMsats;
     if (input.action === 'counter') {
@@ -211,7 +213,7 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
       }
     }
     // Accepting (at the budget or at a lower counter the hirer's escrow already covers) starts the work.
-    return contractView((await move(tx, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats })));
+    return contractView(await move(tx, clock, c, ['Proposed'], { status: 'InProgress', agreedMsats }));
   });
 }
 
@@ -221,7 +223,7 @@ export function respondToContract(db: Db, clock: Clock, workerId: string, input:
  */
 export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId: string) {
   return db.write(async (tx) => {
-    const c = (await currentContract(tx, clock, contractId));
+    const c = await currentContract(tx, clock, contractId);
     requireParty(c, hirerId, 'hirer');
     if (c.status !== 'Proposed') {
       const started = ['InProgress', 'Delivered', 'Rejected'].includes(c.status);
@@ -232,7 +234,7 @@ export function cancelContract(db: Db, clock: Clock, hirerId: string, contractId
         { status: c.status },
       );
     }
-    return contractView((await cancelOffer(tx, clock, c, 'withdrawn by its hirer')));
+    return contractView(await cancelOffer(tx, clock, c, 'withdrawn by its hirer'));
   });
 }
 
@@ -240,7 +242,7 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
   if (!input.result && !input.sha256) throw new MarketError('INVALID_INPUT', 'A delivery needs result text, or a sha256 of the content (with a url).');
   if (input.sha256 && !/^[0-9a-f]{64}$/i.test(input.sha256)) throw new MarketError('INVALID_INPUT', 'sha256 must be 64 hex characters.');
   return db.write(async (tx) => {
-    const c = (await currentContract(tx, clock, input.contractId));
+    const c = await currentContract(tx, clock, input.contractId);
     requireParty(c, workerId, 'worker');
     const now = clock.now();
     if (c.status === 'Rejected' && pastDeadline(c, now)) {
@@ -252,22 +254,22 @@ export function submitDelivery(db: Db, clock: Clock, workerId: string, input: { 
       );
     }
     return contractView(
-      (await move(tx, clock, c, ['InProgress', 'Rejected'], {
-                status: 'Delivered',
-                deliveryResult: input.result ?? null,
-                deliverySha256: input.sha256?.toLowerCase() ?? null,
-                deliveryUrl: input.url ?? null,
-                deliveredAt: now.toISOString(),
-                reviewDeadline: new Date(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS).toISOString(),
-                rejectReason: null,
-              })),
+      await move(tx, clock, c, ['InProgress', 'Rejected'], {
+        status: 'Delivered',
+        deliveryResult: input.result ?? null,
+        deliverySha256: input.sha256?.toLowerCase() ?? null,
+        deliveryUrl: input.url ?? null,
+        deliveredAt: now.toISOString(),
+        reviewDeadline: new Date(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS).toISOString(),
+        rejectReason: null,
+      }),
     );
   });
 }
 
 export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { contractId: string; decision: 'accept' | 'reject'; reason?: string; rating?: number }) {
   return db.write(async (tx) => {
-    const c = (await currentContract(tx, clock, input.contractId));
+    const c = await currentContract(tx, clock, input.contractId);
     requireParty(c, hirerId, 'hirer');
     if (input.decision === 'reject') {
       if (!input.reason) throw new MarketError('INVALID_INPUT', 'Say why the delivery is rejected (reason): the worker may fix it, or you may file a dispute.');
@@ -282,9 +284,9 @@ export function reviewDelivery(db: Db, clock: Clock, hirerId: string, input: { c
       }
       // The worker has until then to deliver again (before the deadline) or to dispute the rejection.
       const answerBy = new Date(Math.max(now.getTime() + REVIEW_WINDOW_HOURS * HOUR_MS, c.deadline === null ? 0 : Date.parse(c.deadline))).toISOString();
-      return contractView((await move(tx, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy })));
+      return contractView(await move(tx, clock, c, ['Delivered'], { status: 'Rejected', rejectReason: input.reason, reviewDeadline: answerBy }));
     }
-    return contractView((await complete(tx, clock, c, input.rating ?? null)));
+    return contractView(await complete(tx, clock, c, input.rating ?? null));
   });
 }
 
@@ -298,7 +300,7 @@ async function complete(db: Db, clock: Clock, c: ContractRow, hirerRating: numbe
  * and the rest of the budget returns to the hirer (a dispute may settle below the price).
  */
 export async function settleContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], priceMsats: number, hirerRating: number | null = null): Promise<ContractRow> {
-  const done = (await move(db, clock, c, from, { status: 'Completed', hirerRating }));
+  const done = await move(db, clock, c, from, { status: 'Completed', hirerRating });
   await postHold(db, clock, c.holdId, priceMsats, `Contract ${c.id} settled`);
   await payFromEscrow(db, clock, { payerAgentId: c.hirerId, payeeAccountId: agentAccountId(c.agentId), priceMsats, reference: c.id, what: `contract ${c.id}` });
   await refreshWorkerReputation(db, clock, c.agentId);
@@ -306,7 +308,7 @@ export async function settleContract(db: Db, clock: Clock, c: ContractRow, from:
 }
 
 async function refreshWorkerReputation(db: Db, clock: Clock, agentId: string): Promise<void> {
-  await identity.setAgentReputation(db, agentId, agentReputation((await hiring.workerRecord(db, agentId)), clock.now()));
+  await identity.setAgentReputation(db, agentId, agentReputation(await hiring.workerRecord(db, agentId), clock.now()));
 }
 
 const pastDeadline = (c: ContractRow, now: Date) => c.deadline !== null && Date.parse(c.deadline) <= now.getTime();
@@ -327,7 +329,7 @@ function rejectionStands(c: ContractRow, nowIso: string): boolean {
  * stands): the escrow returns to the hirer and it counts against the worker.
  */
 export async function expireContract(db: Db, clock: Clock, c: ContractRow, from: ContractStatus[], why: string): Promise<ContractRow> {
-  const ended = (await move(db, clock, c, from, { status: 'Expired' }));
+  const ended = await move(db, clock, c, from, { status: 'Expired' });
   await voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
   await refreshWorkerReputation(db, clock, c.agentId);
   return ended;
@@ -338,7 +340,7 @@ export async function expireContract(db: Db, clock: Clock, c: ContractRow, from:
  * hirer, and nothing counts against the worker, who never took the job.
  */
 async function cancelOffer(db: Db, clock: Clock, c: ContractRow, why: string): Promise<ContractRow> {
-  const ended = (await move(db, clock, c, ['Proposed'], { status: 'Cancelled' }));
+  const ended = await move(db, clock, c, ['Proposed'], { status: 'Cancelled' });
   await voidHold(db, clock, c.holdId, `Contract ${c.id} ${why}`);
   return ended;
 }
@@ -364,7 +366,7 @@ async function settleDue(db: Db, clock: Clock, c: ContractRow): Promise<void> {
 export async function settleDueContracts(db: Db, clock: Clock): Promise<number> {
   return db.write(async (tx) => {
     const now = clock.now();
-    const due = (await hiring.dueContracts(tx, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString()));
+    const due = await hiring.dueContracts(tx, now.toISOString(), new Date(now.getTime() - OFFER_WINDOW_HOURS * HOUR_MS).toISOString());
     for (const c of due) await settleDue(tx, clock, c);
     return due.length;
   });
@@ -372,17 +374,17 @@ export async function settleDueContracts(db: Db, clock: Clock): Promise<number> 
 
 export function rateHirer(db: Db, clock: Clock, workerId: string, contractId: string, rating: number) {
   return db.write(async (tx) => {
-    const c = (await currentContract(tx, clock, contractId));
+    const c = await currentContract(tx, clock, contractId);
     requireParty(c, workerId, 'worker');
     if (c.status !== 'Completed') throw new MarketError('CONFLICT', 'Rate the hirer once the contract is Completed.');
     await hiring.updateContract(tx, c.id, ['Completed'], { workerRating: rating, updatedAt: clock.now().toISOString() });
-    return contractView((await requireContract(tx, c.id)));
+    return contractView(await requireContract(tx, c.id));
   });
 }
 
 export function getContract(db: Db, clock: Clock, agentId: string, id: string) {
   return db.write(async (tx) => {
-    const c = (await currentContract(tx, clock, id));
+    const c = await currentContract(tx, clock, id);
     requireParty(c, agentId, 'either');
     return contractView(c);
   });
@@ -421,6 +423,6 @@ export type ContractView = Awaited<ReturnType<typeof contractView>>;
 
 /** Whom reviewing a delivery pays: the worker, when its hirer accepts; a rejection pays nobody. */
 export async function deliveryReviewCounterparties(db: Db, hirerId: string, contractId: string, decision: 'accept' | 'reject'): Promise<string[]> {
-  const c = (await hiring.getContract(db, contractId));
+  const c = await hiring.getContract(db, contractId);
   return c?.hirerId === hirerId && decision === 'accept' ? [c.agentId] : [];
 }

@@ -12,7 +12,7 @@ import { setPolicy, sponsorDefaultPolicy } from '../governance/policies.js';
 import { OPERATOR_ID, type Caller } from './caller.js';
 import { generateNostrIdentity, importNpub } from './nostr-identity.js';
 import { generateToken, hashToken } from './tokens.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 const LIGHTNING_ADDRESS = /^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
 const MAX_NAME_LENGTH = 100;
@@ -43,17 +43,17 @@ function validName(name: string): string {
 async function issueToken(db: Db, clock: Clock, kind: PrincipalKind, principalId: string): Promise<string> {
   const token = generateToken(kind);
   await store.insertToken(db, {
-        id: newId('tk'),
-        principalKind: kind,
-        principalId,
-        tokenHash: hashToken(token),
-        createdAt: clock.now().toISOString(),
-      });
+    id: newId('tk'),
+    principalKind: kind,
+    principalId,
+    tokenHash: hashToken(token),
+    createdAt: clock.now().toISOString(),
+  });
   return token;
 }
 
 export async function ensureSystemAccounts(db: Db, clock: Clock): Promise<void> {
-  await db.write(async (tx) => (await mapInOrder(SYSTEM_ACCOUNTS, async (spec) => openAccount(tx, clock, spec))));
+  await db.write(async (tx) => await mapInOrder(SYSTEM_ACCOUNTS, async (spec) => openAccount(tx, clock, spec)));
 }
 
 export async function createSponsor(db: Db, clock: Clock, input: { name: string }): Promise<IssuedSponsor> {
@@ -64,7 +64,7 @@ export async function createSponsor(db: Db, clock: Clock, input: { name: string 
     const nostr = generateNostrIdentity();
     await store.insertSponsor(tx, { id, name, npub: nostr.npub, nostrSecretKey: nostr.secretKeyHex, createdAt: clock.now().toISOString() });
     await openAccount(tx, clock, sponsorAccount(id));
-    return { id, name, npub: nostr.npub, token: (await issueToken(tx, clock, 'sponsor', id)) };
+    return { id, name, npub: nostr.npub, token: await issueToken(tx, clock, 'sponsor', id) };
   });
 }
 
@@ -80,28 +80,28 @@ export async function createAgent(db: Db, clock: Clock, input: { sponsorId: stri
     }
     const id = newId('ag');
     await store.insertAgent(tx, {
-            id,
-            sponsorId: input.sponsorId,
-            name,
-            npub: identity.npub,
-            nostrSecretKey: identity.secretKeyHex,
-            lightningAddress: input.lightningAddress ?? null,
-            createdAt: clock.now().toISOString(),
-          });
+      id,
+      sponsorId: input.sponsorId,
+      name,
+      npub: identity.npub,
+      nostrSecretKey: identity.secretKeyHex,
+      lightningAddress: input.lightningAddress ?? null,
+      createdAt: clock.now().toISOString(),
+    });
     await openAccount(tx, clock, agentAccount(id));
-    await setPolicy(tx, clock, id, (await sponsorDefaultPolicy(tx, input.sponsorId)), 'default');
-    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: (await issueToken(tx, clock, 'agent', id)) };
+    await setPolicy(tx, clock, id, await sponsorDefaultPolicy(tx, input.sponsorId), 'default');
+    return { id, name, sponsorId: input.sponsorId, npub: identity.npub, token: await issueToken(tx, clock, 'agent', id) };
   });
 }
 
 /** Revokes every live token of the principal and issues a new one. */
 export async function rotateToken(db: Db, clock: Clock, principal: { kind: 'sponsor' | 'agent'; id: string }): Promise<{ id: string; token: string }> {
   return db.write(async (tx) => {
-    const exists = principal.kind === 'sponsor' ? (await store.getSponsor(tx, principal.id)) : (await store.getAgent(tx, principal.id));
+    const exists = principal.kind === 'sponsor' ? await store.getSponsor(tx, principal.id) : await store.getAgent(tx, principal.id);
     if (!exists) throw new MarketError('NOT_FOUND', `No ${principal.kind} ${principal.id}.`);
     await store.revokeTokens(tx, principal.kind, principal.id, clock.now().toISOString());
     recentLookups.delete(tx);
-    return { id: principal.id, token: (await issueToken(tx, clock, principal.kind, principal.id)) };
+    return { id: principal.id, token: await issueToken(tx, clock, principal.kind, principal.id) };
   });
 }
 
@@ -110,21 +110,21 @@ export async function rotateOperatorToken(db: Db, clock: Clock): Promise<{ id: s
   return db.write(async (tx) => {
     await store.revokeTokens(tx, 'operator', OPERATOR_ID, clock.now().toISOString());
     recentLookups.delete(tx);
-    return { id: OPERATOR_ID, token: (await issueToken(tx, clock, 'operator', OPERATOR_ID)) };
+    return { id: OPERATOR_ID, token: await issueToken(tx, clock, 'operator', OPERATOR_ID) };
   });
 }
 
 /** The caller a token stands for, or null for an unknown or revoked token. */
 export async function authenticate(db: Db, token: string | undefined | null): Promise<Caller | null> {
   if (!token) return null;
-  const found = (await store.findActiveToken(db, hashToken(token.trim())));
+  const found = await store.findActiveToken(db, hashToken(token.trim()));
   if (!found) return null;
   if (found.principalKind === 'operator') return { role: 'operator', id: OPERATOR_ID, name: 'operator' };
   if (found.principalKind === 'sponsor') {
-    const sponsor = (await store.getSponsor(db, found.principalId));
+    const sponsor = await store.getSponsor(db, found.principalId);
     return sponsor ? { role: 'sponsor', id: sponsor.id, name: sponsor.name } : null;
   }
-  const agent = (await store.getAgent(db, found.principalId));
+  const agent = await store.getAgent(db, found.principalId);
   return agent ? { role: 'agent', id: agent.id, name: agent.name, sponsorId: agent.sponsorId } : null;
 }
 
@@ -149,7 +149,7 @@ const recentLookups = new WeakMap<Db, RecentLookups>();
  */
 export async function authenticateRecent(db: Db, token: string | undefined | null, now = performance.now()): Promise<Caller | null> {
   if (!token) return null;
-  const version = (await store.dataVersion(db));
+  const version = await store.dataVersion(db);
   let recent = recentLookups.get(db);
   if (!recent || recent.version !== version || recent.callers.size >= MAX_RECENT_LOOKUPS) {
     recent = { version, callers: new Map() };
@@ -157,7 +157,7 @@ export async function authenticateRecent(db: Db, token: string | undefined | nul
   }
   const hit = recent.callers.get(token);
   if (hit && now - hit.at < TOKEN_LOOKUP_TTL_MS) return hit.caller;
-  const caller = (await authenticate(db, token));
+  const caller = await authenticate(db, token);
   if (caller) recent.callers.set(token, { caller, at: now });
   else recent.callers.delete(token);
   return caller;

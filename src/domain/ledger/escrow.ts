@@ -32,23 +32,23 @@ export async function payFromEscrow(db: Db, clock: Clock, p: { payerAgentId: str
   assertNamedPayee(db, agentAccountId(p.payerAgentId), p.payeeAccountId);
   if (payeeMsats > 0) {
     await postTransfer(db, clock, {
-            debitAccountId: ESCROW.id,
-            creditAccountId: p.payeeAccountId,
-            amountMsats: payeeMsats,
-            entryType: 'Payment',
-            description: `Pay for ${p.what}`,
-            reference: p.reference,
-          });
+      debitAccountId: ESCROW.id,
+      creditAccountId: p.payeeAccountId,
+      amountMsats: payeeMsats,
+      entryType: 'Payment',
+      description: `Pay for ${p.what}`,
+      reference: p.reference,
+    });
   }
   if (feeMsats > 0) {
     await postTransfer(db, clock, {
-            debitAccountId: ESCROW.id,
-            creditAccountId: PLATFORM_REVENUE.id,
-            amountMsats: feeMsats,
-            entryType: 'Fee',
-            description: `Platform fee on ${p.what}`,
-            reference: p.reference,
-          });
+      debitAccountId: ESCROW.id,
+      creditAccountId: PLATFORM_REVENUE.id,
+      amountMsats: feeMsats,
+      entryType: 'Fee',
+      description: `Platform fee on ${p.what}`,
+      reference: p.reference,
+    });
   }
   return { payeeMsats, feeMsats };
 }

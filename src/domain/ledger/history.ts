@@ -26,7 +26,7 @@ export interface HistoryItem {
 
 export async function accountHistory(db: Db, accountId: string, options: { entryType?: EntryType; cursor?: string; limit: number }): Promise<Page<HistoryItem>> {
   const beforeSeq = options.cursor ? (decodeCursor(options.cursor, { seq: 'number' }).seq as number) : undefined;
-  const rows = (await listAccountTransfers(db, accountId, { beforeSeq, entryType: options.entryType, limit: options.limit + 1 }));
+  const rows = await listAccountTransfers(db, accountId, { beforeSeq, entryType: options.entryType, limit: options.limit + 1 });
   return toPage(
     rows,
     options.limit,

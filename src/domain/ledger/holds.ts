@@ -18,32 +18,32 @@ export type Hold = HoldRow;
 export async function createHold(db: Db, clock: Clock, t: TransferRequest & { expiresAt?: string | null; heldSince?: string }): Promise<Hold> {
   return db.write(async (tx) => {
     await expireDueHoldsOf(tx, clock, t.debitAccountId);
-    const { debit } = (await loadPair(tx, t));
+    const { debit } = await loadPair(tx, t);
     assertCanDebit(debit, t.amountMsats);
-    const pending = (await appendTransfer(tx, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } }));
+    const pending = await appendTransfer(tx, clock, { ...t, phase: 'pending' }, { debit: { debitsPending: t.amountMsats }, credit: { creditsPending: t.amountMsats } });
     await store.insertHold(tx, {
-            id: pending.id,
-            debitAccountId: t.debitAccountId,
-            creditAccountId: t.creditAccountId,
-            amountMsats: t.amountMsats,
-            entryType: t.entryType,
-            reference: t.reference ?? null,
-            expiresAt: t.expiresAt ?? null,
-            createdAt: t.heldSince ?? pending.createdAt,
-          });
+      id: pending.id,
+      debitAccountId: t.debitAccountId,
+      creditAccountId: t.creditAccountId,
+      amountMsats: t.amountMsats,
+      entryType: t.entryType,
+      reference: t.reference ?? null,
+      expiresAt: t.expiresAt ?? null,
+      createdAt: t.heldSince ?? pending.createdAt,
+    });
     return requireHold(tx, pending.id);
   });
 }
 
 export async function requireHold(db: Db, holdId: string): Promise<Hold> {
-  const hold = (await store.getHold(db, holdId));
+  const hold = await store.getHold(db, holdId);
   if (!hold) throw new MarketError('NOT_FOUND', `No hold ${holdId}.`);
   return hold;
 }
 
 /** A hold past its expiry is treated as expired even before the sweep has ended it. */
 async function requirePending(db: Db, clock: Clock, holdId: string): Promise<Hold> {
-  const hold = (await requireHold(db, holdId));
+  const hold = await requireHold(db, holdId);
   const due = hold.status === 'pending' && hold.expiresAt !== null && hold.expiresAt <= clock.now().toISOString();
   const status = due ? 'expired' : hold.status;
   if (status !== 'pending') {
@@ -58,7 +58,7 @@ async function requirePending(db: Db, clock: Clock, holdId: string): Promise<Hol
  */
 export async function postHold(db: Db, clock: Clock, holdId: string, amountMsats?: number, description?: string): Promise<Transfer> {
   return db.write(async (tx) => {
-    const hold = (await requirePending(tx, clock, holdId));
+    const hold = await requirePending(tx, clock, holdId);
     const amount = amountMsats ?? hold.amountMsats;
     if (!Number.isSafeInteger(amount) || amount <= 0 || amount > hold.amountMsats) {
       throw new MarketError('INVALID_INPUT', `A hold of ${hold.amountMsats} msats can be posted for 1..${hold.amountMsats} msats, not ${amount}.`);
@@ -69,7 +69,7 @@ export async function postHold(db: Db, clock: Clock, holdId: string, amountMsats
 
 export async function voidHold(db: Db, clock: Clock, holdId: string, description?: string): Promise<Transfer> {
   return db.write(async (tx) => {
-    const hold = (await requirePending(tx, clock, holdId));
+    const hold = await requirePending(tx, clock, holdId);
     return endHold(tx, clock, hold, 'void', 0, description);
   });
 }
@@ -77,7 +77,7 @@ export async function voidHold(db: Db, clock: Clock, holdId: string, description
 /** Ends every hold whose time has passed. Returns how many ended. */
 export async function expireDueHolds(db: Db, clock: Clock, batch = 500): Promise<number> {
   return db.write(async (tx) => {
-    const due = (await store.dueHolds(tx, clock.now().toISOString(), batch));
+    const due = await store.dueHolds(tx, clock.now().toISOString(), batch);
     for (const hold of due) await endHold(tx, clock, hold, 'expire', 0);
     return due.length;
   });
@@ -88,8 +88,8 @@ export async function expireDueHoldsOf(db: Db, clock: Clock, accountId: string):
   // Read first: a wallet read almost never finds a hold due, and then needs no write lock.
   if ((await store.dueHoldsForAccount(db, accountId, clock.now().toISOString())).length === 0) return;
   await db.write(async (tx) => {
-        for (const hold of (await store.dueHoldsForAccount(tx, accountId, clock.now().toISOString()))) await endHold(tx, clock, hold, 'expire', 0);
-      });
+    for (const hold of await store.dueHoldsForAccount(tx, accountId, clock.now().toISOString())) await endHold(tx, clock, hold, 'expire', 0);
+  });
 }
 
 /**

@@ -9,11 +9,11 @@ import { openAccount, postTransfer } from './transfers.js';
 export async function absorbAsOperatorCost(db: Db, clock: Clock, o: { toAccountId: string; amountMsats: number; description: string; reference: string }): Promise<void> {
   await openAccount(db, clock, OPERATOR_COSTS);
   await postTransfer(db, clock, {
-        debitAccountId: OPERATOR_COSTS.id,
-        creditAccountId: o.toAccountId,
-        amountMsats: o.amountMsats,
-        entryType: 'Fee',
-        description: o.description,
-        reference: o.reference,
-      });
+    debitAccountId: OPERATOR_COSTS.id,
+    creditAccountId: o.toAccountId,
+    amountMsats: o.amountMsats,
+    entryType: 'Fee',
+    description: o.description,
+    reference: o.reference,
+  });
 }

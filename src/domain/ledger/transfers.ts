@@ -40,7 +40,7 @@ export async function openAccount(db: Db, clock: Clock, spec: AccountSpec): Prom
 }
 
 export async function requireAccount(db: Db, accountId: string): Promise<AccountRow> {
-  const account = (await store.getAccount(db, accountId));
+  const account = await store.getAccount(db, accountId);
   if (!account) throw new MarketError('NOT_FOUND', `No ledger account ${accountId}.`);
   return account;
 }
@@ -56,7 +56,7 @@ export function balanceOf(account: AccountRow): AccountBalance {
 }
 
 export async function getBalance(db: Db, accountId: string): Promise<AccountBalance> {
-  return balanceOf((await requireAccount(db, accountId)));
+  return balanceOf(await requireAccount(db, accountId));
 }
 
 /** Throws INSUFFICIENT_FUNDS unless the account can give amountMsats now. */
@@ -91,7 +91,7 @@ export async function appendTransfer(
   effect: { debit: BalanceDelta; credit: BalanceDelta },
 ): Promise<Transfer> {
   assertNamedPayee(db, t.debitAccountId, t.creditAccountId);
-  const last = (await store.lastTransfer(db));
+  const last = await store.lastTransfer(db);
   // Hashed as stored: free text SQLite would give back otherwise (a lone surrogate) is taken
   // in its stored form, so `ledger verify` recomputes the same hash from the row. Ids and
   // entry types come from the ledger's own rows and constants.
@@ -105,9 +105,9 @@ export async function appendTransfer(
     entryType: t.entryType,
     phase: t.phase,
     pendingId: t.pendingId ?? null,
-    reference: t.reference == null ? null : (await text(t.reference)),
-    description: (await text(t.description ?? '')),
-    memo: t.memo == null ? null : (await text(t.memo)),
+    reference: t.reference == null ? null : await text(t.reference),
+    description: await text(t.description ?? ''),
+    memo: t.memo == null ? null : await text(t.memo),
     createdAt: clock.now().toISOString(),
   };
   const prevHash = last?.hash ?? GENESIS_HASH;
@@ -133,8 +133,8 @@ export async function loadPair(db: Db, t: TransferRequest): Promise<{ debit: Acc
   if (t.debitAccountId === t.creditAccountId) {
     throw new MarketError('INVALID_INPUT', 'A transfer needs two different accounts.');
   }
-  const debit = (await requireAccount(db, t.debitAccountId));
-  const credit = (await requireAccount(db, t.creditAccountId));
+  const debit = await requireAccount(db, t.debitAccountId);
+  const credit = await requireAccount(db, t.creditAccountId);
   checkBalancesStaySafe(debit, credit, t.amountMsats);
   return { debit, credit };
 }
@@ -142,7 +142,7 @@ export async function loadPair(db: Db, t: TransferRequest): Promise<{ debit: Acc
 /** A completed transfer: money leaves one account and arrives in the other. */
 export async function postTransfer(db: Db, clock: Clock, t: TransferRequest): Promise<Transfer> {
   return db.write(async (tx) => {
-    const { debit } = (await loadPair(tx, t));
+    const { debit } = await loadPair(tx, t);
     assertCanDebit(debit, t.amountMsats);
     return appendTransfer(tx, clock, { ...t, phase: 'posted' }, { debit: { debitsPosted: t.amountMsats }, credit: { creditsPosted: t.amountMsats } });
   });
@@ -155,7 +155,7 @@ export async function postTransfer(db: Db, clock: Clock, t: TransferRequest): Pr
  */
 export async function reverseTransfer(db: Db, clock: Clock, transferId: string, description?: string): Promise<Transfer> {
   return db.write(async (tx) => {
-    const original = (await store.getTransfer(tx, transferId));
+    const original = await store.getTransfer(tx, transferId);
     if (!original) throw new MarketError('NOT_FOUND', `No transfer ${transferId}.`);
     if (original.phase !== 'posted' && original.phase !== 'post') {
       throw new MarketError('CONFLICT', `Transfer ${transferId} is a ${original.phase} entry; only posted transfers can be reversed.`);

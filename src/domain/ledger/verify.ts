@@ -62,7 +62,7 @@ export async function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): Pr
   let expectedSeq = 1;
   // A read transaction gives one consistent snapshot even while a server keeps writing.
   return db.read(async (db) => {
-    const holds = (await store.allHolds(db));
+    const holds = await store.allHolds(db);
     // A posted hold counts as spent from when its money was first reserved (holds.ts).
     const heldSince = new Map(holds.map((h) => [h.id, h.createdAt]));
     for await (const t of store.iterateTransfers(db)) {
@@ -106,7 +106,7 @@ export async function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): Pr
       }
     }
 
-    const accounts = (await store.allAccounts(db));
+    const accounts = await store.allAccounts(db);
     let sum = 0n;
     for (const a of accounts) {
       const t = totals.get(a.id) ?? zero();
@@ -144,7 +144,7 @@ export async function verifyLedger(db: Db, maxPerKind = MAX_LISTED_PER_KIND): Pr
     }
     for (const id of pendingHolds.keys()) report({ kind: 'hold', message: `pending transfer ${id} has no hold record` });
 
-    for (const row of (await store.allDailyDebits(db))) {
+    for (const row of await store.allDailyDebits(db)) {
       const key = JSON.stringify([row.accountId, row.day, row.entryType]);
       const expected = daily.get(key) ?? 0n;
       daily.delete(key);

@@ -11,7 +11,7 @@ import { agentAccountId, externalAccountFor, sponsorAccountId } from '../ledger/
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import type { PaymentRail } from './rail.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export const INVOICE_EXPIRY_SECONDS = 3_600;
 /** requested (no bolt11 yet) → pending → credited, or expired. */
@@ -54,7 +54,7 @@ export async function requestTopup(db: Db, clock: Clock, railName: string, owner
 
 /** Asks the wallet for the invoice of a requested top-up, once. */
 export async function makeTopupInvoice(db: Db, clock: Clock, rail: PaymentRail, invoiceId: string) {
-  const row = (await store.invoiceById(db, invoiceId));
+  const row = await store.invoiceById(db, invoiceId);
   if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${invoiceId}.`);
   if (row.status !== 'requested') return invoiceView(row);
   const made = await rail.createInvoice({ amountMsats: row.amountMsats, memo: row.memo, expirySeconds: INVOICE_EXPIRY_SECONDS });
@@ -68,19 +68,19 @@ export async function makeTopupInvoice(db: Db, clock: Clock, rail: PaymentRail, 
  */
 export async function creditPaidInvoice(db: Db, clock: Clock, paymentHash: string, amountMsats: number): Promise<boolean> {
   return db.write(async (tx) => {
-    const row = (await store.invoiceByHash(tx, paymentHash));
+    const row = await store.invoiceByHash(tx, paymentHash);
     if (!row || row.status === 'credited' || row.status === 'requested') return false;
     // A payment that arrives after we called the invoice expired still counts.
     if (!(await store.updateInvoice(tx, paymentHash, row.status, { status: 'credited', creditedAt: clock.now().toISOString() }))) return false;
-    const transfer = (await postTransfer(tx, clock, {
-          debitAccountId: externalAccountFor(row.rail),
-          creditAccountId: ownerAccount(row),
-          // What the payer paid, which a wallet may let exceed what was asked.
-          amountMsats: Math.max(amountMsats, row.amountMsats),
-          entryType: 'Deposit',
-          description: `Lightning deposit ${row.id}`,
-          reference: row.paymentHash,
-        }));
+    const transfer = await postTransfer(tx, clock, {
+      debitAccountId: externalAccountFor(row.rail),
+      creditAccountId: ownerAccount(row),
+      // What the payer paid, which a wallet may let exceed what was asked.
+      amountMsats: Math.max(amountMsats, row.amountMsats),
+      entryType: 'Deposit',
+      description: `Lightning deposit ${row.id}`,
+      reference: row.paymentHash,
+    });
     await store.updateInvoice(tx, paymentHash, 'credited', { transferId: transfer.id });
     return true;
   });
@@ -99,7 +99,7 @@ export async function refreshInvoice(db: Db, clock: Clock, rail: PaymentRail, ro
 }
 
 export async function checkTopup(db: Db, clock: Clock, rail: PaymentRail, owner: Owner, paymentHash: string) {
-  const row = (await store.invoiceByHash(db, paymentHash.toLowerCase()));
+  const row = await store.invoiceByHash(db, paymentHash.toLowerCase());
   if (!row || row.ownerKind !== owner.kind || row.ownerId !== owner.id) throw new MarketError('NOT_FOUND', `No top-up invoice ${paymentHash} of yours.`);
   if (row.rail !== rail.name) throw new MarketError('CONFLICT', `Invoice ${paymentHash} was issued on the ${row.rail} rail; this server runs the ${rail.name} rail.`);
   return invoiceView(await refreshInvoice(db, clock, rail, row));
@@ -118,11 +118,11 @@ export async function watchDeposits(db: Db, clock: Clock, rail: PaymentRail, lim
   const oldest = pending.reduce((at, r) => (r.createdAt < at ? r.createdAt : at), pending[0]!.createdAt);
   const paid = await rail.paidInvoices({ paymentHashes: pending.map((r) => r.paymentHash!), sinceSeconds: Math.floor(Date.parse(oldest) / 1000) });
   let credited = 0;
-  for (const t of paid) if ((await creditPaidInvoice(db, clock, t.paymentHash, t.amountMsats))) credited++;
+  for (const t of paid) if (await creditPaidInvoice(db, clock, t.paymentHash, t.amountMsats)) credited++;
   const now = clock.now().toISOString();
   const paidHashes = new Set(paid.map((t) => t.paymentHash));
   const expired = pending.filter((r) => !paidHashes.has(r.paymentHash!) && (r.expiresAt ?? '') <= now);
-  if (expired.length > 0) await db.write(async (tx) => (await mapInOrder(expired, async (r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' }))));
+  if (expired.length > 0) await db.write(async (tx) => await mapInOrder(expired, async (r) => store.updateInvoice(tx, r.paymentHash!, 'pending', { status: 'expired' })));
   return credited;
 }
 
@@ -140,7 +140,7 @@ export function invoiceView(r: InvoiceRow) {
 
 /** The operator's view: any invoice by its hash, refreshed from the rail. */
 export async function refreshTopup(db: Db, clock: Clock, rail: PaymentRail, paymentHash: string) {
-  const row = (await store.invoiceByHash(db, paymentHash.toLowerCase()));
+  const row = await store.invoiceByHash(db, paymentHash.toLowerCase());
   if (!row) throw new MarketError('NOT_FOUND', `No top-up invoice ${paymentHash}.`);
   return invoiceView(await refreshInvoice(db, clock, rail, row));
 }

@@ -30,7 +30,7 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   const history = wallet.length < HISTORY_LIMIT ? wallet : undefined;
   const differences: Difference[] = [];
 
-  for (const inv of (await store.allInvoices(db))) {
+  for (const inv of await store.allInvoices(db)) {
     if (inv.rail !== rail.name || inv.paymentHash === null) continue;
     const seen = byHash.get(`incoming:${inv.paymentHash}`);
     if (seen?.state === 'settled' && inv.status !== 'credited') {
@@ -52,7 +52,7 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   }
 
   const unknownBefore = (await store.withdrawalsIn(db, ['sending'])).filter((w) => w.rail === rail.name);
-  const computeUnknownBefore = (await compute.computePaymentsIn(db, 'sending'));
+  const computeUnknownBefore = await compute.computePaymentsIn(db, 'sending');
   if (o.fix) {
     await settleWithdrawals(db, clock, rail, { failUnrecorded: true, history });
     await settleComputePayments(db, clock, rail, { failUnrecorded: true, history });
@@ -78,7 +78,7 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
   const ours = new Set<string>();
   // A payment the wallet made is accounted for by a payout that did not fail; one the ledger
   // calls failed (the wallet paid late, or someone paid the invoice by other means) is not.
-  for (const w of (await store.allWithdrawals(db))) {
+  for (const w of await store.allWithdrawals(db)) {
     if (w.rail !== rail.name) continue;
     if (w.status !== 'failed') ours.add(w.paymentHash);
     if (w.status === 'completed' && byHash.get(`outgoing:${w.paymentHash}`)?.state !== 'settled') {
@@ -90,7 +90,7 @@ export async function reconcile(db: Db, clock: Clock, rail: PaymentRail, o: { fi
       });
     }
   }
-  for (const p of (await compute.allComputePayments(db))) {
+  for (const p of await compute.allComputePayments(db)) {
     if (p.status !== 'failed') ours.add(p.paymentHash);
     if (p.status === 'paid' && byHash.get(`outgoing:${p.paymentHash}`)?.state !== 'settled') {
       differences.push({

@@ -75,7 +75,7 @@ export function reserveWithdrawal(db: Db, clock: Clock, rail: { name: string; ne
   const invoice = checkInvoice(input.bolt11, { network: rail.network, now: clock.now(), amountMsats: input.amountSats === undefined ? undefined : satsToMsats(input.amountSats) });
   const maxFeeMsats = feeReserveMsats(invoice.amountMsats, input.maxFeeSats);
   return db.write(async (tx) => {
-    const earlier = (await store.liveWithdrawalFor(tx, invoice.paymentHash));
+    const earlier = await store.liveWithdrawalFor(tx, invoice.paymentHash);
     if (earlier) {
       throw new MarketError('CONFLICT', `This invoice is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`, {
         withdrawal_id: earlier.id,
@@ -121,14 +121,14 @@ async function insertHeldWithdrawal(
   w: Pick<WithdrawalRow, 'agentId' | 'bolt11' | 'paymentHash' | 'lightningAddress' | 'amountMsats' | 'maxFeeMsats' | 'status'>,
 ) {
   const id = newId('wd');
-  const hold = (await createHold(db, clock, {
-      debitAccountId: agentAccountId(w.agentId),
-      creditAccountId: externalAccountFor(railName),
-      amountMsats: w.amountMsats + w.maxFeeMsats,
-      entryType: 'Withdrawal',
-      description: `Withdrawal ${id} (amount and fee reserve)`,
-      reference: id,
-    }));
+  const hold = await createHold(db, clock, {
+    debitAccountId: agentAccountId(w.agentId),
+    creditAccountId: externalAccountFor(railName),
+    amountMsats: w.amountMsats + w.maxFeeMsats,
+    entryType: 'Withdrawal',
+    description: `Withdrawal ${id} (amount and fee reserve)`,
+    reference: id,
+  });
   const now = clock.now().toISOString();
   await store.insertWithdrawal(db, { ...w, id, holdId: hold.id, rail: railName, feeMsats: null, preimage: null, error: null, createdAt: now, updatedAt: now });
   return withdrawalView((await store.getWithdrawal(db, id))!);
@@ -142,7 +142,7 @@ async function insertHeldWithdrawal(
  * more than once: only the first invoice to arrive is kept.
  */
 export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { network: Network; fetch: FetchPolicy }, id: string): Promise<void> {
-  const w = (await requireWithdrawal(db, id));
+  const w = await requireWithdrawal(db, id);
   if (w.status !== 'resolving') return;
   let bolt11: string;
   let paymentHash: string;
@@ -154,23 +154,23 @@ export async function resolveAddressWithdrawal(db: Db, clock: Clock, o: { networ
     return fail(db, clock, w, error.message);
   }
   await db.write(async (tx) => {
-        const earlier = (await store.liveWithdrawalFor(tx, paymentHash));
-        if (earlier)
-          return fail(tx, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
-        await store.updateWithdrawal(tx, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
-      });
+    const earlier = await store.liveWithdrawalFor(tx, paymentHash);
+    if (earlier)
+      return fail(tx, clock, w, `${w.lightningAddress} gave an invoice that is already being paid or was paid (withdrawal ${earlier.id}); an invoice is never paid twice.`);
+    await store.updateWithdrawal(tx, id, ['resolving'], { bolt11, paymentHash, status: 'queued', updatedAt: clock.now().toISOString() });
+  });
 }
 
 export async function requireWithdrawal(db: Db, id: string): Promise<WithdrawalRow> {
-  const w = (await store.getWithdrawal(db, id));
+  const w = await store.getWithdrawal(db, id);
   if (!w) throw new MarketError('NOT_FOUND', `No withdrawal ${id}.`);
   return w;
 }
 
 /** Pays a queued withdrawal. Only the caller that moves it to sending pays, so it is paid at most once. */
 export async function sendWithdrawal(db: Db, clock: Clock, rail: PaymentRail, id: string) {
-  const claimed = (await db.write(async (tx) => store.updateWithdrawal(tx, id, ['queued'], { status: 'sending', updatedAt: clock.now().toISOString() })));
-  const w = (await requireWithdrawal(db, id));
+  const claimed = await db.write(async (tx) => store.updateWithdrawal(tx, id, ['queued'], { status: 'sending', updatedAt: clock.now().toISOString() }));
+  const w = await requireWithdrawal(db, id);
   if (!claimed) return withdrawalView(w);
   try {
     const paid = await rail.payInvoice({ bolt11: w.bolt11, paymentHash: w.paymentHash, amountMsats: w.amountMsats, maxFeeMsats: w.maxFeeMsats });
@@ -181,31 +181,31 @@ export async function sendWithdrawal(db: Db, clock: Clock, rail: PaymentRail, id
     // Unknown: stays sending, and held, until the wallet's record says what happened.
     else await db.write(async (tx) => store.updateWithdrawal(tx, id, ['sending'], { error: error.message, updatedAt: clock.now().toISOString() }));
   }
-  return withdrawalView((await requireWithdrawal(db, id)));
+  return withdrawalView(await requireWithdrawal(db, id));
 }
 
 async function complete(db: Db, clock: Clock, w: WithdrawalRow, feeMsats: number, preimage: string | null): Promise<void> {
   await db.write(async (tx) => {
-        if (!(await store.updateWithdrawal(tx, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() }))) return;
-        // The agent pays at most its reserve; a fee beyond it is the operator's cost, recorded so the ledger moves as the wallet did.
-        const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
-        await postHold(tx, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
-        if (overrun > 0) {
-          await absorbAsOperatorCost(tx, clock, {
-                        toAccountId: externalAccountFor(w.rail),
-                        amountMsats: overrun,
-                        description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
-                        reference: w.id,
-                      });
-        }
+    if (!(await store.updateWithdrawal(tx, w.id, ['sending'], { status: 'completed', feeMsats, preimage, error: null, updatedAt: clock.now().toISOString() }))) return;
+    // The agent pays at most its reserve; a fee beyond it is the operator's cost, recorded so the ledger moves as the wallet did.
+    const overrun = Math.max(0, feeMsats - w.maxFeeMsats);
+    await postHold(tx, clock, w.holdId, w.amountMsats + feeMsats - overrun, `Withdrawal ${w.id}: ${w.amountMsats} msats paid, fee ${feeMsats} msats`);
+    if (overrun > 0) {
+      await absorbAsOperatorCost(tx, clock, {
+        toAccountId: externalAccountFor(w.rail),
+        amountMsats: overrun,
+        description: `Withdrawal ${w.id}: the wallet's fee exceeded the ${w.maxFeeMsats}-msat reserve by ${overrun} msats (the operator's cost)`,
+        reference: w.id,
       });
+    }
+  });
 }
 
 async function fail(db: Db, clock: Clock, w: WithdrawalRow, reason: string): Promise<void> {
   await db.write(async (tx) => {
-        if (!(await store.updateWithdrawal(tx, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() }))) return;
-        await voidHold(tx, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
-      });
+    if (!(await store.updateWithdrawal(tx, w.id, ['resolving', 'sending', 'queued'], { status: 'failed', error: reason, updatedAt: clock.now().toISOString() }))) return;
+    await voidHold(tx, clock, w.holdId, `Withdrawal ${w.id} failed: nothing was paid`);
+  });
 }
 
 /**
@@ -231,10 +231,10 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
     if (after.status !== 'pending') ended++;
   }
   const sending = open.filter((w) => w.status === 'sending');
-  const retried = (await store.retriedWithdrawalHashes(
-      db,
-      sending.map((w) => w.paymentHash),
-    ));
+  const retried = await store.retriedWithdrawalHashes(
+    db,
+    sending.map((w) => w.paymentHash),
+  );
   for (const { payout: w, outcome } of await readPayoutRecords(rail, sending, clock.now(), o, retried)) {
     if (outcome?.outcome === 'paid') await complete(db, clock, w, outcome.feeMsats, outcome.preimage);
     else if (outcome?.outcome === 'failed') await fail(db, clock, w, outcome.reason);
@@ -246,7 +246,7 @@ export async function settleWithdrawals(db: Db, clock: Clock, rail: PaymentRail,
 
 export async function listWithdrawalsPage(db: Db, agentId: string, q: { cursor?: string; limit: number }) {
   const beforeId = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }).id as string) : undefined;
-  return toPage((await store.listWithdrawals(db, agentId, beforeId, q.limit + 1)), q.limit, withdrawalView, (w) => encodeCursor({ id: w.id }));
+  return toPage(await store.listWithdrawals(db, agentId, beforeId, q.limit + 1), q.limit, withdrawalView, (w) => encodeCursor({ id: w.id }));
 }
 
 /** What a withdrawal shows: completed, pending (queued, or sent with the outcome not known yet), failed. */

@@ -13,8 +13,8 @@ export const MAX_LISTED_AGENTS = 100;
 const TOP_SKILLS = 5;
 
 export async function creatorAnalytics(db: Db, authorId: string, period: AnalyticsPeriod = 'day') {
-  const totals = (await store.creatorTotals(db, authorId));
-  const byAgent = (await store.usageByAgent(db, authorId, MAX_LISTED_AGENTS));
+  const totals = await store.creatorTotals(db, authorId);
+  const byAgent = await store.usageByAgent(db, authorId, MAX_LISTED_AGENTS);
   return {
     total_earnings_sats: totals.earnings,
     refunded_sats: totals.refunded,

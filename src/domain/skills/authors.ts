@@ -18,11 +18,11 @@ export interface Author {
 
 export async function authorOf(db: Db, who: { id: string; kind: AuthorKind }): Promise<Author> {
   if (who.kind === 'agent') {
-    const agent = (await identity.getAgent(db, who.id));
+    const agent = await identity.getAgent(db, who.id);
     if (!agent) throw new MarketError('NOT_FOUND', `No agent ${who.id}.`);
     return { id: agent.id, kind: 'agent', npub: agent.npub, secretKeyHex: identity.agentSecretKey(db, agent) };
   }
-  const sponsor = (await identity.getSponsor(db, who.id));
+  const sponsor = await identity.getSponsor(db, who.id);
   if (!sponsor?.npub) throw new MarketError('NOT_FOUND', `Sponsor ${who.id} has no Nostr identity to sign skills with.`);
   return { id: sponsor.id, kind: 'sponsor', npub: sponsor.npub, secretKeyHex: identity.sponsorSecretKey(db, sponsor) };
 }

@@ -43,13 +43,13 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 export async function requireSkill(db: Db, slug: string): Promise<SkillRow> {
-  const skill = (await store.skillBySlug(db, slug));
+  const skill = await store.skillBySlug(db, slug);
   if (!skill) throw new MarketError('NOT_FOUND', `No skill "${slug}". Search with marketplace_search_skills.`);
   return skill;
 }
 
 export async function requireVersion(db: Db, skill: SkillRow, version: string): Promise<SkillVersionRow> {
-  const row = (await store.skillVersion(db, skill.id, version));
+  const row = await store.skillVersion(db, skill.id, version);
   if (!row) throw new MarketError('NOT_FOUND', `Skill "${skill.slug}" has no version ${version}.`);
   return row;
 }
@@ -110,29 +110,29 @@ export async function publishSkill(
   const { files, contentSha256, scan } = prepared ?? prepareVersion({ slug: input.slug, description: input.listing.description, readme: input.readme, files: input.files });
 
   return db.write(async (tx) => {
-    const author = (await authorOf(tx, by));
+    const author = await authorOf(tx, by);
     const now = clock.now().toISOString();
-    let skill = (await store.skillBySlug(tx, input.slug));
+    let skill = await store.skillBySlug(tx, input.slug);
     if (skill && skill.authorId !== author.id) throw new MarketError('FORBIDDEN', `The slug "${input.slug}" belongs to another creator.`);
     if (!skill) {
       await store.insertSkill(tx, {
-                id: newId('sk'),
-                slug: input.slug,
-                name: input.listing.name,
-                description: input.listing.description,
-                tags: input.listing.tags,
-                authorId: author.id,
-                authorKind: author.kind,
-                iconUrl: input.listing.icon_url,
-                requiredMcpServers: input.listing.required_mcp_servers,
-                pricing,
-                referencePriceSats: referencePriceSats(pricing),
-                revenueSplit: split,
-                createdAt: now,
-              });
+        id: newId('sk'),
+        slug: input.slug,
+        name: input.listing.name,
+        description: input.listing.description,
+        tags: input.listing.tags,
+        authorId: author.id,
+        authorKind: author.kind,
+        iconUrl: input.listing.icon_url,
+        requiredMcpServers: input.listing.required_mcp_servers,
+        pricing,
+        referencePriceSats: referencePriceSats(pricing),
+        revenueSplit: split,
+        createdAt: now,
+      });
       skill = (await store.skillBySlug(tx, input.slug))!;
     }
-    const existing = (await store.skillVersion(tx, skill.id, input.version));
+    const existing = await store.skillVersion(tx, skill.id, input.version);
     if (existing && existing.status !== 'Draft' && existing.status !== 'ChangesRequested') {
       throw new MarketError('CONFLICT', `${input.slug}@${input.version} is ${existing.status} and can no longer change: publish a new version.`);
     }
@@ -145,19 +145,19 @@ export async function publishSkill(
       );
     }
     await store.upsertDraftVersion(tx, {
-            skillId: skill.id,
-            version: input.version,
-            listing: input.listing,
-            readme: input.readme ?? '',
-            changelog: input.changelog ?? null,
-            pricing,
-            revenueSplit: split,
-            files: toJsonText(files),
-            contentSha256,
-            signature,
-            scanFindings: scan,
-            createdAt: now,
-          });
+      skillId: skill.id,
+      version: input.version,
+      listing: input.listing,
+      readme: input.readme ?? '',
+      changelog: input.changelog ?? null,
+      pricing,
+      revenueSplit: split,
+      files: toJsonText(files),
+      contentSha256,
+      signature,
+      scanFindings: scan,
+      createdAt: now,
+    });
     return {
       skill_id: skill.id,
       slug: input.slug,
@@ -175,11 +175,16 @@ async function moveVersion(db: Db, skill: SkillRow, v: SkillVersionRow, to: Skil
   await store.setVersionStatus(db, { skillId: skill.id, version: v.version, status: to, reason, publishedAt });
 }
 
-export async function submitForReview(db: Db, authorId: string, slug: string, version: string): Promise<{ slug: string; version: string; status: 'PendingReview'; scan_findings: ScanFinding[] }> {
+export async function submitForReview(
+  db: Db,
+  authorId: string,
+  slug: string,
+  version: string,
+): Promise<{ slug: string; version: string; status: 'PendingReview'; scan_findings: ScanFinding[] }> {
   return db.write(async (tx) => {
-    const skill = (await requireSkill(tx, slug));
+    const skill = await requireSkill(tx, slug);
     if (skill.authorId !== authorId) throw new MarketError('FORBIDDEN', `Only the creator of "${slug}" can submit it.`);
-    const v = (await requireVersion(tx, skill, version));
+    const v = await requireVersion(tx, skill, version);
     await moveVersion(tx, skill, v, 'PendingReview', null);
     return { slug, version, status: 'PendingReview' as const, scan_findings: storedFindings(v.scanFindings).findings };
   });
@@ -194,29 +199,29 @@ export async function reviewSkillVersion(
   input: { slug: string; version: string; decision: ReviewDecision; reason?: string | null },
 ): Promise<{ slug: string; version: string; status: SkillStatus; scan_findings: ScanFinding[] }> {
   return db.write(async (tx) => {
-    const skill = (await requireSkill(tx, input.slug));
-    let v = (await requireVersion(tx, skill, input.version));
+    const skill = await requireSkill(tx, input.slug);
+    let v = await requireVersion(tx, skill, input.version);
     if (v.status === 'PendingReview') {
       await moveVersion(tx, skill, v, 'InReview', null);
-      v = (await requireVersion(tx, skill, input.version));
+      v = await requireVersion(tx, skill, input.version);
     }
     const reason = input.reason ?? null;
     if (input.decision === 'approve') {
       await moveVersion(tx, skill, v, 'Approved', reason);
-      await moveVersion(tx, skill, (await requireVersion(tx, skill, input.version)), 'Published', reason, clock.now().toISOString());
+      await moveVersion(tx, skill, await requireVersion(tx, skill, input.version), 'Published', reason, clock.now().toISOString());
       await refreshListing(tx, clock, skill.id);
     } else {
       await moveVersion(tx, skill, v, input.decision === 'reject' ? 'Rejected' : 'ChangesRequested', reason);
     }
-    const after = (await requireVersion(tx, skill, input.version));
+    const after = await requireVersion(tx, skill, input.version);
     return { slug: input.slug, version: input.version, status: after.status as SkillStatus, scan_findings: storedFindings(after.scanFindings).findings };
   });
 }
 
 export async function deprecateSkillVersion(db: Db, clock: Clock, slug: string, version: string): Promise<{ slug: string; version: string; status: SkillStatus }> {
   return db.write(async (tx) => {
-    const skill = (await requireSkill(tx, slug));
-    await moveVersion(tx, skill, (await requireVersion(tx, skill, version)), 'Deprecated', null);
+    const skill = await requireSkill(tx, slug);
+    await moveVersion(tx, skill, await requireVersion(tx, skill, version), 'Deprecated', null);
     await refreshListing(tx, clock, skill.id);
     return { slug, version, status: 'Deprecated' as const };
   });
@@ -234,18 +239,18 @@ async function refreshListing(db: Db, clock: Clock, skillId: string): Promise<vo
   }
   const { listing, pricing } = latest;
   await store.updateListing(db, {
-        id: skillId,
-        name: listing.name,
-        description: listing.description,
-        tags: listing.tags,
-        iconUrl: listing.icon_url,
-        requiredMcpServers: listing.required_mcp_servers,
-        pricing,
-        referencePriceSats: referencePriceSats(pricing),
-        revenueSplit: latest.revenueSplit,
-        latestVersion: latest.version,
-        updatedAt: clock.now().toISOString(),
-      });
+    id: skillId,
+    name: listing.name,
+    description: listing.description,
+    tags: listing.tags,
+    iconUrl: listing.icon_url,
+    requiredMcpServers: listing.required_mcp_servers,
+    pricing,
+    referencePriceSats: referencePriceSats(pricing),
+    revenueSplit: latest.revenueSplit,
+    latestVersion: latest.version,
+    updatedAt: clock.now().toISOString(),
+  });
   await store.indexSkill(db, { rowid: skill.rowid, name: listing.name, description: listing.description, tags: listing.tags, readme: latest.readme });
 }
 
@@ -275,7 +280,7 @@ export function rating(skill: SkillRow): number | null {
 }
 
 export async function skillView(db: Db, slug: string): Promise<SkillView> {
-  const skill = (await requireSkill(db, slug));
+  const skill = await requireSkill(db, slug);
   const versions = (await store.skillVersions(db, skill.id)).sort((a, b) => semver.rcompare(a.version, b.version));
   const shown = versions.find((v) => v.version === skill.latestVersion) ?? versions[0];
   return {
@@ -313,7 +318,7 @@ function countOf(scan: VersionScan): number {
 }
 
 export async function skillReadme(db: Db, slug: string): Promise<{ slug: string; version: string | null; readme: string }> {
-  const skill = (await requireSkill(db, slug));
+  const skill = await requireSkill(db, slug);
   if (!skill.latestVersion) throw new MarketError('NOT_FOUND', `Skill "${slug}" has no published version yet.`);
   return { slug, version: skill.latestVersion, readme: (await requireVersion(db, skill, skill.latestVersion)).readme };
 }

@@ -39,13 +39,13 @@ export async function chargeForSkill(db: Db, clock: Clock, c: Charge): Promise<C
       // A creator using its own skill keeps its share: nothing to move.
       if (sats === 0 || creditAccountId === payer) return;
       await postTransfer(tx, clock, {
-                debitAccountId: payer,
-                creditAccountId,
-                amountMsats: satsToMsats(sats),
-                entryType: 'SkillUsage',
-                description: `${c.kind === 'install' ? 'Purchase' : 'Use'} of skill ${c.skill.slug}: ${to} share`,
-                reference: c.skill.id,
-              });
+        debitAccountId: payer,
+        creditAccountId,
+        amountMsats: satsToMsats(sats),
+        entryType: 'SkillUsage',
+        description: `${c.kind === 'install' ? 'Purchase' : 'Use'} of skill ${c.skill.slug}: ${to} share`,
+        reference: c.skill.id,
+      });
     };
     await pay(authorAccountId(c.skill), parts.creator_sats, 'creator');
     if (c.computeAgentId !== null) await pay(agentAccountId(c.computeAgentId), parts.compute_sats, 'compute');
@@ -53,20 +53,20 @@ export async function chargeForSkill(db: Db, clock: Clock, c: Charge): Promise<C
     if (c.referrerId) await pay(agentAccountId(c.referrerId), parts.referrer_sats, 'referrer');
     const usageId = newId('su');
     await store.insertUsage(tx, {
-            id: usageId,
-            skillId: c.skill.id,
-            agentId: c.payerAgentId,
-            kind: c.kind,
-            calls: c.usage.calls,
-            inputTokens: c.usage.inputTokens,
-            outputTokens: c.usage.outputTokens,
-            costSats: c.costSats,
-            creatorSats: parts.creator_sats,
-            computeSats: parts.compute_sats,
-            platformSats: parts.platform_sats,
-            referrerSats: parts.referrer_sats,
-            createdAt: clock.now().toISOString(),
-          });
+      id: usageId,
+      skillId: c.skill.id,
+      agentId: c.payerAgentId,
+      kind: c.kind,
+      calls: c.usage.calls,
+      inputTokens: c.usage.inputTokens,
+      outputTokens: c.usage.outputTokens,
+      costSats: c.costSats,
+      creatorSats: parts.creator_sats,
+      computeSats: parts.compute_sats,
+      platformSats: parts.platform_sats,
+      referrerSats: parts.referrer_sats,
+      createdAt: clock.now().toISOString(),
+    });
     return { usage_id: usageId, cost_sats: c.costSats, split: parts };
   });
 }

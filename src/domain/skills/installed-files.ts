@@ -9,7 +9,7 @@ import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import { requireVersion } from './catalogue.js';
 import { installedSkill } from './installs.js';
 import type { SkillFile } from './skill-md.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export interface InstalledSkill {
   slug: string;
@@ -27,17 +27,17 @@ export interface InstalledFiles extends InstalledSkill {
 
 /** The skills the agent has installed now, by slug. */
 export async function installedSkills(db: Db, agentId: string): Promise<InstalledSkill[]> {
-  return (await mapInOrder((await store.listInstalled(db, agentId)), async (i) => {
-      const skill = (await store.skillById(db, i.skillId))!;
-      return describe((await requireVersion(db, skill, i.version)), skill);
-    }));
+  return await mapInOrder(await store.listInstalled(db, agentId), async (i) => {
+    const skill = (await store.skillById(db, i.skillId))!;
+    return describe(await requireVersion(db, skill, i.version), skill);
+  });
 }
 
 /** The installed version's files, verified as install verifies them (installs.ts); NOT_FOUND for an agent that has not installed the skill. */
 export async function installedSkillFiles(db: Db, agentId: string, slug: string): Promise<InstalledFiles> {
-  const installed = (await installedSkill(db, agentId, slug));
+  const installed = await installedSkill(db, agentId, slug);
   const skill = (await store.skillBySlug(db, slug))!;
-  return { ...describe((await requireVersion(db, skill, installed.version)), skill), contentSha256: installed.content_sha256, files: installed.files };
+  return { ...describe(await requireVersion(db, skill, installed.version), skill), contentSha256: installed.content_sha256, files: installed.files };
 }
 
 function describe(v: SkillVersionRow, skill: SkillRow): InstalledSkill {

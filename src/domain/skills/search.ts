@@ -72,5 +72,5 @@ export async function searchCatalogue(db: Db, input: SearchInput): Promise<Page<
 /** The same page, searched here and now: for a domain function that needs it inside its own work. */
 export async function searchCatalogueNow(db: Db, input: SearchInput): Promise<Page<SkillSummary>> {
   const filter = filterFor(input);
-  return pageFrom((await store.searchSkills(db, filter)), filter, input.limit);
+  return pageFrom(await store.searchSkills(db, filter), filter, input.limit);
 }

@@ -11,7 +11,7 @@ import { requireSkill, skillView, storedFindings } from './catalogue.js';
 import { searchCatalogueNow } from './search.js';
 import type { ScanFinding } from './scanner.js';
 import { skillContentHash, type SkillFile } from './skill-md.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 const AWAITING_REVIEW = new Set(['PendingReview', 'InReview']);
 
@@ -28,7 +28,7 @@ export interface VersionForReview {
 }
 
 export async function versionForReview(db: Db, slug: string, version?: string): Promise<VersionForReview> {
-  const skill = (await requireSkill(db, slug));
+  const skill = await requireSkill(db, slug);
   const versions = (await store.skillVersions(db, skill.id)).sort((a, b) => semver.rcompare(a.version, b.version));
   const v = version === undefined ? (versions.find((x) => AWAITING_REVIEW.has(x.status)) ?? versions[0]) : versions.find((x) => x.version === version);
   if (!v) {
@@ -61,10 +61,10 @@ export interface ReviewQueueItem {
 
 /** What waits for the operator's review (`skills queue`, the console's operator page), newest first. */
 export async function reviewQueue(db: Db): Promise<ReviewQueueItem[]> {
-  const page = (await searchCatalogueNow(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE }));
-  return (await mapInOrder(page.items, async (s) => {
-      const view = (await skillView(db, s.slug));
-      const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
-      return { slug: s.slug, name: s.name, author_id: s.author_id, versions, scan_findings: view.scan_findings };
-    }));
+  const page = await searchCatalogueNow(db, { status: 'PendingReview', sort: 'newest', limit: MAX_PAGE_SIZE });
+  return await mapInOrder(page.items, async (s) => {
+    const view = await skillView(db, s.slug);
+    const versions = view.versions.filter((v) => v.status === 'PendingReview').map((v) => v.version);
+    return { slug: s.slug, name: s.name, author_id: s.author_id, versions, scan_findings: view.scan_findings };
+  });
 }

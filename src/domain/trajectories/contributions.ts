@@ -119,7 +119,7 @@ export function precheckContribution(raw: unknown, metadata: ContributionMetadat
 
 /** precheckContribution against a bounty's own minimum quality (read without the write lock). */
 export async function precheckForBounty(db: Db, bountyId: string, raw: unknown, metadata: ContributionMetadata): Promise<ContributionPrecheck> {
-  const b = (await store.getBounty(db, bountyId));
+  const b = await store.getBounty(db, bountyId);
   if (!b) throw new MarketError('NOT_FOUND', `No bounty ${bountyId}.`);
   return precheckContribution(raw, metadata, minQualityOf(b));
 }
@@ -133,7 +133,7 @@ export const contributionCounterparty = async (db: Db, bountyId: string): Promis
  */
 export function contributeTrajectory(db: Db, clock: Clock, contributorId: string, input: { bountyId: string; metadata: ContributionMetadata }, pre: ContributionPrecheck) {
   return db.write(async (tx) => {
-    const b = (await current(tx, clock, input.bountyId));
+    const b = await current(tx, clock, input.bountyId);
     if (!isTrajectoryFormat(b.requiredFormat)) {
       throw new MarketError('INVALID_INPUT', `Bounty ${b.id} wants ${b.requiredFormat} samples, not trajectories: use marketplace_submit_to_bounty.`);
     }
@@ -144,7 +144,7 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
     requireOpen(b, clock);
     if (pre.minQualityMilli !== minQualityOf(b)) throw new MarketError('CONFLICT', `Bounty ${b.id} changed while the contribution was checked; send it again.`);
 
-    const duplicate = (await duplicateOf(tx, b.id, contributorId, pre));
+    const duplicate = await duplicateOf(tx, b.id, contributorId, pre);
     const checks = [...pre.checks, check('duplicates', duplicate === null, duplicate ?? 'Not contributed before.')];
     const remaining = b.rewardMsats - b.paidMsats;
     const rewardMsats = Math.min(satsToMsats(pre.score.estimated_reward_sats), remaining);
@@ -163,34 +163,34 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
     const id = newId('bs');
     const now = clock.now().toISOString();
     await store.insertSubmission(tx, {
-            id,
-            bountyId: b.id,
-            contributorId,
-            // Nothing of a refused contribution is kept but its report.
-            samples: verification.passed ? toJsonText<unknown[]>([pre.trajectory]) : null,
-            sampleCount: 1,
-            // The contributor's claims beside what the marketplace found, for the creator and the read-back.
-            metadata: { ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } },
-            verification,
-            status: verification.passed ? 'Accepted' : 'Rejected',
-            acceptedSamples: verification.passed ? 1 : 0,
-            paidMsats: 0,
-            reason: verification.passed
-              ? null
-              : checks
-                  .filter((c) => !c.passed && c.name !== 'hash')
-                  .map((c) => c.detail)
-                  .join(' '),
-            receipt: null,
-            createdAt: now,
-            updatedAt: now,
-          });
-    if (!verification.passed) return contributionView((await requireSubmission(tx, id)));
+      id,
+      bountyId: b.id,
+      contributorId,
+      // Nothing of a refused contribution is kept but its report.
+      samples: verification.passed ? toJsonText<unknown[]>([pre.trajectory]) : null,
+      sampleCount: 1,
+      // The contributor's claims beside what the marketplace found, for the creator and the read-back.
+      metadata: { ...input.metadata, verified: { quality_score: pre.score.quality_score, trajectory_hash: pre.hash } },
+      verification,
+      status: verification.passed ? 'Accepted' : 'Rejected',
+      acceptedSamples: verification.passed ? 1 : 0,
+      paidMsats: 0,
+      reason: verification.passed
+        ? null
+        : checks
+            .filter((c) => !c.passed && c.name !== 'hash')
+            .map((c) => c.detail)
+            .join(' '),
+      receipt: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (!verification.passed) return contributionView(await requireSubmission(tx, id));
     await store.insertHashes(tx, b.id, id, [pre.hash, pre.sessionKey]);
     await pay(tx, clock, b, id, contributorId, rewardMsats);
-    const receipt = (await signReceipt(tx, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) }));
+    const receipt = await signReceipt(tx, clock, { contributionId: id, bountyId: b.id, hash: pre.hash, quality: pre.score.quality_score, rewardSats: msatsToSats(rewardMsats) });
     await store.updateSubmission(tx, id, ['Accepted'], { receipt });
-    return contributionView((await requireSubmission(tx, id)));
+    return contributionView(await requireSubmission(tx, id));
   });
 }
 
@@ -201,7 +201,7 @@ export function contributeTrajectory(db: Db, clock: Clock, contributorId: string
  * as its own, while its contributor may offer it to other buyers.
  */
 async function duplicateOf(db: Db, bountyId: string, contributorId: string, pre: ContributionPrecheck): Promise<string | null> {
-  const known = (await store.knownHashes(db, bountyId, [pre.hash, pre.sessionKey]));
+  const known = await store.knownHashes(db, bountyId, [pre.hash, pre.sessionKey]);
   if (known.has(pre.hash)) return 'This trajectory was contributed to this bounty already.';
   if (known.has(pre.sessionKey)) return 'This session was contributed to this bounty already.';
   const others = (await store.contributorsOfHashes(db, [pre.hash])).filter((r) => r.contributorId !== contributorId);
@@ -214,12 +214,12 @@ async function pay(db: Db, clock: Clock, b: BountyRow, submissionId: string, con
   const heldSince = (await requireHold(db, b.holdId!)).createdAt;
   await postHold(db, clock, b.holdId!, amountMsats, `Bounty ${b.id}: trajectory ${submissionId}`);
   await payFromEscrow(db, clock, {
-        payerAgentId: b.creatorId,
-        payeeAccountId: agentAccountId(contributorId),
-        priceMsats: amountMsats,
-        reference: submissionId,
-        what: `trajectory ${submissionId}`,
-      });
+    payerAgentId: b.creatorId,
+    payeeAccountId: agentAccountId(contributorId),
+    priceMsats: amountMsats,
+    reference: submissionId,
+    what: `trajectory ${submissionId}`,
+  });
   const paid = b.paidMsats + amountMsats;
   const accepted = b.acceptedSamples + 1;
   const left = b.rewardMsats - paid;
@@ -249,7 +249,7 @@ async function signReceipt(db: Db, clock: Clock, r: { contributionId: string; bo
       ],
       content: JSON.stringify({ contribution_id: r.contributionId, bounty_id: r.bountyId, trajectory_hash: r.hash, quality_score: r.quality, reward_sats: r.rewardSats }),
     },
-    (await signingKey(db, clock)),
+    await signingKey(db, clock),
   );
 }
 
@@ -282,8 +282,8 @@ export type ContributionView = Awaited<ReturnType<typeof contributionView>>;
 
 /** One contribution, for its contributor or the bounty's creator; anyone else is told there is none. */
 export async function getContribution(db: Db, agentId: string, id: string): Promise<ContributionView> {
-  const s = (await store.getSubmission(db, id));
-  const b = s ? (await store.getBounty(db, s.bountyId)) : undefined;
+  const s = await store.getSubmission(db, id);
+  const b = s ? await store.getBounty(db, s.bountyId) : undefined;
   if (!s || !b || !isTrajectoryFormat(b.requiredFormat) || (s.contributorId !== agentId && b.creatorId !== agentId)) {
     throw new MarketError('NOT_FOUND', `No trajectory contribution ${id} of yours.`);
   }

@@ -28,17 +28,17 @@ export interface AgentOverview {
 export async function agentOverview(ctx: AppContext, sponsorId: string, agentId: string): Promise<AgentOverview> {
   await requireOwnAgent(ctx.db, sponsorId, agentId);
   // The wallet first: reading it may end the agent's grace period, and the reason below is then that one.
-  const wallet = (await agentWallet(ctx.db, ctx.clock, agentId));
-  const agent = (await requireAgent(ctx.db, agentId));
-  const policy = (await getAgentPolicy(ctx.db, sponsorId, agentId));
+  const wallet = await agentWallet(ctx.db, ctx.clock, agentId);
+  const agent = await requireAgent(ctx.db, agentId);
+  const policy = await getAgentPolicy(ctx.db, sponsorId, agentId);
   const now = ctx.clock.now().getTime();
   return {
     wallet,
     statusReason: agent.status === 'Active' ? null : agent.statusReason,
     policy,
-    spending: (await spendingSummary(ctx.db, ctx.clock, agentId, policy.policy)),
-    days: (await dailySpend(ctx.db, ctx.clock, agentId, CHART_DAYS)),
+    spending: await spendingSummary(ctx.db, ctx.clock, agentId, policy.policy),
+    days: await dailySpend(ctx.db, ctx.clock, agentId, CHART_DAYS),
     runsOutOn: wallet.runwayDays === null ? null : utcDay(new Date(now + wallet.runwayDays * DAY_MS).toISOString()),
-    disputes: (await unresolvedDisputeViews(ctx.db, agentId)),
+    disputes: await unresolvedDisputeViews(ctx.db, agentId),
   };
 }

@@ -41,7 +41,7 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
   router.get(
     '/console/agents/:id',
     pageHeaders,
-    sponsorPage(ctx, async (req, res, viewer) => send(res, 200, (await agentPage(ctx, req, viewer, agentIdParam(req))))),
+    sponsorPage(ctx, async (req, res, viewer) => send(res, 200, await agentPage(ctx, req, viewer, agentIdParam(req)))),
   );
   router.post(
     '/console/agents/:id/policy',
@@ -52,26 +52,26 @@ export function agentRoutes(router: express.Router, ctx: AppContext, pageHeaders
       const text = field(req, 'policy') ?? '';
       const baseVersion = Number(field(req, 'base_version'));
       try {
-        const set = (await once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, (tx) =>
-                  tx.write(async (tx) => {
-                    if (text.length > MAX_POLICY_TEXT) throw new MarketError('INVALID_INPUT', `A policy is at most ${MAX_POLICY_TEXT.toLocaleString('en-US')} characters.`);
-                    // Versioned edits: an edit made on an older version would silently undo what changed since.
-                    const current = (await getAgentPolicy(tx, viewer.sponsorId, agentId));
-                    if (current.version !== baseVersion) {
-                      throw new MarketError(
-                        'CONFLICT',
-                        `The policy changed since this page was opened (now v${current.version}, the page had v${baseVersion}). Your text is below; reload to see the new version, then edit again.`,
-                      );
-                    }
-                    const p = (await setAgentPolicy(tx, ctx.clock, viewer.sponsorId, agentId, parsePolicyText(text, 'yaml', 'the policy')));
-                    return { version: p.version };
-                  }),
-                ));
+        const set = await once(ctx, viewer, req, 'set_policy', { agent_id: agentId, policy: text, base_version: baseVersion }, (tx) =>
+          tx.write(async (tx) => {
+            if (text.length > MAX_POLICY_TEXT) throw new MarketError('INVALID_INPUT', `A policy is at most ${MAX_POLICY_TEXT.toLocaleString('en-US')} characters.`);
+            // Versioned edits: an edit made on an older version would silently undo what changed since.
+            const current = await getAgentPolicy(tx, viewer.sponsorId, agentId);
+            if (current.version !== baseVersion) {
+              throw new MarketError(
+                'CONFLICT',
+                `The policy changed since this page was opened (now v${current.version}, the page had v${baseVersion}). Your text is below; reload to see the new version, then edit again.`,
+              );
+            }
+            const p = await setAgentPolicy(tx, ctx.clock, viewer.sponsorId, agentId, parsePolicyText(text, 'yaml', 'the policy'));
+            return { version: p.version };
+          }),
+        );
         res.redirect(303, `/console/agents/${agentId}?policy_saved=${set.version}#policy`);
       } catch (error) {
         if (!isMarketError(error) || (error.code !== 'INVALID_INPUT' && error.code !== 'CONFLICT')) throw error;
         await requireOwnAgent(ctx.db, viewer.sponsorId, agentId);
-        send(res, error.code === 'CONFLICT' ? 409 : 400, (await agentPage(ctx, req, viewer, agentId, { text, error: error.message })));
+        send(res, error.code === 'CONFLICT' ? 409 : 400, await agentPage(ctx, req, viewer, agentId, { text, error: error.message }));
       }
     }),
   );
@@ -97,26 +97,30 @@ function agentIdParam(req: Request): string {
 }
 
 async function agentPage(ctx: AppContext, req: Request, viewer: SponsorViewer, agentId: string, draft?: PolicyDraft): Promise<Html> {
-  const agent = (await requireOwnAgent(ctx.db, viewer.sponsorId, agentId));
-  const o = (await agentOverview(ctx, viewer.sponsorId, agentId));
+  const agent = await requireOwnAgent(ctx.db, viewer.sponsorId, agentId);
+  const o = await agentOverview(ctx, viewer.sponsorId, agentId);
   const pending = (await listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: 'pending', limit: MAX_PAGE_SIZE })).items.length;
 
   const entryType = queryParam(req, 'entry_type');
   if (entryType !== undefined && !(ENTRY_TYPES as readonly string[]).includes(entryType)) {
     throw new MarketError('INVALID_INPUT', `entry_type is one of ${ENTRY_TYPES.join(', ')}.`);
   }
-  const ledger = (await accountHistory(ctx.db, agentAccountId(agentId), { entryType: entryType as EntryType | undefined, cursor: queryParam(req, 'ledger_cursor'), limit: PAGE_SIZE }));
+  const ledger = await accountHistory(ctx.db, agentAccountId(agentId), {
+    entryType: entryType as EntryType | undefined,
+    cursor: queryParam(req, 'ledger_cursor'),
+    limit: PAGE_SIZE,
+  });
   const outcome = queryParam(req, 'outcome');
   if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) throw new MarketError('INVALID_INPUT', `outcome is one of ${OUTCOMES.join(', ')}.`);
   const tool = queryParam(req, 'tool');
-  const audit = (await auditPage(ctx.db, {
-      sponsorId: viewer.sponsorId,
-      agentId,
-      tool,
-      outcome: outcome as AuditOutcome | undefined,
-      cursor: queryParam(req, 'audit_cursor'),
-      limit: PAGE_SIZE,
-    }));
+  const audit = await auditPage(ctx.db, {
+    sponsorId: viewer.sponsorId,
+    agentId,
+    tool,
+    outcome: outcome as AuditOutcome | undefined,
+    cursor: queryParam(req, 'audit_cursor'),
+    limit: PAGE_SIZE,
+  });
   const saved = /^\d{1,9}$/.test(queryParam(req, 'policy_saved') ?? '') ? queryParam(req, 'policy_saved') : null;
   const query = { entry_type: entryType, ledger_cursor: queryParam(req, 'ledger_cursor'), tool, outcome, audit_cursor: queryParam(req, 'audit_cursor') };
   const self = `/console/agents/${agentId}`;

@@ -25,14 +25,14 @@ export function approvalRoutes(router: express.Router, ctx: AppContext, pageHead
   router.get(
     '/console/approvals',
     pageHeaders,
-    sponsorPage(ctx, async (req, res, viewer) => send(res, 200, (await approvalsPage(ctx, req, viewer)))),
+    sponsorPage(ctx, async (req, res, viewer) => send(res, 200, await approvalsPage(ctx, req, viewer))),
   );
   router.get(
     '/approvals/:id',
     pageHeaders,
     sponsorPage(ctx, async (req, res, viewer) => {
       const id = approvalIdParam(req);
-      const approval = (await loadApproval(ctx.db, ctx.clock, id));
+      const approval = await loadApproval(ctx.db, ctx.clock, id);
       // Another sponsor's approval is reported as missing: its existence is not theirs to know.
       if (approval.sponsorId !== viewer.sponsorId) throw notFound(id);
       send(res, 200, approvalPage(approvalRecord(approval), (await requireAgent(ctx.db, approval.agentId)).name, viewer));
@@ -72,7 +72,13 @@ async function approvalsPage(ctx: AppContext, req: Request, viewer: SponsorViewe
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new MarketError('INVALID_INPUT', `status is one of ${STATUSES.join(', ')}.`);
   const cursor = queryParam(req, 'cursor');
   const waiting = (await listApprovalRecords(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: 'pending', limit: MAX_PAGE_SIZE })).items;
-  const history = (await listApprovalRecords(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, agentId, status: status as ApprovalStatus | undefined, cursor, limit: HISTORY_PAGE_SIZE }));
+  const history = await listApprovalRecords(ctx.db, ctx.clock, {
+    sponsorId: viewer.sponsorId,
+    agentId,
+    status: status as ApprovalStatus | undefined,
+    cursor,
+    limit: HISTORY_PAGE_SIZE,
+  });
   const nameOf = (id: string) => agents.get(id) ?? id;
   const query = { agent: agentId, status };
   return layout(

@@ -12,27 +12,27 @@ import { guarded, HOME, navOf, send } from './requests.js';
 import { currentViewer, type SponsorViewer } from './session.js';
 import { signInPage } from './sign-in-page.js';
 import { moneyTiles, spendingGauges, statusLine, waitingLine } from './spending-view.js';
-import { filterInOrder, mapInOrder } from "../../core/in-order.js";
+import { filterInOrder, mapInOrder } from '../../core/in-order.js';
 
 export function homeRoutes(router: express.Router, ctx: AppContext, pageHeaders: express.RequestHandler): void {
   router.get(
     HOME,
     pageHeaders,
     guarded(ctx, async (req, res) => {
-      const viewer = (await currentViewer(ctx, req));
+      const viewer = await currentViewer(ctx, req);
       if (!viewer) return send(res, 200, signInPage(null));
       if (viewer.role === 'operator') return res.redirect(303, '/console/operator');
-      send(res, 200, (await homePage(ctx, viewer)));
+      send(res, 200, await homePage(ctx, viewer));
     }),
   );
 }
 
 async function homePage(ctx: AppContext, viewer: SponsorViewer): Promise<Html> {
-  const agents = (await listSponsorAgents(ctx.db, viewer.sponsorId));
+  const agents = await listSponsorAgents(ctx.db, viewer.sponsorId);
   const pending = (await listApprovalsPage(ctx.db, ctx.clock, { sponsorId: viewer.sponsorId, status: 'pending', limit: MAX_PAGE_SIZE })).items;
   const waiting = new Map<string, number>();
   for (const a of pending) waiting.set(a.agent_id, (waiting.get(a.agent_id) ?? 0) + 1);
-  const cards = (await mapInOrder(agents, async (agent) => agentCard(agent.id, agent.name, (await agentOverview(ctx, viewer.sponsorId, agent.id)), waiting.get(agent.id) ?? 0)));
+  const cards = await mapInOrder(agents, async (agent) => agentCard(agent.id, agent.name, await agentOverview(ctx, viewer.sponsorId, agent.id), waiting.get(agent.id) ?? 0));
   return layout(
     'Your agents',
     html`<h1>Your agents</h1>

@@ -31,12 +31,12 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
   router.get(
     OPERATOR_HOME,
     pageHeaders,
-    operatorPage(ctx, async (_req, res, viewer) => send(res, 200, (await queuesPage(ctx, viewer)))),
+    operatorPage(ctx, async (_req, res, viewer) => send(res, 200, await queuesPage(ctx, viewer))),
   );
   router.get(
     '/console/operator/skills/:slug/:version',
     pageHeaders,
-    operatorPage(ctx, async (req, res, viewer) => send(res, 200, versionPage((await versionForReview(ctx.db, slugParam(req), versionParam(req))), viewer))),
+    operatorPage(ctx, async (req, res, viewer) => send(res, 200, versionPage(await versionForReview(ctx.db, slugParam(req), versionParam(req)), viewer))),
   );
   router.post(
     '/console/operator/skills/:slug/:version/review',
@@ -77,8 +77,8 @@ export function operatorRoutes(router: express.Router, ctx: AppContext, pageHead
       const refundSats = resolution === 'RefundPartial' && satsText !== '' ? Number(satsText) : undefined;
       const reason = reasonField(req);
       await once(ctx, viewer, req, 'disputes_resolve', { disputeId, resolution, refundSats: refundSats ?? null, reason }, (tx) =>
-                resolveDispute(tx, ctx.clock, { disputeId, resolution, refundSats, reason }),
-              );
+        resolveDispute(tx, ctx.clock, { disputeId, resolution, refundSats, reason }),
+      );
       res.redirect(303, `${OPERATOR_HOME}#disputes`);
     }),
   );
@@ -103,9 +103,9 @@ function hiddenFields(viewer: OperatorViewer): Html {
 }
 
 async function queuesPage(ctx: AppContext, viewer: OperatorViewer): Promise<Html> {
-  const skills = (await reviewQueue(ctx.db));
+  const skills = await reviewQueue(ctx.db);
   const providers = (await listProviderViews(ctx.db, ctx.clock, { includeUnapproved: true, limit: MAX_PAGE_SIZE })).items.filter((p) => !p.approved);
-  const disputes = (await unresolvedDisputeViews(ctx.db, null));
+  const disputes = await unresolvedDisputeViews(ctx.db, null);
   return layout(
     'Review queues',
     html`<h1>Review queues</h1>

@@ -76,7 +76,7 @@ export function guarded(ctx: AppContext, handler: Handler) {
     try {
       handler(req, res);
     } catch (error) {
-      if (isMarketError(error)) return send(res, ERROR_STATUS[error.code] ?? 400, refusalPage(error, req, (await currentViewer(ctx, req))));
+      if (isMarketError(error)) return send(res, ERROR_STATUS[error.code] ?? 400, refusalPage(error, req, await currentViewer(ctx, req)));
       ctx.logger.error('console request failed', { path: req.path, error: String(error) });
       send(res, 500, messagePage('Something went wrong', 'The server could not finish this request. The details are in its log.'));
     }
@@ -86,7 +86,7 @@ export function guarded(ctx: AppContext, handler: Handler) {
 /** A page for a signed-in sponsor: others get the sign-in form (and come back here after), the operator a refusal. */
 export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void) {
   return guarded(ctx, async (req, res) => {
-    const viewer = (await currentViewer(ctx, req));
+    const viewer = await currentViewer(ctx, req);
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
     if (viewer.role !== 'sponsor')
       return send(
@@ -105,7 +105,7 @@ export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Respon
 
 export function operatorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void) {
   return guarded(ctx, async (req, res) => {
-    const viewer = (await currentViewer(ctx, req));
+    const viewer = await currentViewer(ctx, req);
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
     if (viewer.role !== 'operator')
       return send(
@@ -125,7 +125,7 @@ export function operatorPage(ctx: AppContext, handler: (req: Request, res: Respo
 /** A form post of a signed-in sponsor, carrying this session's CSRF token. */
 export function sponsorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void) {
   return guarded(ctx, async (req, res) => {
-    const viewer = (await postingViewer(ctx, req));
+    const viewer = await postingViewer(ctx, req);
     if (!viewer) return send(res, 403, staleFormPage());
     if (viewer.role !== 'sponsor') throw new MarketError('FORBIDDEN', 'Only a sponsor can do this: sign in with the sponsor token.');
     handler(req, res, viewer);
@@ -134,7 +134,7 @@ export function sponsorAction(ctx: AppContext, handler: (req: Request, res: Resp
 
 export function operatorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void) {
   return guarded(ctx, async (req, res) => {
-    const viewer = (await postingViewer(ctx, req));
+    const viewer = await postingViewer(ctx, req);
     if (!viewer) return send(res, 403, staleFormPage());
     if (viewer.role !== 'operator') throw new MarketError('FORBIDDEN', 'Only the operator can do this: sign in with the operator token.');
     handler(req, res, viewer);
@@ -142,7 +142,7 @@ export function operatorAction(ctx: AppContext, handler: (req: Request, res: Res
 }
 
 async function postingViewer(ctx: AppContext, req: Request): Promise<Viewer | null> {
-  const viewer = (await currentViewer(ctx, req));
+  const viewer = await currentViewer(ctx, req);
   return viewer && carriesCsrf(viewer.session, field(req, 'csrf')) ? viewer : null;
 }
 

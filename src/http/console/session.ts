@@ -22,11 +22,11 @@ export type Viewer = SponsorViewer | OperatorViewer;
 export async function currentViewer(ctx: AppContext, req: Request): Promise<Viewer | null> {
   const id = cookieValue(req, SESSION_COOKIE);
   if (!id) return null;
-  const session = (await sessions.findLiveConsoleSession(ctx.db, sha256Hex(id), ctx.clock.now().toISOString()));
+  const session = await sessions.findLiveConsoleSession(ctx.db, sha256Hex(id), ctx.clock.now().toISOString());
   if (!session) return null;
   if (session.principalKind === 'operator') return { role: 'operator', session };
   if (session.principalKind !== 'sponsor' || session.sponsorId === null) return null;
-  const sponsor = (await getSponsor(ctx.db, session.sponsorId));
+  const sponsor = await getSponsor(ctx.db, session.sponsorId);
   return sponsor ? { role: 'sponsor', sponsorId: sponsor.id, name: sponsor.name, session } : null;
 }
 
@@ -37,16 +37,16 @@ export async function startSession(ctx: AppContext, req: Request, res: Response,
   const id = randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
   await ctx.db.write(async (tx) => {
-        await sessions.deleteExpiredConsoleSessions(tx, now.toISOString());
-        await sessions.insertConsoleSession(tx, {
-                idHash: sha256Hex(id),
-                sponsorId: caller.role === 'sponsor' ? caller.id : null,
-                tokenHash: hashToken(token),
-                csrfToken: randomBytes(32).toString('base64url'),
-                createdAt: now.toISOString(),
-                expiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString(),
-              });
-      });
+    await sessions.deleteExpiredConsoleSessions(tx, now.toISOString());
+    await sessions.insertConsoleSession(tx, {
+      idHash: sha256Hex(id),
+      sponsorId: caller.role === 'sponsor' ? caller.id : null,
+      tokenHash: hashToken(token),
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString(),
+    });
+  });
   res.append('Set-Cookie', sessionCookie(id, SESSION_TTL_SECONDS, req.secure));
 }
 
