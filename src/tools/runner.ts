@@ -56,15 +56,18 @@ async function answerCall(ctx: AppContext, tool: ToolDefinition, rawArgs: unknow
 
     const { idempotency_key: idempotencyKey, ...args } = data as Record<string, unknown>;
     // Group commit: gated calls arriving together share one fsync (src/db/connection.ts).
-    const answer = await ctx.db.writeGrouped(async (tx) =>
-      passGate(tx, ctx.clock, {
+    const answer = await passGate(
+      ctx.db,
+      ctx.clock,
+      {
         agentId: caller.id,
         tool: tool.name,
         args,
         idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
         action: (tx) => tool.action!(data, inTransaction(call, tx)),
         execute: (tx) => tool.handler(data, inTransaction(call, tx)),
-      }),
+      },
+      { grouped: true },
     );
     // Work outside the database (paying an invoice, publishing to relays) starts only once the call is durable.
     await ctx.db.durable();

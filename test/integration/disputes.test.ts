@@ -60,7 +60,7 @@ describe('disputes over contracts', () => {
     expect((await getBalance(ctx.db, agentAccountId(hirer.id))).heldMsats).toBe(0);
     expect(await msats(ctx, worker.id)).toBe(0);
     expect((await call(workerClient, 'marketplace_get_agent', { agent_id: worker.id })).data.reputation).toBeLessThan(0.6);
-    expect(() => resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'NoRefund' })).toThrow(/already Resolved/);
+    await expect(resolveDispute(ctx.db, ctx.clock, { disputeId: filed.data.dispute_id, resolution: 'NoRefund' })).rejects.toThrow(/already Resolved/);
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 

@@ -27,9 +27,7 @@ describe('double-entry transfers', () => {
 
   it('refuses to overdraw a wallet and changes nothing', async () => {
     const { ctx, payer, payee } = await setup();
-    expect(() => postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(1_001), entryType: 'Payment' })).toThrow(
-      expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }),
-    );
+    await expect(postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(1_001), entryType: 'Payment' })).rejects.toThrow(expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }));
     expect((await getBalance(ctx.db, payer)).balanceMsats).toBe(sats(1_000));
     expect((await getBalance(ctx.db, payee)).balanceMsats).toBe(0);
   });
@@ -50,15 +48,13 @@ describe('holds (escrow)', () => {
     const { ctx, payer, payee } = await setup();
     const hold = await createHold(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: ESCROW.id, amountMsats: sats(800), entryType: 'Escrow' });
     expect(await getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(1_000), heldMsats: sats(800), availableMsats: sats(200) });
-    expect(() => postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(201), entryType: 'Payment' })).toThrow(
-      expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }),
-    );
+    await expect(postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(201), entryType: 'Payment' })).rejects.toThrow(expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }));
 
     await postHold(ctx.db, ctx.clock, hold.id, sats(500));
     expect(await getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(500), heldMsats: 0, availableMsats: sats(500) });
     expect((await getBalance(ctx.db, ESCROW.id)).balanceMsats).toBe(sats(500));
-    expect(() => postHold(ctx.db, ctx.clock, hold.id)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
-    expect(() => voidHold(ctx.db, ctx.clock, hold.id)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    await expect(postHold(ctx.db, ctx.clock, hold.id)).rejects.toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    await expect(voidHold(ctx.db, ctx.clock, hold.id)).rejects.toThrow(expect.objectContaining({ code: 'CONFLICT' }));
     expect((await verifyLedger(ctx.db)).ok).toBe(true);
   });
 
@@ -67,7 +63,7 @@ describe('holds (escrow)', () => {
     const hold = await createHold(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: ESCROW.id, amountMsats: sats(400), entryType: 'Escrow' });
     await voidHold(ctx.db, ctx.clock, hold.id);
     expect(await getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(1_000), heldMsats: 0 });
-    expect(() => voidHold(ctx.db, ctx.clock, hold.id)).toThrow(/already voided/);
+    await expect(voidHold(ctx.db, ctx.clock, hold.id)).rejects.toThrow(/already voided/);
   });
 
   it('expires: after its time a hold can no longer be posted and its funds come back', async () => {
@@ -76,7 +72,7 @@ describe('holds (escrow)', () => {
     const expiresAt = new Date(clock.now().getTime() + HOUR).toISOString();
     const hold = await createHold(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: ESCROW.id, amountMsats: sats(400), entryType: 'Escrow', expiresAt });
     clock.advance(HOUR);
-    expect(() => postHold(ctx.db, ctx.clock, hold.id)).toThrow(/already expired/);
+    await expect(postHold(ctx.db, ctx.clock, hold.id)).rejects.toThrow(/already expired/);
     expect(await expireDueHolds(ctx.db, ctx.clock)).toBe(1);
     expect(await getBalance(ctx.db, payer)).toMatchObject({ heldMsats: 0, availableMsats: sats(1_000) });
     expect(await expireDueHolds(ctx.db, ctx.clock)).toBe(0);
@@ -86,7 +82,7 @@ describe('holds (escrow)', () => {
   it('cannot post more than was reserved', async () => {
     const { ctx, payer } = await setup();
     const hold = await createHold(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: ESCROW.id, amountMsats: sats(100), entryType: 'Escrow' });
-    expect(() => postHold(ctx.db, ctx.clock, hold.id, sats(101))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    await expect(postHold(ctx.db, ctx.clock, hold.id, sats(101))).rejects.toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
 

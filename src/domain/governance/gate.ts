@@ -44,8 +44,14 @@ export interface GatedCall<T extends Record<string, unknown>> {
 
 export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | { kind: 'pending'; pending: PendingApproval };
 
-export async function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>): Promise<GateAnswer<T>> {
-  const answer = await db.write(async (tx): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError }> => {
+/**
+ * A refusal commits what it recorded (the audit row, a suspension) before it is thrown, so
+ * the transaction is the gate's own. grouped: commit with the other calls of this turn
+ * (Db.writeGrouped); the caller then awaits db.durable() before it answers.
+ */
+export async function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>, options: { grouped?: boolean } = {}): Promise<GateAnswer<T>> {
+  const transaction = options.grouped ? db.writeGrouped.bind(db) : db.write.bind(db);
+  const answer = await transaction(async (tx): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError }> => {
     const replay = call.idempotencyKey ? await replayed<T>(tx, clock, call) : undefined;
     if (replay) return replay;
 
