@@ -22,7 +22,7 @@ export function specificTerm(random, count) {
   return `rare${Math.floor(random() * Math.ceil(count / SHARING))}`;
 }
 
-export function seedSkills(db, authorId, count) {
+export async function seedSkills(db, authorId, count) {
   const random = lcg(42);
   const { word, words } = wordSource(random);
   const insertSkill = db.sqlite.prepare(
@@ -31,7 +31,7 @@ export function seedSkills(db, authorId, count) {
      VALUES (?, ?, ?, ?, ?, ?, 'agent', '{"model":"Free"}', 0, '{"creator_pct":60,"compute_pct":25,"platform_pct":10,"referrer_pct":5}', '1.0.0', ?, ?, ?, ?, ?)`,
   );
   const insertFts = db.sqlite.prepare('INSERT INTO skills_fts (rowid, name, description, tags, readme) VALUES (?, ?, ?, ?, ?)');
-  db.write(() => {
+  await db.write(async () => {
     const now = new Date().toISOString();
     for (let i = 0; i < count; i++) {
       const name = words(3);

@@ -73,10 +73,10 @@ async function observed(server, delayFile, during) {
 }
 
 export async function httpLimitBench(dir) {
-  const ctx = openMarket(dir, 'http-limit');
-  const { payer, payee } = payerAndPayee(ctx);
+  const ctx = (await openMarket(dir, 'http-limit'));
+  const { payer, payee } = await payerAndPayee(ctx);
   const file = ctx.db.path;
-  closeMarket(ctx);
+  await closeMarket(ctx);
   const delayFile = path.join(dir, 'loop-delay.json');
 
   const bare = await spawnServer([BARE]);

@@ -17,30 +17,30 @@ const BATCHES_PER_ROUND = 3;
 const GOAL = 0.8;
 
 export async function ledgerBench(dir) {
-  const ctx = openMarket(dir, 'ledger');
-  const { payer, payee } = payerAndPayee(ctx);
+  const ctx = (await openMarket(dir, 'ledger'));
+  const { payer, payee } = await payerAndPayee(ctx);
   const [from, to] = [agentAccountId(payer.id), agentAccountId(payee.id)];
-  const transfer = () => postTransfer(ctx.db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
+  const transfer = (db = ctx.db) => postTransfer(db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
   const domainBatch = () =>
-    ctx.db.write(() => {
-      for (let i = 0; i < BATCH; i++) transfer();
+    ctx.db.write(async (tx) => {
+      for (let i = 0; i < BATCH; i++) await transfer(tx);
     });
 
-  const raw = openRaw(dir);
+  const raw = (await openRaw(dir));
 
   const single = await interleaved(ROUNDS, {
-    raw: () => units(SINGLES_PER_ROUND, timeCalls(SINGLES_PER_ROUND, raw.single)),
-    domain: () => units(SINGLES_PER_ROUND, timeCalls(SINGLES_PER_ROUND, transfer)),
+    raw: async () => units(SINGLES_PER_ROUND, (await timeCalls(SINGLES_PER_ROUND, raw.single))),
+    domain: async () => units(SINGLES_PER_ROUND, (await timeCalls(SINGLES_PER_ROUND, transfer))),
   });
   const batched = await interleaved(ROUNDS, {
-    raw: () => units(BATCH * BATCHES_PER_ROUND, timeCalls(BATCHES_PER_ROUND, raw.batch)),
-    domain: () => units(BATCH * BATCHES_PER_ROUND, timeCalls(BATCHES_PER_ROUND, domainBatch)),
+    raw: async () => units(BATCH * BATCHES_PER_ROUND, (await timeCalls(BATCHES_PER_ROUND, raw.batch))),
+    domain: async () => units(BATCH * BATCHES_PER_ROUND, (await timeCalls(BATCHES_PER_ROUND, domainBatch))),
   });
 
-  const report = verifyLedger(ctx.db);
+  const report = await verifyLedger(ctx.db);
   if (!report.ok) throw new Error(`the ledger does not verify after the benchmark: ${JSON.stringify(report.problems.slice(0, 3))}`);
   raw.close();
-  closeMarket(ctx);
+  await closeMarket(ctx);
 
   const rawSingle = { name: 'raw single', transport: 'sqlite', clients: 1, ...single.raw, note: 'insert + 2 updates, 1 commit each' };
   const rawBatch = { name: 'raw batch', transport: 'sqlite', clients: 1, ...batched.raw, note: `${BATCH} per commit; p50/p99 per commit` };
@@ -60,11 +60,11 @@ async function units(count, timing) {
   return { latencies, seconds, units: count };
 }
 
-function openRaw(dir) {
+async function openRaw(dir) {
   // The marketplace's own schema (migrated by openMarket), opened without its code.
-  const setup = openMarket(dir, 'raw');
-  const { payer, payee } = payerAndPayee(setup);
-  closeMarket(setup);
+  const setup = (await openMarket(dir, 'raw'));
+  const { payer, payee } = await payerAndPayee(setup);
+  await closeMarket(setup);
   const db = new Database(setup.db.path);
   db.pragma('busy_timeout = 10000');
   db.pragma('journal_mode = WAL');

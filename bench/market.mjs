@@ -14,22 +14,22 @@ export const BENCH_POLICY = {
   budgets: [{ period: 'Monthly', limit_sats: 1_000_000_000 }],
 };
 
-export function openMarket(dir, name) {
+export async function openMarket(dir, name) {
   const file = path.join(dir, `${name}.db`);
-  return openContext(loadConfig({ db: file }, {}), { logger: silentLogger });
+  return await openContext(loadConfig({ db: file }, {}), { logger: silentLogger });
 }
 
-export function closeMarket(ctx) {
+export async function closeMarket(ctx) {
   ctx.rail.close();
-  ctx.db.close();
+  await ctx.db.close();
 }
 
 /** A sponsor, a payer funded with a billion sats and a payee; tokens included. */
-export function payerAndPayee(ctx) {
-  const sponsor = createSponsor(ctx.db, ctx.clock, { name: 'bench sponsor' });
-  const payer = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payer' });
-  const payee = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payee' });
-  fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: payer.id, amountMsats: 1e12 });
-  setPolicy(ctx.db, ctx.clock, payer.id, BENCH_POLICY, 'bench');
+export async function payerAndPayee(ctx) {
+  const sponsor = await createSponsor(ctx.db, ctx.clock, { name: 'bench sponsor' });
+  const payer = await createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payer' });
+  const payee = await createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'payee' });
+  await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: payer.id, amountMsats: 1e12 });
+  await setPolicy(ctx.db, ctx.clock, payer.id, BENCH_POLICY, 'bench');
   return { sponsor, payer, payee };
 }

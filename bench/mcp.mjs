@@ -53,9 +53,9 @@ export async function mcpBench(dir, { rawSingle, profileDir }) {
 }
 
 async function inMemory(dir, rawSingle) {
-  const ctx = openMarket(dir, 'mcp-memory');
-  const { payer, payee } = payerAndPayee(ctx);
-  seedSkills(ctx.db, payer.id, CATALOGUE);
+  const ctx = (await openMarket(dir, 'mcp-memory'));
+  const { payer, payee } = await payerAndPayee(ctx);
+  await seedSkills(ctx.db, payer.id, CATALOGUE);
   const calls = workload(payee.id);
   const rows = [];
   // Many clients in one process: concurrent calls share commits (group commit), which is
@@ -66,7 +66,7 @@ async function inMemory(dir, rawSingle) {
     rows.push(...(await measureTransport('in-memory', count, { echo, ours }, calls, rawSingle)));
     await Promise.all([...ours, ...echo].map((c) => c.close()));
   }
-  closeMarket(ctx);
+  await closeMarket(ctx);
   return rows;
 }
 
@@ -79,11 +79,11 @@ async function pairedClient(server) {
 }
 
 async function overHttp(dir, rawSingle, profileDir) {
-  const ctx = openMarket(dir, 'mcp-http');
-  const { payer, payee } = payerAndPayee(ctx);
-  seedSkills(ctx.db, payer.id, CATALOGUE);
+  const ctx = (await openMarket(dir, 'mcp-http'));
+  const { payer, payee } = await payerAndPayee(ctx);
+  await seedSkills(ctx.db, payer.id, CATALOGUE);
   const file = ctx.db.path;
-  closeMarket(ctx);
+  await closeMarket(ctx);
 
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   // One token drives every client here, so the per-caller rate limit is off: this measures the server, not its limit.

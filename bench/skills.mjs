@@ -19,13 +19,13 @@ const ROUNDS = 2;
 const INSTALLS = 300;
 
 export async function skillsBench(dir, log) {
-  const ctx = openMarket(dir, 'skills');
-  const { sponsor, payer: author } = payerAndPayee(ctx);
+  const ctx = (await openMarket(dir, 'skills'));
+  const { sponsor, payer: author } = await payerAndPayee(ctx);
   const seeding = Date.now();
-  seedSkills(ctx.db, author.id, SKILLS);
+  await seedSkills(ctx.db, author.id, SKILLS);
   log(`seeded ${SKILLS.toLocaleString('en-US')} skills in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
   const rows = [...(await search(ctx)), ...(await installsAndUsage(ctx, sponsor, author))];
-  closeMarket(ctx);
+  await closeMarket(ctx);
   return rows;
 }
 
@@ -80,7 +80,7 @@ async function loopDelayDuringSearch(ctx, random, word) {
   const rows = [];
   for (const [name, search] of [
     ['off the main thread (the tool)', (q) => searchCatalogue(ctx.db, { query: q, limit: 20 })],
-    ['in the main thread', async (q) => searchCatalogueNow(ctx.db, { query: q, limit: 20 })],
+    ['in the main thread', async (q) => await searchCatalogueNow(ctx.db, { query: q, limit: 20 })],
   ]) {
     await search('warm up');
     const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -123,11 +123,11 @@ async function perQuery(queries, fn) {
  * split transfers, usage rows) versus the bare statements, one commit per operation.
  */
 async function installsAndUsage(ctx, sponsor, author) {
-  const user = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'user' });
-  fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: user.id, amountMsats: 1e12 });
-  setPolicy(ctx.db, ctx.clock, user.id, { level: 'Autonomous' }, 'bench');
+  const user = await createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'user' });
+  await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: user.id, amountMsats: 1e12 });
+  await setPolicy(ctx.db, ctx.clock, user.id, { level: 'Autonomous' }, 'bench');
   for (let i = 0; i < INSTALLS; i++) {
-    publishSkill(
+    await publishSkill(
       ctx.db,
       ctx.clock,
       { id: author.id, kind: 'agent' },
@@ -138,12 +138,12 @@ async function installsAndUsage(ctx, sponsor, author) {
         pricing: { model: 'PerCall', per_call_sats: 10 },
       },
     );
-    submitForReview(ctx.db, author.id, `metered-${i}`, '1.0.0');
-    reviewSkillVersion(ctx.db, ctx.clock, { slug: `metered-${i}`, version: '1.0.0', decision: 'approve' });
+    await submitForReview(ctx.db, author.id, `metered-${i}`, '1.0.0');
+    await reviewSkillVersion(ctx.db, ctx.clock, { slug: `metered-${i}`, version: '1.0.0', decision: 'approve' });
   }
-  const domain = await timeCalls(INSTALLS, (i) => {
-    installSkill(ctx.db, ctx.clock, { agentId: user.id, slug: `metered-${i}` });
-    for (let u = 0; u < 10; u++) recordSkillUsage(ctx.db, ctx.clock, { agentId: user.id, slug: `metered-${i}`, calls: 1 });
+  const domain = await timeCalls(INSTALLS, async (i) => {
+    await installSkill(ctx.db, ctx.clock, { agentId: user.id, slug: `metered-${i}` });
+    for (let u = 0; u < 10; u++) await recordSkillUsage(ctx.db, ctx.clock, { agentId: user.id, slug: `metered-${i}`, calls: 1 });
   });
 
   const raw = {
@@ -160,21 +160,21 @@ async function installsAndUsage(ctx, sponsor, author) {
        VALUES (?, ?, ?, 'usage', 1, 0, 0, 10, 9, 0, 1, 0, ?)`,
     ),
   };
-  const rawUser = createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'raw user' });
-  fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: rawUser.id, amountMsats: 1e12 });
+  const rawUser = await createAgent(ctx.db, ctx.clock, { sponsorId: sponsor.id, name: 'raw user' });
+  await fundAgentFromSandbox(ctx.db, ctx.clock, { agentId: rawUser.id, amountMsats: 1e12 });
   const skillIds = ctx.db.sqlite
     .prepare("SELECT id FROM skills WHERE slug LIKE 'metered-%'")
     .all()
     .map((r) => r.id);
   let n = 0;
-  const bare = await timeCalls(skillIds.length, (i) => {
+  const bare = await timeCalls(skillIds.length, async (i) => {
     const now = new Date().toISOString();
-    ctx.db.write(() => {
+    await ctx.db.write(async () => {
       raw.install.run(rawUser.id, skillIds[i], now);
       raw.count.run(skillIds[i]);
     });
     for (let u = 0; u < 10; u++) {
-      ctx.db.write(() => {
+      await ctx.db.write(async () => {
         for (const [to, msats] of [
           [`agent:${author.id}`, 9000],
           ['platform:revenue', 1000],

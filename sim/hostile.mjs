@@ -497,7 +497,7 @@ const RAW_HTTP_CALLS = {
     expectRaw(sim, path, `a read with ${raw.name}'s live token`, warm, { status: 200, result: true });
     if (by === 'connection') {
       // The simulator's own connection: another writer of the file, seen by the server through PRAGMA data_version only.
-      raw.token = rotateToken(sim.ctx.db, sim.ctx.clock, { kind: 'agent', id: raw.id }).token;
+      raw.token = (await rotateToken(sim.ctx.db, sim.ctx.clock, { kind: 'agent', id: raw.id })).token;
     } else {
       // `token rotate` from a terminal takes a while to start: the old token is used all along, so the server
       // remembers it when the rotation commits, and once refused it must stay refused.

@@ -42,7 +42,7 @@ const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Dispu
  * `progress`: what earlier checks of this run have proven, carried to the next (see checkLimits).
  * `raw`: the raw HTTP sender's keys (world.raw: refused ones, ones sent over both paths), see checkRawHttp.
  */
-export function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null, lock = null, loopback = null, raw = null } = {}) {
+export async function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null, lock = null, loopback = null, raw = null } = {}) {
   const problems = [];
   const fail = (invariant, message, row) => problems.push({ invariant, message, ...(row ? { row } : {}) });
   const all = (sql, ...params) => db.sqlite.prepare(sql).all(...params);
@@ -58,7 +58,7 @@ export function checkInvariants(db, { now, swept = false, drained = false, walle
     );
   }
 
-  const ledger = verifyLedger(db);
+  const ledger = await verifyLedger(db);
   for (const p of ledger.problems) fail('ledger verify', `[${p.kind}] ${p.message}`, p.row);
 
   // One snapshot for everything below, even while the server keeps writing.

@@ -155,7 +155,7 @@ export class Simulation {
         server.args = [...(server.args ?? []), '--allow-fetch-host', this.loopback.lnurlHost];
       }
     }
-    this.ctx = openContext(loadConfig(flags, {}), { clock, logger: silentLogger });
+    this.ctx = await openContext(loadConfig(flags, {}), { clock, logger: silentLogger });
     this.server = new ServerProcess(this.dbPath, server);
   }
 
@@ -353,20 +353,20 @@ export class Simulation {
     const { db, clock } = this.ctx;
     const r = this.rng;
     for (let s = 0; s < r.int(2, 3); s++) {
-      const sponsor = createSponsor(db, clock, { name: `sponsor ${s}` });
+      const sponsor = await createSponsor(db, clock, { name: `sponsor ${s}` });
       const entry = { id: sponsor.id, token: sponsor.token, name: `sponsor${s}`, agentIds: [] };
       this.world.sponsors.push(entry);
       for (let a = 0; a < r.int(3, 4); a++) {
-        const agent = createAgent(db, clock, { sponsorId: sponsor.id, name: `agent ${s}.${a}` });
-        fundAgentFromSandbox(db, clock, { agentId: agent.id, amountMsats: r.int(20_000, 80_000) * 1000 });
+        const agent = await createAgent(db, clock, { sponsorId: sponsor.id, name: `agent ${s}.${a}` });
+        await fundAgentFromSandbox(db, clock, { agentId: agent.id, amountMsats: r.int(20_000, 80_000) * 1000 });
         this.world.agents.push({ id: agent.id, token: agent.token, name: `agent${s}.${a}`, sponsorId: sponsor.id });
         entry.agentIds.push(agent.id);
       }
     }
     // Each provider is an agent of the first sponsor with the provider's own Nostr key, approved by the operator.
     for (const p of this.providers) {
-      const seller = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: `provider ${p.name}`, npub: p.dvm.npub });
-      const registered = registerProvider(
+      const seller = await createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: `provider ${p.name}`, npub: p.dvm.npub });
+      const registered = await registerProvider(
         db,
         clock,
         { agentId: seller.id, npub: p.dvm.npub, name: p.name, kinds: [5050], priceSats: p.priceSats, regions: ['eu'], dataResidency: [] },
@@ -374,15 +374,15 @@ export class Simulation {
       );
       this.world.providers.push({ id: registered.provider_id, name: p.name });
     }
-    this.world.operator = { id: 'operator', token: rotateOperatorToken(db, clock).token, name: 'operator' };
+    this.world.operator = { id: 'operator', token: (await rotateOperatorToken(db, clock)).token, name: 'operator' };
     if (this.hostile) {
       chooseBlocks(this, r);
       // The batch sender: an agent of its own, outside the workload, so its drained rate-limit bucket slows no one else.
-      const attacker = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'attacker' });
+      const attacker = await createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'attacker' });
       this.world.attacker = { id: attacker.id, token: attacker.token, name: 'attacker', sponsorId: this.world.sponsors[0].id };
       // The raw HTTP sender (hostileRawHttp): funded to pay, its token rotated under it, and no MCP client (its token changes).
-      const rawSender = createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'raw sender' });
-      fundAgentFromSandbox(db, clock, { agentId: rawSender.id, amountMsats: 1_000_000 * 1000 });
+      const rawSender = await createAgent(db, clock, { sponsorId: this.world.sponsors[0].id, name: 'raw sender' });
+      await fundAgentFromSandbox(db, clock, { agentId: rawSender.id, amountMsats: 1_000_000 * 1000 });
       this.world.raw = { id: rawSender.id, token: rawSender.token, name: 'raw sender', refused: [], paid: [], turn: Promise.resolve() };
     }
     await this.server.start(this.offset);
@@ -399,7 +399,7 @@ export class Simulation {
       const published = await this.call(author, 'marketplace_publish_skill', { slug, name: slug, description: 'A simulated skill.', version: '1.0.0', pricing });
       const submitted = await this.call(author, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
       if (!published.ok || !submitted.ok) throw new Error(`could not publish ${slug}: ${JSON.stringify(published.data)} ${JSON.stringify(submitted.data)}`);
-      reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
+      await reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
       this.world.skills.push({ slug, author: author.id });
     }
     // The first blocked agent's own skill, paid per call: every use by its blocker would pay it.
@@ -415,7 +415,7 @@ export class Simulation {
       });
       const submitted = await this.call(blocked, 'marketplace_submit_skill_for_review', { slug, version: '1.0.0' });
       if (!published.ok || !submitted.ok) throw new Error(`could not publish ${slug}: ${JSON.stringify(published.data)} ${JSON.stringify(submitted.data)}`);
-      reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
+      await reviewSkillVersion(db, clock, { slug, version: '1.0.0', decision: 'approve' });
       this.world.skills.push({ slug, author: blocked.id });
     }
     for (const sponsor of this.world.sponsors) {
@@ -483,10 +483,10 @@ export class Simulation {
     await this.closeClients();
     await this.server.start(this.offset);
     // The sweep a running server does every 30 s, done now from this process (a second writer on the same file).
-    if (swept) sweepDue(this.ctx);
+    if (swept) await sweepDue(this.ctx);
     // Checked before the clients connect: on a big database the check blocks this process for seconds, longer
     // than the server keeps an idle connection open, and a request on a connection it closed meanwhile gets no answer.
-    this.check({ swept });
+    await this.check({ swept });
     await this.connectAll();
     const interrupted = this.interrupted.splice(0);
     for (const { actor, tool, args } of interrupted) {
@@ -513,12 +513,12 @@ export class Simulation {
     }
   }
 
-  check(options) {
+  async check(options) {
     this.stats.checks++;
     const started = performance.now();
     const wallet = this.lightning?.snapshot();
     const progress = options.drained ? null : this.proven;
-    const problems = checkInvariants(this.ctx.db, {
+    const problems = await checkInvariants(this.ctx.db, {
       now: this.now().toISOString(),
       wallet,
       progress,
@@ -601,8 +601,8 @@ export class Simulation {
       await settleWithdrawals(db, clock, rail);
       await watchDeposits(db, clock, rail);
     }
-    sweepDue(this.ctx);
-    this.check({ swept: true, drained: true });
+    await sweepDue(this.ctx);
+    await this.check({ swept: true, drained: true });
     this.stats.reached = reached(this.ctx.db);
   }
 

@@ -163,7 +163,7 @@ export const operations = {
     if (!invoice) return operations.topup(sim, r);
     sim.world.invoices.remove(invoice.id);
     if (sim.lightning) return payLightningInvoice(sim, r, invoice);
-    paySandboxInvoice(sim.ctx.db, sim.ctx.clock, invoice.id);
+    await paySandboxInvoice(sim.ctx.db, sim.ctx.clock, invoice.id);
     const check = [invoice.owner, 'marketplace_check_topup', { payment_hash: invoice.id }];
     await sim.actConcurrently(r.chance(0.3) ? [check, check] : [check]);
   },

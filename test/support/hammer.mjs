@@ -21,7 +21,7 @@ const random = () => {
 };
 const pick = (list) => list[Math.floor(random() * list.length)];
 
-const db = openDatabase(dbPath);
+const db = await openDatabase(dbPath);
 const counts = { payments: 0, holds: 0, keyed: 0, refused: 0 };
 const EXPECTED = new Set(['INSUFFICIENT_FUNDS', 'CONFLICT']);
 
@@ -32,21 +32,21 @@ for (let i = 0; i < Number(opsText); i++) {
   try {
     const r = random();
     if (r < 0.45) {
-      postTransfer(db, systemClock, { debitAccountId: agentAccountId(from), creditAccountId: agentAccountId(to), amountMsats, entryType: 'Payment' });
+      await postTransfer(db, systemClock, { debitAccountId: agentAccountId(from), creditAccountId: agentAccountId(to), amountMsats, entryType: 'Payment' });
       counts.payments++;
     } else if (r < 0.85) {
-      const hold = createHold(db, systemClock, { debitAccountId: agentAccountId(from), creditAccountId: agentAccountId(to), amountMsats, entryType: 'Escrow' });
-      if (random() < 0.5) postHold(db, systemClock, hold.id, Math.max(1, Math.floor(amountMsats * random())));
-      else voidHold(db, systemClock, hold.id);
+      const hold = await createHold(db, systemClock, { debitAccountId: agentAccountId(from), creditAccountId: agentAccountId(to), amountMsats, entryType: 'Escrow' });
+      if (random() < 0.5) await postHold(db, systemClock, hold.id, Math.max(1, Math.floor(amountMsats * random())));
+      else await voidHold(db, systemClock, hold.id);
       counts.holds++;
     } else {
       // Both workers use the same 40 keys with the same arguments: each must take effect once.
       const n = Math.floor(random() * 40);
-      withIdempotency(
+      await withIdempotency(
         db,
         systemClock,
         { callerId: 'hammer', tool: 'fund', key: `k${n}`, args: { agent: ids[n % ids.length], sats: 1000 } },
-        () => fundAgentFromSandbox(db, systemClock, { agentId: ids[n % ids.length], amountMsats: 1_000_000 }).topUp.id,
+        async (tx) => (await fundAgentFromSandbox(tx, systemClock, { agentId: ids[n % ids.length], amountMsats: 1_000_000 })).topUp.id,
       );
       counts.keyed++;
     }
@@ -58,5 +58,5 @@ for (let i = 0; i < Number(opsText); i++) {
     counts.refused++;
   }
 }
-db.close();
+await db.close();
 process.stdout.write(JSON.stringify(counts));
