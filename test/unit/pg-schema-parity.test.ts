@@ -88,8 +88,8 @@ function pgShape(table: PgTable): TableShape {
   };
 }
 
-const sqliteTables = Object.entries(sqliteSchema).filter((entry): entry is [string, SQLiteTable] => is(entry[1], SQLiteTable));
-const pgTables = Object.entries(pgSchema).filter((entry): entry is [string, PgTable] => is(entry[1], PgTable));
+const sqliteTables = Object.entries(sqliteSchema as Record<string, unknown>).filter((entry): entry is [string, SQLiteTable] => is(entry[1], SQLiteTable));
+const pgTables = Object.entries(pgSchema as Record<string, unknown>).filter((entry): entry is [string, PgTable] => is(entry[1], PgTable));
 
 describe('the PostgreSQL schema mirrors the SQLite one', () => {
   it('has the same tables, exported under the same names', () => {
