@@ -27,12 +27,12 @@ afterAll(async () => {
 });
 
 /** A fresh, empty database on the cluster, and pools onto it. */
-async function freshDatabase(settings = ''): Promise<(max?: number) => pg.Pool> {
+async function freshDatabase(settings = '', createOptions = ''): Promise<(max?: number) => pg.Pool> {
   const name = `market_${++databases}`;
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} ${createOptions}`);
     if (settings) await admin.query(`ALTER DATABASE ${name} SET ${settings}`);
   } finally {
     await admin.end();
@@ -44,8 +44,8 @@ async function freshDatabase(settings = ''): Promise<(max?: number) => pg.Pool> 
   };
 }
 
-async function migrated(): Promise<pg.Pool> {
-  const pool = (await freshDatabase())();
+async function migrated(createOptions = ''): Promise<pg.Pool> {
+  const pool = (await freshDatabase('', createOptions))();
   await migratePostgres(pool);
   return pool;
 }
@@ -164,7 +164,7 @@ describe('full-text search on PostgreSQL', () => {
   const at = '2026-01-01T00:00:00.000Z';
 
   /** A skill as the catalogue writes it: inserted unlisted, then pointed at a published version (updateListing). */
-  async function publishSkill(s: { id: string; name: string; description: string; tags: string[]; readme: string; installs?: number; published?: boolean }) {
+  async function publishSkill(pool: pg.Pool, s: { id: string; name: string; description: string; tags: string[]; readme: string; installs?: number; published?: boolean }) {
     const pricing = JSON.stringify({ model: 'Free' });
     const split = JSON.stringify({ creator: 60 });
     await pool.query(
@@ -188,11 +188,11 @@ describe('full-text search on PostgreSQL', () => {
   }
 
   /** The catalogue's relevance query on PostgreSQL, as proposed for skills-store.ts's searchSkills. */
-  async function searchSkills(text: string): Promise<{ id: string; rank: number }[]> {
+  async function searchSkills(text: string, on = pool): Promise<{ id: string; rank: number }[]> {
     const query = toTsQuery(text);
     if (query === null) return [];
     const blended = `${SKILLS_RANK} * (1.0 + (CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) / 10.0) * (1.0 + ln(1.0 + s.installs) / 10.0)`;
-    const { rows } = await pool.query<{ id: string; rank: number }>(
+    const { rows } = await on.query<{ id: string; rank: number }>(
       `SELECT s.id, ${SKILLS_RANK} AS rank FROM skills s CROSS JOIN to_tsquery('marketplace_search', $1) AS q
        WHERE s.search_vector @@ q AND s.latest_version IS NOT NULL ORDER BY ${blended} DESC, s.rowid DESC LIMIT $2 OFFSET $3`,
       [query, 20, 0],
@@ -200,15 +200,22 @@ describe('full-text search on PostgreSQL', () => {
     return rows;
   }
 
-  const ids = async (text: string) => (await searchSkills(text)).map((r) => r.id);
+  const ids = async (text: string, on = pool) => (await searchSkills(text, on)).map((r) => r.id);
 
   beforeAll(async () => {
     pool = await migrated();
-    await publishSkill({ id: 'invoice-parser', name: 'Invoice parser', description: 'Reads PDF bills into JSON', tags: ['finance', 'pdf'], readme: 'Usage: send a file.' });
-    await publishSkill({ id: 'weather', name: 'Weather', description: 'Forecasts for any city', tags: ['weather'], readme: 'Also reads an invoice of the forecast service.' });
-    await publishSkill({ id: 'tax-helper', name: 'Tax helper', description: 'Prepares returns', tags: ['invoice', 'tax'], readme: 'Nothing more.' });
-    await publishSkill({ id: 'cafe', name: 'Café finder', description: 'Finds coffee near you', tags: [], readme: '' });
-    await publishSkill({ id: 'draft', name: 'Invoice draft', description: 'Not published yet', tags: [], readme: '', published: false });
+    await publishSkill(pool, { id: 'invoice-parser', name: 'Invoice parser', description: 'Reads PDF bills into JSON', tags: ['finance', 'pdf'], readme: 'Usage: send a file.' });
+    await publishSkill(pool, {
+      id: 'weather',
+      name: 'Weather',
+      description: 'Forecasts for any city',
+      tags: ['weather'],
+      readme: 'Also reads an invoice of the forecast service.',
+    });
+    await publishSkill(pool, { id: 'tax-helper', name: 'Tax helper', description: 'Prepares returns', tags: ['invoice', 'tax'], readme: 'Nothing more.' });
+    await publishSkill(pool, { id: 'cafe', name: 'Café finder', description: 'Finds coffee near you', tags: [], readme: '' });
+    await publishSkill(pool, { id: 'mirror', name: 'Site mirror', description: 'Copies docs.example.com nightly (v2.1)', tags: ['web-archive'], readme: '' });
+    await publishSkill(pool, { id: 'draft', name: 'Invoice draft', description: 'Not published yet', tags: [], readme: '', published: false });
   });
 
   it('finds published skills by name, description, tags and readme, ranked name over tags over readme', async () => {
@@ -225,6 +232,22 @@ describe('full-text search on PostgreSQL', () => {
     expect(await ids('cafe\u0301')).toEqual(['cafe']);
     expect(await ids('forecast')).toEqual(['weather']);
     expect(await ids('forecasting')).toEqual([]);
+  });
+
+  it('splits words at punctuation, as unicode61 does: hosts, versions and hyphenated words are found by their parts', async () => {
+    expect(await ids('example')).toEqual(['mirror']);
+    expect(await ids('docs.example.com')).toEqual(['mirror']);
+    expect(await ids('archive')).toEqual(['mirror']);
+    expect(await ids('v2')).toEqual(['mirror']);
+  });
+
+  it('folds letters outside ASCII and splits at their punctuation where the database is UTF-8 (LC_CTYPE C.UTF-8)', async () => {
+    const utf8 = await migrated("TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'");
+    await publishSkill(utf8, { id: 'greek', name: 'Ελληνικά “Λεξικό”', description: 'Wörterbuch—Übersetzung', tags: [], readme: '' });
+    expect(await ids('ελληνικα', utf8)).toEqual(['greek']);
+    expect(await ids('λεξικό', utf8)).toEqual(['greek']);
+    expect(await ids('ubersetzung', utf8)).toEqual(['greek']);
+    expect(await ids('WÖRTERBUCH', utf8)).toEqual(['greek']);
   });
 
   it('reads nothing the user types as syntax', async () => {

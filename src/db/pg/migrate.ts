@@ -20,7 +20,7 @@ const BOOKKEEPING = 'drizzle.__drizzle_migrations';
 export async function migratePostgres(pool: pg.Pool): Promise<void> {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   const client = await pool.connect();
-  let failed: unknown;
+  let failed = false;
   try {
     // READ COMMITTED whatever the server's default: each statement then sees what a server
     // that held the lock before us committed. Under REPEATABLE READ the snapshot would be
@@ -38,11 +38,11 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
     }
     await client.query('COMMIT');
   } catch (error) {
-    failed = error;
+    failed = true;
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     // A connection whose transaction failed is not handed back to the pool.
-    client.release(failed instanceof Error ? failed : undefined);
+    client.release(failed);
   }
 }
