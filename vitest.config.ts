@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // A statement on the root handle inside a transaction fails at once instead of waiting for itself (src/db/sqlite-store.ts).
+    env: { AGENT_MARKETPLACE_TX_GUARD: '1' },
   },
 });

@@ -73,7 +73,7 @@ async function observed(server, delayFile, during) {
 }
 
 export async function httpLimitBench(dir) {
-  const ctx = (await openMarket(dir, 'http-limit'));
+  const ctx = await openMarket(dir, 'http-limit');
   const { payer, payee } = await payerAndPayee(ctx);
   const file = ctx.db.path;
   await closeMarket(ctx);

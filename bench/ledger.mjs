@@ -17,7 +17,7 @@ const BATCHES_PER_ROUND = 3;
 const GOAL = 0.8;
 
 export async function ledgerBench(dir) {
-  const ctx = (await openMarket(dir, 'ledger'));
+  const ctx = await openMarket(dir, 'ledger');
   const { payer, payee } = await payerAndPayee(ctx);
   const [from, to] = [agentAccountId(payer.id), agentAccountId(payee.id)];
   const transfer = (db = ctx.db) => postTransfer(db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
@@ -26,15 +26,15 @@ export async function ledgerBench(dir) {
       for (let i = 0; i < BATCH; i++) await transfer(tx);
     });
 
-  const raw = (await openRaw(dir));
+  const raw = await openRaw(dir);
 
   const single = await interleaved(ROUNDS, {
-    raw: async () => units(SINGLES_PER_ROUND, (await timeCalls(SINGLES_PER_ROUND, raw.single))),
-    domain: async () => units(SINGLES_PER_ROUND, (await timeCalls(SINGLES_PER_ROUND, transfer))),
+    raw: async () => units(SINGLES_PER_ROUND, await timeCalls(SINGLES_PER_ROUND, raw.single)),
+    domain: async () => units(SINGLES_PER_ROUND, await timeCalls(SINGLES_PER_ROUND, transfer)),
   });
   const batched = await interleaved(ROUNDS, {
-    raw: async () => units(BATCH * BATCHES_PER_ROUND, (await timeCalls(BATCHES_PER_ROUND, raw.batch))),
-    domain: async () => units(BATCH * BATCHES_PER_ROUND, (await timeCalls(BATCHES_PER_ROUND, domainBatch))),
+    raw: async () => units(BATCH * BATCHES_PER_ROUND, await timeCalls(BATCHES_PER_ROUND, raw.batch)),
+    domain: async () => units(BATCH * BATCHES_PER_ROUND, await timeCalls(BATCHES_PER_ROUND, domainBatch)),
   });
 
   const report = await verifyLedger(ctx.db);
@@ -62,7 +62,7 @@ async function units(count, timing) {
 
 async function openRaw(dir) {
   // The marketplace's own schema (migrated by openMarket), opened without its code.
-  const setup = (await openMarket(dir, 'raw'));
+  const setup = await openMarket(dir, 'raw');
   const { payer, payee } = await payerAndPayee(setup);
   await closeMarket(setup);
   const db = new Database(setup.db.path);

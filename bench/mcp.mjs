@@ -53,7 +53,7 @@ export async function mcpBench(dir, { rawSingle, profileDir }) {
 }
 
 async function inMemory(dir, rawSingle) {
-  const ctx = (await openMarket(dir, 'mcp-memory'));
+  const ctx = await openMarket(dir, 'mcp-memory');
   const { payer, payee } = await payerAndPayee(ctx);
   await seedSkills(ctx.db, payer.id, CATALOGUE);
   const calls = workload(payee.id);
@@ -79,7 +79,7 @@ async function pairedClient(server) {
 }
 
 async function overHttp(dir, rawSingle, profileDir) {
-  const ctx = (await openMarket(dir, 'mcp-http'));
+  const ctx = await openMarket(dir, 'mcp-http');
   const { payer, payee } = await payerAndPayee(ctx);
   await seedSkills(ctx.db, payer.id, CATALOGUE);
   const file = ctx.db.path;

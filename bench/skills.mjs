@@ -19,7 +19,7 @@ const ROUNDS = 2;
 const INSTALLS = 300;
 
 export async function skillsBench(dir, log) {
-  const ctx = (await openMarket(dir, 'skills'));
+  const ctx = await openMarket(dir, 'skills');
   const { sponsor, payer: author } = await payerAndPayee(ctx);
   const seeding = Date.now();
   await seedSkills(ctx.db, author.id, SKILLS);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { isPostgresUrl } from './db/database-url.js';
 import { defaultSecretKeyFile } from './db/secret-key.js';
 import { MarketError } from './core/errors.js';
 import { NETWORKS, type Network } from './domain/payments/invoice-check.js';
@@ -16,8 +17,9 @@ export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 export const DEFAULT_RATE_LIMIT = 200;
 
 export interface Config {
+  /** The SQLite file, or the postgres:// URL of a PostgreSQL database (--database-url); a URL may hold a password, so it is shown only through displayedDatabase(). */
   dbPath: string;
-  /** The key the database's secrets are sealed under (default `<dbPath>.key`). */
+  /** The key the database's secrets are sealed under (default `<dbPath>.key`; for PostgreSQL one per database in the user data directory). */
   secretKeyFile: string;
   logLevel: LogLevel;
   /** rateLimit: requests a second per caller over HTTP (bursts of twice that); 0 = no limit. */
@@ -54,6 +56,8 @@ export function defaultDbPath(): string {
 
 export interface ConfigInput {
   db?: string;
+  /** postgres://…: the database is PostgreSQL; it wins over db. */
+  databaseUrl?: string;
   secretKeyFile?: string;
   logLevel?: string;
   host?: string;
@@ -117,7 +121,7 @@ function installDirOf(dir: string | undefined, env: NodeJS.ProcessEnv): string |
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const toolsets = list(flags.toolsets ?? env.MARKETPLACE_TOOLSETS);
   const parsed = schema.safeParse({
-    dbPath: flags.db ?? env.MARKETPLACE_DB ?? defaultDbPath(),
+    dbPath: flags.databaseUrl ?? (env.MARKETPLACE_DATABASE_URL || undefined) ?? flags.db ?? env.MARKETPLACE_DB ?? defaultDbPath(),
     secretKeyFile: flags.secretKeyFile ?? (env.MARKETPLACE_SECRET_KEY_FILE || undefined),
     logLevel: flags.logLevel ?? env.MARKETPLACE_LOG_LEVEL ?? 'info',
     host: flags.host ?? env.MARKETPLACE_HOST ?? '127.0.0.1',
@@ -146,8 +150,11 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       `Binding to ${c.host} exposes the server beyond this machine: name the host names clients will use with --allowed-host (or MARKETPLACE_ALLOWED_HOSTS) so DNS-rebinding protection stays on.`,
     );
   }
+  if ((flags.databaseUrl ?? env.MARKETPLACE_DATABASE_URL) && !isPostgresUrl(c.dbPath)) {
+    throw new MarketError('INVALID_INPUT', 'Configuration databaseUrl: must be a PostgreSQL URL, postgres://user:password@host:5432/name.');
+  }
   // Absolute, so the client configurations `init` prints work from wherever an IDE starts them.
-  const dbPath = c.dbPath === ':memory:' ? c.dbPath : path.resolve(c.dbPath);
+  const dbPath = c.dbPath === ':memory:' || isPostgresUrl(c.dbPath) ? c.dbPath : path.resolve(c.dbPath);
   return {
     dbPath,
     secretKeyFile: c.secretKeyFile ? path.resolve(c.secretKeyFile) : defaultSecretKeyFile(dbPath),

@@ -6,6 +6,7 @@ import { UsageError } from './usage-error.js';
 /** The shared options a command may have been given (flag-sets.ts); a command without a group simply has none of its flags. */
 export interface ConfigFlags {
   db?: string;
+  'database-url'?: string;
   'secret-key-file'?: string;
   'log-level'?: string;
   host?: string;
@@ -28,6 +29,7 @@ export function configFromFlags(flags: ConfigFlags): Config {
   try {
     return loadConfig({
       db: flags.db,
+      databaseUrl: flags['database-url'],
       secretKeyFile: flags['secret-key-file'],
       logLevel: flags['log-level'],
       host: flags.host,

@@ -9,6 +9,12 @@ import type { FlagSpecs } from './flag-spec.js';
 export const FLAG_SETS = {
   database: {
     db: { type: 'string', value: 'PATH', summary: 'the database file', env: 'MARKETPLACE_DB', defaultText: 'marketplace.db in the user data directory' },
+    'database-url': {
+      type: 'string',
+      value: 'URL',
+      summary: 'a PostgreSQL database instead of the file (postgres://user:password@host:5432/name): several servers can share it',
+      env: 'MARKETPLACE_DATABASE_URL',
+    },
     'secret-key-file': {
       type: 'string',
       value: 'PATH',

@@ -17,7 +17,6 @@ import { applySettingChanges, contributionsDbFile, defaultSettingsFile, readSett
 import { defineLocalCommand } from './command-spec.js';
 import { out } from './output.js';
 import { UsageError } from './usage-error.js';
-import { filterInOrder, mapInOrder } from '../core/in-order.js';
 
 /** Every flag a trajectories command may have been given; each command declares its own below. */
 interface Flags {
@@ -349,7 +348,7 @@ async function contribute(env: Env, ids: string[]): Promise<number> {
   return withStoreAsync(env, async (store) => {
     const latest = store.latestBySession();
     // Named sessions are sent as named; otherwise those above the threshold not sent before.
-    const files = ids.length > 0 ? await Promise.all(await mapInOrder(ids, async (id) => findOne(env, id))) : (await findSessions(sessionDirs(env))).files;
+    const files = ids.length > 0 ? await Promise.all(ids.map((id) => findOne(env, id))) : (await findSessions(sessionDirs(env))).files;
     const items: ContributeItem[] = [];
     const notes: string[] = [];
     const ask = flags.review ? asker() : null;

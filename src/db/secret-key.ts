@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import envPaths from 'env-paths';
 import type { Db } from './connection.js';
+import { isPostgresUrl, postgresSlug } from './database-url.js';
 import { MarketError } from '../core/errors.js';
 import { isSealed, keyFingerprint, SECRET_KEY_BYTES, sealer, type Sealer } from './sealing.js';
 
@@ -29,7 +31,13 @@ const FINGERPRINT_SETTING = 'secret_key_fingerprint';
 export const sealContext = (place: { table: string; column: string }, id: string) => `${place.table}.${place.column}:${id}`;
 export const settingContext = (key: string) => sealContext({ table: 'marketplace_settings', column: 'value' }, key);
 
-export const defaultSecretKeyFile = (dbFile: string) => `${path.resolve(dbFile)}.key`;
+/**
+ * Beside the file for SQLite; for PostgreSQL, in the user data directory, one per database.
+ * Several servers on one PostgreSQL database need the same key: give each the same file
+ * (--secret-key-file), or the first unseals and the others refuse to start.
+ */
+export const defaultSecretKeyFile = (database: string) =>
+  isPostgresUrl(database) ? path.join(envPaths('agent-marketplace', { suffix: '' }).data, `postgres-${postgresSlug(database)}.key`) : `${path.resolve(database)}.key`;
 
 /**
  * The sealer for this database, under its write lock (two servers starting on a new

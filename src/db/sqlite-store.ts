@@ -3,6 +3,7 @@
 // better-sqlite3 is synchronous, so every statement completes at once; what makes a
 // transaction asynchronous is the domain's code between statements, and the turn lock
 // (turn-lock.ts) keeps other callers out until it commits.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +18,15 @@ import { defaultSecretKeyFile, unlockSecrets } from './secret-key.js';
 import { turnLock, type TurnLock } from './turn-lock.js';
 
 const MIGRATIONS_FOLDER = path.join(PACKAGE_ROOT, 'drizzle');
+
+/**
+ * Code inside a transaction must use the transaction it was handed: a statement on the
+ * root handle would wait for the very transaction it runs in, for ever. The tests and the
+ * simulator set AGENT_MARKETPLACE_TX_GUARD, and such a statement fails at once, with its
+ * stack; without it nothing of this is built (an AsyncLocalStorage costs every promise).
+ */
+const guard = process.env.AGENT_MARKETPLACE_TX_GUARD ? new AsyncLocalStorage<{ open: boolean }>() : null;
+const MISUSE = 'the root database handle was used inside a transaction: use the transaction the callback was handed (tx), or it waits for itself';
 const BUSY_TIMEOUT_MS = 10_000;
 
 export interface OpenOptions {
@@ -116,6 +126,7 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
 
   /** Runs a root statement in turn: at once when no transaction is open, else after it. */
   const inTurn = <T>(run: () => T): Promise<T> => {
+    if (guard?.getStore()?.open) return Promise.reject(new Error(MISUSE));
     if (!lock.held) return Promise.resolve(run());
     return lock.take().then(() => {
       try {
@@ -142,6 +153,12 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
   ) as unknown as Orm;
 
   const group = groupCommit(sqlite, lock, trace);
+  /** fn, marked as inside a transaction when the guard is on (guard below). */
+  const guarded = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    if (!guard) return fn(tx);
+    const mark = { open: true };
+    return guard.run(mark, () => fn(tx)).finally(() => (mark.open = false));
+  };
   /** A whole transaction in the caller's turn. */
   const transaction = async <T>(begin: string, fn: (tx: Db) => Promise<T>): Promise<T> => {
     if (!lock.tryTake()) await lock.take();
@@ -151,7 +168,7 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
       sqlite.exec(begin);
       const lockedAt = trace ? performance.now() : 0;
       try {
-        const result = await fn(tx);
+        const result = await guarded(fn);
         sqlite.exec('COMMIT');
         return result;
       } catch (error) {
@@ -176,7 +193,7 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
       run: (...params) => inTurn(() => runOf(statement(text), params)),
     })),
     write: (fn) => transaction('BEGIN IMMEDIATE', fn),
-    writeGrouped: (fn) => group.run(() => nested(fn)),
+    writeGrouped: (fn) => group.run(() => guarded(() => nested(fn))),
     read: (fn) => transaction('BEGIN', fn),
     durable: () => group.durable(),
     get secrets() {
@@ -289,7 +306,7 @@ function lockTrace(): LockTrace | null {
  */
 async function migrateSqlite(db: Db, sqlite: Database.Database): Promise<void> {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
-  await db.write(async (tx) => {
+  await db.write(async () => {
     sqlite.exec('CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)');
     const last = sqlite.prepare('SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1').get() as { created_at: number } | undefined;
     const insert = sqlite.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)');

@@ -65,7 +65,7 @@ export function nwcRail(nwcUrl: string, o: { timeoutMs: number }): PaymentRail {
       timer = setTimeout(() => reject(new RailError('unknown', `The wallet did not answer ${what} within ${o.timeoutMs} ms.`)), o.timeoutMs);
     });
     try {
-      return await Promise.race([await call(), timeout]);
+      return await Promise.race([call(), timeout]);
     } catch (error) {
       if (error instanceof RailError) throw error;
       if (error instanceof Nip47WalletError) throw new RailError('failed', `The wallet refused ${what}: ${error.message}`, error.code);

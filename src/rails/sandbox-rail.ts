@@ -7,7 +7,7 @@ import type { Db } from '../db/connection.js';
 import * as store from '../db/payments-store.js';
 import type { Clock } from '../domain/clock.js';
 import type { PaymentRail, RailTransaction } from '../domain/payments/rail.js';
-import { filterInOrder, mapInOrder } from '../core/in-order.js';
+import { mapInOrder } from '../core/in-order.js';
 
 export const SANDBOX_INVOICE_PREFIX = 'lnsandbox';
 

@@ -8,7 +8,7 @@ import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { skillReadme } from '../domain/skills/catalogue.js';
 import { installedSkill, listInstalledSkills } from '../domain/skills/installs.js';
-import { filterInOrder, mapInOrder } from '../core/in-order.js';
+import { mapInOrder } from '../core/in-order.js';
 
 export const INSTALLED_FILE_URI = 'marketplace://installed/{slug}/{path}';
 const INSTALLED_PREFIX = 'marketplace://installed/';

@@ -4,7 +4,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
-import type { Db } from '../db/connection.js';
 import { isMarketError, MarketError } from '../core/errors.js';
 import type { Caller } from '../domain/identity/caller.js';
 import { passGate } from '../domain/governance/gate.js';
@@ -93,7 +92,7 @@ function unexpected(ctx: AppContext, tool: ToolDefinition, error: unknown): Call
 }
 
 /** The call as the gate's transaction runs it: everything it reads and writes goes through that transaction. */
-function inTransaction(call: ToolCall, tx: Db): ToolCall {
+function inTransaction(call: ToolCall, tx: AppContext['db']): ToolCall {
   return { ...call, ctx: { ...call.ctx, db: tx } };
 }
 

@@ -5,7 +5,6 @@ import type { AppContext } from '../context.js';
 import * as store from '../db/governance-store.js';
 import * as identity from '../db/identity-store.js';
 import { deliveredBody, SIGNATURE_HEADER, signPayload } from '../domain/governance/notifications.js';
-import { filterInOrder, mapInOrder } from '../core/in-order.js';
 
 export const MAX_ATTEMPTS = 8;
 const LEASE_MS = 60_000;
@@ -21,7 +20,7 @@ export function retryDelayMs(attempts: number): number {
 export async function deliverDueWebhooks(ctx: AppContext): Promise<number> {
   const now = ctx.clock.now();
   const due = await ctx.db.write(async (tx) => store.claimDeliveries(tx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), BATCH));
-  await Promise.all(await mapInOrder(due, async (d) => attempt(ctx, d)));
+  await Promise.all(due.map((d) => attempt(ctx, d)));
   return due.length;
 }
 

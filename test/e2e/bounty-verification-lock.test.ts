@@ -31,7 +31,7 @@ describe('a huge phone-number-like submission', () => {
 
     const [aliceServer, bobServer] = await Promise.all([serverProcess(db, alice.token), serverProcess(db, bob.token)]);
     const sample = '+1 415 '.repeat(270_000); // 1.9 MB, under the 2,000,000-character cap of a submission
-    const submitted = await callOn(aliceServer, 'marketplace_submit_to_bounty', {
+    const submitted = callOn(aliceServer, 'marketplace_submit_to_bounty', {
       bounty_id: created.data.bounty_id,
       data_samples: [sample],
       metadata: { format: 'text', sample_count: 1 },

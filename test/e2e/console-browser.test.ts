@@ -15,7 +15,7 @@ import { setPolicy } from '../../src/domain/governance/policies.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { DAY, ManualClock, tempDbPath } from '../support/fixtures.js';
 import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 const HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
 
@@ -83,7 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(await mapInOrder(clients, async (c) => c.close()));
+  await Promise.all(clients.map((c) => c.close()));
   await browser?.close();
   await attacker?.close();
   await server?.stop();

@@ -8,7 +8,7 @@ import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
 import { cliJson, runCli } from '../support/processes.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
@@ -50,7 +50,7 @@ describe('governance from the command line', () => {
     expect(queue.json.items.map((i: { approval_id: string }) => i.approval_id).sort()).toEqual([first.data.approval_id, second.data.approval_id].sort());
 
     // Two operators approve at the same moment: the payment runs once.
-    const racers = await Promise.all(await mapInOrder([0, 1], async () => cliJson(['approvals', 'approve', first.data.approval_id, '--db', db])));
+    const racers = await Promise.all([0, 1].map(() => cliJson(['approvals', 'approve', first.data.approval_id, '--db', db])));
     expect(racers.map((r) => r.code).sort()).toEqual([0, 1]);
     expect(racers.find((r) => r.code === 0)!.json).toMatchObject({ status: 'executed', result: { amount_sats: 500 } });
     expect(racers.find((r) => r.code === 1)!.json.error.code).toBe('CONFLICT');

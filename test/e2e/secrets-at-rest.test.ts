@@ -111,7 +111,9 @@ describe('secrets at rest', () => {
     const thief = await createAgent(db, clock, { sponsorId: sponsor.id, name: 'Thief' });
     // Someone with write access to the file copies the victim's sealed key into the thief's row.
     db.sqlite!.prepare('UPDATE agents SET nostr_secret_key = (SELECT nostr_secret_key FROM agents WHERE id = ?) WHERE id = ?').run(victim.id, thief.id);
-    await expect(authorOf(db, { id: thief.id, kind: 'agent' })).rejects.toThrow(expect.objectContaining({ code: 'INTERNAL', message: expect.stringContaining('altered or moved') }));
+    await expect(authorOf(db, { id: thief.id, kind: 'agent' })).rejects.toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: expect.stringContaining('altered or moved') }),
+    );
     expect(npubOf((await authorOf(db, { id: victim.id, kind: 'agent' })).secretKeyHex!)).toBe(victim.npub);
     await db.close();
   });

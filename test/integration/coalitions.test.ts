@@ -7,7 +7,7 @@ import { agentAccountId, ESCROW } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext, ManualClock } from '../support/fixtures.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 

@@ -317,7 +317,9 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
     const to = await agent(ctx, (await sponsor(ctx, 'S')).id, 'To');
     const pay = () =>
       postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
-    await expect(ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).rejects.toThrow(/a_tool credited agent:.* without naming/);
+    await expect(ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).rejects.toThrow(
+      /a_tool credited agent:.* without naming/,
+    );
     expect(await sats(ctx, to.id)).toBe(0);
     // Escrow and the caller's own account are not counterparties.
     await ctx.db.write(async (tx) =>

@@ -6,7 +6,7 @@ import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { agent, call, closeContexts, connect, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
@@ -101,9 +101,7 @@ describe('escalation to the sponsor', () => {
     const { ctx, sponsor, payee, agentClient, balance } = await scene();
     const asked = await call(agentClient, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 12_000 });
     const [a, b] = [await connect(ctx, sponsor.token), await connect(ctx, sponsor.token)];
-    const results = await Promise.all(
-      await mapInOrder([a, b, a, b], async (c) => call(c, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' })),
-    );
+    const results = await Promise.all([a, b, a, b].map((c) => call(c, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' })));
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
     expect(results.filter((r) => r.data.error?.code === 'CONFLICT')).toHaveLength(3);
     expect(await balance(payee.id)).toBe(12_000);

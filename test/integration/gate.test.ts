@@ -20,7 +20,7 @@ import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { publishSkill, reviewSkillVersion, submitForReview } from '../../src/domain/skills/catalogue.js';
 import { installSkill } from '../../src/domain/skills/installs.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 
@@ -160,7 +160,7 @@ describe('limits under concurrency', () => {
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(servers[i % 2]!, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 2_000 })));
       expect(results.filter((r) => !r.isError)).toHaveLength(25);
     } finally {
-      await Promise.all(await mapInOrder(servers, async (c) => c.close()));
+      await Promise.all(servers.map((c) => c.close()));
     }
     const db = await openDatabase(dbPath);
     try {

@@ -27,7 +27,9 @@ describe('double-entry transfers', () => {
 
   it('refuses to overdraw a wallet and changes nothing', async () => {
     const { ctx, payer, payee } = await setup();
-    await expect(postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(1_001), entryType: 'Payment' })).rejects.toThrow(expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }));
+    await expect(postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(1_001), entryType: 'Payment' })).rejects.toThrow(
+      expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }),
+    );
     expect((await getBalance(ctx.db, payer)).balanceMsats).toBe(sats(1_000));
     expect((await getBalance(ctx.db, payee)).balanceMsats).toBe(0);
   });
@@ -48,7 +50,9 @@ describe('holds (escrow)', () => {
     const { ctx, payer, payee } = await setup();
     const hold = await createHold(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: ESCROW.id, amountMsats: sats(800), entryType: 'Escrow' });
     expect(await getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(1_000), heldMsats: sats(800), availableMsats: sats(200) });
-    await expect(postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(201), entryType: 'Payment' })).rejects.toThrow(expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }));
+    await expect(postTransfer(ctx.db, ctx.clock, { debitAccountId: payer, creditAccountId: payee, amountMsats: sats(201), entryType: 'Payment' })).rejects.toThrow(
+      expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' }),
+    );
 
     await postHold(ctx.db, ctx.clock, hold.id, sats(500));
     expect(await getBalance(ctx.db, payer)).toMatchObject({ balanceMsats: sats(500), heldMsats: 0, availableMsats: sats(500) });

@@ -17,7 +17,7 @@ import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, te
 import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
 import { startDvm, type Behaviour } from '../support/dvm.js';
 import { startRelay } from '../support/relay.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 let relay: Awaited<ReturnType<typeof startRelay>>;
 let wallet: SimulatedWallet;
@@ -252,7 +252,7 @@ describe('withdrawals over NWC', () => {
     wallet.payFailures = ['NO_ANSWER', 'NO_ANSWER', 'NO_ANSWER'];
     wallet.payButNoAnswer = true;
     const invoices = Array.from({ length: 6 }, () => wallet.externalInvoice({ amountSats: 100 }));
-    const sent = await Promise.all(await mapInOrder(invoices, async (i) => call(client, 'marketplace_withdraw', { bolt11: i.bolt11 })));
+    const sent = await Promise.all(invoices.map((i) => call(client, 'marketplace_withdraw', { bolt11: i.bolt11 })));
     expect(sent.map((s) => s.data.status)).toEqual(Array(6).fill('pending'));
     const requests = (method: string) => wallet.requests.filter((r) => r.method === method).length;
     const asked = (work: () => Promise<unknown>) => async () => {

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -55,7 +54,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       return file;
     },
     async close() {
-      await Promise.all(await mapInOrder(contexts.splice(0), async (c) => c.close().catch(() => undefined)));
+      await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
       await browser.close();
     },
   };

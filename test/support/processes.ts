@@ -1,10 +1,10 @@
+import fs from 'node:fs';
 // Running the real `agent-marketplace` command: one-shot admin commands and servers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -53,6 +53,7 @@ export function startHttpServer(args: string[], env: Record<string, string> = {}
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15_000);
     child.stderr.on('data', (d) => {
       stderr += d;
+      if (process.env.SERVER_STDERR_FILE) fs.appendFileSync(process.env.SERVER_STDERR_FILE, d);
       const match = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
       if (match) {
         clearTimeout(timer);
@@ -104,7 +105,7 @@ export async function serverProcess(db: string, token: string): Promise<Client> 
 }
 
 export async function closeServerProcesses(): Promise<void> {
-  await Promise.all(await mapInOrder(openProcesses.splice(0), async (c) => c.close()));
+  await Promise.all(openProcesses.splice(0).map((c) => c.close()));
 }
 
 /** A tool call on such a client, waiting up to two minutes; its structured result. */

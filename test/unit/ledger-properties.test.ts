@@ -12,7 +12,7 @@ import { getBalance, postTransfer } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { allAccounts } from '../../src/db/ledger-store.js';
 import { agent, closeContexts, makeContext, ManualClock, sponsor } from '../support/fixtures.js';
-import { filterInOrder, mapInOrder } from '../../src/core/in-order.js';
+import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 

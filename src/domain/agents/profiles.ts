@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { formatSats } from '../money.js';
 import { requireAgent } from './registry.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export const AVAILABILITY = ['available', 'busy', 'unavailable'] as const;
 export type Availability = (typeof AVAILABILITY)[number];

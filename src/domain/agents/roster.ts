@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { MarketError } from '../../core/errors.js';
 import { msatsToSats } from '../money.js';
 import { agentWallet } from './wallet.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export async function requireSponsor(db: Db, sponsorId: string): Promise<identity.SponsorRow> {
   const sponsor = await identity.getSponsor(db, sponsorId);

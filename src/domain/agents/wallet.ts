@@ -10,7 +10,7 @@ import { getBalance, utcDay } from '../ledger/transfers.js';
 import { refreshLifecycle } from './lifecycle.js';
 import { requireAgent } from './registry.js';
 import { BURN_WINDOW_DAYS, lifecycleStatus, runwayDays, type AgentStatus, type StoredAgentStatus } from './runway.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 const DAY_MS = 86_400_000;
 

@@ -211,7 +211,9 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
   const { db, clock } = ports;
   const started = Date.now();
   if (o.signal.aborted) return { ok: false, error: 'cancelled', detail: 'stopped before it was asked', requestId: undefined };
-  return new Promise<AttemptOutcome>(async (resolve) => {
+  // Read before the promise: its executor must not wait (the request is sent synchronously, the closures it needs are made first).
+  const bidMsats = await remainingMsats(db, job.id);
+  return new Promise<AttemptOutcome>((resolve) => {
     let settled = false;
     let paid = false;
     let paying = false;
@@ -307,7 +309,7 @@ async function attemptAt(a: Attempting, provider: Provider, timeoutMs: number, o
         kind: job.kind,
         inputs: job.input,
         params: job.params,
-        bidMsats: await remainingMsats(db, job.id),
+        bidMsats,
         providerPubkey: provider.pubkey,
         encrypted: job.encrypted,
         secretKey: a.key,

@@ -20,7 +20,7 @@ import { providerView } from './providers.js';
 import { refusesCounterparty } from '../governance/evaluate.js';
 import { currentPolicy } from '../governance/policies.js';
 import { boundByPolicy, rankProviders, type FailoverPolicy, type RoutableProvider, type SelectionCriteria } from './routing.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export interface JobInput {
   agentId: string;

@@ -10,7 +10,7 @@ import { newId } from '../ids.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { providerReputation, providerTier, TIER_BENEFITS } from './reputation.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export const JOB_KIND_MIN = 5000;
 export const JOB_KIND_MAX = 5999;

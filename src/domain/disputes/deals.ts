@@ -27,7 +27,7 @@ export interface Claim {
   /** Null while the money is still held; else when it was paid out (the window runs from then). */
   paidAt: string | null;
   /** Holds the deal's money until the dispute is resolved (only when paidAt is null). */
-  freeze: () => void;
+  freeze: () => void | Promise<void>;
 }
 
 /** Who the claimant may dispute over this deal, and on what terms. */

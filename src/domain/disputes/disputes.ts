@@ -16,7 +16,7 @@ import { agentAccountId } from '../ledger/accounts.js';
 import { claimFor, settleFrozen, type SubjectKind } from './deals.js';
 import { getBalance, postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export const DISPUTE_TYPES = ['ServiceNotProvided', 'QualityIssue', 'Overcharge', 'Fraud', 'Other'] as const;
 export type DisputeType = (typeof DISPUTE_TYPES)[number];
@@ -51,7 +51,7 @@ export function fileDispute(db: Db, clock: Clock, input: FileInput) {
     if (claim.paidAt !== null && now.getTime() - Date.parse(claim.paidAt) > DISPUTE_WINDOW_DAYS * DAY_MS) {
       throw new MarketError('CONFLICT', `The ${DISPUTE_WINDOW_DAYS}-day dispute window of this ${kind} has closed.`);
     }
-    if (claim.paidAt === null) claim.freeze();
+    if (claim.paidAt === null) await claim.freeze();
     const id = newId('dp');
     await hiring.insertDispute(tx, {
       id,

@@ -12,7 +12,7 @@ import { NOT_LIMITED_ENTRY_TYPES } from '../ledger/entry-types.js';
 import { utcDay } from '../ledger/transfers.js';
 import { periodEnd, periodStart } from './periods.js';
 import type { Budget, BudgetPeriod, Policy } from './policy.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 const NOT_SPENDING = new Set<string>(NOT_LIMITED_ENTRY_TYPES);
 const DAY_MS = 86_400_000;

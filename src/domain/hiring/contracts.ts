@@ -28,7 +28,7 @@ import { agentAccountId, ESCROW } from '../ledger/accounts.js';
 import { payFromEscrow } from '../ledger/escrow.js';
 import { createHold, postHold, voidHold } from '../ledger/holds.js';
 import { msatsToSats, satsToMsats } from '../money.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export const REVIEW_WINDOW_HOURS = 72;
 /**

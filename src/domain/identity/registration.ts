@@ -12,7 +12,7 @@ import { setPolicy, sponsorDefaultPolicy } from '../governance/policies.js';
 import { OPERATOR_ID, type Caller } from './caller.js';
 import { generateNostrIdentity, importNpub } from './nostr-identity.js';
 import { generateToken, hashToken } from './tokens.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 const LIGHTNING_ADDRESS = /^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
 const MAX_NAME_LENGTH = 100;

@@ -11,7 +11,7 @@ import { agentAccountId, externalAccountFor, sponsorAccountId } from '../ledger/
 import { postTransfer } from '../ledger/transfers.js';
 import { msatsToSats, satsToMsats } from '../money.js';
 import type { PaymentRail } from './rail.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export const INVOICE_EXPIRY_SECONDS = 3_600;
 /** requested (no bolt11 yet) → pending → credited, or expired. */

@@ -9,7 +9,7 @@ import type { SkillRow, SkillVersionRow } from '../../db/skills-store.js';
 import { requireVersion } from './catalogue.js';
 import { installedSkill } from './installs.js';
 import type { SkillFile } from './skill-md.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export interface InstalledSkill {
   slug: string;

@@ -11,7 +11,7 @@ import { requireSkill, skillView, storedFindings } from './catalogue.js';
 import { searchCatalogueNow } from './search.js';
 import type { ScanFinding } from './scanner.js';
 import { skillContentHash, type SkillFile } from './skill-md.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 const AWAITING_REVIEW = new Set(['PendingReview', 'InReview']);
 

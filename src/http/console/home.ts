@@ -12,7 +12,7 @@ import { guarded, HOME, navOf, send } from './requests.js';
 import { currentViewer, type SponsorViewer } from './session.js';
 import { signInPage } from './sign-in-page.js';
 import { moneyTiles, spendingGauges, statusLine, waitingLine } from './spending-view.js';
-import { filterInOrder, mapInOrder } from '../../core/in-order.js';
+import { mapInOrder } from '../../core/in-order.js';
 
 export function homeRoutes(router: express.Router, ctx: AppContext, pageHeaders: express.RequestHandler): void {
   router.get(

@@ -36,7 +36,7 @@ const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
   APPROVAL_EXPIRED: 410,
 };
 
-export type Handler = (req: Request, res: Response) => void;
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
 /**
  * Page headers, and where the request came from. A foreign Origin is refused, as on /mcp
@@ -74,7 +74,7 @@ export function formBody() {
 export function guarded(ctx: AppContext, handler: Handler) {
   return async (req: Request, res: Response) => {
     try {
-      handler(req, res);
+      await handler(req, res);
     } catch (error) {
       if (isMarketError(error)) return send(res, ERROR_STATUS[error.code] ?? 400, refusalPage(error, req, await currentViewer(ctx, req)));
       ctx.logger.error('console request failed', { path: req.path, error: String(error) });
@@ -84,7 +84,7 @@ export function guarded(ctx: AppContext, handler: Handler) {
 }
 
 /** A page for a signed-in sponsor: others get the sign-in form (and come back here after), the operator a refusal. */
-export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void) {
+export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void | Promise<void>) {
   return guarded(ctx, async (req, res) => {
     const viewer = await currentViewer(ctx, req);
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
@@ -99,11 +99,11 @@ export function sponsorPage(ctx: AppContext, handler: (req: Request, res: Respon
           navOf(viewer),
         ),
       );
-    handler(req, res, viewer);
+    await handler(req, res, viewer);
   });
 }
 
-export function operatorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void) {
+export function operatorPage(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void | Promise<void>) {
   return guarded(ctx, async (req, res) => {
     const viewer = await currentViewer(ctx, req);
     if (!viewer) return send(res, 200, signInPage(safeNext(req.originalUrl)));
@@ -118,26 +118,26 @@ export function operatorPage(ctx: AppContext, handler: (req: Request, res: Respo
           navOf(viewer),
         ),
       );
-    handler(req, res, viewer);
+    await handler(req, res, viewer);
   });
 }
 
 /** A form post of a signed-in sponsor, carrying this session's CSRF token. */
-export function sponsorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void) {
+export function sponsorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: SponsorViewer) => void | Promise<void>) {
   return guarded(ctx, async (req, res) => {
     const viewer = await postingViewer(ctx, req);
     if (!viewer) return send(res, 403, staleFormPage());
     if (viewer.role !== 'sponsor') throw new MarketError('FORBIDDEN', 'Only a sponsor can do this: sign in with the sponsor token.');
-    handler(req, res, viewer);
+    await handler(req, res, viewer);
   });
 }
 
-export function operatorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void) {
+export function operatorAction(ctx: AppContext, handler: (req: Request, res: Response, viewer: OperatorViewer) => void | Promise<void>) {
   return guarded(ctx, async (req, res) => {
     const viewer = await postingViewer(ctx, req);
     if (!viewer) return send(res, 403, staleFormPage());
     if (viewer.role !== 'operator') throw new MarketError('FORBIDDEN', 'Only the operator can do this: sign in with the operator token.');
-    handler(req, res, viewer);
+    await handler(req, res, viewer);
   });
 }
 
