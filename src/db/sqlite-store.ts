@@ -161,6 +161,7 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
   };
   /** A whole transaction in the caller's turn. */
   const transaction = async <T>(begin: string, fn: (tx: Db) => Promise<T>): Promise<T> => {
+    if (guard?.getStore()?.open) throw new Error(MISUSE);
     if (!lock.tryTake()) await lock.take();
     try {
       // A write outside the group (a sweep, a command) commits the group first, so its own commit means what it always meant.
@@ -193,7 +194,7 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
       run: (...params) => inTurn(() => runOf(statement(text), params)),
     })),
     write: (fn) => transaction('BEGIN IMMEDIATE', fn),
-    writeGrouped: (fn) => group.run(() => guarded(() => nested(fn))),
+    writeGrouped: (fn) => (guard?.getStore()?.open ? Promise.reject(new Error(MISUSE)) : group.run(() => guarded(() => nested(fn)))),
     read: (fn) => transaction('BEGIN', fn),
     durable: () => group.durable(),
     get secrets() {

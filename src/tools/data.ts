@@ -211,8 +211,8 @@ export const dataTools = [
       counterparties: await confirmationCounterparties(ctx.db, caller.id, args.purchase_id, args.received_sha256),
     }),
     handler: (args, { ctx, caller }) =>
-      confirmPurchase(ctx.db, ctx.clock, caller.id, { purchaseId: args.purchase_id, receivedSha256: args.received_sha256 }, (p, received) =>
-        fileDispute(ctx.db, ctx.clock, {
+      confirmPurchase(ctx.db, ctx.clock, caller.id, { purchaseId: args.purchase_id, receivedSha256: args.received_sha256 }, (p, received, tx) =>
+        fileDispute(tx, ctx.clock, {
           claimantId: caller.id,
           disputeType: 'QualityIssue',
           subject: { kind: 'purchase', id: p.id },

@@ -315,9 +315,9 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
     const ctx = await makeContext();
     const { agent: from } = await fundedAgent(ctx, 1_000);
     const to = await agent(ctx, (await sponsor(ctx, 'S')).id, 'To');
-    const pay = () =>
-      postTransfer(ctx.db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
-    await expect(ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, pay))).rejects.toThrow(
+    const pay = (db: typeof ctx.db) =>
+      postTransfer(db, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: agentAccountId(to.id), amountMsats: 1_000, entryType: 'Payment' });
+    await expect(ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [] }, () => pay(tx)))).rejects.toThrow(
       /a_tool credited agent:.* without naming/,
     );
     expect(await sats(ctx, to.id)).toBe(0);
@@ -327,7 +327,7 @@ describe('a blocked counterparty receives nothing from the blocking agent', () =
         postTransfer(tx, ctx.clock, { debitAccountId: agentAccountId(from.id), creditAccountId: ESCROW.id, amountMsats: 1_000, entryType: 'Escrow' }),
       ),
     );
-    await ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, pay));
+    await ctx.db.write(async (tx) => withNamedPayees(tx, { tool: 'a_tool', callerId: from.id, counterparties: [to.id] }, () => pay(tx)));
     expect(await sats(ctx, to.id)).toBe(1);
   });
 });

@@ -117,8 +117,8 @@ it('bounties and purchases never lose, create or double-spend money', async () =
             case 'confirm': {
               const p = pick(purchases, step.nth);
               if (!p) break;
-              await confirmPurchase(ctx.db, ctx.clock, p.by, { purchaseId: p.id, receivedSha256: step.match ? SHA : 'd'.repeat(64) }, async (row) => {
-                const d = await fileDispute(ctx.db, ctx.clock, {
+              await confirmPurchase(ctx.db, ctx.clock, p.by, { purchaseId: p.id, receivedSha256: step.match ? SHA : 'd'.repeat(64) }, async (row, _received, tx) => {
+                const d = await fileDispute(tx, ctx.clock, {
                   claimantId: p.by,
                   disputeType: 'QualityIssue',
                   subject: { kind: 'purchase', id: row.id },

@@ -2,6 +2,7 @@
 // retried calls, checked after every step against a model and against the ledger's own
 // invariants (total zero, no available balance below zero, one effect per key).
 import fc from 'fast-check';
+import type { AppContext } from '../../src/context.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countTransfers } from '../../src/db/ledger-store.js';
 import { fundAgentFromSandbox } from '../../src/domain/agents/funding.js';
@@ -76,8 +77,14 @@ describe('ledger properties', () => {
         };
 
         /** Runs a keyed call the way the tool layer does, checking replay and mismatch. */
-        const keyed = async <T>(caller: number, tool: string, k: string | undefined, args: object, run: () => T): Promise<T | 'replayed' | 'mismatch'> => {
-          if (k === undefined) return run();
+        const keyed = async <T>(
+          caller: number,
+          tool: string,
+          k: string | undefined,
+          args: object,
+          run: (db: AppContext['db']) => Promise<T>,
+        ): Promise<T | 'replayed' | 'mismatch'> => {
+          if (k === undefined) return run(ctx.db);
           const scopeKey = `${caller}/${tool}/${k}`;
           const before = await countTransfers(ctx.db);
           try {
@@ -120,9 +127,9 @@ describe('ledger properties', () => {
                   'pay',
                   op.key,
                   { to: op.to, amount: op.amount },
-                  async () =>
+                  async (db) =>
                     (
-                      await postTransfer(ctx.db, ctx.clock, {
+                      await postTransfer(db, ctx.clock, {
                         debitAccountId: agentAccountId(ids[op.from]!),
                         creditAccountId: agentAccountId(ids[op.to]!),
                         amountMsats: op.amount,
@@ -153,9 +160,9 @@ describe('ledger properties', () => {
                   'hold',
                   op.key,
                   { amount: op.amount, ttl: op.ttlMinutes },
-                  async () =>
+                  async (db) =>
                     (
-                      await createHold(ctx.db, ctx.clock, {
+                      await createHold(db, ctx.clock, {
                         debitAccountId: agentAccountId(ids[op.from]!),
                         creditAccountId: ESCROW.id,
                         amountMsats: op.amount,

@@ -136,7 +136,8 @@ export function confirmPurchase(
   clock: Clock,
   buyerId: string,
   input: { purchaseId: string; receivedSha256?: string },
-  fileMismatch: (p: PurchaseRow, received: string) => Promise<{ dispute_id: string }>,
+  /** Files the dispute, inside the confirmation's transaction (tx). */
+  fileMismatch: (p: PurchaseRow, received: string, tx: Db) => Promise<{ dispute_id: string }>,
 ) {
   return db.write(async (tx) => {
     const p = await current(tx, clock, input.purchaseId);
@@ -145,7 +146,7 @@ export function confirmPurchase(
     if (received !== undefined && received !== p.sha256) {
       if (p.status !== 'Pending') throw new MarketError('CONFLICT', `Purchase ${p.id} is ${p.status}; file a dispute with marketplace_file_dispute instead.`);
       await store.updatePurchase(tx, p.id, ['Pending'], { receivedSha256: received, updatedAt: clock.now().toISOString() });
-      const dispute = await fileMismatch(await requirePurchase(tx, p.id), received);
+      const dispute = await fileMismatch(await requirePurchase(tx, p.id), received, tx);
       return { ...(await purchaseView(tx, clock, await requirePurchase(tx, p.id), buyerId)), dispute_id: dispute.dispute_id };
     }
     const done = await settlePurchase(tx, clock, p, ['Pending'], p.priceMsats);
