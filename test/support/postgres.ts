@@ -15,7 +15,7 @@ export interface PostgresCluster {
   stop(): void;
 }
 
-function binDir(): string {
+export function pgBinDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
@@ -36,7 +36,7 @@ function freePort(): Promise<number> {
 }
 
 export async function startPostgres(): Promise<PostgresCluster> {
-  const bin = binDir();
+  const bin = pgBinDir();
   const root = mkdtempSync(path.join(tmpdir(), 'agent-marketplace-pg-'));
   const data = path.join(root, 'data');
   const asRoot = process.getuid?.() === 0;
