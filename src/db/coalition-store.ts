@@ -82,8 +82,8 @@ export async function listCoalitions(db: Db, f: { agentId: string; role?: Coalit
   ].filter(Boolean);
   return (await db
     .prepare(
-      `SELECT c.id, c.coalition_type AS coalitionType, c.status, c.funder_id AS funderId, c.coordinator_id AS coordinatorId, c.pool_msats AS poolMsats,
-         (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS memberCount
+      `SELECT c.id, c.coalition_type AS "coalitionType", c.status, c.funder_id AS "funderId", c.coordinator_id AS "coordinatorId", c.pool_msats AS "poolMsats",
+         (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS "memberCount"
        FROM coalitions c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT @limit`,
     )
     .all({ agentId: f.agentId, status: f.status ?? null, beforeId: f.beforeId ?? null, limit: f.limit })) as CoalitionListRow[];

@@ -140,9 +140,9 @@ export const updateDispute = async (db: Db, id: string, fromStatuses: string[], 
 /** Debts left by resolved disputes. Raw statements: the gate asks on every agent's call. */
 const debtStatements = preparedPerConnection((db) => ({
   owedBy: db.prepare<[string], { id: string; claimantId: string; debtMsats: number }>(
-    'SELECT id, claimant_id AS claimantId, debt_msats AS debtMsats FROM disputes WHERE respondent_id = ? AND debt_msats > 0 ORDER BY created_at, id',
+    'SELECT id, claimant_id AS "claimantId", debt_msats AS "debtMsats" FROM disputes WHERE respondent_id = ? AND debt_msats > 0 ORDER BY created_at, id',
   ),
-  debtors: db.prepare<[], { respondentId: string }>('SELECT DISTINCT respondent_id AS respondentId FROM disputes WHERE debt_msats > 0'),
+  debtors: db.prepare<[], { respondentId: string }>('SELECT DISTINCT respondent_id AS "respondentId" FROM disputes WHERE debt_msats > 0'),
   reduce: db.prepare<[number, string, string, number]>('UPDATE disputes SET debt_msats = debt_msats - ?, updated_at = ? WHERE id = ? AND debt_msats = ?'),
 }));
 export const debtsOwedBy = (db: Db, respondentId: string) => debtStatements(db).owedBy.all(respondentId);
