@@ -1,5 +1,6 @@
 // SQL for coalitions, their members and subtasks.
 import { and, eq, sql } from 'drizzle-orm';
+import { conflictTarget } from './conflict-target.js';
 import type { Db } from './connection.js';
 import { coalitionMembers, coalitions, coalitionSubtasks } from './schema.js';
 
@@ -32,7 +33,10 @@ export const upsertMember = async (db: Db, row: MemberRow) =>
   await db.orm
     .insert(coalitionMembers)
     .values(row)
-    .onConflictDoUpdate({ target: [coalitionMembers.coalitionId, coalitionMembers.agentId], set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt } })
+    .onConflictDoUpdate({
+      target: conflictTarget(coalitionMembers.coalitionId, coalitionMembers.agentId),
+      set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt },
+    })
     .run();
 
 export const subtasks = (db: Db, coalitionId: string, round: number) =>

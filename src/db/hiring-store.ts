@@ -1,5 +1,6 @@
 // SQL for agent profiles and hiring contracts (not hot paths: drizzle's builder suffices).
 import { and, desc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { conflictTarget } from './conflict-target.js';
 import { preparedPerConnection, type Db } from './connection.js';
 import { agentProfiles, agents, contracts, disputes } from './schema.js';
 
@@ -11,7 +12,11 @@ export async function getProfile(db: Db, agentId: string): Promise<ProfileRow | 
 }
 
 export async function upsertProfile(db: Db, row: ProfileRow): Promise<void> {
-  await db.orm.insert(agentProfiles).values(row).onConflictDoUpdate({ target: agentProfiles.agentId, set: row }).run();
+  await db.orm
+    .insert(agentProfiles)
+    .values(row)
+    .onConflictDoUpdate({ target: conflictTarget(agentProfiles.agentId), set: row })
+    .run();
 }
 
 /** Every active agent with a profile, and its reputation: the directory filters and ranks in the domain. */

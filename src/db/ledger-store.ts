@@ -116,7 +116,7 @@ function statements(db: Db) {
     historyByType: s.prepare(historyQuery(true)),
     addDailyDebit: s.prepare(
       `INSERT INTO daily_debits (account_id, day, entry_type, amount_msats) VALUES (?, ?, ?, ?)
-       ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = amount_msats + excluded.amount_msats`,
+       ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = daily_debits.amount_msats + excluded.amount_msats`,
     ),
     dailyDebitsSince: s.prepare(
       `SELECT entry_type AS "entryType", SUM(amount_msats) AS total FROM daily_debits

@@ -2,6 +2,7 @@
 // region, approval); reputation is computed in the domain from the stored metrics.
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { conflictTarget } from './conflict-target.js';
 import { preparedPerConnection, type Db } from './connection.js';
 import { computeJobs, computePayments, computeProviders, providerRatings } from './schema.js';
 
@@ -42,7 +43,7 @@ export const upsertRating = async (db: Db, row: typeof providerRatings.$inferSel
   await db.orm
     .insert(providerRatings)
     .values(row)
-    .onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } })
+    .onConflictDoUpdate({ target: conflictTarget(providerRatings.providerId, providerRatings.agentId), set: { stars: row.stars, updatedAt: row.updatedAt } })
     .run();
 export const updateProvider = async (db: Db, id: string, set: Partial<ProviderRow>) => await db.orm.update(computeProviders).set(set).where(eq(computeProviders.id, id)).run();
 
