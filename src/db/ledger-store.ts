@@ -52,6 +52,7 @@ export interface BalanceDelta {
   creditsPending?: number;
 }
 
+// Sums are cast back to integers: PostgreSQL sums bigints as numeric, which its driver returns as text.
 const ACCOUNT_COLUMNS = `id, kind, owner_id AS "ownerId", allow_negative AS "allowNegative",
   debits_posted_msats AS "debitsPostedMsats", credits_posted_msats AS "creditsPostedMsats",
   debits_pending_msats AS "debitsPendingMsats", credits_pending_msats AS "creditsPendingMsats"`;
@@ -104,7 +105,7 @@ function statements(db: Db) {
       `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
          AND expires_at IS NOT NULL AND expires_at <= ?`,
     ),
-    pendingHoldsSince: s.prepare(`SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`),
+    pendingHoldsSince: s.prepare(`SELECT CAST(COALESCE(SUM(amount_msats), 0) AS BIGINT) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`),
     hasPaid: s.prepare(`SELECT 1 FROM transfers WHERE debit_account_id = ? AND credit_account_id = ? LIMIT 1`),
     lastTouched: s.prepare(
       `SELECT max(created_at) AS at FROM (
@@ -119,12 +120,12 @@ function statements(db: Db) {
        ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = daily_debits.amount_msats + excluded.amount_msats`,
     ),
     dailyDebitsSince: s.prepare(
-      `SELECT entry_type AS "entryType", SUM(amount_msats) AS total FROM daily_debits
+      `SELECT entry_type AS "entryType", CAST(SUM(amount_msats) AS BIGINT) AS total FROM daily_debits
        WHERE account_id = ? AND day >= ? GROUP BY entry_type`,
     ),
     dailyDebitsByDay: s.prepare(`SELECT day, entry_type AS "entryType", amount_msats AS total FROM daily_debits WHERE account_id = ? AND day >= ?`),
     pendingHoldsByDay: s.prepare(
-      `SELECT substr(created_at, 1, 10) AS day, SUM(amount_msats) AS total FROM holds
+      `SELECT substr(created_at, 1, 10) AS day, CAST(SUM(amount_msats) AS BIGINT) AS total FROM holds
        WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ? GROUP BY day`,
     ),
   };

@@ -84,3 +84,29 @@ export function numberedParameters(text: string): { text: string; names: string[
   }
   return { text: out, names };
 }
+
+/**
+ * The statements of a Db, run on PostgreSQL as the stores write them (numbered as above;
+ * bigints read as numbers): enough to run a store's raw SQL there with data. Everything
+ * else is the recording Db's: drizzle's builders and transactions run nothing.
+ */
+export function rawPostgresDb(pool: { query(text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> }): RecordingDb {
+  const db = recordingDb('postgres');
+  const run = async (text: string, params: unknown[]) => {
+    const numbered = numberedParameters(text);
+    const named = numbered.names.length > 0 ? (params[0] as Record<string, unknown>) : null;
+    return pool.query(numbered.text, named ? numbered.names.map((name) => named[name]) : params);
+  };
+  const raw: RecordingDb = {
+    ...db,
+    prepare: ((text: string) => ({
+      get: async (...params: unknown[]) => (await run(text, params)).rows[0],
+      all: async (...params: unknown[]) => (await run(text, params)).rows,
+      run: async (...params: unknown[]) => ({ changes: (await run(text, params)).rowCount ?? 0 }),
+    })) as Db['prepare'],
+    write: (fn) => fn(raw),
+    writeGrouped: (fn) => fn(raw),
+    read: (fn) => fn(raw),
+  };
+  return raw;
+}
