@@ -301,7 +301,7 @@ const SKILL_SEARCH = {
 } as const;
 
 /**
- * The catalogue query. Relevance is the text rank (./SKILL_SEARCH) blended with rating and
+ * The catalogue query. Relevance is the text rank (SKILL_SEARCH above) blended with rating and
  * installs, so a well-used, well-rated match outranks an equally relevant unknown one.
  */
 export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow & { rank: number | null })[]> {
