@@ -1,5 +1,6 @@
 // SQL for coalitions, their members and subtasks.
 import { and, eq, sql } from 'drizzle-orm';
+import { conflictTarget } from './conflict-target.js';
 import type { Db } from './connection.js';
 import { coalitionMembers, coalitions, coalitionSubtasks } from './schema.js';
 
@@ -32,7 +33,10 @@ export const upsertMember = async (db: Db, row: MemberRow) =>
   await db.orm
     .insert(coalitionMembers)
     .values(row)
-    .onConflictDoUpdate({ target: [coalitionMembers.coalitionId, coalitionMembers.agentId], set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt } })
+    .onConflictDoUpdate({
+      target: conflictTarget(coalitionMembers.coalitionId, coalitionMembers.agentId),
+      set: { status: row.status, fixedMsats: row.fixedMsats, updatedAt: row.updatedAt },
+    })
     .run();
 
 export const subtasks = (db: Db, coalitionId: string, round: number) =>
@@ -82,8 +86,8 @@ export async function listCoalitions(db: Db, f: { agentId: string; role?: Coalit
   ].filter(Boolean);
   return (await db
     .prepare(
-      `SELECT c.id, c.coalition_type AS coalitionType, c.status, c.funder_id AS funderId, c.coordinator_id AS coordinatorId, c.pool_msats AS poolMsats,
-         (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS memberCount
+      `SELECT c.id, c.coalition_type AS "coalitionType", c.status, c.funder_id AS "funderId", c.coordinator_id AS "coordinatorId", c.pool_msats AS "poolMsats",
+         (SELECT COUNT(*) FROM coalition_members m WHERE m.coalition_id = c.id AND m.status = 'joined') AS "memberCount"
        FROM coalitions c WHERE ${where.join(' AND ')} ORDER BY c.id DESC LIMIT @limit`,
     )
     .all({ agentId: f.agentId, status: f.status ?? null, beforeId: f.beforeId ?? null, limit: f.limit })) as CoalitionListRow[];

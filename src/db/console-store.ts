@@ -27,8 +27,8 @@ function prepare(db: Db) {
     ),
     // A session lives only as long as the token that opened it: rotating the token ends it.
     findLive: s.prepare(
-      `SELECT s.id_hash AS idHash, s.sponsor_id AS sponsorId, s.token_hash AS tokenHash, s.csrf_token AS csrfToken,
-         s.created_at AS createdAt, s.expires_at AS expiresAt, t.principal_kind AS principalKind
+      `SELECT s.id_hash AS "idHash", s.sponsor_id AS "sponsorId", s.token_hash AS "tokenHash", s.csrf_token AS "csrfToken",
+         s.created_at AS "createdAt", s.expires_at AS "expiresAt", t.principal_kind AS "principalKind"
        FROM console_sessions s JOIN tokens t ON t.token_hash = s.token_hash AND t.revoked_at IS NULL
        WHERE s.id_hash = ? AND s.expires_at > ?`,
     ),

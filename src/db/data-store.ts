@@ -1,8 +1,9 @@
 // SQL for data listings, purchases and the marketplace's own settings. Search is raw SQL
-// (FTS5 and bm25 are outside drizzle's builder); the rest uses the builder.
+// (full-text search is outside drizzle's builder, and differs per engine); the rest uses the builder.
 import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import type { Db } from './connection.js';
 import { toFtsQuery } from './fts-query.js';
+import { DATA_LISTINGS_RANK, toTsQuery } from './pg/ts-query.js';
 import { dataListings, dataPurchases, marketplaceSettings } from './schema.js';
 import { settingContext } from './secret-key.js';
 
@@ -37,8 +38,13 @@ export async function setListingStatus(db: Db, id: string, status: string, updat
 
 export const countPurchase = async (db: Db, listingId: string) => await db.prepare('UPDATE data_listings SET purchases = purchases + 1 WHERE id = ?').run(listingId);
 
-/** Only active listings are in the index, so search never has to filter the others out. */
+/**
+ * Only active listings are in the index, so search never has to filter the others out.
+ * On PostgreSQL search_vector is a generated column, non-null only while the listing is
+ * active: nothing to do.
+ */
 async function indexListing(db: Db, row: ListingRow): Promise<void> {
+  if (db.dialect === 'postgres') return;
   const { rowid } = (await db.prepare('SELECT rowid FROM data_listings WHERE id = ?').get(row.id)) as { rowid: number };
   await db.prepare('DELETE FROM data_listings_fts WHERE rowid = ?').run(rowid);
   if (row.status !== 'Active') return;
@@ -60,20 +66,41 @@ export interface ListingFilter {
   limit: number;
 }
 
-const LISTING_COLUMNS = `l.id, l.seller_id AS sellerId, l.title, l.description, l.listing_type AS listingType, l.format,
-  l.size_bytes AS sizeBytes, l.record_count AS recordCount, l.license, l.price_msats AS priceMsats, l.sha256, l.location,
-  l.sample, l.status, l.purchases, l.created_at AS createdAt, l.updated_at AS updatedAt`;
+const LISTING_COLUMNS = `l.id, l.seller_id AS "sellerId", l.title, l.description, l.listing_type AS "listingType", l.format,
+  l.size_bytes AS "sizeBytes", l.record_count AS "recordCount", l.license, l.price_msats AS "priceMsats", l.sha256, l.location,
+  l.sample, l.status, l.purchases, l.created_at AS "createdAt", l.updated_at AS "updatedAt"`;
 
-/** Active listings matching the filter. Relevance is bm25 (title weighs most), then popularity. */
+/**
+ * What listing search does differently per engine (as in skills-store.ts): SQLite's FTS5
+ * table and bm25 (title weighs most; negative, smaller better), PostgreSQL's generated
+ * search_vector column and ts_rank_cd with the same weights (positive, larger better).
+ */
+const LISTING_SEARCH = {
+  sqlite: {
+    query: toFtsQuery,
+    from: 'data_listings_fts JOIN data_listings l ON l.rowid = data_listings_fts.rowid',
+    match: 'data_listings_fts MATCH @match',
+    relevance: 'bm25(data_listings_fts, 10.0, 4.0, 2.0, 1.0) ASC',
+  },
+  postgres: {
+    query: toTsQuery,
+    from: "data_listings l CROSS JOIN to_tsquery('marketplace_search', @match) AS q",
+    match: 'l.search_vector @@ q',
+    relevance: `${DATA_LISTINGS_RANK} DESC`,
+  },
+} as const;
+
+/** Active listings matching the filter. Relevance is the text rank (title weighs most), then popularity. */
 export async function searchListings(db: Db, f: ListingFilter): Promise<ListingRow[]> {
-  const match = f.text ? toFtsQuery(f.text) : null;
+  const engine = LISTING_SEARCH[db.dialect];
+  const match = f.text ? engine.query(f.text) : null;
   // Text with no word in it matches nothing (rather than everything).
   if (f.text && match === null) return [];
   const where = ["l.status = 'Active'"];
   const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
-  const from = match === null ? 'data_listings l' : 'data_listings_fts JOIN data_listings l ON l.rowid = data_listings_fts.rowid';
+  const from = match === null ? 'data_listings l' : engine.from;
   if (match !== null) {
-    where.push('data_listings_fts MATCH @match');
+    where.push(engine.match);
     params.match = match;
   }
   const equal = { listingType: 'l.listing_type', format: 'lower(l.format)', license: 'lower(l.license)', sellerId: 'l.seller_id' } as const;
@@ -88,7 +115,7 @@ export async function searchListings(db: Db, f: ListingFilter): Promise<ListingR
     params.maxPrice = f.maxPriceMsats;
   }
   const order = {
-    relevance: match === null ? 'l.purchases DESC, l.rowid DESC' : 'bm25(data_listings_fts, 10.0, 4.0, 2.0, 1.0) ASC, l.purchases DESC, l.rowid DESC',
+    relevance: match === null ? 'l.purchases DESC, l.rowid DESC' : `${engine.relevance}, l.purchases DESC, l.rowid DESC`,
     price: 'l.price_msats ASC, l.rowid DESC',
     newest: 'l.rowid DESC',
     popular: 'l.purchases DESC, l.rowid DESC',

@@ -75,24 +75,24 @@ export interface DeliveryRow {
   deliveredAt: string | null;
 }
 
-const APPROVAL_COLUMNS = `id, agent_id AS agentId, sponsor_id AS sponsorId, tool, args_json AS argsJson,
-  idempotency_key AS idempotencyKey, action_type AS actionType, amount_msats AS amountMsats, counterparty, reason,
-  rule, policy_version AS policyVersion, status, created_at AS createdAt, expires_at AS expiresAt,
-  decided_at AS decidedAt, decided_by AS decidedBy, decision_reason AS decisionReason, result_json AS resultJson,
-  updated_at AS updatedAt, agent_seen_at AS agentSeenAt`;
+const APPROVAL_COLUMNS = `id, agent_id AS "agentId", sponsor_id AS "sponsorId", tool, args_json AS "argsJson",
+  idempotency_key AS "idempotencyKey", action_type AS "actionType", amount_msats AS "amountMsats", counterparty, reason,
+  rule, policy_version AS "policyVersion", status, created_at AS "createdAt", expires_at AS "expiresAt",
+  decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason", result_json AS "resultJson",
+  updated_at AS "updatedAt", agent_seen_at AS "agentSeenAt"`;
 
-const AUDIT_COLUMNS = `seq, id, sponsor_id AS sponsorId, agent_id AS agentId, caller_role AS callerRole,
-  caller_id AS callerId, tool, action_type AS actionType, amount_msats AS amountMsats, counterparty, outcome, rule,
-  policy_version AS policyVersion, approval_id AS approvalId, message, created_at AS createdAt`;
+const AUDIT_COLUMNS = `seq, id, sponsor_id AS "sponsorId", agent_id AS "agentId", caller_role AS "callerRole",
+  caller_id AS "callerId", tool, action_type AS "actionType", amount_msats AS "amountMsats", counterparty, outcome, rule,
+  policy_version AS "policyVersion", approval_id AS "approvalId", message, created_at AS "createdAt"`;
 
-const DELIVERY_COLUMNS = `id, sponsor_id AS sponsorId, event, payload, status, attempts, next_attempt_at AS nextAttemptAt,
-  last_error AS lastError, created_at AS createdAt, delivered_at AS deliveredAt`;
+const DELIVERY_COLUMNS = `id, sponsor_id AS "sponsorId", event, payload, status, attempts, next_attempt_at AS "nextAttemptAt",
+  last_error AS "lastError", created_at AS "createdAt", delivered_at AS "deliveredAt"`;
 
 function prepare(db: Db) {
   const s = db;
   return {
     latestPolicy: s.prepare(
-      `SELECT agent_id AS agentId, version, document, created_by AS createdBy, created_at AS createdAt
+      `SELECT agent_id AS "agentId", version, document, created_by AS "createdBy", created_at AS "createdAt"
        FROM policies WHERE agent_id = ? ORDER BY version DESC LIMIT 1`,
     ),
     insertPolicy: s.prepare(`INSERT INTO policies (agent_id, version, document, created_by, created_at) VALUES (@agentId, @version, @document, @createdBy, @createdAt)`),
@@ -118,7 +118,7 @@ function prepare(db: Db) {
     ),
     dealtWith: s.prepare(`SELECT 1 FROM audit_log WHERE agent_id = ? AND counterparty = ? AND outcome = 'allowed' LIMIT 1`),
     countDenials: s.prepare(`SELECT count(*) AS n FROM audit_log WHERE agent_id = ? AND outcome = 'denied' AND created_at >= ?`),
-    insertBudgetAlert: s.prepare(`INSERT OR IGNORE INTO budget_alerts (agent_id, period, period_start, created_at) VALUES (?, ?, ?, ?)`),
+    insertBudgetAlert: s.prepare(`INSERT INTO budget_alerts (agent_id, period, period_start, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
     hasBudgetAlert: s.prepare(`SELECT 1 FROM budget_alerts WHERE agent_id = ? AND period = ? AND period_start = ?`),
     insertDelivery: s.prepare(
       `INSERT INTO webhook_deliveries (id, sponsor_id, event, payload, status, attempts, next_attempt_at, created_at)

@@ -1,5 +1,6 @@
 // SQL for agent profiles and hiring contracts (not hot paths: drizzle's builder suffices).
 import { and, desc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { conflictTarget } from './conflict-target.js';
 import { preparedPerConnection, type Db } from './connection.js';
 import { agentProfiles, agents, contracts, disputes } from './schema.js';
 
@@ -11,7 +12,11 @@ export async function getProfile(db: Db, agentId: string): Promise<ProfileRow | 
 }
 
 export async function upsertProfile(db: Db, row: ProfileRow): Promise<void> {
-  await db.orm.insert(agentProfiles).values(row).onConflictDoUpdate({ target: agentProfiles.agentId, set: row }).run();
+  await db.orm
+    .insert(agentProfiles)
+    .values(row)
+    .onConflictDoUpdate({ target: conflictTarget(agentProfiles.agentId), set: row })
+    .run();
 }
 
 /** Every active agent with a profile, and its reputation: the directory filters and ranks in the domain. */
@@ -140,9 +145,9 @@ export const updateDispute = async (db: Db, id: string, fromStatuses: string[], 
 /** Debts left by resolved disputes. Raw statements: the gate asks on every agent's call. */
 const debtStatements = preparedPerConnection((db) => ({
   owedBy: db.prepare<[string], { id: string; claimantId: string; debtMsats: number }>(
-    'SELECT id, claimant_id AS claimantId, debt_msats AS debtMsats FROM disputes WHERE respondent_id = ? AND debt_msats > 0 ORDER BY created_at, id',
+    'SELECT id, claimant_id AS "claimantId", debt_msats AS "debtMsats" FROM disputes WHERE respondent_id = ? AND debt_msats > 0 ORDER BY created_at, id',
   ),
-  debtors: db.prepare<[], { respondentId: string }>('SELECT DISTINCT respondent_id AS respondentId FROM disputes WHERE debt_msats > 0'),
+  debtors: db.prepare<[], { respondentId: string }>('SELECT DISTINCT respondent_id AS "respondentId" FROM disputes WHERE debt_msats > 0'),
   reduce: db.prepare<[number, string, string, number]>('UPDATE disputes SET debt_msats = debt_msats - ?, updated_at = ? WHERE id = ? AND debt_msats = ?'),
 }));
 export const debtsOwedBy = (db: Db, respondentId: string) => debtStatements(db).owedBy.all(respondentId);

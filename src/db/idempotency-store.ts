@@ -9,7 +9,7 @@ export interface IdempotencyRecord<T> {
 
 // Every keyed call reads its key first: prepared once per connection.
 const sql = preparedPerConnection((db: Db) => ({
-  find: db.prepare('SELECT args_hash AS argsHash, result_json AS resultJson FROM idempotency_keys WHERE caller_id = ? AND tool = ? AND key = ?'),
+  find: db.prepare('SELECT args_hash AS "argsHash", result_json AS "resultJson" FROM idempotency_keys WHERE caller_id = ? AND tool = ? AND key = ?'),
   save: db.prepare('INSERT INTO idempotency_keys (caller_id, tool, key, args_hash, result_json, created_at) VALUES (@callerId, @tool, @key, @argsHash, @resultJson, @createdAt)'),
   update: db.prepare('UPDATE idempotency_keys SET result_json = ? WHERE caller_id = ? AND tool = ? AND key = ?'),
 }));

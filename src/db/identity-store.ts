@@ -47,7 +47,7 @@ function prepare(db: Db) {
   return {
     sponsor: db.prepare(`SELECT ${rowColumns(sponsors)} FROM sponsors WHERE id = ?`),
     agent: db.prepare(`SELECT ${rowColumns(agents)} FROM agents WHERE id = ?`),
-    token: db.prepare('SELECT principal_kind AS principalKind, principal_id AS principalId FROM tokens WHERE token_hash = ? AND revoked_at IS NULL'),
+    token: db.prepare('SELECT principal_kind AS "principalKind", principal_id AS "principalId" FROM tokens WHERE token_hash = ? AND revoked_at IS NULL'),
   };
 }
 
@@ -79,16 +79,28 @@ export async function revokeTokens(db: Db, principalKind: PrincipalKind, princip
   ).changes;
 }
 
-/** Hot path: every MCP request looks its bearer token up. */
 /**
  * Changes whenever another connection (another server process, a command) has committed
  * to the database since this connection last looked (SQLite's PRAGMA data_version); this
- * connection's own commits leave it as it is.
+ * connection's own commits leave it as it is. PostgreSQL has no such counter: there it
+ * changes whenever the server's snapshot does (a writing transaction started or ended,
+ * anywhere on the server, this process's own included), which is more often, never less.
  */
 export async function dataVersion(db: Db): Promise<number> {
-  return (await db.prepare<[], { data_version: number }>('PRAGMA data_version').get())!.data_version;
+  if (db.dialect === 'sqlite') return (await db.prepare<[], { data_version: number }>('PRAGMA data_version').get())!.data_version;
+  const { snapshot } = (await db.prepare<[], { snapshot: string }>(PG_SNAPSHOT).get())!;
+  const seen = snapshots.get(db);
+  if (seen?.snapshot === snapshot) return seen.version;
+  const version = (seen?.version ?? 0) + 1;
+  snapshots.set(db, { snapshot, version });
+  return version;
 }
 
+// xmin:xmax:in-progress ids: any transaction that writes takes an id, so its start and its end both show here.
+const PG_SNAPSHOT = 'SELECT CAST(pg_current_snapshot() AS TEXT) AS snapshot';
+const snapshots = new WeakMap<Db, { snapshot: string; version: number }>();
+
+/** Hot path: every MCP request looks its bearer token up. */
 export async function findActiveToken(db: Db, tokenHash: string): Promise<{ principalKind: PrincipalKind; principalId: string } | undefined> {
   return (await statements(db).token.get(tokenHash)) as { principalKind: PrincipalKind; principalId: string } | undefined;
 }

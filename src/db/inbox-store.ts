@@ -24,7 +24,7 @@ export interface InboxPosition {
   id: string;
 }
 
-const COLUMNS = 'kind, id, at, party, amount_msats AS amountMsats, text, coalition_id AS coalitionId, subtask_key AS subtaskKey';
+const COLUMNS = 'kind, id, at, party, amount_msats AS "amountMsats", text, coalition_id AS "coalitionId", subtask_key AS "subtaskKey"';
 
 // Arms name their columns in the same order: kind, id, at, party, amount_msats, text, coalition_id, subtask_key.
 const AGENT_ARMS = [
@@ -73,11 +73,14 @@ const SPONSOR_ARMS = [
 ];
 
 // A union takes its column names from its first arm: this one names them and yields nothing.
-const HEADER = `SELECT NULL AS kind, NULL AS id, NULL AS at, NULL AS party, NULL AS amount_msats, NULL AS text,
-   NULL AS coalition_id, NULL AS subtask_key WHERE 0`;
+// Typed, because PostgreSQL settles a union's column types pair by pair from the left, and
+// an untyped NULL there would become text before it meets the amounts.
+const HEADER = `SELECT CAST(NULL AS TEXT) AS kind, CAST(NULL AS TEXT) AS id, CAST(NULL AS TEXT) AS at, CAST(NULL AS TEXT) AS party,
+   CAST(NULL AS BIGINT) AS amount_msats, CAST(NULL AS TEXT) AS text, CAST(NULL AS TEXT) AS coalition_id, CAST(NULL AS TEXT) AS subtask_key
+   WHERE 1 = 0`;
 
 function inboxSql(arms: string[], paged: boolean): string {
-  return `SELECT ${COLUMNS} FROM (${[HEADER, ...arms].join('\n UNION ALL\n ')})
+  return `SELECT ${COLUMNS} FROM (${[HEADER, ...arms].join('\n UNION ALL\n ')}) AS waiting
    ${paged ? 'WHERE (at, kind, id) < (@at, @kind, @id)' : ''}
    ORDER BY at DESC, kind DESC, id DESC LIMIT @limit`;
 }

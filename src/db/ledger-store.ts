@@ -52,22 +52,23 @@ export interface BalanceDelta {
   creditsPending?: number;
 }
 
-const ACCOUNT_COLUMNS = `id, kind, owner_id AS ownerId, allow_negative AS allowNegative,
-  debits_posted_msats AS debitsPostedMsats, credits_posted_msats AS creditsPostedMsats,
-  debits_pending_msats AS debitsPendingMsats, credits_pending_msats AS creditsPendingMsats`;
+// Sums are cast back to integers: PostgreSQL sums bigints as numeric, which its driver returns as text.
+const ACCOUNT_COLUMNS = `id, kind, owner_id AS "ownerId", allow_negative AS "allowNegative",
+  debits_posted_msats AS "debitsPostedMsats", credits_posted_msats AS "creditsPostedMsats",
+  debits_pending_msats AS "debitsPendingMsats", credits_pending_msats AS "creditsPendingMsats"`;
 
-const TRANSFER_COLUMNS = `seq, id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
-  amount_msats AS amountMsats, entry_type AS entryType, phase, pending_id AS pendingId, reference,
-  description, memo, created_at AS createdAt, prev_hash AS prevHash, hash`;
+const TRANSFER_COLUMNS = `seq, id, debit_account_id AS "debitAccountId", credit_account_id AS "creditAccountId",
+  amount_msats AS "amountMsats", entry_type AS "entryType", phase, pending_id AS "pendingId", reference,
+  description, memo, created_at AS "createdAt", prev_hash AS "prevHash", hash`;
 
-const HOLD_COLUMNS = `id, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
-  amount_msats AS amountMsats, entry_type AS entryType, status, posted_msats AS postedMsats, reference,
-  expires_at AS expiresAt, created_at AS createdAt, resolved_at AS resolvedAt`;
+const HOLD_COLUMNS = `id, debit_account_id AS "debitAccountId", credit_account_id AS "creditAccountId",
+  amount_msats AS "amountMsats", entry_type AS "entryType", status, posted_msats AS "postedMsats", reference,
+  expires_at AS "expiresAt", created_at AS "createdAt", resolved_at AS "resolvedAt"`;
 
 function statements(db: Db) {
   const s = db;
   return {
-    insertAccount: s.prepare(`INSERT OR IGNORE INTO accounts (id, kind, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?)`),
+    insertAccount: s.prepare(`INSERT INTO accounts (id, kind, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
     getAccount: s.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`),
     applyDelta: s.prepare(
       `UPDATE accounts SET
@@ -104,27 +105,27 @@ function statements(db: Db) {
       `SELECT ${HOLD_COLUMNS} FROM holds WHERE debit_account_id = ? AND status = 'pending'
          AND expires_at IS NOT NULL AND expires_at <= ?`,
     ),
-    pendingHoldsSince: s.prepare(`SELECT COALESCE(SUM(amount_msats), 0) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`),
+    pendingHoldsSince: s.prepare(`SELECT CAST(COALESCE(SUM(amount_msats), 0) AS BIGINT) AS total FROM holds WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ?`),
     hasPaid: s.prepare(`SELECT 1 FROM transfers WHERE debit_account_id = ? AND credit_account_id = ? LIMIT 1`),
     lastTouched: s.prepare(
       `SELECT max(created_at) AS at FROM (
          SELECT created_at FROM transfers WHERE debit_account_id = @id AND seq = (SELECT max(seq) FROM transfers WHERE debit_account_id = @id)
          UNION ALL
-         SELECT created_at FROM transfers WHERE credit_account_id = @id AND seq = (SELECT max(seq) FROM transfers WHERE credit_account_id = @id))`,
+         SELECT created_at FROM transfers WHERE credit_account_id = @id AND seq = (SELECT max(seq) FROM transfers WHERE credit_account_id = @id)) AS touched`,
     ),
     history: s.prepare(historyQuery(false)),
     historyByType: s.prepare(historyQuery(true)),
     addDailyDebit: s.prepare(
       `INSERT INTO daily_debits (account_id, day, entry_type, amount_msats) VALUES (?, ?, ?, ?)
-       ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = amount_msats + excluded.amount_msats`,
+       ON CONFLICT (account_id, day, entry_type) DO UPDATE SET amount_msats = daily_debits.amount_msats + excluded.amount_msats`,
     ),
     dailyDebitsSince: s.prepare(
-      `SELECT entry_type AS entryType, SUM(amount_msats) AS total FROM daily_debits
+      `SELECT entry_type AS "entryType", CAST(SUM(amount_msats) AS BIGINT) AS total FROM daily_debits
        WHERE account_id = ? AND day >= ? GROUP BY entry_type`,
     ),
-    dailyDebitsByDay: s.prepare(`SELECT day, entry_type AS entryType, amount_msats AS total FROM daily_debits WHERE account_id = ? AND day >= ?`),
+    dailyDebitsByDay: s.prepare(`SELECT day, entry_type AS "entryType", amount_msats AS total FROM daily_debits WHERE account_id = ? AND day >= ?`),
     pendingHoldsByDay: s.prepare(
-      `SELECT substr(created_at, 1, 10) AS day, SUM(amount_msats) AS total FROM holds
+      `SELECT substr(created_at, 1, 10) AS day, CAST(SUM(amount_msats) AS BIGINT) AS total FROM holds
        WHERE debit_account_id = ? AND status = 'pending' AND created_at >= ? GROUP BY day`,
     ),
   };
@@ -229,7 +230,7 @@ export async function pendingHoldsByDay(db: Db, accountId: string, sinceDay: str
 }
 
 export async function allDailyDebits(db: Db): Promise<{ accountId: string; day: string; entryType: string; amountMsats: number }[]> {
-  return (await db.prepare('SELECT account_id AS accountId, day, entry_type AS entryType, amount_msats AS amountMsats FROM daily_debits').all()) as {
+  return (await db.prepare('SELECT account_id AS "accountId", day, entry_type AS "entryType", amount_msats AS "amountMsats" FROM daily_debits').all()) as {
     accountId: string;
     day: string;
     entryType: string;
@@ -247,7 +248,7 @@ function historyQuery(withEntryType: boolean): string {
       SELECT * FROM transfers WHERE debit_account_id = @accountId AND ${filter}
       UNION ALL
       SELECT * FROM transfers WHERE credit_account_id = @accountId AND ${filter}
-    ) ORDER BY seq DESC LIMIT @limit`;
+    ) AS history ORDER BY seq DESC LIMIT @limit`;
 }
 
 export async function listAccountTransfers(db: Db, accountId: string, options: { beforeSeq?: number; entryType?: string; limit: number }): Promise<TransferRow[]> {

@@ -1,6 +1,8 @@
 // SQL for compute providers and their ratings. Listing filters in SQL what SQL can (kind,
 // region, approval); reputation is computed in the domain from the stored metrics.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { conflictTarget } from './conflict-target.js';
 import { preparedPerConnection, type Db } from './connection.js';
 import { computeJobs, computePayments, computeProviders, providerRatings } from './schema.js';
 
@@ -12,6 +14,13 @@ export const providerByNpub = (db: Db, npub: string) => db.orm.select().from(com
 export const setApproved = async (db: Db, id: string, approved: boolean, updatedAt: string) =>
   (await db.orm.update(computeProviders).set({ approved, updatedAt }).where(eq(computeProviders.id, id)).run()).changes === 1;
 
+/** The JSON array in the column holds the value. PostgreSQL reads the elements as text, so a number is compared as its text. */
+function inJsonArray(db: Db, column: SQLiteColumn, value: string | number): SQL {
+  return db.dialect === 'postgres'
+    ? sql`EXISTS (SELECT 1 FROM jsonb_array_elements_text(CAST(${column} AS jsonb)) AS t(value) WHERE t.value = ${String(value)})`
+    : sql`EXISTS (SELECT 1 FROM json_each(${column}) WHERE value = ${value})`;
+}
+
 export async function listProviders(db: Db, f: { kind?: number; region?: string; includeUnapproved: boolean }): Promise<ProviderRow[]> {
   return db.orm
     .select()
@@ -19,8 +28,8 @@ export async function listProviders(db: Db, f: { kind?: number; region?: string;
     .where(
       and(
         f.includeUnapproved ? undefined : eq(computeProviders.approved, true),
-        f.kind !== undefined ? sql`EXISTS (SELECT 1 FROM json_each(${computeProviders.kinds}) WHERE value = ${f.kind})` : undefined,
-        f.region !== undefined ? sql`EXISTS (SELECT 1 FROM json_each(${computeProviders.regions}) WHERE value = ${f.region})` : undefined,
+        f.kind !== undefined ? inJsonArray(db, computeProviders.kinds, f.kind) : undefined,
+        f.region !== undefined ? inJsonArray(db, computeProviders.regions, f.region) : undefined,
       ),
     )
     .orderBy(asc(computeProviders.id))
@@ -34,7 +43,7 @@ export const upsertRating = async (db: Db, row: typeof providerRatings.$inferSel
   await db.orm
     .insert(providerRatings)
     .values(row)
-    .onConflictDoUpdate({ target: [providerRatings.providerId, providerRatings.agentId], set: { stars: row.stars, updatedAt: row.updatedAt } })
+    .onConflictDoUpdate({ target: conflictTarget(providerRatings.providerId, providerRatings.agentId), set: { stars: row.stars, updatedAt: row.updatedAt } })
     .run();
 export const updateProvider = async (db: Db, id: string, set: Partial<ProviderRow>) => await db.orm.update(computeProviders).set(set).where(eq(computeProviders.id, id)).run();
 

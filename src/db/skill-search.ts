@@ -28,7 +28,8 @@ const searchers = new WeakMap<Db, Searcher>();
 function searcherFor(db: Db): Searcher | null {
   const known = searchers.get(db);
   if (known) return known;
-  if (db.path === ':memory:' || !fs.existsSync(WORKER_FILE)) return null;
+  // PostgreSQL runs the query on its own server, not on this thread: no worker needed there.
+  if (db.dialect !== 'sqlite' || db.path === ':memory:' || !fs.existsSync(WORKER_FILE)) return null;
   const worker = new Worker(WORKER_FILE, { workerData: { file: db.path } });
   // A worker must never be what keeps a finished process (a command, a test) alive.
   worker.unref();
@@ -58,7 +59,7 @@ function searcherFor(db: Db): Searcher | null {
   return searcher;
 }
 
-/** searchSkills, run in the database's search worker (inline for an in-memory database). */
+/** searchSkills, run in the database's search worker (inline for an in-memory database, and on PostgreSQL). */
 export function searchSkillsOffThread(db: Db, filter: SearchFilter): Promise<Rows> {
   const searcher = searcherFor(db);
   if (!searcher) return Promise.resolve().then(() => searchSkills(db, filter));

@@ -1,7 +1,8 @@
 // SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
-// FTS5 index (SQLite-specific: kept here so the domain never sees MATCH or bm25).
+// search index (FTS5 on SQLite, tsvector on PostgreSQL: kept here so the domain never sees either).
 import { preparedPerConnection, type Db, type Statement } from './connection.js';
 import { toFtsQuery } from './fts-query.js';
+import { SKILLS_RANK, toTsQuery } from './pg/ts-query.js';
 import {
   readJson,
   type JsonText,
@@ -91,15 +92,15 @@ export interface InstallRow {
 
 /** The skill columns, optionally qualified by a table alias (the search joins the FTS table). */
 const skillColumns = (t = '') => `${t}rowid AS rowid, ${t}id AS id, ${t}slug AS slug, ${t}name AS name,
-  ${t}description AS description, ${t}tags AS tags, ${t}author_id AS authorId, ${t}author_kind AS authorKind, ${t}icon_url AS iconUrl,
-  ${t}required_mcp_servers AS requiredMcpServers, ${t}pricing AS pricing, ${t}reference_price_sats AS referencePriceSats,
-  ${t}revenue_split AS revenueSplit, ${t}latest_version AS latestVersion, ${t}rating_sum AS ratingSum,
-  ${t}rating_count AS ratingCount, ${t}installs AS installs, ${t}created_at AS createdAt, ${t}updated_at AS updatedAt`;
+  ${t}description AS description, ${t}tags AS tags, ${t}author_id AS "authorId", ${t}author_kind AS "authorKind", ${t}icon_url AS "iconUrl",
+  ${t}required_mcp_servers AS "requiredMcpServers", ${t}pricing AS pricing, ${t}reference_price_sats AS "referencePriceSats",
+  ${t}revenue_split AS "revenueSplit", ${t}latest_version AS "latestVersion", ${t}rating_sum AS "ratingSum",
+  ${t}rating_count AS "ratingCount", ${t}installs AS installs, ${t}created_at AS "createdAt", ${t}updated_at AS "updatedAt"`;
 const SKILL_COLUMNS = skillColumns();
 
-const VERSION_COLUMNS = `skill_id AS skillId, version, status, listing, readme, changelog, pricing, revenue_split AS revenueSplit,
-  files, content_sha256 AS contentSha256, signature, scan_findings AS scanFindings, review_reason AS reviewReason,
-  created_at AS createdAt, published_at AS publishedAt`;
+const VERSION_COLUMNS = `skill_id AS "skillId", version, status, listing, readme, changelog, pricing, revenue_split AS "revenueSplit",
+  files, content_sha256 AS "contentSha256", signature, scan_findings AS "scanFindings", review_reason AS "reviewReason",
+  created_at AS "createdAt", published_at AS "publishedAt"`;
 
 function prepare(db: Db) {
   const s = db;
@@ -133,11 +134,9 @@ function prepare(db: Db) {
       `UPDATE skill_versions SET status = @status, review_reason = COALESCE(@reason, review_reason),
          published_at = COALESCE(@publishedAt, published_at) WHERE skill_id = @skillId AND version = @version`,
     ),
-    ftsDelete: s.prepare(`DELETE FROM skills_fts WHERE rowid = ?`),
-    ftsInsert: s.prepare(`INSERT INTO skills_fts (rowid, name, description, tags, readme) VALUES (?, ?, ?, ?, ?)`),
     install: s.prepare(
-      `SELECT agent_id AS agentId, skill_id AS skillId, version, version_range AS versionRange, referrer_id AS referrerId,
-         installed_at AS installedAt, uninstalled_at AS uninstalledAt FROM skill_installs WHERE agent_id = ? AND skill_id = ?`,
+      `SELECT agent_id AS "agentId", skill_id AS "skillId", version, version_range AS "versionRange", referrer_id AS "referrerId",
+         installed_at AS "installedAt", uninstalled_at AS "uninstalledAt" FROM skill_installs WHERE agent_id = ? AND skill_id = ?`,
     ),
     upsertInstall: s.prepare(
       `INSERT INTO skill_installs (agent_id, skill_id, version, version_range, referrer_id, installed_at)
@@ -155,9 +154,9 @@ function prepare(db: Db) {
     ),
     addRating: s.prepare(`UPDATE skills SET rating_sum = rating_sum + ?, rating_count = rating_count + ? WHERE id = ?`),
     usageById: s.prepare(
-      `SELECT id, skill_id AS skillId, agent_id AS agentId, kind, calls, input_tokens AS inputTokens, output_tokens AS outputTokens,
-         cost_sats AS costSats, creator_sats AS creatorSats, compute_sats AS computeSats, platform_sats AS platformSats,
-         referrer_sats AS referrerSats, created_at AS createdAt FROM skill_usage WHERE id = ?`,
+      `SELECT id, skill_id AS "skillId", agent_id AS "agentId", kind, calls, input_tokens AS "inputTokens", output_tokens AS "outputTokens",
+         cost_sats AS "costSats", creator_sats AS "creatorSats", compute_sats AS "computeSats", platform_sats AS "platformSats",
+         referrer_sats AS "referrerSats", created_at AS "createdAt" FROM skill_usage WHERE id = ?`,
     ),
     insertUsage: s.prepare(
       `INSERT INTO skill_usage (id, skill_id, agent_id, kind, calls, input_tokens, output_tokens, cost_sats, creator_sats,
@@ -169,6 +168,12 @@ function prepare(db: Db) {
 }
 
 const sql = preparedPerConnection(prepare);
+
+// SQLite's FTS5 table (PostgreSQL has none: see indexSkill).
+const ftsSql = preparedPerConnection((db) => ({
+  delete: db.prepare(`DELETE FROM skills_fts WHERE rowid = ?`),
+  insert: db.prepare(`INSERT INTO skills_fts (rowid, name, description, tags, readme) VALUES (?, ?, ?, ?, ?)`),
+}));
 
 function skillWhere(row: unknown): SkillRow | undefined {
   return row === undefined ? undefined : skillFromSql(row as SkillSql);
@@ -201,14 +206,18 @@ export const upsertDraftVersion = async (db: Db, row: Omit<SkillVersionRow, 'sta
 export const setVersionStatus = async (db: Db, r: { skillId: string; version: string; status: string; reason: string | null; publishedAt: string | null }) =>
   await sql(db).setVersionStatus.run(r);
 
-/** Replaces the skill's entry in the search index (or removes it when it is no longer offered). */
+/**
+ * Replaces the skill's entry in the search index (or removes it when it is no longer
+ * offered). On PostgreSQL a trigger keeps skills.search_vector current: nothing to do.
+ */
 export async function indexSkill(
   db: Db,
   skill: { rowid: number; name: string; description: string; tags: string[]; readme: string } | { rowid: number; remove: true },
 ): Promise<void> {
-  await sql(db).ftsDelete.run(skill.rowid);
+  if (db.dialect === 'postgres') return;
+  await ftsSql(db).delete.run(skill.rowid);
   if ('remove' in skill) return;
-  await sql(db).ftsInsert.run(skill.rowid, skill.name, skill.description, skill.tags.join(' '), skill.readme);
+  await ftsSql(db).insert.run(skill.rowid, skill.name, skill.description, skill.tags.join(' '), skill.readme);
 }
 
 export const findInstall = async (db: Db, agentId: string, skillId: string) => (await sql(db).install.get(agentId, skillId)) as InstallRow | undefined;
@@ -241,8 +250,8 @@ export const usageById = async (db: Db, id: string) => (await sql(db).usageById.
 export async function listInstalled(db: Db, agentId: string): Promise<(InstallRow & { slug: string; name: string })[]> {
   return (await db
     .prepare(
-      `SELECT i.agent_id AS agentId, i.skill_id AS skillId, i.version, i.version_range AS versionRange, i.referrer_id AS referrerId, i.installed_at AS installedAt,
-         i.uninstalled_at AS uninstalledAt, s.slug, s.name
+      `SELECT i.agent_id AS "agentId", i.skill_id AS "skillId", i.version, i.version_range AS "versionRange", i.referrer_id AS "referrerId", i.installed_at AS "installedAt",
+         i.uninstalled_at AS "uninstalledAt", s.slug, s.name
        FROM skill_installs i JOIN skills s ON s.id = i.skill_id WHERE i.agent_id = ? AND i.uninstalled_at IS NULL ORDER BY s.slug`,
     )
     .all(agentId)) as (InstallRow & { slug: string; name: string })[];
@@ -264,19 +273,47 @@ export interface SearchFilter {
 }
 
 /**
- * The catalogue query. Relevance is bm25 (name weighs most, then description, tags,
- * readme) blended with rating and installs, so a well-used, well-rated match outranks an
- * equally relevant unknown one. bm25 is negative: smaller is better.
+ * What the catalogue query does differently per engine: its full-text index and rank, and
+ * JSON. SQLite: FTS5 and bm25 (name weighs most, then description, tags, readme), which
+ * is negative, smaller better. PostgreSQL: the search_vector column a trigger keeps
+ * current (drizzle-pg/0004_search.sql) and ts_rank_cd with the same weights, positive,
+ * larger better.
+ */
+const SKILL_SEARCH = {
+  sqlite: {
+    query: toFtsQuery,
+    from: 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid',
+    match: 'skills_fts MATCH @match',
+    rank: 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)',
+    best: 'ASC',
+    pricingModel: "json_extract(s.pricing, '$.model') = @pricingModel",
+    tag: (param: string) => `EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = @${param})`,
+  },
+  postgres: {
+    query: toTsQuery,
+    from: "skills s CROSS JOIN to_tsquery('marketplace_search', @match) AS q",
+    match: 's.search_vector @@ q',
+    rank: SKILLS_RANK,
+    best: 'DESC',
+    pricingModel: "(s.pricing::jsonb ->> 'model') = @pricingModel",
+    tag: (param: string) => `EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.tags::jsonb) AS t(value) WHERE t.value = @${param})`,
+  },
+} as const;
+
+/**
+ * The catalogue query. Relevance is the text rank (SKILL_SEARCH above) blended with rating and
+ * installs, so a well-used, well-rated match outranks an equally relevant unknown one.
  */
 export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow & { rank: number | null })[]> {
-  const match = f.text ? toFtsQuery(f.text) : null;
+  const engine = SKILL_SEARCH[db.dialect];
+  const match = f.text ? engine.query(f.text) : null;
   // Text with no word in it matches nothing (rather than everything).
   if (f.text && match === null) return [];
   const where: string[] = [];
   const params: Record<string, unknown> = { offset: f.offset, limit: f.limit };
-  const from = match === null ? 'skills s' : 'skills_fts JOIN skills s ON s.rowid = skills_fts.rowid';
+  const from = match === null ? 'skills s' : engine.from;
   if (match !== null) {
-    where.push('skills_fts MATCH @match');
+    where.push(engine.match);
     params.match = match;
   }
   if (f.status) {
@@ -286,7 +323,7 @@ export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow &
     where.push('s.latest_version IS NOT NULL');
   }
   if (f.pricingModel) {
-    where.push("json_extract(s.pricing, '$.model') = @pricingModel");
+    where.push(engine.pricingModel);
     params.pricingModel = f.pricingModel;
   }
   if (f.maxPriceSats !== undefined) {
@@ -294,7 +331,8 @@ export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow &
     params.maxPrice = f.maxPriceSats;
   }
   if (f.minRating !== undefined) {
-    where.push('s.rating_count > 0 AND s.rating_sum >= @minRating * s.rating_count');
+    // Cast: PostgreSQL would take the parameter for an integer like the column (ratings may be 4.5).
+    where.push('s.rating_count > 0 AND s.rating_sum >= CAST(@minRating AS DOUBLE PRECISION) * s.rating_count');
     params.minRating = f.minRating;
   }
   if (f.authorId) {
@@ -302,13 +340,13 @@ export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow &
     params.authorId = f.authorId;
   }
   (f.tags ?? []).forEach((tag, i) => {
-    where.push(`EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = @tag${i})`);
+    where.push(engine.tag(`tag${i}`));
     params[`tag${i}`] = tag;
   });
-  const rank = match === null ? 'NULL' : 'bm25(skills_fts, 10.0, 4.0, 3.0, 1.0)';
+  const rank = match === null ? 'NULL' : engine.rank;
   const blended = `(${rank}) * (1.0 + (CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) / 10.0) * (1.0 + ln(1.0 + s.installs) / 10.0)`;
   const order = {
-    relevance: match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ASC, s.rowid DESC`,
+    relevance: match === null ? 's.installs DESC, s.rowid DESC' : `${blended} ${engine.best}, s.rowid DESC`,
     rating: '(CASE WHEN s.rating_count > 0 THEN s.rating_sum * 1.0 / s.rating_count ELSE 0 END) DESC, s.rating_count DESC, s.rowid DESC',
     installs: 's.installs DESC, s.rowid DESC',
     price: 's.reference_price_sats ASC, s.rowid DESC',

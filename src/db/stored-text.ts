@@ -10,5 +10,6 @@ export async function storedText(db: Db, text: string): Promise<string> {
   // Well-formed text (NUL included) is stored as UTF-8 and returned unchanged.
   if (text.isWellFormed()) return text;
   // Asked of the engine itself, not predicted: the driver's encoding is the authority.
-  return (await db.prepare<[string], { text: string }>('SELECT ? AS text').get(text))!.text;
+  // (Cast: PostgreSQL cannot tell a bare parameter's type.)
+  return (await db.prepare<[string], { text: string }>('SELECT CAST(? AS TEXT) AS text').get(text))!.text;
 }
