@@ -236,3 +236,17 @@ export async function finishDelivery(db: Db, r: { id: string; status: string; ne
 export async function getDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
   return (await sql(db).getDelivery.get(id)) as DeliveryRow | undefined;
 }
+
+/**
+ * Takes turns per agent for the rest of the transaction: its limits, budgets and balance
+ * span many rows, and concurrent calls of one agent on several servers would otherwise
+ * mostly end in serialization failures and run again. SQLite needs nothing: its write
+ * lock already lets one transaction run at a time.
+ */
+export async function lockAgentTurn(db: Db, agentId: string): Promise<void> {
+  if (db.dialect !== 'postgres') return;
+  await db.prepare<[string]>(`SELECT pg_advisory_xact_lock(${AGENT_TURN_LOCK_SPACE}, hashtext(CAST(? AS TEXT))) AS locked`).get(agentId);
+}
+
+/** The first half of the two-key advisory locks of agents' turns (any fixed int4, never changed). */
+const AGENT_TURN_LOCK_SPACE = 74_319;

@@ -157,9 +157,19 @@ export async function applyDelta(db: Db, accountId: string, delta: BalanceDelta)
   });
 }
 
+/**
+ * The newest transfer, which the next one links to. On SQLite the write lock already
+ * makes appending one at a time; on PostgreSQL concurrent transactions would all read the
+ * same last link, so the appender first takes the chain's advisory lock (held to its
+ * commit): the ledger's transfers form one sequence across every server.
+ */
 export async function lastTransfer(db: Db): Promise<{ seq: number; hash: string } | undefined> {
+  if (db.dialect === 'postgres') await db.prepare(`SELECT pg_advisory_xact_lock(${TRANSFER_CHAIN_LOCK}) AS locked`).get();
   return (await sql(db).lastTransfer.get()) as { seq: number; hash: string } | undefined;
 }
+
+/** Any fixed bigint, never changed: every server appends to the chain under it. */
+const TRANSFER_CHAIN_LOCK = 7_431_925_180_226;
 
 export async function insertTransfer(db: Db, row: TransferRow): Promise<void> {
   await sql(db).insertTransfer.run(row);

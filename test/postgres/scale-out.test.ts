@@ -47,15 +47,16 @@ afterAll(async () => {
 async function fundedAgent(sponsorId: string, name: string, sats: number): Promise<{ id: string; token: string }> {
   const made = await cliJson(['agent', 'create', '--sponsor', sponsorId, '--name', name, '--db', url, '--json'], env);
   expect(made.code, made.stderr).toBe(0);
-  const funded = await cliJson(['fund', '--agent', made.json.agent.id, '--sats', String(sats), '--db', url, '--json'], env);
+  if (sats === 0) return { id: made.json.id, token: made.json.token };
+  const funded = await cliJson(['fund', '--agent', made.json.id, '--sats', String(sats), '--db', url, '--json'], env);
   expect(funded.code, funded.stderr).toBe(0);
-  return { id: made.json.agent.id, token: made.json.agent.token };
+  return { id: made.json.id, token: made.json.token };
 }
 
 async function sponsor(): Promise<{ id: string; token: string }> {
   const made = await cliJson(['sponsor', 'create', '--name', `S${Math.random()}`, '--db', url, '--json'], env);
   expect(made.code, made.stderr).toBe(0);
-  return { id: made.json.sponsor.id, token: made.json.sponsor.token };
+  return { id: made.json.id, token: made.json.token };
 }
 
 async function policy(agentId: string, document: Record<string, unknown>): Promise<void> {
@@ -70,7 +71,7 @@ describe('three servers on one PostgreSQL', () => {
     const s = await sponsor();
     const payer = await fundedAgent(s.id, 'Payer', 5_000);
     const payee = await fundedAgent(s.id, 'Payee', 0);
-    await policy(payer.id, { level: 'Autonomous', action_limits: { max_daily_spend_sats: 1_000 }, counterparties: { allow: [], block: [] } });
+    await policy(payer.id, { level: 'SemiAutonomous', action_limits: { max_daily_spend_sats: 1_000 } });
     const onEach = await Promise.all(servers.map((server) => Promise.all([0, 1, 2, 3].map(() => connect(server, payer.token)))));
     // 60 payments of 30 sats at once, over 12 connections on 3 servers: the limit lets 33 through.
     const results = await Promise.all(
@@ -87,7 +88,7 @@ describe('three servers on one PostgreSQL', () => {
     const s = await sponsor();
     const payer = await fundedAgent(s.id, 'Retrier', 10_000);
     const payee = await fundedAgent(s.id, 'Receiver', 0);
-    await policy(payer.id, { level: 'Autonomous' });
+    await policy(payer.id, { level: 'SemiAutonomous' });
     const onEach = await Promise.all(servers.map((server) => connect(server, payer.token)));
     const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
     const results = await Promise.all(
@@ -104,20 +105,20 @@ describe('three servers on one PostgreSQL', () => {
 
   it('run an approved call once when its sponsor approves it on every server at once', async () => {
     const s = await sponsor();
-    const payer = await fundedAgent(s.id, 'Asker', 10_000);
+    // The default policy asks the sponsor about a payment over 10,000 sats.
+    const payer = await fundedAgent(s.id, 'Asker', 20_000);
     const payee = await fundedAgent(s.id, 'Paid', 0);
-    await policy(payer.id, { level: 'SemiAutonomous', action_limits: { max_transaction_sats: 10 } });
     const agentClient = await connect(servers[0]!, payer.token);
-    const asked = await call(agentClient, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 500, idempotency_key: 'big' });
+    const asked = await call(agentClient, 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000, idempotency_key: 'big' });
     expect(asked.data.status).toBe('pending_approval');
     const deciders = await Promise.all(servers.flatMap((server) => [connect(server, s.token), connect(server, s.token)]));
     const decisions = await Promise.all(deciders.map((c) => call(c, 'marketplace_decide_approval', { approval_id: asked.data.approval_id, decision: 'approve' })));
     expect(decisions.filter((d) => !d.isError)).toHaveLength(1);
     for (const d of decisions.filter((x) => x.isError)) expect(d.data.error.code).toBe('CONFLICT');
     // The agent's retry, on another server, answers what the approval did.
-    const retried = await call(await connect(servers[2]!, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 500, idempotency_key: 'big' });
-    expect(retried.data).toMatchObject({ amount_sats: 500 });
-    expect((await call(await connect(servers[1]!, payee.token), 'marketplace_check_balance')).data.balance_sats).toBe(500);
+    const retried = await call(await connect(servers[2]!, payer.token), 'marketplace_send_payment', { to_agent_id: payee.id, amount_sats: 15_000, idempotency_key: 'big' });
+    expect(retried.data).toMatchObject({ amount_sats: 15_000 });
+    expect((await call(await connect(servers[1]!, payee.token), 'marketplace_check_balance')).data.balance_sats).toBe(15_000);
   });
 
   it('leave a ledger that verifies', async () => {

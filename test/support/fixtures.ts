@@ -1,5 +1,7 @@
 // One-line builders for the scenarios: a temporary database, a sponsor with a funded
 // agent, a real MCP client connected over the in-memory transport pair.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,14 +17,27 @@ import { silentLogger } from '../../src/core/logger.js';
 import { satsToMsats } from '../../src/domain/money.js';
 import { openContext } from '../../src/runtime.js';
 import { createServer } from '../../src/server.js';
+import { TEMPLATE_DATABASE } from './pg-global.js';
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'agent-marketplace-test-'));
 }
 
+/**
+ * Under npm run test:postgres (pg-global.ts), a fresh PostgreSQL database copied from the
+ * migrated template; otherwise a SQLite file in a new temporary folder.
+ */
 export function tempDbPath(): string {
-  return path.join(tempDir(), 'marketplace.db');
+  const admin = process.env.MARKETPLACE_TEST_POSTGRES;
+  if (!admin) return path.join(tempDir(), 'marketplace.db');
+  const name = `t_${randomBytes(8).toString('hex')}`;
+  const { hostname, port } = new URL(admin);
+  execFileSync(path.join(process.env.MARKETPLACE_TEST_PG_BIN!, 'createdb'), ['-h', hostname, '-p', port, '-U', 'postgres', '-T', TEMPLATE_DATABASE, name]);
+  return admin.replace(/\/postgres$/, `/${name}`);
 }
+
+/** True when this run's databases are PostgreSQL (npm run test:postgres). */
+export const onPostgres = Boolean(process.env.MARKETPLACE_TEST_POSTGRES);
 
 /** A clock the test moves by hand, for holds, runway and expiries. */
 export class ManualClock implements Clock {
@@ -53,7 +68,7 @@ export async function makeContext(options: { clock?: Clock; config?: ConfigInput
 export async function closeContexts(): Promise<void> {
   for (const ctx of opened.splice(0)) {
     ctx.rail.close();
-    if (ctx.db.sqlite!.open) await ctx.db.close();
+    await ctx.db.close().catch(() => undefined);
   }
 }
 

@@ -17,8 +17,11 @@ import { migratePostgres } from './migrate.js';
 import { pgValues, toPgPlaceholders, type PgStatementText } from './placeholders.js';
 
 /** How often a transaction is run again after a serialization failure before the error is the caller's. */
-const MAX_ATTEMPTS = 12;
-const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 40;
+// Serialization failure and deadlock; and a unique violation, which is how PostgreSQL reports
+// two SERIALIZABLE transactions inserting the same key (an idempotency key, a daily total):
+// run again, the second finds the first's row. The stores never insert a duplicate on purpose.
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
 
 // Counts and sums come back as bigint (int8) and numeric: JavaScript numbers here, as on
 // SQLite. Every amount is integer millisats far below 2^53.
@@ -35,7 +38,8 @@ export interface PostgresOptions extends OpenOptions {
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
+  // allowExitOnIdle: a one-shot command ends when its work does, not when idle connections time out.
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types, allowExitOnIdle: true });
   // An idle connection the server dropped must not crash the process; the next query gets a new one.
   pool.on('error', () => undefined);
   try {
@@ -141,7 +145,7 @@ function postgresStore(pool: pg.Pool, url: string): Db & { unlock(s: Sealer): vo
           const code = (error as { code?: string }).code;
           if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw error;
           // Another transaction won the race: wait a little (more each time, with jitter) and run again.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 8)));
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 200)));
         }
       }
     } finally {

@@ -52,6 +52,7 @@ export type GateAnswer<T> = { kind: 'result'; result: T; warnings: string[] } | 
 export async function passGate<T extends Record<string, unknown>>(db: Db, clock: Clock, call: GatedCall<T>, options: { grouped?: boolean } = {}): Promise<GateAnswer<T>> {
   const transaction = options.grouped ? db.writeGrouped.bind(db) : db.write.bind(db);
   const answer = await transaction(async (tx): Promise<GateAnswer<T> | { kind: 'refused'; error: MarketError }> => {
+    await governance.lockAgentTurn(tx, call.agentId);
     const replay = call.idempotencyKey ? await replayed<T>(tx, clock, call) : undefined;
     if (replay) return replay;
 
