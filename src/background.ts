@@ -1,7 +1,9 @@
 // Work a running server does between calls: end expired holds and approvals (so their
 // funds and states are right even when nobody looks), collect dispute debts, deliver
 // sponsor webhooks, and ask the wallet about unpaid invoices and unsettled payouts (withdrawals
-// and payments to compute providers), and credit the payments it announces.
+// and payments to compute providers), and credit the payments it announces. Servers that
+// share a database share this work: each kind runs in the one server holding its lease
+// (src/domain/leases.ts); a wallet's announcements are credited by every server that hears them.
 import type { AppContext } from './context.js';
 import { expireDueApprovals } from './domain/governance/approvals.js';
 import { expireDueHolds } from './domain/ledger/holds.js';
@@ -14,6 +16,7 @@ import { settleDueContracts } from './domain/hiring/contracts.js';
 import { creditPaidInvoice, watchDeposits } from './domain/payments/deposits.js';
 import { UNKNOWN_GRACE_MS } from './domain/payments/payout-record.js';
 import { settleWithdrawals } from './domain/payments/withdrawals.js';
+import { holdLease, leaseTtlMs, newLeaseHolder, releaseLeases } from './domain/leases.js';
 import { discoverProviders, DISCOVERY_MS } from './nostr/discovery.js';
 import { deliverDueWebhooks } from './webhooks/delivery.js';
 
@@ -38,61 +41,97 @@ export async function sweepDue(ctx: AppContext): Promise<void> {
   await collectDebts(ctx.db, ctx.clock);
 }
 
-export function startBackgroundWork(ctx: AppContext): () => void {
-  const guard = (name: string, work: () => unknown) => async () => {
+/** A kind of background work: the lease it runs under, how often a round starts, and one round of it. */
+export interface Chore {
+  lease: string;
+  /** For the log: "expiry sweep failed". */
+  label: string;
+  intervalMs: number;
+  run(): Promise<unknown>;
+}
+
+/** What this server does between calls, each kind under its own lease, so each may run in a different server. */
+export function backgroundChores(ctx: AppContext): Chore[] {
+  let round = 0;
+  const chores: Chore[] = [
+    { lease: 'expiry-sweep', label: 'expiry sweep', intervalMs: SWEEP_MS, run: () => sweepDue(ctx) },
+    { lease: 'webhook-delivery', label: 'webhook delivery', intervalMs: WEBHOOK_MS, run: () => deliverDueWebhooks(ctx) },
+    {
+      lease: 'lightning-watch',
+      label: 'lightning watch',
+      intervalMs: LIGHTNING_WATCH_MS,
+      async run() {
+        const full = ++round % ROUNDS_PER_FULL_SETTLE === 0;
+        const o = full ? {} : { sentSince: new Date(ctx.clock.now().getTime() - UNKNOWN_GRACE_MS).toISOString() };
+        await watchDeposits(ctx.db, ctx.clock, ctx.rail);
+        await settleWithdrawals(ctx.db, ctx.clock, ctx.rail, o);
+        await settleComputePayments(ctx.db, ctx.clock, ctx.rail, o);
+      },
+    },
+  ];
+  // A server without relays has nothing to discover: it leaves the lease to one that has them.
+  if (ctx.config.relays.length > 0) chores.push({ lease: 'provider-discovery', label: 'provider discovery', intervalMs: DISCOVERY_MS, run: () => discoverProviders(ctx) });
+  return chores;
+}
+
+/** What one tick of a chore did in this server. */
+export type Tick = 'ran' | 'busy' | 'elsewhere';
+
+/**
+ * One tick of a chore in the server named `holder`: takes or renews its lease (for
+ * LEASE_ROUNDS of its interval), then runs a round unless another server holds the lease
+ * or this server's previous round is still running. The lease is renewed while a long
+ * round runs, so the work does not move for being slow.
+ */
+export function leasedTicker(ctx: AppContext, holder: string, chore: Chore): () => Promise<Tick> {
+  let running = false;
+  return async () => {
+    if (!(await holdLease(ctx.db, ctx.clock, chore.lease, holder, leaseTtlMs(chore.intervalMs)))) return 'elsewhere';
+    if (running) return 'busy';
+    running = true;
     try {
-      await work();
-    } catch (error) {
-      ctx.logger.error(`${name} failed`, { error: String(error) });
+      await chore.run();
+      return 'ran';
+    } finally {
+      running = false;
     }
   };
-  let delivering = false;
-  let watching = false;
-  let round = 0;
-  const timers = [
-    setInterval(
-      guard('expiry sweep', () => sweepDue(ctx)),
-      SWEEP_MS,
-    ),
-    setInterval(
-      guard('webhook delivery', async () => {
-        if (delivering) return;
-        delivering = true;
-        try {
-          await deliverDueWebhooks(ctx);
-        } finally {
-          delivering = false;
-        }
-      }),
-      WEBHOOK_MS,
-    ),
-    setInterval(
-      guard('lightning watch', async () => {
-        if (watching) return;
-        watching = true;
-        try {
-          const full = ++round % ROUNDS_PER_FULL_SETTLE === 0;
-          const o = full ? {} : { sentSince: new Date(ctx.clock.now().getTime() - UNKNOWN_GRACE_MS).toISOString() };
-          await watchDeposits(ctx.db, ctx.clock, ctx.rail);
-          await settleWithdrawals(ctx.db, ctx.clock, ctx.rail, o);
-          await settleComputePayments(ctx.db, ctx.clock, ctx.rail, o);
-        } finally {
-          watching = false;
-        }
-      }),
-      LIGHTNING_WATCH_MS,
-    ),
-    setInterval(
-      guard('provider discovery', () => discoverProviders(ctx)),
-      DISCOVERY_MS,
-    ),
-  ];
-  if (ctx.config.relays.length > 0) void guard('provider discovery', () => discoverProviders(ctx))();
+}
+
+/**
+ * Starts the background work; returns how to stop it, which frees this server's leases so
+ * another server takes the work over at its next tick. `holder` names this server in the
+ * leases table (a new random id unless given).
+ */
+export function startBackgroundWork(ctx: AppContext, holder = newLeaseHolder()): () => Promise<void> {
+  const guarded = (chore: Chore) => {
+    const tick = leasedTicker(ctx, holder, chore);
+    return async () => {
+      try {
+        await tick();
+      } catch (error) {
+        ctx.logger.error(`${chore.label} failed`, { error: String(error) });
+      }
+    };
+  };
+  const timers: NodeJS.Timeout[] = [];
+  for (const chore of backgroundChores(ctx)) {
+    const tick = guarded(chore);
+    timers.push(setInterval(tick, chore.intervalMs));
+    // Discovery's interval is minutes: a server with relays looks at once rather than after the first one.
+    if (chore.lease === 'provider-discovery') void tick();
+  }
   for (const t of timers) t.unref();
   const stopNotices = creditAnnouncedDeposits(ctx);
-  return () => {
+  return async () => {
     timers.forEach(clearInterval);
     stopNotices();
+    try {
+      await releaseLeases(ctx.db, holder);
+    } catch (error) {
+      // Not fatal: the leases expire by themselves within a few rounds.
+      ctx.logger.error('releasing background leases failed', { error: String(error) });
+    }
   };
 }
 

@@ -930,3 +930,20 @@ export const callerToolsets = sqliteTable('caller_toolsets', {
   toolsets: text('toolsets', { mode: 'json' }).$type<string[]>().notNull(),
   updatedAt: text('updated_at').notNull(),
 });
+
+/**
+ * Who runs each kind of background work (the expiry sweep, webhook delivery, the Lightning
+ * watch, provider discovery) when several servers share one database: the server holding
+ * a kind's lease runs it; the others skip it until the lease expires unrenewed
+ * (src/domain/leases.ts).
+ */
+export const leases = sqliteTable('leases', {
+  /** The kind of work, e.g. "expiry-sweep". */
+  name: text('name').primaryKey(),
+  /** The server process holding it: a random id it chose at start. */
+  holder: text('holder').notNull(),
+  /** ISO-8601; from then on another server may take it over. */
+  expiresAt: text('expires_at').notNull(),
+  /** When the current holder took it (renewals keep it), so an operator sees how long a server has held it. */
+  acquiredAt: text('acquired_at').notNull(),
+});

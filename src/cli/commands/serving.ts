@@ -100,8 +100,8 @@ async function serveStdio(ctx: AppContext): Promise<void> {
   await server.connect(new StdioServerTransport());
   ctx.logger.info('serving MCP over stdio', { db: ctx.config.dbPath });
   const stop = () => {
-    stopBackground();
-    void server.close().finally(async () => {
+    // The leases are freed before the database closes, so another server takes the work over at once.
+    void Promise.all([stopBackground(), server.close()]).finally(async () => {
       ctx.rail.close();
       await ctx.db.close();
       process.exit(0);
@@ -148,8 +148,10 @@ function keepServing(ctx: AppContext, http: HttpServer, url: string): void {
   ctx.logger.info('serving MCP over HTTP', { url, db: ctx.config.dbPath });
   const stopBackground = startBackgroundWork(ctx);
   const stop = () => {
-    stopBackground();
+    const stopped = stopBackground();
     http.close(async () => {
+      // The leases are freed before the database closes, so another server takes the work over at once.
+      await stopped;
       ctx.rail.close();
       await ctx.db.close();
       process.exit(0);

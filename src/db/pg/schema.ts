@@ -856,3 +856,10 @@ export const callerToolsets = pgTable('caller_toolsets', {
   toolsets: jsonText('toolsets').$type<string[]>().notNull(),
   updatedAt: text('updated_at').notNull(),
 });
+
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+  acquiredAt: text('acquired_at').notNull(),
+});
