@@ -15,6 +15,7 @@ import * as governanceStore from '../../src/db/governance-store.js';
 import * as hiringStore from '../../src/db/hiring-store.js';
 import * as idempotencyStore from '../../src/db/idempotency-store.js';
 import * as identityStore from '../../src/db/identity-store.js';
+import * as leaseStore from '../../src/db/lease-store.js';
 import * as inboxStore from '../../src/db/inbox-store.js';
 import * as ledgerStore from '../../src/db/ledger-store.js';
 import * as paymentsStore from '../../src/db/payments-store.js';
@@ -194,6 +195,7 @@ export const CALLS: Record<string, [module: Record<string, unknown>, calls: Reco
       ],
       hasDealtWith: [(db) => governanceStore.hasDealtWith(db, 'a', 'b')],
       countDenialsSince: [(db) => governanceStore.countDenialsSince(db, 'a', NOW)],
+      lockAgentTurn: [(db) => governanceStore.lockAgentTurn(db, 'a')],
       hasBudgetAlert: [(db) => governanceStore.hasBudgetAlert(db, 'a', 'daily', NOW)],
       recordBudgetAlert: [(db) => governanceStore.recordBudgetAlert(db, 'a', 'daily', NOW, NOW)],
       insertDelivery: [(db) => governanceStore.insertDelivery(db, { id: 'd', sponsorId: 's', event: 'e', payload: '{}' as never, createdAt: NOW })],
@@ -230,6 +232,14 @@ export const CALLS: Record<string, [module: Record<string, unknown>, calls: Reco
       findIdempotencyRecord: [(db) => idempotencyStore.findIdempotencyRecord(db, 'c', 't', 'k')],
       saveIdempotencyRecord: [(db) => idempotencyStore.saveIdempotencyRecord(db, { callerId: 'c', tool: 't', key: 'k', argsHash: 'h', result: {}, createdAt: NOW })],
       updateIdempotencyResult: [(db) => idempotencyStore.updateIdempotencyResult(db, 'c', 't', 'k', {})],
+    },
+  ],
+  leaseStore: [
+    leaseStore,
+    {
+      takeLease: [(db) => leaseStore.takeLease(db, 'sweep', 'me', NOW, NOW)],
+      readLease: [(db) => leaseStore.readLease(db, 'sweep')],
+      releaseLeases: [(db) => leaseStore.releaseLeases(db, 'me')],
     },
   ],
   identityStore: [
