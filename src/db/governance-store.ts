@@ -1,6 +1,7 @@
 // SQL for policies, approvals, the audit log, budget alerts and webhook deliveries.
 import { canonicalJson } from '../core/canonical-json.js';
 import { preparedPerConnection, type Db } from './connection.js';
+import { AGENT_TURN_LOCK_SPACE, holdsChainFromStart } from './pg/locks.js';
 import { readJson, type JsonText, type StoredCallResult, type StoredWebhookEvent } from './json-columns.js';
 
 export interface PolicyRow {
@@ -244,9 +245,6 @@ export async function getDelivery(db: Db, id: string): Promise<DeliveryRow | und
  * lock already lets one transaction run at a time.
  */
 export async function lockAgentTurn(db: Db, agentId: string): Promise<void> {
-  if (db.dialect !== 'postgres') return;
+  if (db.dialect !== 'postgres' || holdsChainFromStart.has(db)) return;
   await db.prepare<[string]>(`SELECT pg_advisory_xact_lock(${AGENT_TURN_LOCK_SPACE}, hashtext(CAST(? AS TEXT))) AS locked`).get(agentId);
 }
-
-/** The first half of the two-key advisory locks of agents' turns (any fixed int4, never changed). */
-const AGENT_TURN_LOCK_SPACE = 74_319;

@@ -2,6 +2,7 @@
 // insert and two balance updates) uses prepared statements on the raw connection:
 // drizzle's unprepared builder costs 2-3x here (shared/PERFORMANCE-NOTES.md).
 import { preparedPerConnection, type Db } from './connection.js';
+import { holdsChainFromStart, TRANSFER_CHAIN_LOCK } from './pg/locks.js';
 
 export interface AccountRow {
   id: string;
@@ -164,12 +165,9 @@ export async function applyDelta(db: Db, accountId: string, delta: BalanceDelta)
  * commit): the ledger's transfers form one sequence across every server.
  */
 export async function lastTransfer(db: Db): Promise<{ seq: number; hash: string } | undefined> {
-  if (db.dialect === 'postgres') await db.prepare(`SELECT pg_advisory_xact_lock(${TRANSFER_CHAIN_LOCK}) AS locked`).get();
+  if (db.dialect === 'postgres' && !holdsChainFromStart.has(db)) await db.prepare(`SELECT pg_advisory_xact_lock(${TRANSFER_CHAIN_LOCK}) AS locked`).get();
   return (await sql(db).lastTransfer.get()) as { seq: number; hash: string } | undefined;
 }
-
-/** Any fixed bigint, never changed: every server appends to the chain under it. */
-const TRANSFER_CHAIN_LOCK = 7_431_925_180_226;
 
 export async function insertTransfer(db: Db, row: TransferRow): Promise<void> {
   await sql(db).insertTransfer.run(row);

@@ -25,6 +25,8 @@ const NOT_RUN: [RegExp, string][] = [
   [/^npm (install|ci)$/, 'CI runs npm ci before everything else'],
   [/^npm test$/, 'the suite this test is part of'],
   [/^claude mcp add /, 'Claude Code is not installed on the test machines'],
+  // The scale-out section's commands, which need a PostgreSQL: test/postgres/scale-out.test.ts runs three servers on one this way.
+  [/^\/usr\/lib\/postgresql\/|^createdb |^DB=postgres:|--database-url \$DB/, 'needs a PostgreSQL; test/postgres/scale-out.test.ts'],
 ];
 
 /** The README's shell commands in order: code blocks marked sh or bash, continuations joined, comments and `&&` split off. */

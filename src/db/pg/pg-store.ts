@@ -13,6 +13,7 @@ import { displayedDatabase } from '../database-url.js';
 import type { Sealer } from '../sealing.js';
 import { defaultSecretKeyFile, unlockSecrets } from '../secret-key.js';
 import type { OpenOptions } from '../sqlite-store.js';
+import { holdsChainFromStart, TRANSFER_CHAIN_LOCK } from './locks.js';
 import { migratePostgres } from './migrate.js';
 import { pgValues, toPgPlaceholders, type PgStatementText } from './placeholders.js';
 
@@ -136,8 +137,16 @@ function postgresStore(pool: pg.Pool, url: string): Db & { unlock(s: Sealer): vo
     try {
       for (let attempt = 1; ; attempt++) {
         await client.query(begin);
+        // Run again more than twice: the transaction most likely moves money, and everything
+        // that does appends to the ledger's chain; holding that lock from the start, it can
+        // no longer lose the race to the other transactions that do.
+        const tx = transactionOn(client);
+        if (attempt > 2 && !begin.includes('READ ONLY')) {
+          await client.query(`SELECT pg_advisory_xact_lock(${TRANSFER_CHAIN_LOCK})`);
+          holdsChainFromStart.add(tx);
+        }
         try {
-          const result = await fn(transactionOn(client));
+          const result = await fn(tx);
           await client.query('COMMIT');
           return result;
         } catch (error) {

@@ -25,6 +25,14 @@ export interface AuditEntry {
   message?: string | null;
 }
 
+/**
+ * A counterparty as the caller named it can be any length (a refused call names what it
+ * was given); the audit keeps its start, enough to recognise it. PostgreSQL cannot index a
+ * value over a few kilobytes, and the log is searched by counterparty.
+ */
+export const AUDIT_COUNTERPARTY_MAX = 200;
+const counterpartyShown = (c: string | null) => (c !== null && c.length > AUDIT_COUNTERPARTY_MAX ? `${c.slice(0, AUDIT_COUNTERPARTY_MAX)}…` : c);
+
 export async function recordAudit(db: Db, clock: Clock, e: AuditEntry): Promise<void> {
   await store.insertAudit(db, {
     id: newId('au'),
@@ -35,7 +43,7 @@ export async function recordAudit(db: Db, clock: Clock, e: AuditEntry): Promise<
     tool: e.tool,
     actionType: e.actionType,
     amountMsats: e.amountMsats,
-    counterparty: e.counterparty,
+    counterparty: counterpartyShown(e.counterparty),
     outcome: e.outcome,
     rule: e.rule,
     policyVersion: e.policyVersion,
