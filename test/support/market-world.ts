@@ -204,7 +204,7 @@ export async function buildWorld(): Promise<MarketWorld> {
 
 export async function closeWorld(world: MarketWorld): Promise<void> {
   world.ctx.rail.close();
-  if (world.ctx.db.sqlite!.open) await world.ctx.db.close();
+  await world.ctx.db.close().catch(() => undefined);
 }
 
 /** The smallest well-formed trajectory: scored far below any bounty's minimum, so it is recorded and rejected. */

@@ -151,7 +151,7 @@ function postgresStore(pool: pg.Pool, url: string): Db & { unlock(s: Sealer): vo
           return result;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
-          const code = (error as { code?: string }).code;
+          const code = pgErrorCode(error);
           if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw error;
           // Another transaction won the race: wait a little (more each time, with jitter) and run again.
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 200)));
@@ -176,4 +176,11 @@ function postgresStore(pool: pg.Pool, url: string): Db & { unlock(s: Sealer): vo
     },
     unlock: (s) => void (secrets = s),
   };
+}
+
+/** PostgreSQL's SQLSTATE of a failure: on the error itself, or on its cause when drizzle wrapped it (DrizzleQueryError). */
+function pgErrorCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
