@@ -690,7 +690,7 @@ function expectRaw(sim, path, what, answer, expected) {
 async function checkUnpaid(sim, raw, key) {
   const { db } = sim.ctx;
   const keyed = await db.prepare(`SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment' AND key = ?`).get(raw.id, key);
-  const paid = await db.prepare(`SELECT id FROM transfers WHERE debit_account_id = ? AND memo = ?`).all(`agent:${raw.id}`, `sim:${key}`);
+  const paid = await db.prepare(`SELECT id FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo = ?`).all(raw.id, `sim:${key}`);
   if (keyed || paid.length > 0)
     sim.violation(
       'a refused HTTP call pays nothing',

@@ -11,8 +11,7 @@ import { DEFAULT_MIN_QUALITY, scoreTrajectory } from '../dist/domain/trajectorie
 
 /** Tools whose every keyed success creates exactly one row: the row's id comes back in the result. */
 const CREATED_BY_KEY = [
-  // The account id is bound whole: `'agent:' || ?` leaves PostgreSQL no type to give the parameter.
-  { tool: 'marketplace_send_payment', field: 'transfer_id', sql: `SELECT id FROM transfers WHERE debit_account_id = ? AND memo LIKE 'sim:%'`, bind: (id) => `agent:${id}` },
+  { tool: 'marketplace_send_payment', field: 'transfer_id', sql: `SELECT id FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo LIKE 'sim:%'` },
   { tool: 'marketplace_hire_agent', field: 'contract_id', sql: 'SELECT id FROM contracts WHERE hirer_id = ?' },
   { tool: 'marketplace_create_bounty', field: 'bounty_id', sql: 'SELECT id FROM bounties WHERE creator_id = ?' },
   { tool: 'marketplace_propose_coalition', field: 'coalition_id', sql: 'SELECT id FROM coalitions WHERE funder_id = ?' },
@@ -94,7 +93,7 @@ async function checkIdempotency(all, fail) {
   };
   const keysOf = (tool) => all('SELECT caller_id, key, result_json FROM idempotency_keys WHERE tool = ?', tool);
   const agents = (await all(`SELECT id FROM agents`)).map((a) => a.id);
-  for (const { tool, field, sql, bind } of CREATED_BY_KEY) {
+  for (const { tool, field, sql } of CREATED_BY_KEY) {
     const byCaller = new Map();
     for (const row of await keysOf(tool)) {
       const result = executed(row);
@@ -108,7 +107,7 @@ async function checkIdempotency(all, fail) {
     const callers = new Set([...byCaller.keys(), ...agents]);
     for (const caller of callers) {
       const claimed = byCaller.get(caller) ?? new Map();
-      const made = new Set((await all(sql, bind ? bind(caller) : caller)).map((r) => r.id));
+      const made = new Set((await all(sql, caller)).map((r) => r.id));
       for (const [id, key] of claimed)
         if (!made.has(id)) fail('each idempotency key has at most one effect', `${tool}: key ${key} of ${caller} answered ${id}, which does not exist`);
       for (const id of made)
@@ -185,9 +184,9 @@ async function checkLimits(all, fail, progress) {
       // refunds a dispute ordered and reversals are not spending.
       const [posted] = await all(
         `SELECT CAST(COALESCE(SUM(t.amount_msats), 0) AS BIGINT) AS total FROM transfers t LEFT JOIN holds h ON h.id = t.pending_id
-         WHERE t.debit_account_id = ? AND t.phase IN ('posted', 'post') AND t.entry_type NOT IN ('Reversal', 'Refund')
+         WHERE t.debit_account_id = 'agent:' || ? AND t.phase IN ('posted', 'post') AND t.entry_type NOT IN ('Reversal', 'Refund')
          AND COALESCE(h.created_at, t.created_at) >= ? AND t.created_at < ?`,
-        `agent:${d.agent_id}`,
+        d.agent_id,
         `${sinceDay}T00:00:00.000Z`,
         d.created_at,
       );
@@ -195,9 +194,9 @@ async function checkLimits(all, fail, progress) {
       // earlier for the rest of a bounty's reward held again after a payment.
       const [held] = await all(
         `SELECT CAST(COALESCE(SUM(h.amount_msats), 0) AS BIGINT) AS total FROM holds h JOIN transfers p ON p.id = h.id
-         WHERE h.debit_account_id = ? AND h.created_at >= ? AND p.created_at < ?
+         WHERE h.debit_account_id = 'agent:' || ? AND h.created_at >= ? AND p.created_at < ?
          AND (h.resolved_at IS NULL OR h.resolved_at > ?)`,
-        `agent:${d.agent_id}`,
+        d.agent_id,
         `${sinceDay}T00:00:00.000Z`,
         d.created_at,
         d.created_at,
@@ -307,7 +306,7 @@ async function checkRawHttp(all, fail, raw) {
     (await all(`SELECT key, result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment'`, raw.id)).map((k) => [k.key, k.result_json]),
   );
   const made = new Map();
-  for (const t of await all(`SELECT id, memo FROM transfers WHERE debit_account_id = ? AND memo LIKE 'sim:%'`, `agent:${raw.id}`))
+  for (const t of await all(`SELECT id, memo FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo LIKE 'sim:%'`, raw.id))
     made.set(t.memo, new Set([...(made.get(t.memo) ?? []), t.id]));
   for (const key of raw.refused) {
     const transfers = [...(made.get(`sim:${key}`) ?? [])];
