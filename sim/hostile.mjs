@@ -525,7 +525,7 @@ const RAW_HTTP_CALLS = {
       status: 401,
       unauthorized: true,
     });
-    checkUnpaid(sim, raw, key);
+    await checkUnpaid(sim, raw, key);
     expectRaw(sim, path, 'a read with the rotated-in token', await rawSend(sim, path, balanceCall(), headersWith(raw.token)), { status: 200, result: true });
   },
 
@@ -544,7 +544,7 @@ const RAW_HTTP_CALLS = {
     }[variant]();
     const status = variant === 'accept' ? 406 : 400;
     expectRaw(sim, path, `a payment with ${JSON.stringify(headers)}`, await rawSend(sim, path, call, headersWith(raw.token, headers)), { status, rpcCode: -32000 });
-    checkUnpaid(sim, raw, key);
+    await checkUnpaid(sim, raw, key);
   },
 
   /** Bodies at the edges of what is read. */
@@ -577,7 +577,7 @@ const RAW_HTTP_CALLS = {
       const id = r.pick([null, 1.5, -0.25, true, {}, []]);
       await send({ ...call, id }, `a payment with id ${JSON.stringify(id)}`, { status: 400, rpcCode: -32700 });
     }
-    checkUnpaid(sim, raw, key);
+    await checkUnpaid(sim, raw, key);
   },
 
   /** A Host naming another site, an Origin of another port or scheme: 403 from either path. */
@@ -594,7 +594,7 @@ const RAW_HTTP_CALLS = {
     const gzip = r.chance(0.3);
     const answer = await rawSend(sim, path, paymentCall(sim, r, key), headersWith(raw.token, headers), { gzip });
     expectRaw(sim, path, `a payment with ${JSON.stringify(headers)}${gzip ? ' (gzipped: express)' : ''}`, answer, { status: 403, rpcCode: -32000 });
-    checkUnpaid(sim, raw, key);
+    await checkUnpaid(sim, raw, key);
   },
 };
 
@@ -687,10 +687,10 @@ function expectRaw(sim, path, what, answer, expected) {
 }
 
 /** What a refused call must not have left: a record of its key, a transfer with its memo (checkRawHttp checks every such key again). */
-function checkUnpaid(sim, raw, key) {
-  const sqlite = sim.ctx.db.sqlite;
-  const keyed = sqlite.prepare(`SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment' AND key = ?`).get(raw.id, key);
-  const paid = sqlite.prepare(`SELECT id FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo = ?`).all(raw.id, `sim:${key}`);
+async function checkUnpaid(sim, raw, key) {
+  const { db } = sim.ctx;
+  const keyed = await db.prepare(`SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment' AND key = ?`).get(raw.id, key);
+  const paid = await db.prepare(`SELECT id FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo = ?`).all(raw.id, `sim:${key}`);
   if (keyed || paid.length > 0)
     sim.violation(
       'a refused HTTP call pays nothing',
@@ -700,7 +700,7 @@ function checkUnpaid(sim, raw, key) {
 
 /** `token rotate --agent ID` run as another process on the simulation's file; its new token. */
 function rotateByCli(sim, agentId) {
-  const env = { ...process.env, MARKETPLACE_CLOCK_OFFSET_MS: String(sim.offset), MARKETPLACE_LOG_LEVEL: 'error' };
+  const env = { ...process.env, ...sim.databaseEnv(), MARKETPLACE_CLOCK_OFFSET_MS: String(sim.offset), MARKETPLACE_LOG_LEVEL: 'error' };
   return new Promise((resolve, reject) =>
     execFile(process.execPath, [CLI, 'token', 'rotate', '--agent', agentId, '--json', '--db', sim.dbPath], { env }, (error, stdout, stderr) => {
       const line = stdout

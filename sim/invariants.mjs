@@ -1,6 +1,7 @@
-// The invariant checker: run against the database file after every restart and at the
-// end. It trusts no summary the server keeps; each check recomputes from the rows that
-// record what happened (transfers, holds, audit log, idempotency records, deals).
+// The invariant checker: run against the database after every restart and at the end.
+// It trusts no summary the server keeps; each check recomputes from the rows that record
+// what happened (transfers, holds, audit log, idempotency records, deals). Its SQL runs on
+// both engines (SQLite, PostgreSQL): the same text, so the same invariants on either.
 import { periodStart } from '../dist/domain/governance/periods.js';
 import { DEFAULT_POLICY } from '../dist/domain/governance/policy.js';
 import { ESCROW, EXTERNAL_LIGHTNING } from '../dist/domain/ledger/accounts.js';
@@ -45,7 +46,6 @@ const OPEN_CONTRACT = ['Proposed', 'InProgress', 'Delivered', 'Rejected', 'Dispu
 export async function checkInvariants(db, { now, swept = false, drained = false, wallet = null, progress = null, lock = null, loopback = null, raw = null } = {}) {
   const problems = [];
   const fail = (invariant, message, row) => problems.push({ invariant, message, ...(row ? { row } : {}) });
-  const all = (sql, ...params) => db.sqlite.prepare(sql).all(...params);
 
   if (lock && lock.maxMs > WRITE_LOCK_BOUND_MS) {
     const longest = lock.over.filter((o) => o.ms > WRITE_LOCK_BOUND_MS);
@@ -62,41 +62,40 @@ export async function checkInvariants(db, { now, swept = false, drained = false,
   for (const p of ledger.problems) fail('ledger verify', `[${p.kind}] ${p.message}`, p.row);
 
   // One snapshot for everything below, even while the server keeps writing.
-  db.sqlite.exec('BEGIN');
-  try {
-    for (const a of all(
+  await db.read(async (tx) => {
+    const all = (sql, ...params) => tx.prepare(sql).all(...params);
+    for (const a of await all(
       `SELECT id, credits_posted_msats - debits_posted_msats - debits_pending_msats AS available FROM accounts WHERE allow_negative = 0 AND credits_posted_msats - debits_posted_msats - debits_pending_msats < 0`,
     )) {
       fail('no available balance below zero', `account ${a.id} has ${a.available} msats available`);
     }
-    const escrow = all('SELECT credits_posted_msats - debits_posted_msats AS posted FROM accounts WHERE id = ?', ESCROW.id)[0];
+    const [escrow] = await all('SELECT credits_posted_msats - debits_posted_msats AS posted FROM accounts WHERE id = ?', ESCROW.id);
     if (escrow && escrow.posted !== 0) fail('escrow pays out what it posts', `escrow holds ${escrow.posted} msats posted but unpaid`);
 
-    checkIdempotency(all, fail);
-    checkApprovals(all, fail);
-    checkLimits(all, fail, progress);
-    checkHolds(all, fail, { now, swept, drained });
-    checkPayouts(all, fail);
-    checkTrajectories(all, fail);
-    checkBlocked(all, fail);
-    if (raw) checkRawHttp(all, fail, raw);
-    if (wallet) checkWallet(all, fail, wallet, { drained });
-  } finally {
-    db.sqlite.exec('COMMIT');
-  }
+    await checkIdempotency(all, fail);
+    await checkApprovals(all, fail);
+    await checkLimits(all, fail, progress);
+    await checkHolds(all, fail, { now, swept, drained });
+    await checkPayouts(all, fail);
+    await checkTrajectories(all, fail);
+    await checkBlocked(all, fail);
+    if (raw) await checkRawHttp(all, fail, raw);
+    if (wallet) await checkWallet(all, fail, wallet, { drained });
+  });
   return problems;
 }
 
 /** Each idempotency key had at most one effect, and every effect has its key. */
-function checkIdempotency(all, fail) {
+async function checkIdempotency(all, fail) {
   const executed = (row) => {
     const result = JSON.parse(row.result_json);
     return result.status === 'pending_approval' ? null : result;
   };
   const keysOf = (tool) => all('SELECT caller_id, key, result_json FROM idempotency_keys WHERE tool = ?', tool);
+  const agents = (await all(`SELECT id FROM agents`)).map((a) => a.id);
   for (const { tool, field, sql } of CREATED_BY_KEY) {
     const byCaller = new Map();
-    for (const row of keysOf(tool)) {
+    for (const row of await keysOf(tool)) {
       const result = executed(row);
       if (!result) continue;
       const ids = byCaller.get(row.caller_id) ?? new Map();
@@ -105,10 +104,10 @@ function checkIdempotency(all, fail) {
       if (ids.has(id)) fail('each idempotency key has at most one effect', `${tool}: keys ${ids.get(id)} and ${row.key} both claim ${id}`);
       ids.set(id, row.key);
     }
-    const callers = new Set([...byCaller.keys(), ...all(`SELECT id FROM agents`).map((a) => a.id)]);
+    const callers = new Set([...byCaller.keys(), ...agents]);
     for (const caller of callers) {
       const claimed = byCaller.get(caller) ?? new Map();
-      const made = new Set(all(sql, caller).map((r) => r.id));
+      const made = new Set((await all(sql, caller)).map((r) => r.id));
       for (const [id, key] of claimed)
         if (!made.has(id)) fail('each idempotency key has at most one effect', `${tool}: key ${key} of ${caller} answered ${id}, which does not exist`);
       for (const id of made)
@@ -117,31 +116,31 @@ function checkIdempotency(all, fail) {
   }
   // Skill usage creates no id; count charges against keys instead.
   const usageKeys = new Map();
-  for (const row of keysOf('marketplace_record_skill_usage')) if (executed(row)) usageKeys.set(row.caller_id, (usageKeys.get(row.caller_id) ?? 0) + 1);
-  for (const row of all(`SELECT agent_id, count(*) AS n FROM skill_usage WHERE kind = 'usage' GROUP BY agent_id`)) {
+  for (const row of await keysOf('marketplace_record_skill_usage')) if (executed(row)) usageKeys.set(row.caller_id, (usageKeys.get(row.caller_id) ?? 0) + 1);
+  for (const row of await all(`SELECT agent_id, count(*) AS n FROM skill_usage WHERE kind = 'usage' GROUP BY agent_id`)) {
     const keys = usageKeys.get(row.agent_id) ?? 0;
     if (keys !== row.n) fail('each idempotency key has at most one effect', `agent ${row.agent_id} was charged for skill usage ${row.n} times under ${keys} keys`);
     usageKeys.delete(row.agent_id);
   }
   for (const [agent, keys] of usageKeys) fail('each idempotency key has at most one effect', `agent ${agent} has ${keys} usage keys but no charge`);
-  for (const row of all(`SELECT reference, count(*) AS n FROM transfers WHERE entry_type = 'Deposit' AND reference IS NOT NULL GROUP BY reference HAVING n > 1`)) {
+  for (const row of await all(`SELECT reference, count(*) AS n FROM transfers WHERE entry_type = 'Deposit' AND reference IS NOT NULL GROUP BY reference HAVING count(*) > 1`)) {
     fail('each deposit is credited once', `payment hash ${row.reference} was credited ${row.n} times`);
   }
 }
 
 /** No approval ran twice, or after a denial, or after it expired. */
-function checkApprovals(all, fail) {
+async function checkApprovals(all, fail) {
   const granted = new Map(
-    all(`SELECT approval_id, count(*) AS n, min(created_at) AS at FROM audit_log WHERE rule = 'approval.granted' GROUP BY approval_id`).map((r) => [r.approval_id, r]),
+    (await all(`SELECT approval_id, count(*) AS n, min(created_at) AS at FROM audit_log WHERE rule = 'approval.granted' GROUP BY approval_id`)).map((r) => [r.approval_id, r]),
   );
-  for (const a of all('SELECT id, status, expires_at, decided_at, idempotency_key, agent_id, tool, result_json FROM approvals')) {
+  for (const a of await all('SELECT id, status, expires_at, decided_at, idempotency_key, agent_id, tool, result_json FROM approvals')) {
     const g = granted.get(a.id);
     if (g && g.n > 1) fail('no approval runs twice', `approval ${a.id} ran ${g.n} times`);
     if (g && !['executed', 'failed'].includes(a.status)) fail('no approval runs after denial or expiry', `approval ${a.id} is ${a.status} but ran`);
     if (!g && ['executed', 'failed'].includes(a.status)) fail('no approval runs twice', `approval ${a.id} is ${a.status} with no record of running`);
     if (g && g.at >= a.expires_at) fail('no approval runs after denial or expiry', `approval ${a.id} ran at ${g.at}, after it expired at ${a.expires_at}`);
     if (a.status === 'executed' && a.idempotency_key) {
-      const [row] = all('SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = ? AND key = ?', a.agent_id, a.tool, a.idempotency_key);
+      const [row] = await all('SELECT result_json FROM idempotency_keys WHERE caller_id = ? AND tool = ? AND key = ?', a.agent_id, a.tool, a.idempotency_key);
       if (!row || row.result_json !== a.result_json) fail('no approval runs twice', `approval ${a.id} ran, but its key ${a.idempotency_key} does not answer its result`);
     }
   }
@@ -161,15 +160,15 @@ function checkApprovals(all, fail) {
  * restart grew quadratically and took seconds per check on a 100k-step database. The
  * final check passes no progress and proves every decision again.
  */
-function checkLimits(all, fail, progress) {
-  const policies = new Map(all('SELECT agent_id, version, document FROM policies').map((p) => [`${p.agent_id}#${p.version}`, JSON.parse(p.document)]));
-  const decisions = all(
+async function checkLimits(all, fail, progress) {
+  const policies = new Map((await all('SELECT agent_id, version, document FROM policies')).map((p) => [`${p.agent_id}#${p.version}`, JSON.parse(p.document)]));
+  const decisions = await all(
     `SELECT seq, agent_id, tool, amount_msats, policy_version, rule, created_at FROM audit_log
     WHERE outcome = 'allowed' AND caller_role = 'agent' AND amount_msats > 0 AND rule NOT LIKE 'approval.%' AND seq > ? ORDER BY seq`,
     progress?.decisionsThrough ?? 0,
   );
   if (progress && decisions.length > 0) progress.decisionsThrough = decisions.at(-1).seq;
-  const reserved = withdrawalHolds(all, decisions);
+  const reserved = await withdrawalHolds(all, decisions);
   for (const d of decisions) {
     // A withdrawal holds its amount and its fee reserve: the agent can be charged both, so both count against the limits.
     if (reserved.has(d.seq)) d.amount_msats = Math.max(d.amount_msats, reserved.get(d.seq));
@@ -180,11 +179,11 @@ function checkLimits(all, fail, progress) {
     if (!exceedingIsAllowed && limits.max_transaction_sats !== undefined && d.amount_msats > limits.max_transaction_sats * 1000) {
       fail('no limit is exceeded', `${what} is over the ${limits.max_transaction_sats}-sat per-transaction limit`);
     }
-    const spentBefore = (sinceDay) => {
+    const spentBefore = async (sinceDay) => {
       // A posted hold counts from when it was reserved (holds.created_at), the rest when posted;
       // refunds a dispute ordered and reversals are not spending.
-      const [posted] = all(
-        `SELECT COALESCE(SUM(t.amount_msats), 0) AS total FROM transfers t LEFT JOIN holds h ON h.id = t.pending_id
+      const [posted] = await all(
+        `SELECT CAST(COALESCE(SUM(t.amount_msats), 0) AS BIGINT) AS total FROM transfers t LEFT JOIN holds h ON h.id = t.pending_id
          WHERE t.debit_account_id = 'agent:' || ? AND t.phase IN ('posted', 'post') AND t.entry_type NOT IN ('Reversal', 'Refund')
          AND COALESCE(h.created_at, t.created_at) >= ? AND t.created_at < ?`,
         d.agent_id,
@@ -193,8 +192,8 @@ function checkLimits(all, fail, progress) {
       );
       // A hold existed from its pending transfer on; it counts from holds.created_at, which is
       // earlier for the rest of a bounty's reward held again after a payment.
-      const [held] = all(
-        `SELECT COALESCE(SUM(h.amount_msats), 0) AS total FROM holds h JOIN transfers p ON p.id = h.id
+      const [held] = await all(
+        `SELECT CAST(COALESCE(SUM(h.amount_msats), 0) AS BIGINT) AS total FROM holds h JOIN transfers p ON p.id = h.id
          WHERE h.debit_account_id = 'agent:' || ? AND h.created_at >= ? AND p.created_at < ?
          AND (h.resolved_at IS NULL OR h.resolved_at > ?)`,
         d.agent_id,
@@ -206,14 +205,14 @@ function checkLimits(all, fail, progress) {
     };
     const at = new Date(d.created_at);
     if (!exceedingIsAllowed && limits.max_daily_spend_sats !== undefined) {
-      const spent = spentBefore(d.created_at.slice(0, 10));
+      const spent = await spentBefore(d.created_at.slice(0, 10));
       if (spent + d.amount_msats > limits.max_daily_spend_sats * 1000) {
         fail('no limit is exceeded', `${what}: ${spent} msats were already spent that day, over the ${limits.max_daily_spend_sats}-sat daily limit`);
       }
     }
     for (const budget of policy.budgets ?? []) {
       if (budget.overage_policy !== 'Block') continue;
-      const spent = spentBefore(periodStart(budget.period, at));
+      const spent = await spentBefore(periodStart(budget.period, at));
       if (spent + d.amount_msats > budget.limit_sats * 1000)
         fail('no limit is exceeded', `${what}: ${spent} msats already spent, over the ${budget.period} budget of ${budget.limit_sats} sats`);
     }
@@ -225,13 +224,13 @@ function checkLimits(all, fail, progress) {
  * decision's audit seq. A decision and the withdrawal it allowed commit together, so each
  * withdrawal is matched to the latest allowed decision of its agent at or before it.
  */
-function withdrawalHolds(all, decisions) {
+async function withdrawalHolds(all, decisions) {
   const byAgent = new Map();
   for (const d of decisions) if (d.tool === 'marketplace_withdraw') byAgent.set(d.agent_id, [...(byAgent.get(d.agent_id) ?? []), d]);
   const held = new Map();
   if (byAgent.size === 0) return held;
   const first = Math.min(...decisions.filter((d) => d.tool === 'marketplace_withdraw').map((d) => Date.parse(d.created_at)));
-  const withdrawals = all(
+  const withdrawals = await all(
     `SELECT w.agent_id, w.created_at, h.amount_msats FROM withdrawals w JOIN holds h ON h.id = w.hold_id WHERE w.created_at >= ? ORDER BY w.created_at`,
     new Date(first).toISOString(),
   );
@@ -252,9 +251,9 @@ function withdrawalHolds(all, decisions) {
  * the transfer. Refunds and reversals give the blocked agent back its own money and are
  * not counted.
  */
-function checkBlocked(all, fail) {
+async function checkBlocked(all, fail) {
   const versions = new Map();
-  for (const p of all('SELECT agent_id, version, created_at, document FROM policies ORDER BY agent_id, version')) {
+  for (const p of await all('SELECT agent_id, version, created_at, document FROM policies ORDER BY agent_id, version')) {
     const block = JSON.parse(p.document).counterparties?.block ?? [];
     versions.set(p.agent_id, [...(versions.get(p.agent_id) ?? []), { at: p.created_at, block }]);
   }
@@ -267,14 +266,14 @@ function checkBlocked(all, fail) {
   // Who funded each deal a payout out of escrow names as its reference.
   const funders = new Map();
   const fund = (reference, agentId) => reference && funders.set(reference, new Set([...(funders.get(reference) ?? []), agentId]));
-  for (const h of all(`SELECT reference, substr(debit_account_id, 7) AS agent FROM holds WHERE debit_account_id LIKE 'agent:%' AND reference IS NOT NULL`))
+  for (const h of await all(`SELECT reference, substr(debit_account_id, 7) AS agent FROM holds WHERE debit_account_id LIKE 'agent:%' AND reference IS NOT NULL`))
     fund(h.reference, h.agent);
-  for (const c of all('SELECT id, hirer_id FROM contracts')) fund(c.id, c.hirer_id);
-  for (const p of all('SELECT id, buyer_id FROM data_purchases')) fund(p.id, p.buyer_id);
-  for (const c of all('SELECT id, funder_id FROM coalitions')) fund(c.id, c.funder_id);
-  for (const s of all('SELECT s.id, b.creator_id FROM bounty_submissions s JOIN bounties b ON b.id = s.bounty_id')) fund(s.id, s.creator_id);
+  for (const c of await all('SELECT id, hirer_id FROM contracts')) fund(c.id, c.hirer_id);
+  for (const p of await all('SELECT id, buyer_id FROM data_purchases')) fund(p.id, p.buyer_id);
+  for (const c of await all('SELECT id, funder_id FROM coalitions')) fund(c.id, c.funder_id);
+  for (const s of await all('SELECT s.id, b.creator_id FROM bounty_submissions s JOIN bounties b ON b.id = s.bounty_id')) fund(s.id, s.creator_id);
   const placeholders = [...blocked].map(() => '?').join(', ');
-  const credits = all(
+  const credits = await all(
     `SELECT id, debit_account_id, credit_account_id, amount_msats, entry_type, reference, created_at FROM transfers
      WHERE credit_account_id IN (${placeholders}) AND phase IN ('posted', 'post') AND entry_type NOT IN (${RETURNS.map(() => '?').join(', ')})`,
     ...[...blocked].map((id) => `agent:${id}`),
@@ -302,10 +301,12 @@ function checkBlocked(all, fail) {
  * idempotency check above only sees that every transfer has a key, which a revoked token's
  * payment would have had as well.
  */
-function checkRawHttp(all, fail, raw) {
-  const keyed = new Map(all(`SELECT key, result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment'`, raw.id).map((k) => [k.key, k.result_json]));
+async function checkRawHttp(all, fail, raw) {
+  const keyed = new Map(
+    (await all(`SELECT key, result_json FROM idempotency_keys WHERE caller_id = ? AND tool = 'marketplace_send_payment'`, raw.id)).map((k) => [k.key, k.result_json]),
+  );
   const made = new Map();
-  for (const t of all(`SELECT id, memo FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo LIKE 'sim:%'`, raw.id))
+  for (const t of await all(`SELECT id, memo FROM transfers WHERE debit_account_id = 'agent:' || ? AND memo LIKE 'sim:%'`, raw.id))
     made.set(t.memo, new Set([...(made.get(t.memo) ?? []), t.id]));
   for (const key of raw.refused) {
     const transfers = [...(made.get(`sim:${key}`) ?? [])];
@@ -327,21 +328,21 @@ function checkRawHttp(all, fail, raw) {
 }
 
 /** Every hold ends exactly once, and exactly when its deal ends. */
-function checkHolds(all, fail, { now, swept, drained }) {
-  const holdStatus = new Map(all('SELECT id, status FROM holds').map((h) => [h.id, h.status]));
+async function checkHolds(all, fail, { now, swept, drained }) {
+  const holdStatus = new Map((await all('SELECT id, status FROM holds')).map((h) => [h.id, h.status]));
   const expect = (what, holdId, open) => {
     const status = holdStatus.get(holdId);
     if (status === undefined) return fail('every hold ends exactly once', `${what} names hold ${holdId}, which does not exist`);
     if (open && status !== 'pending') fail('every hold ends exactly once', `${what} is still open but its hold is ${status}`);
     if (!open && status === 'pending') fail('every hold ends exactly once', `${what} has ended but its hold is still pending`);
   };
-  for (const c of all('SELECT id, status, hold_id FROM contracts')) expect(`contract ${c.id} (${c.status})`, c.hold_id, OPEN_CONTRACT.includes(c.status));
-  for (const p of all('SELECT id, status, hold_id FROM data_purchases WHERE hold_id IS NOT NULL'))
+  for (const c of await all('SELECT id, status, hold_id FROM contracts')) expect(`contract ${c.id} (${c.status})`, c.hold_id, OPEN_CONTRACT.includes(c.status));
+  for (const p of await all('SELECT id, status, hold_id FROM data_purchases WHERE hold_id IS NOT NULL'))
     expect(`purchase ${p.id} (${p.status})`, p.hold_id, ['Pending', 'Disputed'].includes(p.status));
-  for (const c of all('SELECT id, status, hold_id FROM coalitions WHERE hold_id IS NOT NULL'))
+  for (const c of await all('SELECT id, status, hold_id FROM coalitions WHERE hold_id IS NOT NULL'))
     expect(`coalition ${c.id} (${c.status})`, c.hold_id, ['Forming', 'Active'].includes(c.status));
-  for (const b of all('SELECT id, status, hold_id FROM bounties WHERE hold_id IS NOT NULL')) expect(`bounty ${b.id} (${b.status})`, b.hold_id, b.status === 'Active');
-  for (const w of all('SELECT id, status, hold_id FROM withdrawals')) {
+  for (const b of await all('SELECT id, status, hold_id FROM bounties WHERE hold_id IS NOT NULL')) expect(`bounty ${b.id} (${b.status})`, b.hold_id, b.status === 'Active');
+  for (const w of await all('SELECT id, status, hold_id FROM withdrawals')) {
     // resolving: a lightning-address withdrawal whose invoice is still to be asked for (after the gate).
     expect(`withdrawal ${w.id} (${w.status})`, w.hold_id, ['resolving', 'queued', 'sending'].includes(w.status));
     const ended = holdStatus.get(w.hold_id);
@@ -351,18 +352,18 @@ function checkHolds(all, fail, { now, swept, drained }) {
     if (drained && w.status !== 'completed' && w.status !== 'failed') fail('every hold ends exactly once', `withdrawal ${w.id} is still ${w.status} after the wallet was asked`);
   }
   // A compute job's hold outlives the job while a payment to its provider has no known outcome.
-  const unsettled = new Set(all(`SELECT DISTINCT job_id FROM compute_payments WHERE status = 'sending'`).map((p) => p.job_id));
-  for (const j of all('SELECT id, status, hold_id FROM compute_jobs'))
+  const unsettled = new Set((await all(`SELECT DISTINCT job_id FROM compute_payments WHERE status = 'sending'`)).map((p) => p.job_id));
+  for (const j of await all('SELECT id, status, hold_id FROM compute_jobs'))
     expect(`compute job ${j.id} (${j.status})`, j.hold_id, ['queued', 'running'].includes(j.status) || unsettled.has(j.id));
   if (swept) {
-    for (const h of all(`SELECT id, expires_at FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?`, now)) {
+    for (const h of await all(`SELECT id, expires_at FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?`, now)) {
       fail('every hold ends exactly once', `hold ${h.id} expired at ${h.expires_at} but is still pending after the sweep`);
     }
   }
   if (drained) {
-    for (const p of all(`SELECT id, job_id FROM compute_payments WHERE status = 'sending'`))
+    for (const p of await all(`SELECT id, job_id FROM compute_payments WHERE status = 'sending'`))
       fail('every hold ends exactly once', `compute job ${p.job_id}'s payment ${p.id} still has no known outcome after reconcile`);
-    for (const i of all(`SELECT i.id, i.payment_hash FROM lightning_invoices i JOIN sandbox_invoices s ON s.payment_hash = i.payment_hash
+    for (const i of await all(`SELECT i.id, i.payment_hash FROM lightning_invoices i JOIN sandbox_invoices s ON s.payment_hash = i.payment_hash
       WHERE s.direction = 'incoming' AND s.paid_at IS NOT NULL AND i.status <> 'credited'`)) {
       fail('each deposit is credited once', `invoice ${i.id} was paid but never credited`);
     }
@@ -370,28 +371,38 @@ function checkHolds(all, fail, { now, swept, drained }) {
 }
 
 /** Every settled coalition and bounty paid out exactly what its escrow posted. */
-function checkPayouts(all, fail) {
+async function checkPayouts(all, fail) {
   const postedFor = new Map(
-    all(`SELECT reference, SUM(posted_msats) AS posted FROM holds WHERE status = 'posted' AND entry_type = 'Escrow' GROUP BY reference`).map((r) => [r.reference, r.posted]),
+    (await all(`SELECT reference, CAST(SUM(posted_msats) AS BIGINT) AS posted FROM holds WHERE status = 'posted' AND entry_type = 'Escrow' GROUP BY reference`)).map((r) => [
+      r.reference,
+      r.posted,
+    ]),
   );
   const splits = new Map(
-    all(`SELECT reference, SUM(amount_msats) AS paid FROM transfers WHERE entry_type = 'CoalitionSplit' GROUP BY reference`).map((r) => [r.reference, r.paid]),
+    (await all(`SELECT reference, CAST(SUM(amount_msats) AS BIGINT) AS paid FROM transfers WHERE entry_type = 'CoalitionSplit' GROUP BY reference`)).map((r) => [
+      r.reference,
+      r.paid,
+    ]),
   );
-  for (const c of all('SELECT id, status, pool_msats, hold_id FROM coalitions')) {
+  for (const c of await all('SELECT id, status, pool_msats, hold_id FROM coalitions')) {
     const posted = postedFor.get(c.id) ?? 0;
     const paid = splits.get(c.id) ?? 0;
     if (posted !== paid) fail('settled coalitions pay out exactly their escrow', `coalition ${c.id} (${c.status}) posted ${posted} msats from escrow and paid out ${paid}`);
   }
   const payouts = new Map(
-    all(
-      `SELECT s.bounty_id, SUM(t.amount_msats) AS paid FROM transfers t JOIN bounty_submissions s ON s.id = t.reference
+    (
+      await all(
+        `SELECT s.bounty_id, CAST(SUM(t.amount_msats) AS BIGINT) AS paid FROM transfers t JOIN bounty_submissions s ON s.id = t.reference
       WHERE t.debit_account_id = ? AND t.phase = 'posted' GROUP BY s.bounty_id`,
-      ESCROW.id,
+        ESCROW.id,
+      )
     ).map((r) => [r.bounty_id, r.paid]),
   );
-  const pending = new Map(all(`SELECT reference, SUM(amount_msats) AS held FROM holds WHERE status = 'pending' GROUP BY reference`).map((r) => [r.reference, r.held]));
-  for (const b of all('SELECT id, status, reward_msats, paid_msats, required_format FROM bounties')) {
-    const posted = all(`SELECT COALESCE(SUM(posted_msats), 0) AS p FROM holds WHERE reference = ? AND status = 'posted'`, b.id)[0].p;
+  const pending = new Map(
+    (await all(`SELECT reference, CAST(SUM(amount_msats) AS BIGINT) AS held FROM holds WHERE status = 'pending' GROUP BY reference`)).map((r) => [r.reference, r.held]),
+  );
+  for (const b of await all('SELECT id, status, reward_msats, paid_msats, required_format FROM bounties')) {
+    const [{ p: posted }] = await all(`SELECT CAST(COALESCE(SUM(posted_msats), 0) AS BIGINT) AS p FROM holds WHERE reference = ? AND status = 'posted'`, b.id);
     const paid = payouts.get(b.id) ?? 0;
     const what = `bounty ${b.id} (${b.status})`;
     if (posted !== b.paid_msats || paid !== b.paid_msats)
@@ -414,7 +425,7 @@ function checkPayouts(all, fail) {
  * received deposit is credited and the wallet's balance moved exactly as the ledger's
  * external Lightning account says.
  */
-function checkWallet(all, fail, wallet, { drained }) {
+async function checkWallet(all, fail, wallet, { drained }) {
   const outgoing = new Map();
   const incoming = new Map();
   for (const t of wallet.transactions) {
@@ -424,10 +435,9 @@ function checkWallet(all, fail, wallet, { drained }) {
   // By invoice: the latest withdrawal to it (one may follow others that failed) answers for the wallet's record.
   // One that failed before its invoice was known has no payment hash: the wallet never saw it.
   const withdrawals = new Map(
-    all(`SELECT id, status, payment_hash, amount_msats, fee_msats FROM withdrawals WHERE rail = 'nwc' AND payment_hash IS NOT NULL AND payment_hash != '' ORDER BY id`).map((w) => [
-      w.payment_hash,
-      w,
-    ]),
+    (await all(`SELECT id, status, payment_hash, amount_msats, fee_msats FROM withdrawals WHERE rail = 'nwc' AND payment_hash IS NOT NULL AND payment_hash != '' ORDER BY id`)).map(
+      (w) => [w.payment_hash, w],
+    ),
   );
   for (const w of withdrawals.values()) {
     const sent = outgoing.get(w.payment_hash) ?? [];
@@ -448,7 +458,7 @@ function checkWallet(all, fail, wallet, { drained }) {
     if (w.status === 'failed' && live.length > 0)
       fail('every withdrawal ends exactly once', `${what} is failed and its hold voided, but the wallet ${paid.length > 0 ? 'paid it' : 'has it in flight'}`);
   }
-  const computePayments = new Map(all(`SELECT id, job_id, status, payment_hash, amount_msats, fee_msats FROM compute_payments`).map((p) => [p.payment_hash, p]));
+  const computePayments = new Map((await all(`SELECT id, job_id, status, payment_hash, amount_msats, fee_msats FROM compute_payments`)).map((p) => [p.payment_hash, p]));
   for (const p of computePayments.values()) {
     const paid = (outgoing.get(p.payment_hash) ?? []).filter((t) => t.state === 'settled');
     const what = `compute job ${p.job_id}'s payment ${p.id} (${p.status})`;
@@ -464,9 +474,12 @@ function checkWallet(all, fail, wallet, { drained }) {
     if (!withdrawals.has(hash) && !computePayments.has(hash) && sent.some((t) => t.state !== 'failed'))
       fail('every withdrawal ends exactly once', `the wallet paid ${hash}, which no withdrawal or compute payment accounts for`);
   }
-  const invoices = all(`SELECT id, status, payment_hash, amount_msats FROM lightning_invoices WHERE rail = 'nwc' AND payment_hash IS NOT NULL`);
+  const invoices = await all(`SELECT id, status, payment_hash, amount_msats FROM lightning_invoices WHERE rail = 'nwc' AND payment_hash IS NOT NULL`);
   const credits = new Map(
-    all(`SELECT reference, amount_msats FROM transfers WHERE entry_type = 'Deposit' AND debit_account_id = ?`, EXTERNAL_LIGHTNING.id).map((t) => [t.reference, t.amount_msats]),
+    (await all(`SELECT reference, amount_msats FROM transfers WHERE entry_type = 'Deposit' AND debit_account_id = ?`, EXTERNAL_LIGHTNING.id)).map((t) => [
+      t.reference,
+      t.amount_msats,
+    ]),
   );
   for (const i of invoices) {
     const received = (incoming.get(i.payment_hash) ?? []).find((t) => t.state === 'settled');
@@ -477,7 +490,7 @@ function checkWallet(all, fail, wallet, { drained }) {
     if (drained && received && i.status !== 'credited') fail('each deposit is credited once', `invoice ${i.id} was paid but is still ${i.status} after reconcile`);
   }
   if (drained) {
-    const [external] = all('SELECT debits_posted_msats - credits_posted_msats AS net FROM accounts WHERE id = ?', EXTERNAL_LIGHTNING.id);
+    const [external] = await all('SELECT debits_posted_msats - credits_posted_msats AS net FROM accounts WHERE id = ?', EXTERNAL_LIGHTNING.id);
     const net = external?.net ?? 0;
     if (net !== wallet.balanceDeltaMsats) {
       fail('the wallet moves as the ledger says', `the wallet's balance moved ${wallet.balanceDeltaMsats} msats; the ledger's ${EXTERNAL_LIGHTNING.id} account says ${net}`);
@@ -490,9 +503,9 @@ function checkWallet(all, fail, wallet, { drained }) {
  * paid at most the formula's reward for it at the bounty's minimum quality; a rejected one keeps
  * nothing and is paid nothing; a trajectory is paid to one contributor only, and once per bounty.
  */
-function checkTrajectories(all, fail) {
+async function checkTrajectories(all, fail) {
   const rule = 'trajectories are paid by the formula, once, to their first contributor';
-  const rows = all(`SELECT s.id, s.bounty_id, s.contributor_id, s.samples, s.metadata, s.status, s.paid_msats, b.min_quality_milli
+  const rows = await all(`SELECT s.id, s.bounty_id, s.contributor_id, s.samples, s.metadata, s.status, s.paid_msats, b.min_quality_milli
     FROM bounty_submissions s JOIN bounties b ON b.id = s.bounty_id WHERE b.required_format = 'trajectory'`);
   const paidTo = new Map();
   const inBounty = new Set();

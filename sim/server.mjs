@@ -1,6 +1,6 @@
 // The server under test: the real `agent-marketplace serve --http`, spawned on the
 // simulation's database, killed with SIGKILL when the schedule says, restarted on the
-// same file (with a moved clock after a jump), and driven by one real MCP client per token.
+// same database, file or PostgreSQL URL (with a moved clock after a jump), and driven by one real MCP client per token.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';

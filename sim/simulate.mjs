@@ -1,13 +1,16 @@
-// `npm run simulate -- --seed N --steps K [--seeds M] [--jobs J] [--record FILE] [--rail nwc|sandbox] [--no-faults] [--json]`:
+// `npm run simulate -- --seed N --steps K [--seeds M] [--jobs J] [--record FILE] [--rail nwc|sandbox] [--no-faults] [--json]
+//   [--database-url postgres://… | --postgres]`:
 // runs the fault-injecting simulation for seed N (or seeds N … N+M-1, J at a time, each in
 // its own process) and exits 1 if any invariant broke, printing the seed, the step and the
-// calls that led there. With --record, each finished seed is appended to FILE as one JSON
+// calls that led there. Each seed runs on a fresh SQLite file, or with --database-url on a
+// fresh database of that PostgreSQL cluster (--postgres: a throwaway cluster started here). With --record, each finished seed is appended to FILE as one JSON
 // line, and seeds FILE already records as passed with the same options are skipped, so a
 // long run can be stopped and resumed. `--summary FILE` prints what FILE records, a seed a row.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startPostgres } from './postgres.mjs';
 import { simulate } from './simulation.mjs';
 
 const { values } = parseArgs({
@@ -28,6 +31,12 @@ const { values } = parseArgs({
     // Progress lines on stderr even with --json (what --jobs asks of each seed's process).
     progress: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    // A PostgreSQL cluster (any database of it) on which each seed gets a fresh database, CREATE DATABASE sim_<seed>_<random>.
+    'database-url': { type: 'string' },
+    // A throwaway cluster started for this run (Debian's postgresql package), stopped at the end.
+    postgres: { type: 'boolean', default: false },
+    // Given to each seed's process (--jobs) with the --database-url of the cluster --postgres started: its reproduce command says --postgres.
+    'throwaway-cluster': { type: 'boolean', default: false },
   },
 });
 
@@ -40,6 +49,9 @@ if (!['nwc', 'sandbox'].includes(values.rail)) throw new Error(`--rail is nwc or
 // The wallet service and the NWC client (@getalby/sdk) log to the console; stdout carries only the report.
 for (const level of ['log', 'info', 'debug', 'warn', 'error']) console[level] = values.verbose ? (...args) => process.stderr.write(`${args.join(' ')}\n`) : () => {};
 
+if (values.postgres && values['database-url']) throw new Error('--postgres starts a cluster of its own: give it or --database-url, not both');
+if (values['database-url'] && !/^postgres(ql)?:\/\//i.test(values['database-url'])) throw new Error(`--database-url is a postgres:// URL, not ${values['database-url']}`);
+
 const options = {
   steps: Number(values.steps),
   faults: !values['no-faults'],
@@ -48,6 +60,7 @@ const options = {
   jumpEvery: Number(values['jump-every']),
   rail: values.rail,
   paymentTimeoutMs: Number(values['payment-timeout-ms']),
+  database: values.postgres || values['database-url'] ? 'postgres' : 'sqlite',
 };
 const first = Number(values.seed);
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => first + i);
@@ -56,7 +69,9 @@ const commit = currentCommit();
 
 /** What a record line must match to count as the same run of a seed. */
 const sameRun = (line) =>
-  ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]) && (line.options?.hostile ?? false) === options.hostile;
+  ['steps', 'faults', 'killEvery', 'jumpEvery', 'rail', 'paymentTimeoutMs'].every((k) => line.options?.[k] === options[k]) &&
+  (line.options?.hostile ?? false) === options.hostile &&
+  (line.options?.database ?? 'sqlite') === options.database;
 const passed = new Set(
   values.record && fs.existsSync(values.record)
     ? readRecord(values.record)
@@ -72,6 +87,11 @@ if (passed.size > 0 && !values.json)
       .sort((a, b) => a - b)
       .join(', ')} as passed; skipping them\n`,
   );
+
+// The cluster every seed's database is made on; a throwaway one is kept (stopped, its folder left) when a seed failed, for its database.
+const cluster = values.postgres && todo.length > 0 ? await startPostgres() : null;
+const databaseUrl = cluster?.url ?? values['database-url'] ?? null;
+const database = databaseUrl ? { databaseUrl, databaseFlag: cluster || values['throwaway-cluster'] ? '--postgres' : null } : {};
 
 const results = [];
 const finished = (result) => {
@@ -95,7 +115,7 @@ const finished = (result) => {
 if (jobs === 1) {
   for (const seed of todo) {
     const log = values.json && !values.progress ? () => {} : (line) => process.stderr.write(`${line}\n`);
-    finished(await simulate({ seed, ...options, log }));
+    finished(await simulate({ seed, ...options, ...database, log }));
   }
 } else {
   // Each seed in its own process: the simulation's process is busy (relay, wallet, clients, checks).
@@ -106,6 +126,11 @@ if (jobs === 1) {
     }),
   );
 }
+if (cluster) {
+  const kept = results.some((r) => !r.ok);
+  cluster.stop({ keep: kept });
+  if (kept && !values.json) process.stdout.write(`the throwaway PostgreSQL cluster is stopped and kept in ${cluster.root}: start it again with\n  ${cluster.again}\n`);
+}
 if (values.json) process.stdout.write(`${JSON.stringify(results.map(({ trace, ...r }) => ({ ...r, trace: trace.slice(-20) })))}\n`);
 process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 
@@ -115,15 +140,16 @@ function report(result) {
     ? `, ${Object.values(s.lightning.faults).reduce((a, b) => a + b, 0)} wallet faults, ${s.killsDuringPayout} kills during a payout, ${s.lightning.relayDrops} relay drops, ${s.lightning.relayOutages} relay outages`
     : '';
   const hostile = s.hostile ? `, ${Object.values(s.hostile).reduce((a, o) => a + Object.values(o).reduce((x, y) => x + y, 0), 0)} hostile calls` : '';
-  const lock = s.lock ? `; write lock held at most ${s.lock.maxMs} ms (${s.lock.over} holds over ${s.lock.thresholdMs} ms)` : '';
-  const line = `seed ${result.seed} (${s.rail}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}${hostile}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s)${lock}; CPU: server ${s.serverCpuSeconds} s`;
+  const lock = s.lock && s.database !== 'postgres' ? `; write lock held at most ${s.lock.maxMs} ms (${s.lock.over} holds over ${s.lock.thresholdMs} ms)` : '';
+  const line = `seed ${result.seed} (${s.rail}${s.database === 'postgres' ? ', PostgreSQL' : ''}): ${result.ok ? 'ok' : 'FAILED'} — ${result.steps} steps, ${s.calls} calls in ${s.seconds} s, ${s.kills} kills (${s.killsInFlight} with calls in flight), ${s.jumps} clock jumps${lightning}${hostile}, ${s.retriedAfterCrash} calls retried after a crash, ${s.checks} invariant checks (${s.checkSeconds} s)${lock}; CPU: server ${s.serverCpuSeconds} s`;
   process.stdout.write(`${line}\n`);
   if (values.verbose)
     process.stdout.write(
       `${JSON.stringify({ errors: s.errors, operations: s.operations, reached: s.reached, lightning: s.lightning, hostile: s.hostile, hostileSurvey: s.hostileSurvey, lock: s.lock }, null, 1)}\n`,
     );
   if (!result.ok) {
-    process.stdout.write(`  reproduce: ${result.reproduce} (fails at step ${result.failedAtStep})\n  database kept at ${result.dbPath}\n`);
+    const key = result.secretKeyFile ? ` (its secret key: ${result.secretKeyFile})` : '';
+    process.stdout.write(`  reproduce: ${result.reproduce} (fails at step ${result.failedAtStep})\n  database kept at ${result.dbPath}${key}\n`);
     for (const p of result.problems.slice(0, 10)) process.stdout.write(`  [${p.invariant}] step ${p.step}: ${p.message}${p.row ? `\n    ${JSON.stringify(p.row)}` : ''}\n`);
     process.stdout.write('  last calls:\n');
     for (const t of result.trace.slice(-20)) process.stdout.write(`    #${t.step} ${t.actor} ${t.tool} ${JSON.stringify(t.args).slice(0, 160)} → ${t.answer}\n`);
@@ -147,6 +173,7 @@ function inChild(seed) {
     '--payment-timeout-ms',
     values['payment-timeout-ms'],
     '--json',
+    ...(databaseUrl ? ['--database-url', databaseUrl, ...(database.databaseFlag ? ['--throwaway-cluster'] : [])] : []),
     ...(values.json ? [] : ['--progress']),
     ...(values['no-faults'] ? ['--no-faults'] : []),
     ...(values['no-hostile'] ? ['--no-hostile'] : []),
@@ -174,6 +201,7 @@ function inChild(seed) {
 function emptyStats() {
   return {
     rail: options.rail,
+    database: options.database,
     calls: 0,
     seconds: 0,
     kills: 0,
@@ -223,6 +251,7 @@ function summarise(lines) {
         ok: l.ok ? 'ok' : 'FAILED',
         steps: l.steps,
         rail: l.options?.rail ?? s.rail,
+        database: l.options?.database ?? 'sqlite',
         calls: s.calls,
         kills: `${s.kills} (${s.killsInFlight} in flight, ${s.killsDuringPayout ?? 0} in a payout)`,
         jumps: s.jumps,

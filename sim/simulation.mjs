@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sweepDue } from '../dist/background.js';
 import { loadConfig } from '../dist/config.js';
+import { displayedDatabase } from '../dist/db/database-url.js';
 import { fundAgentFromSandbox } from '../dist/domain/agents/funding.js';
 import { createAgent, createSponsor, rotateOperatorToken } from '../dist/domain/identity/registration.js';
 import { silentLogger } from '../dist/core/logger.js';
@@ -22,6 +23,7 @@ import { openContext } from '../dist/runtime.js';
 import { registerProvider } from '../dist/domain/compute/providers.js';
 import { startProviders } from './compute.mjs';
 import { chooseBlocks, startLoopbackTrap } from './hostile.mjs';
+import { createSeedDatabase, dropSeedDatabase } from './postgres.mjs';
 import { checkInvariants } from './invariants.mjs';
 import { Lightning } from './lightning.mjs';
 import { Random } from './random.mjs';
@@ -54,7 +56,23 @@ const RESULT_ID = {
 export class SimulationFailure extends Error {}
 
 export class Simulation {
-  constructor({ seed, steps, faults = true, hostile = true, killEvery = 300, jumpEvery = 700, rail = 'nwc', paymentTimeoutMs = 1_000, log = () => {} }) {
+  /**
+   * `databaseUrl`: a postgres:// URL of a PostgreSQL cluster to run on (each seed gets a fresh database there) instead of a
+   * fresh SQLite file; `databaseFlag`: how reproduceCommand names it (`--postgres` when the cluster is a throwaway one).
+   */
+  constructor({
+    seed,
+    steps,
+    faults = true,
+    hostile = true,
+    killEvery = 300,
+    jumpEvery = 700,
+    rail = 'nwc',
+    paymentTimeoutMs = 1_000,
+    databaseUrl = null,
+    databaseFlag = null,
+    log = () => {},
+  }) {
     this.seed = seed;
     this.rail = rail;
     this.hostile = hostile;
@@ -70,7 +88,13 @@ export class Simulation {
     this.rng = new Random(seed);
     this.world = new World();
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `marketplace-sim-${seed}-`));
-    this.dbPath = path.join(this.dir, 'marketplace.db');
+    /** The cluster a PostgreSQL run's database is made on; null on SQLite. */
+    this.pgServer = databaseUrl;
+    this.databaseFlag = databaseUrl ? (databaseFlag ?? `--database-url ${displayedDatabase(databaseUrl)}`) : null;
+    /** The SQLite file, or (PostgreSQL) the seed's own database's URL once open() has made it. */
+    this.dbPath = databaseUrl ? null : path.join(this.dir, 'marketplace.db');
+    // Every process on a shared PostgreSQL database must seal secrets with one key; a SQLite file keeps its key beside itself.
+    this.secretKeyFile = databaseUrl ? path.join(this.dir, 'secret.key') : null;
     this.offset = SIMULATED_START - Date.now();
     /** The wallet, the relay and their faults; null on the sandbox rail. */
     this.lightning = null;
@@ -119,6 +143,7 @@ export class Simulation {
       ...(this.hostile ? [] : ['--no-hostile']),
       ...(this.killEvery !== 300 ? [`--kill-every ${this.killEvery}`] : []),
       ...(this.jumpEvery !== 700 ? [`--jump-every ${this.jumpEvery}`] : []),
+      ...(this.databaseFlag ? [this.databaseFlag] : []),
     ];
     return `npm run simulate -- ${options.join(' ')}`;
   }
@@ -131,7 +156,8 @@ export class Simulation {
   /** Starts the wallet and the relay (nwc rail) and opens this process's own context on the simulation's database. */
   async open() {
     const clock = { now: () => new Date(this.clockMs()) };
-    const flags = { db: this.dbPath };
+    if (this.pgServer) this.dbPath = await createSeedDatabase(this.pgServer, this.seed);
+    const flags = this.pgServer ? { databaseUrl: this.dbPath, secretKeyFile: this.secretKeyFile } : { db: this.dbPath };
     let server = {};
     if (this.rail === 'nwc') {
       this.lightning = await Lightning.start({ now: () => this.clockMs(), faults: this.faults });
@@ -144,7 +170,7 @@ export class Simulation {
         return fault;
       });
       Object.assign(flags, { nwcUrl: this.lightning.nwcUrl, network: 'regtest', paymentTimeoutMs: this.paymentTimeoutMs });
-      server = { args: ['--relay', this.lightning.relayUrl, '--network', 'regtest'], env: this.lightningEnv() };
+      server = { args: ['--relay', this.lightning.relayUrl, '--network', 'regtest'], env: { ...this.databaseEnv(), ...this.lightningEnv() } };
     }
     if (this.hostile) {
       this.loopback = await startLoopbackTrap();
@@ -156,7 +182,23 @@ export class Simulation {
       }
     }
     this.ctx = await openContext(loadConfig(flags, {}), { clock, logger: silentLogger });
-    this.server = new ServerProcess(this.dbPath, server);
+    this.server = new ServerProcess(this.dbPath, { ...server, env: { ...this.databaseEnv(), ...server.env } });
+  }
+
+  /** What every process this simulation starts on its database needs besides `--db` (the shared secret key on PostgreSQL). */
+  databaseEnv() {
+    return this.secretKeyFile ? { MARKETPLACE_SECRET_KEY_FILE: this.secretKeyFile } : {};
+  }
+
+  /** Where the database is, as it may be printed: the file, or the URL without its password. */
+  displayedDatabase() {
+    return this.dbPath ? displayedDatabase(this.dbPath) : null;
+  }
+
+  /** A passed seed leaves nothing behind: its folder, and on PostgreSQL its database. */
+  async remove() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.pgServer && this.dbPath) await dropSeedDatabase(this.pgServer, this.dbPath);
   }
 
   lightningEnv() {
@@ -561,7 +603,7 @@ export class Simulation {
       await this.closeClients();
       await this.server?.kill('SIGKILL');
       this.ctx?.rail.close();
-      this.ctx?.db.close();
+      await this.ctx?.db.close();
       for (const p of this.providers) p.dvm.close();
       await this.lightning?.close();
       await this.loopback?.close();
@@ -577,6 +619,7 @@ export class Simulation {
       stats: {
         ...this.stats,
         rail: this.rail,
+        database: this.pgServer ? 'postgres' : 'sqlite',
         ...(this.lightning ? { lightning: this.lightning.stats } : {}),
         seconds: Math.round((Date.now() - started) / 100) / 10,
         checkSeconds: Math.round(this.stats.checkSeconds * 10) / 10,
@@ -588,7 +631,8 @@ export class Simulation {
           longest: [...(this.server?.lock.over ?? [])].sort((a, b) => b.ms - a.ms).slice(0, 5),
         },
       },
-      dbPath: this.dbPath,
+      dbPath: this.displayedDatabase(),
+      ...(this.secretKeyFile ? { secretKeyFile: this.secretKeyFile } : {}),
     };
   }
 
@@ -603,7 +647,7 @@ export class Simulation {
     }
     await sweepDue(this.ctx);
     await this.check({ swept: true, drained: true });
-    this.stats.reached = reached(this.ctx.db);
+    this.stats.reached = await reached(this.ctx.db);
   }
 
   /**
@@ -617,7 +661,7 @@ export class Simulation {
     await this.lightning.wallet.idle();
     this.offset += UNKNOWN_GRACE_MS + 60_000;
     const args = [CLI, 'ledger', 'reconcile', '--fix', '--json', '--db', this.dbPath, '--network', 'regtest'];
-    const env = { ...process.env, ...this.lightningEnv(), MARKETPLACE_CLOCK_OFFSET_MS: String(this.offset), MARKETPLACE_LOG_LEVEL: 'error' };
+    const env = { ...process.env, ...this.databaseEnv(), ...this.lightningEnv(), MARKETPLACE_CLOCK_OFFSET_MS: String(this.offset), MARKETPLACE_LOG_LEVEL: 'error' };
     const stdout = await new Promise((resolve) => execFile(process.execPath, args, { env }, (_error, out) => resolve(out)));
     const report = stdout
       .split('\n')
@@ -641,33 +685,28 @@ export class Simulation {
 
 /** What the workload got to: deals by state, so a run shows it exercised more than the happy path. */
 function reached(db) {
-  const count = (table) =>
-    Object.fromEntries(
-      db.sqlite
-        .prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status ORDER BY status`)
-        .all()
-        .map((r) => [r.status, r.n]),
-    );
-  return {
-    contracts: count('contracts'),
-    coalitions: count('coalitions'),
-    bounties: count('bounties'),
-    purchases: count('data_purchases'),
-    disputes: count('disputes'),
-    approvals: count('approvals'),
-    withdrawals: count('withdrawals'),
-    invoices: count('lightning_invoices'),
-    holds: count('holds'),
-    computeJobs: count('compute_jobs'),
-    computePayments: count('compute_payments'),
-    transfers: db.sqlite.prepare('SELECT count(*) AS n FROM transfers').get().n,
-    disputedKinds: Object.fromEntries(
-      db.sqlite
-        .prepare('SELECT subject_kind AS kind, count(*) AS n FROM disputes GROUP BY subject_kind ORDER BY subject_kind')
-        .all()
-        .map((r) => [r.kind, r.n]),
-    ),
-  };
+  return db.read(async (tx) => {
+    const byStatus = async (table) =>
+      Object.fromEntries((await tx.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status ORDER BY status`).all()).map((r) => [r.status, r.n]));
+    const tables = {
+      contracts: 'contracts',
+      coalitions: 'coalitions',
+      bounties: 'bounties',
+      purchases: 'data_purchases',
+      disputes: 'disputes',
+      approvals: 'approvals',
+      withdrawals: 'withdrawals',
+      invoices: 'lightning_invoices',
+      holds: 'holds',
+      computeJobs: 'compute_jobs',
+      computePayments: 'compute_payments',
+    };
+    const counted = {};
+    for (const [name, table] of Object.entries(tables)) counted[name] = await byStatus(table);
+    const [transfers] = await tx.prepare('SELECT count(*) AS n FROM transfers').all();
+    const kinds = await tx.prepare('SELECT subject_kind AS kind, count(*) AS n FROM disputes GROUP BY subject_kind ORDER BY subject_kind').all();
+    return { ...counted, transfers: transfers.n, disputedKinds: Object.fromEntries(kinds.map((r) => [r.kind, r.n])) };
+  });
 }
 
 function identity(tool, data) {
@@ -676,7 +715,8 @@ function identity(tool, data) {
 }
 
 export async function simulate(options) {
-  const result = await new Simulation(options).run();
-  if (result.ok) fs.rmSync(path.dirname(result.dbPath), { recursive: true, force: true });
+  const simulation = new Simulation(options);
+  const result = await simulation.run();
+  if (result.ok) await simulation.remove();
   return result;
 }
