@@ -70,7 +70,7 @@ async function inMemory(dir, rawSingle) {
   return rows;
 }
 
-async function pairedClient(server) {
+export async function pairedClient(server) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'bench', version: '1.0.0' });

@@ -2,7 +2,7 @@
 // beside a baseline doing the least the same work needs, in one table. Writes
 // bench/results.json (machine, Node version, date, every row). Never part of `npm test`.
 //
-//   node bench/run.mjs [ledger] [mcp] [http] [skills] [routing] [startup]   only these sections
+//   node bench/run.mjs [ledger] [mcp] [http] [skills] [routing] [startup] [postgres]   only these sections
 //   BENCH_CPU_PROFILE=DIR                                  CPU profile of `serve --http` into DIR
 //                                                          (read it with bench/cpu-profile.mjs)
 import fs from 'node:fs';
@@ -12,12 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { httpLimitBench } from './http-limit.mjs';
 import { ledgerBench } from './ledger.mjs';
 import { mcpBench } from './mcp.mjs';
+import { postgresBench } from './postgres.mjs';
 import { machine, renderTable, writeResults } from './report.mjs';
 import { routingBench } from './routing.mjs';
 import { skillsBench } from './skills.mjs';
 import { startupBench } from './startup.mjs';
 
-const SECTIONS = ['ledger', 'mcp', 'http', 'skills', 'routing', 'startup'];
+const SECTIONS = ['ledger', 'mcp', 'http', 'skills', 'routing', 'startup', 'postgres'];
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!SECTIONS.includes(name)) throw new Error(`unknown section ${name}; choose from ${SECTIONS.join(', ')}`);
 const runs = (name) => chosen.length === 0 || chosen.includes(name);
@@ -52,6 +53,10 @@ try {
   if (runs('startup')) {
     log('startup: serve --http from spawn to listening, beside a bare SDK server');
     rows.push(...(await startupBench(dir)));
+  }
+  if (runs('postgres')) {
+    log('postgres: ledger and send_payment on a throwaway PostgreSQL cluster, beside raw node-postgres');
+    rows.push(...(await postgresBench(dir)));
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

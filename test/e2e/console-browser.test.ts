@@ -15,7 +15,6 @@ import { setPolicy } from '../../src/domain/governance/policies.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { DAY, ManualClock, tempDbPath } from '../support/fixtures.js';
 import { cliJson, startHttpServer, type RunningServer } from '../support/processes.js';
-import { mapInOrder } from '../../src/core/in-order.js';
 
 const HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
 

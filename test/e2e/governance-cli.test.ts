@@ -8,7 +8,6 @@ import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { agent, call, closeContexts, connect, fundedAgent, makeContext } from '../support/fixtures.js';
 import { cliJson, runCli } from '../support/processes.js';
-import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 

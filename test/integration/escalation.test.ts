@@ -6,7 +6,6 @@ import { agentAccountId } from '../../src/domain/ledger/accounts.js';
 import { getBalance } from '../../src/domain/ledger/transfers.js';
 import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { agent, call, closeContexts, connect, fundedAgent, HOUR, makeContext, ManualClock } from '../support/fixtures.js';
-import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 

@@ -20,7 +20,6 @@ import { verifyLedger } from '../../src/domain/ledger/verify.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { publishSkill, reviewSkillVersion, submitForReview } from '../../src/domain/skills/catalogue.js';
 import { installSkill } from '../../src/domain/skills/installs.js';
-import { mapInOrder } from '../../src/core/in-order.js';
 
 afterEach(closeContexts);
 

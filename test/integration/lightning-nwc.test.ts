@@ -17,7 +17,6 @@ import { call, closeContexts, connect, fundedAgent, makeContext, ManualClock, te
 import { startSimulatedWallet, type SimulatedWallet } from '../support/lightning-wallet.js';
 import { startDvm, type Behaviour } from '../support/dvm.js';
 import { startRelay } from '../support/relay.js';
-import { mapInOrder } from '../../src/core/in-order.js';
 
 let relay: Awaited<ReturnType<typeof startRelay>>;
 let wallet: SimulatedWallet;
