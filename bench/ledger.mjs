@@ -20,10 +20,11 @@ export async function ledgerBench(dir) {
   const ctx = await openMarket(dir, 'ledger');
   const { payer, payee } = await payerAndPayee(ctx);
   const [from, to] = [agentAccountId(payer.id), agentAccountId(payee.id)];
-  const transfer = (db = ctx.db) => postTransfer(db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
+  const transferOn = (db) => postTransfer(db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
+  const transfer = () => transferOn(ctx.db);
   const domainBatch = () =>
     ctx.db.write(async (tx) => {
-      for (let i = 0; i < BATCH; i++) await transfer(tx);
+      for (let i = 0; i < BATCH; i++) await transferOn(tx);
     });
 
   const raw = await openRaw(dir);

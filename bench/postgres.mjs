@@ -1,5 +1,6 @@
 // The ledger and send_payment on PostgreSQL, beside raw node-postgres writing the same
-// rows (one transfer insert and two balance updates a commit) on the same cluster at
+// rows (one transfer insert and two balance updates a commit, appenders taking turns on
+// an advisory lock as the ledger's chain does) on the same cluster at
 // synchronous_commit=on: what the store port, SERIALIZABLE and the advisory locks cost.
 // A throwaway cluster (Debian's postgresql package) is started for the section and removed after.
 import pg from 'pg';
@@ -32,18 +33,26 @@ export async function postgresBench(dir) {
     const [from, to] = [agentAccountId(payer.id), agentAccountId(payee.id)];
     const transfer = () => postTransfer(ctx.db, ctx.clock, { debitAccountId: from, creditAccountId: to, amountMsats: 1000, entryType: 'Payment' });
 
-    const raw = new pg.Pool({ connectionString: url, max: CLIENTS });
+    // Raw rows in a database of their own (migrated, with the same two accounts): they carry no valid hash chain.
+    const rawUrl = await createSeedDatabase(cluster.url, 2);
+    const setup = await openContext(loadConfig({ db: rawUrl, secretKeyFile: `${dir}/pg-raw.key` }, {}), { logger: silentLogger });
+    const rawPair = await payerAndPayee(setup);
+    await closeMarket(setup);
+    const [rawFrom, rawTo] = [agentAccountId(rawPair.payer.id), agentAccountId(rawPair.payee.id)];
+    const raw = new pg.Pool({ connectionString: rawUrl, max: CLIENTS });
     const rawSingle = async () => {
       const c = await raw.connect();
       try {
         await c.query('BEGIN');
+        // The rows' sequence numbers are one sequence, as the ledger's chain is: appenders take turns.
+        await c.query('SELECT pg_advisory_xact_lock(1)');
         await c.query(
           `INSERT INTO transfers (seq, id, debit_account_id, credit_account_id, amount_msats, entry_type, phase, created_at, prev_hash, hash)
            VALUES ((SELECT COALESCE(max(seq), 0) + 1 FROM transfers), $1, $2, $3, 1000, 'Payment', 'posted', $4, $5, $5)`,
-          [uuidv7(), from, to, new Date().toISOString(), 'f'.repeat(64)],
+          [uuidv7(), rawFrom, rawTo, new Date().toISOString(), 'f'.repeat(64)],
         );
-        await c.query('UPDATE accounts SET debits_posted_msats = debits_posted_msats + 1000 WHERE id = $1', [from]);
-        await c.query('UPDATE accounts SET credits_posted_msats = credits_posted_msats + 1000 WHERE id = $1', [to]);
+        await c.query('UPDATE accounts SET debits_posted_msats = debits_posted_msats + 1000 WHERE id = $1', [rawFrom]);
+        await c.query('UPDATE accounts SET credits_posted_msats = credits_posted_msats + 1000 WHERE id = $1', [rawTo]);
         await c.query('COMMIT');
       } finally {
         c.release();
