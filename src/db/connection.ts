@@ -1,5 +1,5 @@
 // The store port: what the domain asks of a database, whichever engine holds it. A Db
-// runs SQL written once for both engines (portable-sql.ts: '?' or '@name' parameters,
+// runs SQL written once for both engines ('?' or '@name' parameters, which pg/placeholders.ts numbers,
 // quoted camelCase aliases, ON CONFLICT upserts) and drizzle's builders, and gives
 // asynchronous transactions. A transaction is itself a Db: a domain function takes a Db
 // and works the same whether it is handed the root (each statement on its own) or a

@@ -1,6 +1,6 @@
 // SQL for the skills catalogue: skills, versions, installs, reviews, usage and the
 // search index (FTS5 on SQLite, tsvector on PostgreSQL: kept here so the domain never sees either).
-import { preparedPerConnection, type Db, type Statement } from './connection.js';
+import { preparedPerConnection, type Db } from './connection.js';
 import { toFtsQuery } from './fts-query.js';
 import { SKILLS_RANK, toTsQuery } from './pg/ts-query.js';
 import {
@@ -353,25 +353,16 @@ export async function searchSkills(db: Db, f: SearchFilter): Promise<(SkillRow &
     newest: 's.created_at DESC, s.rowid DESC',
   }[f.sort];
   return (
-    (await searchStatement(
-      db,
-      `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
+    // The SQL varies only with which filters and sort are given (a few hundred shapes at
+    // most); the engine prepares each shape once by its text: preparing an FTS5 join cost
+    // more than running a specific query (bench/skills.mjs).
+    (
+      (await db
+        .prepare(
+          `SELECT ${skillColumns('s.')}, ${rank} AS rank FROM ${from}
       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-    ).all(params)) as (SkillSql & { rank: number | null })[]
-  ).map(skillFromSql);
-}
-
-const searchStatements = new WeakMap<Db, Map<string, Statement>>();
-
-/**
- * The search SQL varies only with which filters and sort are given (a few hundred shapes
- * at most), so each shape is prepared once per connection: preparing an FTS5 join cost
- * more than running a specific query (bench/skills.mjs).
- */
-function searchStatement(db: Db, text: string): Statement {
-  let cache = searchStatements.get(db);
-  if (!cache) searchStatements.set(db, (cache = new Map()));
-  let statement = cache.get(text);
-  if (!statement) cache.set(text, (statement = db.prepare(text)));
-  return statement;
+        )
+        .all(params)) as (SkillSql & { rank: number | null })[]
+    ).map(skillFromSql)
+  );
 }

@@ -73,6 +73,17 @@ function statementCache(sqlite: Database.Database) {
 /** The rows' and parameters' types are the caller's claim (as with better-sqlite3's own prepare); the engine checks nothing of them. */
 const untyped = (prepare: (text: string) => Statement<unknown[], unknown>) => prepare as Db['prepare'];
 
+/** Statements of a handle whose caller may run them now (it holds the turn, or owns the connection): each completes before its promise is made. */
+const runAtOnce = (statement: (text: string) => Database.Statement, run?: () => never) =>
+  untyped((text) => {
+    const s = statement(text);
+    return {
+      get: (...params) => Promise.resolve(s.get(...params)),
+      all: (...params) => Promise.resolve(s.all(...params)),
+      run: run ?? ((...params) => Promise.resolve(runOf(s, params))),
+    };
+  });
+
 // better-sqlite3 refuses to run() a statement that returns rows and to all() one that does not; the port's run() means "I want no rows".
 const runOf = (s: Database.Statement, params: unknown[]) => ({ changes: s.run(...params).changes });
 
@@ -107,14 +118,7 @@ function sqliteStore(sqlite: Database.Database, file: string): Db & { unlock(s: 
     path: file,
     sqlite,
     orm: txOrm,
-    prepare: untyped((text) => {
-      const s = statement(text);
-      return {
-        get: (...params) => Promise.resolve(s.get(...params)),
-        all: (...params) => Promise.resolve(s.all(...params)),
-        run: (...params) => Promise.resolve(runOf(s, params)),
-      };
-    }),
+    prepare: runAtOnce(statement),
     write: nested,
     writeGrouped: nested,
     read: (fn) => fn(tx),
@@ -336,11 +340,7 @@ export function readerOf(sqlite: Database.Database): Db {
     path: sqlite.name,
     sqlite,
     orm: drizzleSync(sqlite, { schema }) as unknown as Orm,
-    prepare: untyped((text) => ({
-      get: (...params) => Promise.resolve(statement(text).get(...params)),
-      all: (...params) => Promise.resolve(statement(text).all(...params)),
-      run: refuse,
-    })),
+    prepare: runAtOnce(statement, refuse),
     write: refuse,
     writeGrouped: refuse,
     read: (fn) => fn(reader),
